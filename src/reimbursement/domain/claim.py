@@ -1,0 +1,249 @@
+"""The claim aggregate and its parts, as plain immutable data.
+
+A :class:`Claim` never changes: every command returns a new one with the
+new events appended (see :mod:`reimbursement.domain.commands`). Stored
+claims share their unchanged parts, so a new version costs little.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from datetime import date, datetime
+from decimal import Decimal
+
+import attrs
+
+from .events import Event, Visibility
+from .lifecycle import ClaimState
+from .money import Money
+
+__all__ = [
+    "Attachment",
+    "Claim",
+    "Claimant",
+    "ExpenseLine",
+    "LineDecision",
+    "Message",
+    "Outcome",
+    "PaymentRecord",
+    "PaymentStatus",
+    "ReviewDecision",
+]
+
+
+@attrs.frozen
+class Claimant:
+    """The customer who claims, and where the money goes."""
+
+    customer_id: str
+    name: str
+    policy_number: str
+    payee_account: str
+    email: str = ""
+    language: str = "en"
+
+
+@attrs.frozen
+class Attachment:
+    """Metadata of a document attached to a claim; the bytes live in a ``DocumentStore``.
+
+    ``media_type`` is what the content is (sniffed from its first bytes), not
+    what the file name claims.
+    """
+
+    id: str
+    file_name: str
+    media_type: str
+    size: int
+    sha256: str
+
+
+@attrs.frozen
+class ExpenseLine:
+    """One expense: a receipt or an invoice.
+
+    ``amount`` is as on the receipt. ``claimed`` is the same amount in the
+    policy's currency; when the two currencies differ, ``fx_rate`` is the
+    rate of the day the expense was incurred (policy currency per unit of
+    the receipt's currency).
+    """
+
+    id: str
+    category: str
+    incurred_on: date
+    provider: str
+    amount: Money
+    claimed: Money
+    description: str = ""
+    attachment_ids: tuple[str, ...] = ()
+    fx_rate: Decimal | None = None
+
+
+class Outcome(enum.StrEnum):
+    """What a review decided."""
+
+    APPROVED = "approved"
+    PARTIALLY_APPROVED = "partially_approved"
+    REJECTED = "rejected"
+    RETURNED = "returned"
+
+
+@attrs.frozen
+class LineDecision:
+    """The amount approved for one line, with the reason when it is less than claimed."""
+
+    line_id: str
+    approved: Money
+    reason: str | None = None
+
+
+@attrs.frozen
+class ReviewDecision:
+    """One reviewer's decision on the claim."""
+
+    outcome: Outcome
+    reviewer: str
+    at: datetime
+    lines: tuple[LineDecision, ...] = ()
+    reason_code: str | None = None
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def approved_total(self) -> Money | None:
+        """Sum of the approved line amounts (None for a decision without lines)."""
+        if not self.lines:
+            return None
+        return Money.sum((d.approved for d in self.lines), self.lines[0].approved.currency)
+
+
+class PaymentStatus(enum.StrEnum):
+    """Where one payment attempt is."""
+
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    SENT = "sent"
+    PAID = "paid"
+    FAILED = "failed"
+
+
+@attrs.frozen
+class PaymentRecord:
+    """One attempt to pay the approved amount.
+
+    ``idempotency_key`` is ``"<claim id>:payment:<attempt>"``: the gateway
+    pays a key at most once, so a replayed or retried command never pays twice.
+    """
+
+    attempt: int
+    idempotency_key: str
+    amount: Money
+    payee_account: str
+    status: PaymentStatus
+    requested_at: datetime
+    approved_by: str | None = None
+    gateway_reference: str | None = None
+    failure_reason: str | None = None
+
+
+@attrs.frozen
+class Message:
+    """A message on the claim's thread: customer-visible or an internal note."""
+
+    id: str
+    author: str
+    role: str
+    body: str
+    posted_at: datetime
+    visibility: Visibility = Visibility.CUSTOMER
+
+
+@attrs.frozen
+class Claim:
+    """An expense-reimbursement claim: the aggregate every command works on.
+
+    ``currency`` is the policy's currency: every ``claimed`` and approved
+    amount is in it. ``version`` increases by one with every saved command
+    (optimistic concurrency). ``events`` is the whole timeline.
+    """
+
+    id: str
+    claimant: Claimant
+    currency: str
+    state: ClaimState
+    version: int
+    created_at: datetime
+    number: str | None = None
+    lines: tuple[ExpenseLine, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
+    messages: tuple[Message, ...] = ()
+    decisions: tuple[ReviewDecision, ...] = ()
+    payments: tuple[PaymentRecord, ...] = ()
+    events: tuple[Event, ...] = ()
+    assignee: str | None = None
+    submitted_at: datetime | None = None
+
+    @property
+    def customer_id(self) -> str:
+        """The claimant's customer id."""
+        return self.claimant.customer_id
+
+    @property
+    def claimed_total(self) -> Money:
+        """Sum of the lines in the policy currency."""
+        return Money.sum((line.claimed for line in self.lines), self.currency)
+
+    @property
+    def decision(self) -> ReviewDecision | None:
+        """The latest review decision, if any."""
+        return self.decisions[-1] if self.decisions else None
+
+    @property
+    def approved_total(self) -> Money:
+        """What the latest approval granted (zero before approval or after a rejection)."""
+        decision = self.decision
+        if decision is None or decision.outcome not in (
+            Outcome.APPROVED,
+            Outcome.PARTIALLY_APPROVED,
+        ):
+            return Money.zero(self.currency)
+        total = decision.approved_total
+        return total if total is not None else Money.zero(self.currency)
+
+    @property
+    def approver(self) -> str | None:
+        """Who approved the claim, if it was approved."""
+        decision = self.decision
+        if decision is not None and decision.outcome in (
+            Outcome.APPROVED,
+            Outcome.PARTIALLY_APPROVED,
+        ):
+            return decision.reviewer
+        return None
+
+    @property
+    def payment(self) -> PaymentRecord | None:
+        """The current payment attempt, if payment was requested."""
+        return self.payments[-1] if self.payments else None
+
+    @property
+    def paid_total(self) -> Money:
+        """What has actually been paid."""
+        return Money.sum(
+            (p.amount for p in self.payments if p.status is PaymentStatus.PAID), self.currency
+        )
+
+    def line(self, line_id: str) -> ExpenseLine:
+        """The line ``line_id``; raises ``KeyError`` when there is none."""
+        for line in self.lines:
+            if line.id == line_id:
+                return line
+        raise KeyError(line_id)
+
+    def visible_events(self) -> Iterator[Event]:
+        """The customer's timeline: events without internal notes."""
+        return (e for e in self.events if e.visibility is Visibility.CUSTOMER)
+
+    def visible_messages(self) -> Iterator[Message]:
+        """Messages the customer sees."""
+        return (m for m in self.messages if m.visibility is Visibility.CUSTOMER)

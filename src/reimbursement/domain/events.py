@@ -1,0 +1,95 @@
+"""Events: the immutable record of everything that happened to a claim.
+
+The list of a claim's events is its timeline (what the customer sees), its
+audit trail and the input of the analytics. Every state change produces
+exactly one event whose ``from_state`` differs from its ``to_state``; other
+events (a message, a payment sent) carry the unchanged state in both.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from datetime import datetime
+from types import MappingProxyType
+
+import attrs
+
+from .actors import Role
+from .lifecycle import ClaimState
+
+__all__ = ["NO_DATA", "Event", "EventType", "Visibility"]
+
+
+class Visibility(enum.StrEnum):
+    """Who may see an event or a message."""
+
+    CUSTOMER = "customer"
+    """The customer and staff."""
+    INTERNAL = "internal"
+    """Staff only: internal notes never reach the customer."""
+
+
+class EventType(enum.StrEnum):
+    """What happened."""
+
+    DRAFT_STARTED = "draft_started"
+    DRAFT_UPDATED = "draft_updated"
+    ATTACHMENT_ADDED = "attachment_added"
+    SUBMITTED = "submitted"
+    ASSIGNED = "assigned"
+    RETURNED = "returned"
+    RESUBMITTED = "resubmitted"
+    APPROVED = "approved"
+    PARTIALLY_APPROVED = "partially_approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    PAYMENT_REQUESTED = "payment_requested"
+    PAYMENT_APPROVED = "payment_approved"
+    PAYMENT_SENT = "payment_sent"
+    PAID = "paid"
+    PAYMENT_FAILED = "payment_failed"
+    PAYMENT_RETRIED = "payment_retried"
+    MESSAGE_POSTED = "message_posted"
+
+
+NO_DATA: Mapping[str, str] = MappingProxyType({})
+"""The empty, shared ``data`` of an event that carries none."""
+
+
+@attrs.frozen
+class Event:
+    """One thing that happened to one claim, by whom, when.
+
+    ``seq`` numbers a claim's events from 1 without gaps, so ``id``
+    (``"<claim id>#<seq>"``) is unique and stable: notifications use it as
+    their dedupe key. ``data`` holds event-specific details as strings
+    (amounts as ``"12.30 EUR"``), ready for JSON and for analytics.
+    """
+
+    seq: int
+    type: EventType
+    claim_id: str
+    actor: str
+    role: Role
+    at: datetime
+    from_state: ClaimState
+    to_state: ClaimState
+    reason: str | None = None
+    data: Mapping[str, str] = NO_DATA
+    visibility: Visibility = Visibility.CUSTOMER
+
+    @property
+    def id(self) -> str:
+        """Unique, stable id: ``"<claim id>#<seq>"``."""
+        return f"{self.claim_id}#{self.seq}"
+
+    @property
+    def changes_state(self) -> bool:
+        """True for the one event of each state change."""
+        return self.from_state is not self.to_state
+
+    @property
+    def customer_visible(self) -> bool:
+        """True when the customer sees this event on their timeline."""
+        return self.visibility is Visibility.CUSTOMER
