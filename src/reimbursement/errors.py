@@ -6,13 +6,17 @@ that already catch ``ValueError`` or ``PermissionError`` keep working::
     ReimbursementError
     ├── ValidationError (ValueError)          bad input; ``.problems`` lists each field path
     │   ├── CurrencyMismatchError             arithmetic or comparison across currencies
-    │   └── InvalidTransitionError            an action the claim's state does not allow
+    │   ├── InvalidTransitionError            an action the claim's state does not allow
+    │   ├── CalendarError                     a business calendar that cannot work
+    │   └── DelegationLoopError               out-of-office delegates that point in a circle
     ├── NotFoundError (LookupError)
     │   ├── ClaimNotFoundError
     │   ├── CustomerNotFoundError
     │   ├── DocumentNotFoundError
-    │   └── RateNotFoundError                 no exchange rate for a currency pair and day
+    │   ├── RateNotFoundError                 no exchange rate for a currency pair and day
+    │   └── NoEligibleReviewerError           nobody may review this claim
     ├── AuthorizationError (PermissionError)  not allowed: role, ownership, four-eyes
+    │   └── FourEyesError                     the same person would act twice
     ├── ConcurrencyError (RuntimeError)       a save based on a stale version of the claim
     ├── DuplicateError (ValueError)           an id that already exists
     └── PaymentError (RuntimeError)           the payment gateway could not take the instruction
@@ -29,14 +33,18 @@ import attrs
 
 __all__ = [
     "AuthorizationError",
+    "CalendarError",
     "ClaimNotFoundError",
     "ConcurrencyError",
     "CurrencyMismatchError",
     "CustomerNotFoundError",
+    "DelegationLoopError",
     "DocumentNotFoundError",
     "DuplicateError",
     "FieldProblem",
+    "FourEyesError",
     "InvalidTransitionError",
+    "NoEligibleReviewerError",
     "NotFoundError",
     "PaymentError",
     "RateNotFoundError",
@@ -136,3 +144,19 @@ class DuplicateError(ReimbursementError, ValueError):
 
 class PaymentError(ReimbursementError, RuntimeError):
     """The payment gateway refused or could not take the payment instruction."""
+
+
+class CalendarError(ValidationError):
+    """A business calendar that cannot work: overlapping hours, unknown zone, empty week."""
+
+
+class DelegationLoopError(ValidationError):
+    """Out-of-office delegates that lead back to where they started."""
+
+
+class NoEligibleReviewerError(NotFoundError):
+    """No reviewer in the pool may take the claim (skills, authority, four-eyes, availability)."""
+
+
+class FourEyesError(AuthorizationError):
+    """The same person would act twice where two people are required."""

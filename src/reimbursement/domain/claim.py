@@ -15,6 +15,7 @@ from decimal import Decimal
 import attrs
 
 from .events import Event, Visibility
+from .feedback import Feedback
 from .lifecycle import ClaimState
 from .money import Money
 
@@ -182,6 +183,7 @@ class Claim:
     events: tuple[Event, ...] = ()
     assignee: str | None = None
     submitted_at: datetime | None = None
+    feedback: Feedback | None = None
 
     @property
     def customer_id(self) -> str:

@@ -51,6 +51,13 @@ class EventType(enum.StrEnum):
     PAYMENT_FAILED = "payment_failed"
     PAYMENT_RETRIED = "payment_retried"
     MESSAGE_POSTED = "message_posted"
+    REASSIGNED = "reassigned"
+    ESCALATED = "escalated"
+    REVIEW_STEP_DECIDED = "review_step_decided"
+    SLA_WARNING = "sla_warning"
+    SLA_BREACHED = "sla_breached"
+    FEEDBACK_GIVEN = "feedback_given"
+    FEEDBACK_EDITED = "feedback_edited"
 
 
 NO_DATA: Mapping[str, str] = MappingProxyType({})

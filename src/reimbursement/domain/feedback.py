@@ -1,0 +1,45 @@
+"""Customer feedback on a claim: the data recorded (validation and rules live with the commands).
+
+One :class:`Feedback` per claim, given by the claim's customer after a
+decision. Scales: CSAT 1–5 per stage, customer effort (CES) 1–7,
+likelihood to recommend (NPS) 0–10.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from datetime import datetime
+
+import attrs
+
+__all__ = ["Feedback", "Stage"]
+
+
+class Stage(enum.StrEnum):
+    """The stages a customer rates."""
+
+    SUBMISSION = "submission"
+    REVIEW = "review"
+    PAYMENT = "payment"
+    COMMUNICATION = "communication"
+
+
+@attrs.frozen
+class Feedback:
+    """What the customer said about one claim.
+
+    ``ratings`` maps a stage to its CSAT score (1–5); stages not rated are
+    absent. ``ces`` (1–7) and ``nps`` (0–10) are optional. ``problems`` are
+    codes from the insurer's problem catalogue. ``channel`` is where the
+    feedback was given (``"app"``, ``"web"``, ``"phone"``…).
+    """
+
+    given_at: datetime
+    ratings: Mapping[Stage, int] = attrs.field(factory=dict)
+    ces: int | None = None
+    nps: int | None = None
+    problems: tuple[str, ...] = ()
+    text: str = ""
+    channel: str = "web"
+    edited_at: datetime | None = None
