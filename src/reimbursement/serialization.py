@@ -30,7 +30,8 @@ Wire format (the contract SQL adapters, APIs and stored claims rely on):
   built from these types works without new code.
 - Scalars are strict: a string field refuses ``5``, an int field refuses
   ``"5"``, ``5.0`` and ``true``. cattrs' defaults would call ``str()`` and
-  ``int()`` on anything and hide a client's bug.
+  ``int()`` on anything and hide a client's bug. A ``float`` (never money)
+  is a JSON number; NaN and infinities are refused, JSON has no such numbers.
 - Extra keys are refused (``forbid_extra_keys``): a misspelt optional field
   (``"payee_acount"``) would otherwise be dropped without a word and the
   default used instead; refusing it tells the sender at once.
@@ -53,6 +54,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import json
+import math
 import re
 from collections.abc import (
     Callable,
@@ -129,9 +131,15 @@ def _structure_int(value: object, cls: type[Any]) -> Any:
 
 
 def _structure_float(value: object, _: type[Any]) -> float:
-    if not isinstance(value, int | float) or isinstance(value, bool):
+    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
         raise _bad(f"expected a number, got {_show(value)}")
     return float(value)
+
+
+def _unstructure_float(value: float) -> float:
+    if not math.isfinite(value):
+        raise _bad(f"cannot write {value!r}: JSON has no such number")
+    return value
 
 
 def _structure_bool(value: object, _: type[Any]) -> bool:
@@ -423,6 +431,7 @@ def make_converter() -> cattrs.Converter:
     )
     for enum_base in (enum.Enum, enum.StrEnum, enum.IntEnum):
         converter.register_unstructure_hook(enum_base, _enum_value)
+    converter.register_unstructure_hook(float, _unstructure_float)
     converter.register_unstructure_hook(Decimal, _unstructure_decimal)
     converter.register_unstructure_hook(Money, _unstructure_money)
     converter.register_unstructure_hook(datetime, _unstructure_datetime)
