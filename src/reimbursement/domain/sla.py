@@ -1,0 +1,433 @@
+"""Service levels: targets per stage, and where a claim stands against them.
+
+An :class:`SlaPolicy` promises a duration for each stage (review in 16
+business hours on a calendar, payment within 24 clock hours of approval),
+with a warning threshold (80 % by default) and variants per claim kind,
+segment or priority. :meth:`SlaPolicy.evaluate` replays the claim's events
+into stage clocks (see :func:`clock_cycles`) and tells, at an instant, each
+stage's due time, elapsed and remaining time, status, and when the claim as
+a whole is expected to be complete. :meth:`SlaPolicy.crossings` lists the
+warnings and breaches a sweeper has to record, leaving out those already
+recorded as ``SLA_WARNING`` / ``SLA_BREACHED`` events.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
+from types import MappingProxyType
+
+import attrs
+
+from ..errors import ValidationError
+from ._slaclock import CLOCK_RULES, ClockCycle, ClockRule, Segment, Stage, clock_cycles
+from ._worktime import US, to_us
+from .calendar import AROUND_THE_CLOCK, WorkingTime
+from .claim import Claim
+from .events import Event, EventType
+from .lifecycle import ClaimState
+
+__all__ = [
+    "CLOCK_RULES",
+    "ClaimSla",
+    "ClockCycle",
+    "ClockRule",
+    "CrossingKind",
+    "Segment",
+    "SlaCrossing",
+    "SlaPolicy",
+    "SlaStatus",
+    "Stage",
+    "StageSla",
+    "Target",
+    "clock_cycles",
+    "recorded_crossings",
+]
+
+
+class SlaStatus(enum.StrEnum):
+    """Where one cycle of a stage stands against its target."""
+
+    ON_TRACK = "on_track"
+    WARNING = "warning"
+    """Past the warning threshold, not yet due."""
+    BREACHED = "breached"
+    """Still open and past its due time."""
+    MET = "met"
+    """Finished by its due time."""
+    MISSED = "missed"
+    """Finished after its due time."""
+
+
+class CrossingKind(enum.StrEnum):
+    """What a clock crossed."""
+
+    WARNING = "warning"
+    BREACH = "breach"
+
+    @property
+    def event_type(self) -> EventType:
+        """The event that records this kind of crossing."""
+        return EventType.SLA_WARNING if self is CrossingKind.WARNING else EventType.SLA_BREACHED
+
+
+def _positive(_: object, attribute: attrs.Attribute[timedelta], value: timedelta) -> None:
+    if value <= timedelta(0):
+        raise ValidationError.at(attribute.name, f"must be longer than zero, got {value}")
+
+
+@attrs.frozen
+class Target:
+    """A promised duration, counted on ``calendar`` (clock time by default).
+
+    Raises :class:`~reimbursement.ValidationError` for a duration of zero or less.
+    """
+
+    within: timedelta = attrs.field(validator=_positive)
+    calendar: WorkingTime = AROUND_THE_CLOCK
+
+
+def _fraction(value: Fraction | Decimal | str | float) -> Fraction:
+    try:
+        result = Fraction(str(value)) if not isinstance(value, Fraction) else value
+    except ValueError:
+        raise ValidationError.at("warn_at", f"{value!r} is not a number like 0.8") from None
+    if not 0 < result < 1:
+        raise ValidationError.at("warn_at", f"must be between 0 and 1 (exclusive), got {value}")
+    return result
+
+
+Targets = Mapping[Stage, Target]
+Classifier = Callable[[Claim], str | None]
+
+
+def _frozen_targets(value: Targets) -> Targets:
+    return MappingProxyType(dict(value))
+
+
+def _frozen_variants(value: Mapping[str, Targets]) -> Mapping[str, Targets]:
+    return MappingProxyType({key: _frozen_targets(t) for key, t in value.items()})
+
+
+@attrs.frozen
+class StageSla:
+    """One cycle of one stage's clock, measured against its target at ``ClaimSla.at``.
+
+    ``remaining`` is ``target - elapsed`` and turns negative once overdue.
+    ``due`` is None while the clock is paused before its due time (it
+    depends on when the customer answers); for a met cycle it is when it
+    would have been due.
+    ``warning_at`` is when the warning threshold is (or was) reached.
+    """
+
+    stage: Stage
+    cycle: int
+    status: SlaStatus
+    target: timedelta
+    elapsed: timedelta
+    remaining: timedelta
+    started_at: datetime
+    due: datetime | None
+    warning_at: datetime | None
+    stopped_at: datetime | None
+    paused: bool
+
+    @property
+    def open(self) -> bool:
+        """True until the stage's clock stops."""
+        return self.stopped_at is None
+
+
+@attrs.frozen
+class ClaimSla:
+    """Where a claim stands against its policy at instant ``at``.
+
+    ``stages`` holds every cycle of every stage with a target, in stage
+    order. ``expected_completion`` is when the claim should be paid (or
+    decided, if rejected), assuming every stage ahead takes its full target;
+    while the claim waits on the customer it assumes they answer at ``at``.
+    It is None for a draft, and the final event's time once the claim is done.
+    """
+
+    claim_id: str
+    at: datetime
+    stages: tuple[StageSla, ...]
+    expected_completion: datetime | None
+    waiting_on_customer: bool
+
+    def current(self, stage: Stage) -> StageSla | None:
+        """The latest cycle of ``stage``, or None when its clock never started."""
+        found = [s for s in self.stages if s.stage is stage]
+        return found[-1] if found else None
+
+
+@attrs.frozen
+class SlaCrossing:
+    """A warning threshold or a due time that one cycle of a stage's clock crossed.
+
+    ``at`` is when it was crossed; ``active`` is False when the stage had
+    already finished when the crossing was found (a late run of the sweeper):
+    record it, but there is nobody left to escalate to.
+    """
+
+    claim_id: str
+    stage: Stage
+    cycle: int
+    kind: CrossingKind
+    at: datetime
+    due: datetime | None
+    active: bool
+
+    @property
+    def event_type(self) -> EventType:
+        """``SLA_WARNING`` or ``SLA_BREACHED``."""
+        return self.kind.event_type
+
+    @property
+    def key(self) -> tuple[Stage, CrossingKind, int]:
+        """What makes the crossing unique on its claim: stage, kind, cycle."""
+        return (self.stage, self.kind, self.cycle)
+
+    def event_data(self) -> Mapping[str, str]:
+        """The ``data`` of the event that records it; :func:`recorded_crossings` reads it back."""
+        data = {
+            "stage": self.stage.value,
+            "cycle": str(self.cycle),
+            "crossed_at": self.at.isoformat(),
+        }
+        if self.due is not None:
+            data["due"] = self.due.isoformat()
+        return data
+
+
+_STAGES = frozenset(s.value for s in Stage)
+
+
+def recorded_crossings(events: Iterable[Event]) -> frozenset[tuple[Stage, CrossingKind, int]]:
+    """The (stage, kind, cycle) of every crossing already recorded among ``events``.
+
+    Reads ``SLA_WARNING`` / ``SLA_BREACHED`` events whose ``data`` has
+    ``"stage"`` and ``"cycle"`` (as :meth:`SlaCrossing.event_data` writes);
+    events without them are not crossings of this module and are skipped.
+    """
+    kinds = {
+        EventType.SLA_WARNING: CrossingKind.WARNING,
+        EventType.SLA_BREACHED: CrossingKind.BREACH,
+    }
+    found = set()
+    for event in events:
+        kind = kinds.get(event.type)
+        stage, cycle = event.data.get("stage", ""), event.data.get("cycle", "")
+        if kind is None or stage not in _STAGES or not cycle.isdigit():
+            continue
+        found.add((Stage(stage), kind, int(cycle)))
+    return frozenset(found)
+
+
+def _reached(cycle: ClockCycle, amount: timedelta, calendar: WorkingTime) -> datetime | None:
+    """When ``cycle``'s clock reaches ``amount``, if it did or will while running.
+
+    The clock must be running at that instant: a cycle paused or stopped
+    exactly when it reaches ``amount`` has not crossed it.
+    """
+    before = timedelta(0)
+    for seg in cycle.segments:
+        if seg.end is None:
+            return calendar.add(seg.start, amount - before)
+        length = calendar.between(seg.start, seg.end)
+        if before + length >= amount:
+            instant = calendar.add(seg.start, amount - before)
+            if instant < seg.end:
+                return instant
+        before += length
+    return None
+
+
+def _elapsed(cycle: ClockCycle, now: datetime, calendar: WorkingTime) -> timedelta:
+    return sum(
+        (calendar.between(s.start, s.end if s.end is not None else now) for s in cycle.segments),
+        timedelta(0),
+    )
+
+
+@attrs.frozen
+class SlaPolicy:
+    """Targets per stage, a warning threshold, and variants per claim kind or priority.
+
+    ``variants`` maps a key (a claim kind, a segment, a priority: your
+    choice) to targets that replace the defaults stage by stage; the key is
+    passed to :meth:`evaluate` or found by ``classify(claim)``. Raises
+    :class:`~reimbursement.ValidationError` for a threshold outside (0, 1)
+    or an unknown variant.
+    """
+
+    targets: Targets = attrs.field(converter=_frozen_targets)
+    warn_at: Fraction = attrs.field(default=Fraction(4, 5), converter=_fraction)
+    variants: Mapping[str, Targets] = attrs.field(factory=dict, converter=_frozen_variants)
+    classify: Classifier | None = None
+
+    @classmethod
+    def standard(
+        cls,
+        calendar: WorkingTime,
+        review: timedelta = timedelta(hours=16),
+        payment: timedelta = timedelta(hours=24),
+        *,
+        warn_at: Fraction | Decimal | str | float = Fraction(4, 5),
+        variants: Mapping[str, Targets] | None = None,
+        classify: Classifier | None = None,
+    ) -> SlaPolicy:
+        """Review within ``review`` of business time on ``calendar`` (two 8-hour
+        days by default), payment within ``payment`` of clock time after approval."""
+        targets = {
+            Stage.REVIEW: Target(review, calendar),
+            Stage.PAYMENT: Target(payment, AROUND_THE_CLOCK),
+        }
+        return cls(targets, warn_at, variants or {}, classify)
+
+    def targets_for(self, claim: Claim, variant: str | None = None) -> Targets:
+        """The targets that apply to ``claim``: the defaults, overridden by its variant."""
+        key = variant if variant is not None else (self.classify(claim) if self.classify else None)
+        if key is None:
+            return self.targets
+        if key not in self.variants:
+            known = ", ".join(sorted(self.variants)) or "none defined"
+            raise ValidationError.at("variant", f"no SLA variant {key!r}; known: {known}")
+        return {**self.targets, **self.variants[key]}
+
+    def _measure(self, cycle: ClockCycle, target: Target, now: datetime) -> StageSla:
+        cal, within = target.calendar, target.within
+        warn_amount = (within // US * self.warn_at.numerator // self.warn_at.denominator) * US
+        elapsed = _elapsed(cycle, now, cal)
+        due = _reached(cycle, within, cal)
+        warning_at = _reached(cycle, warn_amount, cal)
+        if cycle.stopped_at is not None:
+            missed = due is not None
+            status = SlaStatus.MISSED if missed else SlaStatus.MET
+            if due is None:
+                last = cycle.segments[-1]
+                before = elapsed - cal.between(last.start, last.end or cycle.stopped_at)
+                due = cal.add(last.start, within - before)
+        elif due is not None and due <= now:
+            status = SlaStatus.BREACHED
+        elif warning_at is not None and warning_at <= now:
+            status = SlaStatus.WARNING
+        else:
+            status = SlaStatus.ON_TRACK
+        return StageSla(
+            cycle.stage,
+            cycle.cycle,
+            status,
+            within,
+            elapsed,
+            within - elapsed,
+            cycle.started_at,
+            due,
+            warning_at,
+            cycle.stopped_at,
+            cycle.paused,
+        )
+
+    def evaluate(self, claim: Claim, now: datetime, *, variant: str | None = None) -> ClaimSla:
+        """Each stage's clock and the expected completion of ``claim`` at ``now``.
+
+        Only events up to ``now`` count, so past instants can be replayed.
+        Raises :class:`~reimbursement.ValidationError` for a naive ``now``.
+        """
+        to_us(now, "now")
+        targets = self.targets_for(claim, variant)
+        stages = [
+            self._measure(cycle, targets[stage], now)
+            for stage in Stage
+            if stage in targets
+            for cycle in clock_cycles(claim.events, stage, now)
+        ]
+        state = _state_at(claim, now)
+        waiting = state is ClaimState.RETURNED
+        return ClaimSla(
+            claim.id, now, tuple(stages), _expected(claim, state, stages, targets, now), waiting
+        )
+
+    def crossings(
+        self,
+        claim: Claim,
+        now: datetime,
+        *,
+        since: datetime | None = None,
+        variant: str | None = None,
+    ) -> tuple[SlaCrossing, ...]:
+        """Warnings and breaches crossed in ``(since, now]`` and not yet recorded, oldest first.
+
+        Without ``since``, every crossing up to ``now`` that the claim's
+        events do not record yet: a sweeper that missed a run catches up,
+        and one that runs twice finds nothing the second time once it has
+        recorded the first run's crossings (see :func:`recorded_crossings`).
+        """
+        to_us(now, "now")
+        if since is not None:
+            to_us(since, "since")
+        done = recorded_crossings(e for e in claim.events if e.at <= now)
+        found = []
+        for stage_sla in self.evaluate(claim, now, variant=variant).stages:
+            due = stage_sla.due
+            for kind, at in (
+                (CrossingKind.WARNING, stage_sla.warning_at),
+                (CrossingKind.BREACH, due),
+            ):
+                if at is None or at > now or (since is not None and at <= since):
+                    continue
+                if kind is CrossingKind.BREACH and stage_sla.status is SlaStatus.MET:
+                    continue
+                if (stage_sla.stage, kind, stage_sla.cycle) in done:
+                    continue
+                found.append(
+                    SlaCrossing(
+                        claim.id, stage_sla.stage, stage_sla.cycle, kind, at, due, stage_sla.open
+                    )
+                )
+        return tuple(sorted(found, key=lambda c: (c.at, c.kind is CrossingKind.BREACH)))
+
+
+def _state_at(claim: Claim, now: datetime) -> ClaimState:
+    state = ClaimState.DRAFT
+    for event in claim.events:
+        if event.at <= now:
+            state = event.to_state
+    return state
+
+
+_DONE = frozenset({ClaimState.PAID, ClaimState.REJECTED, ClaimState.WITHDRAWN})
+_IN_REVIEW = frozenset({ClaimState.SUBMITTED, ClaimState.IN_REVIEW, ClaimState.RETURNED})
+
+
+def _expected(
+    claim: Claim,
+    state: ClaimState,
+    stages: list[StageSla],
+    targets: Targets,
+    now: datetime,
+) -> datetime | None:
+    if state is ClaimState.DRAFT:
+        return None
+    if state in _DONE:
+        return max(e.at for e in claim.events if e.at <= now and e.to_state is state)
+
+    def finish(stage: Stage) -> datetime | None:
+        current = [s for s in stages if s.stage is stage and s.open]
+        if not current:
+            return None
+        sla = current[-1]
+        if sla.due is None:  # paused: assume the customer answers now
+            return targets[stage].calendar.add(now, max(sla.remaining, timedelta(0)))
+        return max(sla.due, now)
+
+    if state in _IN_REVIEW:
+        decided = finish(Stage.REVIEW)
+        payment = targets.get(Stage.PAYMENT)
+        if decided is None or payment is None:
+            return decided
+        return payment.calendar.add(decided, payment.within)
+    return finish(Stage.PAYMENT)
