@@ -1,0 +1,172 @@
+"""The router: applies a policy to a request under the rules, and keeps the pool's loads.
+
+This is the one place where a choice becomes an assignment: the policy sees
+only eligible candidates, its choice is checked again (a custom policy that
+returns someone it must not is refused with a typed error), and the
+reviewer's open-claim count goes up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+import attrs
+
+from ...errors import NoEligibleReviewerError, ValidationError
+from ..claim import Claim
+from .constraints import (
+    NO_CONFLICTS,
+    AssignmentRequest,
+    ConflictOfInterest,
+    check_may_review,
+    review_refusal,
+)
+from .plans import ReviewPlan
+from .policies import AssignmentPolicy, Candidates
+from .pool import ReviewerPool, SegmentKey
+
+__all__ = ["Assignment", "Router", "main_category", "request_for"]
+
+
+@attrs.frozen
+class Assignment:
+    """Who got a claim (or a plan step), by which policy, and why: what goes on the timeline."""
+
+    claim_id: str
+    reviewer: str
+    policy: str
+    reason: str
+    step_id: str | None = None
+
+
+def main_category(claim: Claim) -> str | None:
+    """The category of the claim's largest line (the first of equals), ``None`` without lines."""
+    best = None
+    for line in claim.lines:
+        if best is None or line.claimed > best.claimed:
+            best = line
+    return None if best is None else best.category
+
+
+def request_for(
+    claim: Claim,
+    at: datetime,
+    *,
+    plan: ReviewPlan | None = None,
+    step_id: str | None = None,
+    team: str | None = None,
+    region: str | None = None,
+    excluded: Iterable[str] = (),
+) -> AssignmentRequest:
+    """The assignment request for ``claim`` (or one step of its ``plan``) at ``at``.
+
+    Without a plan the reviewer must be allowed to approve the whole claimed
+    amount and the category is the largest line's. With ``plan`` and
+    ``step_id`` the step says the team, category and authority needed, and
+    the deciders of the step's other levels are excluded. Raises
+    :class:`~reimbursement.ValidationError` for a naive ``at``.
+    """
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValidationError.at(
+            "at", f"{at.isoformat()} has no time zone; give an aware datetime"
+        )
+    if plan is not None and step_id is not None:
+        step = plan.step(step_id)
+        return AssignmentRequest(
+            claim.id,
+            claim.claimant.customer_id,
+            at.date(),
+            required_authority=step.required_authority,
+            category=step.category or main_category(claim),
+            language=claim.claimant.language or None,
+            region=region,
+            team=step.team or team,
+            step_id=step.id,
+            excluded=plan.excluded_for(step_id) | frozenset(excluded),
+        )
+    return AssignmentRequest(
+        claim.id,
+        claim.claimant.customer_id,
+        at.date(),
+        required_authority=claim.claimed_total,
+        category=main_category(claim),
+        language=claim.claimant.language or None,
+        region=region,
+        team=team,
+        excluded=frozenset(excluded),
+    )
+
+
+class Router:
+    """Assigns requests to reviewers of ``pool`` with a policy, under the rules.
+
+    ``conflicts`` is the conflict-of-interest port (default: nobody is linked).
+    """
+
+    def __init__(self, pool: ReviewerPool, conflicts: ConflictOfInterest = NO_CONFLICTS):
+        self.pool = pool
+        self.conflicts = conflicts
+
+    def eligible(self, request: AssignmentRequest) -> Callable[[str], bool]:
+        """Who may take ``request`` now: allowed by the rules, working that day, below capacity."""
+        pool, conflicts, day = self.pool, self.conflicts, request.day
+
+        def eligible(reviewer_id: str) -> bool:
+            reviewer = pool._reviewers[reviewer_id]
+            if pool._load[reviewer_id] >= reviewer.capacity:
+                return False
+            if reviewer.absences and reviewer.away_on(day) is not None:
+                return False
+            return review_refusal(reviewer, request, conflicts) is None
+
+        return eligible
+
+    def candidates(self, request: AssignmentRequest) -> Candidates:
+        """Everyone in the pool, as candidates for ``request``."""
+        return Candidates(self.pool, self.pool.segment(SegmentKey()), self.eligible(request))
+
+    def choose(self, request: AssignmentRequest, policy: AssignmentPolicy) -> Assignment:
+        """What ``policy`` chooses for ``request``, checked, without counting it in the loads.
+
+        Raises :class:`~reimbursement.NoEligibleReviewerError` when nobody
+        fits, :class:`~reimbursement.FourEyesError` or
+        :class:`~reimbursement.AuthorizationError` when the policy returns
+        someone the rules forbid.
+        """
+        choice = policy.choose(request, self.candidates(request))
+        if choice is None:
+            raise NoEligibleReviewerError(
+                f"policy {policy.name} found nobody for claim {request.claim_id}"
+                f"{_step_text(request)}: add reviewers with the skills or authority needed, "
+                "raise capacities, or check absences and conflicts of interest"
+            )
+        self.check(request, choice.reviewer)
+        return Assignment(
+            request.claim_id,
+            choice.reviewer,
+            choice.policy or policy.name,
+            choice.reason,
+            request.step_id,
+        )
+
+    def assign(self, request: AssignmentRequest, policy: AssignmentPolicy) -> Assignment:
+        """Like :meth:`choose`, and counts the claim in the reviewer's open claims."""
+        assignment = self.choose(request, policy)
+        self.pool.open(assignment.reviewer)
+        return assignment
+
+    def check(self, request: AssignmentRequest, reviewer_id: str) -> None:
+        """Raise unless the rules let ``reviewer_id`` take ``request`` (see ``check_may_review``).
+
+        Also raises :class:`~reimbursement.NotFoundError` for someone not in the pool.
+        """
+        check_may_review(self.pool.get(reviewer_id), request, self.conflicts)
+
+    def release(self, reviewer_id: str) -> None:
+        """The reviewer finished (or handed over) one claim: one open claim less."""
+        self.pool.close(reviewer_id)
+
+
+def _step_text(request: AssignmentRequest) -> str:
+    return f" (step {request.step_id})" if request.step_id else ""
