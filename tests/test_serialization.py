@@ -530,3 +530,37 @@ def test_a_list_of_claims_reports_the_index_first() -> None:
     (problem,) = problems_of(data, list[Claim])  # type: ignore[arg-type]
     assert problem.path == "[1].decisions[0].outcome"
     assert from_data(data[:1], list[Claim]) == [PAID]  # type: ignore[arg-type]
+
+
+def test_an_amount_too_large_for_its_currency_is_a_problem_not_a_crash() -> None:
+    assert problems_of({"amount": "1e40", "currency": "EUR"}, Money) == (
+        FieldProblem("amount", "'1e40' is too large"),
+    )
+
+
+@attrs.frozen
+class Window:
+    """A record whose constructor checks its own fields, as later records may."""
+
+    start: int = attrs.field(validator=attrs.validators.ge(0))
+    end: int = 0
+
+    def __attrs_post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValidationError.at("end", "must not be before start")
+
+
+@attrs.frozen
+class Schedule:
+    windows: tuple[Window, ...]
+
+
+def test_errors_raised_by_a_constructor_get_the_path_of_the_record() -> None:
+    data = {"windows": [{"start": 1, "end": 2}, {"start": 5, "end": 3}, {"start": -1}]}
+    problems = problems_of(data, Schedule)
+    assert problems[0] == FieldProblem("windows[1].end", "must not be before start")
+    assert problems[1].path == "windows[2]"
+    assert "'start' must be >= 0: -1" in problems[1].message
+    assert problems_of({"start": 5, "end": 3}, Window) == (
+        FieldProblem("end", "must not be before start"),
+    )

@@ -52,6 +52,7 @@ database's JSON column).
 from __future__ import annotations
 
 import contextlib
+import decimal
 import enum
 import json
 import math
@@ -213,6 +214,8 @@ def _structure_money(value: object, _: type[Any]) -> Money:
             money = Money(Decimal(0) if amount is None else amount, currency)
         except ValidationError as error:
             problems.extend(error.problems)
+        except decimal.InvalidOperation:  # more digits than Decimal's 28 once rounded
+            problems.append(FieldProblem("amount", f"{_show(value['amount'])} is too large"))
     if problems:
         raise ValidationError("invalid money", problems)
     assert money is not None, "a str currency without problems made a Money"
@@ -466,7 +469,7 @@ def _problems(error: BaseException, path: str) -> Iterator[FieldProblem]:
         for problem in error.problems or (FieldProblem("", str(error)),):
             yield FieldProblem(_join(path, problem.path), problem.message)
     elif isinstance(error, ForbiddenExtraKeysError):
-        known = ", ".join(a.name for a in attrs.fields(error.cl))
+        known = ", ".join(a.name for a in attrs.fields(error.cl) if a.init)
         for key in sorted(error.extra_fields):
             yield FieldProblem(
                 _join(path, key), f"unknown field; {error.cl.__name__} has: {known}"
@@ -496,7 +499,9 @@ def from_data(data: Any, cls: type[T]) -> T:
     """
     try:
         return _CONVERTER.structure(data, cls)
-    except (BaseValidationError, ValidationError, ForbiddenExtraKeysError) as error:
+    except (BaseValidationError, ForbiddenExtraKeysError, ValueError, TypeError) as error:
+        # ValueError and TypeError (ValidationError among them) come straight from a
+        # top-level hook or constructor (an attrs validator); nested ones come grouped.
         name = getattr(cls, "__name__", str(cls))
         raise ValidationError(f"invalid {name}", tuple(_problems(error, ""))) from error
 
