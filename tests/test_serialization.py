@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import json
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
@@ -564,3 +565,21 @@ def test_errors_raised_by_a_constructor_get_the_path_of_the_record() -> None:
     assert problems_of({"start": 5, "end": 3}, Window) == (
         FieldProblem("end", "must not be before start"),
     )
+
+
+class Colour(enum.Enum):
+    RED = "red"
+
+
+class Level(enum.IntEnum):
+    LOW = 1
+
+
+@pytest.mark.parametrize(("member", "value"), [(Colour.RED, "red"), (Level.LOW, 1)])
+def test_plain_and_int_enums_travel_by_value_too(member: enum.Enum, value: object) -> None:
+    data = to_data(member)
+    assert type(data) is type(value)
+    assert data == value
+    assert from_data(value, type(member)) is member
+    (problem,) = problems_of(str(value) * 2 if isinstance(value, str) else 2, type(member))
+    assert problem.message.endswith(f"is not one of: {value}")
