@@ -1,1 +1,124 @@
-"""reimbursement."""
+"""reimbursement: expense-reimbursement claims for insurers, as an embeddable SDK.
+
+Submit once, follow every step, get paid within 24 hours of approval, and be
+heard when something goes wrong. Start with :func:`in_memory_desk` (the
+embedded default) or build a :class:`ReimbursementDesk` on your own adapters.
+"""
+
+from .bootstrap import in_memory_desk
+from .domain.actors import Actor, Role
+from .domain.claim import (
+    Attachment,
+    Claim,
+    Claimant,
+    ExpenseLine,
+    LineDecision,
+    Message,
+    Outcome,
+    PaymentRecord,
+    PaymentStatus,
+    ReviewDecision,
+)
+from .domain.events import Event, EventType, Visibility
+from .domain.feedback import Feedback, Stage
+from .domain.inputs import ClaimPatch, LineInput, LinePatch
+from .domain.lifecycle import LIFECYCLE, Action, ClaimState
+from .domain.money import Money
+from .errors import (
+    AuthorizationError,
+    CalendarError,
+    ClaimNotFoundError,
+    ConcurrencyError,
+    CurrencyMismatchError,
+    CustomerNotFoundError,
+    DelegationLoopError,
+    DocumentNotFoundError,
+    DuplicateError,
+    FieldProblem,
+    FourEyesError,
+    InvalidTransitionError,
+    NoEligibleReviewerError,
+    NotFoundError,
+    PaymentError,
+    RateNotFoundError,
+    ReimbursementError,
+    ValidationError,
+)
+from .ports import (
+    CustomerProfile,
+    Notification,
+    PaymentInstruction,
+    PaymentReceipt,
+    ReceiptStatus,
+    StoredDocument,
+)
+from .service import (
+    Adapters,
+    ClaimTracking,
+    DeskSettings,
+    ReimbursementDesk,
+    RoundRobinRouter,
+    Router,
+    TimelineEntry,
+)
+from .service.routing import Assignment
+
+__all__ = [
+    "LIFECYCLE",
+    "Action",
+    "Actor",
+    "Adapters",
+    "Assignment",
+    "Attachment",
+    "AuthorizationError",
+    "CalendarError",
+    "Claim",
+    "ClaimNotFoundError",
+    "ClaimPatch",
+    "ClaimState",
+    "ClaimTracking",
+    "Claimant",
+    "ConcurrencyError",
+    "CurrencyMismatchError",
+    "CustomerNotFoundError",
+    "CustomerProfile",
+    "DelegationLoopError",
+    "DeskSettings",
+    "DocumentNotFoundError",
+    "DuplicateError",
+    "Event",
+    "EventType",
+    "ExpenseLine",
+    "Feedback",
+    "FieldProblem",
+    "FourEyesError",
+    "InvalidTransitionError",
+    "LineDecision",
+    "LineInput",
+    "LinePatch",
+    "Message",
+    "Money",
+    "NoEligibleReviewerError",
+    "NotFoundError",
+    "Notification",
+    "Outcome",
+    "PaymentError",
+    "PaymentInstruction",
+    "PaymentReceipt",
+    "PaymentRecord",
+    "PaymentStatus",
+    "RateNotFoundError",
+    "ReceiptStatus",
+    "ReimbursementDesk",
+    "ReimbursementError",
+    "ReviewDecision",
+    "Role",
+    "RoundRobinRouter",
+    "Router",
+    "Stage",
+    "StoredDocument",
+    "TimelineEntry",
+    "ValidationError",
+    "Visibility",
+    "in_memory_desk",
+]

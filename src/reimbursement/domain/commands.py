@@ -14,9 +14,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-import attrs
-
 from ..errors import FieldProblem, ValidationError
+from ._replace import replace
 from .actors import Actor
 from .claim import (
     Attachment,
@@ -42,6 +41,7 @@ __all__ = [
     "approve",
     "approve_payment",
     "assign",
+    "check_ready",
     "confirm_payment",
     "fail_payment",
     "post_message",
@@ -91,7 +91,7 @@ def _step(
         data,
         visibility,
     )
-    return attrs.evolve(claim, state=dest, events=(*claim.events, event), **changes)
+    return replace(claim, state=dest, events=(*claim.events, event), **changes)
 
 
 def _check_line_fields(
@@ -202,7 +202,7 @@ def _patch(
     lines.extend(_new_line(new_id(), item, claim.currency, convert) for item in patch.add_lines)
     claimant = claim.claimant
     if patch.payee_account is not None:
-        claimant = attrs.evolve(claimant, payee_account=patch.payee_account.strip())
+        claimant = replace(claimant, payee_account=patch.payee_account.strip())
     return tuple(lines), claimant
 
 
@@ -241,7 +241,7 @@ def start_draft(
         ClaimState.DRAFT,
         ClaimState.DRAFT,
     )
-    return attrs.evolve(empty, lines=new_lines, events=(event,))
+    return replace(empty, lines=new_lines, events=(event,))
 
 
 def update_draft(
@@ -286,12 +286,13 @@ def add_attachment(claim: Claim, actor: Actor, at: datetime, attachment: Attachm
         claim.state,
         data={"attachment_id": attachment.id, "file_name": attachment.file_name},
     )
-    return attrs.evolve(
+    return replace(
         claim, attachments=(*claim.attachments, attachment), events=(*claim.events, event)
     )
 
 
-def _check_complete(claim: Claim, require_receipts: bool) -> None:
+def check_ready(claim: Claim, *, require_receipts: bool = True) -> None:
+    """Raise a :class:`~reimbursement.ValidationError` listing what the claim lacks."""
     problems = []
     if not claim.lines:
         problems.append(FieldProblem("lines", "the claim has no expense line"))
@@ -321,7 +322,7 @@ def submit(
 ) -> Claim:
     """The draft, submitted under ``number``."""
     LIFECYCLE.target(claim.id, claim.state, Action.SUBMIT)
-    _check_complete(claim, require_receipts)
+    check_ready(claim, require_receipts=require_receipts)
     return _step(
         claim,
         Action.SUBMIT,
@@ -383,8 +384,8 @@ def resubmit(
     """The returned claim, fixed by ``patch`` and submitted again."""
     LIFECYCLE.target(claim.id, claim.state, Action.RESUBMIT)
     lines, claimant = _patch(claim, patch, at, convert)
-    fixed = attrs.evolve(claim, lines=lines, claimant=claimant)
-    _check_complete(fixed, require_receipts)
+    fixed = replace(claim, lines=lines, claimant=claimant)
+    check_ready(fixed, require_receipts=require_receipts)
     return _step(fixed, Action.RESUBMIT, actor, at, EventType.RESUBMITTED, data=_patch_data(patch))
 
 
@@ -429,14 +430,15 @@ def approve(claim: Claim, actor: Actor, at: datetime, lines: Sequence[LineDecisi
     total = Money.sum((d.approved for d in decided), claim.currency)
     if not total:
         raise ValidationError.at("lines", "nothing would be approved: reject the claim instead")
-    partial = total < claim.claimed_total
+    claimed = claim.claimed_total
+    partial = total < claimed
     action, type_, outcome = (
         (Action.APPROVE_PARTIALLY, EventType.PARTIALLY_APPROVED, Outcome.PARTIALLY_APPROVED)
         if partial
         else (Action.APPROVE, EventType.APPROVED, Outcome.APPROVED)
     )
     review = ReviewDecision(outcome, actor.id, at, decided)
-    data = {"approved": str(total), "claimed": str(claim.claimed_total)}
+    data = {"approved": str(total), "claimed": str(claimed)}
     reason = "; ".join(f"{d.line_id}: {d.reason}" for d in decided if d.reason) or None
     return _step(
         claim,
@@ -516,7 +518,7 @@ def request_payment(claim: Claim, actor: Actor, at: datetime) -> Claim:
 def approve_payment(claim: Claim, actor: Actor, at: datetime, *, automatic: bool = False) -> Claim:
     """The payment request approved by finance (or automatically, below the threshold)."""
     payment = _current_payment(claim, Action.APPROVE_PAYMENT)
-    record = attrs.evolve(payment, status=PaymentStatus.APPROVED, approved_by=actor.id)
+    record = replace(payment, status=PaymentStatus.APPROVED, approved_by=actor.id)
     return _step(
         claim,
         Action.APPROVE_PAYMENT,
@@ -538,7 +540,7 @@ def send_payment(claim: Claim, actor: Actor, at: datetime, reference: str) -> Cl
             f"payment {payment.idempotency_key} was already sent "
             f"(reference {payment.gateway_reference}); confirm or fail it",
         )
-    record = attrs.evolve(payment, status=PaymentStatus.SENT, gateway_reference=reference)
+    record = replace(payment, status=PaymentStatus.SENT, gateway_reference=reference)
     return _step(
         claim,
         Action.SEND_PAYMENT,
@@ -555,7 +557,7 @@ def confirm_payment(claim: Claim, actor: Actor, at: datetime) -> Claim:
     payment = _current_payment(claim, Action.CONFIRM_PAYMENT)
     if payment.status is not PaymentStatus.SENT:
         raise ValidationError.at("payment", "the payment has not been sent yet")
-    record = attrs.evolve(payment, status=PaymentStatus.PAID)
+    record = replace(payment, status=PaymentStatus.PAID)
     return _step(
         claim,
         Action.CONFIRM_PAYMENT,
@@ -572,7 +574,7 @@ def fail_payment(claim: Claim, actor: Actor, at: datetime, reason: str) -> Claim
     payment = _current_payment(claim, Action.FAIL_PAYMENT)
     if not reason.strip():
         raise ValidationError.at("reason", "say why the payment failed")
-    record = attrs.evolve(payment, status=PaymentStatus.FAILED, failure_reason=reason)
+    record = replace(payment, status=PaymentStatus.FAILED, failure_reason=reason)
     return _step(
         claim,
         Action.FAIL_PAYMENT,
@@ -602,7 +604,7 @@ def retry_payment(
         at,
         approved_by=actor.id,
     )
-    claimant = attrs.evolve(claim.claimant, payee_account=account)
+    claimant = replace(claim.claimant, payee_account=account)
     return _step(
         claim,
         Action.RETRY_PAYMENT,
@@ -642,4 +644,4 @@ def post_message(
         data={"message_id": message_id},
         visibility=visibility,
     )
-    return attrs.evolve(claim, messages=(*claim.messages, message), events=(*claim.events, event))
+    return replace(claim, messages=(*claim.messages, message), events=(*claim.events, event))

@@ -9,16 +9,16 @@ events (a message, a payment sent) carry the unchanged state in both.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime
-from types import MappingProxyType
+from itertools import chain
 
 import attrs
 
 from .actors import Role
 from .lifecycle import ClaimState
 
-__all__ = ["NO_DATA", "Event", "EventType", "Visibility"]
+__all__ = ["NO_DATA", "Event", "EventData", "EventType", "Visibility"]
 
 
 class Visibility(enum.StrEnum):
@@ -60,7 +60,47 @@ class EventType(enum.StrEnum):
     FEEDBACK_EDITED = "feedback_edited"
 
 
-NO_DATA: Mapping[str, str] = MappingProxyType({})
+class EventData(Mapping[str, str]):
+    """The details of an event: an immutable mapping of strings to strings.
+
+    Stored as one flat tuple, about a third of the memory of a small ``dict``:
+    a claim keeps every event it ever had, and stores keep every claim.
+    """
+
+    __slots__ = ("_flat",)
+
+    def __init__(self, items: Mapping[str, str] | None = None) -> None:
+        flat: tuple[str, ...] = tuple(chain.from_iterable(items.items())) if items else ()
+        for item in flat:
+            if type(item) is not str:
+                raise TypeError(f"event data maps str to str, got {item!r}")
+        self._flat = flat
+
+    def __getitem__(self, key: str) -> str:
+        flat = self._flat
+        for i in range(0, len(flat), 2):
+            if flat[i] == key:
+                return flat[i + 1]
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._flat[::2])
+
+    def __len__(self) -> int:
+        return len(self._flat) // 2
+
+    def __repr__(self) -> str:
+        return f"EventData({dict(self)!r})"
+
+    def __hash__(self) -> int:
+        return hash(self._flat)
+
+
+def _event_data(value: Mapping[str, str]) -> EventData:
+    return value if type(value) is EventData else EventData(value)
+
+
+NO_DATA: Mapping[str, str] = EventData()
 """The empty, shared ``data`` of an event that carries none."""
 
 
@@ -83,7 +123,7 @@ class Event:
     from_state: ClaimState
     to_state: ClaimState
     reason: str | None = None
-    data: Mapping[str, str] = NO_DATA
+    data: Mapping[str, str] = attrs.field(default=NO_DATA, converter=_event_data)
     visibility: Visibility = Visibility.CUSTOMER
 
     @property

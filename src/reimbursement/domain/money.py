@@ -11,6 +11,7 @@ from __future__ import annotations
 import decimal
 from collections.abc import Iterable
 from decimal import ROUND_HALF_EVEN, Decimal
+from functools import lru_cache
 from typing import Self
 
 import attrs
@@ -60,11 +61,25 @@ class Money:
         places = MINOR_UNITS.get(currency)
         if places is None:
             raise ValidationError.at("currency", f"{currency!r} is not an ISO 4217 currency code")
-        value = _to_decimal(amount).quantize(_QUANTA[places], rounding=ROUND_HALF_EVEN)
+        try:
+            value = _to_decimal(amount).quantize(_QUANTA[places], rounding=ROUND_HALF_EVEN)
+        except decimal.InvalidOperation:
+            raise ValidationError.at(
+                "amount", f"{amount!r} is too large for an amount of money"
+            ) from None
         if value == 0:
             value = abs(value)  # no negative zero in a claim
         object.__setattr__(self, "amount", value)
         object.__setattr__(self, "currency", currency)
+
+    @classmethod
+    def _exact(cls, amount: Decimal, currency: str) -> Money:
+        # for results of arithmetic on amounts already rounded to the same
+        # currency: nothing to check, nothing to round
+        money = object.__new__(cls)
+        object.__setattr__(money, "amount", amount)
+        object.__setattr__(money, "currency", currency)
+        return money
 
     @classmethod
     def zero(cls, currency: str) -> Self:
@@ -81,7 +96,9 @@ class Money:
                     "currency", f"cannot add {item.currency} to a total in {currency}"
                 )
             total += item.amount
-        return cls(total, currency)
+        if currency not in MINOR_UNITS:
+            raise ValidationError.at("currency", f"{currency!r} is not an ISO 4217 currency code")
+        return cls._exact(total, currency) if total else cls(0, currency)
 
     def _same(self, other: Money, op: str) -> None:
         if not isinstance(other, Money):
@@ -93,7 +110,7 @@ class Money:
 
     def __add__(self, other: Money) -> Money:
         self._same(other, "add")
-        return Money(self.amount + other.amount, self.currency)
+        return Money._exact(self.amount + other.amount, self.currency)
 
     def __sub__(self, other: Money) -> Money:
         self._same(other, "subtract")
@@ -139,7 +156,14 @@ class Money:
         return Money(self.amount * rate, currency)
 
     def __str__(self) -> str:
-        return f"{self.amount:,} {self.currency}"
+        return _text(self)
 
     def __repr__(self) -> str:
         return f"Money('{self.amount}', '{self.currency}')"
+
+
+@lru_cache(maxsize=4096)
+def _text(money: Money) -> str:
+    # the same amount is written on several events of a claim (and of many
+    # claims): caching the text lets them share one string
+    return f"{money.amount} {money.currency}"

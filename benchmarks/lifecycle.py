@@ -1,0 +1,253 @@
+"""Throughput and memory of the whole claim lifecycle on the in-memory adapters.
+
+Pushes N claims through draft (two lines) -> submit (numbered, routed) ->
+approve (payment requested in the same step) -> finance approval -> pay
+(settled by the gateway) with a ReimbursementDesk, and compares with a bare
+``transitions`` machine doing the same seven state changes on plain objects,
+in the same process. The bare floor is measured two ways:
+
+- ``bare_claims_per_s``: one machine, one plain object per claim bound with
+  ``add_model`` and released with ``remove_model`` after its last trigger (how
+  transitions runs many objects without holding them all);
+- ``bare_cursor_claims_per_s``: the triggers alone, on one bound object whose
+  state is reset per claim (the strictest floor: no binding at all).
+
+``overhead_ratio`` is bare_claims_per_s / claims_per_s, and
+``overhead_ratio_vs_cursor`` the same against the strictest floor.
+
+Usage: python benchmarks/lifecycle.py [--claims 20000] [--large 200000] [--repeat 3]
+The last line printed is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import itertools
+import json
+import statistics
+import sys
+import time
+import tracemalloc
+from datetime import UTC, date, datetime, timedelta
+
+from transitions import Machine
+
+from reimbursement import (
+    Actor,
+    CustomerProfile,
+    DeskSettings,
+    LineInput,
+    Money,
+    Notification,
+    ReimbursementDesk,
+    in_memory_desk,
+)
+
+
+class TickingClock:
+    """A clock that moves one millisecond per reading (every event gets its own instant)."""
+
+    def __init__(self) -> None:
+        self._now = datetime(2026, 1, 5, 9, tzinfo=UTC)
+        self._tick = timedelta(milliseconds=1)
+
+    def now(self) -> datetime:
+        self._now += self._tick
+        return self._now
+
+
+class CountingNotifier:
+    """Counts deliveries without keeping them, so memory measures the claims alone."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def send(self, notification: Notification) -> None:
+        self.count += 1
+
+
+CUSTOMERS = 1000
+
+
+def make_desk() -> ReimbursementDesk:
+    profiles = [
+        CustomerProfile(f"c{i}", f"Customer {i}", f"POL-{i}", "EUR", payee_account=f"IBAN{i}")
+        for i in range(CUSTOMERS)
+    ]
+    return in_memory_desk(
+        reviewers=[f"r{i}" for i in range(10)],
+        customers=profiles,
+        clock=TickingClock(),
+        notifier=CountingNotifier(),
+        settings=DeskSettings(require_receipts=False),
+        new_id=map(str, itertools.count(1)).__next__,
+    )
+
+
+LINES = (
+    LineInput("pharmacy", date(2026, 1, 2), "City Pharmacy", Money("42.50", "EUR")),
+    LineInput("consultation", date(2026, 1, 3), "Dr. Weber", Money("120.00", "EUR")),
+)
+CUSTOMER_ACTORS = [Actor.customer(f"c{i}") for i in range(CUSTOMERS)]
+REVIEWERS = {f"r{i}": Actor.reviewer(f"r{i}") for i in range(10)}
+FINANCE = Actor.finance("f1")
+
+
+def run_desk(n: int) -> float:
+    """Seconds to push ``n`` claims through the whole lifecycle."""
+    desk = make_desk()
+    gc.collect()
+    start = time.perf_counter()
+    for i in range(n):
+        customer = CUSTOMER_ACTORS[i % CUSTOMERS]
+        claim = desk.start_draft(customer, LINES)
+        claim = desk.submit(customer, claim.id)
+        assert claim.assignee is not None
+        claim = desk.approve(REVIEWERS[claim.assignee], claim.id)
+        claim = desk.approve_payment(FINANCE, claim.id)
+        claim = desk.pay(FINANCE, claim.id)
+    elapsed = time.perf_counter() - start
+    assert claim.state == "paid"
+    return elapsed
+
+
+STATES = [
+    "draft",
+    "submitted",
+    "in_review",
+    "approved",
+    "payment_requested",
+    "payment_approved",
+    "paid",
+]
+TRIGGERS = [
+    ["submit", "draft", "submitted"],
+    ["start_review", "submitted", "in_review"],
+    ["approve", "in_review", "approved"],
+    ["request_payment", "approved", "payment_requested"],
+    ["approve_payment", "payment_requested", "payment_approved"],
+    ["send_payment", "payment_approved", None],
+    ["confirm_payment", "payment_approved", "paid"],
+]
+
+
+class Plain:
+    pass
+
+
+def run_bare(n: int) -> float:
+    machine = Machine(
+        model=None, states=STATES, transitions=TRIGGERS, initial="draft", auto_transitions=False
+    )
+    objects = [Plain() for _ in range(n)]
+    gc.collect()
+    start = time.perf_counter()
+    for obj in objects:
+        machine.add_model(obj)
+        o = obj  # type: ignore[assignment]
+        o.submit()  # type: ignore[attr-defined]
+        o.start_review()  # type: ignore[attr-defined]
+        o.approve()  # type: ignore[attr-defined]
+        o.request_payment()  # type: ignore[attr-defined]
+        o.approve_payment()  # type: ignore[attr-defined]
+        o.send_payment()  # type: ignore[attr-defined]
+        o.confirm_payment()  # type: ignore[attr-defined]
+        machine.remove_model(obj)
+    return time.perf_counter() - start
+
+
+def run_bare_cursor(n: int) -> float:
+    cursor = Plain()
+    Machine(
+        model=cursor, states=STATES, transitions=TRIGGERS, initial="draft", auto_transitions=False
+    )
+    c = cursor
+    start = time.perf_counter()
+    for _ in range(n):
+        c.state = "draft"  # type: ignore[attr-defined]
+        c.submit()  # type: ignore[attr-defined]
+        c.start_review()  # type: ignore[attr-defined]
+        c.approve()  # type: ignore[attr-defined]
+        c.request_payment()  # type: ignore[attr-defined]
+        c.approve_payment()  # type: ignore[attr-defined]
+        c.send_payment()  # type: ignore[attr-defined]
+        c.confirm_payment()  # type: ignore[attr-defined]
+    return time.perf_counter() - start
+
+
+def bytes_per_claim(n: int) -> float:
+    """Memory held per stored claim (two lines, its events), by tracemalloc."""
+    desk = make_desk()
+    customer = CUSTOMER_ACTORS[0]
+    # warm up: caches, interned strings and the customer index exist before measuring
+    claim = desk.start_draft(customer, LINES)
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    for i in range(n):
+        customer = CUSTOMER_ACTORS[i % CUSTOMERS]
+        claim = desk.start_draft(customer, LINES)
+        claim = desk.submit(customer, claim.id)
+        claim = desk.approve(REVIEWERS[claim.assignee or ""], claim.id)
+        claim = desk.approve_payment(FINANCE, claim.id)
+        claim = desk.pay(FINANCE, claim.id)
+    del claim
+    gc.collect()
+    after = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    return (after - before) / n
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--claims", type=int, default=20_000)
+    parser.add_argument("--small", type=int, default=10_000)
+    parser.add_argument("--large", type=int, default=200_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    desk_runs = [args.claims / run_desk(args.claims) for _ in range(args.repeat)]
+    bare_runs = [args.claims / run_bare(args.claims) for _ in range(args.repeat)]
+    cursor_runs = [args.claims / run_bare_cursor(args.claims) for _ in range(args.repeat)]
+    claims_per_s = statistics.median(desk_runs)
+    bare = statistics.median(bare_runs)
+    bare_cursor = statistics.median(cursor_runs)
+    print(
+        f"desk: {claims_per_s:,.0f} claims/s (runs: {', '.join(f'{r:,.0f}' for r in desk_runs)})"
+    )
+    print(f"bare transitions, add/remove_model per object: {bare:,.0f} claims/s")
+    print(f"bare transitions, triggers only on one object: {bare_cursor:,.0f} claims/s")
+    print(
+        f"overhead ratio: {bare / claims_per_s:.2f}x (vs triggers only: "
+        f"{bare_cursor / claims_per_s:.2f}x)"
+    )
+
+    per_byte = bytes_per_claim(min(args.small, 20_000))
+    print(f"memory: {per_byte:,.0f} bytes per stored claim (two lines, all events)")
+
+    small = statistics.median(run_desk(args.small) / args.small for _ in range(args.repeat))
+    large = run_desk(args.large) / args.large
+    ratio = large / small
+    print(
+        f"time per claim: {small * 1e6:.1f} us at {args.small:,}, "
+        f"{large * 1e6:.1f} us at {args.large:,} (ratio {ratio:.2f})"
+    )
+    print(
+        json.dumps(
+            {
+                "claims_per_s": round(claims_per_s),
+                "bare_claims_per_s": round(bare),
+                "bare_cursor_claims_per_s": round(bare_cursor),
+                "overhead_ratio": round(bare / claims_per_s, 2),
+                "overhead_ratio_vs_cursor": round(bare_cursor / claims_per_s, 2),
+                "bytes_per_claim": round(per_byte),
+                "per_claim_time_ratio_200k_vs_10k": round(ratio, 3),
+            }
+        )
+    )
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,441 @@
+"""In-memory adapters: the embedded default for tests, demos and notebooks.
+
+They behave like the real ones, errors included: a stale save raises the
+same :class:`~reimbursement.ConcurrencyError` a database adapter raises, a
+repeated payment key moves no money, a repeated notification key reaches the
+customer once. Nothing survives the process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from types import TracebackType
+from typing import Self
+
+from ..domain.claim import Claim
+from ..domain.lifecycle import ClaimState
+from ..errors import (
+    ClaimNotFoundError,
+    ConcurrencyError,
+    CustomerNotFoundError,
+    DocumentNotFoundError,
+    DuplicateError,
+    PaymentError,
+    RateNotFoundError,
+    ValidationError,
+)
+from ..ports import (
+    Clock,
+    CustomerProfile,
+    Notification,
+    Notifier,
+    PaymentInstruction,
+    PaymentReceipt,
+    ReceiptStatus,
+    StoredDocument,
+)
+from ..service.adapters import Adapters
+
+__all__ = [
+    "InMemoryClaimStore",
+    "InMemoryCustomerDirectory",
+    "InMemoryDocumentStore",
+    "InMemoryFxRates",
+    "InMemoryNotifier",
+    "InMemoryPaymentGateway",
+    "InMemoryUnitOfWork",
+    "ManualClock",
+    "create",
+]
+
+
+class InMemoryClaimStore:
+    """The committed data: claims, sequences, request keys and the outbox.
+
+    Shared by every :class:`InMemoryUnitOfWork` made from it; thread-safe.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.claims: dict[str, Claim] = {}
+        self.by_customer: dict[str, list[str]] = {}
+        self.sequences: dict[str, int] = {}
+        self.requests: dict[str, str] = {}
+        self.outbox: dict[str, Notification] = {}
+
+    def unit_of_work(self) -> InMemoryUnitOfWork:
+        """A new transaction on this store."""
+        return InMemoryUnitOfWork(self)
+
+    def __len__(self) -> int:
+        return len(self.claims)
+
+
+class _Repository:
+    """The claims of one unit of work: reads see committed data plus own writes."""
+
+    __slots__ = ("_store", "added", "read_versions", "requests", "saved")
+
+    def __init__(self, store: InMemoryClaimStore) -> None:
+        self._store = store
+        self.added: dict[str, Claim] = {}
+        self.saved: dict[str, Claim] = {}
+        self.read_versions: dict[str, int] = {}
+        self.requests: dict[str, str] = {}
+
+    def forget(self) -> None:
+        """Drop everything staged (after commit or on rollback)."""
+        for staged in (self.added, self.saved, self.read_versions, self.requests):
+            if staged:
+                staged.clear()
+
+    def get(self, claim_id: str) -> Claim:
+        claim = self.saved.get(claim_id) or self.added.get(claim_id)
+        if claim is not None:
+            return claim
+        try:
+            return self._store.claims[claim_id]
+        except KeyError:
+            raise ClaimNotFoundError(f"no claim {claim_id!r}") from None
+
+    def add(self, claim: Claim) -> None:
+        if claim.id in self._store.claims or claim.id in self.added:
+            raise DuplicateError(f"claim {claim.id!r} already exists")
+        self.added[claim.id] = claim
+
+    def save(self, claim: Claim) -> None:
+        current = self.added[claim.id] if claim.id in self.added else self.get(claim.id)
+        if current.version != claim.version - 1:
+            raise ConcurrencyError(
+                f"claim {claim.id} is at version {current.version}; a save of version "
+                f"{claim.version} must be based on version {claim.version - 1}: reload and retry"
+            )
+        if claim.id in self.added:
+            self.added[claim.id] = claim
+            return
+        self.read_versions.setdefault(claim.id, current.version)
+        self.saved[claim.id] = claim
+
+    def for_customer(self, customer_id: str) -> Sequence[Claim]:
+        ids = list(self._store.by_customer.get(customer_id, ()))
+        ids.extend(c.id for c in self.added.values() if c.customer_id == customer_id)
+        return [self.get(i) for i in ids]
+
+    def find(self, states: Iterable[ClaimState] | None = None) -> Iterator[Claim]:
+        wanted = None if states is None else frozenset(states)
+        seen = {**self._store.claims, **self.added, **self.saved}
+        return (c for c in seen.values() if wanted is None or c.state in wanted)
+
+    def next_number(self, scope: str) -> int:
+        with self._store.lock:  # sequences never roll back, as in a database
+            value = self._store.sequences.get(scope, 0) + 1
+            self._store.sequences[scope] = value
+        return value
+
+    def claim_for_request(self, key: str) -> str | None:
+        return self.requests.get(key) or self._store.requests.get(key)
+
+    def remember_request(self, key: str, claim_id: str) -> None:
+        self.requests[key] = claim_id
+
+
+class _Outbox:
+    __slots__ = ("_store", "staged")
+
+    def __init__(self, store: InMemoryClaimStore) -> None:
+        self._store = store
+        self.staged: list[Notification] = []
+
+    def add(self, notification: Notification) -> None:
+        self.staged.append(notification)
+
+    def pending(self, limit: int = 100) -> Sequence[Notification]:
+        with self._store.lock:
+            return list(itertools.islice(self._store.outbox.values(), limit))
+
+    def mark_delivered(self, keys: Iterable[str]) -> None:
+        with self._store.lock:
+            for key in keys:
+                self._store.outbox.pop(key, None)
+
+
+class InMemoryUnitOfWork:
+    """One transaction on an :class:`InMemoryClaimStore`: all or nothing, checked on commit."""
+
+    __slots__ = ("_store", "claims", "outbox")
+
+    def __init__(self, store: InMemoryClaimStore) -> None:
+        self._store = store
+        self.claims = _Repository(store)
+        self.outbox = _Outbox(store)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.rollback()
+
+    def commit(self) -> None:
+        repo, store = self.claims, self._store
+        with store.lock:
+            for claim_id, version in repo.read_versions.items():
+                stored = store.claims[claim_id].version
+                if stored != version:
+                    raise ConcurrencyError(
+                        f"claim {claim_id} changed from version {version} to {stored} "
+                        "since it was read: reload and retry"
+                    )
+            for claim_id in repo.added:
+                if claim_id in store.claims:
+                    raise DuplicateError(f"claim {claim_id!r} already exists")
+            for claim in repo.added.values():
+                store.claims[claim.id] = claim
+                store.by_customer.setdefault(claim.customer_id, []).append(claim.id)
+            store.claims.update(repo.saved)
+            store.requests.update(repo.requests)
+            for notification in self.outbox.staged:
+                store.outbox[notification.key] = notification
+        self.rollback()
+
+    def rollback(self) -> None:
+        self.claims.forget()
+        if self.outbox.staged:
+            self.outbox.staged.clear()
+
+
+class InMemoryNotifier:
+    """Records what it delivers, once per key."""
+
+    def __init__(self) -> None:
+        self.sent: list[Notification] = []
+        self._keys: set[str] = set()
+        self.failures_to_simulate = 0
+
+    def send(self, notification: Notification) -> None:
+        if self.failures_to_simulate:
+            self.failures_to_simulate -= 1
+            raise ConnectionError("simulated delivery failure")
+        if notification.key in self._keys:
+            return
+        self._keys.add(notification.key)
+        self.sent.append(notification)
+
+    def to(self, customer_id: str) -> list[Notification]:
+        """What ``customer_id`` received, in order."""
+        return [n for n in self.sent if n.customer_id == customer_id]
+
+
+class InMemoryPaymentGateway:
+    """A gateway that pays at once (``settle_immediately``) or later, on :meth:`settle`.
+
+    Accounts in ``failing_accounts`` fail with the reason given there.
+    """
+
+    def __init__(
+        self, *, settle_immediately: bool = True, failing_accounts: Mapping[str, str] | None = None
+    ) -> None:
+        self.settle_immediately = settle_immediately
+        self.failing_accounts = dict(failing_accounts or {})
+        self.receipts: dict[str, PaymentReceipt] = {}
+        self.instructions: dict[str, PaymentInstruction] = {}
+        self.payouts: list[PaymentInstruction] = []
+        self._references = itertools.count(1)
+
+    def pay(self, instruction: PaymentInstruction) -> PaymentReceipt:
+        key = instruction.idempotency_key
+        first = self.instructions.get(key)
+        if first is not None:
+            if (first.amount, first.payee_account) != (
+                instruction.amount,
+                instruction.payee_account,
+            ):
+                raise PaymentError(
+                    f"payment key {key} was used for {first.amount} to {first.payee_account}; "
+                    "the same key cannot pay another amount or account"
+                )
+            return self.receipts[key]
+        if not instruction.amount or instruction.amount.is_negative():
+            raise PaymentError(f"cannot pay {instruction.amount}")
+        reference = f"PAY-{next(self._references):08d}"
+        reason = self.failing_accounts.get(instruction.payee_account)
+        if reason is not None:
+            receipt = PaymentReceipt(key, reference, ReceiptStatus.FAILED, reason)
+        elif self.settle_immediately:
+            receipt = PaymentReceipt(key, reference, ReceiptStatus.SETTLED)
+            self.payouts.append(instruction)
+        else:
+            receipt = PaymentReceipt(key, reference, ReceiptStatus.PENDING)
+        self.instructions[key] = instruction
+        self.receipts[key] = receipt
+        return receipt
+
+    def settle(self, reference: str) -> PaymentReceipt:
+        """Settle the pending payment ``reference`` (as the bank would, later)."""
+        return self._finish(reference, ReceiptStatus.SETTLED, None)
+
+    def fail(self, reference: str, reason: str) -> PaymentReceipt:
+        """Fail the pending payment ``reference``."""
+        return self._finish(reference, ReceiptStatus.FAILED, reason)
+
+    def _finish(self, reference: str, status: ReceiptStatus, reason: str | None) -> PaymentReceipt:
+        for key, receipt in self.receipts.items():
+            if receipt.reference == reference:
+                if receipt.status is not ReceiptStatus.PENDING:
+                    raise PaymentError(f"payment {reference} is already {receipt.status}")
+                done = PaymentReceipt(key, reference, status, reason)
+                self.receipts[key] = done
+                if status is ReceiptStatus.SETTLED:
+                    self.payouts.append(self.instructions[key])
+                return done
+        raise PaymentError(f"no payment with reference {reference}")
+
+    def paid_to(self, claim_id: str) -> list[PaymentInstruction]:
+        """The payouts made for ``claim_id``."""
+        return [p for p in self.payouts if p.claim_id == claim_id]
+
+
+class InMemoryCustomerDirectory:
+    """Customer profiles kept in a dictionary."""
+
+    def __init__(self, profiles: Iterable[CustomerProfile] = ()) -> None:
+        self._profiles = {p.customer_id: p for p in profiles}
+
+    def add(self, profile: CustomerProfile) -> None:
+        """Add or replace a profile."""
+        self._profiles[profile.customer_id] = profile
+
+    def profile(self, customer_id: str) -> CustomerProfile:
+        try:
+            return self._profiles[customer_id]
+        except KeyError:
+            raise CustomerNotFoundError(f"no customer {customer_id!r} in the directory") from None
+
+
+class InMemoryDocumentStore:
+    """Document bytes in a dictionary; ids ``doc-1``, ``doc-2``, … never reused."""
+
+    def __init__(self) -> None:
+        self._docs: dict[str, tuple[StoredDocument, bytes]] = {}
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def put(self, content: bytes, *, file_name: str, media_type: str) -> StoredDocument:
+        with self._lock:
+            doc_id = f"doc-{next(self._ids)}"
+        info = StoredDocument(
+            doc_id, file_name, media_type, len(content), hashlib.sha256(content).hexdigest()
+        )
+        self._docs[doc_id] = (info, bytes(content))
+        return info
+
+    def get(self, document_id: str) -> bytes:
+        return self._entry(document_id)[1]
+
+    def info(self, document_id: str) -> StoredDocument:
+        return self._entry(document_id)[0]
+
+    def _entry(self, document_id: str) -> tuple[StoredDocument, bytes]:
+        try:
+            return self._docs[document_id]
+        except KeyError:
+            raise DocumentNotFoundError(f"no document {document_id!r}") from None
+
+
+class InMemoryFxRates:
+    """A rate table by day.
+
+    A day without a rate (a weekend, a bank holiday) takes the rate of the
+    last earlier day that has one, at most ``lookback_days`` back. The inverse
+    pair is derived when only one direction is known.
+    """
+
+    def __init__(
+        self,
+        rates: Mapping[tuple[str, str, date], Decimal] | None = None,
+        *,
+        lookback_days: int = 7,
+    ) -> None:
+        self._rates: dict[tuple[str, str, date], Decimal] = {}
+        self.lookback_days = lookback_days
+        for (base, quote, on), rate in (rates or {}).items():
+            self.set(base, quote, on, rate)
+
+    def set(self, base: str, quote: str, on: date, rate: Decimal) -> None:
+        """Units of ``quote`` per unit of ``base`` on day ``on``."""
+        if not isinstance(rate, Decimal) or not rate.is_finite() or rate <= 0:
+            raise ValidationError.at("rate", f"{rate!r} is not a positive Decimal")
+        self._rates[(base, quote, on)] = rate
+
+    def rate(self, base: str, quote: str, on: date) -> Decimal:
+        if base == quote:
+            return Decimal(1)
+        for back in range(self.lookback_days + 1):
+            day = on - timedelta(days=back)
+            direct = self._rates.get((base, quote, day))
+            if direct is not None:
+                return direct
+            inverse = self._rates.get((quote, base, day))
+            if inverse is not None:
+                return Decimal(1) / inverse
+        raise RateNotFoundError(
+            f"no {base}/{quote} rate on {on} or the {self.lookback_days} days before"
+        )
+
+
+class ManualClock:
+    """A clock that moves only when told: for tests, demos and simulations."""
+
+    def __init__(self, start: datetime) -> None:
+        self._now = _aware(start)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def set(self, instant: datetime) -> None:
+        """Jump to ``instant`` (aware)."""
+        self._now = _aware(instant)
+
+    def advance(self, delta: timedelta) -> datetime:
+        """Move forward by ``delta``; returns the new now."""
+        self._now = self._now + delta
+        return self._now
+
+
+def _aware(instant: datetime) -> datetime:
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        raise ValidationError.at("instant", f"{instant} has no time zone; give an aware datetime")
+    return instant
+
+
+def create(
+    *,
+    clock: Clock | None = None,
+    notifier: Notifier | None = None,
+    customers: Iterable[CustomerProfile] = (),
+    fx_rates: Mapping[tuple[str, str, date], Decimal] | None = None,
+    settle_immediately: bool = True,
+    store: InMemoryClaimStore | None = None,
+) -> Adapters:
+    """Every port wired to its in-memory adapter."""
+    from .system import SystemClock  # the only wall-clock reader, in an adapter
+
+    claim_store = store if store is not None else InMemoryClaimStore()
+    return Adapters(
+        unit_of_work=claim_store.unit_of_work,
+        notifier=notifier if notifier is not None else InMemoryNotifier(),
+        payments=InMemoryPaymentGateway(settle_immediately=settle_immediately),
+        directory=InMemoryCustomerDirectory(customers),
+        documents=InMemoryDocumentStore(),
+        fx_rates=InMemoryFxRates(fx_rates),
+        clock=clock if clock is not None else SystemClock(),
+    )

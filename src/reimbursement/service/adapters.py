@@ -1,0 +1,57 @@
+"""The set of adapters a desk runs on, and the settings it follows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import attrs
+
+from ..domain.documents import DocumentRules
+from ..domain.money import Money
+from ..ports import (
+    Clock,
+    CustomerDirectory,
+    DocumentStore,
+    FxRates,
+    Notifier,
+    PaymentGateway,
+    UnitOfWork,
+)
+
+__all__ = ["Adapters", "DeskSettings"]
+
+
+@attrs.frozen
+class Adapters:
+    """One adapter per port. ``unit_of_work`` makes a new transaction per call."""
+
+    unit_of_work: Callable[[], UnitOfWork]
+    notifier: Notifier
+    payments: PaymentGateway
+    directory: CustomerDirectory
+    documents: DocumentStore
+    fx_rates: FxRates
+    clock: Clock
+
+
+@attrs.frozen
+class DeskSettings:
+    """How the insurer runs its process.
+
+    - ``finance_approval_threshold``: payments below it (in the policy
+      currency) are approved for payment automatically; ``None`` means finance
+      approves every payment. Amounts in another currency always need finance.
+    - ``auto_request_payment``: an approval requests the payment in the same
+      step (the customer does nothing more).
+    - ``require_receipts``: every expense line needs at least one document.
+    - ``number_prefix``: claim numbers read ``<prefix>-<year>-<sequence>``.
+    - ``dispatch_immediately``: deliver notifications right after each call
+      (otherwise call :meth:`ReimbursementDesk.dispatch_notifications`).
+    """
+
+    finance_approval_threshold: Money | None = None
+    auto_request_payment: bool = True
+    require_receipts: bool = True
+    number_prefix: str = "CLM"
+    dispatch_immediately: bool = True
+    documents: DocumentRules = attrs.field(factory=DocumentRules)
