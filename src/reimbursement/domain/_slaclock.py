@@ -14,6 +14,7 @@ from datetime import datetime
 
 import attrs
 
+from ._worktime import to_us
 from .events import Event, EventType
 
 __all__ = ["CLOCK_RULES", "ClockCycle", "ClockRule", "Segment", "Stage", "clock_cycles"]
@@ -112,7 +113,7 @@ def clock_cycles(
     cycles: list[ClockCycle] = []
     segments: list[Segment] = []
     for event in events:
-        if now is not None and event.at > now:
+        if now is not None and to_us(event.at, "event.at") > to_us(now, "now"):
             continue
         kind, at = event.type, event.at
         if not segments:

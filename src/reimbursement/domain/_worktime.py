@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from ..errors import CalendarError, ValidationError
@@ -44,7 +44,7 @@ def to_us(t: datetime, what: str = "instant") -> int:
         ) from None
 
 
-def from_us(us: int, zone: ZoneInfo) -> datetime:
+def from_us(us: int, zone: tzinfo) -> datetime:
     """The instant ``us`` as an aware datetime in ``zone``."""
     return (_EPOCH + timedelta(microseconds=us)).astimezone(zone)
 

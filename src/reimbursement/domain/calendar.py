@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol, runtime_checkable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -91,9 +91,13 @@ class AroundTheClock:
     """Plain clock time: every instant is working time (the 24-hour payment promise)."""
 
     def add(self, start: datetime, duration: timedelta) -> datetime:
-        """``start + duration``."""
-        to_us(start, "start")
-        return start + duration
+        """``start`` plus ``duration`` of elapsed time, in ``start``'s zone.
+
+        Unlike ``start + duration`` (which Python computes on the wall clock
+        when the zone has DST), 24 hours are 24 real hours across a DST switch.
+        """
+        result = from_us(to_us(start, "start") + duration // US, UTC)
+        return result.astimezone(start.tzinfo)
 
     def between(self, a: datetime, b: datetime) -> timedelta:
         """``b - a``."""

@@ -206,6 +206,12 @@ class SlaCrossing:
 _STAGES = frozenset(s.value for s in Stage)
 
 
+def _u(t: datetime) -> int:
+    # Python compares two datetimes of the same zone by wall clock, ignoring
+    # ``fold``; comparing the instants keeps the repeated autumn hour in order.
+    return to_us(t)
+
+
 def recorded_crossings(events: Iterable[Event]) -> frozenset[tuple[Stage, CrossingKind, int]]:
     """The (stage, kind, cycle) of every crossing already recorded among ``events``.
 
@@ -240,7 +246,7 @@ def _reached(cycle: ClockCycle, amount: timedelta, calendar: WorkingTime) -> dat
         length = calendar.between(seg.start, seg.end)
         if before + length >= amount:
             instant = calendar.add(seg.start, amount - before)
-            if instant < seg.end:
+            if _u(instant) < _u(seg.end):
                 return instant
         before += length
     return None
@@ -311,9 +317,9 @@ class SlaPolicy:
                 last = cycle.segments[-1]
                 before = elapsed - cal.between(last.start, last.end or cycle.stopped_at)
                 due = cal.add(last.start, within - before)
-        elif due is not None and due <= now:
+        elif due is not None and _u(due) <= _u(now):
             status = SlaStatus.BREACHED
-        elif warning_at is not None and warning_at <= now:
+        elif warning_at is not None and _u(warning_at) <= _u(now):
             status = SlaStatus.WARNING
         else:
             status = SlaStatus.ON_TRACK
@@ -369,7 +375,7 @@ class SlaPolicy:
         to_us(now, "now")
         if since is not None:
             to_us(since, "since")
-        done = recorded_crossings(e for e in claim.events if e.at <= now)
+        done = recorded_crossings(e for e in claim.events if _u(e.at) <= _u(now))
         found = []
         for stage_sla in self.evaluate(claim, now, variant=variant).stages:
             due = stage_sla.due
@@ -377,7 +383,7 @@ class SlaPolicy:
                 (CrossingKind.WARNING, stage_sla.warning_at),
                 (CrossingKind.BREACH, due),
             ):
-                if at is None or at > now or (since is not None and at <= since):
+                if at is None or _u(at) > _u(now) or (since is not None and _u(at) <= _u(since)):
                     continue
                 if kind is CrossingKind.BREACH and stage_sla.status is SlaStatus.MET:
                     continue
@@ -388,13 +394,13 @@ class SlaPolicy:
                         claim.id, stage_sla.stage, stage_sla.cycle, kind, at, due, stage_sla.open
                     )
                 )
-        return tuple(sorted(found, key=lambda c: (c.at, c.kind is CrossingKind.BREACH)))
+        return tuple(sorted(found, key=lambda c: (_u(c.at), c.kind is CrossingKind.BREACH)))
 
 
 def _state_at(claim: Claim, now: datetime) -> ClaimState:
     state = ClaimState.DRAFT
     for event in claim.events:
-        if event.at <= now:
+        if _u(event.at) <= _u(now):
             state = event.to_state
     return state
 
@@ -413,7 +419,8 @@ def _expected(
     if state is ClaimState.DRAFT:
         return None
     if state in _DONE:
-        return max(e.at for e in claim.events if e.at <= now and e.to_state is state)
+        ends = [e.at for e in claim.events if _u(e.at) <= _u(now) and e.to_state is state]
+        return max(ends, key=_u)
 
     def finish(stage: Stage) -> datetime | None:
         current = [s for s in stages if s.stage is stage and s.open]
@@ -422,7 +429,7 @@ def _expected(
         sla = current[-1]
         if sla.due is None:  # paused: assume the customer answers now
             return targets[stage].calendar.add(now, max(sla.remaining, timedelta(0)))
-        return max(sla.due, now)
+        return max(sla.due, now, key=_u)
 
     if state in _IN_REVIEW:
         decided = finish(Stage.REVIEW)

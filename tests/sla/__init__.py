@@ -1,0 +1,1 @@
+"""Tests of business calendars and SLA clocks (issue 4)."""
