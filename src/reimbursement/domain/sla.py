@@ -25,9 +25,10 @@ import attrs
 from ..errors import ValidationError
 from ._slaclock import CLOCK_RULES, ClockCycle, ClockRule, Segment, Stage, clock_cycles
 from ._worktime import US, to_us
+from .actors import SYSTEM
 from .calendar import AROUND_THE_CLOCK, WorkingTime
 from .claim import Claim
-from .events import Event, EventType
+from .events import Event, EventType, Visibility
 from .lifecycle import ClaimState
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "StageSla",
     "Target",
     "clock_cycles",
+    "record_crossings",
     "recorded_crossings",
 ]
 
@@ -395,6 +397,48 @@ class SlaPolicy:
                     )
                 )
         return tuple(sorted(found, key=lambda c: (_u(c.at), c.kind is CrossingKind.BREACH)))
+
+
+def record_crossings(claim: Claim, crossings: Iterable[SlaCrossing], at: datetime) -> Claim:
+    """``claim`` with one internal ``SLA_WARNING``/``SLA_BREACHED`` event per crossing, at ``at``.
+
+    A pure command for the sweeper: the events carry
+    :meth:`SlaCrossing.event_data` and the system actor, leave the state as
+    it is, and are staff-only (the customer sees the expected completion
+    instead). Crossings of another claim, or already recorded, raise
+    :class:`~reimbursement.ValidationError`, so a replayed sweep cannot
+    record one twice.
+    """
+    to_us(at, "at")
+    done = set(recorded_crossings(claim.events))
+    events = list(claim.events)
+    for crossing in crossings:
+        if crossing.claim_id != claim.id:
+            raise ValidationError.at(
+                "crossings", f"a crossing of claim {crossing.claim_id} given for {claim.id}"
+            )
+        if crossing.key in done:
+            raise ValidationError.at(
+                "crossings",
+                f"{crossing.kind} of {crossing.stage} cycle {crossing.cycle} is already recorded "
+                f"on claim {claim.id}",
+            )
+        done.add(crossing.key)
+        events.append(
+            Event(
+                len(events) + 1,
+                crossing.event_type,
+                claim.id,
+                SYSTEM.id,
+                SYSTEM.role,
+                at,
+                claim.state,
+                claim.state,
+                data=crossing.event_data(),
+                visibility=Visibility.INTERNAL,
+            )
+        )
+    return attrs.evolve(claim, events=tuple(events))
 
 
 def _state_at(claim: Claim, now: datetime) -> ClaimState:
