@@ -76,7 +76,8 @@ def test_a_paused_clock_has_no_due_time_until_the_customer_answers() -> None:
     sla = POLICY.evaluate(claim, at(7, 12))
     review = sla.current(Stage.REVIEW)
     assert review is not None
-    assert review.paused and review.due is None
+    assert review.paused
+    assert review.due is None
     assert review.status is SlaStatus.ON_TRACK
     assert sla.waiting_on_customer
     # If the customer answered now (Tue 12:00), 15 h remain: 5 h Tue, 8 h Wed, 2 h Thu,
@@ -87,7 +88,8 @@ def test_a_paused_clock_has_no_due_time_until_the_customer_answers() -> None:
 def test_payment_is_due_24_real_hours_after_approval_across_dst() -> None:
     claim = approved(submitted(at(24, 9)), at(25, 12))  # Saturday before clocks go back
     payment = POLICY.evaluate(claim, at(25, 13)).current(Stage.PAYMENT)
-    assert payment is not None and payment.due is not None
+    assert payment is not None
+    assert payment.due is not None
     assert utc(payment.due) - utc(at(25, 12)) == 24 * H
     assert payment.due.replace(fold=0) == at(26, 11)
 
@@ -96,7 +98,8 @@ def test_payment_met_when_paid_in_time() -> None:
     claim = paid(approved(submitted(at(6, 9)), at(6, 15)), at(6, 16), at(7, 10))
     sla = POLICY.evaluate(claim, at(8, 9))
     payment = sla.current(Stage.PAYMENT)
-    assert payment is not None and payment.status is SlaStatus.MET
+    assert payment is not None
+    assert payment.status is SlaStatus.MET
     assert sla.expected_completion == at(7, 10)
 
 
@@ -120,7 +123,9 @@ def test_history_can_be_replayed_at_any_instant() -> None:
     assert before.waiting_on_customer
     assert before.current(Stage.PAYMENT) is None
     review = before.current(Stage.REVIEW)
-    assert review is not None and review.paused and review.elapsed == H
+    assert review is not None
+    assert review.paused
+    assert review.elapsed == H
 
 
 def test_every_cycle_is_kept() -> None:
@@ -149,8 +154,10 @@ def test_variants_by_priority_and_classifier() -> None:
     )
     vip = policy.evaluate(submitted(at(6, 9), "V-1"), at(6, 9)).current(Stage.REVIEW)
     plain = policy.evaluate(submitted(at(6, 9), "C-1"), at(6, 9)).current(Stage.REVIEW)
-    assert vip is not None and vip.due == at(6, 13)
-    assert plain is not None and plain.due == at(7, 17)
+    assert vip is not None
+    assert vip.due == at(6, 13)
+    assert plain is not None
+    assert plain.due == at(7, 17)
     forced = policy.evaluate(submitted(at(6, 9), "C-2"), at(6, 9), variant="vip")
     assert forced.current(Stage.REVIEW).due == at(6, 13)  # type: ignore[union-attr]
     with pytest.raises(ValidationError, match="no SLA variant 'gold'; known: vip"):
@@ -161,7 +168,8 @@ def test_finance_approval_stage_is_optional() -> None:
     policy = SlaPolicy({Stage.FINANCE_APPROVAL: Target(2 * H, AROUND_THE_CLOCK)})
     claim = paid(approved(submitted(at(6, 9)), at(6, 10)), at(6, 11), at(6, 12))
     [finance] = policy.evaluate(claim, at(6, 12)).stages
-    assert finance.stage is Stage.FINANCE_APPROVAL and finance.status is SlaStatus.MET
+    assert finance.stage is Stage.FINANCE_APPROVAL
+    assert finance.status is SlaStatus.MET
 
 
 @pytest.mark.parametrize(
@@ -188,8 +196,10 @@ def test_crossings_found_once_and_recorded_idempotently() -> None:
     assert [(c.kind, c.at) for c in first] == [(CrossingKind.WARNING, at(7, 13, 48))]
     claim = record_crossings(claim, first, at(7, 14))
     event = claim.events[-1]
-    assert event.type is EventType.SLA_WARNING and event.visibility is Visibility.INTERNAL
-    assert event.data["stage"] == "review" and event.data["cycle"] == "1"
+    assert event.type is EventType.SLA_WARNING
+    assert event.visibility is Visibility.INTERNAL
+    assert event.data["stage"] == "review"
+    assert event.data["cycle"] == "1"
     assert recorded_crossings(claim.events) == {(Stage.REVIEW, CrossingKind.WARNING, 1)}
     # A second sweeper over the same window finds nothing new.
     assert POLICY.crossings(claim, at(7, 14), since=at(7, 13)) == ()
@@ -216,7 +226,8 @@ def test_a_late_sweep_catches_up_without_escalating_finished_stages() -> None:
 def test_a_warning_reached_before_a_pause_is_still_reported() -> None:
     claim = returned(submitted(at(6, 9)), at(7, 15))  # 14 h used: past 12.8 h
     [warning] = POLICY.crossings(claim, at(8, 9))
-    assert warning.kind is CrossingKind.WARNING and warning.due is None
+    assert warning.kind is CrossingKind.WARNING
+    assert warning.due is None
     assert "due" not in warning.event_data()
 
 
@@ -232,8 +243,10 @@ def test_pausing_never_makes_the_due_time_earlier(start: int, pause: int, gap: i
     straight = POLICY.evaluate(submitted(t0), now).current(Stage.REVIEW)
     paused_claim = resubmitted(returned(submitted(t0), t1), t2)
     paused = POLICY.evaluate(paused_claim, now).current(Stage.REVIEW)
-    assert straight is not None and paused is not None
-    assert straight.due is not None and paused.due is not None
+    assert straight is not None
+    assert paused is not None
+    assert straight.due is not None
+    assert paused.due is not None
     assert utc(paused.due) >= utc(straight.due)
     assert paused.elapsed <= straight.elapsed
     assert paused.elapsed + CAL.between(t1, t2) == straight.elapsed
