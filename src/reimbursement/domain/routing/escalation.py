@@ -98,7 +98,7 @@ def escalation_target(
     above = _next_level(router, request, current)
     if above is None:
         raise NoEligibleReviewerError(
-            f"nobody to escalate claim {request.claim_id} to from {current}: "
+            f"nobody to take claim {request.claim_id} over from {current}: "
             + ("; ".join(passed) or "no team lead and no one with a higher authority limit")
         )
     return _escalation(request, current, above, trigger, "next authority level", passed)

@@ -9,6 +9,7 @@ customer gets the claim back once, with every reason gathered.
 from __future__ import annotations
 
 import enum
+import itertools
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Protocol
@@ -271,7 +272,7 @@ class AuthorityChain:
     def __attrs_post_init__(self) -> None:
         if not self.limits:
             raise ValidationError.at("limits", "give at least one authority limit")
-        if any(b <= a for a, b in zip(self.limits, self.limits[1:], strict=False)):
+        if any(b <= a for a, b in itertools.pairwise(self.limits)):
             raise ValidationError.at("limits", "must be strictly ascending")
 
     def steps(self, claim: Claim) -> Sequence[ReviewStep]:
