@@ -23,3 +23,37 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+# -- shared fixtures: a desk on the in-memory adapters --------------------------
+
+from collections.abc import Callable  # noqa: E402
+from datetime import date  # noqa: E402
+from decimal import Decimal  # noqa: E402
+
+import pytest  # noqa: E402
+
+from reimbursement import ReimbursementDesk, in_memory_desk  # noqa: E402
+from reimbursement.adapters.memory import ManualClock  # noqa: E402
+from support import PROFILES, START  # noqa: E402
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+def make_desk(clock: ManualClock) -> Callable[..., ReimbursementDesk]:
+    def make(**kwargs: object) -> ReimbursementDesk:
+        kwargs.setdefault("reviewers", ["rev-1"])
+        kwargs.setdefault("customers", PROFILES)
+        kwargs.setdefault("fx_rates", {("USD", "EUR", date(2026, 2, 27)): Decimal("0.9200")})
+        return in_memory_desk(clock=clock, **kwargs)  # type: ignore[arg-type]
+
+    return make
+
+
+@pytest.fixture
+def desk(make_desk: Callable[..., ReimbursementDesk]) -> ReimbursementDesk:
+    return make_desk()

@@ -65,24 +65,28 @@ class ClaimRepository(Protocol):
         ...
 
     def add(self, claim: Claim) -> None:
-        """Store a new claim (its ``version`` is 0 or more).
+        """Store a new claim.
 
         Raises :class:`~reimbursement.DuplicateError` if the id exists.
         """
         ...
 
-    def save(self, claim: Claim) -> None:
-        """Store ``claim`` over the version ``claim.version - 1``.
+    def save(self, claim: Claim, expected_version: int) -> None:
+        """Store ``claim`` over the version it was read at, ``expected_version``.
 
         Raises :class:`~reimbursement.ConcurrencyError` when the stored version
-        is not ``claim.version - 1`` (someone else saved in between), at the
-        latest on commit; :class:`~reimbursement.ClaimNotFoundError` when the
-        claim was never added.
+        is not ``expected_version`` (someone else saved in between), at the
+        latest on commit, or when ``claim.version`` is not above it;
+        :class:`~reimbursement.ClaimNotFoundError` when the claim was never added.
         """
         ...
 
     def for_customer(self, customer_id: str) -> Sequence[Claim]:
         """The customer's claims, oldest first."""
+        ...
+
+    def latest_for_customer(self, customer_id: str) -> Claim | None:
+        """The customer's most recently started claim, if any (used to pre-fill drafts)."""
         ...
 
     def find(self, states: Iterable[ClaimState] | None = None) -> Iterator[Claim]:

@@ -108,12 +108,17 @@ class _Repository:
             raise DuplicateError(f"claim {claim.id!r} already exists")
         self.added[claim.id] = claim
 
-    def save(self, claim: Claim) -> None:
+    def save(self, claim: Claim, expected_version: int) -> None:
         current = self.added[claim.id] if claim.id in self.added else self.get(claim.id)
-        if current.version != claim.version - 1:
+        if current.version != expected_version:
             raise ConcurrencyError(
-                f"claim {claim.id} is at version {current.version}; a save of version "
-                f"{claim.version} must be based on version {claim.version - 1}: reload and retry"
+                f"claim {claim.id} is at version {current.version}, not {expected_version} "
+                "as read: someone changed it meanwhile; reload and retry"
+            )
+        if claim.version <= expected_version:
+            raise ConcurrencyError(
+                f"claim {claim.id}: the new version {claim.version} is not above "
+                f"{expected_version}; every change appends an event"
             )
         if claim.id in self.added:
             self.added[claim.id] = claim
@@ -125,6 +130,13 @@ class _Repository:
         ids = list(self._store.by_customer.get(customer_id, ()))
         ids.extend(c.id for c in self.added.values() if c.customer_id == customer_id)
         return [self.get(i) for i in ids]
+
+    def latest_for_customer(self, customer_id: str) -> Claim | None:
+        for claim in reversed(self.added.values()):
+            if claim.customer_id == customer_id:
+                return claim
+        ids = self._store.by_customer.get(customer_id)
+        return self.get(ids[-1]) if ids else None
 
     def find(self, states: Iterable[ClaimState] | None = None) -> Iterator[Claim]:
         wanted = None if states is None else frozenset(states)

@@ -164,15 +164,15 @@ class Claim:
     """An expense-reimbursement claim: the aggregate every command works on.
 
     ``currency`` is the policy's currency: every ``claimed`` and approved
-    amount is in it. ``version`` increases by one with every saved command
-    (optimistic concurrency). ``events`` is the whole timeline.
+    amount is in it. ``events`` is the whole timeline; ``version`` is its
+    length, so it grows with every command (each appends at least one event)
+    and optimistic concurrency needs no separate counter.
     """
 
     id: str
     claimant: Claimant
     currency: str
     state: ClaimState
-    version: int
     created_at: datetime
     number: str | None = None
     lines: tuple[ExpenseLine, ...] = ()
@@ -184,6 +184,11 @@ class Claim:
     assignee: str | None = None
     submitted_at: datetime | None = None
     feedback: Feedback | None = None
+
+    @property
+    def version(self) -> int:
+        """The number of events: grows with every command, used for optimistic concurrency."""
+        return len(self.events)
 
     @property
     def customer_id(self) -> str:

@@ -2,8 +2,9 @@
 
 Each command checks everything first and raises a typed error before it
 builds anything, so a refused command leaves no trace. Each returns a new
-:class:`~reimbursement.domain.claim.Claim` with its events appended; the
-application service bumps the version and saves it. Authorization (who may
+:class:`~reimbursement.domain.claim.Claim` with at least one event appended
+(so its ``version``, the number of events, grows); the application service
+saves it. Authorization (who may
 do what) is checked separately, in :mod:`reimbursement.domain.authorization`.
 """
 
@@ -229,7 +230,7 @@ def start_draft(
     convert: Convert,
 ) -> Claim:
     """A new draft for ``claimant``, holding ``lines``."""
-    empty = Claim(claim_id, claimant, currency, ClaimState.DRAFT, 0, at)
+    empty = Claim(claim_id, claimant, currency, ClaimState.DRAFT, at)
     new_lines, _ = _patch(empty, ClaimPatch(add_lines=tuple(lines)), at, convert)
     event = Event(
         1,

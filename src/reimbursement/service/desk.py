@@ -16,7 +16,6 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from ..domain import commands as cmd
-from ..domain._replace import replace
 from ..domain.actors import SYSTEM, Actor, Role
 from ..domain.authorization import authorize, authorize_message, authorize_view
 from ..domain.claim import Attachment, Claim, Claimant, LineDecision, PaymentStatus
@@ -84,11 +83,8 @@ class ReimbursementDesk:
         with self._uow() as uow:
             if key is not None and (done := uow.claims.claim_for_request(key)) is not None:
                 return uow.claims.get(done)
-            previous = uow.claims.for_customer(actor.id)
-            payee = next(
-                (c.claimant.payee_account for c in reversed(previous) if c.claimant.payee_account),
-                profile.payee_account,
-            )
+            latest = uow.claims.latest_for_customer(actor.id)
+            payee = (latest.claimant.payee_account if latest else "") or profile.payee_account
             claimant = Claimant(
                 profile.customer_id,
                 profile.name,
@@ -465,8 +461,7 @@ class ReimbursementDesk:
                 return claim
             claim = claims.get(claim_id)
             new = command(claim, self._clock.now(), uow)
-            new = replace(new, version=claim.version + 1)
-            claims.save(new)
+            claims.save(new, claim.version)
             if key is not None:
                 claims.remember_request(key, claim_id)
             notifications = self._notifications(claim, new)
