@@ -25,9 +25,9 @@ from reimbursement.domain.routing import (
     AssignmentRequest,
     LeastLoaded,
     Pipeline,
+    PolicyRouter,
     Reviewer,
     ReviewerPool,
-    Router,
     SkillsMatch,
 )
 
@@ -74,7 +74,7 @@ def run(size: int) -> float:
     rng = random.Random(size)
     pool = make_pool(size, rng)
     requests = make_requests(rng)
-    router = Router(pool)
+    router = PolicyRouter(pool)
     policy = Pipeline(SkillsMatch(), pick=LeastLoaded())
     open_claims: deque[str] = deque()
     keep_open = 5 * size

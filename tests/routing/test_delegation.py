@@ -9,9 +9,9 @@ import pytest
 from reimbursement.domain.routing import (
     Absence,
     LeastLoaded,
+    PolicyRouter,
     Reviewer,
     ReviewerPool,
-    Router,
     check_delegations,
     delegate_for,
     hand_over,
@@ -64,7 +64,7 @@ def test_an_absent_reviewer_hands_over_to_the_delegate() -> None:
         [away("ana", "ben"), Reviewer("ben"), Reviewer("cy")], open_claims={"ana": 2}
     )
     work = [request("C1"), request("C2")]
-    moves = hand_over(Router(pool), "ana", work, LeastLoaded())
+    moves = hand_over(PolicyRouter(pool), "ana", work, LeastLoaded())
     assert [(m.claim_id, m.to_reviewer, m.policy) for m in moves] == [
         ("C1", "ben", "delegation"),
         ("C2", "ben", "delegation"),
@@ -75,7 +75,7 @@ def test_an_absent_reviewer_hands_over_to_the_delegate() -> None:
 
 def test_a_delegate_who_may_not_take_a_claim_is_replaced_by_the_policy() -> None:
     pool = ReviewerPool([away("ana", "ben"), Reviewer("ben"), Reviewer("cy")])
-    moves = hand_over(Router(pool), "ana", [request("C1", customer="ben")], LeastLoaded())
+    moves = hand_over(PolicyRouter(pool), "ana", [request("C1", customer="ben")], LeastLoaded())
     assert (moves[0].to_reviewer, moves[0].policy) == ("cy", "least_loaded")
     assert moves[0].reason == "ana cannot take it; fewest open claims (0)"
 
@@ -85,7 +85,7 @@ def test_a_leaver_s_work_is_spread_by_the_policy() -> None:
         [Reviewer("ana"), Reviewer("ben"), Reviewer("cy")], open_claims={"ana": 3, "ben": 1}
     )
     work = [request(f"C{i}") for i in range(3)]
-    moves = hand_over(Router(pool), "ana", work, LeastLoaded(), leaving=True)
+    moves = hand_over(PolicyRouter(pool), "ana", work, LeastLoaded(), leaving=True)
     assert [m.to_reviewer for m in moves] == ["cy", "ben", "cy"]
     assert all(m.reason.startswith("ana leaves the team;") for m in moves)
     assert pool.loads() == {"ana": 0, "ben": 2, "cy": 2}
@@ -95,5 +95,7 @@ def test_a_leaver_s_work_is_spread_by_the_policy() -> None:
 def test_a_failed_hand_over_moves_nothing() -> None:
     pool = ReviewerPool([Reviewer("ana"), Reviewer("ben", capacity=1)], open_claims={"ana": 2})
     with pytest.raises(NoEligibleReviewerError):
-        hand_over(Router(pool), "ana", [request("C1"), request("C2")], LeastLoaded(), leaving=True)
+        hand_over(
+            PolicyRouter(pool), "ana", [request("C1"), request("C2")], LeastLoaded(), leaving=True
+        )
     assert pool.loads() == {"ana": 2, "ben": 0}

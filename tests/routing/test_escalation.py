@@ -9,10 +9,10 @@ import pytest
 from reimbursement.domain.routing import (
     Absence,
     ConflictRegister,
+    PolicyRouter,
     Reviewer,
     ReviewerPool,
     ReviewStep,
-    Router,
     escalate,
     escalation_target,
 )
@@ -37,7 +37,7 @@ def office() -> ReviewerPool:
 
 def test_escalates_to_the_team_lead_and_moves_the_load() -> None:
     pool = office()
-    escalation = escalate(Router(pool), request(team="claims"), "ana", trigger="sla_warning")
+    escalation = escalate(PolicyRouter(pool), request(team="claims"), "ana", trigger="sla_warning")
     assert (escalation.to_reviewer, escalation.from_reviewer) == ("lee", "ana")
     assert (escalation.policy, escalation.trigger) == ("escalation", "sla_warning")
     assert escalation.reason == "sla warning: lead of team claims"
@@ -47,7 +47,7 @@ def test_escalates_to_the_team_lead_and_moves_the_load() -> None:
 
 def test_a_step_s_named_target_comes_first() -> None:
     step = ReviewStep("approval-1", "approval", escalation_to="boss")
-    target = escalation_target(Router(office()), request(team="claims"), "ana", step=step)
+    target = escalation_target(PolicyRouter(office()), request(team="claims"), "ana", step=step)
     assert target.to_reviewer == "boss"
     assert target.reason == "sla breach: escalation target of step approval-1"
 
@@ -56,14 +56,14 @@ def test_the_lead_s_delegate_takes_it_when_the_lead_is_away() -> None:
     pool = office()
     leave = Absence(DAY, DAY + timedelta(days=3), delegate="cy")
     pool.replace(Reviewer("lee", teams="claims", authority_limit=eur(50_000), absences=[leave]))
-    target = escalation_target(Router(pool), request(team="claims"), "ana")
+    target = escalation_target(PolicyRouter(pool), request(team="claims"), "ana")
     assert target.to_reviewer == "cy"
     assert "delegation lee → cy" in target.reason
 
 
 def test_without_a_usable_lead_it_goes_to_the_next_authority_level() -> None:
     pool = office()
-    router = Router(pool, ConflictRegister([("lee", "cust-1")]))
+    router = PolicyRouter(pool, ConflictRegister([("lee", "cust-1")]))
     target = escalation_target(router, request(team="claims"), "ana")
     assert target.to_reviewer == "ben"
     assert target.reason.startswith("sla breach: next authority level (passed over: lead of team")
@@ -78,7 +78,7 @@ def test_next_level_respects_the_claim_s_authority_and_four_eyes() -> None:
             Reviewer("cy", authority_limit=eur(20_000)),
         ]
     )
-    target = escalation_target(Router(pool), request(customer="ben", amount="3000"), "ana")
+    target = escalation_target(PolicyRouter(pool), request(customer="ben", amount="3000"), "ana")
     assert target.to_reviewer == "cy"
 
 
@@ -87,7 +87,7 @@ def test_nobody_above_raises() -> None:
     with pytest.raises(
         NoEligibleReviewerError, match="nobody to take claim C1 over from boss: no team lead"
     ):
-        escalation_target(Router(pool), request(amount=None), "boss")
+        escalation_target(PolicyRouter(pool), request(amount=None), "boss")
 
 
 def test_a_lead_whose_delegates_loop_is_an_error_not_a_skip() -> None:
@@ -101,4 +101,4 @@ def test_a_lead_whose_delegates_loop_is_an_error_not_a_skip() -> None:
         leads={"claims": "lee"},
     )
     with pytest.raises(DelegationLoopError):
-        escalation_target(Router(pool), request(), "ana")
+        escalation_target(PolicyRouter(pool), request(), "ana")

@@ -16,11 +16,11 @@ from reimbursement.domain.routing import (
     InTeam,
     LeastLoaded,
     Pipeline,
+    PolicyRouter,
     RankBy,
     Reviewer,
     ReviewerPool,
     RoundRobin,
-    Router,
     SkillsMatch,
     Where,
 )
@@ -42,7 +42,7 @@ def team_pool() -> ReviewerPool:
 
 def test_least_loaded_picks_fewest_open_claims_and_breaks_ties_by_pool_order() -> None:
     pool = team_pool()
-    router = Router(pool)
+    router = PolicyRouter(pool)
     pool.open("ana", 2)
     pool.open("ben", 1)
     first = router.assign(request("C1"), LeastLoaded())
@@ -62,15 +62,15 @@ def test_least_loaded_skips_the_away_and_the_full() -> None:
         ],
         open_claims={"ben": 1, "cy": 7},
     )
-    assert Router(pool).assign(request(), LeastLoaded()).reviewer == "cy"
+    assert PolicyRouter(pool).assign(request(), LeastLoaded()).reviewer == "cy"
     tomorrow = request(day=DAY + timedelta(days=6))
-    assert Router(pool).assign(tomorrow, LeastLoaded()).reviewer == "ana"
+    assert PolicyRouter(pool).assign(tomorrow, LeastLoaded()).reviewer == "ana"
 
 
 def test_round_robin_takes_turns_per_team_and_its_cursor_survives_a_restart() -> None:
     pool = team_pool()
     policy = RoundRobin()
-    router = Router(pool)
+    router = PolicyRouter(pool)
     picks = [router.assign(request(f"C{i}", team="claims"), policy).reviewer for i in range(4)]
     assert picks == ["ana", "ben", "cy", "ana"]
     assert router.assign(request("F1", team="finance"), policy).reviewer == "dee"
@@ -88,20 +88,20 @@ def test_round_robin_continues_after_a_reviewer_who_left() -> None:
     pool = team_pool()
     policy = RoundRobin({"claims": "ben"})
     pool.remove("ben")
-    assert Router(pool).assign(request(team="claims"), policy).reviewer == "cy"
+    assert PolicyRouter(pool).assign(request(team="claims"), policy).reviewer == "cy"
 
 
 def test_round_robin_without_teams_goes_round_the_whole_pool() -> None:
     pool = team_pool()
     policy = RoundRobin(per_team=False)
-    router = Router(pool)
+    router = PolicyRouter(pool)
     picks = [router.assign(request(f"C{i}", team="claims"), policy).reviewer for i in range(5)]
     assert picks == ["ana", "ben", "cy", "dee", "ana"]
     assert policy.cursor() == {"*": "ana"}
 
 
 def test_skills_match_keeps_those_with_category_language_and_region() -> None:
-    router = Router(team_pool())
+    router = PolicyRouter(team_pool())
     policy = Pipeline(SkillsMatch(), pick=LeastLoaded())
     wanted = request(category="medical", language="en", region="north")
     assignment = router.assign(wanted, policy)
@@ -112,7 +112,7 @@ def test_skills_match_keeps_those_with_category_language_and_region() -> None:
 
 
 def test_skills_match_falls_back_region_first_and_says_so() -> None:
-    router = Router(team_pool())
+    router = PolicyRouter(team_pool())
     policy = Pipeline(SkillsMatch(), pick=LeastLoaded())
     wanted = request(category="medical", language="fr", region="south")
     assignment = router.assign(wanted, policy)
@@ -127,7 +127,7 @@ def test_skills_match_falls_back_region_first_and_says_so() -> None:
 
 
 def test_strict_skills_match_never_falls_back() -> None:
-    router = Router(team_pool())
+    router = PolicyRouter(team_pool())
     policy = Pipeline(SkillsMatch(relax=()), pick=LeastLoaded())
     with pytest.raises(NoEligibleReviewerError, match="skills_match>least_loaded found nobody"):
         router.assign(request(category="legal"), policy)
@@ -137,12 +137,12 @@ def test_skills_fall_back_when_the_skilled_are_full() -> None:
     pool = team_pool()
     pool.replace(Reviewer("ben", categories="medical", languages="en", capacity=0))
     policy = Pipeline(SkillsMatch(relax=("language",)), pick=LeastLoaded())
-    chosen = Router(pool).assign(request(category="medical", language="en"), policy)
+    chosen = PolicyRouter(pool).assign(request(category="medical", language="en"), policy)
     assert chosen.reviewer == "ana"
 
 
 def test_compose_team_filter_custom_filter_and_round_robin() -> None:
-    router = Router(team_pool())
+    router = PolicyRouter(team_pool())
     policy = Pipeline(
         InTeam(),
         Where("speaks_english", lambda r: "en" in r.languages, why="speaks English"),
@@ -155,7 +155,7 @@ def test_compose_team_filter_custom_filter_and_round_robin() -> None:
 
 
 def test_narrowing_a_custom_group_by_skill_and_by_a_conflicting_team() -> None:
-    router = Router(team_pool())
+    router = PolicyRouter(team_pool())
     everyone = router.candidates(request())
     english = everyone.where(lambda r: "en" in r.languages)
     assert english.narrowed(category="medical").ids() == ("ben",)
@@ -170,12 +170,12 @@ def test_rank_by_orders_by_a_custom_key() -> None:
     pool = team_pool()
     pool.open("ana", 3)
     by_load_then_name = RankBy("most_experienced", lambda r, load: -load, why="most experienced")
-    assignment = Router(pool).assign(request(), by_load_then_name)
+    assignment = PolicyRouter(pool).assign(request(), by_load_then_name)
     assert (assignment.reviewer, assignment.reason) == ("ana", "most experienced")
 
 
 def test_first_of_falls_back_and_names_the_policy_that_chose() -> None:
-    router = Router(team_pool())
+    router = PolicyRouter(team_pool())
     policy = FirstOf(
         Pipeline(SkillsMatch(relax=()), pick=LeastLoaded(), name="specialist"), LeastLoaded()
     )
@@ -185,7 +185,7 @@ def test_first_of_falls_back_and_names_the_policy_that_chose() -> None:
 
 
 def test_nobody_eligible_raises_with_a_useful_message() -> None:
-    router = Router(ReviewerPool([Reviewer("ana", authority_limit=eur(100))]))
+    router = PolicyRouter(ReviewerPool([Reviewer("ana", authority_limit=eur(100))]))
     with pytest.raises(NoEligibleReviewerError, match="least_loaded found nobody for claim C1"):
         router.assign(request(amount="500"), LeastLoaded())
 
@@ -204,7 +204,7 @@ class Stubborn:
 
 def test_a_policy_cannot_break_four_eyes_or_authority_limits() -> None:
     pool = ReviewerPool([Reviewer("ana", authority_limit=eur(100)), Reviewer("ben")])
-    router = Router(pool, ConflictRegister([("ben", "cust-9")]))
+    router = PolicyRouter(pool, ConflictRegister([("ben", "cust-9")]))
     with pytest.raises(FourEyesError, match="ana submitted claim C1"):
         router.assign(request(customer="ana", amount=None), Stubborn("ana"))
     with pytest.raises(FourEyesError, match="conflict of interest with customer cust-9"):
@@ -216,7 +216,7 @@ def test_a_policy_cannot_break_four_eyes_or_authority_limits() -> None:
 
 def test_candidates_only_offer_the_eligible() -> None:
     pool = ReviewerPool([Reviewer("ana"), Reviewer("ben")])
-    candidates = Router(pool, ConflictRegister([("ben", "cust-1")])).candidates(request())
+    candidates = PolicyRouter(pool, ConflictRegister([("ben", "cust-1")])).candidates(request())
     assert candidates.ids() == ("ana",)
     assert candidates.eligible("ana")
     assert not candidates.eligible("ben")

@@ -19,17 +19,17 @@ from reimbursement.domain.routing import (
     LeastLoaded,
     Pipeline,
     PlanOutcome,
+    PolicyRouter,
+    Reviewer,
     ReviewerPool,
     ReviewPlan,
     ReviewStep,
     RoundRobin,
-    Router,
     SkillsMatch,
     StepOutcome,
     delegate_for,
     review_refusal,
 )
-from reimbursement.domain.routing.pool import Reviewer
 from reimbursement.errors import (
     DelegationLoopError,
     NoEligibleReviewerError,
@@ -78,7 +78,7 @@ def truly_eligible(pool: ReviewerPool, request: AssignmentRequest, links: frozen
 def test_an_assignment_never_breaks_four_eyes_authority_availability_or_capacity(
     pool: ReviewerPool, links: frozenset, policy_name: str, work: tuple[AssignmentRequest, ...]
 ) -> None:
-    router = Router(pool, ConflictRegister(links))
+    router = PolicyRouter(pool, ConflictRegister(links))
     policy = POLICIES[policy_name]()
     for request in work:
         allowed = truly_eligible(pool, request, links)
@@ -112,7 +112,7 @@ def test_least_loaded_never_picks_someone_busier_than_another_eligible_reviewer(
     script: list[tuple[bool, int, str]],
     data: st.DataObject,
 ) -> None:
-    router = Router(pool, ConflictRegister(links))
+    router = PolicyRouter(pool, ConflictRegister(links))
     order = [r.id for r in pool]
     for number, (assigning, _, closer) in enumerate(script):
         if not assigning:
@@ -145,7 +145,7 @@ def test_round_robin_gives_each_of_k_reviewers_floor_or_ceil_of_n_over_k(
         [Reviewer(f"r{i}", teams="claims", capacity=10**6) for i in range(k)],
         open_claims={f"r{i}": preload[i] for i in range(k)},  # loads must not matter
     )
-    router = Router(pool)
+    router = PolicyRouter(pool)
     policy = RoundRobin()
     counts: Counter[str] = Counter()
     for i in range(n):

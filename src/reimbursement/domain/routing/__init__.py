@@ -54,7 +54,7 @@ from .policies import (
     Where,
 )
 from .pool import Absence, Reviewer, ReviewerPool, Segment, SegmentKey
-from .router import Assignment, Router, main_category, request_for
+from .router import Assignment, PolicyRouter, main_category, request_for
 from .timeline import (
     record_assignment,
     record_escalation,
@@ -87,6 +87,7 @@ __all__ = [
     "Pipeline",
     "PlanOutcome",
     "PlanRule",
+    "PolicyRouter",
     "RankBy",
     "Reassignment",
     "ReviewPlan",
@@ -94,7 +95,6 @@ __all__ = [
     "Reviewer",
     "ReviewerPool",
     "RoundRobin",
-    "Router",
     "Segment",
     "SegmentKey",
     "SkillsMatch",

@@ -1,7 +1,7 @@
 """Rules no policy can break: four-eyes, conflicts of interest, authority, one level each.
 
 Policies only ever see reviewers that pass :func:`review_refusal`; the
-:class:`~reimbursement.domain.routing.Router` checks the final choice again
+:class:`~reimbursement.domain.routing.PolicyRouter` checks the final choice again
 with :func:`check_may_review`, so that a custom policy that returns someone
 it should not is refused with a typed error instead of being obeyed.
 """
@@ -119,7 +119,7 @@ def review_refusal(
     """Why ``reviewer`` may never take ``request`` (four-eyes, conflict, authority), or ``None``.
 
     Availability and capacity are not rules but circumstances: see
-    :meth:`~reimbursement.domain.routing.Router.eligible`.
+    :meth:`~reimbursement.domain.routing.PolicyRouter.eligible`.
     """
     return _four_eyes_refusal(reviewer, request, conflicts) or _authority_refusal(
         reviewer, request

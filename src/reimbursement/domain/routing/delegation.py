@@ -22,7 +22,7 @@ from ...errors import (
 from .constraints import AssignmentRequest
 from .policies import AssignmentPolicy
 from .pool import ReviewerPool
-from .router import Router
+from .router import PolicyRouter
 
 __all__ = ["Delegation", "Reassignment", "check_delegations", "delegate_for", "hand_over"]
 
@@ -109,7 +109,7 @@ class Reassignment:
 
 
 def hand_over(
-    router: Router,
+    router: PolicyRouter,
     reviewer_id: str,
     open_work: Sequence[AssignmentRequest],
     policy: AssignmentPolicy,
@@ -144,7 +144,7 @@ def hand_over(
 
 
 def _move(
-    router: Router,
+    router: PolicyRouter,
     reviewer_id: str,
     request: AssignmentRequest,
     policy: AssignmentPolicy,

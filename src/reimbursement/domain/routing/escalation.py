@@ -21,7 +21,7 @@ from .constraints import AssignmentRequest, review_refusal
 from .delegation import delegate_for
 from .plans import ReviewStep
 from .pool import Reviewer
-from .router import Router
+from .router import PolicyRouter
 
 __all__ = ["Escalation", "escalate", "escalation_target"]
 
@@ -46,7 +46,7 @@ def _limit(reviewer: Reviewer) -> Decimal | None:
 
 
 def _named_targets(
-    router: Router, request: AssignmentRequest, current: str | None, step: ReviewStep | None
+    router: PolicyRouter, request: AssignmentRequest, current: str | None, step: ReviewStep | None
 ) -> list[tuple[str, str]]:
     pool = router.pool
     named: list[tuple[str, str]] = []
@@ -62,7 +62,7 @@ def _named_targets(
 
 
 def escalation_target(
-    router: Router,
+    router: PolicyRouter,
     request: AssignmentRequest,
     current: str | None,
     *,
@@ -104,7 +104,9 @@ def escalation_target(
     return _escalation(request, current, above, trigger, "next authority level", passed)
 
 
-def _next_level(router: Router, request: AssignmentRequest, current: str | None) -> str | None:
+def _next_level(
+    router: PolicyRouter, request: AssignmentRequest, current: str | None
+) -> str | None:
     pool = router.pool
     floor = _limit(pool.get(current)) if current is not None and current in pool else None
     if current is not None and current in pool and floor is None:
@@ -142,7 +144,7 @@ def _escalation(
 
 
 def escalate(
-    router: Router,
+    router: PolicyRouter,
     request: AssignmentRequest,
     current: str | None,
     *,

@@ -23,10 +23,10 @@ from .constraints import (
     review_refusal,
 )
 from .plans import ReviewPlan
-from .policies import AssignmentPolicy, Candidates
+from .policies import AssignmentPolicy, Candidates, LeastLoaded, Pipeline, SkillsMatch
 from .pool import ReviewerPool, SegmentKey
 
-__all__ = ["Assignment", "Router", "main_category", "request_for"]
+__all__ = ["Assignment", "PolicyRouter", "main_category", "request_for"]
 
 
 @attrs.frozen
@@ -98,15 +98,51 @@ def request_for(
     )
 
 
-class Router:
+class PolicyRouter:
     """Assigns requests to reviewers of ``pool`` with a policy, under the rules.
 
-    ``conflicts`` is the conflict-of-interest port (default: nobody is linked).
+    ``conflicts`` is the conflict-of-interest port (default: nobody is
+    linked); ``policy`` the default policy (skills, then least loaded).
+    ``team_of`` and ``region_of`` say which team and region a claim belongs
+    to, for :meth:`route`.
     """
 
-    def __init__(self, pool: ReviewerPool, conflicts: ConflictOfInterest = NO_CONFLICTS):
+    def __init__(
+        self,
+        pool: ReviewerPool,
+        conflicts: ConflictOfInterest = NO_CONFLICTS,
+        policy: AssignmentPolicy | None = None,
+        *,
+        team_of: Callable[[Claim], str | None] | None = None,
+        region_of: Callable[[Claim], str | None] | None = None,
+    ) -> None:
         self.pool = pool
         self.conflicts = conflicts
+        self.policy: AssignmentPolicy = policy or Pipeline(SkillsMatch(), pick=LeastLoaded())
+        self.team_of = team_of
+        self.region_of = region_of
+
+    def route(self, claim: Claim) -> Assignment:
+        """Assign a just submitted or resubmitted claim, as of its last event.
+
+        A resubmitted claim goes back to the reviewer who returned it when
+        they still may take it. Raises what :meth:`choose` raises.
+        """
+        if not claim.events:
+            raise ValidationError.at("events", f"claim {claim.id} has no event to date it by")
+        request = request_for(
+            claim,
+            claim.events[-1].at,
+            team=self.team_of(claim) if self.team_of else None,
+            region=self.region_of(claim) if self.region_of else None,
+        )
+        previous = claim.assignee
+        if previous is not None and previous in self.pool and self.eligible(request)(previous):
+            self.pool.open(previous)
+            return Assignment(
+                claim.id, previous, "returning_reviewer", "back to the reviewer who returned it"
+            )
+        return self.assign(request)
 
     def eligible(self, request: AssignmentRequest) -> Callable[[str], bool]:
         """Who may take ``request`` now: allowed by the rules, working that day, below capacity."""
@@ -126,14 +162,17 @@ class Router:
         """Everyone in the pool, as candidates for ``request``."""
         return Candidates(self.pool, self.pool.segment(SegmentKey()), self.eligible(request))
 
-    def choose(self, request: AssignmentRequest, policy: AssignmentPolicy) -> Assignment:
-        """What ``policy`` chooses for ``request``, checked, without counting it in the loads.
+    def choose(
+        self, request: AssignmentRequest, policy: AssignmentPolicy | None = None
+    ) -> Assignment:
+        """What ``policy`` (default: the router's) chooses for ``request``; not yet counted.
 
         Raises :class:`~reimbursement.NoEligibleReviewerError` when nobody
         fits, :class:`~reimbursement.FourEyesError` or
         :class:`~reimbursement.AuthorizationError` when the policy returns
         someone the rules forbid.
         """
+        policy = policy or self.policy
         choice = policy.choose(request, self.candidates(request))
         if choice is None:
             raise NoEligibleReviewerError(
@@ -150,7 +189,9 @@ class Router:
             request.step_id,
         )
 
-    def assign(self, request: AssignmentRequest, policy: AssignmentPolicy) -> Assignment:
+    def assign(
+        self, request: AssignmentRequest, policy: AssignmentPolicy | None = None
+    ) -> Assignment:
         """Like :meth:`choose`, and counts the claim in the reviewer's open claims."""
         assignment = self.choose(request, policy)
         self.pool.open(assignment.reviewer)
