@@ -26,7 +26,6 @@ import attrs
 from ..adapters.memory import ManualClock
 from ..bootstrap import in_memory_desk
 from ..domain import voice
-from ..domain._replace import replace
 from ..domain.actors import SYSTEM, Actor
 from ..domain.claim import Claim, LineDecision
 from ..domain.feedback import Feedback, Stage
@@ -318,7 +317,7 @@ class _World:
             new = voice.give_feedback(
                 claim, customer, self.clock.now(), feedback, self.policy, self.problems
             )
-            uow.claims.save(replace(new, version=claim.version + 1))
+            uow.claims.save(new, claim.version)
             uow.commit()
 
 

@@ -88,12 +88,25 @@ class CaseTimeline:
     stage_seconds: Mapping[ProcessStage, float]
     visits: tuple[Visit, ...]
     sla_breaches: frozenset[ProcessStage]
+    first_event_at: datetime | None = None
+    last_event_at: datetime | None = None
     attributes: Mapping[str, str] = attrs.field(factory=dict)
 
     def stage_hours(self, stage: ProcessStage) -> float | None:
         """Hours spent in ``stage`` (closed visits only); ``None`` without a closed visit."""
         seconds = self.stage_seconds.get(stage)
         return None if seconds is None else seconds / 3600
+
+    @property
+    def span_hours(self) -> float:
+        """First to last event (any event, the draft's included), in hours.
+
+        This is the *case duration* of process-mining tools reading the
+        exported event log; 0 for a claim without events.
+        """
+        if self.first_event_at is None or self.last_event_at is None:
+            return 0.0
+        return (self.last_event_at - self.first_event_at).total_seconds() / 3600
 
     @property
     def end_to_end_hours(self) -> float | None:
@@ -196,6 +209,8 @@ def timeline(
         seconds,
         tuple(visits),
         frozenset(breaches),
+        _utc(min((e.at for e in claim.events), default=None)),
+        _utc(max((e.at for e in claim.events), default=None)),
         dict(attributes(claim)) if attributes is not None else {},
     )
 

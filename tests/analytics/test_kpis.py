@@ -1,0 +1,152 @@
+"""Process KPIs on a handful of claims whose every timing is known."""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+
+import attrs
+import pytest
+
+from reimbursement.analytics import (
+    ProcessStage,
+    backlog,
+    process_kpis,
+    throughput,
+    timelines,
+)
+from reimbursement.analytics.kpis import durations
+from reimbursement.domain.actors import SYSTEM
+from reimbursement.domain.events import Event, EventType
+from reimbursement.domain.lifecycle import ClaimState
+from reimbursement.errors import ValidationError
+
+from .builders import (
+    approved,
+    assigned,
+    at,
+    draft,
+    paid,
+    rejected,
+    resubmitted,
+    returned,
+    submitted,
+)
+
+IN, RV, CO, PA = (
+    ProcessStage.INTAKE,
+    ProcessStage.REVIEW,
+    ProcessStage.CORRECTION,
+    ProcessStage.PAYMENT,
+)
+
+
+def breach(claim, stage, hours):
+    event = Event(
+        len(claim.events) + 1,
+        EventType.SLA_BREACHED,
+        claim.id,
+        SYSTEM.id,
+        SYSTEM.role,
+        at(hours),
+        claim.state,
+        claim.state,
+        data={"stage": stage},
+    )
+    return attrs.evolve(claim, events=(*claim.events, event))
+
+
+def claims():
+    a = paid(approved(assigned(submitted("A", 0), 1), 5), 20)
+    b = returned(assigned(submitted("B", 0), 2), 10)
+    b = breach(b, "review", 9)
+    b = paid(approved(assigned(resubmitted(b, 34), 35), 45), 75)
+    c = rejected(assigned(submitted("C", 3), 4), 10)
+    d = assigned(submitted("D", 5), 6)
+    e = draft("E", 7)
+    return [a, b, c, d, e]
+
+
+CASES = timelines(claims())
+
+
+def test_timeline_of_a_returned_claim():
+    b = CASES[1]
+    assert (b.returns, b.resubmissions) == (1, 1)
+    assert b.stage_seconds == {IN: 3 * 3600, RV: 18 * 3600, CO: 24 * 3600, PA: 30 * 3600}
+    assert b.end_to_end_hours == 75
+    assert b.approval_to_paid_hours == 30
+    assert b.first_time_right is False
+    assert b.sla_breaches == frozenset({RV})
+    assert b.state is ClaimState.PAID
+
+
+def test_open_and_unsubmitted_claims():
+    d, e = CASES[3], CASES[4]
+    assert d.stage_seconds == {IN: 3600}
+    assert d.visits[-1].end is None
+    assert d.end_to_end_hours is None
+    assert d.first_time_right is None
+    assert e.submitted_at is None
+    assert e.visits == ()
+
+
+def test_kpis_by_hand():
+    k = process_kpis(CASES, sla={RV: timedelta(hours=8)})
+    assert (k.cases, k.submitted) == (5, 4)
+    intake = k.stage_hours[IN]
+    assert (intake.n, intake.median, intake.p90, intake.p95) == (
+        4,
+        1,
+        pytest.approx(2.4),
+        pytest.approx(2.7),
+    )
+    assert intake.mean == 1.5
+    review = k.stage_hours[RV]
+    assert (review.n, review.median, review.p90) == (3, 6, pytest.approx(15.6))
+    assert (k.stage_hours[CO].n, k.stage_hours[CO].median) == (1, 24)
+    assert (k.stage_hours[PA].median, k.stage_hours[PA].n) == (22.5, 2)
+    assert (k.end_to_end_hours.n, k.end_to_end_hours.median) == (3, 20)
+    assert (k.paid_within_target.value, k.paid_within_target.n) == (0.5, 2)
+    assert (k.first_time_right.value, k.first_time_right.n) == (pytest.approx(2 / 3), 3)
+    assert (k.returns_per_claim.value, k.returns_per_claim.n) == (0.25, 4)
+    assert (k.resubmissions, k.resubmissions_per_claim) == (1, 0.25)
+    assert set(k.sla_attainment) == {RV}
+    assert (k.sla_attainment[RV].value, k.sla_attainment[RV].n) == (pytest.approx(2 / 3), 3)
+
+
+def test_sla_from_the_claims_events():
+    k = process_kpis(CASES, sla="events")
+    assert (k.sla_attainment[RV].value, k.sla_attainment[RV].n) == (pytest.approx(2 / 3), 3)
+    assert k.sla_attainment[IN].value == 1
+    assert process_kpis(CASES).sla_attainment == {}
+
+
+def test_paid_within_is_configurable():
+    k = process_kpis(CASES, paid_within=timedelta(hours=30))
+    assert k.paid_within_target.value == 1
+
+
+def test_backlog_at_the_end_of_each_day():
+    b = backlog(CASES)
+    assert b.days == ("2026-03-02", "2026-03-03", "2026-03-04", "2026-03-05")
+    assert b.counts[RV] == (1, 2, 1, 1)
+    assert b.counts[PA] == (1, 0, 1, 0)
+    assert b.counts[CO] == (1, 0, 0, 0)
+    assert b.counts[IN] == (0, 0, 0, 0)
+
+
+def test_throughput_per_day():
+    t = throughput(CASES)
+    assert t.submitted == (4, 0, 0, 0)
+    assert t.decided == (2, 0, 1, 0)
+    assert t.paid == (0, 1, 0, 1)
+    assert t.ended == (1, 1, 0, 1)
+    with pytest.raises(ValidationError):
+        throughput(timelines([draft("X")]))
+
+
+def test_durations_of_nothing_are_nan():
+    d = durations([])
+    assert d.n == 0
+    assert math.isnan(d.median)
