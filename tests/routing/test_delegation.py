@@ -77,7 +77,7 @@ def test_a_delegate_who_may_not_take_a_claim_is_replaced_by_the_policy() -> None
     pool = ReviewerPool([away("ana", "ben"), Reviewer("ben"), Reviewer("cy")])
     moves = hand_over(PolicyRouter(pool), "ana", [request("C1", customer="ben")], LeastLoaded())
     assert (moves[0].to_reviewer, moves[0].policy) == ("cy", "least_loaded")
-    assert moves[0].reason == "ana cannot take it; fewest open claims (0)"
+    assert moves[0].reason == "ana is away and ben may not take it; fewest open claims (0)"
 
 
 def test_a_leaver_s_work_is_spread_by_the_policy() -> None:

@@ -95,9 +95,11 @@ def test_round_robin_without_teams_goes_round_the_whole_pool() -> None:
     pool = team_pool()
     policy = RoundRobin(per_team=False)
     router = PolicyRouter(pool)
-    picks = [router.assign(request(f"C{i}", team="claims"), policy).reviewer for i in range(5)]
+    picks = [router.assign(request(f"C{i}"), policy).reviewer for i in range(5)]
     assert picks == ["ana", "ben", "cy", "dee", "ana"]
     assert policy.cursor() == {"*": "ana"}
+    in_team = router.assign(request("C9", team="claims"), policy)
+    assert in_team.reviewer == "ben"  # the request's team still limits the candidates
 
 
 def test_skills_match_keeps_those_with_category_language_and_region() -> None:

@@ -63,6 +63,7 @@ def truly_eligible(pool: ReviewerPool, request: AssignmentRequest, links: frozen
         and (request.required_authority is None or r.authority_limit is None
              or r.authority_limit >= request.required_authority)
         and r.away_on(request.day) is None
+        and (request.team is None or request.team in r.teams)
         and pool.load(r.id) < r.capacity
     ]  # fmt: skip
 

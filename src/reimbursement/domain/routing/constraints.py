@@ -76,7 +76,8 @@ class AssignmentRequest:
     ``day`` is the day of the assignment (absences are by day);
     ``required_authority`` the amount the reviewer must be allowed to
     approve (``None``: no authority needed, e.g. a department opinion);
-    ``excluded`` people who may not take it (they decided another level).
+    ``excluded`` people who may not take it (they decided another level);
+    ``team``, when given, limits the candidates to that team's members.
     Build it with :func:`~reimbursement.domain.routing.request_for`.
     """
 

@@ -150,6 +150,7 @@ def _move(
     policy: AssignmentPolicy,
     leaving: bool,
 ) -> Reassignment:
+    why = "leaves the team" if leaving else "hands it over"
     if not leaving and router.pool.get(reviewer_id).away_on(request.day) is not None:
         delegation = delegate_for(router.pool, reviewer_id, request.day)
         if router.eligible(request)(delegation.reviewer):
@@ -161,9 +162,9 @@ def _move(
                 delegation.describe(),
                 request.step_id,
             )
+        why = f"is away and {delegation.reviewer} may not take it"
     others = attrs.evolve(request, excluded=request.excluded | {reviewer_id})
     chosen = router.choose(others, policy)
-    why = "leaves the team" if leaving else "cannot take it"
     return Reassignment(
         request.claim_id,
         reviewer_id,

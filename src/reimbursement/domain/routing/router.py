@@ -159,8 +159,9 @@ class PolicyRouter:
         return eligible
 
     def candidates(self, request: AssignmentRequest) -> Candidates:
-        """Everyone in the pool, as candidates for ``request``."""
-        return Candidates(self.pool, self.pool.segment(SegmentKey()), self.eligible(request))
+        """The candidates for ``request``: its team's members, or everyone when it names none."""
+        segment = self.pool.segment(SegmentKey(team=request.team))
+        return Candidates(self.pool, segment, self.eligible(request))
 
     def choose(
         self, request: AssignmentRequest, policy: AssignmentPolicy | None = None
