@@ -266,8 +266,13 @@ def update_draft(
 _ATTACHABLE = frozenset({ClaimState.DRAFT, ClaimState.RETURNED})
 
 
-def add_attachment(claim: Claim, actor: Actor, at: datetime, attachment: Attachment) -> Claim:
-    """The claim with one more document; only while the customer can edit it."""
+def add_attachment(
+    claim: Claim, actor: Actor, at: datetime, attachment: Attachment, line_id: str | None = None
+) -> Claim:
+    """The claim with one more document, linked to line ``line_id`` when given.
+
+    Only while the customer can edit the claim (a draft, or returned for correction).
+    """
     if claim.state not in _ATTACHABLE:
         raise ValidationError.at(
             "state",
@@ -276,6 +281,16 @@ def add_attachment(claim: Claim, actor: Actor, at: datetime, attachment: Attachm
         )
     if any(a.id == attachment.id for a in claim.attachments):
         raise ValidationError.at("attachment.id", f"{attachment.id!r} is already attached")
+    lines = claim.lines
+    data = {"attachment_id": attachment.id, "file_name": attachment.file_name}
+    if line_id is not None:
+        try:
+            line = claim.line(line_id)
+        except KeyError:
+            raise ValidationError.at("line_id", f"no line {line_id!r} on the claim") from None
+        linked = replace(line, attachment_ids=(*line.attachment_ids, attachment.id))
+        lines = tuple(linked if item.id == line_id else item for item in lines)
+        data["line_id"] = line_id
     event = Event(
         len(claim.events) + 1,
         EventType.ATTACHMENT_ADDED,
@@ -285,10 +300,13 @@ def add_attachment(claim: Claim, actor: Actor, at: datetime, attachment: Attachm
         at,
         claim.state,
         claim.state,
-        data={"attachment_id": attachment.id, "file_name": attachment.file_name},
+        data=data,
     )
     return replace(
-        claim, attachments=(*claim.attachments, attachment), events=(*claim.events, event)
+        claim,
+        lines=lines,
+        attachments=(*claim.attachments, attachment),
+        events=(*claim.events, event),
     )
 
 

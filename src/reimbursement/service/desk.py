@@ -127,12 +127,14 @@ class ReimbursementDesk:
         file_name: str,
         content: bytes,
         *,
+        line_id: str | None = None,
         request_id: str | None = None,
     ) -> Claim:
         """Attach a document (PDF, JPEG, PNG, HEIC, TIFF, WebP, judged by content).
 
-        Allowed on a draft or a returned claim, by its customer. Returns the
-        claim; the new attachment is ``claim.attachments[-1]``.
+        With ``line_id`` the document is also linked to that expense line as
+        its receipt. Allowed on a draft or a returned claim, by its customer.
+        Returns the claim; the new attachment is ``claim.attachments[-1]``.
         """
         media_type, sha256 = self.settings.documents.check(file_name, content)
 
@@ -141,7 +143,7 @@ class ReimbursementDesk:
                 content, file_name=file_name, media_type=media_type
             )
             attachment = Attachment(stored.id, file_name, media_type, len(content), sha256)
-            return cmd.add_attachment(claim, actor, now, attachment)
+            return cmd.add_attachment(claim, actor, now, attachment, line_id)
 
         return self._run(actor, claim_id, Action.UPDATE_DRAFT, request_id, attach)
 

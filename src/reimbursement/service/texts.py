@@ -119,6 +119,9 @@ class CustomerTexts:
             return data.get("amount", "")
         if event.type is E.SUBMITTED:
             return f"Claim number {data.get('number', '')}, {data.get('claimed', '')}"
+        note = data.get("note", "")
+        if event.type is E.REJECTED and note:
+            return note
         return event.reason or ""
 
 

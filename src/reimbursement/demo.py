@@ -1,0 +1,218 @@
+"""The demo: a realistic morning at an insurer, on the embedded default.
+
+Run it with ``python -m reimbursement demo``. Three customers, four claims:
+one paid in full, one returned for a missing receipt then resubmitted and
+paid, one partly approved, one rejected; one payment fails and is retried
+to a corrected account. Each claim's timeline and final state are printed.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from .adapters.memory import InMemoryPaymentGateway, ManualClock
+from .bootstrap import in_memory_desk
+from .domain.actors import Actor
+from .domain.claim import Claim, LineDecision
+from .domain.inputs import ClaimPatch, LineInput, LinePatch
+from .domain.money import Money
+from .ports import CustomerProfile
+from .service.adapters import DeskSettings
+from .service.desk import ReimbursementDesk
+
+__all__ = ["run"]
+
+PDF = b"%PDF-1.7\n% a scanned receipt\n"
+JPEG = b"\xff\xd8\xff\xe0 a photo of an invoice"
+
+CUSTOMERS = [
+    CustomerProfile(
+        "C-1001",
+        "Mei Chen",
+        "HK-HEALTH-0042",
+        "EUR",
+        "mei@example.org",
+        "en",
+        "DE89 3704 0044 0532 0130 00",
+        "DE-BY",
+    ),
+    CustomerProfile(
+        "C-1002",
+        "Lukas Berger",
+        "DE-TRAVEL-7781",
+        "EUR",
+        "lukas@example.org",
+        "en",
+        "DE12 5001 0517 0648 4898 90",
+        "DE-BE",
+    ),
+    CustomerProfile(
+        "C-1003",
+        "Amara Okafor",
+        "DE-HEALTH-1138",
+        "EUR",
+        "amara@example.org",
+        "en",
+        "DE44 5001 0517 5407 3249 31",
+        "DE-HH",
+    ),
+]
+
+
+def _documented(desk: ReimbursementDesk, who: Actor, claim: Claim) -> Claim:
+    """Attach a receipt to every line that has none (a phone photo or a PDF scan)."""
+    for line in claim.lines:
+        if not line.attachment_ids:
+            claim = desk.attach(who, claim.id, f"receipt-{line.id}.pdf", PDF)
+            document = claim.attachments[-1].id
+            patch = ClaimPatch(change_lines=(LinePatch(line.id, attachment_ids=(document,)),))
+            claim = desk.update_draft(who, claim.id, patch)
+    return claim
+
+
+def build_desk() -> tuple[ReimbursementDesk, ManualClock]:
+    """The demo's desk: in-memory adapters, a fixed start time, reproducible ids."""
+    clock = ManualClock(datetime(2026, 11, 23, 8, 30, tzinfo=UTC))
+    counter = itertools.count(1)
+    desk = in_memory_desk(
+        reviewers=["R-rita", "R-raj"],
+        customers=CUSTOMERS,
+        clock=clock,
+        fx_rates={("USD", "EUR", date(2026, 11, 13)): Decimal("0.9210")},
+        settings=DeskSettings(finance_approval_threshold=Money("100.00", "EUR")),
+        new_id=lambda: f"claim-{next(counter)}",
+    )
+    return desk, clock
+
+
+def run(out: Callable[[str], object] = print) -> list[Claim]:
+    """Play the scenario; returns the claims at the end."""
+    desk, clock = build_desk()
+    mei, lukas, amara = (Actor.customer(c.customer_id, c.name) for c in CUSTOMERS)
+    rita, raj = Actor.reviewer("R-rita", "Rita"), Actor.reviewer("R-raj", "Raj")
+    finance = Actor.finance("F-fiona", "Fiona")
+    later = clock.advance
+    gateway = desk.adapters.payments
+    assert isinstance(gateway, InMemoryPaymentGateway)
+
+    # Mei: a pharmacy bill and a physiotherapy session, paid in full.
+    mei_claim = desk.start_draft(
+        mei,
+        [
+            LineInput("pharmacy", date(2026, 11, 20), "Stadt-Apotheke", Money("38.90", "EUR")),
+            LineInput(
+                "physiotherapy", date(2026, 11, 21), "Physio am Park", Money("85.00", "EUR")
+            ),
+        ],
+    )
+    mei_claim = desk.submit(mei, _documented(desk, mei, mei_claim).id, request_id="mei-1")
+
+    # Lukas: a hotel abroad in dollars; he forgets the receipt of the taxi.
+    lukas_claim = desk.start_draft(
+        lukas,
+        [
+            LineInput(
+                "accommodation",
+                date(2026, 11, 14),
+                "Harbor Hotel Boston",
+                Money("412.00", "USD"),
+                "Two nights after the flight was cancelled",
+            ),
+            LineInput("transport", date(2026, 11, 14), "Yellow Cab", Money("46.00", "EUR")),
+        ],
+    )
+    lukas_claim = _documented(desk, lukas, lukas_claim)
+    lukas_claim = desk.submit(lukas, lukas_claim.id)
+
+    # Amara: a dental bill (partly covered) and a spa visit (not covered).
+    amara_claim = desk.start_draft(
+        amara,
+        [
+            LineInput("dental", date(2026, 11, 18), "Zahnarzt Dr. Roth", Money("640.00", "EUR")),
+        ],
+    )
+    amara_claim = desk.submit(amara, _documented(desk, amara, amara_claim).id)
+    amara_spa = desk.start_draft(
+        amara,
+        [
+            LineInput("wellness", date(2026, 11, 19), "Thermen Spa", Money("120.00", "EUR")),
+        ],
+    )
+    amara_spa = desk.submit(amara, _documented(desk, amara, amara_spa).id)
+
+    reviewer_of = {"R-rita": rita, "R-raj": raj}
+    later(timedelta(hours=2))
+    desk.approve(reviewer_of[mei_claim.assignee or ""], mei_claim.id)
+    desk.post_message(
+        reviewer_of[lukas_claim.assignee or ""],
+        lukas_claim.id,
+        "Taxi receipt is the hotel's again; ask for the cab's.",
+        internal=True,
+    )
+    desk.return_for_correction(
+        reviewer_of[lukas_claim.assignee or ""],
+        lukas_claim.id,
+        ["The taxi receipt is missing: the file attached is the hotel invoice again."],
+    )
+    desk.approve(
+        reviewer_of[amara_claim.assignee or ""],
+        amara_claim.id,
+        [
+            LineDecision("L1", Money("480.00", "EUR"), "Your policy covers 75 % of dental costs."),
+        ],
+    )
+    desk.reject(
+        reviewer_of[amara_spa.assignee or ""],
+        amara_spa.id,
+        "not_covered",
+        "Wellness treatments are not covered by your health policy.",
+    )
+
+    later(timedelta(hours=1))
+    lukas_claim = desk.attach(lukas, lukas_claim.id, "taxi.jpg", JPEG)
+    taxi = lukas_claim.attachments[-1].id
+    desk.post_message(lukas, lukas_claim.id, "Sorry, here is the taxi receipt.")
+    desk.resubmit(
+        lukas,
+        lukas_claim.id,
+        ClaimPatch(
+            change_lines=(LinePatch("L2", attachment_ids=(taxi,)),),
+        ),
+    )
+    later(timedelta(minutes=40))
+    desk.approve(reviewer_of[lukas_claim.assignee or ""], lukas_claim.id)
+
+    # Finance approves what is above the threshold and pays; Amara's bank
+    # account was closed, so her payment fails and is retried to the new one.
+    later(timedelta(hours=1))
+    gateway.failing_accounts[CUSTOMERS[2].payee_account] = "account closed"
+    for claim_id in (mei_claim.id, lukas_claim.id, amara_claim.id):
+        if desk.get(finance, claim_id).state == "payment_requested":
+            desk.approve_payment(finance, claim_id)
+        desk.pay(finance, claim_id)
+    later(timedelta(minutes=30))
+    desk.retry_payment(finance, amara_claim.id, payee_account="DE02 1203 0000 0000 2020 51")
+    desk.pay(finance, amara_claim.id)
+
+    claims = [desk.get(finance, c.id) for c in (mei_claim, lukas_claim, amara_claim, amara_spa)]
+    for claim in claims:
+        view = desk.track(Actor.customer(claim.customer_id), claim.id)
+        out("")
+        out(
+            f"{view.number}  {claim.claimant.name}  {view.stage}: claimed {view.claimed}, "
+            f"approved {view.approved}, paid {view.paid}"
+        )
+        for entry in view.timeline:
+            detail = f" - {entry.detail}" if entry.detail else ""
+            out(f"  {entry.at:%a %H:%M}  {entry.title}{detail}")
+        for message in view.messages:
+            out(f"  message from {message.role}: {message.body}")
+    out("")
+    out(
+        f"{len(desk.adapters.notifier.sent)} notifications sent"  # type: ignore[attr-defined]
+        f", {len(gateway.payouts)} payouts made"
+    )
+    return claims

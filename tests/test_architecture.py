@@ -1,0 +1,74 @@
+"""The layers keep their promises: the domain is pure, optional packages stay optional."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import reimbursement
+
+SRC = Path(reimbursement.__file__).parent
+
+
+def imports_of(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            found.add("." * node.level + (node.module or ""))
+    return found
+
+
+def test_domain_imports_no_ports_service_or_adapters() -> None:
+    for path in (SRC / "domain").rglob("*.py"):
+        for name in imports_of(path):
+            top = name.lstrip(".").split(".")[0]
+            relative_up = name.startswith("..")
+            assert not (relative_up and top in {"ports", "service", "adapters", "analytics"}), (
+                f"{path.relative_to(SRC)} imports {name}"
+            )
+            assert not name.startswith("reimbursement."), f"{path.relative_to(SRC)}: {name}"
+
+
+def test_core_never_reads_the_wall_clock() -> None:
+    for path in SRC.rglob("*.py"):
+        if path.parent.name == "adapters":
+            continue  # the SystemClock adapter is the one place allowed to
+        text = path.read_text()
+        for banned in ("datetime.now(", "datetime.utcnow(", "time.time(", "date.today("):
+            assert banned not in text, f"{path.relative_to(SRC)} calls {banned}"
+
+
+def test_importing_the_library_loads_no_optional_dependency() -> None:
+    code = (
+        "import sys, reimbursement, reimbursement.service, reimbursement.adapters.memory;"
+        "heavy = {'pandas', 'matplotlib', 'numpy', 'holidays', 'sqlalchemy', 'pytest'};"
+        "print(sorted(heavy & set(sys.modules)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
+
+
+def test_public_api_is_sorted_and_importable() -> None:
+    names = reimbursement.__all__
+
+    def isort_style(name: str) -> tuple[int, str]:  # constants, classes, then functions
+        return (0 if name.isupper() else 1 if name[0].isupper() else 2, name)
+
+    assert list(names) == sorted(names, key=isort_style)
+    for name in names:
+        assert hasattr(reimbursement, name), name
+
+
+def test_runtime_dependencies_are_exactly_the_core_four() -> None:
+    import tomllib
+
+    pyproject = tomllib.loads((SRC.parent.parent / "pyproject.toml").read_text())
+    deps = {d.split(">")[0].split("=")[0].strip() for d in pyproject["project"]["dependencies"]}
+    assert deps == {"attrs", "cattrs", "transitions", "python-dateutil"}

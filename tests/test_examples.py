@@ -1,0 +1,38 @@
+"""Every example script runs clean, and so does the demo: they cannot rot."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from reimbursement.__main__ import main
+
+EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("*.py"))
+
+
+@pytest.mark.parametrize("script", EXAMPLES, ids=[p.name for p in EXAMPLES])
+def test_example_runs(script: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip(), "an example should show what it did"
+
+
+def test_the_demo_plays_every_kind_of_claim(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert "Returned to you for correction" in out
+    assert "Corrected claim resubmitted" in out
+    assert "Claim partly approved" in out
+    assert "Claim rejected - Wellness treatments are not covered" in out
+    assert "Payment failed - account closed" in out
+    assert out.count("  Paid - ") == 3
+    assert "3 payouts made" in out
+
+
+def test_examples_exist() -> None:
+    assert {p.name for p in EXAMPLES} >= {"quickstart.py"}
