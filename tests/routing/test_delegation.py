@@ -99,3 +99,10 @@ def test_a_failed_hand_over_moves_nothing() -> None:
             PolicyRouter(pool), "ana", [request("C1"), request("C2")], LeastLoaded(), leaving=True
         )
     assert pool.loads() == {"ana": 2, "ben": 0}
+
+
+def test_a_working_reviewer_hands_over_by_policy() -> None:
+    pool = ReviewerPool([Reviewer("ana"), Reviewer("ben")], open_claims={"ana": 1})
+    (move,) = hand_over(PolicyRouter(pool), "ana", [request("C1")], LeastLoaded())
+    assert (move.to_reviewer, move.reason) == ("ben", "ana hands it over; fewest open claims (0)")
+    assert delegate_for(pool, "ana", DAY).describe() == f"ana is working on {DAY}"

@@ -102,3 +102,31 @@ def test_a_lead_whose_delegates_loop_is_an_error_not_a_skip() -> None:
     )
     with pytest.raises(DelegationLoopError):
         escalation_target(PolicyRouter(pool), request(), "ana")
+
+
+def test_unusable_named_targets_are_passed_over_and_listed() -> None:
+    week = (DAY, DAY + timedelta(days=3))
+    pool = ReviewerPool(
+        [
+            Reviewer("ana", teams={"claims", "night"}, authority_limit=eur(100)),
+            Reviewer("lee", teams="claims", absences=[Absence(*week)]),
+            Reviewer("max", teams="claims", authority_limit=eur(500)),
+        ],
+        leads={"claims": "lee", "night": "ana"},
+    )
+    step = ReviewStep("approval-1", "approval", escalation_to="zoe")
+    target = escalation_target(PolicyRouter(pool), request(), "ana", step=step)
+    assert target.to_reviewer == "max"
+    assert target.reason == (
+        "sla breach: next authority level (passed over: escalation target of step approval-1 "
+        "zoe is not in the pool; lead of team claims lee is away with no delegate; "
+        "lead of team night ana already holds it)"
+    )
+    assert target.step_id is None
+
+
+def test_an_unassigned_claim_escalates_to_the_team_lead() -> None:
+    pool = office()
+    escalation = escalate(PolicyRouter(pool), request(team="claims"), None)
+    assert (escalation.from_reviewer, escalation.to_reviewer) == (None, "lee")
+    assert pool.load("lee") == 1

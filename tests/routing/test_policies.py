@@ -224,3 +224,23 @@ def test_candidates_only_offer_the_eligible() -> None:
     assert not candidates.eligible("ben")
     assert not candidates.eligible("zoe")
     assert len(candidates) == 2
+
+
+def test_the_request_s_team_limits_every_policy() -> None:
+    router = PolicyRouter(team_pool())
+    assert router.assign(request(team="finance"), LeastLoaded()).reviewer == "dee"
+    with pytest.raises(NoEligibleReviewerError):
+        router.assign(request(team="legal"), Pipeline(SkillsMatch(), pick=LeastLoaded()))
+
+
+def test_round_robin_resumes_after_a_cursor_outside_the_team() -> None:
+    pool = ReviewerPool(
+        [Reviewer("ana", teams="a"), Reviewer("ben", teams="b"), Reviewer("cy", teams="a")]
+    )
+    assert PolicyRouter(pool).assign(request(team="a"), RoundRobin({"a": "ben"})).reviewer == "cy"
+    pool.remove("ben")  # a leaver keeps their place in pool order for cursors
+    assert PolicyRouter(pool).assign(request(team="a"), RoundRobin({"a": "ben"})).reviewer == "cy"
+    assert PolicyRouter(pool).assign(request(team="a"), RoundRobin({"a": "zed"})).reviewer == "ana"
+    empty = PolicyRouter(pool).candidates(request(team="nobody"))
+    assert empty.first() is None
+    assert empty.least_loaded() is None

@@ -90,3 +90,9 @@ def test_a_resubmitted_claim_goes_back_to_the_reviewer_who_returned_it() -> None
     assert pool.load("ben") == 5
     pool.replace(Reviewer("ben", capacity=5))
     assert router.route(claim).reviewer == "ana"  # ben is full now: the policy decides
+
+
+def test_route_needs_a_dated_claim() -> None:
+    undated = attrs.evolve(make_claim(), events=())
+    with pytest.raises(ValidationError, match="no event to date it by"):
+        PolicyRouter(ReviewerPool([Reviewer("ana")])).route(undated)

@@ -18,8 +18,12 @@ from reimbursement.domain.routing import (
     CategoryReview,
     Escalation,
     ParallelReviews,
+    PolicyRouter,
     Reassignment,
+    Reviewer,
+    ReviewerPool,
     StepOutcome,
+    escalate_claim,
     record_assignment,
     record_escalation,
     record_reassignment,
@@ -125,3 +129,40 @@ def test_replay_starts_from_the_last_submission() -> None:
     claim = make_claim(lines=[("travel", "300")])
     plan = ApprovalRules(AuthorityChain((eur(1_000),))).plan_for(claim)
     assert replay_plan(plan, claim) == plan
+
+
+def test_escalate_claim_is_the_sweeper_s_one_call() -> None:
+    pool = ReviewerPool(
+        [Reviewer("ana", teams="claims"), Reviewer("lee", teams="claims")],
+        leads={"claims": "lee"},
+        open_claims={"ana": 1},
+    )
+    router = PolicyRouter(pool)
+    claim = assign(make_claim(), SYSTEM, AT, "ana", "least_loaded", "x")
+    breach = AT + timedelta(days=2)
+    claim, escalation = escalate_claim(router, claim, breach, trigger="sla_warning")
+    assert (escalation.from_reviewer, escalation.to_reviewer) == ("ana", "lee")
+    assert (claim.assignee, claim.events[-1].type) == ("lee", EventType.ESCALATED)
+    assert claim.events[-1].data["trigger"] == "sla_warning"
+    assert pool.loads() == {"ana": 0, "lee": 1}
+    with pytest.raises(InvalidTransitionError):
+        escalate_claim(router, make_claim(), breach)
+    assert pool.loads() == {"ana": 0, "lee": 1}
+
+
+def test_escalate_claim_takes_the_holder_of_a_plan_step() -> None:
+    pool = ReviewerPool(
+        [Reviewer("mo", teams="medical"), Reviewer("doc", teams="medical")],
+        leads={"medical": "doc"},
+    )
+    claim = make_claim(lines=[("medical", "300")])
+    plan = RULES.plan_for(claim).assign("medical-review", "mo")
+    claim = record_assignment(
+        claim, SYSTEM, AT, Assignment("C1", "mo", "p", "r", "medical-review")
+    )
+    claim, escalation = escalate_claim(
+        PolicyRouter(pool), claim, AT + timedelta(days=1), plan=plan, step_id="medical-review"
+    )
+    assert (escalation.from_reviewer, escalation.to_reviewer) == ("mo", "doc")
+    assert claim.events[-1].data["step"] == "medical-review"
+    assert replay_plan(RULES.plan_for(claim), claim).step("medical-review").assignee == "doc"

@@ -56,6 +56,7 @@ from .policies import (
 from .pool import Absence, Reviewer, ReviewerPool, Segment, SegmentKey
 from .router import Assignment, PolicyRouter, main_category, request_for
 from .timeline import (
+    escalate_claim,
     record_assignment,
     record_escalation,
     record_reassignment,
@@ -105,6 +106,7 @@ __all__ = [
     "check_payment_approver",
     "delegate_for",
     "escalate",
+    "escalate_claim",
     "escalation_target",
     "hand_over",
     "main_category",

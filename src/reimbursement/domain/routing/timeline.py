@@ -17,16 +17,17 @@ from datetime import datetime
 import attrs
 
 from ...errors import InvalidTransitionError, ValidationError
-from ..actors import Actor
+from ..actors import SYSTEM, Actor
 from ..claim import Claim
 from ..events import Event, EventType
 from ..lifecycle import LIFECYCLE, Action, ClaimState
 from .delegation import Reassignment
-from .escalation import Escalation
+from .escalation import Escalation, escalate
 from .plans import ReviewPlan, StepOutcome
-from .router import Assignment
+from .router import Assignment, PolicyRouter, request_for
 
 __all__ = [
+    "escalate_claim",
     "record_assignment",
     "record_escalation",
     "record_reassignment",
@@ -195,3 +196,32 @@ def replay_plan(plan: ReviewPlan, claim: Claim) -> ReviewPlan:
                 reasons,
             )
     return plan
+
+
+def escalate_claim(
+    router: PolicyRouter,
+    claim: Claim,
+    at: datetime,
+    *,
+    trigger: str = "sla_breach",
+    plan: ReviewPlan | None = None,
+    step_id: str | None = None,
+    team: str | None = None,
+    region: str | None = None,
+    actor: Actor = SYSTEM,
+) -> tuple[Claim, Escalation]:
+    """What the SLA sweeper calls on a warning or a breach: escalate and record it.
+
+    The holder is the step's assignee (with ``plan`` and ``step_id``) or the
+    claim's. Returns the claim with its ESCALATED event and the escalation;
+    the pool's loads move from the holder to the target. Raises what
+    :func:`~reimbursement.domain.routing.escalation_target` raises, and
+    :class:`~reimbursement.InvalidTransitionError` for a claim not in review;
+    nothing changes then.
+    """
+    _check(claim, claim.id, at, "escalate")
+    request = request_for(claim, at, plan=plan, step_id=step_id, team=team, region=region)
+    step = plan.step(step_id) if plan is not None and step_id is not None else None
+    holder = step.assignee if step is not None else claim.assignee
+    escalation = escalate(router, request, holder, step=step, trigger=trigger)
+    return record_escalation(claim, actor, at, escalation), escalation
