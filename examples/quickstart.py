@@ -14,7 +14,6 @@ from reimbursement import (
     DeskSettings,
     LineDecision,
     LineInput,
-    LinePatch,
     Money,
     in_memory_desk,
 )
@@ -42,8 +41,10 @@ draft = desk.start_draft(
         LineInput("physiotherapy", date(2026, 11, 21), "Physio am Park", Money("85.00", "EUR")),
     ],
 )
-print(f"draft for {draft.claimant.name}, policy {draft.claimant.policy_number}, "
-      f"paid to {draft.claimant.payee_account}")
+print(
+    f"draft for {draft.claimant.name}, policy {draft.claimant.policy_number}, "
+    f"paid to {draft.claimant.payee_account}"
+)
 
 # 2. She photographs the receipts; each is linked to its line.
 draft = desk.attach(mei, draft.id, "pharmacy.pdf", b"%PDF-1.7 receipt", line_id="L1")

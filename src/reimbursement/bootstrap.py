@@ -7,10 +7,12 @@ from datetime import date
 from decimal import Decimal
 
 from .adapters import memory
+from .domain.sla import SlaPolicy
 from .ports import Clock, CustomerProfile, Notifier
 from .service.adapters import DeskSettings
 from .service.desk import ReimbursementDesk
 from .service.routing import RoundRobinRouter, Router
+from .service.sweeper import Escalation
 
 __all__ = ["in_memory_desk"]
 
@@ -26,6 +28,8 @@ def in_memory_desk(
     router: Router | None = None,
     settle_immediately: bool = True,
     new_id: Callable[[], str] | None = None,
+    sla: SlaPolicy | None = None,
+    escalation: Escalation | None = None,
 ) -> ReimbursementDesk:
     """A desk on the in-memory adapters: the embedded default for tests, demos and notebooks.
 
@@ -41,6 +45,6 @@ def in_memory_desk(
         settle_immediately=settle_immediately,
     )
     chosen = router if router is not None else RoundRobinRouter(reviewers)
-    if new_id is None:
-        return ReimbursementDesk(adapters, router=chosen, settings=settings)
-    return ReimbursementDesk(adapters, router=chosen, settings=settings, new_id=new_id)
+    return ReimbursementDesk(
+        adapters, router=chosen, settings=settings, sla=sla, escalation=escalation, new_id=new_id
+    )

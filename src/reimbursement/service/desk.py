@@ -23,10 +23,12 @@ from ..domain.events import EventType, Visibility
 from ..domain.inputs import ClaimPatch, LineInput
 from ..domain.lifecycle import LIFECYCLE, Action
 from ..domain.money import Money
+from ..domain.sla import SlaPolicy
 from ..errors import AuthorizationError, PaymentError, ValidationError
 from ..ports import Notification, PaymentInstruction, ReceiptStatus, UnitOfWork
 from .adapters import Adapters, DeskSettings
 from .routing import Router
+from .sweeper import Escalation, SweepReport, sweep
 from .texts import DEFAULT_TEXTS, CustomerTexts
 from .views import ClaimTracking, tracking
 
@@ -45,6 +47,9 @@ class ReimbursementDesk:
     ``router`` chooses reviewers; ``settings`` says how the insurer runs its
     process; ``texts`` is the customer-facing wording; ``new_id`` makes claim
     ids (random UUIDs by default; pass a counter for reproducible runs).
+    With ``sla``, :meth:`track` shows due times and the expected completion
+    and :meth:`sweep` records warnings and breaches, calling ``escalation``
+    on a breach.
     """
 
     def __init__(
@@ -54,13 +59,17 @@ class ReimbursementDesk:
         router: Router,
         settings: DeskSettings | None = None,
         texts: CustomerTexts = DEFAULT_TEXTS,
-        new_id: Callable[[], str] = _new_id,
+        new_id: Callable[[], str] | None = None,
+        sla: SlaPolicy | None = None,
+        escalation: Escalation | None = None,
     ) -> None:
         self.adapters = adapters
         self.router = router
         self.settings = settings if settings is not None else DeskSettings()
         self.texts = texts
-        self._new_id = new_id
+        self._new_id = new_id if new_id is not None else _new_id
+        self.sla = sla
+        self.escalation = escalation
         self._uow: Callable[[], UnitOfWork] = adapters.unit_of_work
         self._clock = adapters.clock
 
@@ -401,7 +410,7 @@ class ReimbursementDesk:
         with self._uow() as uow:
             claim = uow.claims.get(claim_id)
         authorize_view(actor, claim)
-        return tracking(claim, self.texts)
+        return self._tracking(claim)
 
     def claims_of(self, actor: Actor) -> list[ClaimTracking]:
         """Every claim of the customer ``actor``, oldest first."""
@@ -409,7 +418,7 @@ class ReimbursementDesk:
             raise AuthorizationError("only a customer has claims of their own")
         with self._uow() as uow:
             claims = uow.claims.for_customer(actor.id)
-        return [tracking(c, self.texts) for c in claims]
+        return [self._tracking(c) for c in claims]
 
     def get(self, actor: Actor, claim_id: str) -> Claim:
         """The whole claim, internal notes included: for staff.
@@ -421,6 +430,25 @@ class ReimbursementDesk:
             raise AuthorizationError("customers follow their claims with track()")
         with self._uow() as uow:
             return uow.claims.get(claim_id)
+
+    def sweep(self, now: datetime | None = None) -> SweepReport:
+        """Record SLA warnings and breaches crossed up to ``now`` (default: the clock).
+
+        Each crossing is recorded once as an internal event, even when sweeps
+        overlap or run in several processes; a breach of a running stage is
+        escalated through ``escalation`` and the customer is told, with the
+        new expected completion. Raises :class:`~reimbursement.ValidationError`
+        when the desk has no SLA policy.
+        """
+        if self.sla is None:
+            raise ValidationError.at("sla", "this desk has no SLA policy to sweep with")
+        at = now if now is not None else self._clock.now()
+        report, notifications = sweep(
+            self._uow, self.sla, at, self.escalation, self._breach_notices
+        )
+        if notifications and self.settings.dispatch_immediately:
+            self._deliver(notifications, self._uow())
+        return report
 
     def dispatch_notifications(self, limit: int = 100) -> int:
         """Deliver pending notifications (at least once, deduplicated by key); returns how many.
@@ -509,6 +537,35 @@ class ReimbursementDesk:
                 )
             )
         return out
+
+    def _tracking(self, claim: Claim) -> ClaimTracking:
+        if self.sla is None:
+            return tracking(claim, self.texts)
+        return tracking(claim, self.texts, self.sla.evaluate(claim, self._clock.now()))
+
+    def _breach_notices(self, old: Claim, new: Claim) -> list[Notification]:
+        """Tell the customer when a promise is broken, and what we now expect."""
+        assert self.sla is not None
+        breaches = [e for e in new.events[len(old.events) :] if e.type is EventType.SLA_BREACHED]
+        if not breaches:
+            return []
+        event = breaches[-1]
+        expected = self.sla.evaluate(new, event.at).expected_completion
+        when = f" We now expect to finish by {expected:%d %b %Y %H:%M %Z}." if expected else ""
+        stage = event.data.get("stage", "review").replace("_", " ")
+        body = f"Your claim's {stage} is taking longer than we promised; it has been escalated."
+        return [
+            Notification(
+                event.id,
+                new.customer_id,
+                new.id,
+                new.number,
+                EventType.SLA_BREACHED,
+                new.claimant.language,
+                f"{self.texts.title(event)} ({new.number})",
+                body + when,
+            )
+        ]
 
     def _request_key(self, actor: Actor, request_id: str | None) -> str | None:
         if request_id is None:

@@ -8,10 +8,11 @@ import attrs
 
 from ..domain.actors import Role
 from ..domain.authorization import ROLE_ACTIONS
-from ..domain.claim import Claim, Message, PaymentStatus
+from ..domain.claim import Claim, ExpenseLine, Message, PaymentStatus
 from ..domain.events import EventType
 from ..domain.lifecycle import LIFECYCLE, ClaimState
 from ..domain.money import Money
+from ..domain.sla import ClaimSla, SlaStatus
 from .texts import CustomerTexts
 
 __all__ = ["ClaimTracking", "TimelineEntry", "tracking"]
@@ -34,6 +35,9 @@ class ClaimTracking:
     ``customer_actions`` are the actions the customer can take now (for
     example ``resubmit`` and ``withdraw`` when it was returned).
     ``return_reasons`` are the reviewer's comments of the latest return.
+    With an SLA policy on the desk, ``due`` is when the current stage is
+    promised to finish, ``on_time`` how it stands against that promise, and
+    ``expected_completion`` when the claim should be paid (or decided).
     """
 
     claim_id: str
@@ -49,9 +53,13 @@ class ClaimTracking:
     return_reasons: tuple[str, ...]
     timeline: tuple[TimelineEntry, ...]
     messages: tuple[Message, ...]
+    lines: tuple[ExpenseLine, ...] = ()
+    due: datetime | None = None
+    on_time: SlaStatus | None = None
+    expected_completion: datetime | None = None
 
 
-def tracking(claim: Claim, texts: CustomerTexts) -> ClaimTracking:
+def tracking(claim: Claim, texts: CustomerTexts, sla: ClaimSla | None = None) -> ClaimTracking:
     """The customer's view of ``claim``: internal notes and staff ids left out."""
     timeline = tuple(
         TimelineEntry(e.at, e.type, texts.title(e), texts.detail(e))
@@ -61,6 +69,7 @@ def tracking(claim: Claim, texts: CustomerTexts) -> ClaimTracking:
     returned = decision.reasons if claim.state is ClaimState.RETURNED and decision else ()
     customer = ROLE_ACTIONS[Role.CUSTOMER]
     payment = claim.payment
+    current = next((s for s in reversed(sla.stages) if s.open), None) if sla else None
     return ClaimTracking(
         claim.id,
         claim.number,
@@ -75,4 +84,8 @@ def tracking(claim: Claim, texts: CustomerTexts) -> ClaimTracking:
         returned,
         timeline,
         tuple(claim.visible_messages()),
+        claim.lines,
+        current.due if current else None,
+        current.status if current else None,
+        sla.expected_completion if sla else None,
     )
