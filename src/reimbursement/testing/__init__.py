@@ -1,6 +1,58 @@
 """Contract test suites for the ports, for adapter authors.
 
-Subclass the suite of the port your adapter implements, provide the
-adapter through the fixture it names, and run it with pytest: the same
-tests every built-in adapter passes.
+One suite per port; every built-in adapter passes them, and so must yours.
+Subclass the suite of the port your adapter implements under a name pytest
+collects (``Test…``), provide the adapter through the fixture the suite
+names, implement the suite's hook methods if it has any, and run pytest::
+
+    import pytest
+    from reimbursement.testing import FxRatesContract
+
+    class TestCsvRates(FxRatesContract):
+        @pytest.fixture
+        def fx_rates(self):
+            return CsvRates()
+
+        def seed_rate(self, fx_rates, base, quote, day, rate):
+            fx_rates.load(f"{day},{base},{quote},{rate}")
+
+==============================  =================  =====================================
+suite                           fixture            hook methods to implement
+==============================  =================  =====================================
+``ClaimRepositoryContract``     ``unit_of_work``   (none)
+``OutboxContract``              ``unit_of_work``   (none)
+``NotifierContract``            ``notifier``       ``deliveries(notifier)``
+``PaymentGatewayContract``      ``gateway``        ``payouts(gateway)``
+``CustomerDirectoryContract``   ``directory``      ``seed_profile(directory, profile)``
+``DocumentStoreContract``       ``documents``      (none)
+``FxRatesContract``             ``fx_rates``       ``seed_rate(fx_rates, base, quote, day, rate)``
+``ClockContract``               ``clock``          (none)
+==============================  =================  =====================================
+
+``unit_of_work`` is a zero-argument factory of new units of work, all on one
+store that is fresh and empty for each test. The other fixtures give a
+fresh adapter (or one on a fresh sandbox) for each test. The suites' names
+do not start with ``Test``, so pytest collects them only through your
+subclass. See ``docs/adapters.md`` for a worked example.
 """
+
+from .claims import ClaimRepositoryContract, UnitOfWorkFactory
+from .clock import ClockContract
+from .directory import CustomerDirectoryContract
+from .documents import DocumentStoreContract
+from .fx import FxRatesContract
+from .notifier import NotifierContract
+from .outbox import OutboxContract
+from .payments import PaymentGatewayContract
+
+__all__ = [
+    "ClaimRepositoryContract",
+    "ClockContract",
+    "CustomerDirectoryContract",
+    "DocumentStoreContract",
+    "FxRatesContract",
+    "NotifierContract",
+    "OutboxContract",
+    "PaymentGatewayContract",
+    "UnitOfWorkFactory",
+]
