@@ -81,7 +81,7 @@ def test_sweep_records_each_crossing_once_and_tells_the_customer(
     assert isinstance(notifier, InMemoryNotifier)
     breach = [n for n in notifier.sent if n.event is EventType.SLA_BREACHED]
     assert len(breach) == 1
-    assert "taking longer than we promised" in breach[0].body
+    assert "taking longer than we promised. It has been escalated." in breach[0].body
     assert "We now expect to finish by" in breach[0].body
     assert sla_desk.track(ANA, claim.id).on_time is SlaStatus.BREACHED
 

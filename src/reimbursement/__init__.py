@@ -7,6 +7,7 @@ embedded default) or build a :class:`ReimbursementDesk` on your own adapters.
 
 from .bootstrap import in_memory_desk
 from .domain.actors import Actor, Role
+from .domain.calendar import AROUND_THE_CLOCK, BusinessCalendar, HolidaySource, WorkingTime, weekly
 from .domain.claim import (
     Attachment,
     Claim,
@@ -24,6 +25,8 @@ from .domain.feedback import Feedback, Stage
 from .domain.inputs import ClaimPatch, LineInput, LinePatch
 from .domain.lifecycle import LIFECYCLE, Action, ClaimState
 from .domain.money import Money
+from .domain.sla import ClaimSla, CrossingKind, SlaCrossing, SlaPolicy, SlaStatus, StageSla, Target
+from .domain.sla import Stage as SlaStage
 from .errors import (
     AuthorizationError,
     CalendarError,
@@ -52,6 +55,7 @@ from .ports import (
     ReceiptStatus,
     StoredDocument,
 )
+from .serialization import from_data, from_json, to_data, to_json
 from .service import (
     Adapters,
     ClaimTracking,
@@ -62,8 +66,10 @@ from .service import (
     TimelineEntry,
 )
 from .service.routing import Assignment
+from .service.sweeper import Escalation, SweepReport
 
 __all__ = [
+    "AROUND_THE_CLOCK",
     "LIFECYCLE",
     "Action",
     "Actor",
@@ -71,14 +77,17 @@ __all__ = [
     "Assignment",
     "Attachment",
     "AuthorizationError",
+    "BusinessCalendar",
     "CalendarError",
     "Claim",
     "ClaimNotFoundError",
     "ClaimPatch",
+    "ClaimSla",
     "ClaimState",
     "ClaimTracking",
     "Claimant",
     "ConcurrencyError",
+    "CrossingKind",
     "CurrencyMismatchError",
     "CustomerNotFoundError",
     "CustomerProfile",
@@ -86,12 +95,14 @@ __all__ = [
     "DeskSettings",
     "DocumentNotFoundError",
     "DuplicateError",
+    "Escalation",
     "Event",
     "EventType",
     "ExpenseLine",
     "Feedback",
     "FieldProblem",
     "FourEyesError",
+    "HolidaySource",
     "InvalidTransitionError",
     "LineDecision",
     "LineInput",
@@ -115,10 +126,23 @@ __all__ = [
     "Role",
     "RoundRobinRouter",
     "Router",
+    "SlaCrossing",
+    "SlaPolicy",
+    "SlaStage",
+    "SlaStatus",
     "Stage",
+    "StageSla",
     "StoredDocument",
+    "SweepReport",
+    "Target",
     "TimelineEntry",
     "ValidationError",
     "Visibility",
+    "WorkingTime",
+    "from_data",
+    "from_json",
     "in_memory_desk",
+    "to_data",
+    "to_json",
+    "weekly",
 ]

@@ -553,7 +553,9 @@ class ReimbursementDesk:
         expected = self.sla.evaluate(new, event.at).expected_completion
         when = f" We now expect to finish by {expected:%d %b %Y %H:%M %Z}." if expected else ""
         stage = event.data.get("stage", "review").replace("_", " ")
-        body = f"Your claim's {stage} is taking longer than we promised; it has been escalated."
+        body = f"Your claim's {stage} is taking longer than we promised."
+        if self.escalation is not None:
+            body += " It has been escalated."
         return [
             Notification(
                 event.id,
