@@ -9,8 +9,10 @@ then a small computation over these summaries.
 from __future__ import annotations
 
 import enum
+import gc
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 import attrs
 
@@ -50,13 +52,20 @@ STAGE_OF_STATE: Mapping[ClaimState, ProcessStage] = {
 
 _DECISIONS = frozenset({S.APPROVED, S.PARTIALLY_APPROVED, S.REJECTED})
 _ENDS = frozenset({S.PAID, S.REJECTED, S.WITHDRAWN})
+_STATE_FLAGS: Mapping[str, tuple[ProcessStage | None, bool, bool]] = {
+    state.value: (STAGE_OF_STATE.get(state), state in _DECISIONS, state in _ENDS)
+    for state in ClaimState
+}
+_SLA_BREACHED, _SUBMITTED = EventType.SLA_BREACHED, EventType.SUBMITTED
+_RETURNED, _RESUBMITTED = EventType.RETURNED, EventType.RESUBMITTED
+_PAID, _REJECTED = S.PAID, S.REJECTED
 
 
-@attrs.frozen
-class Visit:
+class Visit(NamedTuple):
     """A stretch of time a claim spent in one stage: ``[start, end)`` in epoch seconds.
 
-    ``end`` is ``None`` while the claim is still there.
+    ``end`` is ``None`` while the claim is still there. A named tuple: there
+    are several per claim, and a frozen attrs instance costs ten times more to make.
     """
 
     stage: ProcessStage
@@ -159,38 +168,46 @@ def timeline(
     breaches: set[ProcessStage] = set()
     open_stage: ProcessStage | None = None
     open_since = 0.0
-    for event in claim.events:
+    events = claim.events
+    first = last = events[0].at if events else None
+    for event in events:
+        at = event.at
+        if first is not None and last is not None:
+            if at < first:
+                first = at
+            elif at > last:
+                last = at
         kind = event.type
-        if kind is EventType.SLA_BREACHED:
-            stage = breach_stage(event)
-            if stage is not None:
-                breaches.add(stage)
-            continue
         to = event.to_state
         if to is event.from_state:
+            if kind is _SLA_BREACHED:
+                stage = breach_stage(event)
+                if stage is not None:
+                    breaches.add(stage)
             continue
-        at = event.at
-        now = at.timestamp()
-        new_stage = STAGE_OF_STATE.get(to)
+        # Keyed by the state's value: a str hashes in C, an enum member in Python.
+        new_stage, is_decision, is_end = _STATE_FLAGS[to._value_]
         if new_stage is not open_stage:
+            now = at.timestamp()
             if open_stage is not None:
                 seconds[open_stage] = seconds.get(open_stage, 0.0) + now - open_since
                 visits.append(Visit(open_stage, open_since, now))
             open_stage, open_since = new_stage, now
-        if kind is EventType.SUBMITTED and submitted is None:
-            submitted = at
-        elif kind is EventType.RETURNED:
+        if kind is _SUBMITTED:
+            if submitted is None:
+                submitted = at
+        elif kind is _RETURNED:
             returns += 1
-        elif kind is EventType.RESUBMITTED:
+        elif kind is _RESUBMITTED:
             resubmissions += 1
-        if to in _DECISIONS and decided is None:
+        if is_decision and decided is None:
             decided, outcome = at, to
-            if to is not S.REJECTED:
+            if to is not _REJECTED:
                 approved = at
-        if to is S.PAID:
-            paid = at
-        if to in _ENDS:
+        if is_end:
             ended = at
+            if to is _PAID:
+                paid = at
     if open_stage is not None:
         visits.append(Visit(open_stage, open_since, None))
     return CaseTimeline(
@@ -209,8 +226,8 @@ def timeline(
         seconds,
         tuple(visits),
         frozenset(breaches),
-        _utc(min((e.at for e in claim.events), default=None)),
-        _utc(max((e.at for e in claim.events), default=None)),
+        _utc(first),
+        _utc(last),
         dict(attributes(claim)) if attributes is not None else {},
     )
 
@@ -222,4 +239,13 @@ def timelines(
     attributes: Callable[[Claim], Mapping[str, str]] | None = None,
 ) -> list[CaseTimeline]:
     """:func:`timeline` of each claim, in order."""
-    return [timeline(c, breach_stage=breach_stage, attributes=attributes) for c in claims]
+    # Timelines hold no reference cycles; without this pause the cyclic collector
+    # rescans every claim in memory again and again while they are built (4x slower
+    # on 200,000 claims).
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return [timeline(c, breach_stage=breach_stage, attributes=attributes) for c in claims]
+    finally:
+        if was_enabled:
+            gc.enable()
