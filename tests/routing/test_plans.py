@@ -127,6 +127,16 @@ def test_record_refuses_missing_reasons_naive_times_unknown_and_decided_steps() 
     assert plan.step("approval-1").assignee is None  # plans never change
 
 
+def test_rules_name_the_escalation_target_of_their_steps() -> None:
+    rules = ApprovalRules(
+        CategoryReview("medical", escalation_to="chief-doctor"),
+        ParallelReviews(("fraud",), escalation_to="fraud-lead"),
+        AuthorityChain((eur(100),), stage=1, escalation_to="cfo"),
+    )
+    plan = rules.plan_for(make_claim(lines=[("medical", "500")]))
+    assert [s.escalation_to for s in plan.steps] == ["chief-doctor", "fraud-lead", "cfo", "cfo"]
+
+
 def test_plans_refuse_no_steps_and_repeated_ids() -> None:
     with pytest.raises(ValidationError, match="has no step"):
         ApprovalRules(CategoryReview("medical")).plan_for(make_claim(lines=[("travel", "5")]))

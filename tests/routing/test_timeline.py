@@ -166,3 +166,17 @@ def test_escalate_claim_takes_the_holder_of_a_plan_step() -> None:
     assert (escalation.from_reviewer, escalation.to_reviewer) == ("mo", "doc")
     assert claim.events[-1].data["step"] == "medical-review"
     assert replay_plan(RULES.plan_for(claim), claim).step("medical-review").assignee == "doc"
+
+
+def test_targets_passed_over_are_kept_for_the_auditor() -> None:
+    claim = assign(make_claim(), SYSTEM, AT, "ana", "least_loaded", "x")
+    up = Escalation(
+        "C1", "ana", "max", "sla_breach", "sla breach: next authority level",
+        passed_over=("lead of team claims: lee has a conflict of interest", "x is away"),
+    )  # fmt: skip
+    event = record_escalation(claim, SYSTEM, AT, up).events[-1]
+    assert event.reason == "sla breach: next authority level"
+    assert (
+        event.data["passed_over"]
+        == "lead of team claims: lee has a conflict of interest\nx is away"
+    )

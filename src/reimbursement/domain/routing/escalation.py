@@ -7,7 +7,9 @@ in order: the step's named escalation target, the lead of the request's
 team, the leads of the holder's teams, then the next authority level (the
 least-loaded reviewer with the smallest authority limit above the
 holder's). Absent targets hand over to their delegates; targets the rules
-forbid (four-eyes, conflicts) are passed over, and the reason says so.
+forbid (four-eyes, conflicts) are passed over and listed in ``passed_over``,
+kept apart from the short ``reason`` because it may name a conflict of
+interest: it is for the auditor, not for the customer.
 """
 
 from __future__ import annotations
@@ -30,7 +32,10 @@ _POLICY = "escalation"
 
 @attrs.frozen
 class Escalation:
-    """Where a claim (or step) goes on escalation, what triggered it, and why that person."""
+    """Where a claim (or step) goes on escalation, what triggered it, and why that person.
+
+    ``passed_over`` says why earlier targets were not chosen (internal detail).
+    """
 
     claim_id: str
     from_reviewer: str | None
@@ -39,6 +44,7 @@ class Escalation:
     reason: str
     policy: str = _POLICY
     step_id: str | None = None
+    passed_over: tuple[str, ...] = ()
 
 
 def _limit(reviewer: Reviewer) -> Decimal | None:
@@ -58,7 +64,13 @@ def _named_targets(
         for team in sorted(pool.get(current).teams):
             if (lead := pool.lead_of(team)) is not None:
                 named.append((lead, f"lead of team {team}"))
-    return named
+    tried: set[str] = set()
+    unique = []
+    for target, why in named:
+        if target not in tried:
+            tried.add(target)
+            unique.append((target, why))
+    return unique
 
 
 def escalation_target(
@@ -138,9 +150,15 @@ def _escalation(
     passed: list[str],
 ) -> Escalation:
     reason = f"{trigger.replace('_', ' ')}: {why}"
-    if passed:
-        reason += " (passed over: " + "; ".join(passed) + ")"
-    return Escalation(request.claim_id, current, chosen, trigger, reason, step_id=request.step_id)
+    return Escalation(
+        request.claim_id,
+        current,
+        chosen,
+        trigger,
+        reason,
+        step_id=request.step_id,
+        passed_over=tuple(passed),
+    )
 
 
 def escalate(

@@ -268,6 +268,7 @@ class AuthorityChain:
     stage: int = 10
     name: str = "approval"
     team: str | None = None
+    escalation_to: str | None = None
 
     def __attrs_post_init__(self) -> None:
         if not self.limits:
@@ -294,6 +295,7 @@ class AuthorityChain:
                 team=self.team,
                 required_authority=required,
                 chain=self.name,
+                escalation_to=self.escalation_to,
             )
             for level, required in enumerate(needed, start=1)
         ]
@@ -306,6 +308,7 @@ class CategoryReview:
     category: str
     team: str | None = None
     stage: int = 0
+    escalation_to: str | None = None
 
     def steps(self, claim: Claim) -> Sequence[ReviewStep]:
         """One step, when the claim has a line of the category."""
@@ -318,24 +321,36 @@ class CategoryReview:
                 stage=self.stage,
                 team=self.team,
                 category=self.category,
+                escalation_to=self.escalation_to,
             ),
         )
 
 
 @attrs.frozen
 class ParallelReviews:
-    """Department reviews that run at the same time, when ``applies(claim)`` holds."""
+    """Department reviews that run at the same time, when ``applies(claim)`` holds.
+
+    Every rule takes an optional ``escalation_to``: who takes its steps over
+    on an SLA breach (before the team lead).
+    """
 
     teams: tuple[str, ...] = attrs.field(converter=_teams)
     stage: int = 0
     applies: Callable[[Claim], bool] = attrs.field(default=lambda claim: True)
+    escalation_to: str | None = None
 
     def steps(self, claim: Claim) -> Sequence[ReviewStep]:
         """One step per team, all in the same stage."""
         if not self.applies(claim):
             return ()
         return tuple(
-            ReviewStep(f"{team}-review", f"{team} review", stage=self.stage, team=team)
+            ReviewStep(
+                f"{team}-review",
+                f"{team} review",
+                stage=self.stage,
+                team=team,
+                escalation_to=self.escalation_to,
+            )
             for team in self.teams
         )
 

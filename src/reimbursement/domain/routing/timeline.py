@@ -125,7 +125,10 @@ def record_reassignment(claim: Claim, actor: Actor, at: datetime, move: Reassign
 
 
 def record_escalation(claim: Claim, actor: Actor, at: datetime, escalation: Escalation) -> Claim:
-    """The claim in review with an ESCALATED event: new holder, trigger, policy and reason."""
+    """The claim in review with an ESCALATED event: new holder, trigger, policy and reason.
+
+    Targets passed over go in ``data["passed_over"]`` (one per line), for the auditor.
+    """
     _check(claim, escalation.claim_id, at, "escalate")
     data = _with_step(
         {
@@ -136,6 +139,8 @@ def record_escalation(claim: Claim, actor: Actor, at: datetime, escalation: Esca
         },
         escalation.step_id,
     )
+    if escalation.passed_over:
+        data["passed_over"] = "\n".join(escalation.passed_over)
     assignee = (
         escalation.to_reviewer
         if claim.assignee in (None, escalation.from_reviewer)
