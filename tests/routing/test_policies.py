@@ -24,7 +24,12 @@ from reimbursement.domain.routing import (
     SkillsMatch,
     Where,
 )
-from reimbursement.errors import AuthorizationError, FourEyesError, NoEligibleReviewerError
+from reimbursement.errors import (
+    AuthorizationError,
+    FourEyesError,
+    NoEligibleReviewerError,
+    ValidationError,
+)
 
 from .strategies import DAY, eur, request
 
@@ -244,3 +249,17 @@ def test_round_robin_resumes_after_a_cursor_outside_the_team() -> None:
     empty = PolicyRouter(pool).candidates(request(team="nobody"))
     assert empty.first() is None
     assert empty.least_loaded() is None
+
+
+def test_skills_match_without_skills_asked_keeps_everyone() -> None:
+    policy = Pipeline(SkillsMatch(), pick=LeastLoaded())
+    assignment = PolicyRouter(team_pool()).assign(request(), policy)
+    assert (assignment.reviewer, assignment.reason) == (
+        "ana",
+        "no skill asked for; fewest open claims (0)",
+    )
+
+
+def test_skills_match_refuses_an_unknown_skill_to_relax() -> None:
+    with pytest.raises(ValidationError, match="'team' is not a skill"):
+        SkillsMatch(relax=("region", "team"))

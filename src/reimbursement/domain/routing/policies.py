@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 import attrs
 
+from ...errors import ValidationError
 from .constraints import AssignmentRequest
 from .pool import Reviewer, ReviewerPool, Segment, SegmentKey
 
@@ -35,6 +36,7 @@ __all__ = [
 ]
 
 _FIELDS = ("team", "category", "language", "region")
+_SKILLS = ("category", "language", "region")
 
 
 class Candidates:
@@ -208,10 +210,19 @@ class SkillsMatch:
     When nobody eligible covers all three, requirements are dropped one by
     one in ``relax`` order (by default region, then language, then
     category) and the reason says which; ``relax=()`` never falls back.
+    Raises :class:`~reimbursement.ValidationError` for a name in ``relax``
+    that is not a skill.
     """
 
     relax: tuple[str, ...] = ("region", "language", "category")
     name: str = "skills_match"
+
+    def __attrs_post_init__(self) -> None:
+        for i, field in enumerate(self.relax):
+            if field not in _SKILLS:
+                raise ValidationError.at(
+                    f"relax[{i}]", f"{field!r} is not a skill; use {', '.join(_SKILLS)}"
+                )
 
     def narrow(self, request: AssignmentRequest, candidates: Candidates) -> tuple[Candidates, str]:
         """The candidates with the skills, or the closest fallback."""
@@ -221,10 +232,12 @@ class SkillsMatch:
             "region": request.region,
         }
         attempt = {k: v for k, v in wanted.items() if v is not None}
+        if not attempt:
+            return candidates, "no skill asked for"
         dropped: list[str] = []
         while True:
             group = candidates.narrowed(**attempt)
-            if group.any() or not attempt:
+            if group.any():
                 break
             drop = next((field for field in self.relax if field in attempt), None)
             if drop is None:
