@@ -15,10 +15,12 @@ from reimbursement.analytics import (
     throughput,
     timelines,
 )
-from reimbursement.analytics.kpis import durations
+from reimbursement.analytics.kpis import durations, sla_attainment
 from reimbursement.domain.actors import SYSTEM
+from reimbursement.domain.calendar import AROUND_THE_CLOCK
 from reimbursement.domain.events import Event, EventType
 from reimbursement.domain.lifecycle import ClaimState
+from reimbursement.domain.sla import SlaPolicy
 from reimbursement.errors import ValidationError
 
 from .builders import (
@@ -150,3 +152,17 @@ def test_durations_of_nothing_are_nan():
     d = durations([])
     assert d.n == 0
     assert math.isnan(d.median)
+
+
+def test_sla_attainment_with_the_sla_policy():
+    policy = SlaPolicy.standard(AROUND_THE_CLOCK, review=timedelta(hours=8))
+    result = sla_attainment(claims(), policy, at(200))
+    # review clock (paused while returned): A 5 h, B 10 + 11 = 21 h, C 7 h; D still open
+    assert (result["review"].value, result["review"].n) == (pytest.approx(2 / 3), 3)
+    # payment: A 15 h, B 30 h
+    assert (result["payment"].value, result["payment"].n) == (0.5, 2)
+
+
+def test_sla_stage_names_of_the_sla_part_are_understood():
+    claim = breach(paid(approved(assigned(submitted("F", 0), 1), 2), 3), "finance_approval", 3)
+    assert timelines([claim])[0].sla_breaches == frozenset({PA})

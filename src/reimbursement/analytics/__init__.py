@@ -23,7 +23,16 @@ from .compare import (
     standard_kpis,
 )
 from .feedback import FeedbackRecord, FeedbackTable, feedback_records, main_category
-from .kpis import Backlog, Durations, ProcessKpis, Throughput, backlog, process_kpis, throughput
+from .kpis import (
+    Backlog,
+    Durations,
+    ProcessKpis,
+    Throughput,
+    backlog,
+    process_kpis,
+    sla_attainment,
+    throughput,
+)
 from .periods import Period
 from .report import (
     Comment,
@@ -64,6 +73,7 @@ __all__ = [
     "main_category",
     "paid_within_kpi",
     "process_kpis",
+    "sla_attainment",
     "sla_kpi",
     "split_at",
     "split_by",

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Literal
 
 import attrs
 
+from ..domain.claim import Claim
+from ..domain.sla import SlaPolicy, SlaStatus
 from ..errors import ValidationError
 from . import stats
 from .periods import Period, PeriodGrid, period_grid
@@ -27,6 +29,7 @@ __all__ = [
     "backlog",
     "durations",
     "process_kpis",
+    "sla_attainment",
     "sla_met",
     "throughput",
 ]
@@ -148,6 +151,28 @@ def process_kpis(
         resubmissions,
         resubmissions / submitted if submitted else math.nan,
     )
+
+
+def sla_attainment(
+    claims: Iterable[Claim], policy: SlaPolicy, at: datetime, confidence: float = 0.95
+) -> dict[str, stats.Estimate]:
+    """Per SLA stage, the share of finished clock cycles that met their target at ``at``.
+
+    Uses the SLA part itself (:meth:`~reimbursement.domain.sla.SlaPolicy.evaluate`):
+    business calendars, clocks paused while the customer corrects, one cycle
+    per payment attempt. A cycle counts once its clock has stopped; it met
+    the SLA when it stopped by its due time. Keys are the SLA stage names
+    (``review``, ``finance_approval``, ``payment``).
+    """
+    counts: dict[str, list[int]] = {}
+    for claim in claims:
+        for cycle in policy.evaluate(claim, at).stages:
+            if cycle.open:
+                continue
+            tally = counts.setdefault(cycle.stage.value, [0, 0])
+            tally[0] += cycle.status is SlaStatus.MET
+            tally[1] += 1
+    return {stage: stats.wilson(m, n, confidence) for stage, (m, n) in counts.items()}
 
 
 def _days(

@@ -141,11 +141,15 @@ def _utc(at: datetime | None) -> datetime | None:
     return None if at is None else at.astimezone(UTC)
 
 
+_SLA_STAGES: Mapping[str, ProcessStage] = {
+    **{stage.value: stage for stage in ProcessStage},
+    # The SLA part's stages (reimbursement.domain.sla) that have other names here.
+    "finance_approval": ProcessStage.PAYMENT,
+}
+
+
 def _default_breach_stage(event: Event) -> ProcessStage | None:
-    try:
-        return ProcessStage(event.data.get("stage", ""))
-    except ValueError:
-        return None
+    return _SLA_STAGES.get(event.data.get("stage", ""))
 
 
 def timeline(
