@@ -82,11 +82,11 @@ class ClaimRepository(Protocol):
         ...
 
     def for_customer(self, customer_id: str) -> Sequence[Claim]:
-        """The customer's claims, oldest first."""
+        """The customer's claims in the order they were added (oldest first)."""
         ...
 
     def latest_for_customer(self, customer_id: str) -> Claim | None:
-        """The customer's most recently started claim, if any (used to pre-fill drafts)."""
+        """The customer's claim added last, if any (used to pre-fill drafts)."""
         ...
 
     def find(self, states: Iterable[ClaimState] | None = None) -> Iterator[Claim]:
@@ -128,7 +128,7 @@ class Outbox(Protocol):
     """Notifications written in the same transaction as the claim (transactional outbox)."""
 
     def add(self, notification: Notification) -> None:
-        """Queue ``notification``; it becomes pending on commit."""
+        """Queue ``notification``; pending on commit (a key already pending is kept once)."""
         ...
 
     def pending(self, limit: int = 100) -> Sequence[Notification]:

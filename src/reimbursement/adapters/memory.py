@@ -231,16 +231,18 @@ class InMemoryNotifier:
     def __init__(self) -> None:
         self.sent: list[Notification] = []
         self._keys: set[str] = set()
+        self._lock = threading.Lock()
         self.failures_to_simulate = 0
 
     def send(self, notification: Notification) -> None:
-        if self.failures_to_simulate:
-            self.failures_to_simulate -= 1
-            raise ConnectionError("simulated delivery failure")
-        if notification.key in self._keys:
-            return
-        self._keys.add(notification.key)
-        self.sent.append(notification)
+        with self._lock:
+            if self.failures_to_simulate:
+                self.failures_to_simulate -= 1
+                raise ConnectionError("simulated delivery failure")
+            if notification.key in self._keys:
+                return
+            self._keys.add(notification.key)
+            self.sent.append(notification)
 
     def to(self, customer_id: str) -> list[Notification]:
         """What ``customer_id`` received, in order."""
@@ -262,8 +264,13 @@ class InMemoryPaymentGateway:
         self.instructions: dict[str, PaymentInstruction] = {}
         self.payouts: list[PaymentInstruction] = []
         self._references = itertools.count(1)
+        self._lock = threading.RLock()
 
     def pay(self, instruction: PaymentInstruction) -> PaymentReceipt:
+        with self._lock:
+            return self._pay(instruction)
+
+    def _pay(self, instruction: PaymentInstruction) -> PaymentReceipt:
         key = instruction.idempotency_key
         first = self.instructions.get(key)
         if first is not None:
@@ -300,6 +307,12 @@ class InMemoryPaymentGateway:
         return self._finish(reference, ReceiptStatus.FAILED, reason)
 
     def _finish(self, reference: str, status: ReceiptStatus, reason: str | None) -> PaymentReceipt:
+        with self._lock:
+            return self._finish_locked(reference, status, reason)
+
+    def _finish_locked(
+        self, reference: str, status: ReceiptStatus, reason: str | None
+    ) -> PaymentReceipt:
         for key, receipt in self.receipts.items():
             if receipt.reference == reference:
                 if receipt.status is not ReceiptStatus.PENDING:

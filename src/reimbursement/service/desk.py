@@ -447,7 +447,8 @@ class ReimbursementDesk:
             self._uow, self.sla, at, self.escalation, self._breach_notices
         )
         if notifications and self.settings.dispatch_immediately:
-            self._deliver(notifications, self._uow())
+            with self._uow() as uow:
+                self._deliver(notifications, uow)
         return report
 
     def dispatch_notifications(self, limit: int = 100) -> int:
@@ -455,8 +456,8 @@ class ReimbursementDesk:
 
         A notification whose delivery fails stays pending for the next call.
         """
-        uow = self._uow()
-        return self._deliver(uow.outbox.pending(limit), uow)
+        with self._uow() as uow:
+            return self._deliver(uow.outbox.pending(limit), uow)
 
     # -- internals -----------------------------------------------------------------
 
@@ -498,8 +499,8 @@ class ReimbursementDesk:
             for notification in notifications:
                 uow.outbox.add(notification)
             uow.commit()
-        if notifications and self.settings.dispatch_immediately:
-            self._deliver(notifications, uow)
+            if notifications and self.settings.dispatch_immediately:
+                self._deliver(notifications, uow)
         return new
 
     def _deliver(self, notifications: Sequence[Notification], uow: UnitOfWork) -> int:
