@@ -81,7 +81,9 @@ from cattrs.errors import (
     IterableValidationError,
     IterableValidationNote,
 )
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
+from .domain.events import Event
 from .domain.money import Money
 from .errors import FieldProblem, ValidationError
 
@@ -403,6 +405,36 @@ def _attrs_hooks(converter: cattrs.Converter) -> None:
     converter.register_structure_hook_factory(attrs.has, structure_factory)
 
 
+def _event_hooks(converter: cattrs.Converter) -> None:
+    # An event keeps its data as a flat tuple (see EventData); on the wire it
+    # is the object it reads as.
+    def unstructure_data(flat: tuple[str, ...]) -> dict[str, str]:
+        return dict(zip(flat[::2], flat[1::2], strict=True))
+
+    def structure_data(value: Any, _: Any) -> Mapping[str, str]:
+        result: Mapping[str, str] = converter.structure(value, dict[str, str])
+        return result
+
+    unstructure = make_dict_unstructure_fn(
+        Event, converter, _data=override(rename="data", unstruct_hook=unstructure_data)
+    )
+    generated = make_dict_structure_fn(
+        Event,
+        converter,
+        _data=override(rename="data", struct_hook=structure_data),
+        _cattrs_forbid_extra_keys=True,
+        _cattrs_detailed_validation=True,
+    )
+
+    def structure(value: Any, cls: Any) -> Event:
+        if type(value) is not dict:
+            raise _bad(f"expected an object (Event), got {_show(value)}")
+        return generated(value, cls)
+
+    converter.register_unstructure_hook(Event, unstructure)
+    converter.register_structure_hook(Event, structure)
+
+
 def make_converter() -> cattrs.Converter:
     """A new converter speaking the library's wire format (see the module docstring).
 
@@ -442,6 +474,7 @@ def make_converter() -> cattrs.Converter:
     converter.register_unstructure_hook(time, time.isoformat)
     converter.register_unstructure_hook(timedelta, _unstructure_timedelta)
     converter.register_unstructure_hook(ZoneInfo, str)
+    _event_hooks(converter)  # last: it builds on every hook above
     return converter
 
 
@@ -455,8 +488,10 @@ def _problems(error: BaseException, path: str) -> Iterator[FieldProblem]:
     """Each bad field of a structuring error, with its path from the root of the input."""
     if isinstance(error, ClassValidationError):
         with_notes, others = error.group_exceptions()
+        # a private attribute travels under its alias (Event._data is "data")
+        wire = {a.name: a.alias for a in attrs.fields(error.cl)} if attrs.has(error.cl) else {}
         for sub, note in with_notes:
-            yield from _problems(sub, _join(path, note.name))
+            yield from _problems(sub, _join(path, wire.get(note.name, note.name)))
         for sub in others:
             yield from _problems(sub, path)
     elif isinstance(error, IterableValidationError):
@@ -469,7 +504,7 @@ def _problems(error: BaseException, path: str) -> Iterator[FieldProblem]:
         for problem in error.problems or (FieldProblem("", str(error)),):
             yield FieldProblem(_join(path, problem.path), problem.message)
     elif isinstance(error, ForbiddenExtraKeysError):
-        known = ", ".join(a.name for a in attrs.fields(error.cl) if a.init)
+        known = ", ".join(a.alias for a in attrs.fields(error.cl) if a.init)
         for key in sorted(error.extra_fields):
             yield FieldProblem(
                 _join(path, key), f"unknown field; {error.cl.__name__} has: {known}"

@@ -60,21 +60,35 @@ class EventType(enum.StrEnum):
     FEEDBACK_EDITED = "feedback_edited"
 
 
+def _flatten(items: Mapping[str, str] | None) -> tuple[str, ...]:
+    """``items`` as one flat tuple ``(key, value, key, value, …)`` of strings."""
+    if type(items) is EventData:
+        return items._flat
+    flat: tuple[str, ...] = tuple(chain.from_iterable(items.items())) if items else ()
+    for item in flat:
+        if type(item) is not str:
+            raise TypeError(f"event data maps str to str, got {item!r}")
+    return flat
+
+
 class EventData(Mapping[str, str]):
     """The details of an event: an immutable mapping of strings to strings.
 
-    Stored as one flat tuple, about a third of the memory of a small ``dict``:
-    a claim keeps every event it ever had, and stores keep every claim.
+    A view over the flat tuple the event stores: a plain tuple of strings is
+    a third of the memory of a small ``dict``, and the garbage collector stops
+    tracking it, which matters when a store keeps every event of every claim.
     """
 
     __slots__ = ("_flat",)
 
     def __init__(self, items: Mapping[str, str] | None = None) -> None:
-        flat: tuple[str, ...] = tuple(chain.from_iterable(items.items())) if items else ()
-        for item in flat:
-            if type(item) is not str:
-                raise TypeError(f"event data maps str to str, got {item!r}")
-        self._flat = flat
+        self._flat = _flatten(items)
+
+    @classmethod
+    def _view(cls, flat: tuple[str, ...]) -> EventData:
+        data = object.__new__(cls)
+        data._flat = flat
+        return data
 
     def __getitem__(self, key: str) -> str:
         flat = self._flat
@@ -94,10 +108,6 @@ class EventData(Mapping[str, str]):
 
     def __hash__(self) -> int:
         return hash(self._flat)
-
-
-def _event_data(value: Mapping[str, str]) -> EventData:
-    return value if type(value) is EventData else EventData(value)
 
 
 NO_DATA: Mapping[str, str] = EventData()
@@ -123,8 +133,13 @@ class Event:
     from_state: ClaimState
     to_state: ClaimState
     reason: str | None = None
-    data: Mapping[str, str] = attrs.field(default=NO_DATA, converter=_event_data)
+    _data: tuple[str, ...] = attrs.field(default=NO_DATA, converter=_flatten, alias="data")
     visibility: Visibility = Visibility.CUSTOMER
+
+    @property
+    def data(self) -> Mapping[str, str]:
+        """Event-specific details, strings to strings (read-only)."""
+        return EventData._view(self._data)
 
     @property
     def id(self) -> str:
