@@ -2,9 +2,10 @@
 
 ``attrs.evolve`` looks up the fields and builds a keyword dictionary on every
 call, and the lifecycle replaces a claim several times per command. This
-builds, once per class, a function that calls the class's own generated
-``__init__`` positionally with each field taken from the changes or the
-instance, so validation and conversion behave exactly as with ``evolve``.
+builds, once per class and set of changed fields, a function that calls the
+class's own generated ``__init__`` positionally, taking each field from the
+changes or the instance, so validation and conversion behave exactly as with
+``evolve``.
 """
 
 from __future__ import annotations
@@ -18,35 +19,31 @@ __all__ = ["replace"]
 
 T = TypeVar("T")
 
-_MAKERS: dict[type, Callable[[Any, dict[str, Any]], Any]] = {}
+_MAKERS: dict[tuple[type, tuple[str, ...]], Callable[[Any, dict[str, Any]], Any]] = {}
 
 
-def _maker(cls: type) -> Callable[[Any, dict[str, Any]], Any]:
-    names = [a.name for a in attrs.fields(cls)]
-    known = frozenset(names)
-    args = ", ".join(f"g({n!r}, inst.{n})" for n in names)
+def _maker(cls: type, changed: tuple[str, ...]) -> Callable[[Any, dict[str, Any]], Any]:
+    fields = attrs.fields(cls)
+    names = [a.name for a in fields]
+    unknown = sorted(set(changed) - set(names))
+    if unknown:
+        raise TypeError(f"{cls.__name__} has no field {', '.join(unknown)}")
+    args = ", ".join(
+        f"changes[{a.name!r}]" if a.name in changed else f"inst.{a.name}" for a in fields
+    )
     namespace: dict[str, Any] = {}
-    exec(  # noqa: S102 - fixed template over attrs field names, as attrs itself does
-        f"def make(inst, changes):\n    g = changes.get\n    return cls({args})\n",
-        {"cls": cls},
-        namespace,
+    exec(  # noqa: S102 - a fixed template over attrs field names, as attrs itself does
+        f"def make(inst, changes):\n    return cls({args})\n", {"cls": cls}, namespace
     )
     make: Callable[[Any, dict[str, Any]], Any] = namespace["make"]
-
-    def checked(inst: Any, changes: dict[str, Any]) -> Any:
-        if not known.issuperset(changes):
-            unknown = ", ".join(sorted(set(changes) - known))
-            raise TypeError(f"{cls.__name__} has no field {unknown}")
-        return make(inst, changes)
-
-    return checked
+    return make
 
 
 def replace(inst: T, **changes: Any) -> T:
     """A copy of the attrs instance ``inst`` with ``changes`` applied."""
-    cls = type(inst)
-    make = _MAKERS.get(cls)
+    key = (type(inst), tuple(changes))
+    make = _MAKERS.get(key)
     if make is None:
-        make = _MAKERS[cls] = _maker(cls)
+        make = _MAKERS[key] = _maker(*key)
     result: T = make(inst, changes)
     return result
