@@ -67,11 +67,13 @@ def plot_kpi_over_time(
     ax: Axes | None = None,
     *,
     title: str = "",
+    label: str = "",
     percent: bool = True,
 ) -> Axes:
     """A KPI per period (from :func:`~.compare.kpi_by_period`) with its interval band.
 
-    Use it for SLA attainment over time (``sla_kpi``) or any other KPI.
+    Use it for SLA attainment over time (``sla_kpi``) or any other KPI;
+    ``label`` names the line in the legend (call ``ax.legend()``).
     """
     ax = _axes(ax)
     kept = [(label, e) for label, e in series if e.n and not math.isnan(e.value)]
@@ -79,7 +81,7 @@ def plot_kpi_over_time(
     scaled = [
         Estimate(e.value * scale, e.low * scale, e.high * scale, e.n, e.method) for _, e in kept
     ]
-    _series(ax, [label for label, _ in kept], scaled, title or "KPI")
+    _series(ax, [period for period, _ in kept], scaled, label or title or "KPI")
     ax.set_ylabel("%" if percent else "value")
     if title:
         ax.set_title(title)
