@@ -32,9 +32,8 @@ def _maker(cls: type, changed: tuple[str, ...]) -> Callable[[Any, dict[str, Any]
         f"changes[{a.name!r}]" if a.name in changed else f"inst.{a.name}" for a in fields
     )
     namespace: dict[str, Any] = {}
-    exec(  # noqa: S102 - a fixed template over attrs field names, as attrs itself does
-        f"def make(inst, changes):\n    return cls({args})\n", {"cls": cls}, namespace
-    )
+    # a fixed template over attrs field names, as attrs itself generates __init__
+    exec(f"def make(inst, changes):\n    return cls({args})\n", {"cls": cls}, namespace)
     make: Callable[[Any, dict[str, Any]], Any] = namespace["make"]
     return make
 
