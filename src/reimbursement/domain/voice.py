@@ -246,7 +246,7 @@ def _event_data(feedback: Feedback) -> dict[str, str]:
 
 def _with_event(claim: Claim, type_: EventType, actor: Actor, at: datetime, fb: Feedback) -> Claim:
     event = Event(
-        len(claim.events) + 1,
+        claim.version + 1,
         type_,
         claim.id,
         actor.id,
