@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import attrs
 import pytest
 
 from reimbursement.domain.guidance import (
@@ -9,8 +10,11 @@ from reimbursement.domain.guidance import (
     FALLBACK_LANGUAGE,
     ReasonCatalogue,
     ReasonText,
+    explain_decision,
 )
 from reimbursement.errors import NotFoundError, ValidationError
+
+from .builders import approved, assigned, rejected, resubmitted, returned, submitted
 
 CATALOGUE = ReasonCatalogue.default()
 
@@ -94,3 +98,19 @@ def test_every_default_text_has_steps():
         for text in texts.values():
             assert text.steps
             assert all(step.strip() for step in text.steps)
+
+
+def test_explain_decision_reads_the_latest_return_or_rejection():
+    claim = returned(assigned(submitted("C1"), 1), 2, code="missing_receipt")
+    assert [g.code for g in explain_decision(claim, CATALOGUE)] == ["missing_receipt"]
+    assert explain_decision(claim, CATALOGUE, "zh-CN")[0].title == "缺少收据"
+    chinese = attrs.evolve(claim, claimant=attrs.evolve(claim.claimant, language="zh-CN"))
+    assert explain_decision(chinese, CATALOGUE)[0].language == "zh-CN"
+    typed = returned(assigned(resubmitted(claim, 3), 4), 5, code="please call us")
+    assert explain_decision(typed, CATALOGUE) == ()
+    assert explain_decision(approved(assigned(submitted("C2"), 1), 2), CATALOGUE) == ()
+    assert explain_decision(submitted("C3"), CATALOGUE) == ()
+    no = rejected(assigned(submitted("C4"), 1), 2, code="duplicate_expense")
+    assert [g.title for g in explain_decision(no, CATALOGUE)] == [
+        "The expense was already claimed"
+    ]

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 import attrs
 
 from ..errors import FieldProblem, NotFoundError, ValidationError
+from .claim import Claim, Outcome
 
 __all__ = [
     "DEFAULT_REASONS",
@@ -21,6 +22,7 @@ __all__ = [
     "Guidance",
     "ReasonCatalogue",
     "ReasonText",
+    "explain_decision",
 ]
 
 FALLBACK_LANGUAGE = "en"
@@ -160,6 +162,30 @@ class ReasonCatalogue:
         ]
         if problems:
             raise ValidationError("the reason codes are not in the catalogue", problems)
+
+
+def explain_decision(
+    claim: Claim, catalogue: ReasonCatalogue, language: str | None = None
+) -> tuple[Guidance, ...]:
+    """The guidance for the claim's latest return or rejection, in the customer's language.
+
+    Reads the latest review decision: a return's reasons, a rejection's
+    reason code. Reasons that are not catalogue codes (free text a reviewer
+    typed) have no guidance and are left out: show them as written. Empty
+    when the latest decision is an approval or there is none. ``language``
+    defaults to the claimant's.
+    """
+    decision = claim.decision
+    if decision is None:
+        return ()
+    if decision.outcome is Outcome.RETURNED:
+        codes: tuple[str, ...] = decision.reasons
+    elif decision.outcome is Outcome.REJECTED and decision.reason_code is not None:
+        codes = (decision.reason_code,)
+    else:
+        return ()
+    tag = language if language is not None else claim.claimant.language
+    return tuple(catalogue.explain(code, tag) for code in codes if code in catalogue)
 
 
 def _r(title: str, explanation: str, *steps: str) -> ReasonText:
