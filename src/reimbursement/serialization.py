@@ -83,7 +83,8 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from .domain.events import Event
+from .domain.claim import Claim
+from .domain.events import Event, EventRow
 from .domain.money import Money
 from .errors import FieldProblem, ValidationError
 
@@ -433,6 +434,35 @@ def _event_hooks(converter: cattrs.Converter) -> None:
 
     converter.register_unstructure_hook(Event, unstructure)
     converter.register_structure_hook(Event, structure)
+
+    # A claim stores its events as rows (see EventRow); on the wire they are events.
+    unstructure_event = converter.get_unstructure_hook(Event)
+
+    def unstructure_events(rows: tuple[EventRow, ...]) -> list[dict[str, Any]]:
+        return [unstructure_event(Event.from_row(row)) for row in rows]
+
+    def structure_events(value: Any, _: Any) -> tuple[Event, ...]:
+        events: tuple[Event, ...] = converter.structure(value, tuple[Event, ...])
+        return events
+
+    unstructure_claim = make_dict_unstructure_fn(
+        Claim, converter, _events=override(rename="events", unstruct_hook=unstructure_events)
+    )
+    generated_claim = make_dict_structure_fn(
+        Claim,
+        converter,
+        _events=override(rename="events", struct_hook=structure_events),
+        _cattrs_forbid_extra_keys=True,
+        _cattrs_detailed_validation=True,
+    )
+
+    def structure_claim(value: Any, cls: Any) -> Claim:
+        if type(value) is not dict:
+            raise _bad(f"expected an object (Claim), got {_show(value)}")
+        return generated_claim(value, cls)
+
+    converter.register_unstructure_hook(Claim, unstructure_claim)
+    converter.register_structure_hook(Claim, structure_claim)
 
 
 def make_converter() -> cattrs.Converter:

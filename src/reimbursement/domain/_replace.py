@@ -24,12 +24,12 @@ _MAKERS: dict[tuple[type, tuple[str, ...]], Callable[[Any, dict[str, Any]], Any]
 
 def _maker(cls: type, changed: tuple[str, ...]) -> Callable[[Any, dict[str, Any]], Any]:
     fields = attrs.fields(cls)
-    names = [a.name for a in fields]
+    names = [a.alias for a in fields]  # changes are named as in __init__, like evolve's
     unknown = sorted(set(changed) - set(names))
     if unknown:
         raise TypeError(f"{cls.__name__} has no field {', '.join(unknown)}")
     args = ", ".join(
-        f"changes[{a.name!r}]" if a.name in changed else f"inst.{a.name}" for a in fields
+        f"changes[{a.alias!r}]" if a.alias in changed else f"inst.{a.name}" for a in fields
     )
     namespace: dict[str, Any] = {}
     # a fixed template over attrs field names, as attrs itself generates __init__

@@ -8,13 +8,13 @@ claims share their unchanged parts, so a new version costs little.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
 
 import attrs
 
-from .events import Event, Visibility
+from .events import Event, EventRow, Visibility
 from .feedback import Feedback
 from .lifecycle import ClaimState
 from .money import Money
@@ -159,6 +159,14 @@ class Message:
     visibility: Visibility = Visibility.CUSTOMER
 
 
+def _event_rows(events: Iterable[Event | EventRow]) -> tuple[EventRow, ...]:
+    rows = events if type(events) is tuple else tuple(events)
+    for item in rows:
+        if type(item) is not tuple:
+            return tuple(e if type(e) is tuple else e.as_row() for e in rows)  # type: ignore[union-attr]
+    return rows  # type: ignore[return-value]
+
+
 @attrs.frozen
 class Claim:
     """An expense-reimbursement claim: the aggregate every command works on.
@@ -180,15 +188,35 @@ class Claim:
     messages: tuple[Message, ...] = ()
     decisions: tuple[ReviewDecision, ...] = ()
     payments: tuple[PaymentRecord, ...] = ()
-    events: tuple[Event, ...] = ()
+    _events: tuple[EventRow, ...] = attrs.field(
+        default=(), converter=_event_rows, alias="events", repr=False
+    )
     assignee: str | None = None
     submitted_at: datetime | None = None
     feedback: Feedback | None = None
 
     @property
+    def events(self) -> tuple[Event, ...]:
+        """The whole timeline, oldest first (stored as rows, built on each access)."""
+        return tuple(map(Event.from_row, self._events))
+
+    def events_since(self, version: int) -> tuple[Event, ...]:
+        """The events appended after ``version`` (the claim's version at some point)."""
+        return tuple(map(Event.from_row, self._events[version:]))
+
+    @property
+    def last_event(self) -> Event | None:
+        """The latest event, if any."""
+        return Event.from_row(self._events[-1]) if self._events else None
+
+    def with_events(self, *events: Event) -> tuple[EventRow, ...]:
+        """The stored timeline with ``events`` appended: pass it as ``events=`` to a copy."""
+        return (*self._events, *(e.as_row() for e in events))
+
+    @property
     def version(self) -> int:
         """The number of events: grows with every command, used for optimistic concurrency."""
-        return len(self.events)
+        return len(self._events)
 
     @property
     def customer_id(self) -> str:
@@ -249,7 +277,8 @@ class Claim:
 
     def visible_events(self) -> Iterator[Event]:
         """The customer's timeline: events without internal notes."""
-        return (e for e in self.events if e.visibility is Visibility.CUSTOMER)
+        customer = Visibility.CUSTOMER.value
+        return (Event.from_row(row) for row in self._events if row[-1] == customer)
 
     def visible_messages(self) -> Iterator[Message]:
         """Messages the customer sees."""

@@ -80,7 +80,7 @@ def _step(
     """Apply ``action`` through the lifecycle and append its one event."""
     dest = LIFECYCLE.target(claim.id, claim.state, action)
     event = Event(
-        len(claim.events) + 1,
+        claim.version + 1,
         type_,
         claim.id,
         actor.id,
@@ -92,7 +92,7 @@ def _step(
         data,
         visibility,
     )
-    return replace(claim, state=dest, events=(*claim.events, event), **changes)
+    return replace(claim, state=dest, events=claim.with_events(event), **changes)
 
 
 def _check_line_fields(
@@ -292,7 +292,7 @@ def add_attachment(
         lines = tuple(linked if item.id == line_id else item for item in lines)
         data["line_id"] = line_id
     event = Event(
-        len(claim.events) + 1,
+        claim.version + 1,
         EventType.ATTACHMENT_ADDED,
         claim.id,
         actor.id,
@@ -306,7 +306,7 @@ def add_attachment(
         claim,
         lines=lines,
         attachments=(*claim.attachments, attachment),
-        events=(*claim.events, event),
+        events=claim.with_events(event),
     )
 
 
@@ -652,7 +652,7 @@ def post_message(
     message_id = _next_id("M", [m.id for m in claim.messages])()
     message = Message(message_id, actor.id, actor.role.value, text, at, visibility)
     event = Event(
-        len(claim.events) + 1,
+        claim.version + 1,
         EventType.MESSAGE_POSTED,
         claim.id,
         actor.id,
@@ -663,4 +663,4 @@ def post_message(
         data={"message_id": message_id},
         visibility=visibility,
     )
-    return replace(claim, messages=(*claim.messages, message), events=(*claim.events, event))
+    return replace(claim, messages=(*claim.messages, message), events=claim.with_events(event))

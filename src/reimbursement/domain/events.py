@@ -18,7 +18,7 @@ import attrs
 from .actors import Role
 from .lifecycle import ClaimState
 
-__all__ = ["NO_DATA", "Event", "EventData", "EventType", "Visibility"]
+__all__ = ["NO_DATA", "Event", "EventData", "EventRow", "EventType", "Visibility"]
 
 
 class Visibility(enum.StrEnum):
@@ -155,3 +155,55 @@ class Event:
     def customer_visible(self) -> bool:
         """True when the customer sees this event on their timeline."""
         return self.visibility is Visibility.CUSTOMER
+
+    def as_row(self) -> EventRow:
+        """The event as the plain tuple a claim stores (see :data:`EventRow`)."""
+        # _value_ rather than .value: the enum descriptor costs on a hot path
+        return (
+            self.seq,
+            self.type._value_,
+            self.claim_id,
+            self.actor,
+            self.role._value_,
+            self.at,
+            self.from_state._value_,
+            self.to_state._value_,
+            self.reason,
+            self._data,
+            self.visibility._value_,
+        )
+
+    @classmethod
+    def from_row(cls, row: EventRow) -> Event:
+        """The event a stored row holds."""
+        seq, type_, claim_id, actor, role, at, source, dest, reason, data, visibility = row
+        return cls(
+            seq,
+            _TYPES[type_],
+            claim_id,
+            actor,
+            _ROLES[role],
+            at,
+            _STATES[source],
+            _STATES[dest],
+            reason,
+            EventData._view(data),
+            _VISIBILITIES[visibility],
+        )
+
+
+EventRow = tuple[
+    int, str, str, str, str, datetime, str, str, str | None, tuple[str, ...], str
+]
+"""How a claim stores an event: a plain tuple of strings, ints and a datetime.
+
+The fields of :class:`Event` in order, enums by value. Nothing in it is a
+container the garbage collector must track, so a store holding millions of
+events costs the collector nothing (an ``Event`` object each would be
+traversed on every full collection).
+"""
+
+_TYPES: Mapping[str, EventType] = {t.value: t for t in EventType}
+_ROLES: Mapping[str, Role] = {r.value: r for r in Role}
+_STATES: Mapping[str, ClaimState] = {s.value: s for s in ClaimState}
+_VISIBILITIES: Mapping[str, Visibility] = {v.value: v for v in Visibility}
