@@ -7,7 +7,16 @@ from datetime import date
 from decimal import Decimal
 
 from .adapters import memory
+from .domain.routing import (
+    NO_CONFLICTS,
+    ApprovalRules,
+    AssignmentPolicy,
+    ConflictOfInterest,
+    PolicyRouter,
+    ReviewerPool,
+)
 from .domain.sla import SlaPolicy
+from .errors import ValidationError
 from .ports import Clock, CustomerProfile, Notifier
 from .service.adapters import DeskSettings
 from .service.desk import ReimbursementDesk
@@ -30,13 +39,28 @@ def in_memory_desk(
     new_id: Callable[[], str] | None = None,
     sla: SlaPolicy | None = None,
     escalation: Escalation | None = None,
+    pool: ReviewerPool | None = None,
+    policy: AssignmentPolicy | None = None,
+    conflicts: ConflictOfInterest | None = None,
+    approval_rules: ApprovalRules | None = None,
 ) -> ReimbursementDesk:
     """A desk on the in-memory adapters: the embedded default for tests, demos and notebooks.
 
-    ``reviewers`` feed the built-in round-robin router unless ``router`` is
-    given. The adapters are reachable as ``desk.adapters`` (for example
-    ``desk.adapters.notifier.sent``).
+    Who reviews, by precedence: ``router`` as given; else a
+    :class:`~reimbursement.domain.routing.PolicyRouter` over ``pool`` with
+    ``policy`` (default: skills, then least loaded); else a
+    :class:`RoundRobinRouter` over the ``reviewers`` ids. ``conflicts`` is
+    the conflict-of-interest port (for the router built here, and for
+    payment approvals); ``approval_rules`` turn on approval plans. The
+    adapters are reachable as ``desk.adapters`` (for example
+    ``desk.adapters.notifier.sent``). Raises
+    :class:`~reimbursement.ValidationError` for ``router`` given together
+    with ``pool`` or ``policy``.
     """
+    if router is not None and (pool is not None or policy is not None):
+        raise ValidationError.at(
+            "router", "give a router, or a pool (and policy) to build one, not both"
+        )
     adapters = memory.create(
         clock=clock,
         notifier=notifier,
@@ -44,7 +68,21 @@ def in_memory_desk(
         fx_rates=fx_rates,
         settle_immediately=settle_immediately,
     )
-    chosen = router if router is not None else RoundRobinRouter(reviewers)
+    linked = conflicts if conflicts is not None else NO_CONFLICTS
+    chosen: Router
+    if router is not None:
+        chosen = router
+    elif pool is not None:
+        chosen = PolicyRouter(pool, linked, policy)
+    else:
+        chosen = RoundRobinRouter(reviewers, linked)
     return ReimbursementDesk(
-        adapters, router=chosen, settings=settings, sla=sla, escalation=escalation, new_id=new_id
+        adapters,
+        router=chosen,
+        settings=settings,
+        sla=sla,
+        escalation=escalation,
+        new_id=new_id,
+        approval_rules=approval_rules,
+        conflicts=conflicts,
     )

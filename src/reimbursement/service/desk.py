@@ -11,28 +11,56 @@ nothing.
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
+import attrs
+
 from ..domain import commands as cmd
 from ..domain.actors import SYSTEM, Actor, Role
-from ..domain.authorization import authorize, authorize_message, authorize_view
+from ..domain.authorization import ROLE_ACTIONS, authorize, authorize_message, authorize_view
 from ..domain.claim import Attachment, Claim, Claimant, LineDecision, PaymentStatus
 from ..domain.events import EventType, Visibility
 from ..domain.inputs import ClaimPatch, LineInput
-from ..domain.lifecycle import LIFECYCLE, Action
+from ..domain.lifecycle import LIFECYCLE, Action, ClaimState
 from ..domain.money import Money
+from ..domain.routing import (
+    NO_CONFLICTS,
+    ApprovalRules,
+    AssignmentPolicy,
+    AssignmentRequest,
+    ConflictOfInterest,
+    PlanOutcome,
+    PolicyRouter,
+    Reassignment,
+    ReviewPlan,
+    StepOutcome,
+    check_payment_approver,
+    hand_over,
+    record_assignment,
+    record_reassignment,
+    record_step_decision,
+    request_for,
+)
 from ..domain.sla import SlaPolicy
-from ..errors import AuthorizationError, PaymentError, ValidationError
+from ..errors import (
+    AuthorizationError,
+    ConcurrencyError,
+    FourEyesError,
+    PaymentError,
+    ReimbursementError,
+    ValidationError,
+)
 from ..ports import Notification, PaymentInstruction, ReceiptStatus, UnitOfWork
 from .adapters import Adapters, DeskSettings
-from .routing import Router
+from .routing import PlanRouter, Router, current_plan, round_events
 from .sweeper import Escalation, SweepReport, sweep
 from .texts import DEFAULT_TEXTS, CustomerTexts
 from .views import ClaimTracking, tracking
 
-__all__ = ["ReimbursementDesk"]
+__all__ = ["HandOverReport", "ReimbursementDesk"]
 
 Command = Callable[[Claim, datetime], Claim]
 
@@ -41,15 +69,46 @@ def _new_id() -> str:
     return uuid.uuid4().hex
 
 
+class _Work:
+    """One unit of work and the reviewers its routing counted (taken back if it fails)."""
+
+    __slots__ = ("opened", "uow")
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+        self.opened: list[str] = []
+
+
+@attrs.frozen
+class HandOverReport:
+    """What :meth:`ReimbursementDesk.hand_over` did.
+
+    ``moved``: the reassignments recorded; ``skipped``: claims changed by
+    someone else meanwhile (call again); ``refused``: claim id → why nobody
+    could take it (it stays with the reviewer).
+    """
+
+    moved: tuple[Reassignment, ...] = ()
+    skipped: tuple[str, ...] = ()
+    refused: tuple[tuple[str, str], ...] = ()
+
+
 class ReimbursementDesk:
     """Runs claims from draft to payment on the given adapters.
 
-    ``router`` chooses reviewers; ``settings`` says how the insurer runs its
-    process; ``texts`` is the customer-facing wording; ``new_id`` makes claim
-    ids (random UUIDs by default; pass a counter for reproducible runs).
-    With ``sla``, :meth:`track` shows due times and the expected completion
-    and :meth:`sweep` records warnings and breaches, calling ``escalation``
-    on a breach.
+    ``router`` chooses reviewers and counts their open claims; ``settings``
+    says how the insurer runs its process; ``texts`` is the customer-facing
+    wording; ``new_id`` makes claim ids (random UUIDs by default; pass a
+    counter for reproducible runs). With ``sla``, :meth:`track` shows due
+    times and the expected completion and :meth:`sweep` records warnings
+    and breaches, calling ``escalation`` on a breach. With
+    ``approval_rules``, a submitted claim goes through the plan the rules
+    build (parallel department reviews, authority chains): see
+    ``docs/routing.md``, "On the desk". ``conflicts`` is the
+    conflict-of-interest port for payment approvals and decisions (default:
+    the router's, when it is a ``PolicyRouter``). Raises
+    :class:`~reimbursement.ValidationError` for approval rules with a router
+    that cannot assign plan steps.
     """
 
     def __init__(
@@ -62,9 +121,21 @@ class ReimbursementDesk:
         new_id: Callable[[], str] | None = None,
         sla: SlaPolicy | None = None,
         escalation: Escalation | None = None,
+        approval_rules: ApprovalRules | None = None,
+        conflicts: ConflictOfInterest | None = None,
     ) -> None:
+        if approval_rules is not None and not isinstance(router, PlanRouter):
+            raise ValidationError.at(
+                "router",
+                f"{type(router).__name__} cannot assign plan steps (route_step): "
+                "approval plans need a PolicyRouter or another PlanRouter",
+            )
+        if conflicts is None:
+            conflicts = router.conflicts if isinstance(router, PolicyRouter) else NO_CONFLICTS
         self.adapters = adapters
         self.router = router
+        self.approval_rules = approval_rules
+        self.conflicts = conflicts
         self.settings = settings if settings is not None else DeskSettings()
         self.texts = texts
         self._new_id = new_id if new_id is not None else _new_id
@@ -164,19 +235,19 @@ class ReimbursementDesk:
         (listing what is missing) or :class:`~reimbursement.NoEligibleReviewerError`.
         """
 
-        def submit(claim: Claim, now: datetime, uow: UnitOfWork) -> Claim:
+        def submit(claim: Claim, now: datetime, work: _Work) -> Claim:
             authorize(actor, claim, Action.SUBMIT)
             LIFECYCLE.target(claim.id, claim.state, Action.SUBMIT)
             cmd.check_ready(claim, require_receipts=self.settings.require_receipts)
             # the number is taken only once the claim is known to be complete:
             # sequences never roll back, and gaps would puzzle auditors
             prefix = self.settings.number_prefix
-            sequence = uow.claims.next_number(f"{prefix}-{now.year}")
+            sequence = work.uow.claims.next_number(f"{prefix}-{now.year}")
             number = f"{prefix}-{now.year}-{sequence:06d}"
             submitted = cmd.submit(
                 claim, actor, now, number, require_receipts=self.settings.require_receipts
             )
-            return self._route(submitted, now)
+            return self._route(submitted, now, work)
 
         return self._run_with_uow(actor, claim_id, request_id, submit)
 
@@ -191,7 +262,8 @@ class ReimbursementDesk:
         """Fix a returned claim with only what changed, and send it back to review."""
         fix = patch if patch is not None else ClaimPatch()
 
-        def resubmit(claim: Claim, now: datetime) -> Claim:
+        def resubmit(claim: Claim, now: datetime, work: _Work) -> Claim:
+            authorize(actor, claim, Action.RESUBMIT)
             fixed = cmd.resubmit(
                 claim,
                 actor,
@@ -200,9 +272,9 @@ class ReimbursementDesk:
                 self._convert,
                 require_receipts=self.settings.require_receipts,
             )
-            return self._route(fixed, now)
+            return self._route(fixed, now, work)
 
-        return self._run(actor, claim_id, Action.RESUBMIT, request_id, resubmit)
+        return self._run_with_uow(actor, claim_id, request_id, resubmit)
 
     def withdraw(
         self, actor: Actor, claim_id: str, reason: str = "", *, request_id: str | None = None
@@ -224,21 +296,37 @@ class ReimbursementDesk:
         claim_id: str,
         lines: Sequence[LineDecision] = (),
         *,
+        step: str | None = None,
         request_id: str | None = None,
     ) -> Claim:
         """Approve in full, or per line with ``lines`` (a lowered line needs a reason).
 
         With ``auto_request_payment`` the payment is requested in the same
         step, and approved at once below the finance approval threshold.
+        On a claim with an approval plan this approves the review step the
+        reviewer holds (name it with ``step`` when they hold several); the
+        claim is approved when the last step is, each line at the lowest
+        amount any step approved. Raises :class:`~reimbursement.FourEyesError`
+        for the claimant or someone linked to them.
         """
 
-        def approve(claim: Claim, now: datetime) -> Claim:
-            approved = cmd.approve(claim, actor, now, lines)
-            if not self.settings.auto_request_payment:
-                return approved
-            return self._request_payment(approved, now)
+        def whole(claim: Claim, now: datetime) -> Claim:
+            return self._approved(cmd.approve(claim, actor, now, lines), now)
 
-        return self._run(actor, claim_id, Action.APPROVE, request_id, approve)
+        def in_plan(claim: Claim, plan: ReviewPlan, now: datetime, work: _Work) -> Claim:
+            if lines:
+                cmd.approve(claim, actor, now, lines)  # refuse bad lines now, not at the end
+            details = {"lines": _encode_lines(lines)} if lines else {}
+
+            def finish(decided: Claim, done: ReviewPlan) -> Claim:
+                combined = _combined_lines(decided)
+                return self._approved(cmd.approve(decided, actor, now, combined), now)
+
+            return self._decide_step(
+                actor, claim, plan, now, work, StepOutcome.APPROVED, step, (), details, finish
+            )
+
+        return self._review(actor, claim_id, Action.APPROVE, request_id, whole, in_plan)
 
     def reject(
         self,
@@ -247,16 +335,31 @@ class ReimbursementDesk:
         reason_code: str,
         note: str = "",
         *,
+        step: str | None = None,
         request_id: str | None = None,
     ) -> Claim:
-        """Reject the claim with a reason code (and an optional note to the customer)."""
-        return self._run(
-            actor,
-            claim_id,
-            Action.REJECT,
-            request_id,
-            lambda c, now: cmd.reject(c, actor, now, reason_code, note),
-        )
+        """Reject the claim with a reason code (and an optional note to the customer).
+
+        On a claim with an approval plan, a rejection of any step rejects
+        the claim at once.
+        """
+
+        def whole(claim: Claim, now: datetime) -> Claim:
+            return cmd.reject(claim, actor, now, reason_code, note)
+
+        def in_plan(claim: Claim, plan: ReviewPlan, now: datetime, work: _Work) -> Claim:
+            cmd.reject(claim, actor, now, reason_code, note)  # refuse a missing code now
+            details = {"note": note} if note else {}
+
+            def finish(decided: Claim, done: ReviewPlan) -> Claim:
+                return cmd.reject(decided, actor, now, reason_code, note)
+
+            reasons = (reason_code,)
+            return self._decide_step(
+                actor, claim, plan, now, work, StepOutcome.REJECTED, step, reasons, details, finish
+            )
+
+        return self._review(actor, claim_id, Action.REJECT, request_id, whole, in_plan)
 
     def return_for_correction(
         self,
@@ -265,15 +368,39 @@ class ReimbursementDesk:
         reasons: Sequence[str],
         note: str = "",
         *,
+        step: str | None = None,
         request_id: str | None = None,
     ) -> Claim:
-        """Send the claim back to the customer with what to correct."""
-        return self._run(
-            actor,
-            claim_id,
-            Action.RETURN_FOR_CORRECTION,
-            request_id,
-            lambda c, now: cmd.return_for_correction(c, actor, now, reasons, note),
+        """Send the claim back to the customer with what to correct.
+
+        On a claim with an approval plan, a return waits for the other
+        steps running at the same time; the customer then gets the claim
+        back once, with every reason gathered (and every note).
+        """
+
+        def whole(claim: Claim, now: datetime) -> Claim:
+            return cmd.return_for_correction(claim, actor, now, reasons, note)
+
+        def in_plan(claim: Claim, plan: ReviewPlan, now: datetime, work: _Work) -> Claim:
+            cmd.return_for_correction(claim, actor, now, reasons, note)  # refuse empty reasons
+            details = {"note": note} if note else {}
+
+            def finish(decided: Claim, done: ReviewPlan) -> Claim:
+                notes = [
+                    e.data["note"]
+                    for e in round_events(decided)
+                    if e.type is EventType.REVIEW_STEP_DECIDED and "note" in e.data
+                ]
+                return cmd.return_for_correction(
+                    decided, actor, now, done.reasons, "\n".join(dict.fromkeys(notes))
+                )
+
+            return self._decide_step(
+                actor, claim, plan, now, work, StepOutcome.RETURNED, step, reasons, details, finish
+            )
+
+        return self._review(
+            actor, claim_id, Action.RETURN_FOR_CORRECTION, request_id, whole, in_plan
         )
 
     # -- payment ---------------------------------------------------------------
@@ -289,14 +416,19 @@ class ReimbursementDesk:
     def approve_payment(
         self, actor: Actor, claim_id: str, *, request_id: str | None = None
     ) -> Claim:
-        """Finance approves the payment; the approver of the claim may not."""
-        return self._run(
-            actor,
-            claim_id,
-            Action.APPROVE_PAYMENT,
-            request_id,
-            lambda c, now: cmd.approve_payment(c, actor, now),
-        )
+        """Finance approves the payment.
+
+        Raises :class:`~reimbursement.FourEyesError` for whoever approved the
+        claim or decided a step of its plan, the claimant, and anyone the
+        conflict-of-interest port links to the claimant.
+        """
+
+        def approve_payment(claim: Claim, now: datetime) -> Claim:
+            if actor.role is not Role.SYSTEM:
+                check_payment_approver(claim, actor.id, self.conflicts, _deciders(claim))
+            return cmd.approve_payment(claim, actor, now)
+
+        return self._run(actor, claim_id, Action.APPROVE_PAYMENT, request_id, approve_payment)
 
     def pay(self, actor: Actor, claim_id: str, *, request_id: str | None = None) -> Claim:
         """Send the approved payment through the gateway, at most once per attempt.
@@ -451,6 +583,72 @@ class ReimbursementDesk:
                 self._deliver(notifications, uow)
         return report
 
+    def hand_over(
+        self,
+        actor: Actor,
+        reviewer_id: str,
+        *,
+        leaving: bool = False,
+        policy: AssignmentPolicy | None = None,
+    ) -> HandOverReport:
+        """Move the open reviews of ``reviewer_id`` to others, one unit of work per claim.
+
+        Each claim (or plan step) they hold goes to their out-of-office
+        delegate when they are away and the delegate may take it, otherwise
+        to whom ``policy`` (default: the router's) chooses; with ``leaving``
+        always by policy. Each move is a REASSIGNED event by ``actor``. Take
+        a leaver out of the pool afterwards (``desk.router.pool.remove``).
+        Raises :class:`~reimbursement.AuthorizationError` for customers,
+        :class:`~reimbursement.NotFoundError` for someone not in the pool,
+        :class:`~reimbursement.ValidationError` when the router is not a
+        ``PolicyRouter``.
+        """
+        if actor.role is Role.CUSTOMER:
+            raise AuthorizationError("customers cannot hand reviews over")
+        router = self.router
+        if not isinstance(router, PolicyRouter):
+            raise ValidationError.at(
+                "router", f"{type(router).__name__} has no reviewer pool to hand work over in"
+            )
+        router.pool.get(reviewer_id)
+        with self._uow() as uow:
+            held = [
+                c.id
+                for c in uow.claims.find([ClaimState.IN_REVIEW])
+                if reviewer_id in self._holders(c)
+            ]
+        moved: list[Reassignment] = []
+        skipped: list[str] = []
+        refused: list[tuple[str, str]] = []
+        for claim_id in sorted(held):
+            with self._uow() as uow:
+                claim = uow.claims.get(claim_id)
+                now = self._clock.now()
+                requests = self._held_requests(router, claim, reviewer_id, now)
+                try:
+                    moves = hand_over(
+                        router, reviewer_id, requests, policy or router.policy, leaving=leaving
+                    )
+                except ReimbursementError as error:
+                    refused.append((claim_id, str(error)))
+                    continue
+                new = claim
+                try:
+                    for move in moves:
+                        new = record_reassignment(new, actor, now, move)
+                    uow.claims.save(new, claim.version)
+                    uow.commit()
+                except BaseException as error:
+                    for move in moves:  # put the loads back as they were
+                        router.release(move.to_reviewer)
+                        router.pool.open(reviewer_id)
+                    if not isinstance(error, ConcurrencyError):
+                        raise
+                    skipped.append(claim_id)
+                    continue
+            moved.extend(moves)
+        return HandOverReport(tuple(moved), tuple(skipped), tuple(refused))
+
     def dispatch_notifications(self, limit: int = 100) -> int:
         """Deliver pending notifications (at least once, deduplicated by key); returns how many.
 
@@ -469,7 +667,7 @@ class ReimbursementDesk:
         request_id: str | None,
         command: Command,
     ) -> Claim:
-        def checked(claim: Claim, now: datetime, uow: UnitOfWork) -> Claim:
+        def checked(claim: Claim, now: datetime, work: _Work) -> Claim:
             if action is not None:
                 authorize(actor, claim, action)
             return command(claim, now)
@@ -481,7 +679,7 @@ class ReimbursementDesk:
         actor: Actor,
         claim_id: str,
         request_id: str | None,
-        command: Callable[[Claim, datetime, UnitOfWork], Claim],
+        command: Callable[[Claim, datetime, _Work], Claim],
     ) -> Claim:
         key = self._request_key(actor, request_id)
         with self._uow() as uow:
@@ -491,14 +689,23 @@ class ReimbursementDesk:
                 authorize_view(actor, claim)
                 return claim
             claim = claims.get(claim_id)
-            new = command(claim, self._clock.now(), uow)
-            claims.save(new, claim.version)
-            if key is not None:
-                claims.remember_request(key, claim_id)
-            notifications = self._notifications(claim, new)
-            for notification in notifications:
-                uow.outbox.add(notification)
-            uow.commit()
+            work = _Work(uow)
+            try:
+                new = command(claim, self._clock.now(), work)
+                claims.save(new, claim.version)
+                if key is not None:
+                    claims.remember_request(key, claim_id)
+                notifications = self._notifications(claim, new)
+                for notification in notifications:
+                    uow.outbox.add(notification)
+                uow.commit()
+            except BaseException:
+                for reviewer in work.opened:  # the assignment never happened
+                    self.router.release(reviewer)
+                raise
+            # who no longer holds the claim (or a step of it) has one open claim less
+            for reviewer in (self._holders(claim) - self._holders(new)).elements():
+                self.router.release(reviewer)
             if notifications and self.settings.dispatch_immediately:
                 self._deliver(notifications, uow)
         return new
@@ -518,7 +725,7 @@ class ReimbursementDesk:
         texts = self.texts
         out = []
         claimant = new.claimant
-        for event in new.events[len(old.events) :]:
+        for event in new.events_since(old.version):
             if event.type not in texts.notified or event.visibility is not Visibility.CUSTOMER:
                 continue
             if event.type is EventType.MESSAGE_POSTED and event.role is Role.CUSTOMER:
@@ -540,14 +747,15 @@ class ReimbursementDesk:
         return out
 
     def _tracking(self, claim: Claim) -> ClaimTracking:
+        plan = self._plan(claim)
         if self.sla is None:
-            return tracking(claim, self.texts)
-        return tracking(claim, self.texts, self.sla.evaluate(claim, self._clock.now()))
+            return tracking(claim, self.texts, plan=plan)
+        return tracking(claim, self.texts, self.sla.evaluate(claim, self._clock.now()), plan)
 
     def _breach_notices(self, old: Claim, new: Claim) -> list[Notification]:
         """Tell the customer when a promise is broken, and what we now expect."""
         assert self.sla is not None
-        breaches = [e for e in new.events[len(old.events) :] if e.type is EventType.SLA_BREACHED]
+        breaches = [e for e in new.events_since(old.version) if e.type is EventType.SLA_BREACHED]
         if not breaches:
             return []
         event = breaches[-1]
@@ -577,8 +785,12 @@ class ReimbursementDesk:
             raise ValidationError.at("request_id", "is empty")
         return f"{actor.id}\x1f{request_id}"
 
-    def _route(self, claim: Claim, now: datetime) -> Claim:
+    def _route(self, claim: Claim, now: datetime, work: _Work) -> Claim:
+        if self.approval_rules is not None:
+            plan = self.approval_rules.plan_for(claim)
+            return self._assign_open_steps(claim, plan, now, work, _previous_holders(claim))
         assignment = self.router.route(claim)
+        work.opened.append(assignment.reviewer)
         if assignment.reviewer == claim.customer_id:
             raise AuthorizationError(
                 f"router {assignment.policy} chose {assignment.reviewer}, who submitted the claim"
@@ -586,6 +798,160 @@ class ReimbursementDesk:
         return cmd.assign(
             claim, SYSTEM, now, assignment.reviewer, assignment.policy, assignment.reason
         )
+
+    def _assign_open_steps(
+        self,
+        claim: Claim,
+        plan: ReviewPlan,
+        now: datetime,
+        work: _Work,
+        previous: dict[str, str] | None = None,
+    ) -> Claim:
+        """Give every open step without a holder its reviewer, all at once (parallel steps)."""
+        router = self.router
+        assert isinstance(router, PlanRouter)
+        for step in plan.open_steps():
+            if step.assignee is not None:
+                continue
+            # a department review is worth having only when someone else does each one
+            others = {s.assignee for s in plan.open_steps() if s.assignee is not None}
+            assignment = router.route_step(
+                claim,
+                plan,
+                step.id,
+                now,
+                excluded=others,
+                previous=(previous or {}).get(step.id),
+            )
+            work.opened.append(assignment.reviewer)
+            claim = record_assignment(claim, SYSTEM, now, assignment)
+            plan = plan.assign(step.id, assignment.reviewer)
+        return claim
+
+    def _plan(self, claim: Claim) -> ReviewPlan | None:
+        if claim.state is not ClaimState.IN_REVIEW:
+            return None
+        return current_plan(self.approval_rules, claim)
+
+    def _holders(self, claim: Claim) -> Counter[str]:
+        """Who holds the claim in review (the holder of each open plan step)."""
+        if claim.state is not ClaimState.IN_REVIEW:
+            return Counter()
+        plan = current_plan(self.approval_rules, claim)
+        if plan is None:
+            return Counter([claim.assignee] if claim.assignee is not None else [])
+        return Counter(s.assignee for s in plan.open_steps() if s.assignee is not None)
+
+    def _held_requests(
+        self, router: PolicyRouter, claim: Claim, reviewer_id: str, now: datetime
+    ) -> list[AssignmentRequest]:
+        team = router.team_of(claim) if router.team_of else None
+        region = router.region_of(claim) if router.region_of else None
+        plan = self._plan(claim)
+        if plan is None:
+            if claim.assignee != reviewer_id:
+                return []
+            return [request_for(claim, now, team=team, region=region)]
+        open_steps = plan.open_steps()
+        holders = {s.assignee for s in open_steps if s.assignee is not None}
+        return [
+            request_for(
+                claim,
+                now,
+                plan=plan,
+                step_id=s.id,
+                team=team,
+                region=region,
+                excluded=holders - {reviewer_id},
+            )
+            for s in open_steps
+            if s.assignee == reviewer_id
+        ]
+
+    def _review(
+        self,
+        actor: Actor,
+        claim_id: str,
+        action: Action,
+        request_id: str | None,
+        whole: Command,
+        in_plan: Callable[[Claim, ReviewPlan, datetime, _Work], Claim],
+    ) -> Claim:
+        def review(claim: Claim, now: datetime, work: _Work) -> Claim:
+            plan = self._plan(claim)
+            if plan is None:
+                authorize(actor, claim, action)
+                self._check_conflict(actor, claim)
+                return whole(claim, now)
+            return in_plan(claim, plan, now, work)
+
+        return self._run_with_uow(actor, claim_id, request_id, review)
+
+    def _check_conflict(self, actor: Actor, claim: Claim) -> None:
+        if self.conflicts.conflicted(actor.id, claim.customer_id):
+            raise FourEyesError(
+                f"{actor.id} has a conflict of interest with customer {claim.customer_id} "
+                f"and cannot decide claim {claim.id}; hand it over"
+            )
+
+    def _decide_step(
+        self,
+        actor: Actor,
+        claim: Claim,
+        plan: ReviewPlan,
+        now: datetime,
+        work: _Work,
+        outcome: StepOutcome,
+        step_id: str | None,
+        reasons: Sequence[str],
+        details: dict[str, str],
+        finish: Callable[[Claim, ReviewPlan], Claim],
+    ) -> Claim:
+        """Record ``actor``'s decision of the step they hold; finish the claim when the plan is."""
+        action = {
+            StepOutcome.APPROVED: Action.APPROVE,
+            StepOutcome.REJECTED: Action.REJECT,
+            StepOutcome.RETURNED: Action.RETURN_FOR_CORRECTION,
+        }[outcome]
+        if action not in ROLE_ACTIONS[actor.role]:
+            raise AuthorizationError(
+                f"{actor.id} acts as {actor.role}: cannot {action} claim {claim.id}; "
+                "this needs the role reviewer"
+            )
+        if actor.id == claim.customer_id:
+            raise FourEyesError(
+                f"{actor.id} submitted claim {claim.id}: nobody reviews their own claim"
+            )
+        self._check_conflict(actor, claim)
+        held = [
+            s
+            for s in plan.open_steps()
+            if s.assignee == actor.id and (step_id is None or s.id == step_id)
+        ]
+        if not held:
+            waiting = ", ".join(f"{s.id} ({s.assignee})" for s in plan.open_steps())
+            named = f" {step_id!r}" if step_id is not None else ""
+            raise AuthorizationError(
+                f"{actor.id} holds no open review step{named} of claim {claim.id}; "
+                f"open now: {waiting}"
+            )
+        if len(held) > 1:
+            raise ValidationError.at(
+                "step",
+                f"{actor.id} holds {', '.join(s.id for s in held)} of claim {claim.id}: "
+                "name the step decided",
+            )
+        step = held[0]
+        decided = plan.record(step.id, actor.id, outcome, now, reasons)
+        claim = record_step_decision(claim, actor, now, decided, step.id, details)
+        if decided.outcome is PlanOutcome.PENDING:
+            return self._assign_open_steps(claim, decided, now, work)
+        return finish(claim, decided)
+
+    def _approved(self, claim: Claim, now: datetime) -> Claim:
+        if not self.settings.auto_request_payment:
+            return claim
+        return self._request_payment(claim, now)
 
     def _request_payment(self, claim: Claim, now: datetime) -> Claim:
         requested = cmd.request_payment(claim, SYSTEM, now)
@@ -612,3 +978,58 @@ class ReimbursementDesk:
             return amount, None
         rate = self.adapters.fx_rates.rate(amount.currency, currency, on)
         return amount.convert(currency, rate), rate
+
+
+_HOLDER_EVENTS = frozenset({EventType.ASSIGNED, EventType.REASSIGNED, EventType.ESCALATED})
+
+
+def _previous_holders(claim: Claim) -> dict[str, str]:
+    """Who last held each plan step, over the claim's whole life (the latest holder wins)."""
+    return {
+        e.data["step"]: e.data["reviewer"]
+        for e in claim.events
+        if e.type in _HOLDER_EVENTS and "step" in e.data
+    }
+
+
+def _deciders(claim: Claim) -> set[str]:
+    """Who decided a step of the claim's plan in its current round."""
+    return {
+        e.data["reviewer"]
+        for e in round_events(claim)
+        if e.type is EventType.REVIEW_STEP_DECIDED and "reviewer" in e.data
+    }
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _encode_lines(lines: Sequence[LineDecision]) -> str:
+    """Line decisions as event data: one ``line\tamount\treason`` per line."""
+    return "\n".join(
+        f"{d.line_id}\t{d.approved.amount}\t{_one_line(d.reason or '')}" for d in lines
+    )
+
+
+def _combined_lines(claim: Claim) -> list[LineDecision]:
+    """The approving steps' line decisions combined: the lowest amount per line wins,
+    and the reasons of every step that lowered it are kept, each once."""
+    lowest: dict[str, Money] = {}
+    reasons: dict[str, dict[str, None]] = {}
+    for event in round_events(claim):
+        if event.type is not EventType.REVIEW_STEP_DECIDED:
+            continue
+        if event.data.get("outcome") != StepOutcome.APPROVED.value:
+            continue
+        for row in filter(None, event.data.get("lines", "").split("\n")):
+            line_id, amount, reason = row.split("\t", 2)
+            approved = Money(amount, claim.currency)
+            if line_id not in lowest or approved < lowest[line_id]:
+                lowest[line_id] = approved
+            if reason and approved < claim.line(line_id).claimed:
+                reasons.setdefault(line_id, {})[reason] = None
+    return [
+        LineDecision(line_id, amount, "; ".join(reasons.get(line_id, {})) or None)
+        for line_id, amount in lowest.items()
+    ]

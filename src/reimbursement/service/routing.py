@@ -1,66 +1,160 @@
-"""Who reviews a submitted claim: the router the desk asks.
+"""Who reviews a submitted claim: the router the desk asks, and its escalation.
 
-The built-in :class:`RoundRobinRouter` takes turns over a list of
-reviewers, skipping anyone who submitted the claim; richer policies (skills,
-load, authority limits, approval plans) plug in through the same protocol.
+The desk speaks to a :class:`Router`: ``route`` chooses (and counts) the
+reviewer of a claim, ``release`` tells it a claim left a reviewer. With
+approval plans the router must also assign plan steps (:class:`PlanRouter`).
+:class:`~reimbursement.domain.routing.PolicyRouter` is both;
+:class:`RoundRobinRouter` is one over plain reviewer ids, taking turns.
+:class:`RoutingEscalation` plugs the routing domain's escalation into the
+SLA sweeper.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Sequence
-from typing import Protocol
+import sys
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Protocol, runtime_checkable
 
-import attrs
-
+from ..domain import commands as cmd
+from ..domain.actors import SYSTEM
 from ..domain.claim import Claim
-from ..errors import NoEligibleReviewerError
+from ..domain.events import Event, EventType, Visibility
+from ..domain.lifecycle import ClaimState
+from ..domain.routing import (
+    NO_CONFLICTS,
+    ApprovalRules,
+    Assignment,
+    ConflictOfInterest,
+    PolicyRouter,
+    Reviewer,
+    ReviewerPool,
+    ReviewPlan,
+    RoundRobin,
+    escalate_claim,
+    replay_plan,
+)
+from ..domain.sla import SlaCrossing
+from ..errors import NoEligibleReviewerError, ReimbursementError
 
-__all__ = ["Assignment", "RoundRobinRouter", "Router"]
-
-
-@attrs.frozen
-class Assignment:
-    """The reviewer chosen, by which policy, and why (shown on the timeline)."""
-
-    reviewer: str
-    policy: str
-    reason: str
+__all__ = [
+    "Assignment",
+    "PlanRouter",
+    "RoundRobinRouter",
+    "Router",
+    "RoutingEscalation",
+    "current_plan",
+    "round_events",
+]
 
 
 class Router(Protocol):
-    """Chooses the reviewer of a claim."""
+    """Chooses the reviewer of a claim and keeps count of who holds what."""
 
     def route(self, claim: Claim) -> Assignment:
-        """The assignment for ``claim``.
+        """The assignment for ``claim``, counted as one more open claim of its reviewer.
 
         Raises :class:`~reimbursement.NoEligibleReviewerError` when nobody may
         review it. Must never return the claim's own customer.
         """
         ...
 
+    def release(self, reviewer_id: str) -> None:
+        """A claim (or plan step) left ``reviewer_id``: decided, returned, withdrawn,
+        or taken back because the desk's unit of work failed. Must never raise."""
+        ...
 
-class RoundRobinRouter:
-    """Takes turns over ``reviewers``; a resubmitted claim goes back to its reviewer."""
 
-    def __init__(self, reviewers: Sequence[str]) -> None:
+@runtime_checkable
+class PlanRouter(Router, Protocol):
+    """A router that can also assign the steps of an approval plan."""
+
+    def route_step(
+        self,
+        claim: Claim,
+        plan: ReviewPlan,
+        step_id: str,
+        at: datetime,
+        *,
+        excluded: Iterable[str] = (),
+        previous: str | None = None,
+    ) -> Assignment:
+        """The counted assignment of the open step ``step_id`` (see ``PolicyRouter``)."""
+        ...
+
+
+class RoundRobinRouter(PolicyRouter):
+    """A :class:`~reimbursement.domain.routing.PolicyRouter` taking turns over plain ids.
+
+    No skills, teams, authority or capacity limits: the shortest way to a
+    working desk. The submitter (and anyone ``conflicts`` links to the
+    customer) is skipped; a resubmitted claim goes back to the reviewer who
+    returned it. Raises :class:`~reimbursement.NoEligibleReviewerError` for
+    an empty list, :class:`~reimbursement.DuplicateError` for a repeated id.
+    """
+
+    def __init__(
+        self, reviewers: Sequence[str], conflicts: ConflictOfInterest = NO_CONFLICTS
+    ) -> None:
         if not reviewers:
             raise NoEligibleReviewerError("a round robin needs at least one reviewer")
-        self._reviewers = tuple(reviewers)
-        self._next = 0
-        self._lock = threading.Lock()
+        pool = ReviewerPool(Reviewer(r, capacity=sys.maxsize) for r in reviewers)
+        super().__init__(pool, conflicts, RoundRobin())
 
-    def route(self, claim: Claim) -> Assignment:
-        if claim.assignee is not None and claim.assignee != claim.customer_id:
-            return Assignment(
-                claim.assignee, "round_robin", "back to the reviewer who returned it"
-            )
-        with self._lock:
-            for _ in self._reviewers:
-                reviewer = self._reviewers[self._next]
-                self._next = (self._next + 1) % len(self._reviewers)
-                if reviewer != claim.customer_id:
-                    return Assignment(reviewer, "round_robin", "next reviewer in turn")
-        raise NoEligibleReviewerError(
-            f"no reviewer may review claim {claim.id}: the only reviewer submitted it"
-        )
+
+_ROUND_STARTS = frozenset({EventType.SUBMITTED, EventType.RESUBMITTED})
+
+
+def round_events(claim: Claim) -> tuple[Event, ...]:
+    """The events of the claim's current review round: since its last (re)submission."""
+    events = claim.events
+    for i in range(len(events) - 1, -1, -1):
+        if events[i].type in _ROUND_STARTS:
+            return events[i + 1 :]
+    return ()
+
+
+def current_plan(rules: ApprovalRules | None, claim: Claim) -> ReviewPlan | None:
+    """The approval plan of the claim's current round, rebuilt from its events.
+
+    ``None`` without rules, or when the round assigned no plan step (the
+    claim is reviewed as a whole).
+    """
+    if rules is None:
+        return None
+    if not any("step" in e.data and e.type is EventType.ASSIGNED for e in round_events(claim)):
+        return None
+    return replay_plan(rules.plan_for(claim), claim)
+
+
+class RoutingEscalation:
+    """The SLA sweeper's escalation through the routing domain.
+
+    On a breach of a claim in review, each open plan step (or the claim,
+    without a plan) goes to its escalation target (the step's named target,
+    the team lead, the next authority level) and an ESCALATED event records
+    it. When nobody can take it over, an internal note says why and the
+    claim stays where it is: the breach is still recorded.
+    """
+
+    def __init__(self, router: PolicyRouter, rules: ApprovalRules | None = None) -> None:
+        self.router = router
+        self.rules = rules
+
+    def escalate(self, claim: Claim, crossing: SlaCrossing, at: datetime) -> Claim:
+        """``claim`` with its escalations recorded (unchanged unless it is in review)."""
+        if claim.state is not ClaimState.IN_REVIEW:
+            return claim
+        trigger = f"sla_{crossing.kind.value}"
+        plan = current_plan(self.rules, claim)
+        steps = [s.id for s in plan.open_steps()] if plan is not None else [None]
+        for step_id in steps:
+            try:
+                claim, _ = escalate_claim(
+                    self.router, claim, at, trigger=trigger, plan=plan, step_id=step_id
+                )
+            except ReimbursementError as error:
+                where = f" step {step_id}" if step_id else ""
+                note = f"Escalation of{where} found nobody to take it over: {error}"
+                claim = cmd.post_message(claim, SYSTEM, at, note, Visibility.INTERNAL)
+        return claim

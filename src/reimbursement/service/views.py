@@ -9,9 +9,10 @@ import attrs
 from ..domain.actors import Role
 from ..domain.authorization import ROLE_ACTIONS
 from ..domain.claim import Claim, ExpenseLine, Message, PaymentStatus
-from ..domain.events import EventType
+from ..domain.events import Event, EventType
 from ..domain.lifecycle import LIFECYCLE, ClaimState
 from ..domain.money import Money
+from ..domain.routing import ReviewPlan
 from ..domain.sla import ClaimSla, SlaStatus
 from .texts import CustomerTexts
 
@@ -38,6 +39,9 @@ class ClaimTracking:
     With an SLA policy on the desk, ``due`` is when the current stage is
     promised to finish, ``on_time`` how it stands against that promise, and
     ``expected_completion`` when the claim should be paid (or decided).
+    With an approval plan, while the claim is in review, ``reviews_done``
+    of ``reviews_total`` reviews are done and ``open_reviews`` names those
+    running now (``"medical review"``), never who holds them.
     """
 
     claim_id: str
@@ -57,12 +61,45 @@ class ClaimTracking:
     due: datetime | None = None
     on_time: SlaStatus | None = None
     expected_completion: datetime | None = None
+    reviews_done: int = 0
+    reviews_total: int = 0
+    open_reviews: tuple[str, ...] = ()
+
+    @property
+    def review_progress(self) -> str:
+        """``"2 of 3 reviews done"`` while an approval plan runs, else ``""``."""
+        if not self.reviews_total:
+            return ""
+        return f"{self.reviews_done} of {self.reviews_total} reviews done"
 
 
-def tracking(claim: Claim, texts: CustomerTexts, sla: ClaimSla | None = None) -> ClaimTracking:
-    """The customer's view of ``claim``: internal notes and staff ids left out."""
+# who took a claim over, and why, names staff: the customer sees only that it happened
+_STAFF_DETAIL = frozenset({EventType.REASSIGNED, EventType.ESCALATED})
+
+
+def _detail(event: Event, texts: CustomerTexts, titles: dict[str, str]) -> str:
+    step = event.data.get("step")
+    if event.type is EventType.REVIEW_STEP_DECIDED and step is not None:
+        title = titles.get(step, step.replace("-", " "))
+        return f"{title}: {event.data.get('outcome', '')}"
+    if event.type in _STAFF_DETAIL or (event.type is EventType.ASSIGNED and step is not None):
+        return titles.get(step, step.replace("-", " ")) if step is not None else ""
+    return texts.detail(event)
+
+
+def tracking(
+    claim: Claim,
+    texts: CustomerTexts,
+    sla: ClaimSla | None = None,
+    plan: ReviewPlan | None = None,
+) -> ClaimTracking:
+    """The customer's view of ``claim``: internal notes and staff ids left out.
+
+    ``plan`` is the claim's approval plan while it is in review, if it has one.
+    """
+    titles = {s.id: s.title for s in plan.steps} if plan is not None else {}
     timeline = tuple(
-        TimelineEntry(e.at, e.type, texts.title(e), texts.detail(e))
+        TimelineEntry(e.at, e.type, texts.title(e), _detail(e, texts, titles))
         for e in claim.visible_events()
     )
     decision = claim.decision
@@ -88,4 +125,7 @@ def tracking(claim: Claim, texts: CustomerTexts, sla: ClaimSla | None = None) ->
         current.due if current else None,
         current.status if current else None,
         sla.expected_completion if sla else None,
+        sum(1 for s in plan.steps if s.is_decided) if plan is not None else 0,
+        len(plan.steps) if plan is not None else 0,
+        tuple(s.title for s in plan.open_steps()) if plan is not None else (),
     )

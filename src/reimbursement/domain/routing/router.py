@@ -128,11 +128,12 @@ class PolicyRouter:
         A resubmitted claim goes back to the reviewer who returned it when
         they still may take it. Raises what :meth:`choose` raises.
         """
-        if not claim.events:
+        last = claim.last_event
+        if last is None:
             raise ValidationError.at("events", f"claim {claim.id} has no event to date it by")
         request = request_for(
             claim,
-            claim.events[-1].at,
+            last.at,
             team=self.team_of(claim) if self.team_of else None,
             region=self.region_of(claim) if self.region_of else None,
         )
@@ -205,9 +206,52 @@ class PolicyRouter:
         """
         check_may_review(self.pool.get(reviewer_id), request, self.conflicts)
 
+    def route_step(
+        self,
+        claim: Claim,
+        plan: ReviewPlan,
+        step_id: str,
+        at: datetime,
+        *,
+        excluded: Iterable[str] = (),
+        previous: str | None = None,
+    ) -> Assignment:
+        """Assign the open step ``step_id`` of ``claim``'s ``plan`` at ``at``, and count it.
+
+        ``previous`` (who held the step before the claim was returned) gets
+        it back when they still may take it; ``excluded`` are people who may
+        not take it besides the plan's own exclusions (the holders of the
+        parallel steps, so that each department review gets its own person).
+        Raises what :meth:`choose` raises.
+        """
+        request = request_for(
+            claim,
+            at,
+            plan=plan,
+            step_id=step_id,
+            team=self.team_of(claim) if self.team_of else None,
+            region=self.region_of(claim) if self.region_of else None,
+            excluded=excluded,
+        )
+        if previous is not None and previous in self.pool and self.eligible(request)(previous):
+            self.pool.open(previous)
+            return Assignment(
+                claim.id,
+                previous,
+                "returning_reviewer",
+                "back to the reviewer who held this review",
+                step_id,
+            )
+        return self.assign(request)
+
     def release(self, reviewer_id: str) -> None:
-        """The reviewer finished (or handed over) one claim: one open claim less."""
-        self.pool.close(reviewer_id)
+        """The reviewer finished (or handed over) one claim: one open claim less.
+
+        Someone not in the pool, or holding no open claim (the count was lost
+        in a restart), is left as is: a release never fails.
+        """
+        if reviewer_id in self.pool and self.pool.load(reviewer_id) > 0:
+            self.pool.close(reviewer_id)
 
 
 def _step_text(request: AssignmentRequest) -> str:

@@ -60,7 +60,7 @@ def _append(
     assignee: str | None = None,
 ) -> Claim:
     event = Event(
-        len(claim.events) + 1,
+        claim.version + 1,
         type_,
         claim.id,
         actor.id,
@@ -74,7 +74,7 @@ def _append(
     return attrs.evolve(
         claim,
         state=event.to_state,
-        events=(*claim.events, event),
+        events=claim.with_events(event),
         assignee=assignee if assignee is not None else claim.assignee,
     )
 
@@ -152,13 +152,20 @@ def record_escalation(claim: Claim, actor: Actor, at: datetime, escalation: Esca
 
 
 def record_step_decision(
-    claim: Claim, actor: Actor, at: datetime, plan: ReviewPlan, step_id: str
+    claim: Claim,
+    actor: Actor,
+    at: datetime,
+    plan: ReviewPlan,
+    step_id: str,
+    details: Mapping[str, str] | None = None,
 ) -> Claim:
     """The claim with a REVIEW_STEP_DECIDED event for the decided step ``step_id`` of ``plan``.
 
     Call it with the plan returned by ``plan.record``; when ``plan.outcome``
     is no longer pending, apply the claim-level command (approve, reject,
-    return with ``plan.reasons``) next.
+    return with ``plan.reasons``) next. ``details`` adds keys of your own to
+    the event's data (the desk keeps a step's line decisions and note
+    there); they never replace the keys this function writes.
     """
     _check(claim, plan.claim_id, at, "decide a review step")
     step = plan.step(step_id)
@@ -171,6 +178,8 @@ def record_step_decision(
         "plan_outcome": plan.outcome.value,
         "reasons": "\n".join(step.reasons),
     }
+    for key, value in (details or {}).items():
+        data.setdefault(key, value)
     return _append(
         claim, actor, at, EventType.REVIEW_STEP_DECIDED, "; ".join(step.reasons) or None, data
     )
