@@ -1,0 +1,51 @@
+"""Documents are judged by their content, not their name."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from reimbursement import ValidationError
+from reimbursement.domain.documents import DocumentRules, sniff_media_type
+
+
+@pytest.mark.parametrize(
+    ("content", "media_type"),
+    [
+        (b"%PDF-1.7\n...", "application/pdf"),
+        (b"\xff\xd8\xff\xe1 exif", "image/jpeg"),
+        (b"\x89PNG\r\n\x1a\n....", "image/png"),
+        (b"\x00\x00\x00\x18ftypheic\x00\x00", "image/heic"),
+        (b"\x00\x00\x00\x18ftypmif1\x00\x00", "image/heic"),
+        (b"II*\x00 tiff", "image/tiff"),
+        (b"RIFF\x10\x00\x00\x00WEBPVP8 ", "image/webp"),
+        (b"MZ\x90\x00", None),
+        (b"<html>", None),
+        (b"\x00\x00\x00\x18ftypmp42", None),
+    ],
+)
+def test_sniffing(content: bytes, media_type: str | None) -> None:
+    assert sniff_media_type(content) == media_type
+
+
+def test_rules_give_type_and_digest() -> None:
+    content = b"%PDF-1.4 a receipt"
+    assert DocumentRules().check("scan.jpg", content) == (
+        "application/pdf",
+        hashlib.sha256(content).hexdigest(),
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("", b"%PDF-1.4", "file_name: is empty"),
+        ("a.pdf", b"", "a.pdf is empty"),
+        ("a.pdf", b"%PDF-" + b"x" * 20, "the limit is 10"),
+        ("a.exe", b"MZ\x90", "a.exe is not a PDF"),
+    ],
+)
+def test_rules_refuse_with_a_reason(name: str, content: bytes, message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        DocumentRules(max_size=10).check(name, content)
