@@ -578,3 +578,15 @@ def test_every_call_is_stamped_by_the_injected_clock(
     claim = desk.submit(ANA, claim.id)
     assert claim.submitted_at == clock.now()
     assert claim.events[-1].at == clock.now()
+
+
+def test_attach_can_link_the_receipt_to_its_line(desk: ReimbursementDesk) -> None:
+    claim = desk.start_draft(ANA, [pharmacy("10.00"), pharmacy("20.00")])
+    claim = desk.attach(ANA, claim.id, "second.pdf", PDF, line_id="L2")
+    document = claim.attachments[-1].id
+    assert claim.lines[1].attachment_ids == (document,)
+    assert claim.lines[0].attachment_ids == ()
+    assert claim.events[-1].data["line_id"] == "L2"
+    with pytest.raises(ValidationError, match="no line 'L9'"):
+        desk.attach(ANA, claim.id, "x.pdf", PDF, line_id="L9")
+    assert desk.get(REVIEWER, claim.id) == claim
