@@ -1,0 +1,562 @@
+"""Routing on the desk: the pool, loads, four-eyes, approval plans, escalation, hand-over."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from reimbursement import (
+    Actor,
+    Claim,
+    ClaimPatch,
+    EventType,
+    FourEyesError,
+    InvalidTransitionError,
+    LineDecision,
+    LineInput,
+    LinePatch,
+    Money,
+    NoEligibleReviewerError,
+    ReimbursementDesk,
+    in_memory_desk,
+)
+from reimbursement.adapters.memory import ManualClock
+from reimbursement.domain.actors import Role
+from reimbursement.domain.calendar import BusinessCalendar, weekly
+from reimbursement.domain.lifecycle import ClaimState as S
+from reimbursement.domain.routing import (
+    Absence,
+    ApprovalRules,
+    AuthorityChain,
+    ConflictRegister,
+    ParallelReviews,
+    PolicyRouter,
+    Reviewer,
+    ReviewerPool,
+)
+from reimbursement.domain.sla import SlaPolicy
+from reimbursement.errors import AuthorizationError, ReimbursementError, ValidationError
+from reimbursement.service.adapters import DeskSettings
+from reimbursement.service.routing import RoundRobinRouter, RoutingEscalation, current_plan
+from support import ANA, FINANCE, PDF, PROFILES, START
+
+ADMIN = Actor("ops-1", Role.REVIEWER)
+
+
+def eur(amount: str | int) -> Money:
+    return Money(amount, "EUR")
+
+
+def reviewer(rid: str) -> Actor:
+    return Actor.reviewer(rid)
+
+
+def file_claim(desk: ReimbursementDesk, *lines: tuple[str, str], actor: Actor = ANA) -> Claim:
+    """Submit a claim with one line per (category, amount), each with its receipt."""
+    items = [
+        LineInput(category, date(2026, 3, 1), "Provider", eur(amount))
+        for category, amount in (lines or (("pharmacy", "42.50"),))
+    ]
+    claim = desk.start_draft(actor, items)
+    claim = desk.attach(actor, claim.id, "receipt.pdf", PDF)
+    doc = claim.attachments[-1].id
+    patch = ClaimPatch(
+        change_lines=tuple(LinePatch(x.id, attachment_ids=(doc,)) for x in claim.lines)
+    )
+    desk.update_draft(actor, claim.id, patch)
+    return desk.submit(actor, claim.id)
+
+
+def loads(desk: ReimbursementDesk) -> dict[str, int]:
+    router = desk.router
+    assert isinstance(router, PolicyRouter)
+    return {rid: n for rid, n in router.pool.loads().items() if n}
+
+
+def assigned(claim: Claim) -> list[tuple[str | None, str]]:
+    return [
+        (e.data.get("step"), e.data["reviewer"])
+        for e in claim.events
+        if e.type is EventType.ASSIGNED
+    ]
+
+
+PARALLEL = ApprovalRules(ParallelReviews(("medical", "fraud")))
+
+
+@pytest.fixture
+def team_pool() -> ReviewerPool:
+    return ReviewerPool(
+        [
+            Reviewer("mo", teams={"medical"}),
+            Reviewer("max", teams={"medical"}),
+            Reviewer("fay", teams={"fraud"}),
+        ]
+    )
+
+
+@pytest.fixture
+def plan_desk(
+    make_desk: Callable[..., ReimbursementDesk], team_pool: ReviewerPool
+) -> ReimbursementDesk:
+    return make_desk(pool=team_pool, approval_rules=PARALLEL)
+
+
+# -- one reviewer per claim, through the pool ---------------------------------------------
+
+
+def test_the_pool_assigns_by_skills_then_least_loaded(
+    make_desk: Callable[..., ReimbursementDesk],
+) -> None:
+    pool = ReviewerPool(
+        [
+            Reviewer("ana", categories={"pharmacy"}),
+            Reviewer("cy", categories={"travel"}),
+            Reviewer("ben", categories={"pharmacy"}),
+        ]
+    )
+    desk = make_desk(pool=pool)
+    got = [file_claim(desk, ("pharmacy", "10")).assignee for _ in range(3)]
+    assert got == ["ana", "ben", "ana"]
+    travel = file_claim(desk, ("travel", "10"))
+    assert travel.assignee == "cy"
+    event = travel.events[-1]
+    assert event.data["policy"] == "skills_match>least_loaded"
+    assert event.reason == (
+        "nobody free covers language en; matched on category travel; fewest open claims (0)"
+    )
+    assert loads(desk) == {"ana": 2, "ben": 1, "cy": 1}
+
+
+def test_the_default_desk_is_a_round_robin_over_the_reviewer_ids(
+    make_desk: Callable[..., ReimbursementDesk],
+) -> None:
+    desk = make_desk(reviewers=["rev-1", "rev-2"])
+    assert isinstance(desk.router, RoundRobinRouter)
+    assert [file_claim(desk).assignee for _ in range(3)] == ["rev-1", "rev-2", "rev-1"]
+    assert loads(desk) == {"rev-1": 2, "rev-2": 1}
+
+
+def test_a_router_and_a_pool_together_are_refused() -> None:
+    with pytest.raises(ValidationError, match="not both"):
+        in_memory_desk(router=RoundRobinRouter(["a"]), pool=ReviewerPool([Reviewer("b")]))
+
+
+def test_loads_are_released_when_a_claim_leaves_its_reviewer(
+    make_desk: Callable[..., ReimbursementDesk],
+) -> None:
+    desk = make_desk(reviewers=["rev-1"])
+    rita = reviewer("rev-1")
+    approved, rejected, returned, withdrawn = (file_claim(desk) for _ in range(4))
+    assert loads(desk) == {"rev-1": 4}
+    desk.approve(rita, approved.id)
+    desk.reject(rita, rejected.id, "not_covered")
+    desk.return_for_correction(rita, returned.id, ["receipt unreadable"])
+    desk.withdraw(ANA, withdrawn.id)
+    assert loads(desk) == {}
+    again = desk.resubmit(ANA, returned.id)
+    assert again.assignee == "rev-1"
+    assert loads(desk) == {"rev-1": 1}
+
+
+def test_a_refused_submit_takes_its_assignments_back(
+    make_desk: Callable[..., ReimbursementDesk],
+) -> None:
+    nobody_in_fraud = ReviewerPool([Reviewer("mo", teams={"medical"})])
+    desk = make_desk(pool=nobody_in_fraud, approval_rules=PARALLEL)
+    with pytest.raises(NoEligibleReviewerError, match="fraud-review"):
+        file_claim(desk)
+    assert loads(desk) == {}
+    (draft,) = desk.adapters.unit_of_work().claims.for_customer(ANA.id)
+    assert draft.state is S.DRAFT
+
+
+# -- four-eyes and conflicts of interest ---------------------------------------------------
+
+
+def test_a_linked_reviewer_is_never_assigned_and_may_not_decide(
+    make_desk: Callable[..., ReimbursementDesk],
+) -> None:
+    links = ConflictRegister([("rev-1", ANA.id)])
+    desk = make_desk(reviewers=["rev-1", "rev-2"], conflicts=links)
+    claim = file_claim(desk)
+    assert claim.assignee == "rev-2"
+    links.link("rev-2", ANA.id)  # declared after the assignment
+    with pytest.raises(FourEyesError, match="conflict of interest"):
+        desk.approve(reviewer("rev-2"), claim.id)
+    assert desk.get(ADMIN, claim.id) == claim
+
+
+def test_payment_approval_refuses_the_linked_the_claimant_and_the_approver(
+    make_desk: Callable[..., ReimbursementDesk],
+) -> None:
+    links = ConflictRegister([(FINANCE.id, ANA.id)])
+    settings = DeskSettings(finance_approval_threshold=eur("1"))
+    desk = make_desk(reviewers=["rev-1"], conflicts=links, settings=settings)
+    claim = desk.approve(reviewer("rev-1"), file_claim(desk).id)
+    assert claim.state is S.PAYMENT_REQUESTED
+    for who, why in (
+        (FINANCE, "conflict of interest"),
+        (Actor.finance("rev-1"), "approved claim"),
+        (Actor.finance(ANA.id), "submitted claim"),
+    ):
+        with pytest.raises(FourEyesError, match=why):
+            desk.approve_payment(who, claim.id)
+        assert desk.get(ADMIN, claim.id) == claim
+    assert desk.approve_payment(Actor.finance("fin-2"), claim.id).state is S.PAYMENT_APPROVED
+
+
+def test_nobody_decides_two_levels_of_one_chain(
+    make_desk: Callable[..., ReimbursementDesk],
+) -> None:
+    pool = ReviewerPool([Reviewer("ana", authority_limit=eur(10_000))])
+    rules = ApprovalRules(AuthorityChain([eur(1_000), eur(10_000)]))
+    settings = DeskSettings(finance_approval_threshold=eur("1"))
+    desk = make_desk(pool=pool, approval_rules=rules, settings=settings)
+    claim = file_claim(desk, ("pharmacy", "5000"))
+    assert assigned(claim) == [("approval-1", "ana")]
+    with pytest.raises(NoEligibleReviewerError, match="approval-2"):
+        desk.approve(reviewer("ana"), claim.id)
+    assert desk.get(ADMIN, claim.id) == claim
+    assert loads(desk) == {"ana": 1}
+    pool.add(Reviewer("ben", authority_limit=eur(10_000)))
+    at_level_2 = desk.approve(reviewer("ana"), claim.id)
+    assert assigned(at_level_2)[-1] == ("approval-2", "ben")
+    with pytest.raises(AuthorizationError, match="holds no open review step"):
+        desk.approve(reviewer("ana"), claim.id)
+    done = desk.approve(reviewer("ben"), claim.id)
+    assert done.state is S.PAYMENT_REQUESTED
+    assert loads(desk) == {}
+    # ana decided a level: she may not approve the payment either, even as finance
+    with pytest.raises(FourEyesError, match="ana approved"):
+        desk.approve_payment(Actor.finance("ana"), claim.id)
+
+
+# -- approval plans ------------------------------------------------------------------------
+
+
+def test_parallel_reviews_start_at_once_and_approve_when_both_do(
+    plan_desk: ReimbursementDesk,
+) -> None:
+    claim = file_claim(plan_desk, ("medical", "300"), ("pharmacy", "100"))
+    assert claim.state is S.IN_REVIEW
+    assert assigned(claim) == [("medical-review", "mo"), ("fraud-review", "fay")]
+    view = plan_desk.track(ANA, claim.id)
+    assert (view.review_progress, view.open_reviews) == (
+        "0 of 2 reviews done",
+        ("medical review", "fraud review"),
+    )
+    lowered = [LineDecision("L1", eur("250"), "above the tariff")]
+    half = plan_desk.approve(reviewer("mo"), claim.id, lowered)
+    assert half.state is S.IN_REVIEW
+    assert loads(plan_desk) == {"fay": 1}
+    view = plan_desk.track(ANA, claim.id)
+    assert (view.review_progress, view.open_reviews) == ("1 of 2 reviews done", ("fraud review",))
+    shown = " ".join(f"{e.title} {e.detail}" for e in view.timeline)
+    assert "medical review: approved" in shown
+    assert not {"mo", "fay", "max"} & set(shown.replace(":", " ").split())
+    done = plan_desk.approve(
+        reviewer("fay"), claim.id, [LineDecision("L1", eur("280"), "duplicate visit")]
+    )
+    assert done.state is S.PAYMENT_REQUESTED
+    assert done.approved_total == eur("350")  # the lowest amount per line wins
+    decision = done.decision
+    assert decision is not None
+    assert decision.lines[0].reason == "above the tariff; duplicate visit"
+    assert loads(plan_desk) == {}
+    steps = [e for e in done.events if e.type is EventType.REVIEW_STEP_DECIDED]
+    assert [(e.data["step"], e.data["reviewer"]) for e in steps] == [
+        ("medical-review", "mo"),
+        ("fraud-review", "fay"),
+    ]
+
+
+def test_one_person_never_holds_two_parallel_reviews(
+    make_desk: Callable[..., ReimbursementDesk],
+) -> None:
+    pool = ReviewerPool(
+        [Reviewer("both", teams={"medical", "fraud"}), Reviewer("fay", teams={"fraud"})]
+    )
+    desk = make_desk(pool=pool, approval_rules=PARALLEL)
+    assert assigned(file_claim(desk)) == [("medical-review", "both"), ("fraud-review", "fay")]
+
+
+def test_a_return_waits_for_the_other_review_and_returns_once_with_every_reason(
+    plan_desk: ReimbursementDesk,
+) -> None:
+    claim = file_claim(plan_desk)
+    waiting = plan_desk.return_for_correction(
+        reviewer("mo"), claim.id, ["The receipt is unreadable"], "scan it again"
+    )
+    assert waiting.state is S.IN_REVIEW
+    back = plan_desk.return_for_correction(reviewer("fay"), claim.id, ["Add the visit date"])
+    assert back.state is S.RETURNED
+    assert [e.type for e in back.events].count(EventType.RETURNED) == 1
+    view = plan_desk.track(ANA, claim.id)
+    assert view.return_reasons == ("The receipt is unreadable", "Add the visit date")
+    assert back.events[-1].data["note"] == "scan it again"
+    assert loads(plan_desk) == {}
+    again = plan_desk.resubmit(ANA, claim.id)
+    assert assigned(again)[-2:] == [("medical-review", "mo"), ("fraud-review", "fay")]
+    assert again.events[-1].data["policy"] == "returning_reviewer"
+
+
+def test_a_return_and_an_approval_still_return_the_claim(plan_desk: ReimbursementDesk) -> None:
+    claim = file_claim(plan_desk)
+    plan_desk.approve(reviewer("fay"), claim.id)
+    back = plan_desk.return_for_correction(reviewer("mo"), claim.id, ["Which patient?"])
+    assert back.state is S.RETURNED
+    assert plan_desk.track(ANA, claim.id).return_reasons == ("Which patient?",)
+
+
+def test_a_rejection_in_one_review_rejects_at_once(plan_desk: ReimbursementDesk) -> None:
+    claim = file_claim(plan_desk)
+    rejected = plan_desk.reject(reviewer("fay"), claim.id, "fraud_suspected", "see the file")
+    assert rejected.state is S.REJECTED
+    assert [e.type for e in rejected.events[-2:]] == [
+        EventType.REVIEW_STEP_DECIDED,
+        EventType.REJECTED,
+    ]
+    assert loads(plan_desk) == {}  # mo's open review is released too
+    with pytest.raises(InvalidTransitionError, match="is rejected"):
+        plan_desk.approve(reviewer("mo"), claim.id)
+
+
+def test_only_a_holder_decides_and_bad_input_changes_nothing(plan_desk: ReimbursementDesk) -> None:
+    claim = file_claim(plan_desk)
+    with pytest.raises(AuthorizationError, match="max holds no open review step"):
+        plan_desk.approve(reviewer("max"), claim.id)
+    with pytest.raises(AuthorizationError, match="needs the role reviewer"):
+        plan_desk.approve(ANA, claim.id)
+    with pytest.raises(ValidationError, match="say why less is approved"):
+        plan_desk.approve(reviewer("mo"), claim.id, [LineDecision("L1", eur("1"))])
+    with pytest.raises(ValidationError, match="what the customer must correct"):
+        plan_desk.return_for_correction(reviewer("mo"), claim.id, [" "])
+    with pytest.raises(AuthorizationError, match="step 'fraud-review'"):
+        plan_desk.approve(reviewer("mo"), claim.id, step="fraud-review")
+    assert plan_desk.get(ADMIN, claim.id) == claim
+
+
+def test_a_chain_grows_with_the_amount(make_desk: Callable[..., ReimbursementDesk]) -> None:
+    pool = ReviewerPool(
+        [
+            Reviewer("ana", authority_limit=eur(1_000)),
+            Reviewer("ben", authority_limit=eur(10_000)),
+            Reviewer("cleo"),
+        ]
+    )
+    rules = ApprovalRules(AuthorityChain([eur(1_000), eur(10_000)]))
+    desk = make_desk(pool=pool, approval_rules=rules)
+    small = file_claim(desk, ("pharmacy", "500"))
+    assert assigned(small) == [("approval-1", "ana")]
+    assert desk.approve(reviewer("ana"), small.id).state is S.PAYMENT_REQUESTED
+    large = file_claim(desk, ("pharmacy", "50000"))
+    assert assigned(large) == [("approval-1", "ana")]
+    large = desk.approve(reviewer("ana"), large.id)
+    assert assigned(large)[-1] == ("approval-2", "ben")
+    assert desk.track(ANA, large.id).review_progress == "1 of 3 reviews done"
+    large = desk.approve(reviewer("ben"), large.id)
+    assert assigned(large)[-1] == ("approval-3", "cleo")
+    assert desk.approve(reviewer("cleo"), large.id).state is S.PAYMENT_REQUESTED
+    assert loads(desk) == {}
+
+
+def test_approval_rules_need_a_router_that_assigns_steps() -> None:
+    class Fixed:
+        def route(self, claim: Claim) -> object:
+            raise AssertionError
+
+        def release(self, reviewer_id: str) -> None:
+            pass
+
+    with pytest.raises(ValidationError, match="cannot assign plan steps"):
+        in_memory_desk(router=Fixed(), approval_rules=PARALLEL)  # type: ignore[arg-type]
+
+
+# -- escalation and hand-over -----------------------------------------------------------------
+
+OFFICE = BusinessCalendar("Europe/Berlin", weekly((time(9), time(17))))
+SLA = SlaPolicy.standard(OFFICE, review=timedelta(hours=16))
+
+
+def test_the_sweeper_escalates_a_late_claim_to_the_team_lead(clock: ManualClock) -> None:
+    pool = ReviewerPool(
+        [Reviewer("ana", teams={"claims"}), Reviewer("lee", teams={"claims"})],
+        leads={"claims": "lee"},
+    )
+    router = PolicyRouter(pool)
+    desk = in_memory_desk(
+        router=router,
+        customers=PROFILES,
+        clock=clock,
+        sla=SLA,
+        escalation=RoutingEscalation(router),
+    )
+    claim = file_claim(desk)
+    assert claim.assignee == "ana"
+    clock.set(datetime(2026, 3, 5, 12, 0, tzinfo=UTC))
+    assert desk.sweep().escalated == (claim.id,)
+    late = desk.get(ADMIN, claim.id)
+    escalated = late.events[-1]
+    assert escalated.type is EventType.ESCALATED
+    assert (escalated.data["from"], escalated.data["reviewer"]) == ("ana", "lee")
+    assert escalated.reason == "sla breach: lead of team claims"
+    assert late.assignee == "lee"
+    assert loads(desk) == {"lee": 1}
+    assert desk.approve(reviewer("lee"), claim.id).state is S.PAYMENT_REQUESTED
+    assert loads(desk) == {}
+
+
+def test_a_late_plan_escalates_the_open_review_only(clock: ManualClock) -> None:
+    pool = ReviewerPool(
+        [
+            Reviewer("mo", teams={"medical"}),
+            Reviewer("fay", teams={"fraud"}),
+            Reviewer("fred", teams={"fraud"}),
+        ],
+        leads={"fraud": "fred"},
+    )
+    router = PolicyRouter(pool)
+    desk = in_memory_desk(
+        router=router,
+        customers=PROFILES,
+        clock=clock,
+        sla=SLA,
+        escalation=RoutingEscalation(router, PARALLEL),
+        approval_rules=PARALLEL,
+    )
+    claim = file_claim(desk)
+    desk.approve(reviewer("mo"), claim.id)
+    clock.set(datetime(2026, 3, 5, 12, 0, tzinfo=UTC))
+    desk.sweep()
+    late = desk.get(ADMIN, claim.id)
+    (escalated,) = [e for e in late.events if e.type is EventType.ESCALATED]
+    assert (escalated.data["step"], escalated.data["reviewer"]) == ("fraud-review", "fred")
+    assert desk.approve(reviewer("fred"), claim.id).state is S.PAYMENT_REQUESTED
+
+
+def test_an_escalation_with_nobody_to_take_over_leaves_a_note(clock: ManualClock) -> None:
+    router = PolicyRouter(ReviewerPool([Reviewer("ana")]))
+    desk = in_memory_desk(
+        router=router,
+        customers=PROFILES,
+        clock=clock,
+        sla=SLA,
+        escalation=RoutingEscalation(router),
+    )
+    claim = file_claim(desk)
+    clock.set(datetime(2026, 3, 5, 12, 0, tzinfo=UTC))
+    desk.sweep()
+    late = desk.get(ADMIN, claim.id)
+    assert late.assignee == "ana"
+    assert "found nobody to take it over" in late.messages[-1].body
+    assert not any(m.body.startswith("Escalation") for m in late.visible_messages())
+
+
+def test_a_leaver_s_open_reviews_are_handed_over_one_claim_at_a_time(
+    plan_desk: ReimbursementDesk,
+) -> None:
+    first, second = file_claim(plan_desk), file_claim(plan_desk)
+    assert [assigned(c)[0] for c in (first, second)] == [
+        ("medical-review", "mo"),
+        ("medical-review", "max"),
+    ]
+    report = plan_desk.hand_over(ADMIN, "mo", leaving=True)
+    assert [(m.claim_id, m.to_reviewer, m.step_id) for m in report.moved] == [
+        (first.id, "max", "medical-review")
+    ]
+    moved = plan_desk.get(ADMIN, first.id)
+    event = moved.events[-1]
+    assert event.type is EventType.REASSIGNED
+    assert (event.data["from"], event.data["reviewer"], event.actor) == ("mo", "max", "ops-1")
+    assert "mo" not in plan_desk.track(ANA, first.id).timeline[-1].detail
+    assert loads(plan_desk) == {"max": 2, "fay": 2}
+    with pytest.raises(AuthorizationError):
+        plan_desk.approve(reviewer("mo"), first.id)
+    plan_desk.approve(reviewer("max"), first.id)
+    assert loads(plan_desk) == {"max": 1, "fay": 2}
+
+
+def test_an_absent_reviewer_s_work_goes_to_the_delegate(
+    make_desk: Callable[..., ReimbursementDesk],
+) -> None:
+    today = START.date()
+    pool = ReviewerPool(
+        [
+            Reviewer("ana", absences=[Absence(today, today + timedelta(days=5), delegate="ben")]),
+            Reviewer("ben"),
+            Reviewer("cy"),
+        ]
+    )
+    desk = make_desk(pool=pool)
+    pool.replace(Reviewer("ana"))  # ana takes a claim, then falls ill
+    claim = file_claim(desk)
+    assert claim.assignee == "ana"
+    pool.replace(Reviewer("ana", absences=[Absence(today, today + timedelta(days=5), "ben")]))
+    report = desk.hand_over(ADMIN, "ana")
+    (move,) = report.moved
+    assert (move.to_reviewer, move.policy) == ("ben", "delegation")
+    assert desk.get(ADMIN, claim.id).assignee == "ben"
+    with pytest.raises(AuthorizationError, match="customers"):
+        desk.hand_over(ANA, "ben")
+
+
+# -- the invariant: the pool's loads are exactly who holds what -------------------------------
+
+ACTIONS = st.lists(
+    st.tuples(
+        st.sampled_from(["file", "approve", "return", "reject", "withdraw", "resubmit"]),
+        st.integers(0, 5),
+    ),
+    max_size=25,
+)
+
+
+@given(ACTIONS)
+def test_loads_always_equal_the_open_reviews_held(actions: list[tuple[str, int]]) -> None:
+    pool = ReviewerPool(
+        [
+            Reviewer("mo", teams={"medical"}),
+            Reviewer("max", teams={"medical"}),
+            Reviewer("fay", teams={"fraud"}),
+            Reviewer("fred", teams={"fraud"}),
+        ]
+    )
+    desk = in_memory_desk(
+        pool=pool, customers=PROFILES, clock=ManualClock(START), approval_rules=PARALLEL
+    )
+    ids: list[str] = []
+    for action, pick in actions:
+        if action == "file" or not ids:
+            ids.append(file_claim(desk).id)
+            continue
+        claim = desk.get(ADMIN, ids[pick % len(ids)])
+        holders = [e.data["reviewer"] for e in claim.events if e.type is EventType.ASSIGNED]
+        try:
+            if action == "approve":
+                desk.approve(reviewer(holders[-1] if holders else "mo"), claim.id)
+            elif action == "return":
+                desk.return_for_correction(
+                    reviewer(holders[0] if holders else "mo"), claim.id, ["x"]
+                )
+            elif action == "reject":
+                desk.reject(reviewer(holders[0] if holders else "mo"), claim.id, "no")
+            elif action == "withdraw":
+                desk.withdraw(ANA, claim.id)
+            else:
+                desk.resubmit(ANA, claim.id)
+        except ReimbursementError:
+            pass  # refused: the claim and the loads must be as they were
+    held: Counter[str] = Counter()
+    for claim_id in ids:
+        claim = desk.get(ADMIN, claim_id)
+        if claim.state is S.IN_REVIEW:
+            plan = current_plan(PARALLEL, claim)
+            assert plan is not None
+            held.update(s.assignee for s in plan.open_steps() if s.assignee)
+    assert pool.loads() == {r.id: held[r.id] for r in pool}
