@@ -55,7 +55,7 @@ from ..errors import (
 )
 from ..ports import Notification, PaymentInstruction, ReceiptStatus, UnitOfWork
 from .adapters import Adapters, DeskSettings
-from .routing import PlanRouter, Router, current_plan, round_events
+from .routing import PlanRouter, Router, current_plan, round_events, routing_lock
 from .sweeper import Escalation, SweepReport, sweep
 from .texts import DEFAULT_TEXTS, CustomerTexts
 from .views import ClaimTracking, tracking
@@ -136,6 +136,7 @@ class ReimbursementDesk:
         self.router = router
         self.approval_rules = approval_rules
         self.conflicts = conflicts
+        self._routing = routing_lock(router)
         self.settings = settings if settings is not None else DeskSettings()
         self.texts = texts
         self._new_id = new_id if new_id is not None else _new_id
@@ -626,9 +627,10 @@ class ReimbursementDesk:
                 now = self._clock.now()
                 requests = self._held_requests(router, claim, reviewer_id, now)
                 try:
-                    moves = hand_over(
-                        router, reviewer_id, requests, policy or router.policy, leaving=leaving
-                    )
+                    with self._routing:
+                        moves = hand_over(
+                            router, reviewer_id, requests, policy or router.policy, leaving=leaving
+                        )
                 except ReimbursementError as error:
                     refused.append((claim_id, str(error)))
                     continue
@@ -639,9 +641,10 @@ class ReimbursementDesk:
                     uow.claims.save(new, claim.version)
                     uow.commit()
                 except BaseException as error:
-                    for move in moves:  # put the loads back as they were
-                        router.release(move.to_reviewer)
-                        router.pool.open(reviewer_id)
+                    with self._routing:
+                        for move in moves:  # put the loads back as they were
+                            router.release(move.to_reviewer)
+                            router.pool.open(reviewer_id)
                     if not isinstance(error, ConcurrencyError):
                         raise
                     skipped.append(claim_id)
@@ -700,12 +703,16 @@ class ReimbursementDesk:
                     uow.outbox.add(notification)
                 uow.commit()
             except BaseException:
-                for reviewer in work.opened:  # the assignment never happened
-                    self.router.release(reviewer)
+                with self._routing:
+                    for reviewer in work.opened:  # the assignment never happened
+                        self.router.release(reviewer)
                 raise
             # who no longer holds the claim (or a step of it) has one open claim less
-            for reviewer in (self._holders(claim) - self._holders(new)).elements():
-                self.router.release(reviewer)
+            gone = self._holders(claim) - self._holders(new)
+            if gone:
+                with self._routing:
+                    for reviewer in gone.elements():
+                        self.router.release(reviewer)
             if notifications and self.settings.dispatch_immediately:
                 self._deliver(notifications, uow)
         return new
@@ -786,6 +793,10 @@ class ReimbursementDesk:
         return f"{actor.id}\x1f{request_id}"
 
     def _route(self, claim: Claim, now: datetime, work: _Work) -> Claim:
+        with self._routing:
+            return self._route_locked(claim, now, work)
+
+    def _route_locked(self, claim: Claim, now: datetime, work: _Work) -> Claim:
         if self.approval_rules is not None:
             plan = self.approval_rules.plan_for(claim)
             return self._assign_open_steps(claim, plan, now, work, _previous_holders(claim))
@@ -810,6 +821,18 @@ class ReimbursementDesk:
         """Give every open step without a holder its reviewer, all at once (parallel steps)."""
         router = self.router
         assert isinstance(router, PlanRouter)
+        with self._routing:
+            return self._assign_steps(router, claim, plan, now, work, previous or {})
+
+    def _assign_steps(
+        self,
+        router: PlanRouter,
+        claim: Claim,
+        plan: ReviewPlan,
+        now: datetime,
+        work: _Work,
+        previous: dict[str, str],
+    ) -> Claim:
         for step in plan.open_steps():
             if step.assignee is not None:
                 continue
@@ -821,7 +844,7 @@ class ReimbursementDesk:
                 step.id,
                 now,
                 excluded=others,
-                previous=(previous or {}).get(step.id),
+                previous=previous.get(step.id),
             )
             work.opened.append(assignment.reviewer)
             claim = record_assignment(claim, SYSTEM, now, assignment)

@@ -12,6 +12,8 @@ SLA sweeper.
 from __future__ import annotations
 
 import sys
+import threading
+import weakref
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Protocol, runtime_checkable
@@ -45,7 +47,28 @@ __all__ = [
     "RoutingEscalation",
     "current_plan",
     "round_events",
+    "routing_lock",
 ]
+
+_LOCKS: weakref.WeakKeyDictionary[object, threading.RLock] = weakref.WeakKeyDictionary()
+_LOCKS_GUARD = threading.Lock()
+_SHARED = threading.RLock()
+
+
+def routing_lock(router: object) -> threading.RLock:
+    """The lock that serializes every use of ``router`` (pools are not thread-safe).
+
+    One per router, so desks and sweepers sharing a router share its lock;
+    a router that cannot be weakly referenced shares one process-wide lock.
+    """
+    with _LOCKS_GUARD:
+        try:
+            lock = _LOCKS.get(router)
+            if lock is None:
+                lock = _LOCKS[router] = threading.RLock()
+        except TypeError:
+            return _SHARED
+    return lock
 
 
 class Router(Protocol):
@@ -145,6 +168,10 @@ class RoutingEscalation:
         """``claim`` with its escalations recorded (unchanged unless it is in review)."""
         if claim.state is not ClaimState.IN_REVIEW:
             return claim
+        with routing_lock(self.router):
+            return self._escalate(claim, crossing, at)
+
+    def _escalate(self, claim: Claim, crossing: SlaCrossing, at: datetime) -> Claim:
         trigger = f"sla_{crossing.kind.value}"
         plan = current_plan(self.rules, claim)
         steps = [s.id for s in plan.open_steps()] if plan is not None else [None]
