@@ -4,7 +4,8 @@ Run: ``python examples/routing_policies.py``. Sets up a small claims office,
 routes a morning's claims with skills → least loaded, compares it with a
 plain round robin, runs one large medical claim through an approval plan
 with parallel reviews and a two-level chain, then sends a reviewer on
-leave and escalates a late claim, printing the claim's timeline.
+leave and escalates a late claim, printing the claim's timeline; last, runs
+a parallel plan on the desk, as a customer and the reviewers see it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import random
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+from reimbursement import CustomerProfile, DeskSettings, LineDecision, in_memory_desk
+from reimbursement.adapters.memory import ManualClock
 from reimbursement.domain.actors import SYSTEM, Actor
 from reimbursement.domain.claim import Claim, Claimant
 from reimbursement.domain.commands import approve, start_draft, submit
@@ -175,11 +178,48 @@ def leave_and_escalation() -> None:
     print("  open claims:", ", ".join(f"{rid} {n}" for rid, n in pool.loads().items() if n))
 
 
+def on_the_desk() -> None:
+    print("\n== the same on the desk: a parallel plan decided through desk.approve / return")
+    departments = ReviewerPool(
+        [
+            Reviewer("mo", teams={"medical"}),
+            Reviewer("fay", teams={"fraud"}),
+            Reviewer("fred", teams={"fraud"}),
+        ]
+    )
+    kim = Actor.customer("cust-1")
+    desk = in_memory_desk(
+        pool=departments,
+        approval_rules=ApprovalRules(ParallelReviews(("medical", "fraud"))),
+        customers=[CustomerProfile("cust-1", "Kim", "POL-1", "EUR", payee_account="NL91")],
+        clock=ManualClock(MORNING),
+        settings=DeskSettings(require_receipts=False),
+    )
+
+    def file(amount: str) -> Claim:
+        line = LineInput("medical", TODAY, "Clinic", eur(amount))
+        return desk.submit(kim, desk.start_draft(kim, [line]).id)
+
+    approved, returned = file("300"), file("120")
+    desk.approve(Actor.reviewer("mo"), approved.id, [LineDecision("L1", eur("250"), "tariff")])
+    print(f"  {approved.number}: {desk.track(kim, approved.id).review_progress}")
+    desk.approve(Actor.reviewer("fay"), approved.id)
+    desk.return_for_correction(Actor.reviewer("mo"), returned.id, ["Attach the prescription"])
+    desk.return_for_correction(Actor.reviewer("fred"), returned.id, ["Which trip?"])
+    for claim_id in (approved.id, returned.id):
+        view = desk.track(kim, claim_id)
+        print(f"  {view.number}: {view.stage}, approved {view.approved}")
+        for entry in view.timeline[1:]:
+            print(f"    {entry.title:<32} {entry.detail}")
+    print("  open claims:", departments.loads())
+
+
 def main() -> None:
     route_morning("Skills, then least loaded", Pipeline(SkillsMatch(), pick=LeastLoaded()))
     route_morning("Plain round robin", RoundRobin(per_team=False))
     approval_plan()
     leave_and_escalation()
+    on_the_desk()
 
 
 if __name__ == "__main__":
