@@ -11,7 +11,6 @@ nothing.
 from __future__ import annotations
 
 import uuid
-from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -20,42 +19,34 @@ import attrs
 
 from ..domain import commands as cmd
 from ..domain.actors import SYSTEM, Actor, Role
-from ..domain.authorization import ROLE_ACTIONS, authorize, authorize_message, authorize_view
+from ..domain.authorization import authorize, authorize_message, authorize_view
 from ..domain.claim import Attachment, Claim, Claimant, LineDecision, PaymentStatus
 from ..domain.events import EventType, Visibility
 from ..domain.inputs import ClaimPatch, LineInput
 from ..domain.lifecycle import LIFECYCLE, Action, ClaimState
 from ..domain.money import Money
 from ..domain.routing import (
-    NO_CONFLICTS,
     ApprovalRules,
     AssignmentPolicy,
-    AssignmentRequest,
     ConflictOfInterest,
-    PlanOutcome,
     PolicyRouter,
     Reassignment,
     ReviewPlan,
     StepOutcome,
     check_payment_approver,
-    hand_over,
-    record_assignment,
-    record_reassignment,
-    record_step_decision,
-    request_for,
 )
 from ..domain.sla import SlaPolicy
 from ..errors import (
     AuthorizationError,
     ConcurrencyError,
-    FourEyesError,
     PaymentError,
     ReimbursementError,
     ValidationError,
 )
 from ..ports import Notification, PaymentInstruction, ReceiptStatus, UnitOfWork
 from .adapters import Adapters, DeskSettings
-from .routing import PlanRouter, Router, current_plan, round_events, routing_lock
+from .reviews import ReviewRouting, combined_lines, deciders, encode_lines
+from .routing import Router, round_events
 from .sweeper import Escalation, SweepReport, sweep
 from .texts import DEFAULT_TEXTS, CustomerTexts
 from .views import ClaimTracking, tracking
@@ -124,19 +115,11 @@ class ReimbursementDesk:
         approval_rules: ApprovalRules | None = None,
         conflicts: ConflictOfInterest | None = None,
     ) -> None:
-        if approval_rules is not None and not isinstance(router, PlanRouter):
-            raise ValidationError.at(
-                "router",
-                f"{type(router).__name__} cannot assign plan steps (route_step): "
-                "approval plans need a PolicyRouter or another PlanRouter",
-            )
-        if conflicts is None:
-            conflicts = router.conflicts if isinstance(router, PolicyRouter) else NO_CONFLICTS
+        self.reviews = ReviewRouting(router, approval_rules, conflicts)
         self.adapters = adapters
         self.router = router
         self.approval_rules = approval_rules
-        self.conflicts = conflicts
-        self._routing = routing_lock(router)
+        self.conflicts = self.reviews.conflicts
         self.settings = settings if settings is not None else DeskSettings()
         self.texts = texts
         self._new_id = new_id if new_id is not None else _new_id
@@ -248,7 +231,7 @@ class ReimbursementDesk:
             submitted = cmd.submit(
                 claim, actor, now, number, require_receipts=self.settings.require_receipts
             )
-            return self._route(submitted, now, work)
+            return self.reviews.route(submitted, now, work.opened)
 
         return self._run_with_uow(actor, claim_id, request_id, submit)
 
@@ -273,7 +256,7 @@ class ReimbursementDesk:
                 self._convert,
                 require_receipts=self.settings.require_receipts,
             )
-            return self._route(fixed, now, work)
+            return self.reviews.route(fixed, now, work.opened)
 
         return self._run_with_uow(actor, claim_id, request_id, resubmit)
 
@@ -317,14 +300,23 @@ class ReimbursementDesk:
         def in_plan(claim: Claim, plan: ReviewPlan, now: datetime, work: _Work) -> Claim:
             if lines:
                 cmd.approve(claim, actor, now, lines)  # refuse bad lines now, not at the end
-            details = {"lines": _encode_lines(lines)} if lines else {}
+            details = {"lines": encode_lines(lines)} if lines else {}
 
             def finish(decided: Claim, done: ReviewPlan) -> Claim:
-                combined = _combined_lines(decided)
+                combined = combined_lines(decided)
                 return self._approved(cmd.approve(decided, actor, now, combined), now)
 
-            return self._decide_step(
-                actor, claim, plan, now, work, StepOutcome.APPROVED, step, (), details, finish
+            return self.reviews.decide_step(
+                actor,
+                claim,
+                plan,
+                now,
+                work.opened,
+                StepOutcome.APPROVED,
+                step,
+                (),
+                details,
+                finish,
             )
 
         return self._review(actor, claim_id, Action.APPROVE, request_id, whole, in_plan)
@@ -356,8 +348,17 @@ class ReimbursementDesk:
                 return cmd.reject(decided, actor, now, reason_code, note)
 
             reasons = (reason_code,)
-            return self._decide_step(
-                actor, claim, plan, now, work, StepOutcome.REJECTED, step, reasons, details, finish
+            return self.reviews.decide_step(
+                actor,
+                claim,
+                plan,
+                now,
+                work.opened,
+                StepOutcome.REJECTED,
+                step,
+                reasons,
+                details,
+                finish,
             )
 
         return self._review(actor, claim_id, Action.REJECT, request_id, whole, in_plan)
@@ -396,8 +397,17 @@ class ReimbursementDesk:
                     decided, actor, now, done.reasons, "\n".join(dict.fromkeys(notes))
                 )
 
-            return self._decide_step(
-                actor, claim, plan, now, work, StepOutcome.RETURNED, step, reasons, details, finish
+            return self.reviews.decide_step(
+                actor,
+                claim,
+                plan,
+                now,
+                work.opened,
+                StepOutcome.RETURNED,
+                step,
+                reasons,
+                details,
+                finish,
             )
 
         return self._review(
@@ -426,7 +436,7 @@ class ReimbursementDesk:
 
         def approve_payment(claim: Claim, now: datetime) -> Claim:
             if actor.role is not Role.SYSTEM:
-                check_payment_approver(claim, actor.id, self.conflicts, _deciders(claim))
+                check_payment_approver(claim, actor.id, self.conflicts, deciders(claim))
             return cmd.approve_payment(claim, actor, now)
 
         return self._run(actor, claim_id, Action.APPROVE_PAYMENT, request_id, approve_payment)
@@ -616,7 +626,7 @@ class ReimbursementDesk:
             held = [
                 c.id
                 for c in uow.claims.find([ClaimState.IN_REVIEW])
-                if reviewer_id in self._holders(c)
+                if reviewer_id in self.reviews.holders(c)
             ]
         moved: list[Reassignment] = []
         skipped: list[str] = []
@@ -625,26 +635,18 @@ class ReimbursementDesk:
             with self._uow() as uow:
                 claim = uow.claims.get(claim_id)
                 now = self._clock.now()
-                requests = self._held_requests(router, claim, reviewer_id, now)
                 try:
-                    with self._routing:
-                        moves = hand_over(
-                            router, reviewer_id, requests, policy or router.policy, leaving=leaving
-                        )
+                    new, moves = self.reviews.hand_over_claim(
+                        router, actor, claim, reviewer_id, now, policy or router.policy, leaving
+                    )
                 except ReimbursementError as error:
                     refused.append((claim_id, str(error)))
                     continue
-                new = claim
                 try:
-                    for move in moves:
-                        new = record_reassignment(new, actor, now, move)
                     uow.claims.save(new, claim.version)
                     uow.commit()
                 except BaseException as error:
-                    with self._routing:
-                        for move in moves:  # put the loads back as they were
-                            router.release(move.to_reviewer)
-                            router.pool.open(reviewer_id)
+                    self.reviews.undo_hand_over(router, moves)
                     if not isinstance(error, ConcurrencyError):
                         raise
                     skipped.append(claim_id)
@@ -703,16 +705,12 @@ class ReimbursementDesk:
                     uow.outbox.add(notification)
                 uow.commit()
             except BaseException:
-                with self._routing:
-                    for reviewer in work.opened:  # the assignment never happened
-                        self.router.release(reviewer)
+                self.reviews.release(work.opened)  # the assignment never happened
                 raise
             # who no longer holds the claim (or a step of it) has one open claim less
-            gone = self._holders(claim) - self._holders(new)
+            gone = self.reviews.holders(claim) - self.reviews.holders(new)
             if gone:
-                with self._routing:
-                    for reviewer in gone.elements():
-                        self.router.release(reviewer)
+                self.reviews.release(gone.elements())
             if notifications and self.settings.dispatch_immediately:
                 self._deliver(notifications, uow)
         return new
@@ -754,7 +752,7 @@ class ReimbursementDesk:
         return out
 
     def _tracking(self, claim: Claim) -> ClaimTracking:
-        plan = self._plan(claim)
+        plan = self.reviews.plan(claim)
         if self.sla is None:
             return tracking(claim, self.texts, plan=plan)
         return tracking(claim, self.texts, self.sla.evaluate(claim, self._clock.now()), plan)
@@ -792,105 +790,6 @@ class ReimbursementDesk:
             raise ValidationError.at("request_id", "is empty")
         return f"{actor.id}\x1f{request_id}"
 
-    def _route(self, claim: Claim, now: datetime, work: _Work) -> Claim:
-        with self._routing:
-            return self._route_locked(claim, now, work)
-
-    def _route_locked(self, claim: Claim, now: datetime, work: _Work) -> Claim:
-        if self.approval_rules is not None:
-            plan = self.approval_rules.plan_for(claim)
-            return self._assign_open_steps(claim, plan, now, work, _previous_holders(claim))
-        assignment = self.router.route(claim)
-        work.opened.append(assignment.reviewer)
-        if assignment.reviewer == claim.customer_id:
-            raise AuthorizationError(
-                f"router {assignment.policy} chose {assignment.reviewer}, who submitted the claim"
-            )
-        return cmd.assign(
-            claim, SYSTEM, now, assignment.reviewer, assignment.policy, assignment.reason
-        )
-
-    def _assign_open_steps(
-        self,
-        claim: Claim,
-        plan: ReviewPlan,
-        now: datetime,
-        work: _Work,
-        previous: dict[str, str] | None = None,
-    ) -> Claim:
-        """Give every open step without a holder its reviewer, all at once (parallel steps)."""
-        router = self.router
-        assert isinstance(router, PlanRouter)
-        with self._routing:
-            return self._assign_steps(router, claim, plan, now, work, previous or {})
-
-    def _assign_steps(
-        self,
-        router: PlanRouter,
-        claim: Claim,
-        plan: ReviewPlan,
-        now: datetime,
-        work: _Work,
-        previous: dict[str, str],
-    ) -> Claim:
-        for step in plan.open_steps():
-            if step.assignee is not None:
-                continue
-            # a department review is worth having only when someone else does each one
-            others = {s.assignee for s in plan.open_steps() if s.assignee is not None}
-            assignment = router.route_step(
-                claim,
-                plan,
-                step.id,
-                now,
-                excluded=others,
-                previous=previous.get(step.id),
-            )
-            work.opened.append(assignment.reviewer)
-            claim = record_assignment(claim, SYSTEM, now, assignment)
-            plan = plan.assign(step.id, assignment.reviewer)
-        return claim
-
-    def _plan(self, claim: Claim) -> ReviewPlan | None:
-        if claim.state is not ClaimState.IN_REVIEW:
-            return None
-        return current_plan(self.approval_rules, claim)
-
-    def _holders(self, claim: Claim) -> Counter[str]:
-        """Who holds the claim in review (the holder of each open plan step)."""
-        if claim.state is not ClaimState.IN_REVIEW:
-            return Counter()
-        plan = current_plan(self.approval_rules, claim)
-        if plan is None:
-            return Counter([claim.assignee] if claim.assignee is not None else [])
-        return Counter(s.assignee for s in plan.open_steps() if s.assignee is not None)
-
-    def _held_requests(
-        self, router: PolicyRouter, claim: Claim, reviewer_id: str, now: datetime
-    ) -> list[AssignmentRequest]:
-        team = router.team_of(claim) if router.team_of else None
-        region = router.region_of(claim) if router.region_of else None
-        plan = self._plan(claim)
-        if plan is None:
-            if claim.assignee != reviewer_id:
-                return []
-            return [request_for(claim, now, team=team, region=region)]
-        open_steps = plan.open_steps()
-        holders = {s.assignee for s in open_steps if s.assignee is not None}
-        return [
-            request_for(
-                claim,
-                now,
-                plan=plan,
-                step_id=s.id,
-                team=team,
-                region=region,
-                excluded=holders - {reviewer_id},
-            )
-            for s in open_steps
-            if s.assignee == reviewer_id
-        ]
-
     def _review(
         self,
         actor: Actor,
@@ -901,75 +800,14 @@ class ReimbursementDesk:
         in_plan: Callable[[Claim, ReviewPlan, datetime, _Work], Claim],
     ) -> Claim:
         def review(claim: Claim, now: datetime, work: _Work) -> Claim:
-            plan = self._plan(claim)
+            plan = self.reviews.plan(claim)
             if plan is None:
                 authorize(actor, claim, action)
-                self._check_conflict(actor, claim)
+                self.reviews.check_conflict(actor, claim)
                 return whole(claim, now)
             return in_plan(claim, plan, now, work)
 
         return self._run_with_uow(actor, claim_id, request_id, review)
-
-    def _check_conflict(self, actor: Actor, claim: Claim) -> None:
-        if self.conflicts.conflicted(actor.id, claim.customer_id):
-            raise FourEyesError(
-                f"{actor.id} has a conflict of interest with customer {claim.customer_id} "
-                f"and cannot decide claim {claim.id}; hand it over"
-            )
-
-    def _decide_step(
-        self,
-        actor: Actor,
-        claim: Claim,
-        plan: ReviewPlan,
-        now: datetime,
-        work: _Work,
-        outcome: StepOutcome,
-        step_id: str | None,
-        reasons: Sequence[str],
-        details: dict[str, str],
-        finish: Callable[[Claim, ReviewPlan], Claim],
-    ) -> Claim:
-        """Record ``actor``'s decision of the step they hold; finish the claim when the plan is."""
-        action = {
-            StepOutcome.APPROVED: Action.APPROVE,
-            StepOutcome.REJECTED: Action.REJECT,
-            StepOutcome.RETURNED: Action.RETURN_FOR_CORRECTION,
-        }[outcome]
-        if action not in ROLE_ACTIONS[actor.role]:
-            raise AuthorizationError(
-                f"{actor.id} acts as {actor.role}: cannot {action} claim {claim.id}; "
-                "this needs the role reviewer"
-            )
-        if actor.id == claim.customer_id:
-            raise FourEyesError(
-                f"{actor.id} submitted claim {claim.id}: nobody reviews their own claim"
-            )
-        self._check_conflict(actor, claim)
-        held = [
-            s
-            for s in plan.open_steps()
-            if s.assignee == actor.id and (step_id is None or s.id == step_id)
-        ]
-        if not held:
-            waiting = ", ".join(f"{s.id} ({s.assignee})" for s in plan.open_steps())
-            named = f" {step_id!r}" if step_id is not None else ""
-            raise AuthorizationError(
-                f"{actor.id} holds no open review step{named} of claim {claim.id}; "
-                f"open now: {waiting}"
-            )
-        if len(held) > 1:
-            raise ValidationError.at(
-                "step",
-                f"{actor.id} holds {', '.join(s.id for s in held)} of claim {claim.id}: "
-                "name the step decided",
-            )
-        step = held[0]
-        decided = plan.record(step.id, actor.id, outcome, now, reasons)
-        claim = record_step_decision(claim, actor, now, decided, step.id, details)
-        if decided.outcome is PlanOutcome.PENDING:
-            return self._assign_open_steps(claim, decided, now, work)
-        return finish(claim, decided)
 
     def _approved(self, claim: Claim, now: datetime) -> Claim:
         if not self.settings.auto_request_payment:
@@ -1001,58 +839,3 @@ class ReimbursementDesk:
             return amount, None
         rate = self.adapters.fx_rates.rate(amount.currency, currency, on)
         return amount.convert(currency, rate), rate
-
-
-_HOLDER_EVENTS = frozenset({EventType.ASSIGNED, EventType.REASSIGNED, EventType.ESCALATED})
-
-
-def _previous_holders(claim: Claim) -> dict[str, str]:
-    """Who last held each plan step, over the claim's whole life (the latest holder wins)."""
-    return {
-        e.data["step"]: e.data["reviewer"]
-        for e in claim.events
-        if e.type in _HOLDER_EVENTS and "step" in e.data
-    }
-
-
-def _deciders(claim: Claim) -> set[str]:
-    """Who decided a step of the claim's plan in its current round."""
-    return {
-        e.data["reviewer"]
-        for e in round_events(claim)
-        if e.type is EventType.REVIEW_STEP_DECIDED and "reviewer" in e.data
-    }
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _encode_lines(lines: Sequence[LineDecision]) -> str:
-    """Line decisions as event data: one ``line\tamount\treason`` per line."""
-    return "\n".join(
-        f"{d.line_id}\t{d.approved.amount}\t{_one_line(d.reason or '')}" for d in lines
-    )
-
-
-def _combined_lines(claim: Claim) -> list[LineDecision]:
-    """The approving steps' line decisions combined: the lowest amount per line wins,
-    and the reasons of every step that lowered it are kept, each once."""
-    lowest: dict[str, Money] = {}
-    reasons: dict[str, dict[str, None]] = {}
-    for event in round_events(claim):
-        if event.type is not EventType.REVIEW_STEP_DECIDED:
-            continue
-        if event.data.get("outcome") != StepOutcome.APPROVED.value:
-            continue
-        for row in filter(None, event.data.get("lines", "").split("\n")):
-            line_id, amount, reason = row.split("\t", 2)
-            approved = Money(amount, claim.currency)
-            if line_id not in lowest or approved < lowest[line_id]:
-                lowest[line_id] = approved
-            if reason and approved < claim.line(line_id).claimed:
-                reasons.setdefault(line_id, {})[reason] = None
-    return [
-        LineDecision(line_id, amount, "; ".join(reasons.get(line_id, {})) or None)
-        for line_id, amount in lowest.items()
-    ]
