@@ -11,6 +11,7 @@ nothing.
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -654,6 +655,18 @@ class ReimbursementDesk:
             moved.extend(moves)
         return HandOverReport(tuple(moved), tuple(skipped), tuple(refused))
 
+    def open_reviews(self) -> dict[str, int]:
+        """Open reviews per reviewer, counted from the stored claims in review.
+
+        The router's loads live in the process: when one starts, give this
+        to ``ReviewerPool(..., open_claims=...)``.
+        """
+        held: Counter[str] = Counter()
+        with self._uow() as uow:
+            for claim in uow.claims.find([ClaimState.IN_REVIEW]):
+                held.update(self.reviews.holders(claim))
+        return dict(held)
+
     def dispatch_notifications(self, limit: int = 100) -> int:
         """Deliver pending notifications (at least once, deduplicated by key); returns how many.
 
@@ -697,6 +710,8 @@ class ReimbursementDesk:
             work = _Work(uow)
             try:
                 new = command(claim, self._clock.now(), work)
+                # who no longer holds the claim (or a step of it) has one open claim less
+                gone = self.reviews.holders(claim) - self.reviews.holders(new)
                 claims.save(new, claim.version)
                 if key is not None:
                     claims.remember_request(key, claim_id)
@@ -707,8 +722,6 @@ class ReimbursementDesk:
             except BaseException:
                 self.reviews.release(work.opened)  # the assignment never happened
                 raise
-            # who no longer holds the claim (or a step of it) has one open claim less
-            gone = self.reviews.holders(claim) - self.reviews.holders(new)
             if gone:
                 self.reviews.release(gone.elements())
             if notifications and self.settings.dispatch_immediately:
