@@ -56,9 +56,10 @@ _STATE_FLAGS: Mapping[str, tuple[ProcessStage | None, bool, bool]] = {
     state.value: (STAGE_OF_STATE.get(state), state in _DECISIONS, state in _ENDS)
     for state in ClaimState
 }
-_SLA_BREACHED, _SUBMITTED = EventType.SLA_BREACHED, EventType.SUBMITTED
-_RETURNED, _RESUBMITTED = EventType.RETURNED, EventType.RESUBMITTED
-_PAID, _REJECTED = S.PAID, S.REJECTED
+# Rows hold enums by value: compare with the values.
+_SLA_BREACHED, _SUBMITTED = EventType.SLA_BREACHED.value, EventType.SUBMITTED.value
+_RETURNED, _RESUBMITTED = EventType.RETURNED.value, EventType.RESUBMITTED.value
+_PAID, _REJECTED = S.PAID.value, S.REJECTED.value
 
 
 class Visit(NamedTuple):
@@ -172,45 +173,44 @@ def timeline(
     breaches: set[ProcessStage] = set()
     open_stage: ProcessStage | None = None
     open_since = 0.0
-    events = claim.events
-    first = last = events[0].at if events else None
-    for event in events:
-        at = event.at
+    # The stored rows (EventRow: Event's fields in order, enums by value): reading
+    # them skips building an Event per event, which is most of the cost on large sets.
+    rows = claim.with_events()
+    first = last = rows[0][5] if rows else None
+    for row in rows:
+        kind, at, source, dest = row[1], row[5], row[6], row[7]
         if first is not None and last is not None:
             if at < first:
                 first = at
             elif at > last:
                 last = at
-        kind = event.type
-        to = event.to_state
-        if to is event.from_state:
-            if kind is _SLA_BREACHED:
-                stage = breach_stage(event)
+        if dest == source:
+            if kind == _SLA_BREACHED:
+                stage = breach_stage(Event.from_row(row))
                 if stage is not None:
                     breaches.add(stage)
             continue
-        # Keyed by the state's value: a str hashes in C, an enum member in Python.
-        new_stage, is_decision, is_end = _STATE_FLAGS[to._value_]
+        new_stage, is_decision, is_end = _STATE_FLAGS[dest]
         if new_stage is not open_stage:
             now = at.timestamp()
             if open_stage is not None:
                 seconds[open_stage] = seconds.get(open_stage, 0.0) + now - open_since
                 visits.append(Visit(open_stage, open_since, now))
             open_stage, open_since = new_stage, now
-        if kind is _SUBMITTED:
+        if kind == _SUBMITTED:
             if submitted is None:
                 submitted = at
-        elif kind is _RETURNED:
+        elif kind == _RETURNED:
             returns += 1
-        elif kind is _RESUBMITTED:
+        elif kind == _RESUBMITTED:
             resubmissions += 1
         if is_decision and decided is None:
-            decided, outcome = at, to
-            if to is not _REJECTED:
+            decided, outcome = at, ClaimState(dest)
+            if dest != _REJECTED:
                 approved = at
         if is_end:
             ended = at
-            if to is _PAID:
+            if dest == _PAID:
                 paid = at
     if open_stage is not None:
         visits.append(Visit(open_stage, open_since, None))
