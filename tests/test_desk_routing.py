@@ -482,6 +482,21 @@ def test_a_leaver_s_open_reviews_are_handed_over_one_claim_at_a_time(
     assert loads(plan_desk) == {"max": 1, "fay": 2}
 
 
+def test_work_nobody_can_take_stays_with_the_reviewer(
+    make_desk: Callable[..., ReimbursementDesk],
+) -> None:
+    pool = ReviewerPool([Reviewer("mo", teams={"medical"}), Reviewer("fay", teams={"fraud"})])
+    desk = make_desk(pool=pool, approval_rules=PARALLEL)
+    claim = file_claim(desk)
+    report = desk.hand_over(ADMIN, "mo", leaving=True)
+    assert report.moved == ()
+    ((refused_id, why),) = report.refused
+    assert refused_id == claim.id
+    assert "medical-review" in why
+    assert desk.get(ADMIN, claim.id) == claim
+    assert loads(desk) == {"mo": 1, "fay": 1}
+
+
 def test_an_absent_reviewer_s_work_goes_to_the_delegate(
     make_desk: Callable[..., ReimbursementDesk],
 ) -> None:

@@ -643,6 +643,8 @@ class ReimbursementDesk:
                 except ReimbursementError as error:
                     refused.append((claim_id, str(error)))
                     continue
+                if not moves:
+                    continue
                 try:
                     uow.claims.save(new, claim.version)
                     uow.commit()

@@ -232,11 +232,17 @@ class ReviewRouting:
 
         Raises what ``hand_over`` raises; nothing moves then.
         """
+        if claim.state is not ClaimState.IN_REVIEW:
+            return claim, []  # decided since it was listed: nothing left to hand over
         requests = self._held_requests(router, claim, reviewer_id, now)
         with self.lock:
             moves = hand_over(router, reviewer_id, requests, policy, leaving=leaving)
-        for move in moves:
-            claim = record_reassignment(claim, actor, now, move)
+        try:
+            for move in moves:
+                claim = record_reassignment(claim, actor, now, move)
+        except BaseException:
+            self.undo_hand_over(router, moves)
+            raise
         return claim, moves
 
     def undo_hand_over(self, router: PolicyRouter, moves: Sequence[Reassignment]) -> None:
