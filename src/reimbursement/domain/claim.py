@@ -14,7 +14,7 @@ from decimal import Decimal
 
 import attrs
 
-from .events import Event, EventRow, Visibility
+from .events import Event, EventRow, EventType, Visibility
 from .feedback import Feedback
 from .lifecycle import ClaimState
 from .money import Money
@@ -203,6 +203,15 @@ class Claim:
     def events_since(self, version: int) -> tuple[Event, ...]:
         """The events appended after ``version`` (the claim's version at some point)."""
         return tuple(map(Event.from_row, self._events[version:]))
+
+    def events_after_last(self, *types: EventType) -> tuple[Event, ...] | None:
+        """The events after the latest one of ``types``; ``None`` when there is none."""
+        wanted = {t.value for t in types}
+        rows = self._events
+        for i in range(len(rows) - 1, -1, -1):
+            if rows[i][1] in wanted:
+                return self.events_since(i + 1)
+        return None
 
     @property
     def last_event(self) -> Event | None:

@@ -176,20 +176,17 @@ class Event:
     @classmethod
     def from_row(cls, row: EventRow) -> Event:
         """The event a stored row holds."""
-        seq, type_, claim_id, actor, role, at, source, dest, reason, data, visibility = row
-        return cls(
-            seq,
-            _TYPES[type_],
-            claim_id,
-            actor,
-            _ROLES[role],
-            at,
-            _STATES[source],
-            _STATES[dest],
-            reason,
-            EventData._view(data),
-            _VISIBILITIES[visibility],
-        )
+        # rows were checked when the event was made: set the fields directly,
+        # as attrs' own __init__ would, without converting them again
+        event = object.__new__(cls)
+        for name, value in zip(_FIELDS, row, strict=True):
+            _set(event, name, value)
+        _set(event, "type", _TYPES[row[1]])
+        _set(event, "role", _ROLES[row[4]])
+        _set(event, "from_state", _STATES[row[6]])
+        _set(event, "to_state", _STATES[row[7]])
+        _set(event, "visibility", _VISIBILITIES[row[10]])
+        return event
 
 
 EventRow = tuple[
@@ -203,6 +200,8 @@ events costs the collector nothing (an ``Event`` object each would be
 traversed on every full collection).
 """
 
+_set = object.__setattr__
+_FIELDS = tuple(a.name for a in attrs.fields(Event))
 _TYPES: Mapping[str, EventType] = {t.value: t for t in EventType}
 _ROLES: Mapping[str, Role] = {r.value: r for r in Role}
 _STATES: Mapping[str, ClaimState] = {s.value: s for s in ClaimState}

@@ -713,7 +713,7 @@ class ReimbursementDesk:
             try:
                 new = command(claim, self._clock.now(), work)
                 # who no longer holds the claim (or a step of it) has one open claim less
-                gone = self.reviews.holders(claim) - self.reviews.holders(new)
+                gone = self.reviews.left(claim, new)
                 claims.save(new, claim.version)
                 if key is not None:
                     claims.remember_request(key, claim_id)
@@ -725,7 +725,7 @@ class ReimbursementDesk:
                 self.reviews.release(work.opened)  # the assignment never happened
                 raise
             if gone:
-                self.reviews.release(gone.elements())
+                self.reviews.release(gone)
             if notifications and self.settings.dispatch_immediately:
                 self._deliver(notifications, uow)
         return new

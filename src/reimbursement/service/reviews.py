@@ -93,6 +93,14 @@ class ReviewRouting:
             return Counter([claim.assignee] if claim.assignee is not None else [])
         return Counter(s.assignee for s in plan.open_steps() if s.assignee is not None)
 
+    def left(self, old: Claim, new: Claim) -> list[str]:
+        """Who held ``old`` in review and no longer holds ``new`` (once per step left)."""
+        if self.rules is None:  # one reviewer per claim: no plan to replay
+            before = old.assignee if old.state is ClaimState.IN_REVIEW else None
+            after = new.assignee if new.state is ClaimState.IN_REVIEW else None
+            return [before] if before is not None and before != after else []
+        return list((self.holders(old) - self.holders(new)).elements())
+
     def release(self, reviewers: Iterable[str]) -> None:
         """Each of ``reviewers`` has one open claim less."""
         with self.lock:

@@ -130,11 +130,7 @@ _ROUND_STARTS = frozenset({EventType.SUBMITTED, EventType.RESUBMITTED})
 
 def round_events(claim: Claim) -> tuple[Event, ...]:
     """The events of the claim's current review round: since its last (re)submission."""
-    events = claim.events
-    for i in range(len(events) - 1, -1, -1):
-        if events[i].type in _ROUND_STARTS:
-            return events[i + 1 :]
-    return ()
+    return claim.events_after_last(*_ROUND_STARTS) or ()
 
 
 def current_plan(rules: ApprovalRules | None, claim: Claim) -> ReviewPlan | None:
