@@ -1,0 +1,271 @@
+"""The desk's machinery: one unit of work per call, notifications, the shared steps.
+
+Every public call of :class:`~reimbursement.ReimbursementDesk` goes through
+:meth:`DeskCore._run` or :meth:`DeskCore._run_with_uow`: load the claim, run the
+pure command, save over the version read, queue the notifications in the
+same transaction, commit, then deliver.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+
+from ..domain import commands as cmd
+from ..domain.actors import SYSTEM, Actor, Role
+from ..domain.authorization import authorize, authorize_view
+from ..domain.claim import Claim
+from ..domain.events import EventType, Visibility
+from ..domain.lifecycle import Action
+from ..domain.money import Money
+from ..domain.routing import (
+    ApprovalRules,
+    ConflictOfInterest,
+    ReviewPlan,
+)
+from ..domain.sla import SlaPolicy
+from ..errors import (
+    PaymentError,
+    ValidationError,
+)
+from ..ports import Notification, UnitOfWork
+from .adapters import Adapters, DeskSettings
+from .reviews import ReviewRouting
+from .routing import Router
+from .sweeper import Escalation
+from .texts import DEFAULT_TEXTS, CustomerTexts
+from .views import ClaimTracking, tracking
+
+__all__ = ["Command", "DeskCore"]
+
+Command = Callable[[Claim, datetime], Claim]
+
+
+def _new_id() -> str:
+    return uuid.uuid4().hex
+
+
+class _Work:
+    """One unit of work and the reviewers its routing counted (taken back if it fails)."""
+
+    __slots__ = ("opened", "uow")
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+        self.opened: list[str] = []
+
+
+class DeskCore:
+    """State and internals shared by the desk's groups of calls (see ``ReimbursementDesk``)."""
+
+    def __init__(
+        self,
+        adapters: Adapters,
+        *,
+        router: Router,
+        settings: DeskSettings | None = None,
+        texts: CustomerTexts = DEFAULT_TEXTS,
+        new_id: Callable[[], str] | None = None,
+        sla: SlaPolicy | None = None,
+        escalation: Escalation | None = None,
+        approval_rules: ApprovalRules | None = None,
+        conflicts: ConflictOfInterest | None = None,
+    ) -> None:
+        self.reviews = ReviewRouting(router, approval_rules, conflicts)
+        self.adapters = adapters
+        self.router = router
+        self.approval_rules = approval_rules
+        self.conflicts = self.reviews.conflicts
+        self.settings = settings if settings is not None else DeskSettings()
+        self.texts = texts
+        self._new_id = new_id if new_id is not None else _new_id
+        self.sla = sla
+        self.escalation = escalation
+        self._uow: Callable[[], UnitOfWork] = adapters.unit_of_work
+        self._clock = adapters.clock
+
+    def dispatch_notifications(self, limit: int = 100) -> int:
+        """Deliver pending notifications (at least once, deduplicated by key); returns how many.
+
+        A notification whose delivery fails stays pending for the next call.
+        """
+        with self._uow() as uow:
+            return self._deliver(uow.outbox.pending(limit), uow)
+
+    def _run(
+        self,
+        actor: Actor,
+        claim_id: str,
+        action: Action | None,
+        request_id: str | None,
+        command: Command,
+    ) -> Claim:
+        def checked(claim: Claim, now: datetime, work: _Work) -> Claim:
+            if action is not None:
+                authorize(actor, claim, action)
+            return command(claim, now)
+
+        return self._run_with_uow(actor, claim_id, request_id, checked)
+
+    def _run_with_uow(
+        self,
+        actor: Actor,
+        claim_id: str,
+        request_id: str | None,
+        command: Callable[[Claim, datetime, _Work], Claim],
+    ) -> Claim:
+        key = self._request_key(actor, request_id)
+        with self._uow() as uow:
+            claims = uow.claims
+            if key is not None and claims.claim_for_request(key) is not None:
+                claim = claims.get(claim_id)
+                authorize_view(actor, claim)
+                return claim
+            claim = claims.get(claim_id)
+            work = _Work(uow)
+            try:
+                new = command(claim, self._clock.now(), work)
+                # who no longer holds the claim (or a step of it) has one open claim less
+                gone = self.reviews.left(claim, new)
+                claims.save(new, claim.version)
+                if key is not None:
+                    claims.remember_request(key, claim_id)
+                notifications = self._notifications(claim, new)
+                for notification in notifications:
+                    uow.outbox.add(notification)
+                uow.commit()
+            except BaseException:
+                self.reviews.release(work.opened)  # the assignment never happened
+                raise
+            if gone:
+                self.reviews.release(gone)
+            if notifications and self.settings.dispatch_immediately:
+                self._deliver(notifications, uow)
+        return new
+
+    def _deliver(self, notifications: Sequence[Notification], uow: UnitOfWork) -> int:
+        delivered = []
+        for notification in notifications:
+            try:
+                self.adapters.notifier.send(notification)
+            except Exception:
+                break
+            delivered.append(notification.key)
+        uow.outbox.mark_delivered(delivered)
+        return len(delivered)
+
+    def _notifications(self, old: Claim, new: Claim) -> list[Notification]:
+        texts = self.texts
+        out = []
+        claimant = new.claimant
+        for event in new.events_since(old.version):
+            if event.type not in texts.notified or event.visibility is not Visibility.CUSTOMER:
+                continue
+            if event.type is EventType.MESSAGE_POSTED and event.role is Role.CUSTOMER:
+                continue  # nobody needs to be told about their own message
+            title = texts.title(event)
+            body = f"{texts.next_step(event.to_state)} {texts.detail(event)}".strip()
+            out.append(
+                Notification(
+                    event.id,
+                    claimant.customer_id,
+                    new.id,
+                    new.number,
+                    event.type,
+                    claimant.language,
+                    f"{title} ({new.number})" if new.number else title,
+                    body,
+                )
+            )
+        return out
+
+    def _tracking(self, claim: Claim) -> ClaimTracking:
+        plan = self.reviews.plan(claim)
+        if self.sla is None:
+            return tracking(claim, self.texts, plan=plan)
+        return tracking(claim, self.texts, self.sla.evaluate(claim, self._clock.now()), plan)
+
+    def _breach_notices(self, old: Claim, new: Claim) -> list[Notification]:
+        """Tell the customer when a promise is broken, and what we now expect."""
+        assert self.sla is not None
+        breaches = [e for e in new.events_since(old.version) if e.type is EventType.SLA_BREACHED]
+        if not breaches:
+            return []
+        event = breaches[-1]
+        expected = self.sla.evaluate(new, event.at).expected_completion
+        when = f" We now expect to finish by {expected:%d %b %Y %H:%M %Z}." if expected else ""
+        stage = event.data.get("stage", "review").replace("_", " ")
+        body = f"Your claim's {stage} is taking longer than we promised."
+        if self.escalation is not None:
+            body += " It has been escalated."
+        return [
+            Notification(
+                event.id,
+                new.customer_id,
+                new.id,
+                new.number,
+                EventType.SLA_BREACHED,
+                new.claimant.language,
+                f"{self.texts.title(event)} ({new.number})",
+                body + when,
+            )
+        ]
+
+    def _request_key(self, actor: Actor, request_id: str | None) -> str | None:
+        if request_id is None:
+            return None
+        if not request_id.strip():
+            raise ValidationError.at("request_id", "is empty")
+        return f"{actor.id}\x1f{request_id}"
+
+    def _review(
+        self,
+        actor: Actor,
+        claim_id: str,
+        action: Action,
+        request_id: str | None,
+        whole: Command,
+        in_plan: Callable[[Claim, ReviewPlan, datetime, _Work], Claim],
+    ) -> Claim:
+        def review(claim: Claim, now: datetime, work: _Work) -> Claim:
+            plan = self.reviews.plan(claim)
+            if plan is None:
+                authorize(actor, claim, action)
+                self.reviews.check_conflict(actor, claim)
+                return whole(claim, now)
+            return in_plan(claim, plan, now, work)
+
+        return self._run_with_uow(actor, claim_id, request_id, review)
+
+    def _approved(self, claim: Claim, now: datetime) -> Claim:
+        if not self.settings.auto_request_payment:
+            return claim
+        return self._request_payment(claim, now)
+
+    def _request_payment(self, claim: Claim, now: datetime) -> Claim:
+        requested = cmd.request_payment(claim, SYSTEM, now)
+        threshold = self.settings.finance_approval_threshold
+        if threshold is None:
+            return requested
+        assert requested.payment is not None
+        amount = requested.payment.amount
+        if threshold is not None and amount.currency == threshold.currency and amount < threshold:
+            return cmd.approve_payment(requested, SYSTEM, now, automatic=True)
+        return requested
+
+    def _check_reference(self, claim: Claim, reference: str) -> Claim:
+        payment = claim.payment
+        if payment is not None and payment.gateway_reference not in (None, reference):
+            raise PaymentError(
+                f"claim {claim.id}'s payment has reference {payment.gateway_reference}, "
+                f"not {reference}"
+            )
+        return claim
+
+    def _convert(self, amount: Money, currency: str, on: date) -> tuple[Money, Decimal | None]:
+        if amount.currency == currency:
+            return amount, None
+        rate = self.adapters.fx_rates.rate(amount.currency, currency, on)
+        return amount.convert(currency, rate), rate
