@@ -16,7 +16,7 @@ import heapq
 import itertools
 import math
 import random
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Generator, Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -25,7 +25,6 @@ import attrs
 
 from ..adapters.memory import ManualClock
 from ..bootstrap import in_memory_desk
-from ..domain import voice
 from ..domain.actors import SYSTEM, Actor
 from ..domain.claim import Claim, LineDecision
 from ..domain.feedback import Feedback, Stage
@@ -148,8 +147,6 @@ class _World:
         )
         self.finance = [Actor.finance(f"finance-{i}") for i in (1, 2, 3)]
         self.reasons = ReasonCatalogue.default()
-        self.policy = voice.FeedbackPolicy()
-        self.problems = voice.ProblemCatalogue.default()
 
     # -- time ------------------------------------------------------------------
 
@@ -306,19 +303,16 @@ class _World:
         yield 0.0
 
     def give(self, customer: Actor, cid: str, feedback: Feedback) -> None:
-        desk: object = self.desk
-        method: Callable[..., Claim] | None = getattr(desk, "give_feedback", None)
-        if method is not None:
-            method(customer, cid, feedback)
-            return
-        # Until the desk offers give_feedback: the same domain rule, saved in one unit of work.
-        with self.desk.adapters.unit_of_work() as uow:
-            claim = uow.claims.get(cid)
-            new = voice.give_feedback(
-                claim, customer, self.clock.now(), feedback, self.policy, self.problems
-            )
-            uow.claims.save(new, claim.version)
-            uow.commit()
+        self.desk.give_feedback(
+            customer,
+            cid,
+            ratings=feedback.ratings,
+            ces=feedback.ces,
+            nps=feedback.nps,
+            problems=feedback.problems,
+            text=feedback.text,
+            channel=feedback.channel,
+        )
 
 
 def simulate_year(seed: int = 0, settings: SimulationSettings | None = None) -> SyntheticYear:

@@ -183,9 +183,8 @@ class DeskCore:
 
     def _tracking(self, claim: Claim) -> ClaimTracking:
         plan = self.reviews.plan(claim)
-        if self.sla is None:
-            return tracking(claim, self.texts, plan=plan)
-        return tracking(claim, self.texts, self.sla.evaluate(claim, self._clock.now()), plan)
+        sla = self.sla.evaluate(claim, self._clock.now()) if self.sla is not None else None
+        return tracking(claim, self.texts, sla, plan, self.settings.reasons)
 
     def _breach_notices(self, old: Claim, new: Claim) -> list[Notification]:
         """Tell the customer when a promise is broken, and what we now expect."""

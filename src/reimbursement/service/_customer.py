@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 from ..domain import commands as cmd
+from ..domain import voice
 from ..domain.actors import Actor, Role
 from ..domain.authorization import authorize, authorize_message, authorize_view
 from ..domain.claim import Attachment, Claim, Claimant
 from ..domain.events import Visibility
+from ..domain.feedback import Feedback, Stage
 from ..domain.inputs import ClaimPatch, LineInput
 from ..domain.lifecycle import LIFECYCLE, Action
+from ..domain.voice import FeedbackPolicy, ProblemCatalogue
 from ..errors import AuthorizationError
 from ._core import DeskCore, _Work
 from .views import ClaimTracking
@@ -207,3 +210,93 @@ class CustomerCalls(DeskCore):
             raise AuthorizationError("customers follow their claims with track()")
         with self._uow() as uow:
             return uow.claims.get(claim_id)
+
+    def give_feedback(
+        self,
+        actor: Actor,
+        claim_id: str,
+        *,
+        ratings: Mapping[Stage, int] | None = None,
+        ces: int | None = None,
+        nps: int | None = None,
+        problems: Sequence[str] = (),
+        text: str = "",
+        channel: str = "web",
+        request_id: str | None = None,
+    ) -> Claim:
+        """The customer rates their decided claim: CSAT per stage (1–5), effort (1–7), NPS (0–10).
+
+        Once per claim (edit it with :meth:`edit_feedback`); ``problems`` are
+        codes of ``settings.problems``. Raises
+        :class:`~reimbursement.AuthorizationError` for anyone but the claim's
+        customer, :class:`~reimbursement.DuplicateError` when given already,
+        :class:`~reimbursement.ValidationError` listing every bad value or a
+        claim not decided yet.
+        """
+        return self._feedback(
+            voice.give_feedback,
+            actor,
+            claim_id,
+            request_id,
+            ratings,
+            ces,
+            nps,
+            problems,
+            text,
+            channel,
+        )
+
+    def edit_feedback(
+        self,
+        actor: Actor,
+        claim_id: str,
+        *,
+        ratings: Mapping[Stage, int] | None = None,
+        ces: int | None = None,
+        nps: int | None = None,
+        problems: Sequence[str] = (),
+        text: str = "",
+        channel: str = "web",
+        request_id: str | None = None,
+    ) -> Claim:
+        """Replace the customer's feedback, within the policy's edit window.
+
+        Raises as :meth:`give_feedback`, and :class:`~reimbursement.ValidationError`
+        when there is nothing to edit or the window has closed.
+        """
+        return self._feedback(
+            voice.edit_feedback,
+            actor,
+            claim_id,
+            request_id,
+            ratings,
+            ces,
+            nps,
+            problems,
+            text,
+            channel,
+        )
+
+    def _feedback(
+        self,
+        record: Callable[
+            [Claim, Actor, datetime, Feedback, FeedbackPolicy, ProblemCatalogue], Claim
+        ],
+        actor: Actor,
+        claim_id: str,
+        request_id: str | None,
+        ratings: Mapping[Stage, int] | None,
+        ces: int | None,
+        nps: int | None,
+        problems: Sequence[str],
+        text: str,
+        channel: str,
+    ) -> Claim:
+        def give(claim: Claim, now: datetime) -> Claim:
+            authorize_view(actor, claim)
+            feedback = Feedback(now, dict(ratings or {}), ces, nps, tuple(problems), text, channel)
+            return record(
+                claim, actor, now, feedback, self.settings.feedback, self.settings.problems
+            )
+
+        return self._run(actor, claim_id, None, request_id, give)

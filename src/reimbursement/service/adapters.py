@@ -7,7 +7,9 @@ from collections.abc import Callable
 import attrs
 
 from ..domain.documents import DocumentRules
+from ..domain.guidance import ReasonCatalogue
 from ..domain.money import Money
+from ..domain.voice import FeedbackPolicy, ProblemCatalogue
 from ..ports import (
     Clock,
     CustomerDirectory,
@@ -47,6 +49,10 @@ class DeskSettings:
     - ``number_prefix``: claim numbers read ``<prefix>-<year>-<sequence>``.
     - ``dispatch_immediately``: deliver notifications right after each call
       (otherwise call :meth:`ReimbursementDesk.dispatch_notifications`).
+    - ``feedback``: when customers may rate a claim and for how long they may
+      edit it; ``problems``: the catalogue of problem codes they may name.
+    - ``reasons``: the catalogue that turns return and rejection codes into
+      explanations and steps in the customer's language.
     """
 
     finance_approval_threshold: Money | None = None
@@ -55,3 +61,6 @@ class DeskSettings:
     number_prefix: str = "CLM"
     dispatch_immediately: bool = True
     documents: DocumentRules = attrs.field(factory=DocumentRules)
+    feedback: FeedbackPolicy = attrs.field(factory=FeedbackPolicy)
+    problems: ProblemCatalogue = attrs.field(factory=ProblemCatalogue.default)
+    reasons: ReasonCatalogue = attrs.field(factory=ReasonCatalogue.default)

@@ -10,6 +10,8 @@ from ..domain.actors import Role
 from ..domain.authorization import ROLE_ACTIONS
 from ..domain.claim import Claim, ExpenseLine, Message, PaymentStatus
 from ..domain.events import Event, EventType
+from ..domain.feedback import Feedback
+from ..domain.guidance import Guidance, ReasonCatalogue, explain_decision
 from ..domain.lifecycle import LIFECYCLE, ClaimState
 from ..domain.money import Money
 from ..domain.routing import ReviewPlan
@@ -41,7 +43,10 @@ class ClaimTracking:
     ``expected_completion`` when the claim should be paid (or decided).
     With an approval plan, while the claim is in review, ``reviews_done``
     of ``reviews_total`` reviews are done and ``open_reviews`` names those
-    running now (``"medical review"``), never who holds them.
+    running now (``"medical review"``), never who holds them. ``guidance``
+    explains each catalogued reason of the latest return or rejection, with
+    what to do, in the customer's language; ``feedback`` is what the
+    customer said about the claim, if anything.
     """
 
     claim_id: str
@@ -64,6 +69,8 @@ class ClaimTracking:
     reviews_done: int = 0
     reviews_total: int = 0
     open_reviews: tuple[str, ...] = ()
+    guidance: tuple[Guidance, ...] = ()
+    feedback: Feedback | None = None
 
     @property
     def review_progress(self) -> str:
@@ -92,10 +99,13 @@ def tracking(
     texts: CustomerTexts,
     sla: ClaimSla | None = None,
     plan: ReviewPlan | None = None,
+    reasons: ReasonCatalogue | None = None,
 ) -> ClaimTracking:
     """The customer's view of ``claim``: internal notes and staff ids left out.
 
-    ``plan`` is the claim's approval plan while it is in review, if it has one.
+    ``plan`` is the claim's approval plan while it is in review, if it has
+    one; ``reasons`` turns the codes of a return or rejection into guidance
+    in the customer's language.
     """
     titles = {s.id: s.title for s in plan.steps} if plan is not None else {}
     timeline = tuple(
@@ -128,4 +138,6 @@ def tracking(
         sum(1 for s in plan.steps if s.is_decided) if plan is not None else 0,
         len(plan.steps) if plan is not None else 0,
         tuple(s.title for s in plan.open_steps()) if plan is not None else (),
+        explain_decision(claim, reasons) if reasons is not None else (),
+        claim.feedback,
     )
