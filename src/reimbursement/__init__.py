@@ -22,11 +22,28 @@ from .domain.claim import (
 )
 from .domain.events import Event, EventType, Visibility
 from .domain.feedback import Feedback, Stage
+from .domain.guidance import Guidance, ReasonCatalogue
 from .domain.inputs import ClaimPatch, LineInput, LinePatch
 from .domain.lifecycle import LIFECYCLE, Action, ClaimState
 from .domain.money import Money
+from .domain.routing import (
+    Absence,
+    ApprovalRules,
+    AuthorityChain,
+    CategoryReview,
+    ConflictRegister,
+    LeastLoaded,
+    ParallelReviews,
+    Pipeline,
+    PolicyRouter,
+    Reviewer,
+    ReviewerPool,
+    RoundRobin,
+    SkillsMatch,
+)
 from .domain.sla import ClaimSla, CrossingKind, SlaCrossing, SlaPolicy, SlaStatus, StageSla, Target
 from .domain.sla import Stage as SlaStage
+from .domain.voice import FeedbackPolicy, ProblemCatalogue
 from .errors import (
     AuthorizationError,
     CalendarError,
@@ -60,25 +77,33 @@ from .service import (
     Adapters,
     ClaimTracking,
     DeskSettings,
+    Escalation,
+    HandOverReport,
+    PlanRouter,
     ReimbursementDesk,
     RoundRobinRouter,
     Router,
+    RoutingEscalation,
+    SweepReport,
     TimelineEntry,
 )
 from .service.routing import Assignment
-from .service.sweeper import Escalation, SweepReport
 
 __all__ = [
     "AROUND_THE_CLOCK",
     "LIFECYCLE",
+    "Absence",
     "Action",
     "Actor",
     "Adapters",
+    "ApprovalRules",
     "Assignment",
     "Attachment",
+    "AuthorityChain",
     "AuthorizationError",
     "BusinessCalendar",
     "CalendarError",
+    "CategoryReview",
     "Claim",
     "ClaimNotFoundError",
     "ClaimPatch",
@@ -87,6 +112,7 @@ __all__ = [
     "ClaimTracking",
     "Claimant",
     "ConcurrencyError",
+    "ConflictRegister",
     "CrossingKind",
     "CurrencyMismatchError",
     "CustomerNotFoundError",
@@ -100,10 +126,14 @@ __all__ = [
     "EventType",
     "ExpenseLine",
     "Feedback",
+    "FeedbackPolicy",
     "FieldProblem",
     "FourEyesError",
+    "Guidance",
+    "HandOverReport",
     "HolidaySource",
     "InvalidTransitionError",
+    "LeastLoaded",
     "LineDecision",
     "LineInput",
     "LinePatch",
@@ -113,19 +143,30 @@ __all__ = [
     "NotFoundError",
     "Notification",
     "Outcome",
+    "ParallelReviews",
     "PaymentError",
     "PaymentInstruction",
     "PaymentReceipt",
     "PaymentRecord",
     "PaymentStatus",
+    "Pipeline",
+    "PlanRouter",
+    "PolicyRouter",
+    "ProblemCatalogue",
     "RateNotFoundError",
+    "ReasonCatalogue",
     "ReceiptStatus",
     "ReimbursementDesk",
     "ReimbursementError",
     "ReviewDecision",
+    "Reviewer",
+    "ReviewerPool",
     "Role",
+    "RoundRobin",
     "RoundRobinRouter",
     "Router",
+    "RoutingEscalation",
+    "SkillsMatch",
     "SlaCrossing",
     "SlaPolicy",
     "SlaStage",

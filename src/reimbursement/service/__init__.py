@@ -1,16 +1,22 @@
 """The application service: the entry point an insurer's platform calls."""
 
 from .adapters import Adapters, DeskSettings
-from .desk import ReimbursementDesk
-from .routing import RoundRobinRouter, Router
+from .desk import HandOverReport, ReimbursementDesk
+from .routing import PlanRouter, RoundRobinRouter, Router, RoutingEscalation
+from .sweeper import Escalation, SweepReport
 from .views import ClaimTracking, TimelineEntry
 
 __all__ = [
     "Adapters",
     "ClaimTracking",
     "DeskSettings",
+    "Escalation",
+    "HandOverReport",
+    "PlanRouter",
     "ReimbursementDesk",
     "RoundRobinRouter",
     "Router",
+    "RoutingEscalation",
+    "SweepReport",
     "TimelineEntry",
 ]
