@@ -606,3 +606,24 @@ def test_loads_always_equal_the_open_reviews_held(actions: list[tuple[str, int]]
         held.update(open_holders(desk.get(ADMIN, claim_id)))
     assert pool.loads() == {r.id: held[r.id] for r in pool}
     assert desk.open_reviews() == +held
+
+
+def test_an_escalation_that_loses_a_race_gives_the_loads_back(clock: ManualClock) -> None:
+    pool = ReviewerPool(
+        [Reviewer("ana", teams={"claims"}), Reviewer("lee", teams={"claims"})],
+        leads={"claims": "lee"},
+    )
+    router = PolicyRouter(pool)
+    escalation = RoutingEscalation(router)
+    desk = in_memory_desk(
+        router=router, customers=PROFILES, clock=clock, sla=SLA, escalation=escalation
+    )
+    claim = file_claim(desk)
+    clock.set(datetime(2026, 3, 5, 12, 0, tzinfo=UTC))
+    with desk.adapters.unit_of_work() as uow:
+        before = uow.claims.get(claim.id)
+    crossing = SLA.crossings(before, clock.now())[-1]
+    after = escalation.escalate(before, crossing, clock.now())
+    assert loads(desk) == {"lee": 1}
+    escalation.undo(before, after)  # what the sweeper does when its save loses
+    assert loads(desk) == {"ana": 1}

@@ -37,6 +37,9 @@ class Reassign:
         self.calls.append(crossing)
         return cmd.post_message(claim, SYSTEM, at, f"escalated {crossing.stage} to the lead")
 
+    def undo(self, before: Claim, after: Claim) -> None:
+        self.calls.pop()
+
 
 @pytest.fixture
 def sla_desk(make_desk: Callable[..., ReimbursementDesk]) -> ReimbursementDesk:
@@ -132,12 +135,16 @@ def test_a_sweep_racing_another_process_skips_instead_of_recording_twice(
     make_desk: Callable[..., ReimbursementDesk], clock: ManualClock
 ) -> None:
     other: list[ReimbursementDesk] = []
+    undone: list[str] = []
 
     class SweepsTheOtherDeskMidway:
         def escalate(self, claim: Claim, crossing: SlaCrossing, at: datetime) -> Claim:
             # the other process commits its sweep while this one is still working
             other[0].sweep(at)
             return claim
+
+        def undo(self, before: Claim, after: Claim) -> None:
+            undone.append(after.id)
 
     first = make_desk(sla=POLICY, escalation=SweepsTheOtherDeskMidway())
     other.append(ReimbursementDesk(first.adapters, router=first.router, sla=POLICY))
@@ -147,6 +154,7 @@ def test_a_sweep_racing_another_process_skips_instead_of_recording_twice(
     report = first.sweep()
     assert report.skipped == (claim.id,)
     assert report.recorded == ()
+    assert undone == [claim.id]  # what the escalation did outside the claim is taken back
     events = first.get(REVIEWER, claim.id).events
     assert sum(e.type is EventType.SLA_BREACHED for e in events) == 1
     assert first.sweep().recorded == ()

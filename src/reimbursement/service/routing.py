@@ -167,6 +167,19 @@ class RoutingEscalation:
         with routing_lock(self.router):
             return self._escalate(claim, crossing, at)
 
+    def undo(self, before: Claim, after: Claim) -> None:
+        """Move the loads back when the escalated claim could not be saved."""
+        with routing_lock(self.router):
+            pool = self.router.pool
+            for event in after.events_since(before.version):
+                if event.type is not EventType.ESCALATED:
+                    continue
+                target, holder = event.data.get("reviewer", ""), event.data.get("from", "")
+                if target in pool and pool.load(target) > 0:
+                    pool.close(target)
+                if holder and holder in pool:
+                    pool.open(holder)
+
     def _escalate(self, claim: Claim, crossing: SlaCrossing, at: datetime) -> Claim:
         trigger = f"sla_{crossing.kind.value}"
         plan = current_plan(self.rules, claim)

@@ -37,6 +37,11 @@ class Escalation(Protocol):
         """
         ...
 
+    def undo(self, before: Claim, after: Claim) -> None:
+        """Take back what :meth:`escalate` did outside the claim (loads, alerts)
+        when the sweeper could not save ``after`` (another process got there first)."""
+        ...
+
 
 @attrs.frozen
 class SweepReport:
@@ -80,6 +85,8 @@ def sweep(
                     uow.outbox.add(notification)
                 uow.commit()
             except ConcurrencyError:
+                if escalation is not None and breaches:
+                    escalation.undo(claim, new)
                 skipped.append(claim_id)
                 continue
         recorded.extend(found)
