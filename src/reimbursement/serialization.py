@@ -84,7 +84,7 @@ from cattrs.errors import (
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from .domain.claim import Claim
-from .domain.events import Event, EventRow
+from .domain.events import Event
 from .domain.money import Money
 from .errors import FieldProblem, ValidationError
 
@@ -406,63 +406,52 @@ def _attrs_hooks(converter: cattrs.Converter) -> None:
     converter.register_structure_hook_factory(attrs.has, structure_factory)
 
 
-def _event_hooks(converter: cattrs.Converter) -> None:
-    # An event keeps its data as a flat tuple (see EventData); on the wire it
-    # is the object it reads as.
-    def unstructure_data(flat: tuple[str, ...]) -> dict[str, str]:
-        return dict(zip(flat[::2], flat[1::2], strict=True))
-
-    def structure_data(value: Any, _: Any) -> Mapping[str, str]:
-        result: Mapping[str, str] = converter.structure(value, dict[str, str])
-        return result
-
-    unstructure = make_dict_unstructure_fn(
-        Event, converter, _data=override(rename="data", unstruct_hook=unstructure_data)
-    )
+def _stored_as(
+    converter: cattrs.Converter,
+    cls: type[Any],
+    field: str,
+    key: str,
+    unstructure: Callable[[Any], Any],
+    structure: Callable[[Any, Any], Any],
+) -> None:
+    """Hooks for ``cls`` whose private ``field`` is stored in one form and sent as ``key``."""
+    out: dict[str, Any] = {field: override(rename=key, unstruct_hook=unstructure)}
+    into: dict[str, Any] = {field: override(rename=key, struct_hook=structure)}
+    unstructure_cls = make_dict_unstructure_fn(cls, converter, **out)
     generated = make_dict_structure_fn(
+        cls, converter, _cattrs_forbid_extra_keys=True, _cattrs_detailed_validation=True, **into
+    )
+    expected = f"expected an object ({cls.__name__}), got "
+
+    def structure_cls(value: Any, target: Any) -> Any:
+        if type(value) is not dict:
+            raise _bad(expected + _show(value))
+        return generated(value, target)
+
+    converter.register_unstructure_hook(cls, unstructure_cls)
+    converter.register_structure_hook(cls, structure_cls)
+
+
+def _event_hooks(converter: cattrs.Converter) -> None:
+    # An event keeps its data as a flat tuple (see EventData), and a claim its
+    # events as rows (see EventRow); on the wire each is what it reads as.
+    _stored_as(
+        converter,
         Event,
-        converter,
-        _data=override(rename="data", struct_hook=structure_data),
-        _cattrs_forbid_extra_keys=True,
-        _cattrs_detailed_validation=True,
+        "_data",
+        "data",
+        lambda flat: dict(zip(flat[::2], flat[1::2], strict=True)),
+        lambda value, _: converter.structure(value, dict[str, str]),
     )
-
-    def structure(value: Any, cls: Any) -> Event:
-        if type(value) is not dict:
-            raise _bad(f"expected an object (Event), got {_show(value)}")
-        return generated(value, cls)
-
-    converter.register_unstructure_hook(Event, unstructure)
-    converter.register_structure_hook(Event, structure)
-
-    # A claim stores its events as rows (see EventRow); on the wire they are events.
     unstructure_event = converter.get_unstructure_hook(Event)
-
-    def unstructure_events(rows: tuple[EventRow, ...]) -> list[dict[str, Any]]:
-        return [unstructure_event(Event.from_row(row)) for row in rows]
-
-    def structure_events(value: Any, _: Any) -> tuple[Event, ...]:
-        events: tuple[Event, ...] = converter.structure(value, tuple[Event, ...])
-        return events
-
-    unstructure_claim = make_dict_unstructure_fn(
-        Claim, converter, _events=override(rename="events", unstruct_hook=unstructure_events)
-    )
-    generated_claim = make_dict_structure_fn(
-        Claim,
+    _stored_as(
         converter,
-        _events=override(rename="events", struct_hook=structure_events),
-        _cattrs_forbid_extra_keys=True,
-        _cattrs_detailed_validation=True,
+        Claim,
+        "_events",
+        "events",
+        lambda rows: [unstructure_event(Event.from_row(row)) for row in rows],
+        lambda value, _: converter.structure(value, tuple[Event, ...]),
     )
-
-    def structure_claim(value: Any, cls: Any) -> Claim:
-        if type(value) is not dict:
-            raise _bad(f"expected an object (Claim), got {_show(value)}")
-        return generated_claim(value, cls)
-
-    converter.register_unstructure_hook(Claim, unstructure_claim)
-    converter.register_structure_hook(Claim, structure_claim)
 
 
 def make_converter() -> cattrs.Converter:

@@ -8,12 +8,13 @@ claims share their unchanged parts, so a new version costs little.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 
 import attrs
 
+from .actors import Actor
 from .events import Event, EventRow, EventType, Visibility
 from .feedback import Feedback
 from .lifecycle import ClaimState
@@ -217,6 +218,36 @@ class Claim:
     def last_event(self) -> Event | None:
         """The latest event, if any."""
         return Event.from_row(self._events[-1]) if self._events else None
+
+    def next_event(
+        self,
+        type_: EventType,
+        actor: Actor,
+        at: datetime,
+        *,
+        to_state: ClaimState | None = None,
+        reason: str | None = None,
+        data: Mapping[str, str] | None = None,
+        visibility: Visibility = Visibility.CUSTOMER,
+    ) -> Event:
+        """The claim's next event: numbered after its last, from its current state.
+
+        ``to_state`` is where a state change leads (default: the state stays).
+        Append it with :meth:`with_events`.
+        """
+        return Event(
+            len(self._events) + 1,
+            type_,
+            self.id,
+            actor.id,
+            actor.role,
+            at,
+            self.state,
+            self.state if to_state is None else to_state,
+            reason,
+            data,
+            visibility,
+        )
 
     def with_events(self, *events: Event) -> tuple[EventRow, ...]:
         """The stored timeline with ``events`` appended: pass it as ``events=`` to a copy."""

@@ -30,7 +30,7 @@ from .claim import (
     PaymentStatus,
     ReviewDecision,
 )
-from .events import NO_DATA, Event, EventType, Visibility
+from .events import NO_DATA, EventType, Visibility
 from .inputs import ClaimPatch, LineInput, LinePatch
 from .lifecycle import LIFECYCLE, Action, ClaimState
 from .money import Money
@@ -79,18 +79,8 @@ def _step(
 ) -> Claim:
     """Apply ``action`` through the lifecycle and append its one event."""
     dest = LIFECYCLE.target(claim.id, claim.state, action)
-    event = Event(
-        claim.version + 1,
-        type_,
-        claim.id,
-        actor.id,
-        actor.role,
-        at,
-        claim.state,
-        dest,
-        reason,
-        data,
-        visibility,
+    event = claim.next_event(
+        type_, actor, at, to_state=dest, reason=reason, data=data, visibility=visibility
     )
     return replace(claim, state=dest, events=claim.with_events(event), **changes)
 
@@ -118,8 +108,7 @@ def _next_id(prefix: str, existing: Sequence[str]) -> Callable[[], str]:
     return lambda: f"{prefix}{next(counter)}"
 
 
-def _new_line(line_id: str, item: LineInput, currency: str, convert: Convert) -> ExpenseLine:
-    claimed, rate = convert(item.amount, currency, item.incurred_on)
+def _line(line_id: str, item: LineInput, claimed: Money, rate: Decimal | None) -> ExpenseLine:
     return ExpenseLine(
         line_id,
         item.category.strip(),
@@ -131,6 +120,10 @@ def _new_line(line_id: str, item: LineInput, currency: str, convert: Convert) ->
         tuple(item.attachment_ids),
         rate,
     )
+
+
+def _new_line(line_id: str, item: LineInput, currency: str, convert: Convert) -> ExpenseLine:
+    return _line(line_id, item, *convert(item.amount, currency, item.incurred_on))
 
 
 def _patched_line(
@@ -145,20 +138,8 @@ def _patched_line(
         patch.attachment_ids if patch.attachment_ids is not None else line.attachment_ids,
     )
     if item.amount == line.amount and item.incurred_on == line.incurred_on:
-        claimed, rate = line.claimed, line.fx_rate
-    else:
-        claimed, rate = convert(item.amount, currency, item.incurred_on)
-    return ExpenseLine(
-        line.id,
-        item.category.strip(),
-        item.incurred_on,
-        item.provider.strip(),
-        item.amount,
-        claimed,
-        item.description,
-        tuple(item.attachment_ids),
-        rate,
-    )
+        return _line(line.id, item, line.claimed, line.fx_rate)  # same rate day, same amount
+    return _line(line.id, item, *convert(item.amount, currency, item.incurred_on))
 
 
 def _patch(
@@ -232,16 +213,7 @@ def start_draft(
     """A new draft for ``claimant``, holding ``lines``."""
     empty = Claim(claim_id, claimant, currency, ClaimState.DRAFT, at)
     new_lines, _ = _patch(empty, ClaimPatch(add_lines=tuple(lines)), at, convert)
-    event = Event(
-        1,
-        EventType.DRAFT_STARTED,
-        claim_id,
-        actor.id,
-        actor.role,
-        at,
-        ClaimState.DRAFT,
-        ClaimState.DRAFT,
-    )
+    event = empty.next_event(EventType.DRAFT_STARTED, actor, at)
     return replace(empty, lines=new_lines, events=(event,))
 
 
@@ -291,17 +263,7 @@ def add_attachment(
         linked = replace(line, attachment_ids=(*line.attachment_ids, attachment.id))
         lines = tuple(linked if item.id == line_id else item for item in lines)
         data["line_id"] = line_id
-    event = Event(
-        claim.version + 1,
-        EventType.ATTACHMENT_ADDED,
-        claim.id,
-        actor.id,
-        actor.role,
-        at,
-        claim.state,
-        claim.state,
-        data=data,
-    )
+    event = claim.next_event(EventType.ATTACHMENT_ADDED, actor, at, data=data)
     return replace(
         claim,
         lines=lines,
@@ -651,16 +613,7 @@ def post_message(
         raise ValidationError.at("body", f"longer than {MAX_MESSAGE_LENGTH} characters")
     message_id = _next_id("M", [m.id for m in claim.messages])()
     message = Message(message_id, actor.id, actor.role.value, text, at, visibility)
-    event = Event(
-        claim.version + 1,
-        EventType.MESSAGE_POSTED,
-        claim.id,
-        actor.id,
-        actor.role,
-        at,
-        claim.state,
-        claim.state,
-        data={"message_id": message_id},
-        visibility=visibility,
+    event = claim.next_event(
+        EventType.MESSAGE_POSTED, actor, at, data={"message_id": message_id}, visibility=visibility
     )
     return replace(claim, messages=(*claim.messages, message), events=claim.with_events(event))

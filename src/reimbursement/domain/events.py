@@ -189,9 +189,7 @@ class Event:
         return event
 
 
-EventRow = tuple[
-    int, str, str, str, str, datetime, str, str, str | None, tuple[str, ...], str
-]
+EventRow = tuple[int, str, str, str, str, datetime, str, str, str | None, tuple[str, ...], str]
 """How a claim stores an event: a plain tuple of strings, ints and a datetime.
 
 The fields of :class:`Event` in order, enums by value. Nothing in it is a

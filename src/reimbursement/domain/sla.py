@@ -411,7 +411,6 @@ def record_crossings(claim: Claim, crossings: Iterable[SlaCrossing], at: datetim
     """
     to_us(at, "at")
     done = set(recorded_crossings(claim.events))
-    events = list(claim.events)
     for crossing in crossings:
         if crossing.claim_id != claim.id:
             raise ValidationError.at(
@@ -424,21 +423,15 @@ def record_crossings(claim: Claim, crossings: Iterable[SlaCrossing], at: datetim
                 f"on claim {claim.id}",
             )
         done.add(crossing.key)
-        events.append(
-            Event(
-                len(events) + 1,
-                crossing.event_type,
-                claim.id,
-                SYSTEM.id,
-                SYSTEM.role,
-                at,
-                claim.state,
-                claim.state,
-                data=crossing.event_data(),
-                visibility=Visibility.INTERNAL,
-            )
+        event = claim.next_event(
+            crossing.event_type,
+            SYSTEM,
+            at,
+            data=crossing.event_data(),
+            visibility=Visibility.INTERNAL,
         )
-    return attrs.evolve(claim, events=tuple(events))
+        claim = attrs.evolve(claim, events=claim.with_events(event))
+    return claim
 
 
 def _state_at(claim: Claim, now: datetime) -> ClaimState:

@@ -17,7 +17,7 @@ import attrs
 from ..errors import AuthorizationError, DuplicateError, FieldProblem, ValidationError
 from .actors import Actor, Role
 from .claim import Claim
-from .events import Event, EventType
+from .events import EventType
 from .feedback import Feedback, Stage
 from .lifecycle import ClaimState
 
@@ -245,18 +245,8 @@ def _event_data(feedback: Feedback) -> dict[str, str]:
 
 
 def _with_event(claim: Claim, type_: EventType, actor: Actor, at: datetime, fb: Feedback) -> Claim:
-    event = Event(
-        claim.version + 1,
-        type_,
-        claim.id,
-        actor.id,
-        actor.role,
-        at,
-        claim.state,
-        claim.state,
-        data=_event_data(fb),
-    )
-    return attrs.evolve(claim, feedback=fb, events=(*claim.events, event))
+    event = claim.next_event(type_, actor, at, data=_event_data(fb))
+    return attrs.evolve(claim, feedback=fb, events=claim.with_events(event))
 
 
 def _validated(

@@ -19,7 +19,7 @@ import attrs
 from ...errors import InvalidTransitionError, ValidationError
 from ..actors import SYSTEM, Actor
 from ..claim import Claim
-from ..events import Event, EventType
+from ..events import EventType
 from ..lifecycle import LIFECYCLE, Action, ClaimState
 from .delegation import Reassignment
 from .escalation import Escalation, escalate
@@ -59,18 +59,7 @@ def _append(
     to_state: ClaimState | None = None,
     assignee: str | None = None,
 ) -> Claim:
-    event = Event(
-        claim.version + 1,
-        type_,
-        claim.id,
-        actor.id,
-        actor.role,
-        at,
-        claim.state,
-        to_state if to_state is not None else claim.state,
-        reason,
-        data,
-    )
+    event = claim.next_event(type_, actor, at, to_state=to_state, reason=reason, data=data)
     return attrs.evolve(
         claim,
         state=event.to_state,
