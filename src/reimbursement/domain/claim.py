@@ -8,7 +8,7 @@ claims share their unchanged parts, so a new version costs little.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -201,17 +201,39 @@ class Claim:
         """The whole timeline, oldest first (stored as rows, built on each access)."""
         return tuple(map(Event.from_row, self._events))
 
-    def events_since(self, version: int) -> tuple[Event, ...]:
-        """The events appended after ``version`` (the claim's version at some point)."""
-        return tuple(map(Event.from_row, self._events[version:]))
+    def events_since(
+        self,
+        version: int,
+        *,
+        types: Collection[EventType] | None = None,
+        visibility: Visibility | None = None,
+    ) -> tuple[Event, ...]:
+        """The events appended after ``version`` (the claim's version at some point).
 
-    def events_after_last(self, *types: EventType) -> tuple[Event, ...] | None:
-        """The events after the latest one of ``types``; ``None`` when there is none."""
-        wanted = {t.value for t in types}
+        With ``types`` or ``visibility``, only those events (filtered before
+        they are built: the desk asks this after every command).
+        """
+        rows = self._events[version:]
+        if types is None and visibility is None:
+            return tuple(map(Event.from_row, rows))
+        return tuple(
+            Event.from_row(row)
+            for row in rows
+            # a StrEnum equals its value, which is what a row holds
+            if (types is None or row[1] in types) and (visibility is None or row[10] == visibility)
+        )
+
+    def events_after_last(
+        self, *starts: EventType, types: Collection[EventType] | None = None
+    ) -> tuple[Event, ...] | None:
+        """The events after the latest one of ``starts`` (only ``types``, if given).
+
+        ``None`` when no event is one of ``starts``.
+        """
         rows = self._events
         for i in range(len(rows) - 1, -1, -1):
-            if rows[i][1] in wanted:
-                return self.events_since(i + 1)
+            if rows[i][1] in starts:  # StrEnum == its value
+                return self.events_since(i + 1, types=types)
         return None
 
     @property

@@ -160,9 +160,8 @@ class DeskCore:
         texts = self.texts
         out = []
         claimant = new.claimant
-        for event in new.events_since(old.version):
-            if event.type not in texts.notified or event.visibility is not Visibility.CUSTOMER:
-                continue
+        news = new.events_since(old.version, types=texts.notified, visibility=Visibility.CUSTOMER)
+        for event in news:
             if event.type is EventType.MESSAGE_POSTED and event.role is Role.CUSTOMER:
                 continue  # nobody needs to be told about their own message
             title = texts.title(event)

@@ -39,7 +39,7 @@ from ..domain.routing import (
     request_for,
 )
 from ..errors import AuthorizationError, FourEyesError, ValidationError
-from .routing import PlanRouter, Router, current_plan, round_events, routing_lock
+from .routing import ROUND_STARTS, PlanRouter, Router, current_plan, round_events, routing_lock
 
 __all__ = ["ReviewRouting", "combined_lines", "deciders", "encode_lines"]
 
@@ -299,13 +299,13 @@ def _previous_holders(claim: Claim) -> dict[str, str]:
     }
 
 
+_STEP_DECIDED = frozenset({EventType.REVIEW_STEP_DECIDED})
+
+
 def deciders(claim: Claim) -> set[str]:
     """Who decided a step of the claim's plan in its current round."""
-    return {
-        e.data["reviewer"]
-        for e in round_events(claim)
-        if e.type is EventType.REVIEW_STEP_DECIDED and "reviewer" in e.data
-    }
+    decided = claim.events_after_last(*ROUND_STARTS, types=_STEP_DECIDED) or ()
+    return {e.data["reviewer"] for e in decided if "reviewer" in e.data}
 
 
 def encode_lines(lines: Sequence[LineDecision]) -> str:

@@ -125,12 +125,12 @@ class RoundRobinRouter(PolicyRouter):
         super().__init__(pool, conflicts, RoundRobin())
 
 
-_ROUND_STARTS = frozenset({EventType.SUBMITTED, EventType.RESUBMITTED})
+ROUND_STARTS = frozenset({EventType.SUBMITTED, EventType.RESUBMITTED})
 
 
 def round_events(claim: Claim) -> tuple[Event, ...]:
     """The events of the claim's current review round: since its last (re)submission."""
-    return claim.events_after_last(*_ROUND_STARTS) or ()
+    return claim.events_after_last(*ROUND_STARTS) or ()
 
 
 def current_plan(rules: ApprovalRules | None, claim: Claim) -> ReviewPlan | None:

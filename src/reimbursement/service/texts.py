@@ -107,7 +107,8 @@ class CustomerTexts:
 
     def title(self, event: Event) -> str:
         """The timeline title of ``event``."""
-        return self.titles.get(event.type, event.type.value.replace("_", " ").capitalize())
+        title = self.titles.get(event.type)
+        return title if title is not None else event.type.value.replace("_", " ").capitalize()
 
     def detail(self, event: Event) -> str:
         """One line of detail for the timeline (amounts, reasons), never staff ids."""
