@@ -1,0 +1,47 @@
+"""Shared by the commands: the conversion callable, one step through the lifecycle, ids."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from .._replace import replace
+from ..actors import Actor
+from ..claim import (
+    Claim,
+)
+from ..events import NO_DATA, EventType, Visibility
+from ..lifecycle import LIFECYCLE, Action
+from ..money import Money
+
+Convert = Callable[[Money, str, date], tuple[Money, Decimal | None]]
+"""Converts a receipt amount to the policy currency at the rate of a day:
+returns the converted amount and the rate used (``None`` when no conversion)."""
+
+
+def _step(
+    claim: Claim,
+    action: Action,
+    actor: Actor,
+    at: datetime,
+    type_: EventType,
+    *,
+    reason: str | None = None,
+    data: Mapping[str, str] = NO_DATA,
+    visibility: Visibility = Visibility.CUSTOMER,
+    **changes: Any,
+) -> Claim:
+    """Apply ``action`` through the lifecycle and append its one event."""
+    dest = LIFECYCLE.target(claim.id, claim.state, action)
+    event = claim.next_event(
+        type_, actor, at, to_state=dest, reason=reason, data=data, visibility=visibility
+    )
+    return replace(claim, state=dest, events=claim.with_events(event), **changes)
+
+
+def _next_id(prefix: str, existing: Sequence[str]) -> Callable[[], str]:
+    taken = [int(i[len(prefix) :]) for i in existing if i[len(prefix) :].isdigit()]
+    counter = iter(range(max(taken, default=0) + 1, 1 << 62))
+    return lambda: f"{prefix}{next(counter)}"
