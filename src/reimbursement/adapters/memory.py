@@ -110,9 +110,10 @@ class _Repository:
 
     def save(self, claim: Claim, expected_version: int) -> None:
         current = self.added[claim.id] if claim.id in self.added else self.get(claim.id)
-        if current.version != expected_version:
+        current_version = current.version
+        if current_version != expected_version:
             raise ConcurrencyError(
-                f"claim {claim.id} is at version {current.version}, not {expected_version} "
+                f"claim {claim.id} is at version {current_version}, not {expected_version} "
                 "as read: someone changed it meanwhile; reload and retry"
             )
         if claim.version <= expected_version:
@@ -123,7 +124,7 @@ class _Repository:
         if claim.id in self.added:
             self.added[claim.id] = claim
             return
-        self.read_versions.setdefault(claim.id, current.version)
+        self.read_versions.setdefault(claim.id, current_version)
         self.saved[claim.id] = claim
 
     def for_customer(self, customer_id: str) -> Sequence[Claim]:
@@ -199,22 +200,26 @@ class InMemoryUnitOfWork:
 
     def commit(self) -> None:
         repo, store = self.claims, self._store
+        claims = store.claims
         with store.lock:
             for claim_id, version in repo.read_versions.items():
-                stored = store.claims[claim_id].version
+                stored = claims[claim_id].version
                 if stored != version:
                     raise ConcurrencyError(
                         f"claim {claim_id} changed from version {version} to {stored} "
                         "since it was read: reload and retry"
                     )
-            for claim_id in repo.added:
-                if claim_id in store.claims:
-                    raise DuplicateError(f"claim {claim_id!r} already exists")
-            for claim in repo.added.values():
-                store.claims[claim.id] = claim
-                store.by_customer.setdefault(claim.customer_id, []).append(claim.id)
-            store.claims.update(repo.saved)
-            store.requests.update(repo.requests)
+            if repo.added:
+                for claim_id in repo.added:
+                    if claim_id in claims:
+                        raise DuplicateError(f"claim {claim_id!r} already exists")
+                for claim in repo.added.values():
+                    claims[claim.id] = claim
+                    store.by_customer.setdefault(claim.customer_id, []).append(claim.id)
+            if repo.saved:
+                claims.update(repo.saved)
+            if repo.requests:
+                store.requests.update(repo.requests)
             for notification in self.outbox.staged:
                 store.outbox[notification.key] = notification
         self.rollback()

@@ -18,7 +18,7 @@ import attrs
 from .actors import Role
 from .lifecycle import ClaimState
 
-__all__ = ["NO_DATA", "Event", "EventData", "EventRow", "EventType", "Visibility"]
+__all__ = ["NO_DATA", "Event", "EventData", "EventRow", "EventType", "Visibility", "flatten_data"]
 
 
 class Visibility(enum.StrEnum):
@@ -60,7 +60,7 @@ class EventType(enum.StrEnum):
     FEEDBACK_EDITED = "feedback_edited"
 
 
-def _flatten(items: Mapping[str, str] | None) -> tuple[str, ...]:
+def flatten_data(items: Mapping[str, str] | None) -> tuple[str, ...]:
     """``items`` as one flat tuple ``(key, value, key, value, …)`` of strings."""
     if type(items) is EventData:
         return items._flat
@@ -82,7 +82,7 @@ class EventData(Mapping[str, str]):
     __slots__ = ("_flat",)
 
     def __init__(self, items: Mapping[str, str] | None = None) -> None:
-        self._flat = _flatten(items)
+        self._flat = flatten_data(items)
 
     @classmethod
     def _view(cls, flat: tuple[str, ...]) -> EventData:
@@ -133,7 +133,7 @@ class Event:
     from_state: ClaimState
     to_state: ClaimState
     reason: str | None = None
-    _data: tuple[str, ...] = attrs.field(default=NO_DATA, converter=_flatten, alias="data")
+    _data: tuple[str, ...] = attrs.field(default=NO_DATA, converter=flatten_data, alias="data")
     visibility: Visibility = Visibility.CUSTOMER
 
     @property

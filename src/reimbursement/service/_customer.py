@@ -52,6 +52,8 @@ class CustomerCalls(DeskCore):
                 profile.email,
                 profile.language,
             )
+            if latest is not None and latest.claimant == claimant:
+                claimant = latest.claimant  # one shared record per customer, not one per claim
             claim = cmd.start_draft(
                 self._new_id(),
                 claimant,

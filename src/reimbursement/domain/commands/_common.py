@@ -35,10 +35,10 @@ def _step(
 ) -> Claim:
     """Apply ``action`` through the lifecycle and append its one event."""
     dest = LIFECYCLE.target(claim.id, claim.state, action)
-    event = claim.next_event(
+    events = claim.with_next_event(
         type_, actor, at, to_state=dest, reason=reason, data=data, visibility=visibility
     )
-    return replace(claim, state=dest, events=claim.with_events(event), **changes)
+    return replace(claim, state=dest, events=events, **changes)
 
 
 def _next_id(prefix: str, existing: Sequence[str]) -> Callable[[], str]:
