@@ -216,12 +216,12 @@ class Claim:
         rows = self._events[version:]
         if types is None and visibility is None:
             return tuple(map(Event.from_row, rows))
-        return tuple(
-            Event.from_row(row)
-            for row in rows
+        wanted = []
+        for row in rows:
             # a StrEnum equals its value, which is what a row holds
-            if (types is None or row[1] in types) and (visibility is None or row[10] == visibility)
-        )
+            if (types is None or row[1] in types) and (visibility is None or row[10] == visibility):
+                wanted.append(Event.from_row(row))
+        return tuple(wanted)
 
     def events_after_last(
         self, *starts: EventType, types: Collection[EventType] | None = None

@@ -178,14 +178,19 @@ class Event:
         """The event a stored row holds."""
         # rows were checked when the event was made: set the fields directly,
         # as attrs' own __init__ would, without converting them again
+        seq, type_, claim_id, actor, role, at, source, dest, reason, data, visibility = row
         event = object.__new__(cls)
-        for name, value in zip(_FIELDS, row, strict=True):
-            _set(event, name, value)
-        _set(event, "type", _TYPES[row[1]])
-        _set(event, "role", _ROLES[row[4]])
-        _set(event, "from_state", _STATES[row[6]])
-        _set(event, "to_state", _STATES[row[7]])
-        _set(event, "visibility", _VISIBILITIES[row[10]])
+        _set(event, "seq", seq)
+        _set(event, "type", _TYPES[type_])
+        _set(event, "claim_id", claim_id)
+        _set(event, "actor", actor)
+        _set(event, "role", _ROLES[role])
+        _set(event, "at", at)
+        _set(event, "from_state", _STATES[source])
+        _set(event, "to_state", _STATES[dest])
+        _set(event, "reason", reason)
+        _set(event, "_data", data)
+        _set(event, "visibility", _VISIBILITIES[visibility])
         return event
 
 
@@ -199,7 +204,6 @@ traversed on every full collection).
 """
 
 _set = object.__setattr__
-_FIELDS = tuple(a.name for a in attrs.fields(Event))
 _TYPES: Mapping[str, EventType] = {t.value: t for t in EventType}
 _ROLES: Mapping[str, Role] = {r.value: r for r in Role}
 _STATES: Mapping[str, ClaimState] = {s.value: s for s in ClaimState}
