@@ -94,10 +94,10 @@ def approve(claim: Claim, actor: Actor, at: datetime, lines: Sequence[LineDecisi
     decided = tuple(
         given.get(line.id) or LineDecision(line.id, line.claimed) for line in claim.lines
     )
-    total = Money.sum((d.approved for d in decided), claim.currency)
+    claimed = claim.claimed_total
+    total = Money.sum((d.approved for d in decided), claim.currency) if given else claimed
     if not total:
         raise ValidationError.at("lines", "nothing would be approved: reject the claim instead")
-    claimed = claim.claimed_total
     partial = total < claimed
     action, type_, outcome = (
         (Action.APPROVE_PARTIALLY, EventType.PARTIALLY_APPROVED, Outcome.PARTIALLY_APPROVED)
