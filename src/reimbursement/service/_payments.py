@@ -40,7 +40,9 @@ class PaymentCalls(DeskCore):
 
         def approve_payment(claim: Claim, now: datetime) -> Claim:
             if actor.role is not Role.SYSTEM:
-                check_payment_approver(claim, actor.id, self.conflicts, deciders(claim))
+                # without approval rules nobody decides a plan step: no steps to read
+                steps = deciders(claim) if self.approval_rules is not None else set()
+                check_payment_approver(claim, actor.id, self.conflicts, steps)
             return cmd.approve_payment(claim, actor, now)
 
         return self._run(actor, claim_id, Action.APPROVE_PAYMENT, request_id, approve_payment)
