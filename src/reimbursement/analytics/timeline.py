@@ -175,7 +175,7 @@ def timeline(
     open_since = 0.0
     # The stored rows (EventRow: Event's fields in order, enums by value): reading
     # them skips building an Event per event, which is most of the cost on large sets.
-    rows = claim.with_events()
+    rows = claim.event_rows
     first = last = rows[0][5] if rows else None
     for row in rows:
         kind, at, source, dest = row[1], row[5], row[6], row[7]

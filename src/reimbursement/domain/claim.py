@@ -197,6 +197,15 @@ class Claim:
     feedback: Feedback | None = None
 
     @property
+    def event_rows(self) -> tuple[EventRow, ...]:
+        """The timeline as stored: one :data:`~reimbursement.domain.events.EventRow` per event.
+
+        For readers of many claims (analytics, exports) that need no ``Event``
+        objects; ``Event.from_row`` turns one into an event.
+        """
+        return self._events
+
+    @property
     def events(self) -> tuple[Event, ...]:
         """The whole timeline, oldest first (stored as rows, built on each access)."""
         return tuple(map(Event.from_row, self._events))
