@@ -228,8 +228,11 @@ class Claim:
         wanted = []
         for row in rows:
             # a StrEnum equals its value, which is what a row holds
-            if (types is None or row[1] in types) and (visibility is None or row[10] == visibility):
-                wanted.append(Event.from_row(row))
+            if types is not None and row[1] not in types:
+                continue
+            if visibility is not None and row[10] != visibility:
+                continue
+            wanted.append(Event.from_row(row))
         return tuple(wanted)
 
     def events_after_last(
