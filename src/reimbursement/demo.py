@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from .adapters.memory import InMemoryPaymentGateway, ManualClock
 from .bootstrap import in_memory_desk
 from .domain.actors import Actor
+from .domain.calendar import BusinessCalendar, weekly
 from .domain.claim import Claim, LineDecision
+from .domain.feedback import Stage
 from .domain.inputs import ClaimPatch, LineInput, LinePatch
 from .domain.money import Money
+from .domain.sla import SlaPolicy
 from .ports import CustomerProfile
 from .service.adapters import DeskSettings
 from .service.desk import ReimbursementDesk
@@ -66,10 +69,7 @@ def _documented(desk: ReimbursementDesk, who: Actor, claim: Claim) -> Claim:
     """Attach a receipt to every line that has none (a phone photo or a PDF scan)."""
     for line in claim.lines:
         if not line.attachment_ids:
-            claim = desk.attach(who, claim.id, f"receipt-{line.id}.pdf", PDF)
-            document = claim.attachments[-1].id
-            patch = ClaimPatch(change_lines=(LinePatch(line.id, attachment_ids=(document,)),))
-            claim = desk.update_draft(who, claim.id, patch)
+            claim = desk.attach(who, claim.id, f"receipt-{line.id}.pdf", PDF, line_id=line.id)
     return claim
 
 
@@ -84,6 +84,8 @@ def build_desk() -> tuple[ReimbursementDesk, ManualClock]:
         fx_rates={("USD", "EUR", date(2026, 11, 13)): Decimal("0.9210")},
         settings=DeskSettings(finance_approval_threshold=Money("100.00", "EUR")),
         new_id=lambda: f"claim-{next(counter)}",
+        # review within two business days in the Berlin office, paid within 24 hours
+        sla=SlaPolicy.standard(BusinessCalendar("Europe/Berlin", weekly((time(9), time(17))))),
     )
     return desk, clock
 
@@ -143,6 +145,16 @@ def run(out: Callable[[str], object] = print) -> list[Claim]:
     )
     amara_spa = desk.submit(amara, _documented(desk, amara, amara_spa).id)
 
+    out("What each customer is promised at submission:")
+    for claim in (mei_claim, lukas_claim, amara_claim, amara_spa):
+        view = desk.track(Actor.customer(claim.customer_id), claim.id)
+        assert view.due is not None
+        assert view.expected_completion is not None
+        out(
+            f"  {view.number}: {view.stage.lower()}, review due {view.due:%a %H:%M %Z}, "
+            f"paid by {view.expected_completion:%a %H:%M %Z} at the latest"
+        )
+
     reviewer_of = {"R-rita": rita, "R-raj": raj}
     later(timedelta(hours=2))
     desk.approve(reviewer_of[mei_claim.assignee or ""], mei_claim.id)
@@ -167,7 +179,7 @@ def run(out: Callable[[str], object] = print) -> list[Claim]:
     desk.reject(
         reviewer_of[amara_spa.assignee or ""],
         amara_spa.id,
-        "not_covered",
+        "expense_not_covered",
         "Wellness treatments are not covered by your health policy.",
     )
 
@@ -197,6 +209,20 @@ def run(out: Callable[[str], object] = print) -> list[Claim]:
     desk.retry_payment(finance, amara_claim.id, payee_account="DE02 1203 0000 0000 2020 51")
     desk.pay(finance, amara_claim.id)
 
+    # Customers say how it went: Mei is delighted, Amara is not.
+    desk.give_feedback(
+        mei, mei_claim.id, ratings={Stage.SUBMISSION: 5, Stage.PAYMENT: 5}, nps=10, ces=1
+    )
+    desk.give_feedback(
+        amara,
+        amara_spa.id,
+        ratings={Stage.REVIEW: 2, Stage.COMMUNICATION: 3},
+        nps=4,
+        ces=5,
+        problems=["did_not_know_status"],
+        text="I did not know wellness was excluded.",
+    )
+
     claims = [desk.get(finance, c.id) for c in (mei_claim, lukas_claim, amara_claim, amara_spa)]
     for claim in claims:
         view = desk.track(Actor.customer(claim.customer_id), claim.id)
@@ -210,6 +236,11 @@ def run(out: Callable[[str], object] = print) -> list[Claim]:
             out(f"  {entry.at:%a %H:%M}  {entry.title}{detail}")
         for message in view.messages:
             out(f"  message from {message.role}: {message.body}")
+        for guidance in view.guidance:
+            out(f"  why: {guidance.title}. {guidance.explanation}")
+            out(f"  what you can do: {' '.join(guidance.steps)}")
+        if view.feedback is not None:
+            out(f"  feedback: NPS {view.feedback.nps}, effort {view.feedback.ces}/7")
     out("")
     out(
         f"{len(desk.adapters.notifier.sent)} notifications sent"  # type: ignore[attr-defined]
