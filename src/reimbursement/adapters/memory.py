@@ -196,7 +196,9 @@ class InMemoryUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.rollback()
+        repo = self.claims
+        if repo.added or repo.saved or repo.read_versions or repo.requests or self.outbox.staged:
+            self.rollback()  # left without commit: forget what was staged
 
     def commit(self) -> None:
         repo, store = self.claims, self._store

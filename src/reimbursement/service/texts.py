@@ -89,6 +89,18 @@ NOTIFIED: frozenset[EventType] = frozenset(
 )
 
 
+_DETAILS: Mapping[EventType, str] = {
+    E.APPROVED: "decision",
+    E.PARTIALLY_APPROVED: "decision",
+    E.PAYMENT_REQUESTED: "amount",
+    E.PAYMENT_APPROVED: "amount",
+    E.PAYMENT_SENT: "amount",
+    E.PAID: "amount",
+    E.SUBMITTED: "submitted",
+    E.REJECTED: "rejected",
+}
+
+
 @attrs.frozen
 class CustomerTexts:
     """Customer-facing wording; ``stages`` maps a state to (stage name, next step)."""
@@ -112,18 +124,18 @@ class CustomerTexts:
 
     def detail(self, event: Event) -> str:
         """One line of detail for the timeline (amounts, reasons), never staff ids."""
+        kind = _DETAILS.get(event.type)
+        if kind is None:
+            return event.reason or ""
         data = event.data
-        if event.type in (E.APPROVED, E.PARTIALLY_APPROVED):
+        if kind == "decision":
             text = f"{data.get('approved', '')} of {data.get('claimed', '')} approved"
             return f"{text}: {event.reason}" if event.reason else text
-        if event.type in (E.PAYMENT_REQUESTED, E.PAYMENT_SENT, E.PAID, E.PAYMENT_APPROVED):
+        if kind == "amount":
             return data.get("amount", "")
-        if event.type is E.SUBMITTED:
+        if kind == "submitted":
             return f"Claim number {data.get('number', '')}, {data.get('claimed', '')}"
-        note = data.get("note", "")
-        if event.type is E.REJECTED and note:
-            return note
-        return event.reason or ""
+        return data.get("note", "") or event.reason or ""  # a rejection's note to the customer
 
 
 DEFAULT_TEXTS = CustomerTexts()
