@@ -30,7 +30,12 @@ from reimbursement import (
     ReimbursementDesk,
     ValidationError,
 )
-from reimbursement.adapters.memory import InMemoryNotifier, InMemoryPaymentGateway, ManualClock
+from reimbursement.adapters.memory import (
+    InMemoryDocumentStore,
+    InMemoryNotifier,
+    InMemoryPaymentGateway,
+    ManualClock,
+)
 from support import (
     ANA,
     BEN,
@@ -176,8 +181,12 @@ def test_unknown_file_content_is_refused(desk: ReimbursementDesk) -> None:
 
 def test_documents_cannot_be_added_during_review(desk: ReimbursementDesk) -> None:
     claim = submitted(desk)
+    store = desk.adapters.documents
+    assert isinstance(store, InMemoryDocumentStore)
+    stored = len(store)
     with pytest.raises(ValidationError, match="in_review"):
         desk.attach(ANA, claim.id, "late.pdf", PDF)
+    assert len(store) == stored
 
 
 # -- submission -------------------------------------------------------------------------
@@ -587,6 +596,10 @@ def test_attach_can_link_the_receipt_to_its_line(desk: ReimbursementDesk) -> Non
     assert claim.lines[1].attachment_ids == (document,)
     assert claim.lines[0].attachment_ids == ()
     assert claim.events[-1].data["line_id"] == "L2"
+    store = desk.adapters.documents
+    assert isinstance(store, InMemoryDocumentStore)
+    stored = len(store)
     with pytest.raises(ValidationError, match="no line 'L9'"):
         desk.attach(ANA, claim.id, "x.pdf", PDF, line_id="L9")
     assert desk.get(REVIEWER, claim.id) == claim
+    assert len(store) == stored  # a refused document is not kept

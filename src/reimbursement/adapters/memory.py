@@ -373,6 +373,9 @@ class InMemoryDocumentStore:
     def get(self, document_id: str) -> bytes:
         return self._entry(document_id)[1]
 
+    def __len__(self) -> int:
+        return len(self._docs)
+
     def info(self, document_id: str) -> StoredDocument:
         return self._entry(document_id)[0]
 

@@ -100,6 +100,7 @@ class CustomerCalls(DeskCore):
         media_type, sha256 = self.settings.documents.check(file_name, content)
 
         def attach(claim: Claim, now: datetime) -> Claim:
+            cmd.check_attachable(claim, line_id)  # before the bytes are stored
             stored = self.adapters.documents.put(
                 content, file_name=file_name, media_type=media_type
             )

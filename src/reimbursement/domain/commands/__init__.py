@@ -12,7 +12,15 @@ documents, submission), ``review``, ``payments`` and ``messages``.
 """
 
 from ._common import Convert
-from .drafts import add_attachment, check_ready, resubmit, start_draft, submit, update_draft
+from .drafts import (
+    add_attachment,
+    check_attachable,
+    check_ready,
+    resubmit,
+    start_draft,
+    submit,
+    update_draft,
+)
 from .messages import MAX_MESSAGE_LENGTH, post_message
 from .payments import (
     approve_payment,
@@ -31,6 +39,7 @@ __all__ = [
     "approve",
     "approve_payment",
     "assign",
+    "check_attachable",
     "check_ready",
     "confirm_payment",
     "fail_payment",

@@ -169,12 +169,12 @@ def update_draft(
 _ATTACHABLE = frozenset({ClaimState.DRAFT, ClaimState.RETURNED})
 
 
-def add_attachment(
-    claim: Claim, actor: Actor, at: datetime, attachment: Attachment, line_id: str | None = None
-) -> Claim:
-    """The claim with one more document, linked to line ``line_id`` when given.
+def check_attachable(claim: Claim, line_id: str | None = None) -> None:
+    """Raise a :class:`~reimbursement.ValidationError` unless a document can be added now.
 
-    Only while the customer can edit the claim (a draft, or returned for correction).
+    Documents go on a draft or a claim returned for correction, and to a line
+    the claim has. Check before storing the document's bytes, so a refusal
+    leaves nothing behind.
     """
     if claim.state not in _ATTACHABLE:
         raise ValidationError.at(
@@ -182,15 +182,24 @@ def add_attachment(
             f"claim {claim.id} is {claim.state}: documents can be added to a draft "
             "or a claim returned for correction",
         )
+    if line_id is not None and all(line.id != line_id for line in claim.lines):
+        raise ValidationError.at("line_id", f"no line {line_id!r} on the claim")
+
+
+def add_attachment(
+    claim: Claim, actor: Actor, at: datetime, attachment: Attachment, line_id: str | None = None
+) -> Claim:
+    """The claim with one more document, linked to line ``line_id`` when given.
+
+    Only while the customer can edit the claim (see :func:`check_attachable`).
+    """
+    check_attachable(claim, line_id)
     if any(a.id == attachment.id for a in claim.attachments):
         raise ValidationError.at("attachment.id", f"{attachment.id!r} is already attached")
     lines = claim.lines
     data = {"attachment_id": attachment.id, "file_name": attachment.file_name}
     if line_id is not None:
-        try:
-            line = claim.line(line_id)
-        except KeyError:
-            raise ValidationError.at("line_id", f"no line {line_id!r} on the claim") from None
+        line = claim.line(line_id)
         linked = replace(line, attachment_ids=(*line.attachment_ids, attachment.id))
         lines = tuple(linked if item.id == line_id else item for item in lines)
         data["line_id"] = line_id
