@@ -253,36 +253,6 @@ class Claim:
         """The latest event, if any."""
         return Event.from_row(self._events[-1]) if self._events else None
 
-    def next_event(
-        self,
-        type_: EventType,
-        actor: Actor,
-        at: datetime,
-        *,
-        to_state: ClaimState | None = None,
-        reason: str | None = None,
-        data: Mapping[str, str] | None = None,
-        visibility: Visibility = Visibility.CUSTOMER,
-    ) -> Event:
-        """The claim's next event: numbered after its last, from its current state.
-
-        ``to_state`` is where a state change leads (default: the state stays).
-        Append it with :meth:`with_events`.
-        """
-        return Event(
-            len(self._events) + 1,
-            type_,
-            self.id,
-            actor.id,
-            actor.role,
-            at,
-            self.state,
-            self.state if to_state is None else to_state,
-            reason,
-            data,
-            visibility,
-        )
-
     def with_next_event(
         self,
         type_: EventType,
@@ -294,9 +264,11 @@ class Claim:
         data: Mapping[str, str] | None = None,
         visibility: Visibility = Visibility.CUSTOMER,
     ) -> tuple[EventRow, ...]:
-        """The stored timeline with :meth:`next_event` appended, built straight as a row.
+        """The stored timeline with the claim's next event appended: pass it as ``events=``.
 
-        The lifecycle's hot path: the same event, without an ``Event`` object
+        The event is numbered after the last one and starts from the current
+        state; ``to_state`` is where a state change leads (default: the state
+        stays). It is built straight as a stored row: no ``Event`` object is
         made only to be flattened again.
         """
         state = self.state._value_

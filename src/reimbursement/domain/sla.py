@@ -423,14 +423,14 @@ def record_crossings(claim: Claim, crossings: Iterable[SlaCrossing], at: datetim
                 f"on claim {claim.id}",
             )
         done.add(crossing.key)
-        event = claim.next_event(
+        events = claim.with_next_event(
             crossing.event_type,
             SYSTEM,
             at,
             data=crossing.event_data(),
             visibility=Visibility.INTERNAL,
         )
-        claim = attrs.evolve(claim, events=claim.with_events(event))
+        claim = attrs.evolve(claim, events=events)
     return claim
 
 

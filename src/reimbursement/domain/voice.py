@@ -245,8 +245,8 @@ def _event_data(feedback: Feedback) -> dict[str, str]:
 
 
 def _with_event(claim: Claim, type_: EventType, actor: Actor, at: datetime, fb: Feedback) -> Claim:
-    event = claim.next_event(type_, actor, at, data=_event_data(fb))
-    return attrs.evolve(claim, feedback=fb, events=claim.with_events(event))
+    events = claim.with_next_event(type_, actor, at, data=_event_data(fb))
+    return attrs.evolve(claim, feedback=fb, events=events)
 
 
 def _validated(

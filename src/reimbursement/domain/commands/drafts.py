@@ -144,8 +144,9 @@ def start_draft(
     """A new draft for ``claimant``, holding ``lines``."""
     empty = Claim(claim_id, claimant, currency, ClaimState.DRAFT, at)
     new_lines, _ = _patch(empty, ClaimPatch(add_lines=tuple(lines)), at, convert)
-    event = empty.next_event(EventType.DRAFT_STARTED, actor, at)
-    return replace(empty, lines=new_lines, events=(event,))
+    return replace(
+        empty, lines=new_lines, events=empty.with_next_event(EventType.DRAFT_STARTED, actor, at)
+    )
 
 
 def update_draft(
@@ -203,12 +204,11 @@ def add_attachment(
         linked = replace(line, attachment_ids=(*line.attachment_ids, attachment.id))
         lines = tuple(linked if item.id == line_id else item for item in lines)
         data["line_id"] = line_id
-    event = claim.next_event(EventType.ATTACHMENT_ADDED, actor, at, data=data)
     return replace(
         claim,
         lines=lines,
         attachments=(*claim.attachments, attachment),
-        events=claim.with_events(event),
+        events=claim.with_next_event(EventType.ATTACHMENT_ADDED, actor, at, data=data),
     )
 
 

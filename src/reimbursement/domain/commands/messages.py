@@ -32,7 +32,7 @@ def post_message(
         raise ValidationError.at("body", f"longer than {MAX_MESSAGE_LENGTH} characters")
     message_id = _next_id("M", [m.id for m in claim.messages])()
     message = Message(message_id, actor.id, actor.role.value, text, at, visibility)
-    event = claim.next_event(
+    events = claim.with_next_event(
         EventType.MESSAGE_POSTED, actor, at, data={"message_id": message_id}, visibility=visibility
     )
-    return replace(claim, messages=(*claim.messages, message), events=claim.with_events(event))
+    return replace(claim, messages=(*claim.messages, message), events=events)

@@ -59,11 +59,11 @@ def _append(
     to_state: ClaimState | None = None,
     assignee: str | None = None,
 ) -> Claim:
-    event = claim.next_event(type_, actor, at, to_state=to_state, reason=reason, data=data)
+    events = claim.with_next_event(type_, actor, at, to_state=to_state, reason=reason, data=data)
     return attrs.evolve(
         claim,
-        state=event.to_state,
-        events=claim.with_events(event),
+        state=to_state if to_state is not None else claim.state,
+        events=events,
         assignee=assignee if assignee is not None else claim.assignee,
     )
 
