@@ -287,10 +287,6 @@ class Claim:
         )
         return (*self._events, row)
 
-    def with_events(self, *events: Event) -> tuple[EventRow, ...]:
-        """The stored timeline with ``events`` appended: pass it as ``events=`` to a copy."""
-        return (*self._events, *(e.as_row() for e in events))
-
     @property
     def version(self) -> int:
         """The number of events: grows with every command, used for optimistic concurrency."""
