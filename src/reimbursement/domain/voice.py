@@ -244,9 +244,29 @@ def _event_data(feedback: Feedback) -> dict[str, str]:
     return data
 
 
-def _with_event(claim: Claim, type_: EventType, actor: Actor, at: datetime, fb: Feedback) -> Claim:
-    events = claim.with_next_event(type_, actor, at, data=_event_data(fb))
-    return attrs.evolve(claim, feedback=fb, events=events)
+def _record(
+    claim: Claim,
+    actor: Actor,
+    at: datetime,
+    feedback: Feedback,
+    *,
+    given_at: datetime,
+    edited_at: datetime | None,
+) -> Claim:
+    """The claim holding ``feedback`` (cleaned, stamped) and its given/edited event."""
+    ratings, text, channel = _clean(feedback)
+    recorded = attrs.evolve(
+        feedback,
+        given_at=given_at,
+        edited_at=edited_at,
+        ratings=ratings,
+        text=text,
+        channel=channel,
+        problems=tuple(feedback.problems),
+    )
+    type_ = EventType.FEEDBACK_GIVEN if edited_at is None else EventType.FEEDBACK_EDITED
+    events = claim.with_next_event(type_, actor, at, data=_event_data(recorded))
+    return attrs.evolve(claim, feedback=recorded, events=events)
 
 
 def _validated(
@@ -296,17 +316,7 @@ def give_feedback(
             )
         )
     _validated(feedback, catalogue, policy, extra)
-    ratings, text, channel = _clean(feedback)
-    recorded = attrs.evolve(
-        feedback,
-        given_at=at,
-        edited_at=None,
-        ratings=ratings,
-        text=text,
-        channel=channel,
-        problems=tuple(feedback.problems),
-    )
-    return _with_event(claim, EventType.FEEDBACK_GIVEN, actor, at, recorded)
+    return _record(claim, actor, at, feedback, given_at=at, edited_at=None)
 
 
 def edit_feedback(
@@ -341,14 +351,4 @@ def edit_feedback(
             )
         )
     _validated(feedback, catalogue, policy, extra)
-    ratings, text, channel = _clean(feedback)
-    recorded = attrs.evolve(
-        feedback,
-        given_at=current.given_at,
-        edited_at=at,
-        ratings=ratings,
-        text=text,
-        channel=channel,
-        problems=tuple(feedback.problems),
-    )
-    return _with_event(claim, EventType.FEEDBACK_EDITED, actor, at, recorded)
+    return _record(claim, actor, at, feedback, given_at=current.given_at, edited_at=at)
