@@ -174,7 +174,8 @@ class _LastWriterWins:
     def __init__(self, inner: InMemoryUnitOfWork) -> None:
         self._inner = inner
         self.outbox = inner.outbox
-        self.commit, self.rollback = inner.commit, inner.rollback
+        self.rollback = inner.rollback
+        self._written: dict[str, Claim] = {}
 
     @property
     def claims(self) -> _LastWriterWins:
@@ -185,7 +186,11 @@ class _LastWriterWins:
 
     def save(self, claim: Claim, expected_version: int) -> None:
         self._inner.claims.get(claim.id)
-        self._inner.claims.saved[claim.id] = claim  # staged without any version check
+        self._written[claim.id] = claim  # staged without any version check
+
+    def commit(self) -> None:
+        self._inner._store.claims.update(self._written)  # the last writer wins
+        self._inner.commit()
 
     def __enter__(self) -> _LastWriterWins:
         return self

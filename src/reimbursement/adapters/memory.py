@@ -77,71 +77,86 @@ class InMemoryClaimStore:
 
 
 class _Repository:
-    """The claims of one unit of work: reads see committed data plus own writes."""
+    """The claims of one unit of work: reads see committed data plus own writes.
 
-    __slots__ = ("_store", "added", "read_versions", "requests", "saved")
+    Its staging dictionaries are made on first write: most units of work
+    read and save one claim, and every container made costs.
+    """
+
+    __slots__ = ("_store", "added", "requests", "saved")
 
     def __init__(self, store: InMemoryClaimStore) -> None:
         self._store = store
-        self.added: dict[str, Claim] = {}
-        self.saved: dict[str, Claim] = {}
-        self.read_versions: dict[str, int] = {}
-        self.requests: dict[str, str] = {}
+        self.added: dict[str, Claim] | None = None
+        # claim id -> (the claim to write, the stored version it was read at)
+        self.saved: dict[str, tuple[Claim, int]] | None = None
+        self.requests: dict[str, str] | None = None
 
     def forget(self) -> None:
         """Drop everything staged (after commit or on rollback)."""
-        for staged in (self.added, self.saved, self.read_versions, self.requests):
-            if staged:
-                staged.clear()
+        self.added = self.saved = self.requests = None
 
     def get(self, claim_id: str) -> Claim:
-        claim = self.saved.get(claim_id) or self.added.get(claim_id)
-        if claim is not None:
-            return claim
+        if self.saved is not None and claim_id in self.saved:
+            return self.saved[claim_id][0]
+        if self.added is not None and claim_id in self.added:
+            return self.added[claim_id]
         try:
             return self._store.claims[claim_id]
         except KeyError:
             raise ClaimNotFoundError(f"no claim {claim_id!r}") from None
 
     def add(self, claim: Claim) -> None:
-        if claim.id in self._store.claims or claim.id in self.added:
+        added = self.added
+        if claim.id in self._store.claims or (added is not None and claim.id in added):
             raise DuplicateError(f"claim {claim.id!r} already exists")
-        self.added[claim.id] = claim
+        if added is None:
+            added = self.added = {}
+        added[claim.id] = claim
 
     def save(self, claim: Claim, expected_version: int) -> None:
-        current = self.added[claim.id] if claim.id in self.added else self.get(claim.id)
+        claim_id = claim.id
+        current = self.get(claim_id)
         current_version = current.version
         if current_version != expected_version:
             raise ConcurrencyError(
-                f"claim {claim.id} is at version {current_version}, not {expected_version} "
+                f"claim {claim_id} is at version {current_version}, not {expected_version} "
                 "as read: someone changed it meanwhile; reload and retry"
             )
         if claim.version <= expected_version:
             raise ConcurrencyError(
-                f"claim {claim.id}: the new version {claim.version} is not above "
+                f"claim {claim_id}: the new version {claim.version} is not above "
                 f"{expected_version}; every change appends an event"
             )
-        if claim.id in self.added:
-            self.added[claim.id] = claim
+        if self.added is not None and claim_id in self.added:
+            self.added[claim_id] = claim
             return
-        self.read_versions.setdefault(claim.id, current_version)
-        self.saved[claim.id] = claim
+        saved = self.saved
+        if saved is None:
+            self.saved = {claim_id: (claim, current_version)}
+        else:
+            read = saved[claim_id][1] if claim_id in saved else current_version
+            saved[claim_id] = (claim, read)
 
     def for_customer(self, customer_id: str) -> Sequence[Claim]:
         ids = list(self._store.by_customer.get(customer_id, ()))
-        ids.extend(c.id for c in self.added.values() if c.customer_id == customer_id)
+        if self.added is not None:
+            ids.extend(c.id for c in self.added.values() if c.customer_id == customer_id)
         return [self.get(i) for i in ids]
 
     def latest_for_customer(self, customer_id: str) -> Claim | None:
-        for claim in reversed(self.added.values()):
-            if claim.customer_id == customer_id:
-                return claim
+        if self.added is not None:
+            for claim in reversed(self.added.values()):
+                if claim.customer_id == customer_id:
+                    return claim
         ids = self._store.by_customer.get(customer_id)
         return self.get(ids[-1]) if ids else None
 
     def find(self, states: Iterable[ClaimState] | None = None) -> Iterator[Claim]:
         wanted = None if states is None else frozenset(states)
-        seen = {**self._store.claims, **self.added, **self.saved}
+        seen = {**self._store.claims, **(self.added or {})}
+        if self.saved is not None:
+            seen.update((claim_id, staged[0]) for claim_id, staged in self.saved.items())
         return (c for c in seen.values() if wanted is None or c.state in wanted)
 
     def next_number(self, scope: str) -> int:
@@ -151,9 +166,13 @@ class _Repository:
         return value
 
     def claim_for_request(self, key: str) -> str | None:
-        return self.requests.get(key) or self._store.requests.get(key)
+        if self.requests is not None and key in self.requests:
+            return self.requests[key]
+        return self._store.requests.get(key)
 
     def remember_request(self, key: str, claim_id: str) -> None:
+        if self.requests is None:
+            self.requests = {}
         self.requests[key] = claim_id
 
 
@@ -173,19 +192,27 @@ class _Outbox:
 
     def mark_delivered(self, keys: Iterable[str]) -> None:
         with self._store.lock:
+            outbox = self._store.outbox
             for key in keys:
-                self._store.outbox.pop(key, None)
+                outbox.pop(key, None)
 
 
 class InMemoryUnitOfWork:
     """One transaction on an :class:`InMemoryClaimStore`: all or nothing, checked on commit."""
 
-    __slots__ = ("_store", "claims", "outbox")
+    __slots__ = ("_outbox", "_store", "claims")
 
     def __init__(self, store: InMemoryClaimStore) -> None:
         self._store = store
         self.claims = _Repository(store)
-        self.outbox = _Outbox(store)
+        self._outbox: _Outbox | None = None  # made when first used
+
+    @property
+    def outbox(self) -> _Outbox:
+        """The notifications staged in this unit of work."""
+        if self._outbox is None:
+            self._outbox = _Outbox(self._store)
+        return self._outbox
 
     def __enter__(self) -> Self:
         return self
@@ -196,40 +223,42 @@ class InMemoryUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        repo = self.claims
-        if repo.added or repo.saved or repo.read_versions or repo.requests or self.outbox.staged:
-            self.rollback()  # left without commit: forget what was staged
+        self.rollback()  # left without commit: forget what was staged
 
     def commit(self) -> None:
         repo, store = self.claims, self._store
         claims = store.claims
+        saved, added = repo.saved, repo.added
         with store.lock:
-            for claim_id, version in repo.read_versions.items():
-                stored = claims[claim_id].version
-                if stored != version:
-                    raise ConcurrencyError(
-                        f"claim {claim_id} changed from version {version} to {stored} "
-                        "since it was read: reload and retry"
-                    )
-            if repo.added:
-                for claim_id in repo.added:
+            if saved is not None:
+                for claim_id, (_, version) in saved.items():
+                    stored = claims[claim_id].version
+                    if stored != version:
+                        raise ConcurrencyError(
+                            f"claim {claim_id} changed from version {version} to {stored} "
+                            "since it was read: reload and retry"
+                        )
+            if added is not None:
+                for claim_id in added:
                     if claim_id in claims:
                         raise DuplicateError(f"claim {claim_id!r} already exists")
-                for claim in repo.added.values():
+                for claim in added.values():
                     claims[claim.id] = claim
                     store.by_customer.setdefault(claim.customer_id, []).append(claim.id)
-            if repo.saved:
-                claims.update(repo.saved)
-            if repo.requests:
+            if saved is not None:
+                for claim_id, (claim, _) in saved.items():
+                    claims[claim_id] = claim
+            if repo.requests is not None:
                 store.requests.update(repo.requests)
-            for notification in self.outbox.staged:
-                store.outbox[notification.key] = notification
+            if self._outbox is not None:
+                for notification in self._outbox.staged:
+                    store.outbox[notification.key] = notification
         self.rollback()
 
     def rollback(self) -> None:
         self.claims.forget()
-        if self.outbox.staged:
-            self.outbox.staged.clear()
+        if self._outbox is not None:
+            self._outbox.staged.clear()
 
 
 class InMemoryNotifier:
