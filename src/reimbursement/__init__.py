@@ -76,6 +76,7 @@ from .serialization import from_data, from_json, to_data, to_json
 from .service import (
     Adapters,
     ClaimTracking,
+    CustomerTexts,
     DeskSettings,
     Escalation,
     HandOverReport,
@@ -117,6 +118,7 @@ __all__ = [
     "CurrencyMismatchError",
     "CustomerNotFoundError",
     "CustomerProfile",
+    "CustomerTexts",
     "DelegationLoopError",
     "DeskSettings",
     "DocumentNotFoundError",

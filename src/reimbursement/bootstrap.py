@@ -22,6 +22,7 @@ from .service.adapters import DeskSettings
 from .service.desk import ReimbursementDesk
 from .service.routing import RoundRobinRouter, Router
 from .service.sweeper import Escalation
+from .service.texts import DEFAULT_TEXTS, CustomerTexts
 
 __all__ = ["in_memory_desk"]
 
@@ -43,6 +44,7 @@ def in_memory_desk(
     policy: AssignmentPolicy | None = None,
     conflicts: ConflictOfInterest | None = None,
     approval_rules: ApprovalRules | None = None,
+    texts: CustomerTexts = DEFAULT_TEXTS,
 ) -> ReimbursementDesk:
     """A desk on the in-memory adapters: the embedded default for tests, demos and notebooks.
 
@@ -51,7 +53,8 @@ def in_memory_desk(
     ``policy`` (default: skills, then least loaded); else a
     :class:`RoundRobinRouter` over the ``reviewers`` ids. ``conflicts`` is
     the conflict-of-interest port (for the router built here, and for
-    payment approvals); ``approval_rules`` turn on approval plans. The
+    payment approvals); ``approval_rules`` turn on approval plans;
+    ``texts`` is the customer-facing wording (stages, titles, notices). The
     adapters are reachable as ``desk.adapters`` (for example
     ``desk.adapters.notifier.sent``). Raises
     :class:`~reimbursement.ValidationError` for ``router`` given together
@@ -85,4 +88,5 @@ def in_memory_desk(
         new_id=new_id,
         approval_rules=approval_rules,
         conflicts=conflicts,
+        texts=texts,
     )

@@ -18,7 +18,16 @@ import attrs
 from .actors import Role
 from .lifecycle import ClaimState
 
-__all__ = ["NO_DATA", "Event", "EventData", "EventRow", "EventType", "Visibility", "flatten_data"]
+__all__ = [
+    "NO_DATA",
+    "Event",
+    "EventData",
+    "EventRow",
+    "EventType",
+    "Visibility",
+    "event_id",
+    "flatten_data",
+]
 
 
 class Visibility(enum.StrEnum):
@@ -110,6 +119,11 @@ class EventData(Mapping[str, str]):
         return hash(self._flat)
 
 
+def event_id(claim_id: str, seq: int) -> str:
+    """The id of a claim's event number ``seq``: ``"<claim id>#<seq>"``."""
+    return f"{claim_id}#{seq}"
+
+
 NO_DATA: Mapping[str, str] = EventData()
 """The empty, shared ``data`` of an event that carries none."""
 
@@ -144,7 +158,7 @@ class Event:
     @property
     def id(self) -> str:
         """Unique, stable id: ``"<claim id>#<seq>"``."""
-        return f"{self.claim_id}#{self.seq}"
+        return event_id(self.claim_id, self.seq)
 
     @property
     def changes_state(self) -> bool:

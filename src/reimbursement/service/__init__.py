@@ -4,11 +4,14 @@ from .adapters import Adapters, DeskSettings
 from .desk import HandOverReport, ReimbursementDesk
 from .routing import PlanRouter, RoundRobinRouter, Router, RoutingEscalation
 from .sweeper import Escalation, SweepReport
+from .texts import DEFAULT_TEXTS, CustomerTexts
 from .views import ClaimTracking, TimelineEntry
 
 __all__ = [
+    "DEFAULT_TEXTS",
     "Adapters",
     "ClaimTracking",
+    "CustomerTexts",
     "DeskSettings",
     "Escalation",
     "HandOverReport",

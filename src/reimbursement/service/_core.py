@@ -17,7 +17,7 @@ from ..domain import commands as cmd
 from ..domain.actors import SYSTEM, Actor, Role
 from ..domain.authorization import authorize, authorize_view
 from ..domain.claim import Claim
-from ..domain.events import EventType, Visibility
+from ..domain.events import EventType, Visibility, event_id
 from ..domain.lifecycle import Action
 from ..domain.money import Money
 from ..domain.routing import (
@@ -41,6 +41,12 @@ from .views import ClaimTracking, tracking
 __all__ = ["Command", "DeskCore"]
 
 Command = Callable[[Claim, datetime], Claim]
+
+
+_VISIBLE = Visibility.CUSTOMER.value
+_BY_CUSTOMER = Role.CUSTOMER.value
+_MESSAGE = EventType.MESSAGE_POSTED.value
+_EVENT_TYPES = {t.value: t for t in EventType}
 
 
 def _new_id() -> str:
@@ -158,23 +164,27 @@ class DeskCore:
 
     def _notifications(self, old: Claim, new: Claim) -> list[Notification]:
         texts = self.texts
+        notified = texts.notified
         out = []
         claimant = new.claimant
-        news = new.events_since(old.version, types=texts.notified, visibility=Visibility.CUSTOMER)
-        for event in news:
-            if event.type is EventType.MESSAGE_POSTED and event.role is Role.CUSTOMER:
+        number = new.number
+        # rendered from the stored rows: no Event is built for a notification
+        for row in new.event_rows[old.version :]:
+            type_ = row[1]
+            if type_ not in notified or row[10] != _VISIBLE:
+                continue
+            if type_ == _MESSAGE and row[4] == _BY_CUSTOMER:
                 continue  # nobody needs to be told about their own message
-            title = texts.title(event)
-            body = f"{texts.next_step(event.to_state)} {texts.detail(event)}".strip()
+            title, body = texts.notice(row)
             out.append(
                 Notification(
-                    event.id,
+                    event_id(row[2], row[0]),
                     claimant.customer_id,
                     new.id,
-                    new.number,
-                    event.type,
+                    number,
+                    _EVENT_TYPES[type_],
                     claimant.language,
-                    f"{title} ({new.number})" if new.number else title,
+                    f"{title} ({number})" if number else title,
                     body,
                 )
             )

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 import attrs
 
-from ..domain.events import Event, EventType
+from ..domain.events import Event, EventRow, EventType, flatten_data
 from ..domain.lifecycle import ClaimState
 
 __all__ = ["DEFAULT_TEXTS", "CustomerTexts"]
@@ -119,23 +119,68 @@ class CustomerTexts:
 
     def title(self, event: Event) -> str:
         """The timeline title of ``event``."""
-        title = self.titles.get(event.type)
-        return title if title is not None else event.type.value.replace("_", " ").capitalize()
+        return self._title(event.type)
 
     def detail(self, event: Event) -> str:
         """One line of detail for the timeline (amounts, reasons), never staff ids."""
-        kind = _DETAILS.get(event.type)
+        return self._detail(event.type, event.reason, flatten_data(event.data))
+
+    def notice(self, event: Event | EventRow) -> tuple[str, str]:
+        """The subject and body of the notification telling the customer of ``event``.
+
+        The body is what happens next and the event's detail. Takes an event
+        or a claim's stored row (the desk renders straight from its rows).
+        """
+        if isinstance(event, Event):
+            body = f"{self.next_step(event.to_state)} {self.detail(event)}"
+            return self.title(event), body.strip()
+        row = event
+        cls = type(self)
+        rewords = _REWORDS.get(cls)
+        if rewords is None:
+            rewords = _REWORDS[cls] = _overrides_wording(cls)
+        if rewords:  # a subclass's wording needs the event itself
+            return self.notice(Event.from_row(row))
+        # keys are StrEnums, which hash and compare as the values the row holds
+        next_step = self.stages[row[7]][1]  # type: ignore[index]
+        body = f"{next_step} {self._detail(row[1], row[8], row[9])}".strip()
+        return self._title(row[1]), body
+
+    def _title(self, type_: str) -> str:
+        title = self.titles.get(type_)  # type: ignore[call-overload]
+        return title if title is not None else type_.replace("_", " ").capitalize()
+
+    def _detail(self, type_: str, reason: str | None, data: tuple[str, ...]) -> str:
+        kind = _DETAILS.get(type_)  # type: ignore[call-overload]
         if kind is None:
-            return event.reason or ""
-        data = event.data
+            return reason or ""
         if kind == "decision":
-            text = f"{data.get('approved', '')} of {data.get('claimed', '')} approved"
-            return f"{text}: {event.reason}" if event.reason else text
+            text = f"{_get(data, 'approved')} of {_get(data, 'claimed')} approved"
+            return f"{text}: {reason}" if reason else text
         if kind == "amount":
-            return data.get("amount", "")
+            return _get(data, "amount")
         if kind == "submitted":
-            return f"Claim number {data.get('number', '')}, {data.get('claimed', '')}"
-        return data.get("note", "") or event.reason or ""  # a rejection's note to the customer
+            return f"Claim number {_get(data, 'number')}, {_get(data, 'claimed')}"
+        return _get(data, "note") or reason or ""  # a rejection's note to the customer
+
+
+def _get(data: tuple[str, ...], key: str) -> str:
+    """The value of ``key`` in an event's flat data, ``""`` when it has none."""
+    for i in range(0, len(data), 2):
+        if data[i] == key:
+            return data[i + 1]
+    return ""
+
+
+_REWORDS: dict[type, bool] = {}
+
+
+def _overrides_wording(cls: type[CustomerTexts]) -> bool:
+    """True when ``cls`` overrides how an event is worded (then it gets ``Event`` objects)."""
+    return any(
+        getattr(cls, name) is not getattr(CustomerTexts, name)
+        for name in ("title", "detail", "next_step")
+    )
 
 
 DEFAULT_TEXTS = CustomerTexts()
