@@ -249,6 +249,11 @@ class Claim:
         return None
 
     @property
+    def updated_at(self) -> datetime | None:
+        """When the latest event happened (``None`` for a claim without events)."""
+        return self._events[-1][5] if self._events else None
+
+    @property
     def last_event(self) -> Event | None:
         """The latest event, if any."""
         return Event.from_row(self._events[-1]) if self._events else None

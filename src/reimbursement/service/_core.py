@@ -108,12 +108,8 @@ class DeskCore:
         request_id: str | None,
         command: Command,
     ) -> Claim:
-        def checked(claim: Claim, now: datetime, work: _Work) -> Claim:
-            if action is not None:
-                authorize(actor, claim, action)
-            return command(claim, now)
-
-        return self._run_with_uow(actor, claim_id, request_id, checked)
+        """Run ``command`` on the claim in one unit of work, once ``actor`` may take ``action``."""
+        return self._execute(actor, claim_id, request_id, action, command, None)
 
     def _run_with_uow(
         self,
@@ -121,6 +117,18 @@ class DeskCore:
         claim_id: str,
         request_id: str | None,
         command: Callable[[Claim, datetime, _Work], Claim],
+    ) -> Claim:
+        """Like :meth:`_run` for a command that checks itself and uses the unit of work."""
+        return self._execute(actor, claim_id, request_id, None, None, command)
+
+    def _execute(
+        self,
+        actor: Actor,
+        claim_id: str,
+        request_id: str | None,
+        action: Action | None,
+        command: Command | None,
+        work_command: Callable[[Claim, datetime, _Work], Claim] | None,
     ) -> Claim:
         key = self._request_key(actor, request_id)
         with self._uow() as uow:
@@ -130,20 +138,30 @@ class DeskCore:
                 authorize_view(actor, claim)
                 return claim
             claim = claims.get(claim_id)
-            work = _Work(uow)
+            work = None
             try:
-                new = command(claim, self._clock.now(), work)
+                if work_command is not None:
+                    work = _Work(uow)
+                    new = work_command(claim, self._clock.now(), work)
+                else:
+                    assert command is not None
+                    if action is not None:
+                        authorize(actor, claim, action)
+                    new = command(claim, self._clock.now())
                 # who no longer holds the claim (or a step of it) has one open claim less
                 gone = self.reviews.left(claim, new)
                 claims.save(new, claim.version)
                 if key is not None:
                     claims.remember_request(key, claim_id)
                 notifications = self._notifications(claim, new)
-                for notification in notifications:
-                    uow.outbox.add(notification)
+                if notifications:
+                    outbox = uow.outbox
+                    for notification in notifications:
+                        outbox.add(notification)
                 uow.commit()
             except BaseException:
-                self.reviews.release(work.opened)  # the assignment never happened
+                if work is not None:
+                    self.reviews.release(work.opened)  # the assignment never happened
                 raise
             if gone:
                 self.reviews.release(gone)

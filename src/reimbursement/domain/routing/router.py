@@ -40,6 +40,9 @@ class Assignment:
     step_id: str | None = None
 
 
+_NOBODY: frozenset[str] = frozenset()
+
+
 def main_category(claim: Claim) -> str | None:
     """The category of the claim's largest line (the first of equals), ``None`` without lines."""
     best = None
@@ -94,7 +97,7 @@ def request_for(
         language=claim.claimant.language or None,
         region=region,
         team=team,
-        excluded=frozenset(excluded),
+        excluded=frozenset(excluded) if excluded else _NOBODY,
     )
 
 
@@ -128,12 +131,12 @@ class PolicyRouter:
         A resubmitted claim goes back to the reviewer who returned it when
         they still may take it. Raises what :meth:`choose` raises.
         """
-        last = claim.last_event
-        if last is None:
+        at = claim.updated_at
+        if at is None:
             raise ValidationError.at("events", f"claim {claim.id} has no event to date it by")
         request = request_for(
             claim,
-            last.at,
+            at,
             team=self.team_of(claim) if self.team_of else None,
             region=self.region_of(claim) if self.region_of else None,
         )

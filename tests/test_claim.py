@@ -1,0 +1,59 @@
+"""The claim's timeline reads: what callers get from the stored rows."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from reimbursement import Claim, ClaimState, EventType, ReimbursementDesk, Visibility
+from reimbursement.adapters.memory import ManualClock
+from support import ANA, REVIEWER, START, submitted
+
+
+def _returned_and_resubmitted(desk: ReimbursementDesk, clock: ManualClock) -> Claim:
+    claim = submitted(desk)
+    clock.advance(timedelta(hours=2))
+    desk.post_message(REVIEWER, claim.id, "checking the receipt", internal=True)
+    claim = desk.return_for_correction(REVIEWER, claim.id, ["receipt unreadable"])
+    clock.advance(timedelta(hours=3))
+    return desk.resubmit(ANA, claim.id)
+
+
+def test_updated_at_is_when_the_latest_event_happened(
+    desk: ReimbursementDesk, clock: ManualClock
+) -> None:
+    claim = _returned_and_resubmitted(desk, clock)
+    assert claim.updated_at == claim.events[-1].at == START + timedelta(hours=5)
+    assert claim.last_event == claim.events[-1]
+
+
+def test_a_claim_without_events_has_no_update_time(desk: ReimbursementDesk) -> None:
+    draft = desk.start_draft(ANA, [])
+    bare = Claim("c-1", draft.claimant, "EUR", ClaimState.DRAFT, START)
+    assert bare.version == 0
+    assert bare.updated_at is None
+    assert bare.last_event is None
+
+
+def test_events_since_filters_by_type_and_visibility_without_changing_order(
+    desk: ReimbursementDesk, clock: ManualClock
+) -> None:
+    claim = _returned_and_resubmitted(desk, clock)
+    everything = claim.events
+    assert claim.events_since(0) == everything
+    assert claim.events_since(3) == everything[3:]
+    internal = claim.events_since(0, visibility=Visibility.INTERNAL)
+    assert [e.type for e in internal] == [EventType.MESSAGE_POSTED]
+    wanted = {EventType.SUBMITTED, EventType.RESUBMITTED}
+    rounds = claim.events_since(0, types=wanted)
+    assert [e.type for e in rounds] == [EventType.SUBMITTED, EventType.RESUBMITTED]
+    assert [e.seq for e in rounds] == sorted(e.seq for e in rounds)
+
+
+def test_events_after_last_start_is_the_current_round(
+    desk: ReimbursementDesk, clock: ManualClock
+) -> None:
+    claim = _returned_and_resubmitted(desk, clock)
+    round_ = claim.events_after_last(EventType.SUBMITTED, EventType.RESUBMITTED)
+    assert round_ is not None
+    assert [e.type for e in round_] == [EventType.ASSIGNED]
+    assert claim.events_after_last(EventType.PAID) is None
