@@ -116,7 +116,7 @@ class ReviewDecision:
         """Sum of the approved line amounts (None for a decision without lines)."""
         if not self.lines:
             return None
-        return Money.sum((d.approved for d in self.lines), self.lines[0].approved.currency)
+        return Money.sum([d.approved for d in self.lines], self.lines[0].approved.currency)
 
 
 class PaymentStatus(enum.StrEnum):
@@ -305,7 +305,7 @@ class Claim:
     @property
     def claimed_total(self) -> Money:
         """Sum of the lines in the policy currency."""
-        return Money.sum((line.claimed for line in self.lines), self.currency)
+        return Money.sum([line.claimed for line in self.lines], self.currency)
 
     @property
     def decision(self) -> ReviewDecision | None:

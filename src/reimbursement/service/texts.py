@@ -103,11 +103,21 @@ _DETAILS: Mapping[EventType, str] = {
 
 @attrs.frozen
 class CustomerTexts:
-    """Customer-facing wording; ``stages`` maps a state to (stage name, next step)."""
+    """Customer-facing wording; ``stages`` maps a state to (stage name, next step).
+
+    Notices read the mappings once per (event type, state) and keep the
+    wording: to change the texts, give the desk a new ``CustomerTexts``
+    rather than changing a mapping in place.
+    """
 
     stages: Mapping[ClaimState, tuple[str, str]] = _STAGES
     titles: Mapping[EventType, str] = _TITLES
     notified: frozenset[EventType] = NOTIFIED
+    # (event type, state it leads to) -> (title, next step, kind of detail), filled as
+    # notices are worded: the mappings are read once per pair, not per notification
+    _wording: dict[tuple[str, str], tuple[str, str, str | None]] = attrs.field(
+        init=False, factory=dict, eq=False, repr=False
+    )
 
     def stage(self, state: ClaimState) -> str:
         """The stage name the customer sees for ``state``."""
@@ -141,27 +151,36 @@ class CustomerTexts:
             rewords = _REWORDS[cls] = _overrides_wording(cls)
         if rewords:  # a subclass's wording needs the event itself
             return self.notice(Event.from_row(row))
-        # keys are StrEnums, which hash and compare as the values the row holds
-        next_step = self.stages[row[7]][1]  # type: ignore[index]
-        body = f"{next_step} {self._detail(row[1], row[8], row[9])}".strip()
-        return self._title(row[1]), body
+        key = (row[1], row[7])
+        wording = self._wording.get(key)
+        if wording is None:
+            # keys are StrEnums, which hash and compare as the values the row holds
+            next_step = self.stages[row[7]][1]  # type: ignore[index]
+            kind = _DETAILS.get(row[1])  # type: ignore[call-overload]
+            wording = self._wording[key] = (self._title(row[1]), next_step, kind)
+        title, next_step, kind = wording
+        return title, f"{next_step} {_detail(kind, row[8], row[9])}".strip()
 
     def _title(self, type_: str) -> str:
         title = self.titles.get(type_)  # type: ignore[call-overload]
         return title if title is not None else type_.replace("_", " ").capitalize()
 
     def _detail(self, type_: str, reason: str | None, data: tuple[str, ...]) -> str:
-        kind = _DETAILS.get(type_)  # type: ignore[call-overload]
-        if kind is None:
-            return reason or ""
-        if kind == "decision":
-            text = f"{_get(data, 'approved')} of {_get(data, 'claimed')} approved"
-            return f"{text}: {reason}" if reason else text
-        if kind == "amount":
-            return _get(data, "amount")
-        if kind == "submitted":
-            return f"Claim number {_get(data, 'number')}, {_get(data, 'claimed')}"
-        return _get(data, "note") or reason or ""  # a rejection's note to the customer
+        return _detail(_DETAILS.get(type_), reason, data)  # type: ignore[call-overload]
+
+
+def _detail(kind: str | None, reason: str | None, data: tuple[str, ...]) -> str:
+    """The detail line of an event whose detail is of ``kind`` (see ``_DETAILS``)."""
+    if kind is None:
+        return reason or ""
+    if kind == "decision":
+        text = f"{_get(data, 'approved')} of {_get(data, 'claimed')} approved"
+        return f"{text}: {reason}" if reason else text
+    if kind == "amount":
+        return _get(data, "amount")
+    if kind == "submitted":
+        return f"Claim number {_get(data, 'number')}, {_get(data, 'claimed')}"
+    return _get(data, "note") or reason or ""  # a rejection's note to the customer
 
 
 def _get(data: tuple[str, ...], key: str) -> str:

@@ -63,6 +63,8 @@ def approve(claim: Claim, actor: Actor, at: datetime, lines: Sequence[LineDecisi
     reason. Approving nothing at all is refused: reject the claim instead.
     """
     LIFECYCLE.target(claim.id, claim.state, Action.APPROVE)
+    if not lines:  # in full: every line as claimed
+        return _approved(claim, actor, at, {}, claim.claimed_total)
     given: dict[str, LineDecision] = {}
     problems = []
     for i, decision in enumerate(lines):
@@ -91,13 +93,22 @@ def approve(claim: Claim, actor: Actor, at: datetime, lines: Sequence[LineDecisi
         given[decision.line_id] = decision
     if problems:
         raise ValidationError(f"claim {claim.id} cannot be approved", problems)
+    approved = [
+        given[line.id].approved if line.id in given else line.claimed for line in claim.lines
+    ]
+    return _approved(claim, actor, at, given, Money.sum(approved, claim.currency))
+
+
+def _approved(
+    claim: Claim, actor: Actor, at: datetime, given: dict[str, LineDecision], total: Money
+) -> Claim:
+    """The claim approved at ``total``: the lines in ``given`` as decided, the others in full."""
+    if not total:
+        raise ValidationError.at("lines", "nothing would be approved: reject the claim instead")
     decided = tuple(
         given.get(line.id) or LineDecision(line.id, line.claimed) for line in claim.lines
     )
-    claimed = claim.claimed_total
-    total = Money.sum((d.approved for d in decided), claim.currency) if given else claimed
-    if not total:
-        raise ValidationError.at("lines", "nothing would be approved: reject the claim instead")
+    claimed = claim.claimed_total if given else total
     partial = total < claimed
     action, type_, outcome = (
         (Action.APPROVE_PARTIALLY, EventType.PARTIALLY_APPROVED, Outcome.PARTIALLY_APPROVED)
@@ -106,7 +117,8 @@ def approve(claim: Claim, actor: Actor, at: datetime, lines: Sequence[LineDecisi
     )
     review = ReviewDecision(outcome, actor.id, at, decided)
     data = {"approved": str(total), "claimed": str(claimed)}
-    reason = "; ".join(f"{d.line_id}: {d.reason}" for d in decided if d.reason) or None
+    reasons = [f"{d.line_id}: {d.reason}" for d in decided if d.reason] if given else ()
+    reason = "; ".join(reasons) or None  # in line order
     return _step(
         claim,
         action,
