@@ -19,7 +19,15 @@ import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from reimbursement import Actor, Claim, ConcurrencyError, RateNotFoundError, ValidationError
+from reimbursement import (
+    Actor,
+    Claim,
+    ConcurrencyError,
+    Money,
+    PaymentError,
+    RateNotFoundError,
+    ValidationError,
+)
 from reimbursement.adapters.memory import (
     InMemoryClaimStore,
     InMemoryCustomerDirectory,
@@ -86,8 +94,7 @@ class TestInMemoryPaymentGateway(PaymentGatewayContract):
 
     def payouts(self, gateway: PaymentGateway) -> Sequence[str]:
         assert isinstance(gateway, InMemoryPaymentGateway)
-        pending = [k for k, r in gateway.receipts.items() if r.status is ReceiptStatus.PENDING]
-        return [p.idempotency_key for p in gateway.payouts] + pending
+        return [p.idempotency_key for p in gateway.payouts] + gateway.pending()
 
 
 class TestInMemoryCustomerDirectory(CustomerDirectoryContract):
@@ -144,7 +151,7 @@ class _ForgetfulGateway(InMemoryPaymentGateway):
     """Forgets the keys it has paid, so a retry pays again."""
 
     def pay(self, instruction: PaymentInstruction) -> PaymentReceipt:
-        self.instructions.clear()
+        self._sent.clear()
         return super().pay(instruction)
 
 
@@ -257,6 +264,50 @@ def test_a_suite_fails_on_an_adapter_that_breaks_its_contract(
 
 DAY = date(2026, 2, 27)  # a Friday
 ALICE = Actor.customer("cust-1", "Alice")
+
+
+def _instruction(key: str, amount: str = "10.00", account: str = "DE00 1") -> PaymentInstruction:
+    return PaymentInstruction(key, "claim-1", account, Money(amount, "EUR"), "Claim CLM-1")
+
+
+def test_in_memory_gateway_settles_and_fails_pending_payments_by_reference() -> None:
+    gateway = InMemoryPaymentGateway(settle_immediately=False)
+    first = gateway.pay(_instruction("k1"))
+    second = gateway.pay(_instruction("k2", "20.00"))
+    assert gateway.pending() == ["k1", "k2"]
+    assert gateway.payouts == []
+    settled = gateway.settle(second.reference)
+    assert settled == PaymentReceipt("k2", second.reference, ReceiptStatus.SETTLED)
+    failed = gateway.fail(first.reference, "account closed")
+    assert failed.status is ReceiptStatus.FAILED
+    assert failed.failure_reason == "account closed"
+    assert gateway.pending() == []
+    assert gateway.payouts == [_instruction("k2", "20.00")]
+    assert gateway.receipt("k1") == failed
+    assert gateway.receipt("k404") is None
+    assert gateway.pay(_instruction("k2", "20.00")) == settled  # a replay moves no money
+    assert len(gateway.payouts) == 1
+
+
+def test_in_memory_gateway_refuses_to_finish_a_payment_twice_or_one_it_never_saw() -> None:
+    gateway = InMemoryPaymentGateway(settle_immediately=False)
+    receipt = gateway.pay(_instruction("k1"))
+    gateway.settle(receipt.reference)
+    with pytest.raises(PaymentError, match="already settled"):
+        gateway.fail(receipt.reference, "too late")
+    with pytest.raises(PaymentError, match="no payment with reference PAY-404"):
+        gateway.settle("PAY-404")
+    assert gateway.payouts == [_instruction("k1")]
+
+
+def test_in_memory_gateway_refuses_a_known_key_for_another_amount_or_account() -> None:
+    gateway = InMemoryPaymentGateway()
+    gateway.pay(_instruction("k1"))
+    with pytest.raises(PaymentError, match=r"was used for 10\.00 EUR to DE00 1"):
+        gateway.pay(_instruction("k1", "11.00"))
+    with pytest.raises(PaymentError, match="was used for"):
+        gateway.pay(_instruction("k1", account="DE00 2"))
+    assert gateway.paid_to("claim-1") == [_instruction("k1")]
 
 
 def test_in_memory_fx_falls_back_to_the_last_earlier_day_within_the_lookback() -> None:

@@ -19,6 +19,7 @@ from typing import Self
 
 from ..domain.claim import Claim
 from ..domain.lifecycle import ClaimState
+from ..domain.money import Money
 from ..errors import (
     ClaimNotFoundError,
     ConcurrencyError,
@@ -285,6 +286,12 @@ class InMemoryNotifier:
         return [n for n in self.sent if n.customer_id == customer_id]
 
 
+# One payment as the in-memory gateway keeps it: plain values only, so the
+# garbage collector stops tracking it (a long-running notebook keeps many):
+# (claim id, payee account, remittance, amount, currency, reference, status, failure reason)
+_Sent = tuple[str, str, str, Decimal, str, str, str, str | None]
+
+
 class InMemoryPaymentGateway:
     """A gateway that pays at once (``settle_immediately``) or later, on :meth:`settle`.
 
@@ -296,11 +303,28 @@ class InMemoryPaymentGateway:
     ) -> None:
         self.settle_immediately = settle_immediately
         self.failing_accounts = dict(failing_accounts or {})
-        self.receipts: dict[str, PaymentReceipt] = {}
-        self.instructions: dict[str, PaymentInstruction] = {}
-        self.payouts: list[PaymentInstruction] = []
+        self._sent: dict[str, _Sent] = {}  # by idempotency key
+        self._by_reference: dict[str, str] = {}  # reference -> idempotency key
+        self._paid_out: list[str] = []  # idempotency keys, in the order the money moved
         self._references = itertools.count(1)
         self._lock = threading.RLock()
+
+    @property
+    def payouts(self) -> list[PaymentInstruction]:
+        """The instructions whose money has moved, in order."""
+        with self._lock:
+            return [self._instruction(key) for key in self._paid_out]
+
+    def receipt(self, idempotency_key: str) -> PaymentReceipt | None:
+        """The gateway's latest answer for ``idempotency_key`` (``None``: never sent)."""
+        with self._lock:
+            return self._receipt(idempotency_key) if idempotency_key in self._sent else None
+
+    def pending(self) -> list[str]:
+        """The idempotency keys of payments accepted but neither settled nor failed."""
+        with self._lock:
+            pending = ReceiptStatus.PENDING.value
+            return [key for key, sent in self._sent.items() if sent[6] == pending]
 
     def pay(self, instruction: PaymentInstruction) -> PaymentReceipt:
         with self._lock:
@@ -308,31 +332,42 @@ class InMemoryPaymentGateway:
 
     def _pay(self, instruction: PaymentInstruction) -> PaymentReceipt:
         key = instruction.idempotency_key
-        first = self.instructions.get(key)
+        amount = instruction.amount
+        first = self._sent.get(key)
         if first is not None:
-            if (first.amount, first.payee_account) != (
-                instruction.amount,
+            if (first[3], first[4], first[1]) != (
+                amount.amount,
+                amount.currency,
                 instruction.payee_account,
             ):
                 raise PaymentError(
-                    f"payment key {key} was used for {first.amount} to {first.payee_account}; "
+                    f"payment key {key} was used for {first[3]} {first[4]} to {first[1]}; "
                     "the same key cannot pay another amount or account"
                 )
-            return self.receipts[key]
-        if not instruction.amount or instruction.amount.is_negative():
-            raise PaymentError(f"cannot pay {instruction.amount}")
+            return self._receipt(key)
+        if not amount or amount.is_negative():
+            raise PaymentError(f"cannot pay {amount}")
         reference = f"PAY-{next(self._references):08d}"
         reason = self.failing_accounts.get(instruction.payee_account)
         if reason is not None:
-            receipt = PaymentReceipt(key, reference, ReceiptStatus.FAILED, reason)
+            status = ReceiptStatus.FAILED
         elif self.settle_immediately:
-            receipt = PaymentReceipt(key, reference, ReceiptStatus.SETTLED)
-            self.payouts.append(instruction)
+            status = ReceiptStatus.SETTLED
+            self._paid_out.append(key)
         else:
-            receipt = PaymentReceipt(key, reference, ReceiptStatus.PENDING)
-        self.instructions[key] = instruction
-        self.receipts[key] = receipt
-        return receipt
+            status = ReceiptStatus.PENDING
+        self._sent[key] = (
+            instruction.claim_id,
+            instruction.payee_account,
+            instruction.remittance,
+            amount.amount,
+            amount.currency,
+            reference,
+            status.value,
+            reason,
+        )
+        self._by_reference[reference] = key
+        return PaymentReceipt(key, reference, status, reason)
 
     def settle(self, reference: str) -> PaymentReceipt:
         """Settle the pending payment ``reference`` (as the bank would, later)."""
@@ -344,25 +379,28 @@ class InMemoryPaymentGateway:
 
     def _finish(self, reference: str, status: ReceiptStatus, reason: str | None) -> PaymentReceipt:
         with self._lock:
-            return self._finish_locked(reference, status, reason)
-
-    def _finish_locked(
-        self, reference: str, status: ReceiptStatus, reason: str | None
-    ) -> PaymentReceipt:
-        for key, receipt in self.receipts.items():
-            if receipt.reference == reference:
-                if receipt.status is not ReceiptStatus.PENDING:
-                    raise PaymentError(f"payment {reference} is already {receipt.status}")
-                done = PaymentReceipt(key, reference, status, reason)
-                self.receipts[key] = done
-                if status is ReceiptStatus.SETTLED:
-                    self.payouts.append(self.instructions[key])
-                return done
-        raise PaymentError(f"no payment with reference {reference}")
+            key = self._by_reference.get(reference)
+            if key is None:
+                raise PaymentError(f"no payment with reference {reference}")
+            sent = self._sent[key]
+            if sent[6] != ReceiptStatus.PENDING.value:
+                raise PaymentError(f"payment {reference} is already {sent[6]}")
+            self._sent[key] = (*sent[:6], status.value, reason)
+            if status is ReceiptStatus.SETTLED:
+                self._paid_out.append(key)
+            return self._receipt(key)
 
     def paid_to(self, claim_id: str) -> list[PaymentInstruction]:
         """The payouts made for ``claim_id``."""
         return [p for p in self.payouts if p.claim_id == claim_id]
+
+    def _receipt(self, key: str) -> PaymentReceipt:
+        sent = self._sent[key]
+        return PaymentReceipt(key, sent[5], ReceiptStatus(sent[6]), sent[7])
+
+    def _instruction(self, key: str) -> PaymentInstruction:
+        claim_id, account, remittance, amount, currency = self._sent[key][:5]
+        return PaymentInstruction(key, claim_id, account, Money(amount, currency), remittance)
 
 
 class InMemoryCustomerDirectory:

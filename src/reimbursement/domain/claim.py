@@ -263,7 +263,6 @@ class Claim:
         type_: EventType,
         actor: Actor,
         at: datetime,
-        *,
         to_state: ClaimState | None = None,
         reason: str | None = None,
         data: Mapping[str, str] | None = None,

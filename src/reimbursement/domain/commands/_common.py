@@ -35,10 +35,9 @@ def _step(
 ) -> Claim:
     """Apply ``action`` through the lifecycle and append its one event."""
     dest = LIFECYCLE.target(claim.id, claim.state, action)
-    events = claim.with_next_event(
-        type_, actor, at, to_state=dest, reason=reason, data=data, visibility=visibility
-    )
-    return replace(claim, state=dest, events=events, **changes)
+    changes["state"] = dest
+    changes["events"] = claim.with_next_event(type_, actor, at, dest, reason, data, visibility)
+    return replace(claim, **changes)
 
 
 def _next_id(prefix: str, existing: Sequence[str]) -> Callable[[], str]:

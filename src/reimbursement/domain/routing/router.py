@@ -41,13 +41,15 @@ class Assignment:
 
 
 _NOBODY: frozenset[str] = frozenset()
+_EVERYONE = SegmentKey()
 
 
 def main_category(claim: Claim) -> str | None:
     """The category of the claim's largest line (the first of equals), ``None`` without lines."""
     best = None
     for line in claim.lines:
-        if best is None or line.claimed > best.claimed:
+        # a claim's lines are all in its currency: compare the amounts alone
+        if best is None or line.claimed.amount > best.claimed.amount:
             best = line
     return None if best is None else best.category
 
@@ -164,7 +166,8 @@ class PolicyRouter:
 
     def candidates(self, request: AssignmentRequest) -> Candidates:
         """The candidates for ``request``: its team's members, or everyone when it names none."""
-        segment = self.pool.segment(SegmentKey(team=request.team))
+        key = _EVERYONE if request.team is None else SegmentKey(team=request.team)
+        segment = self.pool.segment(key)
         return Candidates(self.pool, segment, self.eligible(request))
 
     def choose(
