@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
-from reimbursement import Claim, ClaimState, EventType, ReimbursementDesk, Visibility
+import pytest
+
+from reimbursement import Claim, ClaimState, Event, EventType, ReimbursementDesk, Role, Visibility
 from reimbursement.adapters.memory import ManualClock
 from support import ANA, REVIEWER, START, submitted
 
@@ -57,3 +60,27 @@ def test_events_after_last_start_is_the_current_round(
     assert round_ is not None
     assert [e.type for e in round_] == [EventType.ASSIGNED]
     assert claim.events_after_last(EventType.PAID) is None
+
+
+def test_event_data_keeps_its_order_and_refuses_what_is_not_text() -> None:
+    def event(data: dict[str, object]) -> Event:
+        return Event(
+            1,
+            EventType.SUBMITTED,
+            "c-1",
+            "cust-ana",
+            Role.CUSTOMER,
+            START,
+            ClaimState.DRAFT,
+            ClaimState.SUBMITTED,
+            data=data,  # type: ignore[arg-type]
+        )
+
+    submitted = event({"number": "CLM-1", "claimed": "42.50 EUR"})
+    assert list(submitted.data.items()) == [("number", "CLM-1"), ("claimed", "42.50 EUR")]
+    assert Event.from_row(submitted.as_row()) == submitted
+    assert event({}).data == {}
+    with pytest.raises(TypeError, match="maps str to str"):
+        event({"claimed": Decimal("42.50")})
+    with pytest.raises(TypeError, match="maps str to str"):
+        event({1: "one"})

@@ -11,7 +11,6 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterator, Mapping
 from datetime import datetime
-from itertools import chain
 
 import attrs
 
@@ -73,11 +72,14 @@ def flatten_data(items: Mapping[str, str] | None) -> tuple[str, ...]:
     """``items`` as one flat tuple ``(key, value, key, value, …)`` of strings."""
     if type(items) is EventData:
         return items._flat
-    flat: tuple[str, ...] = tuple(chain.from_iterable(items.items())) if items else ()
-    for item in flat:
-        if type(item) is not str:
-            raise TypeError(f"event data maps str to str, got {item!r}")
-    return flat
+    if not items:
+        return ()
+    flat: list[str] = []
+    for key, value in items.items():
+        if type(key) is not str or type(value) is not str:
+            raise TypeError(f"event data maps str to str, got {key!r}: {value!r}")
+        flat += (key, value)
+    return tuple(flat)
 
 
 class EventData(Mapping[str, str]):
