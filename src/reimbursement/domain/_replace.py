@@ -2,10 +2,21 @@
 
 ``attrs.evolve`` looks up the fields and builds a keyword dictionary on every
 call, and the lifecycle replaces a claim several times per command. This
-builds, once per class and set of changed fields, a function that calls the
-class's own generated ``__init__`` positionally, taking each field from the
-changes or the instance, so validation and conversion behave exactly as with
-``evolve``.
+builds, once per class and set of changed fields, a function that makes the
+copy:
+
+- for a slotted class whose every slot is a field set by ``__init__``
+  (no cached hash), with no validators and no ``__attrs_pre_init__`` or
+  ``__attrs_post_init__`` (every record the lifecycle copies), it fills the
+  new object's slots through their descriptors. A frozen class's
+  ``__init__`` must call ``object.__setattr__`` for every field; the slot
+  setters cost about 40 % less per field, and the whole copy (a claim has
+  15 fields) about 5 % of the lifecycle's instructions. Unchanged fields
+  are copied as they are (the instance holds converted values); a changed
+  field goes through its converter, exactly as ``__init__`` treats it;
+- for any other class, it calls the class's own ``__init__`` with each
+  field it takes, from the changes or the instance, so validation,
+  conversion and derived fields behave exactly as with ``evolve``.
 """
 
 from __future__ import annotations
@@ -28,14 +39,69 @@ def _maker(cls: type, changed: tuple[str, ...]) -> Callable[[Any, dict[str, Any]
     unknown = sorted(set(changed) - set(names))
     if unknown:
         raise TypeError(f"{cls.__name__} has no field {', '.join(unknown)}")
-    args = ", ".join(
-        f"changes[{a.alias!r}]" if a.alias in changed else f"inst.{a.name}" for a in fields
-    )
+    setters = _slot_setters(cls, fields)
     namespace: dict[str, Any] = {}
-    # a fixed template over attrs field names, as attrs itself generates __init__
-    exec(f"def make(inst, changes):\n    return cls({args})\n", {"cls": cls}, namespace)
+    if setters is None:
+        # what __init__ takes, as evolve passes it: fields made by __init__ are left to it
+        args = ", ".join(
+            (f"{a.alias}=" if a.kw_only else "")
+            + (f"changes[{a.alias!r}]" if a.alias in changed else f"inst.{a.name}")
+            for a in fields
+            if a.init
+        )
+        # a fixed template over attrs field names, as attrs itself generates __init__
+        exec(f"def make(inst, changes):\n    return cls({args})\n", {"cls": cls}, namespace)
+    else:
+        scope: dict[str, Any] = {"cls": cls, "new": object.__new__}
+        lines = ["def make(inst, changes):", "    obj = new(cls)"]
+        for i, a in enumerate(fields):
+            scope[f"set{i}"] = setters[i]
+            if a.alias not in changed:
+                value = f"inst.{a.name}"
+            elif a.converter is not None:
+                scope[f"convert{i}"] = a.converter
+                value = f"convert{i}(changes[{a.alias!r}])"
+            else:
+                value = f"changes[{a.alias!r}]"
+            lines.append(f"    set{i}(obj, {value})")
+        lines.append("    return obj")
+        exec("\n".join(lines) + "\n", scope, namespace)
     make: Callable[[Any, dict[str, Any]], Any] = namespace["make"]
     return make
+
+
+def _slot_setters(
+    cls: type, fields: tuple[attrs.Attribute[Any], ...]
+) -> list[Callable[[Any, Any], None]] | None:
+    """Each field's slot setter, or ``None`` when copying needs the class's ``__init__``."""
+    if hasattr(cls, "__attrs_pre_init__") or hasattr(cls, "__attrs_post_init__"):
+        return None
+    setters = []
+    for a in fields:
+        if not a.init or a.validator is not None:
+            return None
+        if not (a.converter is None or _plain(a.converter)):
+            return None
+        slot: Any = next((k.__dict__[a.name] for k in cls.__mro__ if a.name in k.__dict__), None)
+        if type(slot) is not _MEMBER:  # not a slot: a dict class
+            return None
+        setters.append(slot.__set__)
+    slots = {name for k in cls.__mro__ for name in k.__dict__.get("__slots__", ())}
+    if slots - {a.name for a in fields} - {"__weakref__"}:
+        return None  # a slot the copy would leave empty (attrs' cached hash, say)
+    return setters
+
+
+def _plain(converter: object) -> bool:
+    """True for a converter that takes the value alone (not ``attrs.Converter`` with self)."""
+    return callable(converter) and not isinstance(converter, attrs.Converter)
+
+
+class _Probe:
+    __slots__ = ("slot",)
+
+
+_MEMBER = type(_Probe.__dict__["slot"])
 
 
 def replace(inst: T, **changes: Any) -> T:
