@@ -5,10 +5,22 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+import attrs
 import pytest
 
-from reimbursement import Claim, ClaimState, Event, EventType, ReimbursementDesk, Role, Visibility
+from reimbursement import (
+    Claim,
+    ClaimState,
+    Event,
+    EventType,
+    LineDecision,
+    Money,
+    ReimbursementDesk,
+    Role,
+    Visibility,
+)
 from reimbursement.adapters.memory import ManualClock
+from reimbursement.domain.claim import Outcome, ReviewDecision
 from support import ANA, REVIEWER, START, submitted
 
 
@@ -84,3 +96,18 @@ def test_event_data_keeps_its_order_and_refuses_what_is_not_text() -> None:
         event({"claimed": Decimal("42.50")})
     with pytest.raises(TypeError, match="maps str to str"):
         event({1: "one"})
+
+
+def test_an_approval_in_full_that_lists_its_lines_totals_the_same(
+    desk: ReimbursementDesk,
+) -> None:
+    claim = submitted(desk, ANA, "100.00", "50.00")
+    listed = ReviewDecision(
+        Outcome.APPROVED,
+        "rev-1",
+        START,
+        tuple(LineDecision(line.id, line.claimed) for line in claim.lines),
+    )
+    approved = attrs.evolve(claim, decisions=(listed,))
+    assert approved.approved_total == Money("150.00", "EUR")
+    assert approved.approved_lines == listed.lines

@@ -263,10 +263,48 @@ def test_full_approval_requests_payment(desk: ReimbursementDesk) -> None:
     claim = desk.approve(REVIEWER, submitted(desk).id)
     assert claim.state is S.PAYMENT_REQUESTED
     assert claim.approved_total == Money("42.50", "EUR")
+    assert claim.payment is not None
+    assert claim.payment.amount == Money("42.50", "EUR")
     assert [e.type for e in claim.events[-2:]] == [
         EventType.APPROVED,
         EventType.PAYMENT_REQUESTED,
     ]
+
+
+def test_an_approval_in_full_lists_no_line_but_every_line_reads_as_claimed(
+    desk: ReimbursementDesk,
+) -> None:
+    claim = desk.approve(REVIEWER, submitted(desk, ANA, "100.00", "50.00").id)
+    assert claim.decisions[-1].outcome == "approved"
+    assert claim.decisions[-1].lines == ()  # the outcome says it: nothing stored per line
+    assert claim.approved_lines == (
+        LineDecision("L1", Money("100.00", "EUR")),
+        LineDecision("L2", Money("50.00", "EUR")),
+    )
+    assert claim.approved_total == Money("150.00", "EUR")
+
+
+def test_naming_every_line_at_its_full_amount_is_an_approval_in_full(
+    desk: ReimbursementDesk,
+) -> None:
+    claim = submitted(desk, ANA, "100.00", "50.00")
+    full = [LineDecision("L2", Money("50.00", "EUR"), "receipt checked")]
+    decided = desk.approve(REVIEWER, claim.id, full)
+    assert decided.decisions[-1].outcome == "approved"
+    assert decided.approved_total == Money("150.00", "EUR")
+    approval = next(e for e in decided.events if e.type is EventType.APPROVED)
+    assert approval.reason == "L2: receipt checked"
+
+
+def test_nothing_reads_as_approved_before_an_approval_or_after_a_rejection(
+    desk: ReimbursementDesk,
+) -> None:
+    claim = submitted(desk)
+    assert claim.approved_lines == ()
+    assert claim.approved_total == Money("0.00", "EUR")
+    rejected = desk.reject(REVIEWER, claim.id, "not_covered")
+    assert rejected.approved_lines == ()
+    assert rejected.approved_total == Money("0.00", "EUR")
 
 
 def test_partial_approval_per_line_with_reasons(desk: ReimbursementDesk) -> None:
@@ -277,6 +315,7 @@ def test_partial_approval_per_line_with_reasons(desk: ReimbursementDesk) -> None
     assert decided.decisions[-1].outcome == "partially_approved"
     assert decided.approved_total == Money("130.00", "EUR")
     assert [str(d.approved) for d in decided.decisions[-1].lines] == ["80.00 EUR", "50.00 EUR"]
+    assert decided.approved_lines == decided.decisions[-1].lines
     view = desk.track(ANA, claim.id)
     assert view.approved == Money("130.00", "EUR")
     assert any("above the tariff" in entry.detail for entry in view.timeline)

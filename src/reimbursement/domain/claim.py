@@ -102,7 +102,12 @@ class LineDecision:
 
 @attrs.frozen
 class ReviewDecision:
-    """One reviewer's decision on the claim."""
+    """One reviewer's decision on the claim.
+
+    ``lines`` holds the approved amount of every line of a partial approval.
+    An approval in full lists none: its outcome says that every line is
+    approved as claimed (:attr:`Claim.approved_lines` spells it out).
+    """
 
     outcome: Outcome
     reviewer: str
@@ -315,13 +320,28 @@ class Claim:
     def approved_total(self) -> Money:
         """What the latest approval granted (zero before approval or after a rejection)."""
         decision = self.decision
+        if decision is not None:
+            if decision.outcome is Outcome.APPROVED and not decision.lines:
+                return self.claimed_total
+            if decision.outcome in (Outcome.APPROVED, Outcome.PARTIALLY_APPROVED):
+                total = decision.approved_total
+                if total is not None:
+                    return total
+        return Money.zero(self.currency)
+
+    @property
+    def approved_lines(self) -> tuple[LineDecision, ...]:
+        """The latest approval, line by line in claim order (empty unless approved)."""
+        decision = self.decision
         if decision is None or decision.outcome not in (
             Outcome.APPROVED,
             Outcome.PARTIALLY_APPROVED,
         ):
-            return Money.zero(self.currency)
-        total = decision.approved_total
-        return total if total is not None else Money.zero(self.currency)
+            return ()
+        decided = {d.line_id: d for d in decision.lines}
+        return tuple(
+            decided.get(line.id) or LineDecision(line.id, line.claimed) for line in self.lines
+        )
 
     @property
     def approver(self) -> str | None:

@@ -105,20 +105,20 @@ def _approved(
     """The claim approved at ``total``: the lines in ``given`` as decided, the others in full."""
     if not total:
         raise ValidationError.at("lines", "nothing would be approved: reject the claim instead")
-    decided = tuple(
-        given.get(line.id) or LineDecision(line.id, line.claimed) for line in claim.lines
-    )
     claimed = claim.claimed_total if given else total
-    partial = total < claimed
-    action, type_, outcome = (
-        (Action.APPROVE_PARTIALLY, EventType.PARTIALLY_APPROVED, Outcome.PARTIALLY_APPROVED)
-        if partial
-        else (Action.APPROVE, EventType.APPROVED, Outcome.APPROVED)
-    )
-    review = ReviewDecision(outcome, actor.id, at, decided)
+    # the reviewer's notes on the lines they named, in line order
+    notes = [given[line.id] for line in claim.lines if line.id in given and given[line.id].reason]
+    reason = "; ".join(f"{d.line_id}: {d.reason}" for d in notes) or None
+    if total < claimed:
+        action, type_ = Action.APPROVE_PARTIALLY, EventType.PARTIALLY_APPROVED
+        decided = tuple(
+            given.get(line.id) or LineDecision(line.id, line.claimed) for line in claim.lines
+        )
+        review = ReviewDecision(Outcome.PARTIALLY_APPROVED, actor.id, at, decided)
+    else:  # in full: the outcome says every line is approved as claimed
+        action, type_ = Action.APPROVE, EventType.APPROVED
+        review = ReviewDecision(Outcome.APPROVED, actor.id, at)
     data = {"approved": str(total), "claimed": str(claimed)}
-    reasons = [f"{d.line_id}: {d.reason}" for d in decided if d.reason] if given else ()
-    reason = "; ".join(reasons) or None  # in line order
     return _step(
         claim,
         action,
