@@ -73,3 +73,14 @@ def test_amount_is_always_at_the_minor_unit(value: Decimal, currency: str) -> No
     money = Money(value, currency)
     places = {"JPY": 0, "KWD": 3}.get(currency, 2)
     assert money.amount == money.amount.quantize(Decimal(1).scaleb(-places))
+
+
+def test_equal_amounts_share_one_text_and_many_amounts_stay_right() -> None:
+    first = str(Money("162.50", "EUR"))
+    assert first == "162.50 EUR"
+    assert str(Money(Decimal("162.5"), "EUR")) is first  # one string for equal amounts
+    assert str(Money("162.50", "USD")) == "162.50 USD"
+    for cents in range(5000):  # more than the texts kept: they are dropped, not wrong
+        amount = Decimal(cents).scaleb(-2)
+        assert str(Money(amount, "EUR")) == f"{amount} EUR"
+    assert str(Money("0", "JPY")) == "0 JPY"

@@ -11,7 +11,6 @@ from __future__ import annotations
 import decimal
 from collections.abc import Iterable
 from decimal import ROUND_HALF_EVEN, Decimal
-from functools import lru_cache
 from typing import Self
 
 import attrs
@@ -69,16 +68,16 @@ class Money:
             ) from None
         if value == 0:
             value = abs(value)  # no negative zero in a claim
-        object.__setattr__(self, "amount", value)
-        object.__setattr__(self, "currency", currency)
+        _set_amount(self, value)
+        _set_currency(self, currency)
 
     @classmethod
     def _exact(cls, amount: Decimal, currency: str) -> Money:
         # for results of arithmetic on amounts already rounded to the same
         # currency: nothing to check, nothing to round
         money = object.__new__(cls)
-        object.__setattr__(money, "amount", amount)
-        object.__setattr__(money, "currency", currency)
+        _set_amount(money, amount)
+        _set_currency(money, currency)
         return money
 
     @classmethod
@@ -156,14 +155,25 @@ class Money:
         return Money(self.amount * rate, currency)
 
     def __str__(self) -> str:
-        return _text(self)
+        # the same amount is written on several events of a claim (and of many
+        # claims): keeping the text lets them share one string. Keyed by value:
+        # amounts of one currency are all rounded to its minor unit, so equal
+        # amounts are written alike.
+        key = (self.amount, self.currency)
+        text = _TEXTS.get(key)
+        if text is None:
+            if len(_TEXTS) >= _TEXTS_KEPT:
+                _TEXTS.clear()
+            text = _TEXTS[key] = f"{self.amount} {self.currency}"
+        return text
 
     def __repr__(self) -> str:
         return f"Money('{self.amount}', '{self.currency}')"
 
 
-@lru_cache(maxsize=4096)
-def _text(money: Money) -> str:
-    # the same amount is written on several events of a claim (and of many
-    # claims): caching the text lets them share one string
-    return f"{money.amount} {money.currency}"
+_TEXTS: dict[tuple[Decimal, str], str] = {}
+_TEXTS_KEPT = 4096
+
+# a frozen class's slots are set through their descriptors (no __setattr__)
+_set_amount = Money.__dict__["amount"].__set__
+_set_currency = Money.__dict__["currency"].__set__
