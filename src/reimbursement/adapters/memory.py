@@ -224,7 +224,11 @@ class InMemoryUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.rollback()  # left without commit: forget what was staged
+        # left without commit (or after it): forget what was staged
+        repo = self.claims
+        repo.added = repo.saved = repo.requests = None
+        if self._outbox is not None:
+            self._outbox.staged.clear()
 
     def commit(self) -> None:
         repo, store = self.claims, self._store
