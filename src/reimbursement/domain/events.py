@@ -196,17 +196,17 @@ class Event:
         # as attrs' own __init__ would, without converting them again
         seq, type_, claim_id, actor, role, at, source, dest, reason, data, visibility = row
         event = object.__new__(cls)
-        _set(event, "seq", seq)
-        _set(event, "type", _TYPES[type_])
-        _set(event, "claim_id", claim_id)
-        _set(event, "actor", actor)
-        _set(event, "role", _ROLES[role])
-        _set(event, "at", at)
-        _set(event, "from_state", _STATES[source])
-        _set(event, "to_state", _STATES[dest])
-        _set(event, "reason", reason)
-        _set(event, "_data", data)
-        _set(event, "visibility", _VISIBILITIES[visibility])
+        _seq(event, seq)
+        _type(event, _TYPES[type_])
+        _claim_id(event, claim_id)
+        _actor(event, actor)
+        _role(event, _ROLES[role])
+        _at(event, at)
+        _from_state(event, _STATES[source])
+        _to_state(event, _STATES[dest])
+        _reason(event, reason)
+        _data(event, data)
+        _visibility(event, _VISIBILITIES[visibility])
         return event
 
 
@@ -219,7 +219,19 @@ events costs the collector nothing (an ``Event`` object each would be
 traversed on every full collection).
 """
 
-_set = object.__setattr__
+# Event is frozen: its slots are set through their descriptors, which costs
+# less than object.__setattr__ field by field
+_seq = Event.__dict__["seq"].__set__
+_type = Event.__dict__["type"].__set__
+_claim_id = Event.__dict__["claim_id"].__set__
+_actor = Event.__dict__["actor"].__set__
+_role = Event.__dict__["role"].__set__
+_at = Event.__dict__["at"].__set__
+_from_state = Event.__dict__["from_state"].__set__
+_to_state = Event.__dict__["to_state"].__set__
+_reason = Event.__dict__["reason"].__set__
+_data = Event.__dict__["_data"].__set__
+_visibility = Event.__dict__["visibility"].__set__
 _TYPES: Mapping[str, EventType] = {t.value: t for t in EventType}
 _ROLES: Mapping[str, Role] = {r.value: r for r in Role}
 _STATES: Mapping[str, ClaimState] = {s.value: s for s in ClaimState}
