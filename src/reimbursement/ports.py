@@ -53,8 +53,10 @@ class Clock(Protocol):
 class ClaimRepository(Protocol):
     """Claims, inside one :class:`UnitOfWork`; nothing is visible to others before commit.
 
-    Saves are optimistic: a claim is saved only over the version it was read
-    at. Adapters translate driver errors into the library's errors.
+    Every read sees the unit of work's own adds, saves and request keys, as a
+    database transaction sees its own writes. Saves are optimistic: a claim
+    is saved only over the version it was read at. Adapters translate driver
+    errors into the library's errors.
     """
 
     def get(self, claim_id: str) -> Claim:

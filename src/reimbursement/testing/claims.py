@@ -326,6 +326,28 @@ class ClaimRepositoryContract:
             assert list(uow.claims.find([ClaimState.PAID])) == []
             assert list(uow.claims.find([])) == []
 
+    def test_every_read_sees_the_unit_of_works_own_writes(
+        self, unit_of_work: UnitOfWorkFactory
+    ) -> None:
+        older = draft("a-1", "cust-a", minutes=0)
+        _add(unit_of_work, older)
+        newer = draft("a-2", "cust-a", minutes=1)
+        with unit_of_work() as uow:
+            uow.claims.add(newer)
+            changed = submitted(uow.claims.get("a-1"), "CLM-1")
+            uow.claims.save(changed, older.version)
+            uow.claims.remember_request("request-1", "a-2")
+            assert uow.claims.get("a-1") == changed
+            assert uow.claims.get("a-2") == newer
+            assert list(uow.claims.for_customer("cust-a")) == [changed, newer]
+            assert uow.claims.latest_for_customer("cust-a") == newer
+            assert [c.id for c in uow.claims.find([ClaimState.SUBMITTED])] == ["a-1"]
+            assert [c.id for c in uow.claims.find([ClaimState.DRAFT])] == ["a-2"]
+            assert uow.claims.claim_for_request("request-1") == "a-2"
+            uow.rollback()
+        assert _stored(unit_of_work, "a-1") == older
+        assert _absent(unit_of_work, "a-2")
+
     # -- sequences and request keys ------------------------------------------------------
 
     def test_next_number_counts_from_one_per_scope(self, unit_of_work: UnitOfWorkFactory) -> None:
