@@ -6,10 +6,13 @@ from datetime import UTC, datetime
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from reimbursement import Actor, Claim, ClaimState, EventType, Money
 from reimbursement.domain._replace import _slot_setters, replace
 from reimbursement.domain.claim import Claimant, PaymentRecord, PaymentStatus
+from reimbursement.testing._builders import draft, rich_claim
 
 AT = datetime(2026, 3, 2, 9, tzinfo=UTC)
 ANA = Actor.customer("cust-ana")
@@ -93,3 +96,33 @@ def test_an_unknown_field_is_refused() -> None:
     with pytest.raises(TypeError, match="PaymentRecord has no field colour"):
         replace(record, colour="blue")
     assert replace(record, status=PaymentStatus.PAID).status is PaymentStatus.PAID
+
+
+def _aliases(cls: type) -> list[str]:
+    return [a.alias for a in attrs.fields(cls)]
+
+
+@given(changed=st.sets(st.sampled_from(_aliases(Claim))))
+def test_any_set_of_changed_claim_fields_copies_as_evolve_does(changed: set[str]) -> None:
+    source, donor = rich_claim("c-1"), draft("c-2", "cust-2", minutes=5)
+    changes = {name: _value(donor, name) for name in sorted(changed)}
+    copy = replace(source, **changes)
+    assert copy == attrs.evolve(source, **changes)
+    for a in attrs.fields(Claim):
+        expected = donor if a.alias in changed else source
+        assert getattr(copy, a.name) == getattr(expected, a.name)
+
+
+@given(changed=st.sets(st.sampled_from(_aliases(PaymentRecord))))
+def test_any_set_of_changed_payment_fields_copies_as_evolve_does(changed: set[str]) -> None:
+    source = PaymentRecord(1, "c-1:payment:1", Money("10", "EUR"), "DE89", PaymentStatus.SENT, AT)
+    donor = PaymentRecord(
+        2, "c-1:payment:2", Money("12", "EUR"), "DE00", PaymentStatus.PAID, AT, "fin-1", "PAY-1"
+    )
+    changes = {name: _value(donor, name) for name in sorted(changed)}
+    assert replace(source, **changes) == attrs.evolve(source, **changes)
+
+
+def _value(record: object, alias: str) -> object:
+    name = next(a.name for a in attrs.fields(type(record)) if a.alias == alias)
+    return getattr(record, name)
