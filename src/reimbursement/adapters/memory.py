@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from types import TracebackType
-from typing import Self
+from typing import Final, Self
 
 from ..domain.claim import Claim
 from ..domain.lifecycle import ClaimState
@@ -294,6 +294,12 @@ class InMemoryNotifier:
 # garbage collector stops tracking it (a long-running notebook keeps many):
 # (claim id, payee account, remittance, amount, currency, reference, status, failure reason)
 _Sent = tuple[str, str, str, Decimal, str, str, str, str | None]
+_ACCOUNT: Final = 1
+_AMOUNT: Final = 3
+_CURRENCY: Final = 4
+_REFERENCE: Final = 5
+_STATUS: Final = 6
+_REASON: Final = 7
 
 
 class InMemoryPaymentGateway:
@@ -328,7 +334,7 @@ class InMemoryPaymentGateway:
         """The idempotency keys of payments accepted but neither settled nor failed."""
         with self._lock:
             pending = ReceiptStatus.PENDING.value
-            return [key for key, sent in self._sent.items() if sent[6] == pending]
+            return [key for key, sent in self._sent.items() if sent[_STATUS] == pending]
 
     def pay(self, instruction: PaymentInstruction) -> PaymentReceipt:
         with self._lock:
@@ -339,13 +345,14 @@ class InMemoryPaymentGateway:
         amount = instruction.amount
         first = self._sent.get(key)
         if first is not None:
-            if (first[3], first[4], first[1]) != (
+            if (first[_AMOUNT], first[_CURRENCY], first[_ACCOUNT]) != (
                 amount.amount,
                 amount.currency,
                 instruction.payee_account,
             ):
                 raise PaymentError(
-                    f"payment key {key} was used for {first[3]} {first[4]} to {first[1]}; "
+                    f"payment key {key} was used for {first[_AMOUNT]} {first[_CURRENCY]} "
+                    f"to {first[_ACCOUNT]}; "
                     "the same key cannot pay another amount or account"
                 )
             return self._receipt(key)
@@ -387,9 +394,9 @@ class InMemoryPaymentGateway:
             if key is None:
                 raise PaymentError(f"no payment with reference {reference}")
             sent = self._sent[key]
-            if sent[6] != ReceiptStatus.PENDING.value:
-                raise PaymentError(f"payment {reference} is already {sent[6]}")
-            self._sent[key] = (*sent[:6], status.value, reason)
+            if sent[_STATUS] != ReceiptStatus.PENDING.value:
+                raise PaymentError(f"payment {reference} is already {sent[_STATUS]}")
+            self._sent[key] = (*sent[:_STATUS], status.value, reason)
             if status is ReceiptStatus.SETTLED:
                 self._paid_out.append(key)
             return self._receipt(key)
@@ -400,7 +407,7 @@ class InMemoryPaymentGateway:
 
     def _receipt(self, key: str) -> PaymentReceipt:
         sent = self._sent[key]
-        return PaymentReceipt(key, sent[5], ReceiptStatus(sent[6]), sent[7])
+        return PaymentReceipt(key, sent[_REFERENCE], ReceiptStatus(sent[_STATUS]), sent[_REASON])
 
     def _instruction(self, key: str) -> PaymentInstruction:
         claim_id, account, remittance, amount, currency = self._sent[key][:5]
