@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 
 import attrs
 
-__all__ = ["replace"]
+__all__ = ["replace", "replace_with"]
 
 T = TypeVar("T")
 
@@ -106,6 +106,11 @@ _MEMBER = type(_Probe.__dict__["slot"])
 
 def replace(inst: T, **changes: Any) -> T:
     """A copy of the attrs instance ``inst`` with ``changes`` applied."""
+    return replace_with(inst, changes)
+
+
+def replace_with(inst: T, changes: dict[str, Any]) -> T:
+    """Like :func:`replace`, with the changes in a dictionary the caller built."""
     key = (type(inst), tuple(changes))
     make = _MAKERS.get(key)
     if make is None:

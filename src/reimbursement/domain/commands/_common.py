@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from .._replace import replace
+from .._replace import replace_with
 from ..actors import Actor
 from ..claim import (
     Claim,
@@ -37,7 +37,7 @@ def _step(
     dest = LIFECYCLE.target(claim.id, claim.state, action)
     changes["state"] = dest
     changes["events"] = claim.with_next_event(type_, actor, at, dest, reason, data, visibility)
-    return replace(claim, **changes)
+    return replace_with(claim, changes)
 
 
 def _next_id(prefix: str, existing: Sequence[str]) -> Callable[[], str]:
