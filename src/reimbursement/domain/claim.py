@@ -124,6 +124,9 @@ class ReviewDecision:
         return Money.sum([d.approved for d in self.lines], self.lines[0].approved.currency)
 
 
+_APPROVALS = frozenset({Outcome.APPROVED, Outcome.PARTIALLY_APPROVED})
+
+
 class PaymentStatus(enum.StrEnum):
     """Where one payment attempt is."""
 
@@ -320,23 +323,16 @@ class Claim:
     def approved_total(self) -> Money:
         """What the latest approval granted (zero before approval or after a rejection)."""
         decision = self.decision
-        if decision is not None:
-            if decision.outcome is Outcome.APPROVED and not decision.lines:
-                return self.claimed_total
-            if decision.outcome in (Outcome.APPROVED, Outcome.PARTIALLY_APPROVED):
-                total = decision.approved_total
-                if total is not None:
-                    return total
-        return Money.zero(self.currency)
+        if decision is None or decision.outcome not in _APPROVALS:
+            return Money.zero(self.currency)
+        total = decision.approved_total  # None for an approval in full: no line listed
+        return self.claimed_total if total is None else total
 
     @property
     def approved_lines(self) -> tuple[LineDecision, ...]:
         """The latest approval, line by line in claim order (empty unless approved)."""
         decision = self.decision
-        if decision is None or decision.outcome not in (
-            Outcome.APPROVED,
-            Outcome.PARTIALLY_APPROVED,
-        ):
+        if decision is None or decision.outcome not in _APPROVALS:
             return ()
         decided = {d.line_id: d for d in decision.lines}
         return tuple(
@@ -347,12 +343,7 @@ class Claim:
     def approver(self) -> str | None:
         """Who approved the claim, if it was approved."""
         decision = self.decision
-        if decision is not None and decision.outcome in (
-            Outcome.APPROVED,
-            Outcome.PARTIALLY_APPROVED,
-        ):
-            return decision.reviewer
-        return None
+        return decision.reviewer if decision and decision.outcome in _APPROVALS else None
 
     @property
     def payment(self) -> PaymentRecord | None:

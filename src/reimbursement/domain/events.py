@@ -25,6 +25,7 @@ __all__ = [
     "EventType",
     "Visibility",
     "event_id",
+    "event_type",
     "flatten_data",
 ]
 
@@ -119,6 +120,11 @@ class EventData(Mapping[str, str]):
 
     def __hash__(self) -> int:
         return hash(self._flat)
+
+
+def event_type(value: str) -> EventType:
+    """The event type a stored row holds as ``value`` (a dictionary look-up, no enum call)."""
+    return _TYPES[value]
 
 
 def event_id(claim_id: str, seq: int) -> str:

@@ -17,7 +17,7 @@ from ..domain import commands as cmd
 from ..domain.actors import SYSTEM, Actor, Role
 from ..domain.authorization import authorize, authorize_view
 from ..domain.claim import Claim
-from ..domain.events import EventType, Visibility, event_id
+from ..domain.events import EventType, Visibility, event_id, event_type
 from ..domain.lifecycle import Action
 from ..domain.money import Money
 from ..domain.routing import (
@@ -46,7 +46,6 @@ Command = Callable[[Claim, datetime], Claim]
 _VISIBLE = Visibility.CUSTOMER.value
 _BY_CUSTOMER = Role.CUSTOMER.value
 _MESSAGE = EventType.MESSAGE_POSTED.value
-_EVENT_TYPES = {t.value: t for t in EventType}
 
 
 def _new_id() -> str:
@@ -200,7 +199,7 @@ class DeskCore:
                     claimant.customer_id,
                     new.id,
                     number,
-                    _EVENT_TYPES[type_],
+                    event_type(type_),
                     claimant.language,
                     f"{title} ({number})" if number else title,
                     body,

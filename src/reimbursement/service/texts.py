@@ -7,6 +7,7 @@ pass its own :class:`CustomerTexts` to the desk.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any, ClassVar
 
 import attrs
 
@@ -113,6 +114,8 @@ class CustomerTexts:
     stages: Mapping[ClaimState, tuple[str, str]] = _STAGES
     titles: Mapping[EventType, str] = _TITLES
     notified: frozenset[EventType] = NOTIFIED
+    # True for a subclass that words events its own way (it is given Event objects)
+    _rewords: ClassVar[bool] = False
     # (event type, state it leads to) -> (title, next step, kind of detail), filled as
     # notices are worded: the mappings are read once per pair, not per notification
     _wording: dict[tuple[str, str], tuple[str, str, str | None]] = attrs.field(
@@ -133,7 +136,7 @@ class CustomerTexts:
 
     def detail(self, event: Event) -> str:
         """One line of detail for the timeline (amounts, reasons), never staff ids."""
-        return self._detail(event.type, event.reason, flatten_data(event.data))
+        return _detail(_DETAILS.get(event.type), event.reason, flatten_data(event.data))
 
     def notice(self, event: Event | EventRow) -> tuple[str, str]:
         """The subject and body of the notification telling the customer of ``event``.
@@ -142,14 +145,9 @@ class CustomerTexts:
         or a claim's stored row (the desk renders straight from its rows).
         """
         if isinstance(event, Event):
-            body = f"{self.next_step(event.to_state)} {self.detail(event)}"
-            return self.title(event), body.strip()
+            return self.title(event), _body(self.next_step(event.to_state), self.detail(event))
         row = event
-        cls = type(self)
-        rewords = _REWORDS.get(cls)
-        if rewords is None:
-            rewords = _REWORDS[cls] = _overrides_wording(cls)
-        if rewords:  # a subclass's wording needs the event itself
+        if self._rewords:  # a subclass's wording needs the event itself
             return self.notice(Event.from_row(row))
         key = (row[1], row[7])
         wording = self._wording.get(key)
@@ -159,14 +157,22 @@ class CustomerTexts:
             kind = _DETAILS.get(row[1])  # type: ignore[call-overload]
             wording = self._wording[key] = (self._title(row[1]), next_step, kind)
         title, next_step, kind = wording
-        return title, f"{next_step} {_detail(kind, row[8], row[9])}".strip()
+        return title, _body(next_step, _detail(kind, row[8], row[9]))
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._rewords = any(
+            getattr(cls, name) is not getattr(CustomerTexts, name)
+            for name in ("title", "detail", "next_step")
+        )
 
     def _title(self, type_: str) -> str:
         title = self.titles.get(type_)  # type: ignore[call-overload]
         return title if title is not None else type_.replace("_", " ").capitalize()
 
-    def _detail(self, type_: str, reason: str | None, data: tuple[str, ...]) -> str:
-        return _detail(_DETAILS.get(type_), reason, data)  # type: ignore[call-overload]
+
+def _body(next_step: str, detail: str) -> str:
+    return f"{next_step} {detail}".strip()
 
 
 def _detail(kind: str | None, reason: str | None, data: tuple[str, ...]) -> str:
@@ -189,17 +195,6 @@ def _get(data: tuple[str, ...], key: str) -> str:
         if data[i] == key:
             return data[i + 1]
     return ""
-
-
-_REWORDS: dict[type, bool] = {}
-
-
-def _overrides_wording(cls: type[CustomerTexts]) -> bool:
-    """True when ``cls`` overrides how an event is worded (then it gets ``Event`` objects)."""
-    return any(
-        getattr(cls, name) is not getattr(CustomerTexts, name)
-        for name in ("title", "detail", "next_step")
-    )
 
 
 DEFAULT_TEXTS = CustomerTexts()
