@@ -237,7 +237,11 @@ def test_receipts_can_be_made_optional(make_desk: Callable[..., ReimbursementDes
 def test_failed_submit_does_not_burn_a_claim_number(desk: ReimbursementDesk) -> None:
     with pytest.raises(ValidationError):
         desk.submit(ANA, desk.start_draft(ANA, [pharmacy()]).id)
-    assert submitted(desk).number == "CLM-2026-000001"
+    first = submitted(desk)
+    assert first.number == "CLM-2026-000001"
+    with pytest.raises(InvalidTransitionError):
+        desk.submit(ANA, first.id)  # already in review
+    assert submitted(desk).number == "CLM-2026-000002"
 
 
 def test_nobody_reviews_their_own_claim(make_desk: Callable[..., ReimbursementDesk]) -> None:

@@ -13,7 +13,7 @@ from ..domain.claim import Attachment, Claim, Claimant
 from ..domain.events import Visibility
 from ..domain.feedback import Feedback, Stage
 from ..domain.inputs import ClaimPatch, LineInput
-from ..domain.lifecycle import LIFECYCLE, Action
+from ..domain.lifecycle import Action
 from ..domain.voice import FeedbackPolicy, ProblemCatalogue
 from ..errors import AuthorizationError
 from ._core import DeskCore, _Work
@@ -119,13 +119,12 @@ class CustomerCalls(DeskCore):
 
         def submit(claim: Claim, now: datetime, work: _Work) -> Claim:
             authorize(actor, claim, Action.SUBMIT)
-            LIFECYCLE.target(claim.id, claim.state, Action.SUBMIT)
-            cmd.check_ready(claim, require_receipts=self.settings.require_receipts)
-            # the number is taken only once the claim is known to be complete:
-            # sequences never roll back, and gaps would puzzle auditors
             prefix = self.settings.number_prefix
-            sequence = work.uow.claims.next_number(f"{prefix}-{now.year}")
-            number = f"{prefix}-{now.year}-{sequence:06d}"
+
+            def number() -> str:  # taken only once the claim is known to be complete
+                sequence = work.uow.claims.next_number(f"{prefix}-{now.year}")
+                return f"{prefix}-{now.year}-{sequence:06d}"
+
             submitted = cmd.submit(
                 claim, actor, now, number, require_receipts=self.settings.require_receipts
             )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 
@@ -239,11 +239,23 @@ def check_ready(claim: Claim, *, require_receipts: bool = True) -> None:
 
 
 def submit(
-    claim: Claim, actor: Actor, at: datetime, number: str, *, require_receipts: bool = True
+    claim: Claim,
+    actor: Actor,
+    at: datetime,
+    number: str | Callable[[], str],
+    *,
+    require_receipts: bool = True,
 ) -> Claim:
-    """The draft, submitted under ``number``."""
+    """The draft, submitted under ``number``.
+
+    ``number`` may be a function that gives it: it is called only once the
+    claim is known to be complete, so that a refused submission takes no
+    number from a sequence (gaps would puzzle auditors).
+    """
     LIFECYCLE.target(claim.id, claim.state, Action.SUBMIT)
     check_ready(claim, require_receipts=require_receipts)
+    if callable(number):
+        number = number()
     return _step(
         claim,
         Action.SUBMIT,
