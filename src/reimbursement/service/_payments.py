@@ -6,10 +6,9 @@ from datetime import datetime
 
 from ..domain import commands as cmd
 from ..domain.actors import SYSTEM, Actor, Role
-from ..domain.claim import Claim, PaymentStatus
-from ..domain.lifecycle import LIFECYCLE, Action
+from ..domain.claim import Claim
+from ..domain.lifecycle import Action
 from ..domain.routing import check_payment_approver
-from ..errors import ValidationError
 from ..ports import PaymentInstruction, ReceiptStatus
 from ._core import DeskCore
 from .reviews import deciders
@@ -57,15 +56,7 @@ class PaymentCalls(DeskCore):
         """
 
         def pay(claim: Claim, now: datetime) -> Claim:
-            payment = claim.payment
-            LIFECYCLE.target(claim.id, claim.state, Action.SEND_PAYMENT)
-            assert payment is not None
-            if payment.status is PaymentStatus.SENT:
-                raise ValidationError.at(
-                    "payment",
-                    f"payment {payment.idempotency_key} was already sent "
-                    f"(reference {payment.gateway_reference}); confirm or fail it",
-                )
+            payment = cmd.payment_to_send(claim)  # before any money can move
             receipt = self.adapters.payments.pay(
                 PaymentInstruction(
                     payment.idempotency_key,

@@ -67,8 +67,13 @@ def approve_payment(claim: Claim, actor: Actor, at: datetime, *, automatic: bool
     )
 
 
-def send_payment(claim: Claim, actor: Actor, at: datetime, reference: str) -> Claim:
-    """The approved payment, handed to the gateway under ``reference``."""
+def payment_to_send(claim: Claim) -> PaymentRecord:
+    """The approved payment that may be handed to the gateway now.
+
+    Raises :class:`~reimbursement.InvalidTransitionError` outside
+    payment_approved and :class:`~reimbursement.ValidationError` for a
+    payment already sent (confirm or fail it instead).
+    """
     payment = _current_payment(claim, Action.SEND_PAYMENT)
     if payment.status is PaymentStatus.SENT:
         raise ValidationError.at(
@@ -76,6 +81,12 @@ def send_payment(claim: Claim, actor: Actor, at: datetime, reference: str) -> Cl
             f"payment {payment.idempotency_key} was already sent "
             f"(reference {payment.gateway_reference}); confirm or fail it",
         )
+    return payment
+
+
+def send_payment(claim: Claim, actor: Actor, at: datetime, reference: str) -> Claim:
+    """The approved payment, handed to the gateway under ``reference``."""
+    payment = payment_to_send(claim)
     record = replace(payment, status=PaymentStatus.SENT, gateway_reference=reference)
     return _step(
         claim,
