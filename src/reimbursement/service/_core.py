@@ -24,6 +24,7 @@ from ..domain.routing import (
     ApprovalRules,
     ConflictOfInterest,
     ReviewPlan,
+    StepOutcome,
 )
 from ..domain.sla import SlaPolicy
 from ..errors import (
@@ -249,18 +250,50 @@ class DeskCore:
         self,
         actor: Actor,
         claim_id: str,
-        action: Action,
         request_id: str | None,
-        whole: Command,
-        in_plan: Callable[[Claim, ReviewPlan, datetime, _Work], Claim],
+        action: Action,
+        decide: Command,
+        *,
+        step: str | None,
+        outcome: StepOutcome,
+        reasons: Sequence[str] = (),
+        details: dict[str, str] | None = None,
+        finish: Callable[[Claim, ReviewPlan, datetime], Claim],
+        then: Command | None = None,
     ) -> Claim:
+        """A reviewer's decision, on the whole claim or on the plan step they hold.
+
+        Without an approval plan, ``decide`` decides the claim. With one, the
+        decision is recorded on the step (``reasons`` and ``details`` on its
+        event; ``decide`` runs first only to refuse bad input at once), and
+        once the plan is decided ``finish`` decides the claim. ``then``
+        follows a decided claim (the payment request after an approval).
+        """
+
+        def finished(decided: Claim, done: ReviewPlan, now: datetime) -> Claim:
+            claim = finish(decided, done, now)
+            return claim if then is None else then(claim, now)
+
         def review(claim: Claim, now: datetime, work: _Work) -> Claim:
             plan = self.reviews.plan(claim)
             if plan is None:
                 authorize(actor, claim, action)
                 self.reviews.check_conflict(actor, claim)
-                return whole(claim, now)
-            return in_plan(claim, plan, now, work)
+                decided = decide(claim, now)
+                return decided if then is None else then(decided, now)
+            decide(claim, now)  # bad input is refused now, not when the plan is decided
+            return self.reviews.decide_step(
+                actor,
+                claim,
+                plan,
+                now,
+                work.opened,
+                outcome,
+                step,
+                reasons,
+                details or {},
+                lambda decided, done: finished(decided, done, now),
+            )
 
         return self._run_with_uow(actor, claim_id, request_id, review)
 

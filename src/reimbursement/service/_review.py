@@ -26,7 +26,7 @@ from ..errors import (
     ReimbursementError,
     ValidationError,
 )
-from ._core import DeskCore, _Work
+from ._core import DeskCore
 from .reviews import combined_lines, encode_lines
 from .routing import round_events
 
@@ -69,33 +69,21 @@ class ReviewCalls(DeskCore):
         amount any step approved. Raises :class:`~reimbursement.FourEyesError`
         for the claimant or someone linked to them.
         """
-
-        def whole(claim: Claim, now: datetime) -> Claim:
-            return self._approved(cmd.approve(claim, actor, now, lines), now)
-
-        def in_plan(claim: Claim, plan: ReviewPlan, now: datetime, work: _Work) -> Claim:
-            if lines:
-                cmd.approve(claim, actor, now, lines)  # refuse bad lines now, not at the end
-            details = {"lines": encode_lines(lines)} if lines else {}
-
-            def finish(decided: Claim, done: ReviewPlan) -> Claim:
-                combined = combined_lines(decided)
-                return self._approved(cmd.approve(decided, actor, now, combined), now)
-
-            return self.reviews.decide_step(
-                actor,
-                claim,
-                plan,
-                now,
-                work.opened,
-                StepOutcome.APPROVED,
-                step,
-                (),
-                details,
-                finish,
-            )
-
-        return self._review(actor, claim_id, Action.APPROVE, request_id, whole, in_plan)
+        return self._review(
+            actor,
+            claim_id,
+            request_id,
+            Action.APPROVE,
+            lambda claim, now: cmd.approve(claim, actor, now, lines),
+            step=step,
+            outcome=StepOutcome.APPROVED,
+            details={"lines": encode_lines(lines)} if lines else None,
+            # each line at the lowest amount any step approved
+            finish=lambda decided, _, now: cmd.approve(
+                decided, actor, now, combined_lines(decided)
+            ),
+            then=self._approved,
+        )
 
     def reject(
         self,
@@ -112,32 +100,18 @@ class ReviewCalls(DeskCore):
         On a claim with an approval plan, a rejection of any step rejects
         the claim at once.
         """
-
-        def whole(claim: Claim, now: datetime) -> Claim:
-            return cmd.reject(claim, actor, now, reason_code, note)
-
-        def in_plan(claim: Claim, plan: ReviewPlan, now: datetime, work: _Work) -> Claim:
-            cmd.reject(claim, actor, now, reason_code, note)  # refuse a missing code now
-            details = {"note": note} if note else {}
-
-            def finish(decided: Claim, done: ReviewPlan) -> Claim:
-                return cmd.reject(decided, actor, now, reason_code, note)
-
-            reasons = (reason_code,)
-            return self.reviews.decide_step(
-                actor,
-                claim,
-                plan,
-                now,
-                work.opened,
-                StepOutcome.REJECTED,
-                step,
-                reasons,
-                details,
-                finish,
-            )
-
-        return self._review(actor, claim_id, Action.REJECT, request_id, whole, in_plan)
+        return self._review(
+            actor,
+            claim_id,
+            request_id,
+            Action.REJECT,
+            lambda claim, now: cmd.reject(claim, actor, now, reason_code, note),
+            step=step,
+            outcome=StepOutcome.REJECTED,
+            reasons=(reason_code,),
+            details={"note": note} if note else None,
+            finish=lambda decided, _, now: cmd.reject(decided, actor, now, reason_code, note),
+        )
 
     def return_for_correction(
         self,
@@ -156,38 +130,28 @@ class ReviewCalls(DeskCore):
         back once, with every reason gathered (and every note).
         """
 
-        def whole(claim: Claim, now: datetime) -> Claim:
-            return cmd.return_for_correction(claim, actor, now, reasons, note)
-
-        def in_plan(claim: Claim, plan: ReviewPlan, now: datetime, work: _Work) -> Claim:
-            cmd.return_for_correction(claim, actor, now, reasons, note)  # refuse empty reasons
-            details = {"note": note} if note else {}
-
-            def finish(decided: Claim, done: ReviewPlan) -> Claim:
-                notes = [
-                    e.data["note"]
-                    for e in round_events(decided)
-                    if e.type is EventType.REVIEW_STEP_DECIDED and "note" in e.data
-                ]
-                return cmd.return_for_correction(
-                    decided, actor, now, done.reasons, "\n".join(dict.fromkeys(notes))
-                )
-
-            return self.reviews.decide_step(
-                actor,
-                claim,
-                plan,
-                now,
-                work.opened,
-                StepOutcome.RETURNED,
-                step,
-                reasons,
-                details,
-                finish,
+        def finish(decided: Claim, done: ReviewPlan, now: datetime) -> Claim:
+            # one return to the customer: every step's reasons and notes
+            notes = [
+                e.data["note"]
+                for e in round_events(decided)
+                if e.type is EventType.REVIEW_STEP_DECIDED and "note" in e.data
+            ]
+            return cmd.return_for_correction(
+                decided, actor, now, done.reasons, "\n".join(dict.fromkeys(notes))
             )
 
         return self._review(
-            actor, claim_id, Action.RETURN_FOR_CORRECTION, request_id, whole, in_plan
+            actor,
+            claim_id,
+            request_id,
+            Action.RETURN_FOR_CORRECTION,
+            lambda claim, now: cmd.return_for_correction(claim, actor, now, reasons, note),
+            step=step,
+            outcome=StepOutcome.RETURNED,
+            reasons=reasons,
+            details={"note": note} if note else None,
+            finish=finish,
         )
 
     def hand_over(
