@@ -111,3 +111,13 @@ def test_an_approval_in_full_that_lists_its_lines_totals_the_same(
     approved = attrs.evolve(claim, decisions=(listed,))
     assert approved.approved_total == Money("150.00", "EUR")
     assert approved.approved_lines == listed.lines
+
+
+def test_only_the_events_that_move_the_claim_change_its_state(desk: ReimbursementDesk) -> None:
+    claim = desk.post_message(REVIEWER, submitted(desk).id, "looking at it")
+    moves = [(e.type, e.to_state) for e in claim.events if e.changes_state]
+    assert moves == [
+        (EventType.SUBMITTED, ClaimState.SUBMITTED),
+        (EventType.ASSIGNED, ClaimState.IN_REVIEW),
+    ]
+    assert not any(e.changes_state for e in claim.events if e.type is EventType.MESSAGE_POSTED)

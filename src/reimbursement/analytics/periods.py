@@ -84,10 +84,6 @@ class PeriodGrid:
         i = bisect_right(self.bounds, epoch_second) - 1
         return i if i < len(self.labels) else -1
 
-    def label_of(self, at: datetime) -> str:
-        """The label of the period holding the aware datetime ``at``."""
-        return _label(_start_of(at.astimezone(self.tz).date(), self.period), self.period)
-
 
 def period_grid(period: Period | str, tz: tzinfo, first: datetime, last: datetime) -> PeriodGrid:
     """The periods from the one holding ``first`` to the one holding ``last``, in ``tz``.

@@ -48,8 +48,3 @@ class ClaimPatch:
     change_lines: tuple[LinePatch, ...] = ()
     remove_lines: tuple[str, ...] = ()
     payee_account: str | None = None
-
-    @property
-    def is_empty(self) -> bool:
-        """True when the patch changes nothing."""
-        return not (self.add_lines or self.change_lines or self.remove_lines or self.payee_account)
