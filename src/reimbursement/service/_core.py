@@ -81,9 +81,6 @@ class DeskCore:
     ) -> None:
         self.reviews = ReviewRouting(router, approval_rules, conflicts)
         self.adapters = adapters
-        self.router = router
-        self.approval_rules = approval_rules
-        self.conflicts = self.reviews.conflicts
         self.settings = settings if settings is not None else DeskSettings()
         self.texts = texts
         self._new_id = new_id if new_id is not None else _new_id
@@ -91,6 +88,21 @@ class DeskCore:
         self.escalation = escalation
         self._uow: Callable[[], UnitOfWork] = adapters.unit_of_work
         self._clock = adapters.clock
+
+    @property
+    def router(self) -> Router:
+        """Who assigns reviews (share it with another desk to share the loads it counts)."""
+        return self.reviews.router
+
+    @property
+    def approval_rules(self) -> ApprovalRules | None:
+        """The approval plans' rules, if the desk runs plans."""
+        return self.reviews.rules
+
+    @property
+    def conflicts(self) -> ConflictOfInterest:
+        """The conflict-of-interest port the desk checks decisions and payments against."""
+        return self.reviews.conflicts
 
     def dispatch_notifications(self, limit: int = 100) -> int:
         """Deliver pending notifications (at least once, deduplicated by key); returns how many.
