@@ -1,0 +1,136 @@
+"""Durable claims on SQLite and PostgreSQL: SQLAlchemy Core, the ``[sql]`` extra.
+
+One adapter for both databases, in the shape of
+:mod:`reimbursement.adapters.memory`: a class per port
+(:class:`SqlUnitOfWork` with its claim repository and outbox,
+:class:`SqlOutboxQueue`), one store object (:class:`SqlClaimStore`) and one
+factory (:func:`create`)::
+
+    from reimbursement.adapters import sql
+
+    sql.upgrade("sqlite:///claims.db")          # once, by a deployment step
+    store = sql.create("sqlite:///claims.db")   # in every worker or desk
+    with store.unit_of_work() as uow: ...
+    store.queue.claim_batch(10, now=..., lease=...)
+    store.close()
+
+The schema (``rb_claims``, ``rb_events``, ``rb_holdings``, ``rb_requests``,
+``rb_sequences``, ``rb_outbox``, ``rb_schema_version``; see
+``docs/storage.md``) is changed only by :func:`upgrade` or
+``python -m reimbursement db upgrade --database URL``; opening a store whose
+schema is older or newer than the library raises
+:class:`~reimbursement.errors.SchemaVersionError` naming that command.
+
+Why no Alembic: the schema is a handful of tables that the library, not the
+application, owns. An ordered tuple of plain SQL steps with a
+``rb_schema_version`` table does all we need (forward-only, in one
+transaction, the exact SQL a DBA can read and run by hand with
+``python -m reimbursement db sql``), without a second dependency, an
+``alembic.ini`` and a migration environment inside the users' deployments.
+
+What each database guarantees:
+
+- Claims: optimistic concurrency in ``UPDATE … WHERE id = :id AND version =
+  :expected``; a stale save changes nothing and raises
+  :class:`~reimbursement.errors.ConcurrencyError`. A unit of work is one
+  transaction: never half-applied.
+- Claim numbers (:meth:`~reimbursement.ports.ClaimRepository.next_number`):
+  PostgreSQL takes each number in its own short transaction, so a number is
+  never handed out twice, even when the unit of work rolls back (that number
+  is skipped). SQLite does the same while the unit of work has written
+  nothing yet (the desk takes its number before it saves); once the unit of
+  work holds SQLite's single write lock, the number is taken inside its
+  transaction (another connection would wait on that lock forever): a
+  rollback then returns the number, but no other writer can have taken it
+  meanwhile, so no two committed claims ever share a number, and the
+  ``UNIQUE`` index on ``rb_claims.number`` stands behind it on both.
+- Request keys: ``PRIMARY KEY``, inserted on commit; a key another unit of
+  work committed first raises
+  :class:`~reimbursement.errors.DuplicateRequestError` and nothing is written.
+- Many workers: PostgreSQL leases outbox batches and SLA sweeps with
+  ``FOR UPDATE SKIP LOCKED``; SQLite has one writer at a time (WAL mode,
+  ``BEGIN IMMEDIATE``, a busy timeout), which is right for one host.
+
+Driver errors become the library's: a database that cannot be reached
+raises :class:`~reimbursement.errors.StorageError` naming the URL without
+its password; a stored row that cannot be read back as a valid claim raises
+:class:`~reimbursement.errors.StoredDataError` naming the claim.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from ._claims import SqlClaimRepository
+from ._engine import make_engine
+from ._migrations import SCHEMA_VERSION, current_version, statements
+from ._migrations import upgrade as _upgrade
+from ._outbox import SqlOutbox, SqlOutboxQueue
+from ._store import SqlClaimStore, SqlUnitOfWork
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "SqlClaimRepository",
+    "SqlClaimStore",
+    "SqlOutbox",
+    "SqlOutboxQueue",
+    "SqlUnitOfWork",
+    "create",
+    "schema_sql",
+    "schema_version",
+    "upgrade",
+]
+
+
+def create(url_or_engine: str | sa.Engine) -> SqlClaimStore:
+    """The claim store at ``url_or_engine`` (``sqlite:///path.db``, ``postgresql+psycopg://…``).
+
+    Raises :class:`~reimbursement.errors.SchemaVersionError` when the schema
+    is not this library's (run :func:`upgrade`) and
+    :class:`~reimbursement.errors.StorageError` when the database cannot be
+    reached.
+    """
+    return SqlClaimStore(url_or_engine)
+
+
+def _engine(url_or_engine: str | sa.Engine) -> tuple[sa.Engine, bool]:
+    if isinstance(url_or_engine, sa.Engine):
+        return url_or_engine, False
+    return make_engine(url_or_engine), True
+
+
+def upgrade(url_or_engine: str | sa.Engine, *, to: int = SCHEMA_VERSION) -> int:
+    """Bring the schema up to version ``to`` (default: this library's); the version it is at.
+
+    Safe to run again and from two processes at once. Raises
+    :class:`~reimbursement.errors.SchemaVersionError` for a database newer
+    than the library, :class:`~reimbursement.errors.StorageError` when it
+    cannot be reached.
+    """
+    engine, owned = _engine(url_or_engine)
+    try:
+        return _upgrade(engine, to=to)
+    finally:
+        if owned:
+            engine.dispose()
+
+
+def schema_version(url_or_engine: str | sa.Engine) -> int:
+    """The database's schema version (0: none yet); raises ``StorageError`` when unreachable."""
+    from ._engine import guard
+
+    engine, owned = _engine(url_or_engine)
+    try:
+        with guard(engine, "read the schema version"), engine.connect() as connection:
+            return current_version(connection)
+    finally:
+        if owned:
+            engine.dispose()
+
+
+def schema_sql(dialect: str = "postgresql", *, after: int = 0) -> list[str]:
+    """The SQL statements :func:`upgrade` runs from version ``after``, for a DBA to read.
+
+    ``dialect`` is ``"postgresql"`` or ``"sqlite"``.
+    """
+    return statements(dialect, after=after)

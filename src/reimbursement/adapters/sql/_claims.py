@@ -1,0 +1,293 @@
+"""The claims of one SQL unit of work: reads and writes in its one transaction.
+
+Writes go to the database at once (reads then see them, as the port asks);
+a save is ``UPDATE … WHERE id = :id AND version = :expected``, so a stale
+save changes no row and raises :class:`~reimbursement.errors.ConcurrencyError`.
+Request keys are inserted on commit (see ``SqlUnitOfWork.commit``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy import exc
+
+from ...domain.claim import Claim
+from ...domain.lifecycle import ClaimState
+from ...domain.routing.holdings import holders
+from ...errors import (
+    ClaimNotFoundError,
+    ConcurrencyError,
+    DuplicateError,
+    ValidationError,
+)
+from ...ports import NO_SCHEDULE, ClaimSchedule, Page, RequestRecord
+from ._codec import claim_columns, claim_values, event_values, load_claims
+from ._engine import insert, is_postgres
+from ._pages import check_limit, decode, encode
+from ._schema import CLAIMS, EVENTS, HOLDINGS, REQUESTS
+
+if TYPE_CHECKING:
+    from ._store import SqlUnitOfWork
+
+__all__ = ["SqlClaimRepository"]
+
+
+def _kind(prefix: str, parts: Iterable[str]) -> str:
+    """The name of a list in its cursors: what it lists, hashed short."""
+    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
+    return f"{prefix}:{digest}"
+
+
+def _key_instant(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValidationError.at("after", "is not a cursor of this list: pass a next_cursor")
+    try:
+        instant = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValidationError.at("after", "is not a cursor of this list") from None
+    if instant.tzinfo is None:
+        raise ValidationError.at("after", "is not a cursor of this list")
+    return instant
+
+
+def _key_position(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError.at("after", "is not a cursor of this list: pass a next_cursor")
+    return value
+
+
+class SqlClaimRepository:
+    """:class:`~reimbursement.ports.ClaimRepository` on ``rb_claims`` and its tables."""
+
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
+        self.requests: dict[str, RequestRecord] = {}
+
+    # -- reads ---------------------------------------------------------------------------
+
+    def _one(self, condition: sa.ColumnElement[bool], missing: str) -> Claim:
+        with self._uow.reading("read a claim") as connection:
+            rows = connection.execute(sa.select(*claim_columns()).where(condition)).all()
+            claims = load_claims(connection, rows)
+        if not claims:
+            raise ClaimNotFoundError(missing)
+        return claims[0]
+
+    def get(self, claim_id: str) -> Claim:
+        return self._one(CLAIMS.c.id == claim_id, f"no claim {claim_id!r}")
+
+    def by_number(self, number: str) -> Claim:
+        return self._one(CLAIMS.c.number == number, f"no claim numbered {number!r}")
+
+    def _page(
+        self, query: sa.Select[Any], limit: int, kind: str, key: Sequence[sa.ColumnElement[Any]]
+    ) -> Page[Claim]:
+        with self._uow.reading("list claims") as connection:
+            rows = connection.execute(query.add_columns(*key).limit(limit + 1)).all()
+            claims = load_claims(connection, rows[:limit])
+        if len(rows) <= limit:
+            return Page(tuple(claims))
+        last = rows[limit - 1]
+        values = [last[len(last) - len(key) + i] for i in range(len(key))]
+        key_values = [
+            v.astimezone(UTC).isoformat() if isinstance(v, datetime) else v for v in values
+        ]
+        return Page(tuple(claims), encode(kind, key_values))
+
+    def _by_position(
+        self, condition: sa.ColumnElement[bool], kind: str, after: str | None, limit: int
+    ) -> Page[Claim]:
+        check_limit(limit)
+        query = sa.select(*claim_columns()).where(condition)
+        if after is not None:
+            (position,) = decode(kind, after, 1)
+            query = query.where(CLAIMS.c.position > _key_position(position))
+        return self._page(query.order_by(CLAIMS.c.position), limit, kind, [CLAIMS.c.position])
+
+    def for_customer(
+        self, customer_id: str, *, after: str | None = None, limit: int = 50
+    ) -> Page[Claim]:
+        condition = CLAIMS.c.customer_id == customer_id
+        return self._by_position(condition, _kind("customer", [customer_id]), after, limit)
+
+    def latest_for_customer(self, customer_id: str) -> Claim | None:
+        with self._uow.reading("read a claim") as connection:
+            query = (
+                sa.select(*claim_columns())
+                .where(CLAIMS.c.customer_id == customer_id)
+                .order_by(CLAIMS.c.position.desc())
+                .limit(1)
+            )
+            claims = load_claims(connection, connection.execute(query).all())
+        return claims[0] if claims else None
+
+    def in_states(
+        self, states: Iterable[ClaimState], *, after: str | None = None, limit: int = 50
+    ) -> Page[Claim]:
+        wanted = sorted({ClaimState(s).value for s in states})
+        kind = _kind("states", wanted)
+        return self._by_position(CLAIMS.c.state.in_(wanted), kind, after, limit)
+
+    def work_queue(
+        self, reviewers: Iterable[str], *, after: str | None = None, limit: int = 50
+    ) -> Page[Claim]:
+        check_limit(limit)
+        names = sorted(set(reviewers))
+        kind = _kind("queue", names)
+        held = sa.select(HOLDINGS.c.claim_id).where(HOLDINGS.c.reviewer_id.in_(names))
+        query = sa.select(*claim_columns()).where(CLAIMS.c.id.in_(held))
+        due, position = CLAIMS.c.due_at, CLAIMS.c.position
+        if after is not None:
+            due_text, last = decode(kind, after, 2)
+            last_due, last_position = _key_instant(due_text), _key_position(last)
+            if last_due is None:
+                query = query.where(due.is_(None), position > last_position)
+            else:
+                query = query.where(
+                    sa.or_(
+                        due.is_(None),
+                        due > last_due,
+                        sa.and_(due == last_due, position > last_position),
+                    )
+                )
+        query = query.order_by(due.is_(None), due, position)
+        return self._page(query, limit, kind, [due, position])
+
+    def due_for_check(
+        self, before: datetime, *, limit: int = 50, skip_locked: bool = False
+    ) -> Sequence[Claim]:
+        check_limit(limit)
+        check = CLAIMS.c.next_check_at
+        query = (
+            sa.select(*claim_columns())
+            .where(check.is_not(None), check <= before.astimezone(UTC))
+            .order_by(check, CLAIMS.c.position)
+            .limit(limit)
+        )
+        if skip_locked:
+            if is_postgres(self._uow.engine):
+                query = query.with_for_update(skip_locked=True)
+            with self._uow.writing("lock claims for the SLA check") as connection:
+                return load_claims(connection, connection.execute(query).all())
+        with self._uow.reading("list claims due for a check") as connection:
+            return load_claims(connection, connection.execute(query).all())
+
+    def open_work(self, reviewers: Iterable[str] | None = None) -> Mapping[str, int]:
+        query = sa.select(HOLDINGS.c.reviewer_id, sa.func.sum(HOLDINGS.c.steps)).group_by(
+            HOLDINGS.c.reviewer_id
+        )
+        if reviewers is not None:
+            query = query.where(HOLDINGS.c.reviewer_id.in_(sorted(set(reviewers))))
+        with self._uow.reading("count open work") as connection:
+            return {name: int(count) for name, count in connection.execute(query)}
+
+    def request(self, key: str) -> RequestRecord | None:
+        if key in self.requests:
+            return self.requests[key]
+        query = sa.select(REQUESTS.c.fingerprint, REQUESTS.c.claim_id).where(REQUESTS.c.key == key)
+        with self._uow.reading("read a request key") as connection:
+            row = connection.execute(query).first()
+        return None if row is None else RequestRecord(key, row.fingerprint, row.claim_id)
+
+    # -- writes --------------------------------------------------------------------------
+
+    def add(self, claim: Claim, schedule: ClaimSchedule = NO_SCHEDULE) -> None:
+        values = claim_values(claim, schedule)
+        with self._uow.writing("add a claim") as connection:
+            if not is_postgres(connection):  # one writer: the next position is free
+                values["position"] = sa.select(
+                    sa.func.coalesce(sa.func.max(CLAIMS.c.position), 0) + 1
+                ).scalar_subquery()
+            statement = (
+                insert(connection, CLAIMS)
+                .values(values)
+                .on_conflict_do_nothing(index_elements=["id"])
+                .returning(CLAIMS.c.id)
+            )
+            try:
+                if connection.execute(statement).first() is None:
+                    raise DuplicateError(f"claim {claim.id!r} already exists")
+            except exc.IntegrityError:
+                self._uow.refuse()
+                raise DuplicateError(
+                    f"claim {claim.id}: its number {claim.number} is already used by another claim"
+                ) from None
+            self._append(connection, claim, 0)
+
+    def save(
+        self, claim: Claim, expected_version: int, schedule: ClaimSchedule = NO_SCHEDULE
+    ) -> None:
+        if claim.version <= expected_version:
+            raise ConcurrencyError(
+                f"claim {claim.id}: the new version {claim.version} is not above "
+                f"{expected_version}; every change appends an event"
+            )
+        values = claim_values(claim, schedule)
+        del values["id"]
+        statement = (
+            CLAIMS.update()
+            .where(CLAIMS.c.id == claim.id, CLAIMS.c.version == expected_version)
+            .values(values)
+        )
+        with self._uow.writing("save a claim") as connection:
+            try:
+                updated = connection.execute(statement).rowcount
+            except exc.IntegrityError:
+                self._uow.refuse()
+                raise DuplicateError(
+                    f"claim {claim.id}: its number {claim.number} is already used by another claim"
+                ) from None
+            if updated != 1:
+                self._refuse(connection, claim.id, expected_version)
+            self._append(connection, claim, expected_version)
+
+    def _refuse(self, connection: sa.Connection, claim_id: str, expected: int) -> None:
+        stored = connection.execute(
+            sa.select(CLAIMS.c.version).where(CLAIMS.c.id == claim_id)
+        ).scalar()
+        if stored is None:
+            raise ClaimNotFoundError(f"no claim {claim_id!r}: add it before saving it")
+        raise ConcurrencyError(
+            f"claim {claim_id} is at version {stored}, not {expected} as read: someone "
+            "changed it meanwhile; reload and retry"
+        )
+
+    def _append(self, connection: sa.Connection, claim: Claim, after: int) -> None:
+        """The new events and the holdings of ``claim``, written with its row."""
+        events = event_values(claim, after)
+        if events:
+            connection.execute(EVENTS.insert(), events)
+        connection.execute(HOLDINGS.delete().where(HOLDINGS.c.claim_id == claim.id))
+        held = Counter(holders(claim))
+        if held:
+            connection.execute(
+                HOLDINGS.insert(),
+                [{"claim_id": claim.id, "reviewer_id": r, "steps": n} for r, n in held.items()],
+            )
+
+    def reschedule(self, claim_id: str, schedule: ClaimSchedule) -> None:
+        statement = (
+            CLAIMS.update()
+            .where(CLAIMS.c.id == claim_id)
+            .values(
+                due_at=schedule.due_at and schedule.due_at.astimezone(UTC),
+                next_check_at=schedule.next_check_at and schedule.next_check_at.astimezone(UTC),
+            )
+        )
+        with self._uow.writing("reschedule a claim") as connection:
+            if connection.execute(statement).rowcount != 1:
+                raise ClaimNotFoundError(f"no claim {claim_id!r}")
+
+    def next_number(self, scope: str) -> int:
+        return self._uow.next_number(scope)
+
+    def remember_request(self, record: RequestRecord) -> None:
+        self.requests.setdefault(record.key, record)

@@ -1,0 +1,128 @@
+"""A claim as rows and back: one ``rb_claims`` row plus one ``rb_events`` row per event.
+
+The claim's JSON (without its events) and each event's JSON come from the
+library's converter (:mod:`reimbursement.serialization`). Reading rebuilds
+the claim from both and checks it: a row that cannot be read back as a
+valid claim raises :class:`~reimbursement.errors.StoredDataError` naming the
+claim; a row in a record format newer than this library raises
+:class:`~reimbursement.errors.SchemaVersionError`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any, Final
+
+import attrs
+import sqlalchemy as sa
+
+from ...domain.claim import Claim
+from ...domain.events import Event
+from ...errors import SchemaVersionError, StoredDataError, ValidationError
+from ...ports import ClaimSchedule
+from ...serialization import from_data, to_data
+from ._schema import CLAIMS, EVENTS, AnyRow
+
+__all__ = ["RECORD_FORMAT", "claim_columns", "claim_values", "event_values", "load_claims"]
+
+RECORD_FORMAT: Final = 1
+"""The format of ``rb_claims.body`` this library writes (and the newest it reads)."""
+
+
+def _utc(instant: datetime | None) -> datetime | None:
+    return None if instant is None else instant.astimezone(UTC)
+
+
+def claim_values(claim: Claim, schedule: ClaimSchedule) -> dict[str, Any]:
+    """The ``rb_claims`` columns of ``claim`` (without ``position``)."""
+    body = to_data(attrs.evolve(claim, events=()))
+    del body["events"]
+    return {
+        "id": claim.id,
+        "number": claim.number,
+        "customer_id": claim.customer_id,
+        "state": claim.state.value,
+        "due_at": _utc(schedule.due_at),
+        "next_check_at": _utc(schedule.next_check_at),
+        "version": claim.version,
+        "format": RECORD_FORMAT,
+        "body": body,
+    }
+
+
+def event_values(claim: Claim, after: int) -> list[dict[str, Any]]:
+    """The ``rb_events`` rows of the claim's events after version ``after``."""
+    rows = claim.event_rows[after:]
+    return [
+        {
+            "claim_id": claim.id,
+            "seq": row[0],
+            "type": row[1],
+            "at": _utc(row[5]),
+            "body": to_data(Event.from_row(row)),
+        }
+        for row in rows
+    ]
+
+
+def _document(claim_id: str, what: str, raw: Any) -> Any:
+    if not isinstance(raw, str):
+        return raw  # JSONB, already parsed by the driver
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise StoredDataError(
+            f"claim {claim_id}: its stored {what} is not valid JSON ({error.msg} at "
+            f"character {error.pos}); restore the row from a backup"
+        ) from None
+
+
+def _claim(row: AnyRow, events: Sequence[AnyRow]) -> Claim:
+    claim_id = row.id
+    if row.format > RECORD_FORMAT:
+        raise SchemaVersionError(
+            f"claim {claim_id} is stored in record format {row.format}, newer than this "
+            f"library's {RECORD_FORMAT}: upgrade the reimbursement library to read it"
+        )
+    data = _document(claim_id, "claim", row.body)
+    if not isinstance(data, dict):
+        raise StoredDataError(f"claim {claim_id}: its stored claim is not a JSON object")
+    data = {**data, "events": [_document(claim_id, f"event {e.seq}", e.body) for e in events]}
+    try:
+        claim = from_data(data, Claim)
+    except ValidationError as error:
+        raise StoredDataError(
+            f"claim {claim_id}: its stored record is not a valid claim: {error}"
+        ) from error
+    if claim.id != claim_id or claim.version != row.version:
+        raise StoredDataError(
+            f"claim {claim_id}: the stored record says claim {claim.id} at version "
+            f"{claim.version}, its row says version {row.version}"
+        )
+    if [e.seq for e in events] != list(range(1, len(events) + 1)):
+        raise StoredDataError(f"claim {claim_id}: its stored events are not numbered 1, 2, …")
+    return claim
+
+
+def load_claims(connection: sa.Connection, rows: Iterable[AnyRow]) -> list[Claim]:
+    """The claims of ``rows`` (``rb_claims`` rows), in their order, with their events."""
+    claim_rows = list(rows)
+    if not claim_rows:
+        return []
+    ids = [row.id for row in claim_rows]
+    by_claim: dict[str, list[AnyRow]] = {claim_id: [] for claim_id in ids}
+    query = (
+        sa.select(EVENTS.c.claim_id, EVENTS.c.seq, EVENTS.c.body)
+        .where(EVENTS.c.claim_id.in_(ids))
+        .order_by(EVENTS.c.claim_id, EVENTS.c.seq)
+    )
+    for event in connection.execute(query):
+        by_claim[event.claim_id].append(event)
+    return [_claim(row, by_claim[row.id]) for row in claim_rows]
+
+
+def claim_columns() -> Sequence[sa.Column[Any]]:
+    """The columns :func:`load_claims` needs from ``rb_claims``."""
+    return (CLAIMS.c.id, CLAIMS.c.version, CLAIMS.c.format, CLAIMS.c.body)

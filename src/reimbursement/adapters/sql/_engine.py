@@ -1,0 +1,117 @@
+"""Engines for SQLite and PostgreSQL, and the one place driver errors become library errors.
+
+SQLite connections run in WAL mode with foreign keys on and a busy timeout;
+the driver's own transaction handling is switched off so that this adapter
+says ``BEGIN`` (a read snapshot) or ``BEGIN IMMEDIATE`` (the single write
+lock) itself. PostgreSQL runs at READ COMMITTED: every write is checked by
+its own ``WHERE`` clause, never by the snapshot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, Final
+
+import sqlalchemy as sa
+from sqlalchemy import event, exc
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ...errors import StorageError
+
+__all__ = ["WRITE", "begin", "guard", "insert", "is_postgres", "make_engine", "shown"]
+
+BUSY_TIMEOUT_MS: Final = 10_000
+"""How long a SQLite writer waits for the write lock before giving up."""
+
+WRITE: Final = "reimbursement_write"
+"""Key in ``Connection.info``: the next ``BEGIN`` on SQLite takes the write lock."""
+
+
+def make_engine(url: str) -> sa.Engine:
+    """An engine for ``url`` (``sqlite:///path.db`` or ``postgresql+psycopg://…``).
+
+    Raises :class:`~reimbursement.errors.StorageError` for a URL SQLAlchemy cannot use.
+    """
+    try:
+        parsed = sa.make_url(url)
+        engine = sa.create_engine(parsed, pool_pre_ping=parsed.get_backend_name() != "sqlite")
+    except (exc.ArgumentError, exc.NoSuchModuleError, ImportError, ValueError) as error:
+        raise StorageError(f"cannot use the database URL {_safe(url)}: {error}") from None
+    if engine.dialect.name == "sqlite":
+        prepare_sqlite(engine)
+    return engine
+
+
+def prepare_sqlite(engine: sa.Engine) -> None:
+    """Pragmas on every new connection; ``BEGIN`` or ``BEGIN IMMEDIATE`` said by us."""
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, record: Any) -> None:
+        dbapi_connection.isolation_level = None  # no implicit BEGIN from the driver
+        cursor = dbapi_connection.cursor()
+        for pragma in (
+            "PRAGMA journal_mode=WAL",
+            "PRAGMA foreign_keys=ON",
+            f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
+            "PRAGMA synchronous=NORMAL",
+        ):
+            cursor.execute(pragma)
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: sa.Connection) -> None:
+        writing = connection.info.pop(WRITE, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+
+
+def is_postgres(engine: sa.Engine | sa.Connection) -> bool:
+    """True on PostgreSQL (``FOR UPDATE SKIP LOCKED``, JSONB, identity columns)."""
+    return engine.dialect.name == "postgresql"
+
+
+def begin(connection: sa.Connection, *, write: bool) -> None:
+    """Start a transaction on ``connection``; with ``write`` on SQLite, take the write lock."""
+    if write and connection.dialect.name == "sqlite":
+        connection.info[WRITE] = True
+    connection.begin()
+
+
+def insert(connection: sa.Connection, table: sa.Table) -> Any:
+    """An ``INSERT`` of the connection's dialect, which has ``ON CONFLICT`` clauses."""
+    if is_postgres(connection):
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+def shown(engine: sa.Engine) -> str:
+    """The engine's URL as an error message may show it: without the password."""
+    return engine.url.render_as_string(hide_password=True)
+
+
+def _safe(url: str) -> str:
+    try:
+        return sa.make_url(url).render_as_string(hide_password=True)
+    except exc.ArgumentError:
+        return "(unreadable URL)"
+
+
+@contextmanager
+def guard(engine: sa.Engine, action: str) -> Iterator[None]:
+    """Turn a driver error raised inside into :class:`~reimbursement.errors.StorageError`.
+
+    The message says what was attempted and on which database (no password).
+    Integrity errors are left to the caller, which knows what they mean.
+    """
+    try:
+        yield
+    except exc.IntegrityError:
+        raise
+    except exc.DBAPIError as error:
+        detail = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
+        password = engine.url.password
+        if password:
+            detail = detail.replace(str(password), "***")
+        raise StorageError(f"cannot {action} on {shown(engine)}: {detail}") from error
+    except exc.SQLAlchemyError as error:
+        raise StorageError(f"cannot {action} on {shown(engine)}: {error}") from error

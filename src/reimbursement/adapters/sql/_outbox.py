@@ -1,0 +1,197 @@
+"""The transactional outbox on ``rb_outbox``: added with the claim, leased by dispatchers.
+
+:class:`SqlOutbox` stages a unit of work's notifications and inserts them on
+its commit (``ON CONFLICT (key) DO NOTHING``: a key already queued is kept
+once, as first queued). :class:`SqlOutboxQueue` is the dispatcher's side:
+each call is its own short transaction. On PostgreSQL a batch is leased with
+``SELECT … FOR UPDATE SKIP LOCKED``, so concurrent dispatchers never lease
+one message twice; on SQLite each call takes the single write lock.
+
+A message is leasable when it is the oldest pending message of its claim
+(so a claim's notifications go out in order, one at a time), its lease (if
+any) has ended and its retry time (if any) has come.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+
+import sqlalchemy as sa
+
+from ...errors import StoredDataError, ValidationError
+from ...ports import Notification, OutboxMessage
+from ...serialization import from_data, to_data
+from ._engine import begin, guard, insert, is_postgres
+from ._schema import OUTBOX, AnyRow
+
+__all__ = ["SqlOutbox", "SqlOutboxQueue", "insert_staged"]
+
+PENDING: Final = "pending"
+DELIVERED: Final = "delivered"
+PARKED: Final = "parked"
+
+
+class SqlOutbox:
+    """:class:`~reimbursement.ports.Outbox` of one unit of work: staged until its commit."""
+
+    def __init__(self) -> None:
+        self.staged: dict[str, Notification] = {}
+
+    def add(self, notification: Notification) -> None:
+        self.staged.setdefault(notification.key, notification)
+
+
+def insert_staged(connection: sa.Connection, notifications: Iterable[Notification]) -> None:
+    """Queue ``notifications`` in the unit of work's transaction; known keys stay as they are."""
+    for notification in notifications:
+        values: dict[str, Any] = {
+            "key": notification.key,
+            "claim_id": notification.claim_id,
+            "status": PENDING,
+            "attempts": 0,
+            "body": to_data(notification),
+        }
+        if not is_postgres(connection):  # one writer: the next position is free
+            values["position"] = sa.select(
+                sa.func.coalesce(sa.func.max(OUTBOX.c.position), 0) + 1
+            ).scalar_subquery()
+        statement = insert(connection, OUTBOX).values(values)
+        connection.execute(statement.on_conflict_do_nothing(index_elements=["key"]))
+
+
+def _message(row: AnyRow) -> OutboxMessage:
+    body = row.body
+    try:
+        notification = from_data(body if not isinstance(body, str) else _json(body), Notification)
+    except ValidationError as error:
+        raise StoredDataError(
+            f"outbox message {row.key}: its stored notification is not valid: {error}"
+        ) from error
+    return OutboxMessage(notification, row.attempts, row.last_error)
+
+
+def _json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValidationError.at("", f"not valid JSON: {error.msg}") from None
+
+
+_COLUMNS: Final = (OUTBOX.c.key, OUTBOX.c.body, OUTBOX.c.attempts, OUTBOX.c.last_error)
+
+
+class SqlOutboxQueue:
+    """:class:`~reimbursement.ports.OutboxQueue` on ``rb_outbox``; thread-safe, many processes."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+
+    @contextmanager
+    def _transaction(self, action: str) -> Iterator[sa.Connection]:
+        with guard(self.engine, action), self.engine.connect() as connection:
+            begin(connection, write=True)
+            yield connection
+            connection.commit()
+
+    def claim_batch(
+        self,
+        limit: int,
+        *,
+        now: datetime,
+        lease: timedelta,
+        claim_id: str | None = None,
+    ) -> Sequence[OutboxMessage]:
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise ValidationError.at("limit", "must be a whole number of at least 1")
+        if lease <= timedelta(0):
+            raise ValidationError.at("lease", "must be longer than zero")
+        now = now.astimezone(UTC)
+        earlier = OUTBOX.alias("earlier")
+        query = (
+            sa.select(*_COLUMNS)
+            .where(
+                OUTBOX.c.status == PENDING,
+                sa.or_(OUTBOX.c.leased_until.is_(None), OUTBOX.c.leased_until <= now),
+                sa.or_(OUTBOX.c.retry_at.is_(None), OUTBOX.c.retry_at <= now),
+                ~sa.exists().where(
+                    earlier.c.claim_id == OUTBOX.c.claim_id,
+                    earlier.c.status == PENDING,
+                    earlier.c.position < OUTBOX.c.position,
+                ),
+            )
+            .order_by(OUTBOX.c.position)
+            .limit(limit)
+        )
+        if claim_id is not None:
+            query = query.where(OUTBOX.c.claim_id == claim_id)
+        with self._transaction("lease outbox messages") as connection:
+            if is_postgres(connection):
+                query = query.with_for_update(of=OUTBOX, skip_locked=True)
+            rows = connection.execute(query).all()
+            if rows:
+                connection.execute(
+                    OUTBOX.update()
+                    .where(OUTBOX.c.key.in_([row.key for row in rows]))
+                    .values(leased_until=now + lease)
+                )
+        return [_message(row) for row in rows]
+
+    def mark_delivered(self, keys: Iterable[str]) -> None:
+        wanted = sorted(set(keys))
+        if not wanted:
+            return
+        with self._transaction("mark outbox messages delivered") as connection:
+            connection.execute(
+                OUTBOX.update()
+                .where(OUTBOX.c.key.in_(wanted))
+                .values(status=DELIVERED, leased_until=None)
+            )
+
+    def record_failure(self, key: str, reason: str, *, retry_at: datetime) -> None:
+        with self._transaction("record a failed delivery") as connection:
+            connection.execute(
+                OUTBOX.update()
+                .where(OUTBOX.c.key == key, OUTBOX.c.status == PENDING)
+                .values(
+                    attempts=OUTBOX.c.attempts + 1,
+                    last_error=reason,
+                    retry_at=retry_at.astimezone(UTC),
+                    leased_until=None,
+                )
+            )
+
+    def park(self, key: str, reason: str) -> None:
+        with self._transaction("park an outbox message") as connection:
+            connection.execute(
+                OUTBOX.update()
+                .where(OUTBOX.c.key == key, OUTBOX.c.status == PENDING)
+                .values(status=PARKED, last_error=reason, leased_until=None)
+            )
+
+    def parked(self, limit: int = 100) -> Sequence[OutboxMessage]:
+        query = (
+            sa.select(*_COLUMNS)
+            .where(OUTBOX.c.status == PARKED)
+            .order_by(OUTBOX.c.position)
+            .limit(limit)
+        )
+        with guard(self.engine, "list parked outbox messages"), self.engine.connect() as c:
+            rows = c.execute(query).all()
+        return [_message(row) for row in rows]
+
+    def requeue(self, key: str) -> None:
+        with self._transaction("requeue an outbox message") as connection:
+            connection.execute(
+                OUTBOX.update()
+                .where(OUTBOX.c.key == key, OUTBOX.c.status == PARKED)
+                .values(status=PENDING, attempts=0, retry_at=None, leased_until=None)
+            )
+
+    def pending_count(self) -> int:
+        query = sa.select(sa.func.count()).select_from(OUTBOX).where(OUTBOX.c.status == PENDING)
+        with guard(self.engine, "count pending outbox messages"), self.engine.connect() as c:
+            return int(c.execute(query).scalar_one())

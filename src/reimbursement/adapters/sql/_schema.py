@@ -1,0 +1,152 @@
+"""The tables as SQLAlchemy Core sees them, for queries; the DDL lives in ``_migrations``.
+
+Instants are ``TIMESTAMPTZ`` on PostgreSQL and, on SQLite, UTC text in one
+fixed ISO 8601 format, so that text order is time order and an index on
+them serves ranges. Documents (a claim without its events, one event, one
+notification) are ``JSONB`` on PostgreSQL and JSON text on SQLite.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any, Final, TypeAlias
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Dialect
+
+__all__ = [
+    "CLAIMS",
+    "EVENTS",
+    "HOLDINGS",
+    "METADATA",
+    "OUTBOX",
+    "REQUESTS",
+    "SCHEMA_VERSIONS",
+    "SEQUENCES",
+    "AnyRow",
+    "Document",
+    "Instant",
+]
+
+AnyRow: TypeAlias = sa.Row[*tuple[Any, ...]]
+"""A result row of any width."""
+
+_SQLITE_INSTANT: Final = "%Y-%m-%dT%H:%M:%S.%f+00:00"
+
+
+class Instant(sa.types.TypeDecorator[datetime]):
+    """An aware instant: ``TIMESTAMPTZ``, or fixed-width UTC text on SQLite."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> sa.types.TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(postgresql.TIMESTAMP(timezone=True))
+        return dialect.type_descriptor(sa.Text())
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None or dialect.name == "postgresql":
+            return value
+        return value.astimezone(UTC).strftime(_SQLITE_INSTANT)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None or isinstance(value, datetime):
+            return value
+        return datetime.fromisoformat(value)
+
+
+class Document(sa.types.TypeDecorator[Any]):
+    """A JSON document: ``JSONB``, or compact JSON text on SQLite (read back as text).
+
+    SQLite gives the text as stored: the repository parses it, so that bad
+    JSON is reported with the id of the record that holds it.
+    """
+
+    impl = sa.Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> sa.types.TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(postgresql.JSONB(none_as_null=True))
+        return dialect.type_descriptor(sa.Text())
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None or dialect.name == "postgresql":
+            return value
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+METADATA: Final = sa.MetaData()
+
+SCHEMA_VERSIONS: Final = sa.Table(
+    "rb_schema_version",
+    METADATA,
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("applied_at", sa.Text),
+)
+
+CLAIMS: Final = sa.Table(
+    "rb_claims",
+    METADATA,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("position", sa.BigInteger, nullable=False),
+    sa.Column("number", sa.Text),
+    sa.Column("customer_id", sa.Text, nullable=False),
+    sa.Column("state", sa.Text, nullable=False),
+    sa.Column("due_at", Instant),
+    sa.Column("next_check_at", Instant),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("format", sa.Integer, nullable=False),
+    sa.Column("body", Document, nullable=False),
+)
+
+EVENTS: Final = sa.Table(
+    "rb_events",
+    METADATA,
+    sa.Column("claim_id", sa.Text, primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True),
+    sa.Column("type", sa.Text, nullable=False),
+    sa.Column("at", Instant, nullable=False),
+    sa.Column("body", Document, nullable=False),
+)
+
+HOLDINGS: Final = sa.Table(
+    "rb_holdings",
+    METADATA,
+    sa.Column("claim_id", sa.Text, primary_key=True),
+    sa.Column("reviewer_id", sa.Text, primary_key=True),
+    sa.Column("steps", sa.Integer, nullable=False),
+)
+
+REQUESTS: Final = sa.Table(
+    "rb_requests",
+    METADATA,
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("fingerprint", sa.Text, nullable=False),
+    sa.Column("claim_id", sa.Text, nullable=False),
+)
+
+SEQUENCES: Final = sa.Table(
+    "rb_sequences",
+    METADATA,
+    sa.Column("scope", sa.Text, primary_key=True),
+    sa.Column("value", sa.BigInteger, nullable=False),
+)
+
+OUTBOX: Final = sa.Table(
+    "rb_outbox",
+    METADATA,
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("position", sa.BigInteger, nullable=False),
+    sa.Column("claim_id", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("last_error", sa.Text),
+    sa.Column("retry_at", Instant),
+    sa.Column("leased_until", Instant),
+    sa.Column("body", Document, nullable=False),
+)

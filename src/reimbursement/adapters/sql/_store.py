@@ -1,0 +1,204 @@
+"""The SQL claim store and its unit of work: one database transaction per unit of work.
+
+A unit of work borrows one pooled connection the first time it is used and
+gives it back on commit or rollback. It reads in one transaction; its first
+write starts the write transaction (on SQLite: ends the read snapshot and
+takes the single write lock with ``BEGIN IMMEDIATE``, so the version checks
+of its saves see the latest commit). Request keys and notifications are
+inserted on commit, in that transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import TracebackType
+from typing import Any, Self
+
+import sqlalchemy as sa
+
+from ...errors import DuplicateRequestError, StorageError
+from ._claims import SqlClaimRepository
+from ._engine import begin, guard, insert, is_postgres, make_engine, shown
+from ._migrations import check
+from ._outbox import SqlOutbox, SqlOutboxQueue, insert_staged
+from ._schema import REQUESTS, SEQUENCES
+
+__all__ = ["SqlClaimStore", "SqlUnitOfWork"]
+
+
+class SqlClaimStore:
+    """Claims, events, request keys, sequences and the outbox in one SQL database.
+
+    ``url_or_engine`` is ``sqlite:///path.db``, ``postgresql+psycopg://…``
+    or an engine you made (the store then leaves disposing of it to you).
+    Opening checks the schema version and never changes it: raises
+    :class:`~reimbursement.errors.SchemaVersionError` when the database needs
+    ``python -m reimbursement db upgrade``, and
+    :class:`~reimbursement.errors.StorageError` when it cannot be reached.
+    """
+
+    def __init__(self, url_or_engine: str | sa.Engine) -> None:
+        if isinstance(url_or_engine, sa.Engine):
+            self.engine, self._owned = url_or_engine, False
+        else:
+            self.engine, self._owned = make_engine(url_or_engine), True
+        try:
+            self.schema_version = check(self.engine)
+        except BaseException:
+            self.close()
+            raise
+        self.queue = SqlOutboxQueue(self.engine)
+        """The dispatcher's side of the outbox (:class:`~reimbursement.ports.OutboxQueue`)."""
+
+    def unit_of_work(self) -> SqlUnitOfWork:
+        """A new unit of work (one transaction) on this store."""
+        return SqlUnitOfWork(self.engine)
+
+    def outbox_queue(self) -> SqlOutboxQueue:
+        """The dispatcher's side of the outbox (the same object as :attr:`queue`)."""
+        return self.queue
+
+    def close(self) -> None:
+        """Close the pooled connections (if the store made its engine)."""
+        if self._owned:
+            self.engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"SqlClaimStore({shown(self.engine)!r})"
+
+
+class SqlUnitOfWork:
+    """:class:`~reimbursement.ports.UnitOfWork` on one SQL transaction."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+        self._connection: sa.Connection | None = None
+        self._writing = False
+        self._refused = False
+        self.claims = SqlClaimRepository(self)
+        self.outbox = SqlOutbox()
+
+    # -- the connection ------------------------------------------------------------------
+
+    def _open(self, *, write: bool) -> sa.Connection:
+        if self._refused:
+            raise StorageError("this unit of work was refused and rolled back: start a new one")
+        connection = self._connection
+        if connection is None:
+            connection = self._connection = self.engine.connect()
+        if write and not self._writing:
+            if connection.in_transaction():
+                connection.commit()  # nothing written yet: only the read snapshot ends
+            begin(connection, write=True)
+            self._writing = True
+        elif not connection.in_transaction():
+            begin(connection, write=False)
+        return connection
+
+    @contextmanager
+    def reading(self, action: str) -> Iterator[sa.Connection]:
+        """The connection, in this unit of work's transaction."""
+        with guard(self.engine, action):
+            yield self._open(write=False)
+
+    @contextmanager
+    def writing(self, action: str) -> Iterator[sa.Connection]:
+        """The connection, in this unit of work's write transaction."""
+        with guard(self.engine, action):
+            yield self._open(write=True)
+
+    def refuse(self) -> None:
+        """Roll back after a refused write the database has already aborted."""
+        self.rollback()
+        self._refused = True
+
+    def _release(self) -> None:
+        connection, self._connection = self._connection, None
+        self._writing = False
+        self.claims.requests.clear()
+        self.outbox.staged.clear()
+        if connection is not None:
+            try:
+                if connection.in_transaction():
+                    connection.rollback()
+            finally:
+                connection.close()
+
+    # -- the port ------------------------------------------------------------------------
+
+    def next_number(self, scope: str) -> int:
+        """The next value of ``scope``, in its own transaction unless SQLite's lock is ours."""
+        if self._writing and not is_postgres(self.engine):
+            # this unit of work holds SQLite's one write lock: another connection would
+            # wait for it forever, so the number is taken here and shares its fate
+            with self.writing("take a claim number") as connection:
+                return _take(connection, scope)
+        with guard(self.engine, "take a claim number"), self.engine.connect() as connection:
+            begin(connection, write=True)
+            value = _take(connection, scope)
+            connection.commit()
+            return value
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            self.rollback()
+        except StorageError:
+            if exc is None:
+                raise
+
+    def commit(self) -> None:
+        requests = list(self.claims.requests.values())
+        notifications = list(self.outbox.staged.values())
+        if requests or notifications:
+            with self.writing("commit") as connection:
+                for record in requests:
+                    statement = insert(connection, REQUESTS).values(
+                        key=record.key, fingerprint=record.fingerprint, claim_id=record.claim_id
+                    )
+                    inserted = connection.execute(
+                        statement.on_conflict_do_nothing(index_elements=["key"]).returning(
+                            REQUESTS.c.key
+                        )
+                    ).first()
+                    if inserted is None:
+                        self._release()
+                        raise DuplicateRequestError(
+                            f"request {record.key} was committed by another unit of work "
+                            "first; nothing of this one was written"
+                        )
+                insert_staged(connection, notifications)
+        open_connection = self._connection
+        if open_connection is not None:
+            with guard(self.engine, "commit"):
+                if open_connection.in_transaction():
+                    open_connection.commit()
+        self._release()
+
+    def rollback(self) -> None:
+        with guard(self.engine, "roll back"):
+            self._release()
+
+
+def _take(connection: sa.Connection, scope: str) -> int:
+    statement: Any = (
+        insert(connection, SEQUENCES)
+        .values(scope=scope, value=1)
+        .on_conflict_do_update(index_elements=["scope"], set_={"value": SEQUENCES.c.value + 1})
+        .returning(SEQUENCES.c.value)
+    )
+    return int(connection.execute(statement).scalar_one())
