@@ -118,7 +118,7 @@ def test_foreign_currency_line_is_converted_at_the_rate_of_the_day(
 def test_missing_rate_is_refused_and_nothing_is_stored(desk: ReimbursementDesk) -> None:
     with pytest.raises(RateNotFoundError, match="JPY/EUR"):
         desk.start_draft(ANA, [pharmacy("1000", "JPY")])
-    assert desk.claims_of(ANA) == []
+    assert desk.claims_of(ANA).items == ()
 
 
 def test_bad_lines_are_refused_with_every_problem(desk: ReimbursementDesk) -> None:
@@ -613,10 +613,14 @@ def test_every_customer_visible_step_is_notified_once(desk: ReimbursementDesk) -
     assert len({n.key for n in notifier(desk).sent}) == len(kinds)
 
 
-def test_failed_notifications_stay_in_the_outbox(desk: ReimbursementDesk) -> None:
+def test_failed_notifications_stay_in_the_outbox_and_are_retried_after_a_backoff(
+    desk: ReimbursementDesk, clock: ManualClock
+) -> None:
     notifier(desk).failures_to_simulate = 1
     submitted(desk)
     assert notifier(desk).sent == []
+    assert desk.dispatch_notifications() == 0  # the first retry waits 30 seconds
+    clock.advance(timedelta(seconds=30))
     assert desk.dispatch_notifications() == 1
     assert desk.dispatch_notifications() == 0
     assert [n.event for n in notifier(desk).sent] == [EventType.SUBMITTED]

@@ -213,7 +213,9 @@ class LifecycleMachine(RuleBasedStateMachine):
 
     @invariant()
     def every_claim_keeps_its_promises(self) -> None:
-        for claim in self.desk.adapters.unit_of_work().claims.find():
+        with self.desk.adapters.unit_of_work() as uow:
+            every = uow.claims.in_states(ClaimState, limit=1_000).items
+        for claim in every:
             self.check(claim)
 
     def check(self, claim: Claim) -> None:

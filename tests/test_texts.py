@@ -32,15 +32,13 @@ def _every_kind_of_event(desk: ReimbursementDesk) -> list[Claim]:
     return [returned, partial, rejected, talked, withdrawn]
 
 
-def test_a_notice_from_a_stored_row_is_the_notice_from_its_event(
+def test_a_notice_is_the_title_and_the_next_step_with_the_detail(
     desk: ReimbursementDesk,
 ) -> None:
     texts = CustomerTexts()
     for claim in _every_kind_of_event(desk):
-        for row in claim.event_rows:
-            event = Event.from_row(row)
-            title, body = texts.notice(row)
-            assert (title, body) == texts.notice(event)
+        for event in claim.events:
+            title, body = texts.notice(event)
             assert title == texts.title(event)
             assert body == f"{texts.next_step(event.to_state)} {texts.detail(event)}".strip()
 

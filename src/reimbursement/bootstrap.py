@@ -54,7 +54,8 @@ def in_memory_desk(
     :class:`RoundRobinRouter` over the ``reviewers`` ids. ``conflicts`` is
     the conflict-of-interest port (for the router built here, and for
     payment approvals); ``approval_rules`` turn on approval plans;
-    ``texts`` is the customer-facing wording (stages, titles, notices). The
+    ``texts`` is the customer-facing wording (stages, titles, notices);
+    ``new_id`` makes claim ids, and document ids too (random by default). The
     adapters are reachable as ``desk.adapters`` (for example
     ``desk.adapters.notifier.sent``). Raises
     :class:`~reimbursement.ValidationError` for ``router`` given together
@@ -70,6 +71,7 @@ def in_memory_desk(
         customers=customers,
         fx_rates=fx_rates,
         settle_immediately=settle_immediately,
+        document_ids=None if new_id is None else lambda: f"doc-{new_id()}",
     )
     linked = conflicts if conflicts is not None else NO_CONFLICTS
     chosen: Router

@@ -19,7 +19,12 @@ that already catch ``ValueError`` or ``PermissionError`` keep working::
     │   └── FourEyesError                     the same person would act twice
     ├── ConcurrencyError (RuntimeError)       a save based on a stale version of the claim
     ├── DuplicateError (ValueError)           an id that already exists
-    └── PaymentError (RuntimeError)           the payment gateway could not take the instruction
+    │   ├── DuplicateRequestError             a request key another unit of work committed first
+    │   └── RequestMismatchError              a request id sent again with other arguments
+    ├── PaymentError (RuntimeError)           the payment gateway could not take the instruction
+    └── StorageError (RuntimeError)           the store cannot be reached or used
+        ├── StoredDataError                   a stored record that cannot be read back as valid
+        └── SchemaVersionError                a database schema older or newer than this library's
 
 Adapters translate their drivers' errors into these. A refused command never
 changes the claim: every check runs before anything is written.
@@ -41,6 +46,7 @@ __all__ = [
     "DelegationLoopError",
     "DocumentNotFoundError",
     "DuplicateError",
+    "DuplicateRequestError",
     "FieldProblem",
     "FourEyesError",
     "InvalidTransitionError",
@@ -49,6 +55,10 @@ __all__ = [
     "PaymentError",
     "RateNotFoundError",
     "ReimbursementError",
+    "RequestMismatchError",
+    "SchemaVersionError",
+    "StorageError",
+    "StoredDataError",
     "ValidationError",
 ]
 
@@ -140,6 +150,43 @@ class ConcurrencyError(ReimbursementError, RuntimeError):
 
 class DuplicateError(ReimbursementError, ValueError):
     """An object with this id already exists."""
+
+
+class DuplicateRequestError(DuplicateError):
+    """Another unit of work committed the same request key first; nothing was written.
+
+    The desk answers it by replaying the call, which returns what the first one produced.
+    """
+
+
+class RequestMismatchError(DuplicateError):
+    """A request id already used for another command, or for the same one with other arguments.
+
+    A request id names one call: send a new id for a new call.
+    """
+
+
+class StorageError(ReimbursementError, RuntimeError):
+    """The store cannot be reached or used (connection lost, database down, disk full).
+
+    The message names the connection (without its password) and what was attempted;
+    nothing of the failed unit of work was written.
+    """
+
+
+class StoredDataError(StorageError):
+    """A stored record cannot be read back as a valid one (a corrupted row, a bad JSON document).
+
+    The message names the record (the claim id) and what is wrong with it.
+    """
+
+
+class SchemaVersionError(StorageError):
+    """The database schema is not the one this library version works with.
+
+    Older: run ``python -m reimbursement db upgrade --database URL``; newer:
+    upgrade the library before you use this database.
+    """
 
 
 class PaymentError(ReimbursementError, RuntimeError):

@@ -10,11 +10,11 @@ a port is frozen ``attrs`` classes. The in-memory adapters live in
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Iterator, Sequence
-from datetime import date, datetime
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Generic, Protocol, Self, TypeVar
 
 import attrs
 
@@ -22,9 +22,12 @@ from .domain.claim import Claim
 from .domain.events import EventType
 from .domain.lifecycle import ClaimState
 from .domain.money import Money
+from .domain.schedule import NO_SCHEDULE, ClaimSchedule
 
 __all__ = [
+    "NO_SCHEDULE",
     "ClaimRepository",
+    "ClaimSchedule",
     "Clock",
     "CustomerDirectory",
     "CustomerProfile",
@@ -33,10 +36,14 @@ __all__ = [
     "Notification",
     "Notifier",
     "Outbox",
+    "OutboxMessage",
+    "OutboxQueue",
+    "Page",
     "PaymentGateway",
     "PaymentInstruction",
     "PaymentReceipt",
     "ReceiptStatus",
+    "RequestRecord",
     "StoredDocument",
     "UnitOfWork",
 ]
@@ -50,40 +57,101 @@ class Clock(Protocol):
         ...
 
 
+T = TypeVar("T")
+
+
+@attrs.frozen
+class Page(Generic[T]):
+    """One page of a list, and where the next one starts.
+
+    Lists are keyset-paginated: pass ``next_cursor`` as ``after`` to get the
+    next page; ``None`` means this is the last one. A cursor is opaque text
+    made by the adapter; a cursor it did not make raises
+    :class:`~reimbursement.errors.ValidationError` at ``after``.
+    """
+
+    items: tuple[T, ...]
+    next_cursor: str | None = None
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+@attrs.frozen
+class RequestRecord:
+    """What a command sent with a request id produced, kept with the claims.
+
+    ``key`` is the desk's request key (the actor and the request id, made
+    collision-free); ``fingerprint`` hashes the command and its arguments,
+    so that a replay with other arguments can be refused.
+    """
+
+    key: str
+    fingerprint: str
+    claim_id: str
+
+
 class ClaimRepository(Protocol):
     """Claims, inside one :class:`UnitOfWork`; nothing is visible to others before commit.
 
     Every read sees the unit of work's own adds, saves and request keys, as a
     database transaction sees its own writes. Saves are optimistic: a claim
-    is saved only over the version it was read at. Adapters translate driver
-    errors into the library's errors.
+    is saved only over the version it was read at, checked again on commit.
+    Lists are keyset-paginated :class:`Page` objects (``limit`` from 1 to
+    1,000, else :class:`~reimbursement.errors.ValidationError`). Adapters
+    translate driver errors into the library's errors
+    (:class:`~reimbursement.errors.StorageError` for a store that cannot be
+    reached or holds a record it cannot read).
     """
 
     def get(self, claim_id: str) -> Claim:
         """The claim ``claim_id`` as last committed (or saved in this unit of work).
 
-        Raises :class:`~reimbursement.ClaimNotFoundError`.
+        Raises :class:`~reimbursement.errors.ClaimNotFoundError`.
         """
         ...
 
-    def add(self, claim: Claim) -> None:
+    def by_number(self, number: str) -> Claim:
+        """The claim numbered ``number`` (``CLM-2026-000001``), from an index.
+
+        Raises :class:`~reimbursement.errors.ClaimNotFoundError`.
+        """
+        ...
+
+    def add(self, claim: Claim, schedule: ClaimSchedule = NO_SCHEDULE) -> None:
         """Store a new claim.
 
-        Raises :class:`~reimbursement.DuplicateError` if the id exists.
+        Raises :class:`~reimbursement.errors.DuplicateError` if the id exists
+        (at once or on commit).
         """
         ...
 
-    def save(self, claim: Claim, expected_version: int) -> None:
+    def save(
+        self, claim: Claim, expected_version: int, schedule: ClaimSchedule = NO_SCHEDULE
+    ) -> None:
         """Store ``claim`` over the version it was read at, ``expected_version``.
 
-        Raises :class:`~reimbursement.ConcurrencyError` when the stored version
-        is not ``expected_version`` (someone else saved in between), at the
-        latest on commit, or when ``claim.version`` is not above it;
-        :class:`~reimbursement.ClaimNotFoundError` when the claim was never added.
+        Raises :class:`~reimbursement.errors.ConcurrencyError` when the stored
+        version is not ``expected_version`` (someone else saved in between),
+        at once or at the latest on commit, or when ``claim.version`` is not
+        above it; :class:`~reimbursement.errors.ClaimNotFoundError` when the
+        claim was never added.
         """
         ...
 
-    def for_customer(self, customer_id: str) -> Sequence[Claim]:
+    def reschedule(self, claim_id: str, schedule: ClaimSchedule) -> None:
+        """Replace the stored schedule of ``claim_id`` alone (the claim is unchanged).
+
+        Raises :class:`~reimbursement.errors.ClaimNotFoundError`.
+        """
+        ...
+
+    def for_customer(
+        self, customer_id: str, *, after: str | None = None, limit: int = 50
+    ) -> Page[Claim]:
         """The customer's claims in the order they were added (oldest first)."""
         ...
 
@@ -91,20 +159,60 @@ class ClaimRepository(Protocol):
         """The customer's claim added last, if any (used to pre-fill drafts)."""
         ...
 
-    def find(self, states: Iterable[ClaimState] | None = None) -> Iterator[Claim]:
-        """Every claim, or those in ``states``, in no particular order."""
+    def in_states(
+        self, states: Iterable[ClaimState], *, after: str | None = None, limit: int = 50
+    ) -> Page[Claim]:
+        """The claims in any of ``states``, in the order they were added."""
+        ...
+
+    def work_queue(
+        self, reviewers: Iterable[str], *, after: str | None = None, limit: int = 50
+    ) -> Page[Claim]:
+        """Claims in review that any of ``reviewers`` holds (as assignee or plan step).
+
+        Ordered by the schedule's ``due_at`` (soonest first, claims without a
+        due time last), then by the order they were added.
+        """
+        ...
+
+    def due_for_check(
+        self, before: datetime, *, limit: int = 50, skip_locked: bool = False
+    ) -> Sequence[Claim]:
+        """The claims whose ``next_check_at`` is at or before ``before``, soonest first.
+
+        At most ``limit`` of them.
+
+        With ``skip_locked`` a database adapter locks the claims returned until
+        this unit of work ends and skips those another unit of work holds
+        (``FOR UPDATE SKIP LOCKED``), so that many sweepers share the work.
+        """
+        ...
+
+    def open_work(self, reviewers: Iterable[str] | None = None) -> Mapping[str, int]:
+        """How many claims or plan steps in review each reviewer holds, from the stored claims.
+
+        Only reviewers holding something are listed (all of them, or those in
+        ``reviewers``). It is what routing counts as a reviewer's load: read
+        inside the transaction, it is the same in every process.
+        """
         ...
 
     def next_number(self, scope: str) -> int:
         """The next value (1, 2, …) of the sequence ``scope``; never repeats, even on rollback."""
         ...
 
-    def claim_for_request(self, key: str) -> str | None:
-        """The claim id a command with this request key produced, if any."""
+    def request(self, key: str) -> RequestRecord | None:
+        """What the command with request ``key`` produced, if it was committed (or staged here)."""
         ...
 
-    def remember_request(self, key: str, claim_id: str) -> None:
-        """Record that the command with request ``key`` produced ``claim_id`` (on commit)."""
+    def remember_request(self, record: RequestRecord) -> None:
+        """Record ``record`` with this unit of work.
+
+        Request keys are unique in the store: when another unit of work
+        committed the same key first, :meth:`UnitOfWork.commit` raises
+        :class:`~reimbursement.errors.DuplicateRequestError` and writes
+        nothing. Keys are kept as long as the store keeps its claims.
+        """
         ...
 
 
@@ -127,31 +235,85 @@ class Notification:
 
 
 class Outbox(Protocol):
-    """Notifications written in the same transaction as the claim (transactional outbox)."""
+    """Notifications written in the same transaction as the claim (transactional outbox).
+
+    Delivery is the :class:`OutboxQueue`'s job, outside any unit of work.
+    """
 
     def add(self, notification: Notification) -> None:
-        """Queue ``notification``; pending on commit (a key already pending is kept once)."""
+        """Queue ``notification`` on commit; a key already queued is kept once, as first queued."""
         ...
 
-    def pending(self, limit: int = 100) -> Sequence[Notification]:
-        """Committed notifications not yet marked delivered, oldest first.
 
-        Reads committed data at once, outside the unit of work's transaction
-        (the dispatcher calls it, after commit or from another process).
+@attrs.frozen
+class OutboxMessage:
+    """A committed notification waiting for delivery, with its delivery history."""
+
+    notification: Notification
+    attempts: int = 0
+    """Failed deliveries so far."""
+    last_error: str | None = None
+
+
+class OutboxQueue(Protocol):
+    """The dispatcher's side of the outbox: leased batches, acknowledgements, poison messages.
+
+    Each method is its own short transaction on committed data. Delivery is
+    at least once: a message leased by a dispatcher that dies is leased
+    again when its lease ends, and the notifier's dedupe key (the
+    notification's ``key``) keeps the customer from seeing it twice. A
+    claim's notifications are delivered in the order they were queued.
+    """
+
+    def claim_batch(
+        self,
+        limit: int,
+        *,
+        now: datetime,
+        lease: timedelta,
+        claim_id: str | None = None,
+    ) -> Sequence[OutboxMessage]:
+        """Lease up to ``limit`` messages due at ``now`` to the caller until ``now + lease``.
+
+        At most one message per claim: the oldest of that claim not yet
+        delivered nor parked, and only if no other dispatcher holds a live
+        lease on it and its retry time has come. Oldest first; with
+        ``claim_id``, only that claim's. Raises
+        :class:`~reimbursement.errors.ValidationError` for a ``limit`` below 1
+        or a lease of zero or less.
         """
         ...
 
     def mark_delivered(self, keys: Iterable[str]) -> None:
-        """Remove the notifications ``keys`` from the pending ones, at once.
+        """The messages ``keys`` were delivered: never leased again (unknown keys are ignored)."""
+        ...
 
-        Like :meth:`pending`, it acts outside the unit of work's transaction,
-        so it works after :meth:`UnitOfWork.commit`.
+    def record_failure(self, key: str, reason: str, *, retry_at: datetime) -> None:
+        """A delivery of ``key`` failed: count it, keep ``reason``, wait until ``retry_at``."""
+        ...
+
+    def park(self, key: str, reason: str) -> None:
+        """Give up on ``key`` (a poison message): kept for inspection, no longer delivered.
+
+        A parked message does not hold back its claim's later messages.
         """
+        ...
+
+    def parked(self, limit: int = 100) -> Sequence[OutboxMessage]:
+        """Parked messages, oldest first, for an operator to inspect."""
+        ...
+
+    def requeue(self, key: str) -> None:
+        """Put a parked message back in line, with its attempts reset (after a fix)."""
+        ...
+
+    def pending_count(self) -> int:
+        """How many messages are neither delivered nor parked."""
         ...
 
 
 class UnitOfWork(Protocol):
-    """One transaction: the claims, their events and the outbox commit together.
+    """One transaction: the claims, their events, request keys and the outbox commit together.
 
     Use as a context manager; leaving it without :meth:`commit` rolls back.
     """
@@ -178,8 +340,10 @@ class UnitOfWork(Protocol):
     def commit(self) -> None:
         """Make every change visible at once.
 
-        Raises :class:`~reimbursement.ConcurrencyError` if any saved claim
-        was changed by another unit of work; then nothing is written.
+        Raises :class:`~reimbursement.errors.ConcurrencyError` if any saved
+        claim was changed by another unit of work, and
+        :class:`~reimbursement.errors.DuplicateRequestError` if another one
+        committed one of its request keys first; then nothing is written.
         """
         ...
 
@@ -283,7 +447,14 @@ class DocumentStore(Protocol):
     """Holds the bytes of attachments."""
 
     def put(self, content: bytes, *, file_name: str, media_type: str) -> StoredDocument:
-        """Store ``content``; the returned id is new and never reused."""
+        """Store ``content``; the returned id is new and never reused, even across restarts.
+
+        The file name is metadata only: it never becomes part of a path.
+        """
+        ...
+
+    def delete(self, document_id: str) -> None:
+        """Remove a document (its command was refused or rolled back); unknown ids are ignored."""
         ...
 
     def get(self, document_id: str) -> bytes:

@@ -16,7 +16,7 @@ import heapq
 import itertools
 import math
 import random
-from collections.abc import Generator, Mapping
+from collections.abc import Generator, Iterator, Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -346,11 +346,22 @@ def simulate_year(seed: int = 0, settings: SimulationSettings | None = None) -> 
         except StopIteration:
             continue
         heapq.heappush(queue, (at + timedelta(hours=delay), next(order), life))
-    with world.desk.adapters.unit_of_work() as uow:
-        claims = tuple(sorted(uow.claims.find(), key=lambda c: c.id))
+    claims = tuple(sorted(_every_claim(world.desk), key=lambda c: c.id))
     return SyntheticYear(
         claims, world.regions, world.teams, s.start, end, world.change_at, world.desk
     )
+
+
+def _every_claim(desk: ReimbursementDesk) -> Iterator[Claim]:
+    """Every claim the desk's store holds, read page by page."""
+    after = None
+    while True:
+        with desk.adapters.unit_of_work() as uow:
+            page = uow.claims.in_states(ClaimState, after=after, limit=1_000)
+        yield from page.items
+        if page.next_cursor is None:
+            return
+        after = page.next_cursor
 
 
 def _poisson(rng: random.Random, mean: float) -> int:

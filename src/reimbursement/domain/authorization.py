@@ -12,6 +12,7 @@ The rules, checked before any command runs:
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from ..errors import AuthorizationError, FourEyesError
 from .actors import Actor, Role
@@ -19,7 +20,17 @@ from .claim import Claim
 from .events import Visibility
 from .lifecycle import Action
 
-__all__ = ["ROLE_ACTIONS", "authorize", "authorize_message", "authorize_view"]
+if TYPE_CHECKING:
+    from .routing.constraints import ConflictOfInterest
+
+__all__ = [
+    "ROLE_ACTIONS",
+    "authorize",
+    "authorize_message",
+    "authorize_staff",
+    "authorize_step_decision",
+    "authorize_view",
+]
 
 A = Action
 
@@ -102,3 +113,42 @@ def authorize_message(actor: Actor, claim: Claim, visibility: Visibility) -> Non
     authorize_view(actor, claim)
     if actor.role is Role.CUSTOMER and visibility is Visibility.INTERNAL:
         raise AuthorizationError("customers cannot post internal notes")
+
+
+_STAFF = frozenset({Role.REVIEWER, Role.FINANCE, Role.SYSTEM})
+
+
+def authorize_staff(actor: Actor, doing: str) -> None:
+    """Check that ``actor`` acts as staff (reviewer, finance or system) for ``doing``.
+
+    Fails closed: any other role is refused. Raises
+    :class:`~reimbursement.errors.AuthorizationError`.
+    """
+    if actor.role not in _STAFF:
+        raise AuthorizationError(f"{actor.id} acts as {actor.role}: only staff may {doing}")
+
+
+def authorize_step_decision(
+    actor: Actor, claim: Claim, action: Action, conflicts: ConflictOfInterest
+) -> None:
+    """Check that ``actor`` may take a review decision ``action`` on ``claim`` (or a step of it).
+
+    The role must allow it, the claim must not be their own, and the
+    conflict-of-interest port must not link them to the claimant. Raises
+    :class:`~reimbursement.errors.AuthorizationError` or
+    :class:`~reimbursement.errors.FourEyesError`.
+    """
+    if action not in ROLE_ACTIONS.get(actor.role, frozenset()):
+        raise AuthorizationError(
+            f"{actor.id} acts as {actor.role}: cannot {action} claim {claim.id}; "
+            f"this needs the role {_roles_for(action)}"
+        )
+    if actor.id == claim.customer_id:
+        raise FourEyesError(
+            f"{actor.id} submitted claim {claim.id}: nobody reviews their own claim"
+        )
+    if conflicts.conflicted(actor.id, claim.customer_id):
+        raise FourEyesError(
+            f"{actor.id} has a conflict of interest with customer {claim.customer_id} "
+            f"and cannot decide claim {claim.id}; hand it over"
+        )

@@ -30,6 +30,7 @@ from .calendar import AROUND_THE_CLOCK, WorkingTime
 from .claim import Claim
 from .events import Event, EventType, Visibility
 from .lifecycle import ClaimState
+from .schedule import ClaimSchedule
 
 __all__ = [
     "CLOCK_RULES",
@@ -226,6 +227,24 @@ class SlaPolicy:
             claim.id, now, tuple(stages), _expected(claim, state, stages, targets, now), waiting
         )
 
+    def schedule(self, claim: Claim, now: datetime) -> ClaimSchedule:
+        """When the claim's running stage is due, and when the sweeper must look next.
+
+        ``next_check_at`` is the earliest warning or breach of a running
+        stage not recorded yet (it may be ``now`` or earlier: the sweeper
+        then records it on its next pass); ``None`` while every clock is
+        paused or stopped.
+        """
+        done = recorded_crossings(claim.events)
+        running = [s for s in self.evaluate(claim, now).stages if s.open and s.due is not None]
+        checks = [
+            at
+            for s in running
+            for kind, at in ((CrossingKind.WARNING, s.warning_at), (CrossingKind.BREACH, s.due))
+            if (s.stage, kind, s.cycle) not in done
+        ]
+        return ClaimSchedule(_first(s.due for s in running), _first(checks))
+
     def crossings(
         self,
         claim: Claim,
@@ -264,6 +283,11 @@ class SlaPolicy:
                     )
                 )
         return tuple(sorted(found, key=lambda c: (_u(c.at), c.kind is CrossingKind.BREACH)))
+
+
+def _first(instants: Iterable[datetime | None]) -> datetime | None:
+    known = [t for t in instants if t is not None]
+    return min(known, key=_u) if known else None
 
 
 def record_crossings(claim: Claim, crossings: Iterable[SlaCrossing], at: datetime) -> Claim:

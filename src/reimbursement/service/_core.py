@@ -1,66 +1,85 @@
-"""The desk's machinery: one unit of work per call, notifications, the shared steps.
+"""The desk's machinery: one path through every call, and the shared steps.
 
-Every public call of :class:`~reimbursement.ReimbursementDesk` goes through
-:meth:`DeskCore._run` or :meth:`DeskCore._run_with_uow`: load the claim, run the
-pure command, save over the version read, queue the notifications in the
-same transaction, commit, then deliver.
+Every call that changes a claim goes through :meth:`DeskCore._run`, which
+reads top to bottom as the use case does: read the claim (or replay a
+request already done), let the call authorize and decide (a pure domain
+command), save over the version read with the claim's SLA schedule, stage
+the notifications in the same transaction, commit, then deliver.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 
+import attrs
+
 from ..domain import commands as cmd
 from ..domain.actors import SYSTEM, Actor, Role
-from ..domain.authorization import authorize, authorize_view
+from ..domain.authorization import authorize_view
 from ..domain.claim import Claim
-from ..domain.events import EventType, Visibility, event_id, event_type
-from ..domain.lifecycle import Action
+from ..domain.events import EventType, Visibility, event_id
 from ..domain.money import Money
-from ..domain.routing import (
-    ApprovalRules,
-    ConflictOfInterest,
-    ReviewPlan,
-    StepOutcome,
-)
+from ..domain.routing import ApprovalRules, ConflictOfInterest
 from ..domain.sla import SlaPolicy
 from ..errors import (
+    ConcurrencyError,
+    DuplicateRequestError,
     PaymentError,
+    RequestMismatchError,
     ValidationError,
 )
-from ..ports import Notification, UnitOfWork
+from ..ports import NO_SCHEDULE, ClaimRepository, ClaimSchedule, Notification, RequestRecord
 from .adapters import Adapters, DeskSettings
+from .dispatch import Dispatcher
 from .reviews import ReviewRouting
 from .routing import Router
 from .sweeper import Escalation
 from .texts import DEFAULT_TEXTS, CustomerTexts
 from .views import ClaimTracking, tracking
 
-__all__ = ["Command", "DeskCore"]
+__all__ = ["DeskCore", "Request", "Step"]
 
-Command = Callable[[Claim, datetime], Claim]
-
-
-_VISIBLE = Visibility.CUSTOMER.value
-_BY_CUSTOMER = Role.CUSTOMER.value
-_MESSAGE = EventType.MESSAGE_POSTED.value
+CONFLICT_RETRIES = 3
+"""How often a call marked safe to retry is run again on a fresh read after a conflict."""
 
 
 def _new_id() -> str:
     return uuid.uuid4().hex
 
 
-class _Work:
-    """One unit of work and the reviewers its routing counted (taken back if it fails)."""
+@attrs.frozen
+class Step:
+    """What a call's decision may use inside its unit of work: the time and the claims."""
 
-    __slots__ = ("opened", "uow")
+    now: datetime
+    claims: ClaimRepository
 
-    def __init__(self, uow: UnitOfWork) -> None:
-        self.uow = uow
-        self.opened: list[str] = []
+
+Decide = Callable[[Claim, Step], Claim]
+"""A call's decision: authorize, then return the new claim (a pure domain command)."""
+
+
+@attrs.frozen
+class Request:
+    """A call sent with a request id: its key in the store and what it asked for."""
+
+    key: str
+    fingerprint: str
+
+    def record(self, claim_id: str) -> RequestRecord:
+        """What to remember once the call produced ``claim_id``."""
+        return RequestRecord(self.key, self.fingerprint, claim_id)
+
+
+def _canonical(value: object) -> object:
+    if isinstance(value, bytes | bytearray | memoryview):
+        return {"sha256": hashlib.sha256(value).hexdigest()}
+    return repr(value)
 
 
 class DeskCore:
@@ -86,12 +105,15 @@ class DeskCore:
         self._new_id = new_id if new_id is not None else _new_id
         self.sla = sla
         self.escalation = escalation
-        self._uow: Callable[[], UnitOfWork] = adapters.unit_of_work
+        self._uow = adapters.unit_of_work
         self._clock = adapters.clock
+        self._dispatcher = Dispatcher(
+            adapters.outbox, adapters.notifier, adapters.clock, self.settings.delivery
+        )
 
     @property
     def router(self) -> Router:
-        """Who assigns reviews (share it with another desk to share the loads it counts)."""
+        """Who assigns reviews."""
         return self.reviews.router
 
     @property
@@ -105,92 +127,109 @@ class DeskCore:
         return self.reviews.conflicts
 
     def dispatch_notifications(self, limit: int = 100) -> int:
-        """Deliver pending notifications (at least once, deduplicated by key); returns how many.
+        """Deliver up to ``limit`` pending notifications; returns how many were delivered.
 
-        A notification whose delivery fails stays pending for the next call.
+        At least once, deduplicated by key, in order per claim; a failed
+        delivery is retried later with backoff (``settings.delivery``) and
+        parked after its last attempt. Safe to call from many processes.
+        Raises :class:`~reimbursement.errors.ValidationError` for a ``limit``
+        below 1.
         """
-        with self._uow() as uow:
-            return self._deliver(uow.outbox.pending(limit), uow)
+        return self._dispatcher.dispatch(limit)
+
+    # -- the one path ----------------------------------------------------------------------
 
     def _run(
         self,
         actor: Actor,
         claim_id: str,
-        action: Action | None,
-        request_id: str | None,
-        command: Command,
+        request: Request | None,
+        decide: Decide,
+        *,
+        retry_on_conflict: bool = False,
     ) -> Claim:
-        """Run ``command`` on the claim in one unit of work, once ``actor`` may take ``action``."""
-        return self._execute(actor, claim_id, request_id, action, command, None)
+        """Run one call on one claim in one unit of work; see the module docstring.
 
-    def _run_with_uow(
-        self,
-        actor: Actor,
-        claim_id: str,
-        request_id: str | None,
-        command: Callable[[Claim, datetime, _Work], Claim],
-    ) -> Claim:
-        """Like :meth:`_run` for a command that checks itself and uses the unit of work."""
-        return self._execute(actor, claim_id, request_id, None, None, command)
+        A request key that another unit of work committed first is answered
+        by replaying; with ``retry_on_conflict`` (calls whose decision does
+        not depend on what the actor saw) a stale save is retried on a fresh
+        read, at most :data:`CONFLICT_RETRIES` times.
+        """
+        attempts = CONFLICT_RETRIES if retry_on_conflict else 0
+        replays = 1
+        while True:
+            try:
+                return self._once(actor, claim_id, request, decide)
+            except DuplicateRequestError:
+                if replays == 0:
+                    raise
+                replays -= 1  # the next pass finds the first call's record and replays it
+            except ConcurrencyError:
+                if attempts == 0:
+                    raise
+                attempts -= 1
 
-    def _execute(
-        self,
-        actor: Actor,
-        claim_id: str,
-        request_id: str | None,
-        action: Action | None,
-        command: Command | None,
-        work_command: Callable[[Claim, datetime, _Work], Claim] | None,
-    ) -> Claim:
-        key = self._request_key(actor, request_id)
+    def _once(self, actor: Actor, claim_id: str, request: Request | None, decide: Decide) -> Claim:
         with self._uow() as uow:
             claims = uow.claims
-            if key is not None and claims.claim_for_request(key) is not None:
-                claim = claims.get(claim_id)
-                authorize_view(actor, claim)
-                return claim
             claim = claims.get(claim_id)
-            work = None
-            try:
-                if work_command is not None:
-                    work = _Work(uow)
-                    new = work_command(claim, self._clock.now(), work)
-                else:
-                    assert command is not None
-                    if action is not None:
-                        authorize(actor, claim, action)
-                    new = command(claim, self._clock.now())
-                # who no longer holds the claim (or a step of it) has one open claim less
-                gone = self.reviews.left(claim, new)
-                claims.save(new, claim.version)
-                if key is not None:
-                    claims.remember_request(key, claim_id)
-                notifications = self._notifications(claim, new)
-                if notifications:
-                    outbox = uow.outbox
-                    for notification in notifications:
-                        outbox.add(notification)
-                uow.commit()
-            except BaseException:
-                if work is not None:
-                    self.reviews.release(work.opened)  # the assignment never happened
-                raise
-            if gone:
-                self.reviews.release(gone)
-            if notifications and self.settings.dispatch_immediately:
-                self._deliver(notifications, uow)
+            if request is not None and (done := claims.request(request.key)) is not None:
+                return self._replay(actor, request, done, claim_id, claims)
+            now = self._clock.now()
+            new = decide(claim, Step(now, claims))
+            claims.save(new, claim.version, self._schedule(new, now))
+            if request is not None:
+                claims.remember_request(request.record(claim_id))
+            notifications = self._notifications(claim, new)
+            for notification in notifications:
+                uow.outbox.add(notification)
+            uow.commit()
+        if notifications and self.settings.dispatch_immediately:
+            self._dispatcher.deliver_claim(new.id)
         return new
 
-    def _deliver(self, notifications: Sequence[Notification], uow: UnitOfWork) -> int:
-        delivered = []
-        for notification in notifications:
-            try:
-                self.adapters.notifier.send(notification)
-            except Exception:
-                break
-            delivered.append(notification.key)
-        uow.outbox.mark_delivered(delivered)
-        return len(delivered)
+    def _replay(
+        self,
+        actor: Actor,
+        request: Request,
+        done: RequestRecord,
+        claim_id: str | None,
+        claims: ClaimRepository,
+    ) -> Claim:
+        """What the first call with this request produced, if it asked for the same thing."""
+        if done.fingerprint != request.fingerprint or claim_id not in (None, done.claim_id):
+            raise RequestMismatchError(
+                "this request id was already used for another call or other arguments: "
+                "send a new request id for a new call"
+            )
+        claim = claims.get(done.claim_id)
+        authorize_view(actor, claim)
+        return claim
+
+    def _request(
+        self, actor: Actor, request_id: str | None, call: str, *arguments: object
+    ) -> Request | None:
+        """The request of ``call`` with ``arguments``, when sent with a request id."""
+        if request_id is None:
+            return None
+        if type(request_id) is not str or not request_id.strip():
+            raise ValidationError.at("request_id", "must be a non-empty string")
+        if len(request_id) > 200:
+            raise ValidationError.at("request_id", "is longer than 200 characters")
+        # a JSON pair cannot collide the way "actor<sep>id" can
+        key = json.dumps([actor.id, request_id], ensure_ascii=False, separators=(",", ":"))
+        described = json.dumps(
+            [call, actor.role.value, [_canonical(a) for a in arguments]], ensure_ascii=False
+        )
+        return Request(key, hashlib.sha256(described.encode()).hexdigest())
+
+    def _schedule(self, claim: Claim, now: datetime) -> ClaimSchedule:
+        """When the claim is due and when the sweeper must look at it next."""
+        if self.sla is None or claim.state.is_final:
+            return NO_SCHEDULE
+        return self.sla.schedule(claim, now)
+
+    # -- notifications ---------------------------------------------------------------------
 
     def _notifications(self, old: Claim, new: Claim) -> list[Notification]:
         texts = self.texts
@@ -198,21 +237,19 @@ class DeskCore:
         out = []
         claimant = new.claimant
         number = new.number
-        # rendered from the stored rows: no Event is built for a notification
-        for row in new.event_rows[old.version :]:
-            type_ = row[1]
-            if type_ not in notified or row[10] != _VISIBLE:
+        for event in new.events_since(old.version, visibility=Visibility.CUSTOMER):
+            if event.type not in notified:
                 continue
-            if type_ == _MESSAGE and row[4] == _BY_CUSTOMER:
+            if event.type is EventType.MESSAGE_POSTED and event.role is Role.CUSTOMER:
                 continue  # nobody needs to be told about their own message
-            title, body = texts.notice(row)
+            title, body = texts.notice(event)
             out.append(
                 Notification(
-                    event_id(row[2], row[0]),
+                    event_id(new.id, event.seq),
                     claimant.customer_id,
                     new.id,
                     number,
-                    event_type(type_),
+                    event.type,
                     claimant.language,
                     f"{title} ({number})" if number else title,
                     body,
@@ -251,63 +288,7 @@ class DeskCore:
             )
         ]
 
-    def _request_key(self, actor: Actor, request_id: str | None) -> str | None:
-        if request_id is None:
-            return None
-        if not request_id.strip():
-            raise ValidationError.at("request_id", "is empty")
-        return f"{actor.id}\x1f{request_id}"
-
-    def _review(
-        self,
-        actor: Actor,
-        claim_id: str,
-        request_id: str | None,
-        action: Action,
-        decide: Command,
-        *,
-        step: str | None,
-        outcome: StepOutcome,
-        reasons: Sequence[str] = (),
-        details: dict[str, str] | None = None,
-        finish: Callable[[Claim, ReviewPlan, datetime], Claim],
-        then: Command | None = None,
-    ) -> Claim:
-        """A reviewer's decision, on the whole claim or on the plan step they hold.
-
-        Without an approval plan, ``decide`` decides the claim. With one, the
-        decision is recorded on the step (``reasons`` and ``details`` on its
-        event; ``decide`` runs first only to refuse bad input at once), and
-        once the plan is decided ``finish`` decides the claim. ``then``
-        follows a decided claim (the payment request after an approval).
-        """
-
-        def finished(decided: Claim, done: ReviewPlan, now: datetime) -> Claim:
-            claim = finish(decided, done, now)
-            return claim if then is None else then(claim, now)
-
-        def review(claim: Claim, now: datetime, work: _Work) -> Claim:
-            plan = self.reviews.plan(claim)
-            if plan is None:
-                authorize(actor, claim, action)
-                self.reviews.check_conflict(actor, claim)
-                decided = decide(claim, now)
-                return decided if then is None else then(decided, now)
-            decide(claim, now)  # bad input is refused now, not when the plan is decided
-            return self.reviews.decide_step(
-                actor,
-                claim,
-                plan,
-                now,
-                work.opened,
-                outcome,
-                step,
-                reasons,
-                details or {},
-                lambda decided, done: finished(decided, done, now),
-            )
-
-        return self._run_with_uow(actor, claim_id, request_id, review)
+    # -- shared steps ----------------------------------------------------------------------
 
     def _approved(self, claim: Claim, now: datetime) -> Claim:
         if not self.settings.auto_request_payment:
@@ -321,7 +302,7 @@ class DeskCore:
             return requested
         assert requested.payment is not None
         amount = requested.payment.amount
-        if threshold is not None and amount.currency == threshold.currency and amount < threshold:
+        if amount.currency == threshold.currency and amount < threshold:
             return cmd.approve_payment(requested, SYSTEM, now, automatic=True)
         return requested
 

@@ -8,15 +8,21 @@ from datetime import datetime
 from ..domain import commands as cmd
 from ..domain import voice
 from ..domain.actors import Actor, Role
-from ..domain.authorization import authorize, authorize_message, authorize_view
+from ..domain.authorization import (
+    authorize,
+    authorize_message,
+    authorize_staff,
+    authorize_view,
+)
 from ..domain.claim import Attachment, Claim, Claimant
 from ..domain.events import Visibility
 from ..domain.feedback import Feedback, Stage
 from ..domain.inputs import ClaimPatch, LineInput
 from ..domain.lifecycle import Action
 from ..domain.voice import FeedbackPolicy, ProblemCatalogue
-from ..errors import AuthorizationError
-from ._core import DeskCore, _Work
+from ..errors import AuthorizationError, DuplicateRequestError
+from ..ports import Page
+from ._core import DeskCore, Request, Step
 from .views import ClaimTracking
 
 __all__ = ["CustomerCalls"]
@@ -32,17 +38,26 @@ class CustomerCalls(DeskCore):
 
         Name, policy and contact come from the customer directory; the payee
         account from the customer's last claim (else from the directory).
-        Raises :class:`~reimbursement.CustomerNotFoundError`,
-        :class:`~reimbursement.ValidationError` for bad lines.
+        Raises :class:`~reimbursement.errors.CustomerNotFoundError`,
+        :class:`~reimbursement.errors.ValidationError` for bad lines.
         """
         if actor.role is not Role.CUSTOMER:
             raise AuthorizationError(f"{actor.id} acts as {actor.role}: drafts are customers'")
+        request = self._request(actor, request_id, "start_draft", tuple(lines))
+        try:
+            return self._start_draft(actor, lines, request)
+        except DuplicateRequestError:  # the same request committed first elsewhere: replay it
+            return self._start_draft(actor, lines, request)
+
+    def _start_draft(
+        self, actor: Actor, lines: Sequence[LineInput], request: Request | None
+    ) -> Claim:
         profile = self.adapters.directory.profile(actor.id)
-        key = self._request_key(actor, request_id)
         with self._uow() as uow:
-            if key is not None and (done := uow.claims.claim_for_request(key)) is not None:
-                return uow.claims.get(done)
-            latest = uow.claims.latest_for_customer(actor.id)
+            claims = uow.claims
+            if request is not None and (done := claims.request(request.key)) is not None:
+                return self._replay(actor, request, done, None, claims)
+            latest = claims.latest_for_customer(actor.id)
             payee = (latest.claimant.payee_account if latest else "") or profile.payee_account
             claimant = Claimant(
                 profile.customer_id,
@@ -54,18 +69,13 @@ class CustomerCalls(DeskCore):
             )
             if latest is not None and latest.claimant == claimant:
                 claimant = latest.claimant  # one shared record per customer, not one per claim
+            now = self._clock.now()
             claim = cmd.start_draft(
-                self._new_id(),
-                claimant,
-                profile.policy_currency,
-                actor,
-                self._clock.now(),
-                lines,
-                self._convert,
+                self._new_id(), claimant, profile.policy_currency, actor, now, lines, self._convert
             )
-            uow.claims.add(claim)
-            if key is not None:
-                uow.claims.remember_request(key, claim.id)
+            claims.add(claim)
+            if request is not None:
+                claims.remember_request(request.record(claim.id))
             uow.commit()
         return claim
 
@@ -73,13 +83,13 @@ class CustomerCalls(DeskCore):
         self, actor: Actor, claim_id: str, patch: ClaimPatch, *, request_id: str | None = None
     ) -> Claim:
         """The draft with ``patch`` applied (only what changed)."""
-        return self._run(
-            actor,
-            claim_id,
-            Action.UPDATE_DRAFT,
-            request_id,
-            lambda c, now: cmd.update_draft(c, actor, now, patch, self._convert),
-        )
+
+        def decide(claim: Claim, step: Step) -> Claim:
+            authorize(actor, claim, Action.UPDATE_DRAFT)
+            return cmd.update_draft(claim, actor, step.now, patch, self._convert)
+
+        request = self._request(actor, request_id, "update_draft", claim_id, patch)
+        return self._run(actor, claim_id, request, decide)
 
     def attach(
         self,
@@ -96,41 +106,58 @@ class CustomerCalls(DeskCore):
         With ``line_id`` the document is also linked to that expense line as
         its receipt. Allowed on a draft or a returned claim, by its customer.
         Returns the claim; the new attachment is ``claim.attachments[-1]``.
+        The bytes are stored only once the claim accepts the document, and
+        removed again when the call fails to commit: nothing stays behind.
         """
         media_type, sha256 = self.settings.documents.check(file_name, content)
+        documents = self.adapters.documents
+        stored: list[str] = []
 
-        def attach(claim: Claim, now: datetime) -> Claim:
+        def decide(claim: Claim, step: Step) -> Claim:
+            authorize(actor, claim, Action.UPDATE_DRAFT)
             cmd.check_attachable(claim, line_id)  # before the bytes are stored
-            stored = self.adapters.documents.put(
-                content, file_name=file_name, media_type=media_type
-            )
-            attachment = Attachment(stored.id, file_name, media_type, len(content), sha256)
-            return cmd.add_attachment(claim, actor, now, attachment, line_id)
+            kept = documents.put(content, file_name=file_name, media_type=media_type)
+            stored.append(kept.id)
+            attachment = Attachment(kept.id, file_name, media_type, len(content), sha256)
+            return cmd.add_attachment(claim, actor, step.now, attachment, line_id)
 
-        return self._run(actor, claim_id, Action.UPDATE_DRAFT, request_id, attach)
+        request = self._request(actor, request_id, "attach", claim_id, file_name, content, line_id)
+        try:
+            claim = self._run(actor, claim_id, request, decide)
+        except BaseException:
+            for document_id in stored:  # the document store is outside the transaction
+                documents.delete(document_id)
+            raise
+        kept = {a.id for a in claim.attachments}
+        for document_id in stored:  # a pass that lost a race, or a replayed request
+            if document_id not in kept:
+                documents.delete(document_id)
+        return claim
 
     def submit(self, actor: Actor, claim_id: str, *, request_id: str | None = None) -> Claim:
         """Submit the draft: it gets its number, goes to a reviewer, the customer is told.
 
         A repeated call with the same ``request_id`` returns the claim as it
-        is and does nothing. Raises :class:`~reimbursement.ValidationError`
-        (listing what is missing) or :class:`~reimbursement.NoEligibleReviewerError`.
+        is and does nothing. Raises :class:`~reimbursement.errors.ValidationError`
+        (listing what is missing) or :class:`~reimbursement.errors.NoEligibleReviewerError`.
         """
 
-        def submit(claim: Claim, now: datetime, work: _Work) -> Claim:
+        def decide(claim: Claim, step: Step) -> Claim:
             authorize(actor, claim, Action.SUBMIT)
             prefix = self.settings.number_prefix
 
             def number() -> str:  # taken only once the claim is known to be complete
-                sequence = work.uow.claims.next_number(f"{prefix}-{now.year}")
-                return f"{prefix}-{now.year}-{sequence:06d}"
+                sequence = step.claims.next_number(f"{prefix}-{step.now.year}")
+                return f"{prefix}-{step.now.year}-{sequence:06d}"
 
             submitted = cmd.submit(
-                claim, actor, now, number, require_receipts=self.settings.require_receipts
+                claim, actor, step.now, number, require_receipts=self.settings.require_receipts
             )
-            return self.reviews.route(submitted, now, work.opened)
+            return self.reviews.route(submitted, step.now, step.claims)
 
-        return self._run_with_uow(actor, claim_id, request_id, submit)
+        return self._run(
+            actor, claim_id, self._request(actor, request_id, "submit", claim_id), decide
+        )
 
     def resubmit(
         self,
@@ -143,31 +170,32 @@ class CustomerCalls(DeskCore):
         """Fix a returned claim with only what changed, and send it back to review."""
         fix = patch if patch is not None else ClaimPatch()
 
-        def resubmit(claim: Claim, now: datetime, work: _Work) -> Claim:
+        def decide(claim: Claim, step: Step) -> Claim:
             authorize(actor, claim, Action.RESUBMIT)
             fixed = cmd.resubmit(
                 claim,
                 actor,
-                now,
+                step.now,
                 fix,
                 self._convert,
                 require_receipts=self.settings.require_receipts,
             )
-            return self.reviews.route(fixed, now, work.opened)
+            return self.reviews.route(fixed, step.now, step.claims)
 
-        return self._run_with_uow(actor, claim_id, request_id, resubmit)
+        request = self._request(actor, request_id, "resubmit", claim_id, fix)
+        return self._run(actor, claim_id, request, decide)
 
     def withdraw(
         self, actor: Actor, claim_id: str, reason: str = "", *, request_id: str | None = None
     ) -> Claim:
         """Withdraw the claim before it is decided."""
-        return self._run(
-            actor,
-            claim_id,
-            Action.WITHDRAW,
-            request_id,
-            lambda c, now: cmd.withdraw(c, actor, now, reason),
-        )
+
+        def decide(claim: Claim, step: Step) -> Claim:
+            authorize(actor, claim, Action.WITHDRAW)
+            return cmd.withdraw(claim, actor, step.now, reason)
+
+        request = self._request(actor, request_id, "withdraw", claim_id, reason)
+        return self._run(actor, claim_id, request, decide)
 
     def post_message(
         self,
@@ -178,14 +206,18 @@ class CustomerCalls(DeskCore):
         internal: bool = False,
         request_id: str | None = None,
     ) -> Claim:
-        """Post on the claim's thread; ``internal`` notes are for staff only."""
+        """Post on the claim's thread; ``internal`` notes are for staff only.
+
+        Retried on a fresh read when someone else changed the claim meanwhile.
+        """
         visibility = Visibility.INTERNAL if internal else Visibility.CUSTOMER
 
-        def post(claim: Claim, now: datetime) -> Claim:
+        def decide(claim: Claim, step: Step) -> Claim:
             authorize_message(actor, claim, visibility)
-            return cmd.post_message(claim, actor, now, body, visibility)
+            return cmd.post_message(claim, actor, step.now, body, visibility)
 
-        return self._run(actor, claim_id, None, request_id, post)
+        request = self._request(actor, request_id, "post_message", claim_id, body, internal)
+        return self._run(actor, claim_id, request, decide, retry_on_conflict=True)
 
     def track(self, actor: Actor, claim_id: str) -> ClaimTracking:
         """The customer's view of the claim: stage, next step, timeline, visible messages."""
@@ -194,24 +226,45 @@ class CustomerCalls(DeskCore):
         authorize_view(actor, claim)
         return self._tracking(claim)
 
-    def claims_of(self, actor: Actor) -> list[ClaimTracking]:
-        """Every claim of the customer ``actor``, oldest first."""
+    def track_number(self, actor: Actor, number: str) -> ClaimTracking:
+        """:meth:`track` by the claim's number (``CLM-2026-000001``, as on the customer's letter).
+
+        Raises :class:`~reimbursement.errors.ClaimNotFoundError`, and
+        :class:`~reimbursement.errors.AuthorizationError` for another customer's claim.
+        """
+        with self._uow() as uow:
+            claim = uow.claims.by_number(number)
+        authorize_view(actor, claim)
+        return self._tracking(claim)
+
+    def claims_of(
+        self, actor: Actor, *, after: str | None = None, limit: int = 20
+    ) -> Page[ClaimTracking]:
+        """The customer ``actor``'s claims, oldest first, one page at a time.
+
+        Pass the page's ``next_cursor`` as ``after`` for the next page.
+        """
         if actor.role is not Role.CUSTOMER:
             raise AuthorizationError("only a customer has claims of their own")
         with self._uow() as uow:
-            claims = uow.claims.for_customer(actor.id)
-        return [self._tracking(c) for c in claims]
+            found = uow.claims.for_customer(actor.id, after=after, limit=limit)
+        return Page(tuple(self._tracking(c) for c in found.items), found.next_cursor)
 
     def get(self, actor: Actor, claim_id: str) -> Claim:
         """The whole claim, internal notes included: for staff.
 
-        Raises :class:`~reimbursement.AuthorizationError` for customers, who
-        follow their claims with :meth:`track`.
+        Raises :class:`~reimbursement.errors.AuthorizationError` for anyone
+        but staff; customers follow their claims with :meth:`track`.
         """
-        if actor.role is Role.CUSTOMER:
-            raise AuthorizationError("customers follow their claims with track()")
+        authorize_staff(actor, "read whole claims (customers use track())")
         with self._uow() as uow:
             return uow.claims.get(claim_id)
+
+    def by_number(self, actor: Actor, number: str) -> Claim:
+        """The whole claim numbered ``number``, for staff (like :meth:`get`)."""
+        authorize_staff(actor, "read whole claims (customers use track_number())")
+        with self._uow() as uow:
+            return uow.claims.by_number(number)
 
     def give_feedback(
         self,
@@ -294,11 +347,25 @@ class CustomerCalls(DeskCore):
         text: str,
         channel: str,
     ) -> Claim:
-        def give(claim: Claim, now: datetime) -> Claim:
+        def decide(claim: Claim, step: Step) -> Claim:
             authorize_view(actor, claim)
-            feedback = Feedback(now, dict(ratings or {}), ces, nps, tuple(problems), text, channel)
+            feedback = Feedback(
+                step.now, dict(ratings or {}), ces, nps, tuple(problems), text, channel
+            )
             return record(
-                claim, actor, now, feedback, self.settings.feedback, self.settings.problems
+                claim, actor, step.now, feedback, self.settings.feedback, self.settings.problems
             )
 
-        return self._run(actor, claim_id, None, request_id, give)
+        request = self._request(
+            actor,
+            request_id,
+            record.__name__,
+            claim_id,
+            sorted((ratings or {}).items()),
+            ces,
+            nps,
+            tuple(problems),
+            text,
+            channel,
+        )
+        return self._run(actor, claim_id, request, decide, retry_on_conflict=True)

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from ..domain import commands as cmd
 from ..domain.actors import SYSTEM, Actor, Role
+from ..domain.authorization import authorize
 from ..domain.claim import Claim
 from ..domain.lifecycle import Action
-from ..domain.routing import check_payment_approver
+from ..domain.routing import check_payment_approver, deciders
 from ..ports import PaymentInstruction, ReceiptStatus
-from ._core import DeskCore
-from .reviews import deciders
+from ._core import DeskCore, Step
 
 __all__ = ["PaymentCalls"]
 
@@ -23,28 +21,34 @@ class PaymentCalls(DeskCore):
         self, actor: Actor, claim_id: str, *, request_id: str | None = None
     ) -> Claim:
         """Request the payment of an approved claim (done by :meth:`approve` by default)."""
-        return self._run(
-            actor, claim_id, Action.REQUEST_PAYMENT, request_id, self._request_payment
-        )
+
+        def decide(claim: Claim, step: Step) -> Claim:
+            authorize(actor, claim, Action.REQUEST_PAYMENT)
+            return self._request_payment(claim, step.now)
+
+        request = self._request(actor, request_id, "request_payment", claim_id)
+        return self._run(actor, claim_id, request, decide)
 
     def approve_payment(
         self, actor: Actor, claim_id: str, *, request_id: str | None = None
     ) -> Claim:
         """Finance approves the payment.
 
-        Raises :class:`~reimbursement.FourEyesError` for whoever approved the
-        claim or decided a step of its plan, the claimant, and anyone the
-        conflict-of-interest port links to the claimant.
+        Raises :class:`~reimbursement.errors.FourEyesError` for whoever
+        approved the claim or decided a step of its plan, the claimant, and
+        anyone the conflict-of-interest port links to the claimant.
         """
 
-        def approve_payment(claim: Claim, now: datetime) -> Claim:
+        def decide(claim: Claim, step: Step) -> Claim:
+            authorize(actor, claim, Action.APPROVE_PAYMENT)
             if actor.role is not Role.SYSTEM:
                 # without approval rules nobody decides a plan step: no steps to read
                 steps = deciders(claim) if self.approval_rules is not None else set()
                 check_payment_approver(claim, actor.id, self.conflicts, steps)
-            return cmd.approve_payment(claim, actor, now)
+            return cmd.approve_payment(claim, actor, step.now)
 
-        return self._run(actor, claim_id, Action.APPROVE_PAYMENT, request_id, approve_payment)
+        request = self._request(actor, request_id, "approve_payment", claim_id)
+        return self._run(actor, claim_id, request, decide)
 
     def pay(self, actor: Actor, claim_id: str, *, request_id: str | None = None) -> Claim:
         """Send the approved payment through the gateway, at most once per attempt.
@@ -55,7 +59,8 @@ class PaymentCalls(DeskCore):
         payment_failed; a pending one waits for :meth:`confirm_payment`.
         """
 
-        def pay(claim: Claim, now: datetime) -> Claim:
+        def decide(claim: Claim, step: Step) -> Claim:
+            authorize(actor, claim, Action.SEND_PAYMENT)
             payment = cmd.payment_to_send(claim)  # before any money can move
             receipt = self.adapters.payments.pay(
                 PaymentInstruction(
@@ -66,27 +71,29 @@ class PaymentCalls(DeskCore):
                     f"Claim {claim.number}",
                 )
             )
-            sent = cmd.send_payment(claim, actor, now, receipt.reference)
+            sent = cmd.send_payment(claim, actor, step.now, receipt.reference)
             if receipt.status is ReceiptStatus.SETTLED:
-                return cmd.confirm_payment(sent, SYSTEM, now)
+                return cmd.confirm_payment(sent, SYSTEM, step.now)
             if receipt.status is ReceiptStatus.FAILED:
                 reason = receipt.failure_reason or "refused by the payment gateway"
-                return cmd.fail_payment(sent, SYSTEM, now, reason)
+                return cmd.fail_payment(sent, SYSTEM, step.now, reason)
             return sent
 
-        return self._run(actor, claim_id, Action.SEND_PAYMENT, request_id, pay)
+        return self._run(
+            actor, claim_id, self._request(actor, request_id, "pay", claim_id), decide
+        )
 
     def confirm_payment(
         self, actor: Actor, claim_id: str, reference: str, *, request_id: str | None = None
     ) -> Claim:
         """The gateway (or finance) confirms that the payment ``reference`` arrived."""
-        return self._run(
-            actor,
-            claim_id,
-            Action.CONFIRM_PAYMENT,
-            request_id,
-            lambda c, now: cmd.confirm_payment(self._check_reference(c, reference), actor, now),
-        )
+
+        def decide(claim: Claim, step: Step) -> Claim:
+            authorize(actor, claim, Action.CONFIRM_PAYMENT)
+            return cmd.confirm_payment(self._check_reference(claim, reference), actor, step.now)
+
+        request = self._request(actor, request_id, "confirm_payment", claim_id, reference)
+        return self._run(actor, claim_id, request, decide)
 
     def fail_payment(
         self,
@@ -98,15 +105,14 @@ class PaymentCalls(DeskCore):
         request_id: str | None = None,
     ) -> Claim:
         """The gateway (or finance) reports that the payment ``reference`` failed."""
-        return self._run(
-            actor,
-            claim_id,
-            Action.FAIL_PAYMENT,
-            request_id,
-            lambda c, now: cmd.fail_payment(
-                self._check_reference(c, reference), actor, now, reason
-            ),
-        )
+
+        def decide(claim: Claim, step: Step) -> Claim:
+            authorize(actor, claim, Action.FAIL_PAYMENT)
+            checked = self._check_reference(claim, reference)
+            return cmd.fail_payment(checked, actor, step.now, reason)
+
+        request = self._request(actor, request_id, "fail_payment", claim_id, reference, reason)
+        return self._run(actor, claim_id, request, decide)
 
     def retry_payment(
         self,
@@ -117,10 +123,10 @@ class PaymentCalls(DeskCore):
         request_id: str | None = None,
     ) -> Claim:
         """Start a new payment attempt (new idempotency key), optionally to a corrected account."""
-        return self._run(
-            actor,
-            claim_id,
-            Action.RETRY_PAYMENT,
-            request_id,
-            lambda c, now: cmd.retry_payment(c, actor, now, payee_account),
-        )
+
+        def decide(claim: Claim, step: Step) -> Claim:
+            authorize(actor, claim, Action.RETRY_PAYMENT)
+            return cmd.retry_payment(claim, actor, step.now, payee_account)
+
+        request = self._request(actor, request_id, "retry_payment", claim_id, payee_account)
+        return self._run(actor, claim_id, request, decide)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Iterable, Sequence
 
 import attrs
 
 from ..domain import commands as cmd
-from ..domain.actors import Actor, Role
+from ..domain.actors import Actor
+from ..domain.authorization import authorize_staff
 from ..domain.claim import Claim, LineDecision
 from ..domain.events import EventType
 from ..domain.lifecycle import Action, ClaimState
@@ -17,18 +16,14 @@ from ..domain.routing import (
     AssignmentPolicy,
     PolicyRouter,
     Reassignment,
-    ReviewPlan,
     StepOutcome,
+    combined_lines,
+    encode_lines,
+    round_events,
 )
-from ..errors import (
-    AuthorizationError,
-    ConcurrencyError,
-    ReimbursementError,
-    ValidationError,
-)
-from ._core import DeskCore
-from .reviews import combined_lines, encode_lines
-from .routing import round_events
+from ..errors import ConcurrencyError, ReimbursementError, ValidationError
+from ..ports import Page
+from ._core import DeskCore, Step
 
 __all__ = ["HandOverReport", "ReviewCalls"]
 
@@ -48,7 +43,7 @@ class HandOverReport:
 
 
 class ReviewCalls(DeskCore):
-    """What reviewers do: decide claims or plan steps, hand work over."""
+    """What reviewers do: decide claims or plan steps, hand work over, see their queue."""
 
     def approve(
         self,
@@ -66,24 +61,28 @@ class ReviewCalls(DeskCore):
         On a claim with an approval plan this approves the review step the
         reviewer holds (name it with ``step`` when they hold several); the
         claim is approved when the last step is, each line at the lowest
-        amount any step approved. Raises :class:`~reimbursement.FourEyesError`
+        amount any step approved. Raises :class:`~reimbursement.errors.FourEyesError`
         for the claimant or someone linked to them.
         """
-        return self._review(
-            actor,
-            claim_id,
-            request_id,
-            Action.APPROVE,
-            lambda claim, now: cmd.approve(claim, actor, now, lines),
-            step=step,
-            outcome=StepOutcome.APPROVED,
-            details={"lines": encode_lines(lines)} if lines else None,
+
+        def decide(claim: Claim, s: Step) -> Claim:
+            plan = self.reviews.plan(claim)
+            if plan is None:
+                self.reviews.authorize_decision(actor, claim, Action.APPROVE)
+                return self._approved(cmd.approve(claim, actor, s.now, lines), s.now)
+            cmd.approve(claim, actor, s.now, lines)  # bad input is refused now
+            details = {"lines": encode_lines(lines)} if lines else {}
+            claim, done = self.reviews.decide_step(
+                actor, claim, plan, s.now, s.claims, StepOutcome.APPROVED, step, (), details
+            )
+            if done is None:
+                return claim
             # each line at the lowest amount any step approved
-            finish=lambda decided, _, now: cmd.approve(
-                decided, actor, now, combined_lines(decided)
-            ),
-            then=self._approved,
-        )
+            approved = cmd.approve(claim, actor, s.now, combined_lines(claim))
+            return self._approved(approved, s.now)
+
+        request = self._request(actor, request_id, "approve", claim_id, tuple(lines), step)
+        return self._run(actor, claim_id, request, decide)
 
     def reject(
         self,
@@ -100,18 +99,31 @@ class ReviewCalls(DeskCore):
         On a claim with an approval plan, a rejection of any step rejects
         the claim at once.
         """
-        return self._review(
-            actor,
-            claim_id,
-            request_id,
-            Action.REJECT,
-            lambda claim, now: cmd.reject(claim, actor, now, reason_code, note),
-            step=step,
-            outcome=StepOutcome.REJECTED,
-            reasons=(reason_code,),
-            details={"note": note} if note else None,
-            finish=lambda decided, _, now: cmd.reject(decided, actor, now, reason_code, note),
-        )
+
+        def decide(claim: Claim, s: Step) -> Claim:
+            plan = self.reviews.plan(claim)
+            if plan is None:
+                self.reviews.authorize_decision(actor, claim, Action.REJECT)
+                return cmd.reject(claim, actor, s.now, reason_code, note)
+            cmd.reject(claim, actor, s.now, reason_code, note)  # bad input is refused now
+            details = {"note": note} if note else {}
+            claim, done = self.reviews.decide_step(
+                actor,
+                claim,
+                plan,
+                s.now,
+                s.claims,
+                StepOutcome.REJECTED,
+                step,
+                (reason_code,),
+                details,
+            )
+            if done is None:
+                return claim
+            return cmd.reject(claim, actor, s.now, reason_code, note)
+
+        request = self._request(actor, request_id, "reject", claim_id, reason_code, note, step)
+        return self._run(actor, claim_id, request, decide)
 
     def return_for_correction(
         self,
@@ -130,29 +142,82 @@ class ReviewCalls(DeskCore):
         back once, with every reason gathered (and every note).
         """
 
-        def finish(decided: Claim, done: ReviewPlan, now: datetime) -> Claim:
+        def decide(claim: Claim, s: Step) -> Claim:
+            plan = self.reviews.plan(claim)
+            if plan is None:
+                self.reviews.authorize_decision(actor, claim, Action.RETURN_FOR_CORRECTION)
+                return cmd.return_for_correction(claim, actor, s.now, reasons, note)
+            cmd.return_for_correction(claim, actor, s.now, reasons, note)  # refused now if bad
+            details = {"note": note} if note else {}
+            claim, done = self.reviews.decide_step(
+                actor,
+                claim,
+                plan,
+                s.now,
+                s.claims,
+                StepOutcome.RETURNED,
+                step,
+                tuple(reasons),
+                details,
+            )
+            if done is None:
+                return claim
             # one return to the customer: every step's reasons and notes
             notes = [
                 e.data["note"]
-                for e in round_events(decided)
+                for e in round_events(claim)
                 if e.type is EventType.REVIEW_STEP_DECIDED and "note" in e.data
             ]
             return cmd.return_for_correction(
-                decided, actor, now, done.reasons, "\n".join(dict.fromkeys(notes))
+                claim, actor, s.now, done.reasons, "\n".join(dict.fromkeys(notes))
             )
 
-        return self._review(
-            actor,
-            claim_id,
-            request_id,
-            Action.RETURN_FOR_CORRECTION,
-            lambda claim, now: cmd.return_for_correction(claim, actor, now, reasons, note),
-            step=step,
-            outcome=StepOutcome.RETURNED,
-            reasons=reasons,
-            details={"note": note} if note else None,
-            finish=finish,
+        request = self._request(
+            actor, request_id, "return_for_correction", claim_id, tuple(reasons), note, step
         )
+        return self._run(actor, claim_id, request, decide)
+
+    def work_queue(
+        self,
+        actor: Actor,
+        *,
+        reviewer: str | None = None,
+        team: str | None = None,
+        after: str | None = None,
+        limit: int = 50,
+    ) -> Page[Claim]:
+        """Claims in review held by ``reviewer`` (default: ``actor``) or by anyone in ``team``.
+
+        Ordered by the running stage's due time (soonest first; claims with
+        no SLA last), one page at a time: pass ``next_cursor`` as ``after``.
+        For staff only. Raises :class:`~reimbursement.errors.AuthorizationError`
+        for customers and :class:`~reimbursement.errors.ValidationError` for
+        a team on a desk whose router has no reviewer pool.
+        """
+        authorize_staff(actor, "read work queues")
+        if team is not None:
+            router = self.router
+            if not isinstance(router, PolicyRouter):
+                raise ValidationError.at("team", "this desk's router has no teams")
+            members = [r.id for r in router.pool if team in r.teams]
+        else:
+            members = [reviewer if reviewer is not None else actor.id]
+        with self._uow() as uow:
+            return uow.claims.work_queue(members, after=after, limit=limit)
+
+    def claims_in(
+        self,
+        actor: Actor,
+        states: Iterable[ClaimState],
+        *,
+        after: str | None = None,
+        limit: int = 50,
+    ) -> Page[Claim]:
+        """Claims in any of ``states``, oldest first, one page at a time; for staff only."""
+        authorize_staff(actor, "list claims")
+        wanted = tuple(states)
+        with self._uow() as uow:
+            return uow.claims.in_states(wanted, after=after, limit=limit)
 
     def hand_over(
         self,
@@ -169,35 +234,35 @@ class ReviewCalls(DeskCore):
         to whom ``policy`` (default: the router's) chooses; with ``leaving``
         always by policy. Each move is a REASSIGNED event by ``actor``. Take
         a leaver out of the pool afterwards (``desk.router.pool.remove``).
-        Raises :class:`~reimbursement.AuthorizationError` for customers,
-        :class:`~reimbursement.NotFoundError` for someone not in the pool,
-        :class:`~reimbursement.ValidationError` when the router is not a
+        Raises :class:`~reimbursement.errors.AuthorizationError` for customers,
+        :class:`~reimbursement.errors.NotFoundError` for someone not in the pool,
+        :class:`~reimbursement.errors.ValidationError` when the router is not a
         ``PolicyRouter``.
         """
-        if actor.role is Role.CUSTOMER:
-            raise AuthorizationError("customers cannot hand reviews over")
+        authorize_staff(actor, "hand reviews over")
         router = self.router
         if not isinstance(router, PolicyRouter):
             raise ValidationError.at(
                 "router", f"{type(router).__name__} has no reviewer pool to hand work over in"
             )
         router.pool.get(reviewer_id)
-        with self._uow() as uow:
-            held = [
-                c.id
-                for c in uow.claims.find([ClaimState.IN_REVIEW])
-                if reviewer_id in self.reviews.holders(c)
-            ]
         moved: list[Reassignment] = []
         skipped: list[str] = []
         refused: list[tuple[str, str]] = []
-        for claim_id in sorted(held):
+        for claim_id in self._held_by(reviewer_id):
             with self._uow() as uow:
                 claim = uow.claims.get(claim_id)
                 now = self._clock.now()
                 try:
                     new, moves = self.reviews.hand_over_claim(
-                        router, actor, claim, reviewer_id, now, policy or router.policy, leaving
+                        router,
+                        actor,
+                        claim,
+                        reviewer_id,
+                        now,
+                        uow.claims,
+                        policy or router.policy,
+                        leaving,
                     )
                 except ReimbursementError as error:
                     refused.append((claim_id, str(error)))
@@ -205,25 +270,30 @@ class ReviewCalls(DeskCore):
                 if not moves:
                     continue
                 try:
-                    uow.claims.save(new, claim.version)
+                    uow.claims.save(new, claim.version, self._schedule(new, now))
                     uow.commit()
-                except BaseException as error:
-                    self.reviews.undo_hand_over(router, moves)
-                    if not isinstance(error, ConcurrencyError):
-                        raise
+                except ConcurrencyError:
                     skipped.append(claim_id)
                     continue
             moved.extend(moves)
         return HandOverReport(tuple(moved), tuple(skipped), tuple(refused))
 
-    def open_reviews(self) -> dict[str, int]:
-        """Open reviews per reviewer, counted from the stored claims in review.
+    def _held_by(self, reviewer_id: str) -> list[str]:
+        """The ids of every claim ``reviewer_id`` holds, read page by page."""
+        held: list[str] = []
+        after = None
+        while True:
+            with self._uow() as uow:
+                found = uow.claims.work_queue([reviewer_id], after=after, limit=500)
+            held.extend(c.id for c in found.items)
+            if found.next_cursor is None:
+                return held
+            after = found.next_cursor
 
-        The router's loads live in the process: when one starts, give this
-        to ``ReviewerPool(..., open_claims=...)``.
+    def open_reviews(self) -> dict[str, int]:
+        """Open reviews per reviewer, as the store counts them from the stored claims.
+
+        The same figure routing reads inside every call, in every process.
         """
-        held: Counter[str] = Counter()
         with self._uow() as uow:
-            for claim in uow.claims.find([ClaimState.IN_REVIEW]):
-                held.update(self.reviews.holders(claim))
-        return dict(held)
+            return dict(uow.claims.open_work())

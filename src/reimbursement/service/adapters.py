@@ -16,18 +16,25 @@ from ..ports import (
     DocumentStore,
     FxRates,
     Notifier,
+    OutboxQueue,
     PaymentGateway,
     UnitOfWork,
 )
+from .dispatch import DeliveryPolicy
 
 __all__ = ["Adapters", "DeskSettings"]
 
 
 @attrs.frozen
 class Adapters:
-    """One adapter per port. ``unit_of_work`` makes a new transaction per call."""
+    """One adapter per port. ``unit_of_work`` makes a new transaction per call.
+
+    ``outbox`` is the dispatcher's side of the outbox that the units of work
+    write to (the same store).
+    """
 
     unit_of_work: Callable[[], UnitOfWork]
+    outbox: OutboxQueue
     notifier: Notifier
     payments: PaymentGateway
     directory: CustomerDirectory
@@ -48,7 +55,9 @@ class DeskSettings:
     - ``require_receipts``: every expense line needs at least one document.
     - ``number_prefix``: claim numbers read ``<prefix>-<year>-<sequence>``.
     - ``dispatch_immediately``: deliver notifications right after each call
-      (otherwise call :meth:`ReimbursementDesk.dispatch_notifications`).
+      (otherwise call :meth:`ReimbursementDesk.dispatch_notifications`, or
+      run ``python -m reimbursement worker``).
+    - ``delivery``: leases, retries with backoff and parking of notifications.
     - ``feedback``: when customers may rate a claim and for how long they may
       edit it; ``problems``: the catalogue of problem codes they may name.
     - ``reasons``: the catalogue that turns return and rejection codes into
@@ -60,6 +69,7 @@ class DeskSettings:
     require_receipts: bool = True
     number_prefix: str = "CLM"
     dispatch_immediately: bool = True
+    delivery: DeliveryPolicy = attrs.field(factory=DeliveryPolicy)
     documents: DocumentRules = attrs.field(factory=DocumentRules)
     feedback: FeedbackPolicy = attrs.field(factory=FeedbackPolicy)
     problems: ProblemCatalogue = attrs.field(factory=ProblemCatalogue.default)

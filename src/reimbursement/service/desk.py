@@ -54,7 +54,7 @@ class ReimbursementDesk(CustomerCalls, ReviewCalls, PaymentCalls):
         report, notifications = sweep(
             self._uow, self.sla, at, self.escalation, self._breach_notices
         )
-        if notifications and self.settings.dispatch_immediately:
-            with self._uow() as uow:
-                self._deliver(notifications, uow)
+        if self.settings.dispatch_immediately:
+            for claim_id in dict.fromkeys(n.claim_id for n in notifications):
+                self._dispatcher.deliver_claim(claim_id)
         return report

@@ -1,26 +1,22 @@
 """How the desk routes reviews: one reviewer per claim, or an approval plan's steps.
 
-The desk's use cases call :class:`ReviewRouting` inside their unit of work:
-it asks the router, records assignments and step decisions on the claim,
-and says who holds a claim in review, so that the desk can release a
-reviewer whose claim left them once the unit of work commits (and take an
-assignment back when it fails). Every router call is made under the
-router's lock: pools are not thread-safe.
+The desk's calls use :class:`ReviewRouting` inside their unit of work. It
+reads the reviewers' loads from the store (``ClaimRepository.open_work``),
+hands them to the router, and records assignments and step decisions on the
+claim. Loads are never kept between calls: a failed unit of work leaves
+nothing to undo, and every process routes on what the stored claims say.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from ..domain import commands as cmd
 from ..domain.actors import SYSTEM, Actor
-from ..domain.authorization import ROLE_ACTIONS
-from ..domain.claim import Claim, LineDecision
-from ..domain.events import EventType
+from ..domain.authorization import authorize, authorize_step_decision
+from ..domain.claim import Claim
 from ..domain.lifecycle import Action, ClaimState
-from ..domain.money import Money
 from ..domain.routing import (
     NO_CONFLICTS,
     ApprovalRules,
@@ -32,16 +28,19 @@ from ..domain.routing import (
     Reassignment,
     ReviewPlan,
     StepOutcome,
+    current_plan,
     hand_over,
+    previous_holders,
     record_assignment,
     record_reassignment,
     record_step_decision,
     request_for,
 )
-from ..errors import AuthorizationError, FourEyesError, ValidationError
-from .routing import ROUND_STARTS, PlanRouter, Router, current_plan, round_events, routing_lock
+from ..errors import AuthorizationError, ValidationError
+from ..ports import ClaimRepository
+from .routing import PlanRouter, Router, routing_lock
 
-__all__ = ["ReviewRouting", "combined_lines", "deciders", "encode_lines"]
+__all__ = ["ReviewRouting"]
 
 _ACTIONS = {
     StepOutcome.APPROVED: Action.APPROVE,
@@ -53,8 +52,8 @@ _ACTIONS = {
 class ReviewRouting:
     """The desk's router, approval rules and conflict-of-interest port, used together.
 
-    Raises :class:`~reimbursement.ValidationError` for approval rules with a
-    router that cannot assign plan steps.
+    Raises :class:`~reimbursement.errors.ValidationError` for approval rules
+    with a router that cannot assign plan steps.
     """
 
     def __init__(
@@ -76,50 +75,28 @@ class ReviewRouting:
         self.conflicts = conflicts
         self.lock = routing_lock(router)
 
-    # -- who holds what ----------------------------------------------------------------
-
     def plan(self, claim: Claim) -> ReviewPlan | None:
         """The plan of a claim in review, rebuilt from its events; ``None`` otherwise."""
         if claim.state is not ClaimState.IN_REVIEW:
             return None
         return current_plan(self.rules, claim)
 
-    def holders(self, claim: Claim) -> Counter[str]:
-        """Who holds the claim in review (the holder of each open plan step)."""
-        if claim.state is not ClaimState.IN_REVIEW:
-            return Counter()
-        plan = current_plan(self.rules, claim)
-        if plan is None:
-            return Counter([claim.assignee] if claim.assignee is not None else [])
-        return Counter(s.assignee for s in plan.open_steps() if s.assignee is not None)
-
-    def left(self, old: Claim, new: Claim) -> list[str]:
-        """Who held ``old`` in review and no longer holds ``new`` (once per step left)."""
-        if self.rules is None:  # one reviewer per claim: no plan to replay
-            before = old.assignee if old.state is ClaimState.IN_REVIEW else None
-            after = new.assignee if new.state is ClaimState.IN_REVIEW else None
-            return [before] if before is not None and before != after else []
-        return list((self.holders(old) - self.holders(new)).elements())
-
-    def release(self, reviewers: Iterable[str]) -> None:
-        """Each of ``reviewers`` has one open claim less."""
-        with self.lock:
-            for reviewer in reviewers:
-                self.router.release(reviewer)
+    def _loads(self, claims: ClaimRepository) -> Mapping[str, int]:
+        loads = claims.open_work()
+        if isinstance(self.router, PolicyRouter):
+            self.router.pool.sync(loads)
+        return loads
 
     # -- assignment --------------------------------------------------------------------------
 
-    def route(self, claim: Claim, now: datetime, opened: list[str]) -> Claim:
-        """The just (re)submitted claim, in review with its reviewer or its plan's first steps.
-
-        Every reviewer counted is appended to ``opened``.
-        """
+    def route(self, claim: Claim, now: datetime, claims: ClaimRepository) -> Claim:
+        """The just (re)submitted claim, in review with its reviewer or its plan's first steps."""
         with self.lock:
+            loads = self._loads(claims)
             if self.rules is not None:
                 plan = self.rules.plan_for(claim)
-                return self.assign_open_steps(claim, plan, now, opened, _previous_holders(claim))
-            assignment = self.router.route(claim)
-            opened.append(assignment.reviewer)
+                return self._assign_open_steps(claim, plan, now, previous_holders(claim))
+            assignment = self.router.route(claim, loads)
         if assignment.reviewer == claim.customer_id:
             raise AuthorizationError(
                 f"router {assignment.policy} chose {assignment.reviewer}, who submitted the claim"
@@ -128,44 +105,34 @@ class ReviewRouting:
             claim, SYSTEM, now, assignment.reviewer, assignment.policy, assignment.reason
         )
 
-    def assign_open_steps(
-        self,
-        claim: Claim,
-        plan: ReviewPlan,
-        now: datetime,
-        opened: list[str],
-        previous: dict[str, str] | None = None,
+    def _assign_open_steps(
+        self, claim: Claim, plan: ReviewPlan, now: datetime, previous: dict[str, str]
     ) -> Claim:
         """Give every open step without a holder its reviewer, all at once (parallel steps).
 
         ``previous`` maps a step to who held it before a return: they get it back if they may.
+        The router counts each step it assigns, so parallel steps spread out.
         """
         router = self.router
         assert isinstance(router, PlanRouter)
-        before = previous or {}
-        with self.lock:
-            for step in plan.open_steps():
-                if step.assignee is not None:
-                    continue
-                # a department review is worth having only when someone else does each one
-                others = {s.assignee for s in plan.open_steps() if s.assignee is not None}
-                assignment = router.route_step(
-                    claim, plan, step.id, now, excluded=others, previous=before.get(step.id)
-                )
-                opened.append(assignment.reviewer)
-                claim = record_assignment(claim, SYSTEM, now, assignment)
-                plan = plan.assign(step.id, assignment.reviewer)
+        for step in plan.open_steps():
+            if step.assignee is not None:
+                continue
+            # a department review is worth having only when someone else does each one
+            others = {s.assignee for s in plan.open_steps() if s.assignee is not None}
+            assignment = router.route_step(
+                claim, plan, step.id, now, excluded=others, previous=previous.get(step.id)
+            )
+            claim = record_assignment(claim, SYSTEM, now, assignment)
+            plan = plan.assign(step.id, assignment.reviewer)
         return claim
 
     # -- decisions -----------------------------------------------------------------------------
 
-    def check_conflict(self, actor: Actor, claim: Claim) -> None:
-        """Raise :class:`~reimbursement.FourEyesError` when ``actor`` is linked to the claimant."""
-        if self.conflicts.conflicted(actor.id, claim.customer_id):
-            raise FourEyesError(
-                f"{actor.id} has a conflict of interest with customer {claim.customer_id} "
-                f"and cannot decide claim {claim.id}; hand it over"
-            )
+    def authorize_decision(self, actor: Actor, claim: Claim, action: Action) -> None:
+        """Check that ``actor`` may decide the claim: role, assignee, four-eyes, conflicts."""
+        authorize(actor, claim, action)
+        authorize_step_decision(actor, claim, action, self.conflicts)
 
     def decide_step(
         self,
@@ -173,32 +140,23 @@ class ReviewRouting:
         claim: Claim,
         plan: ReviewPlan,
         now: datetime,
-        opened: list[str],
+        claims: ClaimRepository,
         outcome: StepOutcome,
         step_id: str | None,
         reasons: Sequence[str],
         details: dict[str, str],
-        finish: Callable[[Claim, ReviewPlan], Claim],
-    ) -> Claim:
-        """Record the decision of the step ``actor`` holds; ``finish`` the claim with the plan.
+    ) -> tuple[Claim, ReviewPlan | None]:
+        """Record the decision of the step ``actor`` holds.
 
-        While the plan is pending, the steps it opens are assigned. Raises
-        :class:`~reimbursement.AuthorizationError` (wrong role, no step held),
-        :class:`~reimbursement.FourEyesError` (own claim, linked customer,
-        second level of a chain) and :class:`~reimbursement.ValidationError`
-        (several steps held and none named).
+        Returns the claim and the plan once it is decided (``None`` while it
+        is pending: the steps it opens are then assigned). Raises
+        :class:`~reimbursement.errors.AuthorizationError` (wrong role, no step
+        held), :class:`~reimbursement.errors.FourEyesError` (own claim, linked
+        customer, second level of a chain) and
+        :class:`~reimbursement.errors.ValidationError` (several steps held and
+        none named).
         """
-        action = _ACTIONS[outcome]
-        if action not in ROLE_ACTIONS[actor.role]:
-            raise AuthorizationError(
-                f"{actor.id} acts as {actor.role}: cannot {action} claim {claim.id}; "
-                "this needs the role reviewer"
-            )
-        if actor.id == claim.customer_id:
-            raise FourEyesError(
-                f"{actor.id} submitted claim {claim.id}: nobody reviews their own claim"
-            )
-        self.check_conflict(actor, claim)
+        authorize_step_decision(actor, claim, _ACTIONS[outcome], self.conflicts)
         held = [
             s
             for s in plan.open_steps()
@@ -220,9 +178,11 @@ class ReviewRouting:
         step = held[0]
         decided = plan.record(step.id, actor.id, outcome, now, reasons)
         claim = record_step_decision(claim, actor, now, decided, step.id, details)
-        if decided.outcome is PlanOutcome.PENDING:
-            return self.assign_open_steps(claim, decided, now, opened)
-        return finish(claim, decided)
+        if decided.outcome is not PlanOutcome.PENDING:
+            return claim, decided
+        with self.lock:
+            self._loads(claims)
+            return self._assign_open_steps(claim, decided, now, {}), None
 
     # -- hand-over -------------------------------------------------------------------------------
 
@@ -233,10 +193,11 @@ class ReviewRouting:
         claim: Claim,
         reviewer_id: str,
         now: datetime,
+        claims: ClaimRepository,
         policy: AssignmentPolicy,
         leaving: bool,
     ) -> tuple[Claim, list[Reassignment]]:
-        """The claim with what ``reviewer_id`` holds of it reassigned, and the moves (loads moved).
+        """The claim with what ``reviewer_id`` holds of it reassigned, and the moves.
 
         Raises what ``hand_over`` raises; nothing moves then.
         """
@@ -244,21 +205,11 @@ class ReviewRouting:
             return claim, []  # decided since it was listed: nothing left to hand over
         requests = self._held_requests(router, claim, reviewer_id, now)
         with self.lock:
+            self._loads(claims)
             moves = hand_over(router, reviewer_id, requests, policy, leaving=leaving)
-        try:
-            for move in moves:
-                claim = record_reassignment(claim, actor, now, move)
-        except BaseException:
-            self.undo_hand_over(router, moves)
-            raise
+        for move in moves:
+            claim = record_reassignment(claim, actor, now, move)
         return claim, moves
-
-    def undo_hand_over(self, router: PolicyRouter, moves: Sequence[Reassignment]) -> None:
-        """Put the loads back as they were before ``moves`` (their claim was not saved)."""
-        with self.lock:
-            for move in moves:
-                router.release(move.to_reviewer)
-                router.pool.open(move.from_reviewer)
 
     def _held_requests(
         self, router: PolicyRouter, claim: Claim, reviewer_id: str, now: datetime
@@ -285,57 +236,3 @@ class ReviewRouting:
             for s in open_steps
             if s.assignee == reviewer_id
         ]
-
-
-_HOLDER_EVENTS = frozenset({EventType.ASSIGNED, EventType.REASSIGNED, EventType.ESCALATED})
-
-
-def _previous_holders(claim: Claim) -> dict[str, str]:
-    """Who last held each plan step, over the claim's whole life (the latest holder wins)."""
-    return {
-        e.data["step"]: e.data["reviewer"]
-        for e in claim.events
-        if e.type in _HOLDER_EVENTS and "step" in e.data
-    }
-
-
-_STEP_DECIDED = frozenset({EventType.REVIEW_STEP_DECIDED})
-
-
-def deciders(claim: Claim) -> set[str]:
-    """Who decided a step of the claim's plan in its current round."""
-    decided = claim.events_after_last(*ROUND_STARTS, types=_STEP_DECIDED) or ()
-    return {e.data["reviewer"] for e in decided if "reviewer" in e.data}
-
-
-def encode_lines(lines: Sequence[LineDecision]) -> str:
-    """Line decisions as event data: one ``line<TAB>amount<TAB>reason`` row per line."""
-    return "\n".join(
-        f"{d.line_id}\t{d.approved.amount}\t{' '.join((d.reason or '').split())}" for d in lines
-    )
-
-
-def combined_lines(claim: Claim) -> list[LineDecision]:
-    """The approving steps' line decisions of the current round, combined.
-
-    The lowest amount per line wins; the reasons of every step that lowered
-    the line are kept, each once, joined by ``"; "``.
-    """
-    lowest: dict[str, Money] = {}
-    reasons: dict[str, dict[str, None]] = {}
-    for event in round_events(claim):
-        if event.type is not EventType.REVIEW_STEP_DECIDED:
-            continue
-        if event.data.get("outcome") != StepOutcome.APPROVED.value:
-            continue
-        for row in filter(None, event.data.get("lines", "").split("\n")):
-            line_id, amount, reason = row.split("\t", 2)
-            approved = Money(amount, claim.currency)
-            if line_id not in lowest or approved < lowest[line_id]:
-                lowest[line_id] = approved
-            if reason and approved < claim.line(line_id).claimed:
-                reasons.setdefault(line_id, {})[reason] = None
-    return [
-        LineDecision(line_id, amount, "; ".join(reasons.get(line_id, {})) or None)
-        for line_id, amount in lowest.items()
-    ]

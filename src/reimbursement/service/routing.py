@@ -1,8 +1,8 @@
 """Who reviews a submitted claim: the router the desk asks, and its escalation.
 
-The desk speaks to a :class:`Router`: ``route`` chooses (and counts) the
-reviewer of a claim, ``release`` tells it a claim left a reviewer. With
-approval plans the router must also assign plan steps (:class:`PlanRouter`).
+The desk speaks to a :class:`Router`: ``route`` chooses the reviewer of a
+claim from the loads the store holds. With approval plans the router must
+also assign plan steps (:class:`PlanRouter`).
 :class:`~reimbursement.domain.routing.PolicyRouter` is both;
 :class:`RoundRobinRouter` is one over plain reviewer ids, taking turns.
 :class:`RoutingEscalation` plugs the routing domain's escalation into the
@@ -14,14 +14,14 @@ from __future__ import annotations
 import sys
 import threading
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from ..domain import commands as cmd
 from ..domain.actors import SYSTEM
 from ..domain.claim import Claim
-from ..domain.events import Event, EventType, Visibility
+from ..domain.events import Visibility
 from ..domain.lifecycle import ClaimState
 from ..domain.routing import (
     NO_CONFLICTS,
@@ -33,8 +33,8 @@ from ..domain.routing import (
     ReviewerPool,
     ReviewPlan,
     RoundRobin,
+    current_plan,
     escalate_claim,
-    replay_plan,
 )
 from ..domain.sla import SlaCrossing
 from ..errors import NoEligibleReviewerError, ReimbursementError
@@ -45,8 +45,6 @@ __all__ = [
     "RoundRobinRouter",
     "Router",
     "RoutingEscalation",
-    "current_plan",
-    "round_events",
     "routing_lock",
 ]
 
@@ -57,6 +55,9 @@ _SHARED = threading.RLock()
 
 def routing_lock(router: object) -> threading.RLock:
     """The lock that serializes every use of ``router`` (pools are not thread-safe).
+
+    It guards the pool's counts while one call routes; the counts themselves
+    come from the store on every call (``ReviewerPool.sync``).
 
     One per router, so desks and sweepers sharing a router share its lock;
     a router that cannot be weakly referenced shares one process-wide lock.
@@ -72,19 +73,16 @@ def routing_lock(router: object) -> threading.RLock:
 
 
 class Router(Protocol):
-    """Chooses the reviewer of a claim and keeps count of who holds what."""
+    """Chooses the reviewer of a claim, from the loads the store holds."""
 
-    def route(self, claim: Claim) -> Assignment:
-        """The assignment for ``claim``, counted as one more open claim of its reviewer.
+    def route(self, claim: Claim, loads: Mapping[str, int]) -> Assignment:
+        """The assignment for ``claim``, given each reviewer's open work (``loads``).
 
-        Raises :class:`~reimbursement.NoEligibleReviewerError` when nobody may
+        ``loads`` is what the store counts inside the desk's transaction
+        (reviewers not listed hold nothing). Raises
+        :class:`~reimbursement.errors.NoEligibleReviewerError` when nobody may
         review it. Must never return the claim's own customer.
         """
-        ...
-
-    def release(self, reviewer_id: str) -> None:
-        """A claim (or plan step) left ``reviewer_id``: decided, returned, withdrawn,
-        or taken back because the desk's unit of work failed. Must never raise."""
         ...
 
 
@@ -125,27 +123,6 @@ class RoundRobinRouter(PolicyRouter):
         super().__init__(pool, conflicts, RoundRobin())
 
 
-ROUND_STARTS = frozenset({EventType.SUBMITTED, EventType.RESUBMITTED})
-
-
-def round_events(claim: Claim) -> tuple[Event, ...]:
-    """The events of the claim's current review round: since its last (re)submission."""
-    return claim.events_after_last(*ROUND_STARTS) or ()
-
-
-def current_plan(rules: ApprovalRules | None, claim: Claim) -> ReviewPlan | None:
-    """The approval plan of the claim's current round, rebuilt from its events.
-
-    ``None`` without rules, or when the round assigned no plan step (the
-    claim is reviewed as a whole).
-    """
-    if rules is None:
-        return None
-    if not any("step" in e.data and e.type is EventType.ASSIGNED for e in round_events(claim)):
-        return None
-    return replay_plan(rules.plan_for(claim), claim)
-
-
 class RoutingEscalation:
     """The SLA sweeper's escalation through the routing domain.
 
@@ -160,25 +137,15 @@ class RoutingEscalation:
         self.router = router
         self.rules = rules
 
-    def escalate(self, claim: Claim, crossing: SlaCrossing, at: datetime) -> Claim:
+    def escalate(
+        self, claim: Claim, crossing: SlaCrossing, at: datetime, loads: Mapping[str, int]
+    ) -> Claim:
         """``claim`` with its escalations recorded (unchanged unless it is in review)."""
         if claim.state is not ClaimState.IN_REVIEW:
             return claim
         with routing_lock(self.router):
+            self.router.pool.sync(loads)
             return self._escalate(claim, crossing, at)
-
-    def undo(self, before: Claim, after: Claim) -> None:
-        """Move the loads back when the escalated claim could not be saved."""
-        with routing_lock(self.router):
-            pool = self.router.pool
-            for event in after.events_since(before.version):
-                if event.type is not EventType.ESCALATED:
-                    continue
-                target, holder = event.data.get("reviewer", ""), event.data.get("from", "")
-                if target in pool and pool.load(target) > 0:
-                    pool.close(target)
-                if holder and holder in pool:
-                    pool.open(holder)
 
     def _escalate(self, claim: Claim, crossing: SlaCrossing, at: datetime) -> Claim:
         trigger = f"sla_{crossing.kind.value}"

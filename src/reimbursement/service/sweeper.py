@@ -1,45 +1,44 @@
 """The SLA sweeper: finds warnings and breaches, records them once, escalates.
 
-The claim's own events remember which crossings were recorded, so a sweep
-that runs twice, or in two processes at once, records each crossing once:
-the second writer's save fails on the claim's version and its next look
-finds nothing left to do.
+It asks the store for the claims whose next check is due
+(``ClaimRepository.due_for_check``, an indexed query) and works on each in
+its own unit of work. A claim's own events remember which crossings were
+recorded, so a sweep that runs twice, or on many hosts at once, records
+each crossing once: on PostgreSQL the sweepers skip the claims another one
+holds (``FOR UPDATE SKIP LOCKED``), and everywhere a second writer's save
+fails on the claim's version and its next look finds nothing left to do.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Protocol
 
 import attrs
 
 from ..domain.claim import Claim
-from ..domain.lifecycle import ClaimState
+from ..domain.schedule import ClaimSchedule
 from ..domain.sla import CrossingKind, SlaCrossing, SlaPolicy, record_crossings
 from ..errors import ConcurrencyError
 from ..ports import Notification, UnitOfWork
 
 __all__ = ["Escalation", "SweepReport", "sweep"]
 
-_OPEN = frozenset(s for s in ClaimState if not s.is_final and s is not ClaimState.DRAFT)
-
 
 class Escalation(Protocol):
     """What to do when a stage's clock breaches: reassign, alert a lead…"""
 
-    def escalate(self, claim: Claim, crossing: SlaCrossing, at: datetime) -> Claim:
+    def escalate(
+        self, claim: Claim, crossing: SlaCrossing, at: datetime, loads: Mapping[str, int]
+    ) -> Claim:
         """``claim`` with the escalation applied and recorded on its timeline.
 
         Called inside the sweeper's unit of work, only for breaches of a
-        stage that is still running. Raising an error leaves the claim as it
-        was (the crossing is then recorded on the next sweep).
+        stage that is still running; ``loads`` is each reviewer's open work
+        as the store counts it. Raising an error leaves the claim as it was
+        (the crossing is then recorded on the next sweep).
         """
-        ...
-
-    def undo(self, before: Claim, after: Claim) -> None:
-        """Take back what :meth:`escalate` did outside the claim (loads, alerts)
-        when the sweeper could not save ``after`` (another process got there first)."""
         ...
 
 
@@ -54,43 +53,76 @@ class SweepReport:
     """Claims changed by someone else during the sweep: the next sweep takes them."""
 
 
+@attrs.frozen
+class _Sweep:
+    policy: SlaPolicy
+    escalation: Escalation | None
+    notify: Callable[[Claim, Claim], Iterable[Notification]]
+
+    def later(self, claim: Claim, now: datetime) -> ClaimSchedule:
+        """The claim's schedule after this sweep: nothing left due at ``now``."""
+        schedule = self.policy.schedule(claim, now)
+        check = schedule.next_check_at
+        if check is not None and check <= now:
+            return attrs.evolve(schedule, next_check_at=None)
+        return schedule
+
+    def one(
+        self, uow: UnitOfWork, claim: Claim, now: datetime
+    ) -> tuple[list[SlaCrossing], list[Notification], bool]:
+        """Record the claim's crossings up to ``now`` in ``uow``; commits."""
+        found = list(self.policy.crossings(claim, now))
+        if not found:  # a stale schedule: look again when it is next due
+            uow.claims.reschedule(claim.id, self.later(claim, now))
+            uow.commit()
+            return [], [], False
+        new = record_crossings(claim, found, now)
+        breaches = [c for c in found if c.kind is CrossingKind.BREACH and c.active]
+        escalated = self.escalation is not None and bool(breaches)
+        if self.escalation is not None and breaches:
+            new = self.escalation.escalate(new, breaches[-1], now, uow.claims.open_work())
+        uow.claims.save(new, claim.version, self.later(new, now))
+        sent = list(self.notify(claim, new))
+        for notification in sent:
+            uow.outbox.add(notification)
+        uow.commit()
+        return found, sent, escalated
+
+
 def sweep(
     unit_of_work: Callable[[], UnitOfWork],
     policy: SlaPolicy,
     now: datetime,
     escalation: Escalation | None,
     notify: Callable[[Claim, Claim], Iterable[Notification]],
+    *,
+    limit: int = 1_000,
 ) -> tuple[SweepReport, list[Notification]]:
-    """Record every unrecorded crossing up to ``now`` on every open claim."""
-    with unit_of_work() as uow:
-        candidates = [c.id for c in uow.claims.find(_OPEN) if policy.crossings(c, now)]
+    """Record every unrecorded crossing up to ``now`` on up to ``limit`` due claims."""
+    work = _Sweep(policy, escalation, notify)
     recorded: list[SlaCrossing] = []
     escalated: list[str] = []
     skipped: list[str] = []
     notifications: list[Notification] = []
-    for claim_id in candidates:
+    seen: set[str] = set()
+    while len(seen) < limit:
         with unit_of_work() as uow:
-            claim = uow.claims.get(claim_id)
-            found = policy.crossings(claim, now)
-            if not found:
-                continue
-            new = record_crossings(claim, found, now)
-            breaches = [c for c in found if c.kind is CrossingKind.BREACH and c.active]
-            if escalation is not None and breaches:
-                new = escalation.escalate(new, breaches[-1], now)
+            due = [
+                c
+                for c in uow.claims.due_for_check(now, limit=50, skip_locked=True)
+                if c.id not in seen
+            ]
+            if not due:
+                break
+            claim = due[0]
+            seen.add(claim.id)
             try:
-                uow.claims.save(new, claim.version)
-                sent = list(notify(claim, new))
-                for notification in sent:
-                    uow.outbox.add(notification)
-                uow.commit()
+                found, sent, raised = work.one(uow, claim, now)
             except ConcurrencyError:
-                if escalation is not None and breaches:
-                    escalation.undo(claim, new)
-                skipped.append(claim_id)
+                skipped.append(claim.id)
                 continue
         recorded.extend(found)
         notifications.extend(sent)
-        if escalation is not None and breaches:
-            escalated.append(claim_id)
+        if raised:
+            escalated.append(claim.id)
     return SweepReport(now, tuple(recorded), tuple(escalated), tuple(skipped)), notifications

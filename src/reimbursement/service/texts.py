@@ -7,11 +7,10 @@ pass its own :class:`CustomerTexts` to the desk.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
 
 import attrs
 
-from ..domain.events import Event, EventRow, EventType, flatten_data
+from ..domain.events import Event, EventType
 from ..domain.lifecycle import ClaimState
 
 __all__ = ["DEFAULT_TEXTS", "CustomerTexts"]
@@ -106,21 +105,13 @@ _DETAILS: Mapping[EventType, str] = {
 class CustomerTexts:
     """Customer-facing wording; ``stages`` maps a state to (stage name, next step).
 
-    Notices read the mappings once per (event type, state) and keep the
-    wording: to change the texts, give the desk a new ``CustomerTexts``
-    rather than changing a mapping in place.
+    Subclass it and override :meth:`title`, :meth:`detail` or
+    :meth:`next_step` to word events your own way.
     """
 
     stages: Mapping[ClaimState, tuple[str, str]] = _STAGES
     titles: Mapping[EventType, str] = _TITLES
     notified: frozenset[EventType] = NOTIFIED
-    # True for a subclass that words events its own way (it is given Event objects)
-    _rewords: ClassVar[bool] = False
-    # (event type, state it leads to) -> (title, next step, kind of detail), filled as
-    # notices are worded: the mappings are read once per pair, not per notification
-    _wording: dict[tuple[str, str], tuple[str, str, str | None]] = attrs.field(
-        init=False, factory=dict, eq=False, repr=False
-    )
 
     def stage(self, state: ClaimState) -> str:
         """The stage name the customer sees for ``state``."""
@@ -132,69 +123,37 @@ class CustomerTexts:
 
     def title(self, event: Event) -> str:
         """The timeline title of ``event``."""
-        return self._title(event.type)
+        title = self.titles.get(event.type)
+        return title if title is not None else event.type.value.replace("_", " ").capitalize()
 
     def detail(self, event: Event) -> str:
         """One line of detail for the timeline (amounts, reasons), never staff ids."""
-        return _detail(_DETAILS.get(event.type), event.reason, flatten_data(event.data))
+        return _detail(_DETAILS.get(event.type), event.reason, event.data)
 
-    def notice(self, event: Event | EventRow) -> tuple[str, str]:
+    def notice(self, event: Event) -> tuple[str, str]:
         """The subject and body of the notification telling the customer of ``event``.
 
-        The body is what happens next and the event's detail. Takes an event
-        or a claim's stored row (the desk renders straight from its rows).
+        The body is what happens next and the event's detail.
         """
-        if isinstance(event, Event):
-            return self.title(event), _body(self.next_step(event.to_state), self.detail(event))
-        row = event
-        if self._rewords:  # a subclass's wording needs the event itself
-            return self.notice(Event.from_row(row))
-        key = (row[1], row[7])
-        wording = self._wording.get(key)
-        if wording is None:
-            # keys are StrEnums, which hash and compare as the values the row holds
-            next_step = self.stages[row[7]][1]  # type: ignore[index]
-            kind = _DETAILS.get(row[1])  # type: ignore[call-overload]
-            wording = self._wording[key] = (self._title(row[1]), next_step, kind)
-        title, next_step, kind = wording
-        return title, _body(next_step, _detail(kind, row[8], row[9]))
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        cls._rewords = any(
-            getattr(cls, name) is not getattr(CustomerTexts, name)
-            for name in ("title", "detail", "next_step")
-        )
-
-    def _title(self, type_: str) -> str:
-        title = self.titles.get(type_)  # type: ignore[call-overload]
-        return title if title is not None else type_.replace("_", " ").capitalize()
+        return self.title(event), _body(self.next_step(event.to_state), self.detail(event))
 
 
 def _body(next_step: str, detail: str) -> str:
     return f"{next_step} {detail}".strip()
 
 
-def _detail(kind: str | None, reason: str | None, data: tuple[str, ...]) -> str:
+def _detail(kind: str | None, reason: str | None, data: Mapping[str, str]) -> str:
     """The detail line of an event whose detail is of ``kind`` (see ``_DETAILS``)."""
     if kind is None:
         return reason or ""
     if kind == "decision":
-        text = f"{_get(data, 'approved')} of {_get(data, 'claimed')} approved"
+        text = f"{data.get('approved', '')} of {data.get('claimed', '')} approved"
         return f"{text}: {reason}" if reason else text
     if kind == "amount":
-        return _get(data, "amount")
+        return data.get("amount", "")
     if kind == "submitted":
-        return f"Claim number {_get(data, 'number')}, {_get(data, 'claimed')}"
-    return _get(data, "note") or reason or ""  # a rejection's note to the customer
-
-
-def _get(data: tuple[str, ...], key: str) -> str:
-    """The value of ``key`` in an event's flat data, ``""`` when it has none."""
-    for i in range(0, len(data), 2):
-        if data[i] == key:
-            return data[i + 1]
-    return ""
+        return f"Claim number {data.get('number', '')}, {data.get('claimed', '')}"
+    return data.get("note") or reason or ""  # a rejection's note to the customer
 
 
 DEFAULT_TEXTS = CustomerTexts()

@@ -28,6 +28,7 @@ from .constraints import (
 )
 from .delegation import Delegation, Reassignment, check_delegations, delegate_for, hand_over
 from .escalation import Escalation, escalate, escalation_target
+from .holdings import holders
 from .plans import (
     ApprovalRules,
     AuthorityChain,
@@ -54,6 +55,15 @@ from .policies import (
     Where,
 )
 from .pool import Absence, Reviewer, ReviewerPool, Segment, SegmentKey
+from .rounds import (
+    ROUND_STARTS,
+    combined_lines,
+    current_plan,
+    deciders,
+    encode_lines,
+    previous_holders,
+    round_events,
+)
 from .router import Assignment, PolicyRouter, main_category, request_for
 from .timeline import (
     escalate_claim,
@@ -66,6 +76,7 @@ from .timeline import (
 
 __all__ = [
     "NO_CONFLICTS",
+    "ROUND_STARTS",
     "Absence",
     "ApprovalRules",
     "Assignment",
@@ -104,12 +115,18 @@ __all__ = [
     "check_delegations",
     "check_may_review",
     "check_payment_approver",
+    "combined_lines",
+    "current_plan",
+    "deciders",
     "delegate_for",
+    "encode_lines",
     "escalate",
     "escalate_claim",
     "escalation_target",
     "hand_over",
+    "holders",
     "main_category",
+    "previous_holders",
     "record_assignment",
     "record_escalation",
     "record_reassignment",
@@ -117,4 +134,5 @@ __all__ = [
     "replay_plan",
     "request_for",
     "review_refusal",
+    "round_events",
 ]

@@ -237,9 +237,10 @@ class Segment:
 class ReviewerPool:
     """The reviewers who may be assigned claims, and how many open claims each holds.
 
-    Mutable on purpose: the application keeps one pool per process and
-    tells it when a claim opens or closes (:meth:`open`, :meth:`close`),
-    each in O(log n). ``leads`` maps a team to its lead (the escalation
+    Mutable on purpose: a router counts each claim it assigns
+    (:meth:`open`, :meth:`close`, each in O(log n)); the desk first takes
+    the loads the store holds (:meth:`sync`), so that every process routes
+    on the same counts. ``leads`` maps a team to its lead (the escalation
     target). Pool order, the order reviewers were given in, breaks every tie.
     Raises :class:`~reimbursement.DuplicateError` for a repeated id.
     """
@@ -299,6 +300,24 @@ class ReviewerPool:
     def loads(self) -> dict[str, int]:
         """Open claims per reviewer: a copy to store and give back as ``open_claims``."""
         return dict(self._load)
+
+    def sync(self, loads: Mapping[str, int]) -> None:
+        """Take every member's load from ``loads`` (missing: 0), as read from the store.
+
+        The desk calls it inside each unit of work before it routes, so the
+        pool's counts are what the stored claims say in every process; only
+        the reviewers whose load changed cost a heap update.
+        """
+        current = self._load
+        for reviewer_id, load in current.items():
+            stored = loads.get(reviewer_id, 0)
+            if stored == load:
+                continue
+            current[reviewer_id] = stored
+            if stored < load:  # an entry that is too high would hide them: push one now
+                entry = (stored, self._rank[reviewer_id], reviewer_id)
+                for segment in self._segments_of[reviewer_id]:
+                    segment._push(entry)
 
     def lead_of(self, team: str) -> str | None:
         """The lead of ``team``, if one is named."""

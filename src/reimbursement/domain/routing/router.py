@@ -8,7 +8,7 @@ reviewer's open-claim count goes up.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 
 import attrs
@@ -127,12 +127,16 @@ class PolicyRouter:
         self.team_of = team_of
         self.region_of = region_of
 
-    def route(self, claim: Claim) -> Assignment:
+    def route(self, claim: Claim, loads: Mapping[str, int] | None = None) -> Assignment:
         """Assign a just submitted or resubmitted claim, as of its last event.
 
-        A resubmitted claim goes back to the reviewer who returned it when
-        they still may take it. Raises what :meth:`choose` raises.
+        With ``loads`` (each reviewer's open work, as the store counts it)
+        the pool takes those counts first. A resubmitted claim goes back to
+        the reviewer who returned it when they still may take it. Raises
+        what :meth:`choose` raises.
         """
+        if loads is not None:
+            self.pool.sync(loads)
         at = claim.updated_at
         if at is None:
             raise ValidationError.at("events", f"claim {claim.id} has no event to date it by")

@@ -1,9 +1,9 @@
-"""In-memory adapters: the embedded default for tests, demos and notebooks.
+"""The in-memory adapters of the ports other than the claim store.
 
-They behave like the real ones, errors included: a stale save raises the
-same :class:`~reimbursement.ConcurrencyError` a database adapter raises, a
-repeated payment key moves no money, a repeated notification key reaches the
-customer once. Nothing survives the process.
+Notifier, payment gateway, customer directory, document store, exchange
+rates and a manual clock, each behaving like a real adapter, errors
+included: a repeated payment key moves no money, a repeated notification
+key reaches the customer once.
 """
 
 from __future__ import annotations
@@ -11,259 +11,38 @@ from __future__ import annotations
 import hashlib
 import itertools
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import uuid
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from types import TracebackType
-from typing import Final, Self
+from typing import Final
 
-from ..domain.claim import Claim
-from ..domain.lifecycle import ClaimState
-from ..domain.money import Money
-from ..errors import (
-    ClaimNotFoundError,
-    ConcurrencyError,
+from ...domain.money import Money
+from ...errors import (
     CustomerNotFoundError,
     DocumentNotFoundError,
-    DuplicateError,
     PaymentError,
     RateNotFoundError,
     ValidationError,
 )
-from ..ports import (
-    Clock,
+from ...ports import (
     CustomerProfile,
     Notification,
-    Notifier,
     PaymentInstruction,
     PaymentReceipt,
     ReceiptStatus,
     StoredDocument,
 )
-from ..service.adapters import Adapters
 
 __all__ = [
-    "InMemoryClaimStore",
     "InMemoryCustomerDirectory",
     "InMemoryDocumentStore",
     "InMemoryFxRates",
     "InMemoryNotifier",
     "InMemoryPaymentGateway",
-    "InMemoryUnitOfWork",
     "ManualClock",
-    "create",
+    "new_document_id",
 ]
-
-
-class InMemoryClaimStore:
-    """The committed data: claims, sequences, request keys and the outbox.
-
-    Shared by every :class:`InMemoryUnitOfWork` made from it; thread-safe.
-    """
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.claims: dict[str, Claim] = {}
-        self.by_customer: dict[str, list[str]] = {}
-        self.sequences: dict[str, int] = {}
-        self.requests: dict[str, str] = {}
-        self.outbox: dict[str, Notification] = {}
-
-    def unit_of_work(self) -> InMemoryUnitOfWork:
-        """A new transaction on this store."""
-        return InMemoryUnitOfWork(self)
-
-    def __len__(self) -> int:
-        return len(self.claims)
-
-
-class _Repository:
-    """The claims of one unit of work: reads see committed data plus own writes.
-
-    Its staging dictionaries are made on first write: most units of work
-    read and save one claim, and every container made costs.
-    """
-
-    __slots__ = ("_store", "added", "requests", "saved")
-
-    def __init__(self, store: InMemoryClaimStore) -> None:
-        self._store = store
-        self.added: dict[str, Claim] | None = None
-        # claim id -> (the claim to write, the stored version it was read at)
-        self.saved: dict[str, tuple[Claim, int]] | None = None
-        self.requests: dict[str, str] | None = None
-
-    def forget(self) -> None:
-        """Drop everything staged (after commit or on rollback)."""
-        self.added = self.saved = self.requests = None
-
-    def get(self, claim_id: str) -> Claim:
-        if self.saved is not None and claim_id in self.saved:
-            return self.saved[claim_id][0]
-        if self.added is not None and claim_id in self.added:
-            return self.added[claim_id]
-        try:
-            return self._store.claims[claim_id]
-        except KeyError:
-            raise ClaimNotFoundError(f"no claim {claim_id!r}") from None
-
-    def add(self, claim: Claim) -> None:
-        added = self.added
-        if claim.id in self._store.claims or (added is not None and claim.id in added):
-            raise DuplicateError(f"claim {claim.id!r} already exists")
-        if added is None:
-            added = self.added = {}
-        added[claim.id] = claim
-
-    def save(self, claim: Claim, expected_version: int) -> None:
-        claim_id = claim.id
-        current = self.get(claim_id)
-        current_version = current.version
-        if current_version != expected_version:
-            raise ConcurrencyError(
-                f"claim {claim_id} is at version {current_version}, not {expected_version} "
-                "as read: someone changed it meanwhile; reload and retry"
-            )
-        if claim.version <= expected_version:
-            raise ConcurrencyError(
-                f"claim {claim_id}: the new version {claim.version} is not above "
-                f"{expected_version}; every change appends an event"
-            )
-        if self.added is not None and claim_id in self.added:
-            self.added[claim_id] = claim
-            return
-        saved = self.saved
-        if saved is None:
-            self.saved = {claim_id: (claim, current_version)}
-        else:
-            read = saved[claim_id][1] if claim_id in saved else current_version
-            saved[claim_id] = (claim, read)
-
-    def for_customer(self, customer_id: str) -> Sequence[Claim]:
-        ids = list(self._store.by_customer.get(customer_id, ()))
-        if self.added is not None:
-            ids.extend(c.id for c in self.added.values() if c.customer_id == customer_id)
-        return [self.get(i) for i in ids]
-
-    def latest_for_customer(self, customer_id: str) -> Claim | None:
-        if self.added is not None:
-            for claim in reversed(self.added.values()):
-                if claim.customer_id == customer_id:
-                    return claim
-        ids = self._store.by_customer.get(customer_id)
-        return self.get(ids[-1]) if ids else None
-
-    def find(self, states: Iterable[ClaimState] | None = None) -> Iterator[Claim]:
-        wanted = None if states is None else frozenset(states)
-        seen = {**self._store.claims, **(self.added or {})}
-        if self.saved is not None:
-            seen.update((claim_id, staged[0]) for claim_id, staged in self.saved.items())
-        return (c for c in seen.values() if wanted is None or c.state in wanted)
-
-    def next_number(self, scope: str) -> int:
-        with self._store.lock:  # sequences never roll back, as in a database
-            value = self._store.sequences.get(scope, 0) + 1
-            self._store.sequences[scope] = value
-        return value
-
-    def claim_for_request(self, key: str) -> str | None:
-        if self.requests is not None and key in self.requests:
-            return self.requests[key]
-        return self._store.requests.get(key)
-
-    def remember_request(self, key: str, claim_id: str) -> None:
-        if self.requests is None:
-            self.requests = {}
-        self.requests[key] = claim_id
-
-
-class _Outbox:
-    __slots__ = ("_store", "staged")
-
-    def __init__(self, store: InMemoryClaimStore) -> None:
-        self._store = store
-        self.staged: list[Notification] = []
-
-    def add(self, notification: Notification) -> None:
-        self.staged.append(notification)
-
-    def pending(self, limit: int = 100) -> Sequence[Notification]:
-        with self._store.lock:
-            return list(itertools.islice(self._store.outbox.values(), limit))
-
-    def mark_delivered(self, keys: Iterable[str]) -> None:
-        with self._store.lock:
-            outbox = self._store.outbox
-            for key in keys:
-                outbox.pop(key, None)
-
-
-class InMemoryUnitOfWork:
-    """One transaction on an :class:`InMemoryClaimStore`: all or nothing, checked on commit."""
-
-    __slots__ = ("_outbox", "_store", "claims")
-
-    def __init__(self, store: InMemoryClaimStore) -> None:
-        self._store = store
-        self.claims = _Repository(store)
-        self._outbox: _Outbox | None = None  # made when first used
-
-    @property
-    def outbox(self) -> _Outbox:
-        """The notifications staged in this unit of work."""
-        if self._outbox is None:
-            self._outbox = _Outbox(self._store)
-        return self._outbox
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        # left without commit (or after it): forget what was staged
-        repo = self.claims
-        repo.added = repo.saved = repo.requests = None
-        if self._outbox is not None:
-            self._outbox.staged.clear()
-
-    def commit(self) -> None:
-        repo, store = self.claims, self._store
-        claims = store.claims
-        saved, added = repo.saved, repo.added
-        with store.lock:
-            if saved is not None:
-                for claim_id, (_, version) in saved.items():
-                    stored = claims[claim_id].version
-                    if stored != version:
-                        raise ConcurrencyError(
-                            f"claim {claim_id} changed from version {version} to {stored} "
-                            "since it was read: reload and retry"
-                        )
-            if added is not None:
-                for claim_id in added:
-                    if claim_id in claims:
-                        raise DuplicateError(f"claim {claim_id!r} already exists")
-                for claim in added.values():
-                    claims[claim.id] = claim
-                    store.by_customer.setdefault(claim.customer_id, []).append(claim.id)
-            if saved is not None:
-                for claim_id, (claim, _) in saved.items():
-                    claims[claim_id] = claim
-            if repo.requests is not None:
-                store.requests.update(repo.requests)
-            if self._outbox is not None:
-                for notification in self._outbox.staged:
-                    store.outbox[notification.key] = notification
-        self.rollback()
-
-    def rollback(self) -> None:
-        self.claims.forget()
-        if self._outbox is not None:
-            self._outbox.staged.clear()
 
 
 class InMemoryNotifier:
@@ -432,21 +211,30 @@ class InMemoryCustomerDirectory:
 
 
 class InMemoryDocumentStore:
-    """Document bytes in a dictionary; ids ``doc-1``, ``doc-2``, … never reused."""
+    """Document bytes in a dictionary; ids are random (``doc-`` and 32 hex digits), never reused.
 
-    def __init__(self) -> None:
+    Random rather than counted, so that a new process beside a durable claim
+    store can never hand out the id of an old claim's document. ``new_id``
+    replaces the random ids (reproducible runs and simulations).
+    """
+
+    def __init__(self, new_id: Callable[[], str] | None = None) -> None:
         self._docs: dict[str, tuple[StoredDocument, bytes]] = {}
-        self._ids = itertools.count(1)
         self._lock = threading.Lock()
+        self._new_id = new_id if new_id is not None else new_document_id
 
     def put(self, content: bytes, *, file_name: str, media_type: str) -> StoredDocument:
-        with self._lock:
-            doc_id = f"doc-{next(self._ids)}"
+        doc_id = self._new_id()
         info = StoredDocument(
             doc_id, file_name, media_type, len(content), hashlib.sha256(content).hexdigest()
         )
-        self._docs[doc_id] = (info, bytes(content))
+        with self._lock:
+            self._docs[doc_id] = (info, bytes(content))
         return info
+
+    def delete(self, document_id: str) -> None:
+        with self._lock:
+            self._docs.pop(document_id, None)
 
     def get(self, document_id: str) -> bytes:
         return self._entry(document_id)[1]
@@ -524,31 +312,12 @@ class ManualClock:
         return self._now
 
 
+def new_document_id() -> str:
+    """A new document id: ``doc-`` and 128 random bits in hex, unique forever in practice."""
+    return f"doc-{uuid.uuid4().hex}"
+
+
 def _aware(instant: datetime) -> datetime:
     if instant.tzinfo is None or instant.utcoffset() is None:
         raise ValidationError.at("instant", f"{instant} has no time zone; give an aware datetime")
     return instant
-
-
-def create(
-    *,
-    clock: Clock | None = None,
-    notifier: Notifier | None = None,
-    customers: Iterable[CustomerProfile] = (),
-    fx_rates: Mapping[tuple[str, str, date], Decimal] | None = None,
-    settle_immediately: bool = True,
-    store: InMemoryClaimStore | None = None,
-) -> Adapters:
-    """Every port wired to its in-memory adapter."""
-    from .system import SystemClock  # the only wall-clock reader, in an adapter
-
-    claim_store = store if store is not None else InMemoryClaimStore()
-    return Adapters(
-        unit_of_work=claim_store.unit_of_work,
-        notifier=notifier if notifier is not None else InMemoryNotifier(),
-        payments=InMemoryPaymentGateway(settle_immediately=settle_immediately),
-        directory=InMemoryCustomerDirectory(customers),
-        documents=InMemoryDocumentStore(),
-        fx_rates=InMemoryFxRates(fx_rates),
-        clock=clock if clock is not None else SystemClock(),
-    )

@@ -1,0 +1,47 @@
+"""Who holds a claim in review, read from the claim alone.
+
+A reviewer's load is the number of claims (or plan steps) in review they
+hold. Stores count it from :func:`holders` when they save a claim, so every
+process reads the same loads inside its transaction and routing needs no
+state of its own.
+"""
+
+from __future__ import annotations
+
+from ..claim import Claim
+from ..events import EventType
+from ..lifecycle import ClaimState
+
+__all__ = ["holders"]
+
+_ROUND_STARTS = (EventType.SUBMITTED, EventType.RESUBMITTED)
+_TAKES = frozenset({EventType.ASSIGNED, EventType.REASSIGNED, EventType.ESCALATED})
+_HOLDING_EVENTS = _TAKES | {EventType.REVIEW_STEP_DECIDED}
+
+
+def holders(claim: Claim) -> tuple[str, ...]:
+    """The reviewer of each open plan step of the claim in review, or its one reviewer.
+
+    A reviewer holding two open steps is named twice; a claim not in review
+    is held by nobody. Read from the current round's assignment,
+    reassignment, escalation and step-decision events, so it needs no
+    approval rules.
+    """
+    if claim.state is not ClaimState.IN_REVIEW:
+        return ()
+    events = claim.events_after_last(*_ROUND_STARTS, types=_HOLDING_EVENTS)
+    if events is None:
+        events = claim.events_since(0, types=_HOLDING_EVENTS)
+    by_step: dict[str | None, str] = {}
+    for event in events:
+        step = event.data.get("step")
+        if event.type is EventType.REVIEW_STEP_DECIDED:
+            by_step.pop(step, None)
+        elif "reviewer" in event.data:
+            by_step[step] = event.data["reviewer"]
+    steps = [holder for step, holder in by_step.items() if step is not None]
+    if steps or any(e.type is EventType.REVIEW_STEP_DECIDED for e in events):
+        return tuple(steps)
+    if None in by_step:
+        return (by_step[None],)
+    return (claim.assignee,) if claim.assignee is not None else ()

@@ -1,0 +1,117 @@
+"""The outbox dispatcher: leases pending notifications and delivers them, at least once.
+
+It works on the :class:`~reimbursement.ports.OutboxQueue` port, outside any
+claim's unit of work, so any number of processes may run it at once: a
+message is leased to one of them at a time, a claim's messages go out in
+order, a failed delivery waits with backoff and is parked after its last
+attempt, and the notifier's dedupe key absorbs the rare redelivery after a
+crash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+import attrs
+
+from ..errors import ValidationError
+from ..ports import Clock, Notifier, OutboxMessage, OutboxQueue
+
+__all__ = ["DeliveryPolicy", "Dispatcher"]
+
+
+def _positive(_: object, attribute: attrs.Attribute[timedelta], value: timedelta) -> None:
+    if value <= timedelta(0):
+        raise ValidationError.at(f"delivery.{attribute.name}", f"must be above zero, got {value}")
+
+
+@attrs.frozen
+class DeliveryPolicy:
+    """How notifications are delivered: leases, retries with backoff, when to give up.
+
+    - ``lease``: how long a dispatcher holds a message it took; a dispatcher
+      that dies lets it go when the lease ends, and another delivers it.
+    - ``first_retry``, ``backoff`` and ``max_delay``: the n-th failed
+      attempt waits ``first_retry * backoff**(n-1)``, at most ``max_delay``.
+    - ``max_attempts``: after that many failed attempts the message is
+      parked (see :meth:`~reimbursement.ports.OutboxQueue.parked`).
+    """
+
+    lease: timedelta = attrs.field(default=timedelta(minutes=5), validator=_positive)
+    first_retry: timedelta = attrs.field(default=timedelta(seconds=30), validator=_positive)
+    backoff: int = 2
+    max_delay: timedelta = attrs.field(default=timedelta(hours=1), validator=_positive)
+    max_attempts: int = 10
+
+    def __attrs_post_init__(self) -> None:
+        if self.backoff < 1:
+            raise ValidationError.at("delivery.backoff", f"must be 1 or more, got {self.backoff}")
+        if self.max_attempts < 1:
+            raise ValidationError.at(
+                "delivery.max_attempts", f"must be 1 or more, got {self.max_attempts}"
+            )
+
+    def delay(self, attempts: int) -> timedelta:
+        """How long to wait after the ``attempts``-th failed attempt."""
+        delay: timedelta = self.first_retry * self.backoff ** max(attempts - 1, 0)
+        return min(delay, self.max_delay)
+
+
+class Dispatcher:
+    """Delivers what the outbox holds through ``notifier``, under ``policy``."""
+
+    def __init__(
+        self, queue: OutboxQueue, notifier: Notifier, clock: Clock, policy: DeliveryPolicy
+    ) -> None:
+        self.queue = queue
+        self.notifier = notifier
+        self.clock = clock
+        self.policy = policy
+
+    def dispatch(self, limit: int = 100) -> int:
+        """Deliver up to ``limit`` messages due now; returns how many were delivered."""
+        if type(limit) is not int or limit < 1:
+            raise ValidationError.at("limit", "must be a whole number of 1 or more")
+        delivered = 0
+        while delivered < limit:
+            now = self.clock.now()
+            batch = self.queue.claim_batch(
+                min(limit - delivered, 100), now=now, lease=self.policy.lease
+            )
+            if not batch:
+                break
+            delivered += self._deliver(batch)
+        return delivered
+
+    def deliver_claim(self, claim_id: str) -> int:
+        """Deliver what is due of one claim's notifications, in order (right after a commit)."""
+        delivered = 0
+        while True:
+            now = self.clock.now()
+            batch = self.queue.claim_batch(1, now=now, lease=self.policy.lease, claim_id=claim_id)
+            if not batch or not self._deliver(batch):
+                return delivered
+            delivered += 1
+
+    def _deliver(self, batch: Sequence[OutboxMessage]) -> int:
+        delivered: list[str] = []
+        for message in batch:
+            notification = message.notification
+            try:
+                self.notifier.send(notification)
+            except Exception as error:  # any channel failure: retry later, never lose it
+                self._failed(message, f"{type(error).__name__}: {error}")
+                continue
+            delivered.append(notification.key)
+        self.queue.mark_delivered(delivered)
+        return len(delivered)
+
+    def _failed(self, message: OutboxMessage, reason: str) -> None:
+        key = message.notification.key
+        attempts = message.attempts + 1
+        if attempts >= self.policy.max_attempts:
+            self.queue.park(key, reason[:2000])
+            return
+        retry_at = self.clock.now() + self.policy.delay(attempts)
+        self.queue.record_failure(key, reason[:2000], retry_at=retry_at)
