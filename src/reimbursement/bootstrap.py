@@ -1,10 +1,20 @@
-"""The composition root: wires adapters, router and settings into a desk."""
+"""The composition root: wires adapters, router and settings into a desk.
+
+Three ways in, one assembly: :func:`in_memory_desk` (tests, notebooks, the
+demo's default), :func:`sql_desk` (a SQLite file or PostgreSQL, with
+documents on the filesystem) and :func:`assemble` (your own adapters). All
+three take the same :class:`DeskOptions` keywords for how claims are
+reviewed and run, so a new option is added once.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
+from typing import TypedDict, Unpack
 
 from .adapters import memory
 from .domain.routing import (
@@ -17,54 +27,96 @@ from .domain.routing import (
 )
 from .domain.sla import SlaPolicy
 from .errors import ValidationError
-from .ports import Clock, CustomerProfile, Notifier
-from .service.adapters import DeskSettings
+from .ports import (
+    Clock,
+    CustomerDirectory,
+    CustomerProfile,
+    DocumentStore,
+    FxRates,
+    Notifier,
+    PaymentGateway,
+)
+from .service.adapters import Adapters, DeskSettings
 from .service.desk import ReimbursementDesk
 from .service.routing import RoundRobinRouter, Router
 from .service.sweeper import Escalation
-from .service.texts import DEFAULT_TEXTS, CustomerTexts
+from .service.texts import CustomerTexts
 
-__all__ = ["in_memory_desk"]
+__all__ = ["DeskOptions", "assemble", "in_memory_desk", "sql_desk"]
 
 
-def in_memory_desk(
-    *,
-    reviewers: Sequence[str] = ("reviewer-1",),
-    customers: Iterable[CustomerProfile] = (),
-    clock: Clock | None = None,
-    notifier: Notifier | None = None,
-    fx_rates: dict[tuple[str, str, date], Decimal] | None = None,
-    settings: DeskSettings | None = None,
-    router: Router | None = None,
-    settle_immediately: bool = True,
-    new_id: Callable[[], str] | None = None,
-    sla: SlaPolicy | None = None,
-    escalation: Escalation | None = None,
-    pool: ReviewerPool | None = None,
-    policy: AssignmentPolicy | None = None,
-    conflicts: ConflictOfInterest | None = None,
-    approval_rules: ApprovalRules | None = None,
-    texts: CustomerTexts = DEFAULT_TEXTS,
-) -> ReimbursementDesk:
-    """A desk on the in-memory adapters: the embedded default for tests, demos and notebooks.
+class DeskOptions(TypedDict, total=False):
+    """How a desk reviews and runs claims: the keywords every constructor takes.
 
     Who reviews, by precedence: ``router`` as given; else a
-    :class:`~reimbursement.domain.routing.PolicyRouter` over ``pool`` with
+    :class:`~reimbursement.routing.PolicyRouter` over ``pool`` with
     ``policy`` (default: skills, then least loaded); else a
-    :class:`RoundRobinRouter` over the ``reviewers`` ids. ``conflicts`` is
-    the conflict-of-interest port (for the router built here, and for
-    payment approvals); ``approval_rules`` turn on approval plans;
-    ``texts`` is the customer-facing wording (stages, titles, notices);
-    ``new_id`` makes claim ids, and document ids too (random by default). The
-    adapters are reachable as ``desk.adapters`` (for example
-    ``desk.adapters.notifier.sent``). Raises
-    :class:`~reimbursement.ValidationError` for ``router`` given together
-    with ``pool`` or ``policy``.
+    :class:`~reimbursement.routing.RoundRobinRouter` over the ``reviewers``
+    ids (default ``["reviewer-1"]``). ``conflicts`` is the
+    conflict-of-interest port (for the router built here, and for payment
+    approvals); ``approval_rules`` turn on approval plans; ``sla`` and
+    ``escalation`` the SLA clocks and what a breach does; ``settings`` how
+    the insurer runs its process; ``texts`` the customer-facing wording;
+    ``new_id`` makes claim ids (random UUIDs by default).
     """
+
+    reviewers: Sequence[str]
+    router: Router
+    pool: ReviewerPool
+    policy: AssignmentPolicy
+    conflicts: ConflictOfInterest
+    approval_rules: ApprovalRules
+    sla: SlaPolicy
+    escalation: Escalation
+    settings: DeskSettings
+    texts: CustomerTexts
+    new_id: Callable[[], str]
+
+
+def assemble(adapters: Adapters, **options: Unpack[DeskOptions]) -> ReimbursementDesk:
+    """A desk on your own ``adapters`` (one per port), with the :class:`DeskOptions` given.
+
+    Raises :class:`~reimbursement.errors.ValidationError` for ``router``
+    given together with ``pool`` or ``policy``, or approval rules with a
+    router that cannot assign plan steps.
+    """
+    router, pool, policy = options.get("router"), options.get("pool"), options.get("policy")
     if router is not None and (pool is not None or policy is not None):
         raise ValidationError.at(
             "router", "give a router, or a pool (and policy) to build one, not both"
         )
+    conflicts = options.get("conflicts")
+    linked = conflicts if conflicts is not None else NO_CONFLICTS
+    if router is None:
+        if pool is not None:
+            router = PolicyRouter(pool, linked, policy)
+        else:
+            router = RoundRobinRouter(options.get("reviewers", ("reviewer-1",)), linked)
+    extra = {
+        k: v for k, v in options.items() if k not in ("router", "pool", "policy", "reviewers")
+    }
+    return ReimbursementDesk(adapters, router=router, **extra)  # type: ignore[arg-type]
+
+
+def in_memory_desk(
+    *,
+    customers: Iterable[CustomerProfile] = (),
+    clock: Clock | None = None,
+    notifier: Notifier | None = None,
+    fx_rates: Mapping[tuple[str, str, date], Decimal] | None = None,
+    settle_immediately: bool = True,
+    **options: Unpack[DeskOptions],
+) -> ReimbursementDesk:
+    """A desk on the in-memory adapters: the embedded default for tests, demos and notebooks.
+
+    ``customers`` fill the customer directory; ``clock`` defaults to the
+    system clock; ``settle_immediately=False`` makes the in-memory gateway
+    answer "pending" until told (``desk.adapters.payments.settle``).
+    ``new_id`` (see :class:`DeskOptions`) makes document ids too. The
+    adapters are reachable as ``desk.adapters`` (for example
+    ``desk.adapters.notifier.sent``). Nothing survives the process.
+    """
+    new_id = options.get("new_id")
     adapters = memory.create(
         clock=clock,
         notifier=notifier,
@@ -73,22 +125,77 @@ def in_memory_desk(
         settle_immediately=settle_immediately,
         document_ids=None if new_id is None else lambda: f"doc-{new_id()}",
     )
-    linked = conflicts if conflicts is not None else NO_CONFLICTS
-    chosen: Router
-    if router is not None:
-        chosen = router
-    elif pool is not None:
-        chosen = PolicyRouter(pool, linked, policy)
-    else:
-        chosen = RoundRobinRouter(reviewers, linked)
-    return ReimbursementDesk(
-        adapters,
-        router=chosen,
-        settings=settings,
-        sla=sla,
-        escalation=escalation,
-        new_id=new_id,
-        approval_rules=approval_rules,
-        conflicts=conflicts,
-        texts=texts,
-    )
+    return assemble(adapters, **options)
+
+
+def sql_desk(
+    database: str,
+    *,
+    documents: DocumentStore | str | os.PathLike[str] | None = None,
+    customers: CustomerDirectory | Iterable[CustomerProfile] = (),
+    payments: PaymentGateway | None = None,
+    clock: Clock | None = None,
+    notifier: Notifier | None = None,
+    fx_rates: FxRates | None = None,
+    **options: Unpack[DeskOptions],
+) -> ReimbursementDesk:
+    """A desk on a database: ``sqlite:///claims.db`` or ``postgresql+psycopg://…``.
+
+    Claims, their events, request keys, sequences and the outbox live in the
+    database (the ``[sql]`` extra); documents in the folder ``documents``
+    (default for a SQLite file: ``<file>-documents`` beside it; required for
+    other databases) or the document store given. The schema must exist:
+    run ``python -m reimbursement db upgrade --database URL`` (or
+    :func:`reimbursement.adapters.sql.upgrade`) once per deployment, never
+    from a worker. The customer directory, payment gateway and exchange
+    rates default to the in-memory ones (``customers`` may be the profiles
+    or your own directory). Close the desk (``desk.close()``, or use it as
+    a context manager) to release its connections.
+
+    Raises :class:`~reimbursement.errors.SchemaVersionError` when the schema
+    is missing or not this library's version,
+    :class:`~reimbursement.errors.StorageError` when the database cannot be
+    reached, :class:`~reimbursement.errors.ValidationError` for a database
+    that is not a file without ``documents``.
+    """
+    from .adapters import sql
+    from .adapters.filesystem import FileSystemDocumentStore
+    from .adapters.system import SystemClock
+
+    store = sql.create(database)
+    try:
+        if documents is None or isinstance(documents, str | os.PathLike):
+            documents = FileSystemDocumentStore(documents or _documents_beside(database))
+        directory = (
+            memory.InMemoryCustomerDirectory(customers)
+            if not hasattr(customers, "profile")
+            else customers
+        )
+        adapters = Adapters(
+            unit_of_work=store.unit_of_work,
+            outbox=store.queue,
+            notifier=notifier if notifier is not None else memory.InMemoryNotifier(),
+            payments=payments if payments is not None else memory.InMemoryPaymentGateway(),
+            directory=directory,  # type: ignore[arg-type]
+            documents=documents,
+            fx_rates=fx_rates if fx_rates is not None else memory.InMemoryFxRates(),
+            clock=clock if clock is not None else SystemClock(),
+            on_close=(store.close,),
+        )
+        return assemble(adapters, **options)
+    except BaseException:
+        store.close()
+        raise
+
+
+def _documents_beside(database: str) -> Path:
+    prefix = "sqlite:///"
+    path = database.split("?", 1)[0]
+    if not path.startswith(prefix) or path == prefix or ":memory:" in path:
+        raise ValidationError.at(
+            "documents",
+            "give a folder (or a DocumentStore) for the documents of a database that is not "
+            "a SQLite file",
+        )
+    file = Path(path[len(prefix) :])
+    return file.with_name(f"{file.name}-documents")

@@ -30,7 +30,8 @@ class Adapters:
     """One adapter per port. ``unit_of_work`` makes a new transaction per call.
 
     ``outbox`` is the dispatcher's side of the outbox that the units of work
-    write to (the same store).
+    write to (the same store). ``on_close`` is called by
+    ``ReimbursementDesk.close`` (connections to release).
     """
 
     unit_of_work: Callable[[], UnitOfWork]
@@ -41,6 +42,7 @@ class Adapters:
     documents: DocumentStore
     fx_rates: FxRates
     clock: Clock
+    on_close: tuple[Callable[[], None], ...] = ()
 
 
 @attrs.frozen

@@ -11,6 +11,7 @@ nothing.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Self
 
 from ..errors import ValidationError
 from ._customer import CustomerCalls
@@ -38,6 +39,17 @@ class ReimbursementDesk(CustomerCalls, ReviewCalls, PaymentCalls):
     :class:`~reimbursement.ValidationError` for approval rules with a router
     that cannot assign plan steps.
     """
+
+    def close(self) -> None:
+        """Release what the adapters hold (database connections); the desk is unusable after."""
+        for close in self.adapters.on_close:
+            close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     def sweep(self, now: datetime | None = None) -> SweepReport:
         """Record SLA warnings and breaches crossed up to ``now`` (default: the clock).
