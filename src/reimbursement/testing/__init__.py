@@ -1,4 +1,4 @@
-"""Contract test suites for the ports, for adapter authors.
+"""Contract test suites for the ports, for adapter authors (needs the ``[testing]`` extra).
 
 One suite per port; every built-in adapter passes them, and so must yours.
 Subclass the suite of the port your adapter implements under a name pytest
@@ -19,8 +19,9 @@ names, implement the suite's hook methods if it has any, and run pytest::
 ==============================  =================  =====================================
 suite                           fixture            hook methods to implement
 ==============================  =================  =====================================
-``ClaimRepositoryContract``     ``unit_of_work``   (none)
-``OutboxContract``              ``unit_of_work``   (none)
+``ClaimRepositoryContract``     ``unit_of_work``   (none); durable stores: fixture ``reopen``
+``OutboxQueueContract``         ``unit_of_work``,  (none); durable stores: fixture
+                                ``outbox_queue``   ``reopen_queue``
 ``NotifierContract``            ``notifier``       ``deliveries(notifier)``
 ``PaymentGatewayContract``      ``gateway``        ``payouts(gateway)``
 ``CustomerDirectoryContract``   ``directory``      ``seed_profile(directory, profile)``
@@ -30,7 +31,10 @@ suite                           fixture            hook methods to implement
 ==============================  =================  =====================================
 
 ``unit_of_work`` is a zero-argument factory of new units of work, all on one
-store that is fresh and empty for each test. The other fixtures give a
+store that is fresh and empty for each test; ``outbox_queue`` is that
+store's :class:`~reimbursement.ports.OutboxQueue`. A durable store overrides
+``reopen`` (and ``reopen_queue``) to close and reopen itself, so the suites
+check that what was committed survives a restart. The other fixtures give a
 fresh adapter (or one on a fresh sandbox) for each test. The suites' names
 do not start with ``Test``, so pytest collects them only through your
 subclass. See ``docs/adapters.md`` for a worked example.
@@ -42,7 +46,7 @@ from .directory import CustomerDirectoryContract
 from .documents import DocumentStoreContract
 from .fx import FxRatesContract
 from .notifier import NotifierContract
-from .outbox import OutboxContract
+from .outbox import OutboxQueueContract
 from .payments import PaymentGatewayContract
 
 __all__ = [
@@ -52,7 +56,7 @@ __all__ = [
     "DocumentStoreContract",
     "FxRatesContract",
     "NotifierContract",
-    "OutboxContract",
+    "OutboxQueueContract",
     "PaymentGatewayContract",
     "UnitOfWorkFactory",
 ]

@@ -17,9 +17,20 @@ from ..domain.claim import Attachment, Claim, Claimant, LineDecision
 from ..domain.events import EventType, Visibility
 from ..domain.inputs import ClaimPatch, LineInput, LinePatch
 from ..domain.money import Money
+from ..domain.routing.router import Assignment
+from ..domain.routing.timeline import record_assignment
 from ..ports import Notification
 
-__all__ = ["AT", "draft", "edited", "notification", "rich_claim", "submitted"]
+__all__ = [
+    "AT",
+    "approved",
+    "draft",
+    "edited",
+    "in_review",
+    "notification",
+    "rich_claim",
+    "submitted",
+]
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 """When the suites' claims are started (the expenses are a few days earlier)."""
@@ -75,6 +86,31 @@ def submitted(claim: Claim, number: str) -> Claim:
     actor = Actor.customer(claim.customer_id)
     at = claim.events[-1].at + timedelta(minutes=1)
     return commands.submit(claim, actor, at, number, require_receipts=False)
+
+
+def in_review(
+    claim_id: str, *reviewers: str, customer_id: str = "cust-1", minutes: int = 0
+) -> Claim:
+    """A submitted claim (numbered ``CLM-<claim id>``) in review with ``reviewers``.
+
+    One reviewer holds the whole claim; several hold one parallel plan step
+    each (``step-1``, ``step-2``, …; a reviewer named twice holds two steps).
+    """
+    claim = submitted(draft(claim_id, customer_id, minutes=minutes), f"CLM-{claim_id}")
+    at = claim.events[-1].at + timedelta(minutes=1)
+    if len(reviewers) == 1:
+        return commands.assign(claim, SYSTEM, at, reviewers[0], "round_robin", "next in turn")
+    for step, reviewer in enumerate(reviewers, 1):
+        assignment = Assignment(claim_id, reviewer, "skills", "department", f"step-{step}")
+        claim = record_assignment(claim, SYSTEM, at, assignment)
+    return claim
+
+
+def approved(claim: Claim) -> Claim:
+    """The claim in review one version on: approved in full by its assignee."""
+    assert claim.assignee is not None, "approved() needs a claim in review"
+    at = claim.events[-1].at + timedelta(minutes=1)
+    return commands.approve(claim, Actor.reviewer(claim.assignee), at)
 
 
 def rich_claim(claim_id: str, customer_id: str = "cust-1") -> Claim:

@@ -1,77 +1,103 @@
-"""The contract of :class:`~reimbursement.ports.Outbox`: the transactional outbox."""
+"""The contract of the transactional outbox: :class:`~reimbursement.ports.Outbox` and
+:class:`~reimbursement.ports.OutboxQueue`.
+
+Needs the ``[testing]`` extra (pytest).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 import attrs
 import pytest
 
-from ..errors import ConcurrencyError
-from ..ports import Notification
-from ._builders import draft, edited, notification
-from .claims import UnitOfWorkFactory, _save_and_commit
+from ..errors import ConcurrencyError, ValidationError
+from ..ports import OutboxMessage, OutboxQueue
+from ._builders import AT, draft, edited, notification
+from ._helpers import UnitOfWorkFactory, add, queue, save_and_commit
 
-__all__ = ["OutboxContract"]
+__all__ = ["OutboxQueueContract"]
 
-
-def _commit(unit_of_work: UnitOfWorkFactory, *notifications: Notification) -> None:
-    with unit_of_work() as uow:
-        for item in notifications:
-            uow.outbox.add(item)
-        uow.commit()
+LEASE = timedelta(minutes=5)
+"""The lease the suite's dispatchers take."""
 
 
-def _pending(unit_of_work: UnitOfWorkFactory, limit: int = 100) -> list[Notification]:
-    with unit_of_work() as uow:
-        return list(uow.outbox.pending(limit))
+def _lease(
+    outbox_queue: OutboxQueue, at: datetime = AT, limit: int = 100, claim_id: str | None = None
+) -> list[str]:
+    """The keys a dispatcher leases at ``at``."""
+    batch = outbox_queue.claim_batch(limit, now=at, lease=LEASE, claim_id=claim_id)
+    return [message.notification.key for message in batch]
 
 
-class OutboxContract:
-    """What every unit of work's ``outbox`` must do.
+def _later(minutes: float) -> datetime:
+    return AT + timedelta(minutes=minutes)
 
-    Needs the same fixture as :class:`~reimbursement.testing.ClaimRepositoryContract`:
-    ``unit_of_work``, a factory of new units of work on one store that is fresh
-    and empty for each test. Subclass both to check a whole store.
+
+class OutboxQueueContract:
+    """What the unit of work's ``outbox`` and the dispatcher's queue must do together.
+
+    Subclass it and provide two fixtures: ``unit_of_work``, a factory of new
+    units of work on one store that is fresh and empty for each test (as for
+    :class:`~reimbursement.testing.ClaimRepositoryContract`), and
+    ``outbox_queue``, the :class:`~reimbursement.ports.OutboxQueue` of that
+    store. A durable store also overrides ``reopen_queue``: a zero-argument
+    callable that closes the store, opens it again and returns the new
+    ``(unit_of_work, outbox_queue)``. Times are fixed instants passed as
+    ``now``; the suite never reads a clock.
     """
 
-    def test_committed_notifications_are_pending_in_order(
-        self, unit_of_work: UnitOfWorkFactory
-    ) -> None:
-        first = [notification("event-1"), notification("event-2"), notification("event-3")]
-        odd = attrs.evolve(
-            notification("event-4"), claim_number=None, subject="Reçu ✓", body="Ça avance."
-        )
-        _commit(unit_of_work, *first)
-        assert _pending(unit_of_work) == first
-        _commit(unit_of_work, odd)
-        assert _pending(unit_of_work) == [*first, odd]
+    @pytest.fixture
+    def reopen_queue(
+        self, unit_of_work: UnitOfWorkFactory, outbox_queue: OutboxQueue
+    ) -> Callable[[], tuple[UnitOfWorkFactory, OutboxQueue]]:
+        """Close the store and open it again; by default the same store goes on."""
+        return lambda: (unit_of_work, outbox_queue)
 
-    def test_notifications_are_not_pending_before_commit(
-        self, unit_of_work: UnitOfWorkFactory
+    # -- queued with the claim -----------------------------------------------------------
+
+    def test_committed_notifications_come_back_equal_oldest_first(
+        self, unit_of_work: UnitOfWorkFactory, outbox_queue: OutboxQueue
+    ) -> None:
+        odd = attrs.evolve(
+            notification("event-3", "claim-3"), claim_number=None, subject="Reçu ✓", body="Ça."
+        )
+        firsts = [notification("event-1", "claim-1"), notification("event-2", "claim-2")]
+        queue(unit_of_work, *firsts)
+        queue(unit_of_work, odd)
+        batch = outbox_queue.claim_batch(10, now=AT, lease=LEASE)
+        assert [m.notification for m in batch] == [*firsts, odd]
+        assert all(isinstance(m, OutboxMessage) and m.attempts == 0 for m in batch)
+        assert all(m.last_error is None for m in batch)
+
+    def test_notifications_are_not_queued_before_commit(
+        self, unit_of_work: UnitOfWorkFactory, outbox_queue: OutboxQueue
     ) -> None:
         with unit_of_work() as uow:
             uow.outbox.add(notification("event-1"))
-            assert list(uow.outbox.pending()) == []
-            assert _pending(unit_of_work) == []
+            assert _lease(outbox_queue) == []
+            assert outbox_queue.pending_count() == 0
             uow.commit()
-        assert _pending(unit_of_work) == [notification("event-1")]
+        assert outbox_queue.pending_count() == 1
+        assert _lease(outbox_queue) == ["event-1"]
 
     def test_notifications_of_a_unit_of_work_left_without_commit_are_dropped(
-        self, unit_of_work: UnitOfWorkFactory
+        self, unit_of_work: UnitOfWorkFactory, outbox_queue: OutboxQueue
     ) -> None:
         with unit_of_work() as uow:
             uow.outbox.add(notification("event-1"))
         with unit_of_work() as uow:
             uow.outbox.add(notification("event-2"))
             uow.rollback()
-        assert _pending(unit_of_work) == []
+        assert outbox_queue.pending_count() == 0
+        assert _lease(outbox_queue) == []
 
     def test_notifications_of_a_refused_commit_are_dropped(
-        self, unit_of_work: UnitOfWorkFactory
+        self, unit_of_work: UnitOfWorkFactory, outbox_queue: OutboxQueue
     ) -> None:
         claim = draft("claim-1")
-        with unit_of_work() as uow:
-            uow.claims.add(claim)
-            uow.commit()
+        add(unit_of_work, claim)
         with unit_of_work() as first, unit_of_work() as second:
             mine, theirs = first.claims.get("claim-1"), second.claims.get("claim-1")
             first.claims.save(edited(mine, "first"), mine.version)
@@ -79,55 +105,184 @@ class OutboxContract:
             first.commit()
             second.outbox.add(notification("event-2"))
             with pytest.raises(ConcurrencyError):
-                _save_and_commit(second, edited(theirs, "second"), theirs.version)
-        assert _pending(unit_of_work) == [notification("event-1")]
+                save_and_commit(second, edited(theirs, "second"), theirs.version)
+        assert outbox_queue.pending_count() == 1
+        assert _lease(outbox_queue) == ["event-1"]
 
-    def test_mark_delivered_removes_those_keys_only(self, unit_of_work: UnitOfWorkFactory) -> None:
-        one, two, three = (notification(f"event-{i}") for i in (1, 2, 3))
-        _commit(unit_of_work, one, two, three)
-        with unit_of_work() as uow:
-            uow.outbox.mark_delivered(["event-2"])
-        assert _pending(unit_of_work) == [one, three]
-        with unit_of_work() as uow:
-            uow.outbox.mark_delivered(key for key in ("event-1", "event-3"))  # any iterable
-        assert _pending(unit_of_work) == []
-
-    def test_marking_a_delivered_or_unknown_key_again_is_harmless(
-        self, unit_of_work: UnitOfWorkFactory
+    def test_a_key_queued_again_is_kept_once_as_first_queued(
+        self, unit_of_work: UnitOfWorkFactory, outbox_queue: OutboxQueue
     ) -> None:
-        # at-least-once delivery: two dispatchers may both deliver and mark one key
-        _commit(unit_of_work, notification("event-1"), notification("event-2"))
-        with unit_of_work() as uow:
-            uow.outbox.mark_delivered(["event-1"])
-            uow.outbox.mark_delivered(["event-1", "event-404"])
-        assert _pending(unit_of_work) == [notification("event-2")]
+        first = notification("event-1")
+        again = attrs.evolve(first, subject="A replay", body="The same key, other text.")
+        queue(unit_of_work, first, again)  # twice in one unit of work
+        queue(unit_of_work, again)  # and again later, while it is pending
+        assert outbox_queue.pending_count() == 1
+        (message,) = outbox_queue.claim_batch(10, now=AT, lease=LEASE)
+        assert message.notification == first
 
-    def test_pending_returns_at_most_limit_oldest_first(
-        self, unit_of_work: UnitOfWorkFactory
+    def test_a_key_queued_again_after_delivery_is_not_delivered_again(
+        self, unit_of_work: UnitOfWorkFactory, outbox_queue: OutboxQueue
     ) -> None:
-        queued = [notification(f"event-{i}") for i in range(1, 6)]
-        _commit(unit_of_work, *queued[:3])
-        _commit(unit_of_work, *queued[3:])
-        assert _pending(unit_of_work, 1) == queued[:1]
-        assert _pending(unit_of_work, 2) == queued[:2]
-        assert _pending(unit_of_work, 4) == queued[:4]
-        assert _pending(unit_of_work, 50) == queued
-        with unit_of_work() as uow:
-            assert list(uow.outbox.pending()) == queued  # the default limit is 100
+        queue(unit_of_work, notification("event-1"))
+        assert _lease(outbox_queue) == ["event-1"]
+        outbox_queue.mark_delivered(["event-1"])
+        queue(unit_of_work, notification("event-1"))
+        assert _lease(outbox_queue, _later(60)) == []
+        assert outbox_queue.pending_count() == 0
 
-    def test_the_outbox_works_after_commit_and_without_entering_the_unit_of_work(
-        self, unit_of_work: UnitOfWorkFactory
+    # -- leases --------------------------------------------------------------------------
+
+    def test_a_batch_holds_at_most_one_message_per_claim_its_oldest(
+        self, unit_of_work: UnitOfWorkFactory, outbox_queue: OutboxQueue
     ) -> None:
-        # the service's dispatcher reads and marks with a unit of work it never
-        # enters, and marks what it delivered right after its commit
-        uow = unit_of_work()
-        with uow:
-            uow.outbox.add(notification("event-1"))
-            uow.outbox.add(notification("event-2"))
-            uow.commit()
-        assert list(uow.outbox.pending()) == [notification("event-1"), notification("event-2")]
-        uow.outbox.mark_delivered(["event-1"])
-        dispatcher = unit_of_work()
-        assert list(dispatcher.outbox.pending()) == [notification("event-2")]
-        dispatcher.outbox.mark_delivered(["event-2"])
-        assert _pending(unit_of_work) == []
+        queue(
+            unit_of_work,
+            notification("a-1", "claim-a"),
+            notification("b-1", "claim-b"),
+            notification("a-2", "claim-a"),
+        )
+        queue(unit_of_work, notification("c-1", "claim-c"), notification("b-2", "claim-b"))
+        assert _lease(outbox_queue) == ["a-1", "b-1", "c-1"]
+
+    def test_a_claims_messages_are_leased_in_the_order_queued_one_at_a_time(
+        self, unit_of_work: UnitOfWorkFactory, outbox_queue: OutboxQueue
+    ) -> None:
+        queue(unit_of_work, *(notification(f"event-{i}", "claim-1") for i in (1, 2, 3)))
+        leased = []
+        for minute in range(3):
+            batch = _lease(outbox_queue, _later(minute))
+            leased.extend(batch)
+            assert _lease(outbox_queue, _later(minute)) == [], "a second message of one claim"
+            outbox_queue.mark_delivered(batch)
+        assert leased == ["event-1", "event-2", "event-3"]
+        assert _lease(outbox_queue, _later(9)) == []
+
+    def test_a_live_lease_is_skipped_and_an_ended_one_leased_again(
+        self, unit_of_work: UnitOfWorkFactory, outbox_queue: OutboxQueue
+    ) -> None:
+        queue(unit_of_work, notification("a-1", "claim-a"), notification("a-2", "claim-a"))
+        queue(unit_of_work, notification("b-1", "claim-b"))
+        assert _lease(outbox_queue, limit=1) == ["a-1"]
+        assert _lease(outbox_queue) == ["b-1"], "another dispatcher got a leased message"
+        assert _lease(outbox_queue, _later(4)) == []
+        # the first dispatcher died: its leases end and the messages go out again, in order
+        assert _lease(outbox_queue, _later(6)) == ["a-1", "b-1"]
+
+    def test_claim_batch_leases_at_most_limit_oldest_first(
+        self, unit_of_work: UnitOfWorkFactory, outbox_queue: OutboxQueue
+    ) -> None:
+        queue(unit_of_work, *(notification(f"event-{i}", f"claim-{i}") for i in range(1, 6)))
+        assert _lease(outbox_queue, limit=2) == ["event-1", "event-2"]
+        assert _lease(outbox_queue, limit=2) == ["event-3", "event-4"]
+        assert _lease(outbox_queue, limit=2) == ["event-5"]
+
+    def test_claim_batch_for_one_claim_leases_only_its_message(
+        self, unit_of_work: UnitOfWorkFactory, outbox_queue: OutboxQueue
+    ) -> None:
+        queue(unit_of_work, notification("a-1", "claim-a"), notification("b-1", "claim-b"))
+        assert _lease(outbox_queue, claim_id="claim-b") == ["b-1"]
+        assert _lease(outbox_queue, claim_id="claim-nobody") == []
+        assert _lease(outbox_queue) == ["a-1"]
+
+    @pytest.mark.parametrize(
+        ("limit", "lease"),
+        [(0, LEASE), (-1, LEASE), (1, timedelta(0)), (1, timedelta(seconds=-1))],
+    )
+    def test_claim_batch_refuses_a_limit_below_one_or_a_lease_not_above_zero(
+        self, outbox_queue: OutboxQueue, limit: int, lease: timedelta
+    ) -> None:
+        with pytest.raises(ValidationError):
+            outbox_queue.claim_batch(limit, now=AT, lease=lease)
+
+    # -- acknowledgements ----------------------------------------------------------------
+
+    def test_a_delivered_message_is_never_leased_again(
+        self, unit_of_work: UnitOfWorkFactory, outbox_queue: OutboxQueue
+    ) -> None:
+        queue(unit_of_work, *(notification(f"event-{i}", f"claim-{i}") for i in (1, 2, 3)))
+        assert _lease(outbox_queue) == ["event-1", "event-2", "event-3"]
+        outbox_queue.mark_delivered(key for key in ("event-1", "event-3"))  # any iterable
+        outbox_queue.mark_delivered(["event-1", "event-404"])  # again, and unknown: harmless
+        assert outbox_queue.pending_count() == 1
+        assert _lease(outbox_queue, _later(60)) == ["event-2"]
+        assert _lease(outbox_queue, _later(600)) == ["event-2"]
+
+    def test_a_failure_counts_keeps_the_reason_and_waits_for_its_retry_time(
+        self, unit_of_work: UnitOfWorkFactory, outbox_queue: OutboxQueue
+    ) -> None:
+        queue(unit_of_work, notification("event-1"), notification("event-2"))
+        assert _lease(outbox_queue) == ["event-1"]
+        outbox_queue.record_failure("event-1", "SMTP 451", retry_at=_later(10))
+        assert _lease(outbox_queue, _later(9)) == [], "leased before its retry time"
+        (message,) = outbox_queue.claim_batch(10, now=_later(11), lease=LEASE)
+        assert (message.notification.key, message.attempts) == ("event-1", 1)
+        assert message.last_error == "SMTP 451"
+        outbox_queue.record_failure("event-1", "SMTP 421", retry_at=_later(11))
+        (message,) = outbox_queue.claim_batch(10, now=_later(12), lease=LEASE)
+        assert (message.attempts, message.last_error) == (2, "SMTP 421")
+        assert outbox_queue.pending_count() == 2
+
+    def test_a_failure_ends_the_lease_so_the_retry_may_come_at_once(
+        self, unit_of_work: UnitOfWorkFactory, outbox_queue: OutboxQueue
+    ) -> None:
+        queue(unit_of_work, notification("event-1"))
+        assert _lease(outbox_queue) == ["event-1"]
+        outbox_queue.record_failure("event-1", "timeout", retry_at=_later(1))
+        assert _lease(outbox_queue, _later(1)) == ["event-1"]
+
+    def test_a_parked_message_is_kept_aside_and_does_not_hold_back_its_claim(
+        self, unit_of_work: UnitOfWorkFactory, outbox_queue: OutboxQueue
+    ) -> None:
+        queue(unit_of_work, notification("a-1", "claim-a"), notification("a-2", "claim-a"))
+        queue(unit_of_work, notification("b-1", "claim-b"))
+        assert _lease(outbox_queue) == ["a-1", "b-1"]
+        outbox_queue.record_failure("a-1", "bad address", retry_at=_later(1))
+        outbox_queue.park("a-1", "poison: bad address")
+        outbox_queue.park("b-1", "poison: template")
+        parked = outbox_queue.parked()
+        assert [m.notification.key for m in parked] == ["a-1", "b-1"]
+        assert parked[0].last_error == "poison: bad address"
+        assert parked[0].attempts == 1
+        assert [m.notification.key for m in outbox_queue.parked(limit=1)] == ["a-1"]
+        assert outbox_queue.pending_count() == 1
+        assert _lease(outbox_queue, _later(60)) == ["a-2"]
+
+    def test_a_requeued_message_goes_out_again_with_its_attempts_reset(
+        self, unit_of_work: UnitOfWorkFactory, outbox_queue: OutboxQueue
+    ) -> None:
+        queue(unit_of_work, notification("event-1"))
+        assert _lease(outbox_queue) == ["event-1"]
+        outbox_queue.record_failure("event-1", "boom", retry_at=_later(1))
+        outbox_queue.park("event-1", "boom, five times")
+        outbox_queue.requeue("event-1")
+        assert list(outbox_queue.parked()) == []
+        assert outbox_queue.pending_count() == 1
+        (message,) = outbox_queue.claim_batch(10, now=_later(2), lease=LEASE)
+        assert (message.notification.key, message.attempts) == ("event-1", 0)
+
+    # -- surviving a restart -------------------------------------------------------------
+
+    def test_the_queue_survives_reopening_the_store(
+        self,
+        unit_of_work: UnitOfWorkFactory,
+        outbox_queue: OutboxQueue,
+        reopen_queue: Callable[[], tuple[UnitOfWorkFactory, OutboxQueue]],
+    ) -> None:
+        keys = ("delivered", "failed", "parked", "leased", "waiting")
+        queue(unit_of_work, *(notification(key, f"claim-{key}") for key in keys))
+        assert _lease(outbox_queue, limit=4) == list(keys[:4])
+        outbox_queue.mark_delivered(["delivered"])
+        outbox_queue.record_failure("failed", "SMTP 451", retry_at=_later(30))
+        outbox_queue.park("parked", "poison")
+        reopened_unit_of_work, reopened = reopen_queue()
+        assert reopened.pending_count() == 3
+        assert [m.notification.key for m in reopened.parked()] == ["parked"]
+        assert _lease(reopened, _later(1)) == ["waiting"]  # "leased" is still leased
+        batch = reopened.claim_batch(10, now=_later(31), lease=LEASE)
+        assert [(m.notification.key, m.attempts) for m in batch] == [
+            ("failed", 1),
+            ("leased", 0),
+            ("waiting", 0),
+        ]
+        queue(reopened_unit_of_work, notification("delivered", "claim-delivered"))
+        assert _lease(reopened, _later(99)) == ["failed", "leased", "waiting"]

@@ -36,12 +36,14 @@ class Migration:
 _WORDS: Final = {
     "postgresql": {
         "json": "JSONB",
+        "ordered_json": "JSON",
         "instant": "TIMESTAMPTZ",
         "position": "BIGINT GENERATED ALWAYS AS IDENTITY",
         "now": "now()",
     },
     "sqlite": {
         "json": "TEXT",
+        "ordered_json": "TEXT",
         "instant": "TEXT",
         "position": "INTEGER",
         "now": "CURRENT_TIMESTAMP",
@@ -74,7 +76,7 @@ MIGRATIONS: Final = (
     seq      INTEGER NOT NULL,                 -- 1, 2, ... per claim, append-only
     type     TEXT NOT NULL,
     at       {instant} NOT NULL,
-    body     {json} NOT NULL,
+    body     {ordered_json} NOT NULL,         -- the event (JSON keeps the order of its data)
     PRIMARY KEY (claim_id, seq)
 )""",
             """CREATE TABLE rb_holdings (

@@ -2,8 +2,9 @@
 
 Instants are ``TIMESTAMPTZ`` on PostgreSQL and, on SQLite, UTC text in one
 fixed ISO 8601 format, so that text order is time order and an index on
-them serves ranges. Documents (a claim without its events, one event, one
-notification) are ``JSONB`` on PostgreSQL and JSON text on SQLite.
+them serves ranges. Documents (a claim without its events, one
+notification) are ``JSONB`` on PostgreSQL, events ``JSON`` (it keeps the
+order of their keys), and JSON text on SQLite.
 """
 
 from __future__ import annotations
@@ -61,16 +62,23 @@ class Instant(sa.types.TypeDecorator[datetime]):
 class Document(sa.types.TypeDecorator[Any]):
     """A JSON document: ``JSONB``, or compact JSON text on SQLite (read back as text).
 
-    SQLite gives the text as stored: the repository parses it, so that bad
-    JSON is reported with the id of the record that holds it.
+    With ``ordered``, PostgreSQL keeps it as ``JSON``, which keeps the order
+    of an object's keys (``JSONB`` sorts them, and an event's ``data`` is
+    ordered). SQLite gives the text as stored: the repository parses it, so
+    that bad JSON is reported with the id of the record that holds it.
     """
 
     impl = sa.Text
     cache_ok = True
 
+    def __init__(self, *, ordered: bool = False) -> None:
+        super().__init__()
+        self.ordered = ordered
+
     def load_dialect_impl(self, dialect: Dialect) -> sa.types.TypeEngine[Any]:
         if dialect.name == "postgresql":
-            return dialect.type_descriptor(postgresql.JSONB(none_as_null=True))
+            kind = postgresql.JSON if self.ordered else postgresql.JSONB
+            return dialect.type_descriptor(kind(none_as_null=True))
         return dialect.type_descriptor(sa.Text())
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
@@ -111,7 +119,7 @@ EVENTS: Final = sa.Table(
     sa.Column("seq", sa.Integer, primary_key=True),
     sa.Column("type", sa.Text, nullable=False),
     sa.Column("at", Instant, nullable=False),
-    sa.Column("body", Document, nullable=False),
+    sa.Column("body", Document(ordered=True), nullable=False),
 )
 
 HOLDINGS: Final = sa.Table(
