@@ -10,10 +10,11 @@ import hashlib
 import itertools
 import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from hypothesis import strategies as st
@@ -28,12 +29,14 @@ from reimbursement import (
     RateNotFoundError,
     ValidationError,
 )
+from reimbursement.adapters.filesystem import FileSystemDocumentStore
 from reimbursement.adapters.memory import (
     InMemoryClaimStore,
     InMemoryCustomerDirectory,
     InMemoryDocumentStore,
     InMemoryFxRates,
     InMemoryNotifier,
+    InMemoryOutboxQueue,
     InMemoryPaymentGateway,
     InMemoryUnitOfWork,
     ManualClock,
@@ -48,6 +51,7 @@ from reimbursement.ports import (
     FxRates,
     Notification,
     Notifier,
+    OutboxQueue,
     PaymentGateway,
     PaymentInstruction,
     PaymentReceipt,
@@ -61,7 +65,7 @@ from reimbursement.testing import (
     DocumentStoreContract,
     FxRatesContract,
     NotifierContract,
-    OutboxContract,
+    OutboxQueueContract,
     PaymentGatewayContract,
     UnitOfWorkFactory,
 )
@@ -70,10 +74,24 @@ from reimbursement.testing._builders import draft
 # -- the contract suites on the in-memory adapters ------------------------------------------
 
 
-class TestInMemoryClaimStore(ClaimRepositoryContract, OutboxContract):
+class TestInMemoryClaimStore(ClaimRepositoryContract):
     @pytest.fixture
     def unit_of_work(self) -> UnitOfWorkFactory:
         return InMemoryClaimStore().unit_of_work
+
+
+class TestInMemoryOutboxQueue(OutboxQueueContract):
+    @pytest.fixture
+    def store(self) -> InMemoryClaimStore:
+        return InMemoryClaimStore()
+
+    @pytest.fixture
+    def unit_of_work(self, store: InMemoryClaimStore) -> UnitOfWorkFactory:
+        return store.unit_of_work
+
+    @pytest.fixture
+    def outbox_queue(self, store: InMemoryClaimStore) -> OutboxQueue:
+        return store.queue
 
 
 class TestInMemoryNotifier(NotifierContract):
@@ -111,6 +129,12 @@ class TestInMemoryDocumentStore(DocumentStoreContract):
     @pytest.fixture
     def documents(self) -> DocumentStore:
         return InMemoryDocumentStore()
+
+
+class TestFileSystemDocumentStore(DocumentStoreContract):
+    @pytest.fixture
+    def documents(self, tmp_path: Path) -> DocumentStore:
+        return FileSystemDocumentStore(tmp_path / "documents")
 
 
 class TestInMemoryFxRates(FxRatesContract):
@@ -211,6 +235,40 @@ def _blind_store() -> dict[str, object]:
     return {"unit_of_work": lambda: _LastWriterWins(store.unit_of_work())}
 
 
+class _NoCommitCheck(InMemoryUnitOfWork):
+    """Checks the version when a claim is saved, but not again on commit: a lost update."""
+
+    def commit(self) -> None:
+        saved = self.claims.saved
+        if saved is not None:  # pretend every claim is still at the version it was read at
+            for claim_id, (claim, _) in list(saved.items()):
+                saved[claim_id] = (claim, self._store.claims[claim_id].version)
+        super().commit()
+
+
+def _unchecked_store() -> dict[str, object]:
+    store = InMemoryClaimStore()
+    return {"unit_of_work": lambda: _NoCommitCheck(store)}
+
+
+class _ReplacingQueue(InMemoryOutboxQueue):
+    """Replaces a queued notification with a later one of the same key instead of keeping it."""
+
+    def enqueue(self, notifications: Iterable[Notification]) -> None:
+        for notification in notifications:
+            self._entries.pop(notification.key, None)
+            for line in self._lines.values():
+                if notification.key in line:
+                    line.remove(notification.key)
+        super().enqueue(notifications)
+
+
+def _replacing_outbox() -> dict[str, object]:
+    store = InMemoryClaimStore()
+    store.queue = _ReplacingQueue(store.lock)
+    return {"unit_of_work": store.unit_of_work, "outbox_queue": store.queue}
+
+
 @pytest.mark.parametrize(
     ("suite", "test", "fixtures", "failure"),
     [
@@ -219,6 +277,12 @@ def _blind_store() -> dict[str, object]:
             "test_a_stale_save_raises_concurrency_error_and_the_first_save_stays",
             _blind_store,
             pytest.fail.Exception,
+        ),
+        (
+            TestInMemoryOutboxQueue,
+            "test_a_key_queued_again_is_kept_once_as_first_queued",
+            _replacing_outbox,
+            AssertionError,
         ),
         (
             TestInMemoryNotifier,
@@ -251,7 +315,7 @@ def _blind_store() -> dict[str, object]:
             AssertionError,
         ),
     ],
-    ids=["store", "notifier", "gateway", "fx", "documents", "clock"],
+    ids=["store", "outbox", "notifier", "gateway", "fx", "documents", "clock"],
 )
 def test_a_suite_fails_on_an_adapter_that_breaks_its_contract(
     suite: type, test: str, fixtures: Callable[[], dict[str, object]], failure: type[BaseException]
