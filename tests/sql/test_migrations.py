@@ -1,0 +1,136 @@
+"""Schema versions: upgrades only when asked, and a store refuses a schema not its own."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+import sqlalchemy as sa
+
+from reimbursement.__main__ import main
+from reimbursement.adapters import sql
+from reimbursement.errors import SchemaVersionError, StorageError
+from reimbursement.testing._builders import draft
+
+
+def _tables(url: str) -> set[str]:
+    engine = sa.create_engine(url)
+    try:
+        return set(sa.inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_a_fresh_database_is_upgraded_to_the_librarys_version(database_url: str) -> None:
+    assert sql.schema_version(database_url) == 0
+    assert sql.upgrade(database_url) == sql.SCHEMA_VERSION == 2
+    assert sql.schema_version(database_url) == 2
+    assert _tables(database_url) >= {
+        "rb_schema_version",
+        "rb_claims",
+        "rb_events",
+        "rb_holdings",
+        "rb_requests",
+        "rb_sequences",
+        "rb_outbox",
+    }
+
+
+def test_upgrading_again_changes_nothing_and_keeps_the_data(database_url: str) -> None:
+    sql.upgrade(database_url)
+    with sql.create(database_url) as store, store.unit_of_work() as uow:
+        uow.claims.add(draft("claim-1"))
+        uow.commit()
+    assert sql.upgrade(database_url) == 2
+    assert sql.upgrade(database_url) == 2
+    with sql.create(database_url) as store, store.unit_of_work() as uow:
+        assert uow.claims.get("claim-1") == draft("claim-1")
+
+
+def test_a_database_without_the_schema_is_refused_with_the_command_to_run(
+    database_url: str,
+) -> None:
+    with pytest.raises(SchemaVersionError, match="has no reimbursement schema") as raised:
+        sql.create(database_url)
+    assert "python -m reimbursement db upgrade --database URL" in str(raised.value)
+    assert sql.schema_version(database_url) == 0, "opening a store changed the schema"
+    assert "rb_claims" not in _tables(database_url)
+
+
+def test_an_older_schema_is_refused_until_upgraded_step_by_step(database_url: str) -> None:
+    assert sql.upgrade(database_url, to=1) == 1
+    assert "rb_outbox" not in _tables(database_url)
+    with pytest.raises(SchemaVersionError, match="is at schema version 1") as raised:
+        sql.create(database_url)
+    assert "db upgrade" in str(raised.value)
+    assert sql.schema_version(database_url) == 1
+    assert sql.upgrade(database_url) == 2
+    with sql.create(database_url) as store:
+        assert store.schema_version == 2
+
+
+def test_a_newer_schema_is_refused_by_stores_and_by_upgrade(database_url: str) -> None:
+    sql.upgrade(database_url)
+    engine = sa.create_engine(database_url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO rb_schema_version (version, description) VALUES (3, 'from the future')"
+        )
+    engine.dispose()
+    with pytest.raises(SchemaVersionError, match="newer than this library's 2"):
+        sql.create(database_url)
+    with pytest.raises(SchemaVersionError, match="upgrade the reimbursement library"):
+        sql.upgrade(database_url)
+    assert sql.schema_version(database_url) == 3
+
+
+def test_the_upgrade_command_upgrades_and_says_to_which_version(
+    database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["db", "upgrade", "--database", database_url]) == 0
+    assert "schema version 2" in capsys.readouterr().out
+    assert main(["db", "upgrade", "--database", database_url]) == 0
+    assert "already" in capsys.readouterr().out
+    with sql.create(database_url) as store:
+        assert store.schema_version == 2
+
+
+def test_the_sql_command_prints_what_upgrade_would_run(
+    database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["db", "sql", "--database", database_url]) == 0
+    printed = capsys.readouterr().out
+    assert "CREATE TABLE rb_claims" in printed
+    assert "CREATE TABLE rb_outbox" in printed
+    assert sql.schema_version(database_url) == 0, "printing the SQL ran it"
+
+
+def test_the_upgrade_command_reports_a_newer_schema_as_an_error(
+    database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sql.upgrade(database_url)
+    engine = sa.create_engine(database_url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO rb_schema_version (version, description) VALUES (9, 'future')"
+        )
+    engine.dispose()
+    assert main(["db", "upgrade", "--database", database_url]) == 1
+    assert "newer than this library's" in capsys.readouterr().err
+
+
+def test_python_dash_m_runs_the_db_command(database_url: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "reimbursement", "db", "upgrade", "--database", database_url],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert sql.schema_version(database_url) == 2
+
+
+def test_upgrade_of_an_unreachable_database_raises_storage_error() -> None:
+    with pytest.raises(StorageError):
+        sql.upgrade("postgresql+psycopg://nobody:hunter2@127.0.0.1:1/none?connect_timeout=2")
