@@ -23,8 +23,9 @@ def test_example_runs(script: Path) -> None:
 
 
 def test_the_demo_plays_every_kind_of_claim(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["demo"]) == 0
+    assert main(["demo", "--database", "memory"]) == 0
     out = capsys.readouterr().out
+    assert "earlier runs" not in out
     assert "Returned to you for correction" in out
     assert "Corrected claim resubmitted" in out
     assert "Claim partly approved" in out
@@ -32,6 +33,22 @@ def test_the_demo_plays_every_kind_of_claim(capsys: pytest.CaptureFixture[str]) 
     assert "Payment failed - account closed" in out
     assert out.count("  Paid - ") == 3
     assert "3 payouts made" in out
+
+
+def test_the_demo_keeps_its_claims_in_a_sqlite_file_across_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["demo"]) == 0
+    first = capsys.readouterr().out
+    assert "earlier runs" not in first
+    assert (tmp_path / "reimbursement-demo.db").exists()
+    assert main(["demo"]) == 0
+    second = capsys.readouterr().out
+    assert "This database already holds 4 claims from earlier runs:" in second
+    assert "CLM-2026-000001  Mei Chen  paid" in second
+    assert "CLM-2026-000008" in second  # the second run numbers on after the first
+    assert second.count("  Paid - ") == 3
 
 
 def test_examples_exist() -> None:

@@ -1,4 +1,8 @@
-"""Command line: ``python -m reimbursement demo`` and ``python -m reimbursement db …``.
+"""Command line: ``python -m reimbursement demo|worker|db …``.
+
+``demo [--database URL|memory]`` plays a realistic scenario (by default on
+the SQLite file ``reimbursement-demo.db``); ``worker --database URL`` runs
+the outbox dispatcher and the SLA sweeper until SIGTERM or SIGINT.
 
 ``db upgrade --database URL`` brings a database's schema to this library's
 version (the only way it changes: stores and workers never migrate);
@@ -24,19 +28,101 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Expense-reimbursement claims for insurers.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("demo", help="play a realistic scenario on the in-memory default")
+    demo = commands.add_parser(
+        "demo", help="play a realistic scenario (on a SQLite file by default)"
+    )
+    demo.add_argument(
+        "--database",
+        metavar="URL",
+        default=None,
+        help="where the claims go: a database URL, or 'memory' "
+        "(default: sqlite:///reimbursement-demo.db)",
+    )
+    _add_worker(commands)
     _add_db(commands)
     args = parser.parse_args(argv)
-    if args.command == "demo":
-        from .demo import run
-
-        run()
-        return 0
     try:
+        if args.command == "demo":
+            return _demo(args.database)
+        if args.command == "worker":
+            return _worker(args)
         return _db(args)
     except ReimbursementError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    except ModuleNotFoundError as error:
+        print(
+            f"error: {error.name} is not installed; the database needs the [sql] extra "
+            "(pip install 'reimbursement[sql]'), or run the demo with --database memory",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def _demo(database: str | None) -> int:
+    from .demo import DEFAULT_DATABASE, run
+
+    chosen = DEFAULT_DATABASE if database is None else database
+    run(database=None if chosen == "memory" else chosen)
+    return 0
+
+
+def _add_worker(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    worker = commands.add_parser(
+        "worker",
+        help="deliver notifications and sweep SLA clocks until stopped",
+        description="Run the outbox dispatcher and the SLA sweeper in a loop; stops "
+        "cleanly on SIGTERM or SIGINT. Run as many as you like against one database.",
+    )
+    worker.add_argument("--database", required=True, metavar="URL")
+    worker.add_argument(
+        "--desk",
+        metavar="MODULE:FUNCTION",
+        help="a function taking the database URL and returning your ReimbursementDesk "
+        "(your SLA policy, notifier, gateway); default: sql_desk(URL)",
+    )
+    worker.add_argument("--interval", type=float, default=5.0, metavar="SECONDS")
+    worker.add_argument("--once", action="store_true", help="run one round and exit")
+
+
+def _worker(args: argparse.Namespace) -> int:
+    import importlib
+    import signal
+    from datetime import timedelta
+
+    from .bootstrap import sql_desk
+    from .service.desk import ReimbursementDesk
+    from .service.worker import Worker
+
+    build = sql_desk
+    if args.desk:
+        module, _, name = args.desk.partition(":")
+        build = getattr(importlib.import_module(module), name)
+    desk = build(args.database)
+    if not isinstance(desk, ReimbursementDesk):
+        print(f"error: {args.desk} returned {type(desk).__name__}, not a desk", file=sys.stderr)
+        return 2
+    with desk:
+        worker = Worker(desk, interval=timedelta(seconds=args.interval))
+        if args.once:
+            done = worker.run_once()
+            print(f"delivered {done.delivered}, recorded {done.recorded} SLA crossings")
+            return 0 if done.failed is None else 1
+        for stop in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(stop, lambda *_: worker.stop())
+        print(f"worker running on {_shown(args.database)}; stop it with SIGTERM", flush=True)
+        worker.run()
+    print("worker stopped", flush=True)
+    return 0
+
+
+def _shown(url: str) -> str:
+    """``url`` without its password."""
+    head, at, tail = url.rpartition("@")
+    if not at or "://" not in head:
+        return url
+    scheme, _, user = head.partition("://")
+    return f"{scheme}://{user.split(':', 1)[0]}@{tail}"
 
 
 def _add_db(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -4,6 +4,12 @@ Run it with ``python -m reimbursement demo``. Three customers, four claims:
 one paid in full, one returned for a missing receipt then resubmitted and
 paid, one partly approved, one rejected; one payment fails and is retried
 to a corrected account. Each claim's timeline and final state are printed.
+
+By default the claims go to a SQLite file, ``reimbursement-demo.db`` in
+the current folder (documents beside it): run it twice and the second run
+lists the first run's claims before it adds its own. ``--database URL``
+takes another database (PostgreSQL too), ``--database memory`` keeps
+everything in memory.
 """
 
 from __future__ import annotations
@@ -13,13 +19,14 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from .adapters.memory import InMemoryPaymentGateway, ManualClock
-from .bootstrap import in_memory_desk
+from .adapters.memory import InMemoryFxRates, InMemoryPaymentGateway, ManualClock
+from .bootstrap import DeskOptions, in_memory_desk, sql_desk
 from .domain.actors import Actor
 from .domain.calendar import BusinessCalendar, weekly
 from .domain.claim import Claim, LineDecision
 from .domain.feedback import Stage
 from .domain.inputs import ClaimPatch, LineInput, LinePatch
+from .domain.lifecycle import ClaimState
 from .domain.money import Money
 from .domain.sla import SlaPolicy
 from .ports import CustomerProfile
@@ -73,26 +80,62 @@ def _documented(desk: ReimbursementDesk, who: Actor, claim: Claim) -> Claim:
     return claim
 
 
-def build_desk() -> tuple[ReimbursementDesk, ManualClock]:
-    """The demo's desk: in-memory adapters, a fixed start time, reproducible ids."""
+DEFAULT_DATABASE = "sqlite:///reimbursement-demo.db"
+"""Where ``python -m reimbursement demo`` keeps its claims unless told otherwise."""
+
+
+def build_desk(database: str | None = None) -> tuple[ReimbursementDesk, ManualClock]:
+    """The demo's desk: a fixed start time, in memory (``None``) or on ``database``.
+
+    In memory the ids are reproducible (``claim-1``, …); on a database they
+    are random, so that runs add claims beside the earlier ones. The demo
+    creates or upgrades the database schema itself, as a deployment step
+    would (``python -m reimbursement db upgrade``).
+    """
     clock = ManualClock(datetime(2026, 11, 23, 8, 30, tzinfo=UTC))
-    counter = itertools.count(1)
-    desk = in_memory_desk(
-        reviewers=["R-rita", "R-raj"],
-        customers=CUSTOMERS,
-        clock=clock,
-        fx_rates={("USD", "EUR", date(2026, 11, 13)): Decimal("0.9210")},
-        settings=DeskSettings(finance_approval_threshold=Money("100.00", "EUR")),
-        new_id=lambda: f"claim-{next(counter)}",
+    options: DeskOptions = {
+        "reviewers": ["R-rita", "R-raj"],
+        "settings": DeskSettings(finance_approval_threshold=Money("100.00", "EUR")),
         # review within two business days in the Berlin office, paid within 24 hours
-        sla=SlaPolicy.standard(BusinessCalendar("Europe/Berlin", weekly((time(9), time(17))))),
+        "sla": SlaPolicy.standard(BusinessCalendar("Europe/Berlin", weekly((time(9), time(17))))),
+    }
+    rates = {("USD", "EUR", date(2026, 11, 13)): Decimal("0.9210")}
+    if database is None:
+        counter = itertools.count(1)
+        options["new_id"] = lambda: f"claim-{next(counter)}"
+        desk = in_memory_desk(customers=CUSTOMERS, clock=clock, fx_rates=rates, **options)
+        return desk, clock
+    from .adapters import sql
+
+    sql.upgrade(database)
+    desk = sql_desk(
+        database, customers=CUSTOMERS, clock=clock, fx_rates=InMemoryFxRates(rates), **options
     )
     return desk, clock
 
 
-def run(out: Callable[[str], object] = print) -> list[Claim]:
-    """Play the scenario; returns the claims at the end."""
-    desk, clock = build_desk()
+def _earlier_claims(desk: ReimbursementDesk, out: Callable[[str], object]) -> None:
+    staff = Actor.finance("F-fiona", "Fiona")
+    found = desk.claims_in(staff, ClaimState, limit=1_000)
+    if not found.items:
+        return
+    out(f"This database already holds {len(found.items)} claims from earlier runs:")
+    for claim in found.items:
+        out(f"  {claim.number or '(draft)'}  {claim.claimant.name}  {claim.state}")
+    out("")
+
+
+def run(out: Callable[[str], object] = print, database: str | None = None) -> list[Claim]:
+    """Play the scenario on ``database`` (default: in memory); returns the claims at the end."""
+    desk, clock = build_desk(database)
+    with desk:
+        _earlier_claims(desk, out)
+        return _play(desk, clock, out)
+
+
+def _play(
+    desk: ReimbursementDesk, clock: ManualClock, out: Callable[[str], object]
+) -> list[Claim]:
     mei, lukas, amara = (Actor.customer(c.customer_id, c.name) for c in CUSTOMERS)
     rita, raj = Actor.reviewer("R-rita", "Rita"), Actor.reviewer("R-raj", "Raj")
     finance = Actor.finance("F-fiona", "Fiona")
@@ -110,7 +153,10 @@ def run(out: Callable[[str], object] = print) -> list[Claim]:
             ),
         ],
     )
-    mei_claim = desk.submit(mei, _documented(desk, mei, mei_claim).id, request_id="mei-1")
+    # a request id makes a retried call safe: sent twice, it submits once
+    mei_claim = desk.submit(
+        mei, _documented(desk, mei, mei_claim).id, request_id=f"submit-{mei_claim.id}"
+    )
 
     # Lukas: a hotel abroad in dollars; he forgets the receipt of the taxi.
     lukas_claim = desk.start_draft(
