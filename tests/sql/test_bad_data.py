@@ -1,0 +1,162 @@
+"""Rows edited behind the store's back, and a database that is down: typed errors that say what."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from reimbursement.adapters import sql
+from reimbursement.errors import SchemaVersionError, StorageError, StoredDataError
+from reimbursement.testing._builders import draft, notification, rich_claim
+
+
+def _run(url: str, statement: str, **params: object) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.text(statement), params)
+    engine.dispose()
+
+
+@pytest.fixture
+def stored(store: sql.SqlClaimStore) -> sql.SqlClaimStore:
+    """The store holding ``claim-1`` (a rich claim) and ``claim-2`` (a draft), one customer."""
+    with store.unit_of_work() as uow:
+        uow.claims.add(rich_claim("claim-1"))
+        uow.claims.add(draft("claim-2"))
+        uow.commit()
+    return store
+
+
+def _url(store: sql.SqlClaimStore) -> str:
+    return store.engine.url.render_as_string(hide_password=False)
+
+
+def test_a_claim_that_fails_the_converter_raises_stored_data_error_naming_it(
+    stored: sql.SqlClaimStore,
+) -> None:
+    body = '{"id": "claim-1", "currency": 5}'
+    cast = "CAST(:body AS JSONB)" if stored.engine.dialect.name == "postgresql" else ":body"
+    _run(_url(stored), f"UPDATE rb_claims SET body = {cast} WHERE id = 'claim-1'", body=body)
+    with stored.unit_of_work() as uow:
+        with pytest.raises(StoredDataError, match=r"claim claim-1: .*not a valid claim"):
+            uow.claims.get("claim-1")
+        with pytest.raises(StoredDataError, match="claim-1"):
+            uow.claims.for_customer("cust-1")
+        assert uow.claims.get("claim-2") == draft("claim-2")  # the others still read
+
+
+def test_a_claim_with_an_unknown_field_raises_stored_data_error(
+    stored: sql.SqlClaimStore,
+) -> None:
+    engine = stored.engine
+    if engine.dialect.name == "postgresql":
+        edit = (
+            "UPDATE rb_claims SET body = body || '{\"payee_acount\": \"x\"}' WHERE id = 'claim-2'"
+        )
+    else:
+        edit = (
+            "UPDATE rb_claims SET body = json_set(body, '$.payee_acount', 'x') "
+            "WHERE id = 'claim-2'"
+        )
+    _run(_url(stored), edit)
+    with stored.unit_of_work() as uow, pytest.raises(StoredDataError, match="payee_acount"):
+        uow.claims.get("claim-2")
+
+
+def test_an_event_that_fails_the_converter_raises_stored_data_error(
+    stored: sql.SqlClaimStore,
+) -> None:
+    body = '{"seq": 2, "type": "no_such_event"}'
+    cast = "CAST(:body AS JSON)" if stored.engine.dialect.name == "postgresql" else ":body"
+    _run(
+        _url(stored),
+        f"UPDATE rb_events SET body = {cast} WHERE claim_id = 'claim-1' AND seq = 2",
+        body=body,
+    )
+    with stored.unit_of_work() as uow, pytest.raises(StoredDataError, match="claim claim-1"):
+        uow.claims.get("claim-1")
+
+
+def test_a_missing_event_raises_stored_data_error(stored: sql.SqlClaimStore) -> None:
+    _run(_url(stored), "DELETE FROM rb_events WHERE claim_id = 'claim-1' AND seq = 3")
+    with stored.unit_of_work() as uow, pytest.raises(StoredDataError, match="claim claim-1"):
+        uow.claims.get("claim-1")
+
+
+def test_a_row_in_a_newer_record_format_raises_schema_version_error_naming_the_claim(
+    stored: sql.SqlClaimStore,
+) -> None:
+    _run(_url(stored), "UPDATE rb_claims SET format = 2 WHERE id = 'claim-2'")
+    newer = "claim claim-2 is stored in record format 2"
+    with stored.unit_of_work() as uow, pytest.raises(SchemaVersionError, match=newer):
+        uow.claims.get("claim-2")
+
+
+def test_an_outbox_message_that_fails_the_converter_raises_stored_data_error(
+    store: sql.SqlClaimStore,
+) -> None:
+    with store.unit_of_work() as uow:
+        uow.outbox.add(notification("event-1"))
+        uow.commit()
+    cast = "CAST(:body AS JSONB)" if store.engine.dialect.name == "postgresql" else ":body"
+    _run(_url(store), f"UPDATE rb_outbox SET body = {cast}", body='{"key": "event-1"}')
+    now = datetime(2026, 3, 2, tzinfo=UTC)
+    with pytest.raises(StoredDataError, match="outbox message event-1"):
+        store.queue.claim_batch(5, now=now, lease=timedelta(minutes=1))
+
+
+def test_bad_json_text_on_sqlite_raises_stored_data_error(sqlite_url: str) -> None:
+    sql.upgrade(sqlite_url)
+    with sql.create(sqlite_url) as store:
+        with store.unit_of_work() as uow:
+            uow.claims.add(draft("claim-1"))
+            uow.commit()
+        _run(
+            sqlite_url, "UPDATE rb_claims SET body = '{\"id\": \"claim-1\", ' WHERE id = 'claim-1'"
+        )
+        with store.unit_of_work() as uow, pytest.raises(StoredDataError) as raised:
+            uow.claims.get("claim-1")
+    assert "claim claim-1: its stored claim is not valid JSON" in str(raised.value)
+
+
+# -- the database is down -----------------------------------------------------------
+
+
+def test_a_database_down_at_start_up_raises_storage_error_naming_it_without_password() -> None:
+    url = "postgresql+psycopg://claims:s3cr3t-pw@127.0.0.1:1/claims?connect_timeout=2"
+    with pytest.raises(StorageError) as raised:
+        sql.create(url)
+    message = str(raised.value)
+    assert "127.0.0.1:1/claims" in message
+    assert "s3cr3t-pw" not in message
+    assert "***" in message
+
+
+def test_a_sqlite_file_that_cannot_be_opened_raises_storage_error(tmp_path: Path) -> None:
+    with pytest.raises(StorageError, match="no-such-folder"):
+        sql.create(f"sqlite:///{tmp_path}/no-such-folder/claims.db")
+
+
+def test_a_url_nobody_can_use_raises_storage_error() -> None:
+    with pytest.raises(StorageError, match="cannot use the database URL"):
+        sql.create("nosuchdb://somewhere/claims")
+
+
+@pytest.mark.postgres
+def test_a_connection_lost_mid_unit_of_work_raises_storage_error_and_writes_nothing(
+    postgresql_url: str,
+) -> None:
+    sql.upgrade(postgresql_url)
+    with sql.create(postgresql_url) as store:
+        with store.unit_of_work() as uow:
+            uow.claims.add(draft("claim-1"))
+            with uow.reading("find its server process") as connection:
+                pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+            _run(postgresql_url, "SELECT pg_terminate_backend(:pid)", pid=pid)
+            with pytest.raises(StorageError, match="cannot add a claim on postgresql"):
+                uow.claims.add(draft("claim-2"))
+        with store.unit_of_work() as uow:  # the pool recovers; nothing was written
+            assert list(uow.claims.for_customer("cust-1")) == []
