@@ -31,16 +31,31 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "postgres: needs the PostgreSQL test server")
 
 
+_RAN_ON_POSTGRES: list[str] = []
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     outcome = yield
     report = outcome.get_result()
-    if report.skipped and os.environ.get(REQUIRE_ENV) and item.get_closest_marker("postgres"):
+    if not item.get_closest_marker("postgres"):
+        return
+    if report.when == "call" and report.passed:
+        _RAN_ON_POSTGRES.append(item.nodeid)
+    if report.skipped and os.environ.get(REQUIRE_ENV):
         report.outcome = "failed"
         report.longrepr = (
             f"{item.nodeid} was skipped, but {REQUIRE_ENV} is set: every PostgreSQL "
             f"test must run (is {POSTGRES_ENV} set and the server up?)"
         )
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """With the requirement set, a run that passed no PostgreSQL test at all fails too."""
+    selected_here = any("tests/sql/" in item.nodeid for item in session.items)
+    if os.environ.get(REQUIRE_ENV) and selected_here and not _RAN_ON_POSTGRES:
+        print(f"\n{REQUIRE_ENV} is set but no PostgreSQL test passed", flush=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture
