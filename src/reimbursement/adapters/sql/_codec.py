@@ -113,13 +113,17 @@ def load_claims(connection: sa.Connection, rows: Iterable[AnyRow]) -> list[Claim
         return []
     ids = [row.id for row in claim_rows]
     by_claim: dict[str, list[AnyRow]] = {claim_id: [] for claim_id in ids}
+    versions = {row.id: row.version for row in claim_rows}
     query = (
         sa.select(EVENTS.c.claim_id, EVENTS.c.seq, EVENTS.c.body)
         .where(EVENTS.c.claim_id.in_(ids))
         .order_by(EVENTS.c.claim_id, EVENTS.c.seq)
     )
     for event in connection.execute(query):
-        by_claim[event.claim_id].append(event)
+        # under READ COMMITTED this second read may see events a later commit appended
+        # after the row was read: the row's version is the snapshot, the rest is not ours
+        if event.seq <= versions[event.claim_id]:
+            by_claim[event.claim_id].append(event)
     return [_claim(row, by_claim[row.id]) for row in claim_rows]
 
 

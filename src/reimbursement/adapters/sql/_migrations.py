@@ -56,16 +56,21 @@ MIGRATIONS: Final = (
         "claims, their events, reviewer holdings, request keys and sequences",
         (
             """CREATE TABLE rb_claims (
-    id            TEXT PRIMARY KEY,
-    position      {position} NOT NULL UNIQUE,  -- the order claims were added
-    number        TEXT UNIQUE,                 -- CLM-2026-000001, once submitted
+    id            TEXT NOT NULL PRIMARY KEY,
+    -- the order claims were added: lists are paginated on it
+    position      {position} NOT NULL UNIQUE,
+    -- CLM-2026-000001, from submission on
+    number        TEXT UNIQUE,
     customer_id   TEXT NOT NULL,
     state         TEXT NOT NULL,
-    due_at        {instant},                   -- the running stage's SLA due time
-    next_check_at {instant},                   -- when the SLA sweeper looks again
-    version       INTEGER NOT NULL,            -- number of events: optimistic concurrency
-    format        INTEGER NOT NULL,            -- record format of body
-    body          {json} NOT NULL              -- the claim without its events
+    -- when the running stage is due (work queues), when the SLA sweeper looks again
+    due_at        {instant},
+    next_check_at {instant},
+    -- the number of events: a save is UPDATE ... WHERE version = <the version read>
+    version       INTEGER NOT NULL,
+    -- the record format of body, and the claim without its events
+    format        INTEGER NOT NULL,
+    body          {json} NOT NULL
 )""",
             "CREATE INDEX rb_claims_customer ON rb_claims (customer_id, position)",
             "CREATE INDEX rb_claims_state ON rb_claims (state, position)",
@@ -73,28 +78,33 @@ MIGRATIONS: Final = (
             "CREATE INDEX rb_claims_next_check ON rb_claims (next_check_at, position)",
             """CREATE TABLE rb_events (
     claim_id TEXT NOT NULL REFERENCES rb_claims (id),
-    seq      INTEGER NOT NULL,                 -- 1, 2, ... per claim, append-only
+    -- 1, 2, ... per claim; rows are only ever inserted
+    seq      INTEGER NOT NULL,
     type     TEXT NOT NULL,
     at       {instant} NOT NULL,
-    body     {ordered_json} NOT NULL,         -- the event (JSON keeps the order of its data)
+    -- the event (JSON, not JSONB: it keeps the order of the event's data)
+    body     {ordered_json} NOT NULL,
     PRIMARY KEY (claim_id, seq)
 )""",
             """CREATE TABLE rb_holdings (
     claim_id    TEXT NOT NULL REFERENCES rb_claims (id),
     reviewer_id TEXT NOT NULL,
-    steps       INTEGER NOT NULL,              -- open review steps of the claim they hold
+    -- how many open review steps of the claim the reviewer holds
+    steps       INTEGER NOT NULL,
     PRIMARY KEY (claim_id, reviewer_id)
 )""",
             "CREATE INDEX rb_holdings_reviewer ON rb_holdings (reviewer_id, claim_id)",
             """CREATE TABLE rb_requests (
-    key         TEXT PRIMARY KEY,              -- the desk's request key
-    fingerprint TEXT NOT NULL,                 -- hash of the command and its arguments
+    -- the desk's request key, and a hash of the command and its arguments
+    key         TEXT NOT NULL PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
     claim_id    TEXT NOT NULL,
     created_at  {instant} NOT NULL DEFAULT {now}
 )""",
             """CREATE TABLE rb_sequences (
-    scope TEXT PRIMARY KEY,                    -- CLM-2026
-    value BIGINT NOT NULL                      -- the last value handed out
+    -- CLM-2026, and the last value handed out
+    scope TEXT NOT NULL PRIMARY KEY,
+    value BIGINT NOT NULL
 )""",
         ),
     ),
@@ -103,15 +113,19 @@ MIGRATIONS: Final = (
         "the transactional outbox and its dispatch queue",
         (
             """CREATE TABLE rb_outbox (
-    key          TEXT PRIMARY KEY,             -- the notification's dedupe key
-    position     {position} NOT NULL UNIQUE,   -- the order it was queued
+    -- the notification's dedupe key, and the order it was queued
+    key          TEXT NOT NULL PRIMARY KEY,
+    position     {position} NOT NULL UNIQUE,
     claim_id     TEXT NOT NULL,
-    status       TEXT NOT NULL,                -- pending, delivered or parked
-    attempts     INTEGER NOT NULL DEFAULT 0,   -- failed deliveries so far
+    -- pending, delivered or parked; failed deliveries so far and the last error
+    status       TEXT NOT NULL,
+    attempts     INTEGER NOT NULL DEFAULT 0,
     last_error   TEXT,
-    retry_at     {instant},                    -- not before (after a failure)
-    leased_until {instant},                    -- a dispatcher holds it until then
-    body         {json} NOT NULL               -- the notification
+    -- not before (after a failure); a dispatcher holds it until then
+    retry_at     {instant},
+    leased_until {instant},
+    -- the notification
+    body         {json} NOT NULL
 )""",
             "CREATE INDEX rb_outbox_claim ON rb_outbox (claim_id, status, position)",
             "CREATE INDEX rb_outbox_status ON rb_outbox (status, position)",
