@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -134,3 +135,9 @@ def test_python_dash_m_runs_the_db_command(database_url: str) -> None:
 def test_upgrade_of_an_unreachable_database_raises_storage_error() -> None:
     with pytest.raises(StorageError):
         sql.upgrade("postgresql+psycopg://nobody:hunter2@127.0.0.1:1/none?connect_timeout=2")
+
+
+def test_the_storage_docs_show_the_sql_upgrade_runs_on_postgresql() -> None:
+    docs = (Path(__file__).parents[2] / "docs" / "storage.md").read_text()
+    for statement in sql.schema_sql("postgresql"):
+        assert f"{statement};" in docs, f"docs/storage.md lacks:\n{statement}"
