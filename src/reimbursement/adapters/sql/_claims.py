@@ -27,9 +27,9 @@ from ...errors import (
     ValidationError,
 )
 from ...ports import NO_SCHEDULE, ClaimSchedule, Page, RequestRecord
+from ..cursors import check_limit, decode_cursor, encode_cursor
 from ._codec import claim_columns, claim_values, event_values, load_claims
 from ._engine import insert, is_postgres
-from ._pages import check_limit, decode, encode
 from ._schema import CLAIMS, EVENTS, HOLDINGS, REQUESTS
 
 if TYPE_CHECKING:
@@ -44,24 +44,34 @@ def _kind(prefix: str, parts: Iterable[str]) -> str:
     return f"{prefix}:{digest}"
 
 
-def _key_instant(value: Any) -> datetime | None:
+_NOT_OURS = "is not a cursor of this list; pass a page's next_cursor as it is"
+
+
+def _key_part(value: Any) -> int | str:
+    """One part of a sort key, as a cursor holds it (an instant as ISO text, none as "")."""
     if value is None:
+        return ""
+    return value.astimezone(UTC).isoformat() if isinstance(value, datetime) else value
+
+
+def _decode(kind: str, cursor: str, *types: type[Any]) -> tuple[Any, ...]:
+    """The sort key after ``kind`` in a cursor of that list."""
+    found, *key = decode_cursor(cursor, (str, *types))
+    if found != kind:
+        raise ValidationError.at("after", _NOT_OURS)
+    return tuple(key)
+
+
+def _key_instant(value: str) -> datetime | None:
+    if not value:
         return None
-    if not isinstance(value, str):
-        raise ValidationError.at("after", "is not a cursor of this list: pass a next_cursor")
     try:
         instant = datetime.fromisoformat(value)
     except ValueError:
-        raise ValidationError.at("after", "is not a cursor of this list") from None
+        raise ValidationError.at("after", _NOT_OURS) from None
     if instant.tzinfo is None:
-        raise ValidationError.at("after", "is not a cursor of this list")
+        raise ValidationError.at("after", _NOT_OURS)
     return instant
-
-
-def _key_position(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError.at("after", "is not a cursor of this list: pass a next_cursor")
-    return value
 
 
 class SqlClaimRepository:
@@ -97,10 +107,7 @@ class SqlClaimRepository:
             return Page(tuple(claims))
         last = rows[limit - 1]
         values = [last[len(last) - len(key) + i] for i in range(len(key))]
-        key_values = [
-            v.astimezone(UTC).isoformat() if isinstance(v, datetime) else v for v in values
-        ]
-        return Page(tuple(claims), encode(kind, key_values))
+        return Page(tuple(claims), encode_cursor(kind, *map(_key_part, values)))
 
     def _by_position(
         self, condition: sa.ColumnElement[bool], kind: str, after: str | None, limit: int
@@ -108,8 +115,8 @@ class SqlClaimRepository:
         check_limit(limit)
         query = sa.select(*claim_columns()).where(condition)
         if after is not None:
-            (position,) = decode(kind, after, 1)
-            query = query.where(CLAIMS.c.position > _key_position(position))
+            (position,) = _decode(kind, after, int)
+            query = query.where(CLAIMS.c.position > position)
         return self._page(query.order_by(CLAIMS.c.position), limit, kind, [CLAIMS.c.position])
 
     def for_customer(
@@ -135,7 +142,7 @@ class SqlClaimRepository:
         check_limit(limit)
         wanted = sorted({ClaimState(s).value for s in states})
         kind = _kind("states", wanted)
-        last = None if after is None else _key_position(decode(kind, after, 1)[0])
+        last = None if after is None else _decode(kind, after, int)[0]
         if not wanted:
             return Page(())
         # one index range per state, merged: an IN list with ORDER BY position would
@@ -160,8 +167,8 @@ class SqlClaimRepository:
         query = sa.select(*claim_columns()).where(CLAIMS.c.id.in_(held))
         due, position = CLAIMS.c.due_at, CLAIMS.c.position
         if after is not None:
-            due_text, last = decode(kind, after, 2)
-            last_due, last_position = _key_instant(due_text), _key_position(last)
+            due_text, last = _decode(kind, after, str, int)
+            last_due, last_position = _key_instant(due_text), last
             if last_due is None:
                 query = query.where(due.is_(None), position > last_position)
             else:
