@@ -141,3 +141,17 @@ def test_the_storage_docs_show_the_sql_upgrade_runs_on_postgresql() -> None:
     docs = (Path(__file__).parents[2] / "docs" / "storage.md").read_text()
     for statement in sql.schema_sql("postgresql"):
         assert f"{statement};" in docs, f"docs/storage.md lacks:\n{statement}"
+
+
+def test_a_store_and_upgrade_take_an_engine_of_yours(sqlite_url: str) -> None:
+    engine = sa.create_engine(sqlite_url)
+    assert sql.upgrade(engine) == 2
+    with sql.create(engine) as first, sql.create(engine) as second:
+        with first.unit_of_work() as uow:
+            uow.claims.add(draft("claim-1"))
+            uow.commit()
+        with second.unit_of_work() as uow:
+            assert uow.claims.get("claim-1") == draft("claim-1")
+    with engine.connect() as connection:  # the stores left the engine open, and in WAL mode
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    engine.dispose()

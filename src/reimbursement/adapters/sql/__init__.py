@@ -62,7 +62,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from ._claims import SqlClaimRepository
-from ._engine import make_engine
+from ._engine import guard, make_engine, prepare
 from ._migrations import SCHEMA_VERSION, current_version, statements
 from ._migrations import upgrade as _upgrade
 from ._outbox import SqlOutbox, SqlOutboxQueue
@@ -95,7 +95,7 @@ def create(url_or_engine: str | sa.Engine) -> SqlClaimStore:
 
 def _engine(url_or_engine: str | sa.Engine) -> tuple[sa.Engine, bool]:
     if isinstance(url_or_engine, sa.Engine):
-        return url_or_engine, False
+        return prepare(url_or_engine), False
     return make_engine(url_or_engine), True
 
 
@@ -117,8 +117,6 @@ def upgrade(url_or_engine: str | sa.Engine, *, to: int = SCHEMA_VERSION) -> int:
 
 def schema_version(url_or_engine: str | sa.Engine) -> int:
     """The database's schema version (0: none yet); raises ``StorageError`` when unreachable."""
-    from ._engine import guard
-
     engine, owned = _engine(url_or_engine)
     try:
         with guard(engine, "read the schema version"), engine.connect() as connection:

@@ -19,7 +19,6 @@ import attrs
 import sqlalchemy as sa
 
 from ...domain.claim import Claim
-from ...domain.events import Event
 from ...errors import SchemaVersionError, StoredDataError, ValidationError
 from ...ports import ClaimSchedule
 from ...serialization import from_data, to_data
@@ -54,16 +53,15 @@ def claim_values(claim: Claim, schedule: ClaimSchedule) -> dict[str, Any]:
 
 def event_values(claim: Claim, after: int) -> list[dict[str, Any]]:
     """The ``rb_events`` rows of the claim's events after version ``after``."""
-    rows = claim.event_rows[after:]
     return [
         {
             "claim_id": claim.id,
-            "seq": row[0],
-            "type": row[1],
-            "at": _utc(row[5]),
-            "body": to_data(Event.from_row(row)),
+            "seq": event.seq,
+            "type": event.type.value,
+            "at": _utc(event.at),
+            "body": to_data(event),
         }
-        for row in rows
+        for event in claim.events_since(after)
     ]
 
 

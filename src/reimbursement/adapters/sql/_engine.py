@@ -19,7 +19,16 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ...errors import StorageError
 
-__all__ = ["WRITE", "begin", "guard", "insert", "is_postgres", "make_engine", "shown"]
+__all__ = [
+    "WRITE",
+    "begin",
+    "guard",
+    "insert",
+    "is_postgres",
+    "make_engine",
+    "prepare",
+    "shown",
+]
 
 BUSY_TIMEOUT_MS: Final = 10_000
 """How long a SQLite writer waits for the write lock before giving up."""
@@ -38,31 +47,39 @@ def make_engine(url: str) -> sa.Engine:
         engine = sa.create_engine(parsed, pool_pre_ping=parsed.get_backend_name() != "sqlite")
     except (exc.ArgumentError, exc.NoSuchModuleError, ImportError, ValueError) as error:
         raise StorageError(f"cannot use the database URL {_safe(url)}: {error}") from None
-    if engine.dialect.name == "sqlite":
-        prepare_sqlite(engine)
+    return prepare(engine)
+
+
+def _sqlite_connect(dbapi_connection: Any, record: Any) -> None:
+    dbapi_connection.isolation_level = None  # no implicit BEGIN from the driver
+    cursor = dbapi_connection.cursor()
+    for pragma in (
+        "PRAGMA journal_mode=WAL",
+        "PRAGMA foreign_keys=ON",
+        f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
+        "PRAGMA synchronous=NORMAL",
+    ):
+        cursor.execute(pragma)
+    cursor.close()
+
+
+def _sqlite_begin(connection: sa.Connection) -> None:
+    writing = connection.info.pop(WRITE, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+
+
+def prepare(engine: sa.Engine) -> sa.Engine:
+    """``engine``, made ready for the store (once; a PostgreSQL engine is used as it is).
+
+    On SQLite: WAL, foreign keys and a busy timeout on every new connection,
+    and ``BEGIN`` or ``BEGIN IMMEDIATE`` said by the store, not the driver.
+    An engine of yours should be new: connections it opened before keep
+    the driver's own transaction handling.
+    """
+    if engine.dialect.name == "sqlite" and not event.contains(engine, "begin", _sqlite_begin):
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
     return engine
-
-
-def prepare_sqlite(engine: sa.Engine) -> None:
-    """Pragmas on every new connection; ``BEGIN`` or ``BEGIN IMMEDIATE`` said by us."""
-
-    @event.listens_for(engine, "connect")
-    def _connect(dbapi_connection: Any, record: Any) -> None:
-        dbapi_connection.isolation_level = None  # no implicit BEGIN from the driver
-        cursor = dbapi_connection.cursor()
-        for pragma in (
-            "PRAGMA journal_mode=WAL",
-            "PRAGMA foreign_keys=ON",
-            f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
-            "PRAGMA synchronous=NORMAL",
-        ):
-            cursor.execute(pragma)
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _begin(connection: sa.Connection) -> None:
-        writing = connection.info.pop(WRITE, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
 def is_postgres(engine: sa.Engine | sa.Connection) -> bool:

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from ...errors import DuplicateRequestError, StorageError
 from ._claims import SqlClaimRepository
-from ._engine import begin, guard, insert, is_postgres, make_engine, shown
+from ._engine import begin, guard, insert, is_postgres, make_engine, prepare, shown
 from ._migrations import check
 from ._outbox import SqlOutbox, SqlOutboxQueue, insert_staged
 from ._schema import REQUESTS, SEQUENCES
@@ -40,7 +40,7 @@ class SqlClaimStore:
 
     def __init__(self, url_or_engine: str | sa.Engine) -> None:
         if isinstance(url_or_engine, sa.Engine):
-            self.engine, self._owned = url_or_engine, False
+            self.engine, self._owned = prepare(url_or_engine), False
         else:
             self.engine, self._owned = make_engine(url_or_engine), True
         try:
