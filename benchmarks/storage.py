@@ -1,0 +1,1122 @@
+"""Throughput and lookups of the SQL adapter on SQLite (a file, WAL) and PostgreSQL.
+
+Lifecycle: N claims pushed from submission to payment (submit -> approve,
+payment requested in the same step -> finance approval -> pay, settled by the
+in-memory gateway) through ``sql_desk`` with ``DeskSettings(require_receipts=
+False)`` and the desk's default immediate dispatch of notifications; the
+drafts are made first, untimed, as in ``benchmarks/lifecycle.py``. On
+PostgreSQL with 1, 2 and 4 worker processes (spawned, each with its own
+desk, on disjoint claims of one database): wall time of the whole batch.
+Beside each database, in the same run, two references on one process:
+
+- the floor: raw SQLAlchemy Core on the library's tables, no library code.
+  A traced run of the desk (a ``before_cursor_execute`` listener plus the
+  ``begin``/``commit`` events) records the transactions and statements each
+  call issues; the floor replays that plan statement for statement (the same
+  verb on the same table, the same number of rows per INSERT, a version
+  checked UPDATE of the JSON row, the outbox lease SELECT) in as many
+  transactions;
+- the peer: the ``eventsourcing`` package's SQLite or PostgreSQL application
+  recorder, an Aggregate with as many events per claim as the desk records
+  (one at draft, then 2, 2, 1, 2), each call a ``get`` then a ``save`` (one
+  transaction), as the desk reads before it writes.
+
+Lookups: ``--stored`` claims (default 1,000,000) bulk-inserted with Core
+into the library's tables in the library's row format (rows of two real
+claims made through the desk, one in review and one paid, copied with new
+ids, numbers, customers and reviewers; a quarter in review, held by 1,000
+reviewers). Medians of timed calls, each in its own unit of work, after a
+warm-up: ``uow.claims.get(id)`` (the primary-key reference), ``by_number``
+and a reviewer's 50-row ``work_queue`` page; the query plans of the
+statements the adapter issued (EXPLAIN QUERY PLAN / EXPLAIN). On SQLite by
+default; ``--pg`` also loads PostgreSQL (slow: several minutes for 1,000,000).
+
+Each run uses fresh SQLite files in a temporary folder and fresh PostgreSQL
+schemas ``rb_bench_<random>_<what>`` (``search_path`` set through the URL's
+``options``), dropped at the end.
+
+Usage: python benchmarks/storage.py [--claims 2000] [--repeat 1] [--stored 1000000]
+       [--skip-pg] [--pg] [--database postgresql+psycopg://postgres@127.0.0.1:5432/test]
+The last line printed is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import multiprocessing
+import random
+import re
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import sqlalchemy as sa
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate, event
+from sqlalchemy import event as sa_event
+from sqlalchemy.dialects import postgresql, sqlite
+
+from reimbursement import Actor, CustomerProfile, DeskSettings, LineInput, Money
+from reimbursement.adapters import sql
+from reimbursement.bootstrap import sql_desk
+
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+CUSTOMERS = 1000
+REVIEWERS = [f"r{i}" for i in range(10)]
+LINES = (
+    LineInput("pharmacy", date(2026, 1, 2), "City Pharmacy", Money("42.50", "EUR")),
+    LineInput("consultation", date(2026, 1, 3), "Dr. Weber", Money("120.00", "EUR")),
+)
+FINANCE = Actor.finance("f1")
+SETTINGS = DeskSettings(require_receipts=False)
+
+
+# -- databases ---------------------------------------------------------------------------
+
+
+@dataclass
+class Target:
+    """One fresh database for one measurement: a SQLite file or a PostgreSQL schema."""
+
+    url: str
+    documents: str
+    schema: str | None = None
+
+    @property
+    def is_pg(self) -> bool:
+        return self.schema is not None
+
+
+@dataclass
+class Databases:
+    """Makes fresh targets and drops the PostgreSQL schemas it made."""
+
+    folder: Path
+    pg_url: str
+    run: str = field(default_factory=lambda: secrets.token_hex(3))
+    schemas: list[str] = field(default_factory=list)
+
+    def sqlite(self, what: str) -> Target:
+        path = self.folder / f"{what}.db"
+        return Target(f"sqlite:///{path}", str(self.folder / f"{what}-documents"))
+
+    def pg(self, what: str) -> Target:
+        schema = f"rb_bench_{self.run}_{what}"
+        engine = sa.create_engine(self.pg_url)
+        with engine.begin() as connection:
+            connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
+        engine.dispose()
+        self.schemas.append(schema)
+        separator = "&" if "?" in self.pg_url else "?"
+        url = f"{self.pg_url}{separator}options={quote(f'-csearch_path={schema}')}"
+        return Target(url, str(self.folder / f"{what}-documents"), schema)
+
+    def drop(self) -> None:
+        if not self.schemas:
+            return
+        engine = sa.create_engine(self.pg_url)
+        with engine.begin() as connection:
+            for schema in self.schemas:
+                connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        engine.dispose()
+
+
+def fresh(databases: Databases, pg: bool, what: str) -> Target:
+    """A fresh target with the library's schema (``upgrade`` first)."""
+    target = databases.pg(what) if pg else databases.sqlite(what)
+    sql.upgrade(target.url)
+    if target.is_pg:  # the adapter must have honoured search_path
+        engine = sa.create_engine(databases.pg_url)
+        with engine.connect() as connection:
+            found = connection.execute(
+                sa.text(
+                    "SELECT table_schema FROM information_schema.tables WHERE table_name = :t"
+                ),
+                {"t": "rb_claims"},
+            ).scalars()
+            assert target.schema in set(found), f"rb_claims not created in {target.schema}"
+        engine.dispose()
+    return target
+
+
+# -- the library -------------------------------------------------------------------------
+
+
+def profiles() -> list[CustomerProfile]:
+    return [
+        CustomerProfile(f"c{i}", f"Customer {i}", f"POL-{i}", "EUR", payee_account=f"IBAN{i}")
+        for i in range(CUSTOMERS)
+    ]
+
+
+def make_desk(target: Target, prefix: str) -> Any:
+    counter = itertools.count(1)
+    return sql_desk(
+        target.url,
+        documents=target.documents,
+        customers=profiles(),
+        reviewers=REVIEWERS,
+        settings=SETTINGS,
+        new_id=lambda: f"{prefix}{next(counter)}",
+    )
+
+
+class LibraryRun:
+    """The desk: drafts made in ``prepare`` (untimed), the four calls per claim in ``run``."""
+
+    def __init__(self, target: Target, worker: int, count: int) -> None:
+        self.desk = make_desk(target, f"w{worker}-")
+        self.customers = [
+            Actor.customer(f"c{(worker * count + i) % CUSTOMERS}") for i in range(count)
+        ]
+        self.drafts: list[str] = []
+
+    def prepare(self) -> None:
+        self.drafts = [self.desk.start_draft(c, LINES).id for c in self.customers]
+
+    def run(self) -> None:
+        desk = self.desk
+        for customer, claim_id in zip(self.customers, self.drafts, strict=True):
+            claim = desk.submit(customer, claim_id)
+            claim = desk.approve(Actor.reviewer(claim.assignee), claim.id)
+            claim = desk.approve_payment(FINANCE, claim.id)
+            claim = desk.pay(FINANCE, claim.id)
+            assert claim.state == "paid"
+
+    def close(self) -> None:
+        self.desk.close()
+
+
+# -- what the library issues -------------------------------------------------------------
+
+_TABLE = re.compile(r"\b(?:FROM|INTO|UPDATE)\s+\"?(rb_\w+)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Op:
+    """One statement of the plan: its verb, its table and how many rows it binds."""
+
+    verb: str
+    table: str
+    rows: int = 1
+
+
+Transaction = list[Op]
+Call = list[Transaction]
+
+
+def classify(statement: str, parameters: Any, many: bool) -> Op:
+    verb = statement.lstrip().split(None, 1)[0].upper()
+    match = _TABLE.search(statement)
+    return Op(verb, match.group(1) if match else "?", len(parameters) if many else 1)
+
+
+@dataclass
+class Trace:
+    """Statements and transactions per claim, as the library issued them, per call."""
+
+    calls: list[Call]
+    statements: list[str]
+
+    @property
+    def statement_count(self) -> int:
+        return sum(len(t) for call in self.calls for t in call)
+
+    @property
+    def transaction_count(self) -> int:
+        return sum(len(call) for call in self.calls)
+
+    def summary(self) -> str:
+        counts = Counter(f"{op.verb} {op.table}" for call in self.calls for t in call for op in t)
+        per_call = ", ".join(
+            f"{name} {sum(len(t) for t in call)}/{len(call)}"
+            for name, call in zip(CALL_NAMES, self.calls, strict=True)
+        )
+        return (
+            f"{self.statement_count} statements in {self.transaction_count} transactions "
+            f"per claim (statements/transactions: {per_call}); "
+            + ", ".join(f"{k} x{v}" for k, v in sorted(counts.items()))
+        )
+
+
+CALL_NAMES = ("submit", "approve", "approve_payment", "pay")
+
+
+class Recorder:
+    """Engine-wide listeners: every statement and transaction of every engine, by connection."""
+
+    def __init__(self) -> None:
+        self.open: dict[int, Transaction] = {}
+        self.started: list[Transaction] = []  # in the order they began
+        self.texts: list[tuple[str, Any]] = []
+        self.on = False
+
+    def _begin(self, connection: sa.Connection) -> None:
+        if self.on:
+            self.open[id(connection)] = transaction = []
+            self.started.append(transaction)
+
+    def _end(self, connection: sa.Connection) -> None:
+        self.open.pop(id(connection), None)
+
+    def _statement(
+        self, connection: sa.Connection, cursor: Any, statement: str, parameters: Any, *_: Any
+    ) -> None:
+        if not self.on or statement.lstrip().upper().startswith(("BEGIN", "PRAGMA")):
+            return
+        many = bool(_[-1]) if _ else False
+        self.texts.append((statement, parameters))
+        if id(connection) not in self.open:  # a statement outside any transaction
+            self._begin(connection)
+        self.open[id(connection)].append(classify(statement, parameters, many))
+
+    @contextmanager
+    def listening(self) -> Iterator[Recorder]:
+        hooks: list[tuple[str, Callable[..., None]]] = [
+            ("begin", self._begin),
+            ("commit", self._end),
+            ("rollback", self._end),
+            ("before_cursor_execute", self._statement),
+        ]
+        for name, hook in hooks:
+            sa_event.listen(sa.Engine, name, hook)
+        try:
+            yield self
+        finally:
+            for name, hook in hooks:
+                sa_event.remove(sa.Engine, name, hook)
+
+    @contextmanager
+    def capture(self) -> Iterator[list[Transaction]]:
+        self.open, self.started, self.on = {}, [], True
+        out: list[Transaction] = []
+        try:
+            yield out
+        finally:
+            self.on = False
+            out.extend(t for t in self.started if t)
+
+
+def trace_library(databases: Databases, pg: bool, claims: int = 6) -> Trace:
+    """The plan of one claim (the last of a few, after the first claims' one-off work)."""
+    target = fresh(databases, pg, "trace")
+    desk = make_desk(target, "t-")
+    customer = Actor.customer("c1")
+    drafts = [desk.start_draft(customer, LINES).id for _ in range(claims)]
+    traces: list[list[Call]] = []
+    recorder = Recorder()
+    with recorder.listening():
+        for claim_id in drafts:
+            calls: list[Call] = []
+            with recorder.capture() as transactions:
+                claim = desk.submit(customer, claim_id)
+            calls.append(transactions)
+            reviewer = Actor.reviewer(str(claim.assignee))
+            steps: list[Callable[[], Any]] = [
+                partial(desk.approve, reviewer, claim_id),
+                partial(desk.approve_payment, FINANCE, claim_id),
+                partial(desk.pay, FINANCE, claim_id),
+            ]
+            for step in steps:
+                with recorder.capture() as transactions:
+                    step()
+                calls.append(transactions)
+            traces.append(calls)
+    desk.close()
+    shapes = {tuple(len(t) for call in calls for t in call) for calls in traces[1:]}
+    if len(shapes) > 1:
+        print(f"  note: claims differ in their statements after the first: {sorted(shapes)}")
+    return Trace(traces[-1], [s for s, _ in recorder.texts])
+
+
+# -- the floor: raw Core on the same tables, the same plan -------------------------------
+
+JSON_DOC = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+ORDERED_DOC = sa.JSON().with_variant(postgresql.JSON(), "postgresql")
+
+T_CLAIMS = sa.table(
+    "rb_claims",
+    sa.column("id"),
+    sa.column("position"),
+    sa.column("number"),
+    sa.column("customer_id"),
+    sa.column("state"),
+    sa.column("due_at"),
+    sa.column("next_check_at"),
+    sa.column("version"),
+    sa.column("format"),
+    sa.column("body", JSON_DOC),
+)
+T_EVENTS = sa.table(
+    "rb_events",
+    sa.column("claim_id"),
+    sa.column("seq"),
+    sa.column("type"),
+    sa.column("at"),
+    sa.column("body", ORDERED_DOC),
+)
+T_HOLDINGS = sa.table(
+    "rb_holdings", sa.column("claim_id"), sa.column("reviewer_id"), sa.column("steps")
+)
+T_SEQUENCES = sa.table("rb_sequences", sa.column("scope"), sa.column("value"))
+T_OUTBOX = sa.table(
+    "rb_outbox",
+    sa.column("key"),
+    sa.column("position"),
+    sa.column("claim_id"),
+    sa.column("status"),
+    sa.column("attempts"),
+    sa.column("last_error"),
+    sa.column("retry_at"),
+    sa.column("leased_until"),
+    sa.column("body", JSON_DOC),
+)
+
+
+def _floor_engine(target: Target) -> sa.Engine:
+    """A plain engine; on SQLite the usual recipe: WAL, our own BEGIN / BEGIN IMMEDIATE."""
+    engine = sa.create_engine(target.url, pool_pre_ping=target.is_pg)
+    if not target.is_pg:
+
+        @sa_event.listens_for(engine, "connect")
+        def _connect(dbapi_connection: Any, record: Any) -> None:
+            dbapi_connection.isolation_level = None
+            for pragma in ("journal_mode=WAL", "foreign_keys=ON", "busy_timeout=10000"):
+                dbapi_connection.execute(f"PRAGMA {pragma}")
+            dbapi_connection.execute("PRAGMA synchronous=NORMAL")
+
+        @sa_event.listens_for(engine, "begin")
+        def _begin(connection: sa.Connection) -> None:
+            write = connection.info.pop("write", False)
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+@dataclass
+class FloorClaim:
+    id: str
+    customer: str
+    version: int = 1
+    number: str | None = None
+    outbox: list[str] = field(default_factory=list)
+
+
+class FloorRun:
+    """The library's plan, replayed with Core statements built once, bound per call."""
+
+    def __init__(self, target: Target, worker: int, count: int, plan: list[Call]) -> None:
+        self.engine = _floor_engine(target)
+        self.pg = target.is_pg
+        self.plan = plan
+        self.claims = [
+            FloorClaim(f"f{worker}-{i}", f"c{(worker * count + i) % CUSTOMERS}")
+            for i in range(count)
+        ]
+        self.body = {
+            "id": "",
+            "claimant": {"customer_id": "", "name": "Customer", "policy_number": "POL-1"},
+            "currency": "EUR",
+            "lines": [
+                {"id": f"L{n}", "category": line.category, "amount": str(line.amount)}
+                for n, line in enumerate(LINES, 1)
+            ],
+            "state": "draft",
+            "number": None,
+            "assignee": None,
+            "decisions": [],
+            "payments": [],
+        }
+        self.clock = datetime(2026, 1, 5, 9, tzinfo=UTC)
+        self.statements = self._statements()
+
+    def _statements(self) -> dict[tuple[str, str], Any]:
+        """One statement per kind in the plan, with bound parameters (as a careful app does)."""
+        b = sa.bindparam
+        dialect_insert = postgresql.insert if self.pg else sqlite.insert
+        claims, events, holdings, outbox = T_CLAIMS.c, T_EVENTS.c, T_HOLDINGS.c, T_OUTBOX.c
+        outbox_values: dict[str, Any] = {
+            "key": b("key"),
+            "claim_id": b("cid"),
+            "status": "pending",
+            "attempts": 0,
+            "body": b("body", type_=JSON_DOC),
+        }
+        if not self.pg:  # as the library does on SQLite (one writer): the next position
+            outbox_values["position"] = self._position(T_OUTBOX)
+        earlier = T_OUTBOX.alias("earlier")
+        lease = (
+            sa.select(outbox.key, outbox.body, outbox.attempts, outbox.last_error)
+            .where(
+                outbox.status == "pending",
+                sa.or_(outbox.leased_until.is_(None), outbox.leased_until <= b("now")),
+                sa.or_(outbox.retry_at.is_(None), outbox.retry_at <= b("now")),
+                ~sa.exists().where(
+                    earlier.c.claim_id == outbox.claim_id,
+                    earlier.c.status == "pending",
+                    earlier.c.position < outbox.position,
+                ),
+                outbox.claim_id == b("cid"),
+            )
+            .order_by(outbox.position)
+            .limit(1)
+        )
+        if self.pg:
+            lease = lease.with_for_update(skip_locked=True)
+        return {
+            ("SELECT", "rb_claims"): sa.select(
+                claims.id, claims.version, claims.format, claims.body
+            ).where(claims.id == b("cid")),
+            ("SELECT", "rb_events"): sa.select(events.claim_id, events.seq, events.body)
+            .where(events.claim_id.in_(b("ids", expanding=True)))
+            .order_by(events.claim_id, events.seq),
+            ("INSERT", "rb_sequences"): dialect_insert(T_SEQUENCES)
+            .values(scope=b("scope"), value=1)
+            .on_conflict_do_update(
+                index_elements=["scope"], set_={"value": T_SEQUENCES.c.value + 1}
+            )
+            .returning(T_SEQUENCES.c.value),
+            ("SELECT", "rb_holdings"): sa.select(
+                holdings.reviewer_id, sa.func.sum(holdings.steps)
+            ).group_by(holdings.reviewer_id),
+            ("UPDATE", "rb_claims"): sa.update(T_CLAIMS)
+            .where(claims.id == b("cid"), claims.version == b("expected"))
+            .values(
+                number=b("number"),
+                customer_id=b("customer"),
+                state=b("state"),
+                due_at=None,
+                next_check_at=None,
+                version=b("new_version"),
+                format=1,
+                body=b("body", type_=JSON_DOC),
+            ),
+            ("INSERT", "rb_events"): sa.insert(T_EVENTS),
+            ("DELETE", "rb_holdings"): sa.delete(T_HOLDINGS).where(holdings.claim_id == b("cid")),
+            ("INSERT", "rb_holdings"): sa.insert(T_HOLDINGS),
+            ("INSERT", "rb_outbox"): dialect_insert(T_OUTBOX)
+            .values(outbox_values)
+            .on_conflict_do_nothing(index_elements=["key"]),
+            ("SELECT", "rb_outbox"): lease,
+            ("UPDATE", "rb_outbox"): sa.update(T_OUTBOX)
+            .where(outbox.key.in_(b("keys", expanding=True)))
+            .values(status="delivered", leased_until=None),
+        }
+
+    def _now(self) -> Any:
+        self.clock += timedelta(milliseconds=1)
+        if self.pg:
+            return self.clock
+        return self.clock.strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+
+    def _event(self, claim: FloorClaim, seq: int, kind: str) -> dict[str, Any]:
+        at = self._now()
+        return {
+            "claim_id": claim.id,
+            "seq": seq,
+            "type": kind,
+            "at": at,
+            "body": {
+                "seq": seq,
+                "type": kind,
+                "claim_id": claim.id,
+                "actor": claim.customer,
+                "role": "customer",
+                "at": str(at),
+                "from_state": "draft",
+                "to_state": kind,
+                "reason": None,
+                "data": {"number": claim.number, "claimed": "162.50 EUR"},
+                "visibility": "customer",
+            },
+        }
+
+    def _position(self, table: Any) -> Any:
+        return sa.select(sa.func.coalesce(sa.func.max(table.c.position), 0) + 1).scalar_subquery()
+
+    def prepare(self) -> None:
+        """The drafts, untimed: a row and its first event each."""
+        with self.engine.connect() as connection:
+            for claim in self.claims:
+                values: dict[str, Any] = {
+                    "id": claim.id,
+                    "customer_id": claim.customer,
+                    "state": "draft",
+                    "version": 1,
+                    "format": 1,
+                    "body": {**self.body, "id": claim.id},
+                }
+                if not self.pg:
+                    values["position"] = self._position(T_CLAIMS)
+                connection.info["write"] = True
+                with connection.begin():
+                    connection.execute(sa.insert(T_CLAIMS).values(values))
+                    connection.execute(sa.insert(T_EVENTS), [self._event(claim, 1, "draft")])
+
+    def run(self) -> None:
+        with self.engine.connect() as connection:
+            for claim in self.claims:
+                for call in self.plan:
+                    self._call(connection, claim, call)
+
+    def _call(self, connection: sa.Connection, claim: FloorClaim, call: Call) -> None:
+        events = sum(op.rows for t in call for op in t if op == Op("INSERT", "rb_events", op.rows))
+        leased: list[str] = []
+        for transaction in call:
+            if any(op.verb != "SELECT" for op in transaction):
+                connection.info["write"] = True  # BEGIN IMMEDIATE on SQLite
+            with connection.begin():
+                for op in transaction:
+                    leased = self._op(connection, claim, op, events, leased)
+
+    def _op(
+        self, c: sa.Connection, claim: FloorClaim, op: Op, events: int, leased: list[str]
+    ) -> list[str]:
+        """Run the plan's statement ``op`` for ``claim``; the outbox keys leased so far."""
+        statement = self.statements.get((op.verb, op.table))
+        if statement is None:
+            raise NotImplementedError(f"the floor has no statement like the library's {op}")
+        kind = (op.verb, op.table)
+        if kind == ("SELECT", "rb_claims"):
+            c.execute(statement, {"cid": claim.id}).one()
+        elif kind == ("SELECT", "rb_events"):
+            c.execute(statement, {"ids": [claim.id]}).all()
+        elif kind == ("INSERT", "rb_sequences"):
+            value = c.execute(statement, {"scope": "CLM-2026"}).scalar_one()
+            claim.number = f"CLM-2026-{value:06d}"
+        elif kind == ("SELECT", "rb_holdings"):
+            c.execute(statement).all()
+        elif kind == ("UPDATE", "rb_claims"):
+            parameters = {
+                "cid": claim.id,
+                "expected": claim.version,
+                "number": claim.number,
+                "customer": claim.customer,
+                "state": "next",
+                "new_version": claim.version + events,
+                "body": {**self.body, "id": claim.id, "number": claim.number, "state": "next"},
+            }
+            if c.execute(statement, parameters).rowcount != 1:
+                raise RuntimeError(f"floor: {claim.id} is not at version {claim.version}")
+        elif kind == ("INSERT", "rb_events"):
+            rows = [self._event(claim, claim.version + n, "step") for n in range(1, op.rows + 1)]
+            c.execute(statement, rows)
+            claim.version += op.rows
+        elif kind == ("DELETE", "rb_holdings"):
+            c.execute(statement, {"cid": claim.id})
+        elif kind == ("INSERT", "rb_holdings"):
+            rows = [
+                {"claim_id": claim.id, "reviewer_id": f"r{n}", "steps": 1} for n in range(op.rows)
+            ]
+            c.execute(statement, rows)
+        elif kind == ("INSERT", "rb_outbox"):
+            key = f"{claim.id}#{len(claim.outbox) + 1}"
+            claim.outbox.append(key)
+            body = {"key": key, "claim_id": claim.id, "subject": "Claim", "body": "x" * 80}
+            c.execute(statement, {"key": key, "cid": claim.id, "body": body})
+        elif kind == ("SELECT", "rb_outbox"):
+            found = c.execute(statement, {"now": self._now(), "cid": claim.id}).all()
+            leased = [row.key for row in found] or leased
+        else:  # ("UPDATE", "rb_outbox")
+            c.execute(statement, {"keys": leased or claim.outbox[-1:]})
+            leased = []
+        return leased
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+# -- the peer: eventsourcing -------------------------------------------------------------
+
+
+class PeerClaim(Aggregate):
+    """A claim as an eventsourcing aggregate: eight events, as the desk records."""
+
+    @event("Started")
+    def __init__(self, customer_id: str, lines: list[dict[str, str]]) -> None:
+        self.customer_id = customer_id
+        self.lines = lines
+        self.state = "draft"
+        self.number: str | None = None
+        self.assignee: str | None = None
+        self.payment: dict[str, str] | None = None
+
+    @event("Submitted")
+    def submit(self, number: str, claimed: str) -> None:
+        self.number, self.state = number, "submitted"
+
+    @event("Assigned")
+    def assign(self, reviewer: str, policy: str) -> None:
+        self.assignee, self.state = reviewer, "in_review"
+
+    @event("Approved")
+    def approve(self, actor: str, approved: str) -> None:
+        self.state = "approved"
+
+    @event("PaymentRequested")
+    def request_payment(self, amount: str, payee: str, idempotency_key: str) -> None:
+        self.payment = {"amount": amount, "payee": payee, "key": idempotency_key}
+        self.state = "payment_requested"
+
+    @event("PaymentApproved")
+    def approve_payment(self, actor: str) -> None:
+        self.state = "payment_approved"
+
+    @event("PaymentSent")
+    def send_payment(self, actor: str, reference: str) -> None:
+        self.state = "payment_sent"
+
+    @event("Paid")
+    def confirm_payment(self, reference: str) -> None:
+        self.state = "paid"
+
+
+def peer_env(target: Target, folder: str) -> dict[str, str]:
+    if not target.is_pg:
+        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": folder}
+    url = sa.make_url(target.url)
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": str(url.database),
+        "POSTGRES_HOST": str(url.host),
+        "POSTGRES_PORT": str(url.port or 5432),
+        "POSTGRES_USER": str(url.username),
+        "POSTGRES_PASSWORD": str(url.password or ""),
+        "POSTGRES_SCHEMA": str(target.schema),
+    }
+
+
+class PeerRun:
+    """eventsourcing: drafts saved untimed; per call a ``get`` and one ``save``."""
+
+    def __init__(self, target: Target, worker: int, count: int) -> None:
+        self.app = Application(env=peer_env(target, target.documents + ".peer.db"))
+        self.count = count
+        self.customers = [f"c{(worker * count + i) % CUSTOMERS}" for i in range(count)]
+        self.ids: list[Any] = []
+        self.lines = [{"category": x.category, "amount": str(x.amount)} for x in LINES]
+
+    def prepare(self) -> None:
+        for customer in self.customers:
+            claim = PeerClaim(customer, self.lines)
+            self.app.save(claim)
+            self.ids.append(claim.id)
+
+    def run(self) -> None:
+        app, get = self.app, self.app.repository.get
+        for n, claim_id in enumerate(self.ids, 1):
+            claim = get(claim_id)
+            claim.submit(f"CLM-2026-{n:06d}", "162.50 EUR")
+            claim.assign(REVIEWERS[n % len(REVIEWERS)], "round_robin")
+            app.save(claim)
+            claim = get(claim_id)
+            claim.approve(claim.assignee or "", "162.50 EUR")
+            claim.request_payment("162.50 EUR", "IBAN", f"{claim_id}:1")
+            app.save(claim)
+            claim = get(claim_id)
+            claim.approve_payment(FINANCE.id)
+            app.save(claim)
+            claim = get(claim_id)
+            claim.send_payment(FINANCE.id, f"PAY-{n:08d}")
+            claim.confirm_payment(f"PAY-{n:08d}")
+            app.save(claim)
+            assert claim.state == "paid"
+
+    def close(self) -> None:
+        self.app.close()
+
+
+# -- running workers ---------------------------------------------------------------------
+
+
+def _worker(kind: str, target: Target, worker: int, count: int, plan: Any, gate: Any) -> None:
+    runner: LibraryRun | FloorRun | PeerRun
+    if kind == "library":
+        runner = LibraryRun(target, worker, count)
+    elif kind == "floor":
+        runner = FloorRun(target, worker, count, plan)
+    else:
+        runner = PeerRun(target, worker, count)
+    runner.prepare()
+    gate.wait()  # everyone's drafts are made: the clock starts
+    runner.run()
+    runner.close()
+
+
+def claims_per_s(
+    kind: str, target: Target, claims: int, workers: int = 1, plan: Any = None
+) -> float:
+    """Claims per second of ``workers`` spawned processes, wall time of the whole batch."""
+    context = multiprocessing.get_context("spawn")
+    gate = context.Barrier(workers + 1)
+    share = claims // workers
+    processes = [
+        context.Process(target=_worker, args=(kind, target, w, share, plan, gate))
+        for w in range(workers)
+    ]
+    for process in processes:
+        process.start()
+    gate.wait(timeout=3600)
+    start = time.perf_counter()
+    for process in processes:
+        process.join()
+    elapsed = time.perf_counter() - start
+    if any(p.exitcode != 0 for p in processes):
+        raise RuntimeError(
+            f"a {kind} worker failed (exit codes {[p.exitcode for p in processes]})"
+        )
+    return share * workers / elapsed
+
+
+def median_of(repeat: int, measure: Callable[[], float]) -> tuple[float, list[float]]:
+    runs = [measure() for _ in range(repeat)]
+    return statistics.median(runs), runs
+
+
+def lifecycle(
+    databases: Databases, pg: bool, claims: int, repeat: int, worker_counts: Sequence[int]
+) -> dict[str, float]:
+    name = "pg" if pg else "sqlite"
+    trace = trace_library(databases, pg)
+    print(f"{name}: the library issues {trace.summary()}")
+    results: dict[str, float] = {
+        f"{name}_statements_per_claim": trace.statement_count,
+        f"{name}_transactions_per_claim": trace.transaction_count,
+    }
+    counter = itertools.count()
+    for workers in worker_counts:
+        value, runs = median_of(
+            repeat,
+            lambda w=workers: claims_per_s(
+                "library", fresh(databases, pg, f"lib{w}_{next(counter)}"), claims, w
+            ),
+        )
+        key = f"{name}_claims_per_s" + (f"_{workers}" if pg else "")
+        results[key] = value
+        print(f"{name}: library, {workers} worker(s): {value:,.0f} claims/s ({_runs(runs)})")
+    for kind in ("floor", "peer"):
+        value, runs = median_of(
+            repeat,
+            lambda k=kind: claims_per_s(
+                k, fresh(databases, pg, f"{k}_{next(counter)}"), claims, 1, trace.calls
+            ),
+        )
+        results[f"{name}_{kind}_claims_per_s"] = value
+        print(f"{name}: {kind}, 1 process: {value:,.0f} claims/s ({_runs(runs)})")
+    one = results[f"{name}_claims_per_s_1" if pg else f"{name}_claims_per_s"]
+    results[f"{name}_vs_floor"] = one / results[f"{name}_floor_claims_per_s"]
+    results[f"{name}_vs_peer"] = one / results[f"{name}_peer_claims_per_s"]
+    print(
+        f"{name}: library / floor {results[f'{name}_vs_floor']:.2f} (target >= 0.33), "
+        f"library / peer {results[f'{name}_vs_peer']:.2f} (target > 1)"
+    )
+    if pg and 4 in worker_counts:
+        results["pg_scaling_4_vs_1"] = results["pg_claims_per_s_4"] / one
+        print(f"pg: 4 workers / 1 worker {results['pg_scaling_4_vs_1']:.2f} (target >= 1.5)")
+    return results
+
+
+def _runs(runs: Sequence[float]) -> str:
+    return "runs: " + ", ".join(f"{r:,.0f}" for r in runs)
+
+
+# -- lookups over many stored claims -----------------------------------------------------
+
+IN_REVIEW_SHARE = 4  # every fourth stored claim is in review, held by a reviewer
+STORED_REVIEWERS = 1000
+HELD_PER_REVIEWER = 250  # fewer reviewers for fewer stored claims, so a page stays full
+STORED_CUSTOMERS = 100_000
+BATCH = 10_000
+TEMPLATE = {"id": "TPLCLAIM", "customer": "TPLCUST", "reviewer": "TPLREV"}
+
+
+@dataclass
+class Template:
+    """The rows of one real claim, as text, with its id, number, customer, reviewer to replace."""
+
+    number: str
+    claim: dict[str, Any]
+    body: str
+    events: list[dict[str, Any]]
+    holdings: list[dict[str, Any]]
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+
+
+def templates(target: Target) -> tuple[Template, Template]:
+    """One claim in review and one paid, made through the desk, read back as rows, removed."""
+    ids = iter(("TPLCLAIMA", "TPLCLAIMB"))
+    desk = sql_desk(
+        target.url,
+        documents=target.documents,
+        customers=[CustomerProfile("TPLCUST", "Customer", "POL-1", "EUR", payee_account="IBAN1")],
+        reviewers=["TPLREV"],
+        settings=SETTINGS,
+        new_id=lambda: next(ids),
+    )
+    customer = Actor.customer("TPLCUST")
+    review = desk.submit(customer, desk.start_draft(customer, LINES).id)
+    paid = desk.submit(customer, desk.start_draft(customer, LINES).id)
+    desk.approve(Actor.reviewer("TPLREV"), paid.id)
+    desk.approve_payment(FINANCE, paid.id)
+    desk.pay(FINANCE, paid.id)
+    desk.close()
+    engine = sa.create_engine(target.url)
+    out = []
+    with engine.begin() as connection:
+        for claim in (review, paid):
+            row = connection.execute(
+                sa.select(T_CLAIMS.c.id)
+                .add_columns(*_plain(T_CLAIMS, "id"))
+                .where(T_CLAIMS.c.id == claim.id)
+            ).one()
+            values = dict(row._mapping)
+            events = connection.execute(
+                sa.select(*_plain(T_EVENTS)).where(T_EVENTS.c.claim_id == claim.id)
+            ).all()
+            held = connection.execute(
+                sa.select(*_plain(T_HOLDINGS)).where(T_HOLDINGS.c.claim_id == claim.id)
+            ).all()
+            out.append(
+                Template(
+                    str(claim.number),
+                    {k: v for k, v in values.items() if k not in ("body", "position")},
+                    _text(values["body"]),
+                    [{**e._mapping, "body": _text(e.body)} for e in events],
+                    [dict(h._mapping) for h in held],
+                )
+            )
+            for table in (T_EVENTS, T_HOLDINGS):
+                connection.execute(sa.delete(table).where(table.c.claim_id == claim.id))
+            connection.execute(sa.delete(T_OUTBOX).where(T_OUTBOX.c.claim_id == claim.id))
+            connection.execute(sa.delete(T_CLAIMS).where(T_CLAIMS.c.id == claim.id))
+    engine.dispose()
+    return out[0], out[1]
+
+
+def _plain(table: Any, *skip: str) -> list[Any]:
+    """The table's columns without their JSON types: documents are read as stored."""
+    return [sa.column(c.name) for c in table.c if c.name not in skip]
+
+
+def _insert(table: Any, columns: Sequence[str], pg: bool, ordered: bool = False) -> Any:
+    """An executemany INSERT of text documents (cast to JSONB/JSON on PostgreSQL)."""
+    plain = sa.table(table.name, *_plain(table))  # documents bound as the text they are
+    values: dict[str, Any] = {name: sa.bindparam(name) for name in columns}
+    if pg:
+        kind = postgresql.JSON() if ordered else postgresql.JSONB()
+        values["body"] = sa.cast(sa.bindparam("body", type_=sa.Text()), kind)
+    return sa.insert(plain).values(values)
+
+
+def stored_id(i: int) -> str:
+    return f"s{i:07d}"
+
+
+def stored_number(i: int) -> str:
+    return f"CLM-2026-{i + 1:07d}"
+
+
+def stored_reviewers(stored: int) -> int:
+    return max(1, min(STORED_REVIEWERS, stored // IN_REVIEW_SHARE // HELD_PER_REVIEWER))
+
+
+def bulk_load(target: Target, stored: int) -> None:
+    """``stored`` claims in the library's row format, in transactions of ``BATCH`` claims."""
+    review, paid = templates(target)
+    pg = target.is_pg
+    engine = sa.create_engine(target.url)
+    claim_columns = ["id", "number", "customer_id", "state", "due_at", "next_check_at"]
+    claim_columns += ["version", "format", "body"] + ([] if pg else ["position"])
+    claims = _insert(T_CLAIMS, claim_columns, pg)
+    events = _insert(T_EVENTS, ["claim_id", "seq", "type", "at", "body"], pg, ordered=True)
+    holdings = sa.insert(T_HOLDINGS)
+    base = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    reviewers = stored_reviewers(stored)
+    started = time.perf_counter()
+    with engine.connect() as connection:
+        for first in range(0, stored, BATCH):
+            claim_rows, event_rows, holding_rows = [], [], []
+            for i in range(first, min(first + BATCH, stored)):
+                in_review = i % IN_REVIEW_SHARE == 0
+                template = review if in_review else paid
+                names = (
+                    (TEMPLATE["id"] + ("A" if in_review else "B"), stored_id(i)),
+                    (template.number, stored_number(i)),
+                    (TEMPLATE["customer"], f"k{i % STORED_CUSTOMERS}"),
+                    (TEMPLATE["reviewer"], f"v{(i // IN_REVIEW_SHARE) % reviewers}"),
+                )
+
+                def swap(text: str, names: tuple[tuple[str, str], ...] = names) -> str:
+                    for old, new in names:
+                        text = text.replace(old, new)
+                    return text
+
+                due: Any = None
+                if in_review:  # as a desk with an SLA policy schedules it
+                    at = base + timedelta(minutes=i % 100_000)
+                    due = at if pg else at.strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+                row = {
+                    **template.claim,
+                    "id": stored_id(i),
+                    "number": stored_number(i),
+                    "customer_id": f"k{i % STORED_CUSTOMERS}",
+                    "due_at": due,
+                    "next_check_at": due,
+                    "body": swap(template.body),
+                }
+                if not pg:
+                    row["position"] = i + 1
+                claim_rows.append(row)
+                for e in template.events:
+                    event_rows.append({**e, "claim_id": row["id"], "body": swap(e["body"])})
+                for h in template.holdings:
+                    holding_rows.append(
+                        {**h, "claim_id": row["id"], "reviewer_id": swap(h["reviewer_id"])}
+                    )
+            with connection.begin():
+                connection.execute(claims, claim_rows)
+                connection.execute(events, event_rows)
+                if holding_rows:
+                    connection.execute(holdings, holding_rows)
+            if first and first % (BATCH * 20) == 0:
+                rate = first / (time.perf_counter() - started)
+                print(f"  loaded {first:,} claims ({rate:,.0f}/s)", flush=True)
+        if pg:  # what autovacuum does after a bulk load, done now so the plans are settled
+            connection.commit()
+            connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
+    engine.dispose()
+    print(f"  loaded {stored:,} claims in {time.perf_counter() - started:,.0f} s")
+
+
+def explain(target: Target, statements: Sequence[tuple[str, Any]]) -> list[str]:
+    """The query plan of each captured statement, run with its own parameters."""
+    engine = sa.create_engine(target.url)
+    lines = []
+    prefix = "EXPLAIN " if target.is_pg else "EXPLAIN QUERY PLAN "
+    with engine.connect() as connection:
+        for statement, parameters in statements:
+            if not statement.lstrip().upper().startswith("SELECT"):
+                continue
+            lines.append("    " + " ".join(statement.split())[:150])
+            for row in connection.exec_driver_sql(prefix + statement, parameters):
+                lines.append("      " + (row[0] if target.is_pg else str(row[-1])))
+    engine.dispose()
+    return lines
+
+
+def lookups(databases: Databases, pg: bool, stored: int, samples: int) -> dict[str, float]:
+    """Median milliseconds of a primary-key read, a read by number and a work-queue page."""
+    name = "pg" if pg else "sqlite"
+    target = fresh(databases, pg, "stored")
+    print(f"{name}: loading {stored:,} stored claims")
+    bulk_load(target, stored)
+    store = sql.create(target.url)
+    rng = random.Random(9)
+
+    def get() -> None:
+        with store.unit_of_work() as uow:
+            uow.claims.get(stored_id(rng.randrange(stored)))
+
+    def by_number() -> None:
+        with store.unit_of_work() as uow:
+            uow.claims.by_number(stored_number(rng.randrange(stored)))
+
+    def queue() -> None:
+        reviewer = f"v{rng.randrange(stored_reviewers(stored))}"
+        with store.unit_of_work() as uow:
+            page = uow.claims.work_queue([reviewer], limit=50)
+        assert len(page) == 50, f"{reviewer} holds {len(page)} claims, not 50 or more"
+
+    calls = {"pk_lookup": get, "by_number": by_number, "queue_page": queue}
+    recorder = Recorder()
+    plans: list[str] = []
+    with recorder.listening():
+        for what, call in calls.items():
+            recorder.texts = []
+            with recorder.capture():
+                call()
+            plans.append(f"  {what}:")
+            plans.extend(explain(target, recorder.texts))
+    timings: dict[str, list[float]] = {what: [] for what in calls}
+    for round_ in range(samples + 20):  # interleaved, the first 20 rounds are the warm-up
+        for what, call in calls.items():
+            start = time.perf_counter()
+            call()
+            if round_ >= 20:
+                timings[what].append((time.perf_counter() - start) * 1000)
+    store.close()
+    results = {f"{what}_ms": statistics.median(t) for what, t in timings.items()}
+    pk = results["pk_lookup_ms"]
+    print(f"{name}: over {stored:,} claims, medians of {samples}:")
+    for what in calls:
+        ms = results[f"{what}_ms"]
+        print(f"  {what}: {ms:.3f} ms ({ms / pk:.2f}x the primary-key lookup; target <= 5x)")
+    print(f"{name}: query plans of the statements the adapter issued:")
+    print("\n".join(plans))
+    results["queue_vs_pk"] = results["queue_page_ms"] / pk
+    results["by_number_vs_pk"] = results["by_number_ms"] / pk
+    if pg:
+        return {f"pg_{k}": v for k, v in results.items()}
+    return results
+
+
+# -- the run -----------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--claims", type=int, default=2000, help="claims per lifecycle run (0: none)"
+    )
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each lifecycle figure")
+    parser.add_argument(
+        "--stored", type=int, default=1_000_000, help="claims for the lookups (0: none)"
+    )
+    parser.add_argument("--samples", type=int, default=200, help="timed calls per lookup")
+    parser.add_argument("--skip-pg", action="store_true", help="SQLite only")
+    parser.add_argument("--pg", action="store_true", help="also the lookups on PostgreSQL")
+    parser.add_argument("--database", default=PG_URL, help="the PostgreSQL database")
+    args = parser.parse_args()
+
+    started = time.perf_counter()
+    results: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="rb-storage-") as folder:
+        databases = Databases(Path(folder), args.database)
+        try:
+            if args.claims:
+                results |= lifecycle(databases, False, args.claims, args.repeat, [1])
+            if args.claims and not args.skip_pg:
+                results |= lifecycle(databases, True, args.claims, args.repeat, [1, 2, 4])
+            if args.stored:
+                results |= lookups(databases, False, args.stored, args.samples)
+                if args.pg and not args.skip_pg:
+                    results |= lookups(databases, True, args.stored, args.samples)
+        finally:
+            databases.drop()
+    print(f"whole run: {time.perf_counter() - started:,.0f} s")
+    print(
+        json.dumps(
+            {k: round(v, 3 if k.endswith(("_ms", "_vs_pk")) else 2) for k, v in results.items()}
+        )
+    )
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
