@@ -82,6 +82,7 @@ LINES = (
 )
 FINANCE = Actor.finance("f1")
 SETTINGS = DeskSettings(require_receipts=False)
+QUEUED = DeskSettings(require_receipts=False, dispatch_immediately=False)
 
 
 # -- databases ---------------------------------------------------------------------------
@@ -162,14 +163,14 @@ def profiles() -> list[CustomerProfile]:
     ]
 
 
-def make_desk(target: Target, prefix: str) -> Any:
+def make_desk(target: Target, prefix: str, settings: DeskSettings = SETTINGS) -> Any:
     counter = itertools.count(1)
     return sql_desk(
         target.url,
         documents=target.documents,
         customers=profiles(),
         reviewers=REVIEWERS,
-        settings=SETTINGS,
+        settings=settings,
         new_id=lambda: f"{prefix}{next(counter)}",
     )
 
@@ -177,8 +178,10 @@ def make_desk(target: Target, prefix: str) -> Any:
 class LibraryRun:
     """The desk: drafts made in ``prepare`` (untimed), the four calls per claim in ``run``."""
 
-    def __init__(self, target: Target, worker: int, count: int) -> None:
-        self.desk = make_desk(target, f"w{worker}-")
+    def __init__(
+        self, target: Target, worker: int, count: int, settings: DeskSettings = SETTINGS
+    ) -> None:
+        self.desk = make_desk(target, f"w{worker}-", settings)
         self.customers = [
             Actor.customer(f"c{(worker * count + i) % CUSTOMERS}") for i in range(count)
         ]
@@ -310,10 +313,12 @@ class Recorder:
             out.extend(t for t in self.started if t)
 
 
-def trace_library(databases: Databases, pg: bool, claims: int = 6) -> Trace:
+def trace_library(
+    databases: Databases, pg: bool, settings: DeskSettings = SETTINGS, claims: int = 6
+) -> Trace:
     """The plan of one claim (the last of a few, after the first claims' one-off work)."""
-    target = fresh(databases, pg, "trace")
-    desk = make_desk(target, "t-")
+    target = fresh(databases, pg, f"trace{secrets.token_hex(2)}")
+    desk = make_desk(target, "t-", settings)
     customer = Actor.customer("c1")
     drafts = [desk.start_draft(customer, LINES).id for _ in range(claims)]
     traces: list[list[Call]] = []
@@ -746,6 +751,8 @@ def _worker(kind: str, target: Target, worker: int, count: int, plan: Any, gate:
     runner: LibraryRun | FloorRun | PeerRun
     if kind == "library":
         runner = LibraryRun(target, worker, count)
+    elif kind == "queued":  # notifications left in the outbox for a dispatcher
+        runner = LibraryRun(target, worker, count, QUEUED)
     elif kind == "floor":
         runner = FloorRun(target, worker, count, plan)
     else:
@@ -781,50 +788,51 @@ def claims_per_s(
     return share * workers / elapsed
 
 
-def median_of(repeat: int, measure: Callable[[], float]) -> tuple[float, list[float]]:
-    runs = [measure() for _ in range(repeat)]
-    return statistics.median(runs), runs
-
-
 def lifecycle(
     databases: Databases, pg: bool, claims: int, repeat: int, worker_counts: Sequence[int]
 ) -> dict[str, float]:
+    """Claims per second of the library, the floor and the peer; rounds interleaved."""
     name = "pg" if pg else "sqlite"
     trace = trace_library(databases, pg)
     print(f"{name}: the library issues {trace.summary()}")
+    queued = trace_library(databases, pg, QUEUED)
+    print(
+        f"{name}: with dispatch_immediately=False: {queued.statement_count} statements in "
+        f"{queued.transaction_count} transactions per claim"
+    )
+    one = f"{name}_claims_per_s" + ("_1" if pg else "")
+    configs = [
+        (f"{name}_claims_per_s" + (f"_{w}" if pg else ""), "library", w) for w in worker_counts
+    ]
+    configs += [(f"{name}_{kind}_claims_per_s", kind, 1) for kind in ("queued", "floor", "peer")]
+    runs: dict[str, list[float]] = {key: [] for key, _, _ in configs}
+    counter = itertools.count()
+    for _ in range(repeat):  # one of each per round, so that the machine's drift hits all
+        for key, kind, workers in configs:
+            target = fresh(databases, pg, f"{kind}{workers}_{next(counter)}")
+            runs[key].append(claims_per_s(kind, target, claims, workers, trace.calls))
     results: dict[str, float] = {
         f"{name}_statements_per_claim": trace.statement_count,
         f"{name}_transactions_per_claim": trace.transaction_count,
     }
-    counter = itertools.count()
-    for workers in worker_counts:
-        value, runs = median_of(
-            repeat,
-            lambda w=workers: claims_per_s(
-                "library", fresh(databases, pg, f"lib{w}_{next(counter)}"), claims, w
-            ),
+    labels = {"queued": "library, dispatch_immediately=False", "floor": "floor", "peer": "peer"}
+    for key, kind, workers in configs:
+        results[key] = statistics.median(runs[key])
+        what = labels.get(kind, f"library, {workers} worker(s)")
+        print(f"{name}: {what}: {results[key]:,.0f} claims/s ({_runs(runs[key])})")
+    for other, target in (("floor", ">= 0.33"), ("peer", "> 1")):
+        ratio = results[one] / results[f"{name}_{other}_claims_per_s"]
+        results[f"{name}_vs_{other}"] = ratio
+        rounds = [
+            a / b for a, b in zip(runs[one], runs[f"{name}_{other}_claims_per_s"], strict=True)
+        ]
+        print(
+            f"{name}: library / {other} {ratio:.2f} (target {target}; per round: "
+            + ", ".join(f"{r:.2f}" for r in rounds)
+            + ")"
         )
-        key = f"{name}_claims_per_s" + (f"_{workers}" if pg else "")
-        results[key] = value
-        print(f"{name}: library, {workers} worker(s): {value:,.0f} claims/s ({_runs(runs)})")
-    for kind in ("floor", "peer"):
-        value, runs = median_of(
-            repeat,
-            lambda k=kind: claims_per_s(
-                k, fresh(databases, pg, f"{k}_{next(counter)}"), claims, 1, trace.calls
-            ),
-        )
-        results[f"{name}_{kind}_claims_per_s"] = value
-        print(f"{name}: {kind}, 1 process: {value:,.0f} claims/s ({_runs(runs)})")
-    one = results[f"{name}_claims_per_s_1" if pg else f"{name}_claims_per_s"]
-    results[f"{name}_vs_floor"] = one / results[f"{name}_floor_claims_per_s"]
-    results[f"{name}_vs_peer"] = one / results[f"{name}_peer_claims_per_s"]
-    print(
-        f"{name}: library / floor {results[f'{name}_vs_floor']:.2f} (target >= 0.33), "
-        f"library / peer {results[f'{name}_vs_peer']:.2f} (target > 1)"
-    )
     if pg and 4 in worker_counts:
-        results["pg_scaling_4_vs_1"] = results["pg_claims_per_s_4"] / one
+        results["pg_scaling_4_vs_1"] = results["pg_claims_per_s_4"] / results[one]
         print(f"pg: 4 workers / 1 worker {results['pg_scaling_4_vs_1']:.2f} (target >= 1.5)")
     return results
 
