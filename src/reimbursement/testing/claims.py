@@ -12,8 +12,8 @@ import attrs
 import pytest
 
 from ..domain.claim import Claim
-from ..errors import ClaimNotFoundError, ConcurrencyError, DuplicateError, DuplicateRequestError
-from ..ports import ClaimSchedule, RequestRecord, UnitOfWork
+from ..errors import ClaimNotFoundError, ConcurrencyError, DuplicateError
+from ..ports import ClaimSchedule, UnitOfWork
 from ._builders import AT, draft, edited, in_review, rich_claim, submitted
 from ._helpers import (
     UnitOfWorkFactory,
@@ -25,6 +25,7 @@ from ._helpers import (
     save_and_commit,
     stored,
 )
+from ._interleaved import InterleavedContract
 from ._queries import ClaimQueriesContract
 
 __all__ = ["ClaimRepositoryContract", "UnitOfWorkFactory"]
@@ -34,13 +35,7 @@ class _Boom(Exception):
     pass
 
 
-def _remember_and_commit(uow: UnitOfWork, request: RequestRecord) -> None:
-    # the port refuses the key on commit; a store may refuse it as soon as it is given
-    uow.claims.remember_request(request)
-    uow.commit()
-
-
-class ClaimRepositoryContract(ClaimQueriesContract):
+class ClaimRepositoryContract(ClaimQueriesContract, InterleavedContract):
     """What every :class:`~reimbursement.ports.UnitOfWork` and its ``claims`` must do.
 
     Subclass it as ``class TestMyStore(ClaimRepositoryContract)`` and provide a
@@ -301,23 +296,6 @@ class ClaimRepositoryContract(ClaimQueriesContract):
             assert uow.claims.request("request-1") == record("request-1", "claim-1")
             assert uow.claims.request("request-404") is None
 
-    def test_of_two_units_of_work_committing_one_request_key_the_second_writes_nothing(
-        self, unit_of_work: UnitOfWorkFactory
-    ) -> None:
-        with unit_of_work() as one, unit_of_work() as two:
-            # two workers run the same request: neither sees the key before the other commits
-            assert one.claims.request("request-1") is None
-            assert two.claims.request("request-1") is None
-            one.claims.add(draft("claim-1"))
-            one.claims.remember_request(record("request-1", "claim-1"))
-            one.commit()
-            two.claims.add(draft("claim-2"))
-            with pytest.raises(DuplicateRequestError):
-                _remember_and_commit(two, record("request-1", "claim-2", "fp-2"))
-        assert absent(unit_of_work, "claim-2"), "a refused unit of work wrote its claim"
-        with unit_of_work() as uow:
-            assert uow.claims.request("request-1") == record("request-1", "claim-1")
-
     def test_a_request_key_is_seen_by_its_own_unit_of_work_before_commit(
         self, unit_of_work: UnitOfWorkFactory
     ) -> None:
@@ -328,38 +306,6 @@ class ClaimRepositoryContract(ClaimQueriesContract):
             uow.rollback()
         with unit_of_work() as uow:
             assert uow.claims.request("request-1") is None
-
-    # -- interleaved units of work ---------------------------------------------------------
-
-    def test_of_two_interleaved_read_modify_saves_the_second_is_refused_not_lost(
-        self, unit_of_work: UnitOfWorkFactory
-    ) -> None:
-        claim = draft("claim-1")
-        add(unit_of_work, claim)
-        with unit_of_work() as first, unit_of_work() as second:
-            mine, theirs = first.claims.get("claim-1"), second.claims.get("claim-1")
-            winner = edited(mine, "first writer")
-            first.claims.save(winner, mine.version)
-            first.commit()
-            with pytest.raises(ConcurrencyError):
-                save_and_commit(second, edited(theirs, "second writer"), theirs.version)
-        assert stored(unit_of_work, "claim-1") == winner
-        with unit_of_work() as uow:  # the refused one retries on what it reads now
-            fresh = uow.claims.get("claim-1")
-            retried = edited(fresh, "second writer, retried")
-            save_and_commit(uow, retried, fresh.version)
-        assert stored(unit_of_work, "claim-1") == retried
-
-    def test_interleaved_saves_of_different_claims_both_commit(
-        self, unit_of_work: UnitOfWorkFactory
-    ) -> None:
-        add(unit_of_work, draft("claim-1"), draft("claim-2"))
-        with unit_of_work() as first, unit_of_work() as second:
-            one, two = first.claims.get("claim-1"), second.claims.get("claim-2")
-            save_and_commit(first, edited(one, "one"), one.version)
-            save_and_commit(second, edited(two, "two"), two.version)
-        assert stored(unit_of_work, "claim-1") == edited(one, "one")
-        assert stored(unit_of_work, "claim-2") == edited(two, "two")
 
     # -- surviving a restart -------------------------------------------------------------
 
