@@ -140,9 +140,19 @@ def test_a_sqlite_file_that_cannot_be_opened_raises_storage_error(tmp_path: Path
         sql.create(f"sqlite:///{tmp_path}/no-such-folder/claims.db")
 
 
-def test_a_url_nobody_can_use_raises_storage_error() -> None:
-    with pytest.raises(StorageError, match="cannot use the database URL"):
-        sql.create("nosuchdb://somewhere/claims")
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("nosuchdb://somewhere/claims", "cannot use the database URL"),
+        ("not a url at all", "cannot use the database URL"),
+        ("sqlite://", "give a file"),
+        ("sqlite:///:memory:", "give a file"),
+        ("mysql+pymysql://claims@localhost/claims", "cannot use the database URL"),
+    ],
+)
+def test_a_url_the_store_cannot_use_raises_storage_error(url: str, says: str) -> None:
+    with pytest.raises(StorageError, match=says):
+        sql.create(url)
 
 
 @pytest.mark.postgres

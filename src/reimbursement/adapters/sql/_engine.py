@@ -44,7 +44,17 @@ def make_engine(url: str) -> sa.Engine:
     """
     try:
         parsed = sa.make_url(url)
-        engine = sa.create_engine(parsed, pool_pre_ping=parsed.get_backend_name() != "sqlite")
+    except exc.ArgumentError as error:
+        raise StorageError(f"cannot use the database URL {_safe(url)}: {error}") from None
+    backend = parsed.get_backend_name()
+    if backend == "sqlite" and parsed.database in (None, "", ":memory:"):
+        raise StorageError(
+            f"cannot use the database URL {_safe(url)}: an in-memory SQLite database "
+            "lives only as long as one connection; give a file (sqlite:///claims.db) or "
+            "use reimbursement.adapters.memory"
+        )
+    try:
+        engine = sa.create_engine(parsed, pool_pre_ping=backend != "sqlite")
     except (exc.ArgumentError, exc.NoSuchModuleError, ImportError, ValueError) as error:
         raise StorageError(f"cannot use the database URL {_safe(url)}: {error}") from None
     return prepare(engine)
@@ -76,6 +86,10 @@ def prepare(engine: sa.Engine) -> sa.Engine:
     An engine of yours should be new: connections it opened before keep
     the driver's own transaction handling.
     """
+    if engine.dialect.name not in ("sqlite", "postgresql"):
+        raise StorageError(
+            f"cannot use {shown(engine)}: the SQL claim store runs on SQLite and PostgreSQL"
+        )
     if engine.dialect.name == "sqlite" and not event.contains(engine, "begin", _sqlite_begin):
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
