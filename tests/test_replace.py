@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from reimbursement import Actor, Claim, ClaimState, EventType, Money
 from reimbursement.domain._replace import _slot_setters, replace
 from reimbursement.domain.claim import Claimant, PaymentRecord, PaymentStatus
+from reimbursement.domain.events import EventLog
 from reimbursement.testing._builders import draft, rich_claim
 
 AT = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -39,8 +40,8 @@ def test_a_changed_field_goes_through_its_converter() -> None:
     claim = _claim()
     row_claim = replace(claim, events=claim.with_next_event(EventType.DRAFT_STARTED, ANA, AT))
     as_events = replace(claim, events=list(row_claim.events))  # Event objects, in a list
-    assert as_events.event_rows == row_claim.event_rows
-    assert type(as_events.event_rows) is tuple
+    assert as_events.events == row_claim.events
+    assert type(as_events.events) is EventLog
 
 
 def test_the_hot_records_are_copied_through_their_slots() -> None:

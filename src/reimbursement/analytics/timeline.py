@@ -173,12 +173,10 @@ def timeline(
     breaches: set[ProcessStage] = set()
     open_stage: ProcessStage | None = None
     open_since = 0.0
-    # The stored rows (EventRow: Event's fields in order, enums by value): reading
-    # them skips building an Event per event, which is most of the cost on large sets.
-    rows = claim.event_rows
-    first = last = rows[0][5] if rows else None
-    for row in rows:
-        kind, at, source, dest = row[1], row[5], row[6], row[7]
+    events = claim.events
+    first = last = events[0].at if events else None
+    for event in events:
+        kind, at, source, dest = event.type, event.at, event.from_state, event.to_state
         if first is not None and last is not None:
             if at < first:
                 first = at
@@ -186,7 +184,7 @@ def timeline(
                 last = at
         if dest == source:
             if kind == _SLA_BREACHED:
-                stage = breach_stage(Event.from_row(row))
+                stage = breach_stage(event)
                 if stage is not None:
                     breaches.add(stage)
             continue

@@ -15,7 +15,7 @@ from decimal import Decimal
 import attrs
 
 from .actors import Actor
-from .events import Event, EventRow, EventType, Visibility, flatten_data
+from .events import Event, EventLog, EventType, Visibility
 from .feedback import Feedback
 from .lifecycle import ClaimState
 from .money import Money
@@ -168,12 +168,8 @@ class Message:
     visibility: Visibility = Visibility.CUSTOMER
 
 
-def _event_rows(events: Iterable[Event | EventRow]) -> tuple[EventRow, ...]:
-    rows = events if type(events) is tuple else tuple(events)
-    for item in rows:
-        if type(item) is not tuple:
-            return tuple(e if type(e) is tuple else e.as_row() for e in rows)  # type: ignore[union-attr]
-    return rows  # type: ignore[return-value]
+def _event_log(events: Iterable[Event]) -> EventLog:
+    return events if type(events) is EventLog else EventLog(events)
 
 
 @attrs.frozen
@@ -197,26 +193,17 @@ class Claim:
     messages: tuple[Message, ...] = ()
     decisions: tuple[ReviewDecision, ...] = ()
     payments: tuple[PaymentRecord, ...] = ()
-    _events: tuple[EventRow, ...] = attrs.field(
-        default=(), converter=_event_rows, alias="events", repr=False
+    _events: EventLog = attrs.field(
+        factory=EventLog, converter=_event_log, alias="events", repr=False
     )
     assignee: str | None = None
     submitted_at: datetime | None = None
     feedback: Feedback | None = None
 
     @property
-    def event_rows(self) -> tuple[EventRow, ...]:
-        """The timeline as stored: one :data:`~reimbursement.domain.events.EventRow` per event.
-
-        For readers of many claims (analytics, exports) that need no ``Event``
-        objects; ``Event.from_row`` turns one into an event.
-        """
+    def events(self) -> EventLog:
+        """The whole timeline, oldest first (a sequence of :class:`Event`)."""
         return self._events
-
-    @property
-    def events(self) -> tuple[Event, ...]:
-        """The whole timeline, oldest first (stored as rows, built on each access)."""
-        return tuple(map(Event.from_row, self._events))
 
     def events_since(
         self,
@@ -230,18 +217,7 @@ class Claim:
         With ``types`` or ``visibility``, only those events (filtered before
         they are built: the desk asks this after every command).
         """
-        rows = self._events[version:]
-        if types is None and visibility is None:
-            return tuple(map(Event.from_row, rows))
-        wanted = []
-        for row in rows:
-            # a StrEnum equals its value, which is what a row holds
-            if types is not None and row[1] not in types:
-                continue
-            if visibility is not None and row[10] != visibility:
-                continue
-            wanted.append(Event.from_row(row))
-        return tuple(wanted)
+        return self._events.since(version, types, visibility)
 
     def events_after_last(
         self, *starts: EventType, types: Collection[EventType] | None = None
@@ -250,21 +226,18 @@ class Claim:
 
         ``None`` when no event is one of ``starts``.
         """
-        rows = self._events
-        for i in range(len(rows) - 1, -1, -1):
-            if rows[i][1] in starts:  # StrEnum == its value
-                return self.events_since(i + 1, types=types)
-        return None
+        index = self._events.last_index_of(starts)
+        return None if index is None else self._events.since(index + 1, types)
 
     @property
     def updated_at(self) -> datetime | None:
         """When the latest event happened (``None`` for a claim without events)."""
-        return self._events[-1][5] if self._events else None
+        return self._events.last_at()
 
     @property
     def last_event(self) -> Event | None:
         """The latest event, if any."""
-        return Event.from_row(self._events[-1]) if self._events else None
+        return self._events[-1] if self._events else None
 
     def with_next_event(
         self,
@@ -275,34 +248,30 @@ class Claim:
         reason: str | None = None,
         data: Mapping[str, str] | None = None,
         visibility: Visibility = Visibility.CUSTOMER,
-    ) -> tuple[EventRow, ...]:
-        """The stored timeline with the claim's next event appended: pass it as ``events=``.
+    ) -> EventLog:
+        """The timeline with the claim's next event appended: pass it as ``events=``.
 
         The event is numbered after the last one and starts from the current
         state; ``to_state`` is where a state change leads (default: the state
-        stays). It is built straight as a stored row: no ``Event`` object is
-        made only to be flattened again.
+        stays).
         """
-        state = self.state._value_
-        row: EventRow = (
-            len(self._events) + 1,
-            type_._value_,
+        state = self.state
+        return self._events.append(
+            type_,
             self.id,
-            actor.id,
-            actor.role._value_,
+            actor,
             at,
             state,
-            state if to_state is None else to_state._value_,
+            state if to_state is None else to_state,
             reason,
-            flatten_data(data),
-            visibility._value_,
+            data,
+            visibility,
         )
-        return (*self._events, row)
 
     @property
     def version(self) -> int:
         """The number of events: grows with every command, used for optimistic concurrency."""
-        return len(self._events)
+        return self._events.length
 
     @property
     def customer_id(self) -> str:
@@ -366,8 +335,7 @@ class Claim:
 
     def visible_events(self) -> Iterator[Event]:
         """The customer's timeline: events without internal notes."""
-        customer = Visibility.CUSTOMER.value
-        return (Event.from_row(row) for row in self._events if row[-1] == customer)
+        return iter(self._events.since(0, visibility=Visibility.CUSTOMER))
 
     def visible_messages(self) -> Iterator[Message]:
         """Messages the customer sees."""

@@ -9,23 +9,23 @@ events (a message, a payment sent) carry the unchanged state in both.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
+from typing import overload
 
 import attrs
 
-from .actors import Role
+from .actors import Actor, Role
 from .lifecycle import ClaimState
 
 __all__ = [
     "NO_DATA",
     "Event",
     "EventData",
-    "EventRow",
+    "EventLog",
     "EventType",
     "Visibility",
     "event_id",
-    "event_type",
     "flatten_data",
 ]
 
@@ -122,11 +122,6 @@ class EventData(Mapping[str, str]):
         return hash(self._flat)
 
 
-def event_type(value: str) -> EventType:
-    """The event type a stored row holds as ``value`` (a dictionary look-up, no enum call)."""
-    return _TYPES[value]
-
-
 def event_id(claim_id: str, seq: int) -> str:
     """The id of a claim's event number ``seq``: ``"<claim id>#<seq>"``."""
     return f"{claim_id}#{seq}"
@@ -178,52 +173,14 @@ class Event:
         """True when the customer sees this event on their timeline."""
         return self.visibility is Visibility.CUSTOMER
 
-    def as_row(self) -> EventRow:
-        """The event as the plain tuple a claim stores (see :data:`EventRow`)."""
-        # _value_ rather than .value: the enum descriptor costs on a hot path
-        return (
-            self.seq,
-            self.type._value_,
-            self.claim_id,
-            self.actor,
-            self.role._value_,
-            self.at,
-            self.from_state._value_,
-            self.to_state._value_,
-            self.reason,
-            self._data,
-            self.visibility._value_,
-        )
 
-    @classmethod
-    def from_row(cls, row: EventRow) -> Event:
-        """The event a stored row holds."""
-        # rows were checked when the event was made: set the fields directly,
-        # as attrs' own __init__ would, without converting them again
-        seq, type_, claim_id, actor, role, at, source, dest, reason, data, visibility = row
-        event = object.__new__(cls)
-        _seq(event, seq)
-        _type(event, _TYPES[type_])
-        _claim_id(event, claim_id)
-        _actor(event, actor)
-        _role(event, _ROLES[role])
-        _at(event, at)
-        _from_state(event, _STATES[source])
-        _to_state(event, _STATES[dest])
-        _reason(event, reason)
-        _data(event, data)
-        _visibility(event, _VISIBILITIES[visibility])
-        return event
-
-
-EventRow = tuple[int, str, str, str, str, datetime, str, str, str | None, tuple[str, ...], str]
-"""How a claim stores an event: a plain tuple of strings, ints and a datetime.
-
-The fields of :class:`Event` in order, enums by value. Nothing in it is a
-container the garbage collector must track, so a store holding millions of
-events costs the collector nothing (an ``Event`` object each would be
-traversed on every full collection).
-"""
+_Row = tuple[int, str, str, str, str, datetime, str, str, str | None, tuple[str, ...], str]
+# How an event log keeps an event: the fields of Event in order, enums by value,
+# a plain tuple of strings, ints and a datetime. Nothing in it is a container the
+# garbage collector must track, so a store holding millions of events costs the
+# collector nothing (an Event object each would be traversed on every full
+# collection). Only this module reads it; everyone else sees Event objects.
+_SEQ, _TYPE, _ROLE, _AT, _TO, _VISIBILITY = 0, 1, 4, 5, 7, 10
 
 # Event is frozen: its slots are set through their descriptors, which costs
 # less than object.__setattr__ field by field
@@ -242,3 +199,148 @@ _TYPES: Mapping[str, EventType] = {t.value: t for t in EventType}
 _ROLES: Mapping[str, Role] = {r.value: r for r in Role}
 _STATES: Mapping[str, ClaimState] = {s.value: s for s in ClaimState}
 _VISIBILITIES: Mapping[str, Visibility] = {v.value: v for v in Visibility}
+
+
+def _as_row(event: Event) -> _Row:
+    # _value_ rather than .value: the enum descriptor costs on a hot path
+    return (
+        event.seq,
+        event.type._value_,
+        event.claim_id,
+        event.actor,
+        event.role._value_,
+        event.at,
+        event.from_state._value_,
+        event.to_state._value_,
+        event.reason,
+        event._data,
+        event.visibility._value_,
+    )
+
+
+def _from_row(row: _Row) -> Event:
+    # rows were checked when the event was made: set the fields directly, as
+    # attrs' own __init__ would, without converting them again
+    seq, type_, claim_id, actor, role, at, source, dest, reason, data, visibility = row
+    event = object.__new__(Event)
+    _seq(event, seq)
+    _type(event, _TYPES[type_])
+    _claim_id(event, claim_id)
+    _actor(event, actor)
+    _role(event, _ROLES[role])
+    _at(event, at)
+    _from_state(event, _STATES[source])
+    _to_state(event, _STATES[dest])
+    _reason(event, reason)
+    _data(event, data)
+    _visibility(event, _VISIBILITIES[visibility])
+    return event
+
+
+class EventLog(Sequence[Event]):
+    """A claim's events, oldest first: an immutable sequence of :class:`Event`.
+
+    It keeps each event as a plain tuple (the only place that form exists)
+    and builds the ``Event`` when it is read; the filters below pick events
+    before they are built, which is what the desk asks after every command.
+    """
+
+    __slots__ = ("_rows", "length")
+
+    def __init__(self, events: Iterable[Event] = ()) -> None:
+        self._rows: tuple[_Row, ...] = tuple(map(_as_row, events))
+        self.length: int = len(self._rows)
+        """How many events: the claim's version (an attribute, read on every save)."""
+
+    @classmethod
+    def _of(cls, rows: tuple[_Row, ...]) -> EventLog:
+        log = object.__new__(cls)
+        log._rows = rows
+        log.length = len(rows)
+        return log
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __iter__(self) -> Iterator[Event]:
+        return map(_from_row, self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> Event: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Event, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Event | tuple[Event, ...]:
+        if isinstance(index, slice):
+            return tuple(map(_from_row, self._rows[index]))
+        return _from_row(self._rows[index])
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, EventLog) and other._rows == self._rows
+
+    def __hash__(self) -> int:
+        return hash(self._rows)
+
+    def __repr__(self) -> str:
+        return f"EventLog({len(self._rows)} events)"
+
+    def since(
+        self,
+        version: int,
+        types: Collection[EventType] | None = None,
+        visibility: Visibility | None = None,
+    ) -> tuple[Event, ...]:
+        """The events after the first ``version``, only ``types`` and ``visibility`` if given."""
+        rows = self._rows[version:]
+        if types is None and visibility is None:
+            return tuple(map(_from_row, rows))
+        wanted = []
+        for row in rows:
+            # a StrEnum equals its value, which is what a row holds
+            if types is not None and row[_TYPE] not in types:
+                continue
+            if visibility is not None and row[_VISIBILITY] != visibility:
+                continue
+            wanted.append(_from_row(row))
+        return tuple(wanted)
+
+    def last_index_of(self, types: Collection[EventType]) -> int | None:
+        """The position of the latest event of one of ``types`` (``None``: there is none)."""
+        rows = self._rows
+        for i in range(len(rows) - 1, -1, -1):
+            if rows[i][_TYPE] in types:
+                return i
+        return None
+
+    def last_at(self) -> datetime | None:
+        """When the latest event happened."""
+        return self._rows[-1][_AT] if self._rows else None  # type: ignore[return-value]
+
+    def append(
+        self,
+        type_: EventType,
+        claim_id: str,
+        actor: Actor,
+        at: datetime,
+        from_state: ClaimState,
+        to_state: ClaimState,
+        reason: str | None,
+        data: Mapping[str, str] | None,
+        visibility: Visibility,
+    ) -> EventLog:
+        """A new log with the next event (numbered after the last) appended."""
+        row: _Row = (
+            len(self._rows) + 1,
+            type_._value_,
+            claim_id,
+            actor.id,
+            actor.role._value_,
+            at,
+            from_state._value_,
+            to_state._value_,
+            reason,
+            flatten_data(data),
+            visibility._value_,
+        )
+        return EventLog._of((*self._rows, row))

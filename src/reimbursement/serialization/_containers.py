@@ -174,7 +174,7 @@ def _stored_as(
 
 def event_hooks(converter: cattrs.Converter) -> None:
     # An event keeps its data as a flat tuple (see EventData), and a claim its
-    # events as rows (see EventRow); on the wire each is what it reads as.
+    # events in an EventLog; on the wire each is what it reads as.
     _stored_as(
         converter,
         Event,
@@ -189,6 +189,6 @@ def event_hooks(converter: cattrs.Converter) -> None:
         Claim,
         "_events",
         "events",
-        lambda rows: [unstructure_event(Event.from_row(row)) for row in rows],
+        lambda log: [unstructure_event(event) for event in log],
         lambda value, _: converter.structure(value, tuple[Event, ...]),
     )

@@ -52,12 +52,14 @@ def _new_id() -> str:
     return uuid.uuid4().hex
 
 
-@attrs.frozen
 class Step:
     """What a call's decision may use inside its unit of work: the time and the claims."""
 
-    now: datetime
-    claims: ClaimRepository
+    __slots__ = ("claims", "now")  # a plain class: one is made per call
+
+    def __init__(self, now: datetime, claims: ClaimRepository) -> None:
+        self.now = now
+        self.claims = claims
 
 
 Decide = Callable[[Claim, Step], Claim]
@@ -185,7 +187,7 @@ class DeskCore:
                 uow.outbox.add(notification)
             uow.commit()
         if notifications and self.settings.dispatch_immediately:
-            self._dispatcher.deliver_claim(new.id)
+            self._dispatcher.deliver_claim(new.id, len(notifications))
         return new
 
     def _replay(
@@ -237,9 +239,7 @@ class DeskCore:
         out = []
         claimant = new.claimant
         number = new.number
-        for event in new.events_since(old.version, visibility=Visibility.CUSTOMER):
-            if event.type not in notified:
-                continue
+        for event in new.events_since(old.version, types=notified, visibility=Visibility.CUSTOMER):
             if event.type is EventType.MESSAGE_POSTED and event.role is Role.CUSTOMER:
                 continue  # nobody needs to be told about their own message
             title, body = texts.notice(event)

@@ -2,8 +2,9 @@
 
 Each claim has a line of undelivered messages in the order they were
 queued; only its head can be leased, so a claim's notifications go out in
-order however many dispatchers run. Delivered keys are remembered, so a
-key queued again is kept once.
+order however many dispatchers run. Of a delivered message only its key is
+kept (a long-running notebook delivers many), so a key queued again is
+still kept once.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ class _Entry:
     last_error: str | None = None
     leased_until: datetime | None = None
     retry_at: datetime | None = None
-    state: str = "pending"  # pending, delivered or parked
+    state: str = "pending"  # pending or parked (a delivered message keeps only its key)
 
     def message(self) -> OutboxMessage:
         return OutboxMessage(self.notification, self.attempts, self.last_error)
@@ -42,6 +43,7 @@ class InMemoryOutboxQueue:
         self._lock = lock if lock is not None else threading.RLock()
         self._entries: dict[str, _Entry] = {}
         self._lines: dict[str, deque[str]] = {}  # claim id -> pending keys, oldest first
+        self._delivered: set[str] = set()
         self._order = 0
 
     def enqueue(self, notifications: Iterable[Notification]) -> None:
@@ -49,7 +51,7 @@ class InMemoryOutboxQueue:
         with self._lock:
             for notification in notifications:
                 key = notification.key
-                if key in self._entries:
+                if key in self._entries or key in self._delivered:
                     continue  # kept once, as first queued
                 self._order += 1
                 self._entries[key] = _Entry(notification, self._order)
@@ -68,18 +70,21 @@ class InMemoryOutboxQueue:
     ) -> Sequence[OutboxMessage]:
         if type(limit) is not int or limit < 1:
             raise ValidationError.at("limit", "must be a whole number of 1 or more")
-        if lease <= timedelta(0):
+        if lease <= _ZERO:
             raise ValidationError.at("lease", f"must be above zero, got {lease}")
         with self._lock:
-            if claim_id is not None:
+            if claim_id is not None:  # right after a commit: the one claim's head, if due
                 line = self._lines.get(claim_id)
-                lines = [line] if line else []
-            else:
-                lines = list(self._lines.values())
-            heads = [self._entries[line[0]] for line in lines if line]
+                if not line:
+                    return ()
+                entry = self._entries[line[0]]
+                if not _due(entry, now):
+                    return ()
+                entry.leased_until = now + lease
+                return (entry.message(),)
+            heads = [self._entries[line[0]] for line in self._lines.values() if line]
             ready = [e for e in heads if _due(e, now)]
-            if claim_id is None:
-                ready.sort(key=lambda e: e.order)
+            ready.sort(key=lambda e: e.order)
             chosen = ready[:limit]
             until = now + lease
             for entry in chosen:
@@ -91,8 +96,9 @@ class InMemoryOutboxQueue:
             for key in keys:
                 entry = self._entries.get(key)
                 if entry is not None and entry.state == "pending":
-                    entry.state = "delivered"
                     self._leave_line(entry)
+                    del self._entries[key]
+                    self._delivered.add(key)
 
     def record_failure(self, key: str, reason: str, *, retry_at: datetime) -> None:
         with self._lock:
@@ -142,9 +148,16 @@ class InMemoryOutboxQueue:
     def _leave_line(self, entry: _Entry) -> None:
         claim_id = entry.notification.claim_id
         line = self._lines[claim_id]
-        line.remove(entry.notification.key)
+        key = entry.notification.key
+        if line[0] == key:
+            line.popleft()  # the usual case: the head was delivered
+        else:
+            line.remove(key)
         if not line:
             del self._lines[claim_id]
+
+
+_ZERO = timedelta(0)
 
 
 def _due(entry: _Entry, now: datetime) -> bool:

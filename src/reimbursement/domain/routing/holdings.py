@@ -33,15 +33,19 @@ def holders(claim: Claim) -> tuple[str, ...]:
     if events is None:
         events = claim.events_since(0, types=_HOLDING_EVENTS)
     by_step: dict[str | None, str] = {}
+    planned = False
     for event in events:
-        step = event.data.get("step")
+        data = event.data
+        step = data.get("step")
         if event.type is EventType.REVIEW_STEP_DECIDED:
             by_step.pop(step, None)
-        elif "reviewer" in event.data:
-            by_step[step] = event.data["reviewer"]
-    steps = [holder for step, holder in by_step.items() if step is not None]
-    if steps or any(e.type is EventType.REVIEW_STEP_DECIDED for e in events):
-        return tuple(steps)
-    if None in by_step:
-        return (by_step[None],)
-    return (claim.assignee,) if claim.assignee is not None else ()
+            planned = True
+            continue
+        reviewer = data.get("reviewer")
+        if reviewer is not None:
+            by_step[step] = reviewer
+            planned = planned or step is not None
+    if planned:
+        return tuple(holder for step, holder in by_step.items() if step is not None)
+    holder = by_step.get(None, claim.assignee)
+    return (holder,) if holder is not None else ()
