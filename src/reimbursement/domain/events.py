@@ -109,6 +109,14 @@ class EventData(Mapping[str, str]):
                 return flat[i + 1]
         raise KeyError(key)
 
+    def get(self, key: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        """The value of ``key``, or ``default`` (one scan, no exception)."""
+        flat = self._flat
+        for i in range(0, len(flat), 2):
+            if flat[i] == key:
+                return flat[i + 1]
+        return default
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._flat[::2])
 

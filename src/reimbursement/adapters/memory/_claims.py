@@ -55,6 +55,7 @@ class InMemoryClaimStore:
         self.schedules: dict[str, ClaimSchedule] = {}
         self.held: dict[str, tuple[str, ...]] = {}  # claim id -> holders(claim)
         self.holdings: dict[str, dict[str, int]] = {}  # reviewer -> claim id -> count
+        self.loads: dict[str, int] = {}  # reviewer -> what they hold, kept with holdings
         self.sequences: dict[str, int] = {}
         self.requests: dict[str, RequestRecord] = {}
         self.queue = InMemoryOutboxQueue(self.lock)
@@ -85,14 +86,19 @@ class InMemoryClaimStore:
         before = self.held.get(claim_id, ())
         if held == before:
             return
+        loads, holdings = self.loads, self.holdings
         for reviewer in before:
-            claims = self.holdings[reviewer]
+            claims = holdings[reviewer]
             claims.pop(claim_id, None)
             if not claims:
-                del self.holdings[reviewer]
+                del holdings[reviewer]
+            loads[reviewer] -= 1
+            if not loads[reviewer]:
+                del loads[reviewer]
         for reviewer in held:
-            claims = self.holdings.setdefault(reviewer, {})
+            claims = holdings.setdefault(reviewer, {})
             claims[claim_id] = claims.get(claim_id, 0) + 1
+            loads[reviewer] = loads.get(reviewer, 0) + 1
         if held:
             self.held[claim_id] = held
         else:
@@ -304,11 +310,11 @@ class _Repository:
         return [self.get(claim_id) for _, claim_id in due[:limit]]
 
     def open_work(self, reviewers: Iterable[str] | None = None) -> Mapping[str, int]:
-        holdings = self._store.holdings
+        holdings, loads = self._store.holdings, self._store.loads
         if self.added is None and self.saved is None:
             if reviewers is None:
-                return {r: sum(c.values()) for r, c in holdings.items()}
-            return {r: sum(holdings[r].values()) for r in reviewers if r in holdings}
+                return dict(loads)
+            return {r: loads[r] for r in reviewers if r in loads}
         counts = {r: dict(c) for r, c in holdings.items()}
         for claim in self._staged():
             for claims in counts.values():

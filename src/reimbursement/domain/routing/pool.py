@@ -258,6 +258,8 @@ class ReviewerPool:
         self._next_rank = 0
         self._segments: dict[SegmentKey, Segment] = {}
         self._segments_of: dict[str, list[Segment]] = {}
+        self._synced: set[str] = set()  # reviewers loaded at the last sync
+        self._touched: set[str] = set()  # reviewers whose count changed here since
         self.leads: dict[str, str] = dict(leads or {})
         for reviewer in reviewers:
             self._insert(reviewer)
@@ -266,6 +268,7 @@ class ReviewerPool:
             if count < 0:
                 raise ValidationError.at(f"open_claims[{rid}]", "must be 0 or more")
             self._load[rid] = count
+            self._touched.add(rid)
 
     def _insert(self, reviewer: Reviewer) -> None:
         if reviewer.id in self._reviewers:
@@ -305,11 +308,16 @@ class ReviewerPool:
         """Take every member's load from ``loads`` (missing: 0), as read from the store.
 
         The desk calls it inside each unit of work before it routes, so the
-        pool's counts are what the stored claims say in every process; only
-        the reviewers whose load changed cost a heap update.
+        pool's counts are what the stored claims say in every process. It
+        looks only at the reviewers named in ``loads``, those it saw loaded
+        last time, and those whose count changed here since: its cost follows
+        the open work, not the size of the pool.
         """
         current = self._load
-        for reviewer_id, load in current.items():
+        for reviewer_id in {*loads, *self._synced, *self._touched}:
+            load = current.get(reviewer_id)
+            if load is None:
+                continue  # not (or no longer) in the pool
             stored = loads.get(reviewer_id, 0)
             if stored == load:
                 continue
@@ -318,6 +326,8 @@ class ReviewerPool:
                 entry = (stored, self._rank[reviewer_id], reviewer_id)
                 for segment in self._segments_of[reviewer_id]:
                     segment._push(entry)
+        self._synced = {r for r in loads if r in current}
+        self._touched = set()
 
     def lead_of(self, team: str) -> str | None:
         """The lead of ``team``, if one is named."""
@@ -327,6 +337,7 @@ class ReviewerPool:
         """Record ``count`` more open claims held by ``reviewer_id``."""
         self.get(reviewer_id)
         self._load[reviewer_id] += count
+        self._touched.add(reviewer_id)
 
     def close(self, reviewer_id: str, count: int = 1) -> None:
         """Record that ``reviewer_id`` closed ``count`` claims (decided or handed over).
@@ -340,6 +351,7 @@ class ReviewerPool:
                 "count", f"{reviewer_id} holds {self._load[reviewer_id]} open claims, not {count}"
             )
         self._load[reviewer_id] = load
+        self._touched.add(reviewer_id)
         entry = (load, self._rank[reviewer_id], reviewer_id)
         for segment in self._segments_of[reviewer_id]:
             segment._push(entry)
