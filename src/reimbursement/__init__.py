@@ -5,7 +5,7 @@ heard when something goes wrong. Start with :func:`in_memory_desk` (the
 embedded default) or build a :class:`ReimbursementDesk` on your own adapters.
 """
 
-from .bootstrap import in_memory_desk
+from .bootstrap import DeskOptions, assemble, in_memory_desk, sql_desk
 from .domain.actors import Actor, Role
 from .domain.calendar import AROUND_THE_CLOCK, BusinessCalendar, HolidaySource, WorkingTime, weekly
 from .domain.claim import (
@@ -120,6 +120,7 @@ __all__ = [
     "CustomerProfile",
     "CustomerTexts",
     "DelegationLoopError",
+    "DeskOptions",
     "DeskSettings",
     "DocumentNotFoundError",
     "DuplicateError",
@@ -182,9 +183,11 @@ __all__ = [
     "ValidationError",
     "Visibility",
     "WorkingTime",
+    "assemble",
     "from_data",
     "from_json",
     "in_memory_desk",
+    "sql_desk",
     "to_data",
     "to_json",
     "weekly",
