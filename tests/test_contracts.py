@@ -255,11 +255,10 @@ class _ReplacingQueue(InMemoryOutboxQueue):
     """Replaces a queued notification with a later one of the same key instead of keeping it."""
 
     def enqueue(self, notifications: Iterable[Notification]) -> None:
+        notifications = list(notifications)
         for notification in notifications:
-            self._entries.pop(notification.key, None)
-            for line in self._lines.values():
-                if notification.key in line:
-                    line.remove(notification.key)
+            if self._pending.pop(notification.key, None) is not None:
+                self._lines[notification.claim_id].remove(notification.key)
         super().enqueue(notifications)
 
 

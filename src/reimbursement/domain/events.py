@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import overload
+from typing import Final, overload
 
 import attrs
 
@@ -188,7 +188,10 @@ _Row = tuple[int, str, str, str, str, datetime, str, str, str | None, tuple[str,
 # garbage collector must track, so a store holding millions of events costs the
 # collector nothing (an Event object each would be traversed on every full
 # collection). Only this module reads it; everyone else sees Event objects.
-_SEQ, _TYPE, _ROLE, _AT, _TO, _VISIBILITY = 0, 1, 4, 5, 7, 10
+_TYPE: Final = 1
+_AT: Final = 5
+_DATA: Final = 9
+_VISIBILITY: Final = 10
 
 # Event is frozen: its slots are set through their descriptors, which costs
 # less than object.__setattr__ field by field
@@ -313,6 +316,20 @@ class EventLog(Sequence[Event]):
             wanted.append(_from_row(row))
         return tuple(wanted)
 
+    def details_since(
+        self, version: int, types: Collection[EventType]
+    ) -> list[tuple[EventType, Mapping[str, str]]]:
+        """The type and data of each event of ``types`` after the first ``version``.
+
+        For readers that need no more of an event (who holds a claim): no
+        ``Event`` is built.
+        """
+        return [
+            (_TYPES[row[_TYPE]], EventData._view(row[_DATA]))
+            for row in self._rows[version:]
+            if row[_TYPE] in types
+        ]
+
     def last_index_of(self, types: Collection[EventType]) -> int | None:
         """The position of the latest event of one of ``types`` (``None``: there is none)."""
         rows = self._rows
@@ -323,7 +340,7 @@ class EventLog(Sequence[Event]):
 
     def last_at(self) -> datetime | None:
         """When the latest event happened."""
-        return self._rows[-1][_AT] if self._rows else None  # type: ignore[return-value]
+        return self._rows[-1][_AT] if self._rows else None
 
     def append(
         self,

@@ -5,6 +5,11 @@ queued; only its head can be leased, so a claim's notifications go out in
 order however many dispatchers run. Of a delivered message only its key is
 kept (a long-running notebook delivers many), so a key queued again is
 still kept once.
+
+A message is a ``(notification, order)`` pair; leases, retry times, failed
+attempts and errors live in side tables that hold only the few messages
+that have one, so the usual message (queued, leased, delivered) costs a
+dictionary entry and a place in its claim's line.
 """
 
 from __future__ import annotations
@@ -14,26 +19,13 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-import attrs
-
 from ...errors import ValidationError
 from ...ports import Notification, OutboxMessage
 
 __all__ = ["InMemoryOutboxQueue"]
 
-
-@attrs.define
-class _Entry:
-    notification: Notification
-    order: int
-    attempts: int = 0
-    last_error: str | None = None
-    leased_until: datetime | None = None
-    retry_at: datetime | None = None
-    state: str = "pending"  # pending or parked (a delivered message keeps only its key)
-
-    def message(self) -> OutboxMessage:
-        return OutboxMessage(self.notification, self.attempts, self.last_error)
+_Queued = tuple[Notification, int]  # the notification and the order it was queued in
+_ZERO = timedelta(0)
 
 
 class InMemoryOutboxQueue:
@@ -41,23 +33,29 @@ class InMemoryOutboxQueue:
 
     def __init__(self, lock: threading.RLock | None = None) -> None:
         self._lock = lock if lock is not None else threading.RLock()
-        self._entries: dict[str, _Entry] = {}
+        self._pending: dict[str, _Queued] = {}
+        self._parked: dict[str, _Queued] = {}
         self._lines: dict[str, deque[str]] = {}  # claim id -> pending keys, oldest first
         self._delivered: set[str] = set()
-        self._order = 0
+        self._leases: dict[str, datetime] = {}
+        self._retry_at: dict[str, datetime] = {}
+        self._attempts: dict[str, int] = {}
+        self._errors: dict[str, str] = {}
+        self._count = 0
 
     def enqueue(self, notifications: Iterable[Notification]) -> None:
         """Queue committed notifications (called by the unit of work, under the lock)."""
         with self._lock:
+            pending, lines = self._pending, self._lines
             for notification in notifications:
                 key = notification.key
-                if key in self._entries or key in self._delivered:
+                if key in pending or key in self._delivered or key in self._parked:
                     continue  # kept once, as first queued
-                self._order += 1
-                self._entries[key] = _Entry(notification, self._order)
-                line = self._lines.get(notification.claim_id)
+                self._count += 1
+                pending[key] = (notification, self._count)
+                line = lines.get(notification.claim_id)
                 if line is None:
-                    line = self._lines[notification.claim_id] = deque()
+                    line = lines[notification.claim_id] = deque()
                 line.append(key)
 
     def claim_batch(
@@ -77,90 +75,96 @@ class InMemoryOutboxQueue:
                 line = self._lines.get(claim_id)
                 if not line:
                     return ()
-                entry = self._entries[line[0]]
-                if not _due(entry, now):
+                key = line[0]
+                if (self._leases or self._retry_at) and not self._due(key, now):
                     return ()
-                entry.leased_until = now + lease
-                return (entry.message(),)
-            heads = [self._entries[line[0]] for line in self._lines.values() if line]
-            ready = [e for e in heads if _due(e, now)]
-            ready.sort(key=lambda e: e.order)
-            chosen = ready[:limit]
+                self._leases[key] = now + lease
+                return (self._message(key, self._pending),)
+            heads = [line[0] for line in self._lines.values()]
+            heads.sort(key=lambda key: self._pending[key][1])
+            chosen = [key for key in heads if self._due(key, now)][:limit]
             until = now + lease
-            for entry in chosen:
-                entry.leased_until = until
-            return [entry.message() for entry in chosen]
+            for key in chosen:
+                self._leases[key] = until
+            return [self._message(key, self._pending) for key in chosen]
 
     def mark_delivered(self, keys: Iterable[str]) -> None:
         with self._lock:
             for key in keys:
-                entry = self._entries.get(key)
-                if entry is not None and entry.state == "pending":
-                    self._leave_line(entry)
-                    del self._entries[key]
-                    self._delivered.add(key)
+                queued = self._pending.pop(key, None)
+                if queued is None:
+                    continue
+                self._leave_line(key, queued[0].claim_id)
+                self._forget(key)
+                self._delivered.add(key)
 
     def record_failure(self, key: str, reason: str, *, retry_at: datetime) -> None:
         with self._lock:
-            entry = self._entries.get(key)
-            if entry is None or entry.state != "pending":
+            if key not in self._pending:
                 return
-            entry.attempts += 1
-            entry.last_error = reason
-            entry.retry_at = retry_at
-            entry.leased_until = None
+            self._attempts[key] = self._attempts.get(key, 0) + 1
+            self._errors[key] = reason
+            self._retry_at[key] = retry_at
+            self._leases.pop(key, None)
 
     def park(self, key: str, reason: str) -> None:
         with self._lock:
-            entry = self._entries.get(key)
-            if entry is None or entry.state != "pending":
+            queued = self._pending.pop(key, None)
+            if queued is None:
                 return
-            entry.state = "parked"
-            entry.last_error = reason
-            entry.leased_until = None
-            self._leave_line(entry)
+            self._leave_line(key, queued[0].claim_id)
+            self._parked[key] = queued
+            self._errors[key] = reason
+            self._leases.pop(key, None)
+            self._retry_at.pop(key, None)
 
     def parked(self, limit: int = 100) -> Sequence[OutboxMessage]:
         with self._lock:
-            found = sorted(
-                (e for e in self._entries.values() if e.state == "parked"), key=lambda e: e.order
-            )
-            return [e.message() for e in found[:limit]]
+            keys = sorted(self._parked, key=lambda key: self._parked[key][1])
+            return [self._message(key, self._parked) for key in keys[:limit]]
 
     def requeue(self, key: str) -> None:
         with self._lock:
-            entry = self._entries.get(key)
-            if entry is None or entry.state != "parked":
+            queued = self._parked.pop(key, None)
+            if queued is None:
                 return
-            entry.state = "pending"
-            entry.attempts = 0
-            entry.retry_at = None
-            line = self._lines.setdefault(entry.notification.claim_id, deque())
+            self._forget(key)
+            self._pending[key] = queued
+            notification = queued[0]
+            line = self._lines.setdefault(notification.claim_id, deque())
             # back in its place in the claim's line, by the order it was first queued
-            keys = sorted([*line, key], key=lambda k: self._entries[k].order)
+            keys = sorted([*line, key], key=lambda k: self._pending[k][1])
             line.clear()
             line.extend(keys)
 
     def pending_count(self) -> int:
         with self._lock:
-            return sum(len(line) for line in self._lines.values())
+            return len(self._pending)
 
-    def _leave_line(self, entry: _Entry) -> None:
-        claim_id = entry.notification.claim_id
+    def _due(self, key: str, now: datetime) -> bool:
+        leased = self._leases.get(key)
+        if leased is not None and leased > now:
+            return False
+        retry = self._retry_at.get(key)
+        return retry is None or retry <= now
+
+    def _message(self, key: str, table: dict[str, _Queued]) -> OutboxMessage:
+        if not self._attempts:
+            return OutboxMessage(table[key][0])
+        return OutboxMessage(table[key][0], self._attempts.get(key, 0), self._errors.get(key))
+
+    def _forget(self, key: str) -> None:
+        self._leases.pop(key, None)
+        if self._retry_at or self._attempts or self._errors:  # only after failures
+            self._retry_at.pop(key, None)
+            self._attempts.pop(key, None)
+            self._errors.pop(key, None)
+
+    def _leave_line(self, key: str, claim_id: str) -> None:
         line = self._lines[claim_id]
-        key = entry.notification.key
         if line[0] == key:
             line.popleft()  # the usual case: the head was delivered
         else:
             line.remove(key)
         if not line:
             del self._lines[claim_id]
-
-
-_ZERO = timedelta(0)
-
-
-def _due(entry: _Entry, now: datetime) -> bool:
-    if entry.leased_until is not None and entry.leased_until > now:
-        return False
-    return entry.retry_at is None or entry.retry_at <= now

@@ -14,7 +14,7 @@ from ..lifecycle import ClaimState
 
 __all__ = ["holders"]
 
-_ROUND_STARTS = (EventType.SUBMITTED, EventType.RESUBMITTED)
+_ROUND_STARTS = frozenset({EventType.SUBMITTED, EventType.RESUBMITTED})
 _TAKES = frozenset({EventType.ASSIGNED, EventType.REASSIGNED, EventType.ESCALATED})
 _HOLDING_EVENTS = _TAKES | {EventType.REVIEW_STEP_DECIDED}
 
@@ -29,15 +29,13 @@ def holders(claim: Claim) -> tuple[str, ...]:
     """
     if claim.state is not ClaimState.IN_REVIEW:
         return ()
-    events = claim.events_after_last(*_ROUND_STARTS, types=_HOLDING_EVENTS)
-    if events is None:
-        events = claim.events_since(0, types=_HOLDING_EVENTS)
+    log = claim.events
+    start = log.last_index_of(_ROUND_STARTS)
     by_step: dict[str | None, str] = {}
     planned = False
-    for event in events:
-        data = event.data
+    for type_, data in log.details_since(0 if start is None else start + 1, _HOLDING_EVENTS):
         step = data.get("step")
-        if event.type is EventType.REVIEW_STEP_DECIDED:
+        if type_ is EventType.REVIEW_STEP_DECIDED:
             by_step.pop(step, None)
             planned = True
             continue
