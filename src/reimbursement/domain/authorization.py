@@ -29,6 +29,7 @@ __all__ = [
     "authorize_message",
     "authorize_staff",
     "authorize_step_decision",
+    "authorize_unconflicted",
     "authorize_view",
 ]
 
@@ -147,6 +148,14 @@ def authorize_step_decision(
         raise FourEyesError(
             f"{actor.id} submitted claim {claim.id}: nobody reviews their own claim"
         )
+    authorize_unconflicted(actor, claim, conflicts)
+
+
+def authorize_unconflicted(actor: Actor, claim: Claim, conflicts: ConflictOfInterest) -> None:
+    """Check that the conflict-of-interest port does not link ``actor`` to the claimant.
+
+    Raises :class:`~reimbursement.errors.FourEyesError`.
+    """
     if conflicts.conflicted(actor.id, claim.customer_id):
         raise FourEyesError(
             f"{actor.id} has a conflict of interest with customer {claim.customer_id} "

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from ..domain import commands as cmd
 from ..domain.actors import SYSTEM, Actor
-from ..domain.authorization import authorize, authorize_step_decision
+from ..domain.authorization import authorize, authorize_step_decision, authorize_unconflicted
 from ..domain.claim import Claim
 from ..domain.lifecycle import Action, ClaimState
 from ..domain.routing import (
@@ -131,8 +131,8 @@ class ReviewRouting:
 
     def authorize_decision(self, actor: Actor, claim: Claim, action: Action) -> None:
         """Check that ``actor`` may decide the claim: role, assignee, four-eyes, conflicts."""
-        authorize(actor, claim, action)
-        authorize_step_decision(actor, claim, action, self.conflicts)
+        authorize(actor, claim, action)  # role, own claim, assignee
+        authorize_unconflicted(actor, claim, self.conflicts)
 
     def decide_step(
         self,
