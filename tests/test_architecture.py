@@ -72,3 +72,29 @@ def test_runtime_dependencies_are_exactly_the_core_four() -> None:
     pyproject = tomllib.loads((SRC.parent.parent / "pyproject.toml").read_text())
     deps = {d.split(">")[0].split("=")[0].strip() for d in pyproject["project"]["dependencies"]}
     assert deps == {"attrs", "cattrs", "transitions", "python-dateutil"}
+
+
+def test_only_the_events_module_reads_the_stored_event_form() -> None:
+    # the compact rows a claim's EventLog keeps are private to domain/events.py
+    owner = SRC / "domain" / "events.py"
+    for path in SRC.rglob("*.py"):
+        if path == owner:
+            continue
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute):
+                assert node.attr not in {"_rows", "_of"}, (
+                    f"{path.relative_to(SRC)} reads {node.attr}"
+                )
+            if isinstance(node, ast.ImportFrom):
+                names = {alias.name for alias in node.names}
+                assert not names & {"_Row", "_as_row", "_from_row"}, path.relative_to(SRC)
+
+
+def test_sqlalchemy_is_imported_only_by_the_sql_adapter() -> None:
+    for path in SRC.rglob("*.py"):
+        if (SRC / "adapters" / "sql") in path.parents:
+            continue
+        for name in imports_of(path):
+            assert name.split(".")[0] not in {"sqlalchemy", "psycopg"}, path.relative_to(SRC)
+

@@ -1,60 +1,33 @@
-"""Ports: what the core needs from the outside world, as ``typing.Protocol``.
+"""The claim store's ports: the repository, the unit of work, the outbox and its queue.
 
-Each protocol's docstring is its contract, including the library errors
-each method raises; ``reimbursement.testing`` holds one contract test suite
-per port, which every adapter (ours and yours) must pass. Data that crosses
-a port is frozen ``attrs`` classes. The in-memory adapters live in
-:mod:`reimbursement.adapters.memory`.
+The records that cross them (:class:`Page`, :class:`RequestRecord`,
+:class:`Notification`, :class:`OutboxMessage`) are frozen ``attrs`` classes.
 """
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import date, datetime, timedelta
-from decimal import Decimal
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Generic, Protocol, Self, TypeVar
 
 import attrs
 
-from .domain.claim import Claim
-from .domain.events import EventType
-from .domain.lifecycle import ClaimState
-from .domain.money import Money
-from .domain.schedule import NO_SCHEDULE, ClaimSchedule
+from ..domain.claim import Claim
+from ..domain.events import EventType
+from ..domain.lifecycle import ClaimState
+from ..domain.schedule import NO_SCHEDULE, ClaimSchedule
 
 __all__ = [
-    "NO_SCHEDULE",
     "ClaimRepository",
-    "ClaimSchedule",
-    "Clock",
-    "CustomerDirectory",
-    "CustomerProfile",
-    "DocumentStore",
-    "FxRates",
     "Notification",
-    "Notifier",
     "Outbox",
     "OutboxMessage",
     "OutboxQueue",
     "Page",
-    "PaymentGateway",
-    "PaymentInstruction",
-    "PaymentReceipt",
-    "ReceiptStatus",
     "RequestRecord",
-    "StoredDocument",
     "UnitOfWork",
 ]
-
-
-class Clock(Protocol):
-    """The time. The core never reads the wall clock; it asks this port."""
-
-    def now(self) -> datetime:
-        """The current instant, timezone-aware."""
-        ...
 
 
 T = TypeVar("T")
@@ -349,131 +322,4 @@ class UnitOfWork(Protocol):
 
     def rollback(self) -> None:
         """Forget every change of this unit of work."""
-        ...
-
-
-class Notifier(Protocol):
-    """Delivers notifications (e-mail, SMS, push, the insurer's app)."""
-
-    def send(self, notification: Notification) -> None:
-        """Deliver ``notification``; a key already delivered is not delivered again.
-
-        Raises any error on failure; the notification then stays pending and
-        is retried by the next dispatch.
-        """
-        ...
-
-
-class ReceiptStatus(enum.StrEnum):
-    """What the gateway says about a payment instruction."""
-
-    PENDING = "pending"
-    """Accepted; the outcome comes later (confirm or fail the payment then)."""
-    SETTLED = "settled"
-    """The money has been paid out."""
-    FAILED = "failed"
-    """The payment did not go through (``failure_reason`` says why)."""
-
-
-@attrs.frozen
-class PaymentInstruction:
-    """Pay ``amount`` to ``payee_account``; ``idempotency_key`` makes it happen at most once."""
-
-    idempotency_key: str
-    claim_id: str
-    payee_account: str
-    amount: Money
-    remittance: str
-
-
-@attrs.frozen
-class PaymentReceipt:
-    """The gateway's answer to one instruction."""
-
-    idempotency_key: str
-    reference: str
-    status: ReceiptStatus
-    failure_reason: str | None = None
-
-
-class PaymentGateway(Protocol):
-    """Pays money out."""
-
-    def pay(self, instruction: PaymentInstruction) -> PaymentReceipt:
-        """Pay once per ``idempotency_key``.
-
-        A repeated instruction with the same key returns the first receipt
-        and moves no money. The same key with a different amount or account
-        raises :class:`~reimbursement.PaymentError`, as does an instruction
-        the gateway cannot take at all.
-        """
-        ...
-
-
-@attrs.frozen
-class CustomerProfile:
-    """What the insurer already knows about a customer: used to pre-fill drafts."""
-
-    customer_id: str
-    name: str
-    policy_number: str
-    policy_currency: str
-    email: str = ""
-    language: str = "en"
-    payee_account: str = ""
-    region: str = ""
-
-
-class CustomerDirectory(Protocol):
-    """The insurer's customer records."""
-
-    def profile(self, customer_id: str) -> CustomerProfile:
-        """The customer's profile; raises :class:`~reimbursement.CustomerNotFoundError`."""
-        ...
-
-
-@attrs.frozen
-class StoredDocument:
-    """A document's metadata as the store keeps it."""
-
-    id: str
-    file_name: str
-    media_type: str
-    size: int
-    sha256: str
-
-
-class DocumentStore(Protocol):
-    """Holds the bytes of attachments."""
-
-    def put(self, content: bytes, *, file_name: str, media_type: str) -> StoredDocument:
-        """Store ``content``; the returned id is new and never reused, even across restarts.
-
-        The file name is metadata only: it never becomes part of a path.
-        """
-        ...
-
-    def delete(self, document_id: str) -> None:
-        """Remove a document (its command was refused or rolled back); unknown ids are ignored."""
-        ...
-
-    def get(self, document_id: str) -> bytes:
-        """The bytes; raises :class:`~reimbursement.DocumentNotFoundError`."""
-        ...
-
-    def info(self, document_id: str) -> StoredDocument:
-        """The metadata; raises :class:`~reimbursement.DocumentNotFoundError`."""
-        ...
-
-
-class FxRates(Protocol):
-    """Exchange rates by day."""
-
-    def rate(self, base: str, quote: str, on: date) -> Decimal:
-        """Units of ``quote`` for one unit of ``base`` on day ``on`` (1 when equal).
-
-        Raises :class:`~reimbursement.RateNotFoundError` when no rate is known
-        for that day (an adapter may fall back to the last earlier business
-        day, and says so in its docs).
-        """
         ...

@@ -1,0 +1,57 @@
+"""Ports: what the core needs from the outside world, as ``typing.Protocol``.
+
+Each protocol's docstring is its contract, including the library errors
+each method raises; ``reimbursement.testing`` holds one contract test suite
+per port, which every adapter (ours and yours) must pass. Data that crosses
+a port is frozen ``attrs`` classes. The in-memory adapters live in
+:mod:`reimbursement.adapters.memory`.
+"""
+
+from ..domain.schedule import NO_SCHEDULE, ClaimSchedule
+from ._claims import (
+    ClaimRepository,
+    Notification,
+    Outbox,
+    OutboxMessage,
+    OutboxQueue,
+    Page,
+    RequestRecord,
+    UnitOfWork,
+)
+from ._world import (
+    Clock,
+    CustomerDirectory,
+    CustomerProfile,
+    DocumentStore,
+    FxRates,
+    Notifier,
+    PaymentGateway,
+    PaymentInstruction,
+    PaymentReceipt,
+    ReceiptStatus,
+    StoredDocument,
+)
+
+__all__ = [
+    "NO_SCHEDULE",
+    "ClaimRepository",
+    "ClaimSchedule",
+    "Clock",
+    "CustomerDirectory",
+    "CustomerProfile",
+    "DocumentStore",
+    "FxRates",
+    "Notification",
+    "Notifier",
+    "Outbox",
+    "OutboxMessage",
+    "OutboxQueue",
+    "Page",
+    "PaymentGateway",
+    "PaymentInstruction",
+    "PaymentReceipt",
+    "ReceiptStatus",
+    "RequestRecord",
+    "StoredDocument",
+    "UnitOfWork",
+]
