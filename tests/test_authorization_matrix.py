@@ -23,6 +23,7 @@ from reimbursement import (
     ClaimState,
     DeskSettings,
     FourEyesError,
+    InvalidTransitionError,
     LineDecision,
     Money,
     ReimbursementDesk,
@@ -221,3 +222,23 @@ def test_an_approver_who_is_also_finance_pays_nothing_on_a_settling_gateway(
     assert gateway(desk).payouts == []
     assert desk.pay(FINANCE, claim.id).state is S.PAID
     assert [p.amount for p in gateway(desk).payouts] == [Money("42.50", "EUR")]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda d, a, c: d.approve(a, c),
+        lambda d, a, c: d.return_for_correction(a, c, ["receipt unreadable"]),
+        lambda d, a, c: d.reject(a, c, "not_covered"),
+    ],
+    ids=["approve", "return_for_correction", "reject"],
+)
+def test_the_approver_deciding_again_is_told_the_state_not_four_eyes(
+    desk: ReimbursementDesk, call: Callable[[ReimbursementDesk, Actor, str], Claim]
+) -> None:
+    claim = desk.approve(REVIEWER, submitted(desk).id)
+    assert claim.approver == REVIEWER.id
+    with pytest.raises(InvalidTransitionError) as caught:
+        call(desk, REVIEWER, claim.id)
+    assert caught.value.state == "payment_requested"
+    assert desk.get(SYSTEM, claim.id) == claim
