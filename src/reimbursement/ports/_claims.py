@@ -250,8 +250,11 @@ class OutboxQueue(Protocol):
 
         At most one message per claim: the oldest of that claim not yet
         delivered nor parked, and only if no other dispatcher holds a live
-        lease on it and its retry time has come. Oldest first; with
-        ``claim_id``, only that claim's. Raises
+        lease on it and its retry time has come. Oldest first. With
+        ``claim_id``, that claim's line instead: up to ``limit`` of its
+        messages from the oldest on, as long as each is due (the caller
+        delivers them in that order and stops at the first failure; the
+        desk does this right after a commit). Raises
         :class:`~reimbursement.errors.ValidationError` for a ``limit`` below 1
         or a lease of zero or less.
         """

@@ -87,26 +87,27 @@ class Dispatcher:
     def deliver_claim(self, claim_id: str, expected: int = 100) -> int:
         """Deliver up to ``expected`` due notifications of one claim, in order.
 
-        Called right after a commit with the number it queued, so that the
-        common case (one notification) costs one lease and one acknowledgement.
+        Called right after a commit with the number it queued: one lease and
+        one acknowledgement for all of them, whatever the store.
         """
-        delivered = 0
-        now, lease, claim_batch = self.clock.now(), self.policy.lease, self.queue.claim_batch
-        while delivered < expected:
-            batch = claim_batch(1, now=now, lease=lease, claim_id=claim_id)
-            if not batch or not self._deliver(batch):
-                return delivered
-            delivered += 1
-        return delivered
+        now = self.clock.now()
+        batch = self.queue.claim_batch(
+            expected, now=now, lease=self.policy.lease, claim_id=claim_id
+        )
+        return self._deliver(batch) if batch else 0
 
     def _deliver(self, batch: Sequence[OutboxMessage]) -> int:
         delivered: list[str] = []
+        lines: set[str] = set()  # claims whose line stopped at a failure
         for message in batch:
             notification = message.notification
+            if notification.claim_id in lines:
+                continue  # behind a failed one of its claim: it waits, in order
             try:
                 self.notifier.send(notification)
             except Exception as error:  # any channel failure: retry later, never lose it
                 self._failed(message, f"{type(error).__name__}: {error}")
+                lines.add(notification.claim_id)
                 continue
             delivered.append(notification.key)
         self.queue.mark_delivered(delivered)

@@ -184,6 +184,21 @@ class OutboxQueueContract:
         assert _lease(outbox_queue, claim_id="claim-nobody") == []
         assert _lease(outbox_queue) == ["a-1"]
 
+    def test_claim_batch_for_one_claim_leases_its_line_in_order_while_due(
+        self, unit_of_work: UnitOfWorkFactory, outbox_queue: OutboxQueue
+    ) -> None:
+        line = [notification(f"a-{i}", "claim-a") for i in (1, 2, 3)]
+        queue(unit_of_work, *line, notification("b-1", "claim-b"))
+        assert _lease(outbox_queue, limit=2, claim_id="claim-a") == ["a-1", "a-2"]
+        assert _lease(outbox_queue, claim_id="claim-a") == []  # its head is leased
+        outbox_queue.mark_delivered(["a-1"])
+        later = AT + timedelta(minutes=1)
+        outbox_queue.record_failure("a-2", "timeout", retry_at=later + timedelta(minutes=1))
+        assert _lease(outbox_queue, at=later, claim_id="claim-a") == []  # a-2 waits, a-3 too
+        retried = later + timedelta(minutes=2)
+        assert _lease(outbox_queue, at=retried, claim_id="claim-a") == ["a-2", "a-3"]
+        assert _lease(outbox_queue, at=retried) == ["b-1"]
+
     @pytest.mark.parametrize(
         ("limit", "lease"),
         [(0, LEASE), (-1, LEASE), (1, timedelta(0)), (1, timedelta(seconds=-1))],

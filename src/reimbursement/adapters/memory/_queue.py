@@ -71,15 +71,24 @@ class InMemoryOutboxQueue:
         if lease <= _ZERO:
             raise ValidationError.at("lease", f"must be above zero, got {lease}")
         with self._lock:
-            if claim_id is not None:  # right after a commit: the one claim's head, if due
+            if claim_id is not None:  # right after a commit: the claim's line, while due
                 line = self._lines.get(claim_id)
                 if not line:
                     return ()
-                key = line[0]
-                if (self._leases or self._retry_at) and not self._due(key, now):
-                    return ()
-                self._leases[key] = now + lease
-                return (self._message(key, self._pending),)
+                until = now + lease
+                if len(line) == 1 or limit == 1:  # the usual case: one message
+                    key = line[0]
+                    if (self._leases or self._retry_at) and not self._due(key, now):
+                        return ()
+                    self._leases[key] = until
+                    return (self._message(key, self._pending),)
+                leased = []
+                for key in list(line)[:limit]:
+                    if not self._due(key, now):
+                        break
+                    self._leases[key] = until
+                    leased.append(self._message(key, self._pending))
+                return leased
             heads = [line[0] for line in self._lines.values()]
             heads.sort(key=lambda key: self._pending[key][1])
             chosen = [key for key in heads if self._due(key, now)][:limit]

@@ -12,7 +12,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import sqlalchemy as sa
 from sqlalchemy import exc
@@ -74,6 +74,14 @@ def _key_instant(value: str) -> datetime | None:
     return instant
 
 
+# The statements every desk call runs, built once (building a Core statement costs
+# more than running it on SQLite) and executed with parameters.
+_BY_ID: Final = sa.select(*claim_columns()).where(CLAIMS.c.id == sa.bindparam("value"))
+_BY_NUMBER: Final = sa.select(*claim_columns()).where(CLAIMS.c.number == sa.bindparam("value"))
+_VERSION: Final = sa.select(CLAIMS.c.version).where(CLAIMS.c.id == sa.bindparam("claim_id"))
+_FORGET_HOLDINGS: Final = HOLDINGS.delete().where(HOLDINGS.c.claim_id == sa.bindparam("claim_id"))
+
+
 class SqlClaimRepository:
     """:class:`~reimbursement.ports.ClaimRepository` on ``rb_claims`` and its tables."""
 
@@ -83,19 +91,19 @@ class SqlClaimRepository:
 
     # -- reads ---------------------------------------------------------------------------
 
-    def _one(self, condition: sa.ColumnElement[bool], missing: str) -> Claim:
+    def _one(self, query: sa.Select[Any], value: str, missing: str) -> Claim:
         with self._uow.reading("read a claim") as connection:
-            rows = connection.execute(sa.select(*claim_columns()).where(condition)).all()
+            rows = connection.execute(query, {"value": value}).all()
             claims = load_claims(connection, rows)
         if not claims:
             raise ClaimNotFoundError(missing)
         return claims[0]
 
     def get(self, claim_id: str) -> Claim:
-        return self._one(CLAIMS.c.id == claim_id, f"no claim {claim_id!r}")
+        return self._one(_BY_ID, claim_id, f"no claim {claim_id!r}")
 
     def by_number(self, number: str) -> Claim:
-        return self._one(CLAIMS.c.number == number, f"no claim numbered {number!r}")
+        return self._one(_BY_NUMBER, number, f"no claim numbered {number!r}")
 
     def _page(
         self, query: sa.Select[Any], limit: int, kind: str, key: Sequence[sa.ColumnElement[Any]]
@@ -271,9 +279,7 @@ class SqlClaimRepository:
             self._append(connection, claim, expected_version)
 
     def _refuse(self, connection: sa.Connection, claim_id: str, expected: int) -> None:
-        stored = connection.execute(
-            sa.select(CLAIMS.c.version).where(CLAIMS.c.id == claim_id)
-        ).scalar()
+        stored = connection.execute(_VERSION, {"claim_id": claim_id}).scalar()
         if stored is None:
             raise ClaimNotFoundError(f"no claim {claim_id!r}: add it before saving it")
         raise ConcurrencyError(
@@ -286,7 +292,7 @@ class SqlClaimRepository:
         events = event_values(claim, after)
         if events:
             connection.execute(EVENTS.insert(), events)
-        connection.execute(HOLDINGS.delete().where(HOLDINGS.c.claim_id == claim.id))
+        connection.execute(_FORGET_HOLDINGS, {"claim_id": claim.id})
         held = Counter(holders(claim))
         if held:
             connection.execute(

@@ -104,6 +104,19 @@ def _claim(row: AnyRow, events: Sequence[AnyRow]) -> Claim:
     return claim
 
 
+_EVENT_COLUMNS = (EVENTS.c.claim_id, EVENTS.c.seq, EVENTS.c.body)
+_EVENTS_OF_ONE: Final = (
+    sa.select(*_EVENT_COLUMNS)
+    .where(EVENTS.c.claim_id == sa.bindparam("claim_id"))
+    .order_by(EVENTS.c.seq)
+)
+_EVENTS_OF_MANY: Final = (
+    sa.select(*_EVENT_COLUMNS)
+    .where(EVENTS.c.claim_id.in_(sa.bindparam("ids", expanding=True)))
+    .order_by(EVENTS.c.claim_id, EVENTS.c.seq)
+)
+
+
 def load_claims(connection: sa.Connection, rows: Iterable[AnyRow]) -> list[Claim]:
     """The claims of ``rows`` (``rb_claims`` rows), in their order, with their events."""
     claim_rows = list(rows)
@@ -112,12 +125,11 @@ def load_claims(connection: sa.Connection, rows: Iterable[AnyRow]) -> list[Claim
     ids = [row.id for row in claim_rows]
     by_claim: dict[str, list[AnyRow]] = {claim_id: [] for claim_id in ids}
     versions = {row.id: row.version for row in claim_rows}
-    query = (
-        sa.select(EVENTS.c.claim_id, EVENTS.c.seq, EVENTS.c.body)
-        .where(EVENTS.c.claim_id.in_(ids))
-        .order_by(EVENTS.c.claim_id, EVENTS.c.seq)
-    )
-    for event in connection.execute(query):
+    if len(ids) == 1:  # one claim (every desk call): no expanding IN to render
+        events = connection.execute(_EVENTS_OF_ONE, {"claim_id": ids[0]})
+    else:
+        events = connection.execute(_EVENTS_OF_MANY, {"ids": ids})
+    for event in events:
         # under READ COMMITTED this second read may see events a later commit appended
         # after the row was read: the row's version is the snapshot, the rest is not ours
         if event.seq <= versions[event.claim_id]:

@@ -54,7 +54,10 @@ def make_engine(url: str) -> sa.Engine:
             "use reimbursement.adapters.memory"
         )
     try:
-        engine = sa.create_engine(parsed, pool_pre_ping=backend != "sqlite")
+        # no ping on every checkout (a round trip per unit of work): a connection the
+        # server dropped fails its statement with a StorageError, and the pool
+        # replaces it; connections older than half an hour are replaced anyway
+        engine = sa.create_engine(parsed, pool_recycle=1800)
     except (exc.ArgumentError, exc.NoSuchModuleError, ImportError, ValueError) as error:
         raise StorageError(f"cannot use the database URL {_safe(url)}: {error}") from None
     return prepare(engine)

@@ -21,11 +21,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ...errors import StoredDataError, ValidationError
 from ...ports import Notification, OutboxMessage
 from ...serialization import from_data, to_data
-from ._engine import begin, guard, insert, is_postgres
+from ._engine import begin, guard, is_postgres
 from ._schema import OUTBOX, AnyRow
 
 __all__ = ["SqlOutbox", "SqlOutboxQueue", "insert_staged"]
@@ -47,20 +48,47 @@ class SqlOutbox:
 
 def insert_staged(connection: sa.Connection, notifications: Iterable[Notification]) -> None:
     """Queue ``notifications`` in the unit of work's transaction; known keys stay as they are."""
-    for notification in notifications:
-        values: dict[str, Any] = {
+    rows = [
+        {
             "key": notification.key,
             "claim_id": notification.claim_id,
             "status": PENDING,
             "attempts": 0,
             "body": to_data(notification),
         }
-        if not is_postgres(connection):  # one writer: the next position is free
-            values["position"] = sa.select(
-                sa.func.coalesce(sa.func.max(OUTBOX.c.position), 0) + 1
-            ).scalar_subquery()
-        statement = insert(connection, OUTBOX).values(values)
-        connection.execute(statement.on_conflict_do_nothing(index_elements=["key"]))
+        for notification in notifications
+    ]
+    if rows:
+        statement = _QUEUE_PG if is_postgres(connection) else _QUEUE_SQLITE
+        connection.execute(statement, rows)
+
+
+# one writer on SQLite: the next position is free; PostgreSQL numbers them itself
+_QUEUE_PG: Final = (
+    postgresql.insert(OUTBOX)
+    .values(
+        key=sa.bindparam("key"),
+        claim_id=sa.bindparam("claim_id"),
+        status=sa.bindparam("status"),
+        attempts=sa.bindparam("attempts"),
+        body=sa.bindparam("body"),
+    )
+    .on_conflict_do_nothing(index_elements=["key"])
+)
+_QUEUE_SQLITE: Final = (
+    sqlite.insert(OUTBOX)
+    .values(
+        key=sa.bindparam("key"),
+        claim_id=sa.bindparam("claim_id"),
+        status=sa.bindparam("status"),
+        attempts=sa.bindparam("attempts"),
+        body=sa.bindparam("body"),
+        position=sa.select(
+            sa.func.coalesce(sa.func.max(OUTBOX.c.position), 0) + 1
+        ).scalar_subquery(),
+    )
+    .on_conflict_do_nothing(index_elements=["key"])
+)
 
 
 def _message(row: AnyRow) -> OutboxMessage:
@@ -82,6 +110,43 @@ def _json(text: str) -> Any:
 
 
 _COLUMNS: Final = (OUTBOX.c.key, OUTBOX.c.body, OUTBOX.c.attempts, OUTBOX.c.last_error)
+
+# Built once, executed with parameters: building a Core statement costs more than
+# running it on SQLite, and these run for every notification.
+_EARLIER = OUTBOX.alias("earlier")
+_HEADS: Final = (
+    sa.select(*_COLUMNS)
+    .where(
+        OUTBOX.c.status == PENDING,
+        sa.or_(OUTBOX.c.leased_until.is_(None), OUTBOX.c.leased_until <= sa.bindparam("now")),
+        sa.or_(OUTBOX.c.retry_at.is_(None), OUTBOX.c.retry_at <= sa.bindparam("now")),
+        ~sa.exists().where(
+            _EARLIER.c.claim_id == OUTBOX.c.claim_id,
+            _EARLIER.c.status == PENDING,
+            _EARLIER.c.position < OUTBOX.c.position,
+        ),
+    )
+    .order_by(OUTBOX.c.position)
+)
+_LINE: Final = (
+    sa.select(*_COLUMNS, OUTBOX.c.leased_until, OUTBOX.c.retry_at)
+    .where(OUTBOX.c.claim_id == sa.bindparam("claim_id"), OUTBOX.c.status == PENDING)
+    .order_by(OUTBOX.c.position)
+)
+_LEASE: Final = (
+    OUTBOX.update()
+    .where(OUTBOX.c.key.in_(sa.bindparam("keys", expanding=True)))
+    .values(leased_until=sa.bindparam("until"))
+)
+_DELIVERED: Final = (
+    OUTBOX.update()
+    .where(OUTBOX.c.key.in_(sa.bindparam("keys", expanding=True)))
+    .values(status=DELIVERED, leased_until=None)
+)
+
+
+def _aware(instant: datetime) -> datetime:
+    return instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
 
 
 class SqlOutboxQueue:
@@ -110,46 +175,44 @@ class SqlOutboxQueue:
         if lease <= timedelta(0):
             raise ValidationError.at("lease", "must be longer than zero")
         now = now.astimezone(UTC)
-        earlier = OUTBOX.alias("earlier")
-        query = (
-            sa.select(*_COLUMNS)
-            .where(
-                OUTBOX.c.status == PENDING,
-                sa.or_(OUTBOX.c.leased_until.is_(None), OUTBOX.c.leased_until <= now),
-                sa.or_(OUTBOX.c.retry_at.is_(None), OUTBOX.c.retry_at <= now),
-                ~sa.exists().where(
-                    earlier.c.claim_id == OUTBOX.c.claim_id,
-                    earlier.c.status == PENDING,
-                    earlier.c.position < OUTBOX.c.position,
-                ),
-            )
-            .order_by(OUTBOX.c.position)
-            .limit(limit)
-        )
+        until = now + lease
         if claim_id is not None:
-            query = query.where(OUTBOX.c.claim_id == claim_id)
+            return self._claim_line(claim_id, limit, now, until)
         with self._transaction("lease outbox messages") as connection:
+            query = _HEADS.limit(limit)
             if is_postgres(connection):
                 query = query.with_for_update(of=OUTBOX, skip_locked=True)
-            rows = connection.execute(query).all()
+            rows = connection.execute(query, {"now": now}).all()
             if rows:
-                connection.execute(
-                    OUTBOX.update()
-                    .where(OUTBOX.c.key.in_([row.key for row in rows]))
-                    .values(leased_until=now + lease)
-                )
+                connection.execute(_LEASE, {"keys": [row.key for row in rows], "until": until})
         return [_message(row) for row in rows]
+
+    def _claim_line(
+        self, claim_id: str, limit: int, now: datetime, until: datetime
+    ) -> list[OutboxMessage]:
+        """Lease the due messages at the head of one claim's line, in order."""
+        with self._transaction("lease a claim's outbox messages") as connection:
+            query = _LINE.limit(limit)
+            if is_postgres(connection):
+                query = query.with_for_update(of=OUTBOX)  # short: wait, never skip the head
+            rows = connection.execute(query, {"claim_id": claim_id}).all()
+            due = []
+            for row in rows:  # the line, oldest first: stop at the first that is not due
+                if (row.leased_until is not None and _aware(row.leased_until) > now) or (
+                    row.retry_at is not None and _aware(row.retry_at) > now
+                ):
+                    break
+                due.append(row)
+            if due:
+                connection.execute(_LEASE, {"keys": [row.key for row in due], "until": until})
+        return [_message(row) for row in due]
 
     def mark_delivered(self, keys: Iterable[str]) -> None:
         wanted = sorted(set(keys))
         if not wanted:
             return
         with self._transaction("mark outbox messages delivered") as connection:
-            connection.execute(
-                OUTBOX.update()
-                .where(OUTBOX.c.key.in_(wanted))
-                .values(status=DELIVERED, leased_until=None)
-            )
+            connection.execute(_DELIVERED, {"keys": wanted})
 
     def record_failure(self, key: str, reason: str, *, retry_at: datetime) -> None:
         with self._transaction("record a failed delivery") as connection:
