@@ -10,6 +10,7 @@ a port is frozen ``attrs`` classes. The in-memory adapters live in
 from ..domain.schedule import NO_SCHEDULE, ClaimSchedule
 from ._claims import (
     ClaimRepository,
+    ClaimSummary,
     Notification,
     Outbox,
     OutboxMessage,
@@ -36,6 +37,7 @@ __all__ = [
     "NO_SCHEDULE",
     "ClaimRepository",
     "ClaimSchedule",
+    "ClaimSummary",
     "Clock",
     "CustomerDirectory",
     "CustomerProfile",

@@ -20,6 +20,7 @@ from ..domain.schedule import NO_SCHEDULE, ClaimSchedule
 
 __all__ = [
     "ClaimRepository",
+    "ClaimSummary",
     "Notification",
     "Outbox",
     "OutboxMessage",
@@ -51,6 +52,22 @@ class Page(Generic[T]):
 
     def __len__(self) -> int:
         return len(self.items)
+
+
+@attrs.frozen
+class ClaimSummary:
+    """A line of a work queue: what a list shows of a claim, read from indexed columns.
+
+    Open the claim itself with ``get(id)`` (a queue page of 50 does not
+    decode 50 whole claims).
+    """
+
+    id: str
+    number: str | None
+    customer_id: str
+    state: ClaimState
+    due_at: datetime | None
+    version: int
 
 
 @attrs.frozen
@@ -140,8 +157,8 @@ class ClaimRepository(Protocol):
 
     def work_queue(
         self, reviewers: Iterable[str], *, after: str | None = None, limit: int = 50
-    ) -> Page[Claim]:
-        """Claims in review that any of ``reviewers`` holds (as assignee or plan step).
+    ) -> Page[ClaimSummary]:
+        """The claims in review that any of ``reviewers`` holds (as assignee or plan step).
 
         Ordered by the schedule's ``due_at`` (soonest first, claims without a
         due time last), then by the order they were added.

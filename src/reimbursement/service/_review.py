@@ -22,7 +22,7 @@ from ..domain.routing import (
     round_events,
 )
 from ..errors import ConcurrencyError, ReimbursementError, ValidationError
-from ..ports import Page
+from ..ports import ClaimSummary, Page
 from ._core import DeskCore, Step
 
 __all__ = ["HandOverReport", "ReviewCalls"]
@@ -185,11 +185,13 @@ class ReviewCalls(DeskCore):
         team: str | None = None,
         after: str | None = None,
         limit: int = 50,
-    ) -> Page[Claim]:
+    ) -> Page[ClaimSummary]:
         """Claims in review held by ``reviewer`` (default: ``actor``) or by anyone in ``team``.
 
         Ordered by the running stage's due time (soonest first; claims with
         no SLA last), one page at a time: pass ``next_cursor`` as ``after``.
+        Each line is a :class:`~reimbursement.ports.ClaimSummary` (id, number,
+        customer, state, due time); open a claim with :meth:`get`.
         For staff only. Raises :class:`~reimbursement.errors.AuthorizationError`
         for customers and :class:`~reimbursement.errors.ValidationError` for
         a team on a desk whose router has no reviewer pool.

@@ -330,7 +330,7 @@ class ClaimRepositoryContract(ClaimQueriesContract, InterleavedContract):
             assert uow.claims.request("request-1") == record("request-1", "claim-2")
             assert uow.claims.next_number("CLM-2026") > max(*taken, rolled_back)
             assert dict(uow.claims.open_work()) == {"rev-a": 1, "rev-b": 2}
-            assert list(uow.claims.work_queue(["rev-a"])) == [held]
+            assert [c.id for c in uow.claims.work_queue(["rev-a"])] == [held.id]
             assert list(uow.claims.due_for_check(AT + timedelta(hours=1))) == [held]
             assert list(uow.claims.for_customer("cust-1")) == [rich, held]
             uow.commit()

@@ -11,7 +11,7 @@ from ...domain.claim import Claim
 from ...domain.lifecycle import ClaimState
 from ...domain.routing import holders
 from ...errors import ClaimNotFoundError, ConcurrencyError, DuplicateError, ValidationError
-from ...ports import NO_SCHEDULE, ClaimSchedule, Page, RequestRecord
+from ...ports import NO_SCHEDULE, ClaimSchedule, ClaimSummary, Page, RequestRecord
 from ..cursors import check_limit, decode_cursor, encode_cursor, page
 
 if TYPE_CHECKING:
@@ -178,7 +178,7 @@ class Repository:
 
     def work_queue(
         self, reviewers: Iterable[str], *, after: str | None = None, limit: int = 50
-    ) -> Page[Claim]:
+    ) -> Page[ClaimSummary]:
         check_limit(limit)
         wanted = set(reviewers)
         ids = {
@@ -198,9 +198,16 @@ class Repository:
             keyed = [item for item in keyed if item[0] > last]
         chosen = keyed[: limit + 1]
         return page(
-            [self.get(claim_id) for _, claim_id in chosen],
+            [self._summary(claim_id) for _, claim_id in chosen],
             limit,
             lambda i: encode_cursor(*chosen[i][0]),
+        )
+
+    def _summary(self, claim_id: str) -> ClaimSummary:
+        claim = self.get(claim_id)
+        due = self._schedule_of(claim_id).due_at
+        return ClaimSummary(
+            claim.id, claim.number, claim.customer_id, claim.state, due, claim.version
         )
 
     def _due_key(self, claim_id: str, rank: int) -> tuple[int, int, int]:

@@ -26,11 +26,11 @@ from ...errors import (
     DuplicateError,
     ValidationError,
 )
-from ...ports import NO_SCHEDULE, ClaimSchedule, Page, RequestRecord
+from ...ports import NO_SCHEDULE, ClaimSchedule, ClaimSummary, Page, RequestRecord
 from ..cursors import check_limit, decode_cursor, encode_cursor
 from ._codec import claim_columns, claim_values, event_values, load_claims
 from ._engine import insert, is_postgres
-from ._schema import CLAIMS, EVENTS, HOLDINGS, REQUESTS
+from ._schema import CLAIMS, EVENTS, HOLDINGS, NOT_DUE, REQUESTS, Instant
 
 if TYPE_CHECKING:
     from ._store import SqlUnitOfWork
@@ -62,6 +62,11 @@ def _decode(kind: str, cursor: str, *types: type[Any]) -> tuple[Any, ...]:
     return tuple(key)
 
 
+def _due_key(schedule: ClaimSchedule) -> datetime:
+    """A holding's sort key: the claim's due time, or after every real one."""
+    return NOT_DUE if schedule.due_at is None else schedule.due_at.astimezone(UTC)
+
+
 def _key_instant(value: str) -> datetime | None:
     if not value:
         return None
@@ -80,6 +85,31 @@ _BY_ID: Final = sa.select(*claim_columns()).where(CLAIMS.c.id == sa.bindparam("v
 _BY_NUMBER: Final = sa.select(*claim_columns()).where(CLAIMS.c.number == sa.bindparam("value"))
 _VERSION: Final = sa.select(CLAIMS.c.version).where(CLAIMS.c.id == sa.bindparam("claim_id"))
 _FORGET_HOLDINGS: Final = HOLDINGS.delete().where(HOLDINGS.c.claim_id == sa.bindparam("claim_id"))
+_HOLD: Final = HOLDINGS.insert().values(
+    claim_id=sa.bindparam("h_claim"),
+    reviewer_id=sa.bindparam("h_reviewer"),
+    steps=sa.bindparam("h_steps"),
+    due_key=sa.bindparam("h_due", type_=Instant()),
+    position=sa.select(CLAIMS.c.position)
+    .where(CLAIMS.c.id == sa.bindparam("h_claim"))
+    .scalar_subquery(),
+)
+_REDATE_HOLDINGS: Final = (
+    HOLDINGS.update()
+    .where(HOLDINGS.c.claim_id == sa.bindparam("h_claim"))
+    .values(due_key=sa.bindparam("h_due", type_=Instant()))
+)
+# a reviewer's page: one range of rb_holdings_queue, joined to the claims' columns only
+_QUEUE: Final = sa.select(
+    CLAIMS.c.id,
+    CLAIMS.c.number,
+    CLAIMS.c.customer_id,
+    CLAIMS.c.state,
+    CLAIMS.c.due_at,
+    CLAIMS.c.version,
+    HOLDINGS.c.due_key,
+    HOLDINGS.c.position,
+).select_from(HOLDINGS.join(CLAIMS, CLAIMS.c.id == HOLDINGS.c.claim_id))
 
 
 class SqlClaimRepository:
@@ -167,28 +197,40 @@ class SqlClaimRepository:
 
     def work_queue(
         self, reviewers: Iterable[str], *, after: str | None = None, limit: int = 50
-    ) -> Page[Claim]:
+    ) -> Page[ClaimSummary]:
         check_limit(limit)
         names = sorted(set(reviewers))
         kind = _kind("queue", names)
-        held = sa.select(HOLDINGS.c.claim_id).where(HOLDINGS.c.reviewer_id.in_(names))
-        query = sa.select(*claim_columns()).where(CLAIMS.c.id.in_(held))
-        due, position = CLAIMS.c.due_at, CLAIMS.c.position
+        if not names:
+            return Page(())
+        due_key, position = HOLDINGS.c.due_key, HOLDINGS.c.position
+        query = _QUEUE.where(
+            HOLDINGS.c.reviewer_id == names[0]
+            if len(names) == 1
+            else HOLDINGS.c.reviewer_id.in_(names)
+        )
+        if len(names) > 1:
+            query = query.distinct()  # a claim two of them hold is listed once
         if after is not None:
-            due_text, last = _decode(kind, after, str, int)
-            last_due, last_position = _key_instant(due_text), last
+            due_text, last_position = _decode(kind, after, str, int)
+            last_due = _key_instant(due_text)
             if last_due is None:
-                query = query.where(due.is_(None), position > last_position)
-            else:
-                query = query.where(
-                    sa.or_(
-                        due.is_(None),
-                        due > last_due,
-                        sa.and_(due == last_due, position > last_position),
-                    )
-                )
-        query = query.order_by(due.is_(None), due, position)
-        return self._page(query, limit, kind, [due, position])
+                raise ValidationError.at("after", _NOT_OURS)
+            bound = sa.tuple_(
+                sa.literal(last_due, Instant()), sa.literal(last_position, sa.BigInteger())
+            )
+            query = query.where(sa.tuple_(due_key, position) > bound)
+        query = query.order_by(due_key, position).limit(limit + 1)
+        with self._uow.reading("list a work queue") as connection:
+            rows = connection.execute(query).all()
+        items = tuple(
+            ClaimSummary(r.id, r.number, r.customer_id, ClaimState(r.state), r.due_at, r.version)
+            for r in rows[:limit]
+        )
+        if len(rows) <= limit:
+            return Page(items)
+        last = rows[limit - 1]
+        return Page(items, encode_cursor(kind, _key_part(last.due_key), last.position))
 
     def due_for_check(
         self, before: datetime, *, limit: int = 50, skip_locked: bool = False
@@ -249,7 +291,7 @@ class SqlClaimRepository:
                 raise DuplicateError(
                     f"claim {claim.id}: its number {claim.number} is already used by another claim"
                 ) from None
-            self._append(connection, claim, 0)
+            self._append(connection, claim, 0, schedule)
 
     def save(
         self, claim: Claim, expected_version: int, schedule: ClaimSchedule = NO_SCHEDULE
@@ -276,7 +318,7 @@ class SqlClaimRepository:
                 ) from None
             if updated != 1:
                 self._refuse(connection, claim.id, expected_version)
-            self._append(connection, claim, expected_version)
+            self._append(connection, claim, expected_version, schedule)
 
     def _refuse(self, connection: sa.Connection, claim_id: str, expected: int) -> None:
         stored = connection.execute(_VERSION, {"claim_id": claim_id}).scalar()
@@ -287,7 +329,9 @@ class SqlClaimRepository:
             "changed it meanwhile; reload and retry"
         )
 
-    def _append(self, connection: sa.Connection, claim: Claim, after: int) -> None:
+    def _append(
+        self, connection: sa.Connection, claim: Claim, after: int, schedule: ClaimSchedule
+    ) -> None:
         """The new events and the holdings of ``claim``, written with its row."""
         events = event_values(claim, after)
         if events:
@@ -295,9 +339,13 @@ class SqlClaimRepository:
         connection.execute(_FORGET_HOLDINGS, {"claim_id": claim.id})
         held = Counter(holders(claim))
         if held:
+            due = _due_key(schedule)
             connection.execute(
-                HOLDINGS.insert(),
-                [{"claim_id": claim.id, "reviewer_id": r, "steps": n} for r, n in held.items()],
+                _HOLD,
+                [
+                    {"h_claim": claim.id, "h_reviewer": r, "h_steps": n, "h_due": due}
+                    for r, n in held.items()
+                ],
             )
 
     def reschedule(self, claim_id: str, schedule: ClaimSchedule) -> None:
@@ -312,6 +360,9 @@ class SqlClaimRepository:
         with self._uow.writing("reschedule a claim") as connection:
             if connection.execute(statement).rowcount != 1:
                 raise ClaimNotFoundError(f"no claim {claim_id!r}")
+            connection.execute(
+                _REDATE_HOLDINGS, {"h_claim": claim_id, "h_due": _due_key(schedule)}
+            )
 
     def next_number(self, scope: str) -> int:
         return self._uow.next_number(scope)

@@ -40,6 +40,8 @@ _WORDS: Final = {
         "instant": "TIMESTAMPTZ",
         "position": "BIGINT GENERATED ALWAYS AS IDENTITY",
         "now": "now()",
+        "not_due": "'9999-12-31 00:00:00+00'",
+        "bigint": "BIGINT",
     },
     "sqlite": {
         "json": "TEXT",
@@ -47,6 +49,8 @@ _WORDS: Final = {
         "instant": "TEXT",
         "position": "INTEGER",
         "now": "CURRENT_TIMESTAMP",
+        "not_due": "'9999-12-31T00:00:00.000000+00:00'",
+        "bigint": "INTEGER",
     },
 }
 
@@ -129,6 +133,21 @@ MIGRATIONS: Final = (
 )""",
             "CREATE INDEX rb_outbox_claim ON rb_outbox (claim_id, status, position)",
             "CREATE INDEX rb_outbox_status ON rb_outbox (status, position)",
+        ),
+    ),
+    Migration(
+        3,
+        "work queues read from the holdings index, soonest due first",
+        (
+            # the claim's due time (or 9999-12-31 for none) and its position, per holding
+            "ALTER TABLE rb_holdings ADD COLUMN due_key {instant} NOT NULL DEFAULT {not_due}",
+            "ALTER TABLE rb_holdings ADD COLUMN position {bigint} NOT NULL DEFAULT 0",
+            """UPDATE rb_holdings SET
+    due_key = COALESCE(
+        (SELECT c.due_at FROM rb_claims c WHERE c.id = rb_holdings.claim_id), due_key
+    ),
+    position = (SELECT c.position FROM rb_claims c WHERE c.id = rb_holdings.claim_id)""",
+            "CREATE INDEX rb_holdings_queue ON rb_holdings (reviewer_id, due_key, position)",
         ),
     ),
 )

@@ -22,6 +22,7 @@ __all__ = [
     "EVENTS",
     "HOLDINGS",
     "METADATA",
+    "NOT_DUE",
     "OUTBOX",
     "REQUESTS",
     "SCHEMA_VERSIONS",
@@ -128,7 +129,13 @@ HOLDINGS: Final = sa.Table(
     sa.Column("claim_id", sa.Text, primary_key=True),
     sa.Column("reviewer_id", sa.Text, primary_key=True),
     sa.Column("steps", sa.Integer, nullable=False),
+    # the claim's work-queue sort key, copied here so a reviewer's page is one index range
+    sa.Column("due_key", Instant, nullable=False),
+    sa.Column("position", sa.BigInteger, nullable=False),
 )
+
+NOT_DUE: Final = datetime(9999, 12, 31, tzinfo=UTC)
+"""``rb_holdings.due_key`` of a claim with no due time: after every real one."""
 
 REQUESTS: Final = sa.Table(
     "rb_requests",
