@@ -13,7 +13,6 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from reimbursement.domain.actors import Actor
-from reimbursement.domain.calendar import BusinessCalendar, weekly
 from reimbursement.domain.claim import Claim, Claimant
 from reimbursement.domain.commands import (
     approve,
@@ -25,7 +24,7 @@ from reimbursement.domain.commands import (
 )
 from reimbursement.domain.inputs import ClaimPatch, LineInput
 from reimbursement.domain.money import Money
-from reimbursement.domain.sla import SlaPolicy, Stage, record_crossings
+from reimbursement.domain.sla import BusinessCalendar, SlaPolicy, Stage, record_crossings, weekly
 
 BERLIN = ZoneInfo("Europe/Berlin")
 CUSTOMER = Actor.customer("C-1", "Ana")

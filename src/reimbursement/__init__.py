@@ -7,7 +7,6 @@ embedded default) or build a :class:`ReimbursementDesk` on your own adapters.
 
 from .bootstrap import DeskOptions, assemble, in_memory_desk, sql_desk
 from .domain.actors import Actor, Role
-from .domain.calendar import AROUND_THE_CLOCK, BusinessCalendar, HolidaySource, WorkingTime, weekly
 from .domain.claim import (
     Attachment,
     Claim,
@@ -41,7 +40,20 @@ from .domain.routing import (
     RoundRobin,
     SkillsMatch,
 )
-from .domain.sla import ClaimSla, CrossingKind, SlaCrossing, SlaPolicy, SlaStatus, StageSla, Target
+from .domain.sla import (
+    AROUND_THE_CLOCK,
+    BusinessCalendar,
+    ClaimSla,
+    CrossingKind,
+    HolidaySource,
+    SlaCrossing,
+    SlaPolicy,
+    SlaStatus,
+    StageSla,
+    Target,
+    WorkingTime,
+    weekly,
+)
 from .domain.sla import Stage as SlaStage
 from .domain.voice import FeedbackPolicy, ProblemCatalogue
 from .errors import (

@@ -22,13 +22,12 @@ from decimal import Decimal
 from .adapters.memory import InMemoryFxRates, InMemoryPaymentGateway, ManualClock
 from .bootstrap import DeskOptions, in_memory_desk, sql_desk
 from .domain.actors import Actor
-from .domain.calendar import BusinessCalendar, weekly
 from .domain.claim import Claim, LineDecision
 from .domain.feedback import Stage
 from .domain.inputs import ClaimPatch, LineInput, LinePatch
 from .domain.lifecycle import ClaimState
 from .domain.money import Money
-from .domain.sla import SlaPolicy
+from .domain.sla import BusinessCalendar, SlaPolicy, weekly
 from .ports import CustomerProfile
 from .service.adapters import DeskSettings
 from .service.desk import ReimbursementDesk

@@ -10,10 +10,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reimbursement.domain.calendar import AROUND_THE_CLOCK, BusinessCalendar, weekly
 from reimbursement.domain.claim import Claim
 from reimbursement.domain.events import EventType, Visibility
 from reimbursement.domain.sla import (
+    AROUND_THE_CLOCK,
+    BusinessCalendar,
     ClockRule,
     CrossingKind,
     SlaPolicy,
@@ -23,6 +24,7 @@ from reimbursement.domain.sla import (
     clock_cycles,
     record_crossings,
     recorded_crossings,
+    weekly,
 )
 from reimbursement.errors import ValidationError
 

@@ -14,8 +14,8 @@ from datetime import datetime
 
 import attrs
 
-from ._worktime import to_us
-from .events import Event, EventType
+from ..events import Event, EventType
+from .worktime import to_us
 
 __all__ = ["CLOCK_RULES", "ClockCycle", "ClockRule", "Segment", "Stage", "clock_cycles"]
 

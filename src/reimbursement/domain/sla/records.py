@@ -12,10 +12,10 @@ from datetime import datetime, timedelta
 
 import attrs
 
-from ..errors import ValidationError
-from ._slaclock import Stage
+from ...errors import ValidationError
+from ..events import EventType
 from .calendar import AROUND_THE_CLOCK, WorkingTime
-from .events import EventType
+from .clock import Stage
 
 __all__ = ["ClaimSla", "CrossingKind", "SlaCrossing", "SlaStatus", "StageSla", "Target"]
 

@@ -21,16 +21,16 @@ from types import MappingProxyType
 
 import attrs
 
-from ..errors import ValidationError
-from ._slaclock import CLOCK_RULES, ClockCycle, ClockRule, Segment, Stage, clock_cycles
-from ._slatypes import ClaimSla, CrossingKind, SlaCrossing, SlaStatus, StageSla, Target
-from ._worktime import US, to_us
-from .actors import SYSTEM
+from ...errors import ValidationError
+from ..actors import SYSTEM
+from ..claim import Claim
+from ..events import Event, EventType, Visibility
+from ..lifecycle import ClaimState
+from ..schedule import ClaimSchedule
 from .calendar import AROUND_THE_CLOCK, WorkingTime
-from .claim import Claim
-from .events import Event, EventType, Visibility
-from .lifecycle import ClaimState
-from .schedule import ClaimSchedule
+from .clock import CLOCK_RULES, ClockCycle, ClockRule, Segment, Stage, clock_cycles
+from .records import ClaimSla, CrossingKind, SlaCrossing, SlaStatus, StageSla, Target
+from .worktime import US, to_us
 
 __all__ = [
     "CLOCK_RULES",

@@ -24,8 +24,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import attrs
 from dateutil.rrule import rrulebase
 
-from ..errors import CalendarError
-from ._worktime import US, WorkIndex, from_us, to_us
+from ...errors import CalendarError
+from .worktime import US, WorkIndex, from_us, to_us
 
 __all__ = [
     "AROUND_THE_CLOCK",

@@ -1,0 +1,56 @@
+"""Service levels: business calendars, stage clocks, targets and where a claim stands.
+
+Pure domain, no I/O, no clock read: ``now`` is always passed in. The pieces:
+
+- :mod:`.calendar`: :class:`BusinessCalendar` (working hours in a time zone,
+  holidays, make-up days), :data:`AROUND_THE_CLOCK` for plain clock time,
+  and the :class:`WorkingTime` protocol both follow;
+- :mod:`.worktime`: the exact, DST-correct engine behind business calendars;
+- :mod:`.clock`: stage clocks replayed from a claim's events
+  (:func:`clock_cycles`, :data:`CLOCK_RULES`);
+- :mod:`.records`: targets, statuses, standings and crossings;
+- :mod:`.policy`: :class:`SlaPolicy` (targets per stage, warnings,
+  variants) and :func:`record_crossings`, the sweeper's command.
+
+See ``docs/sla.md``.
+"""
+
+from .calendar import (
+    AROUND_THE_CLOCK,
+    MON_FRI,
+    AroundTheClock,
+    BusinessCalendar,
+    HolidaySource,
+    Interval,
+    WorkingTime,
+    weekly,
+)
+from .clock import CLOCK_RULES, ClockCycle, ClockRule, Segment, Stage, clock_cycles
+from .policy import SlaPolicy, record_crossings, recorded_crossings
+from .records import ClaimSla, CrossingKind, SlaCrossing, SlaStatus, StageSla, Target
+
+__all__ = [
+    "AROUND_THE_CLOCK",
+    "CLOCK_RULES",
+    "MON_FRI",
+    "AroundTheClock",
+    "BusinessCalendar",
+    "ClaimSla",
+    "ClockCycle",
+    "ClockRule",
+    "CrossingKind",
+    "HolidaySource",
+    "Interval",
+    "Segment",
+    "SlaCrossing",
+    "SlaPolicy",
+    "SlaStatus",
+    "Stage",
+    "StageSla",
+    "Target",
+    "WorkingTime",
+    "clock_cycles",
+    "record_crossings",
+    "recorded_crossings",
+    "weekly",
+]
