@@ -5,6 +5,7 @@ Pure domain, no I/O, no clock read: ``now`` is always passed in. The pieces:
 - :mod:`.calendar`: :class:`BusinessCalendar` (working hours in a time zone,
   holidays, make-up days), :data:`AROUND_THE_CLOCK` for plain clock time,
   and the :class:`WorkingTime` protocol both follow;
+- :mod:`.hours`: working hours of a day and a week (:func:`weekly`);
 - :mod:`.worktime`: the exact, DST-correct engine behind business calendars;
 - :mod:`.clock`: stage clocks replayed from a claim's events
   (:func:`clock_cycles`, :data:`CLOCK_RULES`);
@@ -17,15 +18,13 @@ See ``docs/sla.md``.
 
 from .calendar import (
     AROUND_THE_CLOCK,
-    MON_FRI,
     AroundTheClock,
     BusinessCalendar,
     HolidaySource,
-    Interval,
     WorkingTime,
-    weekly,
 )
 from .clock import CLOCK_RULES, ClockCycle, ClockRule, Segment, Stage, clock_cycles
+from .hours import MON_FRI, Interval, weekly
 from .policy import SlaPolicy, record_crossings, recorded_crossings
 from .records import ClaimSla, CrossingKind, SlaCrossing, SlaStatus, StageSla, Target
 

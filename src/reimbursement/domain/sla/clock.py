@@ -1,4 +1,4 @@
-"""Stage clocks derived from a claim's events (the clock half of :mod:`.sla`).
+"""Stage clocks derived from a claim's events; :mod:`.policy` measures them against targets.
 
 A clock is never stored: it is replayed from the events each time, so it can
 be recomputed at any instant of the claim's history. Each stage has a rule

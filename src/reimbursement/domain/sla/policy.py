@@ -28,27 +28,11 @@ from ..events import Event, EventType, Visibility
 from ..lifecycle import ClaimState
 from ..schedule import ClaimSchedule
 from .calendar import AROUND_THE_CLOCK, WorkingTime
-from .clock import CLOCK_RULES, ClockCycle, ClockRule, Segment, Stage, clock_cycles
+from .clock import ClockCycle, Stage, clock_cycles
 from .records import ClaimSla, CrossingKind, SlaCrossing, SlaStatus, StageSla, Target
 from .worktime import US, to_us
 
-__all__ = [
-    "CLOCK_RULES",
-    "ClaimSla",
-    "ClockCycle",
-    "ClockRule",
-    "CrossingKind",
-    "Segment",
-    "SlaCrossing",
-    "SlaPolicy",
-    "SlaStatus",
-    "Stage",
-    "StageSla",
-    "Target",
-    "clock_cycles",
-    "record_crossings",
-    "recorded_crossings",
-]
+__all__ = ["SlaPolicy", "record_crossings", "recorded_crossings"]
 
 
 def _fraction(value: Fraction | Decimal | str | float) -> Fraction:
