@@ -20,7 +20,7 @@ from .domain.claim import (
     ReviewDecision,
 )
 from .domain.events import Event, EventType, Visibility
-from .domain.feedback import Feedback, Stage
+from .domain.feedback import Feedback, FeedbackStage
 from .domain.guidance import Guidance, ReasonCatalogue
 from .domain.inputs import ClaimPatch, LineInput, LinePatch
 from .domain.lifecycle import LIFECYCLE, Action, ClaimState
@@ -48,13 +48,13 @@ from .domain.sla import (
     HolidaySource,
     SlaCrossing,
     SlaPolicy,
+    SlaStage,
     SlaStatus,
     StageSla,
     Target,
     WorkingTime,
     weekly,
 )
-from .domain.sla import Stage as SlaStage
 from .domain.voice import FeedbackPolicy, ProblemCatalogue
 from .errors import (
     AuthorizationError,
@@ -142,6 +142,7 @@ __all__ = [
     "ExpenseLine",
     "Feedback",
     "FeedbackPolicy",
+    "FeedbackStage",
     "FieldProblem",
     "FourEyesError",
     "Guidance",
@@ -186,7 +187,6 @@ __all__ = [
     "SlaPolicy",
     "SlaStage",
     "SlaStatus",
-    "Stage",
     "StageSla",
     "StoredDocument",
     "SweepReport",

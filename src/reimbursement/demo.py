@@ -23,7 +23,7 @@ from .adapters.memory import InMemoryFxRates, InMemoryPaymentGateway, ManualCloc
 from .bootstrap import DeskOptions, in_memory_desk, sql_desk
 from .domain.actors import Actor
 from .domain.claim import Claim, LineDecision
-from .domain.feedback import Stage
+from .domain.feedback import FeedbackStage
 from .domain.inputs import ClaimPatch, LineInput, LinePatch
 from .domain.lifecycle import ClaimState
 from .domain.money import Money
@@ -256,12 +256,16 @@ def _play(
 
     # Customers say how it went: Mei is delighted, Amara is not.
     desk.give_feedback(
-        mei, mei_claim.id, ratings={Stage.SUBMISSION: 5, Stage.PAYMENT: 5}, nps=10, ces=1
+        mei,
+        mei_claim.id,
+        ratings={FeedbackStage.SUBMISSION: 5, FeedbackStage.PAYMENT: 5},
+        nps=10,
+        ces=1,
     )
     desk.give_feedback(
         amara,
         amara_spa.id,
-        ratings={Stage.REVIEW: 2, Stage.COMMUNICATION: 3},
+        ratings={FeedbackStage.REVIEW: 2, FeedbackStage.COMMUNICATION: 3},
         nps=4,
         ces=5,
         problems=["did_not_know_status"],

@@ -13,10 +13,10 @@ from datetime import datetime
 
 import attrs
 
-__all__ = ["Feedback", "Stage"]
+__all__ = ["Feedback", "FeedbackStage"]
 
 
-class Stage(enum.StrEnum):
+class FeedbackStage(enum.StrEnum):
     """The stages a customer rates."""
 
     SUBMISSION = "submission"
@@ -36,7 +36,7 @@ class Feedback:
     """
 
     given_at: datetime
-    ratings: Mapping[Stage, int] = attrs.field(factory=dict)
+    ratings: Mapping[FeedbackStage, int] = attrs.field(factory=dict)
     ces: int | None = None
     nps: int | None = None
     problems: tuple[str, ...] = ()

@@ -16,7 +16,7 @@ from ..domain.authorization import (
 )
 from ..domain.claim import Attachment, Claim, Claimant
 from ..domain.events import Visibility
-from ..domain.feedback import Feedback, Stage
+from ..domain.feedback import Feedback, FeedbackStage
 from ..domain.inputs import ClaimPatch, LineInput
 from ..domain.lifecycle import Action
 from ..domain.voice import FeedbackPolicy, ProblemCatalogue
@@ -271,7 +271,7 @@ class CustomerCalls(DeskCore):
         actor: Actor,
         claim_id: str,
         *,
-        ratings: Mapping[Stage, int] | None = None,
+        ratings: Mapping[FeedbackStage, int] | None = None,
         ces: int | None = None,
         nps: int | None = None,
         problems: Sequence[str] = (),
@@ -306,7 +306,7 @@ class CustomerCalls(DeskCore):
         actor: Actor,
         claim_id: str,
         *,
-        ratings: Mapping[Stage, int] | None = None,
+        ratings: Mapping[FeedbackStage, int] | None = None,
         ces: int | None = None,
         nps: int | None = None,
         problems: Sequence[str] = (),
@@ -340,7 +340,7 @@ class CustomerCalls(DeskCore):
         actor: Actor,
         claim_id: str,
         request_id: str | None,
-        ratings: Mapping[Stage, int] | None,
+        ratings: Mapping[FeedbackStage, int] | None,
         ces: int | None,
         nps: int | None,
         problems: Sequence[str],

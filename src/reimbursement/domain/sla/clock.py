@@ -17,10 +17,10 @@ import attrs
 from ..events import Event, EventType
 from .worktime import to_us
 
-__all__ = ["CLOCK_RULES", "ClockCycle", "ClockRule", "Segment", "Stage", "clock_cycles"]
+__all__ = ["CLOCK_RULES", "ClockCycle", "ClockRule", "Segment", "SlaStage", "clock_cycles"]
 
 
-class Stage(enum.StrEnum):
+class SlaStage(enum.StrEnum):
     """A part of the claim's life that has a promised duration."""
 
     REVIEW = "review"
@@ -44,17 +44,17 @@ class ClockRule:
     resume: frozenset[EventType] = frozenset()
 
 
-CLOCK_RULES: Mapping[Stage, ClockRule] = {
-    Stage.REVIEW: ClockRule(
+CLOCK_RULES: Mapping[SlaStage, ClockRule] = {
+    SlaStage.REVIEW: ClockRule(
         start=frozenset({E.SUBMITTED}),
         stop=frozenset({E.APPROVED, E.PARTIALLY_APPROVED, E.REJECTED, E.WITHDRAWN}),
         pause=frozenset({E.RETURNED}),
         resume=frozenset({E.RESUBMITTED}),
     ),
-    Stage.FINANCE_APPROVAL: ClockRule(
+    SlaStage.FINANCE_APPROVAL: ClockRule(
         start=frozenset({E.PAYMENT_REQUESTED}), stop=frozenset({E.PAYMENT_APPROVED})
     ),
-    Stage.PAYMENT: ClockRule(
+    SlaStage.PAYMENT: ClockRule(
         start=frozenset({E.APPROVED, E.PARTIALLY_APPROVED}), stop=frozenset({E.PAID})
     ),
 }
@@ -77,7 +77,7 @@ class ClockCycle:
     ``stopped_by`` are None while the cycle is open.
     """
 
-    stage: Stage
+    stage: SlaStage
     cycle: int
     segments: tuple[Segment, ...]
     stopped_at: datetime | None = None
@@ -101,7 +101,7 @@ class ClockCycle:
 
 def clock_cycles(
     events: Iterable[Event],
-    stage: Stage,
+    stage: SlaStage,
     now: datetime | None = None,
     rule: ClockRule | None = None,
 ) -> tuple[ClockCycle, ...]:
