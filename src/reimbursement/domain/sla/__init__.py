@@ -23,7 +23,7 @@ from .calendar import (
     HolidaySource,
     WorkingTime,
 )
-from .clock import CLOCK_RULES, ClockCycle, ClockRule, Segment, SlaStage, clock_cycles
+from .clock import CLOCK_RULES, ClockCycle, ClockRule, ClockSegment, SlaStage, clock_cycles
 from .hours import MON_FRI, Interval, weekly
 from .policy import SlaPolicy, record_crossings, recorded_crossings
 from .records import ClaimSla, CrossingKind, SlaCrossing, SlaStatus, StageSla, Target
@@ -37,10 +37,10 @@ __all__ = [
     "ClaimSla",
     "ClockCycle",
     "ClockRule",
+    "ClockSegment",
     "CrossingKind",
     "HolidaySource",
     "Interval",
-    "Segment",
     "SlaCrossing",
     "SlaPolicy",
     "SlaStage",

@@ -17,7 +17,7 @@ import attrs
 from ..events import Event, EventType
 from .worktime import to_us
 
-__all__ = ["CLOCK_RULES", "ClockCycle", "ClockRule", "Segment", "SlaStage", "clock_cycles"]
+__all__ = ["CLOCK_RULES", "ClockCycle", "ClockRule", "ClockSegment", "SlaStage", "clock_cycles"]
 
 
 class SlaStage(enum.StrEnum):
@@ -62,7 +62,7 @@ CLOCK_RULES: Mapping[SlaStage, ClockRule] = {
 
 
 @attrs.frozen
-class Segment:
+class ClockSegment:
     """A stretch during which the clock ran; ``end`` is None while it still runs."""
 
     start: datetime
@@ -79,7 +79,7 @@ class ClockCycle:
 
     stage: SlaStage
     cycle: int
-    segments: tuple[Segment, ...]
+    segments: tuple[ClockSegment, ...]
     stopped_at: datetime | None = None
     stopped_by: EventType | None = None
 
@@ -111,25 +111,25 @@ def clock_cycles(
     """
     rule = rule or CLOCK_RULES[stage]
     cycles: list[ClockCycle] = []
-    segments: list[Segment] = []
+    segments: list[ClockSegment] = []
     for event in events:
         if now is not None and to_us(event.at, "event.at") > to_us(now, "now"):
             continue
         kind, at = event.type, event.at
         if not segments:
             if kind in rule.start:
-                segments.append(Segment(at))
+                segments.append(ClockSegment(at))
             continue
         last = segments[-1]
         if kind in rule.stop:
             if last.end is None:
-                segments[-1] = Segment(last.start, at)
+                segments[-1] = ClockSegment(last.start, at)
             cycles.append(ClockCycle(stage, len(cycles) + 1, tuple(segments), at, kind))
             segments = []
         elif kind in rule.pause and last.end is None:
-            segments[-1] = Segment(last.start, at)
+            segments[-1] = ClockSegment(last.start, at)
         elif kind in rule.resume and last.end is not None:
-            segments.append(Segment(at))
+            segments.append(ClockSegment(at))
     if segments:
         cycles.append(ClockCycle(stage, len(cycles) + 1, tuple(segments)))
     return tuple(cycles)
