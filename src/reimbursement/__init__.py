@@ -87,10 +87,10 @@ from .ports import (
 from .serialization import from_data, from_json, to_data, to_json
 from .service import (
     Adapters,
+    BreachEscalation,
     ClaimTracking,
     CustomerTexts,
     DeskSettings,
-    Escalation,
     HandOverReport,
     PlanRouter,
     ReimbursementDesk,
@@ -114,6 +114,7 @@ __all__ = [
     "Attachment",
     "AuthorityChain",
     "AuthorizationError",
+    "BreachEscalation",
     "BusinessCalendar",
     "CalendarError",
     "CategoryReview",
@@ -136,7 +137,6 @@ __all__ = [
     "DeskSettings",
     "DocumentNotFoundError",
     "DuplicateError",
-    "Escalation",
     "Event",
     "EventType",
     "ExpenseLine",
