@@ -13,10 +13,10 @@ import importlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from ..domain.claim import Claim
+from ..domain.claim import Claim, main_category
 from ..domain.feedback import FeedbackStage
 from .compare import Kpi
-from .feedback import FeedbackTable, main_category
+from .feedback import FeedbackTable
 from .kpis import Backlog, Durations, ProcessKpis, Throughput
 from .report import FeedbackReport
 from .stats import Estimate
@@ -48,7 +48,7 @@ def _case_attributes(claim: Claim) -> dict[str, object]:
     return {
         "case:number": claim.number or "",
         "case:customer": claim.claimant.customer_id,
-        "case:category": main_category(claim),
+        "case:category": main_category(claim) or "",  # a claim without lines: no category
         "case:currency": claim.currency,
         # Decimal, never float: money keeps its exact value in the frame too.
         "case:claimed": claim.claimed_total.amount,

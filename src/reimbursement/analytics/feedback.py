@@ -15,11 +15,11 @@ from datetime import UTC, datetime
 
 import attrs
 
-from ..domain.claim import Claim, Outcome
+from ..domain.claim import Claim, Outcome, main_category
 from ..domain.feedback import FeedbackStage
 from ..errors import FieldProblem, ValidationError
 
-__all__ = ["DIMENSIONS", "FeedbackRecord", "FeedbackTable", "feedback_records", "main_category"]
+__all__ = ["DIMENSIONS", "FeedbackRecord", "FeedbackTable", "feedback_records"]
 
 DIMENSIONS = ("channel", "region", "category", "team")
 """The record's dimensions a report can group by (besides ``period``)."""
@@ -42,17 +42,6 @@ class FeedbackRecord:
     text: str = ""
 
 
-def main_category(claim: Claim) -> str:
-    """The category of the claim's largest line (the first on a tie); ``""`` without lines."""
-    if not claim.lines:
-        return ""
-    best = claim.lines[0]
-    for line in claim.lines[1:]:
-        if line.claimed.amount > best.claimed.amount:
-            best = line
-    return best.category
-
-
 def _decider(claim: Claim) -> str:
     for decision in reversed(claim.decisions):
         if decision.outcome is not Outcome.RETURNED:
@@ -70,7 +59,8 @@ def feedback_records(
 
     ``region_of`` gives a claim's region (the library does not store one);
     ``team_of`` maps the id of the reviewer who decided the claim to their
-    team. The category is :func:`main_category`.
+    team. The category is
+    :func:`~reimbursement.domain.claim.main_category`, ``""`` for a claim without lines.
     """
     records = []
     for claim in claims:
@@ -83,7 +73,7 @@ def feedback_records(
                 fb.given_at,
                 fb.channel,
                 region_of(claim),
-                main_category(claim),
+                main_category(claim) or "",  # a claim without lines: no category
                 team_of(_decider(claim)),
                 dict(fb.ratings),
                 fb.ces,

@@ -64,7 +64,7 @@ from .rounds import (
     previous_holders,
     round_events,
 )
-from .router import Assignment, PolicyRouter, main_category, request_for
+from .router import Assignment, PolicyRouter, request_for
 from .timeline import (
     escalate_claim,
     record_assignment,
@@ -125,7 +125,6 @@ __all__ = [
     "escalation_target",
     "hand_over",
     "holders",
-    "main_category",
     "previous_holders",
     "record_assignment",
     "record_escalation",
