@@ -58,8 +58,8 @@ from reimbursement.domain.actors import Role  # noqa: E402
 from reimbursement.domain.claim import Claim, Claimant  # noqa: E402
 from reimbursement.domain.events import Event, EventType  # noqa: E402
 from reimbursement.domain.feedback import FeedbackStage  # noqa: E402
+from reimbursement.domain.feedback_rules import DEFAULT_PROBLEMS, ProblemCatalogue  # noqa: E402
 from reimbursement.domain.lifecycle import ClaimState  # noqa: E402
-from reimbursement.domain.voice import DEFAULT_PROBLEMS, ProblemCatalogue  # noqa: E402
 
 TZ = ZoneInfo("Europe/Berlin")
 START = datetime(2025, 1, 1, tzinfo=UTC)

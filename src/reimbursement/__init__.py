@@ -21,10 +21,11 @@ from .domain.claim import (
 )
 from .domain.events import Event, EventType, Visibility
 from .domain.feedback import Feedback, FeedbackStage
-from .domain.guidance import Guidance, ReasonCatalogue
+from .domain.feedback_rules import FeedbackPolicy, ProblemCatalogue
 from .domain.inputs import ClaimPatch, LineInput, LinePatch
 from .domain.lifecycle import LIFECYCLE, Action, ClaimState
 from .domain.money import Money
+from .domain.reasons import Guidance, ReasonCatalogue
 from .domain.routing import (
     Absence,
     ApprovalRules,
@@ -55,7 +56,6 @@ from .domain.sla import (
     WorkingTime,
     weekly,
 )
-from .domain.voice import FeedbackPolicy, ProblemCatalogue
 from .errors import (
     AuthorizationError,
     CalendarError,

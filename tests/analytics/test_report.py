@@ -19,7 +19,7 @@ from reimbursement.analytics import (
 )
 from reimbursement.domain.actors import Actor
 from reimbursement.domain.feedback import Feedback, FeedbackStage
-from reimbursement.domain.voice import FeedbackPolicy, ProblemCatalogue, give_feedback
+from reimbursement.domain.feedback_rules import FeedbackPolicy, ProblemCatalogue, give_feedback
 from reimbursement.errors import ValidationError
 
 from .builders import at, decided_claim

@@ -15,7 +15,7 @@ from math import prod
 import attrs
 
 from ..domain.feedback import FeedbackStage
-from ..domain.voice import ProblemCatalogue
+from ..domain.feedback_rules import ProblemCatalogue
 from ..errors import ValidationError
 from . import stats
 from ._engine import EngineName, engine

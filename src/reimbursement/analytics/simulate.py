@@ -28,10 +28,10 @@ from ..bootstrap import in_memory_desk
 from ..domain.actors import SYSTEM, Actor
 from ..domain.claim import Claim, LineDecision
 from ..domain.feedback import Feedback, FeedbackStage
-from ..domain.guidance import ReasonCatalogue
 from ..domain.inputs import ClaimPatch, LineInput, LinePatch
 from ..domain.lifecycle import ClaimState
 from ..domain.money import Money
+from ..domain.reasons import ReasonCatalogue
 from ..ports import CustomerProfile
 from ..service.adapters import DeskSettings
 from ..service.desk import ReimbursementDesk

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 from ..domain import commands as cmd
-from ..domain import voice
+from ..domain import feedback_rules
 from ..domain.actors import Actor, Role
 from ..domain.authorization import (
     authorize,
@@ -17,9 +17,9 @@ from ..domain.authorization import (
 from ..domain.claim import Attachment, Claim, Claimant
 from ..domain.events import Visibility
 from ..domain.feedback import Feedback, FeedbackStage
+from ..domain.feedback_rules import FeedbackPolicy, ProblemCatalogue
 from ..domain.inputs import ClaimPatch, LineInput
 from ..domain.lifecycle import Action
-from ..domain.voice import FeedbackPolicy, ProblemCatalogue
 from ..errors import AuthorizationError, DuplicateRequestError
 from ..ports import Page
 from ._core import DeskCore, Request, Step
@@ -289,7 +289,7 @@ class CustomerCalls(DeskCore):
         claim not decided yet.
         """
         return self._feedback(
-            voice.give_feedback,
+            feedback_rules.give_feedback,
             actor,
             claim_id,
             request_id,
@@ -320,7 +320,7 @@ class CustomerCalls(DeskCore):
         when there is nothing to edit or the window has closed.
         """
         return self._feedback(
-            voice.edit_feedback,
+            feedback_rules.edit_feedback,
             actor,
             claim_id,
             request_id,

@@ -11,8 +11,7 @@ from hypothesis import strategies as st
 from reimbursement.domain.actors import Actor
 from reimbursement.domain.events import EventType
 from reimbursement.domain.feedback import Feedback, FeedbackStage
-from reimbursement.domain.lifecycle import ClaimState
-from reimbursement.domain.voice import (
+from reimbursement.domain.feedback_rules import (
     DEFAULT_PROBLEMS,
     FeedbackPolicy,
     ProblemCatalogue,
@@ -20,6 +19,7 @@ from reimbursement.domain.voice import (
     feedback_problems,
     give_feedback,
 )
+from reimbursement.domain.lifecycle import ClaimState
 from reimbursement.errors import AuthorizationError, DuplicateError, ValidationError
 
 from .builders import assigned, at, decided_claim, rejected, submitted
