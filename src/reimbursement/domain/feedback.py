@@ -1,8 +1,10 @@
-"""Customer feedback on a claim: the data recorded (validation and rules live with the commands).
+"""Customer feedback on a claim: the data recorded.
 
 One :class:`Feedback` per claim, given by the claim's customer after a
-decision. Scales: CSAT 1–5 per stage, customer effort (CES) 1–7,
-likelihood to recommend (NPS) 0–10.
+decision. Scales: CSAT 1–5 per :class:`FeedbackStage`, customer effort
+(CES) 1–7, likelihood to recommend (NPS) 0–10. The rules (who may give
+it, when, how long it can be edited, the checks of every scale and problem
+code) are in :mod:`reimbursement.domain.feedback_rules`.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ __all__ = ["Feedback", "FeedbackStage"]
 
 
 class FeedbackStage(enum.StrEnum):
-    """The stages a customer rates."""
+    """The stages of a claim a customer rates (the SLA clocks have their own ``SlaStage``)."""
 
     SUBMISSION = "submission"
     REVIEW = "review"

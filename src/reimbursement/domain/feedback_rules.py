@@ -1,7 +1,8 @@
-"""The customer's voice on a claim: the rules for giving and editing feedback.
+"""The rules for giving and editing feedback on a claim.
 
-Pure functions on a :class:`~reimbursement.domain.claim.Claim`: the
-application service loads the claim, calls :func:`give_feedback` or
+The data is :class:`~reimbursement.domain.feedback.Feedback`; here are the
+checks and the pure functions on a :class:`~reimbursement.domain.claim.Claim`:
+the application service loads the claim, calls :func:`give_feedback` or
 :func:`edit_feedback` with the insurer's :class:`FeedbackPolicy` and
 :class:`ProblemCatalogue`, and saves what comes back. Every check runs
 before anything is built, so a refused call leaves no trace.

@@ -21,7 +21,10 @@ __all__ = ["CLOCK_RULES", "ClockCycle", "ClockRule", "ClockSegment", "SlaStage",
 
 
 class SlaStage(enum.StrEnum):
-    """A part of the claim's life that has a promised duration."""
+    """A part of the claim's life that has a promised duration.
+
+    Not what a customer rates: that is ``FeedbackStage``.
+    """
 
     REVIEW = "review"
     """From submission to the decision; paused while the claim is back with the customer."""
