@@ -57,9 +57,9 @@ from reimbursement.analytics import (  # noqa: E402
 from reimbursement.domain.actors import Role  # noqa: E402
 from reimbursement.domain.claim import Claim, Claimant  # noqa: E402
 from reimbursement.domain.events import Event, EventType  # noqa: E402
-from reimbursement.domain.feedback import Stage  # noqa: E402
+from reimbursement.domain.feedback import FeedbackStage  # noqa: E402
+from reimbursement.domain.feedback_rules import DEFAULT_PROBLEMS, ProblemCatalogue  # noqa: E402
 from reimbursement.domain.lifecycle import ClaimState  # noqa: E402
-from reimbursement.domain.voice import DEFAULT_PROBLEMS, ProblemCatalogue  # noqa: E402
 
 TZ = ZoneInfo("Europe/Berlin")
 START = datetime(2025, 1, 1, tzinfo=UTC)
@@ -90,7 +90,7 @@ def feedback_columns(n: int, seed: int = 1) -> dict[str, Any]:
     }
     for name, labels in DIMENSIONS.items():
         cols[name] = rng.integers(0, len(labels), n).astype(np.int32)
-    for stage in Stage:
+    for stage in FeedbackStage:
         scores = rng.choice(6, n, p=[0.15, 0.05, 0.07, 0.13, 0.3, 0.3]).astype(np.int8)
         cols[f"csat_{stage.value}"] = scores
     cols["ces"] = rng.integers(0, 8, n).astype(np.int8)
@@ -116,7 +116,7 @@ def build_table(cols: dict[str, Any]) -> FeedbackTable:
         [f"C{i}" for i in range(n)],
         _array("q", cols["given_at"]),
         {name: (_array("i", cols[name]), labels) for name, labels in DIMENSIONS.items()},
-        {stage: _array("b", cols[f"csat_{stage.value}"]) for stage in Stage},
+        {stage: _array("b", cols[f"csat_{stage.value}"]) for stage in FeedbackStage},
         _array("b", cols["ces"]),
         _array("b", cols["nps"]),
         _array("i", cols["problem_rows"]),
@@ -144,7 +144,7 @@ def build_frames(cols: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
     }
     for name, labels in DIMENSIONS.items():
         data[name] = pd.Categorical.from_codes(cols[name], labels)
-    for stage in Stage:
+    for stage in FeedbackStage:
         data[f"csat_{stage.value}"] = cols[f"csat_{stage.value}"]
     data["ces"], data["nps"] = cols["ces"], cols["nps"]
     data["text"] = pd.Categorical.from_codes(cols["text"], TEXTS)
@@ -170,7 +170,7 @@ def pandas_report(df: pd.DataFrame, problems: pd.DataFrame) -> list[Any]:
     for name in DIMENSIONS:
         work[name] = df[name]
     work["_all"] = 0
-    for stage in Stage:
+    for stage in FeedbackStage:
         c = df[f"csat_{stage.value}"]
         work[f"sat_{stage.value}"] = c >= 4
         work[f"rated_{stage.value}"] = c > 0
@@ -191,10 +191,10 @@ def pandas_report(df: pd.DataFrame, problems: pd.DataFrame) -> list[Any]:
             promoters=("promoter", "sum"),
             detractors=("detractor", "sum"),
             answered=("answered", "sum"),
-            **{f"sat_{s.value}": (f"sat_{s.value}", "sum") for s in Stage},
-            **{f"rated_{s.value}": (f"rated_{s.value}", "sum") for s in Stage},
+            **{f"sat_{s.value}": (f"sat_{s.value}", "sum") for s in FeedbackStage},
+            **{f"rated_{s.value}": (f"rated_{s.value}", "sum") for s in FeedbackStage},
         )
-        for s in Stage:
+        for s in FeedbackStage:
             agg[f"csat_{s.value}"] = agg[f"sat_{s.value}"] / agg[f"rated_{s.value}"]
             agg[f"csat_{s.value}_low"], agg[f"csat_{s.value}_high"] = _wilson(
                 agg[f"sat_{s.value}"], agg[f"rated_{s.value}"]
@@ -215,7 +215,7 @@ def pandas_report(df: pd.DataFrame, problems: pd.DataFrame) -> list[Any]:
     )
     trend = by_period.iloc[-1] - by_period.iloc[-2]
     overall = out[0][0]
-    worst = min(Stage, key=lambda s: overall[f"csat_{s.value}"].iloc[0]).value
+    worst = min(FeedbackStage, key=lambda s: overall[f"csat_{s.value}"].iloc[0]).value
     low = df[(df[f"csat_{worst}"] >= 1) & (df[f"csat_{worst}"] <= 2) & (df["text"] != "")]
     comments = low.sort_values("given_at", ascending=False).head(20)
     return [out, trend, comments]

@@ -13,7 +13,6 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from reimbursement.domain.actors import Actor
-from reimbursement.domain.calendar import BusinessCalendar, weekly
 from reimbursement.domain.claim import Claim, Claimant
 from reimbursement.domain.commands import (
     approve,
@@ -25,7 +24,13 @@ from reimbursement.domain.commands import (
 )
 from reimbursement.domain.inputs import ClaimPatch, LineInput
 from reimbursement.domain.money import Money
-from reimbursement.domain.sla import SlaPolicy, Stage, record_crossings
+from reimbursement.domain.sla import (
+    BusinessCalendar,
+    SlaPolicy,
+    SlaStage,
+    record_crossings,
+    weekly,
+)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 CUSTOMER = Actor.customer("C-1", "Ana")
@@ -42,7 +47,7 @@ def same(money: Money, currency: str, day: date) -> tuple[Money, None]:
 
 def show(policy: SlaPolicy, claim: Claim, now: datetime, what: str) -> Claim:
     sla = policy.evaluate(claim, now)
-    review = sla.current(Stage.REVIEW)
+    review = sla.current(SlaStage.REVIEW)
     assert review is not None
     due = f"{review.due:%a %d %b %H:%M}" if review.due else "paused (with the customer)"
     expected = sla.expected_completion
@@ -88,7 +93,7 @@ def main() -> None:
     claim = show(policy, claim, at(6, 6, 15), "sweep")
     claim = approve(claim, REVIEWER, at(6, 6, 16))
     sla = policy.evaluate(claim, at(6, 6, 16))
-    review, payment = sla.current(Stage.REVIEW), sla.current(Stage.PAYMENT)
+    review, payment = sla.current(SlaStage.REVIEW), sla.current(SlaStage.PAYMENT)
     assert review is not None
     assert payment is not None
     assert payment.due is not None

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import importlib
+import pkgutil
 import subprocess
 import sys
 from pathlib import Path
@@ -98,3 +100,25 @@ def test_sqlalchemy_is_imported_only_by_the_sql_adapter() -> None:
         for name in imports_of(path):
             assert name.split(".")[0] not in {"sqlalchemy", "psycopg"}, path.relative_to(SRC)
 
+
+def test_one_name_one_meaning() -> None:
+    """No two public modules export different things under one name (STYLE.md).
+
+    Re-exports of the same object are fine; private modules (``_name``) are
+    implementation. Every adapter module has one factory named ``create``,
+    by design.
+    """
+    same_shape = {"create"}
+    homes: dict[str, dict[int, list[str]]] = {}
+    for info in pkgutil.walk_packages(reimbursement.__path__, "reimbursement."):
+        if any(part.startswith("_") for part in info.name.split(".")):
+            continue
+        module = importlib.import_module(info.name)
+        for name in getattr(module, "__all__", ()):
+            homes.setdefault(name, {}).setdefault(id(getattr(module, name)), []).append(info.name)
+    clashes = {
+        name: sorted(m for modules in found.values() for m in modules)
+        for name, found in homes.items()
+        if len(found) > 1 and name not in same_shape
+    }
+    assert not clashes

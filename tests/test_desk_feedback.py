@@ -12,8 +12,8 @@ from reimbursement import (
     CustomerProfile,
     DuplicateError,
     EventType,
+    FeedbackStage,
     ReimbursementDesk,
-    Stage,
     ValidationError,
 )
 from reimbursement.adapters.memory import ManualClock
@@ -25,7 +25,7 @@ def test_the_customer_rates_a_decided_claim_once(desk: ReimbursementDesk) -> Non
     rated = desk.give_feedback(
         ANA,
         claim.id,
-        ratings={Stage.SUBMISSION: 5, Stage.REVIEW: 4},
+        ratings={FeedbackStage.SUBMISSION: 5, FeedbackStage.REVIEW: 4},
         ces=2,
         nps=9,
         problems=["did_not_know_status"],
@@ -33,7 +33,7 @@ def test_the_customer_rates_a_decided_claim_once(desk: ReimbursementDesk) -> Non
         channel="app",
     )
     assert rated.feedback is not None
-    assert rated.feedback.ratings == {Stage.SUBMISSION: 5, Stage.REVIEW: 4}
+    assert rated.feedback.ratings == {FeedbackStage.SUBMISSION: 5, FeedbackStage.REVIEW: 4}
     assert rated.events[-1].type is EventType.FEEDBACK_GIVEN
     assert desk.track(ANA, claim.id).feedback == rated.feedback
     with pytest.raises(DuplicateError):
@@ -59,7 +59,12 @@ def test_bad_values_are_listed_field_by_field(desk: ReimbursementDesk) -> None:
     claim = desk.approve(REVIEWER, submitted(desk).id)
     with pytest.raises(ValidationError) as caught:
         desk.give_feedback(
-            ANA, claim.id, ratings={Stage.REVIEW: 6}, ces=0, nps=11, problems=["no_such_code"]
+            ANA,
+            claim.id,
+            ratings={FeedbackStage.REVIEW: 6},
+            ces=0,
+            nps=11,
+            problems=["no_such_code"],
         )
     paths = {p.path for p in caught.value.problems}
     assert {"ces", "nps"} <= paths

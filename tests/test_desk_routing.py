@@ -27,7 +27,6 @@ from reimbursement import (
 )
 from reimbursement.adapters.memory import ManualClock
 from reimbursement.domain.actors import Role
-from reimbursement.domain.calendar import BusinessCalendar, weekly
 from reimbursement.domain.lifecycle import ClaimState as S
 from reimbursement.domain.routing import (
     Absence,
@@ -39,7 +38,7 @@ from reimbursement.domain.routing import (
     Reviewer,
     ReviewerPool,
 )
-from reimbursement.domain.sla import SlaPolicy
+from reimbursement.domain.sla import BusinessCalendar, SlaPolicy, weekly
 from reimbursement.errors import AuthorizationError, ReimbursementError, ValidationError
 from reimbursement.service.adapters import DeskSettings
 from reimbursement.service.routing import RoundRobinRouter, RoutingEscalation, current_plan

@@ -18,8 +18,7 @@ from reimbursement import (
 from reimbursement.adapters.memory import InMemoryNotifier, ManualClock
 from reimbursement.domain import commands as cmd
 from reimbursement.domain.actors import SYSTEM
-from reimbursement.domain.calendar import BusinessCalendar, weekly
-from reimbursement.domain.sla import SlaCrossing, SlaPolicy, SlaStatus
+from reimbursement.domain.sla import BusinessCalendar, SlaCrossing, SlaPolicy, SlaStatus, weekly
 from support import ANA, REVIEWER, submitted
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -27,7 +27,7 @@ from reimbursement.domain.claim import (
 )
 from reimbursement.domain.currencies import MINOR_UNITS
 from reimbursement.domain.events import Visibility
-from reimbursement.domain.feedback import Feedback, Stage
+from reimbursement.domain.feedback import Feedback, FeedbackStage
 from reimbursement.domain.inputs import ClaimPatch, LineInput, LinePatch
 from reimbursement.domain.lifecycle import ClaimState
 from reimbursement.domain.money import Money
@@ -93,7 +93,11 @@ def paid_claim() -> Claim:
     return attrs.evolve(
         c,
         feedback=Feedback(
-            at(31), {Stage.REVIEW: 4, Stage.PAYMENT: 5}, ces=2, nps=9, problems=("slow",)
+            at(31),
+            {FeedbackStage.REVIEW: 4, FeedbackStage.PAYMENT: 5},
+            ces=2,
+            nps=9,
+            problems=("slow",),
         ),
     )
 
@@ -279,7 +283,7 @@ def test_malformed_durations_are_refused(text: str) -> None:
 class SlaView:
     """A record of the kind later parts add: any mix of the supported field types."""
 
-    stage: Stage
+    stage: FeedbackStage
     due: datetime
     remaining: timedelta
     opens: time
@@ -288,18 +292,18 @@ class SlaView:
     limit: Money | None
     share: float
     breached: bool
-    stages: tuple[Stage, ...]
+    stages: tuple[FeedbackStage, ...]
     totals: Mapping[str, Decimal]
     counts: list[int]
     tags: frozenset[str]
     pair: tuple[int, str]
-    per_stage: Mapping[Stage, tuple[Money, ...]] = attrs.field(factory=dict)
+    per_stage: Mapping[FeedbackStage, tuple[Money, ...]] = attrs.field(factory=dict)
     note: str | None = None
 
 
 def test_a_new_record_built_from_the_supported_types_needs_no_new_code() -> None:
     view = SlaView(
-        Stage.REVIEW,
+        FeedbackStage.REVIEW,
         T0,
         timedelta(hours=-3),
         time(8, 30),
@@ -308,12 +312,12 @@ def test_a_new_record_built_from_the_supported_types_needs_no_new_code() -> None
         Money("1000", "EUR"),
         0.25,
         True,
-        (Stage.REVIEW, Stage.PAYMENT),
+        (FeedbackStage.REVIEW, FeedbackStage.PAYMENT),
         {"EUR": Decimal("10.50")},
         [1, 2],
         frozenset({"vip"}),
         (3, "x"),
-        {Stage.PAYMENT: (Money("1", "EUR"),)},
+        {FeedbackStage.PAYMENT: (Money("1", "EUR"),)},
     )
     data = to_data(view)
     assert_json_ready(data, scalars=(str, int, bool, float))

@@ -7,7 +7,6 @@ embedded default) or build a :class:`ReimbursementDesk` on your own adapters.
 
 from .bootstrap import DeskOptions, assemble, in_memory_desk, sql_desk
 from .domain.actors import Actor, Role
-from .domain.calendar import AROUND_THE_CLOCK, BusinessCalendar, HolidaySource, WorkingTime, weekly
 from .domain.claim import (
     Attachment,
     Claim,
@@ -21,11 +20,12 @@ from .domain.claim import (
     ReviewDecision,
 )
 from .domain.events import Event, EventType, Visibility
-from .domain.feedback import Feedback, Stage
-from .domain.guidance import Guidance, ReasonCatalogue
+from .domain.feedback import Feedback, FeedbackStage
+from .domain.feedback_rules import FeedbackPolicy, ProblemCatalogue
 from .domain.inputs import ClaimPatch, LineInput, LinePatch
 from .domain.lifecycle import LIFECYCLE, Action, ClaimState
 from .domain.money import Money
+from .domain.reasons import Guidance, ReasonCatalogue
 from .domain.routing import (
     Absence,
     ApprovalRules,
@@ -41,9 +41,21 @@ from .domain.routing import (
     RoundRobin,
     SkillsMatch,
 )
-from .domain.sla import ClaimSla, CrossingKind, SlaCrossing, SlaPolicy, SlaStatus, StageSla, Target
-from .domain.sla import Stage as SlaStage
-from .domain.voice import FeedbackPolicy, ProblemCatalogue
+from .domain.sla import (
+    AROUND_THE_CLOCK,
+    BusinessCalendar,
+    ClaimSla,
+    CrossingKind,
+    HolidaySource,
+    SlaCrossing,
+    SlaPolicy,
+    SlaStage,
+    SlaStatus,
+    StageSla,
+    Target,
+    WorkingTime,
+    weekly,
+)
 from .errors import (
     AuthorizationError,
     CalendarError,
@@ -75,10 +87,10 @@ from .ports import (
 from .serialization import from_data, from_json, to_data, to_json
 from .service import (
     Adapters,
+    BreachEscalation,
     ClaimTracking,
     CustomerTexts,
     DeskSettings,
-    Escalation,
     HandOverReport,
     PlanRouter,
     ReimbursementDesk,
@@ -102,6 +114,7 @@ __all__ = [
     "Attachment",
     "AuthorityChain",
     "AuthorizationError",
+    "BreachEscalation",
     "BusinessCalendar",
     "CalendarError",
     "CategoryReview",
@@ -124,12 +137,12 @@ __all__ = [
     "DeskSettings",
     "DocumentNotFoundError",
     "DuplicateError",
-    "Escalation",
     "Event",
     "EventType",
     "ExpenseLine",
     "Feedback",
     "FeedbackPolicy",
+    "FeedbackStage",
     "FieldProblem",
     "FourEyesError",
     "Guidance",
@@ -174,7 +187,6 @@ __all__ = [
     "SlaPolicy",
     "SlaStage",
     "SlaStatus",
-    "Stage",
     "StageSla",
     "StoredDocument",
     "SweepReport",

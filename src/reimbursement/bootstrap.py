@@ -39,7 +39,7 @@ from .ports import (
 from .service.adapters import Adapters, DeskSettings
 from .service.desk import ReimbursementDesk
 from .service.routing import RoundRobinRouter, Router
-from .service.sweeper import Escalation
+from .service.sweeper import BreachEscalation
 from .service.texts import CustomerTexts
 
 __all__ = ["DeskOptions", "assemble", "in_memory_desk", "sql_desk"]
@@ -67,7 +67,7 @@ class DeskOptions(TypedDict, total=False):
     conflicts: ConflictOfInterest
     approval_rules: ApprovalRules
     sla: SlaPolicy
-    escalation: Escalation
+    escalation: BreachEscalation
     settings: DeskSettings
     texts: CustomerTexts
     new_id: Callable[[], str]

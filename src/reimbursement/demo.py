@@ -22,13 +22,12 @@ from decimal import Decimal
 from .adapters.memory import InMemoryFxRates, InMemoryPaymentGateway, ManualClock
 from .bootstrap import DeskOptions, in_memory_desk, sql_desk
 from .domain.actors import Actor
-from .domain.calendar import BusinessCalendar, weekly
 from .domain.claim import Claim, LineDecision
-from .domain.feedback import Stage
+from .domain.feedback import FeedbackStage
 from .domain.inputs import ClaimPatch, LineInput, LinePatch
 from .domain.lifecycle import ClaimState
 from .domain.money import Money
-from .domain.sla import SlaPolicy
+from .domain.sla import BusinessCalendar, SlaPolicy, weekly
 from .ports import CustomerProfile
 from .service.adapters import DeskSettings
 from .service.desk import ReimbursementDesk
@@ -257,12 +256,16 @@ def _play(
 
     # Customers say how it went: Mei is delighted, Amara is not.
     desk.give_feedback(
-        mei, mei_claim.id, ratings={Stage.SUBMISSION: 5, Stage.PAYMENT: 5}, nps=10, ces=1
+        mei,
+        mei_claim.id,
+        ratings={FeedbackStage.SUBMISSION: 5, FeedbackStage.PAYMENT: 5},
+        nps=10,
+        ces=1,
     )
     desk.give_feedback(
         amara,
         amara_spa.id,
-        ratings={Stage.REVIEW: 2, Stage.COMMUNICATION: 3},
+        ratings={FeedbackStage.REVIEW: 2, FeedbackStage.COMMUNICATION: 3},
         nps=4,
         ces=5,
         problems=["did_not_know_status"],

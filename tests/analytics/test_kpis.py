@@ -17,10 +17,9 @@ from reimbursement.analytics import (
 )
 from reimbursement.analytics.kpis import durations, sla_attainment
 from reimbursement.domain.actors import SYSTEM
-from reimbursement.domain.calendar import AROUND_THE_CLOCK
 from reimbursement.domain.events import Event, EventType
 from reimbursement.domain.lifecycle import ClaimState
-from reimbursement.domain.sla import SlaPolicy
+from reimbursement.domain.sla import AROUND_THE_CLOCK, SlaPolicy
 from reimbursement.errors import ValidationError
 
 from .builders import (

@@ -18,13 +18,18 @@ from reimbursement.analytics import (
     stats,
 )
 from reimbursement.domain.actors import Actor
-from reimbursement.domain.feedback import Feedback, Stage
-from reimbursement.domain.voice import FeedbackPolicy, ProblemCatalogue, give_feedback
+from reimbursement.domain.feedback import Feedback, FeedbackStage
+from reimbursement.domain.feedback_rules import FeedbackPolicy, ProblemCatalogue, give_feedback
 from reimbursement.errors import ValidationError
 
 from .builders import at, decided_claim
 
-R, P, S, C = Stage.REVIEW, Stage.PAYMENT, Stage.SUBMISSION, Stage.COMMUNICATION
+R, P, S, C = (
+    FeedbackStage.REVIEW,
+    FeedbackStage.PAYMENT,
+    FeedbackStage.SUBMISSION,
+    FeedbackStage.COMMUNICATION,
+)
 
 
 def record(
@@ -189,7 +194,7 @@ rows = st.lists(
         st.integers(0, 400 * 24),
         st.sampled_from(["app", "web", "phone"]),
         st.sampled_from(["n", "s"]),
-        st.dictionaries(st.sampled_from(list(Stage)), st.integers(1, 5)),
+        st.dictionaries(st.sampled_from(list(FeedbackStage)), st.integers(1, 5)),
         st.none() | st.integers(1, 7),
         st.none() | st.integers(0, 10),
         st.lists(st.sampled_from(["a", "b", "c"]), unique=True, max_size=3),

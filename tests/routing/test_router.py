@@ -8,6 +8,7 @@ import attrs
 import pytest
 
 from reimbursement.domain.actors import SYSTEM, Actor
+from reimbursement.domain.claim import main_category
 from reimbursement.domain.commands import assign, resubmit, return_for_correction
 from reimbursement.domain.inputs import ClaimPatch
 from reimbursement.domain.routing import (
@@ -19,7 +20,6 @@ from reimbursement.domain.routing import (
     ReviewerPool,
     RoundRobin,
     StepOutcome,
-    main_category,
     request_for,
 )
 from reimbursement.errors import ValidationError

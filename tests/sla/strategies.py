@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from dateutil.rrule import YEARLY, rrule
 from hypothesis import strategies as st
 
-from reimbursement.domain.calendar import BusinessCalendar
+from reimbursement.domain.sla import BusinessCalendar
 
 ZONES = (
     "UTC",

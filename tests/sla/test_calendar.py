@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from dateutil.rrule import DAILY, YEARLY, rrule
 
-from reimbursement.domain.calendar import (
+from reimbursement.domain.sla import (
     AROUND_THE_CLOCK,
     BusinessCalendar,
     WorkingTime,

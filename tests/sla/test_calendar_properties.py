@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reimbursement.domain.calendar import BusinessCalendar
+from reimbursement.domain.sla import BusinessCalendar
 
 from .strategies import calendars, durations, instants, utc
 

@@ -27,7 +27,7 @@ import businesstimedelta as btd
 import pytest
 import pytz
 
-from reimbursement.domain.calendar import BusinessCalendar
+from reimbursement.domain.sla import BusinessCalendar
 
 ADDITIONS = 10_000
 DIFFERENCES = 2_000

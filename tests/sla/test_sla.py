@@ -10,19 +10,21 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reimbursement.domain.calendar import AROUND_THE_CLOCK, BusinessCalendar, weekly
 from reimbursement.domain.claim import Claim
 from reimbursement.domain.events import EventType, Visibility
 from reimbursement.domain.sla import (
+    AROUND_THE_CLOCK,
+    BusinessCalendar,
     ClockRule,
     CrossingKind,
     SlaPolicy,
+    SlaStage,
     SlaStatus,
-    Stage,
     Target,
     clock_cycles,
     record_crossings,
     recorded_crossings,
+    weekly,
 )
 from reimbursement.errors import ValidationError
 
@@ -44,9 +46,9 @@ def test_review_clock_pauses_while_the_claim_is_with_the_customer() -> None:
     claim = submitted(at(6, 9))  # Monday
     claim = returned(claim, at(6, 13))  # 4 h used
     claim = resubmitted(claim, at(8, 9))  # two days with the customer do not count
-    [cycle] = clock_cycles(claim.events, Stage.REVIEW)
+    [cycle] = clock_cycles(claim.events, SlaStage.REVIEW)
     assert [(s.start, s.end) for s in cycle.segments] == [(at(6, 9), at(6, 13)), (at(8, 9), None)]
-    review = POLICY.evaluate(claim, at(8, 12)).current(Stage.REVIEW)
+    review = POLICY.evaluate(claim, at(8, 12)).current(SlaStage.REVIEW)
     assert review is not None
     assert review.elapsed == 7 * H
     assert review.remaining == 9 * H
@@ -57,7 +59,7 @@ def test_statuses_over_the_life_of_a_review() -> None:
     claim = submitted(at(6, 9))  # due Tue 17:00; warning at 80 % = 12.8 h: Tue 13:48
 
     def status(now: datetime, c: Claim = claim) -> SlaStatus:
-        sla = POLICY.evaluate(c, now).current(Stage.REVIEW)
+        sla = POLICY.evaluate(c, now).current(SlaStage.REVIEW)
         assert sla is not None
         return sla.status
 
@@ -74,7 +76,7 @@ def test_statuses_over_the_life_of_a_review() -> None:
 def test_a_paused_clock_has_no_due_time_until_the_customer_answers() -> None:
     claim = returned(submitted(at(6, 9)), at(6, 10))
     sla = POLICY.evaluate(claim, at(7, 12))
-    review = sla.current(Stage.REVIEW)
+    review = sla.current(SlaStage.REVIEW)
     assert review is not None
     assert review.paused
     assert review.due is None
@@ -87,7 +89,7 @@ def test_a_paused_clock_has_no_due_time_until_the_customer_answers() -> None:
 
 def test_payment_is_due_24_real_hours_after_approval_across_dst() -> None:
     claim = approved(submitted(at(24, 9)), at(25, 12))  # Saturday before clocks go back
-    payment = POLICY.evaluate(claim, at(25, 13)).current(Stage.PAYMENT)
+    payment = POLICY.evaluate(claim, at(25, 13)).current(SlaStage.PAYMENT)
     assert payment is not None
     assert payment.due is not None
     assert utc(payment.due) - utc(at(25, 12)) == 24 * H
@@ -97,7 +99,7 @@ def test_payment_is_due_24_real_hours_after_approval_across_dst() -> None:
 def test_payment_met_when_paid_in_time() -> None:
     claim = paid(approved(submitted(at(6, 9)), at(6, 15)), at(6, 16), at(7, 10))
     sla = POLICY.evaluate(claim, at(8, 9))
-    payment = sla.current(Stage.PAYMENT)
+    payment = sla.current(SlaStage.PAYMENT)
     assert payment is not None
     assert payment.status is SlaStatus.MET
     assert sla.expected_completion == at(7, 10)
@@ -121,8 +123,8 @@ def test_history_can_be_replayed_at_any_instant() -> None:
     claim = approved(resubmitted(returned(submitted(at(6, 9)), at(6, 10)), at(7, 9)), at(7, 12))
     before = POLICY.evaluate(claim, at(6, 11))
     assert before.waiting_on_customer
-    assert before.current(Stage.PAYMENT) is None
-    review = before.current(Stage.REVIEW)
+    assert before.current(SlaStage.PAYMENT) is None
+    review = before.current(SlaStage.REVIEW)
     assert review is not None
     assert review.paused
     assert review.elapsed == H
@@ -138,7 +140,7 @@ def test_every_cycle_is_kept() -> None:
     claim = resubmitted(returned(claim, at(6, 10)), at(6, 11))
     claim = resubmitted(returned(claim, at(6, 12)), at(6, 14))
     claim = approved(claim, at(6, 15))
-    cycles = clock_cycles(claim.events, Stage.REVIEW, rule=per_round)
+    cycles = clock_cycles(claim.events, SlaStage.REVIEW, rule=per_round)
     assert [(c.cycle, c.started_at, c.stopped_at) for c in cycles] == [
         (1, at(6, 9), at(6, 10)),
         (2, at(6, 11), at(6, 12)),
@@ -148,27 +150,27 @@ def test_every_cycle_is_kept() -> None:
 
 
 def test_variants_by_priority_and_classifier() -> None:
-    fast = {Stage.REVIEW: Target(4 * H, CAL)}
+    fast = {SlaStage.REVIEW: Target(4 * H, CAL)}
     policy = SlaPolicy.standard(
         CAL, variants={"vip": fast}, classify=lambda c: "vip" if c.id.startswith("V") else None
     )
-    vip = policy.evaluate(submitted(at(6, 9), "V-1"), at(6, 9)).current(Stage.REVIEW)
-    plain = policy.evaluate(submitted(at(6, 9), "C-1"), at(6, 9)).current(Stage.REVIEW)
+    vip = policy.evaluate(submitted(at(6, 9), "V-1"), at(6, 9)).current(SlaStage.REVIEW)
+    plain = policy.evaluate(submitted(at(6, 9), "C-1"), at(6, 9)).current(SlaStage.REVIEW)
     assert vip is not None
     assert vip.due == at(6, 13)
     assert plain is not None
     assert plain.due == at(7, 17)
     forced = policy.evaluate(submitted(at(6, 9), "C-2"), at(6, 9), variant="vip")
-    assert forced.current(Stage.REVIEW).due == at(6, 13)  # type: ignore[union-attr]
+    assert forced.current(SlaStage.REVIEW).due == at(6, 13)  # type: ignore[union-attr]
     with pytest.raises(ValidationError, match="no SLA variant 'gold'; known: vip"):
         policy.evaluate(submitted(at(6, 9)), at(6, 9), variant="gold")
 
 
 def test_finance_approval_stage_is_optional() -> None:
-    policy = SlaPolicy({Stage.FINANCE_APPROVAL: Target(2 * H, AROUND_THE_CLOCK)})
+    policy = SlaPolicy({SlaStage.FINANCE_APPROVAL: Target(2 * H, AROUND_THE_CLOCK)})
     claim = paid(approved(submitted(at(6, 9)), at(6, 10)), at(6, 11), at(6, 12))
     [finance] = policy.evaluate(claim, at(6, 12)).stages
-    assert finance.stage is Stage.FINANCE_APPROVAL
+    assert finance.stage is SlaStage.FINANCE_APPROVAL
     assert finance.status is SlaStatus.MET
 
 
@@ -200,7 +202,7 @@ def test_crossings_found_once_and_recorded_idempotently() -> None:
     assert event.visibility is Visibility.INTERNAL
     assert event.data["stage"] == "review"
     assert event.data["cycle"] == "1"
-    assert recorded_crossings(claim.events) == {(Stage.REVIEW, CrossingKind.WARNING, 1)}
+    assert recorded_crossings(claim.events) == {(SlaStage.REVIEW, CrossingKind.WARNING, 1)}
     # A second sweeper over the same window finds nothing new.
     assert POLICY.crossings(claim, at(7, 14), since=at(7, 13)) == ()
     with pytest.raises(ValidationError, match="already recorded"):
@@ -220,7 +222,7 @@ def test_a_late_sweep_catches_up_without_escalating_finished_stages() -> None:
     met = paid(approved(submitted(at(6, 9)), at(6, 10)), at(6, 11), at(6, 12))
     assert POLICY.crossings(met, at(9, 10)) == ()
     unpaid = approved(submitted(at(6, 9)), at(6, 10))  # review met, payment late
-    assert {c.stage for c in POLICY.crossings(unpaid, at(9, 10))} == {Stage.PAYMENT}
+    assert {c.stage for c in POLICY.crossings(unpaid, at(9, 10))} == {SlaStage.PAYMENT}
 
 
 def test_a_warning_reached_before_a_pause_is_still_reported() -> None:
@@ -240,9 +242,9 @@ def test_pausing_never_makes_the_due_time_earlier(start: int, pause: int, gap: i
     t0 = datetime(2025, 10, 20, tzinfo=UTC) + timedelta(minutes=start)
     t1, t2 = t0 + timedelta(minutes=pause), t0 + timedelta(minutes=pause + gap)
     now = t2 + timedelta(minutes=1)
-    straight = POLICY.evaluate(submitted(t0), now).current(Stage.REVIEW)
+    straight = POLICY.evaluate(submitted(t0), now).current(SlaStage.REVIEW)
     paused_claim = resubmitted(returned(submitted(t0), t1), t2)
-    paused = POLICY.evaluate(paused_claim, now).current(Stage.REVIEW)
+    paused = POLICY.evaluate(paused_claim, now).current(SlaStage.REVIEW)
     assert straight is not None
     assert paused is not None
     assert straight.due is not None

@@ -22,7 +22,7 @@ from .compare import (
     stage_hours_kpi,
     standard_kpis,
 )
-from .feedback import FeedbackRecord, FeedbackTable, feedback_records, main_category
+from .feedback import FeedbackRecord, FeedbackTable, feedback_records
 from .kpis import (
     Backlog,
     Durations,
@@ -70,7 +70,6 @@ __all__ = [
     "feedback_records",
     "feedback_report",
     "kpi_by_period",
-    "main_category",
     "paid_within_kpi",
     "process_kpis",
     "sla_attainment",

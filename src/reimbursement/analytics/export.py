@@ -13,10 +13,10 @@ import importlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from ..domain.claim import Claim
-from ..domain.feedback import Stage
+from ..domain.claim import Claim, main_category
+from ..domain.feedback import FeedbackStage
 from .compare import Kpi
-from .feedback import FeedbackTable, main_category
+from .feedback import FeedbackTable
 from .kpis import Backlog, Durations, ProcessKpis, Throughput
 from .report import FeedbackReport
 from .stats import Estimate
@@ -48,7 +48,7 @@ def _case_attributes(claim: Claim) -> dict[str, object]:
     return {
         "case:number": claim.number or "",
         "case:customer": claim.claimant.customer_id,
-        "case:category": main_category(claim),
+        "case:category": main_category(claim) or "",  # a claim without lines: no category
         "case:currency": claim.currency,
         # Decimal, never float: money keeps its exact value in the frame too.
         "case:claimed": claim.claimed_total.amount,
@@ -224,7 +224,7 @@ def feedback_frame(table: FeedbackTable) -> DataFrame:
     for name, (codes, labels) in table.dimensions.items():
         data[name] = pd.Categorical.from_codes(np.frombuffer(codes, dtype=np.int32), labels)
     frame = pd.DataFrame(data)
-    columns = {f"csat_{s.value}": (table.csat[s], 0) for s in Stage}
+    columns = {f"csat_{s.value}": (table.csat[s], 0) for s in FeedbackStage}
     columns.update({"ces": (table.ces, 0), "nps": (table.nps, 1)})
     for name, (values, shift) in columns.items():
         # Stored codes are score + shift with 0 for "not given": back to scores and <NA>.
@@ -246,7 +246,7 @@ def feedback_report_frame(report: FeedbackReport) -> DataFrame:
         row: dict[str, object] = dict(zip(report.by, group.key, strict=True))
         row["count"] = group.count
         figures: list[tuple[str, Estimate]] = [
-            *((f"csat_{s.value}", group.csat[s]) for s in Stage),
+            *((f"csat_{s.value}", group.csat[s]) for s in FeedbackStage),
             ("ces", group.ces),
             ("nps", group.nps),
         ]

@@ -15,11 +15,11 @@ from datetime import UTC, datetime
 
 import attrs
 
-from ..domain.claim import Claim, Outcome
-from ..domain.feedback import Stage
+from ..domain.claim import Claim, Outcome, main_category
+from ..domain.feedback import FeedbackStage
 from ..errors import FieldProblem, ValidationError
 
-__all__ = ["DIMENSIONS", "FeedbackRecord", "FeedbackTable", "feedback_records", "main_category"]
+__all__ = ["DIMENSIONS", "FeedbackRecord", "FeedbackTable", "feedback_records"]
 
 DIMENSIONS = ("channel", "region", "category", "team")
 """The record's dimensions a report can group by (besides ``period``)."""
@@ -35,22 +35,11 @@ class FeedbackRecord:
     region: str
     category: str
     team: str
-    ratings: Mapping[Stage, int] = attrs.field(factory=dict)
+    ratings: Mapping[FeedbackStage, int] = attrs.field(factory=dict)
     ces: int | None = None
     nps: int | None = None
     problems: tuple[str, ...] = ()
     text: str = ""
-
-
-def main_category(claim: Claim) -> str:
-    """The category of the claim's largest line (the first on a tie); ``""`` without lines."""
-    if not claim.lines:
-        return ""
-    best = claim.lines[0]
-    for line in claim.lines[1:]:
-        if line.claimed.amount > best.claimed.amount:
-            best = line
-    return best.category
 
 
 def _decider(claim: Claim) -> str:
@@ -70,7 +59,8 @@ def feedback_records(
 
     ``region_of`` gives a claim's region (the library does not store one);
     ``team_of`` maps the id of the reviewer who decided the claim to their
-    team. The category is :func:`main_category`.
+    team. The category is
+    :func:`~reimbursement.domain.claim.main_category`, ``""`` for a claim without lines.
     """
     records = []
     for claim in claims:
@@ -83,7 +73,7 @@ def feedback_records(
                 fb.given_at,
                 fb.channel,
                 region_of(claim),
-                main_category(claim),
+                main_category(claim) or "",  # a claim without lines: no category
                 team_of(_decider(claim)),
                 dict(fb.ratings),
                 fb.ces,
@@ -148,7 +138,7 @@ class FeedbackTable:
         claim_ids: list[str],
         given_at: array[int],
         dimensions: Mapping[str, tuple[array[int], tuple[str, ...]]],
-        csat: Mapping[Stage, array[int]],
+        csat: Mapping[FeedbackStage, array[int]],
         ces: array[int],
         nps: array[int],
         problem_rows: array[int],
@@ -158,7 +148,7 @@ class FeedbackTable:
     ) -> None:
         n = len(claim_ids)
         columns: dict[str, Sized] = {"given_at": given_at, "ces": ces, "nps": nps, "texts": texts}
-        columns.update({f"csat[{s.value}]": csat[s] for s in Stage})
+        columns.update({f"csat[{s.value}]": csat[s] for s in FeedbackStage})
         columns.update({f"dimensions[{k}]": v[0] for k, v in dimensions.items()})
         problems = [
             FieldProblem(name, f"has {len(col)} rows, expected {n}")
@@ -168,7 +158,7 @@ class FeedbackTable:
         if len(problem_rows) != len(problem_codes):
             problems.append(FieldProblem("problem_rows", "not as long as problem_codes"))
         scales = {"ces": (ces, 7), "nps": (nps, 11)}
-        scales.update({f"csat[{s.value}]": (csat[s], 5) for s in Stage})
+        scales.update({f"csat[{s.value}]": (csat[s], 5) for s in FeedbackStage})
         for name, (col, top) in scales.items():
             if len(col) and (min(col) < 0 or max(col) > top):
                 problems.append(FieldProblem(name, f"holds codes outside 0..{top}"))
@@ -208,14 +198,14 @@ class FeedbackTable:
         ids: list[str] = []
         texts: list[str] = []
         given, ces, nps = array("q"), array("b"), array("b")
-        csat = {s: array("b") for s in Stage}
+        csat = {s: array("b") for s in FeedbackStage}
         rows, codes = array("i"), array("i")
         for i, r in enumerate(records):
             ids.append(r.claim_id)
             given.append(_epoch(r.given_at))
             for name in DIMENSIONS:
                 dims[name].append(coders[name](getattr(r, name)))
-            for stage in Stage:
+            for stage in FeedbackStage:
                 csat[stage].append(r.ratings.get(stage, 0))
             ces.append(0 if r.ces is None else r.ces)
             nps.append(0 if r.nps is None else r.nps + 1)

@@ -12,7 +12,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from ..domain.feedback import Stage
+from ..domain.feedback import FeedbackStage
 from ..errors import ValidationError
 from .kpis import ProcessKpis
 from .report import FeedbackGroup, FeedbackReport
@@ -94,7 +94,7 @@ def _figure(group: FeedbackGroup, metric: str) -> Estimate:
     if metric == "ces":
         return group.ces
     if metric.startswith("csat[") and metric.endswith("]"):
-        e = group.csat[Stage(metric[5:-1])]
+        e = group.csat[FeedbackStage(metric[5:-1])]
         return Estimate(e.value * 100, e.low * 100, e.high * 100, e.n, e.method)
     raise ValidationError.at("metric", f"{metric!r}: use nps, ces or csat[<stage>]")
 

@@ -14,8 +14,8 @@ from math import prod
 
 import attrs
 
-from ..domain.feedback import Stage
-from ..domain.voice import ProblemCatalogue
+from ..domain.feedback import FeedbackStage
+from ..domain.feedback_rules import ProblemCatalogue
 from ..errors import ValidationError
 from . import stats
 from ._engine import EngineName, engine
@@ -46,8 +46,8 @@ class FeedbackGroup:
 
     key: tuple[str, ...]
     count: int
-    csat: Mapping[Stage, stats.Estimate]
-    satisfied: Mapping[Stage, int]
+    csat: Mapping[FeedbackStage, stats.Estimate]
+    satisfied: Mapping[FeedbackStage, int]
     ces: stats.Estimate
     ces_variance: float
     nps: stats.Estimate
@@ -91,7 +91,7 @@ class FeedbackReport:
     confidence: float
     overall: FeedbackGroup
     groups: tuple[FeedbackGroup, ...]
-    worst_stage: Stage | None
+    worst_stage: FeedbackStage | None
     comments: tuple[Comment, ...]
     trend: tuple[ProblemTrend, ...]
     engine: str
@@ -100,14 +100,14 @@ class FeedbackReport:
 def _group(
     key: tuple[str, ...],
     count: int,
-    csat: Mapping[Stage, Sequence[int]],
+    csat: Mapping[FeedbackStage, Sequence[int]],
     ces: Sequence[int],
     nps: Sequence[int],
     problems: Mapping[str, int],
     confidence: float,
 ) -> FeedbackGroup:
     estimates, satisfied = {}, {}
-    for stage in Stage:
+    for stage in FeedbackStage:
         h = csat[stage]
         satisfied[stage] = h[4] + h[5]
         estimates[stage] = stats.wilson(satisfied[stage], sum(h[1:]), confidence)
@@ -192,8 +192,8 @@ def feedback_report(
         key_labels.append(labels)
     n_groups = prod(len(labels) for labels in key_labels)
     groups_of = eng.zeros(n) if key_codes is None else key_codes
-    csat_cols = {s: eng.column(table.csat[s]) for s in Stage}
-    csat = {s: eng.histogram(groups_of, n_groups, csat_cols[s], _CSAT_K) for s in Stage}
+    csat_cols = {s: eng.column(table.csat[s]) for s in FeedbackStage}
+    csat = {s: eng.histogram(groups_of, n_groups, csat_cols[s], _CSAT_K) for s in FeedbackStage}
     ces = eng.histogram(groups_of, n_groups, eng.column(table.ces), _CES_K)
     nps = eng.histogram(groups_of, n_groups, eng.column(table.nps), _NPS_K)
     counts = eng.counts(groups_of, n_groups)
@@ -213,7 +213,7 @@ def feedback_report(
             _group(
                 tuple(reversed(key)),
                 counts[g],
-                {s: csat[s][g] for s in Stage},
+                {s: csat[s][g] for s in FeedbackStage},
                 ces[g],
                 nps[g],
                 dict(zip(p_labels, problems[g], strict=False)),
@@ -223,13 +223,13 @@ def feedback_report(
     overall = _group(
         (),
         n,
-        {s: _add(csat[s]) for s in Stage},
+        {s: _add(csat[s]) for s in FeedbackStage},
         _add(ces),
         _add(nps),
         dict(zip(p_labels, _add(problems), strict=False)),
         confidence,
     )
-    rated = [s for s in Stage if overall.csat[s].n]
+    rated = [s for s in FeedbackStage if overall.csat[s].n]
     worst = min(rated, key=lambda s: overall.csat[s].value) if rated else None
     found: tuple[Comment, ...] = ()
     if worst is not None and comments > 0:
@@ -271,7 +271,7 @@ def compare_groups(
     group (no ratings, or fewer than two effort scores) is left out.
     """
     result = {}
-    for stage in Stage:
+    for stage in FeedbackStage:
         a, b = before.csat[stage], after.csat[stage]
         if a.n and b.n:
             result[f"csat[{stage.value}]"] = stats.compare_proportions(

@@ -27,11 +27,11 @@ from ..adapters.memory import ManualClock
 from ..bootstrap import in_memory_desk
 from ..domain.actors import SYSTEM, Actor
 from ..domain.claim import Claim, LineDecision
-from ..domain.feedback import Feedback, Stage
-from ..domain.guidance import ReasonCatalogue
+from ..domain.feedback import Feedback, FeedbackStage
 from ..domain.inputs import ClaimPatch, LineInput, LinePatch
 from ..domain.lifecycle import ClaimState
 from ..domain.money import Money
+from ..domain.reasons import ReasonCatalogue
 from ..ports import CustomerProfile
 from ..service.adapters import DeskSettings
 from ..service.desk import ReimbursementDesk
@@ -267,12 +267,12 @@ class _World:
             return max(1, min(5, round(base - penalty + rng.gauss(0, 0.7))))
 
         ratings = {
-            Stage.SUBMISSION: score(4.4, 0.9 * returns),
-            Stage.REVIEW: score(4.2, 0.8 * returns + (1.2 if slow else 0)),
-            Stage.COMMUNICATION: score(4.1, 0.7 * returns + (0.8 if slow or late else 0)),
+            FeedbackStage.SUBMISSION: score(4.4, 0.9 * returns),
+            FeedbackStage.REVIEW: score(4.2, 0.8 * returns + (1.2 if slow else 0)),
+            FeedbackStage.COMMUNICATION: score(4.1, 0.7 * returns + (0.8 if slow or late else 0)),
         }
         if pay_h is not None:
-            ratings[Stage.PAYMENT] = score(4.5, 1.8 if late else 0)
+            ratings[FeedbackStage.PAYMENT] = score(4.5, 1.8 if late else 0)
         pain = returns + slow + 1.5 * late
         problems = []
         if returns and rng.random() < 0.6:

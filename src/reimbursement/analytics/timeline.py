@@ -16,10 +16,9 @@ from typing import NamedTuple
 
 import attrs
 
-from ..domain.claim import Claim
+from ..domain.claim import Claim, main_category
 from ..domain.events import Event, EventType
 from ..domain.lifecycle import ClaimState
-from .feedback import main_category
 
 __all__ = ["STAGE_OF_STATE", "CaseTimeline", "ProcessStage", "Visit", "timeline", "timelines"]
 
@@ -214,7 +213,7 @@ def timeline(
         visits.append(Visit(open_stage, open_since, None))
     return CaseTimeline(
         claim.id,
-        main_category(claim),
+        main_category(claim) or "",  # a claim without lines: no category
         claim.assignee or "",
         claim.state,
         _utc(submitted),

@@ -31,6 +31,7 @@ __all__ = [
     "PaymentRecord",
     "PaymentStatus",
     "ReviewDecision",
+    "main_category",
 ]
 
 
@@ -340,3 +341,16 @@ class Claim:
     def visible_messages(self) -> Iterator[Message]:
         """Messages the customer sees."""
         return (m for m in self.messages if m.visibility is Visibility.CUSTOMER)
+
+
+def main_category(claim: Claim) -> str | None:
+    """The category of the claim's largest line (the first of equals); ``None`` without lines.
+
+    What routing matches reviewers' skills on and analytics groups by.
+    """
+    best = None
+    for line in claim.lines:
+        # a claim's lines are all in its currency: compare the amounts alone
+        if best is None or line.claimed.amount > best.claimed.amount:
+            best = line
+    return None if best is None else best.category

@@ -1,8 +1,10 @@
-"""Customer feedback on a claim: the data recorded (validation and rules live with the commands).
+"""Customer feedback on a claim: the data recorded.
 
 One :class:`Feedback` per claim, given by the claim's customer after a
-decision. Scales: CSAT 1–5 per stage, customer effort (CES) 1–7,
-likelihood to recommend (NPS) 0–10.
+decision. Scales: CSAT 1–5 per :class:`FeedbackStage`, customer effort
+(CES) 1–7, likelihood to recommend (NPS) 0–10. The rules (who may give
+it, when, how long it can be edited, the checks of every scale and problem
+code) are in :mod:`reimbursement.domain.feedback_rules`.
 """
 
 from __future__ import annotations
@@ -13,11 +15,11 @@ from datetime import datetime
 
 import attrs
 
-__all__ = ["Feedback", "Stage"]
+__all__ = ["Feedback", "FeedbackStage"]
 
 
-class Stage(enum.StrEnum):
-    """The stages a customer rates."""
+class FeedbackStage(enum.StrEnum):
+    """The stages of a claim a customer rates (the SLA clocks have their own ``SlaStage``)."""
 
     SUBMISSION = "submission"
     REVIEW = "review"
@@ -36,7 +38,7 @@ class Feedback:
     """
 
     given_at: datetime
-    ratings: Mapping[Stage, int] = attrs.field(factory=dict)
+    ratings: Mapping[FeedbackStage, int] = attrs.field(factory=dict)
     ces: int | None = None
     nps: int | None = None
     problems: tuple[str, ...] = ()

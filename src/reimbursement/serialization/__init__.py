@@ -22,7 +22,7 @@ Wire format (the contract SQL adapters, APIs and stored claims rely on):
 - ``ZoneInfo``: its IANA key (``"Europe/Paris"``).
 - Enums: by value (``"in_review"``), read back by value.
 - Tuples, lists, sequences and sets: JSON lists, read back only from lists.
-- Mappings (``Event.data``, ``Feedback.ratings`` keyed by the ``Stage`` enum):
+- Mappings (``Event.data``, ``Feedback.ratings`` keyed by the ``FeedbackStage`` enum):
   JSON objects, keys written like any other value (an enum key by its value).
 - ``None``: ``null``; ``X | None`` fields read ``null`` as ``None``.
 - attrs classes: objects keyed by field name, every field written (defaults

@@ -3,17 +3,17 @@
 from .adapters import Adapters, DeskSettings
 from .desk import HandOverReport, ReimbursementDesk
 from .routing import PlanRouter, RoundRobinRouter, Router, RoutingEscalation
-from .sweeper import Escalation, SweepReport
+from .sweeper import BreachEscalation, SweepReport
 from .texts import DEFAULT_TEXTS, CustomerTexts
 from .views import ClaimTracking, TimelineEntry
 
 __all__ = [
     "DEFAULT_TEXTS",
     "Adapters",
+    "BreachEscalation",
     "ClaimTracking",
     "CustomerTexts",
     "DeskSettings",
-    "Escalation",
     "HandOverReport",
     "PlanRouter",
     "ReimbursementDesk",

@@ -38,7 +38,7 @@ from .adapters import Adapters, DeskSettings
 from .dispatch import Dispatcher
 from .reviews import ReviewRouting
 from .routing import Router
-from .sweeper import Escalation
+from .sweeper import BreachEscalation
 from .texts import DEFAULT_TEXTS, CustomerTexts
 from .views import ClaimTracking, tracking
 
@@ -96,7 +96,7 @@ class DeskCore:
         texts: CustomerTexts = DEFAULT_TEXTS,
         new_id: Callable[[], str] | None = None,
         sla: SlaPolicy | None = None,
-        escalation: Escalation | None = None,
+        escalation: BreachEscalation | None = None,
         approval_rules: ApprovalRules | None = None,
         conflicts: ConflictOfInterest | None = None,
     ) -> None:

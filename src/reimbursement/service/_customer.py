@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 from ..domain import commands as cmd
-from ..domain import voice
+from ..domain import feedback_rules
 from ..domain.actors import Actor, Role
 from ..domain.authorization import (
     authorize,
@@ -16,10 +16,10 @@ from ..domain.authorization import (
 )
 from ..domain.claim import Attachment, Claim, Claimant
 from ..domain.events import Visibility
-from ..domain.feedback import Feedback, Stage
+from ..domain.feedback import Feedback, FeedbackStage
+from ..domain.feedback_rules import FeedbackPolicy, ProblemCatalogue
 from ..domain.inputs import ClaimPatch, LineInput
 from ..domain.lifecycle import Action
-from ..domain.voice import FeedbackPolicy, ProblemCatalogue
 from ..errors import AuthorizationError, DuplicateRequestError
 from ..ports import Page
 from ._core import DeskCore, Request, Step
@@ -271,7 +271,7 @@ class CustomerCalls(DeskCore):
         actor: Actor,
         claim_id: str,
         *,
-        ratings: Mapping[Stage, int] | None = None,
+        ratings: Mapping[FeedbackStage, int] | None = None,
         ces: int | None = None,
         nps: int | None = None,
         problems: Sequence[str] = (),
@@ -289,7 +289,7 @@ class CustomerCalls(DeskCore):
         claim not decided yet.
         """
         return self._feedback(
-            voice.give_feedback,
+            feedback_rules.give_feedback,
             actor,
             claim_id,
             request_id,
@@ -306,7 +306,7 @@ class CustomerCalls(DeskCore):
         actor: Actor,
         claim_id: str,
         *,
-        ratings: Mapping[Stage, int] | None = None,
+        ratings: Mapping[FeedbackStage, int] | None = None,
         ces: int | None = None,
         nps: int | None = None,
         problems: Sequence[str] = (),
@@ -320,7 +320,7 @@ class CustomerCalls(DeskCore):
         when there is nothing to edit or the window has closed.
         """
         return self._feedback(
-            voice.edit_feedback,
+            feedback_rules.edit_feedback,
             actor,
             claim_id,
             request_id,
@@ -340,7 +340,7 @@ class CustomerCalls(DeskCore):
         actor: Actor,
         claim_id: str,
         request_id: str | None,
-        ratings: Mapping[Stage, int] | None,
+        ratings: Mapping[FeedbackStage, int] | None,
         ces: int | None,
         nps: int | None,
         problems: Sequence[str],

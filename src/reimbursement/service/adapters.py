@@ -7,9 +7,9 @@ from collections.abc import Callable
 import attrs
 
 from ..domain.documents import DocumentRules
-from ..domain.guidance import ReasonCatalogue
+from ..domain.feedback_rules import FeedbackPolicy, ProblemCatalogue
 from ..domain.money import Money
-from ..domain.voice import FeedbackPolicy, ProblemCatalogue
+from ..domain.reasons import ReasonCatalogue
 from ..ports import (
     Clock,
     CustomerDirectory,

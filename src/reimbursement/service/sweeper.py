@@ -23,11 +23,16 @@ from ..domain.sla import CrossingKind, SlaCrossing, SlaPolicy, record_crossings
 from ..errors import ConcurrencyError
 from ..ports import Notification, UnitOfWork
 
-__all__ = ["Escalation", "SweepReport", "sweep"]
+__all__ = ["BreachEscalation", "SweepReport", "sweep"]
 
 
-class Escalation(Protocol):
-    """What to do when a stage's clock breaches: reassign, alert a lead…"""
+class BreachEscalation(Protocol):
+    """What to do when a stage's clock breaches: reassign, alert a lead…
+
+    :class:`~reimbursement.service.RoutingEscalation` is one, through the
+    routing domain (whose :class:`~reimbursement.domain.routing.Escalation`
+    records who takes a claim over).
+    """
 
     def escalate(
         self, claim: Claim, crossing: SlaCrossing, at: datetime, loads: Mapping[str, int]
@@ -56,7 +61,7 @@ class SweepReport:
 @attrs.frozen
 class _Sweep:
     policy: SlaPolicy
-    escalation: Escalation | None
+    escalation: BreachEscalation | None
     notify: Callable[[Claim, Claim], Iterable[Notification]]
 
     def later(self, claim: Claim, now: datetime) -> ClaimSchedule:
@@ -93,7 +98,7 @@ def sweep(
     unit_of_work: Callable[[], UnitOfWork],
     policy: SlaPolicy,
     now: datetime,
-    escalation: Escalation | None,
+    escalation: BreachEscalation | None,
     notify: Callable[[Claim, Claim], Iterable[Notification]],
     *,
     limit: int = 1_000,

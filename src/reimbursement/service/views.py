@@ -11,9 +11,9 @@ from ..domain.authorization import ROLE_ACTIONS
 from ..domain.claim import Claim, ExpenseLine, Message, PaymentStatus
 from ..domain.events import Event, EventType
 from ..domain.feedback import Feedback
-from ..domain.guidance import Guidance, ReasonCatalogue, explain_decision
 from ..domain.lifecycle import LIFECYCLE, ClaimState
 from ..domain.money import Money
+from ..domain.reasons import Guidance, ReasonCatalogue, explain_decision
 from ..domain.routing import ReviewPlan
 from ..domain.sla import ClaimSla, SlaStatus
 from .texts import CustomerTexts

@@ -17,8 +17,8 @@ from ..domain.claim import Attachment, Claim, Claimant, LineDecision
 from ..domain.events import EventType, Visibility
 from ..domain.inputs import ClaimPatch, LineInput, LinePatch
 from ..domain.money import Money
+from ..domain.routing.recording import record_assignment
 from ..domain.routing.router import Assignment
-from ..domain.routing.timeline import record_assignment
 from ..ports import Notification
 
 __all__ = [

@@ -11,7 +11,7 @@ Pure domain, no I/O. The pieces:
 - :mod:`.plans`: approval plans with multi-level chains and parallel steps;
 - :mod:`.delegation` and :mod:`.escalation`: out-of-office chains,
   hand-over of open work, escalation on an SLA warning or breach;
-- :mod:`.timeline`: the events that record all of it on the claim.
+- :mod:`.recording`: the events that record all of it on the claim.
 
 See ``docs/routing.md``.
 """
@@ -55,6 +55,14 @@ from .policies import (
     Where,
 )
 from .pool import Absence, Reviewer, ReviewerPool, Segment, SegmentKey
+from .recording import (
+    escalate_claim,
+    record_assignment,
+    record_escalation,
+    record_reassignment,
+    record_step_decision,
+    replay_plan,
+)
 from .rounds import (
     ROUND_STARTS,
     combined_lines,
@@ -64,15 +72,7 @@ from .rounds import (
     previous_holders,
     round_events,
 )
-from .router import Assignment, PolicyRouter, main_category, request_for
-from .timeline import (
-    escalate_claim,
-    record_assignment,
-    record_escalation,
-    record_reassignment,
-    record_step_decision,
-    replay_plan,
-)
+from .router import Assignment, PolicyRouter, request_for
 
 __all__ = [
     "NO_CONFLICTS",
@@ -125,7 +125,6 @@ __all__ = [
     "escalation_target",
     "hand_over",
     "holders",
-    "main_category",
     "previous_holders",
     "record_assignment",
     "record_escalation",

@@ -13,7 +13,7 @@ from ..claim import Claim, LineDecision
 from ..events import Event, EventType
 from ..money import Money
 from .plans import ApprovalRules, ReviewPlan, StepOutcome
-from .timeline import replay_plan
+from .recording import replay_plan
 
 __all__ = [
     "ROUND_STARTS",

@@ -14,7 +14,7 @@ from datetime import datetime
 import attrs
 
 from ...errors import NoEligibleReviewerError, ValidationError
-from ..claim import Claim
+from ..claim import Claim, main_category
 from .constraints import (
     NO_CONFLICTS,
     AssignmentRequest,
@@ -26,7 +26,7 @@ from .plans import ReviewPlan
 from .policies import AssignmentPolicy, Candidates, LeastLoaded, Pipeline, SkillsMatch
 from .pool import ReviewerPool, SegmentKey
 
-__all__ = ["Assignment", "PolicyRouter", "main_category", "request_for"]
+__all__ = ["Assignment", "PolicyRouter", "request_for"]
 
 
 @attrs.frozen
@@ -42,16 +42,6 @@ class Assignment:
 
 _NOBODY: frozenset[str] = frozenset()
 _EVERYONE = SegmentKey()
-
-
-def main_category(claim: Claim) -> str | None:
-    """The category of the claim's largest line (the first of equals), ``None`` without lines."""
-    best = None
-    for line in claim.lines:
-        # a claim's lines are all in its currency: compare the amounts alone
-        if best is None or line.claimed.amount > best.claimed.amount:
-            best = line
-    return None if best is None else best.category
 
 
 def request_for(

@@ -1,4 +1,4 @@
-"""Stage clocks derived from a claim's events (the clock half of :mod:`.sla`).
+"""Stage clocks derived from a claim's events; :mod:`.policy` measures them against targets.
 
 A clock is never stored: it is replayed from the events each time, so it can
 be recomputed at any instant of the claim's history. Each stage has a rule
@@ -14,14 +14,17 @@ from datetime import datetime
 
 import attrs
 
-from ._worktime import to_us
-from .events import Event, EventType
+from ..events import Event, EventType
+from .worktime import to_us
 
-__all__ = ["CLOCK_RULES", "ClockCycle", "ClockRule", "Segment", "Stage", "clock_cycles"]
+__all__ = ["CLOCK_RULES", "ClockCycle", "ClockRule", "ClockSegment", "SlaStage", "clock_cycles"]
 
 
-class Stage(enum.StrEnum):
-    """A part of the claim's life that has a promised duration."""
+class SlaStage(enum.StrEnum):
+    """A part of the claim's life that has a promised duration.
+
+    Not what a customer rates: that is ``FeedbackStage``.
+    """
 
     REVIEW = "review"
     """From submission to the decision; paused while the claim is back with the customer."""
@@ -44,17 +47,17 @@ class ClockRule:
     resume: frozenset[EventType] = frozenset()
 
 
-CLOCK_RULES: Mapping[Stage, ClockRule] = {
-    Stage.REVIEW: ClockRule(
+CLOCK_RULES: Mapping[SlaStage, ClockRule] = {
+    SlaStage.REVIEW: ClockRule(
         start=frozenset({E.SUBMITTED}),
         stop=frozenset({E.APPROVED, E.PARTIALLY_APPROVED, E.REJECTED, E.WITHDRAWN}),
         pause=frozenset({E.RETURNED}),
         resume=frozenset({E.RESUBMITTED}),
     ),
-    Stage.FINANCE_APPROVAL: ClockRule(
+    SlaStage.FINANCE_APPROVAL: ClockRule(
         start=frozenset({E.PAYMENT_REQUESTED}), stop=frozenset({E.PAYMENT_APPROVED})
     ),
-    Stage.PAYMENT: ClockRule(
+    SlaStage.PAYMENT: ClockRule(
         start=frozenset({E.APPROVED, E.PARTIALLY_APPROVED}), stop=frozenset({E.PAID})
     ),
 }
@@ -62,7 +65,7 @@ CLOCK_RULES: Mapping[Stage, ClockRule] = {
 
 
 @attrs.frozen
-class Segment:
+class ClockSegment:
     """A stretch during which the clock ran; ``end`` is None while it still runs."""
 
     start: datetime
@@ -77,9 +80,9 @@ class ClockCycle:
     ``stopped_by`` are None while the cycle is open.
     """
 
-    stage: Stage
+    stage: SlaStage
     cycle: int
-    segments: tuple[Segment, ...]
+    segments: tuple[ClockSegment, ...]
     stopped_at: datetime | None = None
     stopped_by: EventType | None = None
 
@@ -101,7 +104,7 @@ class ClockCycle:
 
 def clock_cycles(
     events: Iterable[Event],
-    stage: Stage,
+    stage: SlaStage,
     now: datetime | None = None,
     rule: ClockRule | None = None,
 ) -> tuple[ClockCycle, ...]:
@@ -111,25 +114,25 @@ def clock_cycles(
     """
     rule = rule or CLOCK_RULES[stage]
     cycles: list[ClockCycle] = []
-    segments: list[Segment] = []
+    segments: list[ClockSegment] = []
     for event in events:
         if now is not None and to_us(event.at, "event.at") > to_us(now, "now"):
             continue
         kind, at = event.type, event.at
         if not segments:
             if kind in rule.start:
-                segments.append(Segment(at))
+                segments.append(ClockSegment(at))
             continue
         last = segments[-1]
         if kind in rule.stop:
             if last.end is None:
-                segments[-1] = Segment(last.start, at)
+                segments[-1] = ClockSegment(last.start, at)
             cycles.append(ClockCycle(stage, len(cycles) + 1, tuple(segments), at, kind))
             segments = []
         elif kind in rule.pause and last.end is None:
-            segments[-1] = Segment(last.start, at)
+            segments[-1] = ClockSegment(last.start, at)
         elif kind in rule.resume and last.end is not None:
-            segments.append(Segment(at))
+            segments.append(ClockSegment(at))
     if segments:
         cycles.append(ClockCycle(stage, len(cycles) + 1, tuple(segments)))
     return tuple(cycles)

@@ -1,4 +1,4 @@
-"""The engine behind :class:`~reimbursement.domain.calendar.BusinessCalendar`.
+"""The engine behind :class:`~reimbursement.domain.sla.BusinessCalendar`.
 
 Time is counted in integer microseconds since the Unix epoch (UTC), so that
 arithmetic is exact and DST is handled once, when a day's shifts are turned
@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
-from ..errors import CalendarError, ValidationError
+from ...errors import CalendarError, ValidationError
 
 __all__ = ["US", "Shifts", "WorkIndex", "from_us", "to_us"]
 

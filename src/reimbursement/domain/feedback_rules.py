@@ -1,7 +1,8 @@
-"""The customer's voice on a claim: the rules for giving and editing feedback.
+"""The rules for giving and editing feedback on a claim.
 
-Pure functions on a :class:`~reimbursement.domain.claim.Claim`: the
-application service loads the claim, calls :func:`give_feedback` or
+The data is :class:`~reimbursement.domain.feedback.Feedback`; here are the
+checks and the pure functions on a :class:`~reimbursement.domain.claim.Claim`:
+the application service loads the claim, calls :func:`give_feedback` or
 :func:`edit_feedback` with the insurer's :class:`FeedbackPolicy` and
 :class:`ProblemCatalogue`, and saves what comes back. Every check runs
 before anything is built, so a refused call leaves no trace.
@@ -18,7 +19,7 @@ from ..errors import AuthorizationError, DuplicateError, FieldProblem, Validatio
 from .actors import Actor, Role
 from .claim import Claim
 from .events import EventType
-from .feedback import Feedback, Stage
+from .feedback import Feedback, FeedbackStage
 from .lifecycle import ClaimState
 
 __all__ = [
@@ -165,22 +166,24 @@ def feedback_problems(
 ) -> list[FieldProblem]:
     """Every problem with ``feedback``'s values (empty when it is acceptable).
 
-    Checks the scales (CSAT 1–5 per :class:`Stage`, CES 1–7, NPS 0–10), that
+    Checks the scales (CSAT 1–5 per :class:`FeedbackStage`, CES 1–7, NPS 0–10), that
     each problem code is in ``catalogue`` and given once, the text's
     length, the channel, and that something at all was said.
     """
     problems: list[FieldProblem] = []
     for stage, rating in feedback.ratings.items():
-        if not isinstance(stage, Stage):
+        if not isinstance(stage, FeedbackStage):
             try:
-                Stage(stage)
+                FeedbackStage(stage)
             except ValueError:
-                known = ", ".join(s.value for s in Stage)
+                known = ", ".join(s.value for s in FeedbackStage)
                 problems.append(
                     FieldProblem(f"ratings[{stage!r}]", f"unknown stage; stages are {known}")
                 )
                 continue
-        problems.extend(_check_score(f"ratings[{Stage(stage).value}]", rating, CSAT_SCALE, "CSAT"))
+        problems.extend(
+            _check_score(f"ratings[{FeedbackStage(stage).value}]", rating, CSAT_SCALE, "CSAT")
+        )
     problems.extend(_check_score("ces", feedback.ces, CES_SCALE, "the effort score (CES)"))
     problems.extend(_check_score("nps", feedback.nps, NPS_SCALE, "likelihood to recommend"))
     seen: set[str] = set()
@@ -224,9 +227,9 @@ def _check_customer(claim: Claim, actor: Actor) -> None:
         )
 
 
-def _clean(feedback: Feedback) -> tuple[dict[Stage, int], str, str]:
-    ratings = {Stage(s): feedback.ratings[s] for s in feedback.ratings}
-    ordered = {s: ratings[s] for s in Stage if s in ratings}
+def _clean(feedback: Feedback) -> tuple[dict[FeedbackStage, int], str, str]:
+    ratings = {FeedbackStage(s): feedback.ratings[s] for s in feedback.ratings}
+    ordered = {s: ratings[s] for s in FeedbackStage if s in ratings}
     return ordered, feedback.text.strip(), feedback.channel.strip()
 
 

@@ -10,9 +10,8 @@ from hypothesis import strategies as st
 
 from reimbursement.domain.actors import Actor
 from reimbursement.domain.events import EventType
-from reimbursement.domain.feedback import Feedback, Stage
-from reimbursement.domain.lifecycle import ClaimState
-from reimbursement.domain.voice import (
+from reimbursement.domain.feedback import Feedback, FeedbackStage
+from reimbursement.domain.feedback_rules import (
     DEFAULT_PROBLEMS,
     FeedbackPolicy,
     ProblemCatalogue,
@@ -20,6 +19,7 @@ from reimbursement.domain.voice import (
     feedback_problems,
     give_feedback,
 )
+from reimbursement.domain.lifecycle import ClaimState
 from reimbursement.errors import AuthorizationError, DuplicateError, ValidationError
 
 from .builders import assigned, at, decided_claim, rejected, submitted
@@ -32,7 +32,7 @@ CUSTOMER = Actor.customer("cust-1")
 def good(**changes: object) -> Feedback:
     values: dict[str, object] = {
         "given_at": at(0),
-        "ratings": {Stage.REVIEW: 4, Stage.PAYMENT: 5},
+        "ratings": {FeedbackStage.REVIEW: 4, FeedbackStage.PAYMENT: 5},
         "ces": 2,
         "nps": 9,
         "problems": ("payment_late",),
@@ -100,7 +100,7 @@ def test_feedback_before_a_decision_is_refused_naming_the_state():
 
 def test_every_bad_value_is_listed():
     bad = good(
-        ratings={Stage.REVIEW: 0, Stage.PAYMENT: 6, "speed": 3},
+        ratings={FeedbackStage.REVIEW: 0, FeedbackStage.PAYMENT: 6, "speed": 3},
         ces=8,
         nps=-1,
         problems=("payment_late", "nope", "payment_late"),
@@ -195,7 +195,7 @@ def test_catalogue_is_configurable_and_checked():
 
 scores = st.fixed_dictionaries(
     {},
-    optional={stage: st.integers(1, 5) for stage in Stage},
+    optional={stage: st.integers(1, 5) for stage in FeedbackStage},
 )
 
 
@@ -226,7 +226,11 @@ def test_any_in_range_feedback_is_accepted_and_kept(ratings, ces, nps, problems,
 def test_any_out_of_range_score_is_refused(field, value):
     scales = {"ces": range(1, 8), "nps": range(0, 11), "rating": range(1, 6)}
     assume(value not in scales[field])
-    feedback = good(ratings={Stage.REVIEW: value}) if field == "rating" else good(**{field: value})
+    feedback = (
+        good(ratings={FeedbackStage.REVIEW: value})
+        if field == "rating"
+        else good(**{field: value})
+    )
     with pytest.raises(ValidationError) as caught:
         give_feedback(decided(), CUSTOMER, at(30), feedback, POLICY, CATALOGUE)
     assert len(caught.value.problems) == 1

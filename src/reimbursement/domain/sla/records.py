@@ -12,10 +12,10 @@ from datetime import datetime, timedelta
 
 import attrs
 
-from ..errors import ValidationError
-from ._slaclock import Stage
+from ...errors import ValidationError
+from ..events import EventType
 from .calendar import AROUND_THE_CLOCK, WorkingTime
-from .events import EventType
+from .clock import SlaStage
 
 __all__ = ["ClaimSla", "CrossingKind", "SlaCrossing", "SlaStatus", "StageSla", "Target"]
 
@@ -73,7 +73,7 @@ class StageSla:
     ``warning_at`` is when the warning threshold is (or was) reached.
     """
 
-    stage: Stage
+    stage: SlaStage
     cycle: int
     status: SlaStatus
     target: timedelta
@@ -108,7 +108,7 @@ class ClaimSla:
     expected_completion: datetime | None
     waiting_on_customer: bool
 
-    def current(self, stage: Stage) -> StageSla | None:
+    def current(self, stage: SlaStage) -> StageSla | None:
         """The latest cycle of ``stage``, or None when its clock never started."""
         found = [s for s in self.stages if s.stage is stage]
         return found[-1] if found else None
@@ -124,7 +124,7 @@ class SlaCrossing:
     """
 
     claim_id: str
-    stage: Stage
+    stage: SlaStage
     cycle: int
     kind: CrossingKind
     at: datetime
@@ -137,7 +137,7 @@ class SlaCrossing:
         return self.kind.event_type
 
     @property
-    def key(self) -> tuple[Stage, CrossingKind, int]:
+    def key(self) -> tuple[SlaStage, CrossingKind, int]:
         """What makes the crossing unique on its claim: stage, kind, cycle."""
         return (self.stage, self.kind, self.cycle)
 

@@ -21,34 +21,18 @@ from types import MappingProxyType
 
 import attrs
 
-from ..errors import ValidationError
-from ._slaclock import CLOCK_RULES, ClockCycle, ClockRule, Segment, Stage, clock_cycles
-from ._slatypes import ClaimSla, CrossingKind, SlaCrossing, SlaStatus, StageSla, Target
-from ._worktime import US, to_us
-from .actors import SYSTEM
+from ...errors import ValidationError
+from ..actors import SYSTEM
+from ..claim import Claim
+from ..events import Event, EventType, Visibility
+from ..lifecycle import ClaimState
+from ..schedule import ClaimSchedule
 from .calendar import AROUND_THE_CLOCK, WorkingTime
-from .claim import Claim
-from .events import Event, EventType, Visibility
-from .lifecycle import ClaimState
-from .schedule import ClaimSchedule
+from .clock import ClockCycle, SlaStage, clock_cycles
+from .records import ClaimSla, CrossingKind, SlaCrossing, SlaStatus, StageSla, Target
+from .worktime import US, to_us
 
-__all__ = [
-    "CLOCK_RULES",
-    "ClaimSla",
-    "ClockCycle",
-    "ClockRule",
-    "CrossingKind",
-    "Segment",
-    "SlaCrossing",
-    "SlaPolicy",
-    "SlaStatus",
-    "Stage",
-    "StageSla",
-    "Target",
-    "clock_cycles",
-    "record_crossings",
-    "recorded_crossings",
-]
+__all__ = ["SlaPolicy", "record_crossings", "recorded_crossings"]
 
 
 def _fraction(value: Fraction | Decimal | str | float) -> Fraction:
@@ -61,7 +45,7 @@ def _fraction(value: Fraction | Decimal | str | float) -> Fraction:
     return result
 
 
-Targets = Mapping[Stage, Target]
+Targets = Mapping[SlaStage, Target]
 Classifier = Callable[[Claim], str | None]
 
 
@@ -73,7 +57,7 @@ def _frozen_variants(value: Mapping[str, Targets]) -> Mapping[str, Targets]:
     return MappingProxyType({key: _frozen_targets(t) for key, t in value.items()})
 
 
-_STAGES = frozenset(s.value for s in Stage)
+_STAGES = frozenset(s.value for s in SlaStage)
 
 
 def _u(t: datetime) -> int:
@@ -82,7 +66,7 @@ def _u(t: datetime) -> int:
     return to_us(t)
 
 
-def recorded_crossings(events: Iterable[Event]) -> frozenset[tuple[Stage, CrossingKind, int]]:
+def recorded_crossings(events: Iterable[Event]) -> frozenset[tuple[SlaStage, CrossingKind, int]]:
     """The (stage, kind, cycle) of every crossing already recorded among ``events``.
 
     Reads ``SLA_WARNING`` / ``SLA_BREACHED`` events whose ``data`` has
@@ -99,7 +83,7 @@ def recorded_crossings(events: Iterable[Event]) -> frozenset[tuple[Stage, Crossi
         stage, cycle = event.data.get("stage", ""), event.data.get("cycle", "")
         if kind is None or stage not in _STAGES or not cycle.isdigit():
             continue
-        found.add((Stage(stage), kind, int(cycle)))
+        found.add((SlaStage(stage), kind, int(cycle)))
     return frozenset(found)
 
 
@@ -159,8 +143,8 @@ class SlaPolicy:
         """Review within ``review`` of business time on ``calendar`` (two 8-hour
         days by default), payment within ``payment`` of clock time after approval."""
         targets = {
-            Stage.REVIEW: Target(review, calendar),
-            Stage.PAYMENT: Target(payment, AROUND_THE_CLOCK),
+            SlaStage.REVIEW: Target(review, calendar),
+            SlaStage.PAYMENT: Target(payment, AROUND_THE_CLOCK),
         }
         return cls(targets, warn_at, variants or {}, classify)
 
@@ -217,7 +201,7 @@ class SlaPolicy:
         targets = self.targets_for(claim, variant)
         stages = [
             self._measure(cycle, targets[stage], now)
-            for stage in Stage
+            for stage in SlaStage
             if stage in targets
             for cycle in clock_cycles(claim.events, stage, now)
         ]
@@ -350,7 +334,7 @@ def _expected(
         ends = [e.at for e in claim.events if _u(e.at) <= _u(now) and e.to_state is state]
         return max(ends, key=_u)
 
-    def finish(stage: Stage) -> datetime | None:
+    def finish(stage: SlaStage) -> datetime | None:
         current = [s for s in stages if s.stage is stage and s.open]
         if not current:
             return None
@@ -360,9 +344,9 @@ def _expected(
         return max(sla.due, now, key=_u)
 
     if state in _IN_REVIEW:
-        decided = finish(Stage.REVIEW)
-        payment = targets.get(Stage.PAYMENT)
+        decided = finish(SlaStage.REVIEW)
+        payment = targets.get(SlaStage.PAYMENT)
         if decided is None or payment is None:
             return decided
         return payment.calendar.add(decided, payment.within)
-    return finish(Stage.PAYMENT)
+    return finish(SlaStage.PAYMENT)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import attrs
 import pytest
 
-from reimbursement.domain.guidance import (
+from reimbursement.domain.reasons import (
     DEFAULT_REASONS,
     FALLBACK_LANGUAGE,
     ReasonCatalogue,
