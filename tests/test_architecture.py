@@ -122,3 +122,12 @@ def test_one_name_one_meaning() -> None:
         if len(found) > 1 and name not in same_shape
     }
     assert not clashes
+
+
+def test_no_module_is_over_400_lines() -> None:
+    long = {
+        str(path.relative_to(SRC)): n
+        for path in SRC.rglob("*.py")
+        if (n := len(path.read_text().splitlines())) > 400
+    }
+    assert long == {}
