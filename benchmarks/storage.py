@@ -962,6 +962,23 @@ def stored_reviewers(stored: int) -> int:
     return max(1, min(STORED_REVIEWERS, stored // IN_REVIEW_SHARE // HELD_PER_REVIEWER))
 
 
+NOT_DUE = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+def _holdings_insert(engine: sa.Engine) -> Any:
+    """The INSERT of holdings; from schema 3 on, with their claim's queue sort key."""
+    names = {c["name"] for c in sa.inspect(engine).get_columns("rb_holdings")}
+    values: dict[str, Any] = {n: sa.bindparam(n) for n in ("claim_id", "reviewer_id", "steps")}
+    if {"due_key", "position"} <= names:  # the claim's due time (or NOT_DUE) and position
+        values["due_key"] = sa.bindparam("due_key")
+        values["position"] = (
+            sa.select(T_CLAIMS.c.position)
+            .where(T_CLAIMS.c.id == sa.bindparam("claim_id"))
+            .scalar_subquery()
+        )
+    return sa.insert(sa.table("rb_holdings", *map(sa.column, values))).values(values)
+
+
 def bulk_load(target: Target, stored: int) -> None:
     """``stored`` claims in the library's row format, in transactions of ``BATCH`` claims."""
     review, paid = templates(target)
@@ -971,9 +988,10 @@ def bulk_load(target: Target, stored: int) -> None:
     claim_columns += ["version", "format", "body"] + ([] if pg else ["position"])
     claims = _insert(T_CLAIMS, claim_columns, pg)
     events = _insert(T_EVENTS, ["claim_id", "seq", "type", "at", "body"], pg, ordered=True)
-    holdings = sa.insert(T_HOLDINGS)
+    holdings = _holdings_insert(engine)
     base = datetime(2026, 12, 1, 9, tzinfo=UTC)
     reviewers = stored_reviewers(stored)
+    not_due: Any = NOT_DUE if pg else NOT_DUE.strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
     started = time.perf_counter()
     with engine.connect() as connection:
         for first in range(0, stored, BATCH):
@@ -1013,7 +1031,12 @@ def bulk_load(target: Target, stored: int) -> None:
                     event_rows.append({**e, "claim_id": row["id"], "body": swap(e["body"])})
                 for h in template.holdings:
                     holding_rows.append(
-                        {**h, "claim_id": row["id"], "reviewer_id": swap(h["reviewer_id"])}
+                        {
+                            **h,
+                            "claim_id": row["id"],
+                            "reviewer_id": swap(h["reviewer_id"]),
+                            "due_key": due if due is not None else not_due,
+                        }
                     )
             with connection.begin():
                 connection.execute(claims, claim_rows)
