@@ -6,6 +6,8 @@ import enum
 
 import attrs
 
+from ..errors import ValidationError
+
 __all__ = ["Actor", "Role"]
 
 
@@ -22,17 +24,41 @@ class Role(enum.StrEnum):
     """The library itself and the insurer's automation (gateway callbacks, routing)."""
 
 
+_ROLES = {role.value: role for role in Role}
+
+
+def _role(value: object) -> Role:
+    """``value`` as a :class:`Role`: a member, or the text of one; anything else is refused."""
+    if type(value) is Role:
+        return value
+    if isinstance(value, str) and value in _ROLES:
+        return _ROLES[value]
+    known = ", ".join(_ROLES)
+    raise ValidationError.at(
+        "actor.role", f"{str(value)[:40]!r} is not a role; use one of {known}"
+    )
+
+
+def _id(_: object, __: attrs.Attribute[str], value: str) -> None:
+    if type(value) is not str or not value.strip():
+        raise ValidationError.at("actor.id", "must be a non-empty string")
+
+
 @attrs.frozen
 class Actor:
     """A person or system acting on a claim, identified by ``id`` in one ``role``.
 
     The same person may be a customer on one claim and a reviewer on
     another: the rules that forbid reviewing or paying your own claim compare
-    ``id``, whatever the role.
+    ``id``, whatever the role. The host application authenticates people and
+    maps them to actors; the library trusts an ``Actor`` as given. ``role``
+    may be given as its text (``"reviewer"``); anything that is not a role,
+    and an empty id, raise :class:`~reimbursement.errors.ValidationError`, so
+    that no check can fail open on a role it does not know.
     """
 
-    id: str
-    role: Role
+    id: str = attrs.field(validator=_id)
+    role: Role = attrs.field(converter=_role)
     name: str = ""
 
     @classmethod

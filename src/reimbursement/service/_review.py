@@ -70,6 +70,7 @@ class ReviewCalls(DeskCore):
             if plan is None:
                 self.reviews.authorize_decision(actor, claim, Action.APPROVE)
                 return self._approved(cmd.approve(claim, actor, s.now, lines), s.now)
+            self.reviews.authorize_step(actor, claim, Action.APPROVE)
             cmd.approve(claim, actor, s.now, lines)  # bad input is refused now
             details = {"lines": encode_lines(lines)} if lines else {}
             claim, done = self.reviews.decide_step(
@@ -105,6 +106,7 @@ class ReviewCalls(DeskCore):
             if plan is None:
                 self.reviews.authorize_decision(actor, claim, Action.REJECT)
                 return cmd.reject(claim, actor, s.now, reason_code, note)
+            self.reviews.authorize_step(actor, claim, Action.REJECT)
             cmd.reject(claim, actor, s.now, reason_code, note)  # bad input is refused now
             details = {"note": note} if note else {}
             claim, done = self.reviews.decide_step(
@@ -147,6 +149,7 @@ class ReviewCalls(DeskCore):
             if plan is None:
                 self.reviews.authorize_decision(actor, claim, Action.RETURN_FOR_CORRECTION)
                 return cmd.return_for_correction(claim, actor, s.now, reasons, note)
+            self.reviews.authorize_step(actor, claim, Action.RETURN_FOR_CORRECTION)
             cmd.return_for_correction(claim, actor, s.now, reasons, note)  # refused now if bad
             details = {"note": note} if note else {}
             claim, done = self.reviews.decide_step(

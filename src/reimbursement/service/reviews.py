@@ -42,12 +42,6 @@ from .routing import PlanRouter, Router, routing_lock
 
 __all__ = ["ReviewRouting"]
 
-_ACTIONS = {
-    StepOutcome.APPROVED: Action.APPROVE,
-    StepOutcome.REJECTED: Action.REJECT,
-    StepOutcome.RETURNED: Action.RETURN_FOR_CORRECTION,
-}
-
 
 class ReviewRouting:
     """The desk's router, approval rules and conflict-of-interest port, used together.
@@ -134,6 +128,10 @@ class ReviewRouting:
         authorize(actor, claim, action)  # role, own claim, assignee
         authorize_unconflicted(actor, claim, self.conflicts)
 
+    def authorize_step(self, actor: Actor, claim: Claim, action: Action) -> None:
+        """Check that ``actor`` may decide a plan step of ``claim``: role, claimant, conflicts."""
+        authorize_step_decision(actor, claim, action, self.conflicts)
+
     def decide_step(
         self,
         actor: Actor,
@@ -146,7 +144,7 @@ class ReviewRouting:
         reasons: Sequence[str],
         details: dict[str, str],
     ) -> tuple[Claim, ReviewPlan | None]:
-        """Record the decision of the step ``actor`` holds.
+        """Record the decision of the step ``actor`` holds (see :meth:`authorize_step` first).
 
         Returns the claim and the plan once it is decided (``None`` while it
         is pending: the steps it opens are then assigned). Raises
@@ -156,7 +154,6 @@ class ReviewRouting:
         :class:`~reimbursement.errors.ValidationError` (several steps held and
         none named).
         """
-        authorize_step_decision(actor, claim, _ACTIONS[outcome], self.conflicts)
         held = [
             s
             for s in plan.open_steps()

@@ -1,0 +1,110 @@
+"""A request id names one call: replayed, it answers again; with other arguments, it is refused.
+
+What a payment API does with an idempotency key. The refusal changes
+nothing: no event, no payout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from reimbursement import (
+    Actor,
+    Claim,
+    ReimbursementDesk,
+    Role,
+    in_memory_desk,
+)
+from reimbursement.adapters.memory import InMemoryPaymentGateway, ManualClock
+from reimbursement.errors import RequestMismatchError
+from support import FINANCE, PROFILES, REVIEWER, START, submitted
+
+BANK = Actor("bank-callback", Role.SYSTEM)
+FINANCE_2 = Actor.finance("fin-2")
+
+
+@pytest.fixture
+def pending_desk() -> ReimbursementDesk:
+    """A desk whose gateway answers "pending": the bank confirms or fails later."""
+    return in_memory_desk(
+        customers=PROFILES,
+        clock=ManualClock(START),
+        settle_immediately=False,
+        reviewers=[REVIEWER.id],
+    )
+
+
+def sent(desk: ReimbursementDesk) -> tuple[Claim, str]:
+    """A claim whose payment is sent and pending at the gateway, and its reference."""
+    claim = desk.approve(REVIEWER, submitted(desk).id)
+    desk.approve_payment(FINANCE, claim.id)
+    paid = desk.pay(FINANCE_2, claim.id)
+    assert paid.payment is not None
+    assert paid.payment.gateway_reference is not None
+    return paid, paid.payment.gateway_reference
+
+
+def _refused_and_unchanged(
+    desk: ReimbursementDesk, claim: Claim, call: Callable[[], Claim]
+) -> None:
+    gateway = desk.adapters.payments
+    assert isinstance(gateway, InMemoryPaymentGateway)
+    payouts = len(gateway.payouts)
+    with pytest.raises(RequestMismatchError, match="another call or other arguments"):
+        call()
+    assert desk.get(FINANCE, claim.id) == claim
+    assert len(gateway.payouts) == payouts
+
+
+def test_a_confirmation_replayed_answers_again_and_another_reference_is_refused(
+    pending_desk: ReimbursementDesk,
+) -> None:
+    claim, reference = sent(pending_desk)
+    paid = pending_desk.confirm_payment(BANK, claim.id, reference, request_id="cb-1")
+    assert pending_desk.confirm_payment(BANK, claim.id, reference, request_id="cb-1") == paid
+    _refused_and_unchanged(
+        pending_desk,
+        paid,
+        lambda: pending_desk.confirm_payment(BANK, claim.id, "PAY-OTHER", request_id="cb-1"),
+    )
+
+
+def test_a_failure_report_is_bound_to_its_reference_and_its_reason(
+    pending_desk: ReimbursementDesk,
+) -> None:
+    claim, reference = sent(pending_desk)
+    failed = pending_desk.fail_payment(BANK, claim.id, reference, "closed", request_id="cb-2")
+    again = pending_desk.fail_payment(BANK, claim.id, reference, "closed", request_id="cb-2")
+    assert again == failed
+    for other in (
+        lambda: pending_desk.fail_payment(BANK, claim.id, reference, "frozen", request_id="cb-2"),
+        lambda: pending_desk.fail_payment(BANK, claim.id, "PAY-X", "closed", request_id="cb-2"),
+        lambda: pending_desk.confirm_payment(BANK, claim.id, reference, request_id="cb-2"),
+    ):
+        _refused_and_unchanged(pending_desk, failed, other)
+
+
+def test_a_payment_approval_request_id_is_not_another_call_s(
+    pending_desk: ReimbursementDesk,
+) -> None:
+    claim = pending_desk.approve(REVIEWER, submitted(pending_desk).id)
+    approved = pending_desk.approve_payment(FINANCE, claim.id, request_id="ap-1")
+    assert pending_desk.approve_payment(FINANCE, claim.id, request_id="ap-1") == approved
+    _refused_and_unchanged(
+        pending_desk, approved, lambda: pending_desk.pay(FINANCE, claim.id, request_id="ap-1")
+    )
+    other = pending_desk.approve(REVIEWER, submitted(pending_desk).id)
+    with pytest.raises(RequestMismatchError):  # the same id for another claim
+        pending_desk.approve_payment(FINANCE, other.id, request_id="ap-1")
+
+
+def test_the_same_request_id_of_two_people_names_two_calls(
+    pending_desk: ReimbursementDesk,
+) -> None:
+    claim = pending_desk.approve(REVIEWER, submitted(pending_desk).id)
+    first = pending_desk.post_message(FINANCE, claim.id, "checked", request_id="n-1")
+    second = pending_desk.post_message(FINANCE_2, claim.id, "checked", request_id="n-1")
+    assert second.version == first.version + 1
+    assert [m.author for m in second.messages] == ["fin-1", "fin-2"]
