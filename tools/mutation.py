@@ -79,7 +79,12 @@ MODULES: tuple[Target, ...] = (
     Target(
         "authorization",
         "reimbursement/domain/authorization.py",
-        ("tests/test_authorization_matrix.py", "tests/test_lifecycle.py", *_DESK),
+        (
+            "tests/test_authorization_matrix.py",
+            "tests/test_plan_authorization.py",
+            "tests/test_lifecycle.py",
+            *_DESK,
+        ),
         tables=("ROLE_ACTIONS", "_PAYMENT_ACTIONS", "_REVIEW_ACTIONS"),
         message_only=("_roles_for",),
     ),
@@ -104,6 +109,7 @@ MODULES: tuple[Target, ...] = (
         "reimbursement/service/_payments.py",
         (
             "tests/test_payment_payouts.py",
+            "tests/test_request_binding.py",
             "tests/test_authorization_matrix.py",
             *_DESK,
             "tests/test_desk_routing.py",  # plan deciders and conflicts of interest

@@ -139,7 +139,7 @@ def authorize_step_decision(
     :class:`~reimbursement.errors.AuthorizationError` or
     :class:`~reimbursement.errors.FourEyesError`.
     """
-    if action not in ROLE_ACTIONS.get(actor.role, frozenset()):
+    if action not in ROLE_ACTIONS[actor.role]:
         raise AuthorizationError(
             f"{actor.id} acts as {actor.role}: cannot {action} claim {claim.id}; "
             f"this needs the role {_roles_for(action)}"
