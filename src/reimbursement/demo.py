@@ -135,13 +135,26 @@ def run(out: Callable[[str], object] = print, database: str | None = None) -> li
 def _play(
     desk: ReimbursementDesk, clock: ManualClock, out: Callable[[str], object]
 ) -> list[Claim]:
-    mei, lukas, amara = (Actor.customer(c.customer_id, c.name) for c in CUSTOMERS)
-    rita, raj = Actor.reviewer("R-rita", "Rita"), Actor.reviewer("R-raj", "Raj")
+    mei_claim, lukas_claim, amara_claim, amara_spa = _submit(desk)
+    _promises(desk, out, (mei_claim, lukas_claim, amara_claim, amara_spa))
+    clock.advance(timedelta(hours=2))
+    _review(desk, mei_claim, lukas_claim, amara_claim, amara_spa)
+    _correct(desk, clock, lukas_claim)
+    _pay(desk, clock, (mei_claim.id, lukas_claim.id, amara_claim.id), amara_claim.id)
+    _feedback(desk, mei_claim, amara_spa)
     finance = Actor.finance("F-fiona", "Fiona")
-    later = clock.advance
-    gateway = desk.adapters.payments
-    assert isinstance(gateway, InMemoryPaymentGateway)
+    claims = [desk.get(finance, c.id) for c in (mei_claim, lukas_claim, amara_claim, amara_spa)]
+    _report(desk, out, claims)
+    return claims
 
+
+_MEI, _LUKAS, _AMARA = (Actor.customer(c.customer_id, c.name) for c in CUSTOMERS)
+_REVIEWERS = {"R-rita": Actor.reviewer("R-rita", "Rita"), "R-raj": Actor.reviewer("R-raj", "Raj")}
+
+
+def _submit(desk: ReimbursementDesk) -> tuple[Claim, Claim, Claim, Claim]:
+    """Three customers submit four claims."""
+    mei, lukas, amara = _MEI, _LUKAS, _AMARA
     # Mei: a pharmacy bill and a physiotherapy session, paid in full.
     mei_claim = desk.start_draft(
         mei,
@@ -190,8 +203,15 @@ def _play(
     )
     amara_spa = desk.submit(amara, _documented(desk, amara, amara_spa).id)
 
+    return mei_claim, lukas_claim, amara_claim, amara_spa
+
+
+def _promises(
+    desk: ReimbursementDesk, out: Callable[[str], object], claims: tuple[Claim, ...]
+) -> None:
+    """What each customer is told at submission: the due time and the expected completion."""
     out("What each customer is promised at submission:")
-    for claim in (mei_claim, lukas_claim, amara_claim, amara_spa):
+    for claim in claims:
         view = desk.track(Actor.customer(claim.customer_id), claim.id)
         assert view.due is not None
         assert view.expected_completion is not None
@@ -200,8 +220,16 @@ def _play(
             f"paid by {view.expected_completion:%a %H:%M %Z} at the latest"
         )
 
-    reviewer_of = {"R-rita": rita, "R-raj": raj}
-    later(timedelta(hours=2))
+
+def _review(
+    desk: ReimbursementDesk,
+    mei_claim: Claim,
+    lukas_claim: Claim,
+    amara_claim: Claim,
+    amara_spa: Claim,
+) -> None:
+    """The reviewers decide: an approval, a return, a partial approval, a rejection."""
+    reviewer_of = _REVIEWERS
     desk.approve(reviewer_of[mei_claim.assignee or ""], mei_claim.id)
     desk.post_message(
         reviewer_of[lukas_claim.assignee or ""],
@@ -228,6 +256,10 @@ def _play(
         "Wellness treatments are not covered by your health policy.",
     )
 
+
+def _correct(desk: ReimbursementDesk, clock: ManualClock, lukas_claim: Claim) -> None:
+    """Lukas adds the missing receipt, and only that; his claim is approved."""
+    lukas, reviewer_of, later = _LUKAS, _REVIEWERS, clock.advance
     later(timedelta(hours=1))
     lukas_claim = desk.attach(lukas, lukas_claim.id, "taxi.jpg", JPEG)
     taxi = lukas_claim.attachments[-1].id
@@ -242,18 +274,30 @@ def _play(
     later(timedelta(minutes=40))
     desk.approve(reviewer_of[lukas_claim.assignee or ""], lukas_claim.id)
 
+
+def _pay(
+    desk: ReimbursementDesk, clock: ManualClock, claim_ids: tuple[str, ...], amara_id: str
+) -> None:
+    """Finance approves and pays; one account was closed, so that payment is retried."""
+    finance, later = Actor.finance("F-fiona", "Fiona"), clock.advance
+    gateway = desk.adapters.payments
+    assert isinstance(gateway, InMemoryPaymentGateway)
     # Finance approves what is above the threshold and pays; Amara's bank
     # account was closed, so her payment fails and is retried to the new one.
     later(timedelta(hours=1))
     gateway.failing_accounts[CUSTOMERS[2].payee_account] = "account closed"
-    for claim_id in (mei_claim.id, lukas_claim.id, amara_claim.id):
+    for claim_id in claim_ids:
         if desk.get(finance, claim_id).state == "payment_requested":
             desk.approve_payment(finance, claim_id)
         desk.pay(finance, claim_id)
     later(timedelta(minutes=30))
-    desk.retry_payment(finance, amara_claim.id, payee_account="DE02 1203 0000 0000 2020 51")
-    desk.pay(finance, amara_claim.id)
+    desk.retry_payment(finance, amara_id, payee_account="DE02 1203 0000 0000 2020 51")
+    desk.pay(finance, amara_id)
 
+
+def _feedback(desk: ReimbursementDesk, mei_claim: Claim, amara_spa: Claim) -> None:
+    """Customers say how it went."""
+    mei, amara = _MEI, _AMARA
     # Customers say how it went: Mei is delighted, Amara is not.
     desk.give_feedback(
         mei,
@@ -272,7 +316,11 @@ def _play(
         text="I did not know wellness was excluded.",
     )
 
-    claims = [desk.get(finance, c.id) for c in (mei_claim, lukas_claim, amara_claim, amara_spa)]
+
+def _report(desk: ReimbursementDesk, out: Callable[[str], object], claims: list[Claim]) -> None:
+    """Each claim's timeline, as its customer sees it."""
+    gateway = desk.adapters.payments
+    assert isinstance(gateway, InMemoryPaymentGateway)
     for claim in claims:
         view = desk.track(Actor.customer(claim.customer_id), claim.id)
         out("")
@@ -295,4 +343,3 @@ def _play(
         f"{len(desk.adapters.notifier.sent)} notifications sent"  # type: ignore[attr-defined]
         f", {len(gateway.payouts)} payouts made"
     )
-    return claims
