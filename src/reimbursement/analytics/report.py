@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, tzinfo
 from math import prod
+from typing import Any
 
 import attrs
 
@@ -147,6 +148,69 @@ def _check_by(by: str | Sequence[str], table: FeedbackTable) -> tuple[str, ...]:
     return names
 
 
+def _group_codes(
+    eng: Any, table: FeedbackTable, names: Sequence[str], period_codes: Any, periods: Any
+) -> tuple[Any, list[Any]]:
+    """Each row's group code over ``names``, and the labels of each name."""
+    key_codes, key_labels = None, []
+    for name in names:
+        if name == "period":
+            codes, labels = period_codes, periods
+        else:
+            column, labels = table.dimensions[name]
+            codes = eng.column(column)
+        key_codes = codes if key_codes is None else eng.combine(key_codes, codes, len(labels))
+        key_labels.append(labels)
+    return (eng.zeros(len(table)) if key_codes is None else key_codes), key_labels
+
+
+def _key_of(group: int, key_labels: Sequence[Sequence[str]]) -> tuple[str, ...]:
+    """The labels of group code ``group`` (the last name varies fastest)."""
+    key, rest = [], group
+    for labels in reversed(key_labels):
+        rest, code = divmod(rest, len(labels))
+        key.append(labels[code])
+    return tuple(reversed(key))
+
+
+def _comments(
+    eng: Any, table: FeedbackTable, csat_cols: Any, worst: FeedbackStage | None, comments: int
+) -> tuple[Comment, ...]:
+    """The newest free-text comments of those who rated the worst stage 1 or 2."""
+    if worst is None or comments <= 0:
+        return ()
+    rows = [r for r in eng.rows_between(csat_cols[worst], 1, 2) if table.texts[r]]
+    rows.sort(key=lambda r: -table.given_at[r])
+    return tuple(
+        Comment(table.claim_ids[r], table.timestamp(r), table.csat[worst][r], table.texts[r])
+        for r in rows[:comments]
+    )
+
+
+def _trend(
+    by_period: Any,
+    codes: Sequence[str],
+    periods: Sequence[str],
+    catalogue: ProblemCatalogue | None,
+) -> tuple[ProblemTrend, ...]:
+    """Each problem in the latest period against the one before, most reported first."""
+    label = catalogue.label if catalogue is not None else (lambda code: code)
+    latest = len(periods) - 1
+    previous = by_period[latest - 1] if latest > 0 else [0] * len(by_period[latest])
+    trend = (
+        ProblemTrend(
+            code,
+            label(code),
+            by_period[latest][i],
+            previous[i],
+            periods[latest],
+            periods[latest - 1] if latest > 0 else "",
+        )
+        for i, code in enumerate(codes)
+    )
+    return tuple(sorted(trend, key=lambda t: (-t.current, -t.change, t.code)))
+
+
 def feedback_report(
     table: FeedbackTable,
     by: str | Sequence[str] = (),
@@ -181,17 +245,8 @@ def feedback_report(
         datetime.fromtimestamp(last, UTC),
     )
     period_codes = eng.bucket(given, grid.bounds)
-    key_codes, key_labels = None, []
-    for name in names:
-        if name == "period":
-            codes, labels = period_codes, grid.labels
-        else:
-            column, labels = table.dimensions[name]
-            codes = eng.column(column)
-        key_codes = codes if key_codes is None else eng.combine(key_codes, codes, len(labels))
-        key_labels.append(labels)
+    groups_of, key_labels = _group_codes(eng, table, names, period_codes, grid.labels)
     n_groups = prod(len(labels) for labels in key_labels)
-    groups_of = eng.zeros(n) if key_codes is None else key_codes
     csat_cols = {s: eng.column(table.csat[s]) for s in FeedbackStage}
     csat = {s: eng.histogram(groups_of, n_groups, csat_cols[s], _CSAT_K) for s in FeedbackStage}
     ces = eng.histogram(groups_of, n_groups, eng.column(table.ces), _CES_K)
@@ -201,25 +256,19 @@ def feedback_report(
     p_rows, p_codes = eng.column(table.problem_rows), eng.column(table.problem_codes)
     problems = eng.histogram(eng.take(groups_of, p_rows), n_groups, p_codes, max(1, len(p_labels)))
 
-    groups = []
-    for g in range(n_groups):
-        if not counts[g]:
-            continue
-        key, rest = [], g
-        for labels in reversed(key_labels):
-            rest, code = divmod(rest, len(labels))
-            key.append(labels[code])
-        groups.append(
-            _group(
-                tuple(reversed(key)),
-                counts[g],
-                {s: csat[s][g] for s in FeedbackStage},
-                ces[g],
-                nps[g],
-                dict(zip(p_labels, problems[g], strict=False)),
-                confidence,
-            )
+    groups = [
+        _group(
+            _key_of(g, key_labels),
+            counts[g],
+            {s: csat[s][g] for s in FeedbackStage},
+            ces[g],
+            nps[g],
+            dict(zip(p_labels, problems[g], strict=False)),
+            confidence,
         )
+        for g in range(n_groups)
+        if counts[g]
+    ]
     overall = _group(
         (),
         n,
@@ -231,32 +280,11 @@ def feedback_report(
     )
     rated = [s for s in FeedbackStage if overall.csat[s].n]
     worst = min(rated, key=lambda s: overall.csat[s].value) if rated else None
-    found: tuple[Comment, ...] = ()
-    if worst is not None and comments > 0:
-        rows = [r for r in eng.rows_between(csat_cols[worst], 1, 2) if table.texts[r]]
-        rows.sort(key=lambda r: -table.given_at[r])
-        found = tuple(
-            Comment(table.claim_ids[r], table.timestamp(r), table.csat[worst][r], table.texts[r])
-            for r in rows[:comments]
-        )
+    found = _comments(eng, table, csat_cols, worst, comments)
     by_period = eng.histogram(
         eng.take(period_codes, p_rows), len(grid), p_codes, max(1, len(p_labels))
     )
-    label = catalogue.label if catalogue is not None else (lambda code: code)
-    latest = len(grid) - 1
-    previous = by_period[latest - 1] if latest > 0 else [0] * len(by_period[latest])
-    trend = tuple(
-        ProblemTrend(
-            code,
-            label(code),
-            by_period[latest][i],
-            previous[i],
-            grid.labels[latest],
-            grid.labels[latest - 1] if latest > 0 else "",
-        )
-        for i, code in enumerate(p_labels)
-    )
-    trend = tuple(sorted(trend, key=lambda t: (-t.current, -t.change, t.code)))
+    trend = _trend(by_period, p_labels, grid.labels, catalogue)
     return FeedbackReport(
         names, grid.period, confidence, overall, tuple(groups), worst, found, trend, eng.name
     )
