@@ -209,9 +209,13 @@ class DeskCore:
         return claim
 
     def _request(
-        self, actor: Actor, request_id: str | None, call: str, *arguments: object
+        self, actor: Actor, request_id: str | None, call: Callable[..., object], *arguments: object
     ) -> Request | None:
-        """The request of ``call`` with ``arguments``, when sent with a request id."""
+        """The request of ``call`` with ``arguments``, when sent with a request id.
+
+        The claim a request acts on is checked by the replay itself, so only
+        the call (its name) and its other arguments are fingerprinted.
+        """
         if request_id is None:
             return None
         if type(request_id) is not str or not request_id.strip():
@@ -221,7 +225,8 @@ class DeskCore:
         # a JSON pair cannot collide the way "actor<sep>id" can
         key = json.dumps([actor.id, request_id], ensure_ascii=False, separators=(",", ":"))
         described = json.dumps(
-            [call, actor.role.value, [_canonical(a) for a in arguments]], ensure_ascii=False
+            [call.__name__, actor.role.value, [_canonical(a) for a in arguments]],
+            ensure_ascii=False,
         )
         return Request(key, hashlib.sha256(described.encode()).hexdigest())
 

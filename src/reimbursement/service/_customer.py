@@ -43,7 +43,7 @@ class CustomerCalls(DeskCore):
         """
         if actor.role is not Role.CUSTOMER:
             raise AuthorizationError(f"{actor.id} acts as {actor.role}: drafts are customers'")
-        request = self._request(actor, request_id, "start_draft", tuple(lines))
+        request = self._request(actor, request_id, self.start_draft, tuple(lines))
         try:
             return self._start_draft(actor, lines, request)
         except DuplicateRequestError:  # the same request committed first elsewhere: replay it
@@ -88,7 +88,7 @@ class CustomerCalls(DeskCore):
             authorize(actor, claim, Action.UPDATE_DRAFT)
             return cmd.update_draft(claim, actor, step.now, patch, self._convert)
 
-        request = self._request(actor, request_id, "update_draft", claim_id, patch)
+        request = self._request(actor, request_id, self.update_draft, patch)
         return self._run(actor, claim_id, request, decide)
 
     def attach(
@@ -121,7 +121,7 @@ class CustomerCalls(DeskCore):
             attachment = Attachment(kept.id, file_name, media_type, len(content), sha256)
             return cmd.add_attachment(claim, actor, step.now, attachment, line_id)
 
-        request = self._request(actor, request_id, "attach", claim_id, file_name, content, line_id)
+        request = self._request(actor, request_id, self.attach, file_name, content, line_id)
         try:
             claim = self._run(actor, claim_id, request, decide)
         except BaseException:
@@ -155,9 +155,7 @@ class CustomerCalls(DeskCore):
             )
             return self.reviews.route(submitted, step.now, step.claims)
 
-        return self._run(
-            actor, claim_id, self._request(actor, request_id, "submit", claim_id), decide
-        )
+        return self._run(actor, claim_id, self._request(actor, request_id, self.submit), decide)
 
     def resubmit(
         self,
@@ -182,7 +180,7 @@ class CustomerCalls(DeskCore):
             )
             return self.reviews.route(fixed, step.now, step.claims)
 
-        request = self._request(actor, request_id, "resubmit", claim_id, fix)
+        request = self._request(actor, request_id, self.resubmit, fix)
         return self._run(actor, claim_id, request, decide)
 
     def withdraw(
@@ -194,7 +192,7 @@ class CustomerCalls(DeskCore):
             authorize(actor, claim, Action.WITHDRAW)
             return cmd.withdraw(claim, actor, step.now, reason)
 
-        request = self._request(actor, request_id, "withdraw", claim_id, reason)
+        request = self._request(actor, request_id, self.withdraw, reason)
         return self._run(actor, claim_id, request, decide)
 
     def post_message(
@@ -216,7 +214,7 @@ class CustomerCalls(DeskCore):
             authorize_message(actor, claim, visibility)
             return cmd.post_message(claim, actor, step.now, body, visibility)
 
-        request = self._request(actor, request_id, "post_message", claim_id, body, internal)
+        request = self._request(actor, request_id, self.post_message, body, internal)
         return self._run(actor, claim_id, request, decide, retry_on_conflict=True)
 
     def track(self, actor: Actor, claim_id: str) -> ClaimTracking:
@@ -359,8 +357,7 @@ class CustomerCalls(DeskCore):
         request = self._request(
             actor,
             request_id,
-            record.__name__,
-            claim_id,
+            record,
             sorted((ratings or {}).items()),
             ces,
             nps,

@@ -26,7 +26,7 @@ class PaymentCalls(DeskCore):
             authorize(actor, claim, Action.REQUEST_PAYMENT)
             return self._request_payment(claim, step.now)
 
-        request = self._request(actor, request_id, "request_payment", claim_id)
+        request = self._request(actor, request_id, self.request_payment)
         return self._run(actor, claim_id, request, decide)
 
     def approve_payment(
@@ -47,7 +47,7 @@ class PaymentCalls(DeskCore):
                 check_payment_approver(claim, actor.id, self.conflicts, steps)
             return cmd.approve_payment(claim, actor, step.now)
 
-        request = self._request(actor, request_id, "approve_payment", claim_id)
+        request = self._request(actor, request_id, self.approve_payment)
         return self._run(actor, claim_id, request, decide)
 
     def pay(self, actor: Actor, claim_id: str, *, request_id: str | None = None) -> Claim:
@@ -79,9 +79,7 @@ class PaymentCalls(DeskCore):
                 return cmd.fail_payment(sent, SYSTEM, step.now, reason)
             return sent
 
-        return self._run(
-            actor, claim_id, self._request(actor, request_id, "pay", claim_id), decide
-        )
+        return self._run(actor, claim_id, self._request(actor, request_id, self.pay), decide)
 
     def confirm_payment(
         self, actor: Actor, claim_id: str, reference: str, *, request_id: str | None = None
@@ -92,7 +90,7 @@ class PaymentCalls(DeskCore):
             authorize(actor, claim, Action.CONFIRM_PAYMENT)
             return cmd.confirm_payment(self._check_reference(claim, reference), actor, step.now)
 
-        request = self._request(actor, request_id, "confirm_payment", claim_id, reference)
+        request = self._request(actor, request_id, self.confirm_payment, reference)
         return self._run(actor, claim_id, request, decide)
 
     def fail_payment(
@@ -111,7 +109,7 @@ class PaymentCalls(DeskCore):
             checked = self._check_reference(claim, reference)
             return cmd.fail_payment(checked, actor, step.now, reason)
 
-        request = self._request(actor, request_id, "fail_payment", claim_id, reference, reason)
+        request = self._request(actor, request_id, self.fail_payment, reference, reason)
         return self._run(actor, claim_id, request, decide)
 
     def retry_payment(
@@ -128,5 +126,5 @@ class PaymentCalls(DeskCore):
             authorize(actor, claim, Action.RETRY_PAYMENT)
             return cmd.retry_payment(claim, actor, step.now, payee_account)
 
-        request = self._request(actor, request_id, "retry_payment", claim_id, payee_account)
+        request = self._request(actor, request_id, self.retry_payment, payee_account)
         return self._run(actor, claim_id, request, decide)

@@ -82,7 +82,7 @@ class ReviewCalls(DeskCore):
             approved = cmd.approve(claim, actor, s.now, combined_lines(claim))
             return self._approved(approved, s.now)
 
-        request = self._request(actor, request_id, "approve", claim_id, tuple(lines), step)
+        request = self._request(actor, request_id, self.approve, tuple(lines), step)
         return self._run(actor, claim_id, request, decide)
 
     def reject(
@@ -124,7 +124,7 @@ class ReviewCalls(DeskCore):
                 return claim
             return cmd.reject(claim, actor, s.now, reason_code, note)
 
-        request = self._request(actor, request_id, "reject", claim_id, reason_code, note, step)
+        request = self._request(actor, request_id, self.reject, reason_code, note, step)
         return self._run(actor, claim_id, request, decide)
 
     def return_for_correction(
@@ -176,7 +176,7 @@ class ReviewCalls(DeskCore):
             )
 
         request = self._request(
-            actor, request_id, "return_for_correction", claim_id, tuple(reasons), note, step
+            actor, request_id, self.return_for_correction, tuple(reasons), note, step
         )
         return self._run(actor, claim_id, request, decide)
 
