@@ -108,3 +108,20 @@ def test_the_same_request_id_of_two_people_names_two_calls(
     second = pending_desk.post_message(FINANCE_2, claim.id, "checked", request_id="n-1")
     assert second.version == first.version + 1
     assert [m.author for m in second.messages] == ["fin-1", "fin-2"]
+
+
+def test_a_retry_request_id_is_bound_to_the_account_it_names() -> None:
+    desk = in_memory_desk(customers=PROFILES, clock=ManualClock(START), reviewers=[REVIEWER.id])
+    gateway = desk.adapters.payments
+    assert isinstance(gateway, InMemoryPaymentGateway)
+    claim = desk.approve(REVIEWER, submitted(desk).id)
+    desk.approve_payment(FINANCE, claim.id)
+    gateway.failing_accounts["DE89 3704 0044"] = "account closed"
+    failed = desk.pay(FINANCE_2, claim.id)
+    retried = desk.retry_payment(FINANCE_2, failed.id, "DE12 5001 0517", request_id="rt-1")
+    assert desk.retry_payment(FINANCE_2, failed.id, "DE12 5001 0517", request_id="rt-1") == retried
+    _refused_and_unchanged(
+        desk,
+        retried,
+        lambda: desk.retry_payment(FINANCE_2, failed.id, "DE44 5001 0517", request_id="rt-1"),
+    )
