@@ -45,6 +45,7 @@ from zoneinfo import ZoneInfo  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from reimbursement import Claim, ClaimState, Role  # noqa: E402
 from reimbursement.analytics import (  # noqa: E402
     FeedbackTable,
     ProcessStage,
@@ -54,12 +55,8 @@ from reimbursement.analytics import (  # noqa: E402
     throughput,
     timelines,
 )
-from reimbursement.domain.actors import Role  # noqa: E402
-from reimbursement.domain.claim import Claim, Claimant  # noqa: E402
-from reimbursement.domain.events import Event, EventType  # noqa: E402
-from reimbursement.domain.feedback import FeedbackStage  # noqa: E402
-from reimbursement.domain.feedback_rules import DEFAULT_PROBLEMS, ProblemCatalogue  # noqa: E402
-from reimbursement.domain.lifecycle import ClaimState  # noqa: E402
+from reimbursement.claims import Claimant, Event, EventType  # noqa: E402
+from reimbursement.feedback import DEFAULT_PROBLEMS, FeedbackStage, ProblemCatalogue  # noqa: E402
 
 TZ = ZoneInfo("Europe/Berlin")
 START = datetime(2025, 1, 1, tzinfo=UTC)

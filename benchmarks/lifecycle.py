@@ -42,10 +42,10 @@ from reimbursement import (
     DeskSettings,
     LineInput,
     Money,
-    Notification,
     ReimbursementDesk,
     in_memory_desk,
 )
+from reimbursement.ports import Notification
 
 
 class TickingClock:

@@ -20,8 +20,8 @@ from collections import deque
 from datetime import date
 from decimal import Decimal
 
-from reimbursement.domain.money import Money
-from reimbursement.domain.routing import (
+from reimbursement import Money
+from reimbursement.routing import (
     AssignmentRequest,
     LeastLoaded,
     Pipeline,

@@ -27,7 +27,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from reimbursement.domain.sla import BusinessCalendar, weekly
+from reimbursement.sla import BusinessCalendar, weekly
 
 ZONE = "Europe/Berlin"
 START_DAYS = [(1, 6), (2, 3), (3, 2), (4, 18), (4, 21), (5, 1), (5, 29), (6, 9), (6, 19),

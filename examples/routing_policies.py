@@ -14,14 +14,21 @@ import random
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-from reimbursement import CustomerProfile, DeskSettings, LineDecision, in_memory_desk
+from reimbursement import (
+    Actor,
+    Claim,
+    CustomerProfile,
+    DeskSettings,
+    LineDecision,
+    LineInput,
+    Money,
+    in_memory_desk,
+)
 from reimbursement.adapters.memory import ManualClock
-from reimbursement.domain.actors import SYSTEM, Actor
-from reimbursement.domain.claim import Claim, Claimant
+from reimbursement.claims import Claimant
+from reimbursement.domain.actors import SYSTEM
 from reimbursement.domain.commands import approve, start_draft, submit
-from reimbursement.domain.inputs import LineInput
-from reimbursement.domain.money import Money
-from reimbursement.domain.routing import (
+from reimbursement.routing import (
     Absence,
     ApprovalRules,
     AssignmentPolicy,

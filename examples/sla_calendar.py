@@ -12,8 +12,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from reimbursement.domain.actors import Actor
-from reimbursement.domain.claim import Claim, Claimant
+from reimbursement import Actor, Claim, ClaimPatch, LineInput, Money
+from reimbursement.claims import Claimant
 from reimbursement.domain.commands import (
     approve,
     assign,
@@ -22,15 +22,7 @@ from reimbursement.domain.commands import (
     start_draft,
     submit,
 )
-from reimbursement.domain.inputs import ClaimPatch, LineInput
-from reimbursement.domain.money import Money
-from reimbursement.domain.sla import (
-    BusinessCalendar,
-    SlaPolicy,
-    SlaStage,
-    record_crossings,
-    weekly,
-)
+from reimbursement.sla import BusinessCalendar, SlaPolicy, SlaStage, record_crossings, weekly
 
 BERLIN = ZoneInfo("Europe/Berlin")
 CUSTOMER = Actor.customer("C-1", "Ana")

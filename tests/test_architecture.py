@@ -131,3 +131,71 @@ def test_no_module_is_over_400_lines() -> None:
         if (n := len(path.read_text().splitlines())) > 400
     }
     assert long == {}
+
+
+TOP_LEVEL = [
+    "Actor",
+    "Claim",
+    "ClaimPatch",
+    "ClaimState",
+    "CustomerProfile",
+    "DeskOptions",
+    "DeskSettings",
+    "LineDecision",
+    "LineInput",
+    "LinePatch",
+    "Money",
+    "ReimbursementDesk",
+    "Role",
+    "assemble",
+    "from_data",
+    "from_json",
+    "in_memory_desk",
+    "sql_desk",
+    "to_data",
+    "to_json",
+]
+
+NAMESPACES = [
+    "reimbursement.adapters.filesystem",
+    "reimbursement.adapters.memory",
+    "reimbursement.adapters.sql",
+    "reimbursement.adapters.system",
+    "reimbursement.analytics",
+    "reimbursement.claims",
+    "reimbursement.errors",
+    "reimbursement.feedback",
+    "reimbursement.ports",
+    "reimbursement.routing",
+    "reimbursement.service",
+    "reimbursement.sla",
+    "reimbursement.testing",
+]
+
+
+def test_the_top_level_is_what_a_first_program_needs() -> None:
+    assert reimbursement.__all__ == TOP_LEVEL
+
+
+def test_every_namespace_is_documented_sorted_and_importable() -> None:
+    def isort_style(name: str) -> tuple[int, str]:
+        return (0 if name.isupper() else 1 if name[0].isupper() else 2, name)
+
+    for path in NAMESPACES:
+        module = importlib.import_module(path)
+        assert module.__doc__, path
+        names = list(module.__all__)
+        assert names == sorted(names, key=isort_style), path
+        for name in names:
+            assert hasattr(module, name), f"{path}.{name}"
+        exec(f"from {path} import {', '.join(names)}", {})
+
+
+def test_each_name_off_the_top_level_has_one_namespace() -> None:
+    homes: dict[str, list[str]] = {}
+    for path in NAMESPACES:
+        for name in importlib.import_module(path).__all__:
+            if name not in TOP_LEVEL and name != "create":  # every adapter has its create
+                homes.setdefault(name, []).append(path)
+    shared = {name: paths for name, paths in homes.items() if len(paths) > 1}
+    assert shared == {}

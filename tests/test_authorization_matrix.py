@@ -17,19 +17,17 @@ import pytest
 
 from reimbursement import (
     Actor,
-    AuthorizationError,
     Claim,
     ClaimPatch,
     ClaimState,
     DeskSettings,
-    FourEyesError,
-    InvalidTransitionError,
     LineDecision,
     Money,
     ReimbursementDesk,
     Role,
 )
 from reimbursement.adapters.memory import InMemoryPaymentGateway
+from reimbursement.errors import AuthorizationError, FourEyesError, InvalidTransitionError
 from support import ANA, FINANCE, REVIEWER, ready_draft, submitted
 
 S = ClaimState

@@ -8,18 +8,9 @@ from decimal import Decimal
 import attrs
 import pytest
 
-from reimbursement import (
-    Claim,
-    ClaimState,
-    Event,
-    EventType,
-    LineDecision,
-    Money,
-    ReimbursementDesk,
-    Role,
-    Visibility,
-)
+from reimbursement import Claim, ClaimState, LineDecision, Money, ReimbursementDesk, Role
 from reimbursement.adapters.memory import ManualClock
+from reimbursement.claims import Event, EventType, Visibility
 from reimbursement.domain.claim import Outcome, ReviewDecision
 from support import ANA, REVIEWER, START, submitted
 

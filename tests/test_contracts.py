@@ -20,15 +20,7 @@ import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from reimbursement import (
-    Actor,
-    Claim,
-    ConcurrencyError,
-    Money,
-    PaymentError,
-    RateNotFoundError,
-    ValidationError,
-)
+from reimbursement import Actor, Claim, Money
 from reimbursement.adapters.filesystem import FileSystemDocumentStore
 from reimbursement.adapters.memory import (
     InMemoryClaimStore,
@@ -43,6 +35,7 @@ from reimbursement.adapters.memory import (
 )
 from reimbursement.adapters.system import SystemClock
 from reimbursement.domain import commands
+from reimbursement.errors import ConcurrencyError, PaymentError, RateNotFoundError, ValidationError
 from reimbursement.ports import (
     Clock,
     CustomerDirectory,

@@ -10,31 +10,32 @@ import pytest
 
 from reimbursement import (
     Actor,
-    AuthorizationError,
-    ClaimNotFoundError,
     ClaimPatch,
     ClaimState,
-    CustomerNotFoundError,
     DeskSettings,
-    EventType,
-    FourEyesError,
-    InvalidTransitionError,
     LineDecision,
     LineInput,
     LinePatch,
     Money,
-    NoEligibleReviewerError,
-    PaymentError,
-    PaymentStatus,
-    RateNotFoundError,
     ReimbursementDesk,
-    ValidationError,
 )
 from reimbursement.adapters.memory import (
     InMemoryDocumentStore,
     InMemoryNotifier,
     InMemoryPaymentGateway,
     ManualClock,
+)
+from reimbursement.claims import EventType, PaymentStatus
+from reimbursement.errors import (
+    AuthorizationError,
+    ClaimNotFoundError,
+    CustomerNotFoundError,
+    FourEyesError,
+    InvalidTransitionError,
+    NoEligibleReviewerError,
+    PaymentError,
+    RateNotFoundError,
+    ValidationError,
 )
 from support import (
     ANA,

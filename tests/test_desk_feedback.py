@@ -7,16 +7,11 @@ from datetime import timedelta
 
 import pytest
 
-from reimbursement import (
-    AuthorizationError,
-    CustomerProfile,
-    DuplicateError,
-    EventType,
-    FeedbackStage,
-    ReimbursementDesk,
-    ValidationError,
-)
+from reimbursement import CustomerProfile, ReimbursementDesk
 from reimbursement.adapters.memory import ManualClock
+from reimbursement.claims import EventType
+from reimbursement.errors import AuthorizationError, DuplicateError, ValidationError
+from reimbursement.feedback import FeedbackStage
 from support import ANA, BEN, PROFILES, REVIEWER, submitted
 
 

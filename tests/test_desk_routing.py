@@ -14,18 +14,15 @@ from reimbursement import (
     Actor,
     Claim,
     ClaimPatch,
-    EventType,
-    FourEyesError,
-    InvalidTransitionError,
     LineDecision,
     LineInput,
     LinePatch,
     Money,
-    NoEligibleReviewerError,
     ReimbursementDesk,
     in_memory_desk,
 )
 from reimbursement.adapters.memory import ManualClock
+from reimbursement.claims import EventType
 from reimbursement.domain.actors import Role
 from reimbursement.domain.lifecycle import ClaimState as S
 from reimbursement.domain.routing import (
@@ -39,7 +36,14 @@ from reimbursement.domain.routing import (
     ReviewerPool,
 )
 from reimbursement.domain.sla import BusinessCalendar, SlaPolicy, weekly
-from reimbursement.errors import AuthorizationError, ReimbursementError, ValidationError
+from reimbursement.errors import (
+    AuthorizationError,
+    FourEyesError,
+    InvalidTransitionError,
+    NoEligibleReviewerError,
+    ReimbursementError,
+    ValidationError,
+)
 from reimbursement.service.adapters import DeskSettings
 from reimbursement.service.routing import RoundRobinRouter, RoutingEscalation, current_plan
 from support import ANA, FINANCE, PDF, PROFILES, START

@@ -8,17 +8,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from reimbursement import (
-    Actor,
-    Claim,
-    EventType,
-    ReimbursementDesk,
-    ValidationError,
-)
+from reimbursement import Actor, Claim, ReimbursementDesk
 from reimbursement.adapters.memory import InMemoryNotifier, ManualClock
+from reimbursement.claims import EventType
 from reimbursement.domain import commands as cmd
 from reimbursement.domain.actors import SYSTEM
 from reimbursement.domain.sla import BusinessCalendar, SlaCrossing, SlaPolicy, SlaStatus, weekly
+from reimbursement.errors import ValidationError
 from support import ANA, REVIEWER, submitted
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -6,8 +6,8 @@ import hashlib
 
 import pytest
 
-from reimbursement import ValidationError
 from reimbursement.domain.documents import DocumentRules, sniff_media_type
+from reimbursement.errors import ValidationError
 
 
 @pytest.mark.parametrize(

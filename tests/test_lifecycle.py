@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 from transitions import Machine, MachineError
 
-from reimbursement import LIFECYCLE, Action, ClaimState, InvalidTransitionError
+from reimbursement import ClaimState
+from reimbursement.claims import LIFECYCLE, Action
 from reimbursement.domain.authorization import ROLE_ACTIONS
+from reimbursement.errors import InvalidTransitionError
 
 
 class Cursor:

@@ -13,13 +13,9 @@ from collections.abc import Callable
 
 import pytest
 
-from reimbursement import (
-    LIFECYCLE,
-    Action,
-    ClaimState,
-    InvalidTransitionError,
-    ReimbursementDesk,
-)
+from reimbursement import ClaimState, ReimbursementDesk
+from reimbursement.claims import LIFECYCLE, Action
+from reimbursement.errors import InvalidTransitionError
 from support import ANA, FINANCE, REVIEWER, submitted
 
 S = ClaimState

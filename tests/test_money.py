@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reimbursement import CurrencyMismatchError, Money, ValidationError
+from reimbursement import Money
+from reimbursement.errors import CurrencyMismatchError, ValidationError
 
 amounts = st.decimals(min_value=-(10**9), max_value=10**9, allow_nan=False, places=2)
 currencies = st.sampled_from(["EUR", "USD", "JPY", "KWD", "CNY"])

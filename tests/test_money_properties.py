@@ -17,7 +17,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reimbursement import CurrencyMismatchError, Money, ValidationError
+from reimbursement import Money
+from reimbursement.errors import CurrencyMismatchError, ValidationError
 
 PLACES = {"EUR": 2, "USD": 2, "JPY": 0, "KWD": 3, "CNY": 2}
 currencies = st.sampled_from(sorted(PLACES))

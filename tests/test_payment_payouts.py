@@ -18,17 +18,14 @@ from reimbursement import (
     Claim,
     ClaimState,
     DeskSettings,
-    EventType,
-    InvalidTransitionError,
     LineDecision,
     Money,
-    PaymentError,
-    PaymentStatus,
     ReimbursementDesk,
     Role,
-    ValidationError,
 )
 from reimbursement.adapters.memory import InMemoryPaymentGateway, ManualClock
+from reimbursement.claims import EventType, PaymentStatus
+from reimbursement.errors import InvalidTransitionError, PaymentError, ValidationError
 from support import FINANCE, REVIEWER, START, submitted
 
 S = ClaimState

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reimbursement import Actor, Claim, ClaimState, EventType, Money
+from reimbursement import Actor, Claim, ClaimState, Money
+from reimbursement.claims import EventType
 from reimbursement.domain._replace import _slot_setters, replace
 from reimbursement.domain.claim import Claimant, PaymentRecord, PaymentStatus
 from reimbursement.domain.events import EventLog

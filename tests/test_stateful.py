@@ -27,11 +27,11 @@ from reimbursement import (
     LinePatch,
     Money,
     ReimbursementDesk,
-    ReimbursementError,
     Role,
     in_memory_desk,
 )
 from reimbursement.adapters.memory import InMemoryPaymentGateway, ManualClock
+from reimbursement.errors import ReimbursementError
 
 PDF = b"%PDF-1.4 receipt"
 PEOPLE = ["ana", "ben", "rita"]  # rita is a customer and also a reviewer and finance officer

@@ -4,16 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from reimbursement import (
-    Claim,
-    CustomerTexts,
-    Event,
-    EventType,
-    LineDecision,
-    Money,
-    ReimbursementDesk,
-)
+from reimbursement import Claim, LineDecision, Money, ReimbursementDesk
 from reimbursement.adapters.memory import InMemoryNotifier
+from reimbursement.claims import Event, EventType
+from reimbursement.service import CustomerTexts
 from support import ANA, FINANCE, REVIEWER, ready_draft, submitted
 
 

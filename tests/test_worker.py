@@ -15,22 +15,14 @@ from typing import Any
 import attrs
 import pytest
 
-from reimbursement import (
-    BusinessCalendar,
-    DeskSettings,
-    ReimbursementDesk,
-    SlaPolicy,
-    ValidationError,
-    assemble,
-    in_memory_desk,
-    weekly,
-)
+from reimbursement import DeskSettings, ReimbursementDesk, assemble, in_memory_desk
 from reimbursement.__main__ import main
 from reimbursement.adapters import memory, sql
 from reimbursement.adapters.memory import InMemoryClaimStore, InMemoryNotifier, ManualClock
-from reimbursement.errors import StorageError
+from reimbursement.errors import StorageError, ValidationError
 from reimbursement.ports import OutboxMessage, OutboxQueue
 from reimbursement.service.worker import Worker
+from reimbursement.sla import BusinessCalendar, SlaPolicy, weekly
 from support import PROFILES, START, submitted
 
 SLA = SlaPolicy.standard(BusinessCalendar("UTC", weekly((time(9), time(17)))))

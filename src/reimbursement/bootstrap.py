@@ -49,9 +49,9 @@ class DeskOptions(TypedDict, total=False):
     """How a desk reviews and runs claims: the keywords every constructor takes.
 
     Who reviews, by precedence: ``router`` as given; else a
-    :class:`~reimbursement.PolicyRouter` over ``pool`` with
+    :class:`~reimbursement.routing.PolicyRouter` over ``pool`` with
     ``policy`` (default: skills, then least loaded); else a
-    :class:`~reimbursement.RoundRobinRouter` over the ``reviewers``
+    :class:`~reimbursement.routing.RoundRobinRouter` over the ``reviewers``
     ids (default ``["reviewer-1"]``). ``conflicts`` is the
     conflict-of-interest port (for the router built here, and for payment
     approvals); ``approval_rules`` turn on approval plans; ``sla`` and

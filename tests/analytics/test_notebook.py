@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -34,7 +35,9 @@ def test_the_analytics_notebook_runs_clean(tmp_path: Path) -> None:
         timeout=300,
         resources={"metadata": {"path": str(NOTEBOOK.parent)}},
     )
-    client.execute(env={"MPLBACKEND": "module://matplotlib_inline.backend_inline"})
+    # the kernel's whole environment: ours (PYTHONPATH too, so it imports this very
+    # checkout of the library), plus the inline plotting backend
+    client.execute(env={**os.environ, "MPLBACKEND": "module://matplotlib_inline.backend_inline"})
     outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     assert any("image/png" in o.get("data", {}) for o in outputs)

@@ -23,9 +23,10 @@ import pytest
 import sqlalchemy as sa
 import workload
 
-from reimbursement import ClaimState, EventType, PaymentStatus
+from reimbursement import ClaimState
 from reimbursement.adapters import sql
 from reimbursement.adapters.memory import ManualClock
+from reimbursement.claims import EventType, PaymentStatus
 from reimbursement.domain.routing import holders
 from reimbursement.service.desk import ReimbursementDesk
 

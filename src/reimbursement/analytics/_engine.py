@@ -121,7 +121,7 @@ class _NumpyEngine(Engine):
 def engine(name: EngineName = "auto") -> Engine:
     """The counting engine: ``"numpy"``, ``"python"``, or ``"auto"`` (numpy when installed).
 
-    Raises :class:`~reimbursement.ValidationError` for an unknown name, or
+    Raises :class:`~reimbursement.errors.ValidationError` for an unknown name, or
     for ``"numpy"`` when numpy is not installed.
     """
     if name == "python":

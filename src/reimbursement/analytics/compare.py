@@ -154,7 +154,7 @@ def compare_kpi(
     """``KPI(after) − KPI(before)`` with its interval and significance.
 
     Shares: Newcombe; means: Welch (normal); quantiles: seeded bootstrap.
-    Raises :class:`~reimbursement.ValidationError` when a side has too few claims.
+    Raises :class:`~reimbursement.errors.ValidationError` when a side has too few claims.
     """
     a, b = kpi.values(before), kpi.values(after)
     if kpi.kind is KpiKind.SHARE:

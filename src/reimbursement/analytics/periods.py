@@ -88,7 +88,7 @@ class PeriodGrid:
 def period_grid(period: Period | str, tz: tzinfo, first: datetime, last: datetime) -> PeriodGrid:
     """The periods from the one holding ``first`` to the one holding ``last``, in ``tz``.
 
-    Raises :class:`~reimbursement.ValidationError` for an unknown period,
+    Raises :class:`~reimbursement.errors.ValidationError` for an unknown period,
     naive datetimes, or ``last`` before ``first``.
     """
     try:

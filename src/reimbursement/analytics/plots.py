@@ -105,7 +105,7 @@ def plot_feedback_trend(
     """CSAT (``csat[<stage>]``, %), CES or NPS per period, each with its interval band.
 
     ``report`` must be grouped by ``period`` alone. Raises
-    :class:`~reimbursement.ValidationError` otherwise, or for an unknown metric.
+    :class:`~reimbursement.errors.ValidationError` otherwise, or for an unknown metric.
     """
     if report.by != ("period",):
         raise ValidationError.at("report", "group the report by period alone for a trend")

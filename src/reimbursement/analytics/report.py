@@ -228,7 +228,7 @@ def feedback_report(
     table's dimensions (``channel``, ``region``, ``category``, ``team``);
     ``()`` gives the overall figures only. The problem trend compares the
     latest ``period`` with the one before it; ``comments`` caps the
-    free-text items. Raises :class:`~reimbursement.ValidationError` for an
+    free-text items. Raises :class:`~reimbursement.errors.ValidationError` for an
     unknown name, period or engine, or an empty table.
     """
     names = _check_by(by, table)

@@ -88,7 +88,7 @@ class Difference:
 def z_value(confidence: float) -> float:
     """The two-sided standard normal quantile for ``confidence`` (1.959964 for 0.95).
 
-    Raises :class:`~reimbursement.ValidationError` unless 0 < confidence < 1.
+    Raises :class:`~reimbursement.errors.ValidationError` unless 0 < confidence < 1.
     """
     if not 0 < confidence < 1:
         raise ValidationError.at("confidence", f"must be between 0 and 1, got {confidence}")
@@ -104,7 +104,7 @@ def _check_counts(**counts: int) -> None:
 def wilson(successes: int, n: int, confidence: float = 0.95) -> Estimate:
     """The share ``successes / n`` with its Wilson score interval.
 
-    Raises :class:`~reimbursement.ValidationError` for negative counts or
+    Raises :class:`~reimbursement.errors.ValidationError` for negative counts or
     ``successes > n``.
     """
     _check_counts(successes=successes, n=n)
@@ -186,7 +186,7 @@ def compare_proportions(
 ) -> Difference:
     """``after − before`` for two shares given as ``(successes, n)``: Newcombe's hybrid score.
 
-    Raises :class:`~reimbursement.ValidationError` when either sample is empty.
+    Raises :class:`~reimbursement.errors.ValidationError` when either sample is empty.
     """
     a, b = wilson(*before, confidence), wilson(*after, confidence)
     if a.n == 0 or b.n == 0:
@@ -210,7 +210,7 @@ def compare_means(
 ) -> Difference:
     """``mean(after) − mean(before)`` with Welch's normal interval (unequal variances).
 
-    Raises :class:`~reimbursement.ValidationError` when a sample has fewer than two values.
+    Raises :class:`~reimbursement.errors.ValidationError` when a sample has fewer than two values.
     """
     return welch(_moments(before), _moments(after), confidence)
 

@@ -66,9 +66,9 @@ def _roles_for(action: Action) -> str:
 def authorize(actor: Actor, claim: Claim, action: Action) -> None:
     """Check that ``actor`` may take ``action`` on ``claim``.
 
-    Raises :class:`~reimbursement.AuthorizationError` (wrong role, someone
+    Raises :class:`~reimbursement.errors.AuthorizationError` (wrong role, someone
     else's claim, not the assigned reviewer) or
-    :class:`~reimbursement.FourEyesError` (their own claim; approver paying).
+    :class:`~reimbursement.errors.FourEyesError` (their own claim; approver paying).
     """
     if action not in ROLE_ACTIONS[actor.role]:
         raise AuthorizationError(
@@ -99,7 +99,7 @@ def authorize(actor: Actor, claim: Claim, action: Action) -> None:
 def authorize_view(actor: Actor, claim: Claim) -> None:
     """Check that ``actor`` may see ``claim``: its customer, or staff.
 
-    Raises :class:`~reimbursement.AuthorizationError`.
+    Raises :class:`~reimbursement.errors.AuthorizationError`.
     """
     if actor.role is Role.CUSTOMER and actor.id != claim.customer_id:
         raise AuthorizationError(f"claim {claim.id} belongs to another customer")
@@ -109,7 +109,7 @@ def authorize_message(actor: Actor, claim: Claim, visibility: Visibility) -> Non
     """Check that ``actor`` may post a message of ``visibility`` on ``claim``.
 
     Customers post on their own claims, visible to the customer only;
-    internal notes are for staff. Raises :class:`~reimbursement.AuthorizationError`.
+    internal notes are for staff. Raises :class:`~reimbursement.errors.AuthorizationError`.
     """
     authorize_view(actor, claim)
     if actor.role is Role.CUSTOMER and visibility is Visibility.INTERNAL:

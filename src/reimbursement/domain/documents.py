@@ -48,7 +48,7 @@ class DocumentRules:
     def check(self, file_name: str, content: bytes) -> tuple[str, str]:
         """The sniffed media type and the sha256 of ``content``.
 
-        Raises :class:`~reimbursement.ValidationError` for an empty, too large
+        Raises :class:`~reimbursement.errors.ValidationError` for an empty, too large
         or unrecognised file, naming the file.
         """
         if not file_name.strip():

@@ -54,7 +54,7 @@ class ProblemCatalogue:
 
     Codes are what is stored and counted; labels are what the customer and
     the analysts read. Insurers configure their own; :meth:`default` is a
-    sensible start. Raises :class:`~reimbursement.ValidationError` for an
+    sensible start. Raises :class:`~reimbursement.errors.ValidationError` for an
     empty catalogue, an empty or non-snake-case code, or an empty label.
     """
 
@@ -295,10 +295,10 @@ def give_feedback(
 
     The feedback is recorded as given at ``at`` (its ``given_at`` is
     replaced: the service's clock is the authority). Raises
-    :class:`~reimbursement.AuthorizationError` unless ``actor`` is the
-    claim's customer, :class:`~reimbursement.DuplicateError` when feedback
+    :class:`~reimbursement.errors.AuthorizationError` unless ``actor`` is the
+    claim's customer, :class:`~reimbursement.errors.DuplicateError` when feedback
     was already given (edit it instead), and
-    :class:`~reimbursement.ValidationError` listing every problem: a state
+    :class:`~reimbursement.errors.ValidationError` listing every problem: a state
     the policy does not allow, values out of range or unknown codes.
     """
     _require_aware(at)
@@ -333,8 +333,8 @@ def edit_feedback(
     """The claim with its feedback replaced by ``feedback`` and a ``FEEDBACK_EDITED`` event.
 
     The original ``given_at`` is kept and ``edited_at`` becomes ``at``.
-    Raises :class:`~reimbursement.AuthorizationError` unless ``actor`` is
-    the claim's customer, and :class:`~reimbursement.ValidationError` when
+    Raises :class:`~reimbursement.errors.AuthorizationError` unless ``actor`` is
+    the claim's customer, and :class:`~reimbursement.errors.ValidationError` when
     there is no feedback to edit, the edit window is closed, or a value is
     out of range or unknown.
     """

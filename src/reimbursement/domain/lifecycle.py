@@ -139,7 +139,7 @@ class Lifecycle:
     def target(self, claim_id: str, state: ClaimState, action: Action) -> ClaimState:
         """The state ``action`` leads to from ``state``.
 
-        Raises :class:`~reimbursement.InvalidTransitionError` naming the
+        Raises :class:`~reimbursement.errors.InvalidTransitionError` naming the
         claim, its state, the action and the allowed actions.
         """
         try:

@@ -48,9 +48,9 @@ def _to_decimal(value: object) -> Decimal:
 class Money:
     """An amount of money in one currency, rounded to the currency's minor unit.
 
-    Raises :class:`~reimbursement.ValidationError` for an unknown currency or
+    Raises :class:`~reimbursement.errors.ValidationError` for an unknown currency or
     an amount that is not a finite ``Decimal``/``int``/``str``, and
-    :class:`~reimbursement.CurrencyMismatchError` when two currencies meet.
+    :class:`~reimbursement.errors.CurrencyMismatchError` when two currencies meet.
     """
 
     amount: Decimal

@@ -80,7 +80,7 @@ class ReasonCatalogue:
 
     Every code needs a text in :data:`FALLBACK_LANGUAGE` (``en``), so that
     :meth:`explain` always has an answer for a known code. Raises
-    :class:`~reimbursement.ValidationError` listing every entry that breaks
+    :class:`~reimbursement.errors.ValidationError` listing every entry that breaks
     this or has an empty title, explanation or step.
     """
 
@@ -133,7 +133,7 @@ class ReasonCatalogue:
     def explain(self, code: str, language: str = FALLBACK_LANGUAGE) -> Guidance:
         """The customer-facing guidance for ``code`` in ``language`` (or its fallback).
 
-        Raises :class:`~reimbursement.NotFoundError` for a code the
+        Raises :class:`~reimbursement.errors.NotFoundError` for a code the
         catalogue does not have.
         """
         texts = self._texts_of(code)
@@ -150,7 +150,7 @@ class ReasonCatalogue:
         return [self.explain(code, language) for code in codes]
 
     def check(self, codes: Sequence[str], path: str = "reasons") -> None:
-        """Raise :class:`~reimbursement.ValidationError` naming every code not in the catalogue.
+        """Raise :class:`ValidationError` naming every code not in the catalogue.
 
         For the service to refuse a return or rejection whose code the
         customer could not read.

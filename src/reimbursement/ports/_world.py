@@ -87,7 +87,7 @@ class PaymentGateway(Protocol):
 
         A repeated instruction with the same key returns the first receipt
         and moves no money. The same key with a different amount or account
-        raises :class:`~reimbursement.PaymentError`, as does an instruction
+        raises :class:`~reimbursement.errors.PaymentError`, as does an instruction
         the gateway cannot take at all.
         """
         ...
@@ -111,7 +111,7 @@ class CustomerDirectory(Protocol):
     """The insurer's customer records."""
 
     def profile(self, customer_id: str) -> CustomerProfile:
-        """The customer's profile; raises :class:`~reimbursement.CustomerNotFoundError`."""
+        """The customer's profile; raises :class:`~reimbursement.errors.CustomerNotFoundError`."""
         ...
 
 
@@ -141,11 +141,11 @@ class DocumentStore(Protocol):
         ...
 
     def get(self, document_id: str) -> bytes:
-        """The bytes; raises :class:`~reimbursement.DocumentNotFoundError`."""
+        """The bytes; raises :class:`~reimbursement.errors.DocumentNotFoundError`."""
         ...
 
     def info(self, document_id: str) -> StoredDocument:
-        """The metadata; raises :class:`~reimbursement.DocumentNotFoundError`."""
+        """The metadata; raises :class:`~reimbursement.errors.DocumentNotFoundError`."""
         ...
 
 
@@ -155,7 +155,7 @@ class FxRates(Protocol):
     def rate(self, base: str, quote: str, on: date) -> Decimal:
         """Units of ``quote`` for one unit of ``base`` on day ``on`` (1 when equal).
 
-        Raises :class:`~reimbursement.RateNotFoundError` when no rate is known
+        Raises :class:`~reimbursement.errors.RateNotFoundError` when no rate is known
         for that day (an adapter may fall back to the last earlier business
         day, and says so in its docs).
         """

@@ -1,25 +1,23 @@
-"""The application service: the entry point an insurer's platform calls."""
+"""The application service: the desk an insurer's platform calls, its settings, views and texts.
+
+:class:`ReimbursementDesk` and :class:`DeskSettings` are also at the top
+level. Routers live in :mod:`reimbursement.routing`, the SLA sweep's
+report and escalation in :mod:`reimbursement.sla`, notifications and the
+other data crossing a port in :mod:`reimbursement.ports`.
+"""
 
 from .adapters import Adapters, DeskSettings
 from .desk import HandOverReport, ReimbursementDesk
-from .routing import PlanRouter, RoundRobinRouter, Router, RoutingEscalation
-from .sweeper import BreachEscalation, SweepReport
 from .texts import DEFAULT_TEXTS, CustomerTexts
 from .views import ClaimTracking, TimelineEntry
 
 __all__ = [
     "DEFAULT_TEXTS",
     "Adapters",
-    "BreachEscalation",
     "ClaimTracking",
     "CustomerTexts",
     "DeskSettings",
     "HandOverReport",
-    "PlanRouter",
     "ReimbursementDesk",
-    "RoundRobinRouter",
-    "Router",
-    "RoutingEscalation",
-    "SweepReport",
     "TimelineEntry",
 ]

@@ -281,9 +281,9 @@ class CustomerCalls(DeskCore):
 
         Once per claim (edit it with :meth:`edit_feedback`); ``problems`` are
         codes of ``settings.problems``. Raises
-        :class:`~reimbursement.AuthorizationError` for anyone but the claim's
-        customer, :class:`~reimbursement.DuplicateError` when given already,
-        :class:`~reimbursement.ValidationError` listing every bad value or a
+        :class:`~reimbursement.errors.AuthorizationError` for anyone but the claim's
+        customer, :class:`~reimbursement.errors.DuplicateError` when given already,
+        :class:`~reimbursement.errors.ValidationError` listing every bad value or a
         claim not decided yet.
         """
         return self._feedback(
@@ -314,7 +314,7 @@ class CustomerCalls(DeskCore):
     ) -> Claim:
         """Replace the customer's feedback, within the policy's edit window.
 
-        Raises as :meth:`give_feedback`, and :class:`~reimbursement.ValidationError`
+        Raises as :meth:`give_feedback`, and :class:`~reimbursement.errors.ValidationError`
         when there is nothing to edit or the window has closed.
         """
         return self._feedback(

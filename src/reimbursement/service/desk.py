@@ -36,7 +36,7 @@ class ReimbursementDesk(CustomerCalls, ReviewCalls, PaymentCalls):
     ``docs/routing.md``, "On the desk". ``conflicts`` is the
     conflict-of-interest port for payment approvals and decisions (default:
     the router's, when it is a ``PolicyRouter``). Raises
-    :class:`~reimbursement.ValidationError` for approval rules with a router
+    :class:`~reimbursement.errors.ValidationError` for approval rules with a router
     that cannot assign plan steps.
     """
 
@@ -57,7 +57,7 @@ class ReimbursementDesk(CustomerCalls, ReviewCalls, PaymentCalls):
         Each crossing is recorded once as an internal event, even when sweeps
         overlap or run in several processes; a breach of a running stage is
         escalated through ``escalation`` and the customer is told, with the
-        new expected completion. Raises :class:`~reimbursement.ValidationError`
+        new expected completion. Raises :class:`~reimbursement.errors.ValidationError`
         when the desk has no SLA policy.
         """
         if self.sla is None:

@@ -110,8 +110,8 @@ class RoundRobinRouter(PolicyRouter):
     No skills, teams, authority or capacity limits: the shortest way to a
     working desk. The submitter (and anyone ``conflicts`` links to the
     customer) is skipped; a resubmitted claim goes back to the reviewer who
-    returned it. Raises :class:`~reimbursement.NoEligibleReviewerError` for
-    an empty list, :class:`~reimbursement.DuplicateError` for a repeated id.
+    returned it. Raises :class:`~reimbursement.errors.NoEligibleReviewerError` for
+    an empty list, :class:`~reimbursement.errors.DuplicateError` for a repeated id.
     """
 
     def __init__(

@@ -29,7 +29,7 @@ __all__ = ["BreachEscalation", "SweepReport", "sweep"]
 class BreachEscalation(Protocol):
     """What to do when a stage's clock breaches: reassign, alert a lead…
 
-    :class:`~reimbursement.service.RoutingEscalation` is one, through the
+    :class:`~reimbursement.routing.RoutingEscalation` is one, through the
     routing domain (whose :class:`~reimbursement.domain.routing.Escalation`
     records who takes a claim over).
     """

@@ -171,7 +171,7 @@ _ATTACHABLE = frozenset({ClaimState.DRAFT, ClaimState.RETURNED})
 
 
 def check_attachable(claim: Claim, line_id: str | None = None) -> None:
-    """Raise a :class:`~reimbursement.ValidationError` unless a document can be added now.
+    """Raise a :class:`~reimbursement.errors.ValidationError` unless a document can be added now.
 
     Documents go on a draft or a claim returned for correction, and to a line
     the claim has. Check before storing the document's bytes, so a refusal
@@ -213,7 +213,7 @@ def add_attachment(
 
 
 def check_ready(claim: Claim, *, require_receipts: bool = True) -> None:
-    """Raise a :class:`~reimbursement.ValidationError` listing what the claim lacks."""
+    """Raise a :class:`~reimbursement.errors.ValidationError` listing what the claim lacks."""
     problems = []
     if not claim.lines:
         problems.append(FieldProblem("lines", "the claim has no expense line"))

@@ -70,8 +70,8 @@ def approve_payment(claim: Claim, actor: Actor, at: datetime, *, automatic: bool
 def payment_to_send(claim: Claim) -> PaymentRecord:
     """The approved payment that may be handed to the gateway now.
 
-    Raises :class:`~reimbursement.InvalidTransitionError` outside
-    payment_approved and :class:`~reimbursement.ValidationError` for a
+    Raises :class:`~reimbursement.errors.InvalidTransitionError` outside
+    payment_approved and :class:`~reimbursement.errors.ValidationError` for a
     payment already sent (confirm or fail it instead).
     """
     payment = _current_payment(claim, Action.SEND_PAYMENT)

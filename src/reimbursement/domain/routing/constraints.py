@@ -132,9 +132,9 @@ def check_may_review(
 ) -> None:
     """Raise unless ``reviewer`` may take ``request``.
 
-    Raises :class:`~reimbursement.FourEyesError` for their own claim, a
+    Raises :class:`~reimbursement.errors.FourEyesError` for their own claim, a
     linked customer or a second level of the same chain, and
-    :class:`~reimbursement.AuthorizationError` above their authority limit.
+    :class:`~reimbursement.errors.AuthorizationError` above their authority limit.
     """
     refusal = _four_eyes_refusal(reviewer, request, conflicts)
     if refusal is not None:
@@ -150,7 +150,7 @@ def check_payment_approver(
     conflicts: ConflictOfInterest = NO_CONFLICTS,
     deciders: Iterable[str] = (),
 ) -> None:
-    """Raise :class:`~reimbursement.FourEyesError` unless ``approver_id`` may approve the payment.
+    """Raise :class:`FourEyesError` unless ``approver_id`` may approve the payment.
 
     Refused: the claimant, someone linked to them, whoever approved the
     claim, and anyone in ``deciders`` (pass ``plan.deciders()`` when the

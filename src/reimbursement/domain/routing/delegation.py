@@ -2,7 +2,7 @@
 
 An absent reviewer's delegate takes their work; if the delegate is away
 too, their own delegate does, and so on. A chain that comes back to
-someone already in it raises :class:`~reimbursement.DelegationLoopError`
+someone already in it raises :class:`~reimbursement.errors.DelegationLoopError`
 naming the whole circle, so that it can be fixed rather than silently cut.
 """
 
@@ -54,10 +54,10 @@ class Delegation:
 def delegate_for(pool: ReviewerPool, reviewer_id: str, day: date) -> Delegation:
     """Follow the out-of-office delegates of ``reviewer_id`` on ``day`` to someone working.
 
-    Raises :class:`~reimbursement.DelegationLoopError` when the chain comes
-    back on itself, :class:`~reimbursement.NoEligibleReviewerError` when it
+    Raises :class:`~reimbursement.errors.DelegationLoopError` when the chain comes
+    back on itself, :class:`~reimbursement.errors.NoEligibleReviewerError` when it
     ends with someone away who names no delegate, and
-    :class:`~reimbursement.NotFoundError` for a delegate not in the pool.
+    :class:`~reimbursement.errors.NotFoundError` for a delegate not in the pool.
     """
     path = [reviewer_id]
     current = pool.get(reviewer_id)
@@ -81,7 +81,7 @@ def delegate_for(pool: ReviewerPool, reviewer_id: str, day: date) -> Delegation:
 
 
 def check_delegations(pool: ReviewerPool, day: date) -> None:
-    """Raise :class:`~reimbursement.DelegationLoopError` if any delegation chain loops on ``day``.
+    """Raise :class:`DelegationLoopError` if any delegation chain loops on ``day``.
 
     Run it when absences change, to refuse a circle when it is entered
     rather than when work falls into it. Chains that end with no delegate
@@ -122,8 +122,8 @@ def hand_over(
     ends with someone allowed to take it, that person gets it (policy
     ``"delegation"``). Otherwise, or when ``leaving`` (they leave for good),
     ``policy`` chooses among everyone else. Raises what the router raises
-    (:class:`~reimbursement.NoEligibleReviewerError`...) and
-    :class:`~reimbursement.DelegationLoopError`; nothing is moved then.
+    (:class:`~reimbursement.errors.NoEligibleReviewerError`...) and
+    :class:`~reimbursement.errors.DelegationLoopError`; nothing is moved then.
     """
     pool = router.pool
     pool.get(reviewer_id)

@@ -83,9 +83,9 @@ def escalation_target(
 ) -> Escalation:
     """Who should take ``request`` over from ``current``; changes nothing.
 
-    Raises :class:`~reimbursement.NoEligibleReviewerError` when nobody
+    Raises :class:`~reimbursement.errors.NoEligibleReviewerError` when nobody
     above the holder may take it, and
-    :class:`~reimbursement.DelegationLoopError` for a target whose delegates
+    :class:`~reimbursement.errors.DelegationLoopError` for a target whose delegates
     loop.
     """
     pool, passed = router.pool, []

@@ -102,7 +102,7 @@ class ReviewPlan:
     """The review steps of one claim and their decisions.
 
     Never changes: :meth:`assign` and :meth:`record` return a new plan.
-    Raises :class:`~reimbursement.ValidationError` for no steps or a repeated step id.
+    Raises :class:`~reimbursement.errors.ValidationError` for no steps or a repeated step id.
     """
 
     claim_id: str
@@ -119,7 +119,7 @@ class ReviewPlan:
             seen.add(step.id)
 
     def step(self, step_id: str) -> ReviewStep:
-        """The step ``step_id``; raises :class:`~reimbursement.ValidationError` if unknown."""
+        """The step ``step_id``; raises :class:`ValidationError` if unknown."""
         for step in self.steps:
             if step.id == step_id:
                 return step
@@ -222,9 +222,9 @@ class ReviewPlan:
     ) -> ReviewPlan:
         """The plan with the decision of the open step ``step_id``.
 
-        Raises :class:`~reimbursement.FourEyesError` when ``reviewer`` is the
+        Raises :class:`~reimbursement.errors.FourEyesError` when ``reviewer`` is the
         claimant or already decided another level of the same chain, and
-        :class:`~reimbursement.ValidationError` for a step that is not open,
+        :class:`~reimbursement.errors.ValidationError` for a step that is not open,
         a naive ``at``, or a return or rejection without reasons.
         """
         step = self._open(step_id)
@@ -362,6 +362,6 @@ class ApprovalRules:
         self.rules = rules
 
     def plan_for(self, claim: Claim) -> ReviewPlan:
-        """The plan for ``claim``; raises :class:`~reimbursement.ValidationError` without steps."""
+        """The plan for ``claim``; raises :class:`ValidationError` without steps."""
         steps = tuple(s for rule in self.rules for s in rule.steps(claim))
         return ReviewPlan(claim.id, claim.claimant.customer_id, steps)

@@ -210,7 +210,7 @@ class SkillsMatch:
     When nobody eligible covers all three, requirements are dropped one by
     one in ``relax`` order (by default region, then language, then
     category) and the reason says which; ``relax=()`` never falls back.
-    Raises :class:`~reimbursement.ValidationError` for a name in ``relax``
+    Raises :class:`~reimbursement.errors.ValidationError` for a name in ``relax``
     that is not a skill.
     """
 

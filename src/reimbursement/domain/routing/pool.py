@@ -40,7 +40,7 @@ def _names(values: Iterable[str]) -> frozenset[str]:
 class Absence:
     """A period away, both days included, and who takes the work meanwhile.
 
-    Raises :class:`~reimbursement.ValidationError` when ``end`` is before ``start``.
+    Raises :class:`~reimbursement.errors.ValidationError` when ``end`` is before ``start``.
     """
 
     start: date
@@ -67,7 +67,7 @@ class Reviewer:
     ``authority_limit`` is the largest amount they may approve (``None``: no
     limit); ``capacity`` the most open claims they may hold at once. Skills
     are the expense ``categories``, the customer ``languages`` and the
-    ``regions`` they cover. Raises :class:`~reimbursement.ValidationError`
+    ``regions`` they cover. Raises :class:`~reimbursement.errors.ValidationError`
     for an empty id, a negative capacity or a reviewer delegating to themself.
     """
 
@@ -242,7 +242,7 @@ class ReviewerPool:
     the loads the store holds (:meth:`sync`), so that every process routes
     on the same counts. ``leads`` maps a team to its lead (the escalation
     target). Pool order, the order reviewers were given in, breaks every tie.
-    Raises :class:`~reimbursement.DuplicateError` for a repeated id.
+    Raises :class:`~reimbursement.errors.DuplicateError` for a repeated id.
     """
 
     def __init__(
@@ -289,7 +289,7 @@ class ReviewerPool:
         return iter(self._reviewers.values())
 
     def get(self, reviewer_id: str) -> Reviewer:
-        """The reviewer ``reviewer_id``; raises :class:`~reimbursement.NotFoundError`."""
+        """The reviewer ``reviewer_id``; raises :class:`~reimbursement.errors.NotFoundError`."""
         try:
             return self._reviewers[reviewer_id]
         except KeyError:
@@ -342,7 +342,7 @@ class ReviewerPool:
     def close(self, reviewer_id: str, count: int = 1) -> None:
         """Record that ``reviewer_id`` closed ``count`` claims (decided or handed over).
 
-        Raises :class:`~reimbursement.ValidationError` if that would go below zero.
+        Raises :class:`~reimbursement.errors.ValidationError` if that would go below zero.
         """
         self.get(reviewer_id)
         load = self._load[reviewer_id] - count
@@ -357,7 +357,7 @@ class ReviewerPool:
             segment._push(entry)
 
     def add(self, reviewer: Reviewer) -> None:
-        """Add a reviewer (last in pool order); raises :class:`~reimbursement.DuplicateError`."""
+        """Add a reviewer (last in pool order); raises :class:`DuplicateError`."""
         self._insert(reviewer)
         self._forget_segments()
 

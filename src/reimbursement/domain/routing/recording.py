@@ -219,7 +219,7 @@ def escalate_claim(
     claim's. Returns the claim with its ESCALATED event and the escalation;
     the pool's loads move from the holder to the target. Raises what
     :func:`~reimbursement.domain.routing.escalation_target` raises, and
-    :class:`~reimbursement.InvalidTransitionError` for a claim not in review;
+    :class:`~reimbursement.errors.InvalidTransitionError` for a claim not in review;
     nothing changes then.
     """
     _check(claim, claim.id, at, "escalate")

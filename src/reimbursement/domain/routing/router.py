@@ -60,7 +60,7 @@ def request_for(
     amount and the category is the largest line's. With ``plan`` and
     ``step_id`` the step says the team, category and authority needed, and
     the deciders of the step's other levels are excluded. Raises
-    :class:`~reimbursement.ValidationError` for a naive ``at``.
+    :class:`~reimbursement.errors.ValidationError` for a naive ``at``.
     """
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValidationError.at(
@@ -169,9 +169,9 @@ class PolicyRouter:
     ) -> Assignment:
         """What ``policy`` (default: the router's) chooses for ``request``; not yet counted.
 
-        Raises :class:`~reimbursement.NoEligibleReviewerError` when nobody
-        fits, :class:`~reimbursement.FourEyesError` or
-        :class:`~reimbursement.AuthorizationError` when the policy returns
+        Raises :class:`~reimbursement.errors.NoEligibleReviewerError` when nobody
+        fits, :class:`~reimbursement.errors.FourEyesError` or
+        :class:`~reimbursement.errors.AuthorizationError` when the policy returns
         someone the rules forbid.
         """
         policy = policy or self.policy
@@ -202,7 +202,7 @@ class PolicyRouter:
     def check(self, request: AssignmentRequest, reviewer_id: str) -> None:
         """Raise unless the rules let ``reviewer_id`` take ``request`` (see ``check_may_review``).
 
-        Also raises :class:`~reimbursement.NotFoundError` for someone not in the pool.
+        Also raises :class:`~reimbursement.errors.NotFoundError` for someone not in the pool.
         """
         check_may_review(self.pool.get(reviewer_id), request, self.conflicts)
 

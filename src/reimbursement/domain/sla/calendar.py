@@ -41,7 +41,7 @@ class WorkingTime(Protocol):
     """Something that measures working time: a business calendar or plain clock time.
 
     Every method refuses a naive datetime with
-    :class:`~reimbursement.ValidationError`.
+    :class:`~reimbursement.errors.ValidationError`.
     """
 
     def add(self, start: datetime, duration: timedelta) -> datetime:
@@ -138,7 +138,7 @@ class BusinessCalendar:
     weekday's hours). ``source`` adds holidays and make-up days computed a
     year at a time (see :meth:`with_country_holidays`).
 
-    Raises :class:`~reimbursement.CalendarError` for an unknown zone, an
+    Raises :class:`~reimbursement.errors.CalendarError` for an unknown zone, an
     empty week, overlapping or malformed intervals.
     """
 

@@ -76,7 +76,7 @@ def week_hours(
 ) -> tuple[tuple[tuple[time, time], ...], ...]:
     """The seven days' shifts (Monday first) of ``hours``, a weekday number -> intervals map.
 
-    Raises :class:`~reimbursement.CalendarError` for a bad weekday, a malformed
+    Raises :class:`~reimbursement.errors.CalendarError` for a bad weekday, a malformed
     interval, overlapping shifts (across midnight and Sunday night too) or
     an empty week.
     """
@@ -110,7 +110,7 @@ def _listify(intervals: object) -> list[object]:
 
 
 def day_hours(value: Sequence[Interval], path: str) -> tuple[tuple[time, time], ...]:
-    """One day's shifts; ``path`` names the field in the :class:`~reimbursement.CalendarError`."""
+    """One day's shifts; ``path`` names the field in the :class:`CalendarError`."""
     parsed = tuple(_parse_interval(v, f"{path}[{i}]") for i, v in enumerate(_listify(value)))
     spans = [
         (_offset(s), _offset(e) + (0 if e > s else _DAY_US), f"{path} {s:%H:%M}-{e:%H:%M}")

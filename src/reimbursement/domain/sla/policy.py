@@ -120,7 +120,7 @@ class SlaPolicy:
     ``variants`` maps a key (a claim kind, a segment, a priority: your
     choice) to targets that replace the defaults stage by stage; the key is
     passed to :meth:`evaluate` or found by ``classify(claim)``. Raises
-    :class:`~reimbursement.ValidationError` for a threshold outside (0, 1)
+    :class:`~reimbursement.errors.ValidationError` for a threshold outside (0, 1)
     or an unknown variant.
     """
 
@@ -195,7 +195,7 @@ class SlaPolicy:
         """Each stage's clock and the expected completion of ``claim`` at ``now``.
 
         Only events up to ``now`` count, so past instants can be replayed.
-        Raises :class:`~reimbursement.ValidationError` for a naive ``now``.
+        Raises :class:`~reimbursement.errors.ValidationError` for a naive ``now``.
         """
         to_us(now, "now")
         targets = self.targets_for(claim, variant)
@@ -281,7 +281,7 @@ def record_crossings(claim: Claim, crossings: Iterable[SlaCrossing], at: datetim
     :meth:`SlaCrossing.event_data` and the system actor, leave the state as
     it is, and are staff-only (the customer sees the expected completion
     instead). Crossings of another claim, or already recorded, raise
-    :class:`~reimbursement.ValidationError`, so a replayed sweep cannot
+    :class:`~reimbursement.errors.ValidationError`, so a replayed sweep cannot
     record one twice.
     """
     to_us(at, "at")

@@ -55,7 +55,7 @@ def _positive(_: object, attribute: attrs.Attribute[timedelta], value: timedelta
 class Target:
     """A promised duration, counted on ``calendar`` (clock time by default).
 
-    Raises :class:`~reimbursement.ValidationError` for a duration of zero or less.
+    Raises :class:`~reimbursement.errors.ValidationError` for a duration of zero or less.
     """
 
     within: timedelta = attrs.field(validator=_positive)

@@ -1,0 +1,57 @@
+"""The parts of a claim, its events and its lifecycle.
+
+A :class:`~reimbursement.Claim` holds a :class:`Claimant`, its
+:class:`ExpenseLine` items, :class:`Attachment` and :class:`Message`
+records, each :class:`ReviewDecision`, its :class:`Outcome` and every
+:class:`PaymentRecord`; its history is an :class:`EventLog` of
+:class:`Event` records.
+:data:`LIFECYCLE` lists which :class:`Action` each
+:class:`~reimbursement.ClaimState` allows. ``Claim``, ``ClaimState`` and
+``LineDecision`` themselves are at the top level, :mod:`reimbursement`.
+"""
+
+from .domain.claim import (
+    Attachment,
+    Claimant,
+    ExpenseLine,
+    Message,
+    Outcome,
+    PaymentRecord,
+    PaymentStatus,
+    ReviewDecision,
+    main_category,
+)
+from .domain.events import (
+    NO_DATA,
+    Event,
+    EventData,
+    EventLog,
+    EventType,
+    Visibility,
+    event_id,
+    flatten_data,
+)
+from .domain.lifecycle import LIFECYCLE, Action, Lifecycle
+
+__all__ = [
+    "LIFECYCLE",
+    "NO_DATA",
+    "Action",
+    "Attachment",
+    "Claimant",
+    "Event",
+    "EventData",
+    "EventLog",
+    "EventType",
+    "ExpenseLine",
+    "Lifecycle",
+    "Message",
+    "Outcome",
+    "PaymentRecord",
+    "PaymentStatus",
+    "ReviewDecision",
+    "Visibility",
+    "event_id",
+    "flatten_data",
+    "main_category",
+]
