@@ -53,3 +53,15 @@ def test_the_demo_keeps_its_claims_in_a_sqlite_file_across_runs(
 
 def test_examples_exist() -> None:
     assert {p.name for p in EXAMPLES} >= {"quickstart.py"}
+
+
+def test_the_version_is_the_installed_one(capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib.metadata import version
+
+    import reimbursement
+
+    assert reimbursement.__version__ == version("reimbursement")
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out.strip() == f"reimbursement {reimbursement.__version__}"

@@ -14,6 +14,9 @@ Everything else lives in a namespace: :mod:`reimbursement.errors`,
 adapters under :mod:`reimbursement.adapters`.
 """
 
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _version
+
 from .bootstrap import DeskOptions, assemble, in_memory_desk, sql_desk
 from .domain.actors import Actor, Role
 from .domain.claim import Claim, LineDecision
@@ -23,6 +26,12 @@ from .domain.money import Money
 from .ports import CustomerProfile
 from .serialization import from_data, from_json, to_data, to_json
 from .service import DeskSettings, ReimbursementDesk
+
+try:
+    __version__ = _version("reimbursement")
+    """The installed version of the library (``python -m reimbursement --version``)."""
+except PackageNotFoundError:  # imported from a source tree that was never installed
+    __version__ = "0+unknown"
 
 __all__ = [
     "Actor",

@@ -27,6 +27,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="python -m reimbursement",
         description="Expense-reimbursement claims for insurers.",
     )
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"reimbursement {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser(
         "demo", help="play a realistic scenario (on a SQLite file by default)"
