@@ -18,6 +18,7 @@ from reimbursement import (
     LinePatch,
     Money,
     ReimbursementDesk,
+    to_json,
 )
 from reimbursement.adapters.memory import (
     InMemoryDocumentStore,
@@ -651,3 +652,17 @@ def test_attach_can_link_the_receipt_to_its_line(desk: ReimbursementDesk) -> Non
         desk.attach(ANA, claim.id, "x.pdf", PDF, line_id="L9")
     assert desk.get(REVIEWER, claim.id) == claim
     assert len(store) == stored  # a refused document is not kept
+
+
+def test_the_customer_s_view_names_no_staff_member(desk: ReimbursementDesk) -> None:
+    claim = submitted(desk)
+    desk.post_message(REVIEWER, claim.id, "We are checking your receipt.")
+    desk.post_message(ANA, claim.id, "Thank you!")
+    desk.approve(REVIEWER, claim.id)
+    view = desk.track(ANA, claim.id)
+    assert [(m.author, m.role) for m in view.messages] == [
+        ("Claims team", "reviewer"),
+        ("You", "customer"),
+    ]
+    assert REVIEWER.id not in to_json(view)
+    assert all(REVIEWER.id not in n.body for n in notifier(desk).sent)

@@ -9,7 +9,7 @@ other data crossing a port in :mod:`reimbursement.ports`.
 from .adapters import Adapters, DeskSettings
 from .desk import HandOverReport, ReimbursementDesk
 from .texts import DEFAULT_TEXTS, CustomerTexts
-from .views import ClaimTracking, TimelineEntry
+from .views import ClaimTracking, ThreadMessage, TimelineEntry
 
 __all__ = [
     "DEFAULT_TEXTS",
@@ -19,5 +19,6 @@ __all__ = [
     "DeskSettings",
     "HandOverReport",
     "ReimbursementDesk",
+    "ThreadMessage",
     "TimelineEntry",
 ]

@@ -112,6 +112,10 @@ class CustomerTexts:
     stages: Mapping[ClaimState, tuple[str, str]] = _STAGES
     titles: Mapping[EventType, str] = _TITLES
     notified: frozenset[EventType] = NOTIFIED
+    staff_label: str = "Claims team"
+    """Who a staff member's message is from, as the customer reads it (never their id)."""
+    customer_label: str = "You"
+    """Who the customer's own messages are from, on their view."""
 
     def stage(self, state: ClaimState) -> str:
         """The stage name the customer sees for ``state``."""

@@ -18,7 +18,7 @@ from ..domain.routing import ReviewPlan
 from ..domain.sla import ClaimSla, SlaStatus
 from .texts import CustomerTexts
 
-__all__ = ["ClaimTracking", "TimelineEntry", "tracking"]
+__all__ = ["ClaimTracking", "ThreadMessage", "TimelineEntry", "tracking"]
 
 
 @attrs.frozen
@@ -29,6 +29,27 @@ class TimelineEntry:
     event: EventType
     title: str
     detail: str
+
+
+@attrs.frozen
+class ThreadMessage:
+    """A message of the claim's thread as the customer sees it: never a staff id.
+
+    ``author`` is ``"You"`` for the customer's own messages and the texts'
+    ``staff_label`` (``"Claims team"``) for everyone else's.
+    """
+
+    id: str
+    author: str
+    role: str
+    body: str
+    posted_at: datetime
+
+
+def _thread_message(message: Message, texts: CustomerTexts) -> ThreadMessage:
+    mine = message.role == Role.CUSTOMER.value
+    author = texts.customer_label if mine else texts.staff_label
+    return ThreadMessage(message.id, author, message.role, message.body, message.posted_at)
 
 
 @attrs.frozen
@@ -61,7 +82,7 @@ class ClaimTracking:
     customer_actions: tuple[str, ...]
     return_reasons: tuple[str, ...]
     timeline: tuple[TimelineEntry, ...]
-    messages: tuple[Message, ...]
+    messages: tuple[ThreadMessage, ...]
     lines: tuple[ExpenseLine, ...] = ()
     due: datetime | None = None
     on_time: SlaStatus | None = None
@@ -130,7 +151,7 @@ def tracking(
         tuple(a.value for a in LIFECYCLE.allowed(claim.state) if a in customer),
         returned,
         timeline,
-        tuple(claim.visible_messages()),
+        tuple(_thread_message(m, texts) for m in claim.visible_messages()),
         claim.lines,
         current.due if current else None,
         current.status if current else None,
