@@ -64,25 +64,16 @@ def insert_staged(connection: sa.Connection, notifications: Iterable[Notificatio
 
 
 # one writer on SQLite: the next position is free; PostgreSQL numbers them itself
+_QUEUED: Final[dict[str, sa.BindParameter[Any]]] = {
+    name: sa.bindparam(name) for name in ("key", "claim_id", "status", "attempts", "body")
+}
 _QUEUE_PG: Final = (
-    postgresql.insert(OUTBOX)
-    .values(
-        key=sa.bindparam("key"),
-        claim_id=sa.bindparam("claim_id"),
-        status=sa.bindparam("status"),
-        attempts=sa.bindparam("attempts"),
-        body=sa.bindparam("body"),
-    )
-    .on_conflict_do_nothing(index_elements=["key"])
+    postgresql.insert(OUTBOX).values(**_QUEUED).on_conflict_do_nothing(index_elements=["key"])
 )
 _QUEUE_SQLITE: Final = (
     sqlite.insert(OUTBOX)
     .values(
-        key=sa.bindparam("key"),
-        claim_id=sa.bindparam("claim_id"),
-        status=sa.bindparam("status"),
-        attempts=sa.bindparam("attempts"),
-        body=sa.bindparam("body"),
+        **_QUEUED,
         position=sa.select(
             sa.func.coalesce(sa.func.max(OUTBOX.c.position), 0) + 1
         ).scalar_subquery(),
