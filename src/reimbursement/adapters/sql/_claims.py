@@ -9,7 +9,6 @@ Request keys are inserted on commit (see ``SqlUnitOfWork.commit``).
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
@@ -19,18 +18,17 @@ from sqlalchemy import exc
 
 from ...domain.claim import Claim
 from ...domain.lifecycle import ClaimState
-from ...domain.routing.holdings import holders
 from ...errors import (
     ClaimNotFoundError,
-    ConcurrencyError,
     DuplicateError,
     ValidationError,
 )
 from ...ports import NO_SCHEDULE, ClaimSchedule, ClaimSummary, Page, RequestRecord
 from ..cursors import check_limit, decode_cursor, encode_cursor
-from ._codec import claim_columns, claim_values, event_values, load_claims
+from ._codec import claim_columns, claim_values, load_claims
 from ._engine import insert, is_postgres
-from ._schema import CLAIMS, EVENTS, HOLDINGS, NOT_DUE, REQUESTS, Instant
+from ._schema import CLAIMS, HOLDINGS, REQUESTS, Instant
+from ._writes import append, redate_holdings, update_claim
 
 if TYPE_CHECKING:
     from ._store import SqlUnitOfWork
@@ -62,11 +60,6 @@ def _decode(kind: str, cursor: str, *types: type[Any]) -> tuple[Any, ...]:
     return tuple(key)
 
 
-def _due_key(schedule: ClaimSchedule) -> datetime:
-    """A holding's sort key: the claim's due time, or after every real one."""
-    return NOT_DUE if schedule.due_at is None else schedule.due_at.astimezone(UTC)
-
-
 def _key_instant(value: str) -> datetime | None:
     if not value:
         return None
@@ -83,22 +76,6 @@ def _key_instant(value: str) -> datetime | None:
 # more than running it on SQLite) and executed with parameters.
 _BY_ID: Final = sa.select(*claim_columns()).where(CLAIMS.c.id == sa.bindparam("value"))
 _BY_NUMBER: Final = sa.select(*claim_columns()).where(CLAIMS.c.number == sa.bindparam("value"))
-_VERSION: Final = sa.select(CLAIMS.c.version).where(CLAIMS.c.id == sa.bindparam("claim_id"))
-_FORGET_HOLDINGS: Final = HOLDINGS.delete().where(HOLDINGS.c.claim_id == sa.bindparam("claim_id"))
-_HOLD: Final = HOLDINGS.insert().values(
-    claim_id=sa.bindparam("h_claim"),
-    reviewer_id=sa.bindparam("h_reviewer"),
-    steps=sa.bindparam("h_steps"),
-    due_key=sa.bindparam("h_due", type_=Instant()),
-    position=sa.select(CLAIMS.c.position)
-    .where(CLAIMS.c.id == sa.bindparam("h_claim"))
-    .scalar_subquery(),
-)
-_REDATE_HOLDINGS: Final = (
-    HOLDINGS.update()
-    .where(HOLDINGS.c.claim_id == sa.bindparam("h_claim"))
-    .values(due_key=sa.bindparam("h_due", type_=Instant()))
-)
 # a reviewer's page: one range of rb_holdings_queue, joined to the claims' columns only
 _QUEUE: Final = sa.select(
     CLAIMS.c.id,
@@ -291,62 +268,19 @@ class SqlClaimRepository:
                 raise DuplicateError(
                     f"claim {claim.id}: its number {claim.number} is already used by another claim"
                 ) from None
-            self._append(connection, claim, 0, schedule)
+            append(connection, claim, 0, schedule)
 
     def save(
         self, claim: Claim, expected_version: int, schedule: ClaimSchedule = NO_SCHEDULE
     ) -> None:
-        if claim.version <= expected_version:
-            raise ConcurrencyError(
-                f"claim {claim.id}: the new version {claim.version} is not above "
-                f"{expected_version}; every change appends an event"
-            )
-        values = claim_values(claim, schedule)
-        del values["id"]
-        statement = (
-            CLAIMS.update()
-            .where(CLAIMS.c.id == claim.id, CLAIMS.c.version == expected_version)
-            .values(values)
-        )
         with self._uow.writing("save a claim") as connection:
             try:
-                updated = connection.execute(statement).rowcount
+                update_claim(connection, claim, expected_version, schedule)
             except exc.IntegrityError:
                 self._uow.refuse()
                 raise DuplicateError(
                     f"claim {claim.id}: its number {claim.number} is already used by another claim"
                 ) from None
-            if updated != 1:
-                self._refuse(connection, claim.id, expected_version)
-            self._append(connection, claim, expected_version, schedule)
-
-    def _refuse(self, connection: sa.Connection, claim_id: str, expected: int) -> None:
-        stored = connection.execute(_VERSION, {"claim_id": claim_id}).scalar()
-        if stored is None:
-            raise ClaimNotFoundError(f"no claim {claim_id!r}: add it before saving it")
-        raise ConcurrencyError(
-            f"claim {claim_id} is at version {stored}, not {expected} as read: someone "
-            "changed it meanwhile; reload and retry"
-        )
-
-    def _append(
-        self, connection: sa.Connection, claim: Claim, after: int, schedule: ClaimSchedule
-    ) -> None:
-        """The new events and the holdings of ``claim``, written with its row."""
-        events = event_values(claim, after)
-        if events:
-            connection.execute(EVENTS.insert(), events)
-        connection.execute(_FORGET_HOLDINGS, {"claim_id": claim.id})
-        held = Counter(holders(claim))
-        if held:
-            due = _due_key(schedule)
-            connection.execute(
-                _HOLD,
-                [
-                    {"h_claim": claim.id, "h_reviewer": r, "h_steps": n, "h_due": due}
-                    for r, n in held.items()
-                ],
-            )
 
     def reschedule(self, claim_id: str, schedule: ClaimSchedule) -> None:
         statement = (
@@ -360,9 +294,7 @@ class SqlClaimRepository:
         with self._uow.writing("reschedule a claim") as connection:
             if connection.execute(statement).rowcount != 1:
                 raise ClaimNotFoundError(f"no claim {claim_id!r}")
-            connection.execute(
-                _REDATE_HOLDINGS, {"h_claim": claim_id, "h_due": _due_key(schedule)}
-            )
+            redate_holdings(connection, claim_id, schedule)
 
     def next_number(self, scope: str) -> int:
         return self._uow.next_number(scope)

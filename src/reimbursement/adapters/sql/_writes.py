@@ -1,0 +1,103 @@
+"""The SQL store's writes of a claim: the optimistic save, its events and its holdings.
+
+A save is ``UPDATE … WHERE id = :id AND version = :expected``: when someone
+else saved in between, no row changes and the save raises
+:class:`~reimbursement.errors.ConcurrencyError` (or
+:class:`~reimbursement.errors.ClaimNotFoundError` for a claim never added),
+exactly as the in-memory store does. Kept in a module of its own because it
+decides whether an update may be lost: ``tools/mutation.py`` tests it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+from typing import Final
+
+import sqlalchemy as sa
+
+from ...domain.claim import Claim
+from ...domain.routing.holdings import holders
+from ...errors import ClaimNotFoundError, ConcurrencyError
+from ...ports import ClaimSchedule
+from ._codec import claim_values, event_values
+from ._schema import CLAIMS, EVENTS, HOLDINGS, NOT_DUE, Instant
+
+__all__ = ["append", "redate_holdings", "update_claim"]
+
+_VERSION: Final = sa.select(CLAIMS.c.version).where(CLAIMS.c.id == sa.bindparam("claim_id"))
+_FORGET_HOLDINGS: Final = HOLDINGS.delete().where(HOLDINGS.c.claim_id == sa.bindparam("claim_id"))
+_HOLD: Final = HOLDINGS.insert().values(
+    claim_id=sa.bindparam("h_claim"),
+    reviewer_id=sa.bindparam("h_reviewer"),
+    steps=sa.bindparam("h_steps"),
+    due_key=sa.bindparam("h_due", type_=Instant()),
+    position=sa.select(CLAIMS.c.position)
+    .where(CLAIMS.c.id == sa.bindparam("h_claim"))
+    .scalar_subquery(),
+)
+_REDATE_HOLDINGS: Final = (
+    HOLDINGS.update()
+    .where(HOLDINGS.c.claim_id == sa.bindparam("h_claim"))
+    .values(due_key=sa.bindparam("h_due", type_=Instant()))
+)
+
+
+def _due_key(schedule: ClaimSchedule) -> datetime:
+    """A holding's sort key: the claim's due time, or after every real one."""
+    return NOT_DUE if schedule.due_at is None else schedule.due_at.astimezone(UTC)
+
+
+def update_claim(
+    connection: sa.Connection, claim: Claim, expected_version: int, schedule: ClaimSchedule
+) -> None:
+    """Write ``claim`` over ``expected_version``, with its new events and holdings.
+
+    Raises :class:`~reimbursement.errors.ConcurrencyError` when the stored
+    version is not ``expected_version`` or the claim's is not above it,
+    :class:`~reimbursement.errors.ClaimNotFoundError` when there is no such claim.
+    """
+    if claim.version <= expected_version:
+        raise ConcurrencyError(
+            f"claim {claim.id}: the new version {claim.version} is not above "
+            f"{expected_version}; every change appends an event"
+        )
+    values = claim_values(claim, schedule)
+    del values["id"]
+    statement = (
+        CLAIMS.update()
+        .where(CLAIMS.c.id == claim.id, CLAIMS.c.version == expected_version)
+        .values(values)
+    )
+    if connection.execute(statement).rowcount != 1:
+        stored = connection.execute(_VERSION, {"claim_id": claim.id}).scalar()
+        if stored is None:
+            raise ClaimNotFoundError(f"no claim {claim.id!r}: add it before saving it")
+        raise ConcurrencyError(
+            f"claim {claim.id} is at version {stored}, not {expected_version} as read: "
+            "someone changed it meanwhile; reload and retry"
+        )
+    append(connection, claim, expected_version, schedule)
+
+
+def append(connection: sa.Connection, claim: Claim, after: int, schedule: ClaimSchedule) -> None:
+    """The events of ``claim`` after version ``after``, and its holdings, written with its row."""
+    events = event_values(claim, after)
+    if events:
+        connection.execute(EVENTS.insert(), events)
+    connection.execute(_FORGET_HOLDINGS, {"claim_id": claim.id})
+    held = Counter(holders(claim))
+    if held:
+        due = _due_key(schedule)
+        connection.execute(
+            _HOLD,
+            [
+                {"h_claim": claim.id, "h_reviewer": r, "h_steps": n, "h_due": due}
+                for r, n in held.items()
+            ],
+        )
+
+
+def redate_holdings(connection: sa.Connection, claim_id: str, schedule: ClaimSchedule) -> None:
+    """Give the claim's holdings its new due time (its schedule changed alone)."""
+    connection.execute(_REDATE_HOLDINGS, {"h_claim": claim_id, "h_due": _due_key(schedule)})
