@@ -15,7 +15,10 @@ from typing import Any
 
 import pytest
 
+from ..domain import commands
+from ..domain.actors import SYSTEM
 from ..domain.claim import Claim
+from ..domain.events import Visibility
 from ..domain.lifecycle import ClaimState
 from ..domain.routing.holdings import holders
 from ..errors import ClaimNotFoundError, ValidationError
@@ -266,6 +269,25 @@ class ClaimQueriesContract:
                 lambda after: uow.claims.work_queue(["rev-a", "rev-b"], after=after, limit=1)
             )
         assert pages == [["soon"], ["also-soon"], ["late"], ["undated"]]
+
+    def test_a_save_moves_a_claim_in_the_work_queue_to_its_new_due_time(
+        self, unit_of_work: UnitOfWorkFactory
+    ) -> None:
+        first, second = in_review("first", "rev-a"), in_review("second", "rev-a", minutes=1)
+        add(unit_of_work, first, schedule=_at(3))
+        add(unit_of_work, second, schedule=_at(1))
+        noted = commands.post_message(
+            first, SYSTEM, AT + timedelta(minutes=5), "escalated", Visibility.INTERNAL
+        )
+        with unit_of_work() as uow:
+            uow.claims.save(noted, first.version, _at(0))  # now due first
+            uow.commit()
+        with unit_of_work() as uow:
+            queue = list(uow.claims.work_queue(["rev-a"]))
+        assert [(c.id, c.due_at) for c in queue] == [
+            ("first", _at(0).due_at),
+            ("second", _at(1).due_at),
+        ]
 
     def test_a_claim_leaves_the_work_queue_when_its_review_ends(
         self, unit_of_work: UnitOfWorkFactory
