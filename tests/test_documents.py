@@ -49,3 +49,48 @@ def test_rules_give_type_and_digest() -> None:
 def test_rules_refuse_with_a_reason(name: str, content: bytes, message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         DocumentRules(max_size=10).check(name, content)
+
+
+def test_racing_attaches_leave_exactly_the_documents_the_claim_references() -> None:
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    import attrs
+
+    from reimbursement import Actor, assemble
+    from reimbursement.adapters import memory
+    from reimbursement.errors import ConcurrencyError
+    from reimbursement.ports import StoredDocument
+    from support import ANA, PDF, PROFILES, START, pharmacy
+
+    class Meeting(memory.InMemoryDocumentStore):
+        """Lets each put wait for the others: all eight read the draft before any commits."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.barrier = threading.Barrier(8, timeout=10)
+
+        def put(self, content: bytes, *, file_name: str, media_type: str) -> StoredDocument:
+            stored = super().put(content, file_name=file_name, media_type=media_type)
+            self.barrier.wait()
+            return stored
+
+    documents = Meeting()
+    adapters = memory.create(clock=memory.ManualClock(START), customers=PROFILES)
+    desk = assemble(attrs.evolve(adapters, documents=documents))
+    draft = desk.start_draft(ANA, [pharmacy()])
+
+    def attach(i: int) -> bool:
+        try:
+            desk.attach(ANA, draft.id, f"receipt-{i}.pdf", PDF + bytes([i]))
+        except ConcurrencyError:
+            return False  # lost the race: refused, and its bytes are gone again
+        return True
+
+    with ThreadPoolExecutor(8) as pool:
+        accepted = sum(pool.map(attach, range(8)))
+    claim = desk.get(Actor.reviewer("rev-1"), draft.id)
+    assert accepted == 1  # one unit of work commits; seven are refused as stale
+    assert len(claim.attachments) == 1
+    assert len(documents) == 1  # the seven refused calls left no bytes behind
+    assert documents.info(claim.attachments[0].id).sha256 == claim.attachments[0].sha256
