@@ -84,7 +84,8 @@ class _Sweep:
         new = record_crossings(claim, found, now)
         breaches = [c for c in found if c.kind is CrossingKind.BREACH and c.active]
         escalated = self.escalation is not None and bool(breaches)
-        if self.escalation is not None and breaches:
+        if escalated:
+            assert self.escalation is not None
             new = self.escalation.escalate(new, breaches[-1], now, uow.claims.open_work())
         uow.claims.save(new, claim.version, self.later(new, now))
         sent = list(self.notify(claim, new))
