@@ -247,12 +247,14 @@ def _unchecked_store() -> dict[str, object]:
 class _ReplacingQueue(InMemoryOutboxQueue):
     """Replaces a queued notification with a later one of the same key instead of keeping it."""
 
-    def enqueue(self, notifications: Iterable[Notification]) -> None:
+    def enqueue(
+        self, notifications: Iterable[Notification], until: datetime | None = None
+    ) -> list[Notification]:
         notifications = list(notifications)
         for notification in notifications:
             if self._pending.pop(notification.key, None) is not None:
                 self._lines[notification.claim_id].remove(notification.key)
-        super().enqueue(notifications)
+        return super().enqueue(notifications, until)
 
 
 def _replacing_outbox() -> dict[str, object]:

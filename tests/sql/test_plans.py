@@ -114,7 +114,7 @@ def test_a_claim_query_uses_an_index(
         assert not _full_scans(filled.engine, plan), f"{call}: a full scan\n{statement}\n{plan}"
 
 
-@pytest.mark.parametrize("call", ["claim_batch", "claim_batch of a claim", "parked", "pending"])
+@pytest.mark.parametrize("call", ["claim_batch", "commit leasing", "parked", "pending"])
 def test_a_dispatch_query_uses_an_index(
     filled: sql.SqlClaimStore, recorded: Recorded, call: str
 ) -> None:
@@ -122,8 +122,12 @@ def test_a_dispatch_query_uses_an_index(
     now, lease = AT, timedelta(minutes=5)
     if call == "claim_batch":
         queue.claim_batch(10, now=now, lease=lease)
-    elif call == "claim_batch of a claim":
-        queue.claim_batch(10, now=now, lease=lease, claim_id="claim-3")
+    elif call == "commit leasing":  # the outbox's look-up of what is queued already
+        with filled.unit_of_work() as uow:
+            uow.outbox.add(notification("event-new", "claim-3"))
+            uow.outbox.add(notification("event-other", "claim-400"))
+            uow.outbox.lease_on_commit(now + lease)
+            uow.commit()
     elif call == "parked":
         queue.parked()
     else:

@@ -68,7 +68,9 @@ class _ProcessNumbersUnitOfWork(sql.SqlUnitOfWork):
         return next(self.counters.setdefault(scope, itertools.count(1)))
 
 
-def _replacing_insert(connection: sa.Connection, notifications: Iterable[Notification]) -> None:
+def _replacing_insert(
+    connection: sa.Connection, notifications: Iterable[Notification], until: object
+) -> list[Notification]:
     """Queues a known key again by replacing the pending entry (ON CONFLICT DO UPDATE)."""
     for position, item in enumerate(notifications, 1_000):
         values: dict[str, Any] = {
@@ -86,6 +88,7 @@ def _replacing_insert(connection: sa.Connection, notifications: Iterable[Notific
                 index_elements=["key"], set_={"body": statement.excluded.body}
             )
         )
+    return []  # leases nothing on commit
 
 
 class _ShortLeaseQueue(sql.SqlOutboxQueue):
@@ -97,12 +100,8 @@ class _ShortLeaseQueue(sql.SqlOutboxQueue):
         *,
         now: datetime,
         lease: timedelta,
-        claim_id: str | None = None,
     ) -> list[OutboxMessage]:
-        batch = super().claim_batch(
-            limit, now=now, lease=timedelta(microseconds=1), claim_id=claim_id
-        )
-        return list(batch)
+        return list(super().claim_batch(limit, now=now, lease=timedelta(microseconds=1)))
 
 
 class _ForgetfulQueue(sql.SqlOutboxQueue):

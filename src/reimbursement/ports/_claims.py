@@ -234,6 +234,30 @@ class Outbox(Protocol):
         """Queue ``notification`` on commit; a key already queued is kept once, as first queued."""
         ...
 
+    def lease_on_commit(self, until: datetime) -> None:
+        """Lease what this unit of work queues to its caller until ``until``, in the commit itself.
+
+        For delivery right after the commit without another transaction:
+        a claim's newly queued messages are leased only when the claim had
+        no undelivered message before them (its older messages go first,
+        through a dispatcher), and a key that was already queued is not
+        leased again. After :meth:`UnitOfWork.commit`, :attr:`leased` has
+        them; nobody else leases them before ``until``.
+        """
+        ...
+
+    @property
+    def leased(self) -> Sequence[Notification]:
+        """What the last commit queued leased to the caller, in the order added.
+
+        Empty before a commit, without :meth:`lease_on_commit`, and after a
+        refused commit. The caller delivers them in order, stops a claim's
+        line at its first failure, and reports each through the
+        :class:`OutboxQueue` as it would a leased batch (a failure of one
+        of them is its first attempt).
+        """
+        ...
+
 
 @attrs.frozen
 class OutboxMessage:
@@ -261,17 +285,12 @@ class OutboxQueue(Protocol):
         *,
         now: datetime,
         lease: timedelta,
-        claim_id: str | None = None,
     ) -> Sequence[OutboxMessage]:
         """Lease up to ``limit`` messages due at ``now`` to the caller until ``now + lease``.
 
         At most one message per claim: the oldest of that claim not yet
         delivered nor parked, and only if no other dispatcher holds a live
-        lease on it and its retry time has come. Oldest first. With
-        ``claim_id``, that claim's line instead: up to ``limit`` of its
-        messages from the oldest on, as long as each is due (the caller
-        delivers them in that order and stops at the first failure; the
-        desk does this right after a commit). Raises
+        lease on it and its retry time has come. Oldest first. Raises
         :class:`~reimbursement.errors.ValidationError` for a ``limit`` below 1
         or a lease of zero or less.
         """

@@ -33,7 +33,14 @@ from ..errors import (
     RequestMismatchError,
     ValidationError,
 )
-from ..ports import NO_SCHEDULE, ClaimRepository, ClaimSchedule, Notification, RequestRecord
+from ..ports import (
+    NO_SCHEDULE,
+    ClaimRepository,
+    ClaimSchedule,
+    Notification,
+    Outbox,
+    RequestRecord,
+)
 from .adapters import Adapters, DeskSettings
 from .dispatch import Dispatcher
 from .reviews import ReviewRouting
@@ -182,12 +189,10 @@ class DeskCore:
             claims.save(new, claim.version, self._schedule(new, now))
             if request is not None:
                 claims.remember_request(request.record(claim_id))
-            notifications = self._notifications(claim, new)
-            for notification in notifications:
-                uow.outbox.add(notification)
+            leased = self._stage(uow.outbox, self._notifications(claim, new), now)
             uow.commit()
-        if notifications and self.settings.dispatch_immediately:
-            self._dispatcher.deliver_claim(new.id, len(notifications))
+            if leased:
+                self._dispatcher.deliver_leased(uow.outbox.leased)
         return new
 
     def _replay(
@@ -237,6 +242,25 @@ class DeskCore:
         return self.sla.schedule(claim, now)
 
     # -- notifications ---------------------------------------------------------------------
+
+    def _stage(self, outbox: Outbox, notifications: list[Notification], now: datetime) -> bool:
+        """Add ``notifications`` to the unit of work; True when its commit leases them to us.
+
+        Delivered right after the commit (``dispatch_immediately``), they are
+        leased in the commit itself, so delivery takes no transaction of its own.
+        """
+        if not notifications:
+            return False
+        for notification in notifications:
+            outbox.add(notification)
+        if not self.settings.dispatch_immediately:
+            return False
+        outbox.lease_on_commit(now + self.settings.delivery.lease)
+        return True
+
+    def _lease_end(self) -> datetime:
+        """When a delivery lease taken now ends."""
+        return self._clock.now() + self.settings.delivery.lease
 
     def _notifications(self, old: Claim, new: Claim) -> list[Notification]:
         texts = self.texts

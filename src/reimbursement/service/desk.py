@@ -63,10 +63,9 @@ class ReimbursementDesk(CustomerCalls, ReviewCalls, PaymentCalls):
         if self.sla is None:
             raise ValidationError.at("sla", "this desk has no SLA policy to sweep with")
         at = now if now is not None else self._clock.now()
-        report, notifications = sweep(
-            self._uow, self.sla, at, self.escalation, self._breach_notices
+        lease = self._lease_end if self.settings.dispatch_immediately else None
+        report, leased = sweep(
+            self._uow, self.sla, at, self.escalation, self._breach_notices, lease=lease
         )
-        if self.settings.dispatch_immediately:
-            for claim_id in dict.fromkeys(n.claim_id for n in notifications):
-                self._dispatcher.deliver_claim(claim_id)
+        self._dispatcher.deliver_leased(leased)
         return report

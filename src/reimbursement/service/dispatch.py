@@ -16,7 +16,7 @@ from datetime import timedelta
 import attrs
 
 from ..errors import ValidationError
-from ..ports import Clock, Notifier, OutboxMessage, OutboxQueue
+from ..ports import Clock, Notification, Notifier, OutboxQueue
 
 __all__ = ["DeliveryPolicy", "Dispatcher"]
 
@@ -81,41 +81,40 @@ class Dispatcher:
             )
             if not batch:
                 break
-            delivered += self._deliver(batch)
+            delivered += self._deliver(
+                [m.notification for m in batch], [m.attempts for m in batch]
+            )
         return delivered
 
-    def deliver_claim(self, claim_id: str, expected: int = 100) -> int:
-        """Deliver up to ``expected`` due notifications of one claim, in order.
+    def deliver_leased(self, notifications: Sequence[Notification]) -> int:
+        """Deliver what a commit leased to this process, in order; returns how many.
 
-        Called right after a commit with the number it queued: one lease and
-        one acknowledgement for all of them, whatever the store.
+        ``notifications`` is a unit of work's ``outbox.leased`` after
+        :meth:`~reimbursement.ports.Outbox.lease_on_commit`: no second
+        transaction leases them, whatever the store.
         """
-        now = self.clock.now()
-        batch = self.queue.claim_batch(
-            expected, now=now, lease=self.policy.lease, claim_id=claim_id
-        )
-        return self._deliver(batch) if batch else 0
+        return self._deliver(notifications, None) if notifications else 0
 
-    def _deliver(self, batch: Sequence[OutboxMessage]) -> int:
+    def _deliver(self, notifications: Sequence[Notification], tried: Sequence[int] | None) -> int:
+        """Send each in order; ``tried``: the failed attempts each has behind it (none: 0)."""
         delivered: list[str] = []
-        lines: set[str] = set()  # claims whose line stopped at a failure
-        for message in batch:
-            notification = message.notification
-            if notification.claim_id in lines:
+        stopped: set[str] = set()  # claims whose line stopped at a failure
+        for i, notification in enumerate(notifications):
+            if notification.claim_id in stopped:
                 continue  # behind a failed one of its claim: it waits, in order
             try:
                 self.notifier.send(notification)
             except Exception as error:  # any channel failure: retry later, never lose it
-                self._failed(message, f"{type(error).__name__}: {error}")
-                lines.add(notification.claim_id)
+                attempts = (tried[i] if tried is not None else 0) + 1
+                self._failed(notification.key, attempts, f"{type(error).__name__}: {error}")
+                stopped.add(notification.claim_id)
                 continue
             delivered.append(notification.key)
-        self.queue.mark_delivered(delivered)
+        if delivered:
+            self.queue.mark_delivered(delivered)
         return len(delivered)
 
-    def _failed(self, message: OutboxMessage, reason: str) -> None:
-        key = message.notification.key
-        attempts = message.attempts + 1
+    def _failed(self, key: str, attempts: int, reason: str) -> None:
         if attempts >= self.policy.max_attempts:
             self.queue.park(key, reason[:2000])
             return

@@ -63,6 +63,7 @@ class _Sweep:
     policy: SlaPolicy
     escalation: BreachEscalation | None
     notify: Callable[[Claim, Claim], Iterable[Notification]]
+    lease: Callable[[], datetime] | None
 
     def later(self, claim: Claim, now: datetime) -> ClaimSchedule:
         """The claim's schedule after this sweep: nothing left due at ``now``."""
@@ -91,8 +92,10 @@ class _Sweep:
         sent = list(self.notify(claim, new))
         for notification in sent:
             uow.outbox.add(notification)
+        if sent and self.lease is not None:
+            uow.outbox.lease_on_commit(self.lease())
         uow.commit()
-        return found, sent, escalated
+        return found, list(uow.outbox.leased) if self.lease is not None else [], escalated
 
 
 def sweep(
@@ -103,9 +106,16 @@ def sweep(
     notify: Callable[[Claim, Claim], Iterable[Notification]],
     *,
     limit: int = 1_000,
+    lease: Callable[[], datetime] | None = None,
 ) -> tuple[SweepReport, list[Notification]]:
-    """Record every unrecorded crossing up to ``now`` on up to ``limit`` due claims."""
-    work = _Sweep(policy, escalation, notify)
+    """Record every unrecorded crossing up to ``now`` on up to ``limit`` due claims.
+
+    With ``lease`` (when a lease taken now would end), each claim's
+    notifications are leased to the caller in its commit
+    (:meth:`~reimbursement.ports.Outbox.lease_on_commit`) and returned for
+    delivery; without, they wait for a dispatcher and none are returned.
+    """
+    work = _Sweep(policy, escalation, notify, lease)
     recorded: list[SlaCrossing] = []
     escalated: list[str] = []
     skipped: list[str] = []

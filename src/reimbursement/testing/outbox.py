@@ -13,7 +13,7 @@ import attrs
 import pytest
 
 from ..errors import ConcurrencyError, ValidationError
-from ..ports import OutboxMessage, OutboxQueue
+from ..ports import Notification, OutboxMessage, OutboxQueue
 from ._builders import AT, draft, edited, notification
 from ._helpers import UnitOfWorkFactory, add, queue, save_and_commit
 
@@ -23,12 +23,23 @@ LEASE = timedelta(minutes=5)
 """The lease the suite's dispatchers take."""
 
 
-def _lease(
-    outbox_queue: OutboxQueue, at: datetime = AT, limit: int = 100, claim_id: str | None = None
-) -> list[str]:
+def _lease(outbox_queue: OutboxQueue, at: datetime = AT, limit: int = 100) -> list[str]:
     """The keys a dispatcher leases at ``at``."""
-    batch = outbox_queue.claim_batch(limit, now=at, lease=LEASE, claim_id=claim_id)
+    batch = outbox_queue.claim_batch(limit, now=at, lease=LEASE)
     return [message.notification.key for message in batch]
+
+
+def _leased_on_commit(
+    unit_of_work: UnitOfWorkFactory, *notifications: Notification, until: datetime
+) -> list[str]:
+    """Queue ``notifications`` leased on commit until ``until``; the keys the commit leased."""
+    with unit_of_work() as uow:
+        for item in notifications:
+            uow.outbox.add(item)
+        uow.outbox.lease_on_commit(until)
+        assert list(uow.outbox.leased) == [], "leased before the commit"
+        uow.commit()
+        return [item.key for item in uow.outbox.leased]
 
 
 def _later(minutes: float) -> datetime:
@@ -176,28 +187,67 @@ class OutboxQueueContract:
         assert _lease(outbox_queue, limit=2) == ["event-3", "event-4"]
         assert _lease(outbox_queue, limit=2) == ["event-5"]
 
-    def test_claim_batch_for_one_claim_leases_only_its_message(
-        self, unit_of_work: UnitOfWorkFactory, outbox_queue: OutboxQueue
-    ) -> None:
-        queue(unit_of_work, notification("a-1", "claim-a"), notification("b-1", "claim-b"))
-        assert _lease(outbox_queue, claim_id="claim-b") == ["b-1"]
-        assert _lease(outbox_queue, claim_id="claim-nobody") == []
-        assert _lease(outbox_queue) == ["a-1"]
+    # -- leased in the commit ------------------------------------------------------------
 
-    def test_claim_batch_for_one_claim_leases_its_line_in_order_while_due(
+    def test_a_commit_leases_what_it_queues_to_its_caller_in_order(
         self, unit_of_work: UnitOfWorkFactory, outbox_queue: OutboxQueue
     ) -> None:
-        line = [notification(f"a-{i}", "claim-a") for i in (1, 2, 3)]
-        queue(unit_of_work, *line, notification("b-1", "claim-b"))
-        assert _lease(outbox_queue, limit=2, claim_id="claim-a") == ["a-1", "a-2"]
-        assert _lease(outbox_queue, claim_id="claim-a") == []  # its head is leased
+        line = [notification("a-1", "claim-a"), notification("a-2", "claim-a")]
+        other = notification("b-1", "claim-b")
+        assert _leased_on_commit(unit_of_work, *line, other, until=_later(5)) == [
+            "a-1",
+            "a-2",
+            "b-1",
+        ]
+        assert outbox_queue.pending_count() == 3
+        assert _lease(outbox_queue, _later(4)) == [], "another dispatcher took a live lease"
+        assert _lease(outbox_queue, _later(6)) == ["a-1", "b-1"]  # not delivered: again
+
+    def test_a_commit_leases_nothing_of_a_claim_with_older_messages_waiting(
+        self, unit_of_work: UnitOfWorkFactory, outbox_queue: OutboxQueue
+    ) -> None:
+        queue(unit_of_work, notification("a-1", "claim-a"))
+        outbox_queue.record_failure("a-1", "SMTP 451", retry_at=_later(10))
+        leased = _leased_on_commit(
+            unit_of_work,
+            notification("a-2", "claim-a"),
+            notification("b-1", "claim-b"),
+            until=_later(5),
+        )
+        assert leased == ["b-1"], "a-2 must wait behind a-1, its claim's older message"
+        outbox_queue.mark_delivered(["b-1"])
+        assert _lease(outbox_queue, _later(11)) == ["a-1"]
         outbox_queue.mark_delivered(["a-1"])
-        later = AT + timedelta(minutes=1)
-        outbox_queue.record_failure("a-2", "timeout", retry_at=later + timedelta(minutes=1))
-        assert _lease(outbox_queue, at=later, claim_id="claim-a") == []  # a-2 waits, a-3 too
-        retried = later + timedelta(minutes=2)
-        assert _lease(outbox_queue, at=retried, claim_id="claim-a") == ["a-2", "a-3"]
-        assert _lease(outbox_queue, at=retried) == ["b-1"]
+        assert _lease(outbox_queue, _later(11)) == ["a-2"]
+
+    def test_a_commit_does_not_lease_a_key_already_queued_or_delivered(
+        self, unit_of_work: UnitOfWorkFactory, outbox_queue: OutboxQueue
+    ) -> None:
+        queue(unit_of_work, notification("a-1", "claim-a"))
+        assert _lease(outbox_queue) == ["a-1"]
+        outbox_queue.mark_delivered(["a-1"])
+        again = _leased_on_commit(unit_of_work, notification("a-1", "claim-a"), until=_later(5))
+        assert again == [], "a delivered key was leased to be sent again"
+        assert outbox_queue.pending_count() == 0
+
+    def test_without_lease_on_commit_or_after_a_refused_commit_nothing_is_leased(
+        self, unit_of_work: UnitOfWorkFactory, outbox_queue: OutboxQueue
+    ) -> None:
+        with unit_of_work() as uow:
+            uow.outbox.add(notification("a-1", "claim-a"))
+            uow.commit()
+            assert list(uow.outbox.leased) == []
+        claim = draft("claim-1")
+        add(unit_of_work, claim)
+        with unit_of_work() as first, unit_of_work() as second:
+            mine, theirs = first.claims.get("claim-1"), second.claims.get("claim-1")
+            save_and_commit(first, edited(mine, "first"), mine.version)
+            second.outbox.add(notification("event-2", "claim-1"))
+            second.outbox.lease_on_commit(_later(5))
+            with pytest.raises(ConcurrencyError):
+                save_and_commit(second, edited(theirs, "second"), theirs.version)
+            assert list(second.outbox.leased) == []
+        assert _lease(outbox_queue) == ["a-1"]
 
     @pytest.mark.parametrize(
         ("limit", "lease"),

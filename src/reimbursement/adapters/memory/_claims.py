@@ -10,6 +10,8 @@ claim at a time. Everything lives in dictionaries guarded by one lock.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
+from datetime import datetime
 from types import TracebackType
 from typing import Self
 
@@ -99,13 +101,18 @@ class InMemoryClaimStore:
 
 
 class _Outbox:
-    __slots__ = ("staged",)
+    __slots__ = ("leased", "staged", "until")
 
     def __init__(self) -> None:
         self.staged: list[Notification] = []
+        self.until: datetime | None = None
+        self.leased: Sequence[Notification] = ()
 
     def add(self, notification: Notification) -> None:
         self.staged.append(notification)
+
+    def lease_on_commit(self, until: datetime) -> None:
+        self.until = until
 
 
 class InMemoryUnitOfWork:
@@ -137,6 +144,8 @@ class InMemoryUnitOfWork:
         self.rollback()  # left without commit (or after it): forget what was staged
 
     def commit(self) -> None:
+        if self._outbox is not None:
+            self._outbox.leased = ()
         repo, store = self.claims, self._store
         claims = store.claims
         saved, added, requests = repo.saved, repo.added, repo.requests
@@ -168,11 +177,13 @@ class InMemoryUnitOfWork:
                 store.schedules[claim_id] = schedule
             if requests is not None:
                 store.requests.update(requests)
-            if self._outbox is not None and self._outbox.staged:
-                store.queue.enqueue(self._outbox.staged)
+            outbox = self._outbox
+            if outbox is not None and outbox.staged:
+                outbox.leased = store.queue.enqueue(outbox.staged, outbox.until)
         self.rollback()
 
     def rollback(self) -> None:
         self.claims.forget()
         if self._outbox is not None:
             self._outbox.staged.clear()
+            self._outbox.until = None

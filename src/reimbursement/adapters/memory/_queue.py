@@ -43,20 +43,34 @@ class InMemoryOutboxQueue:
         self._errors: dict[str, str] = {}
         self._count = 0
 
-    def enqueue(self, notifications: Iterable[Notification]) -> None:
-        """Queue committed notifications (called by the unit of work, under the lock)."""
+    def enqueue(
+        self, notifications: Iterable[Notification], until: datetime | None = None
+    ) -> list[Notification]:
+        """Queue committed notifications (called by the unit of work, under the lock).
+
+        With ``until``, lease to the committer, until then, the new messages
+        of each claim whose line was empty before them; returns those.
+        """
+        leased: list[Notification] = []
         with self._lock:
             pending, lines = self._pending, self._lines
+            fresh: set[str] = set()  # claims whose line this call started
             for notification in notifications:
                 key = notification.key
                 if key in pending or key in self._delivered or key in self._parked:
                     continue  # kept once, as first queued
                 self._count += 1
                 pending[key] = (notification, self._count)
-                line = lines.get(notification.claim_id)
+                claim_id = notification.claim_id
+                line = lines.get(claim_id)
                 if line is None:
-                    line = lines[notification.claim_id] = deque()
+                    line = lines[claim_id] = deque()
+                    fresh.add(claim_id)
                 line.append(key)
+                if until is not None and claim_id in fresh:
+                    self._leases[key] = until
+                    leased.append(notification)
+        return leased
 
     def claim_batch(
         self,
@@ -64,31 +78,12 @@ class InMemoryOutboxQueue:
         *,
         now: datetime,
         lease: timedelta,
-        claim_id: str | None = None,
     ) -> Sequence[OutboxMessage]:
         if type(limit) is not int or limit < 1:
             raise ValidationError.at("limit", "must be a whole number of 1 or more")
         if lease <= _ZERO:
             raise ValidationError.at("lease", f"must be above zero, got {lease}")
         with self._lock:
-            if claim_id is not None:  # right after a commit: the claim's line, while due
-                line = self._lines.get(claim_id)
-                if not line:
-                    return ()
-                until = now + lease
-                if len(line) == 1 or limit == 1:  # the usual case: one message
-                    key = line[0]
-                    if (self._leases or self._retry_at) and not self._due(key, now):
-                        return ()
-                    self._leases[key] = until
-                    return (self._message(key, self._pending),)
-                leased = []
-                for key in list(line)[:limit]:
-                    if not self._due(key, now):
-                        break
-                    self._leases[key] = until
-                    leased.append(self._message(key, self._pending))
-                return leased
             heads = [line[0] for line in self._lines.values()]
             heads.sort(key=lambda key: self._pending[key][1])
             chosen = [key for key in heads if self._due(key, now)][:limit]

@@ -41,19 +41,43 @@ class SqlOutbox:
 
     def __init__(self) -> None:
         self.staged: dict[str, Notification] = {}
+        self.until: datetime | None = None
+        self.leased: Sequence[Notification] = ()
 
     def add(self, notification: Notification) -> None:
         self.staged.setdefault(notification.key, notification)
 
+    def lease_on_commit(self, until: datetime) -> None:
+        self.until = until.astimezone(UTC)
 
-def insert_staged(connection: sa.Connection, notifications: Iterable[Notification]) -> None:
-    """Queue ``notifications`` in the unit of work's transaction; known keys stay as they are."""
+
+def insert_staged(
+    connection: sa.Connection, notifications: Sequence[Notification], until: datetime | None
+) -> list[Notification]:
+    """Queue ``notifications`` in the unit of work's transaction; known keys stay as they are.
+
+    With ``until``, the new messages of each claim that has nothing pending
+    are inserted leased until then, and returned. The claim's row, saved
+    earlier in this transaction, is locked until its commit, so no other
+    unit of work queues for that claim in between.
+    """
+    if not notifications:
+        return []
+    free: set[str] = set()
+    if until is not None:
+        claims = {notification.claim_id for notification in notifications}
+        keys = [notification.key for notification in notifications]
+        known = connection.execute(_KNOWN, {"keys": keys, "claims": sorted(claims)}).all()
+        free = claims - {row.claim_id for row in known if row.status == PENDING}
+        taken = {row.key for row in known}
+        notifications = [n for n in notifications if n.key not in taken]
     rows = [
         {
             "key": notification.key,
             "claim_id": notification.claim_id,
             "status": PENDING,
             "attempts": 0,
+            "leased_until": until if notification.claim_id in free else None,
             "body": to_data(notification),
         }
         for notification in notifications
@@ -61,11 +85,24 @@ def insert_staged(connection: sa.Connection, notifications: Iterable[Notificatio
     if rows:
         statement = _QUEUE_PG if is_postgres(connection) else _QUEUE_SQLITE
         connection.execute(statement, rows)
+    return [notification for notification in notifications if notification.claim_id in free]
 
+
+_KNOWN: Final = sa.select(OUTBOX.c.key, OUTBOX.c.claim_id, OUTBOX.c.status).where(
+    sa.or_(
+        OUTBOX.c.key.in_(sa.bindparam("keys", expanding=True)),
+        sa.and_(
+            OUTBOX.c.claim_id.in_(sa.bindparam("claims", expanding=True)),
+            OUTBOX.c.status == PENDING,
+        ),
+    )
+)
+"""The staged keys already queued, and the pending messages of the staged claims."""
 
 # one writer on SQLite: the next position is free; PostgreSQL numbers them itself
 _QUEUED: Final[dict[str, sa.BindParameter[Any]]] = {
-    name: sa.bindparam(name) for name in ("key", "claim_id", "status", "attempts", "body")
+    name: sa.bindparam(name)
+    for name in ("key", "claim_id", "status", "attempts", "leased_until", "body")
 }
 _QUEUE_PG: Final = (
     postgresql.insert(OUTBOX).values(**_QUEUED).on_conflict_do_nothing(index_elements=["key"])
@@ -119,11 +156,6 @@ _HEADS: Final = (
     )
     .order_by(OUTBOX.c.position)
 )
-_LINE: Final = (
-    sa.select(*_COLUMNS, OUTBOX.c.leased_until, OUTBOX.c.retry_at)
-    .where(OUTBOX.c.claim_id == sa.bindparam("claim_id"), OUTBOX.c.status == PENDING)
-    .order_by(OUTBOX.c.position)
-)
 _LEASE: Final = (
     OUTBOX.update()
     .where(OUTBOX.c.key.in_(sa.bindparam("keys", expanding=True)))
@@ -134,10 +166,6 @@ _DELIVERED: Final = (
     .where(OUTBOX.c.key.in_(sa.bindparam("keys", expanding=True)))
     .values(status=DELIVERED, leased_until=None)
 )
-
-
-def _aware(instant: datetime) -> datetime:
-    return instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
 
 
 class SqlOutboxQueue:
@@ -159,7 +187,6 @@ class SqlOutboxQueue:
         *,
         now: datetime,
         lease: timedelta,
-        claim_id: str | None = None,
     ) -> Sequence[OutboxMessage]:
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
             raise ValidationError.at("limit", "must be a whole number of at least 1")
@@ -167,8 +194,6 @@ class SqlOutboxQueue:
             raise ValidationError.at("lease", "must be longer than zero")
         now = now.astimezone(UTC)
         until = now + lease
-        if claim_id is not None:
-            return self._claim_line(claim_id, limit, now, until)
         with self._transaction("lease outbox messages") as connection:
             query = _HEADS.limit(limit)
             if is_postgres(connection):
@@ -177,26 +202,6 @@ class SqlOutboxQueue:
             if rows:
                 connection.execute(_LEASE, {"keys": [row.key for row in rows], "until": until})
         return [_message(row) for row in rows]
-
-    def _claim_line(
-        self, claim_id: str, limit: int, now: datetime, until: datetime
-    ) -> list[OutboxMessage]:
-        """Lease the due messages at the head of one claim's line, in order."""
-        with self._transaction("lease a claim's outbox messages") as connection:
-            query = _LINE.limit(limit)
-            if is_postgres(connection):
-                query = query.with_for_update(of=OUTBOX)  # short: wait, never skip the head
-            rows = connection.execute(query, {"claim_id": claim_id}).all()
-            due = []
-            for row in rows:  # the line, oldest first: stop at the first that is not due
-                if (row.leased_until is not None and _aware(row.leased_until) > now) or (
-                    row.retry_at is not None and _aware(row.retry_at) > now
-                ):
-                    break
-                due.append(row)
-            if due:
-                connection.execute(_LEASE, {"keys": [row.key for row in due], "until": until})
-        return [_message(row) for row in due]
 
     def mark_delivered(self, keys: Iterable[str]) -> None:
         wanted = sorted(set(keys))

@@ -10,7 +10,7 @@ inserted on commit, in that transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from types import TracebackType
 from typing import Any, Self
@@ -18,6 +18,7 @@ from typing import Any, Self
 import sqlalchemy as sa
 
 from ...errors import DuplicateRequestError, StorageError
+from ...ports import Notification
 from ._claims import SqlClaimRepository
 from ._engine import begin, guard, insert, is_postgres, make_engine, prepare, shown
 from ._migrations import check
@@ -124,6 +125,7 @@ class SqlUnitOfWork:
         self._writing = False
         self.claims.requests.clear()
         self.outbox.staged.clear()
+        self.outbox.until = None
         if connection is not None:
             try:
                 if connection.in_transaction():
@@ -162,6 +164,8 @@ class SqlUnitOfWork:
                 raise
 
     def commit(self) -> None:
+        self.outbox.leased = ()
+        leased: Sequence[Notification] = ()
         requests = list(self.claims.requests.values())
         notifications = list(self.outbox.staged.values())
         if requests or notifications:
@@ -181,13 +185,14 @@ class SqlUnitOfWork:
                             f"request {record.key} was committed by another unit of work "
                             "first; nothing of this one was written"
                         )
-                insert_staged(connection, notifications)
+                leased = insert_staged(connection, notifications, self.outbox.until)
         open_connection = self._connection
         if open_connection is not None:
             with guard(self.engine, "commit"):
                 if open_connection.in_transaction():
                     open_connection.commit()
         self._release()
+        self.outbox.leased = leased  # only once the commit stands
 
     def rollback(self) -> None:
         with guard(self.engine, "roll back"):
