@@ -76,6 +76,7 @@ class ReviewRouting:
         return current_plan(self.rules, claim)
 
     def _loads(self, claims: ClaimRepository) -> Mapping[str, int]:
+        """Every reviewer's open work as stored; a policy router's pool takes it at once."""
         loads = claims.open_work()
         if isinstance(self.router, PolicyRouter):
             self.router.pool.sync(loads)
@@ -86,11 +87,11 @@ class ReviewRouting:
     def route(self, claim: Claim, now: datetime, claims: ClaimRepository) -> Claim:
         """The just (re)submitted claim, in review with its reviewer or its plan's first steps."""
         with self.lock:
-            loads = self._loads(claims)
             if self.rules is not None:
+                self._loads(claims)
                 plan = self.rules.plan_for(claim)
                 return self._assign_open_steps(claim, plan, now, previous_holders(claim))
-            assignment = self.router.route(claim, loads)
+            assignment = self.router.route(claim, claims.open_work())  # the router syncs
         if assignment.reviewer == claim.customer_id:
             raise AuthorizationError(
                 f"router {assignment.policy} chose {assignment.reviewer}, who submitted the claim"

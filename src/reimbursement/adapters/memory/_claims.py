@@ -101,6 +101,8 @@ class InMemoryClaimStore:
 
 
 class _Outbox:
+    """What one unit of work queues, and what its commit leased to it."""
+
     __slots__ = ("leased", "staged", "until")
 
     def __init__(self) -> None:
@@ -118,19 +120,13 @@ class _Outbox:
 class InMemoryUnitOfWork:
     """One transaction on an :class:`InMemoryClaimStore`: all or nothing, checked on commit."""
 
-    __slots__ = ("_outbox", "_store", "claims")
+    __slots__ = ("_store", "claims", "outbox")
 
     def __init__(self, store: InMemoryClaimStore) -> None:
         self._store = store
         self.claims = Repository(store)
-        self._outbox: _Outbox | None = None  # made when first used
-
-    @property
-    def outbox(self) -> _Outbox:
+        self.outbox = _Outbox()
         """The notifications staged in this unit of work."""
-        if self._outbox is None:
-            self._outbox = _Outbox()
-        return self._outbox
 
     def __enter__(self) -> Self:
         return self
@@ -144,9 +140,8 @@ class InMemoryUnitOfWork:
         self.rollback()  # left without commit (or after it): forget what was staged
 
     def commit(self) -> None:
-        if self._outbox is not None:
-            self._outbox.leased = ()
-        repo, store = self.claims, self._store
+        repo, store, outbox = self.claims, self._store, self.outbox
+        outbox.leased = ()
         claims = store.claims
         saved, added, requests = repo.saved, repo.added, repo.requests
         with store.lock:
@@ -177,13 +172,13 @@ class InMemoryUnitOfWork:
                 store.schedules[claim_id] = schedule
             if requests is not None:
                 store.requests.update(requests)
-            outbox = self._outbox
-            if outbox is not None and outbox.staged:
+            if outbox.staged:
                 outbox.leased = store.queue.enqueue(outbox.staged, outbox.until)
         self.rollback()
 
     def rollback(self) -> None:
-        self.claims.forget()
-        if self._outbox is not None:
-            self._outbox.staged.clear()
-            self._outbox.until = None
+        repo, outbox = self.claims, self.outbox
+        repo.added = repo.saved = repo.requests = repo.schedules = None
+        if outbox.staged:
+            outbox.staged = []
+        outbox.until = None

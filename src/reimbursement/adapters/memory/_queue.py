@@ -94,13 +94,28 @@ class InMemoryOutboxQueue:
 
     def mark_delivered(self, keys: Iterable[str]) -> None:
         with self._lock:
+            pending, lines, leases, delivered = (
+                self._pending,
+                self._lines,
+                self._leases,
+                self._delivered,
+            )
+            failed = self._retry_at or self._attempts or self._errors
             for key in keys:
-                queued = self._pending.pop(key, None)
+                queued = pending.pop(key, None)
                 if queued is None:
                     continue
-                self._leave_line(key, queued[0].claim_id)
-                self._forget(key)
-                self._delivered.add(key)
+                claim_id = queued[0].claim_id
+                line = lines[claim_id]
+                if len(line) == 1:  # the usual case: its claim's only message
+                    del lines[claim_id]
+                else:
+                    self._leave_line(key, claim_id)
+                if failed:
+                    self._forget(key)
+                else:
+                    leases.pop(key, None)
+                delivered.add(key)
 
     def record_failure(self, key: str, reason: str, *, retry_at: datetime) -> None:
         with self._lock:

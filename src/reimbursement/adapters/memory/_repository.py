@@ -37,10 +37,6 @@ class Repository:
         self.requests: dict[str, RequestRecord] | None = None
         self.schedules: dict[str, ClaimSchedule] | None = None
 
-    def forget(self) -> None:
-        """Drop everything staged (after commit or on rollback)."""
-        self.added = self.saved = self.requests = self.schedules = None
-
     def get(self, claim_id: str) -> Claim:
         if self.saved is not None and claim_id in self.saved:
             return self.saved[claim_id][0]

@@ -258,7 +258,7 @@ class ReviewerPool:
         self._next_rank = 0
         self._segments: dict[SegmentKey, Segment] = {}
         self._segments_of: dict[str, list[Segment]] = {}
-        self._synced: set[str] = set()  # reviewers loaded at the last sync
+        self._synced: dict[str, int] = {}  # the loads given at the last sync
         self._touched: set[str] = set()  # reviewers whose count changed here since
         self.leads: dict[str, str] = dict(leads or {})
         for reviewer in reviewers:
@@ -277,6 +277,7 @@ class ReviewerPool:
         self._rank[reviewer.id] = self._next_rank
         self._next_rank += 1
         self._load[reviewer.id] = 0
+        self._touched.add(reviewer.id)
         self._segments_of[reviewer.id] = []
 
     def __len__(self) -> int:
@@ -309,12 +310,12 @@ class ReviewerPool:
 
         The desk calls it inside each unit of work before it routes, so the
         pool's counts are what the stored claims say in every process. It
-        looks only at the reviewers named in ``loads``, those it saw loaded
-        last time, and those whose count changed here since: its cost follows
-        the open work, not the size of the pool.
+        looks only at counts that changed in ``loads`` since the last sync or
+        here since: its cost follows the changes, not the size of the pool.
         """
         current = self._load
-        for reviewer_id in {*loads, *self._synced, *self._touched}:
+        changed = {reviewer_id for reviewer_id, _ in loads.items() ^ self._synced.items()}
+        for reviewer_id in changed | self._touched:
             load = current.get(reviewer_id)
             if load is None:
                 continue  # not (or no longer) in the pool
@@ -326,7 +327,7 @@ class ReviewerPool:
                 entry = (stored, self._rank[reviewer_id], reviewer_id)
                 for segment in self._segments_of[reviewer_id]:
                     segment._push(entry)
-        self._synced = {r for r in loads if r in current}
+        self._synced = dict(loads)
         self._touched = set()
 
     def lead_of(self, team: str) -> str | None:
