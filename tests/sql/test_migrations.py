@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from reimbursement.__main__ import main
 from reimbursement.adapters import sql
 from reimbursement.errors import SchemaVersionError, StorageError
-from reimbursement.testing._builders import draft
+from reimbursement.testing import draft
 
 
 def _tables(url: str) -> set[str]:
