@@ -1,4 +1,9 @@
-"""What the service tests share: actors, profiles, documents and builders."""
+"""What the service tests share: actors, profiles, documents, and claims made through a desk.
+
+The claims here go through ``ReimbursementDesk`` calls, stored, numbered and
+routed by the desk under test. Claims built without a desk, with the pure
+commands, come from the public builders in ``reimbursement.testing``.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from reimbursement import (
     Money,
     ReimbursementDesk,
 )
+from reimbursement.adapters.memory import InMemoryNotifier, InMemoryPaymentGateway
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 PDF = b"%PDF-1.7\n receipt"
@@ -33,14 +39,25 @@ PROFILES = [
     CustomerProfile("rev-1", "Rita Staff", "POL-900", "EUR", payee_account="DE00 1111"),
 ]
 
+Line = str | tuple[str, str]
+"""An expense line for the builders below: an amount spent at the pharmacy, or a
+``(category, amount)`` pair, in euros."""
+
 
 def pharmacy(amount: str = "42.50", currency: str = "EUR", day: int = 1) -> LineInput:
     return LineInput("pharmacy", date(2026, 3, day), "City Pharmacy", Money(amount, currency))
 
 
-def ready_draft(desk: ReimbursementDesk, actor: Actor = ANA, *amounts: str) -> Claim:
-    """A draft with one line per amount, each with a receipt attached."""
-    claim = desk.start_draft(actor, [pharmacy(a) for a in (amounts or ("42.50",))])
+def _line(line: Line) -> LineInput:
+    if isinstance(line, str):
+        return pharmacy(line)
+    category, amount = line
+    return LineInput(category, date(2026, 3, 1), "Provider", Money(amount, "EUR"))
+
+
+def ready_draft(desk: ReimbursementDesk, actor: Actor = ANA, *lines: Line) -> Claim:
+    """A draft with one line per ``lines`` (one of 42.50 when none), each with a receipt."""
+    claim = desk.start_draft(actor, [_line(line) for line in (lines or ("42.50",))])
     claim = desk.attach(actor, claim.id, "receipt.pdf", PDF)
     doc = claim.attachments[-1].id
     patch = ClaimPatch(
@@ -49,8 +66,38 @@ def ready_draft(desk: ReimbursementDesk, actor: Actor = ANA, *amounts: str) -> C
     return desk.update_draft(actor, claim.id, patch)
 
 
-def submitted(desk: ReimbursementDesk, actor: Actor = ANA, *amounts: str) -> Claim:
-    return desk.submit(actor, ready_draft(desk, actor, *amounts).id)
+def submitted(desk: ReimbursementDesk, actor: Actor = ANA, *lines: Line) -> Claim:
+    """:func:`ready_draft`, submitted: numbered and routed by the desk."""
+    return desk.submit(actor, ready_draft(desk, actor, *lines).id)
+
+
+def paid(desk: ReimbursementDesk) -> Claim:
+    """A claim of Ana's approved in full, its payment approved by finance and paid."""
+    claim = desk.approve(REVIEWER, submitted(desk).id)
+    desk.approve_payment(FINANCE, claim.id)
+    return desk.pay(FINANCE, claim.id)
+
+
+def gateway(desk: ReimbursementDesk) -> InMemoryPaymentGateway:
+    """The desk's in-memory payment gateway, to read the payouts it was told."""
+    payments = desk.adapters.payments
+    assert isinstance(payments, InMemoryPaymentGateway)
+    return payments
+
+
+def notifier(desk: ReimbursementDesk) -> InMemoryNotifier:
+    """The desk's in-memory notifier, to read what it sent."""
+    sent = desk.adapters.notifier
+    assert isinstance(sent, InMemoryNotifier)
+    return sent
+
+
+def payment_reference(desk: ReimbursementDesk, claim_id: str) -> str:
+    """The gateway's reference for the claim's current payment, which must have been sent."""
+    payment = desk.get(FINANCE, claim_id).payment
+    assert payment is not None
+    assert payment.gateway_reference is not None
+    return payment.gateway_reference
 
 
 __all__ = [
@@ -59,9 +106,15 @@ __all__ = [
     "FINANCE",
     "PDF",
     "PNG",
+    "PROFILES",
     "REVIEWER",
     "REVIEWER_2",
     "START",
+    "Line",
+    "gateway",
+    "notifier",
+    "paid",
+    "payment_reference",
     "pharmacy",
     "ready_draft",
     "submitted",

@@ -56,7 +56,7 @@ SRC = ROOT / "src"
 MUTANTS = ROOT / "mutants"
 # derandomized (and so without a database of past failures): a kill is a kill in every run
 PROFILE = "ci"
-DOCS_TEST = "tests/test_lifecycle.py::test_docs_show_the_current_diagram_and_table"
+DOCS_TEST = "tests/domain/test_lifecycle.py::test_docs_show_the_current_diagram_and_table"
 
 
 @dataclass(frozen=True)
@@ -74,15 +74,15 @@ class Target:
         return self.path.removesuffix(".py").replace("/", ".")
 
 
-_DESK = ("tests/test_desk.py",)
+_DESK = ("tests/service/test_desk.py",)
 MODULES: tuple[Target, ...] = (
     Target(
         "authorization",
         "reimbursement/domain/authorization.py",
         (
-            "tests/test_authorization_matrix.py",
-            "tests/test_plan_authorization.py",
-            "tests/test_lifecycle.py",
+            "tests/domain/test_authorization_matrix.py",
+            "tests/domain/test_plan_authorization.py",
+            "tests/domain/test_lifecycle.py",
             *_DESK,
         ),
         tables=("ROLE_ACTIONS", "_PAYMENT_ACTIONS", "_REVIEW_ACTIONS"),
@@ -91,33 +91,37 @@ MODULES: tuple[Target, ...] = (
     Target(
         "money",
         "reimbursement/domain/money.py",
-        ("tests/test_money_properties.py", "tests/test_money.py"),
+        ("tests/domain/test_money_properties.py", "tests/domain/test_money.py"),
     ),
     Target(
         "payments",
         "reimbursement/domain/commands/payments.py",
-        ("tests/test_payment_payouts.py", "tests/test_authorization_matrix.py", *_DESK),
+        (
+            "tests/service/test_payment_payouts.py",
+            "tests/domain/test_authorization_matrix.py",
+            *_DESK,
+        ),
     ),
     Target(
         "lifecycle",
         "reimbursement/domain/lifecycle.py",
-        ("tests/test_lifecycle_rules.py", "tests/test_lifecycle.py"),
+        ("tests/domain/test_lifecycle_rules.py", "tests/domain/test_lifecycle.py"),
         tables=("_TRANSITIONS", "_FINAL"),
     ),
     Target(
         "sql_save",  # the SQL store's optimistic save: UPDATE ... WHERE version
         "reimbursement/adapters/sql/_writes.py",
-        ("tests/sql/test_contracts_sql.py", "tests/sql/test_threads.py"),
+        ("tests/adapters/sql/test_contracts_sql.py", "tests/adapters/sql/test_threads.py"),
     ),
     Target(
         "desk_payments",
         "reimbursement/service/_payments.py",
         (
-            "tests/test_payment_payouts.py",
-            "tests/test_request_binding.py",
-            "tests/test_authorization_matrix.py",
+            "tests/service/test_payment_payouts.py",
+            "tests/service/test_request_binding.py",
+            "tests/domain/test_authorization_matrix.py",
             *_DESK,
-            "tests/test_desk_routing.py",  # plan deciders and conflicts of interest
+            "tests/service/test_desk_routing.py",  # plan deciders and conflicts of interest
         ),
     ),
 )

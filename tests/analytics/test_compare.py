@@ -22,20 +22,31 @@ from reimbursement.analytics import (
     timelines,
 )
 from reimbursement.errors import ValidationError
-
-from .builders import approved, assigned, at, paid, resubmitted, returned, submitted
+from reimbursement.testing import (
+    after,
+    approved,
+    assigned,
+    draft,
+    paid,
+    resubmitted,
+    returned,
+    submitted,
+)
 
 
 def fast(claim_id, start):
     """Approved 2 h and paid 10 h after submission: right first time."""
-    return paid(approved(assigned(submitted(claim_id, start), start + 1), start + 2), start + 12)
+    claim = submitted(draft(claim_id, at=after(hours=start)), at=after(hours=start))
+    claim = approved(assigned(claim, at=after(hours=start + 1)), at=after(hours=start + 2))
+    return paid(claim, at=after(hours=start + 12))
 
 
 def slow(claim_id, start):
     """Returned once; paid 40 h after approval."""
-    claim = returned(assigned(submitted(claim_id, start), start + 1), start + 5)
-    claim = assigned(resubmitted(claim, start + 20), start + 21)
-    return paid(approved(claim, start + 30), start + 70)
+    claim = submitted(draft(claim_id, at=after(hours=start)), at=after(hours=start))
+    claim = returned(assigned(claim, at=after(hours=start + 1)), at=after(hours=start + 5))
+    claim = assigned(resubmitted(claim, at=after(hours=start + 20)), at=after(hours=start + 21))
+    return paid(approved(claim, at=after(hours=start + 30)), at=after(hours=start + 70))
 
 
 BEFORE = timelines([slow(f"S{i}", i) for i in range(30)] + [fast(f"F{i}", i) for i in range(10)])
@@ -85,8 +96,8 @@ def test_sla_kpi_and_custom_kpis():
 
 
 def test_split_at_and_split_by():
-    before, after = split_at(BEFORE + AFTER, at(400))
-    assert (len(before), len(after)) == (40, 40)
+    earlier, later = split_at(BEFORE + AFTER, after(hours=400))
+    assert (len(earlier), len(later)) == (40, 40)
     groups = split_by(BEFORE, lambda c: c.returns)
     assert {k: len(v) for k, v in groups.items()} == {1: 30, 0: 10}
     with pytest.raises(ValidationError):

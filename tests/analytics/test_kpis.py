@@ -21,11 +21,11 @@ from reimbursement.domain.events import Event, EventType
 from reimbursement.domain.lifecycle import ClaimState
 from reimbursement.domain.sla import AROUND_THE_CLOCK, SlaPolicy
 from reimbursement.errors import ValidationError
-
-from .builders import (
+from reimbursement.testing import (
+    AT,
+    after,
     approved,
     assigned,
-    at,
     draft,
     paid,
     rejected,
@@ -49,7 +49,7 @@ def breach(claim, stage, hours):
         claim.id,
         SYSTEM.id,
         SYSTEM.role,
-        at(hours),
+        after(hours=hours),
         claim.state,
         claim.state,
         data={"stage": stage},
@@ -58,13 +58,17 @@ def breach(claim, stage, hours):
 
 
 def claims():
-    a = paid(approved(assigned(submitted("A", 0), 1), 5), 20)
-    b = returned(assigned(submitted("B", 0), 2), 10)
+    a = submitted(draft("A"), at=AT)
+    a = paid(approved(assigned(a, at=after(hours=1)), at=after(hours=5)), at=after(hours=20))
+    b = returned(assigned(submitted(draft("B"), at=AT), at=after(hours=2)), at=after(hours=10))
     b = breach(b, "review", 9)
-    b = paid(approved(assigned(resubmitted(b, 34), 35), 45), 75)
-    c = rejected(assigned(submitted("C", 3), 4), 10)
-    d = assigned(submitted("D", 5), 6)
-    e = draft("E", 7)
+    b = assigned(resubmitted(b, at=after(hours=34)), at=after(hours=35))
+    b = paid(approved(b, at=after(hours=45)), at=after(hours=75))
+    c = submitted(draft("C", at=after(hours=3)), at=after(hours=3))
+    c = rejected(assigned(c, at=after(hours=4)), at=after(hours=10))
+    d = submitted(draft("D", at=after(hours=5)), at=after(hours=5))
+    d = assigned(d, at=after(hours=6))
+    e = draft("E", at=after(hours=7))
     return [a, b, c, d, e]
 
 
@@ -155,7 +159,7 @@ def test_durations_of_nothing_are_nan():
 
 def test_sla_attainment_with_the_sla_policy():
     policy = SlaPolicy.standard(AROUND_THE_CLOCK, review=timedelta(hours=8))
-    result = sla_attainment(claims(), policy, at(200))
+    result = sla_attainment(claims(), policy, after(hours=200))
     # review clock (paused while returned): A 5 h, B 10 + 11 = 21 h, C 7 h; D still open
     assert (result["review"].value, result["review"].n) == (pytest.approx(2 / 3), 3)
     # payment: A 15 h, B 30 h
@@ -163,5 +167,6 @@ def test_sla_attainment_with_the_sla_policy():
 
 
 def test_sla_stage_names_of_the_sla_part_are_understood():
-    claim = breach(paid(approved(assigned(submitted("F", 0), 1), 2), 3), "finance_approval", 3)
+    claim = approved(assigned(submitted(draft("F"), at=AT), at=after(hours=1)), at=after(hours=2))
+    claim = breach(paid(claim, at=after(hours=3)), "finance_approval", 3)
     assert timelines([claim])[0].sla_breaches == frozenset({PA})

@@ -9,10 +9,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reimbursement.analytics import ProcessStage, backlog, throughput, timelines
-from reimbursement.domain import commands as cmd
-from reimbursement.domain.actors import Actor
-
-from .builders import approved, assigned, at, paid, rejected, resubmitted, returned, submitted
+from reimbursement.testing import (
+    after,
+    approved,
+    assigned,
+    draft,
+    paid,
+    rejected,
+    resubmitted,
+    returned,
+    submitted,
+    withdrawn,
+)
 
 gap = st.floats(0.01, 60, allow_nan=False)
 
@@ -21,26 +29,26 @@ gap = st.floats(0.01, 60, allow_nan=False)
 def histories(draw, claim_id):
     """A claim taken through a random but legal path, with random gaps between steps."""
     t = draw(st.floats(0, 200))
-    claim = submitted(claim_id, t)
+    claim = submitted(draft(claim_id, at=after(hours=t)), at=after(hours=t))
     t += draw(gap)
-    claim = assigned(claim, t)
+    claim = assigned(claim, at=after(hours=t))
     for _ in range(draw(st.integers(0, 2))):
         t += draw(gap)
-        claim = returned(claim, t)
+        claim = returned(claim, at=after(hours=t))
         if draw(st.booleans()) and draw(st.booleans()):
-            return cmd.withdraw(claim, Actor.customer(claim.customer_id), at(t + draw(gap)))
+            return withdrawn(claim, at=after(hours=t + draw(gap)))
         t += draw(gap)
-        claim = resubmitted(claim, t)
+        claim = resubmitted(claim, at=after(hours=t))
         t += draw(gap)
-        claim = assigned(claim, t)
+        claim = assigned(claim, at=after(hours=t))
     ending = draw(st.sampled_from(["open", "rejected", "approved", "paid"]))
     if ending == "open":
         return claim
     t += draw(gap)
     if ending == "rejected":
-        return rejected(claim, t)
-    claim = approved(claim, t)
-    return claim if ending == "approved" else paid(claim, t + draw(gap))
+        return rejected(claim, at=after(hours=t))
+    claim = approved(claim, at=after(hours=t))
+    return claim if ending == "approved" else paid(claim, at=after(hours=t + draw(gap)))
 
 
 many = st.integers(1, 12).flatmap(lambda n: st.tuples(*(histories(f"C{i}") for i in range(n))))

@@ -21,8 +21,7 @@ from reimbursement.domain.actors import Actor
 from reimbursement.domain.feedback import Feedback, FeedbackStage
 from reimbursement.domain.feedback_rules import FeedbackPolicy, ProblemCatalogue, give_feedback
 from reimbursement.errors import ValidationError
-
-from .builders import at, decided_claim
+from reimbursement.testing import after, approved, in_review
 
 R, P, S, C = (
     FeedbackStage.REVIEW,
@@ -156,17 +155,17 @@ def test_bad_input_is_refused():
 
 
 def test_records_come_from_claims_with_their_dimensions():
-    claim = decided_claim("C9", submit=0, review=1, decide=2)
+    claim = approved(in_review("C9"), at=after(hours=2))
     claim = give_feedback(
         claim,
         Actor.customer("cust-1"),
-        at(3),
-        Feedback(at(3), {R: 5}, nps=10, channel="phone"),
+        after(hours=3),
+        Feedback(after(hours=3), {R: 5}, nps=10, channel="phone"),
         FeedbackPolicy(),
         ProblemCatalogue.default(),
     )
     records = feedback_records(
-        [claim, decided_claim("C10", submit=0, review=1, decide=2)],
+        [claim, approved(in_review("C10"), at=after(hours=2))],
         region_of=lambda c: "east",
         team_of=lambda reviewer: {"rev-1": "team-x"}[reviewer],
     )
@@ -176,7 +175,7 @@ def test_records_come_from_claims_with_their_dimensions():
         "C9",
         "phone",
         "east",
-        "medical",
+        "pharmacy",
         "team-x",
     )
 

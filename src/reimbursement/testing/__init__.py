@@ -38,8 +38,37 @@ check that what was committed survives a restart. The other fixtures give a
 fresh adapter (or one on a fresh sandbox) for each test. The suites' names
 do not start with ``Test``, so pytest collects them only through your
 subclass. See ``docs/adapters.md`` for a worked example.
+
+The claims the suites store are made by the builders exported here too, for
+your own tests: :func:`draft` and :func:`in_review` start a claim;
+:func:`submitted`, :func:`assigned`, :func:`returned`, :func:`resubmitted`,
+:func:`approved`, :func:`rejected`, :func:`withdrawn` and :func:`paid` take
+one a step on, through the real commands. Each step happens at its keyword
+``at``, or a minute after the claim's last event; :data:`AT` is when a claim
+starts unless told otherwise, and :func:`after` an instant after it::
+
+    from reimbursement.testing import after, approved, assigned, draft, submitted
+
+    claim = approved(assigned(submitted(draft("claim-1"))), at=after(hours=4))
 """
 
+from ._builders import (
+    AT,
+    after,
+    approved,
+    assigned,
+    draft,
+    edited,
+    in_review,
+    notification,
+    paid,
+    rejected,
+    resubmitted,
+    returned,
+    rich_claim,
+    submitted,
+    withdrawn,
+)
 from .claims import ClaimRepositoryContract, UnitOfWorkFactory
 from .clock import ClockContract
 from .directory import CustomerDirectoryContract
@@ -50,6 +79,7 @@ from .outbox import OutboxQueueContract
 from .payments import PaymentGatewayContract
 
 __all__ = [
+    "AT",
     "ClaimRepositoryContract",
     "ClockContract",
     "CustomerDirectoryContract",
@@ -59,4 +89,18 @@ __all__ = [
     "OutboxQueueContract",
     "PaymentGatewayContract",
     "UnitOfWorkFactory",
+    "after",
+    "approved",
+    "assigned",
+    "draft",
+    "edited",
+    "in_review",
+    "notification",
+    "paid",
+    "rejected",
+    "resubmitted",
+    "returned",
+    "rich_claim",
+    "submitted",
+    "withdrawn",
 ]

@@ -23,7 +23,7 @@ from ..domain.lifecycle import ClaimState
 from ..domain.routing.holdings import holders
 from ..errors import ClaimNotFoundError, ValidationError
 from ..ports import NO_SCHEDULE, ClaimSchedule, Page, UnitOfWork
-from ._builders import AT, approved, draft, edited, in_review, submitted
+from ._builders import AT, after, approved, draft, edited, in_review, submitted
 from ._helpers import UnitOfWorkFactory, add, record, save, stored
 
 __all__ = ["ClaimQueriesContract"]
@@ -88,8 +88,11 @@ class ClaimQueriesContract:
     def test_for_customer_lists_their_claims_oldest_first_and_nobody_elses(
         self, unit_of_work: UnitOfWorkFactory
     ) -> None:
-        a1, b1 = draft("a-1", "cust-a", minutes=0), draft("b-1", "cust-b", minutes=1)
-        a2, a3 = draft("a-2", "cust-a", minutes=2), draft("a-3", "cust-a", minutes=3)
+        a1, b1 = draft("a-1", "cust-a"), draft("b-1", "cust-b", at=after(minutes=1))
+        a2, a3 = (
+            draft("a-2", "cust-a", at=after(minutes=2)),
+            draft("a-3", "cust-a", at=after(minutes=3)),
+        )
         add(unit_of_work, a1, b1, a2, a3)
         a2 = edited(a2, "latest version")
         save(unit_of_work, a2)
@@ -104,8 +107,8 @@ class ClaimQueriesContract:
     def test_latest_for_customer_is_their_most_recently_added_claim(
         self, unit_of_work: UnitOfWorkFactory
     ) -> None:
-        a1, b1 = draft("a-1", "cust-a", minutes=0), draft("b-1", "cust-b", minutes=1)
-        a2 = draft("a-2", "cust-a", minutes=2)
+        a1, b1 = draft("a-1", "cust-a"), draft("b-1", "cust-b", at=after(minutes=1))
+        a2 = draft("a-2", "cust-a", at=after(minutes=2))
         add(unit_of_work, a1, b1, a2)
         a1 = edited(a1, "a newer version of an older claim")
         save(unit_of_work, a1)
@@ -137,10 +140,10 @@ class ClaimQueriesContract:
     def test_every_read_sees_the_unit_of_works_own_writes(
         self, unit_of_work: UnitOfWorkFactory
     ) -> None:
-        older = draft("a-1", "cust-a", minutes=0)
+        older = draft("a-1", "cust-a")
         add(unit_of_work, older)
-        newer = draft("a-2", "cust-a", minutes=1)
-        held = in_review("a-3", "rev-a", customer_id="cust-a", minutes=2)
+        newer = draft("a-2", "cust-a", at=after(minutes=1))
+        held = in_review("a-3", "rev-a", customer_id="cust-a", at=after(minutes=2))
         with unit_of_work() as uow:
             uow.claims.add(newer)
             uow.claims.add(held, _at(1))
@@ -170,7 +173,7 @@ class ClaimQueriesContract:
         self, unit_of_work: UnitOfWorkFactory
     ) -> None:
         ids = [f"claim-{i}" for i in range(1, 8)]
-        add(unit_of_work, *(draft(i, minutes=n) for n, i in enumerate(ids)))
+        add(unit_of_work, *(draft(i, at=after(minutes=n)) for n, i in enumerate(ids)))
         add(unit_of_work, draft("other", "cust-2"))
         for limit in (1, 2, 3, 7, 50):
             with unit_of_work() as uow:
@@ -182,7 +185,7 @@ class ClaimQueriesContract:
     def test_pages_of_claims_in_states_cover_each_once_in_order(
         self, unit_of_work: UnitOfWorkFactory
     ) -> None:
-        claims = [draft(f"claim-{i}", f"cust-{i % 3}", minutes=i) for i in range(1, 7)]
+        claims = [draft(f"claim-{i}", f"cust-{i % 3}", at=after(minutes=i)) for i in range(1, 7)]
         add(unit_of_work, *claims)
         for claim in claims[::2]:
             save(unit_of_work, submitted(claim, f"CLM-{claim.id}"))
@@ -195,13 +198,17 @@ class ClaimQueriesContract:
     def test_a_cursor_stays_right_while_claims_are_added_and_saved(
         self, unit_of_work: UnitOfWorkFactory
     ) -> None:
-        first = [draft(f"claim-{i}", minutes=i) for i in range(1, 4)]
+        first = [draft(f"claim-{i}", at=after(minutes=i)) for i in range(1, 4)]
         add(unit_of_work, *first)
         with unit_of_work() as uow:
             page = uow.claims.for_customer("cust-1", limit=2)
         assert [c.id for c in page] == ["claim-1", "claim-2"]
         assert page.next_cursor is not None
-        add(unit_of_work, draft("claim-4", minutes=4), draft("claim-5", minutes=5))
+        add(
+            unit_of_work,
+            draft("claim-4", at=after(minutes=4)),
+            draft("claim-5", at=after(minutes=5)),
+        )
         save(unit_of_work, edited(first[0], "changed after it was listed"))
         with unit_of_work() as uow:
             rest = _all_pages(
@@ -248,16 +255,16 @@ class ClaimQueriesContract:
     def test_a_work_queue_lists_the_claims_held_soonest_due_first_undated_last(
         self, unit_of_work: UnitOfWorkFactory
     ) -> None:
-        late = in_review("late", "rev-a", minutes=1)
-        soon = in_review("soon", "rev-b", minutes=2)
-        undated = in_review("undated", "rev-a", minutes=3)
-        also_soon = in_review("also-soon", "rev-a", "rev-b", minutes=4)  # held by both
+        late = in_review("late", "rev-a", at=after(minutes=1))
+        soon = in_review("soon", "rev-b", at=after(minutes=2))
+        undated = in_review("undated", "rev-a", at=after(minutes=3))
+        also_soon = in_review("also-soon", "rev-a", "rev-b", at=after(minutes=4))  # held by both
         add(unit_of_work, late, schedule=_at(3))
         add(unit_of_work, soon, schedule=_at(1))
         add(unit_of_work, undated)
         add(unit_of_work, also_soon, schedule=_at(1))
-        add(unit_of_work, draft("draft", minutes=5), schedule=_at(0))
-        add(unit_of_work, in_review("elsewhere", "rev-c", minutes=6), schedule=_at(0))
+        add(unit_of_work, draft("draft", at=after(minutes=5)), schedule=_at(0))
+        add(unit_of_work, in_review("elsewhere", "rev-c", at=after(minutes=6)), schedule=_at(0))
         with unit_of_work() as uow:
             both = _ids(uow.claims.work_queue(["rev-a", "rev-b"]))
             assert both == _ids([soon, also_soon, late, undated])
@@ -273,7 +280,10 @@ class ClaimQueriesContract:
     def test_a_save_moves_a_claim_in_the_work_queue_to_its_new_due_time(
         self, unit_of_work: UnitOfWorkFactory
     ) -> None:
-        first, second = in_review("first", "rev-a"), in_review("second", "rev-a", minutes=1)
+        first, second = (
+            in_review("first", "rev-a"),
+            in_review("second", "rev-a", at=after(minutes=1)),
+        )
         add(unit_of_work, first, schedule=_at(3))
         add(unit_of_work, second, schedule=_at(1))
         noted = commands.post_message(
@@ -292,7 +302,10 @@ class ClaimQueriesContract:
     def test_a_claim_leaves_the_work_queue_when_its_review_ends(
         self, unit_of_work: UnitOfWorkFactory
     ) -> None:
-        one, two = in_review("claim-1", "rev-a"), in_review("claim-2", "rev-a", minutes=1)
+        one, two = (
+            in_review("claim-1", "rev-a"),
+            in_review("claim-2", "rev-a", at=after(minutes=1)),
+        )
         add(unit_of_work, one, two, schedule=_at(1))
         save(unit_of_work, approved(one))
         with unit_of_work() as uow:
@@ -327,10 +340,10 @@ class ClaimQueriesContract:
         self, unit_of_work: UnitOfWorkFactory
     ) -> None:
         add(unit_of_work, draft("two-hours"), schedule=_at(2))
-        add(unit_of_work, draft("one-hour", minutes=1), schedule=_at(1))
-        add(unit_of_work, draft("never", minutes=2))
-        add(unit_of_work, draft("one-hour-too", minutes=3), schedule=_at(1))
-        add(unit_of_work, draft("five-hours", minutes=4), schedule=_at(5))
+        add(unit_of_work, draft("one-hour", at=after(minutes=1)), schedule=_at(1))
+        add(unit_of_work, draft("never", at=after(minutes=2)))
+        add(unit_of_work, draft("one-hour-too", at=after(minutes=3)), schedule=_at(1))
+        add(unit_of_work, draft("five-hours", at=after(minutes=4)), schedule=_at(5))
         with unit_of_work() as uow:
             due = uow.claims.due_for_check(AT + timedelta(hours=2))
             assert [c.id for c in due] == ["one-hour", "one-hour-too", "two-hours"]
@@ -345,7 +358,7 @@ class ClaimQueriesContract:
     def test_reschedule_replaces_the_schedule_alone(self, unit_of_work: UnitOfWorkFactory) -> None:
         claim = in_review("claim-1", "rev-a")
         add(unit_of_work, claim, schedule=_at(5))
-        add(unit_of_work, in_review("claim-2", "rev-a", minutes=1), schedule=_at(2))
+        add(unit_of_work, in_review("claim-2", "rev-a", at=after(minutes=1)), schedule=_at(2))
         with unit_of_work() as uow:
             uow.claims.reschedule("claim-1", _at(1))
             uow.commit()

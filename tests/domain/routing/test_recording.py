@@ -31,8 +31,9 @@ from reimbursement.domain.routing import (
     replay_plan,
 )
 from reimbursement.errors import InvalidTransitionError, ValidationError
+from reimbursement.testing import draft, submitted
 
-from .strategies import AT, eur, make_claim
+from .strategies import AT, CLAIM, eur
 
 RULES = ApprovalRules(
     CategoryReview("medical", team="medical"),
@@ -42,7 +43,7 @@ RULES = ApprovalRules(
 
 
 def test_first_assignment_starts_the_review_and_names_policy_step_and_reason() -> None:
-    claim = make_claim()
+    claim = CLAIM
     first = Assignment("C1", "ana", "round_robin", "next in turn", step_id="medical-review")
     claim = record_assignment(claim, SYSTEM, AT, first)
     event = claim.events[-1]
@@ -65,7 +66,7 @@ def test_first_assignment_starts_the_review_and_names_policy_step_and_reason() -
 
 
 def test_reassignment_and_escalation_are_events_with_policy_and_reason() -> None:
-    claim = assign(make_claim(), SYSTEM, AT, "ana", "least_loaded", "fewest open claims (0)")
+    claim = assign(CLAIM, SYSTEM, AT, "ana", "least_loaded", "fewest open claims (0)")
     move = Reassignment("C1", "ana", "ben", "delegation", "ana is away; delegation ana → ben")
     claim = record_reassignment(claim, SYSTEM, AT + timedelta(hours=1), move)
     event = claim.events[-1]
@@ -89,18 +90,18 @@ def test_reassignment_and_escalation_are_events_with_policy_and_reason() -> None
 def test_routing_events_need_a_claim_in_review_and_the_right_claim() -> None:
     move = Reassignment("C1", "ana", "ben", "delegation", "away")
     with pytest.raises(InvalidTransitionError, match="claim C1 is submitted: cannot reassign"):
-        record_reassignment(make_claim(), SYSTEM, AT, move)
-    claim = assign(make_claim(), SYSTEM, AT, "ana", "least_loaded", "x")
+        record_reassignment(CLAIM, SYSTEM, AT, move)
+    claim = assign(CLAIM, SYSTEM, AT, "ana", "least_loaded", "x")
     with pytest.raises(ValidationError, match="is C2, not claim C1"):
         record_reassignment(claim, SYSTEM, AT, attrs.evolve(move, claim_id="C2"))
     with pytest.raises(ValidationError, match="no time zone"):
         record_reassignment(claim, SYSTEM, AT.replace(tzinfo=None), move)
     with pytest.raises(ValidationError, match="not claim C1"):
-        record_assignment(make_claim(), SYSTEM, AT, Assignment("C2", "ana", "p", "r"))
+        record_assignment(CLAIM, SYSTEM, AT, Assignment("C2", "ana", "p", "r"))
 
 
 def test_step_decisions_are_recorded_and_the_plan_is_rebuilt_from_the_timeline() -> None:
-    claim = make_claim(lines=[("medical", "300")])
+    claim = submitted(draft("C1", lines=[("medical", "300")]))
     plan = RULES.plan_for(claim)
     reviewer = Actor.reviewer("mo")
     claim = record_assignment(
@@ -126,7 +127,7 @@ def test_step_decisions_are_recorded_and_the_plan_is_rebuilt_from_the_timeline()
 
 
 def test_replay_starts_from_the_last_submission() -> None:
-    claim = make_claim(lines=[("travel", "300")])
+    claim = submitted(draft("C1", lines=[("travel", "300")]))
     plan = ApprovalRules(AuthorityChain((eur(1_000),))).plan_for(claim)
     assert replay_plan(plan, claim) == plan
 
@@ -138,7 +139,7 @@ def test_escalate_claim_is_the_sweeper_s_one_call() -> None:
         open_claims={"ana": 1},
     )
     router = PolicyRouter(pool)
-    claim = assign(make_claim(), SYSTEM, AT, "ana", "least_loaded", "x")
+    claim = assign(CLAIM, SYSTEM, AT, "ana", "least_loaded", "x")
     breach = AT + timedelta(days=2)
     claim, escalation = escalate_claim(router, claim, breach, trigger="sla_warning")
     assert (escalation.from_reviewer, escalation.to_reviewer) == ("ana", "lee")
@@ -146,7 +147,7 @@ def test_escalate_claim_is_the_sweeper_s_one_call() -> None:
     assert claim.events[-1].data["trigger"] == "sla_warning"
     assert pool.loads() == {"ana": 0, "lee": 1}
     with pytest.raises(InvalidTransitionError):
-        escalate_claim(router, make_claim(), breach)
+        escalate_claim(router, CLAIM, breach)
     assert pool.loads() == {"ana": 0, "lee": 1}
 
 
@@ -155,7 +156,7 @@ def test_escalate_claim_takes_the_holder_of_a_plan_step() -> None:
         [Reviewer("mo", teams="medical"), Reviewer("doc", teams="medical")],
         leads={"medical": "doc"},
     )
-    claim = make_claim(lines=[("medical", "300")])
+    claim = submitted(draft("C1", lines=[("medical", "300")]))
     plan = RULES.plan_for(claim).assign("medical-review", "mo")
     claim = record_assignment(
         claim, SYSTEM, AT, Assignment("C1", "mo", "p", "r", "medical-review")
@@ -169,7 +170,7 @@ def test_escalate_claim_takes_the_holder_of_a_plan_step() -> None:
 
 
 def test_targets_passed_over_are_kept_for_the_auditor() -> None:
-    claim = assign(make_claim(), SYSTEM, AT, "ana", "least_loaded", "x")
+    claim = assign(CLAIM, SYSTEM, AT, "ana", "least_loaded", "x")
     up = Escalation(
         "C1", "ana", "max", "sla_breach", "sla breach: next authority level",
         passed_over=("lead of team claims: lee has a conflict of interest", "x is away"),

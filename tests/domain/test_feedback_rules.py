@@ -21,8 +21,7 @@ from reimbursement.domain.feedback_rules import (
 )
 from reimbursement.domain.lifecycle import ClaimState
 from reimbursement.errors import AuthorizationError, DuplicateError, ValidationError
-
-from .builders import assigned, at, decided_claim, rejected, submitted
+from reimbursement.testing import AT, after, approved, in_review, rejected
 
 POLICY = FeedbackPolicy()
 CATALOGUE = ProblemCatalogue.default()
@@ -31,7 +30,7 @@ CUSTOMER = Actor.customer("cust-1")
 
 def good(**changes: object) -> Feedback:
     values: dict[str, object] = {
-        "given_at": at(0),
+        "given_at": AT,
         "ratings": {FeedbackStage.REVIEW: 4, FeedbackStage.PAYMENT: 5},
         "ces": 2,
         "nps": 9,
@@ -43,15 +42,14 @@ def good(**changes: object) -> Feedback:
     return Feedback(**values)  # type: ignore[arg-type]
 
 
-def decided():
-    return decided_claim("C1", submit=0, review=1, decide=5)
+DECIDED = approved(in_review("C1"), at=after(hours=5))
 
 
 def test_the_customer_gives_feedback_after_a_decision():
-    claim = decided()
-    new = give_feedback(claim, CUSTOMER, at(30), good(), POLICY, CATALOGUE)
+    claim = DECIDED
+    new = give_feedback(claim, CUSTOMER, after(hours=30), good(), POLICY, CATALOGUE)
     assert new.feedback is not None
-    assert new.feedback.given_at == at(30)
+    assert new.feedback.given_at == after(hours=30)
     assert new.feedback.text == "Fine overall."
     assert new.feedback.edited_at is None
     event = new.events[-1]
@@ -72,8 +70,11 @@ def test_the_customer_gives_feedback_after_a_decision():
 
 
 def test_feedback_is_allowed_on_a_rejected_claim():
-    claim = rejected(assigned(submitted("C2"), 1), 2)
-    assert give_feedback(claim, CUSTOMER, at(3), good(), POLICY, CATALOGUE).feedback is not None
+    claim = rejected(in_review("C2"), at=after(hours=2))
+    assert (
+        give_feedback(claim, CUSTOMER, after(hours=3), good(), POLICY, CATALOGUE).feedback
+        is not None
+    )
 
 
 @pytest.mark.parametrize(
@@ -82,19 +83,19 @@ def test_feedback_is_allowed_on_a_rejected_claim():
 )
 def test_only_the_claims_customer_may_give_it(actor):
     with pytest.raises(AuthorizationError, match="only the claim's customer"):
-        give_feedback(decided(), actor, at(30), good(), POLICY, CATALOGUE)
+        give_feedback(DECIDED, actor, after(hours=30), good(), POLICY, CATALOGUE)
 
 
 def test_feedback_is_given_once_then_edited():
-    claim = give_feedback(decided(), CUSTOMER, at(30), good(), POLICY, CATALOGUE)
+    claim = give_feedback(DECIDED, CUSTOMER, after(hours=30), good(), POLICY, CATALOGUE)
     with pytest.raises(DuplicateError, match="edit it instead"):
-        give_feedback(claim, CUSTOMER, at(31), good(), POLICY, CATALOGUE)
+        give_feedback(claim, CUSTOMER, after(hours=31), good(), POLICY, CATALOGUE)
 
 
 def test_feedback_before_a_decision_is_refused_naming_the_state():
-    claim = assigned(submitted("C3"), 1)
+    claim = in_review("C3", at=after(hours=1))
     with pytest.raises(ValidationError, match="in_review") as caught:
-        give_feedback(claim, CUSTOMER, at(2), good(), POLICY, CATALOGUE)
+        give_feedback(claim, CUSTOMER, after(hours=2), good(), POLICY, CATALOGUE)
     assert [p.path for p in caught.value.problems] == ["state"]
 
 
@@ -108,7 +109,7 @@ def test_every_bad_value_is_listed():
         text="x" * 4001,
     )
     with pytest.raises(ValidationError) as caught:
-        give_feedback(decided(), CUSTOMER, at(30), bad, POLICY, CATALOGUE)
+        give_feedback(DECIDED, CUSTOMER, after(hours=30), bad, POLICY, CATALOGUE)
     paths = [p.path for p in caught.value.problems]
     assert paths == [
         "ratings[review]",
@@ -124,7 +125,7 @@ def test_every_bad_value_is_listed():
 
 
 def test_empty_feedback_and_booleans_are_refused():
-    empty = Feedback(at(0), channel="web")
+    empty = Feedback(AT, channel="web")
     assert [p.message for p in feedback_problems(empty, CATALOGUE, POLICY)] == [
         "the feedback is empty: give a rating, a score, a problem or text"
     ]
@@ -132,41 +133,41 @@ def test_empty_feedback_and_booleans_are_refused():
 
 
 def test_a_refused_call_changes_nothing():
-    claim = decided()
+    claim = DECIDED
     with pytest.raises(ValidationError):
-        give_feedback(claim, CUSTOMER, at(30), good(ces=9), POLICY, CATALOGUE)
+        give_feedback(claim, CUSTOMER, after(hours=30), good(ces=9), POLICY, CATALOGUE)
     assert claim.feedback is None
     assert claim.events[-1].type is EventType.APPROVED
 
 
 def test_naive_time_is_refused():
     with pytest.raises(ValidationError, match="time zone"):
-        give_feedback(decided(), CUSTOMER, datetime(2026, 3, 3), good(), POLICY, CATALOGUE)
+        give_feedback(DECIDED, CUSTOMER, datetime(2026, 3, 3), good(), POLICY, CATALOGUE)
 
 
 def test_edit_within_the_window_keeps_the_first_given_at():
     policy = FeedbackPolicy(edit_window=timedelta(days=2))
-    claim = give_feedback(decided(), CUSTOMER, at(30), good(), policy, CATALOGUE)
-    edited = edit_feedback(claim, CUSTOMER, at(30 + 48), good(nps=3), policy, CATALOGUE)
+    claim = give_feedback(DECIDED, CUSTOMER, after(hours=30), good(), policy, CATALOGUE)
+    edited = edit_feedback(claim, CUSTOMER, after(hours=30 + 48), good(nps=3), policy, CATALOGUE)
     assert edited.feedback is not None
-    assert (edited.feedback.nps, edited.feedback.given_at) == (3, at(30))
-    assert edited.feedback.edited_at == at(78)
+    assert (edited.feedback.nps, edited.feedback.given_at) == (3, after(hours=30))
+    assert edited.feedback.edited_at == after(hours=78)
     assert edited.events[-1].type is EventType.FEEDBACK_EDITED
 
 
 def test_edit_after_the_window_is_refused():
     policy = FeedbackPolicy(edit_window=timedelta(days=2))
-    claim = give_feedback(decided(), CUSTOMER, at(30), good(), policy, CATALOGUE)
+    claim = give_feedback(DECIDED, CUSTOMER, after(hours=30), good(), policy, CATALOGUE)
     with pytest.raises(ValidationError, match="can be edited until"):
-        edit_feedback(claim, CUSTOMER, at(30 + 49), good(nps=3), policy, CATALOGUE)
+        edit_feedback(claim, CUSTOMER, after(hours=30 + 49), good(nps=3), policy, CATALOGUE)
 
 
 def test_edit_needs_feedback_and_the_customer():
     with pytest.raises(ValidationError, match="no feedback to edit"):
-        edit_feedback(decided(), CUSTOMER, at(30), good(), POLICY, CATALOGUE)
-    claim = give_feedback(decided(), CUSTOMER, at(30), good(), POLICY, CATALOGUE)
+        edit_feedback(DECIDED, CUSTOMER, after(hours=30), good(), POLICY, CATALOGUE)
+    claim = give_feedback(DECIDED, CUSTOMER, after(hours=30), good(), POLICY, CATALOGUE)
     with pytest.raises(AuthorizationError):
-        edit_feedback(claim, Actor.customer("cust-2"), at(31), good(), POLICY, CATALOGUE)
+        edit_feedback(claim, Actor.customer("cust-2"), after(hours=31), good(), POLICY, CATALOGUE)
 
 
 def test_policy_states_and_channels_are_configurable():
@@ -174,7 +175,9 @@ def test_policy_states_and_channels_are_configurable():
         allowed_states=frozenset({ClaimState.PAID}), channels=frozenset({"app"})
     )
     with pytest.raises(ValidationError) as caught:
-        give_feedback(decided(), CUSTOMER, at(30), good(channel="fax"), paid_only, CATALOGUE)
+        give_feedback(
+            DECIDED, CUSTOMER, after(hours=30), good(channel="fax"), paid_only, CATALOGUE
+        )
     assert [p.path for p in caught.value.problems] == ["state", "channel"]
     with pytest.raises(ValidationError):
         FeedbackPolicy(edit_window=timedelta(hours=-1))
@@ -207,9 +210,9 @@ scores = st.fixed_dictionaries(
     text=st.text(max_size=50),
 )
 def test_any_in_range_feedback_is_accepted_and_kept(ratings, ces, nps, problems, text):
-    feedback = Feedback(at(0), ratings, ces, nps, tuple(problems), text, "web")
+    feedback = Feedback(AT, ratings, ces, nps, tuple(problems), text, "web")
     assume(ratings or ces is not None or nps is not None or problems or text.strip())
-    new = give_feedback(decided(), CUSTOMER, at(30), feedback, POLICY, CATALOGUE)
+    new = give_feedback(DECIDED, CUSTOMER, after(hours=30), feedback, POLICY, CATALOGUE)
     assert new.feedback is not None
     assert dict(new.feedback.ratings) == ratings
     assert (new.feedback.ces, new.feedback.nps, new.feedback.problems) == (
@@ -232,5 +235,5 @@ def test_any_out_of_range_score_is_refused(field, value):
         else good(**{field: value})
     )
     with pytest.raises(ValidationError) as caught:
-        give_feedback(decided(), CUSTOMER, at(30), feedback, POLICY, CATALOGUE)
+        give_feedback(DECIDED, CUSTOMER, after(hours=30), feedback, POLICY, CATALOGUE)
     assert len(caught.value.problems) == 1

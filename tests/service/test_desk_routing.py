@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from hypothesis import given
@@ -13,10 +13,7 @@ from hypothesis import strategies as st
 from reimbursement import (
     Actor,
     Claim,
-    ClaimPatch,
     LineDecision,
-    LineInput,
-    LinePatch,
     Money,
     ReimbursementDesk,
     in_memory_desk,
@@ -46,7 +43,7 @@ from reimbursement.errors import (
 )
 from reimbursement.service.adapters import DeskSettings
 from reimbursement.service.routing import RoundRobinRouter, RoutingEscalation, current_plan
-from support import ANA, FINANCE, PDF, PROFILES, START
+from support import ANA, FINANCE, PROFILES, START, submitted
 
 ADMIN = Actor("ops-1", Role.REVIEWER)
 
@@ -57,22 +54,6 @@ def eur(amount: str | int) -> Money:
 
 def reviewer(rid: str) -> Actor:
     return Actor.reviewer(rid)
-
-
-def file_claim(desk: ReimbursementDesk, *lines: tuple[str, str], actor: Actor = ANA) -> Claim:
-    """Submit a claim with one line per (category, amount), each with its receipt."""
-    items = [
-        LineInput(category, date(2026, 3, 1), "Provider", eur(amount))
-        for category, amount in (lines or (("pharmacy", "42.50"),))
-    ]
-    claim = desk.start_draft(actor, items)
-    claim = desk.attach(actor, claim.id, "receipt.pdf", PDF)
-    doc = claim.attachments[-1].id
-    patch = ClaimPatch(
-        change_lines=tuple(LinePatch(x.id, attachment_ids=(doc,)) for x in claim.lines)
-    )
-    desk.update_draft(actor, claim.id, patch)
-    return desk.submit(actor, claim.id)
 
 
 def loads(desk: ReimbursementDesk) -> dict[str, int]:
@@ -123,9 +104,9 @@ def test_the_pool_assigns_by_skills_then_least_loaded(
         ]
     )
     desk = make_desk(pool=pool)
-    got = [file_claim(desk, ("pharmacy", "10")).assignee for _ in range(3)]
+    got = [submitted(desk, ANA, ("pharmacy", "10")).assignee for _ in range(3)]
     assert got == ["ana", "ben", "ana"]
-    travel = file_claim(desk, ("travel", "10"))
+    travel = submitted(desk, ANA, ("travel", "10"))
     assert travel.assignee == "cy"
     event = travel.events[-1]
     assert event.data["policy"] == "skills_match>least_loaded"
@@ -140,7 +121,7 @@ def test_the_default_desk_is_a_round_robin_over_the_reviewer_ids(
 ) -> None:
     desk = make_desk(reviewers=["rev-1", "rev-2"])
     assert isinstance(desk.router, RoundRobinRouter)
-    assert [file_claim(desk).assignee for _ in range(3)] == ["rev-1", "rev-2", "rev-1"]
+    assert [submitted(desk).assignee for _ in range(3)] == ["rev-1", "rev-2", "rev-1"]
     assert loads(desk) == {"rev-1": 2, "rev-2": 1}
 
 
@@ -154,7 +135,7 @@ def test_loads_are_released_when_a_claim_leaves_its_reviewer(
 ) -> None:
     desk = make_desk(reviewers=["rev-1"])
     rita = reviewer("rev-1")
-    approved, rejected, returned, withdrawn = (file_claim(desk) for _ in range(4))
+    approved, rejected, returned, withdrawn = (submitted(desk) for _ in range(4))
     assert loads(desk) == {"rev-1": 4}
     desk.approve(rita, approved.id)
     desk.reject(rita, rejected.id, "not_covered")
@@ -172,7 +153,7 @@ def test_a_refused_submit_takes_its_assignments_back(
     nobody_in_fraud = ReviewerPool([Reviewer("mo", teams={"medical"})])
     desk = make_desk(pool=nobody_in_fraud, approval_rules=PARALLEL)
     with pytest.raises(NoEligibleReviewerError, match="fraud-review"):
-        file_claim(desk)
+        submitted(desk)
     assert loads(desk) == {}
     (draft,) = desk.adapters.unit_of_work().claims.for_customer(ANA.id)
     assert draft.state is S.DRAFT
@@ -186,7 +167,7 @@ def test_a_linked_reviewer_is_never_assigned_and_may_not_decide(
 ) -> None:
     links = ConflictRegister([("rev-1", ANA.id)])
     desk = make_desk(reviewers=["rev-1", "rev-2"], conflicts=links)
-    claim = file_claim(desk)
+    claim = submitted(desk)
     assert claim.assignee == "rev-2"
     links.link("rev-2", ANA.id)  # declared after the assignment
     with pytest.raises(FourEyesError, match="conflict of interest"):
@@ -200,7 +181,7 @@ def test_payment_approval_refuses_the_linked_the_claimant_and_the_approver(
     links = ConflictRegister([(FINANCE.id, ANA.id)])
     settings = DeskSettings(finance_approval_threshold=eur("1"))
     desk = make_desk(reviewers=["rev-1"], conflicts=links, settings=settings)
-    claim = desk.approve(reviewer("rev-1"), file_claim(desk).id)
+    claim = desk.approve(reviewer("rev-1"), submitted(desk).id)
     assert claim.state is S.PAYMENT_REQUESTED
     for who, why in (
         (FINANCE, "conflict of interest"),
@@ -220,7 +201,7 @@ def test_nobody_decides_two_levels_of_one_chain(
     rules = ApprovalRules(AuthorityChain([eur(1_000), eur(10_000)]))
     settings = DeskSettings(finance_approval_threshold=eur("1"))
     desk = make_desk(pool=pool, approval_rules=rules, settings=settings)
-    claim = file_claim(desk, ("pharmacy", "5000"))
+    claim = submitted(desk, ANA, ("pharmacy", "5000"))
     assert assigned(claim) == [("approval-1", "ana")]
     with pytest.raises(NoEligibleReviewerError, match="approval-2"):
         desk.approve(reviewer("ana"), claim.id)
@@ -245,7 +226,7 @@ def test_nobody_decides_two_levels_of_one_chain(
 def test_parallel_reviews_start_at_once_and_approve_when_both_do(
     plan_desk: ReimbursementDesk,
 ) -> None:
-    claim = file_claim(plan_desk, ("medical", "300"), ("pharmacy", "100"))
+    claim = submitted(plan_desk, ANA, ("medical", "300"), ("pharmacy", "100"))
     assert claim.state is S.IN_REVIEW
     assert assigned(claim) == [("medical-review", "mo"), ("fraud-review", "fay")]
     view = plan_desk.track(ANA, claim.id)
@@ -285,13 +266,13 @@ def test_one_person_never_holds_two_parallel_reviews(
         [Reviewer("both", teams={"medical", "fraud"}), Reviewer("fay", teams={"fraud"})]
     )
     desk = make_desk(pool=pool, approval_rules=PARALLEL)
-    assert assigned(file_claim(desk)) == [("medical-review", "both"), ("fraud-review", "fay")]
+    assert assigned(submitted(desk)) == [("medical-review", "both"), ("fraud-review", "fay")]
 
 
 def test_a_return_waits_for_the_other_review_and_returns_once_with_every_reason(
     plan_desk: ReimbursementDesk,
 ) -> None:
-    claim = file_claim(plan_desk)
+    claim = submitted(plan_desk)
     waiting = plan_desk.return_for_correction(
         reviewer("mo"), claim.id, ["The receipt is unreadable"], "scan it again"
     )
@@ -309,7 +290,7 @@ def test_a_return_waits_for_the_other_review_and_returns_once_with_every_reason(
 
 
 def test_a_return_and_an_approval_still_return_the_claim(plan_desk: ReimbursementDesk) -> None:
-    claim = file_claim(plan_desk)
+    claim = submitted(plan_desk)
     plan_desk.approve(reviewer("fay"), claim.id)
     back = plan_desk.return_for_correction(reviewer("mo"), claim.id, ["Which patient?"])
     assert back.state is S.RETURNED
@@ -317,7 +298,7 @@ def test_a_return_and_an_approval_still_return_the_claim(plan_desk: Reimbursemen
 
 
 def test_a_rejection_in_one_review_rejects_at_once(plan_desk: ReimbursementDesk) -> None:
-    claim = file_claim(plan_desk)
+    claim = submitted(plan_desk)
     rejected = plan_desk.reject(reviewer("fay"), claim.id, "fraud_suspected", "see the file")
     assert rejected.state is S.REJECTED
     assert [e.type for e in rejected.events[-2:]] == [
@@ -330,7 +311,7 @@ def test_a_rejection_in_one_review_rejects_at_once(plan_desk: ReimbursementDesk)
 
 
 def test_only_a_holder_decides_and_bad_input_changes_nothing(plan_desk: ReimbursementDesk) -> None:
-    claim = file_claim(plan_desk)
+    claim = submitted(plan_desk)
     with pytest.raises(AuthorizationError, match="max holds no open review step"):
         plan_desk.approve(reviewer("max"), claim.id)
     with pytest.raises(AuthorizationError, match="needs the role reviewer"):
@@ -354,10 +335,10 @@ def test_a_chain_grows_with_the_amount(make_desk: Callable[..., ReimbursementDes
     )
     rules = ApprovalRules(AuthorityChain([eur(1_000), eur(10_000)]))
     desk = make_desk(pool=pool, approval_rules=rules)
-    small = file_claim(desk, ("pharmacy", "500"))
+    small = submitted(desk, ANA, ("pharmacy", "500"))
     assert assigned(small) == [("approval-1", "ana")]
     assert desk.approve(reviewer("ana"), small.id).state is S.PAYMENT_REQUESTED
-    large = file_claim(desk, ("pharmacy", "50000"))
+    large = submitted(desk, ANA, ("pharmacy", "50000"))
     assert assigned(large) == [("approval-1", "ana")]
     large = desk.approve(reviewer("ana"), large.id)
     assert assigned(large)[-1] == ("approval-2", "ben")
@@ -399,7 +380,7 @@ def test_the_sweeper_escalates_a_late_claim_to_the_team_lead(clock: ManualClock)
         sla=SLA,
         escalation=RoutingEscalation(router),
     )
-    claim = file_claim(desk)
+    claim = submitted(desk)
     assert claim.assignee == "ana"
     clock.set(datetime(2026, 3, 5, 12, 0, tzinfo=UTC))
     assert desk.sweep().escalated == (claim.id,)
@@ -432,7 +413,7 @@ def test_a_late_plan_escalates_the_open_review_only(clock: ManualClock) -> None:
         escalation=RoutingEscalation(router, PARALLEL),
         approval_rules=PARALLEL,
     )
-    claim = file_claim(desk)
+    claim = submitted(desk)
     desk.approve(reviewer("mo"), claim.id)
     clock.set(datetime(2026, 3, 5, 12, 0, tzinfo=UTC))
     desk.sweep()
@@ -451,7 +432,7 @@ def test_an_escalation_with_nobody_to_take_over_leaves_a_note(clock: ManualClock
         sla=SLA,
         escalation=RoutingEscalation(router),
     )
-    claim = file_claim(desk)
+    claim = submitted(desk)
     clock.set(datetime(2026, 3, 5, 12, 0, tzinfo=UTC))
     desk.sweep()
     late = desk.get(ADMIN, claim.id)
@@ -463,7 +444,7 @@ def test_an_escalation_with_nobody_to_take_over_leaves_a_note(clock: ManualClock
 def test_a_leaver_s_open_reviews_are_handed_over_one_claim_at_a_time(
     plan_desk: ReimbursementDesk,
 ) -> None:
-    first, second = file_claim(plan_desk), file_claim(plan_desk)
+    first, second = submitted(plan_desk), submitted(plan_desk)
     assert [assigned(c)[0] for c in (first, second)] == [
         ("medical-review", "mo"),
         ("medical-review", "max"),
@@ -489,7 +470,7 @@ def test_work_nobody_can_take_stays_with_the_reviewer(
 ) -> None:
     pool = ReviewerPool([Reviewer("mo", teams={"medical"}), Reviewer("fay", teams={"fraud"})])
     desk = make_desk(pool=pool, approval_rules=PARALLEL)
-    claim = file_claim(desk)
+    claim = submitted(desk)
     report = desk.hand_over(ADMIN, "mo", leaving=True)
     assert report.moved == ()
     ((refused_id, why),) = report.refused
@@ -512,7 +493,7 @@ def test_an_absent_reviewer_s_work_goes_to_the_delegate(
     )
     desk = make_desk(pool=pool)
     pool.replace(Reviewer("ana"))  # ana takes a claim, then falls ill
-    claim = file_claim(desk)
+    claim = submitted(desk)
     assert claim.assignee == "ana"
     pool.replace(Reviewer("ana", absences=[Absence(today, today + timedelta(days=5), "ben")]))
     report = desk.hand_over(ADMIN, "ana")
@@ -529,7 +510,7 @@ def test_an_absent_reviewer_s_work_goes_to_the_delegate(
 def test_another_process_routes_on_the_loads_the_store_holds(
     plan_desk: ReimbursementDesk,
 ) -> None:
-    first, second = file_claim(plan_desk), file_claim(plan_desk)
+    first, second = submitted(plan_desk), submitted(plan_desk)
     plan_desk.approve(reviewer("mo"), first.id)
     assert plan_desk.open_reviews() == {"max": 1, "fay": 2}
     # a second worker on the same store, with a pool that has counted nothing itself
@@ -545,7 +526,7 @@ def test_another_process_routes_on_the_loads_the_store_holds(
     assert other.open_reviews() == {"max": 1, "fay": 2}
     other.approve(reviewer("max"), second.id)
     assert plan_desk.open_reviews() == {"fay": 2}
-    third = file_claim(other)
+    third = submitted(other)
     # the medical step goes to mo (0 open) over max (0) by pool order; fraud to fi (0), not fay (2)
     assert sorted(r for _, r in assigned(third)) == ["fi", "mo"]
     assert plan_desk.open_reviews() == {"fay": 2, "fi": 1, "mo": 1}
@@ -587,7 +568,7 @@ def test_loads_always_equal_the_open_reviews_held(actions: list[tuple[str, int]]
     ids: list[str] = []
     for action, pick in actions:
         if action == "file" or not ids:
-            ids.append(file_claim(desk).id)
+            ids.append(submitted(desk).id)
             continue
         claim = desk.get(ADMIN, ids[pick % len(ids)])
         # mostly someone holding a review of it; sometimes someone who does not
@@ -624,7 +605,7 @@ def test_an_escalation_that_is_not_saved_moves_no_load(clock: ManualClock) -> No
     desk = in_memory_desk(
         router=router, customers=PROFILES, clock=clock, sla=SLA, escalation=escalation
     )
-    claim = file_claim(desk)
+    claim = submitted(desk)
     clock.set(datetime(2026, 3, 5, 12, 0, tzinfo=UTC))
     with desk.adapters.unit_of_work() as uow:
         before = uow.claims.get(claim.id)

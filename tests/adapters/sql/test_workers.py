@@ -21,7 +21,6 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-import workload
 
 from reimbursement import ClaimState
 from reimbursement.adapters import sql
@@ -29,6 +28,8 @@ from reimbursement.adapters.memory import ManualClock
 from reimbursement.claims import EventType, PaymentStatus
 from reimbursement.domain.routing import holders
 from reimbursement.service.desk import ReimbursementDesk
+
+from . import workload
 
 pytestmark = pytest.mark.postgres
 

@@ -26,9 +26,8 @@ from reimbursement import (
     ReimbursementDesk,
     Role,
 )
-from reimbursement.adapters.memory import InMemoryPaymentGateway
 from reimbursement.errors import AuthorizationError, FourEyesError, InvalidTransitionError
-from support import ANA, FINANCE, REVIEWER, ready_draft, submitted
+from support import ANA, FINANCE, REVIEWER, gateway, payment_reference, ready_draft, submitted
 
 S = ClaimState
 SYSTEM = Actor("scheduler", Role.SYSTEM)
@@ -60,12 +59,6 @@ REVIEW = {"return_for_correction", "approve", "approve_partially", "reject"}
 FOUR_EYES_PAYMENT = {"approve_payment", "send_payment", "retry_payment"}
 
 
-def gateway(desk: ReimbursementDesk) -> InMemoryPaymentGateway:
-    g = desk.adapters.payments
-    assert isinstance(g, InMemoryPaymentGateway)
-    return g
-
-
 def _approved(desk: ReimbursementDesk) -> Claim:
     return desk.approve(REVIEWER, submitted(desk).id)
 
@@ -84,17 +77,13 @@ def _sent(desk: ReimbursementDesk) -> Claim:
 
 def _failed(desk: ReimbursementDesk) -> Claim:
     claim = _sent(desk)
-    return desk.fail_payment(FINANCE, claim.id, _reference(claim), "account closed")
+    return desk.fail_payment(
+        FINANCE, claim.id, payment_reference(desk, claim.id), "account closed"
+    )
 
 
 def _returned(desk: ReimbursementDesk) -> Claim:
     return desk.return_for_correction(REVIEWER, submitted(desk).id, ["receipt unreadable"])
-
-
-def _reference(claim: Claim) -> str:
-    assert claim.payment is not None
-    assert claim.payment.gateway_reference is not None
-    return claim.payment.gateway_reference
 
 
 Call = Callable[[ReimbursementDesk, Actor, Claim], Claim]
@@ -134,12 +123,12 @@ CASES: dict[str, tuple[Callable[[ReimbursementDesk], Claim], Call, ClaimState]] 
     "send_payment": (_payment_approved, lambda d, a, c: d.pay(a, c.id), S.PAYMENT_APPROVED),
     "confirm_payment": (
         _sent,
-        lambda d, a, c: d.confirm_payment(a, c.id, _reference(c)),
+        lambda d, a, c: d.confirm_payment(a, c.id, payment_reference(d, c.id)),
         S.PAID,
     ),
     "fail_payment": (
         _sent,
-        lambda d, a, c: d.fail_payment(a, c.id, _reference(c), "IBAN unknown"),
+        lambda d, a, c: d.fail_payment(a, c.id, payment_reference(d, c.id), "IBAN unknown"),
         S.PAYMENT_FAILED,
     ),
     "retry_payment": (_failed, lambda d, a, c: d.retry_payment(a, c.id), S.PAYMENT_APPROVED),

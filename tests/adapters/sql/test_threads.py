@@ -18,7 +18,7 @@ from reimbursement.adapters import sql
 from reimbursement.domain import commands
 from reimbursement.domain.actors import Actor
 from reimbursement.errors import ConcurrencyError
-from reimbursement.testing._builders import AT, draft, notification
+from reimbursement.testing import AT, draft, notification
 
 THREADS = 4
 ALICE = Actor.customer("cust-1", "Alice")

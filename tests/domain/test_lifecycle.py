@@ -69,7 +69,7 @@ def test_every_action_has_a_role() -> None:
 
 
 def test_docs_show_the_current_diagram_and_table() -> None:
-    page = (Path(__file__).parent.parent / "docs" / "lifecycle.md").read_text()
+    page = (Path(__file__).parents[2] / "docs" / "lifecycle.md").read_text()
     assert LIFECYCLE.mermaid() in page
     for state in ClaimState:
         cells = []

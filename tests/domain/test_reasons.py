@@ -13,8 +13,16 @@ from reimbursement.domain.reasons import (
     explain_decision,
 )
 from reimbursement.errors import NotFoundError, ValidationError
-
-from .builders import approved, assigned, rejected, resubmitted, returned, submitted
+from reimbursement.testing import (
+    approved,
+    assigned,
+    draft,
+    in_review,
+    rejected,
+    resubmitted,
+    returned,
+    submitted,
+)
 
 CATALOGUE = ReasonCatalogue.default()
 
@@ -101,16 +109,16 @@ def test_every_default_text_has_steps():
 
 
 def test_explain_decision_reads_the_latest_return_or_rejection():
-    claim = returned(assigned(submitted("C1"), 1), 2, code="missing_receipt")
+    claim = returned(in_review("C1"), "missing_receipt")
     assert [g.code for g in explain_decision(claim, CATALOGUE)] == ["missing_receipt"]
     assert explain_decision(claim, CATALOGUE, "zh-CN")[0].title == "缺少收据"
     chinese = attrs.evolve(claim, claimant=attrs.evolve(claim.claimant, language="zh-CN"))
     assert explain_decision(chinese, CATALOGUE)[0].language == "zh-CN"
-    typed = returned(assigned(resubmitted(claim, 3), 4), 5, code="please call us")
+    typed = returned(assigned(resubmitted(claim)), "please call us")
     assert explain_decision(typed, CATALOGUE) == ()
-    assert explain_decision(approved(assigned(submitted("C2"), 1), 2), CATALOGUE) == ()
-    assert explain_decision(submitted("C3"), CATALOGUE) == ()
-    no = rejected(assigned(submitted("C4"), 1), 2, code="duplicate_expense")
+    assert explain_decision(approved(in_review("C2")), CATALOGUE) == ()
+    assert explain_decision(submitted(draft("C3")), CATALOGUE) == ()
+    no = rejected(in_review("C4"), "duplicate_expense")
     assert [g.title for g in explain_decision(no, CATALOGUE)] == [
         "The expense was already claimed"
     ]

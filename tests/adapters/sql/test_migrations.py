@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from reimbursement.__main__ import main
 from reimbursement.adapters import sql
 from reimbursement.errors import SchemaVersionError, StorageError
-from reimbursement.testing._builders import draft
+from reimbursement.testing import draft
 
 
 def _tables(url: str) -> set[str]:
@@ -138,7 +138,7 @@ def test_upgrade_of_an_unreachable_database_raises_storage_error() -> None:
 
 
 def test_the_storage_docs_show_the_sql_upgrade_runs_on_postgresql() -> None:
-    docs = (Path(__file__).parents[2] / "docs" / "storage.md").read_text()
+    docs = (Path(__file__).parents[3] / "docs" / "storage.md").read_text()
     for statement in sql.schema_sql("postgresql"):
         assert f"{statement};" in docs, f"docs/storage.md lacks:\n{statement}"
 

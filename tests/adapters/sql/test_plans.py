@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from reimbursement.adapters import sql
 from reimbursement.domain.lifecycle import ClaimState
 from reimbursement.ports import ClaimSchedule, UnitOfWork
-from reimbursement.testing._builders import AT, draft, in_review, notification, submitted
+from reimbursement.testing import AT, draft, in_review, notification, submitted
 
 Recorded = list[tuple[str, Any]]
 

@@ -23,10 +23,10 @@ from reimbursement import (
     ReimbursementDesk,
     Role,
 )
-from reimbursement.adapters.memory import InMemoryPaymentGateway, ManualClock
+from reimbursement.adapters.memory import ManualClock
 from reimbursement.claims import EventType, PaymentStatus
 from reimbursement.errors import InvalidTransitionError, PaymentError, ValidationError
-from support import FINANCE, REVIEWER, START, submitted
+from support import FINANCE, REVIEWER, START, gateway, payment_reference, submitted
 
 S = ClaimState
 ACCOUNT = "DE89 3704 0044"  # Ana's account in the directory
@@ -34,12 +34,6 @@ NEW_ACCOUNT = "DE12 5001 0517"
 BANK = Actor("bank-callback", Role.SYSTEM)
 FINANCE_2 = Actor.finance("fin-2", "Femi")
 CAP = [LineDecision("L1", Money("40.00", "EUR"), "above the tariff")]
-
-
-def gateway(desk: ReimbursementDesk) -> InMemoryPaymentGateway:
-    g = desk.adapters.payments
-    assert isinstance(g, InMemoryPaymentGateway)
-    return g
 
 
 def ready_to_pay(desk: ReimbursementDesk) -> Claim:
@@ -334,10 +328,10 @@ def test_each_payment_step_is_stamped_with_the_time_it_happened(
         lambda c: desk.request_payment(BANK, c),
         lambda c: desk.approve_payment(FINANCE, c),
         lambda c: desk.pay(FINANCE, c),
-        lambda c: desk.fail_payment(BANK, c, _reference(desk, c), "IBAN unknown"),
+        lambda c: desk.fail_payment(BANK, c, payment_reference(desk, c), "IBAN unknown"),
         lambda c: desk.retry_payment(FINANCE, c),
         lambda c: desk.pay(FINANCE, c),
-        lambda c: desk.confirm_payment(BANK, c, _reference(desk, c)),
+        lambda c: desk.confirm_payment(BANK, c, payment_reference(desk, c)),
     ]
     for hours, step in enumerate(steps, start=1):
         clock.advance(timedelta(hours=1))
@@ -357,12 +351,6 @@ def test_a_settling_gateway_stamps_sending_and_paying_with_the_same_time(
     failed = failed_once(desk)
     assert failed.events[-1].at == START + timedelta(minutes=5)
     assert failed.events[-1].type is EventType.PAYMENT_FAILED
-
-
-def _reference(desk: ReimbursementDesk, claim_id: str) -> str:
-    _, _, reference = payment_of(desk.get(FINANCE, claim_id))
-    assert reference is not None
-    return reference
 
 
 def test_a_refused_payment_step_names_the_claim(
@@ -389,11 +377,13 @@ def test_replayed_payment_calls_with_a_request_id_do_nothing_twice(
         lambda: desk.approve_payment(FINANCE, claim_id, request_id="r-2"),
         lambda: desk.pay(FINANCE, claim_id, request_id="r-3"),
         lambda: desk.fail_payment(
-            BANK, claim_id, _reference(desk, claim_id), "IBAN unknown", request_id="r-4"
+            BANK, claim_id, payment_reference(desk, claim_id), "IBAN unknown", request_id="r-4"
         ),
         lambda: desk.retry_payment(FINANCE, claim_id, NEW_ACCOUNT, request_id="r-5"),
         lambda: desk.pay(FINANCE, claim_id, request_id="r-6"),
-        lambda: desk.confirm_payment(BANK, claim_id, _reference(desk, claim_id), request_id="r-7"),
+        lambda: desk.confirm_payment(
+            BANK, claim_id, payment_reference(desk, claim_id), request_id="r-7"
+        ),
     ]
     for call in replays:
         first = call()

@@ -8,18 +8,13 @@ step by step, through the same rules. Every refusal changes nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 
 import pytest
 
 from reimbursement import (
     Actor,
     Claim,
-    ClaimPatch,
     CustomerProfile,
-    LineInput,
-    LinePatch,
-    Money,
     ReimbursementDesk,
     Role,
 )
@@ -31,7 +26,7 @@ from reimbursement.domain.routing import (
     ReviewerPool,
 )
 from reimbursement.errors import AuthorizationError, FourEyesError, ValidationError
-from support import ANA, PDF, PROFILES
+from support import ANA, PROFILES, submitted
 
 PARALLEL = ApprovalRules(ParallelReviews(("medical", "fraud")))
 FAY = CustomerProfile("fay", "Fay Staff", "POL-7", "EUR", payee_account="DE00 7")
@@ -55,15 +50,6 @@ def plan_desk(make_desk: Callable[..., ReimbursementDesk]) -> ReimbursementDesk:
     )
 
 
-def filed(desk: ReimbursementDesk, customer: Actor = ANA) -> Claim:
-    line = LineInput("pharmacy", date(2026, 3, 1), "Pharmacy", Money("42.50", "EUR"))
-    claim = desk.start_draft(customer, [line])
-    claim = desk.attach(customer, claim.id, "receipt.pdf", PDF)
-    patch = ClaimPatch(change_lines=(LinePatch("L1", attachment_ids=(claim.attachments[0].id,)),))
-    desk.update_draft(customer, claim.id, patch)
-    return desk.submit(customer, claim.id)
-
-
 def _refused(
     desk: ReimbursementDesk, claim: Claim, who: Actor, error: type[Exception], match: str
 ) -> None:
@@ -73,7 +59,7 @@ def _refused(
 
 
 def test_a_plan_step_is_decided_by_a_reviewer_only(plan_desk: ReimbursementDesk) -> None:
-    claim = filed(plan_desk)
+    claim = submitted(plan_desk)
     _refused(plan_desk, claim, Actor.finance("mo"), AuthorizationError, "needs the role reviewer")
 
 
@@ -91,18 +77,18 @@ def test_a_role_given_as_its_text_is_that_role() -> None:
 
 
 def test_nobody_decides_a_step_of_their_own_claim(plan_desk: ReimbursementDesk) -> None:
-    claim = filed(plan_desk, Actor.customer("fay"))
+    claim = submitted(plan_desk, Actor.customer("fay"))
     assert "fay" not in {e.data.get("reviewer") for e in claim.events}  # routing skipped her
     _refused(plan_desk, claim, Actor.reviewer("fay"), FourEyesError, "own claim")
 
 
 def test_a_reviewer_linked_to_the_customer_decides_no_step(plan_desk: ReimbursementDesk) -> None:
-    claim = filed(plan_desk)
+    claim = submitted(plan_desk)
     _refused(plan_desk, claim, Actor.reviewer("max"), FourEyesError, "conflict of interest")
 
 
 def test_the_step_holders_decide_and_the_plan_completes(plan_desk: ReimbursementDesk) -> None:
-    claim = filed(plan_desk)
+    claim = submitted(plan_desk)
     holders = sorted(e.data["reviewer"] for e in claim.events if e.data.get("step"))
     assert "max" not in holders  # the conflict kept him off it
     for reviewer in holders:

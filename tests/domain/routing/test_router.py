@@ -23,13 +23,14 @@ from reimbursement.domain.routing import (
     request_for,
 )
 from reimbursement.errors import ValidationError
+from reimbursement.testing import draft, submitted
 
-from .strategies import AT, eur, make_claim, no_fx
+from .strategies import AT, CLAIM, eur, no_fx
 
 
 def test_request_for_a_claim_needs_authority_for_the_whole_amount() -> None:
-    claim = make_claim(
-        lines=[("travel", "40"), ("medical", "300"), ("dental", "300")], language="fr"
+    claim = submitted(
+        draft("C1", lines=[("travel", "40"), ("medical", "300"), ("dental", "300")], language="fr")
     )
     request = request_for(claim, AT, team="claims", region="north")
     assert (request.claim_id, request.customer_id, request.day) == ("C1", "cust-1", AT.date())
@@ -46,7 +47,7 @@ def test_request_for_a_claim_needs_authority_for_the_whole_amount() -> None:
 
 
 def test_request_for_a_plan_step_takes_its_needs_and_exclusions() -> None:
-    claim = make_claim(lines=[("medical", "5000")])
+    claim = submitted(draft("C1", lines=[("medical", "5000")]))
     rules = ApprovalRules(
         CategoryReview("medical", team="doctors"), AuthorityChain((eur(1000),), stage=1)
     )
@@ -69,7 +70,7 @@ def test_route_assigns_with_the_default_policy_as_of_the_last_event() -> None:
         [Reviewer("ana", categories="dental"), Reviewer("ben", categories="medical")]
     )
     router = PolicyRouter(pool, team_of=lambda claim: None, region_of=lambda claim: None)
-    assignment = router.route(make_claim())
+    assignment = router.route(CLAIM)
     assert (assignment.claim_id, assignment.reviewer) == ("C1", "ben")
     assert assignment.policy == "skills_match>least_loaded"
     assert pool.load("ben") == 1
@@ -78,7 +79,7 @@ def test_route_assigns_with_the_default_policy_as_of_the_last_event() -> None:
 def test_a_resubmitted_claim_goes_back_to_the_reviewer_who_returned_it() -> None:
     pool = ReviewerPool([Reviewer("ana"), Reviewer("ben")], open_claims={"ben": 5})
     router = PolicyRouter(pool, policy=RoundRobin(per_team=False))
-    claim = assign(make_claim(), SYSTEM, AT, "ben", "manual", "set up")
+    claim = assign(CLAIM, SYSTEM, AT, "ben", "manual", "set up")
     claim = return_for_correction(claim, Actor.reviewer("ben"), AT, ["Add the invoice"])
     router.release("ben")
     later = AT + timedelta(days=1)
@@ -93,6 +94,6 @@ def test_a_resubmitted_claim_goes_back_to_the_reviewer_who_returned_it() -> None
 
 
 def test_route_needs_a_dated_claim() -> None:
-    undated = attrs.evolve(make_claim(), events=())
+    undated = attrs.evolve(CLAIM, events=())
     with pytest.raises(ValidationError, match="no event to date it by"):
         PolicyRouter(ReviewerPool([Reviewer("ana")])).route(undated)

@@ -61,7 +61,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """With the requirement set, a run that passed no PostgreSQL test at all fails too."""
-    selected_here = any("tests/sql/" in item.nodeid for item in session.items)
+    selected_here = any("tests/adapters/sql/" in item.nodeid for item in session.items)
     if os.environ.get(REQUIRE_ENV) and selected_here and not _RAN_ON_POSTGRES:
         print(f"\n{REQUIRE_ENV} is set but no PostgreSQL test passed", flush=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

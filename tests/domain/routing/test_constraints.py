@@ -16,7 +16,7 @@ from reimbursement.domain.routing import (
 )
 from reimbursement.errors import AuthorizationError, FourEyesError
 
-from .strategies import AT, eur, make_claim, request
+from .strategies import AT, CLAIM, eur, request
 
 
 def test_conflict_register_links_reviewers_to_customers() -> None:
@@ -47,7 +47,7 @@ def test_four_eyes_outranks_authority_in_the_error() -> None:
 
 
 def test_payment_approver_differs_from_approver_claimant_and_linked_staff() -> None:
-    claim = assign(make_claim(), SYSTEM, AT, "ana", "least_loaded", "x")
+    claim = assign(CLAIM, SYSTEM, AT, "ana", "least_loaded", "x")
     claim = approve(claim, Actor.reviewer("ana"), AT)
     claim = request_payment(claim, SYSTEM, AT)
     with pytest.raises(FourEyesError, match="ana approved claim C1"):

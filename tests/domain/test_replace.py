@@ -14,7 +14,7 @@ from reimbursement.claims import EventType
 from reimbursement.domain._replace import _slot_setters, replace
 from reimbursement.domain.claim import Claimant, PaymentRecord, PaymentStatus
 from reimbursement.domain.events import EventLog
-from reimbursement.testing._builders import draft, rich_claim
+from reimbursement.testing import after, draft, rich_claim
 
 AT = datetime(2026, 3, 2, 9, tzinfo=UTC)
 ANA = Actor.customer("cust-ana")
@@ -104,7 +104,7 @@ def _aliases(cls: type) -> list[str]:
 
 @given(changed=st.sets(st.sampled_from(_aliases(Claim))))
 def test_any_set_of_changed_claim_fields_copies_as_evolve_does(changed: set[str]) -> None:
-    source, donor = rich_claim("c-1"), draft("c-2", "cust-2", minutes=5)
+    source, donor = rich_claim("c-1"), draft("c-2", "cust-2", at=after(minutes=5))
     changes = {name: _value(donor, name) for name in sorted(changed)}
     copy = replace(source, **changes)
     assert copy == attrs.evolve(source, **changes)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from reimbursement.adapters import sql
 from reimbursement.errors import SchemaVersionError, StorageError, StoredDataError
-from reimbursement.testing._builders import draft, notification, rich_claim
+from reimbursement.testing import draft, notification, rich_claim
 
 
 def _run(url: str, statement: str, **params: object) -> None:

@@ -61,8 +61,8 @@ from reimbursement.testing import (
     OutboxQueueContract,
     PaymentGatewayContract,
     UnitOfWorkFactory,
+    draft,
 )
-from reimbursement.testing._builders import draft
 
 # -- the contract suites on the in-memory adapters ------------------------------------------
 

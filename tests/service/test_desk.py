@@ -22,8 +22,6 @@ from reimbursement import (
 )
 from reimbursement.adapters.memory import (
     InMemoryDocumentStore,
-    InMemoryNotifier,
-    InMemoryPaymentGateway,
     ManualClock,
 )
 from reimbursement.claims import EventType, PaymentStatus
@@ -46,24 +44,15 @@ from support import (
     PNG,
     REVIEWER,
     REVIEWER_2,
+    gateway,
+    notifier,
+    paid,
     pharmacy,
     ready_draft,
     submitted,
 )
 
 S = ClaimState
-
-
-def notifier(desk: ReimbursementDesk) -> InMemoryNotifier:
-    n = desk.adapters.notifier
-    assert isinstance(n, InMemoryNotifier)
-    return n
-
-
-def gateway(desk: ReimbursementDesk) -> InMemoryPaymentGateway:
-    g = desk.adapters.payments
-    assert isinstance(g, InMemoryPaymentGateway)
-    return g
 
 
 # -- drafts: nothing the insurer knows is typed again -----------------------------
@@ -449,14 +438,8 @@ def test_unknown_claim(desk: ReimbursementDesk) -> None:
 # -- payment ------------------------------------------------------------------------------------
 
 
-def paid_claim(desk: ReimbursementDesk) -> str:
-    claim = desk.approve(REVIEWER, submitted(desk).id)
-    desk.approve_payment(FINANCE, claim.id)
-    return desk.pay(FINANCE, claim.id).id
-
-
 def test_pay_through_the_gateway_once(desk: ReimbursementDesk) -> None:
-    claim_id = paid_claim(desk)
+    claim_id = paid(desk).id
     claim = desk.get(FINANCE, claim_id)
     assert claim.state is S.PAID
     assert claim.paid_total == Money("42.50", "EUR")
@@ -591,7 +574,7 @@ def test_internal_notes_never_reach_the_customer(desk: ReimbursementDesk) -> Non
 
 
 def test_track_shows_stage_next_step_and_timeline(desk: ReimbursementDesk) -> None:
-    claim_id = paid_claim(desk)
+    claim_id = paid(desk).id
     view = desk.track(ANA, claim_id)
     assert view.stage == "Paid"
     assert view.paid == Money("42.50", "EUR")
@@ -604,7 +587,7 @@ def test_track_shows_stage_next_step_and_timeline(desk: ReimbursementDesk) -> No
 
 
 def test_every_customer_visible_step_is_notified_once(desk: ReimbursementDesk) -> None:
-    paid_claim(desk)
+    paid(desk)
     kinds = [n.event for n in notifier(desk).sent]
     assert kinds == [
         EventType.SUBMITTED,

@@ -1,20 +1,17 @@
-"""Claims, reviewers and pools for the routing tests, and Hypothesis strategies for them."""
+"""Requests, reviewers, pools and one claim for the routing tests, and Hypothesis strategies."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
 from hypothesis import strategies as st
 
-from reimbursement.domain.actors import Actor
-from reimbursement.domain.claim import Claim, Claimant
-from reimbursement.domain.commands import start_draft, submit
-from reimbursement.domain.inputs import LineInput
 from reimbursement.domain.money import Money
 from reimbursement.domain.routing import Absence, AssignmentRequest, Reviewer, ReviewerPool
+from reimbursement.testing import draft, submitted
 
 AT = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+"""When the routing tests route (their claims are filed months before, at the builders' AT)."""
 DAY = AT.date()
 CATEGORIES = ("medical", "dental", "travel")
 LANGUAGES = ("en", "fr")
@@ -30,27 +27,8 @@ def no_fx(money: Money, currency: str, day: date) -> tuple[Money, None]:
     return money, None
 
 
-def make_claim(
-    claim_id: str = "C1",
-    customer: str = "cust-1",
-    lines: Sequence[tuple[str, str]] = (("medical", "120.00"),),
-    language: str = "en",
-) -> Claim:
-    """A submitted claim of ``customer`` with one line per (category, amount)."""
-    claimant = Claimant(customer, "Kim Doe", "POL-1", "NL91ABNA0417164300", language=language)
-    actor = Actor.customer(customer)
-    draft = start_draft(
-        claim_id,
-        claimant,
-        "EUR",
-        actor,
-        AT - timedelta(hours=1),
-        [LineInput(cat, DAY - timedelta(days=3), "Clinic", eur(amount)) for cat, amount in lines],
-        no_fx,
-    )
-    return submit(
-        draft, actor, AT - timedelta(minutes=30), f"N-{claim_id}", require_receipts=False
-    )
+CLAIM = submitted(draft("C1", lines=[("medical", "120.00")]))
+"""A submitted claim of ``cust-1``: one medical line of 120.00 EUR, filed before :data:`AT`."""
 
 
 def request(

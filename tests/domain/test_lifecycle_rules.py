@@ -13,10 +13,10 @@ from collections.abc import Callable
 
 import pytest
 
-from reimbursement import ClaimState, ReimbursementDesk
+from reimbursement import Claim, ClaimState, ReimbursementDesk
 from reimbursement.claims import LIFECYCLE, Action
 from reimbursement.errors import InvalidTransitionError
-from support import ANA, FINANCE, REVIEWER, submitted
+from support import ANA, FINANCE, REVIEWER, paid, payment_reference, submitted
 
 S = ClaimState
 A = Action
@@ -92,35 +92,23 @@ def test_the_diagram_draws_every_state_change_and_the_ends() -> None:
 # -- the money moves, refused through the desk --------------------------------------------
 
 
-def _paid(desk: ReimbursementDesk) -> str:
-    claim = desk.approve(REVIEWER, submitted(desk).id)
-    desk.approve_payment(FINANCE, claim.id)
-    return desk.pay(FINANCE, claim.id).id
+def _requested(desk: ReimbursementDesk) -> Claim:
+    return desk.approve(REVIEWER, submitted(desk).id)
 
 
-def _reference(desk: ReimbursementDesk, claim_id: str) -> str:
-    payment = desk.get(FINANCE, claim_id).payment
-    assert payment is not None
-    return payment.gateway_reference or ""
-
-
-def _requested(desk: ReimbursementDesk) -> str:
-    return desk.approve(REVIEWER, submitted(desk).id).id
-
-
-REFUSED: list[tuple[str, Callable[[ReimbursementDesk], str], Callable[..., object]]] = [
-    ("pay a paid claim", _paid, lambda d, c: d.pay(FINANCE, c)),
-    ("retry a paid claim", _paid, lambda d, c: d.retry_payment(FINANCE, c)),
+REFUSED: list[tuple[str, Callable[[ReimbursementDesk], Claim], Callable[..., object]]] = [
+    ("pay a paid claim", paid, lambda d, c: d.pay(FINANCE, c)),
+    ("retry a paid claim", paid, lambda d, c: d.retry_payment(FINANCE, c)),
     (
         "fail a paid claim",
-        _paid,
-        lambda d, c: d.fail_payment(FINANCE, c, _reference(d, c), "late"),
+        paid,
+        lambda d, c: d.fail_payment(FINANCE, c, payment_reference(d, c), "late"),
     ),
     ("pay before finance approval", _requested, lambda d, c: d.pay(FINANCE, c)),
     ("confirm before approval", _requested, lambda d, c: d.confirm_payment(FINANCE, c, "x")),
     ("withdraw once approved", _requested, lambda d, c: d.withdraw(ANA, c)),
     ("approve twice", _requested, lambda d, c: d.approve(REVIEWER, c)),
-    ("withdraw a paid claim", _paid, lambda d, c: d.withdraw(ANA, c)),
+    ("withdraw a paid claim", paid, lambda d, c: d.withdraw(ANA, c)),
 ]
 
 
@@ -128,10 +116,10 @@ REFUSED: list[tuple[str, Callable[[ReimbursementDesk], str], Callable[..., objec
 def test_money_moves_out_of_turn_are_refused(
     desk: ReimbursementDesk,
     what: str,
-    prepare: Callable[[ReimbursementDesk], str],
+    prepare: Callable[[ReimbursementDesk], Claim],
     call: Callable[..., object],
 ) -> None:
-    claim_id = prepare(desk)
+    claim_id = prepare(desk).id
     before = desk.get(FINANCE, claim_id)
     payouts = len(desk.adapters.payments.payouts)  # type: ignore[attr-defined]
     with pytest.raises(InvalidTransitionError):

@@ -1,0 +1,1 @@
+"""Tests of reimbursement.adapters: the contract suites on the built-in adapters."""

@@ -1,0 +1,1 @@
+"""Tests of the SQL adapter on SQLite and PostgreSQL (fixtures in conftest.py)."""

@@ -1,0 +1,1 @@
+"""Tests of reimbursement.domain: the pure model, its rules and its commands."""

@@ -1,0 +1,1 @@
+"""Tests of reimbursement.serialization: the JSON wire format."""

@@ -1,0 +1,1 @@
+"""Tests of reimbursement.service: the desk, its worker, sweeper and texts."""
