@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from reimbursement.domain.routing import Absence, Reviewer, ReviewerPool, SegmentKey
 from reimbursement.errors import DuplicateError, NotFoundError, ValidationError
@@ -125,3 +127,35 @@ def test_heap_stays_small_under_many_load_changes() -> None:
         pool.close("r1")
     assert len(segment._heap) <= 4 * len(segment) + 16
     assert _everyone(pool) == "r0"
+
+
+_IDS = [f"r{i}" for i in range(6)]
+_STEP = st.one_of(
+    st.tuples(st.just("open"), st.sampled_from(_IDS)),
+    st.tuples(st.just("close"), st.sampled_from(_IDS)),
+    st.tuples(st.just("sync"), st.dictionaries(st.sampled_from(_IDS), st.integers(1, 5))),
+)
+
+
+@given(st.lists(_STEP, max_size=30))
+def test_after_a_sync_every_load_is_what_the_store_said_and_least_loaded_agrees(
+    steps: list[tuple[str, object]],
+) -> None:
+    """Whatever changed here or in the store before, a sync leaves exactly the stored counts."""
+    pool = ReviewerPool([Reviewer(rid) for rid in _IDS])
+    everyone = pool.segment(SegmentKey())
+    for kind, argument in steps:
+        assert isinstance(argument, (str, dict))
+        if kind == "open":
+            pool.open(str(argument))
+        elif kind == "close" and pool.load(str(argument)) > 0:
+            pool.close(str(argument))
+        elif isinstance(argument, dict):
+            pool.sync(argument)
+            assert {rid: pool.load(rid) for rid in _IDS} == {
+                rid: argument.get(rid, 0) for rid in _IDS
+            }
+            fewest = min(argument.get(rid, 0) for rid in _IDS)
+            chosen = everyone.least_loaded(lambda rid: True)
+            assert chosen is not None
+            assert argument.get(chosen, 0) == fewest
