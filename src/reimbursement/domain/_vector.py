@@ -1,0 +1,160 @@
+"""An immutable sequence whose append costs the same at three items or at thousands.
+
+Every command returns a new version of a claim with one more event (and
+often one more message, document or line). Appending to a tuple copies
+it: every item's reference count is touched twice (by the copy, and when
+the old version is freed). On a claim of 3,000 events and 3,000 messages
+that cost about as much as the rest of a ``post_message``
+(``benchmarks/claim_size.py``: the call took 1.9 times as long as at 300).
+
+:class:`Vector` keeps its items in full chunks of :data:`CHUNK` items plus
+a short tail. An append copies the tail (fewer than :data:`CHUNK` items)
+and, once per :data:`CHUNK` appends, the tuple of chunks (one reference
+per chunk); replacing one item copies one chunk and the tuple of chunks.
+Versions share every chunk they did not change.
+
+The structure is fenced in this module; everyone else reads a ``Sequence``
+(slices are tuples). A vector equals the tuple of its items, and hashes
+like it, so ``claim.attachments == ()`` reads as it always did. Chunks and
+tails are plain tuples, so items the garbage collector does not track (an
+event log's rows) leave it nothing to walk.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, Final, Generic, TypeVar, overload
+
+__all__ = ["CHUNK", "Vector", "vector"]
+
+T = TypeVar("T")
+
+CHUNK: Final = 32
+"""Items per chunk: an append copies at most this many references."""
+
+_chain = itertools.chain.from_iterable
+
+
+class Vector(Sequence[T], Generic[T]):
+    """An immutable sequence of items with an append that does not copy them all."""
+
+    __slots__ = ("_chunks", "_length", "_tail")
+
+    _chunks: tuple[tuple[T, ...], ...]
+    _tail: tuple[T, ...]
+    _length: int
+
+    def __init__(self, items: Iterable[T] = ()) -> None:
+        flat = tuple(items)
+        cut = len(flat) - len(flat) % CHUNK
+        self._chunks = tuple(flat[i : i + CHUNK] for i in range(0, cut, CHUNK))
+        self._tail = flat[cut:]
+        self._length = len(flat)
+
+    @classmethod
+    def _make(cls, chunks: tuple[tuple[T, ...], ...], tail: tuple[T, ...]) -> Vector[T]:
+        vector: Vector[T] = object.__new__(cls)
+        vector._chunks = chunks
+        vector._tail = tail
+        vector._length = len(chunks) * CHUNK + len(tail)
+        return vector
+
+    def append(self, item: T) -> Vector[T]:
+        """A new vector with ``item`` after the last; this one is unchanged."""
+        tail = (*self._tail, item)
+        if len(tail) < CHUNK:
+            return Vector._make(self._chunks, tail)
+        return Vector._make((*self._chunks, tail), ())
+
+    def set(self, index: int, item: T) -> Vector[T]:
+        """A new vector with ``item`` at ``index`` (which must exist); this one is unchanged."""
+        chunk, offset = divmod(range(self._length)[index], CHUNK)
+        chunks = self._chunks
+        if chunk == len(chunks):
+            tail = self._tail
+            return Vector._make(chunks, (*tail[:offset], item, *tail[offset + 1 :]))
+        old = chunks[chunk]
+        new = (*old[:offset], item, *old[offset + 1 :])
+        return Vector._make((*chunks[:chunk], new, *chunks[chunk + 1 :]), self._tail)
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __iter__(self) -> Iterator[T]:
+        if not self._chunks:
+            return iter(self._tail)
+        return itertools.chain(_chain(self._chunks), self._tail)
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[T, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> T | tuple[T, ...]:
+        if isinstance(index, slice):
+            return self._slice(index)
+        length = self._length
+        if index < 0:
+            index += length
+        if not 0 <= index < length:
+            raise IndexError("Vector index out of range")
+        chunk, offset = divmod(index, CHUNK)
+        if chunk < len(self._chunks):
+            return self._chunks[chunk][offset]
+        return self._tail[offset]
+
+    def _slice(self, index: slice) -> tuple[T, ...]:
+        start, stop, step = index.indices(self._length)
+        if step != 1 or start >= stop:
+            return tuple(self)[index]
+        first, last = start // CHUNK, (stop - 1) // CHUNK
+        chunks = self._chunks[first : last + 1]
+        if last >= len(self._chunks):
+            chunks = (*chunks, self._tail)
+        offset = first * CHUNK
+        if len(chunks) == 1:
+            return chunks[0][start - offset : stop - offset]
+        return tuple(_chain(chunks))[start - offset : stop - offset]
+
+    def __reversed__(self) -> Iterator[T]:
+        return itertools.chain(reversed(self._tail), _chain(map(reversed, reversed(self._chunks))))
+
+    def __contains__(self, value: object) -> bool:
+        return value in self._tail or any(value in chunk for chunk in self._chunks)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Vector):
+            return (
+                self._length == other._length
+                and self._tail == other._tail
+                and self._chunks == other._chunks
+            )
+        if isinstance(other, tuple):
+            return len(other) == self._length and tuple(self) == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __add__(self, other: tuple[T, ...]) -> tuple[T, ...]:
+        if not isinstance(other, tuple | Vector):
+            return NotImplemented
+        return (*self, *other)
+
+    def __radd__(self, other: tuple[T, ...]) -> tuple[T, ...]:
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return (*other, *self)
+
+    def __repr__(self) -> str:
+        return f"Vector({list(self)!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Vector, (tuple(self),))
+
+
+def vector(items: Iterable[T]) -> Vector[T]:
+    """``items`` as a :class:`Vector` (itself when it is one): the converter of claim fields."""
+    return items if type(items) is Vector else Vector(items)
