@@ -344,7 +344,14 @@ amounts = st.decimals(
     min_value=-(10**12), max_value=10**12, allow_nan=False, allow_infinity=False, places=6
 )
 moneys = st.builds(Money, amounts, currencies)
-texts = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=30)
+# what a claim may hold: no control characters, line breaks or bidi controls (docs/inputs.md)
+_BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+texts = st.text(
+    st.characters(
+        codec="utf-8", exclude_categories=("Cs", "Cc", "Zl", "Zp"), exclude_characters=_BIDI
+    ),
+    max_size=30,
+)
 names = texts.filter(lambda s: s.strip() != "")
 line_inputs = st.builds(
     LineInput,

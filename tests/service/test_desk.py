@@ -117,11 +117,11 @@ def test_bad_lines_are_refused_with_every_problem(desk: ReimbursementDesk) -> No
     with pytest.raises(ValidationError) as caught:
         desk.start_draft(ANA, [pharmacy(), bad])
     paths = {p.path for p in caught.value.problems}
-    assert paths == {
-        "add_lines[1].category",
-        "add_lines[1].provider",
-        "add_lines[1].amount",
-        "add_lines[1].incurred_on",
+    assert paths == {  # named as the argument: start_draft's lines
+        "lines[1].category",
+        "lines[1].provider",
+        "lines[1].amount",
+        "lines[1].incurred_on",
     }
 
 

@@ -7,6 +7,7 @@ import enum
 import attrs
 
 from ..errors import ValidationError
+from .limits import MAX_ID_LENGTH
 
 __all__ = ["Actor", "Role"]
 
@@ -42,6 +43,13 @@ def _role(value: object) -> Role:
 def _id(_: object, __: attrs.Attribute[str], value: str) -> None:
     if type(value) is not str or not value.strip():
         raise ValidationError.at("actor.id", "must be a non-empty string")
+    if len(value) > MAX_ID_LENGTH:
+        raise ValidationError.at("actor.id", f"is longer than {MAX_ID_LENGTH} characters")
+
+
+def _name(_: object, __: attrs.Attribute[str], value: str) -> None:
+    if type(value) is not str:
+        raise ValidationError.at("actor.name", "must be a string")
 
 
 @attrs.frozen
@@ -59,7 +67,7 @@ class Actor:
 
     id: str = attrs.field(validator=_id)
     role: Role = attrs.field(converter=_role)
-    name: str = ""
+    name: str = attrs.field(default="", validator=_name)
 
     @classmethod
     def customer(cls, customer_id: str, name: str = "") -> Actor:

@@ -8,13 +8,17 @@ claims share their unchanged parts, so a new version costs little.
 from __future__ import annotations
 
 import enum
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 import attrs
 
+from ._ids import position
+from ._vector import vector
 from .actors import Actor
+from .checks import require_type
 from .events import Event, EventLog, EventType, Visibility
 from .feedback import Feedback
 from .lifecycle import ClaimState
@@ -92,13 +96,23 @@ class Outcome(enum.StrEnum):
     RETURNED = "returned"
 
 
+def _decision_field(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if attribute.name == "approved":
+        require_type("approved", value, Money, "Money, such as Money('12.50', 'EUR')")
+    elif value is not None or attribute.name == "line_id":
+        require_type(attribute.name, value, str, "a str")
+
+
 @attrs.frozen
 class LineDecision:
-    """The amount approved for one line, with the reason when it is less than claimed."""
+    """The amount approved for one line, with the reason when it is less than claimed.
 
-    line_id: str
-    approved: Money
-    reason: str | None = None
+    Raises :class:`~reimbursement.errors.ValidationError` for a field of the wrong type.
+    """
+
+    line_id: str = attrs.field(validator=_decision_field)
+    approved: Money = attrs.field(validator=_decision_field)
+    reason: str | None = attrs.field(default=None, validator=_decision_field)
 
 
 @attrs.frozen
@@ -189,9 +203,9 @@ class Claim:
     state: ClaimState
     created_at: datetime
     number: str | None = None
-    lines: tuple[ExpenseLine, ...] = ()
-    attachments: tuple[Attachment, ...] = ()
-    messages: tuple[Message, ...] = ()
+    lines: Sequence[ExpenseLine] = attrs.field(default=(), converter=vector)
+    attachments: Sequence[Attachment] = attrs.field(default=(), converter=vector)
+    messages: Sequence[Message] = attrs.field(default=(), converter=vector)
     decisions: tuple[ReviewDecision, ...] = ()
     payments: tuple[PaymentRecord, ...] = ()
     _events: EventLog = attrs.field(
@@ -329,10 +343,10 @@ class Claim:
 
     def line(self, line_id: str) -> ExpenseLine:
         """The line ``line_id``; raises ``KeyError`` when there is none."""
-        for line in self.lines:
-            if line.id == line_id:
-                return line
-        raise KeyError(line_id)
+        index = position(self.lines, "L", line_id)
+        if index is None:
+            raise KeyError(line_id)
+        return self.lines[index]
 
     def visible_events(self) -> Iterator[Event]:
         """The customer's timeline: events without internal notes."""

@@ -3,6 +3,12 @@
 A file named ``receipt.pdf`` that is really a PNG is accepted as a PNG; a
 file whose content is none of the accepted formats is refused, whatever its
 name says. Sniffing reads only the first bytes (the format's signature).
+
+A file name is what the customer's device called the file, kept to show
+it back: it is never part of a path (stores name documents by random ids).
+So that nobody is misled by what is shown, a name is one line of at most
+``max_file_name_length`` characters, without control characters, and a
+name, not a path: no ``/`` or ``\\``, not ``.`` or ``..``.
 """
 
 from __future__ import annotations
@@ -12,8 +18,20 @@ import hashlib
 import attrs
 
 from ..errors import ValidationError
+from .checks import require_text, type_name
 
-__all__ = ["ACCEPTED_MEDIA_TYPES", "DocumentRules", "sniff_media_type"]
+__all__ = [
+    "ACCEPTED_MEDIA_TYPES",
+    "MAX_FILE_NAME_LENGTH",
+    "MAX_FILE_SIZE",
+    "DocumentRules",
+    "sniff_media_type",
+]
+
+MAX_FILE_SIZE = 20 * 1024 * 1024
+"""The largest document accepted by default: 20 MiB."""
+MAX_FILE_NAME_LENGTH = 255
+"""The longest file name accepted by default, in characters (what most file systems allow)."""
 
 _HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
 
@@ -41,18 +59,28 @@ def sniff_media_type(content: bytes) -> str | None:
 
 @attrs.frozen
 class DocumentRules:
-    """What an attachment must be: an accepted format, not empty, not too large."""
+    """What an attachment must be: an accepted format, not empty, not too large, well named.
 
-    max_size: int = 20 * 1024 * 1024
+    ``max_size`` is in bytes (default :data:`MAX_FILE_SIZE`, 20 MiB);
+    ``max_file_name_length`` in characters (default :data:`MAX_FILE_NAME_LENGTH`).
+    """
+
+    max_size: int = MAX_FILE_SIZE
+    max_file_name_length: int = MAX_FILE_NAME_LENGTH
 
     def check(self, file_name: str, content: bytes) -> tuple[str, str]:
-        """The sniffed media type and the sha256 of ``content``.
+        """The sniffed media type and the sha256 of ``content`` (``bytes`` or ``bytearray``).
 
-        Raises :class:`~reimbursement.errors.ValidationError` for an empty, too large
-        or unrecognised file, naming the file.
+        Raises :class:`~reimbursement.errors.ValidationError` for a file name
+        that is not a ``str``, is empty, too long, holds a control character or
+        is a path, and for content that is not bytes, is empty, too large or
+        unrecognised, naming the file.
         """
-        if not file_name.strip():
-            raise ValidationError.at("file_name", "is empty")
+        self.check_name(file_name)
+        if not isinstance(content, bytes | bytearray):
+            raise ValidationError.at(
+                "content", f"must be bytes (the file's content), got {type_name(content)}"
+            )
         if not content:
             raise ValidationError.at("content", f"{file_name} is empty")
         if len(content) > self.max_size:
@@ -68,3 +96,12 @@ class DocumentRules:
                 "(judged by its content, not its name)",
             )
         return media_type, hashlib.sha256(content).hexdigest()
+
+    def check_name(self, file_name: str) -> str:
+        """``file_name`` when it is a file name these rules accept; see :meth:`check`."""
+        name = require_text("file_name", file_name, self.max_file_name_length, empty=False)
+        if "/" in name or "\\" in name or name.strip() in {".", ".."}:
+            raise ValidationError.at(
+                "file_name", f"{name[:40]!r} is a path; give the file's name alone"
+            )
+        return name

@@ -57,7 +57,7 @@ class Money:
     currency: str
 
     def __init__(self, amount: Decimal | int | str, currency: str) -> None:
-        places = MINOR_UNITS.get(currency)
+        places = MINOR_UNITS.get(currency) if isinstance(currency, str) else None
         if places is None:
             raise ValidationError.at("currency", f"{currency!r} is not an ISO 4217 currency code")
         try:

@@ -9,7 +9,10 @@ from typing import Protocol
 
 import attrs
 
+from ..domain.checks import require_type
+from ..domain.currencies import MINOR_UNITS
 from ..domain.money import Money
+from ..errors import ValidationError
 from ._claims import Notification
 
 __all__ = [
@@ -93,18 +96,33 @@ class PaymentGateway(Protocol):
         ...
 
 
+def _profile_text(_: object, attribute: attrs.Attribute[str], value: object) -> None:
+    require_type(attribute.name, value, str, "a str")
+
+
+def _currency(_: object, attribute: attrs.Attribute[str], value: object) -> None:
+    if not isinstance(value, str) or value not in MINOR_UNITS:
+        raise ValidationError.at(
+            "policy_currency", f"{str(value)[:40]!r} is not an ISO 4217 currency code"
+        )
+
+
 @attrs.frozen
 class CustomerProfile:
-    """What the insurer already knows about a customer: used to pre-fill drafts."""
+    """What the insurer already knows about a customer: used to pre-fill drafts.
 
-    customer_id: str
-    name: str
-    policy_number: str
-    policy_currency: str
-    email: str = ""
-    language: str = "en"
-    payee_account: str = ""
-    region: str = ""
+    Raises :class:`~reimbursement.errors.ValidationError` for a field that
+    is not a ``str`` and a ``policy_currency`` that is no ISO 4217 code.
+    """
+
+    customer_id: str = attrs.field(validator=_profile_text)
+    name: str = attrs.field(validator=_profile_text)
+    policy_number: str = attrs.field(validator=_profile_text)
+    policy_currency: str = attrs.field(validator=_currency)
+    email: str = attrs.field(default="", validator=_profile_text)
+    language: str = attrs.field(default="en", validator=_profile_text)
+    payee_account: str = attrs.field(default="", validator=_profile_text)
+    region: str = attrs.field(default="", validator=_profile_text)
 
 
 class CustomerDirectory(Protocol):

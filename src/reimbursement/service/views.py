@@ -152,7 +152,7 @@ def tracking(
         returned,
         timeline,
         tuple(_thread_message(m, texts) for m in claim.visible_messages()),
-        claim.lines,
+        tuple(claim.lines),
         current.due if current else None,
         current.status if current else None,
         sla.expected_completion if sla else None,

@@ -1,8 +1,8 @@
-"""Shared by the commands: the conversion callable, one step through the lifecycle, ids."""
+"""Shared by the commands: the conversion callable and one step through the lifecycle."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -38,9 +38,3 @@ def _step(
     changes["state"] = dest
     changes["events"] = claim.with_next_event(type_, actor, at, dest, reason, data, visibility)
     return replace_with(claim, changes)
-
-
-def _next_id(prefix: str, existing: Sequence[str]) -> Callable[[], str]:
-    taken = [int(i[len(prefix) :]) for i in existing if i[len(prefix) :].isdigit()]
-    counter = iter(range(max(taken, default=0) + 1, 1 << 62))
-    return lambda: f"{prefix}{next(counter)}"

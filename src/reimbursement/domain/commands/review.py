@@ -7,14 +7,17 @@ from datetime import datetime
 
 from ...errors import FieldProblem, ValidationError
 from ..actors import Actor
+from ..checks import require_items, require_text, require_texts, text_problem
 from ..claim import (
     Claim,
+    ExpenseLine,
     LineDecision,
     Outcome,
     ReviewDecision,
 )
 from ..events import NO_DATA, EventType
 from ..lifecycle import LIFECYCLE, Action
+from ..limits import DEFAULT_LIMITS, ClaimLimits
 from ..money import Money
 from ._common import _step
 
@@ -36,11 +39,24 @@ def assign(
 
 
 def return_for_correction(
-    claim: Claim, actor: Actor, at: datetime, reasons: Sequence[str], note: str = ""
+    claim: Claim,
+    actor: Actor,
+    at: datetime,
+    reasons: Sequence[str],
+    note: str = "",
+    *,
+    limits: ClaimLimits = DEFAULT_LIMITS,
 ) -> Claim:
-    """The claim, back with the customer to fix what ``reasons`` say."""
+    """The claim, back with the customer to fix what ``reasons`` say (a list of one-line texts)."""
     LIFECYCLE.target(claim.id, claim.state, Action.RETURN_FOR_CORRECTION)
-    clean = tuple(r.strip() for r in reasons if r.strip())
+    given = require_items("reasons", reasons, str, "texts (str)")
+    if len(given) > limits.max_reasons:
+        raise ValidationError.at(
+            "reasons", f"gives {len(given):,} reasons; the limit is {limits.max_reasons:,}"
+        )
+    given = require_texts("reasons", given, limits.max_reason_length)
+    note = require_text("note", note, limits.max_note_length, multiline=True)
+    clean = tuple(r.strip() for r in given if r.strip())
     if not clean:
         raise ValidationError.at("reasons", "say what the customer must correct")
     decision = ReviewDecision(Outcome.RETURNED, actor.id, at, reasons=clean)
@@ -56,47 +72,73 @@ def return_for_correction(
     )
 
 
-def approve(claim: Claim, actor: Actor, at: datetime, lines: Sequence[LineDecision] = ()) -> Claim:
+def approve(
+    claim: Claim,
+    actor: Actor,
+    at: datetime,
+    lines: Sequence[LineDecision] = (),
+    *,
+    limits: ClaimLimits = DEFAULT_LIMITS,
+) -> Claim:
     """The claim approved: in full, or partially when ``lines`` lowers some amounts.
 
     Lines not named in ``lines`` are approved in full. A lowered line needs a
     reason. Approving nothing at all is refused: reject the claim instead.
+    The claim's lines are indexed once per call, so the cost per decision
+    is the same on a claim of any size.
     """
     LIFECYCLE.target(claim.id, claim.state, Action.APPROVE)
-    if not lines:  # in full: every line as claimed
+    decisions = require_items("lines", lines, LineDecision, "LineDecision")
+    if not decisions:  # in full: every line as claimed
         return _approved(claim, actor, at, {}, claim.claimed_total)
+    if len(decisions) > len(claim.lines):
+        raise ValidationError.at(
+            "lines", f"{len(decisions):,} decisions for a claim of {len(claim.lines):,} lines"
+        )
     given: dict[str, LineDecision] = {}
     problems = []
-    for i, decision in enumerate(lines):
-        path = f"lines[{i}]"
-        try:
-            line = claim.line(decision.line_id)
-        except KeyError:
-            problems.append(FieldProblem(f"{path}.line_id", f"no line {decision.line_id!r}"))
-            continue
-        if decision.line_id in given:
-            problems.append(FieldProblem(f"{path}.line_id", "decided twice"))
-        elif decision.approved.currency != claim.currency:
-            problems.append(
-                FieldProblem(
-                    f"{path}.approved", f"must be in the policy currency {claim.currency}"
-                )
-            )
-        elif decision.approved.is_negative() or decision.approved > line.claimed:
-            problems.append(
-                FieldProblem(
-                    f"{path}.approved", f"must be between 0 and the claimed {line.claimed}"
-                )
-            )
-        elif decision.approved < line.claimed and not (decision.reason or "").strip():
-            problems.append(FieldProblem(f"{path}.reason", "say why less is approved"))
-        given[decision.line_id] = decision
+    by_id = {line.id: line for line in claim.lines}
+    for i, decision in enumerate(decisions):
+        problem = _decision_problem(f"lines[{i}]", claim, by_id, decision, given, limits)
+        if problem is not None:
+            problems.append(problem)
+        given.setdefault(decision.line_id, decision)
     if problems:
         raise ValidationError(f"claim {claim.id} cannot be approved", problems)
     approved = [
         given[line.id].approved if line.id in given else line.claimed for line in claim.lines
     ]
     return _approved(claim, actor, at, given, Money.sum(approved, claim.currency))
+
+
+def _decision_problem(
+    path: str,
+    claim: Claim,
+    lines: dict[str, ExpenseLine],
+    decision: LineDecision,
+    given: dict[str, LineDecision],
+    limits: ClaimLimits,
+) -> FieldProblem | None:
+    """What is wrong with one line decision, or ``None``."""
+    line = lines.get(decision.line_id)
+    if line is None:
+        return FieldProblem(f"{path}.line_id", f"no line {decision.line_id[:40]!r}")
+    reason = decision.reason
+    if reason is not None:
+        problem = text_problem(f"{path}.reason", reason, limits.max_reason_length)
+        if problem is not None:
+            return problem
+    if decision.line_id in given:
+        return FieldProblem(f"{path}.line_id", "decided twice")
+    if decision.approved.currency != claim.currency:
+        return FieldProblem(f"{path}.approved", f"must be in the policy currency {claim.currency}")
+    if decision.approved.is_negative() or decision.approved > line.claimed:
+        return FieldProblem(
+            f"{path}.approved", f"must be between 0 and the claimed {line.claimed}"
+        )
+    if decision.approved < line.claimed and not (reason or "").strip():
+        return FieldProblem(f"{path}.reason", "say why less is approved")
+    return None
 
 
 def _approved(
@@ -131,11 +173,20 @@ def _approved(
     )
 
 
-def reject(claim: Claim, actor: Actor, at: datetime, reason_code: str, note: str = "") -> Claim:
+def reject(
+    claim: Claim,
+    actor: Actor,
+    at: datetime,
+    reason_code: str,
+    note: str = "",
+    *,
+    limits: ClaimLimits = DEFAULT_LIMITS,
+) -> Claim:
     """The claim rejected, with a reason code the customer can look up."""
     LIFECYCLE.target(claim.id, claim.state, Action.REJECT)
-    if not reason_code.strip():
+    if not require_text("reason_code", reason_code, limits.max_id_length).strip():
         raise ValidationError.at("reason_code", "give the reason code of the rejection")
+    note = require_text("note", note, limits.max_note_length, multiline=True)
     decision = ReviewDecision(
         Outcome.REJECTED,
         actor.id,
@@ -155,6 +206,14 @@ def reject(claim: Claim, actor: Actor, at: datetime, reason_code: str, note: str
     )
 
 
-def withdraw(claim: Claim, actor: Actor, at: datetime, reason: str = "") -> Claim:
-    """The claim withdrawn by its customer before a decision."""
+def withdraw(
+    claim: Claim,
+    actor: Actor,
+    at: datetime,
+    reason: str = "",
+    *,
+    limits: ClaimLimits = DEFAULT_LIMITS,
+) -> Claim:
+    """The claim withdrawn by its customer before a decision (``reason``: one line, optional)."""
+    reason = require_text("reason", reason, limits.max_reason_length)
     return _step(claim, Action.WITHDRAW, actor, at, EventType.WITHDRAWN, reason=reason or None)
