@@ -1,11 +1,14 @@
 """The application service: the desk an insurer's platform calls, its settings, views and texts.
 
 :class:`ReimbursementDesk` and :class:`DeskSettings` are also at the top
-level. Routers live in :mod:`reimbursement.routing`, the SLA sweep's
+level; :class:`ClaimLimits` and :class:`DocumentRules` are parts of the
+settings. Routers live in :mod:`reimbursement.routing`, the SLA sweep's
 report and escalation in :mod:`reimbursement.sla`, notifications and the
 other data crossing a port in :mod:`reimbursement.ports`.
 """
 
+from ..domain.documents import DocumentRules
+from ..domain.limits import ClaimLimits
 from .adapters import Adapters, DeskSettings
 from .desk import HandOverReport, ReimbursementDesk
 from .texts import DEFAULT_TEXTS, CustomerTexts
@@ -14,9 +17,11 @@ from .views import ClaimTracking, ThreadMessage, TimelineEntry
 __all__ = [
     "DEFAULT_TEXTS",
     "Adapters",
+    "ClaimLimits",
     "ClaimTracking",
     "CustomerTexts",
     "DeskSettings",
+    "DocumentRules",
     "HandOverReport",
     "ReimbursementDesk",
     "ThreadMessage",

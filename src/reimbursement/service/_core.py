@@ -21,6 +21,7 @@ import attrs
 from ..domain import commands as cmd
 from ..domain.actors import SYSTEM, Actor, Role
 from ..domain.authorization import authorize_view
+from ..domain.checks import require_text
 from ..domain.claim import Claim
 from ..domain.events import EventType, Visibility, event_id
 from ..domain.money import Money
@@ -41,6 +42,7 @@ from ..ports import (
     Outbox,
     RequestRecord,
 )
+from ._arguments import CheckedClock, check_actor
 from .adapters import Adapters, DeskSettings
 from .dispatch import Dispatcher
 from .reviews import ReviewRouting
@@ -115,9 +117,9 @@ class DeskCore:
         self.sla = sla
         self.escalation = escalation
         self._uow = adapters.unit_of_work
-        self._clock = adapters.clock
+        self._clock = CheckedClock(adapters.clock)
         self._dispatcher = Dispatcher(
-            adapters.outbox, adapters.notifier, adapters.clock, self.settings.delivery
+            adapters.outbox, adapters.notifier, self._clock, self.settings.delivery
         )
 
     @property
@@ -164,6 +166,8 @@ class DeskCore:
         not depend on what the actor saw) a stale save is retried on a fresh
         read, at most :data:`CONFLICT_RETRIES` times.
         """
+        check_actor(actor)
+        self._check_id("claim_id", claim_id)
         attempts = CONFLICT_RETRIES if retry_on_conflict else 0
         replays = 1
         while True:
@@ -184,6 +188,7 @@ class DeskCore:
             claim = claims.get(claim_id)
             if request is not None and (done := claims.request(request.key)) is not None:
                 return self._replay(actor, request, done, claim_id, claims)
+            self._check_growth(actor, claim)
             now = self._clock.now()
             new = decide(claim, Step(now, claims))
             claims.save(new, claim.version, self._schedule(new, now))
@@ -194,6 +199,25 @@ class DeskCore:
             if leased:
                 self._dispatcher.deliver_leased(uow.outbox.leased)
         return new
+
+    def _check_read(self, actor: object, path: str, value: object) -> None:
+        """The actor and the id given to a call that reads (``_run`` checks those that change)."""
+        check_actor(actor)
+        self._check_id(path, value)
+
+    def _check_id(self, path: str, value: object) -> str:
+        """``value`` when it is an id (a non-empty one-line ``str`` within the id length)."""
+        return require_text(path, value, self.settings.limits.max_id_length, empty=False)
+
+    def _check_growth(self, actor: Actor, claim: Claim) -> None:
+        """Refuse a customer's call on a claim whose timeline is full (see ``ClaimLimits``)."""
+        limit = self.settings.limits.max_customer_events
+        if actor.role is Role.CUSTOMER and claim.version >= limit:
+            raise ValidationError.at(
+                "claim",
+                f"claim {claim.id} holds {claim.version:,} events, the most a customer's "
+                "calls may make; ask the insurer for help with it",
+            )
 
     def _replay(
         self,
@@ -220,13 +244,12 @@ class DeskCore:
 
         The claim a request acts on is checked by the replay itself, so only
         the call (its name) and its other arguments are fingerprinted.
+        Every call that changes a claim asks this first: it checks the actor.
         """
+        check_actor(actor)
         if request_id is None:
             return None
-        if type(request_id) is not str or not request_id.strip():
-            raise ValidationError.at("request_id", "must be a non-empty string")
-        if len(request_id) > 200:
-            raise ValidationError.at("request_id", "is longer than 200 characters")
+        self._check_id("request_id", request_id)
         # a JSON pair cannot collide the way "actor<sep>id" can
         key = json.dumps([actor.id, request_id], ensure_ascii=False, separators=(",", ":"))
         described = json.dumps(

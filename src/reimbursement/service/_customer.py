@@ -14,6 +14,7 @@ from ..domain.authorization import (
     authorize_staff,
     authorize_view,
 )
+from ..domain.checks import require_bool, require_items, require_type
 from ..domain.claim import Attachment, Claim, Claimant
 from ..domain.events import Visibility
 from ..domain.feedback import Feedback, FeedbackStage
@@ -22,6 +23,7 @@ from ..domain.inputs import ClaimPatch, LineInput
 from ..domain.lifecycle import Action
 from ..errors import AuthorizationError, DuplicateRequestError
 from ..ports import Page
+from ._arguments import check_actor, check_feedback
 from ._core import DeskCore, Request, Step
 from .views import ClaimTracking
 
@@ -39,15 +41,17 @@ class CustomerCalls(DeskCore):
         Name, policy and contact come from the customer directory; the payee
         account from the customer's last claim (else from the directory).
         Raises :class:`~reimbursement.errors.CustomerNotFoundError`,
-        :class:`~reimbursement.errors.ValidationError` for bad lines.
+        :class:`~reimbursement.errors.ValidationError` for bad lines (``lines``
+        is a list or tuple of ``LineInput``).
         """
-        if actor.role is not Role.CUSTOMER:
+        if check_actor(actor).role is not Role.CUSTOMER:
             raise AuthorizationError(f"{actor.id} acts as {actor.role}: drafts are customers'")
-        request = self._request(actor, request_id, self.start_draft, tuple(lines))
+        given = require_items("lines", lines, LineInput, "LineInput")
+        request = self._request(actor, request_id, self.start_draft, given)
         try:
-            return self._start_draft(actor, lines, request)
+            return self._start_draft(actor, given, request)
         except DuplicateRequestError:  # the same request committed first elsewhere: replay it
-            return self._start_draft(actor, lines, request)
+            return self._start_draft(actor, given, request)
 
     def _start_draft(
         self, actor: Actor, lines: Sequence[LineInput], request: Request | None
@@ -71,7 +75,14 @@ class CustomerCalls(DeskCore):
                 claimant = latest.claimant  # one shared record per customer, not one per claim
             now = self._clock.now()
             claim = cmd.start_draft(
-                self._new_id(), claimant, profile.policy_currency, actor, now, lines, self._convert
+                self._new_id(),
+                claimant,
+                profile.policy_currency,
+                actor,
+                now,
+                lines,
+                self._convert,
+                limits=self.settings.limits,
             )
             claims.add(claim)
             if request is not None:
@@ -82,11 +93,13 @@ class CustomerCalls(DeskCore):
     def update_draft(
         self, actor: Actor, claim_id: str, patch: ClaimPatch, *, request_id: str | None = None
     ) -> Claim:
-        """The draft with ``patch`` applied (only what changed)."""
+        """The draft with ``patch`` applied (only what changed: costs what it holds)."""
+        require_type("patch", patch, ClaimPatch, "a ClaimPatch")
+        limits = self.settings.limits
 
         def decide(claim: Claim, step: Step) -> Claim:
             authorize(actor, claim, Action.UPDATE_DRAFT)
-            return cmd.update_draft(claim, actor, step.now, patch, self._convert)
+            return cmd.update_draft(claim, actor, step.now, patch, self._convert, limits=limits)
 
         request = self._request(actor, request_id, self.update_draft, patch)
         return self._run(actor, claim_id, request, decide)
@@ -108,18 +121,22 @@ class CustomerCalls(DeskCore):
         Returns the claim; the new attachment is ``claim.attachments[-1]``.
         The bytes are stored only once the claim accepts the document, and
         removed again when the call fails to commit: nothing stays behind.
+        ``file_name`` is shown, never a path. ``settings.documents`` and
+        ``settings.limits`` say what is refused (ValidationError).
         """
         media_type, sha256 = self.settings.documents.check(file_name, content)
+        content = bytes(content)  # a bytearray could change after its check
         documents = self.adapters.documents
+        limits = self.settings.limits
         stored: list[str] = []
 
         def decide(claim: Claim, step: Step) -> Claim:
             authorize(actor, claim, Action.UPDATE_DRAFT)
-            cmd.check_attachable(claim, line_id)  # before the bytes are stored
+            cmd.check_attachable(claim, line_id, limits=limits)  # before the bytes are stored
             kept = documents.put(content, file_name=file_name, media_type=media_type)
             stored.append(kept.id)
             attachment = Attachment(kept.id, file_name, media_type, len(content), sha256)
-            return cmd.add_attachment(claim, actor, step.now, attachment, line_id)
+            return cmd.add_attachment(claim, actor, step.now, attachment, line_id, limits=limits)
 
         request = self._request(actor, request_id, self.attach, file_name, content, line_id)
         try:
@@ -128,9 +145,11 @@ class CustomerCalls(DeskCore):
             for document_id in stored:  # the document store is outside the transaction
                 documents.delete(document_id)
             raise
-        kept = {a.id for a in claim.attachments}
-        for document_id in stored:  # a pass that lost a race, or a replayed request
-            if document_id not in kept:
+        # the document this call committed is the claim's last; any other it
+        # stored belongs to a pass that lost a race (or the request was replayed)
+        kept = claim.attachments[-1].id if claim.attachments else None
+        for document_id in stored:
+            if document_id != kept:
                 documents.delete(document_id)
         return claim
 
@@ -166,7 +185,9 @@ class CustomerCalls(DeskCore):
         request_id: str | None = None,
     ) -> Claim:
         """Fix a returned claim with only what changed, and send it back to review."""
-        fix = patch if patch is not None else ClaimPatch()
+        fix = require_type(
+            "patch", ClaimPatch() if patch is None else patch, ClaimPatch, "a patch"
+        )
 
         def decide(claim: Claim, step: Step) -> Claim:
             authorize(actor, claim, Action.RESUBMIT)
@@ -177,6 +198,7 @@ class CustomerCalls(DeskCore):
                 fix,
                 self._convert,
                 require_receipts=self.settings.require_receipts,
+                limits=self.settings.limits,
             )
             return self.reviews.route(fixed, step.now, step.claims)
 
@@ -190,7 +212,7 @@ class CustomerCalls(DeskCore):
 
         def decide(claim: Claim, step: Step) -> Claim:
             authorize(actor, claim, Action.WITHDRAW)
-            return cmd.withdraw(claim, actor, step.now, reason)
+            return cmd.withdraw(claim, actor, step.now, reason, limits=self.settings.limits)
 
         request = self._request(actor, request_id, self.withdraw, reason)
         return self._run(actor, claim_id, request, decide)
@@ -207,18 +229,22 @@ class CustomerCalls(DeskCore):
         """Post on the claim's thread; ``internal`` notes are for staff only.
 
         Retried on a fresh read when someone else changed the claim meanwhile.
+        ``body`` may span lines; ``settings.limits`` caps it and the thread.
         """
+        require_bool("internal", internal)
         visibility = Visibility.INTERNAL if internal else Visibility.CUSTOMER
+        limits = self.settings.limits
 
         def decide(claim: Claim, step: Step) -> Claim:
             authorize_message(actor, claim, visibility)
-            return cmd.post_message(claim, actor, step.now, body, visibility)
+            return cmd.post_message(claim, actor, step.now, body, visibility, limits=limits)
 
         request = self._request(actor, request_id, self.post_message, body, internal)
         return self._run(actor, claim_id, request, decide, retry_on_conflict=True)
 
     def track(self, actor: Actor, claim_id: str) -> ClaimTracking:
         """The customer's view of the claim: stage, next step, timeline, visible messages."""
+        self._check_read(actor, "claim_id", claim_id)
         with self._uow() as uow:
             claim = uow.claims.get(claim_id)
         authorize_view(actor, claim)
@@ -230,6 +256,7 @@ class CustomerCalls(DeskCore):
         Raises :class:`~reimbursement.errors.ClaimNotFoundError`, and
         :class:`~reimbursement.errors.AuthorizationError` for another customer's claim.
         """
+        self._check_read(actor, "number", number)
         with self._uow() as uow:
             claim = uow.claims.by_number(number)
         authorize_view(actor, claim)
@@ -242,7 +269,7 @@ class CustomerCalls(DeskCore):
 
         Pass the page's ``next_cursor`` as ``after`` for the next page.
         """
-        if actor.role is not Role.CUSTOMER:
+        if check_actor(actor).role is not Role.CUSTOMER:
             raise AuthorizationError("only a customer has claims of their own")
         with self._uow() as uow:
             found = uow.claims.for_customer(actor.id, after=after, limit=limit)
@@ -254,12 +281,14 @@ class CustomerCalls(DeskCore):
         Raises :class:`~reimbursement.errors.AuthorizationError` for anyone
         but staff; customers follow their claims with :meth:`track`.
         """
+        self._check_read(actor, "claim_id", claim_id)
         authorize_staff(actor, "read whole claims (customers use track())")
         with self._uow() as uow:
             return uow.claims.get(claim_id)
 
     def by_number(self, actor: Actor, number: str) -> Claim:
         """The whole claim numbered ``number``, for staff (like :meth:`get`)."""
+        self._check_read(actor, "number", number)
         authorize_staff(actor, "read whole claims (customers use track_number())")
         with self._uow() as uow:
             return uow.claims.by_number(number)
@@ -345,6 +374,8 @@ class CustomerCalls(DeskCore):
         text: str,
         channel: str,
     ) -> Claim:
+        check_feedback(ratings, problems, text, channel)
+
         def decide(claim: Claim, step: Step) -> Claim:
             authorize_view(actor, claim)
             feedback = Feedback(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..domain import commands as cmd
 from ..domain.actors import SYSTEM, Actor, Role
 from ..domain.authorization import authorize
+from ..domain.checks import optional_text, require_text
 from ..domain.claim import Claim
 from ..domain.lifecycle import Action
 from ..domain.routing import check_payment_approver, deciders
@@ -85,6 +86,7 @@ class PaymentCalls(DeskCore):
         self, actor: Actor, claim_id: str, reference: str, *, request_id: str | None = None
     ) -> Claim:
         """The gateway (or finance) confirms that the payment ``reference`` arrived."""
+        require_text("reference", reference, self.settings.limits.max_id_length)
 
         def decide(claim: Claim, step: Step) -> Claim:
             authorize(actor, claim, Action.CONFIRM_PAYMENT)
@@ -103,6 +105,8 @@ class PaymentCalls(DeskCore):
         request_id: str | None = None,
     ) -> Claim:
         """The gateway (or finance) reports that the payment ``reference`` failed."""
+        require_text("reference", reference, self.settings.limits.max_id_length)
+        require_text("reason", reason, self.settings.limits.max_reason_length)
 
         def decide(claim: Claim, step: Step) -> Claim:
             authorize(actor, claim, Action.FAIL_PAYMENT)
@@ -121,6 +125,7 @@ class PaymentCalls(DeskCore):
         request_id: str | None = None,
     ) -> Claim:
         """Start a new payment attempt (new idempotency key), optionally to a corrected account."""
+        optional_text("payee_account", payee_account, self.settings.limits.max_name_length)
 
         def decide(claim: Claim, step: Step) -> Claim:
             authorize(actor, claim, Action.RETRY_PAYMENT)

@@ -9,6 +9,7 @@ import attrs
 from ..domain import commands as cmd
 from ..domain.actors import Actor
 from ..domain.authorization import authorize_staff
+from ..domain.checks import require_bool, require_items
 from ..domain.claim import Claim, LineDecision
 from ..domain.events import EventType
 from ..domain.lifecycle import Action, ClaimState
@@ -23,6 +24,7 @@ from ..domain.routing import (
 )
 from ..errors import ConcurrencyError, ReimbursementError, ValidationError
 from ..ports import ClaimSummary, Page
+from ._arguments import check_actor, check_states
 from ._core import DeskCore, Step
 
 __all__ = ["HandOverReport", "ReviewCalls"]
@@ -62,16 +64,21 @@ class ReviewCalls(DeskCore):
         reviewer holds (name it with ``step`` when they hold several); the
         claim is approved when the last step is, each line at the lowest
         amount any step approved. Raises :class:`~reimbursement.errors.FourEyesError`
-        for the claimant or someone linked to them.
+        for the claimant or someone linked to them. Costs the same per line
+        decision on a claim of any size.
         """
+        lines = require_items("lines", lines, LineDecision, "LineDecision")
+        self._check_step(step)
+        limits = self.settings.limits
 
         def decide(claim: Claim, s: Step) -> Claim:
             plan = self.reviews.plan(claim)
             if plan is None:
                 self.reviews.authorize_decision(actor, claim, Action.APPROVE)
-                return self._approved(cmd.approve(claim, actor, s.now, lines), s.now)
+                approved = cmd.approve(claim, actor, s.now, lines, limits=limits)
+                return self._approved(approved, s.now)
             self.reviews.authorize_step(actor, claim, Action.APPROVE)
-            cmd.approve(claim, actor, s.now, lines)  # bad input is refused now
+            cmd.approve(claim, actor, s.now, lines, limits=limits)  # bad input is refused now
             details = {"lines": encode_lines(lines)} if lines else {}
             claim, done = self.reviews.decide_step(
                 actor, claim, plan, s.now, s.claims, StepOutcome.APPROVED, step, (), details
@@ -79,7 +86,7 @@ class ReviewCalls(DeskCore):
             if done is None:
                 return claim
             # each line at the lowest amount any step approved
-            approved = cmd.approve(claim, actor, s.now, combined_lines(claim))
+            approved = cmd.approve(claim, actor, s.now, combined_lines(claim), limits=limits)
             return self._approved(approved, s.now)
 
         request = self._request(actor, request_id, self.approve, tuple(lines), step)
@@ -100,14 +107,16 @@ class ReviewCalls(DeskCore):
         On a claim with an approval plan, a rejection of any step rejects
         the claim at once.
         """
+        self._check_step(step)
+        limits = self.settings.limits
 
         def decide(claim: Claim, s: Step) -> Claim:
             plan = self.reviews.plan(claim)
             if plan is None:
                 self.reviews.authorize_decision(actor, claim, Action.REJECT)
-                return cmd.reject(claim, actor, s.now, reason_code, note)
+                return cmd.reject(claim, actor, s.now, reason_code, note, limits=limits)
             self.reviews.authorize_step(actor, claim, Action.REJECT)
-            cmd.reject(claim, actor, s.now, reason_code, note)  # bad input is refused now
+            cmd.reject(claim, actor, s.now, reason_code, note, limits=limits)  # refused now if bad
             details = {"note": note} if note else {}
             claim, done = self.reviews.decide_step(
                 actor,
@@ -122,7 +131,7 @@ class ReviewCalls(DeskCore):
             )
             if done is None:
                 return claim
-            return cmd.reject(claim, actor, s.now, reason_code, note)
+            return cmd.reject(claim, actor, s.now, reason_code, note, limits=limits)
 
         request = self._request(actor, request_id, self.reject, reason_code, note, step)
         return self._run(actor, claim_id, request, decide)
@@ -143,14 +152,17 @@ class ReviewCalls(DeskCore):
         steps running at the same time; the customer then gets the claim
         back once, with every reason gathered (and every note).
         """
+        reasons = require_items("reasons", reasons, str, "texts (str)")
+        self._check_step(step)
+        limits = self.settings.limits
 
         def decide(claim: Claim, s: Step) -> Claim:
             plan = self.reviews.plan(claim)
             if plan is None:
                 self.reviews.authorize_decision(actor, claim, Action.RETURN_FOR_CORRECTION)
-                return cmd.return_for_correction(claim, actor, s.now, reasons, note)
+                return cmd.return_for_correction(claim, actor, s.now, reasons, note, limits=limits)
             self.reviews.authorize_step(actor, claim, Action.RETURN_FOR_CORRECTION)
-            cmd.return_for_correction(claim, actor, s.now, reasons, note)  # refused now if bad
+            cmd.return_for_correction(claim, actor, s.now, reasons, note, limits=limits)
             details = {"note": note} if note else {}
             claim, done = self.reviews.decide_step(
                 actor,
@@ -172,13 +184,17 @@ class ReviewCalls(DeskCore):
                 if e.type is EventType.REVIEW_STEP_DECIDED and "note" in e.data
             ]
             return cmd.return_for_correction(
-                claim, actor, s.now, done.reasons, "\n".join(dict.fromkeys(notes))
+                claim, actor, s.now, done.reasons, "\n".join(dict.fromkeys(notes)), limits=limits
             )
 
         request = self._request(
             actor, request_id, self.return_for_correction, tuple(reasons), note, step
         )
         return self._run(actor, claim_id, request, decide)
+
+    def _check_step(self, step: object) -> None:
+        if step is not None:
+            self._check_id("step", step)
 
     def work_queue(
         self,
@@ -199,7 +215,10 @@ class ReviewCalls(DeskCore):
         for customers and :class:`~reimbursement.errors.ValidationError` for
         a team on a desk whose router has no reviewer pool.
         """
-        authorize_staff(actor, "read work queues")
+        authorize_staff(check_actor(actor), "read work queues")
+        for path, value in (("reviewer", reviewer), ("team", team)):
+            if value is not None:
+                self._check_id(path, value)
         if team is not None:
             router = self.router
             if not isinstance(router, PolicyRouter):
@@ -219,8 +238,8 @@ class ReviewCalls(DeskCore):
         limit: int = 50,
     ) -> Page[Claim]:
         """Claims in any of ``states``, oldest first, one page at a time; for staff only."""
-        authorize_staff(actor, "list claims")
-        wanted = tuple(states)
+        authorize_staff(check_actor(actor), "list claims")
+        wanted = check_states(states)
         with self._uow() as uow:
             return uow.claims.in_states(wanted, after=after, limit=limit)
 
@@ -244,7 +263,9 @@ class ReviewCalls(DeskCore):
         :class:`~reimbursement.errors.ValidationError` when the router is not a
         ``PolicyRouter``.
         """
-        authorize_staff(actor, "hand reviews over")
+        authorize_staff(check_actor(actor), "hand reviews over")
+        self._check_id("reviewer_id", reviewer_id)
+        require_bool("leaving", leaving)
         router = self.router
         if not isinstance(router, PolicyRouter):
             raise ValidationError.at(

@@ -8,6 +8,7 @@ import attrs
 
 from ..domain.documents import DocumentRules
 from ..domain.feedback_rules import FeedbackPolicy, ProblemCatalogue
+from ..domain.limits import ClaimLimits
 from ..domain.money import Money
 from ..domain.reasons import ReasonCatalogue
 from ..ports import (
@@ -60,6 +61,10 @@ class DeskSettings:
       (otherwise call :meth:`ReimbursementDesk.dispatch_notifications`, or
       run ``python -m reimbursement worker``).
     - ``delivery``: leases, retries with backoff and parking of notifications.
+    - ``documents``: what an attachment must be (formats, at most 20 MiB, a
+      file name of at most 255 characters); ``limits``: how large a claim
+      and its texts may grow (lines, documents, messages, lengths). Both
+      are listed in ``docs/inputs.md``.
     - ``feedback``: when customers may rate a claim and for how long they may
       edit it; ``problems``: the catalogue of problem codes they may name.
     - ``reasons``: the catalogue that turns return and rejection codes into
@@ -76,3 +81,4 @@ class DeskSettings:
     feedback: FeedbackPolicy = attrs.field(factory=FeedbackPolicy)
     problems: ProblemCatalogue = attrs.field(factory=ProblemCatalogue.default)
     reasons: ReasonCatalogue = attrs.field(factory=ReasonCatalogue.default)
+    limits: ClaimLimits = attrs.field(factory=ClaimLimits)

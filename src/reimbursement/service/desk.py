@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Self
 
+from ..domain.checks import require_aware
 from ..errors import ValidationError
 from ._customer import CustomerCalls
 from ._payments import PaymentCalls
@@ -58,11 +59,11 @@ class ReimbursementDesk(CustomerCalls, ReviewCalls, PaymentCalls):
         overlap or run in several processes; a breach of a running stage is
         escalated through ``escalation`` and the customer is told, with the
         new expected completion. Raises :class:`~reimbursement.errors.ValidationError`
-        when the desk has no SLA policy.
+        when the desk has no SLA policy, or for a ``now`` that is not an aware datetime.
         """
         if self.sla is None:
             raise ValidationError.at("sla", "this desk has no SLA policy to sweep with")
-        at = now if now is not None else self._clock.now()
+        at = self._clock.now() if now is None else require_aware("now", now, "sweep(now=...)")
         lease = self._lease_end if self.settings.dispatch_immediately else None
         report, leased = sweep(
             self._uow, self.sla, at, self.escalation, self._breach_notices, lease=lease

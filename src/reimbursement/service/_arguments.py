@@ -1,0 +1,82 @@
+"""What the desk checks of its arguments' Python types, before any unit of work.
+
+A call given the wrong kind of value (a string for an actor, a mapping
+where a list belongs, a naive datetime) raises a
+:class:`~reimbursement.errors.ValidationError` naming the argument, never an
+``AttributeError`` or ``TypeError`` from deep inside. The values themselves
+(lengths, scales, codes) are checked by the domain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from ..domain.actors import Actor
+from ..domain.checks import (
+    require_aware,
+    require_items,
+    require_iterable,
+    require_text,
+    require_type,
+    type_name,
+)
+from ..domain.feedback_rules import MAX_FEEDBACK_TEXT
+from ..domain.lifecycle import ClaimState
+from ..errors import ValidationError
+from ..ports import Clock
+
+__all__ = ["CheckedClock", "check_actor", "check_feedback", "check_states"]
+
+_STATES = {state.value: state for state in ClaimState}
+
+
+def check_actor(actor: object) -> Actor:
+    """``actor`` when it is an :class:`Actor`."""
+    return require_type("actor", actor, Actor, "an Actor, such as Actor.customer('C-7')")
+
+
+class CheckedClock:
+    """The desk's clock: what the adapter says, refused unless it is an aware ``datetime``.
+
+    A clock giving naive datetimes would be accepted by the first call and
+    fail much later (an SLA deadline, a comparison in routing); every
+    reading is checked here instead, naming the clock.
+    """
+
+    __slots__ = ("_clock", "_source")
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._source = f"the desk's clock ({type(clock).__name__}.now())"
+
+    def now(self) -> datetime:
+        """The adapter's current instant, once checked."""
+        return require_aware("clock", self._clock.now(), self._source)
+
+
+def check_states(states: object) -> tuple[ClaimState, ...]:
+    """``states`` as a tuple of :class:`ClaimState`; each may be given by its value."""
+    found = []
+    for i, state in enumerate(require_iterable("states", states, "claim states")):
+        member = _STATES.get(state) if isinstance(state, str) else None
+        if member is None:
+            raise ValidationError.at(
+                f"states[{i}]", f"{str(state)[:40]!r} is not a claim state ({type_name(state)})"
+            )
+        found.append(member)
+    return tuple(found)
+
+
+def check_feedback(ratings: object, problems: object, text: object, channel: object) -> None:
+    """The types of feedback's arguments (scores are checked on their scales by the domain)."""
+    if ratings is not None and not isinstance(ratings, Mapping):
+        raise ValidationError.at(
+            "ratings", f"must be a mapping of stage to score, got {type_name(ratings)}"
+        )
+    for key in ratings or {}:
+        require_type(f"ratings[{str(key)[:40]!r}]", key, str, "a stage (FeedbackStage)")
+    for i, code in enumerate(require_items("problems", problems, str, "problem codes (str)")):
+        require_text(f"problems[{i}]", code, MAX_FEEDBACK_TEXT)
+    require_text("text", text, MAX_FEEDBACK_TEXT, multiline=True)
+    require_text("channel", channel, MAX_FEEDBACK_TEXT)
