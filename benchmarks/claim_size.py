@@ -1,0 +1,168 @@
+"""Cost per call on a large claim: calls on a claim of 3,000 items against one of 300.
+
+For ``post_message``, ``attach`` and ``update_draft`` adding one line, each
+round builds (untimed) a claim already holding ``--small`` messages,
+documents or lines and one holding ``--large``, then times ``--calls`` calls
+on each, in turn (the order alternates between rounds). For ``approve`` it
+builds a submitted claim of ``--small`` lines and one of ``--large``, and
+times one partial approval of each, every line lowered to half with a
+reason; the figure is the time per line decision. Each figure is the median
+over ``--repeat`` rounds; a ratio is the large figure over the small one.
+The target is a ratio of at most 1.5 for each: the cost of a call does not
+grow with the claim.
+
+The desk runs on the in-memory adapters, with its limits raised above the
+defaults (1,000 lines, documents or messages per claim) so that the large
+claims can be built. Times are this process's CPU time (``--clock wall``
+for elapsed time): on a shared machine it moves less with the load of
+other processes.
+
+Usage: python benchmarks/claim_size.py [--small 300] [--large 3000] [--calls 50] [--repeat 7]
+The last line printed is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import itertools
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+
+from reimbursement import (
+    Actor,
+    Claim,
+    ClaimPatch,
+    CustomerProfile,
+    DeskSettings,
+    LineDecision,
+    LineInput,
+    Money,
+    ReimbursementDesk,
+    in_memory_desk,
+)
+from reimbursement.service import ClaimLimits
+
+CUSTOMER = Actor.customer("c1")
+REVIEWER = Actor.reviewer("r1")
+LINE = LineInput("pharmacy", date(2026, 1, 2), "City Pharmacy", Money("42.50", "EUR"))
+PATCH = ClaimPatch(add_lines=(LINE,))
+PDF = b"%PDF-1.7\n a receipt"
+
+
+class TickingClock:
+    """A clock that moves one millisecond per reading (every event gets its own instant)."""
+
+    def __init__(self) -> None:
+        self._now = datetime(2026, 1, 5, 9, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        self._now += timedelta(milliseconds=1)
+        return self._now
+
+
+def make_desk(size: int) -> ReimbursementDesk:
+    room = 2 * size + 10_000  # the claim, what the timed calls add, and their events
+    limits = ClaimLimits(
+        max_lines=room, max_attachments=room, max_messages=room, max_customer_events=4 * room
+    )
+    return in_memory_desk(
+        reviewers=["r1"],
+        customers=[CustomerProfile("c1", "Ana Lima", "POL-1", "EUR", payee_account="DE89")],
+        clock=TickingClock(),
+        settings=DeskSettings(require_receipts=False, limits=limits),
+        new_id=map(str, itertools.count(1)).__next__,
+    )
+
+
+Call = Callable[[ReimbursementDesk, str], Claim]
+CALLS: dict[str, Call] = {
+    "message": lambda desk, claim_id: desk.post_message(CUSTOMER, claim_id, "Any news?"),
+    "attach": lambda desk, claim_id: desk.attach(CUSTOMER, claim_id, "receipt.pdf", PDF),
+    "add_line": lambda desk, claim_id: desk.update_draft(CUSTOMER, claim_id, PATCH),
+}
+
+
+def grown(kind: str, size: int) -> tuple[ReimbursementDesk, str]:
+    """A desk and the id of a draft already holding ``size`` items of ``kind``."""
+    desk = make_desk(size)
+    claim_id = desk.start_draft(CUSTOMER, [LINE]).id
+    call = CALLS[kind]
+    for _ in range(size - (kind == "add_line")):
+        call(desk, claim_id)
+    return desk, claim_id
+
+
+def per_call(kind: str, size: int, calls: int, clock: Callable[[], float]) -> float:
+    """Seconds per call of ``kind`` on a claim holding ``size`` items."""
+    desk, claim_id = grown(kind, size)
+    call = CALLS[kind]
+    gc.collect()
+    start = clock()
+    for _ in range(calls):
+        call(desk, claim_id)
+    return (clock() - start) / calls
+
+
+def per_decision(size: int, clock: Callable[[], float]) -> float:
+    """Seconds per line decision of a partial approval of a claim of ``size`` lines."""
+    desk = make_desk(size)
+    claim = desk.submit(CUSTOMER, desk.start_draft(CUSTOMER, [LINE] * size).id)
+    decisions = [
+        LineDecision(line.id, Money("21.25", "EUR"), "half the tariff") for line in claim.lines
+    ]
+    gc.collect()
+    start = clock()
+    approved = desk.approve(REVIEWER, claim.id, decisions)
+    elapsed = clock() - start
+    assert approved.approved_total == Money("21.25", "EUR") * size
+    return elapsed / size
+
+
+def measure(args: argparse.Namespace) -> dict[str, tuple[float, float]]:
+    clock = time.process_time if args.clock == "cpu" else time.perf_counter
+    figures: dict[str, list[list[float]]] = {k: [[], []] for k in (*CALLS, "approve_lines")}
+    for round_ in range(args.repeat):
+        order = (0, 1) if round_ % 2 == 0 else (1, 0)
+        for kind in CALLS:
+            for which in order:
+                size = (args.small, args.large)[which]
+                figures[kind][which].append(per_call(kind, size, args.calls, clock))
+        for which in order:
+            size = (args.small, args.large)[which]
+            figures["approve_lines"][which].append(per_decision(size, clock))
+    return {k: (statistics.median(s), statistics.median(b)) for k, (s, b) in figures.items()}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--small", type=int, default=300, help="items on the small claim")
+    parser.add_argument("--large", type=int, default=3_000, help="items on the large claim")
+    parser.add_argument("--calls", type=int, default=50, help="timed calls per claim and round")
+    parser.add_argument("--repeat", type=int, default=7, help="rounds (medians are reported)")
+    parser.add_argument("--clock", choices=("cpu", "wall"), default="cpu")
+    args = parser.parse_args()
+    results = measure(args)
+    names = {
+        "message": "post_message",
+        "attach": "attach",
+        "add_line": "update_draft(add_lines=[one])",
+        "approve_lines": "approve, per line decision",
+    }
+    ratios = {}
+    for kind, (small, large) in results.items():
+        ratios[f"{kind}_ratio"] = round(large / small, 2)
+        print(
+            f"{names[kind]:<32} {small * 1e6:>8.1f} µs at {args.small:,}  "
+            f"{large * 1e6:>8.1f} µs at {args.large:,}  x{large / small:.2f}"
+        )
+    print(json.dumps(ratios))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
