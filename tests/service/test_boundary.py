@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -28,7 +29,7 @@ from reimbursement import (
 from reimbursement.adapters.filesystem import FileSystemDocumentStore
 from reimbursement.adapters.memory import InMemoryDocumentStore, ManualClock
 from reimbursement.errors import ReimbursementError, ValidationError
-from reimbursement.service import ClaimLimits
+from reimbursement.service import ClaimLimits, DocumentRules
 from reimbursement.sla import BusinessCalendar, SlaPolicy, weekly
 from support import ANA, FINANCE, PDF, PROFILES, REVIEWER, START, pharmacy, submitted
 
@@ -203,6 +204,24 @@ def test_a_customer_cannot_grow_a_claims_timeline_past_the_limit(
     # staff still reach the customer
     noted = desk.post_message(REVIEWER, claim.id, "We are on it.")
     assert noted.version == 4
+
+
+@given(st.sampled_from([a.name for a in attrs.fields(DeskSettings)]), st.data())
+def test_a_setting_of_the_wrong_type_is_refused_naming_it(name: str, data: st.DataObject) -> None:
+    value = data.draw(hostile)
+    paths = [f"settings.{name}"]  # what a refusal must name; an accepted value names nothing
+    try:
+        DeskSettings(**{name: value})
+    except ValidationError as error:
+        paths = [p.path for p in error.problems]
+    assert paths == [f"settings.{name}"]
+
+
+def test_the_documents_rules_refuse_sizes_that_are_no_positive_whole_number() -> None:
+    assert refused_at(lambda: DocumentRules(max_size=0)) == ["documents.max_size"]
+    assert refused_at(lambda: DocumentRules(max_file_name_length="255")) == [  # type: ignore[arg-type]
+        "documents.max_file_name_length"
+    ]
 
 
 # -- every call, any wrong-typed argument ------------------------------------------------------

@@ -95,8 +95,10 @@ def optional_text(path: str, value: object, max_length: int) -> str | None:
     return None if value is None else require_text(path, value, max_length, empty=False)
 
 
-def require_type(path: str, value: object, kind: type[T], described: str) -> T:
-    """``value`` itself when it is a ``kind``; otherwise a ValidationError at ``path``."""
+def require_type(
+    path: str, value: object, kind: type[T] | tuple[type[T], ...], described: str
+) -> T:
+    """``value`` itself when it is a ``kind`` (or one of them); else a ValidationError."""
     if not isinstance(value, kind):
         raise ValidationError.at(
             path, f"must be {described}, got {type_name(value)} {_shown(value)}"

@@ -57,6 +57,13 @@ def sniff_media_type(content: bytes) -> str | None:
     return None
 
 
+def _positive(_: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if type(value) is not int or value < 1:
+        raise ValidationError.at(
+            f"documents.{attribute.name}", f"must be a whole number above zero, got {value!r}"
+        )
+
+
 @attrs.frozen
 class DocumentRules:
     """What an attachment must be: an accepted format, not empty, not too large, well named.
@@ -65,8 +72,8 @@ class DocumentRules:
     ``max_file_name_length`` in characters (default :data:`MAX_FILE_NAME_LENGTH`).
     """
 
-    max_size: int = MAX_FILE_SIZE
-    max_file_name_length: int = MAX_FILE_NAME_LENGTH
+    max_size: int = attrs.field(default=MAX_FILE_SIZE, validator=_positive)
+    max_file_name_length: int = attrs.field(default=MAX_FILE_NAME_LENGTH, validator=_positive)
 
     def check(self, file_name: str, content: bytes) -> tuple[str, str]:
         """The sniffed media type and the sha256 of ``content`` (``bytes`` or ``bytearray``).

@@ -68,8 +68,13 @@ def check_states(states: object) -> tuple[ClaimState, ...]:
     return tuple(found)
 
 
-def check_feedback(ratings: object, problems: object, text: object, channel: object) -> None:
-    """The types of feedback's arguments (scores are checked on their scales by the domain)."""
+def check_feedback(
+    ratings: object, problems: object, text: object, channel: object, id_length: int
+) -> None:
+    """The types of feedback's arguments (scores are checked on their scales by the domain).
+
+    Problem codes and the channel are one-line texts of at most ``id_length``.
+    """
     if ratings is not None and not isinstance(ratings, Mapping):
         raise ValidationError.at(
             "ratings", f"must be a mapping of stage to score, got {type_name(ratings)}"
@@ -77,6 +82,6 @@ def check_feedback(ratings: object, problems: object, text: object, channel: obj
     for key in ratings or {}:
         require_type(f"ratings[{str(key)[:40]!r}]", key, str, "a stage (FeedbackStage)")
     for i, code in enumerate(require_items("problems", problems, str, "problem codes (str)")):
-        require_text(f"problems[{i}]", code, MAX_FEEDBACK_TEXT)
+        require_text(f"problems[{i}]", code, id_length)
     require_text("text", text, MAX_FEEDBACK_TEXT, multiline=True)
-    require_text("channel", channel, MAX_FEEDBACK_TEXT)
+    require_text("channel", channel, id_length)

@@ -374,7 +374,7 @@ class CustomerCalls(DeskCore):
         text: str,
         channel: str,
     ) -> Claim:
-        check_feedback(ratings, problems, text, channel)
+        check_feedback(ratings, problems, text, channel, self.settings.limits.max_id_length)
 
         def decide(claim: Claim, step: Step) -> Claim:
             authorize_view(actor, claim)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import attrs
 
+from ..domain.checks import require_bool, require_type
 from ..domain.documents import DocumentRules
 from ..domain.feedback_rules import FeedbackPolicy, ProblemCatalogue
 from ..domain.limits import ClaimLimits
@@ -46,6 +48,21 @@ class Adapters:
     on_close: tuple[Callable[[], None], ...] = ()
 
 
+def _kind(kind: type | tuple[type, ...], described: str) -> Any:
+    """A validator: the setting is a ``kind`` (``bool``: exactly True or False)."""
+
+    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if kind is bool:
+            require_bool(f"settings.{attribute.name}", value)
+        else:
+            require_type(f"settings.{attribute.name}", value, kind, described)
+
+    return check
+
+
+_FLAG = _kind(bool, "True or False")
+
+
 @attrs.frozen
 class DeskSettings:
     """How the insurer runs its process.
@@ -69,16 +86,33 @@ class DeskSettings:
       edit it; ``problems``: the catalogue of problem codes they may name.
     - ``reasons``: the catalogue that turns return and rejection codes into
       explanations and steps in the customer's language.
+
+    A setting of the wrong type raises :class:`~reimbursement.errors.ValidationError`
+    at ``settings.<name>``.
     """
 
-    finance_approval_threshold: Money | None = None
-    auto_request_payment: bool = True
-    require_receipts: bool = True
-    number_prefix: str = "CLM"
-    dispatch_immediately: bool = True
-    delivery: DeliveryPolicy = attrs.field(factory=DeliveryPolicy)
-    documents: DocumentRules = attrs.field(factory=DocumentRules)
-    feedback: FeedbackPolicy = attrs.field(factory=FeedbackPolicy)
-    problems: ProblemCatalogue = attrs.field(factory=ProblemCatalogue.default)
-    reasons: ReasonCatalogue = attrs.field(factory=ReasonCatalogue.default)
-    limits: ClaimLimits = attrs.field(factory=ClaimLimits)
+    finance_approval_threshold: Money | None = attrs.field(
+        default=None, validator=_kind((Money, type(None)), "Money or None")
+    )
+    auto_request_payment: bool = attrs.field(default=True, validator=_FLAG)
+    require_receipts: bool = attrs.field(default=True, validator=_FLAG)
+    number_prefix: str = attrs.field(default="CLM", validator=_kind(str, "a str"))
+    dispatch_immediately: bool = attrs.field(default=True, validator=_FLAG)
+    delivery: DeliveryPolicy = attrs.field(
+        factory=DeliveryPolicy, validator=_kind(DeliveryPolicy, "a DeliveryPolicy")
+    )
+    documents: DocumentRules = attrs.field(
+        factory=DocumentRules, validator=_kind(DocumentRules, "DocumentRules")
+    )
+    feedback: FeedbackPolicy = attrs.field(
+        factory=FeedbackPolicy, validator=_kind(FeedbackPolicy, "a FeedbackPolicy")
+    )
+    problems: ProblemCatalogue = attrs.field(
+        factory=ProblemCatalogue.default, validator=_kind(ProblemCatalogue, "a ProblemCatalogue")
+    )
+    reasons: ReasonCatalogue = attrs.field(
+        factory=ReasonCatalogue.default, validator=_kind(ReasonCatalogue, "a ReasonCatalogue")
+    )
+    limits: ClaimLimits = attrs.field(
+        factory=ClaimLimits, validator=_kind(ClaimLimits, "ClaimLimits")
+    )
