@@ -139,3 +139,16 @@ def test_any_value_in_any_field_is_accepted_or_refused_with_a_validation_error(
         problems = error.problems
         assert problems, "a refusal names what is wrong"
     assert all(p.path for p in problems), problems
+
+
+def test_a_refusal_stays_short_whatever_the_size_of_the_input() -> None:
+    huge = "9" * 100_000 + "x"
+    for make in (
+        lambda: Money(huge, "EUR"),
+        lambda: Money("1", huge),
+        lambda: LineInput(huge.encode(), DAY, "Shop", EUR),  # type: ignore[arg-type]
+        lambda: Actor("ana", huge),
+    ):
+        with pytest.raises(ValidationError) as caught:
+            make()
+        assert len(str(caught.value)) < 300
