@@ -8,7 +8,10 @@ package) and one-off working days that override a weekend or a holiday
 plain clock time (the 24-hour payment promise).
 
 Business time is real elapsed time inside working hours: a night shift on
-the night the clocks go back lasts one hour longer. A shift belongs to the
+the night the clocks go back lasts one hour longer. A working-hours
+boundary is the first instant at or after its wall-clock time: inside the
+hour skipped in spring, the instant the clocks jump; inside the hour
+repeated in autumn, its first occurrence. A shift belongs to the
 date it starts on: when that date is a holiday the whole shift is off, the
 hours after midnight included.
 """
