@@ -146,6 +146,7 @@ _DETAILS: Mapping[EventType, str] = {
 }
 
 _JOINED = "; "  # how the claim commands join several reasons into an event's reason
+_LINE_SEP = ": "  # and a line's id to its reason
 _STOPS = frozenset(".?!。？！")
 
 
@@ -297,14 +298,19 @@ class CustomerTexts:
         """An event's joined reasons in words: codes as titles, ``L1: ...`` as the line's name."""
         if not joined:
             return ""
-        lines = {f"{line.id}: ": line for line in claim.lines} if claim is not None else {}
+        parts = joined.split(_JOINED)
+        # an approval's notes read "<line id>: <reason>" (see commands.review)
+        named = claim is not None and any(_LINE_SEP in part for part in parts)
+        lines = {line.id: line for line in claim.lines} if claim is not None and named else {}
         said = []
-        for part in joined.split(_JOINED):
-            found = (p for p in lines if part.startswith(p))
-            prefix = next(found, "")
-            line = lines.get(prefix)
-            text = self.reason(part[len(prefix) :], claim, reasons)
-            said.append(f"{self.line(line)}{self.phrase('label')}{text}" if line else text)
+        for part in parts:
+            line_id, sep, rest = part.partition(_LINE_SEP)
+            line = lines.get(line_id) if sep else None
+            if line is None:
+                said.append(self.reason(part, claim, reasons))
+            else:
+                text = self.reason(rest, claim, reasons)
+                said.append(f"{self.line(line)}{self.phrase('label')}{text}")
         return self.phrase("list").join(said)
 
     def _with_note(self, text: str, note: str) -> str:
