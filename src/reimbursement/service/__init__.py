@@ -8,11 +8,12 @@ other data crossing a port in :mod:`reimbursement.ports`.
 
 from .adapters import Adapters, DeskSettings
 from .desk import HandOverReport, ReimbursementDesk
-from .texts import DEFAULT_TEXTS, CustomerTexts
+from .texts import DEFAULT_TEXTS, ZH_CN_TEXTS, CustomerTexts
 from .views import ClaimTracking, ThreadMessage, TimelineEntry
 
 __all__ = [
     "DEFAULT_TEXTS",
+    "ZH_CN_TEXTS",
     "Adapters",
     "ClaimTracking",
     "CustomerTexts",
