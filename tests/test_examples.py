@@ -29,7 +29,10 @@ def test_the_demo_plays_every_kind_of_claim(capsys: pytest.CaptureFixture[str]) 
     assert "Returned to you for correction" in out
     assert "Corrected claim resubmitted" in out
     assert "Claim partly approved" in out
-    assert "Claim rejected - Wellness treatments are not covered" in out
+    assert (
+        "Claim rejected - The expense is not covered by your policy. "
+        "Wellness treatments are not covered" in out
+    )
     assert "Payment failed - account closed" in out
     assert out.count("  Paid - ") == 3
     assert "3 payouts made" in out

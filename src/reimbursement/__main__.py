@@ -16,7 +16,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from .errors import ReimbursementError
+from .errors import MissingExtraError, ReimbursementError
 
 __all__ = ["main"]
 
@@ -50,15 +50,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "worker":
             return _worker(args)
         return _db(args)
+    except MissingExtraError as error:
+        hint = " (or run the demo with --database memory)" if args.command == "demo" else ""
+        print(f"error: {error}{hint}", file=sys.stderr)
+        return 1
     except ReimbursementError as error:
         print(f"error: {error}", file=sys.stderr)
-        return 1
-    except ModuleNotFoundError as error:
-        print(
-            f"error: {error.name} is not installed; the database needs the [sql] extra "
-            "(pip install 'reimbursement[sql]'), or run the demo with --database memory",
-            file=sys.stderr,
-        )
         return 1
 
 

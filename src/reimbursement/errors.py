@@ -22,6 +22,7 @@ that already catch ``ValueError`` or ``PermissionError`` keep working::
     │   ├── DuplicateRequestError             a request key another unit of work committed first
     │   └── RequestMismatchError              a request id sent again with other arguments
     ├── PaymentError (RuntimeError)           the payment gateway could not take the instruction
+    ├── MissingExtraError (ModuleNotFoundError) an optional package is not installed
     └── StorageError (RuntimeError)           the store cannot be reached or used
         ├── StoredDataError                   a stored record that cannot be read back as valid
         └── SchemaVersionError                a database schema older or newer than this library's
@@ -50,6 +51,7 @@ __all__ = [
     "FieldProblem",
     "FourEyesError",
     "InvalidTransitionError",
+    "MissingExtraError",
     "NoEligibleReviewerError",
     "NotFoundError",
     "PaymentError",
@@ -191,6 +193,26 @@ class SchemaVersionError(StorageError):
 
 class PaymentError(ReimbursementError, RuntimeError):
     """The payment gateway refused or could not take the payment instruction."""
+
+
+class MissingExtraError(ReimbursementError, ModuleNotFoundError):
+    """An optional package is not installed; the message says which extra installs it.
+
+    ``name`` is the package (as on :class:`ModuleNotFoundError`), ``extra``
+    the extra to install (``pip install "reimbursement[<extra>]"``).
+    """
+
+    def __init__(self, package: str, extra: str, needed_for: str) -> None:
+        super().__init__(
+            f"the {package!r} package is needed for {needed_for} and is not installed: "
+            f'pip install "reimbursement[{extra}]"',
+            name=package,
+        )
+        self.extra = extra
+        self.needed_for = needed_for
+
+    def __reduce__(self) -> tuple[type[MissingExtraError], tuple[str, str, str]]:
+        return type(self), (self.name or "", self.extra, self.needed_for)
 
 
 class CalendarError(ValidationError):

@@ -107,4 +107,5 @@ def test_a_returned_claim_explains_each_reason_in_the_customers_language(
     assert view.guidance[0].language == language
     assert view.guidance[0].title == title
     assert view.guidance[0].steps
-    assert view.return_reasons == ("missing_receipt", "Please also sign.")
+    # the catalogue's words for a code, free text as written
+    assert view.return_reasons == (title, "Please also sign.")

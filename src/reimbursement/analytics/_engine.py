@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from itertools import repeat
 from typing import Any, Literal
 
+from .._extras import require
 from ..errors import ValidationError
 
 __all__ = ["Engine", "EngineName", "engine"]
@@ -78,9 +79,7 @@ class _NumpyEngine(Engine):
     name = "numpy"
 
     def __init__(self) -> None:
-        import numpy
-
-        self.np = numpy
+        self.np = require("numpy", "analytics", "the numpy engine")
 
     def column(self, values: array[int]) -> Any:
         # Zero-copy: numpy reads the array's buffer.

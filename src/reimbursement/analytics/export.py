@@ -9,10 +9,10 @@ columns. pandas is imported when a function here is called.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from .._extras import require
 from ..domain.claim import Claim, main_category
 from ..domain.feedback import FeedbackStage
 from .compare import Kpi
@@ -41,7 +41,7 @@ __all__ = [
 
 def _pd() -> Any:
     # Through importlib: pandas ships no stubs, and the core must not import it at load time.
-    return importlib.import_module("pandas")
+    return require("pandas", "analytics", "data frames")
 
 
 def _case_attributes(claim: Claim) -> dict[str, object]:
@@ -213,7 +213,7 @@ def kpi_series_frame(kpi: Kpi, series: Sequence[tuple[str, Estimate]]) -> DataFr
 def feedback_frame(table: FeedbackTable) -> DataFrame:
     """The table's records, one row each (scores ``<NA>`` when not given, problems as a list)."""
     pd = _pd()
-    import numpy as np
+    np = require("numpy", "analytics", "data frames")
 
     data: dict[str, Any] = {
         "claim_id": table.claim_ids,

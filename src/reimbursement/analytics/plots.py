@@ -7,11 +7,11 @@ imported when a helper is called; the backend is the caller's choice.
 
 from __future__ import annotations
 
-import importlib
 import math
 from collections.abc import Sequence
 from typing import Any
 
+from .._extras import require
 from ..domain.feedback import FeedbackStage
 from ..errors import ValidationError
 from .kpis import ProcessKpis
@@ -32,7 +32,7 @@ Axes = Any
 def _axes(ax: Axes | None) -> Axes:
     if ax is not None:
         return ax
-    pyplot = importlib.import_module("matplotlib.pyplot")
+    pyplot = require("matplotlib.pyplot", "analytics", "plots")
     _, new = pyplot.subplots(figsize=(8, 4))
     return new
 

@@ -23,6 +23,8 @@ __all__ = [
     "ReasonCatalogue",
     "ReasonText",
     "explain_decision",
+    "language_chain",
+    "normalise_language",
 ]
 
 FALLBACK_LANGUAGE = "en"
@@ -52,7 +54,7 @@ class Guidance:
     steps: tuple[str, ...]
 
 
-def _normalise(language: str) -> str:
+def normalise_language(language: str) -> str:
     """``zh_cn`` / ``ZH-cn`` → ``zh-CN``: language lower-case, region upper-case."""
     parts = language.strip().replace("_", "-").split("-")
     head = parts[0].lower()
@@ -60,17 +62,21 @@ def _normalise(language: str) -> str:
     return "-".join([head, *tail])
 
 
-def _candidates(language: str) -> Iterator[str]:
-    tag = _normalise(language) if language.strip() else FALLBACK_LANGUAGE
+def language_chain(language: str) -> tuple[str, ...]:
+    """The tags to try for ``language``, most specific first, then :data:`FALLBACK_LANGUAGE`.
+
+    ``"zh-Hant-TW"`` → ``("zh-Hant-TW", "zh-Hant", "zh", "en")``; an empty tag is ``("en",)``.
+    """
+    tag = normalise_language(language) if language.strip() else FALLBACK_LANGUAGE
     parts = tag.split("-")
-    for end in range(len(parts), 0, -1):
-        yield "-".join(parts[:end])
-    yield FALLBACK_LANGUAGE
+    chain = ["-".join(parts[:end]) for end in range(len(parts), 0, -1)]
+    return (*chain, FALLBACK_LANGUAGE) if chain[-1] != FALLBACK_LANGUAGE else tuple(chain)
 
 
 def _texts(entries: Mapping[str, Mapping[str, ReasonText]]) -> dict[str, dict[str, ReasonText]]:
     return {
-        code: {_normalise(lang): t for lang, t in texts.items()} for code, texts in entries.items()
+        code: {normalise_language(lang): t for lang, t in texts.items()}
+        for code, texts in entries.items()
     }
 
 
@@ -137,7 +143,7 @@ class ReasonCatalogue:
         catalogue does not have.
         """
         texts = self._texts_of(code)
-        for tag in _candidates(language):
+        for tag in language_chain(language):
             text = texts.get(tag)
             if text is not None:
                 return Guidance(code, tag, text.title, text.explanation, text.steps)

@@ -11,11 +11,12 @@ from ..domain.documents import DocumentRules
 from ..domain.limits import ClaimLimits
 from .adapters import Adapters, DeskSettings
 from .desk import HandOverReport, ReimbursementDesk
-from .texts import DEFAULT_TEXTS, CustomerTexts
+from .texts import DEFAULT_TEXTS, ZH_CN_TEXTS, CustomerTexts
 from .views import ClaimTracking, ThreadMessage, TimelineEntry
 
 __all__ = [
     "DEFAULT_TEXTS",
+    "ZH_CN_TEXTS",
     "Adapters",
     "ClaimLimits",
     "ClaimTracking",

@@ -286,15 +286,15 @@ class DeskCore:
         return self._clock.now() + self.settings.delivery.lease
 
     def _notifications(self, old: Claim, new: Claim) -> list[Notification]:
-        texts = self.texts
+        claimant = new.claimant
+        texts = self.texts.for_language(claimant.language)
         notified = texts.notified
         out = []
-        claimant = new.claimant
         number = new.number
         for event in new.events_since(old.version, types=notified, visibility=Visibility.CUSTOMER):
             if event.type is EventType.MESSAGE_POSTED and event.role is Role.CUSTOMER:
                 continue  # nobody needs to be told about their own message
-            title, body = texts.notice(event)
+            title, body = texts.notice(event, new, self.settings.reasons)
             out.append(
                 Notification(
                     event_id(new.id, event.seq),
@@ -322,11 +322,8 @@ class DeskCore:
             return []
         event = breaches[-1]
         expected = self.sla.evaluate(new, event.at).expected_completion
-        when = f" We now expect to finish by {expected:%d %b %Y %H:%M %Z}." if expected else ""
-        stage = event.data.get("stage", "review").replace("_", " ")
-        body = f"Your claim's {stage} is taking longer than we promised."
-        if self.escalation is not None:
-            body += " It has been escalated."
+        texts = self.texts.for_language(new.claimant.language)
+        subject, body = texts.breach_notice(event, expected, self.escalation is not None)
         return [
             Notification(
                 event.id,
@@ -335,8 +332,8 @@ class DeskCore:
                 new.number,
                 EventType.SLA_BREACHED,
                 new.claimant.language,
-                f"{self.texts.title(event)} ({new.number})",
-                body + when,
+                f"{subject} ({new.number})",
+                body,
             )
         ]
 

@@ -15,8 +15,10 @@ from ..domain.events import EventType
 from ..domain.lifecycle import Action, ClaimState
 from ..domain.routing import (
     AssignmentPolicy,
+    PlanOutcome,
     PolicyRouter,
     Reassignment,
+    ReviewPlan,
     StepOutcome,
     combined_lines,
     encode_lines,
@@ -85,6 +87,8 @@ class ReviewCalls(DeskCore):
             )
             if done is None:
                 return claim
+            if done.outcome is PlanOutcome.RETURNED:  # another step of the stage returned it
+                return _gathered_return(claim, actor, s, done)
             # each line at the lowest amount any step approved
             approved = cmd.approve(claim, actor, s.now, combined_lines(claim), limits=limits)
             return self._approved(approved, s.now)
@@ -177,15 +181,7 @@ class ReviewCalls(DeskCore):
             )
             if done is None:
                 return claim
-            # one return to the customer: every step's reasons and notes
-            notes = [
-                e.data["note"]
-                for e in round_events(claim)
-                if e.type is EventType.REVIEW_STEP_DECIDED and "note" in e.data
-            ]
-            return cmd.return_for_correction(
-                claim, actor, s.now, done.reasons, "\n".join(dict.fromkeys(notes)), limits=limits
-            )
+            return _gathered_return(claim, actor, s, done)
 
         request = self._request(
             actor, request_id, self.return_for_correction, tuple(reasons), note, step
@@ -323,3 +319,16 @@ class ReviewCalls(DeskCore):
         """
         with self._uow() as uow:
             return dict(uow.claims.open_work())
+
+
+def _gathered_return(claim: Claim, actor: Actor, s: Step, plan: ReviewPlan) -> Claim:
+    """The claim back with the customer once its plan returned it: every step's reasons
+    and notes, whichever step's decision (a return or an approval) completed the stage."""
+    notes = [
+        e.data["note"]
+        for e in round_events(claim)
+        if e.type is EventType.REVIEW_STEP_DECIDED and "note" in e.data
+    ]
+    return cmd.return_for_correction(
+        claim, actor, s.now, plan.reasons, "\n".join(dict.fromkeys(notes))
+    )

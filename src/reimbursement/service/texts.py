@@ -1,19 +1,35 @@
-"""What the customer reads: stage names, next steps and timeline titles.
+"""What the customer reads: stage names, next steps, timeline details and notices.
 
-Texts are keyed by language with English as the fallback; an insurer can
-pass its own :class:`CustomerTexts` to the desk.
+One :class:`CustomerTexts` is the wording of one language; its
+``translations`` hold the others (Simplified Chinese, ``zh-CN``, by
+default) and :meth:`CustomerTexts.for_language` picks the one for a
+claimant's BCP 47 tag, falling back to the base language (``zh-TW`` ->
+``zh``) and then to the texts themselves (English by default). An insurer
+can pass its own :class:`CustomerTexts` to the desk.
+
+Nothing the customer reads carries staff data: no reviewer or finance ids,
+no routing reasons (policies, team names, loads), no internal notes. A
+detail says what was decided for the customer: amounts, the reason
+catalogue's words for a code (in the claimant's language), a line's
+description instead of its id, what a reviewer wrote to the customer, and
+why a payment failed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
 import attrs
 
+from ..domain.actors import Role
+from ..domain.claim import Claim, ExpenseLine
 from ..domain.events import Event, EventType
 from ..domain.lifecycle import ClaimState
+from ..domain.reasons import ReasonCatalogue, language_chain, normalise_language
+from . import _texts_zh as zh
 
-__all__ = ["DEFAULT_TEXTS", "CustomerTexts"]
+__all__ = ["DEFAULT_TEXTS", "ZH_CN_TEXTS", "CustomerTexts"]
 
 S = ClaimState
 E = EventType
@@ -89,6 +105,32 @@ NOTIFIED: frozenset[EventType] = frozenset(
 )
 
 
+_PHRASES: Mapping[str, str] = {
+    "submitted": "Claim number {number}, {claimed}",
+    "decision": "{approved} of {claimed} approved",
+    "line": "{provider} ({date})",
+    "list": "; ",
+    "label": ": ",
+    "stop": ". ",
+    "space": " ",
+    "outcome.approved": "approved",
+    "outcome.returned": "returned",
+    "outcome.rejected": "rejected",
+    "stage.review": "review",
+    "stage.finance_approval": "finance approval",
+    "stage.payment": "payment",
+    "overdue.finance_approval": "Payment approval overdue",
+    "overdue.payment": "Payment overdue",
+    "breach": "Your claim's {stage} is taking longer than we promised.",
+    "escalated": "It has been escalated.",
+    "expected": "We now expect to finish by {when}.",
+    "when": "%d %b %Y %H:%M %Z",
+}
+"""Phrases of the details and notices, by key; ``{name}`` fields are filled in."""
+
+# What the detail of each event type says; an event type not listed has no
+# detail (an assignment's routing reason, a hand-over's or an escalation's,
+# or why finance approved a payment, is for staff).
 _DETAILS: Mapping[EventType, str] = {
     E.APPROVED: "decision",
     E.PARTIALLY_APPROVED: "decision",
@@ -97,16 +139,34 @@ _DETAILS: Mapping[EventType, str] = {
     E.PAYMENT_SENT: "amount",
     E.PAID: "amount",
     E.SUBMITTED: "submitted",
-    E.REJECTED: "rejected",
+    E.RETURNED: "reasons",
+    E.REJECTED: "reasons",
+    E.PAYMENT_FAILED: "reasons",  # why the customer's account could not be paid
+    E.WITHDRAWN: "own_words",
 }
+
+_JOINED = "; "  # how the claim commands join several reasons into an event's reason
+_LINE_SEP = ": "  # and a line's id to its reason
+_STOPS = frozenset(".?!。？！")
+
+
+def _languages(value: Mapping[str, CustomerTexts]) -> dict[str, CustomerTexts]:
+    return {normalise_language(tag): texts for tag, texts in value.items()}
+
+
+def _translations() -> dict[str, CustomerTexts]:
+    return {"zh-CN": ZH_CN_TEXTS}
 
 
 @attrs.frozen
 class CustomerTexts:
-    """Customer-facing wording; ``stages`` maps a state to (stage name, next step).
+    """Customer-facing wording in one ``language``; ``stages`` maps a state to (name, next step).
 
-    Subclass it and override :meth:`title`, :meth:`detail` or
-    :meth:`next_step` to word events your own way.
+    ``phrases`` word the details and notices (see ``_PHRASES`` for the
+    keys; a key left out reads as in English); ``translations`` maps a
+    BCP 47 tag to the wording of that language. Subclass it and override
+    :meth:`title`, :meth:`detail` or :meth:`next_step` to word events your
+    own way: :meth:`for_language` keeps your class.
     """
 
     stages: Mapping[ClaimState, tuple[str, str]] = _STAGES
@@ -116,6 +176,34 @@ class CustomerTexts:
     """Who a staff member's message is from, as the customer reads it (never their id)."""
     customer_label: str = "You"
     """Who the customer's own messages are from, on their view."""
+    language: str = attrs.field(default="en", converter=normalise_language)
+    phrases: Mapping[str, str] = _PHRASES
+    translations: Mapping[str, CustomerTexts] = attrs.field(
+        factory=_translations, converter=_languages
+    )
+
+    def for_language(self, language: str) -> CustomerTexts:
+        """The wording for a claimant who reads ``language`` (these texts when none fits)."""
+        for tag in language_chain(language):
+            if tag == self.language:
+                return self
+            found = self.translations.get(tag)
+            if found is not None:
+                return attrs.evolve(
+                    self,
+                    stages=found.stages,
+                    titles=found.titles,
+                    staff_label=found.staff_label,
+                    customer_label=found.customer_label,
+                    language=found.language,
+                    phrases=found.phrases,
+                )
+        return self
+
+    def phrase(self, key: str, default: str | None = None) -> str:
+        """The phrase ``key``: these texts', else the English one, else ``default`` or ``key``."""
+        found = self.phrases.get(key, _PHRASES.get(key))
+        return found if found is not None else (default if default is not None else key)
 
     def stage(self, state: ClaimState) -> str:
         """The stage name the customer sees for ``state``."""
@@ -130,34 +218,119 @@ class CustomerTexts:
         title = self.titles.get(event.type)
         return title if title is not None else event.type.value.replace("_", " ").capitalize()
 
-    def detail(self, event: Event) -> str:
-        """One line of detail for the timeline (amounts, reasons), never staff ids."""
-        return _detail(_DETAILS.get(event.type), event.reason, event.data)
+    def line(self, line: ExpenseLine) -> str:
+        """What the customer calls an expense line: its description, else its provider and date."""
+        return line.description.strip() or self.phrase("line").format(
+            provider=line.provider, date=line.incurred_on.isoformat(), category=line.category
+        )
 
-    def notice(self, event: Event) -> tuple[str, str]:
+    def reason(
+        self, text: str, claim: Claim | None = None, reasons: ReasonCatalogue | None = None
+    ) -> str:
+        """One reason as the customer reads it: a code's title in ``reasons``, else as written.
+
+        The title is in the claimant's language when ``claim`` is given.
+        """
+        if reasons is None or text not in reasons:
+            return text
+        language = claim.claimant.language if claim is not None else self.language
+        return reasons.explain(text, language).title
+
+    def outcome(self, value: str) -> str:
+        """A review step's outcome (``approved``, ``returned``, ``rejected``) in words."""
+        return self.phrase(f"outcome.{value}", value)
+
+    def detail(
+        self, event: Event, claim: Claim | None = None, reasons: ReasonCatalogue | None = None
+    ) -> str:
+        """One line of detail for the timeline and notices (amounts, reasons), never staff data.
+
+        With the ``claim``, a line is named by :meth:`line` rather than its
+        id; with the reason catalogue ``reasons``, a code reads as its title.
+        """
+        kind, data, reason = _DETAILS.get(event.type), event.data, event.reason or ""
+        if kind == "submitted":
+            number, claimed = data.get("number", ""), data.get("claimed", "")
+            return self.phrase("submitted").format(number=number, claimed=claimed)
+        if kind == "decision":
+            approved, claimed = data.get("approved", ""), data.get("claimed", "")
+            text = self.phrase("decision").format(approved=approved, claimed=claimed)
+            said = self._said(reason, claim, reasons)
+            return f"{text}{self.phrase('label')}{said}" if said else text
+        if kind == "amount":
+            return data.get("amount", "")
+        if kind == "reasons":
+            return self._with_note(self._said(reason, claim, reasons), data.get("note", ""))
+        if kind == "own_words" and event.role is Role.CUSTOMER:
+            return reason
+        return ""
+
+    def notice(
+        self, event: Event, claim: Claim | None = None, reasons: ReasonCatalogue | None = None
+    ) -> tuple[str, str]:
         """The subject and body of the notification telling the customer of ``event``.
 
-        The body is what happens next and the event's detail.
+        The body is what happens next and the event's :meth:`detail`.
         """
-        return self.title(event), _body(self.next_step(event.to_state), self.detail(event))
+        body = self.next_step(event.to_state)
+        detail = self.detail(event, claim, reasons)
+        return self.title(event), f"{body}{self.phrase('space')}{detail}" if detail else body
+
+    def breach_notice(
+        self, event: Event, expected: datetime | None, escalated: bool
+    ) -> tuple[str, str]:
+        """The subject and body telling the customer that the SLA_BREACHED ``event``'s
+        promise is broken, and when the claim is now ``expected`` to finish."""
+        stage = event.data.get("stage", "review")
+        subject = self.title(event)
+        if stage != "review":
+            subject = self.phrase(f"overdue.{stage}", subject)
+        words = self.phrase(f"stage.{stage}", stage.replace("_", " "))
+        parts = [self.phrase("breach").format(stage=words)]
+        if escalated:
+            parts.append(self.phrase("escalated"))
+        if expected is not None:
+            when = expected.strftime(self.phrase("when"))
+            parts.append(self.phrase("expected").format(when=when))
+        return subject, self.phrase("space").join(parts)
+
+    def _said(self, joined: str, claim: Claim | None, reasons: ReasonCatalogue | None) -> str:
+        """An event's joined reasons in words: codes as titles, ``L1: ...`` as the line's name."""
+        if not joined:
+            return ""
+        parts = joined.split(_JOINED)
+        # an approval's notes read "<line id>: <reason>" (see commands.review)
+        named = claim is not None and any(_LINE_SEP in part for part in parts)
+        lines = {line.id: line for line in claim.lines} if claim is not None and named else {}
+        said = []
+        for part in parts:
+            line_id, sep, rest = part.partition(_LINE_SEP)
+            line = lines.get(line_id) if sep else None
+            if line is None:
+                said.append(self.reason(part, claim, reasons))
+            else:
+                text = self.reason(rest, claim, reasons)
+                said.append(f"{self.line(line)}{self.phrase('label')}{text}")
+        return self.phrase("list").join(said)
+
+    def _with_note(self, text: str, note: str) -> str:
+        """``text`` and then the reviewer's ``note`` to the customer, as two sentences."""
+        if not note.strip() or not text:
+            return text or note
+        stop = self.phrase("space") if text[-1] in _STOPS else self.phrase("stop")
+        return f"{text}{stop}{note}"
 
 
-def _body(next_step: str, detail: str) -> str:
-    return f"{next_step} {detail}".strip()
-
-
-def _detail(kind: str | None, reason: str | None, data: Mapping[str, str]) -> str:
-    """The detail line of an event whose detail is of ``kind`` (see ``_DETAILS``)."""
-    if kind is None:
-        return reason or ""
-    if kind == "decision":
-        text = f"{data.get('approved', '')} of {data.get('claimed', '')} approved"
-        return f"{text}: {reason}" if reason else text
-    if kind == "amount":
-        return data.get("amount", "")
-    if kind == "submitted":
-        return f"Claim number {data.get('number', '')}, {data.get('claimed', '')}"
-    return data.get("note") or reason or ""  # a rejection's note to the customer
-
+ZH_CN_TEXTS = CustomerTexts(
+    zh.STAGES,
+    zh.TITLES,
+    staff_label=zh.STAFF_LABEL,
+    customer_label=zh.CUSTOMER_LABEL,
+    language="zh-CN",
+    phrases=zh.PHRASES,
+    translations={},
+)
+"""The default wording in Simplified Chinese: :data:`DEFAULT_TEXTS`'s ``zh-CN`` translation."""
 
 DEFAULT_TEXTS = CustomerTexts()
+"""The default wording: English, with :data:`ZH_CN_TEXTS` for claimants who read ``zh-CN``."""

@@ -58,7 +58,8 @@ class ClaimTracking:
 
     ``customer_actions`` are the actions the customer can take now (for
     example ``resubmit`` and ``withdraw`` when it was returned).
-    ``return_reasons`` are the reviewer's comments of the latest return.
+    ``return_reasons`` are the reviewer's comments of the latest return,
+    a catalogued code as its title in the customer's language.
     With an SLA policy on the desk, ``due`` is when the current stage is
     promised to finish, ``on_time`` how it stands against that promise, and
     ``expected_completion`` when the claim should be paid (or decided).
@@ -102,17 +103,24 @@ class ClaimTracking:
 
 
 # who took a claim over, and why, names staff: the customer sees only that it happened
-_STAFF_DETAIL = frozenset({EventType.REASSIGNED, EventType.ESCALATED})
+_STAFF_DETAIL = frozenset({EventType.REASSIGNED, EventType.ESCALATED, EventType.ASSIGNED})
 
 
-def _detail(event: Event, texts: CustomerTexts, titles: dict[str, str]) -> str:
+def _detail(
+    event: Event,
+    texts: CustomerTexts,
+    titles: dict[str, str],
+    claim: Claim,
+    reasons: ReasonCatalogue | None,
+) -> str:
     step = event.data.get("step")
+    title = titles.get(step, step.replace("-", " ")) if step is not None else ""
     if event.type is EventType.REVIEW_STEP_DECIDED and step is not None:
-        title = titles.get(step, step.replace("-", " "))
-        return f"{title}: {event.data.get('outcome', '')}"
-    if event.type in _STAFF_DETAIL or (event.type is EventType.ASSIGNED and step is not None):
-        return titles.get(step, step.replace("-", " ")) if step is not None else ""
-    return texts.detail(event)
+        outcome = texts.outcome(event.data.get("outcome", ""))
+        return f"{title}{texts.phrase('label')}{outcome}"
+    if event.type in _STAFF_DETAIL:
+        return title  # the plan step, never who holds it or why
+    return texts.detail(event, claim, reasons)
 
 
 def tracking(
@@ -122,19 +130,23 @@ def tracking(
     plan: ReviewPlan | None = None,
     reasons: ReasonCatalogue | None = None,
 ) -> ClaimTracking:
-    """The customer's view of ``claim``: internal notes and staff ids left out.
+    """The customer's view of ``claim``, in the claimant's language: no staff data in it.
 
-    ``plan`` is the claim's approval plan while it is in review, if it has
-    one; ``reasons`` turns the codes of a return or rejection into guidance
-    in the customer's language.
+    Internal notes and events, staff ids and routing reasons are left out
+    (see ``docs/lifecycle.md``). ``plan`` is the claim's approval plan
+    while it is in review, if it has one; ``reasons`` turns
+    the codes of a return or rejection into their titles on the timeline
+    and into guidance in the customer's language.
     """
+    texts = texts.for_language(claim.claimant.language)
     titles = {s.id: s.title for s in plan.steps} if plan is not None else {}
     timeline = tuple(
-        TimelineEntry(e.at, e.type, texts.title(e), _detail(e, texts, titles))
+        TimelineEntry(e.at, e.type, texts.title(e), _detail(e, texts, titles, claim, reasons))
         for e in claim.visible_events()
     )
     decision = claim.decision
     returned = decision.reasons if claim.state is ClaimState.RETURNED and decision else ()
+    returned = tuple(texts.reason(r, claim, reasons) for r in returned)
     customer = ROLE_ACTIONS[Role.CUSTOMER]
     payment = claim.payment
     current = next((s for s in reversed(sla.stages) if s.open), None) if sla else None

@@ -52,6 +52,13 @@ starts unless told otherwise, and :func:`after` an instant after it::
     claim = approved(assigned(submitted(draft("claim-1"))), at=after(hours=4))
 """
 
+from .._extras import missing
+
+try:
+    import pytest  # noqa: F401 - the suites below are pytest classes
+except ModuleNotFoundError as error:
+    raise missing(error, "testing", "reimbursement.testing (its contract suites)") from error
+
 from ._builders import (
     AT,
     after,

@@ -66,7 +66,7 @@ class InMemoryClaimStore:
     def __len__(self) -> int:
         return len(self.claims)
 
-    def write(self, claim: Claim, schedule: ClaimSchedule | None) -> None:
+    def write(self, claim: Claim) -> None:
         """Store ``claim`` and refresh its indexes (under the lock, at commit)."""
         claim_id = claim.id
         if claim_id not in self.rank:
@@ -75,8 +75,6 @@ class InMemoryClaimStore:
         self.claims[claim_id] = claim
         if claim.number is not None:
             self.by_number[claim.number] = claim_id
-        if schedule is not None:
-            self.schedules[claim_id] = schedule
         held = holders(claim) if claim.state is ClaimState.IN_REVIEW else ()
         before = self.held.get(claim_id, ())
         if held == before:
@@ -163,13 +161,15 @@ class InMemoryUnitOfWork:
                         raise DuplicateRequestError(
                             f"request key {key!r} was committed by another unit of work first"
                         )
-            schedules = repo.schedules or {}
-            for claim in (added or {}).values():
-                store.write(claim, schedules.get(claim.id))
-            for claim, _ in (saved or {}).values():
-                store.write(claim, schedules.get(claim.id))
-            for claim_id, schedule in schedules.items():
-                store.schedules[claim_id] = schedule
+            write = store.write
+            if added is not None:
+                for claim in added.values():
+                    write(claim)
+            if saved is not None:
+                for claim, _ in saved.values():
+                    write(claim)
+            if repo.schedules is not None:
+                store.schedules.update(repo.schedules)
             if requests is not None:
                 store.requests.update(requests)
             if outbox.staged:

@@ -59,7 +59,12 @@ its password; a stored row that cannot be read back as a valid claim raises
 
 from __future__ import annotations
 
-import sqlalchemy as sa
+from ..._extras import missing
+
+try:
+    import sqlalchemy as sa
+except ModuleNotFoundError as error:
+    raise missing(error, "sql", "the SQL adapter (reimbursement.adapters.sql)") from error
 
 from ._claims import SqlClaimRepository
 from ._engine import guard, make_engine, prepare

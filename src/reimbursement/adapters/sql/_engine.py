@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy import event, exc
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ..._extras import missing
 from ...errors import StorageError
 
 __all__ = [
@@ -58,6 +59,13 @@ def make_engine(url: str) -> sa.Engine:
         # server dropped fails its statement with a StorageError, and the pool
         # replaces it; connections older than half an hour are replaced anyway
         engine = sa.create_engine(parsed, pool_recycle=1800)
+    except ModuleNotFoundError as error:
+        if (error.name or "").split(".")[0] == "psycopg":
+            raise missing(error, "sql", f"the database URL {_safe(url)}") from None
+        raise StorageError(
+            f"cannot use the database URL {_safe(url)}: its driver {error.name!r} is not "
+            f"installed (pip install {error.name})"
+        ) from None
     except (exc.ArgumentError, exc.NoSuchModuleError, ImportError, ValueError) as error:
         raise StorageError(f"cannot use the database URL {_safe(url)}: {error}") from None
     return prepare(engine)

@@ -8,7 +8,10 @@ package) and one-off working days that override a weekend or a holiday
 plain clock time (the 24-hour payment promise).
 
 Business time is real elapsed time inside working hours: a night shift on
-the night the clocks go back lasts one hour longer. A shift belongs to the
+the night the clocks go back lasts one hour longer. A working-hours
+boundary is the first instant at or after its wall-clock time: inside the
+hour skipped in spring, the instant the clocks jump; inside the hour
+repeated in autumn, its first occurrence. A shift belongs to the
 date it starts on: when that date is a holiday the whole shift is off, the
 hours after midnight included.
 """
@@ -23,6 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import attrs
 from dateutil.rrule import rrulebase
 
+from ..._extras import require
 from ...errors import CalendarError
 from .hours import Interval, day_hours, week_hours
 from .worktime import US, WorkIndex, from_us, to_us
@@ -192,17 +196,12 @@ class BusinessCalendar:
 
         ``country`` and ``subdiv`` are ISO codes (``"DE", subdiv="BY"``;
         ``"US", subdiv="NY"``; ``"CN"``, whose weekend make-up days are
-        working days). Needs the ``holidays`` extra. Raises CalendarError for
+        working days). Needs the ``holidays`` extra (else
+        :class:`~reimbursement.errors.MissingExtraError`). Raises CalendarError for
         an unknown country or subdivision. ``holidays`` and the make-up days
         given here add to the country's.
         """
-        try:
-            import holidays as holidays_package
-        except ImportError:  # pragma: no cover - the extra is installed in the tests
-            raise CalendarError(
-                "country holidays need the 'holidays' package: "
-                "pip install 'reimbursement[holidays]'"
-            ) from None
+        holidays_package = require("holidays", "holidays", "country holidays")
         try:
             holidays_package.country_holidays(country, subdiv=subdiv, years=2000)
         except NotImplementedError as exc:
@@ -297,8 +296,7 @@ class _CountryHolidays:
     subdiv: str | None
 
     def _year(self, year: int) -> Mapping[date, str]:
-        import holidays as holidays_package
-
+        holidays_package = require("holidays", "holidays", "country holidays")
         result: Mapping[date, str] = holidays_package.country_holidays(
             self.country, subdiv=self.subdiv, years=year
         )

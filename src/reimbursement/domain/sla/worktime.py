@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from ...errors import CalendarError, ValidationError
 
-__all__ = ["US", "Shifts", "WorkIndex", "from_us", "to_us"]
+__all__ = ["US", "Shifts", "WorkIndex", "from_us", "to_us", "wall_to_us"]
 
 US = timedelta(microseconds=1)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -47,6 +47,35 @@ def to_us(t: datetime, what: str = "instant") -> int:
 def from_us(us: int, zone: tzinfo) -> datetime:
     """The instant ``us`` as an aware datetime in ``zone``."""
     return (_EPOCH + timedelta(microseconds=us)).astimezone(zone)
+
+
+def wall_to_us(day: date, at: time, zone: tzinfo) -> int:
+    """The first instant at or after the wall-clock time ``at`` on ``day`` in ``zone``.
+
+    This is how a working-hours boundary becomes an instant. A time the
+    clocks skip when they go forward (02:30 on a spring night in New York)
+    is the instant they jump (03:00 new time), so a shift never starts or
+    ends an hour late. A time the clocks show twice when they go back
+    (01:30 on an autumn night) is its first occurrence, the earlier instant.
+    """
+    local = datetime.combine(day, at, tzinfo=zone)
+    before, after = local.utcoffset(), local.replace(fold=1).utcoffset()
+    if before is None or after is None or after <= before:
+        # An ordinary time, or a repeated one: fold=0 is its first occurrence.
+        return to_us(local)
+    # A skipped time (PEP 495: the offset after the jump is larger). With the
+    # offset before the jump it maps past the jump, with the offset after it
+    # maps before; the jump is the first instant between whose wall clock
+    # reads ``at`` or later.
+    wall = local.replace(tzinfo=None)
+    lo, hi = to_us(local.replace(fold=1)), to_us(local)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if from_us(mid, zone).replace(tzinfo=None) >= wall:
+            hi = mid
+        else:
+            lo = mid + 1
+    return hi
 
 
 class _Chunk:
@@ -103,8 +132,7 @@ class WorkIndex:
         while day <= last:
             for start, end in self._shifts(day):
                 end_day = day if end > start else day + _DAY
-                s = to_us(datetime.combine(day, start, tzinfo=zone))
-                e = to_us(datetime.combine(end_day, end, tzinfo=zone))
+                s, e = wall_to_us(day, start, zone), wall_to_us(end_day, end, zone)
                 s, e = max(s, lo), min(e, hi)
                 if s < e:
                     raw.append((s, e))
