@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reimbursement import (
+    Actor,
     ClaimPatch,
     DeskSettings,
     LineDecision,
@@ -28,6 +29,9 @@ from reimbursement import (
 )
 from reimbursement.adapters.filesystem import FileSystemDocumentStore
 from reimbursement.adapters.memory import InMemoryDocumentStore, ManualClock
+from reimbursement.claims import EventType
+from reimbursement.domain.lifecycle import ClaimState
+from reimbursement.domain.routing import ApprovalRules, ParallelReviews, Reviewer, ReviewerPool
 from reimbursement.errors import ReimbursementError, ValidationError
 from reimbursement.service import ClaimLimits, DocumentRules
 from reimbursement.sla import BusinessCalendar, SlaPolicy, weekly
@@ -325,3 +329,25 @@ def test_every_public_call_of_the_desk_is_exercised_above() -> None:
         "edit_feedback",
     }
     assert public - covered - plain == set()
+
+
+def test_a_plans_gathered_return_may_hold_more_than_one_return_allows() -> None:
+    # each department's note and reasons are within the limits; together they are not,
+    # and the stage must still end with the claim back with its customer
+    pool = ReviewerPool([Reviewer("mo", teams={"medical"}), Reviewer("fay", teams={"fraud"})])
+    limits = ClaimLimits(max_note_length=10, max_reasons=2)
+    desk = in_memory_desk(
+        pool=pool,
+        approval_rules=ApprovalRules(ParallelReviews(("medical", "fraud"))),
+        customers=PROFILES,
+        settings=DeskSettings(limits=limits),
+    )
+    claim = submitted(desk)
+    mo, fay = Actor.reviewer("mo"), Actor.reviewer("fay")
+    desk.return_for_correction(mo, claim.id, ["a", "b"], "0123456789")
+    back = desk.return_for_correction(fay, claim.id, ["c", "d"], "abcdefghij")
+    assert back.state is ClaimState.RETURNED
+    assert back.decision is not None
+    assert back.decision.reasons == ("a", "b", "c", "d")
+    assert back.events[-1].type is EventType.RETURNED
+    assert back.events[-1].data["note"] == "0123456789\nabcdefghij"

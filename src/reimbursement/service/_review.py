@@ -13,6 +13,7 @@ from ..domain.checks import require_bool, require_items
 from ..domain.claim import Claim, LineDecision
 from ..domain.events import EventType
 from ..domain.lifecycle import Action, ClaimState
+from ..domain.limits import ClaimLimits
 from ..domain.routing import (
     AssignmentPolicy,
     PlanOutcome,
@@ -88,7 +89,7 @@ class ReviewCalls(DeskCore):
             if done is None:
                 return claim
             if done.outcome is PlanOutcome.RETURNED:  # another step of the stage returned it
-                return _gathered_return(claim, actor, s, done)
+                return _gathered_return(claim, actor, s, done, limits)
             # each line at the lowest amount any step approved
             approved = cmd.approve(claim, actor, s.now, combined_lines(claim), limits=limits)
             return self._approved(approved, s.now)
@@ -181,7 +182,7 @@ class ReviewCalls(DeskCore):
             )
             if done is None:
                 return claim
-            return _gathered_return(claim, actor, s, done)
+            return _gathered_return(claim, actor, s, done, limits)
 
         request = self._request(
             actor, request_id, self.return_for_correction, tuple(reasons), note, step
@@ -321,7 +322,9 @@ class ReviewCalls(DeskCore):
             return dict(uow.claims.open_work())
 
 
-def _gathered_return(claim: Claim, actor: Actor, s: Step, plan: ReviewPlan) -> Claim:
+def _gathered_return(
+    claim: Claim, actor: Actor, s: Step, plan: ReviewPlan, limits: ClaimLimits
+) -> Claim:
     """The claim back with the customer once its plan returned it: every step's reasons
     and notes, whichever step's decision (a return or an approval) completed the stage."""
     notes = [
@@ -329,6 +332,12 @@ def _gathered_return(claim: Claim, actor: Actor, s: Step, plan: ReviewPlan) -> C
         for e in round_events(claim)
         if e.type is EventType.REVIEW_STEP_DECIDED and "note" in e.data
     ]
-    return cmd.return_for_correction(
-        claim, actor, s.now, plan.reasons, "\n".join(dict.fromkeys(notes))
+    note = "\n".join(dict.fromkeys(notes))
+    # each step's reasons and note were checked when it was decided: together they
+    # may be more than one return allows, and the stage must still end
+    gathered = attrs.evolve(
+        limits,
+        max_reasons=max(limits.max_reasons, len(plan.reasons)),
+        max_note_length=max(limits.max_note_length, len(note)),
     )
+    return cmd.return_for_correction(claim, actor, s.now, plan.reasons, note, limits=gathered)
