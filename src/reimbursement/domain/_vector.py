@@ -26,12 +26,20 @@ import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Final, Generic, TypeVar, overload
 
-__all__ = ["CHUNK", "Vector", "vector"]
+__all__ = ["CHUNK", "SMALL", "Vector", "appended", "replaced", "vector"]
 
 T = TypeVar("T")
 
 CHUNK: Final = 32
 """Items per chunk: an append copies at most this many references."""
+
+SMALL: Final = 2 * CHUNK
+"""Up to this many items a sequence stays a plain tuple.
+
+Reading a tuple runs at C speed and copying one this short costs less
+than the chunks' bookkeeping: most claims never grow past it, so the
+usual command pays nothing for the chunks (``benchmarks/lifecycle.py``).
+"""
 
 _chain = itertools.chain.from_iterable
 
@@ -155,6 +163,29 @@ class Vector(Sequence[T], Generic[T]):
         return (Vector, (tuple(self),))
 
 
-def vector(items: Iterable[T]) -> Vector[T]:
-    """``items`` as a :class:`Vector` (itself when it is one): the converter of claim fields."""
-    return items if type(items) is Vector else Vector(items)
+def vector(items: Iterable[T]) -> Sequence[T]:
+    """``items`` as a tuple, or as a :class:`Vector` past :data:`SMALL` items.
+
+    The converter of claim fields; a vector or a short tuple is kept as it is.
+    """
+    if type(items) is Vector or (type(items) is tuple and len(items) <= SMALL):
+        return items
+    flat = tuple(items)
+    return flat if len(flat) <= SMALL else Vector(flat)
+
+
+def appended(items: Sequence[T], item: T) -> Sequence[T]:
+    """``items`` with ``item`` after the last (a tuple while short, a vector after)."""
+    if type(items) is Vector:  # not isinstance: Vector is an ABC, whose check costs
+        return items.append(item)
+    if len(items) < SMALL:
+        return (*items, item)
+    return Vector(items).append(item)
+
+
+def replaced(items: Sequence[T], index: int, item: T) -> Sequence[T]:
+    """``items`` with ``item`` at ``index``, which must exist."""
+    if type(items) is Vector:
+        return items.set(index, item)
+    at = range(len(items))[index]
+    return (*items[:at], item, *items[at + 1 :])

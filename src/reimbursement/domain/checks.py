@@ -129,7 +129,7 @@ def require_items(path: str, value: object, kind: type[T], described: str) -> tu
     (whose order is arbitrary) and ``None`` are refused, as is any item of
     another type, at ``path[i]``.
     """
-    if (
+    if type(value) is not tuple and type(value) is not list and (  # the usual two: no ABC checks
         value is None
         or isinstance(value, str | bytes | bytearray | memoryview | Mapping)
         or not isinstance(value, Sequence)

@@ -15,7 +15,7 @@ from typing import Final, overload
 
 import attrs
 
-from ._vector import Vector
+from ._vector import appended, vector
 from .actors import Actor, Role
 from .lifecycle import ClaimState
 
@@ -255,19 +255,20 @@ class EventLog(Sequence[Event]):
     It keeps each event as a plain tuple (the only place that form exists)
     and builds the ``Event`` when it is read; the filters below pick events
     before they are built, which is what the desk asks after every command.
-    The rows are in a :class:`~reimbursement.domain._vector.Vector`, so
-    appending an event costs the same on a claim of any length.
+    The rows are a tuple while the log is short and a
+    :class:`~reimbursement.domain._vector.Vector` past it, so appending an
+    event costs the same on a claim of any length.
     """
 
     __slots__ = ("_rows", "length")
 
     def __init__(self, events: Iterable[Event] = ()) -> None:
-        self._rows: Vector[_Row] = Vector(map(_as_row, events))
+        self._rows: Sequence[_Row] = vector(tuple(map(_as_row, events)))
         self.length: int = len(self._rows)
         """How many events: the claim's version (an attribute, read on every save)."""
 
     @classmethod
-    def _of(cls, rows: Vector[_Row]) -> EventLog:
+    def _of(cls, rows: Sequence[_Row]) -> EventLog:
         log = object.__new__(cls)
         log._rows = rows
         log.length = len(rows)
@@ -371,4 +372,4 @@ class EventLog(Sequence[Event]):
             flatten_data(data),
             visibility._value_,
         )
-        return EventLog._of(self._rows.append(row))
+        return EventLog._of(appended(self._rows, row))

@@ -9,6 +9,8 @@ language (``zh-TW`` → ``zh``), then to ``en``.
 
 from __future__ import annotations
 
+import functools
+
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import attrs
@@ -62,6 +64,7 @@ def normalise_language(language: str) -> str:
     return "-".join([head, *tail])
 
 
+@functools.lru_cache(maxsize=1024)  # asked for every notification; a pure function of a tag
 def language_chain(language: str) -> tuple[str, ...]:
     """The tags to try for ``language``, most specific first, then :data:`FALLBACK_LANGUAGE`.
 

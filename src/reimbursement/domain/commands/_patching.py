@@ -15,7 +15,7 @@ from decimal import Decimal
 from ...errors import FieldProblem, ValidationError
 from .._ids import next_ids, position
 from .._replace import replace
-from .._vector import Vector, vector
+from .._vector import appended, replaced, vector
 from ..checks import require_type, text_problem
 from ..claim import Claim, Claimant, ExpenseLine
 from ..events import NO_DATA
@@ -167,7 +167,7 @@ def _patch(
     convert: Convert,
     limits: ClaimLimits,
     added: str = "add_lines",
-) -> tuple[Vector[ExpenseLine], Claimant]:
+) -> tuple[Sequence[ExpenseLine], Claimant]:
     """The lines and claimant after ``patch``; a ValidationError lists every problem.
 
     ``added`` is what the problems call the added lines (``lines`` for a new draft).
@@ -190,7 +190,7 @@ def _patch(
     lines = _edited(claim, edits, convert)
     new_id = next_ids("L", claim.lines)
     for item in patch.add_lines:
-        lines = lines.append(_new_line(new_id(), item, claim.currency, convert))
+        lines = appended(lines, _new_line(new_id(), item, claim.currency, convert))
     claimant = claim.claimant
     if patch.payee_account is not None:
         claimant = replace(claimant, payee_account=patch.payee_account.strip())
@@ -199,18 +199,18 @@ def _patch(
 
 def _edited(
     claim: Claim, edits: dict[int, LineInput | None], convert: Convert
-) -> Vector[ExpenseLine]:
+) -> Sequence[ExpenseLine]:
     """The claim's lines with ``edits`` made.
 
     A changed line replaces one chunk of the vector; a removal moves every
     later line, so the lines are then copied once, in slices between the edits.
     """
-    lines = vector(claim.lines)
+    lines = claim.lines
     currency = claim.currency
     changes = {index: item for index, item in edits.items() if item is not None}
     if len(changes) == len(edits):  # nothing removed
         for index, change in changes.items():
-            lines = lines.set(index, _patched_line(lines[index], change, currency, convert))
+            lines = replaced(lines, index, _patched_line(lines[index], change, currency, convert))
         return lines
     result: list[ExpenseLine] = []
     start = 0
@@ -221,7 +221,7 @@ def _edited(
             result.append(_patched_line(lines[index], item, currency, convert))
         start = index + 1
     result.extend(lines[start:])
-    return Vector(result)
+    return vector(result)
 
 
 def _patch_data(patch: ClaimPatch) -> Mapping[str, str]:

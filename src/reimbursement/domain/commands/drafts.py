@@ -8,7 +8,7 @@ from datetime import datetime
 from ...errors import FieldProblem, ValidationError
 from .._ids import position
 from .._replace import replace
-from .._vector import vector
+from .._vector import appended, replaced
 from ..actors import Actor
 from ..checks import require_items, require_text
 from ..claim import Attachment, Claim, Claimant
@@ -116,17 +116,17 @@ def add_attachment(
     through to check it, so that attaching costs the same on any claim).
     """
     index = check_attachable(claim, line_id, limits=limits)
-    lines = vector(claim.lines)
+    lines = claim.lines
     data = {"attachment_id": attachment.id, "file_name": attachment.file_name}
     if index is not None:
         line = lines[index]
         linked = replace(line, attachment_ids=(*line.attachment_ids, attachment.id))
-        lines = lines.set(index, linked)
+        lines = replaced(lines, index, linked)
         data["line_id"] = line.id
     return replace(
         claim,
         lines=lines,
-        attachments=vector(claim.attachments).append(attachment),
+        attachments=appended(claim.attachments, attachment),
         events=claim.with_next_event(EventType.ATTACHMENT_ADDED, actor, at, data=data),
     )
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from ...errors import ValidationError
 from .._ids import next_ids
 from .._replace import replace
-from .._vector import vector
+from .._vector import appended
 from ..actors import Actor, Role
 from ..checks import require_text, require_type
 from ..claim import (
@@ -52,4 +52,4 @@ def post_message(
     events = claim.with_next_event(
         EventType.MESSAGE_POSTED, actor, at, data={"message_id": message_id}, visibility=visibility
     )
-    return replace(claim, messages=vector(claim.messages).append(posted), events=events)
+    return replace(claim, messages=appended(claim.messages, posted), events=events)
