@@ -129,10 +129,14 @@ def require_items(path: str, value: object, kind: type[T], described: str) -> tu
     (whose order is arbitrary) and ``None`` are refused, as is any item of
     another type, at ``path[i]``.
     """
-    if type(value) is not tuple and type(value) is not list and (  # the usual two: no ABC checks
-        value is None
-        or isinstance(value, str | bytes | bytearray | memoryview | Mapping)
-        or not isinstance(value, Sequence)
+    if (
+        type(value) is not tuple
+        and type(value) is not list
+        and (  # the usual two: no ABC checks
+            value is None
+            or isinstance(value, str | bytes | bytearray | memoryview | Mapping)
+            or not isinstance(value, Sequence)
+        )
     ):
         raise ValidationError.at(
             path, f"must be a list or tuple of {described}, got {type_name(value)}"

@@ -10,7 +10,6 @@ language (``zh-TW`` → ``zh``), then to ``en``.
 from __future__ import annotations
 
 import functools
-
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import attrs
