@@ -16,6 +16,7 @@ from ..domain.routing import (
     AssignmentPolicy,
     PolicyRouter,
     Reassignment,
+    ReviewPlan,
     StepOutcome,
     combined_lines,
     encode_lines,
@@ -26,6 +27,11 @@ from ..ports import ClaimSummary, Page
 from ._core import DeskCore, Step
 
 __all__ = ["HandOverReport", "ReviewCalls"]
+
+
+def _noted(note: str) -> dict[str, str]:
+    """A step decision's details: the note to the customer, if any."""
+    return {"note": note} if note else {}
 
 
 @attrs.frozen
@@ -66,15 +72,14 @@ class ReviewCalls(DeskCore):
         """
 
         def decide(claim: Claim, s: Step) -> Claim:
-            plan = self.reviews.plan(claim)
+            plan = self.reviews.authorize_review(actor, claim, Action.APPROVE)
+            # with a plan, only to refuse bad input before the step is recorded
+            approved = cmd.approve(claim, actor, s.now, lines)
             if plan is None:
-                self.reviews.authorize_decision(actor, claim, Action.APPROVE)
-                return self._approved(cmd.approve(claim, actor, s.now, lines), s.now)
-            self.reviews.authorize_step(actor, claim, Action.APPROVE)
-            cmd.approve(claim, actor, s.now, lines)  # bad input is refused now
+                return self._approved(approved, s.now)
             details = {"lines": encode_lines(lines)} if lines else {}
-            claim, done = self.reviews.decide_step(
-                actor, claim, plan, s.now, s.claims, StepOutcome.APPROVED, step, (), details
+            claim, done = self._decide_step(
+                actor, claim, s, plan, StepOutcome.APPROVED, step, (), details
             )
             if done is None:
                 return claim
@@ -102,23 +107,13 @@ class ReviewCalls(DeskCore):
         """
 
         def decide(claim: Claim, s: Step) -> Claim:
-            plan = self.reviews.plan(claim)
+            plan = self.reviews.authorize_review(actor, claim, Action.REJECT)
+            # with a plan, only to refuse bad input before the step is recorded
+            rejected = cmd.reject(claim, actor, s.now, reason_code, note)
             if plan is None:
-                self.reviews.authorize_decision(actor, claim, Action.REJECT)
-                return cmd.reject(claim, actor, s.now, reason_code, note)
-            self.reviews.authorize_step(actor, claim, Action.REJECT)
-            cmd.reject(claim, actor, s.now, reason_code, note)  # bad input is refused now
-            details = {"note": note} if note else {}
-            claim, done = self.reviews.decide_step(
-                actor,
-                claim,
-                plan,
-                s.now,
-                s.claims,
-                StepOutcome.REJECTED,
-                step,
-                (reason_code,),
-                details,
+                return rejected
+            claim, done = self._decide_step(
+                actor, claim, s, plan, StepOutcome.REJECTED, step, (reason_code,), _noted(note)
             )
             if done is None:
                 return claim
@@ -145,23 +140,13 @@ class ReviewCalls(DeskCore):
         """
 
         def decide(claim: Claim, s: Step) -> Claim:
-            plan = self.reviews.plan(claim)
+            plan = self.reviews.authorize_review(actor, claim, Action.RETURN_FOR_CORRECTION)
+            # with a plan, only to refuse bad input before the step is recorded
+            returned = cmd.return_for_correction(claim, actor, s.now, reasons, note)
             if plan is None:
-                self.reviews.authorize_decision(actor, claim, Action.RETURN_FOR_CORRECTION)
-                return cmd.return_for_correction(claim, actor, s.now, reasons, note)
-            self.reviews.authorize_step(actor, claim, Action.RETURN_FOR_CORRECTION)
-            cmd.return_for_correction(claim, actor, s.now, reasons, note)  # refused now if bad
-            details = {"note": note} if note else {}
-            claim, done = self.reviews.decide_step(
-                actor,
-                claim,
-                plan,
-                s.now,
-                s.claims,
-                StepOutcome.RETURNED,
-                step,
-                tuple(reasons),
-                details,
+                return returned
+            claim, done = self._decide_step(
+                actor, claim, s, plan, StepOutcome.RETURNED, step, tuple(reasons), _noted(note)
             )
             if done is None:
                 return claim
@@ -179,6 +164,22 @@ class ReviewCalls(DeskCore):
             actor, request_id, self.return_for_correction, tuple(reasons), note, step
         )
         return self._run(actor, claim_id, request, decide)
+
+    def _decide_step(
+        self,
+        actor: Actor,
+        claim: Claim,
+        s: Step,
+        plan: ReviewPlan,
+        outcome: StepOutcome,
+        step: str | None,
+        reasons: tuple[str, ...],
+        details: dict[str, str],
+    ) -> tuple[Claim, ReviewPlan | None]:
+        """``actor``'s decision of the plan step they hold (``step`` names it among several)."""
+        return self.reviews.decide_step(
+            actor, claim, plan, s.now, s.claims, outcome, step, reasons, details
+        )
 
     def work_queue(
         self,
