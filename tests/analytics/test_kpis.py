@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import math
 from datetime import timedelta
 
@@ -165,3 +166,24 @@ def test_sla_attainment_with_the_sla_policy():
 def test_sla_stage_names_of_the_sla_part_are_understood():
     claim = breach(paid(approved(assigned(submitted("F", 0), 1), 2), 3), "finance_approval", 3)
     assert timelines([claim])[0].sla_breaches == frozenset({PA})
+
+
+def test_timelines_leave_the_garbage_collector_to_the_host():
+    # code the host runs meanwhile (here: the attributes callback) sees the
+    # collector as the host set it, on or off
+    seen = []
+
+    def attributes(claim):
+        seen.append(gc.isenabled())
+        return {}
+
+    was = gc.isenabled()
+    try:
+        for host_setting in (True, False):
+            (gc.enable if host_setting else gc.disable)()
+            timelines(claims(), attributes=attributes)
+            assert seen == [host_setting] * len(claims())
+            assert gc.isenabled() is host_setting
+            seen.clear()
+    finally:
+        (gc.enable if was else gc.disable)()
