@@ -262,17 +262,22 @@ def _tally(eng: Any, table: FeedbackTable, groups_of: Any, n_groups: int) -> _Ta
         result: list[list[int]] = eng.histogram(groups_of, n_groups, eng.column(values), n_values)
         return result
 
-    labels = table.problem_labels
-    problem_groups = eng.take(groups_of, eng.column(table.problem_rows))
+    def problems() -> list[list[int]]:
+        # the group of each problem tick, made last: it is as long as the ticks
+        ticks = eng.take(groups_of, eng.column(table.problem_rows))
+        n_codes = max(1, len(table.problem_labels))
+        result: list[list[int]] = eng.histogram(
+            ticks, n_groups, eng.column(table.problem_codes), n_codes
+        )
+        return result
+
     return _Tallies(
         eng.counts(groups_of, n_groups),
         {s: histogram(table.csat[s], _CSAT_K) for s in FeedbackStage},
         histogram(table.ces, _CES_K),
         histogram(table.nps, _NPS_K),
-        eng.histogram(
-            problem_groups, n_groups, eng.column(table.problem_codes), max(1, len(labels))
-        ),
-        labels,
+        problems(),
+        table.problem_labels,
     )
 
 
