@@ -18,9 +18,9 @@ fields, a function that makes the copy:
   new object's slots through their descriptors. A frozen class's
   ``__init__`` must call ``object.__setattr__`` for every field; the slot
   setters cost about 40 % less per field (a claim has 15): without them
-  the lifecycle costs 3.6 % more. Unchanged fields are copied as they are (the instance
-  holds converted values); a changed field goes through its converter,
-  exactly as ``__init__`` treats it;
+  the lifecycle costs 3.6 % more. Unchanged fields are copied as they are
+  (the instance holds converted values); a changed field goes through its
+  converter, exactly as ``__init__`` treats it;
 - for any other class, it calls the class's own ``__init__`` with each
   field it takes, from the changes or the instance, so validation,
   conversion and derived fields behave exactly as with ``evolve``.
