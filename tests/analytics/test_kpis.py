@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import math
 from datetime import timedelta
 
@@ -170,3 +171,24 @@ def test_sla_stage_names_of_the_sla_part_are_understood():
     claim = approved(assigned(submitted(draft("F"), at=AT), at=after(hours=1)), at=after(hours=2))
     claim = breach(paid(claim, at=after(hours=3)), "finance_approval", 3)
     assert timelines([claim])[0].sla_breaches == frozenset({PA})
+
+
+def test_timelines_leave_the_garbage_collector_to_the_host():
+    # code the host runs meanwhile (here: the attributes callback) sees the
+    # collector as the host set it, on or off
+    seen = []
+
+    def attributes(claim):
+        seen.append(gc.isenabled())
+        return {}
+
+    was = gc.isenabled()
+    try:
+        for host_setting in (True, False):
+            (gc.enable if host_setting else gc.disable)()
+            timelines(claims(), attributes=attributes)
+            assert seen == [host_setting] * len(claims())
+            assert gc.isenabled() is host_setting
+            seen.clear()
+    finally:
+        (gc.enable if was else gc.disable)()

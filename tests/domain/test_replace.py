@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from reimbursement import Actor, Claim, ClaimState, Money
 from reimbursement.claims import EventType
-from reimbursement.domain._replace import _slot_setters, replace
+from reimbursement.domain._replace import _slot_setters, replace, trusted_builder
 from reimbursement.domain.claim import Claimant, PaymentRecord, PaymentStatus
 from reimbursement.domain.events import EventLog
 from reimbursement.testing import after, draft, rich_claim
@@ -89,6 +89,19 @@ def test_classes_that_need_their_init_still_get_it() -> None:
     assert hash(replace(_CachedHash(1), amount=2)) == hash(_CachedHash(2))
     for cls in (_Checked, _Derived, _Dict, _CachedHash):
         assert _slot_setters(cls, attrs.fields(cls)) is None
+
+
+def test_a_trusted_build_equals_the_record_init_makes() -> None:
+    build = trusted_builder(PaymentRecord)
+    made = PaymentRecord(1, "c-1:payment:1", Money("10", "EUR"), "DE89", PaymentStatus.SENT, AT)
+    built = build(*(getattr(made, a.name) for a in attrs.fields(PaymentRecord)))
+    assert built == made
+    assert type(built) is PaymentRecord
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        built.status = PaymentStatus.PAID  # type: ignore[misc]
+    for cls in (_Checked, _Derived, _Dict, _CachedHash):
+        with pytest.raises(TypeError, match="make it with __init__"):
+            trusted_builder(cls)
 
 
 def test_an_unknown_field_is_refused() -> None:

@@ -19,7 +19,7 @@ from ..domain.sla import SlaPolicy, SlaStatus
 from ..errors import ValidationError
 from . import stats
 from .periods import Period, PeriodGrid, period_grid
-from .timeline import CaseTimeline, ProcessStage
+from .timeline import CaseTimeline, ProcessStage, all_visits
 
 __all__ = [
     "Backlog",
@@ -69,11 +69,11 @@ def sla_met(case: CaseTimeline, stage: ProcessStage, sla: SlaSource) -> bool | N
     the target. With ``"events"``: a case counts once it has left the
     stage, and meets it unless an ``SLA_BREACHED`` event names the stage.
     """
-    seconds = case.stage_seconds.get(stage)
+    seconds = case.seconds_in(stage)
     if seconds is None or sla is None:
         return None
     if sla == "events":
-        return stage not in case.sla_breaches
+        return not case.breached(stage)
     target = sla.get(stage)
     return None if target is None else seconds <= target.total_seconds()
 
@@ -115,14 +115,15 @@ def process_kpis(
     limit = paid_within.total_seconds() / 3600
     stages = tuple(ProcessStage)
     for case in cases:
-        for stage, seconds in case.stage_seconds.items():
+        for stage in stages:
+            seconds = case.seconds_in(stage)
+            if seconds is None:
+                continue  # never left: counts for neither
             hours[stage].append(seconds / 3600)
-        if sla is not None:
-            for stage in stages:
-                met = sla_met(case, stage, sla)
-                if met is not None:
-                    sla_counts[stage][0] += met
-                    sla_counts[stage][1] += 1
+            met = None if sla is None else sla_met(case, stage, sla)
+            if met is not None:
+                sla_counts[stage][0] += met
+                sla_counts[stage][1] += 1
         total = case.end_to_end_hours
         if total is not None:
             e2e.append(total)
@@ -217,13 +218,12 @@ def backlog(
     ends = grid.bounds[1:]
     size = len(ends)
     deltas = {s: [0] * (size + 1) for s in ProcessStage}
-    for case in cases:
-        for visit in case.visits:
-            d0 = bisect_left(ends, visit.start)
-            d1 = size if visit.end is None else bisect_left(ends, visit.end)
-            if d0 < d1:
-                deltas[visit.stage][d0] += 1
-                deltas[visit.stage][d1] -= 1
+    for stage, start, end in all_visits(cases):
+        d0 = bisect_left(ends, start)
+        d1 = size if end is None else bisect_left(ends, end)
+        if d0 < d1:
+            deltas[stage][d0] += 1
+            deltas[stage][d1] -= 1
     counts = {}
     for stage, delta in deltas.items():
         running, series = 0, []

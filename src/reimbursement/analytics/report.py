@@ -174,12 +174,12 @@ def _key_of(group: int, key_labels: Sequence[Sequence[str]]) -> tuple[str, ...]:
 
 
 def _comments(
-    eng: Any, table: FeedbackTable, csat_cols: Any, worst: FeedbackStage | None, comments: int
+    eng: Any, table: FeedbackTable, worst: FeedbackStage | None, comments: int
 ) -> tuple[Comment, ...]:
     """The newest free-text comments of those who rated the worst stage 1 or 2."""
     if worst is None or comments <= 0:
         return ()
-    rows = [r for r in eng.rows_between(csat_cols[worst], 1, 2) if table.texts[r]]
+    rows = [r for r in eng.rows_between(eng.column(table.csat[worst]), 1, 2) if table.texts[r]]
     rows.sort(key=lambda r: -table.given_at[r])
     return tuple(
         Comment(table.claim_ids[r], table.timestamp(r), table.csat[worst][r], table.texts[r])
@@ -188,12 +188,20 @@ def _comments(
 
 
 def _trend(
-    by_period: Any,
-    codes: Sequence[str],
+    eng: Any,
+    table: FeedbackTable,
+    period_codes: Any,
     periods: Sequence[str],
     catalogue: ProblemCatalogue | None,
 ) -> tuple[ProblemTrend, ...]:
     """Each problem in the latest period against the one before, most reported first."""
+    codes = table.problem_labels
+    by_period = eng.histogram(
+        eng.take(period_codes, eng.column(table.problem_rows)),
+        len(periods),
+        eng.column(table.problem_codes),
+        max(1, len(codes)),
+    )
     label = catalogue.label if catalogue is not None else (lambda code: code)
     latest = len(periods) - 1
     previous = by_period[latest - 1] if latest > 0 else [0] * len(by_period[latest])
@@ -209,6 +217,68 @@ def _trend(
         for i, code in enumerate(codes)
     )
     return tuple(sorted(trend, key=lambda t: (-t.current, -t.change, t.code)))
+
+
+@attrs.frozen
+class _Tallies:
+    """Per group code: its rows, the histogram of each score and of the problems ticked."""
+
+    counts: list[int]
+    csat: Mapping[FeedbackStage, list[list[int]]]
+    ces: list[list[int]]
+    nps: list[list[int]]
+    problems: list[list[int]]
+    problem_labels: Sequence[str]
+
+    def group(self, g: int, key: tuple[str, ...], confidence: float) -> FeedbackGroup:
+        """The figures of group code ``g``, named ``key``."""
+        return _group(
+            key,
+            self.counts[g],
+            {s: self.csat[s][g] for s in FeedbackStage},
+            self.ces[g],
+            self.nps[g],
+            dict(zip(self.problem_labels, self.problems[g], strict=False)),
+            confidence,
+        )
+
+    def overall(self, confidence: float) -> FeedbackGroup:
+        """The figures of all groups together."""
+        return _group(
+            (),
+            sum(self.counts),
+            {s: _add(self.csat[s]) for s in FeedbackStage},
+            _add(self.ces),
+            _add(self.nps),
+            dict(zip(self.problem_labels, _add(self.problems), strict=False)),
+            confidence,
+        )
+
+
+def _tally(eng: Any, table: FeedbackTable, groups_of: Any, n_groups: int) -> _Tallies:
+    """The tallies of every group code (``groups_of`` holds each row's)."""
+
+    def histogram(values: Any, n_values: int) -> list[list[int]]:
+        result: list[list[int]] = eng.histogram(groups_of, n_groups, eng.column(values), n_values)
+        return result
+
+    def problems() -> list[list[int]]:
+        # the group of each problem tick, made last: it is as long as the ticks
+        ticks = eng.take(groups_of, eng.column(table.problem_rows))
+        n_codes = max(1, len(table.problem_labels))
+        result: list[list[int]] = eng.histogram(
+            ticks, n_groups, eng.column(table.problem_codes), n_codes
+        )
+        return result
+
+    return _Tallies(
+        eng.counts(groups_of, n_groups),
+        {s: histogram(table.csat[s], _CSAT_K) for s in FeedbackStage},
+        histogram(table.ces, _CES_K),
+        histogram(table.nps, _NPS_K),
+        problems(),
+        table.problem_labels,
+    )
 
 
 def feedback_report(
@@ -235,58 +305,32 @@ def feedback_report(
     if not len(table):
         raise ValidationError.at("table", "there is no feedback to report on")
     eng = engine(engine_name)
-    n = len(table)
     given = eng.column(table.given_at)
     first, last = eng.extent(given)
     grid = period_grid(
-        period,
-        tz,
-        datetime.fromtimestamp(first, UTC),
-        datetime.fromtimestamp(last, UTC),
+        period, tz, datetime.fromtimestamp(first, UTC), datetime.fromtimestamp(last, UTC)
     )
     period_codes = eng.bucket(given, grid.bounds)
     groups_of, key_labels = _group_codes(eng, table, names, period_codes, grid.labels)
-    n_groups = prod(len(labels) for labels in key_labels)
-    csat_cols = {s: eng.column(table.csat[s]) for s in FeedbackStage}
-    csat = {s: eng.histogram(groups_of, n_groups, csat_cols[s], _CSAT_K) for s in FeedbackStage}
-    ces = eng.histogram(groups_of, n_groups, eng.column(table.ces), _CES_K)
-    nps = eng.histogram(groups_of, n_groups, eng.column(table.nps), _NPS_K)
-    counts = eng.counts(groups_of, n_groups)
-    p_labels = table.problem_labels
-    p_rows, p_codes = eng.column(table.problem_rows), eng.column(table.problem_codes)
-    problems = eng.histogram(eng.take(groups_of, p_rows), n_groups, p_codes, max(1, len(p_labels)))
-
-    groups = [
-        _group(
-            _key_of(g, key_labels),
-            counts[g],
-            {s: csat[s][g] for s in FeedbackStage},
-            ces[g],
-            nps[g],
-            dict(zip(p_labels, problems[g], strict=False)),
-            confidence,
-        )
-        for g in range(n_groups)
-        if counts[g]
-    ]
-    overall = _group(
-        (),
-        n,
-        {s: _add(csat[s]) for s in FeedbackStage},
-        _add(ces),
-        _add(nps),
-        dict(zip(p_labels, _add(problems), strict=False)),
-        confidence,
+    tallies = _tally(eng, table, groups_of, prod(len(labels) for labels in key_labels))
+    groups = tuple(
+        tallies.group(g, _key_of(g, key_labels), confidence)
+        for g, count in enumerate(tallies.counts)
+        if count
     )
+    overall = tallies.overall(confidence)
     rated = [s for s in FeedbackStage if overall.csat[s].n]
     worst = min(rated, key=lambda s: overall.csat[s].value) if rated else None
-    found = _comments(eng, table, csat_cols, worst, comments)
-    by_period = eng.histogram(
-        eng.take(period_codes, p_rows), len(grid), p_codes, max(1, len(p_labels))
-    )
-    trend = _trend(by_period, p_labels, grid.labels, catalogue)
     return FeedbackReport(
-        names, grid.period, confidence, overall, tuple(groups), worst, found, trend, eng.name
+        names,
+        grid.period,
+        confidence,
+        overall,
+        groups,
+        worst,
+        _comments(eng, table, worst, comments),
+        _trend(eng, table, period_codes, grid.labels, catalogue),
+        eng.name,
     )
 
 

@@ -15,6 +15,7 @@ from typing import Final, overload
 
 import attrs
 
+from ._replace import trusted_builder
 from ._vector import appended, vector
 from .actors import Actor, Role
 from .lifecycle import ClaimState
@@ -194,19 +195,8 @@ _AT: Final = 5
 _DATA: Final = 9
 _VISIBILITY: Final = 10
 
-# Event is frozen: its slots are set through their descriptors, which costs
-# less than object.__setattr__ field by field
-_seq = Event.__dict__["seq"].__set__
-_type = Event.__dict__["type"].__set__
-_claim_id = Event.__dict__["claim_id"].__set__
-_actor = Event.__dict__["actor"].__set__
-_role = Event.__dict__["role"].__set__
-_at = Event.__dict__["at"].__set__
-_from_state = Event.__dict__["from_state"].__set__
-_to_state = Event.__dict__["to_state"].__set__
-_reason = Event.__dict__["reason"].__set__
-_data = Event.__dict__["_data"].__set__
-_visibility = Event.__dict__["visibility"].__set__
+# an Event from a row's values as they are (what that buys: see _replace)
+_event_of_fields = trusted_builder(Event)
 _TYPES: Mapping[str, EventType] = {t.value: t for t in EventType}
 _ROLES: Mapping[str, Role] = {r.value: r for r in Role}
 _STATES: Mapping[str, ClaimState] = {s.value: s for s in ClaimState}
@@ -234,19 +224,19 @@ def _from_row(row: _Row) -> Event:
     # rows were checked when the event was made: set the fields directly, as
     # attrs' own __init__ would, without converting them again
     seq, type_, claim_id, actor, role, at, source, dest, reason, data, visibility = row
-    event = object.__new__(Event)
-    _seq(event, seq)
-    _type(event, _TYPES[type_])
-    _claim_id(event, claim_id)
-    _actor(event, actor)
-    _role(event, _ROLES[role])
-    _at(event, at)
-    _from_state(event, _STATES[source])
-    _to_state(event, _STATES[dest])
-    _reason(event, reason)
-    _data(event, data)
-    _visibility(event, _VISIBILITIES[visibility])
-    return event
+    return _event_of_fields(
+        seq,
+        _TYPES[type_],
+        claim_id,
+        actor,
+        _ROLES[role],
+        at,
+        _STATES[source],
+        _STATES[dest],
+        reason,
+        data,
+        _VISIBILITIES[visibility],
+    )
 
 
 class EventLog(Sequence[Event]):

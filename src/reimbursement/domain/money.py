@@ -76,16 +76,14 @@ class Money:
             ) from None
         if value == 0:
             value = abs(value)  # no negative zero in a claim
-        _set_amount(self, value)
-        _set_currency(self, currency)
+        self.__attrs_init__(value, currency)
 
     @classmethod
     def _exact(cls, amount: Decimal, currency: str) -> Money:
         # for results of arithmetic on amounts already rounded to the same
         # currency: nothing to check, nothing to round
         money = object.__new__(cls)
-        _set_amount(money, amount)
-        _set_currency(money, currency)
+        money.__attrs_init__(amount, currency)
         return money
 
     @classmethod
@@ -183,7 +181,3 @@ class Money:
 
 _TEXTS: dict[tuple[Decimal, str], str] = {}
 _TEXTS_KEPT = 4096
-
-# a frozen class's slots are set through their descriptors (no __setattr__)
-_set_amount = Money.__dict__["amount"].__set__
-_set_currency = Money.__dict__["currency"].__set__

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
+import attrs
+
 from ..domain import commands as cmd
 from ..domain import feedback_rules
 from ..domain.actors import Actor, Role
@@ -28,6 +30,30 @@ from ._core import DeskCore, Request, Step
 from .views import ClaimTracking
 
 __all__ = ["CustomerCalls"]
+
+
+@attrs.frozen
+class _Answers:
+    """What a feedback call says, before the desk's clock stamps it."""
+
+    ratings: Mapping[FeedbackStage, int] | None
+    ces: int | None
+    nps: int | None
+    problems: Sequence[str]
+    text: str
+    channel: str
+
+    def given_at(self, at: datetime) -> Feedback:
+        """The feedback, as given at ``at``."""
+        ratings = dict(self.ratings or {})
+        return Feedback(
+            at, ratings, self.ces, self.nps, tuple(self.problems), self.text, self.channel
+        )
+
+    def fingerprint(self) -> tuple[object, ...]:
+        """What tells a repeated call from a different one."""
+        ratings = sorted((self.ratings or {}).items())
+        return (ratings, self.ces, self.nps, tuple(self.problems), self.text, self.channel)
 
 
 class CustomerCalls(DeskCore):
@@ -315,18 +341,8 @@ class CustomerCalls(DeskCore):
         :class:`~reimbursement.errors.ValidationError` listing every bad value or a
         claim not decided yet.
         """
-        return self._feedback(
-            feedback_rules.give_feedback,
-            actor,
-            claim_id,
-            request_id,
-            ratings,
-            ces,
-            nps,
-            problems,
-            text,
-            channel,
-        )
+        answers = _Answers(ratings, ces, nps, problems, text, channel)
+        return self._feedback(feedback_rules.give_feedback, actor, claim_id, request_id, answers)
 
     def edit_feedback(
         self,
@@ -346,18 +362,8 @@ class CustomerCalls(DeskCore):
         Raises as :meth:`give_feedback`, and :class:`~reimbursement.errors.ValidationError`
         when there is nothing to edit or the window has closed.
         """
-        return self._feedback(
-            feedback_rules.edit_feedback,
-            actor,
-            claim_id,
-            request_id,
-            ratings,
-            ces,
-            nps,
-            problems,
-            text,
-            channel,
-        )
+        answers = _Answers(ratings, ces, nps, problems, text, channel)
+        return self._feedback(feedback_rules.edit_feedback, actor, claim_id, request_id, answers)
 
     def _feedback(
         self,
@@ -367,33 +373,22 @@ class CustomerCalls(DeskCore):
         actor: Actor,
         claim_id: str,
         request_id: str | None,
-        ratings: Mapping[FeedbackStage, int] | None,
-        ces: int | None,
-        nps: int | None,
-        problems: Sequence[str],
-        text: str,
-        channel: str,
+        answers: _Answers,
     ) -> Claim:
-        check_feedback(ratings, problems, text, channel, self.settings.limits.max_id_length)
+        check_feedback(
+            answers.ratings,
+            answers.problems,
+            answers.text,
+            answers.channel,
+            self.settings.limits.max_id_length,
+        )
 
         def decide(claim: Claim, step: Step) -> Claim:
             authorize_view(actor, claim)
-            feedback = Feedback(
-                step.now, dict(ratings or {}), ces, nps, tuple(problems), text, channel
-            )
+            feedback = answers.given_at(step.now)
             return record(
                 claim, actor, step.now, feedback, self.settings.feedback, self.settings.problems
             )
 
-        request = self._request(
-            actor,
-            request_id,
-            record,
-            sorted((ratings or {}).items()),
-            ces,
-            nps,
-            tuple(problems),
-            text,
-            channel,
-        )
+        request = self._request(actor, request_id, record, *answers.fingerprint())
         return self._run(actor, claim_id, request, decide, retry_on_conflict=True)

@@ -33,6 +33,11 @@ from ._core import DeskCore, Step
 __all__ = ["HandOverReport", "ReviewCalls"]
 
 
+def _noted(note: str) -> dict[str, str]:
+    """A step decision's details: the note to the customer, if any."""
+    return {"note": note} if note else {}
+
+
 @attrs.frozen
 class HandOverReport:
     """What :meth:`ReimbursementDesk.hand_over` did.
@@ -75,16 +80,14 @@ class ReviewCalls(DeskCore):
         limits = self.settings.limits
 
         def decide(claim: Claim, s: Step) -> Claim:
-            plan = self.reviews.plan(claim)
+            plan = self.reviews.authorize_review(actor, claim, Action.APPROVE)
+            # with a plan, only to refuse bad input before the step is recorded
+            approved = cmd.approve(claim, actor, s.now, lines, limits=limits)
             if plan is None:
-                self.reviews.authorize_decision(actor, claim, Action.APPROVE)
-                approved = cmd.approve(claim, actor, s.now, lines, limits=limits)
                 return self._approved(approved, s.now)
-            self.reviews.authorize_step(actor, claim, Action.APPROVE)
-            cmd.approve(claim, actor, s.now, lines, limits=limits)  # bad input is refused now
             details = {"lines": encode_lines(lines)} if lines else {}
-            claim, done = self.reviews.decide_step(
-                actor, claim, plan, s.now, s.claims, StepOutcome.APPROVED, step, (), details
+            claim, done = self._decide_step(
+                actor, claim, s, plan, StepOutcome.APPROVED, step, (), details
             )
             if done is None:
                 return claim
@@ -116,23 +119,13 @@ class ReviewCalls(DeskCore):
         limits = self.settings.limits
 
         def decide(claim: Claim, s: Step) -> Claim:
-            plan = self.reviews.plan(claim)
+            plan = self.reviews.authorize_review(actor, claim, Action.REJECT)
+            # with a plan, only to refuse bad input before the step is recorded
+            rejected = cmd.reject(claim, actor, s.now, reason_code, note, limits=limits)
             if plan is None:
-                self.reviews.authorize_decision(actor, claim, Action.REJECT)
-                return cmd.reject(claim, actor, s.now, reason_code, note, limits=limits)
-            self.reviews.authorize_step(actor, claim, Action.REJECT)
-            cmd.reject(claim, actor, s.now, reason_code, note, limits=limits)  # refused now if bad
-            details = {"note": note} if note else {}
-            claim, done = self.reviews.decide_step(
-                actor,
-                claim,
-                plan,
-                s.now,
-                s.claims,
-                StepOutcome.REJECTED,
-                step,
-                (reason_code,),
-                details,
+                return rejected
+            claim, done = self._decide_step(
+                actor, claim, s, plan, StepOutcome.REJECTED, step, (reason_code,), _noted(note)
             )
             if done is None:
                 return claim
@@ -162,23 +155,15 @@ class ReviewCalls(DeskCore):
         limits = self.settings.limits
 
         def decide(claim: Claim, s: Step) -> Claim:
-            plan = self.reviews.plan(claim)
+            plan = self.reviews.authorize_review(actor, claim, Action.RETURN_FOR_CORRECTION)
+            # with a plan, only to refuse bad input before the step is recorded
+            returned = cmd.return_for_correction(
+                claim, actor, s.now, reasons, note, limits=limits
+            )
             if plan is None:
-                self.reviews.authorize_decision(actor, claim, Action.RETURN_FOR_CORRECTION)
-                return cmd.return_for_correction(claim, actor, s.now, reasons, note, limits=limits)
-            self.reviews.authorize_step(actor, claim, Action.RETURN_FOR_CORRECTION)
-            cmd.return_for_correction(claim, actor, s.now, reasons, note, limits=limits)
-            details = {"note": note} if note else {}
-            claim, done = self.reviews.decide_step(
-                actor,
-                claim,
-                plan,
-                s.now,
-                s.claims,
-                StepOutcome.RETURNED,
-                step,
-                tuple(reasons),
-                details,
+                return returned
+            claim, done = self._decide_step(
+                actor, claim, s, plan, StepOutcome.RETURNED, step, tuple(reasons), _noted(note)
             )
             if done is None:
                 return claim
@@ -192,6 +177,22 @@ class ReviewCalls(DeskCore):
     def _check_step(self, step: object) -> None:
         if step is not None:
             self._check_id("step", step)
+
+    def _decide_step(
+        self,
+        actor: Actor,
+        claim: Claim,
+        s: Step,
+        plan: ReviewPlan,
+        outcome: StepOutcome,
+        step: str | None,
+        reasons: tuple[str, ...],
+        details: dict[str, str],
+    ) -> tuple[Claim, ReviewPlan | None]:
+        """``actor``'s decision of the plan step they hold (``step`` names it among several)."""
+        return self.reviews.decide_step(
+            actor, claim, plan, s.now, s.claims, outcome, step, reasons, details
+        )
 
     def work_queue(
         self,

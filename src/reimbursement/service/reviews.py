@@ -124,14 +124,20 @@ class ReviewRouting:
 
     # -- decisions -----------------------------------------------------------------------------
 
-    def authorize_decision(self, actor: Actor, claim: Claim, action: Action) -> None:
-        """Check that ``actor`` may decide the claim: role, assignee, four-eyes, conflicts."""
-        authorize(actor, claim, action)  # role, own claim, assignee
-        authorize_unconflicted(actor, claim, self.conflicts)
+    def authorize_review(self, actor: Actor, claim: Claim, action: Action) -> ReviewPlan | None:
+        """Check that ``actor`` may decide ``claim``, and give its plan (``None``: it has none).
 
-    def authorize_step(self, actor: Actor, claim: Claim, action: Action) -> None:
-        """Check that ``actor`` may decide a plan step of ``claim``: role, claimant, conflicts."""
-        authorize_step_decision(actor, claim, action, self.conflicts)
+        Without a plan: role, assignee, four-eyes, conflicts. With one, for a
+        step of it: role, claimant, conflicts (:meth:`decide_step` finds the
+        step they hold).
+        """
+        plan = self.plan(claim)
+        if plan is None:
+            authorize(actor, claim, action)  # role, own claim, assignee
+            authorize_unconflicted(actor, claim, self.conflicts)
+        else:
+            authorize_step_decision(actor, claim, action, self.conflicts)
+        return plan
 
     def decide_step(
         self,
@@ -145,7 +151,7 @@ class ReviewRouting:
         reasons: Sequence[str],
         details: dict[str, str],
     ) -> tuple[Claim, ReviewPlan | None]:
-        """Record the decision of the step ``actor`` holds (see :meth:`authorize_step` first).
+        """Record the decision of the step ``actor`` holds (see :meth:`authorize_review` first).
 
         Returns the claim and the plan once it is decided (``None`` while it
         is pending: the steps it opens are then assigned). Raises

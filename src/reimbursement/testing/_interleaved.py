@@ -15,6 +15,7 @@ import threading
 
 import pytest
 
+from ..domain.claim import Claim
 from ..errors import ConcurrencyError, DuplicateRequestError
 from ..ports import RequestRecord, UnitOfWork
 from ._builders import draft, edited
@@ -27,6 +28,26 @@ def _remember_and_commit(uow: UnitOfWork, request: RequestRecord) -> None:
     # the port refuses the key on commit; a store may refuse it as soon as it is given
     uow.claims.remember_request(request)
     uow.commit()
+
+
+def _lose_a_race(unit_of_work: UnitOfWorkFactory) -> Claim:
+    """Two units of work read ``claim-1``; the first commits its save, the second's is refused.
+
+    The second also added a claim and a request key, which must go with it.
+    Returns the claim the first one saved.
+    """
+    claim = draft("claim-1")
+    add(unit_of_work, claim)
+    with unit_of_work() as first, unit_of_work() as second:
+        mine, theirs = first.claims.get("claim-1"), second.claims.get("claim-1")
+        assert mine.version == theirs.version == claim.version
+        winner = edited(mine, "first writer")
+        save_and_commit(first, winner, mine.version)
+        second.claims.add(draft("claim-2"))
+        second.claims.remember_request(record("request-2", "claim-2"))
+        with pytest.raises(ConcurrencyError):
+            save_and_commit(second, edited(theirs, "second writer"), theirs.version)
+    return winner
 
 
 class InterleavedContract:
@@ -49,19 +70,19 @@ class InterleavedContract:
         with unit_of_work() as uow:
             assert uow.claims.request("request-1") == record("request-1", "claim-1")
 
+    def test_a_stale_save_raises_concurrency_error_and_the_first_save_stays(
+        self, unit_of_work: UnitOfWorkFactory
+    ) -> None:
+        winner = _lose_a_race(unit_of_work)
+        assert stored(unit_of_work, "claim-1") == winner
+        assert absent(unit_of_work, "claim-2"), "a refused unit of work wrote a claim"
+        with unit_of_work() as uow:
+            assert uow.claims.request("request-2") is None
+
     def test_of_two_interleaved_read_modify_saves_the_second_is_refused_not_lost(
         self, unit_of_work: UnitOfWorkFactory
     ) -> None:
-        claim = draft("claim-1")
-        add(unit_of_work, claim)
-        with unit_of_work() as first, unit_of_work() as second:
-            mine, theirs = first.claims.get("claim-1"), second.claims.get("claim-1")
-            winner = edited(mine, "first writer")
-            first.claims.save(winner, mine.version)
-            first.commit()
-            with pytest.raises(ConcurrencyError):
-                save_and_commit(second, edited(theirs, "second writer"), theirs.version)
-        assert stored(unit_of_work, "claim-1") == winner
+        _lose_a_race(unit_of_work)
         with unit_of_work() as uow:  # the refused one retries on what it reads now
             fresh = uow.claims.get("claim-1")
             retried = edited(fresh, "second writer, retried")

@@ -44,6 +44,15 @@ def _ids(items: Iterable[Any]) -> list[str]:
     return [item.id for item in items]
 
 
+def _every_list(uow: UnitOfWork, **paging: Any) -> list[Callable[[], Page[Any]]]:
+    """Each of the claim lists, asked for with the same ``after`` or ``limit``."""
+    return [
+        lambda: uow.claims.for_customer("cust-1", **paging),
+        lambda: uow.claims.in_states([ClaimState.IN_REVIEW], **paging),
+        lambda: uow.claims.work_queue(["rev-a"], **paging),
+    ]
+
+
 def _all_pages(list_page: Callable[[str | None], Page[Any]]) -> list[list[str]]:
     """The ids of every page of a list, following the cursors to the end."""
     pages, cursor = [], None
@@ -226,12 +235,7 @@ class ClaimQueriesContract:
     ) -> None:
         add(unit_of_work, in_review("claim-1", "rev-a"))
         with unit_of_work() as uow:
-            lists: list[Callable[[], Page[Any]]] = [
-                lambda: uow.claims.for_customer("cust-1", after=cursor),
-                lambda: uow.claims.in_states([ClaimState.IN_REVIEW], after=cursor),
-                lambda: uow.claims.work_queue(["rev-a"], after=cursor),
-            ]
-            for list_page in lists:
+            for list_page in _every_list(uow, after=cursor):
                 with pytest.raises(ValidationError) as raised:
                     list_page()
                 assert [p.path for p in raised.value.problems] == ["after"]
@@ -241,12 +245,7 @@ class ClaimQueriesContract:
         self, unit_of_work: UnitOfWorkFactory, limit: int
     ) -> None:
         with unit_of_work() as uow:
-            lists: list[Callable[[], Page[Any]]] = [
-                lambda: uow.claims.for_customer("cust-1", limit=limit),
-                lambda: uow.claims.in_states([ClaimState.DRAFT], limit=limit),
-                lambda: uow.claims.work_queue(["rev-a"], limit=limit),
-            ]
-            for list_page in lists:
+            for list_page in _every_list(uow, limit=limit):
                 with pytest.raises(ValidationError):
                     list_page()
 

@@ -161,26 +161,6 @@ class ClaimRepositoryContract(ClaimQueriesContract, InterleavedContract):
             uow.commit()
         assert stored(unit_of_work, "claim-1") == new
 
-    def test_a_stale_save_raises_concurrency_error_and_the_first_save_stays(
-        self, unit_of_work: UnitOfWorkFactory
-    ) -> None:
-        claim = draft("claim-1")
-        add(unit_of_work, claim)
-        with unit_of_work() as first, unit_of_work() as second:
-            mine, theirs = first.claims.get("claim-1"), second.claims.get("claim-1")
-            assert mine.version == theirs.version == claim.version
-            winner = edited(mine, "first")
-            save_and_commit(first, winner, mine.version)
-            # the loser's other writes must not survive its refused commit
-            second.claims.add(draft("claim-2"))
-            second.claims.remember_request(record("request-2", "claim-2"))
-            with pytest.raises(ConcurrencyError):
-                save_and_commit(second, edited(theirs, "second"), theirs.version)
-        assert stored(unit_of_work, "claim-1") == winner
-        assert absent(unit_of_work, "claim-2"), "a refused unit of work wrote a claim"
-        with unit_of_work() as uow:
-            assert uow.claims.request("request-2") is None
-
     @pytest.mark.parametrize("offset", [-1, 1, 4])
     def test_a_save_over_a_version_not_stored_raises_concurrency_error(
         self, unit_of_work: UnitOfWorkFactory, offset: int
