@@ -157,9 +157,7 @@ class ReviewCalls(DeskCore):
         def decide(claim: Claim, s: Step) -> Claim:
             plan = self.reviews.authorize_review(actor, claim, Action.RETURN_FOR_CORRECTION)
             # with a plan, only to refuse bad input before the step is recorded
-            returned = cmd.return_for_correction(
-                claim, actor, s.now, reasons, note, limits=limits
-            )
+            returned = cmd.return_for_correction(claim, actor, s.now, reasons, note, limits=limits)
             if plan is None:
                 return returned
             claim, done = self._decide_step(
