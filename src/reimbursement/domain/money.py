@@ -15,6 +15,7 @@ from typing import Self
 
 import attrs
 
+from .._show import show
 from ..errors import CurrencyMismatchError, ValidationError
 from .currencies import MINOR_UNITS
 
@@ -26,7 +27,7 @@ _QUANTA: dict[int, Decimal] = {places: Decimal(1).scaleb(-places) for places in 
 def _to_decimal(value: object) -> Decimal:
     if isinstance(value, (bool, float)):
         raise ValidationError.at(
-            "amount", f"{value!r} is a {type(value).__name__}; give a Decimal, int or str"
+            "amount", f"{show(value)} is a {type(value).__name__}; give a Decimal, int or str"
         )
     if isinstance(value, Decimal):
         result = value
@@ -34,13 +35,13 @@ def _to_decimal(value: object) -> Decimal:
         try:
             result = Decimal(value)
         except decimal.InvalidOperation:
-            raise ValidationError.at("amount", f"{value!r} is not a number") from None
+            raise ValidationError.at("amount", f"{show(value)} is not a number") from None
     else:
         raise ValidationError.at(
-            "amount", f"{value!r} is a {type(value).__name__}; give a Decimal, int or str"
+            "amount", f"{show(value)} is a {type(value).__name__}; give a Decimal, int or str"
         )
     if not result.is_finite():
-        raise ValidationError.at("amount", f"{value!r} is not a finite number")
+        raise ValidationError.at("amount", f"{show(value)} is not a finite number")
     return result
 
 
@@ -57,14 +58,16 @@ class Money:
     currency: str
 
     def __init__(self, amount: Decimal | int | str, currency: str) -> None:
-        places = MINOR_UNITS.get(currency)
+        places = MINOR_UNITS.get(currency) if type(currency) is str else None
         if places is None:
-            raise ValidationError.at("currency", f"{currency!r} is not an ISO 4217 currency code")
+            raise ValidationError.at(
+                "currency", f"{show(currency)} is not an ISO 4217 currency code"
+            )
         try:
             value = _to_decimal(amount).quantize(_QUANTA[places], rounding=ROUND_HALF_EVEN)
         except decimal.InvalidOperation:
             raise ValidationError.at(
-                "amount", f"{amount!r} is too large for an amount of money"
+                "amount", f"{show(amount)} is too large for an amount of money"
             ) from None
         if value == 0:
             value = abs(value)  # no negative zero in a claim
@@ -96,7 +99,9 @@ class Money:
                 )
             total += item.amount
         if currency not in MINOR_UNITS:
-            raise ValidationError.at("currency", f"{currency!r} is not an ISO 4217 currency code")
+            raise ValidationError.at(
+                "currency", f"{show(currency)} is not an ISO 4217 currency code"
+            )
         return cls._exact(total, currency) if total else cls(0, currency)
 
     def _same(self, other: Money, op: str) -> None:
@@ -151,7 +156,7 @@ class Money:
     def convert(self, currency: str, rate: Decimal) -> Money:
         """This amount in ``currency`` at ``rate`` (units of ``currency`` per unit of ours)."""
         if not isinstance(rate, Decimal) or not rate.is_finite() or rate <= 0:
-            raise ValidationError.at("rate", f"{rate!r} is not a positive Decimal rate")
+            raise ValidationError.at("rate", f"{show(rate)} is not a positive Decimal rate")
         return Money(self.amount * rate, currency)
 
     def __str__(self) -> str:
