@@ -22,9 +22,10 @@ import cattrs
 from cattrs.errors import IterableValidationError, IterableValidationNote
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
+from .._show import show
 from ..domain.claim import Claim
 from ..domain.events import Event
-from ._scalars import bad, show
+from ._scalars import bad
 
 _SEQUENCES: dict[Any, Callable[[list[Any]], Any]] = {
     tuple: tuple,
@@ -119,7 +120,7 @@ def mapping_hooks(converter: cattrs.Converter) -> None:
                 try:
                     result[key_hook(key, key_type)] = value_hook(item, value_type)
                 except Exception as error:
-                    error.add_note(IterableValidationNote(f"@ key {key!r}", key, value_type))
+                    error.add_note(IterableValidationNote(f"@ key {show(key)}", key, value_type))
                     errors.append(error)
             if errors:
                 raise _fail_items(cls, errors)

@@ -1,0 +1,217 @@
+"""The wire format's limits, and the checks that hold input to them before it is read.
+
+Every limit is a named constant; :mod:`reimbursement.serialization` exports
+them and ``docs/serialization.md`` documents them. The checks here never
+recurse, so no input and no depth of the caller's own stack can make them
+raise ``RecursionError``: the depth of JSON text is measured on its
+brackets before ``json`` parses it, and the depth of data by a loop with
+its own stack before ``cattrs`` structures it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from itertools import accumulate
+from typing import Any, Final
+
+from .._show import show
+from ..errors import FieldProblem, ValidationError
+
+__all__ = [
+    "MAX_DECIMAL_DIGITS",
+    "MAX_DEPTH",
+    "MAX_INTEGER",
+    "MAX_JSON_SIZE",
+    "MAX_STRING_LENGTH",
+    "check_depth",
+    "parse_json",
+]
+
+MAX_JSON_SIZE: Final = 16 * 1024 * 1024
+"""The longest JSON text ``from_json`` reads, in bytes of UTF-8 (16 MiB)."""
+MAX_DEPTH: Final = 32
+"""How deep arrays and objects may nest: ``[]`` is 1 deep, ``[[]]`` 2 (a claim needs 6)."""
+MAX_STRING_LENGTH: Final = 65_536
+"""The longest string (a value or a key), in characters."""
+MAX_INTEGER: Final = 2**63 - 1
+"""The largest integer in magnitude (2**63 - 1): what a signed 64-bit column holds."""
+MAX_DECIMAL_DIGITS: Final = 28
+"""The most digits of a decimal string (both sides of the point): ``Decimal``'s precision."""
+
+_INTEGER_CHARACTERS: Final = len(str(MAX_INTEGER)) + 1  # and a minus sign
+# Everything but brackets outside strings: what is left is the text's nesting. An
+# unterminated string runs to the end, as json reads it.
+_NOT_NESTING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\Z)|[^\[\]{}"]+', re.DOTALL)
+_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+def _utf8_size(text: str) -> int:
+    if text.isascii():
+        return len(text)
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def _as_text(raw: object) -> str:
+    if isinstance(raw, bytes | bytearray):
+        if len(raw) > MAX_JSON_SIZE:
+            raise _too_large(len(raw))
+        try:
+            return bytes(raw).decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise ValidationError.at(
+                "", f"not UTF-8 text: byte {error.start} cannot be decoded"
+            ) from None
+    if not isinstance(raw, str):
+        raise ValidationError.at("", f"expected JSON text (str or bytes), got {show(raw)}")
+    if len(raw) > MAX_JSON_SIZE or (
+        len(raw) * 4 > MAX_JSON_SIZE and _utf8_size(raw) > MAX_JSON_SIZE
+    ):
+        raise _too_large(_utf8_size(raw))
+    return raw
+
+
+def _too_large(size: int) -> ValidationError:
+    return ValidationError.at(
+        "", f"the JSON text is {size:,} bytes; the limit is {MAX_JSON_SIZE:,}"
+    )
+
+
+def _text_depth(text: str) -> int:
+    nesting = _NOT_NESTING.sub("", text)
+    if len(nesting) <= MAX_DEPTH:
+        return len(nesting) and 1  # shallow at any rate; the exact figure is not needed
+    return max(accumulate(map(_STEP.__getitem__, nesting)))
+
+
+class _Unreadable:
+    """What the decoder leaves where JSON holds a value the format refuses.
+
+    ``json`` cannot say where a value is, so the problem waits in the data
+    until :func:`_located` finds it with its path.
+    """
+
+    __slots__ = ("problem",)
+
+    def __init__(self, problem: str) -> None:
+        self.problem = problem
+
+
+class _Duplicated(dict[str, Any]):
+    """An object that gave some keys twice (the value kept is the last one)."""
+
+    __slots__ = ("twice",)
+    twice: list[str]
+
+
+def _parse_int(digits: str) -> int | _Unreadable:
+    if len(digits) <= _INTEGER_CHARACTERS:
+        return int(digits)  # checked against MAX_INTEGER where an int is read
+    return _Unreadable(
+        f"an integer of {len(digits.lstrip('-')):,} digits; integers are at most "
+        f"{MAX_INTEGER:,} in size"
+    )
+
+
+def _parse_constant(name: str) -> _Unreadable:
+    return _Unreadable(f"{name} is not a JSON number")
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) == len(pairs):
+        return result
+    twice = _Duplicated(result)
+    seen: set[str] = set()
+    twice.twice = [k for k, _ in pairs if k in seen or seen.add(k)]  # type: ignore[func-returns-value]
+    return twice
+
+
+_DECODER = json.JSONDecoder(
+    object_pairs_hook=_object, parse_int=_parse_int, parse_constant=_parse_constant
+)
+
+
+def _located(data: Any) -> Iterator[FieldProblem]:
+    """Every refused value the decoder left in ``data``, with its path (depth-first)."""
+    stack: list[tuple[str, Any]] = [("", data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, _Unreadable):
+            yield FieldProblem(path, value.problem)
+        elif isinstance(value, dict):
+            if isinstance(value, _Duplicated):
+                for key in value.twice:
+                    yield FieldProblem(_key(path, key), "given twice in one object")
+            stack.extend((_key(path, k), v) for k, v in reversed(value.items()))
+        elif isinstance(value, list):
+            stack.extend((f"{path}[{i}]", v) for i, v in reversed(list(enumerate(value))))
+
+
+def _key(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def parse_json(raw: str | bytes) -> Any:
+    """The data of JSON text, held to the wire format's limits before and after parsing.
+
+    Raises :class:`~reimbursement.errors.ValidationError` for text over
+    :data:`MAX_JSON_SIZE`, bytes that are not UTF-8, nesting deeper than
+    :data:`MAX_DEPTH`, invalid JSON, and (each with its path) a key given
+    twice in one object, an integer of more than 20 characters, or
+    ``NaN``/``Infinity`` (which ``json`` accepts and JSON does not have).
+    """
+    text = _as_text(raw)
+    depth = _text_depth(text)
+    if depth > MAX_DEPTH:
+        raise ValidationError.at(
+            "", f"arrays and objects nest {depth:,} deep; the limit is {MAX_DEPTH}"
+        )
+    try:
+        data = _DECODER.decode(text)
+    except json.JSONDecodeError as error:
+        raise ValidationError.at(
+            "", f"not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})"
+        ) from None
+    problems = _located(data)
+    first = next(problems, None)
+    if first is not None:
+        raise ValidationError("invalid JSON", (first, *problems))
+    return data
+
+
+_CONTAINERS = (dict, list, tuple)
+# a container met on the way down: (value, depth, parent entry, step from the parent)
+_Entry = tuple[Any, int, Any, Any]
+
+
+def check_depth(data: Any) -> None:
+    """Raise :class:`~reimbursement.errors.ValidationError` if lists, tuples and dicts
+    in ``data`` nest deeper than :data:`MAX_DEPTH` (or hold themselves), naming the path."""
+    if type(data) not in _CONTAINERS:
+        return
+    stack: list[_Entry] = [(data, 1, None, None)]
+    while stack:
+        entry = stack.pop()
+        value, depth = entry[0], entry[1]
+        for step, item in value.items() if type(value) is dict else enumerate(value):
+            if type(item) in _CONTAINERS:
+                if depth >= MAX_DEPTH:
+                    raise ValidationError.at(
+                        _path_of(entry, step), f"nested deeper than {MAX_DEPTH} levels"
+                    )
+                stack.append((item, depth + 1, entry, step))
+
+
+def _path_of(entry: _Entry, step: Any) -> str:
+    steps = [step]
+    while entry[2] is not None:
+        steps.append(entry[3])
+        entry = entry[2]
+    path = ""
+    for s in reversed(steps):
+        path = (
+            f"{path}[{s}]" if type(s) is int else _key(path, show(s) if type(s) is not str else s)
+        )
+    return path
