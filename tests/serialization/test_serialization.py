@@ -28,6 +28,7 @@ from reimbursement.domain.claim import (
 from reimbursement.domain.currencies import MINOR_UNITS
 from reimbursement.domain.events import Visibility
 from reimbursement.domain.feedback import Feedback, FeedbackStage
+from reimbursement.domain.feedback_rules import FeedbackPolicy, ProblemCatalogue, give_feedback
 from reimbursement.domain.inputs import ClaimPatch, LineInput, LinePatch
 from reimbursement.domain.lifecycle import ClaimState
 from reimbursement.domain.money import Money
@@ -90,16 +91,15 @@ def paid_claim() -> Claim:
     c = cmd.approve_payment(c, FINANCE, at(5))
     c = cmd.send_payment(c, SYSTEM, at(6), "GW-991")
     c = cmd.confirm_payment(c, SYSTEM, at(30))
-    return attrs.evolve(
-        c,
-        feedback=Feedback(
-            at(31),
-            {FeedbackStage.REVIEW: 4, FeedbackStage.PAYMENT: 5},
-            ces=2,
-            nps=9,
-            problems=("slow",),
-        ),
+    feedback = Feedback(
+        at(31),
+        {FeedbackStage.REVIEW: 4, FeedbackStage.PAYMENT: 5},
+        ces=2,
+        nps=9,
+        problems=("slow_review",),
     )
+    policy, catalogue = FeedbackPolicy(), ProblemCatalogue.default()
+    return give_feedback(c, CUSTOMER, at(31), feedback, policy, catalogue)
 
 
 def returned_and_retried_claim() -> Claim:
@@ -223,7 +223,7 @@ def test_the_wire_format_of_a_line() -> None:
 
 
 def test_the_wire_format_of_an_event_and_of_feedback() -> None:
-    event = PAID.events[-1]
+    event = PAID.events[-2]  # the payment confirmed, before the feedback
     data = to_data(event)
     assert data["type"] == "paid"
     assert data["role"] == "system"

@@ -25,6 +25,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 from .._show import show
 from ..domain.claim import Claim
 from ..domain.events import Event
+from ..domain.invariants import check_claim
 from ._scalars import bad
 
 _SEQUENCES: dict[Any, Callable[[list[Any]], Any]] = {
@@ -154,8 +155,10 @@ def _stored_as(
     key: str,
     unstructure: Callable[[Any], Any],
     structure: Callable[[Any, Any], Any],
+    check: Callable[[Any], None] = lambda _: None,
 ) -> None:
-    """Hooks for ``cls`` whose private ``field`` is stored in one form and sent as ``key``."""
+    """Hooks for ``cls`` whose private ``field`` is stored in one form and sent as ``key``;
+    ``check`` runs on each instance read (and raises to refuse it)."""
     out: dict[str, Any] = {field: override(rename=key, unstruct_hook=unstructure)}
     into: dict[str, Any] = {field: override(rename=key, struct_hook=structure)}
     unstructure_cls = make_dict_unstructure_fn(cls, converter, **out)
@@ -167,7 +170,9 @@ def _stored_as(
     def structure_cls(value: Any, target: Any) -> Any:
         if type(value) is not dict:
             raise bad(expected + show(value))
-        return generated(value, target)
+        result = generated(value, target)
+        check(result)
+        return result
 
     converter.register_unstructure_hook(cls, unstructure_cls)
     converter.register_structure_hook(cls, structure_cls)
@@ -192,4 +197,5 @@ def event_hooks(converter: cattrs.Converter) -> None:
         "events",
         lambda log: [unstructure_event(event) for event in log],
         lambda value, _: converter.structure(value, tuple[Event, ...]),
+        check_claim,  # a claim from outside keeps the invariants of one the desk built
     )
