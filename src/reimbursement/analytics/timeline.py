@@ -12,12 +12,14 @@ import enum
 import gc
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import NamedTuple
 
 import attrs
 
 from ..domain.claim import Claim, main_category
 from ..domain.events import Event, EventType
+from ..domain.frozen import FrozenMap, frozen_map
 from ..domain.lifecycle import ClaimState
 
 __all__ = ["STAGE_OF_STATE", "CaseTimeline", "ProcessStage", "Visit", "timeline", "timelines"]
@@ -48,6 +50,8 @@ STAGE_OF_STATE: Mapping[ClaimState, ProcessStage] = {
     S.PAYMENT_FAILED: ProcessStage.PAYMENT,
 }
 """Which stage each state belongs to; draft and final states belong to none."""
+# read-only: a caller changing it would change the library's behaviour for everyone
+STAGE_OF_STATE = MappingProxyType(dict(STAGE_OF_STATE))
 
 _DECISIONS = frozenset({S.APPROVED, S.PARTIALLY_APPROVED, S.REJECTED})
 _ENDS = frozenset({S.PAID, S.REJECTED, S.WITHDRAWN})
@@ -94,12 +98,12 @@ class CaseTimeline:
     ended_at: datetime | None
     returns: int
     resubmissions: int
-    stage_seconds: Mapping[ProcessStage, float]
+    stage_seconds: Mapping[ProcessStage, float] = attrs.field(converter=frozen_map)
     visits: tuple[Visit, ...]
     sla_breaches: frozenset[ProcessStage]
     first_event_at: datetime | None = None
     last_event_at: datetime | None = None
-    attributes: Mapping[str, str] = attrs.field(factory=dict)
+    attributes: Mapping[str, str] = attrs.field(factory=FrozenMap, converter=frozen_map)
 
     def stage_hours(self, stage: ProcessStage) -> float | None:
         """Hours spent in ``stage`` (closed visits only); ``None`` without a closed visit."""

@@ -10,11 +10,13 @@ language (``zh-TW`` → ``zh``), then to ``en``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from types import MappingProxyType
 
 import attrs
 
 from ..errors import FieldProblem, NotFoundError, ValidationError
 from .claim import Claim, Outcome
+from .frozen import FrozenMap
 
 __all__ = [
     "DEFAULT_REASONS",
@@ -68,10 +70,13 @@ def _candidates(language: str) -> Iterator[str]:
     yield FALLBACK_LANGUAGE
 
 
-def _texts(entries: Mapping[str, Mapping[str, ReasonText]]) -> dict[str, dict[str, ReasonText]]:
-    return {
-        code: {_normalise(lang): t for lang, t in texts.items()} for code, texts in entries.items()
-    }
+def _texts(
+    entries: Mapping[str, Mapping[str, ReasonText]],
+) -> FrozenMap[str, FrozenMap[str, ReasonText]]:
+    return FrozenMap(
+        (code, FrozenMap((_normalise(lang), t) for lang, t in texts.items()))
+        for code, texts in entries.items()
+    )
 
 
 @attrs.frozen
@@ -311,3 +316,7 @@ DEFAULT_REASONS: Mapping[str, Mapping[str, ReasonText]] = {
     },
 }
 """The default reasons: the returns and rejections insurers make most often."""
+# read-only: a caller changing it would change the library's behaviour for everyone
+DEFAULT_REASONS = MappingProxyType(
+    {code: MappingProxyType(dict(texts)) for code, texts in DEFAULT_REASONS.items()}
+)

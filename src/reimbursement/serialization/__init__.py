@@ -25,7 +25,9 @@ Wire format (the contract SQL adapters, APIs and stored claims rely on):
 - Enums: by value (``"in_review"``), read back by value.
 - Tuples, lists, sequences and sets: JSON lists, read back only from lists.
 - Mappings (``Event.data``, ``Feedback.ratings`` keyed by the ``FeedbackStage`` enum):
-  JSON objects, keys written like any other value (an enum key by its value).
+  JSON objects, keys written like any other value (an enum key by its value);
+  a ``Mapping`` field reads back as an immutable ``FrozenMap``, a ``dict`` one
+  as a ``dict``.
 - ``None``: ``null``; ``X | None`` fields read ``null`` as ``None``.
 - attrs classes: objects keyed by field name, every field written (defaults
   included, so a reader never needs our defaults). Any frozen attrs class

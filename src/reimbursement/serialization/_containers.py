@@ -25,6 +25,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 from .._show import show
 from ..domain.claim import Claim
 from ..domain.events import Event
+from ..domain.frozen import FrozenMap
 from ..domain.invariants import check_claim
 from ._scalars import bad
 
@@ -108,12 +109,14 @@ def mapping_hooks(converter: cattrs.Converter) -> None:
         key_hook, value_hook = (converter.get_unstructure_hook(t) for t in types(cls))
         return lambda value: {key_hook(k): value_hook(v) for k, v in value.items()}
 
-    def structure_factory(cls: Any) -> Callable[[Any, Any], dict[Any, Any]]:
+    def structure_factory(cls: Any) -> Callable[[Any, Any], Mapping[Any, Any]]:
         key_type, value_type = types(cls)
         key_hook = converter.get_structure_hook(key_type)
         value_hook = converter.get_structure_hook(value_type)
+        # a Mapping field is read-only: it gets a FrozenMap; dict and MutableMapping a dict
+        build = FrozenMap if (get_origin(cls) or cls) is Mapping else dict
 
-        def structure(value: Any, _: Any) -> dict[Any, Any]:
+        def structure(value: Any, _: Any) -> Mapping[Any, Any]:
             if type(value) is not dict:
                 raise bad(f"expected an object, got {show(value)}")
             result, errors = {}, []
@@ -125,7 +128,7 @@ def mapping_hooks(converter: cattrs.Converter) -> None:
                     errors.append(error)
             if errors:
                 raise _fail_items(cls, errors)
-            return result
+            return result if build is dict else build(result)
 
         return structure
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 import attrs
 
 from ..domain.events import Event, EventType
+from ..domain.frozen import frozen_map
 from ..domain.lifecycle import ClaimState
 
 __all__ = ["DEFAULT_TEXTS", "CustomerTexts"]
@@ -109,8 +110,10 @@ class CustomerTexts:
     :meth:`next_step` to word events your own way.
     """
 
-    stages: Mapping[ClaimState, tuple[str, str]] = _STAGES
-    titles: Mapping[EventType, str] = _TITLES
+    stages: Mapping[ClaimState, tuple[str, str]] = attrs.field(
+        default=_STAGES, converter=frozen_map
+    )
+    titles: Mapping[EventType, str] = attrs.field(default=_TITLES, converter=frozen_map)
     notified: frozenset[EventType] = NOTIFIED
     staff_label: str = "Claims team"
     """Who a staff member's message is from, as the customer reads it (never their id)."""
