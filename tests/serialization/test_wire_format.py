@@ -3,6 +3,7 @@ more is refused, and every refusal is a ValidationError naming the field."""
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta, timezone
@@ -24,6 +25,7 @@ from reimbursement.serialization import (
     MAX_STRING_LENGTH,
     from_data,
     from_json,
+    parse_json,
     to_data,
     to_json,
 )
@@ -516,3 +518,28 @@ def test_the_payment_record_reads_its_attempt_strictly() -> None:
 
 def test_an_event_of_the_claim_reads_back() -> None:
     assert from_json(to_json(CLAIM.events[0]), Event) == CLAIM.events[0]
+
+
+def test_parse_json_is_the_text_half_of_from_json() -> None:
+    assert parse_json('{"a": [1, "x"]}') == {"a": [1, "x"]}
+    for text in ("[" * (MAX_DEPTH + 1), '{"a": 1, "a": 2}', "[NaN]", "{oops", b"\xff"):
+        with pytest.raises(ValidationError):
+            parse_json(text)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["[" * 100, "]" * 100 + "{" * 50, '\\"' + "[" * 100, "\\\\" + "]" * 100 + '\\"'],
+    ids=["openers", "closers", "after-an-escaped-quote", "after-an-escaped-backslash"],
+)
+def test_brackets_inside_strings_are_text_not_nesting(name: str) -> None:
+    text = _claimant_json(f'{{"name": "{name}"}}')
+    assert from_json(text, Claimant).name == json.loads(f'"{name}"')
+    deep = "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1)
+    hidden = f'["{name}", {deep}]'  # closers in a string do not hide nesting after it
+    assert "deep; the limit" in problem(lambda: from_json(hidden, list[Any])).message
+
+
+def test_a_refused_value_after_clean_text_is_found_at_its_path() -> None:
+    text = to_json(CLAIM).replace('"seq":8,', '"seq":' + "7" * 30 + ",", 1)
+    assert problem(lambda: from_json(text, Claim)).path == "events[7].seq"

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from datetime import date
 from decimal import Decimal
 
 from .._show import QUOTE_LENGTH, cut, show
@@ -107,9 +108,8 @@ def check_claim(claim: Claim) -> None:
 
 def claim_problems(claim: Claim) -> Iterator[FieldProblem]:
     """Every broken invariant of ``claim``, each at its path (empty when it is valid)."""
-    name = f"claim {_name(claim)}"
     events = tuple(claim.events)
-    for path, message in (
+    found = [
         *_identity(claim),
         *_timeline(claim, events),
         *_lines(claim, events),
@@ -119,8 +119,10 @@ def claim_problems(claim: Claim) -> Iterator[FieldProblem]:
         *decision_problems(claim, events),
         *payment_problems(claim, events),
         *_feedback(claim, events),
-    ):
-        yield FieldProblem(path, f"{name}: {message}")
+    ]
+    if found:  # named only when there is something to say
+        name = f"claim {_name(claim)}"
+        yield from (FieldProblem(path, f"{name}: {message}") for path, message in found)
 
 
 _Problems = Iterator[tuple[str, str]]
@@ -171,20 +173,26 @@ def _timeline(claim: Claim, events: Sequence[Event]) -> _Problems:
         yield "state", f"is {claim.state}, but its events leave it {state}"
 
 
+def _legal_steps() -> frozenset[tuple[EventType, ClaimState, ClaimState]]:
+    """Every (event type, from, to) a claim's events after the first may show."""
+    steps = {
+        (type_, source, LIFECYCLE.target("", source, action))
+        for type_, action in _ACTION_OF.items()
+        for source in ClaimState
+        if LIFECYCLE.can(source, action)
+    }
+    for type_, states in _STAYS.items():
+        steps |= {(type_, state, state) for state in states or ClaimState}
+    return frozenset(steps)
+
+
+_LEGAL_STEPS = _legal_steps()
+
+
 def _allowed(event: Event, index: int) -> bool:
-    if event.type is _E.DRAFT_STARTED:
-        return index == 0 and event.from_state is event.to_state is _S.DRAFT
     if index == 0:
-        return False
-    action = _ACTION_OF.get(event.type)
-    if action is not None and LIFECYCLE.can(event.from_state, action):
-        target = LIFECYCLE.target("", event.from_state, action)
-        if target is event.to_state:
-            return True
-    if event.type in _STAYS and event.from_state is event.to_state:
-        states = _STAYS[event.type]
-        return states is None or event.from_state in states
-    return False
+        return event.type is _E.DRAFT_STARTED and event.from_state is event.to_state is _S.DRAFT
+    return (event.type, event.from_state, event.to_state) in _LEGAL_STEPS
 
 
 def _of_type(events: Sequence[Event], *types: EventType) -> list[Event]:
@@ -192,7 +200,7 @@ def _of_type(events: Sequence[Event], *types: EventType) -> list[Event]:
 
 
 def _lines(claim: Claim, events: Sequence[Event]) -> _Problems:
-    last_day = max((e.at.date() for e in events), default=claim.created_at.date())
+    created_day = claim.created_at.date()
     submitted = any(e.type is _E.SUBMITTED for e in events)
     attached = {a.id for a in claim.attachments}
     seen: set[str] = set()
@@ -207,12 +215,16 @@ def _lines(claim: Claim, events: Sequence[Event]) -> _Problems:
         if line.amount.amount <= 0:
             yield f"{path}.amount", f"must be above zero, is {line.amount}"
         yield from _claimed(claim, path, line.amount, line.claimed, line.fx_rate)
-        if line.incurred_on > last_day:
+        if line.incurred_on > created_day and line.incurred_on > _last_day(claim, events):
             yield f"{path}.incurred_on", f"{line.incurred_on} is after the claim's last event"
         if submitted:
             for j, ref in enumerate(line.attachment_ids):
                 if ref not in attached:
                     yield f"{path}.attachment_ids[{j}]", f"no document {show(ref)} on the claim"
+
+
+def _last_day(claim: Claim, events: Sequence[Event]) -> date:
+    return max((e.at.date() for e in events), default=claim.created_at.date())
 
 
 def _claimed(

@@ -1,7 +1,9 @@
 """The library's one ``cattrs`` converter: every public record to JSON-ready data and back.
 
 :func:`make_converter` builds it; :func:`to_data` / :func:`from_data` and
-:func:`to_json` / :func:`from_json` use one converter built at import. Data is
+:func:`to_json` / :func:`from_json` use one converter built at import;
+:func:`parse_json` is the text half of :func:`from_json` (JSON text to data,
+within the format's limits), for readers that structure the data themselves. Data is
 JSON-ready: only ``dict``, ``list``, ``str``, ``int``, ``bool`` and ``None``.
 
 Wire format (the contract SQL adapters, APIs and stored claims rely on):
@@ -122,6 +124,7 @@ __all__ = [
     "from_data",
     "from_json",
     "make_converter",
+    "parse_json",
     "to_data",
     "to_json",
 ]
@@ -235,8 +238,13 @@ def from_data(data: Any, cls: type[T]) -> T:
     Raises :class:`~reimbursement.errors.ValidationError` listing every bad
     field by its path (``lines[1].amount.currency``) with what is wrong.
     """
+    return _structure(data, cls, checked=False)
+
+
+def _structure(data: Any, cls: type[T], *, checked: bool) -> T:
     try:
-        check_depth(data)  # before cattrs: nothing below may recurse into the data unbounded
+        if not checked:  # before cattrs: nothing below may recurse into the data unbounded
+            check_depth(data)
         return _CONVERTER.structure(data, cls)
     except (BaseValidationError, ForbiddenExtraKeysError, ValueError, TypeError) as error:
         # ValueError and TypeError (ValidationError among them) come straight from a
@@ -257,4 +265,4 @@ def from_json(text: str | bytes, cls: type[T]) -> T:
     refuses (over its limits, not UTF-8, invalid JSON, a key given twice)
     and, as :func:`from_data`, for bad fields.
     """
-    return from_data(parse_json(text), cls)
+    return _structure(parse_json(text), cls, checked=True)  # its depth checked on the text

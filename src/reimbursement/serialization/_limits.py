@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Iterator
 from itertools import accumulate
-from typing import Any, Final
+from typing import Any, Final, NoReturn
 
 from .._show import show
 from ..errors import FieldProblem, ValidationError
@@ -41,10 +41,10 @@ MAX_DECIMAL_DIGITS: Final = 28
 """The most digits of a decimal string (both sides of the point): ``Decimal``'s precision."""
 
 _INTEGER_CHARACTERS: Final = len(str(MAX_INTEGER)) + 1  # and a minus sign
-# Everything but brackets outside strings: what is left is the text's nesting. An
-# unterminated string runs to the end, as json reads it.
-_NOT_NESTING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\Z)|[^\[\]{}"]+', re.DOTALL)
-_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+# a JSON string; an unterminated one runs to the end, as json reads it
+_STRINGS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\Z)', re.DOTALL)
+_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in _STEP)
 
 
 def _utf8_size(text: str) -> int:
@@ -78,8 +78,18 @@ def _too_large(size: int) -> ValidationError:
     )
 
 
-def _text_depth(text: str) -> int:
-    nesting = _NOT_NESTING.sub("", text)
+def _outside_strings(text: str) -> str:
+    """The JSON text without its strings: its syntax, numbers and literals."""
+    if '\\"' in text or "\\\\" in text:  # an escaped quote: strings need a real scanner
+        return _STRINGS.sub("", text)
+    # the common case: quotes alternate outside/inside, so split on them (C speed)
+    return "".join(text.split('"')[::2])
+
+
+def _depth(outside: str) -> int:
+    """How deep the arrays and objects of ``outside`` nest: an upper bound of what
+    ``json`` recurses into (it stops at the first error)."""
+    nesting = outside.encode("utf-8", "surrogatepass").translate(None, _NOT_BRACKETS)
     if len(nesting) <= MAX_DEPTH:
         return len(nesting) and 1  # shallow at any rate; the exact figure is not needed
     return max(accumulate(map(_STEP.__getitem__, nesting)))
@@ -128,7 +138,33 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return twice
 
 
-_DECODER = json.JSONDecoder(
+class _Refused(Exception):
+    """Raised by the checking decoder's hooks: the text holds what the format refuses."""
+
+
+def _checked_int(digits: str) -> int:
+    if len(digits) > _INTEGER_CHARACTERS:
+        raise _Refused
+    return int(digits)  # checked against MAX_INTEGER where an int is read
+
+
+def _checked_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise _Refused
+    return result
+
+
+def _refuse(_: str) -> NoReturn:
+    raise _Refused
+
+
+# reads clean text at once; at the first refused value it gives up, and _STRICT reads
+# the text again, leaving _Unreadable values and _Duplicated objects for _located to find
+_CHECKED = json.JSONDecoder(
+    object_pairs_hook=_checked_object, parse_int=_checked_int, parse_constant=_refuse
+)
+_STRICT = json.JSONDecoder(
     object_pairs_hook=_object, parse_int=_parse_int, parse_constant=_parse_constant
 )
 
@@ -163,22 +199,21 @@ def parse_json(raw: str | bytes) -> Any:
     ``NaN``/``Infinity`` (which ``json`` accepts and JSON does not have).
     """
     text = _as_text(raw)
-    depth = _text_depth(text)
+    depth = _depth(_outside_strings(text))
     if depth > MAX_DEPTH:
         raise ValidationError.at(
             "", f"arrays and objects nest {depth:,} deep; the limit is {MAX_DEPTH}"
         )
     try:
-        data = _DECODER.decode(text)
+        try:
+            return _CHECKED.decode(text)
+        except _Refused:
+            data = _STRICT.decode(text)
     except json.JSONDecodeError as error:
         raise ValidationError.at(
             "", f"not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})"
         ) from None
-    problems = _located(data)
-    first = next(problems, None)
-    if first is not None:
-        raise ValidationError("invalid JSON", (first, *problems))
-    return data
+    raise ValidationError("invalid JSON", _located(data))
 
 
 _CONTAINERS = (dict, list, tuple)
@@ -189,8 +224,22 @@ _Entry = tuple[Any, int, Any, Any]
 def check_depth(data: Any) -> None:
     """Raise :class:`~reimbursement.errors.ValidationError` if lists, tuples and dicts
     in ``data`` nest deeper than :data:`MAX_DEPTH` (or hold themselves), naming the path."""
-    if type(data) not in _CONTAINERS:
+    kind = type(data)
+    if kind is not dict and kind is not list and kind is not tuple:
         return
+    stack = [(data, 1)]
+    push, pop = stack.append, stack.pop
+    while stack:  # the common case, kept lean: containers only, no paths
+        value, depth = pop()
+        if depth > MAX_DEPTH:
+            return _too_deep(data)
+        for item in value.values() if type(value) is dict else value:
+            kind = type(item)
+            if kind is dict or kind is list or kind is tuple:
+                push((item, depth + 1))
+
+
+def _too_deep(data: Any) -> None:
     stack: list[_Entry] = [(data, 1, None, None)]
     while stack:
         entry = stack.pop()
