@@ -543,3 +543,38 @@ def test_brackets_inside_strings_are_text_not_nesting(name: str) -> None:
 def test_a_refused_value_after_clean_text_is_found_at_its_path() -> None:
     text = to_json(CLAIM).replace('"seq":8,', '"seq":' + "7" * 30 + ",", 1)
     assert problem(lambda: from_json(text, Claim)).path == "events[7].seq"
+
+
+@pytest.mark.parametrize(
+    ("change", "path", "message"),
+    [
+        ({"name": "a\x00b"}, "name", "holds a NUL character at position 1"),
+        ({"email": "\ud800"}, "email", "holds a lone surrogate ('\\ud800') at position 0"),
+        ({"policy_number": "x" * (MAX_STRING_LENGTH + 1)}, "policy_number", "characters long"),
+    ],
+    ids=["nul", "surrogate", "too-long"],
+)
+def test_writing_refuses_a_string_reading_would_refuse(
+    change: dict[str, str], path: str, message: str
+) -> None:
+    import attrs
+
+    record = attrs.evolve(CLAIM.claimant, **change)
+    with pytest.raises(ValidationError) as caught:
+        to_data(record)
+    (found,) = caught.value.problems
+    assert found.path == path
+    assert found.message.startswith("cannot write it: ")
+    assert message in found.message
+    assert to_data(attrs.evolve(CLAIM.claimant, name="x" * MAX_STRING_LENGTH))
+
+
+def test_writing_refuses_an_integer_reading_would_refuse() -> None:
+    import attrs
+
+    with pytest.raises(ValidationError) as caught:
+        to_json(attrs.evolve(ATTACHMENT, size=10**5000))
+    assert caught.value.problems[0].path == "size"
+    assert to_data(attrs.evolve(ATTACHMENT, size=MAX_INTEGER))["size"] == MAX_INTEGER
+    with pytest.raises(ValidationError):
+        to_data(attrs.evolve(ATTACHMENT, size=MAX_INTEGER + 1))

@@ -91,6 +91,7 @@ from ._limits import (
     MAX_JSON_SIZE,
     MAX_STRING_LENGTH,
     check_depth,
+    check_written,
     parse_json,
 )
 from ._scalars import (
@@ -227,9 +228,14 @@ _CONVERTER = make_converter()
 def to_data(obj: Any) -> Any:
     """``obj`` as JSON-ready data (dicts, lists, strings, ints, booleans, ``None``).
 
-    Raises :class:`~reimbursement.errors.ValidationError` for a naive datetime.
+    Raises :class:`~reimbursement.errors.ValidationError` for what reading
+    would refuse: a naive datetime, a string with NUL or a lone surrogate or
+    over :data:`MAX_STRING_LENGTH`, an integer beyond :data:`MAX_INTEGER`,
+    nesting deeper than :data:`MAX_DEPTH`.
     """
-    return _CONVERTER.unstructure(obj)
+    data = _CONVERTER.unstructure(obj)
+    check_written(data)  # what reading would refuse is not written
+    return data
 
 
 def from_data(data: Any, cls: type[T]) -> T:

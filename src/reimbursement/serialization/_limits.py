@@ -26,6 +26,9 @@ __all__ = [
     "MAX_JSON_SIZE",
     "MAX_STRING_LENGTH",
     "check_depth",
+    "check_int",
+    "check_string",
+    "check_written",
     "parse_json",
 ]
 
@@ -214,6 +217,104 @@ def parse_json(raw: str | bytes) -> Any:
             "", f"not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})"
         ) from None
     raise ValidationError("invalid JSON", _located(data))
+
+
+# what no string of the format holds: NUL (PostgreSQL can store it neither in text nor
+# in jsonb) and lone surrogates (UTF-8 cannot encode them, so nothing could write them)
+_UNWRITABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def check_string(value: str) -> None:
+    """Raise unless ``value`` is a string the format can carry (length, characters)."""
+    if len(value) <= MAX_STRING_LENGTH and "\x00" not in value and value.isascii():
+        return  # nearly every string: no regex needed
+    if len(value) > MAX_STRING_LENGTH:
+        raise ValidationError.at(
+            "", f"{len(value):,} characters long; the limit is {MAX_STRING_LENGTH:,}"
+        )
+    found = _UNWRITABLE.search(value)
+    if found is not None:
+        char = found.group()
+        what = "a NUL character" if char == "\x00" else f"a lone surrogate ({char!r})"
+        raise ValidationError.at(
+            "", f"holds {what} at position {found.start()}, which cannot be stored"
+        )
+
+
+def check_int(value: int) -> int:
+    """``value``, unless it is beyond :data:`MAX_INTEGER` in magnitude."""
+    if -MAX_INTEGER <= value <= MAX_INTEGER:
+        return value
+    raise ValidationError.at(
+        "", f"{show(value)} is beyond the limit of {MAX_INTEGER:,} in magnitude"
+    )
+
+
+def check_written(data: Any) -> None:
+    """Raise :class:`~reimbursement.errors.ValidationError` (at the path) unless the data
+    ``to_data`` made is within the limits reading holds it to: writing refuses what
+    reading would refuse, so a record written can always be read back."""
+    if not _writable(data):
+        stack: list[tuple[str, Any, int]] = [("", data, 1)]
+        while stack:
+            path, value, depth = stack.pop()
+            try:
+                _check_one(value, depth)
+            except ValidationError as error:
+                message = f"cannot write it: {error.problems[0].message}"
+                raise ValidationError.at(path, message) from None
+            if type(value) is dict:
+                stack.extend((_key(path, str(k)), v, depth + 1) for k, v in value.items())
+                stack.extend((path, k, depth + 1) for k in value)
+            elif type(value) is list:
+                stack.extend((f"{path}[{i}]", v, depth + 1) for i, v in enumerate(value))
+
+
+def _check_one(value: Any, depth: int) -> None:
+    kind = type(value)
+    if kind is str:
+        check_string(value)
+    elif kind is int:
+        check_int(value)
+    elif (kind is dict or kind is list) and depth > MAX_DEPTH:
+        raise ValidationError.at("", f"nested deeper than {MAX_DEPTH} levels")
+
+
+def _writable(data: Any) -> bool:
+    """True when ``data`` is within the limits (one lean pass: containers are pushed,
+    scalars checked where they are met)."""
+    if type(data) is not dict and type(data) is not list:
+        return _scalar_ok(data)
+    stack = [(data, 1)]
+    push, pop = stack.append, stack.pop
+    surrogates, longest, largest = _UNWRITABLE.search, MAX_STRING_LENGTH, MAX_INTEGER
+    while stack:
+        value, depth = pop()
+        if depth > MAX_DEPTH:
+            return False
+        if type(value) is dict and not all(map(_scalar_ok, value)):
+            return False
+        for item in value.values() if type(value) is dict else value:
+            kind = type(item)
+            if kind is str:
+                if len(item) > longest or "\x00" in item:
+                    return False
+                if not item.isascii() and surrogates(item):
+                    return False
+            elif kind is int:
+                if item > largest or item < -largest:
+                    return False
+            elif kind is dict or kind is list:
+                push((item, depth + 1))
+    return True
+
+
+def _scalar_ok(value: Any) -> bool:
+    try:
+        _check_one(value, 1)
+    except ValidationError:
+        return False
+    return True
 
 
 _CONTAINERS = (dict, list, tuple)

@@ -24,7 +24,7 @@ from .._show import show
 from ..domain.currencies import MINOR_UNITS
 from ..domain.money import Money
 from ..errors import FieldProblem, ValidationError
-from ._limits import MAX_DECIMAL_DIGITS, MAX_INTEGER, MAX_STRING_LENGTH
+from ._limits import MAX_DECIMAL_DIGITS, MAX_STRING_LENGTH, check_int, check_string
 
 T = TypeVar("T")
 
@@ -43,26 +43,10 @@ _TIME_ONLY = re.compile(_TIME)
 _ZONE = re.compile(r"[A-Za-z0-9_+-]+(?:/[A-Za-z0-9_+-]+){0,3}")
 _ZONE_LENGTH = 64
 _ISO_LENGTH = 40  # the longest datetime is 35 characters
-# what no string of the format holds: NUL (PostgreSQL can store it neither in text nor
-# in jsonb) and lone surrogates (UTF-8 cannot encode them, so nothing could write them)
-_UNWRITABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 def bad(message: str) -> ValidationError:
     return ValidationError.at("", message)
-
-
-def check_string(value: str) -> None:
-    """Raise unless ``value`` is a string the format can carry (length, characters)."""
-    if len(value) <= MAX_STRING_LENGTH and "\x00" not in value and value.isascii():
-        return  # nearly every string: no regex needed
-    if len(value) > MAX_STRING_LENGTH:
-        raise bad(f"{len(value):,} characters long; the limit is {MAX_STRING_LENGTH:,}")
-    found = _UNWRITABLE.search(value)
-    if found is not None:
-        char = found.group()
-        what = "a NUL character" if char == "\x00" else f"a lone surrogate ({char!r})"
-        raise bad(f"holds {what} at position {found.start()}, which cannot be stored")
 
 
 def structure_str(value: object, cls: type[Any]) -> Any:
@@ -73,13 +57,6 @@ def structure_str(value: object, cls: type[Any]) -> Any:
     if len(value) > MAX_STRING_LENGTH or "\x00" in value or not value.isascii():
         check_string(value)
     return value
-
-
-def check_int(value: int) -> int:
-    """``value``, unless it is beyond :data:`MAX_INTEGER` in magnitude."""
-    if -MAX_INTEGER <= value <= MAX_INTEGER:
-        return value
-    raise bad(f"{show(value)} is beyond the limit of {MAX_INTEGER:,} in magnitude")
 
 
 def structure_int(value: object, cls: type[Any]) -> Any:
