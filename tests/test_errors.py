@@ -61,3 +61,11 @@ def test_money_quotes_a_huge_currency_and_an_integer_too_long_to_print(currency:
     with pytest.raises(ValidationError) as caught:
         Money("1", currency)  # type: ignore[arg-type]
     assert len(str(caught.value)) < 200
+
+
+def test_a_problem_escapes_lone_surrogates_so_that_it_can_always_be_logged() -> None:
+    problem = FieldProblem("claimant.\ud800name", "unknown field \udfff")
+    assert problem.path == "claimant.\\ud800name"
+    assert problem.message == "unknown field \\udfff"
+    str(ValidationError("bad \ud800", [problem])).encode("utf-8")
+    assert FieldProblem("Zoë", "é").path == "Zoë"  # any other character is kept

@@ -14,7 +14,7 @@ from __future__ import annotations
 import reprlib
 from typing import Any, Final
 
-__all__ = ["QUOTE_LENGTH", "cut", "show"]
+__all__ = ["QUOTE_LENGTH", "cut", "show", "writable"]
 
 QUOTE_LENGTH: Final = 60
 """The most characters of a bad value an error message quotes."""
@@ -59,6 +59,18 @@ _QUOTER = _Quoter()
 def show(value: object) -> str:
     """``value`` as an error message quotes it: at most about :data:`QUOTE_LENGTH` characters."""
     return cut(_QUOTER.repr(value), QUOTE_LENGTH + 30)
+
+
+def writable(text: str) -> str:
+    """``text`` with any lone surrogate escaped (``\\ud800``), so that UTF-8 can encode it:
+    a message repeats keys and values of the input, and must always reach a log."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
 
 
 def cut(text: str, limit: int) -> str:

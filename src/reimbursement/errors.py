@@ -43,7 +43,7 @@ from typing import Final
 
 import attrs
 
-from ._show import cut
+from ._show import cut, writable
 
 __all__ = [
     "MAX_PROBLEMS",
@@ -88,11 +88,11 @@ class ReimbursementError(Exception):
 
 
 def _cut_path(path: str) -> str:
-    return cut(path, MAX_PROBLEM_PATH)
+    return cut(writable(path), MAX_PROBLEM_PATH)
 
 
 def _cut_message(message: str) -> str:
-    return cut(message, MAX_PROBLEM_TEXT)
+    return cut(writable(message), MAX_PROBLEM_TEXT)
 
 
 @attrs.frozen
@@ -101,8 +101,9 @@ class FieldProblem:
 
     ``path`` is a dotted path into the input (``lines[1].amount``), empty for
     the input as a whole. Both are cut to a bounded length
-    (:data:`MAX_PROBLEM_PATH`, :data:`MAX_PROBLEM_TEXT`), so a problem stays
-    small whatever the input held.
+    (:data:`MAX_PROBLEM_PATH`, :data:`MAX_PROBLEM_TEXT`) and any lone
+    surrogate in them is escaped, so a problem stays small and can be
+    written as UTF-8 whatever the input held.
     """
 
     path: str = attrs.field(converter=_cut_path)
@@ -121,7 +122,7 @@ class ValidationError(ReimbursementError, ValueError):
     """
 
     def __init__(self, message: str, problems: Iterable[FieldProblem] = ()) -> None:
-        message = cut(message, MAX_PROBLEM_TEXT)
+        message = cut(writable(message), MAX_PROBLEM_TEXT)
         given = iter(problems)
         self.problems: tuple[FieldProblem, ...] = tuple(islice(given, MAX_PROBLEMS))
         self.omitted: int = sum(1 for _ in given)

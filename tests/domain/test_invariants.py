@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from cattrs import errors as cattrs_errors
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -517,3 +518,55 @@ def test_a_claim_with_a_key_removed_or_a_list_emptied_is_refused_or_still_valid(
     back = _read(wire)
     if not isinstance(back, ValidationError):
         check_claim(back)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda d: d["lines"][1].update(fx_rate="9" * 28),
+        lambda d: d["lines"][0].update(claimed={"amount": "1.00", "currency": "USD"}),
+        lambda d: d["decisions"][0]["lines"][0].update(
+            approved={"amount": "1.00", "currency": "USD"}
+        ),
+        lambda d: d.update(currency="USD"),
+    ],
+    ids=["huge-rate", "line-in-usd", "decision-in-usd", "claim-in-usd"],
+)
+def test_broken_money_is_reported_as_problems_not_raised_from_the_check(
+    change: Callable[[dict[str, Any]], None],
+) -> None:
+    data = rich()
+    change(data)
+    claim = _structured_without_check(data)
+    problems = list(claim_problems(claim))  # never raises, whatever the amounts
+    assert problems
+    assert all(p.message.startswith("claim claim-1: ") for p in problems)
+
+
+def _structured_without_check(data: dict[str, Any]) -> Claim:
+    """The claim the data describes, built as the converter would, without check_claim."""
+    import reimbursement.serialization._containers as containers
+    from reimbursement.serialization import make_converter
+
+    original = containers.check_claim
+    containers.check_claim = lambda claim: None  # type: ignore[assignment]
+    try:
+        return make_converter().structure(data, Claim)
+    finally:
+        containers.check_claim = original
+
+
+@given(claim=desk_claims(), data=st.data())
+def test_the_check_itself_never_raises_on_a_claim_whose_fields_read(
+    claim: Claim, data: st.DataObject
+) -> None:
+    wire = to_data(claim)
+    for _ in range(data.draw(st.integers(1, 3), label="changes")):
+        path = data.draw(st.sampled_from(_leaves(wire)), label="path")
+        _set(wire, path, data.draw(hostile, label="value"))
+    try:
+        broken = _structured_without_check(wire)
+    except (ValidationError, cattrs_errors.BaseValidationError):
+        return  # a field the converter refuses: no claim to check
+    problems = list(claim_problems(broken))  # reported, never raised
+    assert all(p.message.startswith("claim ") for p in problems)

@@ -12,6 +12,8 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from reimbursement import Claim, Money
 from reimbursement.claims import Attachment, Claimant, Event, PaymentRecord
@@ -578,3 +580,22 @@ def test_writing_refuses_an_integer_reading_would_refuse() -> None:
     assert to_data(attrs.evolve(ATTACHMENT, size=MAX_INTEGER))["size"] == MAX_INTEGER
     with pytest.raises(ValidationError):
         to_data(attrs.evolve(ATTACHMENT, size=MAX_INTEGER + 1))
+
+
+_JSON_NOISE = st.text(alphabet='[]{}",:\\0123456789.-eEtruefalsnNaIfiy \ud800\x00é', max_size=12)
+
+
+@given(data=st.data())
+def test_json_text_cut_or_spliced_anywhere_is_read_or_refused_with_a_validation_error(
+    data: st.DataObject,
+) -> None:
+    text = to_json(CLAIM)
+    start = data.draw(st.integers(0, len(text)), label="start")
+    end = data.draw(st.integers(start, min(len(text), start + 40)), label="end")
+    spliced = text[:start] + data.draw(_JSON_NOISE, label="noise") + text[end:]
+    try:
+        claim = from_json(spliced, Claim)
+    except ValidationError as error:
+        str(error).encode("utf-8")
+        return
+    assert to_json(claim)  # what was read can be written

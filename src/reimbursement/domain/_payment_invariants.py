@@ -64,6 +64,8 @@ def _partial(claim: Claim, path: str, decided: Sequence[LineDecision]) -> _Probl
         approved = decision.approved
         if approved.currency != claim.currency:
             yield f"{at}.approved", f"is in {approved.currency}, the claim is in {claim.currency}"
+        elif line.claimed.currency != claim.currency:
+            continue  # reported with the line
         elif approved.is_negative() or approved > line.claimed:
             yield (
                 f"{at}.approved",
@@ -71,8 +73,10 @@ def _partial(claim: Claim, path: str, decided: Sequence[LineDecision]) -> _Probl
             )
         elif approved < line.claimed and not (decision.reason or "").strip():
             yield f"{at}.reason", "a line approved for less says why"
-    if any(d.approved.currency != claim.currency for d in decided):
-        return
+    if any(d.approved.currency != claim.currency for d in decided) or any(
+        line.claimed.currency != claim.currency for line in claim.lines
+    ):
+        return  # reported with the line or the decision
     total = Money.sum([d.approved for d in decided], claim.currency)
     if not Money.zero(claim.currency) < total < claim.claimed_total:
         yield (

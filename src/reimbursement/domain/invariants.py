@@ -242,7 +242,11 @@ def _claimed(
     if rate is None or not rate.is_finite() or rate <= 0:
         yield f"{path}.fx_rate", f"a line in {amount.currency} needs a positive rate"
         return
-    expected = amount.convert(claim.currency, rate)
+    try:
+        expected = amount.convert(claim.currency, rate)
+    except ValidationError:  # a rate so large the amount is past Decimal's precision
+        yield f"{path}.fx_rate", f"{rate} is not a rate an amount can be converted at"
+        return
     if claimed != expected:
         yield f"{path}.claimed", f"is {claimed}, but {amount} at {rate} is {expected}"
 
