@@ -202,6 +202,8 @@ BY_THE_LIBRARY_ONLY = {"Adapters", "BusinessCalendar", "RankBy", "SyntheticYear"
     [c for c in PUBLIC if c.__qualname__ not in BY_THE_LIBRARY_ONLY],
     ids=lambda c: c.__qualname__,
 )
+# from_type warns that a type with no fields (WorkingTime) has one value: true, and fine
+@pytest.mark.filterwarnings("ignore::hypothesis.errors.SmallSearchSpaceWarning")
 @settings(max_examples=15, suppress_health_check=list(HealthCheck), deadline=None)
 @given(data=st.data())
 def test_no_record_hypothesis_builds_holds_a_mutable_container(
