@@ -6,8 +6,11 @@ records, each :class:`ReviewDecision`, its :class:`Outcome` and every
 :class:`PaymentRecord`; its history is an :class:`EventLog` of
 :class:`Event` records.
 :data:`LIFECYCLE` lists which :class:`Action` each
-:class:`~reimbursement.ClaimState` allows. ``Claim``, ``ClaimState`` and
-``LineDecision`` themselves are at the top level, :mod:`reimbursement`.
+:class:`~reimbursement.ClaimState` allows; :func:`check_claim` (and
+:func:`claim_problems`) check a claim from outside against the invariants
+of one the desk built, as the converter does for every claim it reads.
+``Claim``, ``ClaimState`` and ``LineDecision`` themselves are at the top
+level, :mod:`reimbursement`.
 """
 
 from .domain.claim import (
@@ -31,6 +34,7 @@ from .domain.events import (
     event_id,
     flatten_data,
 )
+from .domain.invariants import check_claim, claim_problems
 from .domain.lifecycle import LIFECYCLE, Action, Lifecycle
 
 __all__ = [
@@ -51,6 +55,8 @@ __all__ = [
     "PaymentStatus",
     "ReviewDecision",
     "Visibility",
+    "check_claim",
+    "claim_problems",
     "event_id",
     "flatten_data",
     "main_category",

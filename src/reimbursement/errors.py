@@ -29,15 +29,27 @@ that already catch ``ValueError`` or ``PermissionError`` keep working::
 
 Adapters translate their drivers' errors into these. A refused command never
 changes the claim: every check runs before anything is written.
+
+An error stays small whatever input it refuses: a :class:`ValidationError`
+lists at most :data:`MAX_PROBLEMS` problems (and says how many more there
+were), and each :class:`FieldProblem` keeps at most :data:`MAX_PROBLEM_PATH`
+characters of its path and :data:`MAX_PROBLEM_TEXT` of its message.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from itertools import islice
+from typing import Final
 
 import attrs
 
+from ._show import cut, writable
+
 __all__ = [
+    "MAX_PROBLEMS",
+    "MAX_PROBLEM_PATH",
+    "MAX_PROBLEM_TEXT",
     "AuthorizationError",
     "CalendarError",
     "ClaimNotFoundError",
@@ -65,8 +77,24 @@ __all__ = [
 ]
 
 
+MAX_PROBLEMS: Final = 20
+"""The most problems a :class:`ValidationError` keeps and lists; it counts the others."""
+MAX_PROBLEM_PATH: Final = 200
+"""The most characters of a :attr:`FieldProblem.path` (a longer one keeps its start and end)."""
+MAX_PROBLEM_TEXT: Final = 500
+"""The most characters of a :attr:`FieldProblem.message` (likewise cut in the middle)."""
+
+
 class ReimbursementError(Exception):
     """Root of every error raised by :mod:`reimbursement`."""
+
+
+def _cut_path(path: str) -> str:
+    return cut(writable(path), MAX_PROBLEM_PATH)
+
+
+def _cut_message(message: str) -> str:
+    return cut(writable(message), MAX_PROBLEM_TEXT)
 
 
 @attrs.frozen
@@ -74,24 +102,37 @@ class FieldProblem:
     """One thing wrong with one field of the input.
 
     ``path`` is a dotted path into the input (``lines[1].amount``), empty for
-    the input as a whole.
+    the input as a whole. Both are cut to a bounded length
+    (:data:`MAX_PROBLEM_PATH`, :data:`MAX_PROBLEM_TEXT`) and any lone
+    surrogate in them is escaped, so a problem stays small and can be
+    written as UTF-8 whatever the input held.
     """
 
-    path: str
-    message: str
+    path: str = attrs.field(converter=_cut_path)
+    message: str = attrs.field(converter=_cut_message)
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}" if self.path else self.message
 
 
 class ValidationError(ReimbursementError, ValueError):
-    """The input is not acceptable; ``problems`` says where and why."""
+    """The input is not acceptable; ``problems`` says where and why.
+
+    ``problems`` holds the first :data:`MAX_PROBLEMS` problems given (in
+    their order) and ``omitted`` counts those left off; the message lists
+    the same, then "… and 99,980 more problems".
+    """
 
     def __init__(self, message: str, problems: Iterable[FieldProblem] = ()) -> None:
-        self.problems: tuple[FieldProblem, ...] = tuple(problems)
+        message = cut(writable(message), MAX_PROBLEM_TEXT)
+        given = iter(problems)
+        self.problems: tuple[FieldProblem, ...] = tuple(islice(given, MAX_PROBLEMS))
+        self.omitted: int = sum(1 for _ in given)
         if self.problems:
             details = "; ".join(str(p) for p in self.problems)
             message = f"{message}: {details}"
+        if self.omitted:
+            message += f"; … and {self.omitted:,} more problem{'s' if self.omitted > 1 else ''}"
         super().__init__(message)
 
     @classmethod

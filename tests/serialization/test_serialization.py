@@ -28,6 +28,7 @@ from reimbursement.domain.claim import (
 from reimbursement.domain.currencies import MINOR_UNITS
 from reimbursement.domain.events import Visibility
 from reimbursement.domain.feedback import Feedback, FeedbackStage
+from reimbursement.domain.feedback_rules import FeedbackPolicy, ProblemCatalogue, give_feedback
 from reimbursement.domain.inputs import ClaimPatch, LineInput, LinePatch
 from reimbursement.domain.lifecycle import ClaimState
 from reimbursement.domain.money import Money
@@ -90,16 +91,15 @@ def paid_claim() -> Claim:
     c = cmd.approve_payment(c, FINANCE, at(5))
     c = cmd.send_payment(c, SYSTEM, at(6), "GW-991")
     c = cmd.confirm_payment(c, SYSTEM, at(30))
-    return attrs.evolve(
-        c,
-        feedback=Feedback(
-            at(31),
-            {FeedbackStage.REVIEW: 4, FeedbackStage.PAYMENT: 5},
-            ces=2,
-            nps=9,
-            problems=("slow",),
-        ),
+    feedback = Feedback(
+        at(31),
+        {FeedbackStage.REVIEW: 4, FeedbackStage.PAYMENT: 5},
+        ces=2,
+        nps=9,
+        problems=("slow_review",),
     )
+    policy, catalogue = FeedbackPolicy(), ProblemCatalogue.default()
+    return give_feedback(c, CUSTOMER, at(31), feedback, policy, catalogue)
 
 
 def returned_and_retried_claim() -> Claim:
@@ -223,7 +223,7 @@ def test_the_wire_format_of_a_line() -> None:
 
 
 def test_the_wire_format_of_an_event_and_of_feedback() -> None:
-    event = PAID.events[-1]
+    event = PAID.events[-2]  # the payment confirmed, before the feedback
     data = to_data(event)
     assert data["type"] == "paid"
     assert data["role"] == "system"
@@ -417,7 +417,8 @@ def test_a_datetime_without_offset_is_refused_when_read() -> None:
     assert problems_of(data, Claim) == (
         FieldProblem(
             "events[0].at",
-            "expected an ISO 8601 datetime with a UTC offset, got '2026-01-01T10:00'",
+            "expected an ISO 8601 datetime with a UTC offset, such as "
+            "2026-03-02T09:30:00+01:00, got '2026-01-01T10:00'",
         ),
     )
 
@@ -553,7 +554,8 @@ def test_a_list_of_claims_reports_the_index_first() -> None:
 
 
 def test_an_amount_too_large_for_its_currency_is_a_problem_not_a_crash() -> None:
-    (problem,) = problems_of({"amount": "1e40", "currency": "EUR"}, Money)
+    # 28 digits are a decimal the format reads; two more decimals for EUR are too many
+    (problem,) = problems_of({"amount": "9" * 28, "currency": "EUR"}, Money)
     assert problem.path == "amount"
     assert problem.message.endswith("is too large for an amount of money")
 

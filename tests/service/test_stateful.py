@@ -2,7 +2,8 @@
 
 After every step, for every claim: paid ≤ approved ≤ claimed; no payment
 without an approval; nothing paid twice; the timeline replays to the
-claim's state with exactly one event per state change; versions only grow;
+claim's state with exactly one event per state change; every claim passes
+``check_claim`` and reads back from its JSON; versions only grow;
 nobody approved or paid their own claim, and the payment approver is not the
 claim's approver. A refused action raises a library error and changes nothing.
 """
@@ -28,9 +29,12 @@ from reimbursement import (
     Money,
     ReimbursementDesk,
     Role,
+    from_json,
     in_memory_desk,
+    to_json,
 )
 from reimbursement.adapters.memory import InMemoryPaymentGateway, ManualClock
+from reimbursement.claims import check_claim
 from reimbursement.errors import ReimbursementError
 
 PDF = b"%PDF-1.4 receipt"
@@ -219,6 +223,8 @@ class LifecycleMachine(RuleBasedStateMachine):
             self.check(claim)
 
     def check(self, claim: Claim) -> None:
+        check_claim(claim)  # what the desk built keeps the invariants a stored claim must
+        assert from_json(to_json(claim), Claim) == claim
         assert claim.paid_total <= claim.approved_total <= claim.claimed_total
         if claim.payments:
             assert claim.approver is not None, "a payment without an approval"

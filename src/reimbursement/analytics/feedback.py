@@ -17,6 +17,7 @@ import attrs
 
 from ..domain.claim import Claim, Outcome, main_category
 from ..domain.feedback import FeedbackStage
+from ..domain.frozen import FrozenMap, frozen_map
 from ..errors import FieldProblem, ValidationError
 
 __all__ = ["DIMENSIONS", "FeedbackRecord", "FeedbackTable", "feedback_records"]
@@ -35,7 +36,7 @@ class FeedbackRecord:
     region: str
     category: str
     team: str
-    ratings: Mapping[FeedbackStage, int] = attrs.field(factory=dict)
+    ratings: Mapping[FeedbackStage, int] = attrs.field(factory=FrozenMap, converter=frozen_map)
     ces: int | None = None
     nps: int | None = None
     problems: tuple[str, ...] = ()

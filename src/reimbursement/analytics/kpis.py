@@ -15,6 +15,7 @@ from typing import Literal
 import attrs
 
 from ..domain.claim import Claim
+from ..domain.frozen import frozen_map
 from ..domain.sla import SlaPolicy, SlaStatus
 from ..errors import ValidationError
 from . import stats
@@ -84,11 +85,11 @@ class ProcessKpis:
 
     cases: int
     submitted: int
-    stage_hours: Mapping[ProcessStage, Durations]
+    stage_hours: Mapping[ProcessStage, Durations] = attrs.field(converter=frozen_map)
     end_to_end_hours: Durations
     paid_within: timedelta
     paid_within_target: stats.Estimate
-    sla_attainment: Mapping[ProcessStage, stats.Estimate]
+    sla_attainment: Mapping[ProcessStage, stats.Estimate] = attrs.field(converter=frozen_map)
     first_time_right: stats.Estimate
     returns_per_claim: stats.Estimate
     resubmissions: int
@@ -198,7 +199,7 @@ class Backlog:
     """
 
     days: tuple[str, ...]
-    counts: Mapping[ProcessStage, tuple[int, ...]]
+    counts: Mapping[ProcessStage, tuple[int, ...]] = attrs.field(converter=frozen_map)
 
 
 def backlog(

@@ -17,6 +17,7 @@ import attrs
 
 from ..domain.feedback import FeedbackStage
 from ..domain.feedback_rules import ProblemCatalogue
+from ..domain.frozen import frozen_map
 from ..errors import ValidationError
 from . import stats
 from ._engine import EngineName, engine
@@ -47,13 +48,13 @@ class FeedbackGroup:
 
     key: tuple[str, ...]
     count: int
-    csat: Mapping[FeedbackStage, stats.Estimate]
-    satisfied: Mapping[FeedbackStage, int]
+    csat: Mapping[FeedbackStage, stats.Estimate] = attrs.field(converter=frozen_map)
+    satisfied: Mapping[FeedbackStage, int] = attrs.field(converter=frozen_map)
     ces: stats.Estimate
     ces_variance: float
     nps: stats.Estimate
     nps_counts: tuple[int, int, int]
-    problems: Mapping[str, int]
+    problems: Mapping[str, int] = attrs.field(converter=frozen_map)
 
 
 @attrs.frozen

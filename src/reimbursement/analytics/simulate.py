@@ -28,6 +28,7 @@ from ..bootstrap import in_memory_desk
 from ..domain.actors import SYSTEM, Actor
 from ..domain.claim import Claim, LineDecision
 from ..domain.feedback import Feedback, FeedbackStage
+from ..domain.frozen import frozen_map
 from ..domain.inputs import ClaimPatch, LineInput, LinePatch
 from ..domain.lifecycle import ClaimState
 from ..domain.money import Money
@@ -83,8 +84,8 @@ class SyntheticYear:
     """The simulated claims with what the analyses need to slice them."""
 
     claims: tuple[Claim, ...]
-    regions: Mapping[str, str]
-    teams: Mapping[str, str]
+    regions: Mapping[str, str] = attrs.field(converter=frozen_map)
+    teams: Mapping[str, str] = attrs.field(converter=frozen_map)
     start: datetime
     end: datetime
     change_at: datetime

@@ -19,12 +19,14 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import NamedTuple
 
 import attrs
 
 from ..domain.claim import Claim, main_category
 from ..domain.events import Event, EventType
+from ..domain.frozen import FrozenMap, frozen_map
 from ..domain.lifecycle import ClaimState
 
 __all__ = [
@@ -63,6 +65,8 @@ STAGE_OF_STATE: Mapping[ClaimState, ProcessStage] = {
     S.PAYMENT_FAILED: ProcessStage.PAYMENT,
 }
 """Which stage each state belongs to; draft and final states belong to none."""
+# read-only: a caller changing it would change the library's behaviour for everyone
+STAGE_OF_STATE = MappingProxyType(dict(STAGE_OF_STATE))
 
 # A timeline names a stage by its position in ProcessStage.
 _STAGES: tuple[ProcessStage, ...] = tuple(ProcessStage)
@@ -123,7 +127,7 @@ class CaseTimeline:
     _breaches: tuple[int, ...] = attrs.field(repr=False)
     first_event_at: datetime | None = None
     last_event_at: datetime | None = None
-    attributes: Mapping[str, str] = attrs.field(factory=dict)
+    attributes: Mapping[str, str] = attrs.field(factory=FrozenMap, converter=frozen_map)
 
     @property
     def stage_seconds(self) -> Mapping[ProcessStage, float]:

@@ -7,6 +7,9 @@ an expense is never reimbursed in ounces of gold.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+
 __all__ = ["MINOR_UNITS", "minor_units"]
 
 _ZERO = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF"
@@ -22,13 +25,15 @@ _TWO = (
     "TMT TOP TRY TTD TWD TZS UAH USD USN UYU UZS VED VES WST XCD XCG YER ZAR ZMW ZWG"
 )
 
-MINOR_UNITS: dict[str, int] = {
+MINOR_UNITS: Mapping[str, int] = {
     **dict.fromkeys(_TWO.split(), 2),
     **dict.fromkeys(_ZERO.split(), 0),
     **dict.fromkeys(_THREE.split(), 3),
     **dict.fromkeys(_FOUR.split(), 4),
 }
 """Decimal places of each active ISO 4217 currency, by code."""
+# read-only: a caller changing it would change the library's behaviour for everyone
+MINOR_UNITS = MappingProxyType(dict(MINOR_UNITS))
 
 
 def minor_units(currency: str) -> int:

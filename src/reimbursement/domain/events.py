@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Final, overload
+from typing import Any, Final, NoReturn, overload
 
 import attrs
 
@@ -94,15 +94,24 @@ class EventData(Mapping[str, str]):
     """
 
     __slots__ = ("_flat",)
+    _flat: tuple[str, ...]
 
     def __init__(self, items: Mapping[str, str] | None = None) -> None:
-        self._flat = flatten_data(items)
+        _set_flat(self, flatten_data(items))
 
     @classmethod
     def _view(cls, flat: tuple[str, ...]) -> EventData:
         data = object.__new__(cls)
-        data._flat = flat
+        _set_flat(data, flat)
         return data
+
+    def __reduce__(self) -> tuple[Any, tuple[tuple[str, ...]]]:
+        return (EventData._view, (self._flat,))
+
+    def __setattr__(self, name: str, value: object = None) -> NoReturn:
+        raise AttributeError(f"event data cannot change ({name!r})")
+
+    __delattr__ = __setattr__
 
     def __getitem__(self, key: str) -> str:
         flat = self._flat
@@ -130,6 +139,10 @@ class EventData(Mapping[str, str]):
 
     def __hash__(self) -> int:
         return hash(self._flat)
+
+
+# immutable objects with slots: set once, through the slot's descriptor
+_set_flat = EventData.__dict__["_flat"].__set__
 
 
 def event_id(claim_id: str, seq: int) -> str:
@@ -251,18 +264,29 @@ class EventLog(Sequence[Event]):
     """
 
     __slots__ = ("_rows", "length")
+    _rows: tuple[_Row, ...]
+    length: int
+    """How many events: the claim's version (an attribute, read on every save)."""
 
     def __init__(self, events: Iterable[Event] = ()) -> None:
-        self._rows: Sequence[_Row] = vector(tuple(map(_as_row, events)))
-        self.length: int = len(self._rows)
-        """How many events: the claim's version (an attribute, read on every save)."""
+        rows = vector(tuple(map(_as_row, events)))
+        _set_rows(self, rows)
+        _set_length(self, len(rows))
 
     @classmethod
     def _of(cls, rows: Sequence[_Row]) -> EventLog:
         log = object.__new__(cls)
-        log._rows = rows
-        log.length = len(rows)
+        _set_rows(log, rows)
+        _set_length(log, len(rows))
         return log
+
+    def __reduce__(self) -> tuple[Any, tuple[tuple[_Row, ...]]]:
+        return (EventLog._of, (self._rows,))
+
+    def __setattr__(self, name: str, value: object = None) -> NoReturn:
+        raise AttributeError(f"a claim's events cannot change ({name!r})")
+
+    __delattr__ = __setattr__
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -363,3 +387,7 @@ class EventLog(Sequence[Event]):
             visibility._value_,
         )
         return EventLog._of(appended(self._rows, row))
+
+
+_set_rows = EventLog.__dict__["_rows"].__set__
+_set_length = EventLog.__dict__["length"].__set__

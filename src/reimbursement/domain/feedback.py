@@ -15,6 +15,8 @@ from datetime import datetime
 
 import attrs
 
+from .frozen import FrozenMap, frozen_map
+
 __all__ = ["Feedback", "FeedbackStage"]
 
 
@@ -34,11 +36,12 @@ class Feedback:
     ``ratings`` maps a stage to its CSAT score (1–5); stages not rated are
     absent. ``ces`` (1–7) and ``nps`` (0–10) are optional. ``problems`` are
     codes from the insurer's problem catalogue. ``channel`` is where the
-    feedback was given (``"app"``, ``"web"``, ``"phone"``…).
+    feedback was given (``"app"``, ``"web"``, ``"phone"``…). ``ratings`` is kept
+    as an immutable copy of the mapping given.
     """
 
     given_at: datetime
-    ratings: Mapping[FeedbackStage, int] = attrs.field(factory=dict)
+    ratings: Mapping[FeedbackStage, int] = attrs.field(factory=FrozenMap, converter=frozen_map)
     ces: int | None = None
     nps: int | None = None
     problems: tuple[str, ...] = ()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
+from types import MappingProxyType
 
 import attrs
 
@@ -20,6 +21,7 @@ from .actors import Actor, Role
 from .claim import Claim
 from .events import EventType
 from .feedback import Feedback, FeedbackStage
+from .frozen import FrozenMap
 from .lifecycle import ClaimState
 
 __all__ = [
@@ -44,8 +46,8 @@ NPS_SCALE = range(0, 11)
 MAX_FEEDBACK_TEXT = 4000
 
 
-def _label_dict(labels: Mapping[str, str]) -> dict[str, str]:
-    return dict(labels)
+def _label_dict(labels: Mapping[str, str]) -> FrozenMap[str, str]:
+    return FrozenMap(labels)  # a copy no caller can change behind the checks
 
 
 @attrs.frozen
@@ -105,6 +107,8 @@ DEFAULT_PROBLEMS: Mapping[str, str] = {
     "slow_review": "The review took too long",
 }
 """The default problem catalogue: the complaints insurers hear most often."""
+# read-only: a caller changing it would change the library's behaviour for everyone
+DEFAULT_PROBLEMS = MappingProxyType(dict(DEFAULT_PROBLEMS))
 
 
 _DECIDED = frozenset(

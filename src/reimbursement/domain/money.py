@@ -15,6 +15,7 @@ from typing import Self
 
 import attrs
 
+from .._show import show
 from ..errors import CurrencyMismatchError, ValidationError
 from .currencies import MINOR_UNITS
 
@@ -23,16 +24,10 @@ __all__ = ["Money"]
 _QUANTA: dict[int, Decimal] = {places: Decimal(1).scaleb(-places) for places in range(5)}
 
 
-def _shown(value: object) -> str:
-    """``value`` as a message shows it: its repr, cut short (an input may be huge)."""
-    text = repr(value)
-    return text if len(text) <= 40 else f"{text[:37]}..."
-
-
 def _to_decimal(value: object) -> Decimal:
     if isinstance(value, (bool, float)):
         raise ValidationError.at(
-            "amount", f"{_shown(value)} is a {type(value).__name__}; give a Decimal, int or str"
+            "amount", f"{show(value)} is a {type(value).__name__}; give a Decimal, int or str"
         )
     if isinstance(value, Decimal):
         result = value
@@ -40,13 +35,13 @@ def _to_decimal(value: object) -> Decimal:
         try:
             result = Decimal(value)
         except decimal.InvalidOperation:
-            raise ValidationError.at("amount", f"{_shown(value)} is not a number") from None
+            raise ValidationError.at("amount", f"{show(value)} is not a number") from None
     else:
         raise ValidationError.at(
-            "amount", f"{_shown(value)} is a {type(value).__name__}; give a Decimal, int or str"
+            "amount", f"{show(value)} is a {type(value).__name__}; give a Decimal, int or str"
         )
     if not result.is_finite():
-        raise ValidationError.at("amount", f"{_shown(value)} is not a finite number")
+        raise ValidationError.at("amount", f"{show(value)} is not a finite number")
     return result
 
 
@@ -63,16 +58,16 @@ class Money:
     currency: str
 
     def __init__(self, amount: Decimal | int | str, currency: str) -> None:
-        places = MINOR_UNITS.get(currency) if isinstance(currency, str) else None
+        places = MINOR_UNITS.get(currency) if type(currency) is str else None
         if places is None:
             raise ValidationError.at(
-                "currency", f"{_shown(currency)} is not an ISO 4217 currency code"
+                "currency", f"{show(currency)} is not an ISO 4217 currency code"
             )
         try:
             value = _to_decimal(amount).quantize(_QUANTA[places], rounding=ROUND_HALF_EVEN)
         except decimal.InvalidOperation:
             raise ValidationError.at(
-                "amount", f"{_shown(amount)} is too large for an amount of money"
+                "amount", f"{show(amount)} is too large for an amount of money"
             ) from None
         if value == 0:
             value = abs(value)  # no negative zero in a claim
@@ -103,7 +98,7 @@ class Money:
             total += item.amount
         if currency not in MINOR_UNITS:
             raise ValidationError.at(
-                "currency", f"{_shown(currency)} is not an ISO 4217 currency code"
+                "currency", f"{show(currency)} is not an ISO 4217 currency code"
             )
         return cls._exact(total, currency) if total else cls(0, currency)
 
@@ -159,7 +154,7 @@ class Money:
     def convert(self, currency: str, rate: Decimal) -> Money:
         """This amount in ``currency`` at ``rate`` (units of ``currency`` per unit of ours)."""
         if not isinstance(rate, Decimal) or not rate.is_finite() or rate <= 0:
-            raise ValidationError.at("rate", f"{_shown(rate)} is not a positive Decimal rate")
+            raise ValidationError.at("rate", f"{show(rate)} is not a positive Decimal rate")
         return Money(self.amount * rate, currency)
 
     def __str__(self) -> str:

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from types import MappingProxyType
 
 import attrs
 
 from ..errors import FieldProblem, NotFoundError, ValidationError
 from .claim import Claim, Outcome
+from .frozen import FrozenMap
 
 __all__ = [
     "DEFAULT_REASONS",
@@ -75,11 +77,13 @@ def language_chain(language: str) -> tuple[str, ...]:
     return (*chain, FALLBACK_LANGUAGE) if chain[-1] != FALLBACK_LANGUAGE else tuple(chain)
 
 
-def _texts(entries: Mapping[str, Mapping[str, ReasonText]]) -> dict[str, dict[str, ReasonText]]:
-    return {
-        code: {normalise_language(lang): t for lang, t in texts.items()}
+def _texts(
+    entries: Mapping[str, Mapping[str, ReasonText]],
+) -> FrozenMap[str, FrozenMap[str, ReasonText]]:
+    return FrozenMap(
+        (code, FrozenMap((normalise_language(lang), t) for lang, t in texts.items()))
         for code, texts in entries.items()
-    }
+    )
 
 
 @attrs.frozen
@@ -319,3 +323,7 @@ DEFAULT_REASONS: Mapping[str, Mapping[str, ReasonText]] = {
     },
 }
 """The default reasons: the returns and rejections insurers make most often."""
+# read-only: a caller changing it would change the library's behaviour for everyone
+DEFAULT_REASONS = MappingProxyType(
+    {code: MappingProxyType(dict(texts)) for code, texts in DEFAULT_REASONS.items()}
+)

@@ -1,29 +1,35 @@
 """The library's one ``cattrs`` converter: every public record to JSON-ready data and back.
 
 :func:`make_converter` builds it; :func:`to_data` / :func:`from_data` and
-:func:`to_json` / :func:`from_json` use one converter built at import. Data is
+:func:`to_json` / :func:`from_json` use one converter built at import;
+:func:`parse_json` is the text half of :func:`from_json` (JSON text to data,
+within the format's limits), for readers that structure the data themselves. Data is
 JSON-ready: only ``dict``, ``list``, ``str``, ``int``, ``bool`` and ``None``.
 
 Wire format (the contract SQL adapters, APIs and stored claims rely on):
 
 - ``Decimal``: a string in positional notation that keeps every digit
-  (``"12.30"``, never ``12.3`` or ``"1.23E+1"``); read from a string or an
-  int, never from a float (a float has already lost digits).
+  (``"12.30"``, never ``12.3`` or ``"1.23E+1"``); read only as ASCII
+  ``-?D+(.D+)?`` of at most :data:`MAX_DECIMAL_DIGITS` digits or a JSON int,
+  never from a float (a float has already lost digits).
 - ``Money``: ``{"amount": "12.30", "currency": "EUR"}``. Reading goes through
-  ``Money(amount, currency)``, so the currency is checked against ISO 4217 and
-  the amount rounded to its minor unit; a float amount is refused.
-- ``datetime``: ISO 8601 with its UTC offset (``"2026-03-02T09:30:00+01:00"``).
-  Naive datetimes are refused both ways: writing one raises, and so does
-  reading a string without an offset. Only the offset travels, not the zone
-  name: the instant read back is equal to the one written.
-- ``date`` and ``time``: ISO 8601 (``"2026-03-02"``, ``"09:30:00"``).
+  ``Money(amount, currency)``, so the currency is checked against ISO 4217;
+  an amount with more decimals than its currency has is refused, not rounded.
+- ``datetime``: ISO 8601 with ``T``, seconds and a UTC offset
+  (``"2026-03-02T09:30:00+01:00"``, at most 6 decimals of a second: more
+  are refused, never cut). Naive datetimes are refused both ways. Only the
+  offset travels, not the zone name: the instant read back is equal.
+- ``date`` and ``time``: ``"2026-03-02"`` and ``"09:30:00"`` exactly (a time of
+  day has no offset).
 - ``timedelta``: an ISO 8601 duration of days, hours, minutes and seconds
   (``"P1DT2H30M"``, ``"-PT15M"`` for a negative one, ``"PT0S"``).
 - ``ZoneInfo``: its IANA key (``"Europe/Paris"``).
 - Enums: by value (``"in_review"``), read back by value.
 - Tuples, lists, sequences and sets: JSON lists, read back only from lists.
 - Mappings (``Event.data``, ``Feedback.ratings`` keyed by the ``FeedbackStage`` enum):
-  JSON objects, keys written like any other value (an enum key by its value).
+  JSON objects, keys written like any other value (an enum key by its value);
+  a ``Mapping`` field reads back as an immutable ``FrozenMap``, a ``dict`` one
+  as a ``dict``.
 - ``None``: ``null``; ``X | None`` fields read ``null`` as ``None``.
 - attrs classes: objects keyed by field name, every field written (defaults
   included, so a reader never needs our defaults). Any frozen attrs class
@@ -34,7 +40,13 @@ Wire format (the contract SQL adapters, APIs and stored claims rely on):
   is a JSON number; NaN and infinities are refused, JSON has no such numbers.
 - Extra keys are refused (``forbid_extra_keys``): a misspelt optional field
   (``"payee_acount"``) would otherwise be dropped without a word and the
-  default used instead; refusing it tells the sender at once.
+  default used instead; refusing it tells the sender at once. So is a key
+  given twice in one JSON object (``json`` would keep the last silently).
+- Limits (``docs/serialization.md`` has the table): integers within
+  :data:`MAX_INTEGER`, strings of at most :data:`MAX_STRING_LENGTH`
+  characters without NUL or a lone surrogate, nesting of at most
+  :data:`MAX_DEPTH` (checked without recursion), JSON text of at most
+  :data:`MAX_JSON_SIZE` bytes of UTF-8; ``NaN`` and ``Infinity`` are refused.
 
 Bad input raises :class:`~reimbursement.errors.ValidationError` whose
 ``problems`` name each bad field by its path (``lines[1].amount.currency``)
@@ -68,9 +80,20 @@ from cattrs.errors import (
     IterableValidationError,
 )
 
+from .._show import QUOTE_LENGTH, show
 from ..domain.money import Money
 from ..errors import FieldProblem, ValidationError
 from ._containers import attrs_hooks, event_hooks, mapping_hooks, sequence_hooks
+from ._limits import (
+    MAX_DECIMAL_DIGITS,
+    MAX_DEPTH,
+    MAX_INTEGER,
+    MAX_JSON_SIZE,
+    MAX_STRING_LENGTH,
+    check_depth,
+    check_written,
+    parse_json,
+)
 from ._scalars import (
     enum_value,
     parse_decimal,
@@ -89,10 +112,23 @@ from ._scalars import (
     unstructure_decimal,
     unstructure_float,
     unstructure_money,
+    unstructure_time,
     unstructure_timedelta,
 )
 
-__all__ = ["from_data", "from_json", "make_converter", "to_data", "to_json"]
+__all__ = [
+    "MAX_DECIMAL_DIGITS",
+    "MAX_DEPTH",
+    "MAX_INTEGER",
+    "MAX_JSON_SIZE",
+    "MAX_STRING_LENGTH",
+    "from_data",
+    "from_json",
+    "make_converter",
+    "parse_json",
+    "to_data",
+    "to_json",
+]
 
 T = TypeVar("T")
 
@@ -133,7 +169,7 @@ def make_converter() -> cattrs.Converter:
     converter.register_unstructure_hook(Money, unstructure_money)
     converter.register_unstructure_hook(datetime, unstructure_datetime)
     converter.register_unstructure_hook(date, date.isoformat)
-    converter.register_unstructure_hook(time, time.isoformat)
+    converter.register_unstructure_hook(time, unstructure_time)
     converter.register_unstructure_hook(timedelta, unstructure_timedelta)
     converter.register_unstructure_hook(ZoneInfo, str)
     event_hooks(converter)  # last: it builds on every hook above
@@ -144,6 +180,15 @@ def _join(path: str, step: str) -> str:
     if not path or not step:
         return path or step
     return path + step if step.startswith("[") else f"{path}.{step}"
+
+
+def _step(index: object) -> object:
+    """A list index or a mapping key as a path shows it: as it is when short, else quoted."""
+    if type(index) is int and index.bit_length() <= 64:
+        return index
+    if type(index) is str and len(index) <= QUOTE_LENGTH:
+        return index
+    return show(index)
 
 
 def _problems(error: BaseException, path: str) -> Iterator[FieldProblem]:
@@ -159,7 +204,7 @@ def _problems(error: BaseException, path: str) -> Iterator[FieldProblem]:
     elif isinstance(error, IterableValidationError):
         with_index, others = error.group_exceptions()
         for sub, index_note in with_index:
-            yield from _problems(sub, _join(path, f"[{index_note.index}]"))
+            yield from _problems(sub, _join(path, f"[{_step(index_note.index)}]"))
         for sub in others:
             yield from _problems(sub, path)
     elif isinstance(error, ValidationError):
@@ -183,9 +228,14 @@ _CONVERTER = make_converter()
 def to_data(obj: Any) -> Any:
     """``obj`` as JSON-ready data (dicts, lists, strings, ints, booleans, ``None``).
 
-    Raises :class:`~reimbursement.errors.ValidationError` for a naive datetime.
+    Raises :class:`~reimbursement.errors.ValidationError` for what reading
+    would refuse: a naive datetime, a string with NUL or a lone surrogate or
+    over :data:`MAX_STRING_LENGTH`, an integer beyond :data:`MAX_INTEGER`,
+    nesting deeper than :data:`MAX_DEPTH`.
     """
-    return _CONVERTER.unstructure(obj)
+    data = _CONVERTER.unstructure(obj)
+    check_written(data)  # what reading would refuse is not written
+    return data
 
 
 def from_data(data: Any, cls: type[T]) -> T:
@@ -194,13 +244,19 @@ def from_data(data: Any, cls: type[T]) -> T:
     Raises :class:`~reimbursement.errors.ValidationError` listing every bad
     field by its path (``lines[1].amount.currency``) with what is wrong.
     """
+    return _structure(data, cls, checked=False)
+
+
+def _structure(data: Any, cls: type[T], *, checked: bool) -> T:
     try:
+        if not checked:  # before cattrs: nothing below may recurse into the data unbounded
+            check_depth(data)
         return _CONVERTER.structure(data, cls)
     except (BaseValidationError, ForbiddenExtraKeysError, ValueError, TypeError) as error:
         # ValueError and TypeError (ValidationError among them) come straight from a
         # top-level hook or constructor (an attrs validator); nested ones come grouped.
         name = getattr(cls, "__name__", str(cls))
-        raise ValidationError(f"invalid {name}", tuple(_problems(error, ""))) from error
+        raise ValidationError(f"invalid {name}", _problems(error, "")) from error
 
 
 def to_json(obj: Any) -> str:
@@ -209,11 +265,10 @@ def to_json(obj: Any) -> str:
 
 
 def from_json(text: str | bytes, cls: type[T]) -> T:
-    """A ``cls`` read from JSON text; raises ``ValidationError`` for bad JSON or bad fields."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ValidationError.at(
-            "", f"not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})"
-        ) from None
-    return from_data(data, cls)
+    """A ``cls`` read from JSON text (``str``, or ``bytes`` of UTF-8).
+
+    Raises :class:`~reimbursement.errors.ValidationError` for text the format
+    refuses (over its limits, not UTF-8, invalid JSON, a key given twice)
+    and, as :func:`from_data`, for bad fields.
+    """
+    return _structure(parse_json(text), cls, checked=True)  # its depth checked on the text

@@ -22,9 +22,12 @@ import cattrs
 from cattrs.errors import IterableValidationError, IterableValidationNote
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
+from .._show import show
 from ..domain.claim import Claim
 from ..domain.events import Event
-from ._scalars import bad, show
+from ..domain.frozen import FrozenMap
+from ..domain.invariants import check_claim
+from ._scalars import bad
 
 _SEQUENCES: dict[Any, Callable[[list[Any]], Any]] = {
     tuple: tuple,
@@ -106,12 +109,14 @@ def mapping_hooks(converter: cattrs.Converter) -> None:
         key_hook, value_hook = (converter.get_unstructure_hook(t) for t in types(cls))
         return lambda value: {key_hook(k): value_hook(v) for k, v in value.items()}
 
-    def structure_factory(cls: Any) -> Callable[[Any, Any], dict[Any, Any]]:
+    def structure_factory(cls: Any) -> Callable[[Any, Any], Mapping[Any, Any]]:
         key_type, value_type = types(cls)
         key_hook = converter.get_structure_hook(key_type)
         value_hook = converter.get_structure_hook(value_type)
+        # a Mapping field is read-only: it gets a FrozenMap; dict and MutableMapping a dict
+        build = FrozenMap if (get_origin(cls) or cls) is Mapping else dict
 
-        def structure(value: Any, _: Any) -> dict[Any, Any]:
+        def structure(value: Any, _: Any) -> Mapping[Any, Any]:
             if type(value) is not dict:
                 raise bad(f"expected an object, got {show(value)}")
             result, errors = {}, []
@@ -119,11 +124,11 @@ def mapping_hooks(converter: cattrs.Converter) -> None:
                 try:
                     result[key_hook(key, key_type)] = value_hook(item, value_type)
                 except Exception as error:
-                    error.add_note(IterableValidationNote(f"@ key {key!r}", key, value_type))
+                    error.add_note(IterableValidationNote(f"@ key {show(key)}", key, value_type))
                     errors.append(error)
             if errors:
                 raise _fail_items(cls, errors)
-            return result
+            return result if build is dict else build(result)
 
         return structure
 
@@ -153,8 +158,10 @@ def _stored_as(
     key: str,
     unstructure: Callable[[Any], Any],
     structure: Callable[[Any, Any], Any],
+    check: Callable[[Any], None] = lambda _: None,
 ) -> None:
-    """Hooks for ``cls`` whose private ``field`` is stored in one form and sent as ``key``."""
+    """Hooks for ``cls`` whose private ``field`` is stored in one form and sent as ``key``;
+    ``check`` runs on each instance read (and raises to refuse it)."""
     out: dict[str, Any] = {field: override(rename=key, unstruct_hook=unstructure)}
     into: dict[str, Any] = {field: override(rename=key, struct_hook=structure)}
     unstructure_cls = make_dict_unstructure_fn(cls, converter, **out)
@@ -166,7 +173,9 @@ def _stored_as(
     def structure_cls(value: Any, target: Any) -> Any:
         if type(value) is not dict:
             raise bad(expected + show(value))
-        return generated(value, target)
+        result = generated(value, target)
+        check(result)
+        return result
 
     converter.register_unstructure_hook(cls, unstructure_cls)
     converter.register_structure_hook(cls, structure_cls)
@@ -191,4 +200,5 @@ def event_hooks(converter: cattrs.Converter) -> None:
         "events",
         lambda log: [unstructure_event(event) for event in log],
         lambda value, _: converter.structure(value, tuple[Event, ...]),
+        check_claim,  # a claim from outside keeps the invariants of one the desk built
     )

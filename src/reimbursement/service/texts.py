@@ -25,6 +25,7 @@ import attrs
 from ..domain.actors import Role
 from ..domain.claim import Claim, ExpenseLine
 from ..domain.events import Event, EventType
+from ..domain.frozen import frozen_map
 from ..domain.lifecycle import ClaimState
 from ..domain.reasons import ReasonCatalogue, language_chain, normalise_language
 from . import _texts_zh as zh
@@ -150,8 +151,8 @@ _LINE_SEP = ": "  # and a line's id to its reason
 _STOPS = frozenset(".?!。？！")
 
 
-def _languages(value: Mapping[str, CustomerTexts]) -> dict[str, CustomerTexts]:
-    return {normalise_language(tag): texts for tag, texts in value.items()}
+def _languages(value: Mapping[str, CustomerTexts]) -> Mapping[str, CustomerTexts]:
+    return frozen_map({normalise_language(tag): texts for tag, texts in value.items()})
 
 
 def _translations() -> dict[str, CustomerTexts]:
@@ -169,15 +170,17 @@ class CustomerTexts:
     own way: :meth:`for_language` keeps your class.
     """
 
-    stages: Mapping[ClaimState, tuple[str, str]] = _STAGES
-    titles: Mapping[EventType, str] = _TITLES
+    stages: Mapping[ClaimState, tuple[str, str]] = attrs.field(
+        default=_STAGES, converter=frozen_map
+    )
+    titles: Mapping[EventType, str] = attrs.field(default=_TITLES, converter=frozen_map)
     notified: frozenset[EventType] = NOTIFIED
     staff_label: str = "Claims team"
     """Who a staff member's message is from, as the customer reads it (never their id)."""
     customer_label: str = "You"
     """Who the customer's own messages are from, on their view."""
     language: str = attrs.field(default="en", converter=normalise_language)
-    phrases: Mapping[str, str] = _PHRASES
+    phrases: Mapping[str, str] = attrs.field(default=_PHRASES, converter=frozen_map)
     translations: Mapping[str, CustomerTexts] = attrs.field(
         factory=_translations, converter=_languages
     )

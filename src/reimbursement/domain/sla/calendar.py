@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from types import MappingProxyType
 from typing import Protocol, runtime_checkable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -153,11 +154,15 @@ class BusinessCalendar:
     extra_day_hours: Sequence[Interval] | None = None
     source: HolidaySource | None = None
     _index: WorkIndex = attrs.field(init=False, repr=False)
-    _extra: dict[date, tuple[tuple[time, time], ...]] = attrs.field(init=False, repr=False)
+    # derived from the fields above and read-only; like the memo below, no part of the value
+    _extra: Mapping[date, tuple[tuple[time, time], ...]] = attrs.field(
+        init=False, repr=False, eq=False
+    )
     _default_extra: tuple[tuple[time, time], ...] = attrs.field(init=False, repr=False)
     _fixed_off: frozenset[date] = attrs.field(init=False, repr=False)
+    # a memo of each year's days off, filled as years are asked for: no part of the value
     _years: dict[int, tuple[frozenset[date], frozenset[date]]] = attrs.field(
-        init=False, repr=False, factory=dict
+        init=False, repr=False, eq=False, factory=dict
     )
 
     def __attrs_post_init__(self) -> None:
@@ -175,7 +180,7 @@ class BusinessCalendar:
             for day in self.extra_working_days:
                 extra[_as_date(day)] = default
         fixed = frozenset(_as_date(h) for h in self.holidays if isinstance(h, date))
-        object.__setattr__(self, "_extra", extra)
+        object.__setattr__(self, "_extra", MappingProxyType(extra))
         object.__setattr__(self, "_fixed_off", fixed)
         object.__setattr__(self, "_default_extra", default)
         object.__setattr__(self, "_index", WorkIndex(self.zone, self._shifts))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from types import MappingProxyType
 
 import attrs
 
@@ -62,6 +63,8 @@ CLOCK_RULES: Mapping[SlaStage, ClockRule] = {
     ),
 }
 """How each stage's clock follows the lifecycle events."""
+# read-only: a caller changing it would change the library's behaviour for everyone
+CLOCK_RULES = MappingProxyType(dict(CLOCK_RULES))
 
 
 @attrs.frozen
