@@ -1,11 +1,15 @@
 """The SQL claim store and its unit of work: one database transaction per unit of work.
 
 A unit of work borrows one pooled connection the first time it is used and
-gives it back on commit or rollback. It reads in one transaction; its first
-write starts the write transaction (on SQLite: ends the read snapshot and
-takes the single write lock with ``BEGIN IMMEDIATE``, so the version checks
-of its saves see the latest commit). Request keys and notifications are
-inserted on commit, in that transaction.
+gives it back on commit or rollback. On PostgreSQL it is one transaction
+from its first read to its commit: at READ COMMITTED every statement sees
+the latest commit, and every save is checked by its own ``WHERE version``.
+On SQLite it reads in a snapshot; its first write ends the snapshot,
+nothing being written yet, and takes the single write lock with ``BEGIN
+IMMEDIATE``, so the version checks of its saves see the latest commit (a
+snapshot that tried to write would fail or deadlock against another
+writer). Request keys and notifications are inserted on commit, in that
+transaction.
 """
 
 from __future__ import annotations
@@ -80,6 +84,7 @@ class SqlUnitOfWork:
 
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
+        self._postgres = is_postgres(engine)
         self._connection: sa.Connection | None = None
         self._writing = False
         self._refused = False
@@ -95,9 +100,12 @@ class SqlUnitOfWork:
         if connection is None:
             connection = self._connection = self.engine.connect()
         if write and not self._writing:
-            if connection.in_transaction():
-                connection.commit()  # nothing written yet: only the read snapshot ends
-            begin(connection, write=True)
+            if connection.in_transaction() and not self._postgres:
+                # SQLite: a read snapshot cannot take the write lock safely; nothing is
+                # written yet, so only the snapshot ends, and BEGIN IMMEDIATE follows
+                connection.commit()
+            if not connection.in_transaction():
+                begin(connection, write=True)
             self._writing = True
         elif not connection.in_transaction():
             begin(connection, write=False)
@@ -137,7 +145,7 @@ class SqlUnitOfWork:
 
     def next_number(self, scope: str) -> int:
         """The next value of ``scope``, in its own transaction unless SQLite's lock is ours."""
-        if self._writing and not is_postgres(self.engine):
+        if self._writing and not self._postgres:
             # this unit of work holds SQLite's one write lock: another connection would
             # wait for it forever, so the number is taken here and shares its fate
             with self.writing("take a claim number") as connection:
