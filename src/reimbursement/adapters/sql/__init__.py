@@ -35,15 +35,11 @@ What each database guarantees:
   :class:`~reimbursement.errors.ConcurrencyError`. A unit of work is one
   transaction: never half-applied.
 - Claim numbers (:meth:`~reimbursement.ports.ClaimRepository.next_number`):
-  PostgreSQL takes each number in its own short transaction, so a number is
-  never handed out twice, even when the unit of work rolls back (that number
-  is skipped). SQLite does the same while the unit of work has written
-  nothing yet (the desk takes its number before it saves); once the unit of
-  work holds SQLite's single write lock, the number is taken inside its
-  transaction (another connection would wait on that lock forever): a
-  rollback then returns the number, but no other writer can have taken it
-  meanwhile, so no two committed claims ever share a number, and the
-  ``UNIQUE`` index on ``rb_claims.number`` stands behind it on both.
+  taken in the unit of work's write transaction, from a row of
+  ``rb_sequences`` that stays locked until it commits (on SQLite, under the
+  single write lock): no two units of work that commit ever get the same
+  number, and a rollback gives its number back unused, so committed numbers
+  have no gaps. The ``UNIQUE`` index on ``rb_claims.number`` stands behind it.
 - Request keys: ``PRIMARY KEY``, inserted on commit; a key another unit of
   work committed first raises
   :class:`~reimbursement.errors.DuplicateRequestError` and nothing is written.

@@ -4,12 +4,12 @@ A unit of work borrows one pooled connection the first time it is used and
 gives it back on commit or rollback. On PostgreSQL it is one transaction
 from its first read to its commit: at READ COMMITTED every statement sees
 the latest commit, and every save is checked by its own ``WHERE version``.
-On SQLite it reads in a snapshot; its first write ends the snapshot,
-nothing being written yet, and takes the single write lock with ``BEGIN
-IMMEDIATE``, so the version checks of its saves see the latest commit (a
-snapshot that tried to write would fail or deadlock against another
-writer). Request keys and notifications are inserted on commit, in that
-transaction.
+On SQLite it reads in a snapshot; its first write (or claim number) ends
+the snapshot, nothing being written yet, and takes the single write lock
+with ``BEGIN IMMEDIATE``, so the version checks of its saves see the latest
+commit (a snapshot that tried to write would fail or deadlock against
+another writer). Claim numbers are taken in the write transaction, request
+keys and notifications inserted on commit in it.
 """
 
 from __future__ import annotations
@@ -144,17 +144,14 @@ class SqlUnitOfWork:
     # -- the port ------------------------------------------------------------------------
 
     def next_number(self, scope: str) -> int:
-        """The next value of ``scope``, in its own transaction unless SQLite's lock is ours."""
-        if self._writing and not self._postgres:
-            # this unit of work holds SQLite's one write lock: another connection would
-            # wait for it forever, so the number is taken here and shares its fate
-            with self.writing("take a claim number") as connection:
-                return _take(connection, scope)
-        with guard(self.engine, "take a claim number"), self.engine.connect() as connection:
-            begin(connection, write=True)
-            value = _take(connection, scope)
-            connection.commit()
-            return value
+        """The next value of ``scope``, taken in this unit of work's write transaction.
+
+        The sequence row stays locked until the unit of work ends (on SQLite,
+        the write lock is the unit of work's anyway): no one else takes a
+        number meanwhile, and a rollback gives this one back unused.
+        """
+        with self.writing("take a claim number") as connection:
+            return _take(connection, scope)
 
     def __enter__(self) -> Self:
         return self
