@@ -4,11 +4,15 @@ Writes go to the database at once (reads then see them, as the port asks);
 a save is ``UPDATE … WHERE id = :id AND version = :expected``, so a stale
 save changes no row and raises :class:`~reimbursement.errors.ConcurrencyError`.
 Request keys are inserted on commit (see ``SqlUnitOfWork.commit``).
+
+The repository remembers the claims it returned and wrote, so that a save
+writes only the holdings that changed (see ``_writes``).
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
@@ -95,13 +99,25 @@ class SqlClaimRepository:
     def __init__(self, uow: SqlUnitOfWork) -> None:
         self._uow = uow
         self.requests: dict[str, RequestRecord] = {}
+        self.seen: dict[str, Claim] = {}
+        """The claims this unit of work read or wrote, at the last version it saw."""
+
+    def forget(self) -> None:
+        """The unit of work ended: what it saw is no longer its own."""
+        self.requests.clear()
+        self.seen.clear()
 
     # -- reads ---------------------------------------------------------------------------
+
+    def _seen(self, claims: list[Claim]) -> list[Claim]:
+        for claim in claims:
+            self.seen[claim.id] = claim
+        return claims
 
     def _one(self, query: sa.Select[Any], value: str, missing: str) -> Claim:
         with self._uow.reading("read a claim") as connection:
             rows = connection.execute(query, {"value": value}).all()
-            claims = load_claims(connection, rows)
+            claims = self._seen(load_claims(connection, rows))
         if not claims:
             raise ClaimNotFoundError(missing)
         return claims[0]
@@ -117,7 +133,7 @@ class SqlClaimRepository:
     ) -> Page[Claim]:
         with self._uow.reading("list claims") as connection:
             rows = connection.execute(query.add_columns(*key).limit(limit + 1)).all()
-            claims = load_claims(connection, rows[:limit])
+            claims = self._seen(load_claims(connection, rows[:limit]))
         if len(rows) <= limit:
             return Page(tuple(claims))
         last = rows[limit - 1]
@@ -148,7 +164,7 @@ class SqlClaimRepository:
                 .order_by(CLAIMS.c.position.desc())
                 .limit(1)
             )
-            claims = load_claims(connection, connection.execute(query).all())
+            claims = self._seen(load_claims(connection, connection.execute(query).all()))
         return claims[0] if claims else None
 
     def in_states(
@@ -224,9 +240,9 @@ class SqlClaimRepository:
             if is_postgres(self._uow.engine):
                 query = query.with_for_update(skip_locked=True)
             with self._uow.writing("lock claims for the SLA check") as connection:
-                return load_claims(connection, connection.execute(query).all())
+                return self._seen(load_claims(connection, connection.execute(query).all()))
         with self._uow.reading("list claims due for a check") as connection:
-            return load_claims(connection, connection.execute(query).all())
+            return self._seen(load_claims(connection, connection.execute(query).all()))
 
     def open_work(self, reviewers: Iterable[str] | None = None) -> Mapping[str, int]:
         query = sa.select(HOLDINGS.c.reviewer_id, sa.func.sum(HOLDINGS.c.steps)).group_by(
@@ -268,19 +284,23 @@ class SqlClaimRepository:
                 raise DuplicateError(
                     f"claim {claim.id}: its number {claim.number} is already used by another claim"
                 ) from None
-            append(connection, claim, 0, schedule)
+            append(connection, claim, 0, schedule, Counter())  # a new claim holds nothing yet
+        self.seen[claim.id] = claim
 
     def save(
         self, claim: Claim, expected_version: int, schedule: ClaimSchedule = NO_SCHEDULE
     ) -> None:
         with self._uow.writing("save a claim") as connection:
             try:
-                update_claim(connection, claim, expected_version, schedule)
+                update_claim(
+                    connection, claim, expected_version, schedule, self.seen.get(claim.id)
+                )
             except exc.IntegrityError:
                 self._uow.refuse()
                 raise DuplicateError(
                     f"claim {claim.id}: its number {claim.number} is already used by another claim"
                 ) from None
+        self.seen[claim.id] = claim
 
     def reschedule(self, claim_id: str, schedule: ClaimSchedule) -> None:
         statement = (

@@ -131,7 +131,7 @@ class SqlUnitOfWork:
     def _release(self) -> None:
         connection, self._connection = self._connection, None
         self._writing = False
-        self.claims.requests.clear()
+        self.claims.forget()
         self.outbox.staged.clear()
         self.outbox.until = None
         if connection is not None:

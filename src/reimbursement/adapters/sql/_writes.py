@@ -6,6 +6,14 @@ else saved in between, no row changes and the save raises
 :class:`~reimbursement.errors.ClaimNotFoundError` for a claim never added),
 exactly as the in-memory store does. Kept in a module of its own because it
 decides whether an update may be lost: ``tools/mutation.py`` tests it.
+
+The holdings (``rb_holdings``) are rewritten only when the claim's holders
+change. When the unit of work knows the claim at the version the save
+replaces, those holders are the stored ones: every write of a claim writes
+its holdings in the same transaction, and a version has one content. Then
+a save that keeps the holders only gives their rows the new due time, and
+a claim held by nobody before and after writes none; otherwise the rows
+are deleted and written again.
 """
 
 from __future__ import annotations
@@ -65,11 +73,17 @@ def _due_key(schedule: ClaimSchedule) -> datetime:
 
 
 def update_claim(
-    connection: sa.Connection, claim: Claim, expected_version: int, schedule: ClaimSchedule
+    connection: sa.Connection,
+    claim: Claim,
+    expected_version: int,
+    schedule: ClaimSchedule,
+    before: Claim | None = None,
 ) -> None:
     """Write ``claim`` over ``expected_version``, with its new events and holdings.
 
-    Raises :class:`~reimbursement.errors.ConcurrencyError` when the stored
+    ``before`` is the claim as the unit of work last saw it, if it did: at
+    ``expected_version``, its holders are those stored. Raises
+    :class:`~reimbursement.errors.ConcurrencyError` when the stored
     version is not ``expected_version`` or the claim's is not above it,
     :class:`~reimbursement.errors.ClaimNotFoundError` when there is no such claim.
     """
@@ -89,16 +103,33 @@ def update_claim(
             f"claim {claim.id} is at version {stored}, not {expected_version} as read: "
             "someone changed it meanwhile; reload and retry"
         )
-    append(connection, claim, expected_version, schedule)
+    held_before = None
+    if before is not None and before.version == expected_version:
+        held_before = Counter(holders(before))  # what the stored holdings say
+    append(connection, claim, expected_version, schedule, held_before)
 
 
-def append(connection: sa.Connection, claim: Claim, after: int, schedule: ClaimSchedule) -> None:
-    """The events of ``claim`` after version ``after``, and its holdings, written with its row."""
+def append(
+    connection: sa.Connection,
+    claim: Claim,
+    after: int,
+    schedule: ClaimSchedule,
+    held_before: Counter[str] | None,
+) -> None:
+    """The events of ``claim`` after version ``after``, and its holdings, written with its row.
+
+    ``held_before``: the stored holdings (reviewer: steps), or ``None`` when unknown.
+    """
     events = event_values(claim, after)
     if events:
         connection.execute(EVENTS.insert(), events)
-    connection.execute(_FORGET_HOLDINGS, {"claim_id": claim.id})
     held = Counter(holders(claim))
+    if held == held_before:
+        if held:  # the same holders: only the claim's due time may have moved
+            redate_holdings(connection, claim.id, schedule)
+        return
+    if held_before is None or held_before:
+        connection.execute(_FORGET_HOLDINGS, {"claim_id": claim.id})
     if held:
         due = _due_key(schedule)
         connection.execute(
