@@ -20,9 +20,7 @@ from ..domain.actors import SYSTEM
 from ..domain.claim import Claim
 from ..domain.events import Visibility
 from ..domain.lifecycle import ClaimState
-from ..domain.routing.delegation import Reassignment
 from ..domain.routing.holdings import holders
-from ..domain.routing.recording import record_reassignment
 from ..errors import ClaimNotFoundError, ValidationError
 from ..ports import NO_SCHEDULE, ClaimSchedule, Page, UnitOfWork
 from ._builders import AT, approved, draft, edited, in_review, submitted
@@ -322,67 +320,6 @@ class ClaimQueriesContract:
         save(unit_of_work, approved(claims[0]))
         with unit_of_work() as uow:
             assert dict(uow.claims.open_work()) == {"rev-a": 1, "rev-b": 3, "rev-c": 1}
-
-    def test_loads_and_queues_follow_every_save_whether_or_not_the_holders_change(
-        self, unit_of_work: UnitOfWorkFactory
-    ) -> None:
-        def check(*claim_ids: str) -> None:
-            with unit_of_work() as uow:
-                claims = [uow.claims.get(claim_id) for claim_id in claim_ids]
-                expected = Counter(name for claim in claims for name in holders(claim))
-                assert dict(uow.claims.open_work()) == expected
-                for name in ("rev-a", "rev-b"):
-                    held = [claim.id for claim in claims if name in holders(claim)]
-                    assert sorted(_ids(uow.claims.work_queue([name]))) == sorted(held)
-
-        held, other = in_review("claim-1", "rev-a"), in_review("claim-2", "rev-a", minutes=1)
-        add(unit_of_work, held, schedule=_at(2))
-        add(unit_of_work, other, schedule=_at(1))
-        check("claim-1", "claim-2")
-        at = AT + timedelta(minutes=5)
-        # the same holders, a new due time: the queue order follows
-        noted = commands.post_message(held, SYSTEM, at, "a note", Visibility.INTERNAL)
-        save(unit_of_work, noted, _at(0))
-        with unit_of_work() as uow:
-            assert _ids(uow.claims.work_queue(["rev-a"])) == ["claim-1", "claim-2"]
-        check("claim-1", "claim-2")
-        # another holder
-        move = Reassignment("claim-1", "rev-a", "rev-b", "hand_over", "holiday")
-        moved = record_reassignment(stored(unit_of_work, "claim-1"), SYSTEM, at, move)
-        save(unit_of_work, moved, _at(0))
-        check("claim-1", "claim-2")
-        # held by nobody, then still by nobody
-        done = approved(stored(unit_of_work, "claim-1"))
-        save(unit_of_work, done, _at(4))
-        check("claim-1", "claim-2")
-        later = commands.post_message(done, SYSTEM, at, "still done", Visibility.INTERNAL)
-        save(unit_of_work, later)
-        check("claim-1", "claim-2")
-
-    def test_a_save_over_a_version_this_unit_of_work_did_not_read_keeps_loads_right(
-        self, unit_of_work: UnitOfWorkFactory
-    ) -> None:
-        claim = in_review("claim-1", "rev-a")
-        add(unit_of_work, claim, schedule=_at(1))
-        at = AT + timedelta(minutes=5)
-        with unit_of_work() as uow:
-            assert uow.claims.get("claim-1") == claim  # seen here while rev-a holds it
-            away = record_reassignment(
-                claim, SYSTEM, at, Reassignment("claim-1", "rev-a", "rev-b", "hand_over", "away")
-            )
-            save(unit_of_work, away)  # another unit of work: rev-b holds it now
-            back = record_reassignment(
-                away,
-                SYSTEM,
-                at + timedelta(minutes=1),
-                Reassignment("claim-1", "rev-b", "rev-a", "hand_over", "back"),
-            )
-            uow.claims.save(back, away.version)  # over the version the other one wrote
-            uow.commit()
-        with unit_of_work() as uow:
-            assert dict(uow.claims.open_work()) == {"rev-a": 1}
-            assert _ids(uow.claims.work_queue(["rev-a"])) == ["claim-1"]
-            assert _ids(uow.claims.work_queue(["rev-b"])) == []
 
     # -- schedules and the SLA sweep -----------------------------------------------------
 

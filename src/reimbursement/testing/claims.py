@@ -5,16 +5,23 @@ Needs the ``[testing]`` extra (pytest).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import attrs
 import pytest
 
+from ..domain import commands
+from ..domain.actors import SYSTEM
 from ..domain.claim import Claim
+from ..domain.events import Visibility
+from ..domain.routing.delegation import Reassignment
+from ..domain.routing.holdings import holders
+from ..domain.routing.recording import record_reassignment
 from ..errors import ClaimNotFoundError, ConcurrencyError, DuplicateError
-from ..ports import ClaimSchedule, UnitOfWork
-from ._builders import AT, draft, edited, in_review, rich_claim, submitted
+from ..ports import NO_SCHEDULE, ClaimSchedule, UnitOfWork
+from ._builders import AT, approved, draft, edited, in_review, rich_claim, submitted
 from ._helpers import (
     UnitOfWorkFactory,
     absent,
@@ -26,13 +33,22 @@ from ._helpers import (
     stored,
 )
 from ._interleaved import InterleavedContract
-from ._queries import ClaimQueriesContract
+from ._queries import ClaimQueriesContract, _at
 
 __all__ = ["ClaimRepositoryContract", "UnitOfWorkFactory"]
 
 
 class _Boom(Exception):
     pass
+
+
+def _note(claim: Claim, at: datetime) -> Claim:
+    return commands.post_message(claim, SYSTEM, at, "a note", Visibility.INTERNAL)
+
+
+def _moved(claim: Claim, at: datetime, source: str, target: str) -> Claim:
+    move = Reassignment(claim.id, source, target, "hand_over", "holiday")
+    return record_reassignment(claim, SYSTEM, at, move)
 
 
 class ClaimRepositoryContract(ClaimQueriesContract, InterleavedContract):
@@ -311,6 +327,46 @@ class ClaimRepositoryContract(ClaimQueriesContract, InterleavedContract):
             uow.rollback()
         with unit_of_work() as uow:
             assert uow.claims.request("request-1") is None
+
+    # -- holdings ------------------------------------------------------------------------
+
+    def test_loads_and_queues_follow_saves_that_keep_change_or_end_the_holders(
+        self, unit_of_work: UnitOfWorkFactory
+    ) -> None:
+        add(unit_of_work, in_review("claim-1", "rev-a"), schedule=_at(2))
+        add(unit_of_work, in_review("claim-2", "rev-a", minutes=1), schedule=_at(1))
+        at = AT + timedelta(minutes=5)
+        steps: list[tuple[Callable[[Claim], Claim], ClaimSchedule, list[str], list[str]]] = [
+            (lambda c: _note(c, at), _at(0), ["claim-1", "claim-2"], []),  # due first now
+            (lambda c: _moved(c, at, "rev-a", "rev-b"), _at(0), ["claim-2"], ["claim-1"]),
+            (approved, _at(4), ["claim-2"], []),  # held by nobody
+            (lambda c: _note(c, at), NO_SCHEDULE, ["claim-2"], []),  # still by nobody
+        ]
+        for change, schedule, queue_a, queue_b in steps:
+            save(unit_of_work, change(stored(unit_of_work, "claim-1")), schedule)
+            with unit_of_work() as uow:
+                claims = [uow.claims.get("claim-1"), uow.claims.get("claim-2")]
+                loads = Counter(name for claim in claims for name in holders(claim))
+                assert dict(uow.claims.open_work()) == loads
+                assert [c.id for c in uow.claims.work_queue(["rev-a"])] == queue_a
+                assert [c.id for c in uow.claims.work_queue(["rev-b"])] == queue_b
+
+    def test_a_save_over_a_version_this_unit_of_work_did_not_read_keeps_loads_right(
+        self, unit_of_work: UnitOfWorkFactory
+    ) -> None:
+        claim = in_review("claim-1", "rev-a")
+        add(unit_of_work, claim)
+        at = AT + timedelta(minutes=5)
+        with unit_of_work() as uow:
+            assert uow.claims.get("claim-1") == claim  # seen here while rev-a holds it
+            away = _moved(claim, at, "rev-a", "rev-b")
+            save(unit_of_work, away)  # another unit of work: rev-b holds it now
+            back = _moved(away, at + timedelta(minutes=1), "rev-b", "rev-a")
+            uow.claims.save(back, away.version)  # over the version the other one wrote
+            uow.commit()
+        with unit_of_work() as uow:
+            assert dict(uow.claims.open_work()) == {"rev-a": 1}
+            assert [c.id for c in uow.claims.work_queue(["rev-b"])] == []
 
     # -- surviving a restart -------------------------------------------------------------
 
