@@ -57,6 +57,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from ._cache import CACHED_CLAIMS
 from ._claims import SqlClaimRepository
 from ._engine import guard, make_engine, prepare
 from ._migrations import SCHEMA_VERSION, current_version, statements
@@ -78,15 +79,18 @@ __all__ = [
 ]
 
 
-def create(url_or_engine: str | sa.Engine) -> SqlClaimStore:
+def create(url_or_engine: str | sa.Engine, *, cache_size: int = CACHED_CLAIMS) -> SqlClaimStore:
     """The claim store at ``url_or_engine`` (``sqlite:///path.db``, ``postgresql+psycopg://…``).
+
+    ``cache_size``: how many decoded claims reads by id or number reuse while
+    their stored version is unchanged (0: none).
 
     Raises :class:`~reimbursement.errors.SchemaVersionError` when the schema
     is not this library's (run :func:`upgrade`) and
     :class:`~reimbursement.errors.StorageError` when the database cannot be
     reached.
     """
-    return SqlClaimStore(url_or_engine)
+    return SqlClaimStore(url_or_engine, cache_size=cache_size)
 
 
 def _engine(url_or_engine: str | sa.Engine) -> tuple[sa.Engine, bool]:

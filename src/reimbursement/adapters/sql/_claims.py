@@ -5,8 +5,11 @@ a save is ``UPDATE … WHERE id = :id AND version = :expected``, so a stale
 save changes no row and raises :class:`~reimbursement.errors.ConcurrencyError`.
 Request keys are inserted on commit (see ``SqlUnitOfWork.commit``).
 
-The repository remembers the claims it returned and wrote, so that a save
-writes only the holdings that changed (see ``_writes``).
+``get`` and ``by_number`` read through the store's cache of decoded claims
+(``_cache``): the row comes without its body when its version is the one
+cached. The repository remembers the claims it returned and wrote, so that
+a save writes only the holdings that changed, and hands the ones it wrote
+to the cache once the unit of work has committed.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from ...errors import (
 )
 from ...ports import NO_SCHEDULE, ClaimSchedule, ClaimSummary, Page, RequestRecord
 from ..cursors import check_limit, decode_cursor, encode_cursor
+from ._cache import ClaimCache
 from ._codec import claim_columns, claim_values, load_claims
 from ._engine import insert, is_postgres
 from ._schema import CLAIMS, HOLDINGS, REQUESTS, Instant
@@ -77,9 +81,20 @@ def _key_instant(value: str) -> datetime | None:
 
 
 # The statements every desk call runs, built once (building a Core statement costs
-# more than running it on SQLite) and executed with parameters.
-_BY_ID: Final = sa.select(*claim_columns()).where(CLAIMS.c.id == sa.bindparam("value"))
-_BY_NUMBER: Final = sa.select(*claim_columns()).where(CLAIMS.c.number == sa.bindparam("value"))
+# more than running it on SQLite) and executed with parameters. A read by key leaves
+# the body out when the row is at the version the cache holds (see _cache).
+_CACHED: Final = sa.and_(
+    CLAIMS.c.id == sa.bindparam("cached_id", type_=sa.Text()),
+    CLAIMS.c.version == sa.bindparam("cached_version", type_=sa.Integer()),
+)
+_BY_KEY: Final = sa.select(
+    CLAIMS.c.id,
+    CLAIMS.c.version,
+    CLAIMS.c.format,
+    sa.case((_CACHED, sa.null()), else_=CLAIMS.c.body).label("body"),
+)
+_BY_ID: Final = _BY_KEY.where(CLAIMS.c.id == sa.bindparam("value"))
+_BY_NUMBER: Final = _BY_KEY.where(CLAIMS.c.number == sa.bindparam("value"))
 # a reviewer's page: one range of rb_holdings_queue, joined to the claims' columns only
 _QUEUE: Final = sa.select(
     CLAIMS.c.id,
@@ -96,16 +111,20 @@ _QUEUE: Final = sa.select(
 class SqlClaimRepository:
     """:class:`~reimbursement.ports.ClaimRepository` on ``rb_claims`` and its tables."""
 
-    def __init__(self, uow: SqlUnitOfWork) -> None:
+    def __init__(self, uow: SqlUnitOfWork, cache: ClaimCache | None = None) -> None:
         self._uow = uow
+        self._cache = cache
         self.requests: dict[str, RequestRecord] = {}
         self.seen: dict[str, Claim] = {}
         """The claims this unit of work read or wrote, at the last version it saw."""
+        self.written: dict[str, Claim] = {}
+        """The claims this unit of work added or saved, as last written."""
 
     def forget(self) -> None:
-        """The unit of work ended: what it saw is no longer its own."""
+        """The unit of work ended: what it saw and wrote is no longer its own."""
         self.requests.clear()
         self.seen.clear()
+        self.written.clear()
 
     # -- reads ---------------------------------------------------------------------------
 
@@ -114,19 +133,35 @@ class SqlClaimRepository:
             self.seen[claim.id] = claim
         return claims
 
-    def _one(self, query: sa.Select[Any], value: str, missing: str) -> Claim:
+    def _one(self, query: sa.Select[Any], value: str, cached: Claim | None, missing: str) -> Claim:
+        parameters: dict[str, Any] = {"value": value, "cached_id": None, "cached_version": None}
+        if cached is not None:
+            parameters |= {"cached_id": cached.id, "cached_version": cached.version}
         with self._uow.reading("read a claim") as connection:
-            rows = connection.execute(query, {"value": value}).all()
-            claims = self._seen(load_claims(connection, rows))
-        if not claims:
-            raise ClaimNotFoundError(missing)
-        return claims[0]
+            row = connection.execute(query, parameters).first()
+            if row is None:
+                raise ClaimNotFoundError(missing)
+            if (
+                cached is not None
+                and row.body is None
+                and (row.id, row.version) == (cached.id, cached.version)
+            ):
+                claim = cached  # the row is at the cached version: the same content
+            else:
+                claim = load_claims(connection, [row])[0]
+                if self._cache is not None and claim.id not in self.written:
+                    # committed rows only: this unit of work's own writes may roll back
+                    self._cache.put(claim)
+        self.seen[claim.id] = claim
+        return claim
 
     def get(self, claim_id: str) -> Claim:
-        return self._one(_BY_ID, claim_id, f"no claim {claim_id!r}")
+        cached = None if self._cache is None else self._cache.get(claim_id)
+        return self._one(_BY_ID, claim_id, cached, f"no claim {claim_id!r}")
 
     def by_number(self, number: str) -> Claim:
-        return self._one(_BY_NUMBER, number, f"no claim numbered {number!r}")
+        cached = None if self._cache is None else self._cache.numbered(number)
+        return self._one(_BY_NUMBER, number, cached, f"no claim numbered {number!r}")
 
     def _page(
         self, query: sa.Select[Any], limit: int, kind: str, key: Sequence[sa.ColumnElement[Any]]
@@ -285,7 +320,7 @@ class SqlClaimRepository:
                     f"claim {claim.id}: its number {claim.number} is already used by another claim"
                 ) from None
             append(connection, claim, 0, schedule, Counter())  # a new claim holds nothing yet
-        self.seen[claim.id] = claim
+        self.seen[claim.id] = self.written[claim.id] = claim
 
     def save(
         self, claim: Claim, expected_version: int, schedule: ClaimSchedule = NO_SCHEDULE
@@ -300,7 +335,7 @@ class SqlClaimRepository:
                 raise DuplicateError(
                     f"claim {claim.id}: its number {claim.number} is already used by another claim"
                 ) from None
-        self.seen[claim.id] = claim
+        self.seen[claim.id] = self.written[claim.id] = claim
 
     def reschedule(self, claim_id: str, schedule: ClaimSchedule) -> None:
         statement = (

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 
 from ...errors import DuplicateRequestError, StorageError
 from ...ports import Notification
+from ._cache import CACHED_CLAIMS, ClaimCache
 from ._claims import SqlClaimRepository
 from ._engine import begin, guard, insert, is_postgres, make_engine, prepare, shown
 from ._migrations import check
@@ -37,13 +38,17 @@ class SqlClaimStore:
 
     ``url_or_engine`` is ``sqlite:///path.db``, ``postgresql+psycopg://…``
     or an engine you made (the store then leaves disposing of it to you).
+    ``cache_size`` bounds the decoded claims ``get`` and ``by_number`` reuse
+    while their stored version is unchanged (0: none; see docs/storage.md).
     Opening checks the schema version and never changes it: raises
     :class:`~reimbursement.errors.SchemaVersionError` when the database needs
     ``python -m reimbursement db upgrade``, and
     :class:`~reimbursement.errors.StorageError` when it cannot be reached.
     """
 
-    def __init__(self, url_or_engine: str | sa.Engine) -> None:
+    def __init__(self, url_or_engine: str | sa.Engine, *, cache_size: int = CACHED_CLAIMS) -> None:
+        self.cache = ClaimCache(cache_size)
+        """Decoded claims by id and version, shared by the units of work (see ``_cache``)."""
         if isinstance(url_or_engine, sa.Engine):
             self.engine, self._owned = prepare(url_or_engine), False
         else:
@@ -58,7 +63,7 @@ class SqlClaimStore:
 
     def unit_of_work(self) -> SqlUnitOfWork:
         """A new unit of work (one transaction) on this store."""
-        return SqlUnitOfWork(self.engine)
+        return SqlUnitOfWork(self.engine, self.cache)
 
     def outbox_queue(self) -> SqlOutboxQueue:
         """The dispatcher's side of the outbox (the same object as :attr:`queue`)."""
@@ -82,13 +87,14 @@ class SqlClaimStore:
 class SqlUnitOfWork:
     """:class:`~reimbursement.ports.UnitOfWork` on one SQL transaction."""
 
-    def __init__(self, engine: sa.Engine) -> None:
+    def __init__(self, engine: sa.Engine, cache: ClaimCache | None = None) -> None:
         self.engine = engine
         self._postgres = is_postgres(engine)
+        self._cache = cache
         self._connection: sa.Connection | None = None
         self._writing = False
         self._refused = False
-        self.claims = SqlClaimRepository(self)
+        self.claims = SqlClaimRepository(self, cache)
         self.outbox = SqlOutbox()
 
     # -- the connection ------------------------------------------------------------------
@@ -196,7 +202,11 @@ class SqlUnitOfWork:
             with guard(self.engine, "commit"):
                 if open_connection.in_transaction():
                     open_connection.commit()
+        written = list(self.claims.written.values())
         self._release()
+        if self._cache is not None:
+            for claim in written:  # committed: each version now has this content for good
+                self._cache.put(claim)
         self.outbox.leased = leased  # only once the commit stands
 
     def rollback(self) -> None:
