@@ -5,7 +5,10 @@ its commit (``ON CONFLICT (key) DO NOTHING``: a key already queued is kept
 once, as first queued). :class:`SqlOutboxQueue` is the dispatcher's side:
 each call is its own short transaction. On PostgreSQL a batch is leased with
 ``SELECT … FOR UPDATE SKIP LOCKED``, so concurrent dispatchers never lease
-one message twice; on SQLite each call takes the single write lock.
+one message twice; on SQLite each call takes the single write lock. On
+PostgreSQL the acknowledgements (delivered, failed, parked; not a requeue)
+are single statements whose commit does not wait for the WAL flush: losing
+one to a server crash only means the message is delivered again.
 
 A message is leasable when it is the oldest pending message of its claim
 (so a claim's notifications go out in order, one at a time), its lease (if
@@ -166,6 +169,35 @@ _DELIVERED: Final = (
     .where(OUTBOX.c.key.in_(sa.bindparam("keys", expanding=True)))
     .values(status=DELIVERED, leased_until=None)
 )
+_FAILED: Final = (
+    OUTBOX.update()
+    .where(OUTBOX.c.key == sa.bindparam("the_key"), OUTBOX.c.status == PENDING)
+    .values(
+        attempts=OUTBOX.c.attempts + 1,
+        last_error=sa.bindparam("reason"),
+        retry_at=sa.bindparam("retry", type_=OUTBOX.c.retry_at.type),
+        leased_until=None,
+    )
+)
+_PARK: Final = (
+    OUTBOX.update()
+    .where(OUTBOX.c.key == sa.bindparam("the_key"), OUTBOX.c.status == PENDING)
+    .values(status=PARKED, last_error=sa.bindparam("reason"), leased_until=None)
+)
+
+# An acknowledgement on PostgreSQL is one statement in autocommit whose commit does not
+# wait for the WAL flush: set_config(..., true) is local to the statement's own
+# transaction. Lost in a server crash, it only lets the message be delivered again,
+# which at-least-once delivery and the dedupe key allow; any later durable commit
+# flushes it too (the WAL is written in order).
+_NO_FLUSH: Final = sa.select(
+    sa.func.set_config("synchronous_commit", "off", sa.true())
+).scalar_subquery()
+_ACKNOWLEDGE_PG: Final = {
+    name: statement.where(_NO_FLUSH.is_not(None))
+    for name, statement in (("delivered", _DELIVERED), ("failed", _FAILED), ("park", _PARK))
+}
+_ACKNOWLEDGE_SQLITE: Final = {"delivered": _DELIVERED, "failed": _FAILED, "park": _PARK}
 
 
 class SqlOutboxQueue:
@@ -203,33 +235,28 @@ class SqlOutboxQueue:
                 connection.execute(_LEASE, {"keys": [row.key for row in rows], "until": until})
         return [_message(row) for row in rows]
 
+    def _acknowledge(self, action: str, what: str, parameters: dict[str, Any]) -> None:
+        """One acknowledging statement: on PostgreSQL without waiting for the WAL flush."""
+        with guard(self.engine, action), self.engine.connect() as connection:
+            if is_postgres(connection):
+                autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
+                autocommit.execute(_ACKNOWLEDGE_PG[what], parameters)
+                return
+            begin(connection, write=True)
+            connection.execute(_ACKNOWLEDGE_SQLITE[what], parameters)
+            connection.commit()
+
     def mark_delivered(self, keys: Iterable[str]) -> None:
         wanted = sorted(set(keys))
-        if not wanted:
-            return
-        with self._transaction("mark outbox messages delivered") as connection:
-            connection.execute(_DELIVERED, {"keys": wanted})
+        if wanted:
+            self._acknowledge("mark outbox messages delivered", "delivered", {"keys": wanted})
 
     def record_failure(self, key: str, reason: str, *, retry_at: datetime) -> None:
-        with self._transaction("record a failed delivery") as connection:
-            connection.execute(
-                OUTBOX.update()
-                .where(OUTBOX.c.key == key, OUTBOX.c.status == PENDING)
-                .values(
-                    attempts=OUTBOX.c.attempts + 1,
-                    last_error=reason,
-                    retry_at=retry_at.astimezone(UTC),
-                    leased_until=None,
-                )
-            )
+        parameters = {"the_key": key, "reason": reason, "retry": retry_at.astimezone(UTC)}
+        self._acknowledge("record a failed delivery", "failed", parameters)
 
     def park(self, key: str, reason: str) -> None:
-        with self._transaction("park an outbox message") as connection:
-            connection.execute(
-                OUTBOX.update()
-                .where(OUTBOX.c.key == key, OUTBOX.c.status == PENDING)
-                .values(status=PARKED, last_error=reason, leased_until=None)
-            )
+        self._acknowledge("park an outbox message", "park", {"the_key": key, "reason": reason})
 
     def parked(self, limit: int = 100) -> Sequence[OutboxMessage]:
         query = (
