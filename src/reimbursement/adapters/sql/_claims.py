@@ -95,6 +95,11 @@ _BY_KEY: Final = sa.select(
 )
 _BY_ID: Final = _BY_KEY.where(CLAIMS.c.id == sa.bindparam("value"))
 _BY_NUMBER: Final = _BY_KEY.where(CLAIMS.c.number == sa.bindparam("value"))
+# the reviewers' loads (routing reads them at every submission), of all or of some
+_LOADS: Final = sa.select(HOLDINGS.c.reviewer_id, sa.func.sum(HOLDINGS.c.steps)).group_by(
+    HOLDINGS.c.reviewer_id
+)
+_LOADS_OF: Final = _LOADS.where(HOLDINGS.c.reviewer_id.in_(sa.bindparam("names", expanding=True)))
 # a reviewer's page: one range of rb_holdings_queue, joined to the claims' columns only
 _QUEUE: Final = sa.select(
     CLAIMS.c.id,
@@ -280,13 +285,11 @@ class SqlClaimRepository:
             return self._seen(load_claims(connection, connection.execute(query).all()))
 
     def open_work(self, reviewers: Iterable[str] | None = None) -> Mapping[str, int]:
-        query = sa.select(HOLDINGS.c.reviewer_id, sa.func.sum(HOLDINGS.c.steps)).group_by(
-            HOLDINGS.c.reviewer_id
-        )
+        query, parameters = _LOADS, {}
         if reviewers is not None:
-            query = query.where(HOLDINGS.c.reviewer_id.in_(sorted(set(reviewers))))
+            query, parameters = _LOADS_OF, {"names": sorted(set(reviewers))}
         with self._uow.reading("count open work") as connection:
-            return {name: int(count) for name, count in connection.execute(query)}
+            return {name: int(count) for name, count in connection.execute(query, parameters)}
 
     def request(self, key: str) -> RequestRecord | None:
         if key in self.requests:

@@ -70,7 +70,11 @@ def insert_staged(
     if until is not None:
         claims = {notification.claim_id for notification in notifications}
         keys = [notification.key for notification in notifications]
-        known = connection.execute(_KNOWN, {"keys": keys, "claims": sorted(claims)}).all()
+        if len(keys) == 1:  # the common case: no expanding IN lists to render
+            one = {"key": keys[0], "claim": notifications[0].claim_id}
+            known = connection.execute(_KNOWN_ONE, one).all()
+        else:
+            known = connection.execute(_KNOWN, {"keys": keys, "claims": sorted(claims)}).all()
         free = claims - {row.claim_id for row in known if row.status == PENDING}
         taken = {row.key for row in known}
         notifications = [n for n in notifications if n.key not in taken]
@@ -101,6 +105,12 @@ _KNOWN: Final = sa.select(OUTBOX.c.key, OUTBOX.c.claim_id, OUTBOX.c.status).wher
     )
 )
 """The staged keys already queued, and the pending messages of the staged claims."""
+_KNOWN_ONE: Final = sa.select(OUTBOX.c.key, OUTBOX.c.claim_id, OUTBOX.c.status).where(
+    sa.or_(
+        OUTBOX.c.key == sa.bindparam("key"),
+        sa.and_(OUTBOX.c.claim_id == sa.bindparam("claim"), OUTBOX.c.status == PENDING),
+    )
+)
 
 # one writer on SQLite: the next position is free; PostgreSQL numbers them itself
 _QUEUED: Final[dict[str, sa.BindParameter[Any]]] = {

@@ -17,15 +17,16 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Final, Self
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ...errors import DuplicateRequestError, StorageError
 from ...ports import Notification
 from ._cache import CACHED_CLAIMS, ClaimCache
 from ._claims import SqlClaimRepository
-from ._engine import begin, guard, insert, is_postgres, make_engine, prepare, shown
+from ._engine import begin, guard, is_postgres, make_engine, prepare, shown
 from ._migrations import check
 from ._outbox import SqlOutbox, SqlOutboxQueue, insert_staged
 from ._schema import REQUESTS, SEQUENCES
@@ -181,16 +182,14 @@ class SqlUnitOfWork:
         notifications = list(self.outbox.staged.values())
         if requests or notifications:
             with self.writing("commit") as connection:
+                remember = _REMEMBER[connection.dialect.name]
                 for record in requests:
-                    statement = insert(connection, REQUESTS).values(
-                        key=record.key, fingerprint=record.fingerprint, claim_id=record.claim_id
-                    )
-                    inserted = connection.execute(
-                        statement.on_conflict_do_nothing(index_elements=["key"]).returning(
-                            REQUESTS.c.key
-                        )
-                    ).first()
-                    if inserted is None:
+                    parameters = {
+                        "key": record.key,
+                        "fingerprint": record.fingerprint,
+                        "claim_id": record.claim_id,
+                    }
+                    if connection.execute(remember, parameters).first() is None:
                         self._release()
                         raise DuplicateRequestError(
                             f"request {record.key} was committed by another unit of work "
@@ -214,11 +213,36 @@ class SqlUnitOfWork:
             self._release()
 
 
-def _take(connection: sa.Connection, scope: str) -> int:
-    statement: Any = (
-        insert(connection, SEQUENCES)
-        .values(scope=scope, value=1)
+def _taking(dialect_insert: Any) -> Any:
+    return (
+        dialect_insert(SEQUENCES)
+        .values(scope=sa.bindparam("scope"), value=1)
         .on_conflict_do_update(index_elements=["scope"], set_={"value": SEQUENCES.c.value + 1})
         .returning(SEQUENCES.c.value)
     )
-    return int(connection.execute(statement).scalar_one())
+
+
+def _remembering(dialect_insert: Any) -> Any:
+    return (
+        dialect_insert(REQUESTS)
+        .values(
+            key=sa.bindparam("key"),
+            fingerprint=sa.bindparam("fingerprint"),
+            claim_id=sa.bindparam("claim_id"),
+        )
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(REQUESTS.c.key)
+    )
+
+
+# built once per dialect (ON CONFLICT is written differently), bound per use
+_TAKE: Final = {"postgresql": _taking(postgresql.insert), "sqlite": _taking(sqlite.insert)}
+_REMEMBER: Final = {
+    "postgresql": _remembering(postgresql.insert),
+    "sqlite": _remembering(sqlite.insert),
+}
+
+
+def _take(connection: sa.Connection, scope: str) -> int:
+    statement = _TAKE[connection.dialect.name]
+    return int(connection.execute(statement, {"scope": scope}).scalar_one())
