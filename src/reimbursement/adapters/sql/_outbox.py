@@ -5,10 +5,11 @@ its commit (``ON CONFLICT (key) DO NOTHING``: a key already queued is kept
 once, as first queued). :class:`SqlOutboxQueue` is the dispatcher's side:
 each call is its own short transaction. On PostgreSQL a batch is leased with
 ``SELECT … FOR UPDATE SKIP LOCKED``, so concurrent dispatchers never lease
-one message twice; on SQLite each call takes the single write lock. On
-PostgreSQL the acknowledgements (delivered, failed, parked; not a requeue)
-are single statements whose commit does not wait for the WAL flush: losing
-one to a server crash only means the message is delivered again.
+one message twice; on SQLite each call takes the single write lock. The
+acknowledgements (delivered, failed, parked) are single statements, each
+its own transaction; on PostgreSQL their commit does not wait for the WAL
+flush: losing one to a server crash only means the message is delivered
+again (a requeue stays durable).
 
 A message is leasable when it is the oldest pending message of its claim
 (so a claim's notifications go out in order, one at a time), its lease (if
@@ -29,7 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ...errors import StoredDataError, ValidationError
 from ...ports import Notification, OutboxMessage
 from ...serialization import from_data, to_data
-from ._engine import begin, guard, is_postgres
+from ._engine import autocommit, begin, guard, is_postgres
 from ._schema import OUTBOX, AnyRow
 
 __all__ = ["SqlOutbox", "SqlOutboxQueue", "insert_staged"]
@@ -246,15 +247,10 @@ class SqlOutboxQueue:
         return [_message(row) for row in rows]
 
     def _acknowledge(self, action: str, what: str, parameters: dict[str, Any]) -> None:
-        """One acknowledging statement: on PostgreSQL without waiting for the WAL flush."""
+        """One acknowledging statement, its own transaction (on PostgreSQL, without a flush)."""
+        statements = _ACKNOWLEDGE_PG if is_postgres(self.engine) else _ACKNOWLEDGE_SQLITE
         with guard(self.engine, action), self.engine.connect() as connection:
-            if is_postgres(connection):
-                autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
-                autocommit.execute(_ACKNOWLEDGE_PG[what], parameters)
-                return
-            begin(connection, write=True)
-            connection.execute(_ACKNOWLEDGE_SQLITE[what], parameters)
-            connection.commit()
+            autocommit(connection).execute(statements[what], parameters)
 
     def mark_delivered(self, keys: Iterable[str]) -> None:
         wanted = sorted(set(keys))

@@ -4,12 +4,14 @@ A unit of work borrows one pooled connection the first time it is used and
 gives it back on commit or rollback. On PostgreSQL it is one transaction
 from its first read to its commit: at READ COMMITTED every statement sees
 the latest commit, and every save is checked by its own ``WHERE version``.
-On SQLite it reads in a snapshot; its first write (or claim number) ends
-the snapshot, nothing being written yet, and takes the single write lock
-with ``BEGIN IMMEDIATE``, so the version checks of its saves see the latest
-commit (a snapshot that tried to write would fail or deadlock against
-another writer). Claim numbers are taken in the write transaction, request
-keys and notifications inserted on commit in it.
+SQLite is run the same way: its reads before the first write say no
+``BEGIN`` (each sees the latest commit, as at READ COMMITTED), and the first
+write (or claim number) takes the single write lock with ``BEGIN
+IMMEDIATE``, so the version checks of its saves see the latest commit. A
+read snapshot held until the first write would have to be ended first: a
+snapshot cannot take the write lock once another writer has committed.
+Claim numbers are taken in the write transaction, request keys and
+notifications inserted on commit in it.
 """
 
 from __future__ import annotations
@@ -26,7 +28,15 @@ from ...errors import DuplicateRequestError, StorageError
 from ...ports import Notification
 from ._cache import CACHED_CLAIMS, ClaimCache
 from ._claims import SqlClaimRepository
-from ._engine import begin, guard, is_postgres, make_engine, prepare, shown
+from ._engine import (
+    autocommit,
+    guard,
+    is_postgres,
+    make_engine,
+    prepare,
+    shown,
+    take_write_lock,
+)
 from ._migrations import check
 from ._outbox import SqlOutbox, SqlOutboxQueue, insert_staged
 from ._schema import REQUESTS, SEQUENCES
@@ -106,16 +116,14 @@ class SqlUnitOfWork:
         connection = self._connection
         if connection is None:
             connection = self._connection = self.engine.connect()
+        if not connection.in_transaction():
+            if not self._postgres:  # SQLite: no BEGIN, every read sees the latest commit
+                autocommit(connection)
+            connection.begin()
         if write and not self._writing:
-            if connection.in_transaction() and not self._postgres:
-                # SQLite: a read snapshot cannot take the write lock safely; nothing is
-                # written yet, so only the snapshot ends, and BEGIN IMMEDIATE follows
-                connection.commit()
-            if not connection.in_transaction():
-                begin(connection, write=True)
+            if not self._postgres:
+                take_write_lock(connection)  # nothing is written yet, no snapshot is held
             self._writing = True
-        elif not connection.in_transaction():
-            begin(connection, write=False)
         return connection
 
     @contextmanager
