@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import sqlalchemy as sa
 from sqlalchemy import exc
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ...domain.claim import Claim
 from ...domain.lifecycle import ClaimState
@@ -34,7 +35,7 @@ from ...ports import NO_SCHEDULE, ClaimSchedule, ClaimSummary, Page, RequestReco
 from ..cursors import check_limit, decode_cursor, encode_cursor
 from ._cache import ClaimCache
 from ._codec import claim_columns, claim_values, load_claims
-from ._engine import insert, is_postgres
+from ._engine import is_postgres
 from ._schema import CLAIMS, HOLDINGS, REQUESTS, Instant
 from ._writes import append, redate_holdings, update_claim
 
@@ -95,6 +96,29 @@ _BY_KEY: Final = sa.select(
 )
 _BY_ID: Final = _BY_KEY.where(CLAIMS.c.id == sa.bindparam("value"))
 _BY_NUMBER: Final = _BY_KEY.where(CLAIMS.c.number == sa.bindparam("value"))
+# a new claim: on SQLite (one writer) it takes the next position, PostgreSQL numbers it
+_ADDED: Final = {
+    c.name: sa.bindparam(c.name, type_=c.type) for c in CLAIMS.c if c.name != "position"
+}
+_NEXT_POSITION: Final = sa.select(sa.func.coalesce(sa.func.max(CLAIMS.c.position), 0) + 1)
+_ADD: Final = {
+    "postgresql": postgresql.insert(CLAIMS)
+    .values(_ADDED)
+    .on_conflict_do_nothing(index_elements=["id"])
+    .returning(CLAIMS.c.id),
+    "sqlite": sqlite.insert(CLAIMS)
+    .values({**_ADDED, "position": _NEXT_POSITION.scalar_subquery()})
+    .on_conflict_do_nothing(index_elements=["id"])
+    .returning(CLAIMS.c.id),
+}
+_RESCHEDULE: Final = (
+    CLAIMS.update()
+    .where(CLAIMS.c.id == sa.bindparam("claim_id"))
+    .values(
+        due_at=sa.bindparam("due", type_=Instant()),
+        next_check_at=sa.bindparam("check", type_=Instant()),
+    )
+)
 # the reviewers' loads (routing reads them at every submission), of all or of some
 _LOADS: Final = sa.select(HOLDINGS.c.reviewer_id, sa.func.sum(HOLDINGS.c.steps)).group_by(
     HOLDINGS.c.reviewer_id
@@ -304,18 +328,9 @@ class SqlClaimRepository:
     def add(self, claim: Claim, schedule: ClaimSchedule = NO_SCHEDULE) -> None:
         values = claim_values(claim, schedule)
         with self._uow.writing("add a claim") as connection:
-            if not is_postgres(connection):  # one writer: the next position is free
-                values["position"] = sa.select(
-                    sa.func.coalesce(sa.func.max(CLAIMS.c.position), 0) + 1
-                ).scalar_subquery()
-            statement = (
-                insert(connection, CLAIMS)
-                .values(values)
-                .on_conflict_do_nothing(index_elements=["id"])
-                .returning(CLAIMS.c.id)
-            )
+            statement = _ADD[connection.dialect.name]
             try:
-                if connection.execute(statement).first() is None:
+                if connection.execute(statement, values).first() is None:
                     raise DuplicateError(f"claim {claim.id!r} already exists")
             except exc.IntegrityError:
                 self._uow.refuse()
@@ -341,16 +356,13 @@ class SqlClaimRepository:
         self.seen[claim.id] = self.written[claim.id] = claim
 
     def reschedule(self, claim_id: str, schedule: ClaimSchedule) -> None:
-        statement = (
-            CLAIMS.update()
-            .where(CLAIMS.c.id == claim_id)
-            .values(
-                due_at=schedule.due_at and schedule.due_at.astimezone(UTC),
-                next_check_at=schedule.next_check_at and schedule.next_check_at.astimezone(UTC),
-            )
-        )
+        parameters = {
+            "claim_id": claim_id,
+            "due": schedule.due_at and schedule.due_at.astimezone(UTC),
+            "check": schedule.next_check_at and schedule.next_check_at.astimezone(UTC),
+        }
         with self._uow.writing("reschedule a claim") as connection:
-            if connection.execute(statement).rowcount != 1:
+            if connection.execute(_RESCHEDULE, parameters).rowcount != 1:
                 raise ClaimNotFoundError(f"no claim {claim_id!r}")
             redate_holdings(connection, claim_id, schedule)
 

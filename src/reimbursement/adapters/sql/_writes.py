@@ -50,6 +50,7 @@ _UPDATE: Final = (
     .where(CLAIMS.c.id == sa.bindparam("claim_id"), CLAIMS.c.version == sa.bindparam("expected"))
     .values({name: sa.bindparam(f"new_{name}", type_=CLAIMS.c[name].type) for name in _SET})
 )
+_APPEND: Final = EVENTS.insert()
 _FORGET_HOLDINGS: Final = HOLDINGS.delete().where(HOLDINGS.c.claim_id == sa.bindparam("claim_id"))
 _HOLD: Final = HOLDINGS.insert().values(
     claim_id=sa.bindparam("h_claim"),
@@ -122,7 +123,7 @@ def append(
     """
     events = event_values(claim, after)
     if events:
-        connection.execute(EVENTS.insert(), events)
+        connection.execute(_APPEND, events)
     held = Counter(holders(claim))
     if held == held_before:
         if held:  # the same holders: only the claim's due time may have moved
