@@ -1,5 +1,8 @@
 """Every list and look-up the store runs is served by an index, never a full table scan.
 
+That includes the look-ups inside the INSERT that queues a commit's notifications
+(whether its claim has messages pending).
+
 The queries are the ones the store really sends (recorded as it runs them),
 explained with the same parameters: ``EXPLAIN QUERY PLAN`` on SQLite,
 ``EXPLAIN`` on PostgreSQL with sequential scans priced out (a planner picks
@@ -50,7 +53,9 @@ def recorded(filled: sql.SqlClaimStore) -> Iterator[Recorded]:
     statements: Recorded = []
 
     def record(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
+        words = statement.split()
+        # queries, and the INSERT ... SELECT that queues (and leases) notifications
+        if words[0].upper() == "SELECT" or (words[0].upper() == "INSERT" and "SELECT" in words):
             statements.append((statement, parameters))
 
     sa.event.listen(filled.engine, "before_cursor_execute", record)
@@ -139,6 +144,8 @@ def test_a_dispatch_query_uses_an_index(
         queue.parked()
     else:
         queue.pending_count()
+    if call.startswith("commit"):
+        assert any(text.lstrip().startswith("INSERT") for text, _ in recorded), "no INSERT"
     for statement, parameters in recorded:
         plan = _plan(filled.engine, statement, parameters)
         assert not _full_scans(filled.engine, plan), f"{call}: a full scan\n{statement}\n{plan}"

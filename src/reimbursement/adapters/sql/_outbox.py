@@ -18,6 +18,7 @@ any) has ended and its retry time (if any) has come.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -31,7 +32,7 @@ from ...errors import StoredDataError, ValidationError
 from ...ports import Notification, OutboxMessage
 from ...serialization import from_data, to_data
 from ._engine import autocommit, begin, guard, is_postgres
-from ._schema import OUTBOX, AnyRow
+from ._schema import OUTBOX, AnyRow, Instant
 
 __all__ = ["SqlOutbox", "SqlOutboxQueue", "insert_staged"]
 
@@ -61,76 +62,102 @@ def insert_staged(
     """Queue ``notifications`` in the unit of work's transaction; known keys stay as they are.
 
     With ``until``, the new messages of each claim that has nothing pending
-    are inserted leased until then, and returned. The claim's row, saved
-    earlier in this transaction, is locked until its commit, so no other
-    unit of work queues for that claim in between.
+    are inserted leased until then, and returned: one ``INSERT … SELECT``
+    whose rows each check the claim's pending messages as they were before
+    it (a statement does not see its own rows: PostgreSQL by its snapshot,
+    SQLite by computing the SELECT first, as it reads the table it fills).
+    The claim's row, saved earlier in this transaction, is locked until its
+    commit, so no other unit of work queues for that claim in between.
     """
     if not notifications:
         return []
-    free: set[str] = set()
-    if until is not None:
-        claims = {notification.claim_id for notification in notifications}
-        keys = [notification.key for notification in notifications]
-        if len(keys) == 1:  # the common case: no expanding IN lists to render
-            one = {"key": keys[0], "claim": notifications[0].claim_id}
-            known = connection.execute(_KNOWN_ONE, one).all()
-        else:
-            known = connection.execute(_KNOWN, {"keys": keys, "claims": sorted(claims)}).all()
-        free = claims - {row.claim_id for row in known if row.status == PENDING}
-        taken = {row.key for row in known}
-        notifications = [n for n in notifications if n.key not in taken]
-    rows = [
-        {
-            "key": notification.key,
-            "claim_id": notification.claim_id,
-            "status": PENDING,
-            "attempts": 0,
-            "leased_until": until if notification.claim_id in free else None,
-            "body": to_data(notification),
+    dialect = connection.dialect.name
+    if until is None:
+        rows = [
+            {
+                "key": notification.key,
+                "claim_id": notification.claim_id,
+                "status": PENDING,
+                "attempts": 0,
+                "leased_until": None,
+                "body": to_data(notification),
+            }
+            for notification in notifications
+        ]
+        connection.execute(_QUEUE[dialect], rows)
+        return []
+    parameters: dict[str, Any] = {"until": until}
+    for i, notification in enumerate(notifications):
+        parameters |= {
+            f"key_{i}": notification.key,
+            f"claim_{i}": notification.claim_id,
+            f"body_{i}": to_data(notification),
         }
-        for notification in notifications
+    queued = connection.execute(_leasing(dialect, len(notifications)), parameters).all()
+    leased = {row.key for row in queued if row.leased_until is not None}
+    return [notification for notification in notifications if notification.key in leased]
+
+
+@functools.lru_cache(maxsize=64)
+def _leasing(dialect: str, count: int) -> Any:
+    """The INSERT of ``count`` staged messages, leased when their claim has nothing pending.
+
+    Built once per dialect and number of messages (a desk call queues one or
+    two), bound per commit; it returns the rows it inserted (not the keys
+    already queued) with their lease.
+    """
+    staged_rows = [
+        sa.select(
+            sa.bindparam(f"key_{i}", type_=sa.Text()).label("key"),
+            sa.bindparam(f"claim_{i}", type_=sa.Text()).label("claim_id"),
+            sa.literal(i + 1, sa.Integer()).label("ordinal"),
+            sa.bindparam(f"body_{i}", type_=OUTBOX.c.body.type).label("body"),
+        )
+        for i in range(count)
     ]
-    if rows:
-        statement = _QUEUE_PG if is_postgres(connection) else _QUEUE_SQLITE
-        connection.execute(statement, rows)
-    return [notification for notification in notifications if notification.claim_id in free]
-
-
-_KNOWN: Final = sa.select(OUTBOX.c.key, OUTBOX.c.claim_id, OUTBOX.c.status).where(
-    sa.or_(
-        OUTBOX.c.key.in_(sa.bindparam("keys", expanding=True)),
-        sa.and_(
-            OUTBOX.c.claim_id.in_(sa.bindparam("claims", expanding=True)),
-            OUTBOX.c.status == PENDING,
-        ),
+    staged = (staged_rows[0] if count == 1 else sa.union_all(*staged_rows)).subquery("staged")
+    queued = OUTBOX.alias("queued")
+    waiting = sa.exists().where(queued.c.claim_id == staged.c.claim_id, queued.c.status == PENDING)
+    columns: dict[str, Any] = {
+        "key": staged.c.key,
+        "claim_id": staged.c.claim_id,
+        "status": sa.literal(PENDING, sa.Text()),
+        "attempts": sa.literal(0, sa.Integer()),
+        "leased_until": sa.case((~waiting, sa.bindparam("until", type_=Instant())), else_=None),
+        "body": staged.c.body,
+    }
+    if dialect == "sqlite":  # one writer: the positions after the last one are free
+        last = sa.select(sa.func.coalesce(sa.func.max(queued.c.position), 0)).scalar_subquery()
+        columns["position"] = last + staged.c.ordinal
+    # WHERE true: SQLite would read ON CONFLICT as a join constraint of the SELECT without it
+    select = sa.select(*(column.label(name) for name, column in columns.items())).where(sa.true())
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(OUTBOX)
+        .from_select(list(columns), select)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(OUTBOX.c.key, OUTBOX.c.leased_until)
     )
-)
-"""The staged keys already queued, and the pending messages of the staged claims."""
-_KNOWN_ONE: Final = sa.select(OUTBOX.c.key, OUTBOX.c.claim_id, OUTBOX.c.status).where(
-    sa.or_(
-        OUTBOX.c.key == sa.bindparam("key"),
-        sa.and_(OUTBOX.c.claim_id == sa.bindparam("claim"), OUTBOX.c.status == PENDING),
-    )
-)
+
 
 # one writer on SQLite: the next position is free; PostgreSQL numbers them itself
 _QUEUED: Final[dict[str, sa.BindParameter[Any]]] = {
     name: sa.bindparam(name)
     for name in ("key", "claim_id", "status", "attempts", "leased_until", "body")
 }
-_QUEUE_PG: Final = (
-    postgresql.insert(OUTBOX).values(**_QUEUED).on_conflict_do_nothing(index_elements=["key"])
-)
-_QUEUE_SQLITE: Final = (
-    sqlite.insert(OUTBOX)
+_QUEUE: Final = {
+    "postgresql": postgresql.insert(OUTBOX)
+    .values(**_QUEUED)
+    .on_conflict_do_nothing(index_elements=["key"]),
+    "sqlite": sqlite.insert(OUTBOX)
     .values(
         **_QUEUED,
         position=sa.select(
             sa.func.coalesce(sa.func.max(OUTBOX.c.position), 0) + 1
         ).scalar_subquery(),
     )
-    .on_conflict_do_nothing(index_elements=["key"])
-)
+    .on_conflict_do_nothing(index_elements=["key"]),
+}
 
 
 def _message(row: AnyRow) -> OutboxMessage:
