@@ -108,3 +108,32 @@ def test_a_save_writes_the_holdings_only_when_the_holders_change(
         uow.claims.save(note(claim), claim.version)
         uow.commit()
     assert holdings_writes == ["DELETE"]
+
+
+def test_on_postgresql_a_save_writes_its_row_and_events_in_one_statement(
+    store: sql.SqlClaimStore,
+) -> None:
+    sent: list[str] = []
+
+    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
+        found = [w for w in ("UPDATE rb_claims", "INSERT INTO rb_events") if w in statement]
+        if found:
+            sent.append(" + ".join(found))
+
+    with store.unit_of_work() as uow:
+        uow.claims.add(in_review("claim-1", "rev-a"))
+        uow.commit()
+    sa.event.listen(store.engine, "before_cursor_execute", record)
+    try:
+        with store.unit_of_work() as uow:
+            claim = uow.claims.get("claim-1")
+            uow.claims.save(approved(claim), claim.version)
+            uow.commit()
+    finally:
+        sa.event.remove(store.engine, "before_cursor_execute", record)
+    if store.engine.dialect.name == "postgresql":
+        assert sent == ["UPDATE rb_claims + INSERT INTO rb_events"]  # WITH … UPDATE … INSERT
+    else:
+        assert sent == ["UPDATE rb_claims", "INSERT INTO rb_events"]
+    with store.unit_of_work() as uow:
+        assert uow.claims.get("claim-1") == approved(claim)
