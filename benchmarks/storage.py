@@ -59,6 +59,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import itertools
 import json
 import multiprocessing
@@ -248,6 +249,8 @@ def classify(statement: str, parameters: Any, many: bool) -> Op:
     verb = statement.lstrip().split(None, 1)[0].upper()
     match = _TABLE.search(statement)
     rows = len(parameters) if many else 1
+    if verb == "WITH":  # PostgreSQL's save: UPDATE rb_claims and INSERT its events, one statement
+        rows = sum(1 for name in parameters if re.fullmatch(r"seq_\d+", name))
     return Op(verb, match.group(1) if match else "?", rows, "set_config(" in statement)
 
 
@@ -283,7 +286,8 @@ class Trace:
 
 
 CALL_NAMES = ("submit", "approve", "approve_payment", "pay")
-_EVENTS = ("INSERT", "rb_events")
+_EVENTS = (("INSERT", "rb_events"), ("WITH", "rb_claims"))  # the statements writing events
+_EVENT_FIELDS = ("seq", "type", "at", "body")
 
 
 class Recorder:
@@ -562,6 +566,25 @@ class FloorRun:
             ),
         }
 
+    @functools.cache  # noqa: B019 (one floor per process, a handful of sizes)
+    def _saving(self, count: int) -> Any:
+        """PostgreSQL: the version-checked UPDATE and ``count`` events in one statement."""
+        saved = self.statements[("UPDATE", "rb_claims")].returning(T_CLAIMS.c.id).cte()
+        types = {"seq": sa.Integer(), "type": sa.Text(), "at": sa.DateTime(timezone=True)}
+        types["body"] = ORDERED_DOC
+        rows = sa.union_all(
+            *(
+                sa.select(*(sa.bindparam(f"{n}_{i}", type_=types[n]) for n in _EVENT_FIELDS))
+                for i in range(count)
+            )
+        ).subquery()
+        select = sa.select(saved.c.id, *rows.c).select_from(saved.join(rows, sa.true()))
+        return (
+            sa.insert(T_EVENTS)
+            .from_select(["claim_id", *_EVENT_FIELDS], select)
+            .returning(T_EVENTS.c.seq)
+        )
+
     def _now(self) -> Any:
         self.clock += timedelta(milliseconds=1)
         if self.pg:
@@ -622,7 +645,7 @@ class FloorRun:
     def _call(
         self, connection: sa.Connection, autocommit: sa.Connection, claim: FloorClaim, call: Call
     ) -> None:
-        events = sum(op.rows for t in call for op in t if (op.verb, op.table) == _EVENTS)
+        events = sum(op.rows for t in call for op in t if (op.verb, op.table) in _EVENTS)
         leased: list[str] = []
         for transaction in call:
             if all(op.autocommit for op in transaction):  # each statement commits itself
@@ -642,7 +665,10 @@ class FloorRun:
     ) -> list[str]:
         """Run the plan's statement ``op`` for ``claim``; the outbox keys leased so far."""
         kind = (op.verb, op.table)
-        statement = self.statements.get((*kind, "no flush") if op.no_flush else kind)
+        if kind == ("WITH", "rb_claims"):
+            statement = self._saving(op.rows)
+        else:
+            statement = self.statements.get((*kind, "no flush") if op.no_flush else kind)
         if statement is None:
             raise NotImplementedError(f"the floor has no statement like the library's {op}")
         if kind == ("SELECT", "rb_claims"):
@@ -654,7 +680,7 @@ class FloorRun:
             claim.number = f"CLM-2026-{value:06d}"
         elif kind == ("SELECT", "rb_holdings"):
             c.execute(statement).all()
-        elif kind == ("UPDATE", "rb_claims"):
+        elif kind in (("UPDATE", "rb_claims"), ("WITH", "rb_claims")):
             parameters = {
                 "cid": claim.id,
                 "expected": claim.version,
@@ -664,7 +690,15 @@ class FloorRun:
                 "new_version": claim.version + events,
                 "body": {**self.body, "id": claim.id, "number": claim.number, "state": "next"},
             }
-            if c.execute(statement, parameters).rowcount != 1:
+            if kind == ("UPDATE", "rb_claims"):
+                saved = c.execute(statement, parameters).rowcount == 1
+            else:  # and its events, in the same statement
+                for n in range(op.rows):
+                    event = self._event(claim, claim.version + n + 1, "step")
+                    parameters |= {f"{name}_{n}": event[name] for name in _EVENT_FIELDS}
+                saved = len(c.execute(statement, parameters).all()) == op.rows
+                claim.version += op.rows
+            if not saved:
                 raise RuntimeError(f"floor: {claim.id} is not at version {claim.version}")
         elif kind == ("INSERT", "rb_events"):
             rows = [self._event(claim, claim.version + n, "step") for n in range(1, op.rows + 1)]
