@@ -11,11 +11,16 @@ Beside each database, in the same run, two references on one process:
 
 - the floor: raw SQLAlchemy Core on the library's tables, no library code.
   A traced run of the desk (a ``before_cursor_execute`` listener plus the
-  ``begin``/``commit`` events) records the transactions and statements each
-  call issues; the floor replays that plan statement for statement (the same
-  verb on the same table, the same number of rows per INSERT, a version
-  checked UPDATE of the JSON row, the outbox lease SELECT) in as many
-  transactions;
+  ``begin``/``commit``/``rollback`` events) records the transactions and
+  statements each call issues; the floor replays that plan statement for
+  statement (the same verb on the same table, the same number of rows per
+  INSERT, a read of the claim's row that leaves the body out at a known
+  version, a version checked UPDATE of the JSON row, the outbox look-up
+  before its INSERT) in as many transactions. A transaction is what
+  SQLAlchemy begins and ends: a desk call's one transaction (on SQLite its
+  reads before BEGIN IMMEDIATE run without a BEGIN of their own), and each
+  acknowledgement, a single statement in autocommit (on PostgreSQL without
+  a WAL flush), which the floor replays the same way;
 - the peer: the ``eventsourcing`` package's SQLite or PostgreSQL application
   recorder, an Aggregate with as many events per claim as the desk records
   (one at draft, then 2, 2, 1, 2), each call a ``get`` then a ``save`` (one
@@ -53,6 +58,8 @@ The last line printed is one JSON object.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import functools
 import itertools
 import json
 import multiprocessing
@@ -220,11 +227,18 @@ _TABLE = re.compile(r"\b(?:FROM|INTO|UPDATE)\s+\"?(rb_\w+)", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class Op:
-    """One statement of the plan: its verb, its table and how many rows it binds."""
+    """One statement of the plan: its verb, its table and how many rows it binds.
+
+    ``autocommit``: it ran as a transaction of its own (no BEGIN, no COMMIT:
+    the acknowledgements); ``no_flush``: that commit skipped the WAL flush
+    (the acknowledgements on PostgreSQL).
+    """
 
     verb: str
     table: str
     rows: int = 1
+    no_flush: bool = False
+    autocommit: bool = False
 
 
 Transaction = list[Op]
@@ -234,7 +248,10 @@ Call = list[Transaction]
 def classify(statement: str, parameters: Any, many: bool) -> Op:
     verb = statement.lstrip().split(None, 1)[0].upper()
     match = _TABLE.search(statement)
-    return Op(verb, match.group(1) if match else "?", len(parameters) if many else 1)
+    rows = len(parameters) if many else 1
+    if verb == "WITH":  # PostgreSQL's save: UPDATE rb_claims and INSERT its events, one statement
+        rows = sum(1 for name in parameters if re.fullmatch(r"seq_\d+", name))
+    return Op(verb, match.group(1) if match else "?", rows, "set_config(" in statement)
 
 
 @dataclass
@@ -258,14 +275,19 @@ class Trace:
             f"{name} {sum(len(t) for t in call)}/{len(call)}"
             for name, call in zip(CALL_NAMES, self.calls, strict=True)
         )
+        single = [t for call in self.calls for t in call if all(op.autocommit for op in t)]
+        flush = ", without a WAL flush" if any(op.no_flush for t in single for op in t) else ""
+        flush = f", {len(single)} of them single autocommitted statements{flush}" if single else ""
         return (
             f"{self.statement_count} statements in {self.transaction_count} transactions "
-            f"per claim (statements/transactions: {per_call}); "
+            f"per claim{flush} (statements/transactions: {per_call}); "
             + ", ".join(f"{k} x{v}" for k, v in sorted(counts.items()))
         )
 
 
 CALL_NAMES = ("submit", "approve", "approve_payment", "pay")
+_EVENTS = (("INSERT", "rb_events"), ("WITH", "rb_claims"))  # the statements writing events
+_EVENT_FIELDS = ("seq", "type", "at", "body")
 
 
 class Recorder:
@@ -285,6 +307,13 @@ class Recorder:
     def _end(self, connection: sa.Connection) -> None:
         self.open.pop(id(connection), None)
 
+    def _rolled_back(self, connection: sa.Connection) -> None:
+        # a transaction that wrote and ended in a rollback, when nothing failed: statements
+        # in autocommit, each committed as it ran (the SQLAlchemy transaction was nominal)
+        transaction = self.open.pop(id(connection), None)
+        if transaction and any(op.verb != "SELECT" for op in transaction):
+            transaction[:] = [dataclasses.replace(op, autocommit=True) for op in transaction]
+
     def _statement(
         self, connection: sa.Connection, cursor: Any, statement: str, parameters: Any, *_: Any
     ) -> None:
@@ -301,7 +330,7 @@ class Recorder:
         hooks: list[tuple[str, Callable[..., None]]] = [
             ("begin", self._begin),
             ("commit", self._end),
-            ("rollback", self._end),
+            ("rollback", self._rolled_back),
             ("before_cursor_execute", self._statement),
         ]
         for name, hook in hooks:
@@ -416,7 +445,8 @@ def _floor_engine(target: Target) -> sa.Engine:
         @sa_event.listens_for(engine, "begin")
         def _begin(connection: sa.Connection) -> None:
             write = connection.info.pop("write", False)
-            connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+            if write != "autocommit":  # else each statement is its own transaction
+                connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
 
@@ -458,7 +488,7 @@ class FloorRun:
         self.clock = datetime(2026, 1, 5, 9, tzinfo=UTC)
         self.statements = self._statements()
 
-    def _statements(self) -> dict[tuple[str, str], Any]:
+    def _statements(self) -> dict[tuple[str, ...], Any]:
         """One statement per kind in the plan, with bound parameters (as a careful app does)."""
         b = sa.bindparam
         dialect_insert = postgresql.insert if self.pg else sqlite.insert
@@ -468,32 +498,33 @@ class FloorRun:
             "claim_id": b("cid"),
             "status": "pending",
             "attempts": 0,
+            "leased_until": b("until"),
             "body": b("body", type_=JSON_DOC),
         }
         if not self.pg:  # as the library does on SQLite (one writer): the next position
             outbox_values["position"] = self._position(T_OUTBOX)
-        earlier = T_OUTBOX.alias("earlier")
-        lease = (
-            sa.select(outbox.key, outbox.body, outbox.attempts, outbox.last_error)
-            .where(
-                outbox.status == "pending",
-                sa.or_(outbox.leased_until.is_(None), outbox.leased_until <= b("now")),
-                sa.or_(outbox.retry_at.is_(None), outbox.retry_at <= b("now")),
-                ~sa.exists().where(
-                    earlier.c.claim_id == outbox.claim_id,
-                    earlier.c.status == "pending",
-                    earlier.c.position < outbox.position,
-                ),
-                outbox.claim_id == b("cid"),
+        # the keys about to be queued already there, and the claim's pending messages
+        known = sa.select(outbox.key, outbox.claim_id, outbox.status).where(
+            sa.or_(
+                outbox.key.in_(b("keys", expanding=True)),
+                sa.and_(outbox.claim_id == b("cid"), outbox.status == "pending"),
             )
-            .order_by(outbox.position)
-            .limit(1)
         )
-        if self.pg:
-            lease = lease.with_for_update(skip_locked=True)
+        delivered = (
+            sa.update(T_OUTBOX)
+            .where(outbox.key.in_(b("keys", expanding=True)))
+            .values(status="delivered", leased_until=None)
+        )
+        # as the library acknowledges on PostgreSQL: one statement, committed without a flush
+        no_flush = sa.select(sa.func.set_config("synchronous_commit", "off", sa.true()))
+        # a read by key sends the version it knows: the body is left out when it matches
+        known_version = sa.and_(claims.id == b("cid"), claims.version == b("cached"))
         return {
             ("SELECT", "rb_claims"): sa.select(
-                claims.id, claims.version, claims.format, claims.body
+                claims.id,
+                claims.version,
+                claims.format,
+                sa.case((known_version, sa.null()), else_=claims.body),
             ).where(claims.id == b("cid")),
             ("SELECT", "rb_events"): sa.select(events.claim_id, events.seq, events.body)
             .where(events.claim_id.in_(b("ids", expanding=True)))
@@ -522,14 +553,37 @@ class FloorRun:
             ("INSERT", "rb_events"): sa.insert(T_EVENTS),
             ("DELETE", "rb_holdings"): sa.delete(T_HOLDINGS).where(holdings.claim_id == b("cid")),
             ("INSERT", "rb_holdings"): sa.insert(T_HOLDINGS),
+            ("UPDATE", "rb_holdings"): sa.update(T_HOLDINGS)
+            .where(holdings.claim_id == b("cid"))
+            .values(steps=holdings.steps),
             ("INSERT", "rb_outbox"): dialect_insert(T_OUTBOX)
             .values(outbox_values)
             .on_conflict_do_nothing(index_elements=["key"]),
-            ("SELECT", "rb_outbox"): lease,
-            ("UPDATE", "rb_outbox"): sa.update(T_OUTBOX)
-            .where(outbox.key.in_(b("keys", expanding=True)))
-            .values(status="delivered", leased_until=None),
+            ("SELECT", "rb_outbox"): known,
+            ("UPDATE", "rb_outbox"): delivered,
+            ("UPDATE", "rb_outbox", "no flush"): delivered.where(
+                no_flush.scalar_subquery().is_not(None)
+            ),
         }
+
+    @functools.cache  # noqa: B019 (one floor per process, a handful of sizes)
+    def _saving(self, count: int) -> Any:
+        """PostgreSQL: the version-checked UPDATE and ``count`` events in one statement."""
+        saved = self.statements[("UPDATE", "rb_claims")].returning(T_CLAIMS.c.id).cte()
+        types = {"seq": sa.Integer(), "type": sa.Text(), "at": sa.DateTime(timezone=True)}
+        types["body"] = ORDERED_DOC
+        rows = sa.union_all(
+            *(
+                sa.select(*(sa.bindparam(f"{n}_{i}", type_=types[n]) for n in _EVENT_FIELDS))
+                for i in range(count)
+            )
+        ).subquery()
+        select = sa.select(saved.c.id, *rows.c).select_from(saved.join(rows, sa.true()))
+        return (
+            sa.insert(T_EVENTS)
+            .from_select(["claim_id", *_EVENT_FIELDS], select)
+            .returning(T_EVENTS.c.seq)
+        )
 
     def _now(self) -> Any:
         self.clock += timedelta(milliseconds=1)
@@ -582,15 +636,24 @@ class FloorRun:
                     connection.execute(sa.insert(T_EVENTS), [self._event(claim, 1, "draft")])
 
     def run(self) -> None:
-        with self.engine.connect() as connection:
+        with self.engine.connect() as connection, self.engine.connect() as autocommit:
+            autocommit = autocommit.execution_options(isolation_level="AUTOCOMMIT")
             for claim in self.claims:
                 for call in self.plan:
-                    self._call(connection, claim, call)
+                    self._call(connection, autocommit, claim, call)
 
-    def _call(self, connection: sa.Connection, claim: FloorClaim, call: Call) -> None:
-        events = sum(op.rows for t in call for op in t if op == Op("INSERT", "rb_events", op.rows))
+    def _call(
+        self, connection: sa.Connection, autocommit: sa.Connection, claim: FloorClaim, call: Call
+    ) -> None:
+        events = sum(op.rows for t in call for op in t if (op.verb, op.table) in _EVENTS)
         leased: list[str] = []
         for transaction in call:
+            if all(op.autocommit for op in transaction):  # each statement commits itself
+                for op in transaction:
+                    autocommit.info["write"] = "autocommit"  # no BEGIN on SQLite
+                    leased = self._op(autocommit, claim, op, events, leased)
+                    autocommit.commit()
+                continue
             if any(op.verb != "SELECT" for op in transaction):
                 connection.info["write"] = True  # BEGIN IMMEDIATE on SQLite
             with connection.begin():
@@ -601,12 +664,15 @@ class FloorRun:
         self, c: sa.Connection, claim: FloorClaim, op: Op, events: int, leased: list[str]
     ) -> list[str]:
         """Run the plan's statement ``op`` for ``claim``; the outbox keys leased so far."""
-        statement = self.statements.get((op.verb, op.table))
+        kind = (op.verb, op.table)
+        if kind == ("WITH", "rb_claims"):
+            statement = self._saving(op.rows)
+        else:
+            statement = self.statements.get((*kind, "no flush") if op.no_flush else kind)
         if statement is None:
             raise NotImplementedError(f"the floor has no statement like the library's {op}")
-        kind = (op.verb, op.table)
         if kind == ("SELECT", "rb_claims"):
-            c.execute(statement, {"cid": claim.id}).one()
+            c.execute(statement, {"cid": claim.id, "cached": claim.version}).one()
         elif kind == ("SELECT", "rb_events"):
             c.execute(statement, {"ids": [claim.id]}).all()
         elif kind == ("INSERT", "rb_sequences"):
@@ -614,7 +680,7 @@ class FloorRun:
             claim.number = f"CLM-2026-{value:06d}"
         elif kind == ("SELECT", "rb_holdings"):
             c.execute(statement).all()
-        elif kind == ("UPDATE", "rb_claims"):
+        elif kind in (("UPDATE", "rb_claims"), ("WITH", "rb_claims")):
             parameters = {
                 "cid": claim.id,
                 "expected": claim.version,
@@ -624,7 +690,15 @@ class FloorRun:
                 "new_version": claim.version + events,
                 "body": {**self.body, "id": claim.id, "number": claim.number, "state": "next"},
             }
-            if c.execute(statement, parameters).rowcount != 1:
+            if kind == ("UPDATE", "rb_claims"):
+                saved = c.execute(statement, parameters).rowcount == 1
+            else:  # and its events, in the same statement
+                for n in range(op.rows):
+                    event = self._event(claim, claim.version + n + 1, "step")
+                    parameters |= {f"{name}_{n}": event[name] for name in _EVENT_FIELDS}
+                saved = len(c.execute(statement, parameters).all()) == op.rows
+                claim.version += op.rows
+            if not saved:
                 raise RuntimeError(f"floor: {claim.id} is not at version {claim.version}")
         elif kind == ("INSERT", "rb_events"):
             rows = [self._event(claim, claim.version + n, "step") for n in range(1, op.rows + 1)]
@@ -637,15 +711,22 @@ class FloorRun:
                 {"claim_id": claim.id, "reviewer_id": f"r{n}", "steps": 1} for n in range(op.rows)
             ]
             c.execute(statement, rows)
-        elif kind == ("INSERT", "rb_outbox"):
-            key = f"{claim.id}#{len(claim.outbox) + 1}"
-            claim.outbox.append(key)
-            body = {"key": key, "claim_id": claim.id, "subject": "Claim", "body": "x" * 80}
-            c.execute(statement, {"key": key, "cid": claim.id, "body": body})
+        elif kind == ("UPDATE", "rb_holdings"):
+            c.execute(statement, {"cid": claim.id})
         elif kind == ("SELECT", "rb_outbox"):
-            found = c.execute(statement, {"now": self._now(), "cid": claim.id}).all()
-            leased = [row.key for row in found] or leased
-        else:  # ("UPDATE", "rb_outbox")
+            keys = [f"{claim.id}#{len(claim.outbox) + n}" for n in range(1, 3)]
+            c.execute(statement, {"keys": keys, "cid": claim.id}).all()
+        elif kind == ("INSERT", "rb_outbox"):  # queued leased, as the commit leases them
+            until = self._now()
+            rows = []
+            for _ in range(op.rows):
+                key = f"{claim.id}#{len(claim.outbox) + 1}"
+                claim.outbox.append(key)
+                body = {"key": key, "claim_id": claim.id, "subject": "Claim", "body": "x" * 80}
+                rows.append({"key": key, "cid": claim.id, "until": until, "body": body})
+                leased.append(key)
+            c.execute(statement, rows)
+        else:  # ("UPDATE", "rb_outbox"): delivered
             c.execute(statement, {"keys": leased or claim.outbox[-1:]})
             leased = []
         return leased

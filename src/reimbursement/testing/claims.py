@@ -5,16 +5,23 @@ Needs the ``[testing]`` extra (pytest).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import attrs
 import pytest
 
+from ..domain import commands
+from ..domain.actors import SYSTEM
 from ..domain.claim import Claim
+from ..domain.events import Visibility
+from ..domain.routing.delegation import Reassignment
+from ..domain.routing.holdings import holders
+from ..domain.routing.recording import record_reassignment
 from ..errors import ClaimNotFoundError, ConcurrencyError, DuplicateError
-from ..ports import ClaimSchedule, UnitOfWork
-from ._builders import AT, draft, edited, in_review, rich_claim, submitted
+from ..ports import NO_SCHEDULE, ClaimSchedule, UnitOfWork
+from ._builders import AT, after, approved, draft, edited, in_review, rich_claim, submitted
 from ._helpers import (
     UnitOfWorkFactory,
     absent,
@@ -26,13 +33,22 @@ from ._helpers import (
     stored,
 )
 from ._interleaved import InterleavedContract
-from ._queries import ClaimQueriesContract
+from ._queries import ClaimQueriesContract, _at
 
 __all__ = ["ClaimRepositoryContract", "UnitOfWorkFactory"]
 
 
 class _Boom(Exception):
     pass
+
+
+def _note(claim: Claim, at: datetime) -> Claim:
+    return commands.post_message(claim, SYSTEM, at, "a note", Visibility.INTERNAL)
+
+
+def _moved(claim: Claim, at: datetime, source: str, target: str) -> Claim:
+    move = Reassignment(claim.id, source, target, "hand_over", "holiday")
+    return record_reassignment(claim, SYSTEM, at, move)
 
 
 class ClaimRepositoryContract(ClaimQueriesContract, InterleavedContract):
@@ -247,21 +263,26 @@ class ClaimRepositoryContract(ClaimQueriesContract, InterleavedContract):
             assert uow.claims.next_number("CLM-2026") > numbers[-1]
             uow.commit()
 
-    def test_next_number_never_repeats_even_after_rollback(
+    def test_a_number_a_unit_of_work_committed_is_never_handed_out_again(
         self, unit_of_work: UnitOfWorkFactory
     ) -> None:
-        seen = []
+        # a unit of work that rolls back may give its number back (it was never used)
+        # or leave a gap; one that commits keeps its number for good
+        committed = []
         with unit_of_work() as uow:
-            seen.append(uow.claims.next_number("CLM-2026"))
+            uow.claims.next_number("CLM-2026")  # left without commit
+        with unit_of_work() as one:
+            committed.append(one.claims.next_number("CLM-2026"))
+            one.commit()
         with unit_of_work() as one, unit_of_work() as two:
-            seen.append(one.claims.next_number("CLM-2026"))
+            one.claims.next_number("CLM-2026")
             one.rollback()
-            seen.append(two.claims.next_number("CLM-2026"))
+            committed.append(two.claims.next_number("CLM-2026"))
+            two.commit()
         with unit_of_work() as uow:
-            seen.append(uow.claims.next_number("CLM-2026"))
+            committed += [uow.claims.next_number("CLM-2026") for _ in range(2)]
             uow.commit()
-        assert len(set(seen)) == len(seen), f"a number was handed out twice: {seen}"
-        assert seen[-1] > max(seen[:-1])
+        assert committed == sorted(set(committed)), f"a number was handed out twice: {committed}"
 
     def test_a_request_key_is_remembered_from_commit_on(
         self, unit_of_work: UnitOfWorkFactory
@@ -287,6 +308,46 @@ class ClaimRepositoryContract(ClaimQueriesContract, InterleavedContract):
         with unit_of_work() as uow:
             assert uow.claims.request("request-1") is None
 
+    # -- holdings ------------------------------------------------------------------------
+
+    def test_loads_and_queues_follow_saves_that_keep_change_or_end_the_holders(
+        self, unit_of_work: UnitOfWorkFactory
+    ) -> None:
+        add(unit_of_work, in_review("claim-1", "rev-a"), schedule=_at(2))
+        add(unit_of_work, in_review("claim-2", "rev-a", at=after(minutes=1)), schedule=_at(1))
+        at = AT + timedelta(minutes=5)
+        steps: list[tuple[Callable[[Claim], Claim], ClaimSchedule, list[str], list[str]]] = [
+            (lambda c: _note(c, at), _at(0), ["claim-1", "claim-2"], []),  # due first now
+            (lambda c: _moved(c, at, "rev-a", "rev-b"), _at(0), ["claim-2"], ["claim-1"]),
+            (approved, _at(4), ["claim-2"], []),  # held by nobody
+            (lambda c: _note(c, at), NO_SCHEDULE, ["claim-2"], []),  # still by nobody
+        ]
+        for change, schedule, queue_a, queue_b in steps:
+            save(unit_of_work, change(stored(unit_of_work, "claim-1")), schedule)
+            with unit_of_work() as uow:
+                claims = [uow.claims.get("claim-1"), uow.claims.get("claim-2")]
+                loads = Counter(name for claim in claims for name in holders(claim))
+                assert dict(uow.claims.open_work()) == loads
+                assert [c.id for c in uow.claims.work_queue(["rev-a"])] == queue_a
+                assert [c.id for c in uow.claims.work_queue(["rev-b"])] == queue_b
+
+    def test_a_save_over_a_version_this_unit_of_work_did_not_read_keeps_loads_right(
+        self, unit_of_work: UnitOfWorkFactory
+    ) -> None:
+        claim = in_review("claim-1", "rev-a")
+        add(unit_of_work, claim)
+        at = AT + timedelta(minutes=5)
+        with unit_of_work() as uow:
+            assert uow.claims.get("claim-1") == claim  # seen here while rev-a holds it
+            away = _moved(claim, at, "rev-a", "rev-b")
+            save(unit_of_work, away)  # another unit of work: rev-b holds it now
+            back = _moved(away, at + timedelta(minutes=1), "rev-b", "rev-a")
+            uow.claims.save(back, away.version)  # over the version the other one wrote
+            uow.commit()
+        with unit_of_work() as uow:
+            assert dict(uow.claims.open_work()) == {"rev-a": 1}
+            assert [c.id for c in uow.claims.work_queue(["rev-b"])] == []
+
     # -- surviving a restart -------------------------------------------------------------
 
     def test_everything_committed_survives_reopening_the_store(
@@ -301,14 +362,14 @@ class ClaimRepositoryContract(ClaimQueriesContract, InterleavedContract):
             uow.claims.remember_request(record("request-1", "claim-2"))
             uow.commit()
         with unit_of_work() as uow:
-            rolled_back = uow.claims.next_number("CLM-2026")
+            uow.claims.next_number("CLM-2026")
             uow.rollback()
         reopened = reopen()
         with reopened() as uow:
             assert uow.claims.get("claim-1") == rich
             assert uow.claims.by_number("CLM-claim-2") == held
             assert uow.claims.request("request-1") == record("request-1", "claim-2")
-            assert uow.claims.next_number("CLM-2026") > max(*taken, rolled_back)
+            assert uow.claims.next_number("CLM-2026") > max(taken)
             assert dict(uow.claims.open_work()) == {"rev-a": 1, "rev-b": 2}
             assert [c.id for c in uow.claims.work_queue(["rev-a"])] == [held.id]
             assert list(uow.claims.due_for_check(AT + timedelta(hours=1))) == [held]

@@ -22,8 +22,14 @@ def _run(url: str, statement: str, **params: object) -> None:
 
 @pytest.fixture
 def stored(store: sql.SqlClaimStore) -> sql.SqlClaimStore:
-    """The store holding ``claim-1`` (a rich claim) and ``claim-2`` (a draft), one customer."""
-    with store.unit_of_work() as uow:
+    """The store holding ``claim-1`` (a rich claim) and ``claim-2`` (a draft), one customer.
+
+    Written by another store, as another process would: this one has decoded
+    nothing yet (a store reuses what it decoded or committed while the stored
+    version is unchanged, so it reads what a hand edit did to a version it
+    holds only once its cache is cleared; see the last tests of this part).
+    """
+    with sql.create(store.engine) as writer, writer.unit_of_work() as uow:
         uow.claims.add(rich_claim("claim-1"))
         uow.claims.add(draft("claim-2"))
         uow.commit()
@@ -110,7 +116,7 @@ def test_an_outbox_message_that_fails_the_converter_raises_stored_data_error(
 
 def test_bad_json_text_on_sqlite_raises_stored_data_error(sqlite_url: str) -> None:
     sql.upgrade(sqlite_url)
-    with sql.create(sqlite_url) as store:
+    with sql.create(sqlite_url, cache_size=0) as store:
         with store.unit_of_work() as uow:
             uow.claims.add(draft("claim-1"))
             uow.commit()
@@ -120,6 +126,32 @@ def test_bad_json_text_on_sqlite_raises_stored_data_error(sqlite_url: str) -> No
         with store.unit_of_work() as uow, pytest.raises(StoredDataError) as raised:
             uow.claims.get("claim-1")
     assert "claim claim-1: its stored claim is not valid JSON" in str(raised.value)
+
+
+def test_a_store_sees_a_hand_edit_of_a_version_it_holds_once_its_cache_is_cleared(
+    store: sql.SqlClaimStore,
+) -> None:
+    with store.unit_of_work() as uow:
+        uow.claims.add(draft("claim-1"))
+        uow.commit()
+    _run(_url(store), "UPDATE rb_claims SET format = 2 WHERE id = 'claim-1'")
+    with store.unit_of_work() as uow:  # the version it committed: trusted, not decoded again
+        assert uow.claims.get("claim-1") == draft("claim-1")
+    store.cache.clear()
+    with store.unit_of_work() as uow, pytest.raises(SchemaVersionError, match="claim-1"):
+        uow.claims.get("claim-1")
+    with store.unit_of_work() as uow, pytest.raises(SchemaVersionError, match="claim-1"):
+        uow.claims.for_customer("cust-1")  # lists read the rows themselves
+
+
+def test_lists_read_a_hand_edited_row_even_when_the_claim_is_cached(
+    stored: sql.SqlClaimStore,
+) -> None:
+    with stored.unit_of_work() as uow:
+        assert uow.claims.get("claim-2") == draft("claim-2")
+    _run(_url(stored), "DELETE FROM rb_events WHERE claim_id = 'claim-2'")
+    with stored.unit_of_work() as uow, pytest.raises(StoredDataError, match="claim claim-2"):
+        uow.claims.for_customer("cust-1")
 
 
 # -- the database is down -----------------------------------------------------------

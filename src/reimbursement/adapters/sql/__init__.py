@@ -35,15 +35,11 @@ What each database guarantees:
   :class:`~reimbursement.errors.ConcurrencyError`. A unit of work is one
   transaction: never half-applied.
 - Claim numbers (:meth:`~reimbursement.ports.ClaimRepository.next_number`):
-  PostgreSQL takes each number in its own short transaction, so a number is
-  never handed out twice, even when the unit of work rolls back (that number
-  is skipped). SQLite does the same while the unit of work has written
-  nothing yet (the desk takes its number before it saves); once the unit of
-  work holds SQLite's single write lock, the number is taken inside its
-  transaction (another connection would wait on that lock forever): a
-  rollback then returns the number, but no other writer can have taken it
-  meanwhile, so no two committed claims ever share a number, and the
-  ``UNIQUE`` index on ``rb_claims.number`` stands behind it on both.
+  taken in the unit of work's write transaction, from a row of
+  ``rb_sequences`` that stays locked until it commits (on SQLite, under the
+  single write lock): no two units of work that commit ever get the same
+  number, and a rollback gives its number back unused, so committed numbers
+  have no gaps. The ``UNIQUE`` index on ``rb_claims.number`` stands behind it.
 - Request keys: ``PRIMARY KEY``, inserted on commit; a key another unit of
   work committed first raises
   :class:`~reimbursement.errors.DuplicateRequestError` and nothing is written.
@@ -66,6 +62,7 @@ try:
 except ModuleNotFoundError as error:
     raise missing(error, "sql", "the SQL adapter (reimbursement.adapters.sql)") from error
 
+from ._cache import CACHED_CLAIMS
 from ._claims import SqlClaimRepository
 from ._engine import guard, make_engine, prepare
 from ._migrations import SCHEMA_VERSION, current_version, statements
@@ -87,15 +84,18 @@ __all__ = [
 ]
 
 
-def create(url_or_engine: str | sa.Engine) -> SqlClaimStore:
+def create(url_or_engine: str | sa.Engine, *, cache_size: int = CACHED_CLAIMS) -> SqlClaimStore:
     """The claim store at ``url_or_engine`` (``sqlite:///path.db``, ``postgresql+psycopg://…``).
+
+    ``cache_size``: how many decoded claims reads by id or number reuse while
+    their stored version is unchanged (0: none).
 
     Raises :class:`~reimbursement.errors.SchemaVersionError` when the schema
     is not this library's (run :func:`upgrade`) and
     :class:`~reimbursement.errors.StorageError` when the database cannot be
     reached.
     """
-    return SqlClaimStore(url_or_engine)
+    return SqlClaimStore(url_or_engine, cache_size=cache_size)
 
 
 def _engine(url_or_engine: str | sa.Engine) -> tuple[sa.Engine, bool]:

@@ -4,17 +4,25 @@ Writes go to the database at once (reads then see them, as the port asks);
 a save is ``UPDATE … WHERE id = :id AND version = :expected``, so a stale
 save changes no row and raises :class:`~reimbursement.errors.ConcurrencyError`.
 Request keys are inserted on commit (see ``SqlUnitOfWork.commit``).
+
+``get`` and ``by_number`` read through the store's cache of decoded claims
+(``_cache``): the row comes without its body when its version is the one
+cached. The repository remembers the claims it returned and wrote, so that
+a save writes only the holdings that changed, and hands the ones it wrote
+to the cache once the unit of work has committed.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
 import sqlalchemy as sa
 from sqlalchemy import exc
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ...domain.claim import Claim
 from ...domain.lifecycle import ClaimState
@@ -25,8 +33,9 @@ from ...errors import (
 )
 from ...ports import NO_SCHEDULE, ClaimSchedule, ClaimSummary, Page, RequestRecord
 from ..cursors import check_limit, decode_cursor, encode_cursor
+from ._cache import ClaimCache
 from ._codec import claim_columns, claim_values, load_claims
-from ._engine import insert, is_postgres
+from ._engine import is_postgres
 from ._schema import CLAIMS, HOLDINGS, REQUESTS, Instant
 from ._writes import append, redate_holdings, update_claim
 
@@ -73,9 +82,48 @@ def _key_instant(value: str) -> datetime | None:
 
 
 # The statements every desk call runs, built once (building a Core statement costs
-# more than running it on SQLite) and executed with parameters.
-_BY_ID: Final = sa.select(*claim_columns()).where(CLAIMS.c.id == sa.bindparam("value"))
-_BY_NUMBER: Final = sa.select(*claim_columns()).where(CLAIMS.c.number == sa.bindparam("value"))
+# more than running it on SQLite) and executed with parameters. A read by key leaves
+# the body out when the row is at the version the cache holds (see _cache).
+_CACHED: Final = sa.and_(
+    CLAIMS.c.id == sa.bindparam("cached_id", type_=sa.Text()),
+    CLAIMS.c.version == sa.bindparam("cached_version", type_=sa.Integer()),
+)
+_BY_KEY: Final = sa.select(
+    CLAIMS.c.id,
+    CLAIMS.c.version,
+    CLAIMS.c.format,
+    sa.case((_CACHED, sa.null()), else_=CLAIMS.c.body).label("body"),
+)
+_BY_ID: Final = _BY_KEY.where(CLAIMS.c.id == sa.bindparam("value"))
+_BY_NUMBER: Final = _BY_KEY.where(CLAIMS.c.number == sa.bindparam("value"))
+# a new claim: on SQLite (one writer) it takes the next position, PostgreSQL numbers it
+_ADDED: Final = {
+    c.name: sa.bindparam(c.name, type_=c.type) for c in CLAIMS.c if c.name != "position"
+}
+_NEXT_POSITION: Final = sa.select(sa.func.coalesce(sa.func.max(CLAIMS.c.position), 0) + 1)
+_ADD: Final = {
+    "postgresql": postgresql.insert(CLAIMS)
+    .values(_ADDED)
+    .on_conflict_do_nothing(index_elements=["id"])
+    .returning(CLAIMS.c.id),
+    "sqlite": sqlite.insert(CLAIMS)
+    .values({**_ADDED, "position": _NEXT_POSITION.scalar_subquery()})
+    .on_conflict_do_nothing(index_elements=["id"])
+    .returning(CLAIMS.c.id),
+}
+_RESCHEDULE: Final = (
+    CLAIMS.update()
+    .where(CLAIMS.c.id == sa.bindparam("claim_id"))
+    .values(
+        due_at=sa.bindparam("due", type_=Instant()),
+        next_check_at=sa.bindparam("check", type_=Instant()),
+    )
+)
+# the reviewers' loads (routing reads them at every submission), of all or of some
+_LOADS: Final = sa.select(HOLDINGS.c.reviewer_id, sa.func.sum(HOLDINGS.c.steps)).group_by(
+    HOLDINGS.c.reviewer_id
+)
+_LOADS_OF: Final = _LOADS.where(HOLDINGS.c.reviewer_id.in_(sa.bindparam("names", expanding=True)))
 # a reviewer's page: one range of rb_holdings_queue, joined to the claims' columns only
 _QUEUE: Final = sa.select(
     CLAIMS.c.id,
@@ -92,32 +140,64 @@ _QUEUE: Final = sa.select(
 class SqlClaimRepository:
     """:class:`~reimbursement.ports.ClaimRepository` on ``rb_claims`` and its tables."""
 
-    def __init__(self, uow: SqlUnitOfWork) -> None:
+    def __init__(self, uow: SqlUnitOfWork, cache: ClaimCache | None = None) -> None:
         self._uow = uow
+        self._cache = cache
         self.requests: dict[str, RequestRecord] = {}
+        self.seen: dict[str, Claim] = {}
+        """The claims this unit of work read or wrote, at the last version it saw."""
+        self.written: dict[str, Claim] = {}
+        """The claims this unit of work added or saved, as last written."""
+
+    def forget(self) -> None:
+        """The unit of work ended: what it saw and wrote is no longer its own."""
+        self.requests.clear()
+        self.seen.clear()
+        self.written.clear()
 
     # -- reads ---------------------------------------------------------------------------
 
-    def _one(self, query: sa.Select[Any], value: str, missing: str) -> Claim:
+    def _seen(self, claims: list[Claim]) -> list[Claim]:
+        for claim in claims:
+            self.seen[claim.id] = claim
+        return claims
+
+    def _one(self, query: sa.Select[Any], value: str, cached: Claim | None, missing: str) -> Claim:
+        parameters: dict[str, Any] = {"value": value, "cached_id": None, "cached_version": None}
+        if cached is not None:
+            parameters |= {"cached_id": cached.id, "cached_version": cached.version}
         with self._uow.reading("read a claim") as connection:
-            rows = connection.execute(query, {"value": value}).all()
-            claims = load_claims(connection, rows)
-        if not claims:
-            raise ClaimNotFoundError(missing)
-        return claims[0]
+            row = connection.execute(query, parameters).first()
+            if row is None:
+                raise ClaimNotFoundError(missing)
+            if (
+                cached is not None
+                and row.body is None
+                and (row.id, row.version) == (cached.id, cached.version)
+            ):
+                claim = cached  # the row is at the cached version: the same content
+            else:
+                claim = load_claims(connection, [row])[0]
+                if self._cache is not None and claim.id not in self.written:
+                    # committed rows only: this unit of work's own writes may roll back
+                    self._cache.put(claim)
+        self.seen[claim.id] = claim
+        return claim
 
     def get(self, claim_id: str) -> Claim:
-        return self._one(_BY_ID, claim_id, f"no claim {claim_id!r}")
+        cached = None if self._cache is None else self._cache.get(claim_id)
+        return self._one(_BY_ID, claim_id, cached, f"no claim {claim_id!r}")
 
     def by_number(self, number: str) -> Claim:
-        return self._one(_BY_NUMBER, number, f"no claim numbered {number!r}")
+        cached = None if self._cache is None else self._cache.numbered(number)
+        return self._one(_BY_NUMBER, number, cached, f"no claim numbered {number!r}")
 
     def _page(
         self, query: sa.Select[Any], limit: int, kind: str, key: Sequence[sa.ColumnElement[Any]]
     ) -> Page[Claim]:
         with self._uow.reading("list claims") as connection:
             rows = connection.execute(query.add_columns(*key).limit(limit + 1)).all()
-            claims = load_claims(connection, rows[:limit])
+            claims = self._seen(load_claims(connection, rows[:limit]))
         if len(rows) <= limit:
             return Page(tuple(claims))
         last = rows[limit - 1]
@@ -148,7 +228,7 @@ class SqlClaimRepository:
                 .order_by(CLAIMS.c.position.desc())
                 .limit(1)
             )
-            claims = load_claims(connection, connection.execute(query).all())
+            claims = self._seen(load_claims(connection, connection.execute(query).all()))
         return claims[0] if claims else None
 
     def in_states(
@@ -224,18 +304,16 @@ class SqlClaimRepository:
             if is_postgres(self._uow.engine):
                 query = query.with_for_update(skip_locked=True)
             with self._uow.writing("lock claims for the SLA check") as connection:
-                return load_claims(connection, connection.execute(query).all())
+                return self._seen(load_claims(connection, connection.execute(query).all()))
         with self._uow.reading("list claims due for a check") as connection:
-            return load_claims(connection, connection.execute(query).all())
+            return self._seen(load_claims(connection, connection.execute(query).all()))
 
     def open_work(self, reviewers: Iterable[str] | None = None) -> Mapping[str, int]:
-        query = sa.select(HOLDINGS.c.reviewer_id, sa.func.sum(HOLDINGS.c.steps)).group_by(
-            HOLDINGS.c.reviewer_id
-        )
+        query, parameters = _LOADS, {}
         if reviewers is not None:
-            query = query.where(HOLDINGS.c.reviewer_id.in_(sorted(set(reviewers))))
+            query, parameters = _LOADS_OF, {"names": sorted(set(reviewers))}
         with self._uow.reading("count open work") as connection:
-            return {name: int(count) for name, count in connection.execute(query)}
+            return {name: int(count) for name, count in connection.execute(query, parameters)}
 
     def request(self, key: str) -> RequestRecord | None:
         if key in self.requests:
@@ -250,49 +328,41 @@ class SqlClaimRepository:
     def add(self, claim: Claim, schedule: ClaimSchedule = NO_SCHEDULE) -> None:
         values = claim_values(claim, schedule)
         with self._uow.writing("add a claim") as connection:
-            if not is_postgres(connection):  # one writer: the next position is free
-                values["position"] = sa.select(
-                    sa.func.coalesce(sa.func.max(CLAIMS.c.position), 0) + 1
-                ).scalar_subquery()
-            statement = (
-                insert(connection, CLAIMS)
-                .values(values)
-                .on_conflict_do_nothing(index_elements=["id"])
-                .returning(CLAIMS.c.id)
-            )
+            statement = _ADD[connection.dialect.name]
             try:
-                if connection.execute(statement).first() is None:
+                if connection.execute(statement, values).first() is None:
                     raise DuplicateError(f"claim {claim.id!r} already exists")
             except exc.IntegrityError:
                 self._uow.refuse()
                 raise DuplicateError(
                     f"claim {claim.id}: its number {claim.number} is already used by another claim"
                 ) from None
-            append(connection, claim, 0, schedule)
+            append(connection, claim, 0, schedule, Counter())  # a new claim holds nothing yet
+        self.seen[claim.id] = self.written[claim.id] = claim
 
     def save(
         self, claim: Claim, expected_version: int, schedule: ClaimSchedule = NO_SCHEDULE
     ) -> None:
         with self._uow.writing("save a claim") as connection:
             try:
-                update_claim(connection, claim, expected_version, schedule)
+                update_claim(
+                    connection, claim, expected_version, schedule, self.seen.get(claim.id)
+                )
             except exc.IntegrityError:
                 self._uow.refuse()
                 raise DuplicateError(
                     f"claim {claim.id}: its number {claim.number} is already used by another claim"
                 ) from None
+        self.seen[claim.id] = self.written[claim.id] = claim
 
     def reschedule(self, claim_id: str, schedule: ClaimSchedule) -> None:
-        statement = (
-            CLAIMS.update()
-            .where(CLAIMS.c.id == claim_id)
-            .values(
-                due_at=schedule.due_at and schedule.due_at.astimezone(UTC),
-                next_check_at=schedule.next_check_at and schedule.next_check_at.astimezone(UTC),
-            )
-        )
+        parameters = {
+            "claim_id": claim_id,
+            "due": schedule.due_at and schedule.due_at.astimezone(UTC),
+            "check": schedule.next_check_at and schedule.next_check_at.astimezone(UTC),
+        }
         with self._uow.writing("reschedule a claim") as connection:
-            if connection.execute(statement).rowcount != 1:
+            if connection.execute(_RESCHEDULE, parameters).rowcount != 1:
                 raise ClaimNotFoundError(f"no claim {claim_id!r}")
             redate_holdings(connection, claim_id, schedule)
 

@@ -2,9 +2,10 @@
 
 SQLite connections run in WAL mode with foreign keys on and a busy timeout;
 the driver's own transaction handling is switched off so that this adapter
-says ``BEGIN`` (a read snapshot) or ``BEGIN IMMEDIATE`` (the single write
-lock) itself. PostgreSQL runs at READ COMMITTED: every write is checked by
-its own ``WHERE`` clause, never by the snapshot.
+says ``BEGIN`` (a read snapshot), ``BEGIN IMMEDIATE`` (the single write
+lock) or nothing (each statement its own transaction) itself. PostgreSQL
+runs at READ COMMITTED: every write is checked by its own ``WHERE`` clause,
+never by the snapshot.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from ..._extras import missing
 from ...errors import StorageError
 
 __all__ = [
+    "AUTOCOMMIT",
     "WRITE",
+    "autocommit",
     "begin",
     "guard",
     "insert",
@@ -29,13 +32,20 @@ __all__ = [
     "make_engine",
     "prepare",
     "shown",
+    "take_write_lock",
 ]
 
 BUSY_TIMEOUT_MS: Final = 10_000
 """How long a SQLite writer waits for the write lock before giving up."""
 
 WRITE: Final = "reimbursement_write"
-"""Key in ``Connection.info``: the next ``BEGIN`` on SQLite takes the write lock."""
+"""Key in ``Connection.info``: how the next transaction begins on SQLite.
+
+``True``: ``BEGIN IMMEDIATE`` (the write lock); :data:`AUTOCOMMIT`: no
+``BEGIN`` at all, each statement is its own transaction; absent: ``BEGIN``.
+"""
+
+AUTOCOMMIT: Final = "autocommit"
 
 
 def make_engine(url: str) -> sa.Engine:
@@ -85,8 +95,27 @@ def _sqlite_connect(dbapi_connection: Any, record: Any) -> None:
 
 
 def _sqlite_begin(connection: sa.Connection) -> None:
-    writing = connection.info.pop(WRITE, False)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+    how = connection.info.pop(WRITE, False)
+    if how != AUTOCOMMIT:  # else the driver runs each statement in a transaction of its own
+        _say(connection, "BEGIN IMMEDIATE" if how else "BEGIN")
+
+
+def _say(connection: sa.Connection, statement: str) -> None:
+    """``statement`` on the driver's connection: a SQLAlchemy execution costs more than it."""
+    try:
+        connection.connection.driver_connection.execute(statement)  # type: ignore[union-attr]
+    except connection.dialect.loaded_dbapi.Error as error:
+        raise exc.OperationalError(statement, None, error) from error
+
+
+def take_write_lock(connection: sa.Connection) -> None:
+    """SQLite: ``BEGIN IMMEDIATE`` inside the connection's transaction begun with no ``BEGIN``.
+
+    Its reads so far each saw the latest commit; from here on it holds the
+    single write lock (waiting for it up to the busy timeout), and its
+    commit or rollback ends the transaction.
+    """
+    _say(connection, "BEGIN IMMEDIATE")
 
 
 def prepare(engine: sa.Engine) -> sa.Engine:
@@ -117,6 +146,20 @@ def begin(connection: sa.Connection, *, write: bool) -> None:
     if write and connection.dialect.name == "sqlite":
         connection.info[WRITE] = True
     connection.begin()
+
+
+def autocommit(connection: sa.Connection) -> sa.Connection:
+    """``connection``, running each statement in a transaction of its own (one statement).
+
+    On PostgreSQL the driver's autocommit (reset when the connection goes back
+    to the pool); on SQLite no ``BEGIN``, the driver already leaving each
+    statement to commit itself (a write still waits for the lock, up to the
+    busy timeout, as ``BEGIN IMMEDIATE`` would).
+    """
+    if is_postgres(connection):
+        return connection.execution_options(isolation_level="AUTOCOMMIT")
+    connection.info[WRITE] = AUTOCOMMIT
+    return connection
 
 
 def insert(connection: sa.Connection, table: sa.Table) -> Any:

@@ -5,7 +5,11 @@ its commit (``ON CONFLICT (key) DO NOTHING``: a key already queued is kept
 once, as first queued). :class:`SqlOutboxQueue` is the dispatcher's side:
 each call is its own short transaction. On PostgreSQL a batch is leased with
 ``SELECT … FOR UPDATE SKIP LOCKED``, so concurrent dispatchers never lease
-one message twice; on SQLite each call takes the single write lock.
+one message twice; on SQLite each call takes the single write lock. The
+acknowledgements (delivered, failed, parked) are single statements, each
+its own transaction; on PostgreSQL their commit does not wait for the WAL
+flush: losing one to a server crash only means the message is delivered
+again (a requeue stays durable).
 
 A message is leasable when it is the oldest pending message of its claim
 (so a claim's notifications go out in order, one at a time), its lease (if
@@ -14,6 +18,7 @@ any) has ended and its retry time (if any) has come.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -26,8 +31,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ...errors import StoredDataError, ValidationError
 from ...ports import Notification, OutboxMessage
 from ...serialization import from_data, to_data
-from ._engine import begin, guard, is_postgres
-from ._schema import OUTBOX, AnyRow
+from ._engine import autocommit, begin, guard, is_postgres
+from ._schema import OUTBOX, AnyRow, Instant
 
 __all__ = ["SqlOutbox", "SqlOutboxQueue", "insert_staged"]
 
@@ -57,66 +62,102 @@ def insert_staged(
     """Queue ``notifications`` in the unit of work's transaction; known keys stay as they are.
 
     With ``until``, the new messages of each claim that has nothing pending
-    are inserted leased until then, and returned. The claim's row, saved
-    earlier in this transaction, is locked until its commit, so no other
-    unit of work queues for that claim in between.
+    are inserted leased until then, and returned: one ``INSERT … SELECT``
+    whose rows each check the claim's pending messages as they were before
+    it (a statement does not see its own rows: PostgreSQL by its snapshot,
+    SQLite by computing the SELECT first, as it reads the table it fills).
+    The claim's row, saved earlier in this transaction, is locked until its
+    commit, so no other unit of work queues for that claim in between.
     """
     if not notifications:
         return []
-    free: set[str] = set()
-    if until is not None:
-        claims = {notification.claim_id for notification in notifications}
-        keys = [notification.key for notification in notifications]
-        known = connection.execute(_KNOWN, {"keys": keys, "claims": sorted(claims)}).all()
-        free = claims - {row.claim_id for row in known if row.status == PENDING}
-        taken = {row.key for row in known}
-        notifications = [n for n in notifications if n.key not in taken]
-    rows = [
-        {
-            "key": notification.key,
-            "claim_id": notification.claim_id,
-            "status": PENDING,
-            "attempts": 0,
-            "leased_until": until if notification.claim_id in free else None,
-            "body": to_data(notification),
+    dialect = connection.dialect.name
+    if until is None:
+        rows = [
+            {
+                "key": notification.key,
+                "claim_id": notification.claim_id,
+                "status": PENDING,
+                "attempts": 0,
+                "leased_until": None,
+                "body": to_data(notification),
+            }
+            for notification in notifications
+        ]
+        connection.execute(_QUEUE[dialect], rows)
+        return []
+    parameters: dict[str, Any] = {"until": until}
+    for i, notification in enumerate(notifications):
+        parameters |= {
+            f"key_{i}": notification.key,
+            f"claim_{i}": notification.claim_id,
+            f"body_{i}": to_data(notification),
         }
-        for notification in notifications
+    queued = connection.execute(_leasing(dialect, len(notifications)), parameters).all()
+    leased = {row.key for row in queued if row.leased_until is not None}
+    return [notification for notification in notifications if notification.key in leased]
+
+
+@functools.lru_cache(maxsize=64)
+def _leasing(dialect: str, count: int) -> Any:
+    """The INSERT of ``count`` staged messages, leased when their claim has nothing pending.
+
+    Built once per dialect and number of messages (a desk call queues one or
+    two), bound per commit; it returns the rows it inserted (not the keys
+    already queued) with their lease.
+    """
+    staged_rows = [
+        sa.select(
+            sa.bindparam(f"key_{i}", type_=sa.Text()).label("key"),
+            sa.bindparam(f"claim_{i}", type_=sa.Text()).label("claim_id"),
+            sa.literal(i + 1, sa.Integer()).label("ordinal"),
+            sa.bindparam(f"body_{i}", type_=OUTBOX.c.body.type).label("body"),
+        )
+        for i in range(count)
     ]
-    if rows:
-        statement = _QUEUE_PG if is_postgres(connection) else _QUEUE_SQLITE
-        connection.execute(statement, rows)
-    return [notification for notification in notifications if notification.claim_id in free]
-
-
-_KNOWN: Final = sa.select(OUTBOX.c.key, OUTBOX.c.claim_id, OUTBOX.c.status).where(
-    sa.or_(
-        OUTBOX.c.key.in_(sa.bindparam("keys", expanding=True)),
-        sa.and_(
-            OUTBOX.c.claim_id.in_(sa.bindparam("claims", expanding=True)),
-            OUTBOX.c.status == PENDING,
-        ),
+    staged = (staged_rows[0] if count == 1 else sa.union_all(*staged_rows)).subquery("staged")
+    queued = OUTBOX.alias("queued")
+    waiting = sa.exists().where(queued.c.claim_id == staged.c.claim_id, queued.c.status == PENDING)
+    columns: dict[str, Any] = {
+        "key": staged.c.key,
+        "claim_id": staged.c.claim_id,
+        "status": sa.literal(PENDING, sa.Text()),
+        "attempts": sa.literal(0, sa.Integer()),
+        "leased_until": sa.case((~waiting, sa.bindparam("until", type_=Instant())), else_=None),
+        "body": staged.c.body,
+    }
+    if dialect == "sqlite":  # one writer: the positions after the last one are free
+        last = sa.select(sa.func.coalesce(sa.func.max(queued.c.position), 0)).scalar_subquery()
+        columns["position"] = last + staged.c.ordinal
+    # WHERE true: SQLite would read ON CONFLICT as a join constraint of the SELECT without it
+    select = sa.select(*(column.label(name) for name, column in columns.items())).where(sa.true())
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(OUTBOX)
+        .from_select(list(columns), select)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(OUTBOX.c.key, OUTBOX.c.leased_until)
     )
-)
-"""The staged keys already queued, and the pending messages of the staged claims."""
+
 
 # one writer on SQLite: the next position is free; PostgreSQL numbers them itself
 _QUEUED: Final[dict[str, sa.BindParameter[Any]]] = {
     name: sa.bindparam(name)
     for name in ("key", "claim_id", "status", "attempts", "leased_until", "body")
 }
-_QUEUE_PG: Final = (
-    postgresql.insert(OUTBOX).values(**_QUEUED).on_conflict_do_nothing(index_elements=["key"])
-)
-_QUEUE_SQLITE: Final = (
-    sqlite.insert(OUTBOX)
+_QUEUE: Final = {
+    "postgresql": postgresql.insert(OUTBOX)
+    .values(**_QUEUED)
+    .on_conflict_do_nothing(index_elements=["key"]),
+    "sqlite": sqlite.insert(OUTBOX)
     .values(
         **_QUEUED,
         position=sa.select(
             sa.func.coalesce(sa.func.max(OUTBOX.c.position), 0) + 1
         ).scalar_subquery(),
     )
-    .on_conflict_do_nothing(index_elements=["key"])
-)
+    .on_conflict_do_nothing(index_elements=["key"]),
+}
 
 
 def _message(row: AnyRow) -> OutboxMessage:
@@ -166,6 +207,35 @@ _DELIVERED: Final = (
     .where(OUTBOX.c.key.in_(sa.bindparam("keys", expanding=True)))
     .values(status=DELIVERED, leased_until=None)
 )
+_FAILED: Final = (
+    OUTBOX.update()
+    .where(OUTBOX.c.key == sa.bindparam("the_key"), OUTBOX.c.status == PENDING)
+    .values(
+        attempts=OUTBOX.c.attempts + 1,
+        last_error=sa.bindparam("reason"),
+        retry_at=sa.bindparam("retry", type_=OUTBOX.c.retry_at.type),
+        leased_until=None,
+    )
+)
+_PARK: Final = (
+    OUTBOX.update()
+    .where(OUTBOX.c.key == sa.bindparam("the_key"), OUTBOX.c.status == PENDING)
+    .values(status=PARKED, last_error=sa.bindparam("reason"), leased_until=None)
+)
+
+# An acknowledgement on PostgreSQL is one statement in autocommit whose commit does not
+# wait for the WAL flush: set_config(..., true) is local to the statement's own
+# transaction. Lost in a server crash, it only lets the message be delivered again,
+# which at-least-once delivery and the dedupe key allow; any later durable commit
+# flushes it too (the WAL is written in order).
+_NO_FLUSH: Final = sa.select(
+    sa.func.set_config("synchronous_commit", "off", sa.true())
+).scalar_subquery()
+_ACKNOWLEDGE_PG: Final = {
+    name: statement.where(_NO_FLUSH.is_not(None))
+    for name, statement in (("delivered", _DELIVERED), ("failed", _FAILED), ("park", _PARK))
+}
+_ACKNOWLEDGE_SQLITE: Final = {"delivered": _DELIVERED, "failed": _FAILED, "park": _PARK}
 
 
 class SqlOutboxQueue:
@@ -203,33 +273,23 @@ class SqlOutboxQueue:
                 connection.execute(_LEASE, {"keys": [row.key for row in rows], "until": until})
         return [_message(row) for row in rows]
 
+    def _acknowledge(self, action: str, what: str, parameters: dict[str, Any]) -> None:
+        """One acknowledging statement, its own transaction (on PostgreSQL, without a flush)."""
+        statements = _ACKNOWLEDGE_PG if is_postgres(self.engine) else _ACKNOWLEDGE_SQLITE
+        with guard(self.engine, action), self.engine.connect() as connection:
+            autocommit(connection).execute(statements[what], parameters)
+
     def mark_delivered(self, keys: Iterable[str]) -> None:
         wanted = sorted(set(keys))
-        if not wanted:
-            return
-        with self._transaction("mark outbox messages delivered") as connection:
-            connection.execute(_DELIVERED, {"keys": wanted})
+        if wanted:
+            self._acknowledge("mark outbox messages delivered", "delivered", {"keys": wanted})
 
     def record_failure(self, key: str, reason: str, *, retry_at: datetime) -> None:
-        with self._transaction("record a failed delivery") as connection:
-            connection.execute(
-                OUTBOX.update()
-                .where(OUTBOX.c.key == key, OUTBOX.c.status == PENDING)
-                .values(
-                    attempts=OUTBOX.c.attempts + 1,
-                    last_error=reason,
-                    retry_at=retry_at.astimezone(UTC),
-                    leased_until=None,
-                )
-            )
+        parameters = {"the_key": key, "reason": reason, "retry": retry_at.astimezone(UTC)}
+        self._acknowledge("record a failed delivery", "failed", parameters)
 
     def park(self, key: str, reason: str) -> None:
-        with self._transaction("park an outbox message") as connection:
-            connection.execute(
-                OUTBOX.update()
-                .where(OUTBOX.c.key == key, OUTBOX.c.status == PENDING)
-                .values(status=PARKED, last_error=reason, leased_until=None)
-            )
+        self._acknowledge("park an outbox message", "park", {"the_key": key, "reason": reason})
 
     def parked(self, limit: int = 100) -> Sequence[OutboxMessage]:
         query = (

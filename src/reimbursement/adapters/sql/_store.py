@@ -1,11 +1,17 @@
 """The SQL claim store and its unit of work: one database transaction per unit of work.
 
 A unit of work borrows one pooled connection the first time it is used and
-gives it back on commit or rollback. It reads in one transaction; its first
-write starts the write transaction (on SQLite: ends the read snapshot and
-takes the single write lock with ``BEGIN IMMEDIATE``, so the version checks
-of its saves see the latest commit). Request keys and notifications are
-inserted on commit, in that transaction.
+gives it back on commit or rollback. On PostgreSQL it is one transaction
+from its first read to its commit: at READ COMMITTED every statement sees
+the latest commit, and every save is checked by its own ``WHERE version``.
+SQLite is run the same way: its reads before the first write say no
+``BEGIN`` (each sees the latest commit, as at READ COMMITTED), and the first
+write (or claim number) takes the single write lock with ``BEGIN
+IMMEDIATE``, so the version checks of its saves see the latest commit. A
+read snapshot held until the first write would have to be ended first: a
+snapshot cannot take the write lock once another writer has committed.
+Claim numbers are taken in the write transaction, request keys and
+notifications inserted on commit in it.
 """
 
 from __future__ import annotations
@@ -13,14 +19,24 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Final, Self
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ...errors import DuplicateRequestError, StorageError
 from ...ports import Notification
+from ._cache import CACHED_CLAIMS, ClaimCache
 from ._claims import SqlClaimRepository
-from ._engine import begin, guard, insert, is_postgres, make_engine, prepare, shown
+from ._engine import (
+    autocommit,
+    guard,
+    is_postgres,
+    make_engine,
+    prepare,
+    shown,
+    take_write_lock,
+)
 from ._migrations import check
 from ._outbox import SqlOutbox, SqlOutboxQueue, insert_staged
 from ._schema import REQUESTS, SEQUENCES
@@ -33,13 +49,17 @@ class SqlClaimStore:
 
     ``url_or_engine`` is ``sqlite:///path.db``, ``postgresql+psycopg://…``
     or an engine you made (the store then leaves disposing of it to you).
+    ``cache_size`` bounds the decoded claims ``get`` and ``by_number`` reuse
+    while their stored version is unchanged (0: none; see docs/storage.md).
     Opening checks the schema version and never changes it: raises
     :class:`~reimbursement.errors.SchemaVersionError` when the database needs
     ``python -m reimbursement db upgrade``, and
     :class:`~reimbursement.errors.StorageError` when it cannot be reached.
     """
 
-    def __init__(self, url_or_engine: str | sa.Engine) -> None:
+    def __init__(self, url_or_engine: str | sa.Engine, *, cache_size: int = CACHED_CLAIMS) -> None:
+        self.cache = ClaimCache(cache_size)
+        """Decoded claims by id and version, shared by the units of work (see ``_cache``)."""
         if isinstance(url_or_engine, sa.Engine):
             self.engine, self._owned = prepare(url_or_engine), False
         else:
@@ -54,7 +74,7 @@ class SqlClaimStore:
 
     def unit_of_work(self) -> SqlUnitOfWork:
         """A new unit of work (one transaction) on this store."""
-        return SqlUnitOfWork(self.engine)
+        return SqlUnitOfWork(self.engine, self.cache)
 
     def outbox_queue(self) -> SqlOutboxQueue:
         """The dispatcher's side of the outbox (the same object as :attr:`queue`)."""
@@ -78,12 +98,14 @@ class SqlClaimStore:
 class SqlUnitOfWork:
     """:class:`~reimbursement.ports.UnitOfWork` on one SQL transaction."""
 
-    def __init__(self, engine: sa.Engine) -> None:
+    def __init__(self, engine: sa.Engine, cache: ClaimCache | None = None) -> None:
         self.engine = engine
+        self._postgres = is_postgres(engine)
+        self._cache = cache
         self._connection: sa.Connection | None = None
         self._writing = False
         self._refused = False
-        self.claims = SqlClaimRepository(self)
+        self.claims = SqlClaimRepository(self, cache)
         self.outbox = SqlOutbox()
 
     # -- the connection ------------------------------------------------------------------
@@ -94,13 +116,14 @@ class SqlUnitOfWork:
         connection = self._connection
         if connection is None:
             connection = self._connection = self.engine.connect()
+        if not connection.in_transaction():
+            if not self._postgres:  # SQLite: no BEGIN, every read sees the latest commit
+                autocommit(connection)
+            connection.begin()
         if write and not self._writing:
-            if connection.in_transaction():
-                connection.commit()  # nothing written yet: only the read snapshot ends
-            begin(connection, write=True)
+            if not self._postgres:
+                take_write_lock(connection)  # nothing is written yet, no snapshot is held
             self._writing = True
-        elif not connection.in_transaction():
-            begin(connection, write=False)
         return connection
 
     @contextmanager
@@ -123,7 +146,7 @@ class SqlUnitOfWork:
     def _release(self) -> None:
         connection, self._connection = self._connection, None
         self._writing = False
-        self.claims.requests.clear()
+        self.claims.forget()
         self.outbox.staged.clear()
         self.outbox.until = None
         if connection is not None:
@@ -136,17 +159,14 @@ class SqlUnitOfWork:
     # -- the port ------------------------------------------------------------------------
 
     def next_number(self, scope: str) -> int:
-        """The next value of ``scope``, in its own transaction unless SQLite's lock is ours."""
-        if self._writing and not is_postgres(self.engine):
-            # this unit of work holds SQLite's one write lock: another connection would
-            # wait for it forever, so the number is taken here and shares its fate
-            with self.writing("take a claim number") as connection:
-                return _take(connection, scope)
-        with guard(self.engine, "take a claim number"), self.engine.connect() as connection:
-            begin(connection, write=True)
-            value = _take(connection, scope)
-            connection.commit()
-            return value
+        """The next value of ``scope``, taken in this unit of work's write transaction.
+
+        The sequence row stays locked until the unit of work ends (on SQLite,
+        the write lock is the unit of work's anyway): no one else takes a
+        number meanwhile, and a rollback gives this one back unused.
+        """
+        with self.writing("take a claim number") as connection:
+            return _take(connection, scope)
 
     def __enter__(self) -> Self:
         return self
@@ -170,16 +190,14 @@ class SqlUnitOfWork:
         notifications = list(self.outbox.staged.values())
         if requests or notifications:
             with self.writing("commit") as connection:
+                remember = _REMEMBER[connection.dialect.name]
                 for record in requests:
-                    statement = insert(connection, REQUESTS).values(
-                        key=record.key, fingerprint=record.fingerprint, claim_id=record.claim_id
-                    )
-                    inserted = connection.execute(
-                        statement.on_conflict_do_nothing(index_elements=["key"]).returning(
-                            REQUESTS.c.key
-                        )
-                    ).first()
-                    if inserted is None:
+                    parameters = {
+                        "key": record.key,
+                        "fingerprint": record.fingerprint,
+                        "claim_id": record.claim_id,
+                    }
+                    if connection.execute(remember, parameters).first() is None:
                         self._release()
                         raise DuplicateRequestError(
                             f"request {record.key} was committed by another unit of work "
@@ -191,7 +209,11 @@ class SqlUnitOfWork:
             with guard(self.engine, "commit"):
                 if open_connection.in_transaction():
                     open_connection.commit()
+        written = list(self.claims.written.values())
         self._release()
+        if self._cache is not None:
+            for claim in written:  # committed: each version now has this content for good
+                self._cache.put(claim)
         self.outbox.leased = leased  # only once the commit stands
 
     def rollback(self) -> None:
@@ -199,11 +221,36 @@ class SqlUnitOfWork:
             self._release()
 
 
-def _take(connection: sa.Connection, scope: str) -> int:
-    statement: Any = (
-        insert(connection, SEQUENCES)
-        .values(scope=scope, value=1)
+def _taking(dialect_insert: Any) -> Any:
+    return (
+        dialect_insert(SEQUENCES)
+        .values(scope=sa.bindparam("scope"), value=1)
         .on_conflict_do_update(index_elements=["scope"], set_={"value": SEQUENCES.c.value + 1})
         .returning(SEQUENCES.c.value)
     )
-    return int(connection.execute(statement).scalar_one())
+
+
+def _remembering(dialect_insert: Any) -> Any:
+    return (
+        dialect_insert(REQUESTS)
+        .values(
+            key=sa.bindparam("key"),
+            fingerprint=sa.bindparam("fingerprint"),
+            claim_id=sa.bindparam("claim_id"),
+        )
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(REQUESTS.c.key)
+    )
+
+
+# built once per dialect (ON CONFLICT is written differently), bound per use
+_TAKE: Final = {"postgresql": _taking(postgresql.insert), "sqlite": _taking(sqlite.insert)}
+_REMEMBER: Final = {
+    "postgresql": _remembering(postgresql.insert),
+    "sqlite": _remembering(sqlite.insert),
+}
+
+
+def _take(connection: sa.Connection, scope: str) -> int:
+    statement = _TAKE[connection.dialect.name]
+    return int(connection.execute(statement, {"scope": scope}).scalar_one())

@@ -1,0 +1,62 @@
+"""How a unit of work uses its transaction: reads see the latest commit, writes hold the lock.
+
+On both databases a unit of work's reads each see the latest commit (READ
+COMMITTED on PostgreSQL; on SQLite no ``BEGIN`` before the first write),
+and its writes are one transaction. On SQLite the first write takes the one
+write lock with ``BEGIN IMMEDIATE``; a writer that cannot get it within the
+busy timeout gets a ``StorageError`` and writes nothing.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import pytest
+
+from reimbursement.adapters import sql
+from reimbursement.errors import StorageError
+from reimbursement.testing._builders import draft, edited
+
+
+def test_a_unit_of_works_reads_see_what_others_committed_after_its_first_read(
+    store: sql.SqlClaimStore,
+) -> None:
+    claim = draft("claim-1")
+    with store.unit_of_work() as uow:
+        uow.claims.add(claim)
+        uow.commit()
+    with store.unit_of_work() as reader:
+        assert reader.claims.get("claim-1") == claim
+        with store.unit_of_work() as writer:
+            writer.claims.save(edited(claim, "changed"), claim.version)
+            writer.commit()
+        assert reader.claims.get("claim-1") == edited(claim, "changed")
+        # and its save is checked against that latest version, not the one it read first
+        reader.claims.save(edited(edited(claim, "changed"), "again"), claim.version + 1)
+        reader.commit()
+    with store.unit_of_work() as uow:
+        assert uow.claims.get("claim-1").version == claim.version + 2
+
+
+def test_a_sqlite_writer_that_cannot_get_the_lock_raises_storage_error_and_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'claims.db'}"
+    sql.upgrade(url)
+    engines = importlib.import_module("reimbursement.adapters.sql._engine")
+    monkeypatch.setattr(engines, "BUSY_TIMEOUT_MS", 50)  # for the connections opened below
+    with sql.create(url) as holder, sql.create(url) as waiter:
+        with holder.unit_of_work() as first:
+            first.claims.add(draft("claim-1"))  # holds the write lock until it ends
+            with waiter.unit_of_work() as second:
+                assert list(second.claims.for_customer("cust-1")) == []  # reads still run
+                with pytest.raises(StorageError, match="database is locked"):
+                    second.claims.add(draft("claim-2"))
+            first.commit()
+        with waiter.unit_of_work() as uow:  # the lock is free again
+            assert [c.id for c in uow.claims.for_customer("cust-1")] == ["claim-1"]
+            uow.claims.add(draft("claim-2"))
+            uow.commit()
+        with holder.unit_of_work() as uow:
+            assert [c.id for c in uow.claims.for_customer("cust-1")] == ["claim-1", "claim-2"]
