@@ -15,7 +15,6 @@ to the cache once the unit of work has committed.
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
@@ -337,7 +336,7 @@ class SqlClaimRepository:
                 raise DuplicateError(
                     f"claim {claim.id}: its number {claim.number} is already used by another claim"
                 ) from None
-            append(connection, claim, 0, schedule, Counter())  # a new claim holds nothing yet
+            append(connection, claim, schedule)
         self.seen[claim.id] = self.written[claim.id] = claim
 
     def save(

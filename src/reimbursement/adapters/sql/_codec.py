@@ -51,8 +51,8 @@ def claim_values(claim: Claim, schedule: ClaimSchedule) -> dict[str, Any]:
     }
 
 
-def event_values(claim: Claim, after: int) -> list[dict[str, Any]]:
-    """The ``rb_events`` rows of the claim's events after version ``after``."""
+def event_values(claim: Claim, after: int = 0) -> list[dict[str, Any]]:
+    """The ``rb_events`` rows of the claim's events after version ``after`` (all: 0)."""
     return [
         {
             "claim_id": claim.id,

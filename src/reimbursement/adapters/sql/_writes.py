@@ -152,21 +152,10 @@ def _saving(count: int) -> Any:
     )
 
 
-def append(
-    connection: sa.Connection,
-    claim: Claim,
-    after: int,
-    schedule: ClaimSchedule,
-    held_before: Counter[str] | None,
-) -> None:
-    """The events of ``claim`` after version ``after``, and its holdings, written with its row.
-
-    ``held_before``: the stored holdings (reviewer: steps), or ``None`` when unknown.
-    """
-    events = event_values(claim, after)
-    if events:
-        connection.execute(_APPEND, events)
-    _hold(connection, claim, schedule, held_before)
+def append(connection: sa.Connection, claim: Claim, schedule: ClaimSchedule) -> None:
+    """A new claim's events and holdings, written with its row."""
+    connection.execute(_APPEND, event_values(claim))
+    _hold(connection, claim, schedule, Counter())  # a new claim holds nothing yet
 
 
 def _hold(
