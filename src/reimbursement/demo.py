@@ -283,7 +283,8 @@ def _pay(
     gateway = desk.adapters.payments
     assert isinstance(gateway, InMemoryPaymentGateway)
     # Finance approves what is above the threshold and pays; Amara's bank
-    # account was closed, so her payment fails and is retried to the new one.
+    # account was closed, so her payment fails: she gives her new account,
+    # which finance checks and approves before paying into it.
     later(timedelta(hours=1))
     gateway.failing_accounts[CUSTOMERS[2].payee_account] = "account closed"
     for claim_id in claim_ids:
@@ -291,7 +292,9 @@ def _pay(
             desk.approve_payment(finance, claim_id)
         desk.pay(finance, claim_id)
     later(timedelta(minutes=30))
-    desk.retry_payment(finance, amara_id, payee_account="DE02 1203 0000 0000 2020 51")
+    desk.change_payee_account(_AMARA, amara_id, "DE02 1203 0000 0000 2020 51")
+    later(timedelta(minutes=10))
+    desk.approve_payment(finance, amara_id)
     desk.pay(finance, amara_id)
 
 

@@ -172,6 +172,16 @@ class _ForgetfulGateway(InMemoryPaymentGateway):
         return super().pay(instruction)
 
 
+class _UnstoppableGateway(InMemoryPaymentGateway):
+    """Says a cancelled key is cancelled, but still pays it when it arrives."""
+
+    def cancel(self, idempotency_key: str) -> PaymentReceipt:
+        receipt = super().cancel(idempotency_key)
+        if self._sent[idempotency_key][3] == 0:  # a key it never saw: forget the cancellation
+            del self._sent[idempotency_key]
+        return receipt
+
+
 class _FloatRates(InMemoryFxRates):
     def rate(self, base: str, quote: str, on: date) -> Decimal:
         return float(super().rate(base, quote, on))  # type: ignore[return-value]
@@ -291,6 +301,12 @@ def _replacing_outbox() -> dict[str, object]:
             AssertionError,
         ),
         (
+            TestInMemoryPaymentGateway,
+            "test_a_key_cancelled_before_it_arrives_never_pays",
+            lambda: {"gateway": _UnstoppableGateway(settle_immediately=False)},
+            AssertionError,
+        ),
+        (
             TestInMemoryFxRates,
             "test_a_known_rate_comes_back_exactly_as_a_decimal",
             lambda: {"fx_rates": _FloatRates()},
@@ -309,7 +325,7 @@ def _replacing_outbox() -> dict[str, object]:
             AssertionError,
         ),
     ],
-    ids=["store", "outbox", "notifier", "gateway", "fx", "documents", "clock"],
+    ids=["store", "outbox", "notifier", "gateway", "gateway-cancel", "fx", "documents", "clock"],
 )
 def test_a_suite_fails_on_an_adapter_that_breaks_its_contract(
     suite: type, test: str, fixtures: Callable[[], dict[str, object]], failure: type[BaseException]

@@ -387,7 +387,13 @@ _STEPS: dict[str, _Step] = {
     "send": lambda c: cmd.send_payment(c, SYSTEM, _step_at(c), f"GW-{c.version}"),
     "confirm": lambda c: cmd.confirm_payment(c, SYSTEM, _step_at(c)),
     "fail": lambda c: cmd.fail_payment(c, SYSTEM, _step_at(c), "account closed"),
-    "retry": lambda c: cmd.retry_payment(c, FINANCE, _step_at(c), "NL91 ABNA 0417 1643 00"),
+    "retry": lambda c: cmd.retry_payment(c, FINANCE, _step_at(c)),
+    "cancel": lambda c: cmd.cancel_payment(c, FINANCE, _step_at(c), "no news from the bank"),
+    "change_payee": lambda c: cmd.change_payee(c, FINANCE, _step_at(c), "NL91 ABNA 0417 1643"),
+    "customer_payee": lambda c: cmd.change_payee(c, CUSTOMER, _step_at(c), "DE12 5001 0517"),
+    "late": lambda c: cmd.report_discrepancy(
+        c, SYSTEM, _step_at(c), c.payments[0].gateway_reference or "none"
+    ),
     "feedback": with_feedback,
     "feedback_edited": lambda c: with_feedback(c, edit=True),
 }
@@ -401,6 +407,11 @@ _PATHS = (
     ),
     ("submit", "assign", "return", "resubmit", "assign", "approve", "request", "withdraw"),
     ("submit", "assign", "return", "resubmit", "assign", "reject"),
+    (
+        *("submit", "assign", "approve", "request", "approve_payment", "send", "cancel"),
+        *("change_payee", "late", "approve_payment", "send", "fail", "customer_payee"),
+        *("approve_payment", "send", "confirm", "late"),
+    ),
     ("edit", "attach", "submit", "withdraw"),
 )
 _ASIDES = ("message", "note", "attach", "edit", "feedback", "feedback_edited")

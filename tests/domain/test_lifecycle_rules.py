@@ -41,7 +41,9 @@ MOVES: dict[tuple[ClaimState, Action], ClaimState] = {
     (S.PAYMENT_APPROVED, A.SEND_PAYMENT): S.PAYMENT_APPROVED,
     (S.PAYMENT_APPROVED, A.CONFIRM_PAYMENT): S.PAID,
     (S.PAYMENT_APPROVED, A.FAIL_PAYMENT): S.PAYMENT_FAILED,
+    (S.PAYMENT_APPROVED, A.CANCEL_PAYMENT): S.PAYMENT_FAILED,
     (S.PAYMENT_FAILED, A.RETRY_PAYMENT): S.PAYMENT_APPROVED,
+    (S.PAYMENT_FAILED, A.CHANGE_PAYEE): S.PAYMENT_REQUESTED,
 }
 FINAL = {S.REJECTED, S.PAID, S.WITHDRAWN}
 
@@ -105,6 +107,17 @@ REFUSED: list[tuple[str, Callable[[ReimbursementDesk], Claim], Callable[..., obj
         lambda d, c: d.fail_payment(FINANCE, c, payment_reference(d, c), "late"),
     ),
     ("pay before finance approval", _requested, lambda d, c: d.pay(FINANCE, c)),
+    ("cancel a paid claim", paid, lambda d, c: d.cancel_payment(FINANCE, c, "late")),
+    (
+        "change the account of a paid claim",
+        paid,
+        lambda d, c: d.change_payee_account(ANA, c, "X1"),
+    ),
+    (
+        "change the account before a failure",
+        _requested,
+        lambda d, c: d.change_payee_account(FINANCE, c, "DE12 5001 0517"),
+    ),
     ("confirm before approval", _requested, lambda d, c: d.confirm_payment(FINANCE, c, "x")),
     ("withdraw once approved", _requested, lambda d, c: d.withdraw(ANA, c)),
     ("approve twice", _requested, lambda d, c: d.approve(REVIEWER, c)),

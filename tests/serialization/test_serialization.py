@@ -66,7 +66,10 @@ def draft(lines: list[LineInput] | None = None) -> Claim:
         ),
         LineInput("hotel", date(2026, 2, 28), "Hilton NYC", Money("240.00", "USD"), "", ("A2",)),
     ]
-    claim_ = cmd.start_draft("CL-1", CLAIMANT, "EUR", CUSTOMER, T0, lines, usd_to_eur)
+    prefilled = {"name": "directory", "payee_account": "last_claim", "currency": "directory"}
+    claim_ = cmd.start_draft(
+        "CL-1", CLAIMANT, "EUR", CUSTOMER, T0, lines, usd_to_eur, prefilled=prefilled
+    )
     for ref in ("A1", "A2"):
         claim_ = cmd.add_attachment(
             claim_,
@@ -103,7 +106,8 @@ def paid_claim() -> Claim:
 
 
 def returned_and_retried_claim() -> Claim:
-    """Returned, fixed by a patch, approved, a failed payment and its retry."""
+    """Returned, fixed by a patch, approved, a failed payment, a new account from finance,
+    and a late settlement of the failed attempt."""
     c = cmd.submit(draft(), CUSTOMER, at(1), "2026-000124")
     c = cmd.assign(c, SYSTEM, at(1), "R-1", "least_loaded", "fewest open claims")
     c = cmd.return_for_correction(c, REVIEWER, at(2), ["receipt unreadable"], "scan it again")
@@ -118,7 +122,8 @@ def returned_and_retried_claim() -> Claim:
     c = cmd.approve_payment(c, SYSTEM, at(4), automatic=True)
     c = cmd.send_payment(c, SYSTEM, at(5), "GW-1")
     c = cmd.fail_payment(c, SYSTEM, at(6), "account closed")
-    return cmd.retry_payment(c, FINANCE, at(7), "NL91 ABNA 0417 1643 00")
+    c = cmd.change_payee(c, FINANCE, at(7), "NL91 ABNA 0417 1643 00")
+    return cmd.report_discrepancy(c, SYSTEM, at(8), "GW-1")
 
 
 def rejected_claim() -> Claim:
@@ -149,6 +154,7 @@ RECORDS: list[object] = [
     REJECTED.decisions[0],
     PAID.payments[0],
     RETRIED.payments[0],
+    RETRIED.payment_discrepancies[0],
     PAID.events[0],
     PAID.events[-1],
     PAID.feedback,
@@ -204,8 +210,15 @@ def test_the_claims_cover_every_part() -> None:
     assert PAID.state is ClaimState.PAID
     assert (len(PAID.messages), len(PAID.decisions), len(PAID.payments)) == (2, 1, 1)
     assert PAID.lines[1].fx_rate == Decimal("0.9215")
-    assert [p.status.value for p in RETRIED.payments] == ["failed", "approved"]
+    assert [p.status.value for p in RETRIED.payments] == ["failed", "requested"]
     assert RETRIED.claimant.payee_account.startswith("NL91")
+    assert RETRIED.payments[1].payee_changed_by == FINANCE.id
+    assert [d.reference for d in RETRIED.payment_discrepancies] == ["GW-1"]
+    assert PAID.prefilled == {
+        "name": "directory",
+        "payee_account": "last_claim",
+        "currency": "directory",
+    }
 
 
 def test_the_wire_format_of_a_line() -> None:

@@ -42,7 +42,7 @@ from reimbursement.domain.sla import BusinessCalendar, SlaPolicy, weekly
 from reimbursement.errors import ReimbursementError
 from reimbursement.feedback import FeedbackStage
 from reimbursement.service.routing import RoutingEscalation
-from support import PDF, START
+from support import PDF, START, gateway
 
 REVIEWERS = ("rv-quokka", "rv-wombat", "rv-dingo", "rv-bilby")
 FINANCE = Actor.finance("fi-numbat", "Nina Numbat")
@@ -144,9 +144,11 @@ def _step(desk: ReimbursementDesk, op: str, claim_id: str, customer: Actor, cloc
         desk.approve_payment(FINANCE, claim_id)
     elif op == "pay":
         desk.pay(FINANCE, claim_id)
-    elif op == "fail":
+    elif op == "fail":  # the gateway's word first, then its callback
+        gateway(desk).fail(_reference(desk, claim_id), "account closed")
         desk.fail_payment(FINANCE, claim_id, _reference(desk, claim_id), "account closed")
     elif op == "confirm":
+        gateway(desk).settle(_reference(desk, claim_id))
         desk.confirm_payment(FINANCE, claim_id, _reference(desk, claim_id))
     elif op == "retry":
         desk.retry_payment(FINANCE, claim_id)

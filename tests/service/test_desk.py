@@ -499,9 +499,11 @@ def test_failed_payment_is_retried_with_a_new_key_and_paid_once(
     assert failed.payment is not None
     assert failed.payment.failure_reason == "account closed"
     assert desk.track(ANA, claim.id).stage == "Payment failed"
-    retried = desk.retry_payment(FINANCE, claim.id, payee_account="DE12 5001 0517")
+    corrected = desk.change_payee_account(ANA, claim.id, "DE12 5001 0517")
+    assert corrected.state is S.PAYMENT_REQUESTED
+    assert corrected.claimant.payee_account == "DE12 5001 0517"
+    retried = desk.approve_payment(FINANCE, claim.id)  # finance checks the customer's account
     assert retried.state is S.PAYMENT_APPROVED
-    assert retried.claimant.payee_account == "DE12 5001 0517"
     paid = desk.pay(FINANCE, claim.id)
     assert paid.state is S.PAID
     assert [p.status for p in paid.payments] == [PaymentStatus.FAILED, PaymentStatus.PAID]
@@ -533,6 +535,7 @@ def test_pending_payment_can_fail_later(make_desk: Callable[..., ReimbursementDe
     claim = desk.approve(REVIEWER, submitted(desk).id)
     desk.approve_payment(FINANCE, claim.id)
     reference = desk.pay(FINANCE, claim.id).payments[-1].gateway_reference or ""
+    gateway(desk).fail(reference, "IBAN unknown")
     failed = desk.fail_payment(FINANCE, claim.id, reference, "IBAN unknown")
     assert failed.state is S.PAYMENT_FAILED
     assert failed.events[-1].reason == "IBAN unknown"

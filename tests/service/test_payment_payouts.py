@@ -25,8 +25,13 @@ from reimbursement import (
 )
 from reimbursement.adapters.memory import ManualClock
 from reimbursement.claims import EventType, PaymentStatus
-from reimbursement.errors import InvalidTransitionError, PaymentError, ValidationError
-from support import FINANCE, REVIEWER, START, gateway, payment_reference, submitted
+from reimbursement.errors import (
+    FourEyesError,
+    InvalidTransitionError,
+    PaymentError,
+    ValidationError,
+)
+from support import ANA, FINANCE, REVIEWER, START, gateway, payment_reference, submitted
 
 S = ClaimState
 ACCOUNT = "DE89 3704 0044"  # Ana's account in the directory
@@ -47,6 +52,20 @@ def failed_once(desk: ReimbursementDesk, reason: str = "account closed") -> Clai
     failed = desk.pay(FINANCE, ready_to_pay(desk).id)
     del gateway(desk).failing_accounts[ACCOUNT]
     return failed
+
+
+def bank_fails(desk: ReimbursementDesk, claim_id: str, reason: str = "IBAN unknown") -> Claim:
+    """The gateway fails the claim's pending payment, and its callback tells the desk."""
+    reference = payment_reference(desk, claim_id)
+    gateway(desk).fail(reference, reason)
+    return desk.fail_payment(BANK, claim_id, reference, reason)
+
+
+def settled(desk: ReimbursementDesk, claim_id: str) -> Claim:
+    """The gateway settles the claim's pending payment, and its callback tells the desk."""
+    reference = payment_reference(desk, claim_id)
+    gateway(desk).settle(reference)
+    return desk.confirm_payment(BANK, claim_id, reference)
 
 
 def payment_of(claim: Claim) -> tuple[PaymentStatus, str | None, str | None]:
@@ -226,6 +245,7 @@ def test_a_pending_payment_failed_later_needs_a_reason(
     sent = desk.pay(FINANCE, ready_to_pay(desk).id)
     _, _, reference = payment_of(sent)
     assert reference is not None
+    gateway(desk).fail(reference, "IBAN unknown")
     with pytest.raises(ValidationError) as caught:
         desk.fail_payment(BANK, sent.id, reference, "  ")
     assert [p.path for p in caught.value.problems] == ["reason"]
@@ -236,28 +256,39 @@ def test_a_pending_payment_failed_later_needs_a_reason(
     assert failed.events[-1].actor == BANK.id
 
 
-def test_a_retry_to_a_new_account_pays_that_account(
+def test_a_new_account_from_finance_is_approved_and_paid_by_someone_else(
     desk: ReimbursementDesk, clock: ManualClock
 ) -> None:
     failed = failed_once(desk)
     clock.advance(timedelta(hours=2))
-    retried = desk.retry_payment(FINANCE_2, failed.id, payee_account=f"  {NEW_ACCOUNT} ")
-    assert retried.state is S.PAYMENT_APPROVED
-    assert retried.claimant.payee_account == NEW_ACCOUNT
-    first, second = retried.payments
+    changed = desk.change_payee_account(FINANCE_2, failed.id, f"  {NEW_ACCOUNT} ")
+    assert changed.state is S.PAYMENT_REQUESTED
+    assert changed.claimant.payee_account == NEW_ACCOUNT
+    first, second = changed.payments
     assert first.status is PaymentStatus.FAILED
     assert first.payee_account == ACCOUNT
     assert second.attempt == 2
     assert second.idempotency_key == f"{failed.id}:payment:2"
     assert second.amount == Money("40.00", "EUR")
     assert second.payee_account == NEW_ACCOUNT
-    assert second.status is PaymentStatus.APPROVED
-    assert second.approved_by == FINANCE_2.id
+    assert second.status is PaymentStatus.REQUESTED
+    assert second.approved_by is None
+    assert second.payee_changed_by == FINANCE_2.id
     assert second.requested_at == START + timedelta(hours=2)
     assert second.gateway_reference is None
     assert second.failure_reason is None
-    assert retried.events[-1].type is EventType.PAYMENT_RETRIED
-    assert retried.events[-1].data == {"attempt": "2"}
+    event = changed.events[-1]
+    assert event.type is EventType.PAYEE_CHANGED
+    assert event.data == {"attempt": "2", "account_ending": "0517"}
+    for call in (desk.approve_payment, desk.pay, desk.retry_payment):
+        with pytest.raises(FourEyesError):
+            call(FINANCE_2, failed.id)
+    approved = desk.approve_payment(FINANCE, failed.id)
+    assert approved.payment is not None
+    assert approved.payment.approved_by == FINANCE.id
+    with pytest.raises(FourEyesError, match="gave the payee account"):
+        desk.pay(FINANCE_2, failed.id)
+    assert gateway(desk).payouts == []
     paid = desk.pay(FINANCE, failed.id)
     assert paid.state is S.PAID
     (payout,) = gateway(desk).payouts
@@ -278,22 +309,24 @@ def test_a_retry_without_an_account_pays_the_same_account_again(desk: Reimbursem
     assert payout.payee_account == ACCOUNT
 
 
-@pytest.mark.parametrize("blank", ["", "   "])
-def test_a_retry_to_a_blank_account_is_refused(desk: ReimbursementDesk, blank: str) -> None:
+@pytest.mark.parametrize("blank", ["", "   ", "DE12\n5001"])
+def test_a_blank_or_broken_new_account_is_refused(desk: ReimbursementDesk, blank: str) -> None:
     failed = failed_once(desk)
     with pytest.raises(ValidationError) as caught:
-        desk.retry_payment(FINANCE, failed.id, payee_account=blank)
-    assert [p.path for p in caught.value.problems] == ["payee_account"]
+        desk.change_payee_account(FINANCE, failed.id, blank)
+    assert [p.path for p in caught.value.problems] == ["account"]
     assert desk.get(FINANCE, failed.id) == failed
 
 
 def test_two_failures_then_a_payout_keep_every_attempt(desk: ReimbursementDesk) -> None:
     failed = failed_once(desk)
     gateway(desk).failing_accounts["DE00 0001"] = "blocked"
-    desk.retry_payment(FINANCE, failed.id, payee_account="DE00 0001")
+    desk.change_payee_account(ANA, failed.id, "DE00 0001")
+    desk.approve_payment(FINANCE, failed.id)
     again = desk.pay(FINANCE, failed.id)
     assert again.state is S.PAYMENT_FAILED
-    desk.retry_payment(FINANCE, failed.id, payee_account=NEW_ACCOUNT)
+    desk.change_payee_account(ANA, failed.id, NEW_ACCOUNT)
+    desk.approve_payment(FINANCE, failed.id)
     paid = desk.pay(FINANCE, failed.id)
     assert [(p.attempt, p.payee_account, p.status) for p in paid.payments] == [
         (1, ACCOUNT, PaymentStatus.FAILED),
@@ -312,7 +345,9 @@ def test_two_failures_then_a_payout_keep_every_attempt(desk: ReimbursementDesk) 
 def test_only_a_failed_payment_is_retried(desk: ReimbursementDesk) -> None:
     claim = ready_to_pay(desk)
     with pytest.raises(ValidationError):
-        desk.retry_payment(FINANCE, claim.id, payee_account=NEW_ACCOUNT)
+        desk.retry_payment(FINANCE, claim.id)
+    with pytest.raises(ValidationError):
+        desk.change_payee_account(ANA, claim.id, NEW_ACCOUNT)
     assert desk.get(FINANCE, claim.id) == claim
 
 
@@ -328,10 +363,10 @@ def test_each_payment_step_is_stamped_with_the_time_it_happened(
         lambda c: desk.request_payment(BANK, c),
         lambda c: desk.approve_payment(FINANCE, c),
         lambda c: desk.pay(FINANCE, c),
-        lambda c: desk.fail_payment(BANK, c, payment_reference(desk, c), "IBAN unknown"),
+        lambda c: bank_fails(desk, c),
         lambda c: desk.retry_payment(FINANCE, c),
         lambda c: desk.pay(FINANCE, c),
-        lambda c: desk.confirm_payment(BANK, c, payment_reference(desk, c)),
+        lambda c: settled(desk, c),
     ]
     for hours, step in enumerate(steps, start=1):
         clock.advance(timedelta(hours=1))
@@ -379,16 +414,24 @@ def test_replayed_payment_calls_with_a_request_id_do_nothing_twice(
         lambda: desk.fail_payment(
             BANK, claim_id, payment_reference(desk, claim_id), "IBAN unknown", request_id="r-4"
         ),
-        lambda: desk.retry_payment(FINANCE, claim_id, NEW_ACCOUNT, request_id="r-5"),
-        lambda: desk.pay(FINANCE, claim_id, request_id="r-6"),
+        lambda: desk.change_payee_account(ANA, claim_id, NEW_ACCOUNT, request_id="r-5"),
+        lambda: desk.approve_payment(FINANCE, claim_id, request_id="r-6"),
+        lambda: desk.pay(FINANCE, claim_id, request_id="r-7"),
         lambda: desk.confirm_payment(
-            BANK, claim_id, payment_reference(desk, claim_id), request_id="r-7"
+            BANK, claim_id, payment_reference(desk, claim_id), request_id="r-8"
         ),
     ]
-    for call in replays:
+    for number, call in enumerate(replays, start=1):
+        if number in (4, 8):  # the gateway's word comes first
+            reference = payment_reference(desk, claim_id)
+            if number == 4:
+                gateway(desk).fail(reference, "IBAN unknown")
+            else:
+                gateway(desk).settle(reference)
         first = call()
         assert call() == first
         assert desk.get(FINANCE, claim_id) == first
     paid = desk.get(FINANCE, claim_id)
     assert paid.state is S.PAID
     assert [p.status for p in paid.payments] == [PaymentStatus.FAILED, PaymentStatus.PAID]
+    assert [p.payee_account for p in gateway(desk).payouts] == [NEW_ACCOUNT]

@@ -46,6 +46,12 @@ def sent(desk: ReimbursementDesk) -> tuple[Claim, str]:
     return paid, paid.payment.gateway_reference
 
 
+def _gateway(desk: ReimbursementDesk) -> InMemoryPaymentGateway:
+    gateway = desk.adapters.payments
+    assert isinstance(gateway, InMemoryPaymentGateway)
+    return gateway
+
+
 def _refused_and_unchanged(
     desk: ReimbursementDesk, claim: Claim, call: Callable[[], Claim]
 ) -> None:
@@ -62,6 +68,7 @@ def test_a_confirmation_replayed_answers_again_and_another_reference_is_refused(
     pending_desk: ReimbursementDesk,
 ) -> None:
     claim, reference = sent(pending_desk)
+    _gateway(pending_desk).settle(reference)
     paid = pending_desk.confirm_payment(BANK, claim.id, reference, request_id="cb-1")
     assert pending_desk.confirm_payment(BANK, claim.id, reference, request_id="cb-1") == paid
     _refused_and_unchanged(
@@ -75,6 +82,7 @@ def test_a_failure_report_is_bound_to_its_reference_and_its_reason(
     pending_desk: ReimbursementDesk,
 ) -> None:
     claim, reference = sent(pending_desk)
+    _gateway(pending_desk).fail(reference, "closed")
     failed = pending_desk.fail_payment(BANK, claim.id, reference, "closed", request_id="cb-2")
     again = pending_desk.fail_payment(BANK, claim.id, reference, "closed", request_id="cb-2")
     assert again == failed
@@ -110,7 +118,7 @@ def test_the_same_request_id_of_two_people_names_two_calls(
     assert [m.author for m in second.messages] == ["fin-1", "fin-2"]
 
 
-def test_a_retry_request_id_is_bound_to_the_account_it_names() -> None:
+def test_an_account_change_request_id_is_bound_to_the_account_it_names() -> None:
     desk = in_memory_desk(customers=PROFILES, clock=ManualClock(START), reviewers=[REVIEWER.id])
     gateway = desk.adapters.payments
     assert isinstance(gateway, InMemoryPaymentGateway)
@@ -118,10 +126,9 @@ def test_a_retry_request_id_is_bound_to_the_account_it_names() -> None:
     desk.approve_payment(FINANCE, claim.id)
     gateway.failing_accounts["DE89 3704 0044"] = "account closed"
     failed = desk.pay(FINANCE_2, claim.id)
-    retried = desk.retry_payment(FINANCE_2, failed.id, "DE12 5001 0517", request_id="rt-1")
-    assert desk.retry_payment(FINANCE_2, failed.id, "DE12 5001 0517", request_id="rt-1") == retried
+    change = desk.change_payee_account
+    changed = change(FINANCE_2, failed.id, "DE12 5001 0517", request_id="rt-1")
+    assert change(FINANCE_2, failed.id, "DE12 5001 0517", request_id="rt-1") == changed
     _refused_and_unchanged(
-        desk,
-        retried,
-        lambda: desk.retry_payment(FINANCE_2, failed.id, "DE44 5001 0517", request_id="rt-1"),
+        desk, changed, lambda: change(FINANCE_2, failed.id, "DE44 5001 0517", request_id="rt-1")
     )

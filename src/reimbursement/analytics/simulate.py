@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
-from ..adapters.memory import ManualClock
+from ..adapters.memory import InMemoryPaymentGateway, ManualClock
 from ..bootstrap import in_memory_desk
 from ..domain.actors import SYSTEM, Actor
 from ..domain.claim import Claim, LineDecision
@@ -247,14 +247,19 @@ class _World:
         yield self.working(self.clock.now(), self.hours(10 if slow else 0.5))
         claim = desk.pay(finance, cid)
         reference = claim.payment.gateway_reference if claim.payment else None
+        gateway = desk.adapters.payments
+        assert isinstance(gateway, InMemoryPaymentGateway)
         if rng.random() < 0.02 and reference:
             yield self.hours(6)
-            desk.fail_payment(SYSTEM, cid, reference, "the receiving bank refused the transfer")
+            refused = "the receiving bank refused the transfer"
+            gateway.fail(reference, refused)  # the gateway's word, then its callback
+            desk.fail_payment(SYSTEM, cid, reference, refused)
             yield self.working(self.clock.now(), self.hours(8))
             desk.retry_payment(finance, cid)
             claim = desk.pay(finance, cid)
             reference = claim.payment.gateway_reference if claim.payment else None
         yield self.hours(30 if slow else 4, 0.5)
+        gateway.settle(reference or "")
         desk.confirm_payment(SYSTEM, cid, reference or "")
 
     def feedback(

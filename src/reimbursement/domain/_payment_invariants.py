@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from .._show import show
+from .actors import Role
 from .claim import Claim, LineDecision, Outcome, PaymentRecord, PaymentStatus, ReviewDecision
 from .events import Event, EventType
 from .lifecycle import ClaimState
@@ -20,13 +21,13 @@ _DECIDING = (
     EventType.PARTIALLY_APPROVED,
     EventType.REJECTED,
 )
-_PAYING = (EventType.PAYMENT_REQUESTED, EventType.PAYMENT_RETRIED)
+_PAYING = (EventType.PAYMENT_REQUESTED, EventType.PAYMENT_RETRIED, EventType.PAYEE_CHANGED)
 # the status of the current payment in each state a claim with payments can be in
 _CURRENT_STATUS: dict[ClaimState, frozenset[PaymentStatus]] = {
     ClaimState.PAYMENT_REQUESTED: frozenset({PaymentStatus.REQUESTED}),
     ClaimState.PAYMENT_APPROVED: frozenset({PaymentStatus.APPROVED, PaymentStatus.SENT}),
     ClaimState.PAID: frozenset({PaymentStatus.PAID}),
-    ClaimState.PAYMENT_FAILED: frozenset({PaymentStatus.FAILED}),
+    ClaimState.PAYMENT_FAILED: frozenset({PaymentStatus.FAILED, PaymentStatus.CANCELLED}),
 }
 
 
@@ -104,10 +105,23 @@ def payment_problems(claim: Claim, events: Sequence[Event]) -> _Problems:
         return
     approved = _approved_total(claim)
     last = len(claim.payments) - 1
+    changed_by: str | None = None
     for i, (payment, event) in enumerate(zip(claim.payments, paying, strict=True)):
         yield from _payment(claim, f"payments[{i}]", i, payment, event, approved)
-        if i < last and payment.status is not PaymentStatus.FAILED:
-            yield f"payments[{i}].status", f"is {payment.status}: only a failed payment is retried"
+        if i < last and not payment.status.is_over:
+            yield (
+                f"payments[{i}].status",
+                f"is {payment.status}: only a failed or cancelled payment is retried",
+            )
+        if event.type is EventType.PAYEE_CHANGED:  # the customer's own word clears it
+            changed_by = None if event.role is Role.CUSTOMER else event.actor
+        if payment.payee_changed_by != changed_by:
+            yield (
+                f"payments[{i}].payee_changed_by",
+                f"is {show(payment.payee_changed_by)}: the account was last given by "
+                f"{show(changed_by) if changed_by else 'the customer'}",
+            )
+    yield from _discrepancies(claim, events)
     allowed = _CURRENT_STATUS.get(claim.state, frozenset())
     if claim.payments[last].status not in allowed:
         yield (
@@ -152,5 +166,17 @@ def _payment(
         yield f"{path}.requested_at", "is not the time of the event that requested it"
     if payment.status is not PaymentStatus.REQUESTED and not payment.approved_by:
         yield f"{path}.approved_by", f"a payment {payment.status} names who approved it"
-    if payment.status is PaymentStatus.FAILED and not (payment.failure_reason or "").strip():
-        yield f"{path}.failure_reason", "a failed payment says why"
+    if payment.status.is_over and not (payment.failure_reason or "").strip():
+        yield f"{path}.failure_reason", f"a {payment.status} payment says why"
+
+
+def _discrepancies(claim: Claim, events: Sequence[Event]) -> _Problems:
+    for i, event in enumerate(events):
+        if event.type is not EventType.PAYMENT_DISCREPANCY:
+            continue
+        attempt, reference = event.data.get("attempt", ""), event.data.get("reference", "")
+        number = int(attempt) if attempt.isdigit() and attempt.isascii() else 0
+        if not 0 < number <= len(claim.payments) or not reference.strip():
+            yield f"events[{i}].data", "a discrepancy names an attempt of the claim, a reference"
+        elif not claim.payments[number - 1].status.is_over:
+            yield f"events[{i}].data", f"attempt {number} is not over: nothing to report"

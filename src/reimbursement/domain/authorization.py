@@ -1,17 +1,25 @@
 """Who may do what to a claim: roles, ownership and four-eyes.
 
-The rules, checked before any command runs:
+The rules, checked before any command runs, for every role (the system role
+too: an ``Actor`` is a person id in a role, and the host decides who that is):
 
 - a customer sees and acts on their own claims only;
-- nobody reviews, approves or pays a claim they submitted (compared by
-  person id, whatever the role they act in);
+- nobody reviews, approves, pays or changes the payment of a claim they
+  submitted (compared by person id, whatever the role they act in), nor
+  reads it whole or writes on it as staff: on their own claim a person is
+  its customer;
 - a reviewer decides only a claim assigned to them;
-- the payment approver is not the person who approved the claim.
+- the payment approver is not the person who approved the claim;
+- whoever gave a payee account that is not the customer's own neither
+  approves, retries nor sends the payment to it.
+
+Every check fails closed: a role it does not know may do nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from ..errors import AuthorizationError, FourEyesError
@@ -28,6 +36,7 @@ __all__ = [
     "authorize",
     "authorize_message",
     "authorize_staff",
+    "authorize_staff_read",
     "authorize_step_decision",
     "authorize_unconflicted",
     "authorize_view",
@@ -35,11 +44,19 @@ __all__ = [
 
 A = Action
 
-ROLE_ACTIONS: Mapping[Role, frozenset[Action]] = {
-    Role.CUSTOMER: frozenset({A.UPDATE_DRAFT, A.SUBMIT, A.RESUBMIT, A.WITHDRAW}),
+_ROLE_ACTIONS = {
+    Role.CUSTOMER: frozenset({A.UPDATE_DRAFT, A.SUBMIT, A.RESUBMIT, A.WITHDRAW, A.CHANGE_PAYEE}),
     Role.REVIEWER: frozenset({A.RETURN_FOR_CORRECTION, A.APPROVE, A.APPROVE_PARTIALLY, A.REJECT}),
     Role.FINANCE: frozenset(
-        {A.APPROVE_PAYMENT, A.SEND_PAYMENT, A.CONFIRM_PAYMENT, A.FAIL_PAYMENT, A.RETRY_PAYMENT}
+        {
+            A.APPROVE_PAYMENT,
+            A.SEND_PAYMENT,
+            A.CONFIRM_PAYMENT,
+            A.FAIL_PAYMENT,
+            A.CANCEL_PAYMENT,
+            A.RETRY_PAYMENT,
+            A.CHANGE_PAYEE,
+        }
     ),
     Role.SYSTEM: frozenset(
         {
@@ -49,13 +66,21 @@ ROLE_ACTIONS: Mapping[Role, frozenset[Action]] = {
             A.SEND_PAYMENT,
             A.CONFIRM_PAYMENT,
             A.FAIL_PAYMENT,
+            A.CANCEL_PAYMENT,
         }
     ),
 }
-"""The actions each role may take (on top of the per-claim rules)."""
 
-_PAYMENT_ACTIONS = frozenset({A.APPROVE_PAYMENT, A.SEND_PAYMENT, A.RETRY_PAYMENT})
+ROLE_ACTIONS: Mapping[Role, frozenset[Action]] = MappingProxyType(_ROLE_ACTIONS)
+"""The actions each role may take (on top of the per-claim rules); read-only."""
+
+_NOTHING: frozenset[Action] = frozenset()
+# the claim's approver keeps out of its payment
+_PAYMENT_ACTIONS = frozenset({A.APPROVE_PAYMENT, A.SEND_PAYMENT, A.RETRY_PAYMENT, A.CHANGE_PAYEE})
+# whoever gave a payee account keeps out of paying it
+_PAYEE_CHECKED = frozenset({A.APPROVE_PAYMENT, A.SEND_PAYMENT, A.RETRY_PAYMENT})
 _REVIEW_ACTIONS = ROLE_ACTIONS[Role.REVIEWER]
+_STAFF = frozenset({Role.REVIEWER, Role.FINANCE, Role.SYSTEM})
 
 
 def _roles_for(action: Action) -> str:
@@ -63,29 +88,36 @@ def _roles_for(action: Action) -> str:
     return " or ".join(roles)
 
 
+def _check_role(actor: Actor, claim: Claim, action: Action) -> None:
+    if action not in ROLE_ACTIONS.get(actor.role, _NOTHING):
+        raise AuthorizationError(
+            f"{actor.id} acts as {actor.role}: cannot {action} claim {claim.id}; "
+            f"this needs the role {_roles_for(action)}"
+        )
+
+
+def _check_not_own(actor: Actor, claim: Claim, doing: str) -> None:
+    if actor.id == claim.customer_id:
+        raise FourEyesError(
+            f"{actor.id} submitted claim {claim.id}: nobody {doing} their own claim "
+            "in a staff role; act on it as its customer"
+        )
+
+
 def authorize(actor: Actor, claim: Claim, action: Action) -> None:
     """Check that ``actor`` may take ``action`` on ``claim``.
 
     Raises :class:`~reimbursement.errors.AuthorizationError` (wrong role, someone
     else's claim, not the assigned reviewer) or
-    :class:`~reimbursement.errors.FourEyesError` (their own claim; approver paying).
+    :class:`~reimbursement.errors.FourEyesError` (their own claim; approver
+    paying; paying an account they gave).
     """
-    if action not in ROLE_ACTIONS[actor.role]:
-        raise AuthorizationError(
-            f"{actor.id} acts as {actor.role}: cannot {action} claim {claim.id}; "
-            f"this needs the role {_roles_for(action)}"
-        )
+    _check_role(actor, claim, action)
     if actor.role is Role.CUSTOMER:
         if actor.id != claim.customer_id:
             raise AuthorizationError(f"claim {claim.id} belongs to another customer")
         return
-    if actor.role is Role.SYSTEM:
-        return
-    if actor.id == claim.customer_id:
-        raise FourEyesError(
-            f"{actor.id} submitted claim {claim.id}: nobody reviews, approves or pays "
-            "their own claim"
-        )
+    _check_not_own(actor, claim, "reviews, approves or pays")
     if action in _REVIEW_ACTIONS and claim.assignee is not None and claim.assignee != actor.id:
         raise AuthorizationError(
             f"claim {claim.id} is assigned to {claim.assignee}, not {actor.id}"
@@ -94,29 +126,53 @@ def authorize(actor: Actor, claim: Claim, action: Action) -> None:
         raise FourEyesError(
             f"{actor.id} approved claim {claim.id}: the payment needs a different approver"
         )
+    payment = claim.payment
+    if action in _PAYEE_CHECKED and payment is not None and payment.payee_changed_by == actor.id:
+        raise FourEyesError(
+            f"{actor.id} gave the payee account of claim {claim.id}: another person "
+            "approves and sends a payment to it (or the customer confirms it)"
+        )
 
 
 def authorize_view(actor: Actor, claim: Claim) -> None:
-    """Check that ``actor`` may see ``claim``: its customer, or staff.
+    """Check that ``actor`` may see ``claim`` as its customer sees it: its customer, or staff.
 
-    Raises :class:`~reimbursement.errors.AuthorizationError`.
+    Raises :class:`~reimbursement.errors.AuthorizationError` for another
+    customer and for a role it does not know.
     """
-    if actor.role is Role.CUSTOMER and actor.id != claim.customer_id:
-        raise AuthorizationError(f"claim {claim.id} belongs to another customer")
+    if actor.role is Role.CUSTOMER:
+        if actor.id != claim.customer_id:
+            raise AuthorizationError(f"claim {claim.id} belongs to another customer")
+        return
+    authorize_staff(actor, f"see claim {claim.id}")
+
+
+def authorize_staff_read(actor: Actor, claim: Claim) -> None:
+    """Check that ``actor`` may read ``claim`` whole, internal notes included: staff, not its
+    claimant (who follows it as its customer, with ``track()``).
+
+    Raises :class:`~reimbursement.errors.AuthorizationError` or
+    :class:`~reimbursement.errors.FourEyesError`.
+    """
+    authorize_staff(actor, "read whole claims (customers use track())")
+    _check_not_own(actor, claim, "reads")
 
 
 def authorize_message(actor: Actor, claim: Claim, visibility: Visibility) -> None:
     """Check that ``actor`` may post a message of ``visibility`` on ``claim``.
 
     Customers post on their own claims, visible to the customer only;
-    internal notes are for staff. Raises :class:`~reimbursement.errors.AuthorizationError`.
+    staff post either kind, but not on a claim they submitted (there they
+    post as its customer). Raises
+    :class:`~reimbursement.errors.AuthorizationError` or
+    :class:`~reimbursement.errors.FourEyesError`.
     """
     authorize_view(actor, claim)
-    if actor.role is Role.CUSTOMER and visibility is Visibility.INTERNAL:
-        raise AuthorizationError("customers cannot post internal notes")
-
-
-_STAFF = frozenset({Role.REVIEWER, Role.FINANCE, Role.SYSTEM})
+    if actor.role is Role.CUSTOMER:
+        if visibility is not Visibility.CUSTOMER:
+            raise AuthorizationError("customers cannot post internal notes")
+        return
+    _check_not_own(actor, claim, "writes on")
 
 
 def authorize_staff(actor: Actor, doing: str) -> None:
@@ -139,15 +195,8 @@ def authorize_step_decision(
     :class:`~reimbursement.errors.AuthorizationError` or
     :class:`~reimbursement.errors.FourEyesError`.
     """
-    if action not in ROLE_ACTIONS[actor.role]:
-        raise AuthorizationError(
-            f"{actor.id} acts as {actor.role}: cannot {action} claim {claim.id}; "
-            f"this needs the role {_roles_for(action)}"
-        )
-    if actor.id == claim.customer_id:
-        raise FourEyesError(
-            f"{actor.id} submitted claim {claim.id}: nobody reviews their own claim"
-        )
+    _check_role(actor, claim, action)
+    _check_not_own(actor, claim, "reviews")
     authorize_unconflicted(actor, claim, conflicts)
 
 

@@ -21,8 +21,10 @@ from .actors import Actor
 from .checks import require_type
 from .events import Event, EventLog, EventType, Visibility
 from .feedback import Feedback
+from .frozen import FrozenMap, frozen_map
 from .lifecycle import ClaimState
 from .money import Money
+from .payment import PaymentDiscrepancy, PaymentRecord, PaymentStatus
 
 __all__ = [
     "Attachment",
@@ -32,6 +34,7 @@ __all__ = [
     "LineDecision",
     "Message",
     "Outcome",
+    "PaymentDiscrepancy",
     "PaymentRecord",
     "PaymentStatus",
     "ReviewDecision",
@@ -142,35 +145,6 @@ class ReviewDecision:
 _APPROVALS = frozenset({Outcome.APPROVED, Outcome.PARTIALLY_APPROVED})
 
 
-class PaymentStatus(enum.StrEnum):
-    """Where one payment attempt is."""
-
-    REQUESTED = "requested"
-    APPROVED = "approved"
-    SENT = "sent"
-    PAID = "paid"
-    FAILED = "failed"
-
-
-@attrs.frozen
-class PaymentRecord:
-    """One attempt to pay the approved amount.
-
-    ``idempotency_key`` is ``"<claim id>:payment:<attempt>"``: the gateway
-    pays a key at most once, so a replayed or retried command never pays twice.
-    """
-
-    attempt: int
-    idempotency_key: str
-    amount: Money
-    payee_account: str
-    status: PaymentStatus
-    requested_at: datetime
-    approved_by: str | None = None
-    gateway_reference: str | None = None
-    failure_reason: str | None = None
-
-
 @attrs.frozen
 class Message:
     """A message on the claim's thread: customer-visible or an internal note."""
@@ -214,6 +188,10 @@ class Claim:
     assignee: str | None = None
     submitted_at: datetime | None = None
     feedback: Feedback | None = None
+    prefilled: Mapping[str, str] = attrs.field(factory=FrozenMap, converter=frozen_map)
+    """Where each field the draft was pre-filled with came from: ``"directory"``
+    (the customer directory, the system of record) or ``"last_claim"`` (what
+    the directory lacks, from the customer's previous claim)."""
 
     @property
     def events(self) -> EventLog:
@@ -333,6 +311,28 @@ class Claim:
     def payment(self) -> PaymentRecord | None:
         """The current payment attempt, if payment was requested."""
         return self.payments[-1] if self.payments else None
+
+    @property
+    def payment_discrepancies(self) -> tuple[PaymentDiscrepancy, ...]:
+        """Settlements of attempts that were over (failed, cancelled): for staff to reconcile.
+
+        Never part of :attr:`paid_total`; each is an internal event too.
+        """
+        found = []
+        for event in self._events.since(0, (EventType.PAYMENT_DISCREPANCY,)):
+            payment = self.payments[int(event.data["attempt"]) - 1]
+            found.append(
+                PaymentDiscrepancy(
+                    payment.attempt,
+                    payment.idempotency_key,
+                    event.data["reference"],
+                    payment.amount,
+                    payment.payee_account,
+                    event.at,
+                    event.actor,
+                )
+            )
+        return tuple(found)
 
     @property
     def paid_total(self) -> Money:

@@ -26,10 +26,14 @@ stores claims as JSON). It refuses, naming the claim and the field:
   rejected), by its actor, at its time; a partial approval lists every line
   in claim order, each between zero and the claimed amount, with a reason
   when lower, for less than claimed in total;
-- payments: one per ``payment_requested`` or ``payment_retried`` event,
-  numbered with their idempotency keys, each for the approved amount in the
-  claim's currency, the earlier ones failed, the current one in the status
-  the claim's state says;
+- payments: one per ``payment_requested``, ``payment_retried`` or
+  ``payee_changed`` event, numbered with their idempotency keys, each for the
+  approved amount in the claim's currency, the earlier ones failed or
+  cancelled, the current one in the status the claim's state says; a
+  staff member's account change names them; each reported discrepancy names
+  an attempt that was over, and a reference;
+- pre-filled fields: known claimant fields, each from ``directory`` or
+  ``last_claim``;
 - feedback: present exactly when ``feedback_given`` is, given and edited at
   those events' times, within its scales (CSAT 1–5, CES 1–7, NPS 0–10).
 
@@ -48,6 +52,7 @@ from .._show import QUOTE_LENGTH, cut, show
 from ..errors import FieldProblem, ValidationError
 from ._payment_invariants import decision_problems, payment_problems
 from .claim import Claim
+from .commands.drafts import FROM_DIRECTORY, FROM_LAST_CLAIM, PREFILLED_FIELDS
 from .commands.messages import MAX_MESSAGE_LENGTH
 from .currencies import MINOR_UNITS
 from .documents import ACCEPTED_MEDIA_TYPES
@@ -77,6 +82,8 @@ _ACTION_OF: dict[EventType, Action] = {
     _E.PAID: Action.CONFIRM_PAYMENT,
     _E.PAYMENT_FAILED: Action.FAIL_PAYMENT,
     _E.PAYMENT_RETRIED: Action.RETRY_PAYMENT,
+    _E.PAYMENT_CANCELLED: Action.CANCEL_PAYMENT,
+    _E.PAYEE_CHANGED: Action.CHANGE_PAYEE,
 }
 # event types that leave the state as it is, and the states they happen in (None: any)
 _STAYS: dict[EventType, frozenset[ClaimState] | None] = {
@@ -90,6 +97,10 @@ _STAYS: dict[EventType, frozenset[ClaimState] | None] = {
     _E.SLA_BREACHED: None,
     _E.FEEDBACK_GIVEN: None,
     _E.FEEDBACK_EDITED: None,
+    # a settlement of an attempt that was over: reported in any state after one
+    _E.PAYMENT_DISCREPANCY: frozenset(
+        {_S.PAYMENT_REQUESTED, _S.PAYMENT_APPROVED, _S.PAID, _S.PAYMENT_FAILED}
+    ),
 }
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
@@ -119,6 +130,7 @@ def claim_problems(claim: Claim) -> Iterator[FieldProblem]:
         *decision_problems(claim, events),
         *payment_problems(claim, events),
         *_feedback(claim, events),
+        *_prefilled(claim),
     ]
     if found:  # named only when there is something to say
         name = f"claim {_name(claim)}"
@@ -325,3 +337,17 @@ def _feedback(claim: Claim, events: Sequence[Event]) -> _Problems:
         _blank(p) for p in feedback.problems
     ):
         yield "feedback.problems", "holds an empty code or one code twice"
+
+
+_PREFILLABLE = frozenset({*PREFILLED_FIELDS, "currency"})
+_SOURCES = frozenset({FROM_DIRECTORY, FROM_LAST_CLAIM})
+
+
+def _prefilled(claim: Claim) -> _Problems:
+    for field, source in claim.prefilled.items():
+        if field not in _PREFILLABLE or source not in _SOURCES:
+            yield (
+                f"prefilled[{show(field)}]",
+                f"is {show(source)}: a pre-filled field is one of the claimant's, "
+                f"from {FROM_DIRECTORY!r} or {FROM_LAST_CLAIM!r}",
+            )

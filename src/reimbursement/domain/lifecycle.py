@@ -65,7 +65,9 @@ class Action(enum.StrEnum):
     SEND_PAYMENT = "send_payment"
     CONFIRM_PAYMENT = "confirm_payment"
     FAIL_PAYMENT = "fail_payment"
+    CANCEL_PAYMENT = "cancel_payment"
     RETRY_PAYMENT = "retry_payment"
+    CHANGE_PAYEE = "change_payee"
 
 
 S = ClaimState
@@ -88,7 +90,10 @@ _TRANSITIONS: tuple[tuple[Action, tuple[ClaimState, ...], ClaimState | None], ..
     (A.SEND_PAYMENT, (S.PAYMENT_APPROVED,), None),
     (A.CONFIRM_PAYMENT, (S.PAYMENT_APPROVED,), S.PAID),
     (A.FAIL_PAYMENT, (S.PAYMENT_APPROVED,), S.PAYMENT_FAILED),
+    (A.CANCEL_PAYMENT, (S.PAYMENT_APPROVED,), S.PAYMENT_FAILED),
     (A.RETRY_PAYMENT, (S.PAYMENT_FAILED,), S.PAYMENT_APPROVED),
+    # a new account: a new attempt that someone other than whoever gave it approves
+    (A.CHANGE_PAYEE, (S.PAYMENT_FAILED,), S.PAYMENT_REQUESTED),
 )
 
 

@@ -20,6 +20,7 @@ from ._claims import (
     UnitOfWork,
 )
 from ._world import (
+    FINAL_RECEIPT_STATUSES,
     Clock,
     CustomerDirectory,
     CustomerProfile,
@@ -34,6 +35,7 @@ from ._world import (
 )
 
 __all__ = [
+    "FINAL_RECEIPT_STATUSES",
     "NO_SCHEDULE",
     "ClaimRepository",
     "ClaimSchedule",

@@ -16,6 +16,7 @@ from ..errors import ValidationError
 from ._claims import Notification
 
 __all__ = [
+    "FINAL_RECEIPT_STATUSES",
     "Clock",
     "CustomerDirectory",
     "CustomerProfile",
@@ -59,6 +60,14 @@ class ReceiptStatus(enum.StrEnum):
     """The money has been paid out."""
     FAILED = "failed"
     """The payment did not go through (``failure_reason`` says why)."""
+    CANCELLED = "cancelled"
+    """Stopped through :meth:`PaymentGateway.cancel` before any money moved."""
+
+
+FINAL_RECEIPT_STATUSES = frozenset(
+    {ReceiptStatus.SETTLED, ReceiptStatus.FAILED, ReceiptStatus.CANCELLED}
+)
+"""The statuses an instruction never leaves: only ``PENDING`` may still change."""
 
 
 @attrs.frozen
@@ -72,26 +81,73 @@ class PaymentInstruction:
     remittance: str
 
 
+def _receipt_text(_: object, attribute: attrs.Attribute[str], value: object) -> None:
+    require_type(attribute.name, value, str, "a str")
+
+
+def _receipt_reason(_: object, attribute: attrs.Attribute[str | None], value: object) -> None:
+    if value is not None:
+        require_type(attribute.name, value, str, "a str or None")
+
+
 @attrs.frozen
 class PaymentReceipt:
-    """The gateway's answer to one instruction."""
+    """The gateway's answer about one instruction, identified by its ``idempotency_key``.
 
-    idempotency_key: str
-    reference: str
-    status: ReceiptStatus
-    failure_reason: str | None = None
+    ``reference`` is the gateway's own id for the payment (what its callbacks
+    quote); ``failure_reason`` says why a ``FAILED`` payment did not go
+    through. The desk checks both before it keeps them (one line, within its
+    limits): they come from outside. Raises
+    :class:`~reimbursement.errors.ValidationError` for a field of the wrong type.
+    """
+
+    idempotency_key: str = attrs.field(validator=_receipt_text)
+    reference: str = attrs.field(validator=_receipt_text)
+    status: ReceiptStatus = attrs.field(converter=ReceiptStatus)
+    failure_reason: str | None = attrs.field(default=None, validator=_receipt_reason)
 
 
 class PaymentGateway(Protocol):
-    """Pays money out."""
+    """Pays money out, at most once per idempotency key, and says what became of each payment.
+
+    An instruction is ``PENDING`` until it ends ``SETTLED``, ``FAILED`` or
+    ``CANCELLED`` (see :data:`FINAL_RECEIPT_STATUSES`); it never changes after
+    that. The desk marks a payment failed only on the gateway's word: it asks
+    :meth:`status` before it records a failure or a settlement, and stops an
+    instruction with :meth:`cancel` before it sends another one for the same
+    claim. Every method raises :class:`~reimbursement.errors.PaymentError`
+    when the gateway cannot be reached or refuses; nothing else.
+    """
 
     def pay(self, instruction: PaymentInstruction) -> PaymentReceipt:
         """Pay once per ``idempotency_key``.
 
-        A repeated instruction with the same key returns the first receipt
-        and moves no money. The same key with a different amount or account
-        raises :class:`~reimbursement.errors.PaymentError`, as does an instruction
-        the gateway cannot take at all.
+        A repeated instruction with the same key returns the current receipt
+        and moves no money (a cancelled key stays cancelled). The same key
+        with a different amount or account raises
+        :class:`~reimbursement.errors.PaymentError`, as does an instruction the
+        gateway cannot take at all.
+        """
+        ...
+
+    def status(self, idempotency_key: str) -> PaymentReceipt | None:
+        """The gateway's current word on the instruction sent under ``idempotency_key``.
+
+        ``None`` when no instruction with that key ever reached the gateway
+        (and none was cancelled under it).
+        """
+        ...
+
+    def cancel(self, idempotency_key: str) -> PaymentReceipt:
+        """Make sure no money moves under ``idempotency_key`` from now on, if none has.
+
+        Returns the receipt after the attempt: ``CANCELLED`` when the
+        instruction was stopped (now or before), ``SETTLED`` when the money
+        had already moved (too late to stop), ``FAILED`` when it had failed.
+        A key the gateway never received is cancelled too: a later
+        :meth:`pay` with it moves no money and returns the ``CANCELLED``
+        receipt, so an instruction still on its way cannot pay after all.
+        Calling it again returns the same receipt.
         """
         ...
 

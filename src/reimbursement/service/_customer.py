@@ -14,6 +14,7 @@ from ..domain.authorization import (
     authorize,
     authorize_message,
     authorize_staff,
+    authorize_staff_read,
     authorize_view,
 )
 from ..domain.checks import require_bool, require_items, require_type
@@ -64,8 +65,8 @@ class CustomerCalls(DeskCore):
     ) -> Claim:
         """A new draft for the customer ``actor``, pre-filled from what the insurer knows.
 
-        Name, policy and contact come from the customer directory; the payee
-        account from the customer's last claim (else from the directory).
+        Name, policy, payee account and contact come from the customer directory;
+        the last claim fills only what it leaves blank (``claim.prefilled``).
         Raises :class:`~reimbursement.errors.CustomerNotFoundError`,
         :class:`~reimbursement.errors.ValidationError` for bad lines (``lines``
         is a list or tuple of ``LineInput``).
@@ -88,17 +89,15 @@ class CustomerCalls(DeskCore):
             if request is not None and (done := claims.request(request.key)) is not None:
                 return self._replay(actor, request, done, None, claims)
             latest = claims.latest_for_customer(actor.id)
-            payee = (latest.claimant.payee_account if latest else "") or profile.payee_account
-            claimant = Claimant(
+            known = Claimant(
                 profile.customer_id,
                 profile.name,
                 profile.policy_number,
-                payee,
+                profile.payee_account,
                 profile.email,
                 profile.language,
             )
-            if latest is not None and latest.claimant == claimant:
-                claimant = latest.claimant  # one shared record per customer, not one per claim
+            claimant, prefilled = cmd.prefill(known, latest.claimant if latest else None)
             now = self._clock.now()
             claim = cmd.start_draft(
                 self._new_id(),
@@ -109,6 +108,7 @@ class CustomerCalls(DeskCore):
                 lines,
                 self._convert,
                 limits=self.settings.limits,
+                prefilled=prefilled,
             )
             claims.add(claim)
             if request is not None:
@@ -304,20 +304,25 @@ class CustomerCalls(DeskCore):
     def get(self, actor: Actor, claim_id: str) -> Claim:
         """The whole claim, internal notes included: for staff.
 
-        Raises :class:`~reimbursement.errors.AuthorizationError` for anyone
-        but staff; customers follow their claims with :meth:`track`.
+        Raises :class:`~reimbursement.errors.AuthorizationError` for anyone but
+        staff, :class:`~reimbursement.errors.FourEyesError` for its claimant
+        (in any role); customers follow their claims with :meth:`track`.
         """
         self._check_read(actor, "claim_id", claim_id)
         authorize_staff(actor, "read whole claims (customers use track())")
         with self._uow() as uow:
-            return uow.claims.get(claim_id)
+            claim = uow.claims.get(claim_id)
+        authorize_staff_read(actor, claim)
+        return claim
 
     def by_number(self, actor: Actor, number: str) -> Claim:
         """The whole claim numbered ``number``, for staff (like :meth:`get`)."""
         self._check_read(actor, "number", number)
         authorize_staff(actor, "read whole claims (customers use track_number())")
         with self._uow() as uow:
-            return uow.claims.by_number(number)
+            claim = uow.claims.by_number(number)
+        authorize_staff_read(actor, claim)
+        return claim
 
     def give_feedback(
         self,

@@ -233,11 +233,18 @@ class ReviewCalls(DeskCore):
         after: str | None = None,
         limit: int = 50,
     ) -> Page[Claim]:
-        """Claims in any of ``states``, oldest first, one page at a time; for staff only."""
+        """Claims in any of ``states``, oldest first, one page at a time; for staff only.
+
+        A claim the actor submitted is left out (a page may then hold fewer
+        than ``limit``: follow ``next_cursor``): on their own claim a person
+        is its customer, who reads it with ``track()``.
+        """
         authorize_staff(check_actor(actor), "list claims")
         wanted = check_states(states)
         with self._uow() as uow:
-            return uow.claims.in_states(wanted, after=after, limit=limit)
+            found = uow.claims.in_states(wanted, after=after, limit=limit)
+        kept = tuple(c for c in found.items if c.customer_id != actor.id)
+        return found if len(kept) == len(found.items) else Page(kept, found.next_cursor)
 
     def hand_over(
         self,

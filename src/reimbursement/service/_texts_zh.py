@@ -25,7 +25,10 @@ STAGES: Mapping[ClaimState, tuple[str, str]] = {
     S.PAYMENT_REQUESTED: ("付款审批中", "财务部门正在审批您的付款。"),
     S.PAYMENT_APPROVED: ("付款处理中", "款项正在汇入您的账户。"),
     S.PAID: ("已付款", "款项已支付到您的账户。"),
-    S.PAYMENT_FAILED: ("付款失败", "我们无法向您的账户付款。请核对银行信息，我们会重新尝试。"),
+    S.PAYMENT_FAILED: (
+        "付款失败",
+        "我们无法向您的账户付款。请核对银行信息，如有需要请提供更正后的账户，我们会重新尝试。",
+    ),
     S.WITHDRAWN: ("已撤回", "您已撤回此申请。"),
 }
 
@@ -47,6 +50,9 @@ TITLES: Mapping[EventType, str] = {
     E.PAID: "已付款",
     E.PAYMENT_FAILED: "付款失败",
     E.PAYMENT_RETRIED: "正在重新付款",
+    E.PAYMENT_CANCELLED: "付款已停止",
+    E.PAYEE_CHANGED: "收款账户已更改",
+    E.PAYMENT_DISCREPANCY: "付款核对中",
     E.MESSAGE_POSTED: "新消息",
     E.REASSIGNED: "审核人员已变更",
     E.ESCALATED: "审核已升级处理",
@@ -77,6 +83,11 @@ PHRASES: Mapping[str, str] = {
     "escalated": "已升级处理。",
     "expected": "我们现在预计于 {when} 前完成。",
     "when": "%Y年%m月%d日 %H:%M %Z",
+    "paid_to": "{amount}，已汇入尾号为 {ending} 的账户",
+    "payee.customer": "款项将汇入尾号为 {ending} 的账户；我们核实后付款。",
+    "payee.staff": (
+        "我们已将您的收款账户更改为尾号为 {ending} 的账户。如果这不是您的要求，请联系我们。"
+    ),
 }
 
 STAFF_LABEL = "理赔团队"

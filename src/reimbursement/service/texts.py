@@ -27,6 +27,7 @@ from ..domain.claim import Claim, ExpenseLine
 from ..domain.events import Event, EventType
 from ..domain.frozen import frozen_map
 from ..domain.lifecycle import ClaimState
+from ..domain.payment import account_ending
 from ..domain.reasons import ReasonCatalogue, language_chain, normalise_language
 from . import _texts_zh as zh
 
@@ -54,7 +55,8 @@ _STAGES: Mapping[ClaimState, tuple[str, str]] = {
     S.PAID: ("Paid", "The money has been paid to your account."),
     S.PAYMENT_FAILED: (
         "Payment failed",
-        "We could not pay into your account. Check your bank details; we will retry.",
+        "We could not pay into your account. Check your bank details and give us a "
+        "corrected account if needed; we will retry.",
     ),
     S.WITHDRAWN: ("Withdrawn", "You withdrew this claim."),
 }
@@ -77,6 +79,9 @@ _TITLES: Mapping[EventType, str] = {
     E.PAID: "Paid",
     E.PAYMENT_FAILED: "Payment failed",
     E.PAYMENT_RETRIED: "Payment being retried",
+    E.PAYMENT_CANCELLED: "Payment stopped",
+    E.PAYEE_CHANGED: "Payment account changed",
+    E.PAYMENT_DISCREPANCY: "Payment being reconciled",  # internal: staff only
     E.MESSAGE_POSTED: "New message",
     E.REASSIGNED: "Reviewer changed",
     E.ESCALATED: "Review escalated",
@@ -100,6 +105,7 @@ NOTIFIED: frozenset[EventType] = frozenset(
         E.PAYMENT_SENT,
         E.PAID,
         E.PAYMENT_FAILED,
+        E.PAYEE_CHANGED,
         E.MESSAGE_POSTED,
         E.SLA_BREACHED,
     }
@@ -126,6 +132,14 @@ _PHRASES: Mapping[str, str] = {
     "escalated": "It has been escalated.",
     "expected": "We now expect to finish by {when}.",
     "when": "%d %b %Y %H:%M %Z",
+    "paid_to": "{amount} to the account ending {ending}",
+    "payee.customer": (
+        "Your payment will go to the account ending {ending}; we check it, then pay."
+    ),
+    "payee.staff": (
+        "We changed the account for your payment to the account ending {ending}. "
+        "If you did not ask for this, contact us."
+    ),
 }
 """Phrases of the details and notices, by key; ``{name}`` fields are filled in."""
 
@@ -138,7 +152,8 @@ _DETAILS: Mapping[EventType, str] = {
     E.PAYMENT_REQUESTED: "amount",
     E.PAYMENT_APPROVED: "amount",
     E.PAYMENT_SENT: "amount",
-    E.PAID: "amount",
+    E.PAID: "paid",
+    E.PAYEE_CHANGED: "payee",
     E.SUBMITTED: "submitted",
     E.RETURNED: "reasons",
     E.REJECTED: "reasons",
@@ -262,6 +277,8 @@ class CustomerTexts:
             return f"{text}{self.phrase('label')}{said}" if said else text
         if kind == "amount":
             return data.get("amount", "")
+        if kind == "paid" or kind == "payee":
+            return self._payee(kind, event, claim)
         if kind == "reasons":
             return self._with_note(self._said(reason, claim, reasons), data.get("note", ""))
         if kind == "own_words" and event.role is Role.CUSTOMER:
@@ -315,6 +332,19 @@ class CustomerTexts:
                 text = self.reason(rest, claim, reasons)
                 said.append(f"{self.line(line)}{self.phrase('label')}{text}")
         return self.phrase("list").join(said)
+
+    def _payee(self, kind: str, event: Event, claim: Claim | None) -> str:
+        """Where the money goes, as the customer may read it: the account's last characters."""
+        data = event.data
+        if kind == "payee":
+            by = "customer" if event.role is Role.CUSTOMER else "staff"
+            return self.phrase(f"payee.{by}").format(ending=data.get("account_ending", ""))
+        amount, reference = data.get("amount", ""), data.get("reference")
+        paid = [p for p in claim.payments if p.gateway_reference == reference] if claim else []
+        if not paid:
+            return amount
+        ending = account_ending(paid[0].payee_account)
+        return self.phrase("paid_to").format(amount=amount, ending=ending)
 
     def _with_note(self, text: str, note: str) -> str:
         """``text`` and then the reviewer's ``note`` to the customer, as two sentences."""

@@ -16,7 +16,8 @@ __all__ = ["PaymentGatewayContract"]
 
 
 class PaymentGatewayContract:
-    """What every :class:`~reimbursement.ports.PaymentGateway` must do: pay a key at most once.
+    """What every :class:`~reimbursement.ports.PaymentGateway` must do: pay a key at most once,
+    say what became of it, and stop it on request unless the money has moved.
 
     Subclass it, provide a fixture ``gateway`` (a fresh gateway, or one on a
     fresh sandbox, for each test) and implement :meth:`payouts`. Override
@@ -88,3 +89,54 @@ class PaymentGatewayContract:
         with pytest.raises(PaymentError):
             gateway.pay(self.instruction("claim-1:payment:1", amount))
         assert list(self.payouts(gateway)) == []
+
+    # -- what became of a payment: status and cancel ----------------------------------------
+
+    def test_status_is_the_receipt_of_the_key_and_none_for_an_unknown_key(
+        self, gateway: PaymentGateway
+    ) -> None:
+        receipt = gateway.pay(self.instruction("claim-1:payment:1"))
+        assert gateway.status("claim-1:payment:1") == receipt
+        assert gateway.status("claim-1:payment:2") is None
+        assert list(self.payouts(gateway)) == ["claim-1:payment:1"]
+
+    def test_cancel_stops_a_pending_payment_or_says_it_has_settled(
+        self, gateway: PaymentGateway
+    ) -> None:
+        key = "claim-1:payment:1"
+        sent = gateway.pay(self.instruction(key))
+        cancelled = gateway.cancel(key)
+        assert cancelled.idempotency_key == key
+        assert cancelled.reference == sent.reference
+        if sent.status is ReceiptStatus.SETTLED:
+            assert cancelled.status is ReceiptStatus.SETTLED  # too late: the money moved
+            assert list(self.payouts(gateway)) == [key]
+        else:
+            assert cancelled.status is ReceiptStatus.CANCELLED
+            assert list(self.payouts(gateway)) == []
+        assert gateway.status(key) == cancelled
+        assert gateway.cancel(key) == cancelled  # again: the same answer, nothing moves
+        assert gateway.pay(self.instruction(key)) == cancelled
+
+    def test_a_key_cancelled_before_it_arrives_never_pays(self, gateway: PaymentGateway) -> None:
+        key = "claim-1:payment:1"
+        cancelled = gateway.cancel(key)
+        assert cancelled.idempotency_key == key
+        assert cancelled.status is ReceiptStatus.CANCELLED
+        assert cancelled.reference
+        assert gateway.status(key) == cancelled
+        assert gateway.pay(self.instruction(key)) == cancelled
+        assert list(self.payouts(gateway)) == []
+        other = gateway.pay(self.instruction("claim-1:payment:2"))  # the next attempt pays
+        assert other.status in (ReceiptStatus.PENDING, ReceiptStatus.SETTLED)
+        assert list(self.payouts(gateway)) == ["claim-1:payment:2"]
+
+    def test_cancelling_one_key_leaves_the_others_alone(self, gateway: PaymentGateway) -> None:
+        first = gateway.pay(self.instruction("claim-1:payment:1"))
+        second = gateway.pay(self.instruction("claim-2:payment:1"))
+        gateway.cancel("claim-1:payment:1")
+        assert gateway.status("claim-2:payment:1") == second
+        expected = ["claim-2:payment:1"]
+        if first.status is ReceiptStatus.SETTLED:
+            expected.insert(0, "claim-1:payment:1")
+        assert sorted(self.payouts(gateway)) == sorted(expected)

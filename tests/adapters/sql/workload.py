@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from reimbursement import Actor, CustomerProfile, DeskSettings, LineInput, Money, Role
 from reimbursement.adapters.memory import ManualClock
 from reimbursement.bootstrap import sql_desk
-from reimbursement.errors import ReimbursementError
+from reimbursement.errors import PaymentError, ReimbursementError
 from reimbursement.ports import Notification, PaymentInstruction, PaymentReceipt, ReceiptStatus
 from reimbursement.service.desk import ReimbursementDesk
 from reimbursement.service.dispatch import DeliveryPolicy
@@ -81,6 +81,23 @@ class TableGateway:
                 with contextlib.suppress(sa.exc.IntegrityError):
                     connection.execute(PAYOUTS.insert().values(**row))
         return PaymentReceipt(key, f"REF-{key}", ReceiptStatus.PENDING)
+
+    def status(self, idempotency_key: str) -> PaymentReceipt | None:
+        """Settled once recorded (the money moved); ``None`` for a key never paid."""
+        with self.engine.begin() as connection:
+            found = connection.execute(
+                sa.select(PAYOUTS).where(PAYOUTS.c.idempotency_key == idempotency_key)
+            ).first()
+        if found is None:
+            return None
+        return PaymentReceipt(idempotency_key, f"REF-{idempotency_key}", ReceiptStatus.SETTLED)
+
+    def cancel(self, idempotency_key: str) -> PaymentReceipt:
+        """Too late for a recorded payout; the workload never cancels one it has not made."""
+        found = self.status(idempotency_key)
+        if found is None:
+            raise PaymentError(f"this test gateway cannot close {idempotency_key} in advance")
+        return found
 
 
 class TableNotifier:

@@ -84,7 +84,11 @@ _REASON: Final = 7
 class InMemoryPaymentGateway:
     """A gateway that pays at once (``settle_immediately``) or later, on :meth:`settle`.
 
-    Accounts in ``failing_accounts`` fail with the reason given there.
+    Accounts in ``failing_accounts`` fail with the reason given there. A
+    pending payment ends when the test says so: :meth:`settle`, :meth:`fail`,
+    or :meth:`cancel` (the port's call); :meth:`settle_late` plays a bank
+    that paid a cancelled instruction anyway, which the desk must report
+    and never pay again.
     """
 
     def __init__(
@@ -106,8 +110,7 @@ class InMemoryPaymentGateway:
 
     def receipt(self, idempotency_key: str) -> PaymentReceipt | None:
         """The gateway's latest answer for ``idempotency_key`` (``None``: never sent)."""
-        with self._lock:
-            return self._receipt(idempotency_key) if idempotency_key in self._sent else None
+        return self.status(idempotency_key)
 
     def pending(self) -> list[str]:
         """The idempotency keys of payments accepted but neither settled nor failed."""
@@ -123,6 +126,8 @@ class InMemoryPaymentGateway:
         key = instruction.idempotency_key
         amount = instruction.amount
         first = self._sent.get(key)
+        if first is not None and first[_STATUS] == ReceiptStatus.CANCELLED.value:
+            return self._receipt(key)  # a cancelled key never pays, whatever it is sent with
         if first is not None:
             if (first[_AMOUNT], first[_CURRENCY], first[_ACCOUNT]) != (
                 amount.amount,
@@ -159,9 +164,43 @@ class InMemoryPaymentGateway:
         self._by_reference[reference] = key
         return PaymentReceipt(key, reference, status, reason)
 
+    def status(self, idempotency_key: str) -> PaymentReceipt | None:
+        """The current receipt of ``idempotency_key`` (``None``: never sent nor cancelled)."""
+        with self._lock:
+            return self._receipt(idempotency_key) if idempotency_key in self._sent else None
+
+    def cancel(self, idempotency_key: str) -> PaymentReceipt:
+        """Stop the payment ``idempotency_key`` unless it settled or failed (see the port)."""
+        with self._lock:
+            sent = self._sent.get(idempotency_key)
+            if sent is None:  # never received: closed, so that it cannot pay later
+                reference = f"PAY-{next(self._references):08d}"
+                cancelled = ReceiptStatus.CANCELLED.value
+                closed = ("", "", "", Decimal(0), "", reference, cancelled, None)
+                self._sent[idempotency_key] = closed
+                self._by_reference[reference] = idempotency_key
+            elif sent[_STATUS] == ReceiptStatus.PENDING.value:
+                stopped = ReceiptStatus.CANCELLED.value
+                self._sent[idempotency_key] = (*sent[:_STATUS], stopped, None)
+            return self._receipt(idempotency_key)
+
     def settle(self, reference: str) -> PaymentReceipt:
         """Settle the pending payment ``reference`` (as the bank would, later)."""
         return self._finish(reference, ReceiptStatus.SETTLED, None)
+
+    def settle_late(self, reference: str) -> PaymentReceipt:
+        """Settle ``reference`` although it was cancelled: a bank that paid before the
+        cancellation reached it. The money moves; the receipt says ``SETTLED``."""
+        with self._lock:
+            key = self._by_reference.get(reference)
+            sent = self._sent.get(key) if key is not None else None
+            if key is None or sent is None or not sent[_CURRENCY]:
+                raise PaymentError(f"no payment instruction with reference {reference}")
+            if sent[_STATUS] not in (ReceiptStatus.PENDING.value, ReceiptStatus.CANCELLED.value):
+                raise PaymentError(f"payment {reference} is already {sent[_STATUS]}")
+            self._sent[key] = (*sent[:_STATUS], ReceiptStatus.SETTLED.value, None)
+            self._paid_out.append(key)
+            return self._receipt(key)
 
     def fail(self, reference: str, reason: str) -> PaymentReceipt:
         """Fail the pending payment ``reference``."""

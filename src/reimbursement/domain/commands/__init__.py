@@ -13,9 +13,11 @@ documents, submission), ``review``, ``payments`` and ``messages``.
 
 from ._common import Convert
 from .drafts import (
+    PREFILLED_FIELDS,
     add_attachment,
     check_attachable,
     check_ready,
+    prefill,
     resubmit,
     start_draft,
     submit,
@@ -24,9 +26,12 @@ from .drafts import (
 from .messages import MAX_MESSAGE_LENGTH, post_message
 from .payments import (
     approve_payment,
+    cancel_payment,
+    change_payee,
     confirm_payment,
     fail_payment,
     payment_to_send,
+    report_discrepancy,
     request_payment,
     retry_payment,
     send_payment,
@@ -35,18 +40,23 @@ from .review import approve, assign, reject, return_for_correction, withdraw
 
 __all__ = [
     "MAX_MESSAGE_LENGTH",
+    "PREFILLED_FIELDS",
     "Convert",
     "add_attachment",
     "approve",
     "approve_payment",
     "assign",
+    "cancel_payment",
+    "change_payee",
     "check_attachable",
     "check_ready",
     "confirm_payment",
     "fail_payment",
     "payment_to_send",
     "post_message",
+    "prefill",
     "reject",
+    "report_discrepancy",
     "request_payment",
     "resubmit",
     "retry_payment",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 from ...errors import FieldProblem, ValidationError
@@ -13,11 +13,41 @@ from ..actors import Actor
 from ..checks import require_items, require_text
 from ..claim import Attachment, Claim, Claimant
 from ..events import EventType
+from ..frozen import FrozenMap
 from ..inputs import ClaimPatch, LineInput
 from ..lifecycle import LIFECYCLE, Action, ClaimState
 from ..limits import DEFAULT_LIMITS, ClaimLimits
 from ._common import Convert, _step
 from ._patching import _patch, _patch_data
+
+PREFILLED_FIELDS = ("name", "policy_number", "payee_account", "email", "language")
+"""The claimant's fields a draft is pre-filled with (its ``currency`` comes from the directory)."""
+FROM_DIRECTORY = "directory"
+FROM_LAST_CLAIM = "last_claim"
+
+
+def prefill(directory: Claimant, last: Claimant | None) -> tuple[Claimant, FrozenMap[str, str]]:
+    """The claimant of a new draft, and where each of its pre-filled fields came from.
+
+    The customer directory is the system of record: each field it holds
+    wins. The customer's ``last`` claim fills only a field the directory
+    leaves blank; a field neither holds stays blank and is not listed.
+    ``currency`` is always the directory's (the policy's currency).
+    """
+    values = {}
+    sources = {}
+    for field in PREFILLED_FIELDS:
+        value = getattr(directory, field)
+        source = FROM_DIRECTORY
+        if not value.strip() and last is not None:
+            value, source = getattr(last, field), FROM_LAST_CLAIM
+        values[field] = value
+        if value.strip():
+            sources[field] = source
+    claimant = replace(directory, **values)
+    if last is not None and last == claimant:
+        claimant = last  # one shared record per customer, not one per claim
+    return claimant, FrozenMap({**sources, "currency": FROM_DIRECTORY})
 
 
 def start_draft(
@@ -30,11 +60,15 @@ def start_draft(
     convert: Convert,
     *,
     limits: ClaimLimits = DEFAULT_LIMITS,
+    prefilled: Mapping[str, str] | None = None,
 ) -> Claim:
-    """A new draft for ``claimant``, holding ``lines`` (a list or tuple of ``LineInput``)."""
+    """A new draft for ``claimant``, holding ``lines`` (a list or tuple of ``LineInput``).
+
+    ``prefilled`` says where the claimant's fields came from (see :func:`prefill`).
+    """
     require_text("claim_id", claim_id, limits.max_id_length, empty=False)
     given = require_items("lines", lines, LineInput, "LineInput")
-    empty = Claim(claim_id, claimant, currency, ClaimState.DRAFT, at)
+    empty = Claim(claim_id, claimant, currency, ClaimState.DRAFT, at, prefilled=prefilled or {})
     new_lines, _ = _patch(empty, ClaimPatch(add_lines=given), at, convert, limits, "lines")
     return replace(
         empty, lines=new_lines, events=empty.with_next_event(EventType.DRAFT_STARTED, actor, at)

@@ -1,19 +1,26 @@
-"""Payments: request, finance approval, hand-over to the gateway, outcome, retry."""
+"""Payments: request, finance approval, hand-over to the gateway, outcome, retry,
+a new payee account, and settlements the claim did not ask for.
+
+These record what happened; the desk asks the gateway first (a payment is
+failed, cancelled or paid only on the gateway's word, see
+:mod:`reimbursement.service`).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from ...errors import ValidationError
+from ...errors import DuplicateError, ValidationError
 from .._replace import replace
-from ..actors import Actor
+from ..actors import Actor, Role
 from ..claim import (
     Claim,
     PaymentRecord,
     PaymentStatus,
 )
-from ..events import EventType
+from ..events import EventType, Visibility
 from ..lifecycle import LIFECYCLE, Action
+from ..payment import account_ending
 from ._common import _step
 
 
@@ -118,40 +125,57 @@ def confirm_payment(claim: Claim, actor: Actor, at: datetime) -> Claim:
 
 def fail_payment(claim: Claim, actor: Actor, at: datetime, reason: str) -> Claim:
     """The payment attempt, failed for ``reason``."""
-    payment = _current_payment(claim, Action.FAIL_PAYMENT)
+    return _end(claim, actor, at, reason, Action.FAIL_PAYMENT, "failed")
+
+
+def cancel_payment(claim: Claim, actor: Actor, at: datetime, reason: str) -> Claim:
+    """The payment attempt, stopped at the gateway for ``reason``: it may be retried."""
+    return _end(claim, actor, at, reason, Action.CANCEL_PAYMENT, "is cancelled")
+
+
+_ENDINGS = {
+    Action.FAIL_PAYMENT: (PaymentStatus.FAILED, EventType.PAYMENT_FAILED),
+    Action.CANCEL_PAYMENT: (PaymentStatus.CANCELLED, EventType.PAYMENT_CANCELLED),
+}
+
+
+def _end(
+    claim: Claim, actor: Actor, at: datetime, reason: str, action: Action, verb: str
+) -> Claim:
+    payment = _current_payment(claim, action)
     if not reason.strip():
-        raise ValidationError.at("reason", "say why the payment failed")
-    record = replace(payment, status=PaymentStatus.FAILED, failure_reason=reason)
+        raise ValidationError.at("reason", f"say why the payment {verb}")
+    status, type_ = _ENDINGS[action]
+    record = replace(payment, status=status, failure_reason=reason)
     return _step(
         claim,
-        Action.FAIL_PAYMENT,
+        action,
         actor,
         at,
-        EventType.PAYMENT_FAILED,
+        type_,
         reason=reason,
         payments=_with_payment(claim, record),
     )
 
 
-def retry_payment(
-    claim: Claim, actor: Actor, at: datetime, payee_account: str | None = None
-) -> Claim:
-    """A new payment attempt (new idempotency key) after a failure, optionally to a new account."""
+def retry_payment(claim: Claim, actor: Actor, at: datetime) -> Claim:
+    """A new payment attempt (new idempotency key) after a failure, to the same account.
+
+    The attempt is approved by ``actor``; a new account is
+    :func:`change_payee`'s, which needs someone else's approval.
+    """
     failed = _current_payment(claim, Action.RETRY_PAYMENT)
-    if payee_account is not None and not payee_account.strip():
-        raise ValidationError.at("payee_account", "is empty")
-    account = payee_account.strip() if payee_account else failed.payee_account
     attempt = failed.attempt + 1
     record = PaymentRecord(
         attempt,
         f"{claim.id}:payment:{attempt}",
         failed.amount,
-        account,
+        failed.payee_account,
         PaymentStatus.APPROVED,
         at,
         approved_by=actor.id,
+        payee_changed_by=failed.payee_changed_by,
     )
-    claimant = replace(claim.claimant, payee_account=account)
     return _step(
         claim,
         Action.RETRY_PAYMENT,
@@ -160,5 +184,75 @@ def retry_payment(
         EventType.PAYMENT_RETRIED,
         data={"attempt": str(attempt)},
         payments=(*claim.payments, record),
-        claimant=claimant,
     )
+
+
+def change_payee(claim: Claim, actor: Actor, at: datetime, account: str) -> Claim:
+    """A new payment attempt to ``account``, after a failed one: waiting for approval.
+
+    Given by the customer, the account is their own word (finance verifies
+    it by approving); given by staff, it records who gave it
+    (``payee_changed_by``), and that person may not approve or send it. The
+    event is on the customer's timeline and shows the account's last
+    characters only.
+    """
+    failed = _current_payment(claim, Action.CHANGE_PAYEE)
+    account = account.strip()
+    if not account:
+        raise ValidationError.at("account", "is empty: give the account to pay into")
+    attempt = failed.attempt + 1
+    by_staff = actor.role is not Role.CUSTOMER
+    record = PaymentRecord(
+        attempt,
+        f"{claim.id}:payment:{attempt}",
+        failed.amount,
+        account,
+        PaymentStatus.REQUESTED,
+        at,
+        payee_changed_by=actor.id if by_staff else None,
+    )
+    return _step(
+        claim,
+        Action.CHANGE_PAYEE,
+        actor,
+        at,
+        EventType.PAYEE_CHANGED,
+        data={"attempt": str(attempt), "account_ending": account_ending(account)},
+        payments=(*claim.payments, record),
+        claimant=replace(claim.claimant, payee_account=account),
+    )
+
+
+def report_discrepancy(claim: Claim, actor: Actor, at: datetime, reference: str) -> Claim:
+    """The claim with a gateway's settlement of an attempt that was over, reported to staff.
+
+    The settlement is not paid again and not counted as paid: an internal
+    ``payment_discrepancy`` event names the attempt, and
+    :attr:`~reimbursement.domain.claim.Claim.payment_discrepancies` lists it.
+    Raises :class:`~reimbursement.errors.ValidationError` for a reference of
+    no attempt that is over, :class:`~reimbursement.errors.DuplicateError`
+    when it was reported already.
+    """
+    found = [p for p in claim.payments if p.gateway_reference == reference]
+    if not found or not found[0].status.is_over:
+        raise ValidationError.at(
+            "reference", f"{reference!r} is no failed or cancelled payment of claim {claim.id}"
+        )
+    payment = found[0]
+    if any(d.reference == reference for d in claim.payment_discrepancies):
+        raise DuplicateError(
+            f"the settlement of {payment.idempotency_key} (reference {reference}) "
+            f"was reported on claim {claim.id} already"
+        )
+    events = claim.with_next_event(
+        EventType.PAYMENT_DISCREPANCY,
+        actor,
+        at,
+        data={
+            "attempt": str(payment.attempt),
+            "reference": reference,
+            "amount": str(payment.amount),
+        },
+        visibility=Visibility.INTERNAL,
+    )
+    return replace(claim, events=events)
