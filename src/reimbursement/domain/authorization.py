@@ -130,7 +130,7 @@ def authorize(actor: Actor, claim: Claim, action: Action) -> None:
     if action in _PAYEE_CHECKED and payment is not None and payment.payee_changed_by == actor.id:
         raise FourEyesError(
             f"{actor.id} gave the payee account of claim {claim.id}: another person "
-            "approves and sends a payment to it (or the customer confirms it)"
+            "approves and sends a payment to it"
         )
 
 

@@ -90,6 +90,16 @@ def _receipt_reason(_: object, attribute: attrs.Attribute[str | None], value: ob
         require_type(attribute.name, value, str, "a str or None")
 
 
+def _receipt_status(value: object) -> ReceiptStatus:
+    try:
+        return ReceiptStatus(value)
+    except ValueError:
+        known = ", ".join(ReceiptStatus)
+        raise ValidationError.at(
+            "status", f"{str(value)[:40]!r} is not a receipt status; use one of {known}"
+        ) from None
+
+
 @attrs.frozen
 class PaymentReceipt:
     """The gateway's answer about one instruction, identified by its ``idempotency_key``.
@@ -103,7 +113,7 @@ class PaymentReceipt:
 
     idempotency_key: str = attrs.field(validator=_receipt_text)
     reference: str = attrs.field(validator=_receipt_text)
-    status: ReceiptStatus = attrs.field(converter=ReceiptStatus)
+    status: ReceiptStatus = attrs.field(converter=_receipt_status)
     failure_reason: str | None = attrs.field(default=None, validator=_receipt_reason)
 
 

@@ -235,9 +235,8 @@ class PaymentCalls(DeskCore):
         The claim's customer gives it (their own word: finance verifies it
         with :meth:`approve_payment`), or finance does: then the account is
         recorded as theirs (``payee_changed_by``) and another person approves
-        and sends the payment, unless the customer confirms the account by
-        giving it again. The customer is told, with the account's last
-        characters only. Raises :class:`~reimbursement.errors.AuthorizationError`
+        and sends the payment. The customer is told either way, with the
+        account's last characters only. Raises :class:`~reimbursement.errors.AuthorizationError`
         for anyone else, :class:`~reimbursement.errors.PaymentError` as
         :meth:`retry_payment`.
         """

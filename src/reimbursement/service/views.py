@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 import attrs
@@ -11,6 +12,7 @@ from ..domain.authorization import ROLE_ACTIONS
 from ..domain.claim import Claim, ExpenseLine, Message, PaymentStatus
 from ..domain.events import Event, EventType
 from ..domain.feedback import Feedback
+from ..domain.frozen import FrozenMap, frozen_map
 from ..domain.lifecycle import LIFECYCLE, ClaimState
 from ..domain.money import Money
 from ..domain.reasons import Guidance, ReasonCatalogue, explain_decision
@@ -68,7 +70,9 @@ class ClaimTracking:
     running now (``"medical review"``), never who holds them. ``guidance``
     explains each catalogued reason of the latest return or rejection, with
     what to do, in the customer's language; ``feedback`` is what the
-    customer said about the claim, if anything.
+    customer said about the claim, if anything. ``prefilled`` maps each field
+    the draft was pre-filled with to where it came from (``"directory"``,
+    ``"last_claim"``), so a form can say "from your profile".
     """
 
     claim_id: str
@@ -93,6 +97,7 @@ class ClaimTracking:
     open_reviews: tuple[str, ...] = ()
     guidance: tuple[Guidance, ...] = ()
     feedback: Feedback | None = None
+    prefilled: Mapping[str, str] = attrs.field(factory=FrozenMap, converter=frozen_map)
 
     @property
     def review_progress(self) -> str:
@@ -173,4 +178,5 @@ def tracking(
         tuple(s.title for s in plan.open_steps()) if plan is not None else (),
         explain_decision(claim, reasons) if reasons is not None else (),
         claim.feedback,
+        claim.prefilled,
     )

@@ -1,0 +1,295 @@
+"""A payment ends only on the gateway's word, and a claim never has two live instructions.
+
+The issue's double payment first: a pending payment marked failed for "no
+news", retried and paid, and the bank then settling both. Each test reads
+what the in-memory gateway paid out next to what the claim records, so a
+claim that *shows* one payment while two went out fails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import attrs
+import pytest
+
+from reimbursement import Actor, Claim, ClaimState, Money, ReimbursementDesk, Role, assemble
+from reimbursement.adapters import memory
+from reimbursement.adapters.memory import InMemoryPaymentGateway, ManualClock
+from reimbursement.claims import EventType, PaymentStatus
+from reimbursement.errors import DuplicateError, PaymentError, ValidationError
+from reimbursement.ports import PaymentInstruction, PaymentReceipt, ReceiptStatus
+from support import (
+    FINANCE,
+    PROFILES,
+    REVIEWER,
+    gateway,
+    notifier,
+    payment_reference,
+    submitted,
+)
+
+S = ClaimState
+BANK = Actor("bank-callback", Role.SYSTEM)
+FINANCE_2 = Actor.finance("fin-2", "Femi")
+APPROVED = Money("42.50", "EUR")
+
+
+@pytest.fixture
+def desk(make_desk: Callable[..., ReimbursementDesk]) -> ReimbursementDesk:
+    """A desk whose gateway answers "pending" and settles when the test says so."""
+    return make_desk(settle_immediately=False)
+
+
+def sent(desk: ReimbursementDesk) -> tuple[Claim, str]:
+    """A claim of 42.50 approved, its payment sent and pending at the gateway."""
+    claim = desk.approve(REVIEWER, submitted(desk).id)
+    desk.approve_payment(FINANCE, claim.id)
+    paid = desk.pay(FINANCE, claim.id)
+    return paid, payment_reference(desk, claim.id)
+
+
+def refused_unchanged(
+    desk: ReimbursementDesk, claim_id: str, call: Callable[[], object], error: type[Exception]
+) -> Exception:
+    before = desk.get(FINANCE, claim_id)
+    payouts = gateway(desk).payouts
+    with pytest.raises(error) as caught:
+        call()
+    assert desk.get(FINANCE, claim_id) == before
+    assert gateway(desk).payouts == payouts
+    return caught.value
+
+
+# -- the issue's scenario -------------------------------------------------------------------
+
+
+def test_no_news_cannot_fail_a_pending_payment_into_a_second_payout(
+    desk: ReimbursementDesk,
+) -> None:
+    claim, first = sent(desk)
+    error = refused_unchanged(
+        desk,
+        claim.id,
+        lambda: desk.fail_payment(FINANCE, claim.id, first, "no news"),
+        PaymentError,
+    )
+    assert "pending" in str(error)
+    assert "cancel_payment" in str(error)
+    with pytest.raises(ValidationError):  # not failed: nothing to retry
+        desk.retry_payment(FINANCE, claim.id)
+    stopped = desk.cancel_payment(FINANCE, claim.id, "no news from the bank")
+    assert stopped.state is S.PAYMENT_FAILED
+    assert stopped.payments[0].status is PaymentStatus.CANCELLED
+    assert stopped.events[-1].type is EventType.PAYMENT_CANCELLED
+    assert gateway(desk).status(f"{claim.id}:payment:1") == PaymentReceipt(
+        f"{claim.id}:payment:1", first, ReceiptStatus.CANCELLED
+    )
+    desk.retry_payment(FINANCE, claim.id)
+    second = payment_reference(desk, desk.pay(FINANCE, claim.id).id)
+    with pytest.raises(PaymentError):  # the bank cannot settle what was cancelled
+        gateway(desk).settle(first)
+    gateway(desk).settle(second)
+    paid = desk.confirm_payment(BANK, claim.id, second)
+    assert paid.state is S.PAID
+    assert [p.amount for p in gateway(desk).paid_to(claim.id)] == [APPROVED]
+    assert paid.paid_total == APPROVED
+    assert paid.payment_discrepancies == ()
+
+
+def test_a_bank_that_settles_a_cancelled_payment_anyway_is_reported_never_paid(
+    desk: ReimbursementDesk,
+) -> None:
+    claim, first = sent(desk)
+    desk.cancel_payment(FINANCE, claim.id, "no news from the bank")
+    desk.retry_payment(FINANCE, claim.id)
+    second = payment_reference(desk, desk.pay(FINANCE, claim.id).id)
+    gateway(desk).settle_late(first)  # the recall came too late
+    gateway(desk).settle(second)
+    paid = desk.confirm_payment(BANK, claim.id, second)
+    reported = desk.confirm_payment(BANK, claim.id, first)
+    assert reported.state is S.PAID
+    assert reported.paid_total == APPROVED  # the claim counts the approved amount once
+    assert len(gateway(desk).paid_to(claim.id)) == 2  # what the bank did, for finance to see
+    (late,) = reported.payment_discrepancies
+    assert (late.attempt, late.reference, late.amount) == (1, first, APPROVED)
+    assert late.idempotency_key == f"{claim.id}:payment:1"
+    assert late.reported_by == BANK.id
+    event = reported.events[-1]
+    assert event.type is EventType.PAYMENT_DISCREPANCY
+    assert not event.customer_visible
+    assert reported.version == paid.version + 1
+    assert reported.payments == paid.payments
+    view = desk.track(Actor.customer(claim.customer_id), claim.id)
+    assert EventType.PAYMENT_DISCREPANCY not in [e.event for e in view.timeline]
+    assert view.paid == APPROVED
+    refused_unchanged(
+        desk, claim.id, lambda: desk.confirm_payment(BANK, claim.id, first), DuplicateError
+    )
+
+
+def test_a_late_settlement_reported_before_the_retry_blocks_a_second_attempt(
+    desk: ReimbursementDesk,
+) -> None:
+    claim, first = sent(desk)
+    desk.cancel_payment(FINANCE, claim.id, "no news from the bank")
+    gateway(desk).settle_late(first)
+    error = refused_unchanged(
+        desk, claim.id, lambda: desk.retry_payment(FINANCE, claim.id), PaymentError
+    )
+    assert "settled" in str(error)
+    assert first in str(error)
+    refused_unchanged(
+        desk,
+        claim.id,
+        lambda: desk.change_payee_account(Actor.customer(claim.customer_id), claim.id, "DE1"),
+        PaymentError,
+    )
+    reported = desk.confirm_payment(BANK, claim.id, first)
+    assert reported.state is S.PAYMENT_FAILED
+    assert [d.reference for d in reported.payment_discrepancies] == [first]
+    assert reported.paid_total == Money("0.00", "EUR")
+
+
+def test_a_settlement_the_gateway_does_not_confirm_is_refused(desk: ReimbursementDesk) -> None:
+    claim, first = sent(desk)
+    refused_unchanged(
+        desk, claim.id, lambda: desk.confirm_payment(BANK, claim.id, first), PaymentError
+    )
+    desk.cancel_payment(FINANCE, claim.id, "no news from the bank")
+    error = refused_unchanged(
+        desk, claim.id, lambda: desk.confirm_payment(BANK, claim.id, first), PaymentError
+    )
+    assert "no settlement to report" in str(error)
+
+
+# -- failing, confirming, cancelling on the gateway's word --------------------------------------
+
+
+def test_a_failure_is_recorded_only_once_the_gateway_says_failed(
+    desk: ReimbursementDesk,
+) -> None:
+    claim, reference = sent(desk)
+    gateway(desk).fail(reference, "IBAN unknown")
+    refused_unchanged(
+        desk, claim.id, lambda: desk.confirm_payment(BANK, claim.id, reference), PaymentError
+    )
+    failed = desk.fail_payment(BANK, claim.id, reference, "IBAN unknown")
+    assert failed.state is S.PAYMENT_FAILED
+    assert failed.payment is not None
+    assert (failed.payment.status, failed.payment.failure_reason) == (
+        PaymentStatus.FAILED,
+        "IBAN unknown",
+    )
+    retried = desk.retry_payment(FINANCE, claim.id)  # failed at the gateway: nothing to stop
+    assert gateway(desk).status(f"{claim.id}:payment:1").status is ReceiptStatus.FAILED  # type: ignore[union-attr]
+    assert retried.state is S.PAYMENT_APPROVED
+
+
+def test_a_settled_payment_is_never_failed_nor_cancelled(desk: ReimbursementDesk) -> None:
+    claim, reference = sent(desk)
+    gateway(desk).settle(reference)
+    for call in (
+        lambda: desk.fail_payment(BANK, claim.id, reference, "no news"),
+        lambda: desk.cancel_payment(FINANCE, claim.id, "no news"),
+    ):
+        error = refused_unchanged(desk, claim.id, call, PaymentError)
+        assert "confirm_payment" in str(error)
+    assert desk.confirm_payment(BANK, claim.id, reference).state is S.PAID
+
+
+def test_cancelling_a_payment_the_gateway_failed_meanwhile_records_the_failure(
+    make_desk: Callable[..., ReimbursementDesk],
+) -> None:
+    desk = make_desk(settle_immediately=False)
+    claim, reference = sent(desk)
+    gateway(desk).fail(reference, "account\x00 closed\n" + "x" * 5000)
+    failed = desk.cancel_payment(FINANCE, claim.id, "no news")
+    assert failed.state is S.PAYMENT_FAILED
+    assert failed.payment is not None
+    assert failed.payment.status is PaymentStatus.FAILED
+    reason = failed.payment.failure_reason or ""
+    limit = desk.settings.limits.max_reason_length
+    assert reason.startswith("account closed xxx")
+    assert reason.endswith("…")
+    assert len(reason) == limit
+    assert all(c.isprintable() for c in reason)
+
+
+def test_an_unsent_payment_is_cancelled_so_that_its_key_never_pays(
+    desk: ReimbursementDesk,
+) -> None:
+    claim = desk.approve(REVIEWER, submitted(desk).id)
+    desk.approve_payment(FINANCE, claim.id)
+    stopped = desk.cancel_payment(FINANCE, claim.id, "wrong account")
+    assert stopped.state is S.PAYMENT_FAILED
+    key = f"{claim.id}:payment:1"
+    late = PaymentInstruction(key, claim.id, "DE89 3704 0044", APPROVED, "Claim")
+    assert gateway(desk).pay(late).status is ReceiptStatus.CANCELLED  # an instruction in flight
+    assert gateway(desk).payouts == []
+    assert gateway(desk).pending() == []
+    desk.retry_payment(FINANCE, claim.id)
+    assert desk.pay(FINANCE, claim.id).payments[-1].idempotency_key == f"{claim.id}:payment:2"
+    assert gateway(desk).pending() == [f"{claim.id}:payment:2"]
+
+
+def test_a_key_cancelled_at_the_gateway_makes_the_payment_failed_when_sent(
+    desk: ReimbursementDesk,
+) -> None:
+    claim = desk.approve(REVIEWER, submitted(desk).id)
+    desk.approve_payment(FINANCE, claim.id)
+    gateway(desk).cancel(f"{claim.id}:payment:1")  # stopped at the bank's side
+    done = desk.pay(FINANCE, claim.id)
+    assert done.state is S.PAYMENT_FAILED
+    assert done.payment is not None
+    assert done.payment.status is PaymentStatus.CANCELLED
+    assert done.payment.failure_reason == "cancelled at the payment gateway"
+    assert gateway(desk).payouts == []
+
+
+@pytest.mark.parametrize(
+    "receipt",
+    [
+        lambda key: PaymentReceipt("someone-else:payment:1", "PAY-1", ReceiptStatus.SETTLED),
+        lambda key: PaymentReceipt(key, "", ReceiptStatus.SETTLED),
+        lambda key: PaymentReceipt(key, "PAY\n1", ReceiptStatus.SETTLED),
+        lambda key: PaymentReceipt(key, "P" * 10_000, ReceiptStatus.SETTLED),
+        lambda key: "settled",
+    ],
+    ids=["another-key", "no-reference", "two-lines", "huge-reference", "not-a-receipt"],
+)
+def test_a_gateway_answer_the_desk_cannot_keep_is_refused(
+    clock: ManualClock, receipt: Callable[[str], object]
+) -> None:
+    class Odd(InMemoryPaymentGateway):
+        def pay(self, instruction: PaymentInstruction) -> PaymentReceipt:
+            return receipt(instruction.idempotency_key)  # type: ignore[return-value]
+
+    adapters = attrs.evolve(memory.create(clock=clock, customers=PROFILES), payments=Odd())
+    desk = assemble(adapters, reviewers=["rev-1"])
+    claim = desk.approve(REVIEWER, submitted(desk).id)
+    desk.approve_payment(FINANCE, claim.id)
+    refused_unchanged(desk, claim.id, lambda: desk.pay(FINANCE, claim.id), PaymentError)
+
+
+def test_a_receipt_of_the_wrong_types_is_refused_when_made() -> None:
+    with pytest.raises(ValidationError):
+        PaymentReceipt("k", 5, ReceiptStatus.SETTLED)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="'paid' is not a receipt status"):
+        PaymentReceipt("k", "PAY-1", "paid")  # type: ignore[arg-type]
+    assert PaymentReceipt("k", "PAY-1", "settled").status is ReceiptStatus.SETTLED  # type: ignore[arg-type]
+
+
+def test_a_failed_or_stopped_payment_tells_the_customer_nothing_of_staff(
+    desk: ReimbursementDesk,
+) -> None:
+    claim, _ = sent(desk)
+    desk.cancel_payment(FINANCE, claim.id, "fin-1 saw no news in the SWIFT log")
+    view = desk.track(Actor.customer(claim.customer_id), claim.id)
+    entry = view.timeline[-1]
+    assert (entry.event, entry.title, entry.detail) == (
+        EventType.PAYMENT_CANCELLED,
+        "Payment stopped",
+        "",
+    )
+    assert "SWIFT" not in str(notifier(desk).sent)
