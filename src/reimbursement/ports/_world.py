@@ -91,13 +91,15 @@ def _receipt_reason(_: object, attribute: attrs.Attribute[str | None], value: ob
 
 
 def _receipt_status(value: object) -> ReceiptStatus:
-    try:
+    if isinstance(value, str) and value in _RECEIPT_STATUSES:
         return ReceiptStatus(value)
-    except ValueError:
-        known = ", ".join(ReceiptStatus)
-        raise ValidationError.at(
-            "status", f"{str(value)[:40]!r} is not a receipt status; use one of {known}"
-        ) from None
+    known = ", ".join(ReceiptStatus)
+    raise ValidationError.at(
+        "status", f"{str(value)[:40]!r} is not a receipt status; use one of {known}"
+    )
+
+
+_RECEIPT_STATUSES = frozenset(s.value for s in ReceiptStatus)
 
 
 @attrs.frozen
