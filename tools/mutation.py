@@ -81,11 +81,14 @@ MODULES: tuple[Target, ...] = (
         "reimbursement/domain/authorization.py",
         (
             "tests/domain/test_authorization_matrix.py",
+            "tests/domain/test_authorization_rules.py",
             "tests/domain/test_plan_authorization.py",
             "tests/domain/test_lifecycle.py",
+            "tests/service/test_payee_changes.py",
+            "tests/service/test_staff_on_own_claim.py",
             *_DESK,
         ),
-        tables=("ROLE_ACTIONS", "_PAYMENT_ACTIONS", "_REVIEW_ACTIONS"),
+        tables=("_ROLE_ACTIONS", "_PAYMENT_ACTIONS", "_PAYEE_CHECKED", "_REVIEW_ACTIONS"),
         message_only=("_roles_for",),
     ),
     Target(
@@ -98,9 +101,22 @@ MODULES: tuple[Target, ...] = (
         "reimbursement/domain/commands/payments.py",
         (
             "tests/service/test_payment_payouts.py",
+            "tests/service/test_payment_safety.py",
+            "tests/service/test_payee_changes.py",
             "tests/domain/test_authorization_matrix.py",
             *_DESK,
         ),
+    ),
+    Target(
+        "payment_records",  # attempts, their end states, the account a customer may read
+        "reimbursement/domain/payment.py",
+        (
+            "tests/service/test_payment_safety.py",
+            "tests/service/test_payee_changes.py",
+            "tests/service/test_payment_payouts.py",
+            "tests/domain/test_invariants.py",
+        ),
+        tables=("_OVER",),
     ),
     Target(
         "lifecycle",
@@ -118,6 +134,8 @@ MODULES: tuple[Target, ...] = (
         "reimbursement/service/_payments.py",
         (
             "tests/service/test_payment_payouts.py",
+            "tests/service/test_payment_safety.py",
+            "tests/service/test_payee_changes.py",
             "tests/service/test_request_binding.py",
             "tests/domain/test_authorization_matrix.py",
             *_DESK,
