@@ -56,11 +56,11 @@ def email_message(
         raise ValidationError.at("email.address", f"cannot be used in a header: {error}") from None
     mail["Date"] = format_datetime(clock.now())
     mail["Message-ID"] = message_id(message.key, domain)
-    mail["Content-Language"] = message.locale
     if message.urgent:
         mail["Importance"] = "high"
     mail.set_content(message.text, charset="utf-8")
     mail.add_alternative(message.html, subtype="html", charset="utf-8")
+    mail["Content-Language"] = message.locale  # after the parts: set_content drops Content-*
     return mail
 
 

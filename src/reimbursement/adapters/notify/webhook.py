@@ -183,17 +183,15 @@ class WebhookChannel:
             return  # the receiver said 410 Gone: it wants nothing more
         signer, problem = endpoint.signer(), ""
         for attempt in range(self.attempts):
-            wait = self.backoff * 2**attempt * self._jitter()
             outcome = self._post(endpoint, signer, message)
             if outcome is None:
                 return
             problem, asked = outcome
-            if asked is not None:
-                if asked > self.max_wait:
-                    until = self.clock.now() + timedelta(seconds=asked)
-                    raise DeliveryDeferred(f"{endpoint.url} asks to wait {asked:.0f}s", until)
-                wait = asked
+            if asked is not None and asked > self.max_wait:
+                until = self.clock.now() + timedelta(seconds=asked)
+                raise DeliveryDeferred(f"{endpoint.url} asks to wait {asked:.0f}s", until)
             if attempt + 1 < self.attempts:
+                wait = asked if asked is not None else self.backoff * 2**attempt * self._jitter()
                 self._sleep(min(wait, self.max_wait))
         raise DeliveryError(
             f"webhook {message.key!r} to {endpoint.url} not delivered after "
