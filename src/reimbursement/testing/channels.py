@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import attrs
 import pytest
@@ -46,7 +47,7 @@ __all__ = [
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
-def outgoing(key: str, channel: Channel, address: str, **changes: object) -> OutgoingMessage:
+def outgoing(key: str, channel: Channel, address: str, **changes: Any) -> OutgoingMessage:
     """An outgoing message with dedupe ``key`` for ``channel`` at ``address``."""
     message = OutgoingMessage(
         key=key,
@@ -80,7 +81,7 @@ class ChannelContract:
         """The dedupe key and subject of each message the peer received, in order."""
         raise NotImplementedError(f"{type(self).__name__} must implement arrivals(channel)")
 
-    def _message(self, channel: ChannelAdapter, key: str, **changes: object) -> OutgoingMessage:
+    def _message(self, channel: ChannelAdapter, key: str, **changes: Any) -> OutgoingMessage:
         return outgoing(key, channel.channel, self.address, **changes)
 
     def test_a_delivered_message_arrives(self, channel: ChannelAdapter) -> None:
