@@ -1,4 +1,4 @@
-"""Templates: Babel formatting per locale, the insurer's folder, and every problem found at load."""
+"""Templates: Babel formats per locale, the insurer's folder, and every problem found at load."""
 
 from __future__ import annotations
 
@@ -88,7 +88,8 @@ def test_an_insurers_folder_adds_a_locale_and_rewords_a_message(tmp_path: Path) 
     folder = _insurer(tmp_path)
     (folder / "de" / "submitted.txt").write_text(
         "{% block subject %}Antrag {{ claim_number }} erhalten{% endblock %}"
-        "{% block body %}Wir haben {{ claimed|money }} am {{ event_at|date }} erhalten.{% endblock %}"
+        "{% block body %}Wir haben {{ claimed|money }} am {{ event_at|date }} erhalten."
+        "{% endblock %}"
         "{% block short %}Antrag erhalten{% endblock %}",
         encoding="utf-8",
     )
