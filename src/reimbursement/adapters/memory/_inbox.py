@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Iterable
 from datetime import datetime
 
 import attrs
 
-from ...errors import DeliveryError, ValidationError
+from ...errors import DeliveryError
 from ...notify.ports import InboxItem, SmsMessage
 from ...ports import Page
 from ..cursors import check_limit, decode_cursor, encode_cursor, page
+from ..notify.sms import check_sms
 
-__all__ = ["E164", "InMemoryInbox", "InMemorySmsGateway", "check_sms"]
-
-E164 = re.compile(r"\+[1-9][0-9]{6,14}")
-"""A phone number in E.164 form: ``+`` and 7 to 15 digits."""
-
-
-def check_sms(message: SmsMessage, max_length: int) -> None:
-    """Refuse a number that is not E.164 or a text longer than ``max_length``."""
-    if E164.fullmatch(message.to) is None:
-        raise ValidationError.at("sms.to", f"{message.to[:40]!r} is not an E.164 number (+4917…)")
-    if not message.text or len(message.text) > max_length:
-        raise ValidationError.at("sms.text", f"must be 1 to {max_length} characters")
+__all__ = ["InMemoryInbox", "InMemorySmsGateway"]
 
 
 class InMemoryInbox:
