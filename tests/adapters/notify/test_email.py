@@ -10,13 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from peers import Mailbox, free_port, self_signed, smtp_server
 from reimbursement.adapters.memory import ManualClock
 from reimbursement.adapters.notify.email import Security, SmtpEmailChannel, message_id
 from reimbursement.errors import DeliveryError, ValidationError
 from reimbursement.notify import Channel
 from reimbursement.testing.channels import ChannelContract, outgoing
-
-from .peers import Mailbox, free_port, self_signed, smtp_server
 
 CLOCK = ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
 

@@ -10,13 +10,12 @@ from collections.abc import Iterator, Sequence
 import pytest
 from standardwebhooks import Webhook
 
+from peers import Answer, Received, free_port, http_receiver
 from reimbursement.adapters.notify.webhook import WebhookChannel, WebhookEndpoint
 from reimbursement.adapters.system import SystemClock
 from reimbursement.errors import DeliveryDeferred, DeliveryError, ValidationError
 from reimbursement.notify import Channel
 from reimbursement.testing.channels import ChannelContract, outgoing
-
-from .peers import Answer, Received, free_port, http_receiver
 
 SECRET = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 OK: Answer = lambda n: (204, {}, 0)  # noqa: E731
