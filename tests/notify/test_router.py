@@ -11,8 +11,14 @@ import pytest
 
 from reimbursement.adapters.memory import InMemoryInbox, ManualClock
 from reimbursement.adapters.notify.inbox import InboxChannel
+from reimbursement.bootstrap import in_memory_desk
 from reimbursement.domain.events import EventType
-from reimbursement.errors import CustomerNotFoundError, DeliveryDeferred, DeliveryError
+from reimbursement.errors import (
+    CustomerNotFoundError,
+    DeliveryDeferred,
+    DeliveryError,
+    TemplateError,
+)
 from reimbursement.notify import (
     Channel,
     ChannelRouter,
@@ -22,6 +28,7 @@ from reimbursement.notify import (
     TemplateSet,
 )
 from reimbursement.ports import CustomerProfile, Notifier
+from reimbursement.service.texts import DEFAULT_TEXTS, NOTIFIED
 from reimbursement.testing import NotifierContract, notification
 
 from .support import FINANCE, LI, MAX, NIGHT, REVIEWER, START, submit, world
@@ -189,3 +196,10 @@ def test_every_notified_event_renders_from_the_claim() -> None:
     assert subjects[0] == f"您的申请 {claim.number} 需要更正"
     assert "The receipt is missing" in next(iter(w.inbox.page("cust-li"))).body
     assert EventType.RETURNED in {i.event for i in w.inbox.page("cust-li")}
+
+
+def test_binding_a_desk_that_notifies_an_event_without_templates_is_refused() -> None:
+    texts = attrs.evolve(DEFAULT_TEXTS, notified=NOTIFIED | {EventType.ASSIGNED})
+    w = world()
+    with pytest.raises(TemplateError, match=r"templates\.assigned: no template"):
+        w.router.bind(in_memory_desk(texts=texts))

@@ -28,9 +28,9 @@ from ..domain.claim import Claim
 from ..domain.events import EventType
 from ..domain.reasons import ReasonCatalogue
 from ..domain.sla import SlaPolicy
-from ..errors import DeliveryDeferred, DeliveryError
+from ..errors import DeliveryDeferred, DeliveryError, FieldProblem, TemplateError
 from ..ports import Clock, Notification
-from ..service.texts import DEFAULT_TEXTS, CustomerTexts
+from ..service.texts import DEFAULT_TEXTS, NOTIFIED, CustomerTexts
 from ._values import event_of, template_values
 from .ports import ChannelAdapter, DeliveryLog, OutgoingMessage
 from .preferences import Channel, ContactPreferences, PreferenceDirectory
@@ -95,7 +95,17 @@ class ChannelRouter:
         self._escalated = False
 
     def bind(self, desk: ReimbursementDesk) -> ChannelRouter:
-        """Read claims, SLA, reasons and wording from ``desk``; returns this router."""
+        """Read claims, SLA, reasons and wording from ``desk``; returns this router.
+
+        Raises :class:`~reimbursement.errors.TemplateError` when the desk
+        notifies an event that the templates have no message for.
+        """
+        untemplated = sorted(desk.texts.notified - NOTIFIED)
+        if untemplated:
+            raise TemplateError(
+                "the desk notifies events the templates do not cover",
+                [FieldProblem(f"templates.{e.value}", "no template") for e in untemplated],
+            )
 
         def claim(claim_id: str) -> Claim:
             with desk.adapters.unit_of_work() as uow:
