@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 import reimbursement
 from reimbursement import Actor, ClaimState, CustomerProfile, Money
 from reimbursement import analytics as an
+from reimbursement.adapters.notify.webhook import WebhookEndpoint
 from reimbursement.analytics.simulate import SimulationSettings, simulate_year
 from reimbursement.analytics.timeline import STAGE_OF_STATE
 from reimbursement.claims import LIFECYCLE, check_claim
@@ -193,6 +194,13 @@ STRATEGIES: dict[type, st.SearchStrategy[Any]] = {
     # a profile's texts refuse control characters and its currency must be ISO 4217
     CustomerProfile: st.builds(
         CustomerProfile, _words, _words, _words, st.sampled_from(["EUR", "CNY", "JPY"])
+    ),
+    # a webhook endpoint takes only an HTTP(S) URL and a signing secret of 24 bytes or more
+    WebhookEndpoint: st.builds(
+        WebhookEndpoint,
+        _words,
+        st.just("https://broker.example/hooks"),
+        st.binary(min_size=24, max_size=64),
     ),
 }
 

@@ -1,8 +1,12 @@
-"""Command line: ``python -m reimbursement demo|worker|db …``.
+"""Command line: ``python -m reimbursement demo|worker|check-templates|db …``.
 
 ``demo [--database URL|memory]`` plays a realistic scenario (by default on
 the SQLite file ``reimbursement-demo.db``); ``worker --database URL`` runs
 the outbox dispatcher and the SLA sweeper until SIGTERM or SIGINT.
+
+``check-templates [--templates DIR] [--default-locale TAG]`` checks the
+notification templates (the built-in ones and an insurer's folder over
+them) and lists every problem, exiting 1 when there is one.
 
 ``db upgrade --database URL`` brings a database's schema to this library's
 version (the only way it changes: stores and workers never migrate);
@@ -42,6 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "(default: sqlite:///reimbursement-demo.db)",
     )
     _add_worker(commands)
+    _add_check_templates(commands)
     _add_db(commands)
     args = parser.parse_args(argv)
     try:
@@ -49,6 +54,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _demo(args.database)
         if args.command == "worker":
             return _worker(args)
+        if args.command == "check-templates":
+            return _check_templates(args)
         return _db(args)
     except MissingExtraError as error:
         hint = " (or run the demo with --database memory)" if args.command == "demo" else ""
@@ -123,6 +130,36 @@ def _shown(url: str) -> str:
         return url
     scheme, _, user = head.partition("://")
     return f"{scheme}://{user.split(':', 1)[0]}@{tail}"
+
+
+def _add_check_templates(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    check = commands.add_parser(
+        "check-templates",
+        help="check the notification templates (the [notify] extra)",
+        description="Load every notification template of every locale, the built-in ones "
+        "with your folder over them, and list each problem: a missing template or block, "
+        "an unknown value, a syntax error, a template that breaks the sandbox.",
+    )
+    check.add_argument("--templates", metavar="DIR", help="your own template folder")
+    check.add_argument("--default-locale", default="en", metavar="TAG")
+
+
+def _check_templates(args: argparse.Namespace) -> int:
+    from .errors import TemplateError
+    from .notify import TemplateSet
+
+    try:
+        templates = TemplateSet(args.templates, default_locale=args.default_locale)
+    except TemplateError as error:
+        print(f"{len(error.problems) + error.omitted} problem(s):", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    print(
+        f"templates ok: {', '.join(templates.locales)} "
+        f"(default {templates.default_locale}), from {', '.join(map(str, templates.folders))}"
+    )
+    return 0
 
 
 def _add_db(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -8,6 +8,7 @@ that already catch ``ValueError`` or ``PermissionError`` keep working::
     │   ├── CurrencyMismatchError             arithmetic or comparison across currencies
     │   ├── InvalidTransitionError            an action the claim's state does not allow
     │   ├── CalendarError                     a business calendar that cannot work
+    │   ├── TemplateError                     a notification template missing, unknown or unsafe
     │   └── DelegationLoopError               out-of-office delegates that point in a circle
     ├── NotFoundError (LookupError)
     │   ├── ClaimNotFoundError
@@ -22,6 +23,8 @@ that already catch ``ValueError`` or ``PermissionError`` keep working::
     │   ├── DuplicateRequestError             a request key another unit of work committed first
     │   └── RequestMismatchError              a request id sent again with other arguments
     ├── PaymentError (RuntimeError)           the payment gateway could not take the instruction
+    ├── DeliveryError (RuntimeError)          a notification channel could not deliver (retried)
+    │   └── DeliveryDeferred                  not now (quiet hours, Retry-After): at ``until``
     ├── MissingExtraError (ModuleNotFoundError) an optional package is not installed
     └── StorageError (RuntimeError)           the store cannot be reached or used
         ├── StoredDataError                   a stored record that cannot be read back as valid
@@ -39,6 +42,7 @@ characters of its path and :data:`MAX_PROBLEM_TEXT` of its message.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from itertools import islice
 from typing import Final
 
@@ -57,6 +61,8 @@ __all__ = [
     "CurrencyMismatchError",
     "CustomerNotFoundError",
     "DelegationLoopError",
+    "DeliveryDeferred",
+    "DeliveryError",
     "DocumentNotFoundError",
     "DuplicateError",
     "DuplicateRequestError",
@@ -73,6 +79,7 @@ __all__ = [
     "SchemaVersionError",
     "StorageError",
     "StoredDataError",
+    "TemplateError",
     "ValidationError",
 ]
 
@@ -254,6 +261,33 @@ class MissingExtraError(ReimbursementError, ModuleNotFoundError):
 
     def __reduce__(self) -> tuple[type[MissingExtraError], tuple[str, str, str]]:
         return type(self), (self.name or "", self.extra, self.needed_for)
+
+
+class DeliveryError(ReimbursementError, RuntimeError):
+    """A notification channel could not deliver; the outbox keeps the message and retries."""
+
+
+class DeliveryDeferred(DeliveryError):
+    """A message that must not go out before ``until`` (quiet hours, a receiver's Retry-After).
+
+    The dispatcher puts it back in the outbox until then; it is not a
+    failed attempt of the channel.
+    """
+
+    def __init__(self, message: str, until: datetime) -> None:
+        super().__init__(message)
+        self.until = until
+
+    def __reduce__(self) -> tuple[type[DeliveryDeferred], tuple[str, datetime]]:
+        return type(self), (str(self), self.until)
+
+
+class TemplateError(ValidationError):
+    """A notification template that is missing, names a value it is not given, or is unsafe.
+
+    Found when the templates are loaded (at start-up, and by ``python -m
+    reimbursement check-templates``), never at send time.
+    """
 
 
 class CalendarError(ValidationError):

@@ -47,6 +47,8 @@ class Notifier(Protocol):
 
         Raises any error on failure; the notification then stays pending and
         is retried by the next dispatch.
+        :class:`~reimbursement.errors.DeliveryDeferred` says "not before
+        ``until``": the dispatcher retries it then.
         """
         ...
 

@@ -5,7 +5,10 @@ claim's unit of work, so any number of processes may run it at once: a
 message is leased to one of them at a time, a claim's messages go out in
 order, a failed delivery waits with backoff and is parked after its last
 attempt, and the notifier's dedupe key absorbs the rare redelivery after a
-crash.
+crash. A notifier that raises :class:`~reimbursement.errors.DeliveryDeferred`
+(quiet hours, a receiver's ``Retry-After``) has its message put back until
+the time it names; it is never parked for that (the outbox counts the
+deferral among the message's attempts).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from datetime import timedelta
 
 import attrs
 
-from ..errors import ValidationError
+from ..errors import DeliveryDeferred, ValidationError
 from ..ports import Clock, Notification, Notifier, OutboxQueue
 
 __all__ = ["DeliveryPolicy", "Dispatcher"]
@@ -104,6 +107,11 @@ class Dispatcher:
                 continue  # behind a failed one of its claim: it waits, in order
             try:
                 self.notifier.send(notification)
+            except DeliveryDeferred as deferred:  # not now (quiet hours): back in line until then
+                reason = f"deferred: {deferred}"[:2000]
+                self.queue.record_failure(notification.key, reason, retry_at=deferred.until)
+                stopped.add(notification.claim_id)
+                continue
             except Exception as error:  # any channel failure: retry later, never lose it
                 attempts = (tried[i] if tried is not None else 0) + 1
                 self._failed(notification.key, attempts, f"{type(error).__name__}: {error}")

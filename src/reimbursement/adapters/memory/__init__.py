@@ -16,6 +16,7 @@ from decimal import Decimal
 from ...ports import Clock, CustomerProfile, Notifier
 from ...service.adapters import Adapters
 from ._claims import InMemoryClaimStore, InMemoryUnitOfWork
+from ._inbox import InMemoryInbox, InMemorySmsGateway
 from ._ports import (
     InMemoryCustomerDirectory,
     InMemoryDocumentStore,
@@ -32,9 +33,11 @@ __all__ = [
     "InMemoryCustomerDirectory",
     "InMemoryDocumentStore",
     "InMemoryFxRates",
+    "InMemoryInbox",
     "InMemoryNotifier",
     "InMemoryOutboxQueue",
     "InMemoryPaymentGateway",
+    "InMemorySmsGateway",
     "InMemoryUnitOfWork",
     "ManualClock",
     "create",

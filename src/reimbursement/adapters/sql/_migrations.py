@@ -150,6 +150,36 @@ MIGRATIONS: Final = (
             "CREATE INDEX rb_holdings_queue ON rb_holdings (reviewer_id, due_key, position)",
         ),
     ),
+    Migration(
+        4,
+        "the in-app inbox, and which channels each notification went out on",
+        (
+            """CREATE TABLE rb_inbox (
+    -- the order items arrived, and the notification's dedupe key
+    position     {position} PRIMARY KEY,
+    key          TEXT NOT NULL UNIQUE,
+    customer_id  TEXT NOT NULL,
+    claim_id     TEXT NOT NULL,
+    claim_number TEXT,
+    event        TEXT NOT NULL,
+    locale       TEXT NOT NULL,
+    subject      TEXT NOT NULL,
+    body         TEXT NOT NULL,
+    urgent       BOOLEAN NOT NULL DEFAULT FALSE,
+    delivered_at {instant} NOT NULL,
+    read_at      {instant}
+)""",
+            "CREATE INDEX rb_inbox_customer ON rb_inbox (customer_id, position)",
+            "CREATE INDEX rb_inbox_unread ON rb_inbox (customer_id, position) "
+            "WHERE read_at IS NULL",
+            """CREATE TABLE rb_deliveries (
+    key          TEXT NOT NULL,
+    channel      TEXT NOT NULL,
+    delivered_at {instant} NOT NULL,
+    PRIMARY KEY (key, channel)
+)""",
+        ),
+    ),
 )
 
 SCHEMA_VERSION: Final = MIGRATIONS[-1].version
