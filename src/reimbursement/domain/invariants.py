@@ -90,6 +90,7 @@ _STAYS: dict[EventType, frozenset[ClaimState] | None] = {
     _E.SLA_BREACHED: None,
     _E.FEEDBACK_GIVEN: None,
     _E.FEEDBACK_EDITED: None,
+    _E.STRAIGHT_THROUGH_DECIDED: frozenset({_S.SUBMITTED}),
 }
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
