@@ -20,10 +20,12 @@ from ._read import EMBEDDED_NAMES, read_einvoice
 from ._sources import EInvoiceFlags, line_sources
 from ._suggest import (
     MAX_PDF_PAGES,
+    OCR_LANGUAGES,
     Guess,
     OcrEngine,
     OcrLine,
     Suggestion,
+    check_languages,
     suggest_from_image,
     suggest_from_pdf,
     suggest_from_text,
@@ -34,6 +36,7 @@ __all__ = [
     "EMBEDDED_NAMES",
     "MAX_PDF_PAGES",
     "MAX_XML_SIZE",
+    "OCR_LANGUAGES",
     "EInvoice",
     "EInvoiceFlags",
     "EInvoiceFormat",
@@ -43,6 +46,7 @@ __all__ = [
     "Sourced",
     "Suggestion",
     "TaxId",
+    "check_languages",
     "line_sources",
     "read_einvoice",
     "suggest_from_image",

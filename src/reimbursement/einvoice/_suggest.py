@@ -32,10 +32,12 @@ from ..errors import ValidationError
 
 __all__ = [
     "MAX_PDF_PAGES",
+    "OCR_LANGUAGES",
     "Guess",
     "OcrEngine",
     "OcrLine",
     "Suggestion",
+    "check_languages",
     "suggest_from_image",
     "suggest_from_pdf",
     "suggest_from_text",
@@ -66,12 +68,30 @@ class OcrLine:
     confidence: Decimal
 
 
+OCR_LANGUAGES = ("en", "zh", "de", "fr")
+"""The languages an :class:`OcrEngine` is asked to read, as ISO 639-1 codes."""
+
+
+def check_languages(languages: Sequence[str]) -> tuple[str, ...]:
+    """``languages`` when each is one of :data:`OCR_LANGUAGES`; a ValidationError otherwise."""
+    if isinstance(languages, str) or not isinstance(languages, Sequence) or not languages:
+        raise ValidationError.at("languages", "give a list of language codes, such as ['en']")
+    for language in languages:
+        if language not in OCR_LANGUAGES:
+            raise ValidationError.at(
+                "languages", f"{str(language)[:10]!r} is none of {', '.join(OCR_LANGUAGES)}"
+            )
+    return tuple(languages)
+
+
 class OcrEngine(Protocol):
     """Reads the text of an image (a photo or scan of a receipt).
 
-    ``languages`` are ISO 639-1 codes (``en``, ``zh``). Raises
-    :class:`~reimbursement.errors.ValidationError` for content that is not
-    an image it can read (or too large to read safely).
+    ``languages`` are codes of :data:`OCR_LANGUAGES` (``en``, ``zh``).
+    Raises :class:`~reimbursement.errors.ValidationError` for content that
+    is not an image it can read (or too large to read safely) and for a
+    language it does not know. The contract suite is
+    :class:`reimbursement.testing.OcrEngineContract`.
     """
 
     def read(self, image: bytes, languages: Sequence[str]) -> Sequence[OcrLine]:
@@ -273,7 +293,7 @@ def suggest_from_image(
     Each guess's confidence is the reading's times the OCR engine's for the
     line it came from.
     """
-    lines = list(engine.read(bytes(content), tuple(languages)))
+    lines = list(engine.read(bytes(content), check_languages(languages)))
     suggestion = suggest_from_text("\n".join(line.text for line in lines), currency=currency)
     sureness = {line.text.strip()[:200]: line.confidence for line in lines}
 

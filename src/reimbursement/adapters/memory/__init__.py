@@ -16,6 +16,7 @@ from decimal import Decimal
 from ...ports import Clock, CustomerProfile, Notifier
 from ...service.adapters import Adapters
 from ._claims import InMemoryClaimStore, InMemoryUnitOfWork
+from ._ocr import CannedOcr
 from ._ports import (
     InMemoryCustomerDirectory,
     InMemoryDocumentStore,
@@ -28,6 +29,7 @@ from ._ports import (
 from ._queue import InMemoryOutboxQueue
 
 __all__ = [
+    "CannedOcr",
     "InMemoryClaimStore",
     "InMemoryCustomerDirectory",
     "InMemoryDocumentStore",
