@@ -51,6 +51,19 @@ def test_tesseract_reads_a_receipt_photo_into_a_suggestion(image: bytes) -> None
     assert suggestion.provider.value == "City Pharmacy Ltd"
 
 
+def test_tesseract_reads_a_chinese_receipt_with_its_simplified_chinese_data() -> None:
+    image = receipt_png(
+        "上海仁和大药房有限公司", "开票日期：2026年02月25日", "价税合计 ¥300.00", chinese=True
+    )
+    suggestion = suggest_from_image(image, TesseractOcr(timeout=120), languages=["zh", "en"])
+    assert suggestion.amount is not None
+    assert str(suggestion.amount.value) == "300.00 CNY"
+    assert suggestion.incurred_on is not None
+    assert suggestion.incurred_on.value.isoformat() == "2026-02-25"
+    assert suggestion.provider is not None
+    assert suggestion.provider.value == "上海仁和大药房有限公司"
+
+
 def test_a_photo_taken_sideways_is_turned_upright_by_its_exif_orientation(image: bytes) -> None:
     from PIL import Image
 

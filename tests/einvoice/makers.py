@@ -32,17 +32,23 @@ def receipt_pdf(*lines: str) -> bytes:
     return out.getvalue()
 
 
-def receipt_png(*lines: str, rotate: bool = False) -> bytes:
+CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+"""Debian's fonts-wqy-microhei, which .ci/run installs: Chinese receipts are drawn with it."""
+
+
+def receipt_png(*lines: str, chinese: bool = False) -> bytes:
     """A photo-like PNG of ``lines`` in black on white, large enough to read."""
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
+    from matplotlib.font_manager import FontProperties
 
+    font = FontProperties(fname=CJK_FONT) if chinese else FontProperties(family="DejaVu Sans")
     figure = Figure(figsize=(6, 1 + len(lines) * 0.5), dpi=200)
     for i, line in enumerate(lines):
         y = 1 - (i + 1) / (len(lines) + 1)
-        figure.text(0.05, y, line, fontsize=16, family="DejaVu Sans")
+        figure.text(0.05, y, line, fontsize=16, fontproperties=font)
     out = io.BytesIO()
     figure.savefig(out, format="png", facecolor="white")
     return out.getvalue()

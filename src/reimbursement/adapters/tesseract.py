@@ -97,8 +97,8 @@ def _lines(data: dict[str, list[object]]) -> list[OcrLine]:
     for _, words in sorted(grouped.items()):
         text = words[0][0]
         for word, _ in words[1:]:
-            # Chinese is written without spaces; Tesseract gives each character as a word
-            text += word if _cjk(text[-1]) and _cjk(word[0]) else f" {word}"
+            # Chinese is written without spaces; Tesseract gives its characters as words
+            text += word if _cjk(text[-1]) or _cjk(word[0]) else f" {word}"
         mean = sum(c for _, c in words) / len(words) / 100
         lines.append(OcrLine(text, Decimal(str(round(mean, 2)))))
     return lines

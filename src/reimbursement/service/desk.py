@@ -37,7 +37,9 @@ class ReimbursementDesk(CustomerCalls, EInvoiceCalls, ReviewCalls, PaymentCalls)
     build (parallel department reviews, authority chains): see
     ``docs/routing.md``, "On the desk". ``conflicts`` is the
     conflict-of-interest port for payment approvals and decisions (default:
-    the router's, when it is a ``PolicyRouter``). Raises
+    the router's, when it is a ``PolicyRouter``). With ``straight_through``,
+    simple claims are approved at submission by the insurer's rules (see
+    ``docs/straight-through.md``). Raises
     :class:`~reimbursement.errors.ValidationError` for approval rules with a router
     that cannot assign plan steps.
     """

@@ -104,7 +104,7 @@ class StoredHistory:
                 read += 1
                 paid += earlier.state is ClaimState.PAID
                 rejected += earlier.state is ClaimState.REJECTED
-            if page.next_cursor is None:
+            if page.next_cursor is None or not page.items:
                 break
             after = page.next_cursor
         return CustomerHistory(paid, rejected)
