@@ -6,6 +6,8 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reimbursement import Actor, Claim, ClaimState, Money, ReimbursementDesk
 from reimbursement.claims import EventType
@@ -178,3 +180,43 @@ def test_without_straight_through_nothing_changes(make_desk: MakeDesk) -> None:
     claim = desk.submit(ANA, ready_draft(desk, ANA, "1.00").id)
     assert claim.state is ClaimState.IN_REVIEW
     assert straight_through_decision(claim) is None
+
+
+@settings(max_examples=25)
+@given(
+    st.lists(st.integers(1, 9_000), min_size=1, max_size=4),
+    st.integers(0, 20_000),
+    st.sampled_from([None, Money("50.00", "EUR"), Money("100000.00", "EUR")]),
+)
+def test_a_submitted_claim_is_either_reviewed_or_approved_with_its_payment_left_to_finance(
+    cents: list[int], limit: int, threshold: Money | None
+) -> None:
+    from reimbursement import in_memory_desk
+    from reimbursement.adapters.memory import ManualClock
+    from reimbursement.claims import check_claim
+    from support import PROFILES, START
+
+    rules = StraightThroughRules(
+        "p1", (AutoApprovalRule("r", Money(limit, "EUR") * Decimal("0.01")),)
+    )
+    desk = in_memory_desk(
+        reviewers=["rev-1"],
+        customers=PROFILES,
+        clock=ManualClock(START),
+        settings=DeskSettings(finance_approval_threshold=threshold),
+        straight_through=StraightThroughReview(rules, sampler=RandomSampler(0)),
+    )
+    claim = submitted(desk, ANA, *(f"{c // 100}.{c % 100:02d}" for c in cents))
+    check_claim(claim)
+    decision = straight_through_decision(claim)
+    assert decision is not None
+    within = sum(cents) <= limit
+    assert decision.automatic is within
+    if within:
+        assert claim.state is ClaimState.PAYMENT_REQUESTED
+        assert claim.approver == AUTO_APPROVER.id
+        assert claim.payment is not None
+        assert claim.payment.approved_by is None
+    else:
+        assert claim.state is ClaimState.IN_REVIEW
+        assert claim.approver is None
