@@ -25,6 +25,7 @@ from .service.straight_through import (
     HistorySource,
     StoredHistory,
     StraightThroughReview,
+    sampled_for_audit,
     straight_through_decision,
 )
 
@@ -44,5 +45,6 @@ __all__ = [
     "StraightThroughReview",
     "StraightThroughRules",
     "decide",
+    "sampled_for_audit",
     "straight_through_decision",
 ]

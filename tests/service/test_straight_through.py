@@ -24,6 +24,7 @@ from reimbursement.service import DeskSettings
 from reimbursement.service.straight_through import (
     AUTO_APPROVER,
     StraightThroughReview,
+    sampled_for_audit,
     straight_through_decision,
 )
 from support import ANA, FINANCE, REVIEWER, ready_draft, submitted
@@ -156,6 +157,17 @@ def test_a_seeded_share_of_automatic_approvals_is_drawn_for_audit(make_desk: Mak
     first = draws(7)
     assert first == draws(7)  # seeded: the same claims are drawn again
     assert 8 <= sum(first) <= 32  # about half of 40
+
+
+def test_the_drawn_claims_are_found_among_the_stored_ones(make_desk: MakeDesk) -> None:
+    desk = _desk(make_desk, sampler=RandomSampler(11))
+    reviewed = submitted(desk, ANA, "80.00")  # outside the rules: never drawn
+    claims = [submitted(desk, ANA, "10.00") for _ in range(12)]
+    drawn = [c.id for c in claims if straight_through_decision(c).sampled]  # type: ignore[union-attr]
+    page = desk.claims_in(REVIEWER, [ClaimState.PAYMENT_REQUESTED, ClaimState.IN_REVIEW])
+    assert reviewed.id in {c.id for c in page.items}
+    assert [c.id for c in sampled_for_audit(page.items)] == drawn
+    assert drawn  # seed 11 draws some of the twelve
 
 
 def test_a_resubmitted_claim_always_goes_to_a_reviewer(make_desk: MakeDesk) -> None:

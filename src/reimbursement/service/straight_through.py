@@ -12,7 +12,7 @@ A resubmitted claim always goes to a reviewer: one of them returned it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -42,6 +42,7 @@ __all__ = [
     "HistorySource",
     "StoredHistory",
     "StraightThroughReview",
+    "sampled_for_audit",
     "straight_through_decision",
 ]
 
@@ -195,3 +196,16 @@ def straight_through_decision(claim: Claim) -> StraightThroughDecision | None:
         tuple((event.reason or "").split("; ")) if event.reason else (),
         data.get("sampled") == "yes",
     )
+
+
+def sampled_for_audit(claims: Iterable[Claim]) -> list[Claim]:
+    """The claims of ``claims`` approved straight through and drawn for audit review.
+
+    For example over the pages of ``desk.claims_in(staff, [ClaimState.PAID, …])``.
+    """
+    found = []
+    for claim in claims:
+        decision = straight_through_decision(claim)
+        if decision is not None and decision.automatic and decision.sampled:
+            found.append(claim)
+    return found
