@@ -14,6 +14,7 @@ from reimbursement.domain.straight_through import (
     AutoApprovalRule,
     CustomerHistory,
     Flag,
+    KeyedSampler,
     RandomSampler,
     StraightThroughRules,
     decide,
@@ -173,3 +174,22 @@ def test_an_automatic_approval_always_meets_every_condition(
     total = Decimal(cents) * len(lines)
     meets = set(categories) == {"pharmacy"} and len(lines) <= 3 and total <= 100
     assert decision.automatic is meets
+
+
+def test_a_keyed_sampler_draws_by_the_claim_whatever_the_order() -> None:
+    ids = [f"claim-{i}" for i in range(400)]
+    sampler = KeyedSampler(b"k" * 32)
+    forward = {i: sampler.draw(i, Decimal("0.25")) for i in ids}
+    backward = {i: KeyedSampler(b"k" * 32).draw(i, Decimal("0.25")) for i in reversed(ids)}
+    assert forward == backward
+    assert 60 <= sum(forward.values()) <= 140  # about 100 of 400
+    other = {i: KeyedSampler(b"x" * 32).draw(i, Decimal("0.25")) for i in ids}
+    assert other != forward  # another key, other claims
+    with pytest.raises(ValidationError):
+        KeyedSampler(b"short")
+
+
+@given(st.text(max_size=50), st.binary(min_size=16, max_size=40))
+def test_a_keyed_sampler_keeps_to_shares_zero_and_one(claim_id: str, key: bytes) -> None:
+    assert not KeyedSampler(key).draw(claim_id, Decimal(0))
+    assert KeyedSampler(key).draw(claim_id, Decimal(1))

@@ -20,6 +20,8 @@ review afterwards, by an :class:`AuditSampler`: a seeded
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import random
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
@@ -38,6 +40,7 @@ __all__ = [
     "AutoApprovalRule",
     "CustomerHistory",
     "Flag",
+    "KeyedSampler",
     "RandomSampler",
     "StraightThroughDecision",
     "StraightThroughRules",
@@ -346,3 +349,26 @@ class RandomSampler:
     def draw(self, claim_id: str, share: Decimal) -> bool:
         """See :class:`AuditSampler`: a draw of one in a million steps, below ``share``."""
         return self._random.randrange(self._SCALE) < share * self._SCALE
+
+
+class KeyedSampler:
+    """An :class:`AuditSampler` that draws by the claim: the same claim, the same answer.
+
+    The draw is an HMAC-SHA256 of the claim id under ``key`` (bytes the
+    insurer keeps secret), so every process and every replay draws the same
+    claims, in any order, and nobody without the key can tell which claims
+    will be drawn. Raises :class:`~reimbursement.errors.ValidationError` for
+    a key shorter than 16 bytes.
+    """
+
+    _SPACE = 2**64
+
+    def __init__(self, key: bytes) -> None:
+        if not isinstance(key, bytes) or len(key) < 16:
+            raise ValidationError.at("key", "must be at least 16 bytes kept secret")
+        self._key = key
+
+    def draw(self, claim_id: str, share: Decimal) -> bool:
+        """See :class:`AuditSampler`."""
+        digest = hmac.new(self._key, claim_id.encode(), hashlib.sha256).digest()
+        return int.from_bytes(digest[:8], "big") < share * self._SPACE
