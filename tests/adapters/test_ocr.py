@@ -11,7 +11,7 @@ from einvoice.makers import receipt_png
 from reimbursement.adapters.memory import CannedOcr
 from reimbursement.adapters.tesseract import TesseractOcr
 from reimbursement.einvoice import OcrLine, suggest_from_image
-from reimbursement.errors import ValidationError
+from reimbursement.errors import ReimbursementError, ValidationError
 from reimbursement.testing import OcrEngineContract
 
 LINES = ("City Pharmacy Ltd", "Date: 2026-02-26", "Aspirin 4.50", "TOTAL EUR 12.90")
@@ -89,3 +89,8 @@ def test_an_image_over_the_pixel_cap_is_refused_before_it_is_decoded(side: int) 
 def test_a_truncated_image_is_refused(image: bytes) -> None:
     with pytest.raises(ValidationError, match="not an image"):
         TesseractOcr().read(image[:200], ["en"])
+
+
+def test_without_the_tesseract_program_the_adapter_says_what_to_install() -> None:
+    with pytest.raises(ReimbursementError, match="apt-get install tesseract-ocr"):
+        TesseractOcr(command="no-such-tesseract")

@@ -174,3 +174,8 @@ def test_an_invoice_without_a_total_names_the_missing_element() -> None:
     xml = ubl_xml().replace(b"TaxInclusiveAmount", b"Other")
     with pytest.raises(ValidationError, match="TaxInclusiveAmount"):
         read_einvoice(xml)
+
+
+def test_a_name_broken_over_lines_in_the_xml_reads_as_one_line() -> None:
+    invoice = read_einvoice(ubl_xml(seller="Praxis\n      Dr.  Weber"))
+    assert invoice.seller.value == "Praxis Dr. Weber"

@@ -11,12 +11,13 @@ read with a time limit.
 from __future__ import annotations
 
 import io
+import shutil
 from collections.abc import Sequence
 from decimal import Decimal
 
 from .._extras import require
 from ..einvoice import OcrLine, check_languages
-from ..errors import ValidationError
+from ..errors import ReimbursementError, ValidationError
 
 __all__ = ["MAX_OCR_PIXELS", "TesseractOcr"]
 
@@ -30,15 +31,30 @@ class TesseractOcr:
     """An :class:`~reimbursement.einvoice.OcrEngine` on the ``tesseract`` program.
 
     ``timeout`` (seconds) bounds one reading; ``max_pixels`` the image size.
-    Raises :class:`~reimbursement.errors.MissingExtraError` without the
-    ``[ocr]`` extra, :class:`~reimbursement.errors.ValidationError` for
-    content that is not an image, too large, or a language it has no data for.
+    ``command`` is the program to run (found on ``PATH``). Raises
+    :class:`~reimbursement.errors.MissingExtraError` without the ``[ocr]``
+    extra, :class:`~reimbursement.errors.ReimbursementError` without the
+    program, :class:`~reimbursement.errors.ValidationError` for content that is
+    not an image, too large, or a language it has no data for.
     """
 
-    def __init__(self, *, timeout: float = 30, max_pixels: int = MAX_OCR_PIXELS) -> None:
+    def __init__(
+        self,
+        *,
+        timeout: float = 30,
+        max_pixels: int = MAX_OCR_PIXELS,
+        command: str = "tesseract",
+    ) -> None:
         self._pytesseract = require("pytesseract", "ocr", "reading scanned receipts")
         self._image = require("PIL.Image", "ocr", "reading scanned receipts")
         self._ops = require("PIL.ImageOps", "ocr", "reading scanned receipts")
+        found = shutil.which(command)
+        if found is None:
+            raise ReimbursementError(
+                f"the {command!r} program is not installed (Debian: apt-get install "
+                "tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim)"
+            )
+        self._command = found
         self.timeout = timeout
         self.max_pixels = max_pixels
 
@@ -47,6 +63,7 @@ class TesseractOcr:
         codes = [_LANGUAGES[language] for language in check_languages(languages)]
         picture = self._open(image)
         tesseract = self._pytesseract
+        tesseract.pytesseract.tesseract_cmd = self._command  # pytesseract keeps it module-wide
         try:
             data = tesseract.image_to_data(
                 picture,

@@ -49,6 +49,8 @@ MAX_PDF_PAGES = 5
 """How many pages of a PDF are read for a suggestion (a receipt is one or two)."""
 
 _MAX_TEXT = 200_000
+_MAX_LINES = 2_000
+_MAX_LINE = 500
 
 
 @attrs.frozen
@@ -252,7 +254,9 @@ def suggest_from_text(text: str, *, currency: str | None = None) -> Suggestion:
     """A suggestion from a receipt's text; ``currency`` when the receipt names none."""
     if not isinstance(text, str):
         raise ValidationError.at("text", "must be a str")
-    lines = [line for line in text[:_MAX_TEXT].splitlines() if line.strip()]
+    # bounded work whatever the text: a receipt has few, short lines
+    lines = [line[:_MAX_LINE] for line in text[:_MAX_TEXT].splitlines() if line.strip()]
+    lines = lines[:_MAX_LINES]
     return Suggestion(
         _guess_amount(lines, "\n".join(lines), currency),
         _guess_date(lines),

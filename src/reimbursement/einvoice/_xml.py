@@ -63,7 +63,7 @@ def parse(content: bytes, what: str) -> etree._Element:
 
 
 def text_at(root: etree._Element, path: str, namespaces: dict[str, str]) -> str | None:
-    """The stripped text of the first element at ``path`` (XPath), or ``None``."""
+    """The text of the first element at ``path`` (XPath), its spaces collapsed, or ``None``."""
     found = root.xpath(path, namespaces=namespaces)
     if not isinstance(found, list) or not found:
         return None
@@ -71,5 +71,5 @@ def text_at(root: etree._Element, path: str, namespaces: dict[str, str]) -> str 
     text = first if isinstance(first, str) else getattr(first, "text", None)
     if text is None:
         return None
-    text = str(text).strip()
+    text = " ".join(str(text).split())  # one line: a name broken over lines reads as one
     return text or None
