@@ -33,6 +33,7 @@ from reimbursement.claims import LIFECYCLE, check_claim
 from reimbursement.demo import _play as play_the_morning
 from reimbursement.demo import build_desk
 from reimbursement.domain.currencies import MINOR_UNITS
+from reimbursement.einvoice import EInvoice, EInvoiceFormat, Guess, Sourced, Suggestion, TaxId
 from reimbursement.feedback import (
     DEFAULT_PROBLEMS,
     DEFAULT_REASONS,
@@ -193,6 +194,23 @@ STRATEGIES: dict[type, st.SearchStrategy[Any]] = {
     # a profile's texts refuse control characters and its currency must be ISO 4217
     CustomerProfile: st.builds(
         CustomerProfile, _words, _words, _words, st.sampled_from(["EUR", "CNY", "JPY"])
+    ),
+    # generic fields (Sourced[str], Guess[Money]): from_type cannot tell what they hold
+    EInvoice: st.builds(
+        EInvoice,
+        st.sampled_from(EInvoiceFormat),
+        st.builds(Sourced, _words, _words),
+        st.builds(Sourced, _words, _words),
+        st.builds(Sourced, st.dates(), _words),
+        st.builds(Sourced, st.from_type(Money), _words),
+        st.none() | st.builds(Sourced, st.from_type(Money), _words),
+        st.none() | st.from_type(TaxId),
+    ),
+    Suggestion: st.builds(
+        Suggestion,
+        st.none() | st.builds(Guess, st.from_type(Money), st.decimals(0, 1, places=2), _words),
+        st.none() | st.builds(Guess, st.dates(), st.decimals(0, 1, places=2), _words),
+        st.none() | st.builds(Guess, _words, st.decimals(0, 1, places=2), _words),
     ),
 }
 
