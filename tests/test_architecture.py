@@ -178,14 +178,17 @@ NAMESPACES = [
     "reimbursement.adapters.memory",
     "reimbursement.adapters.sql",
     "reimbursement.adapters.system",
+    "reimbursement.adapters.tesseract",
     "reimbursement.analytics",
     "reimbursement.claims",
+    "reimbursement.einvoice",
     "reimbursement.errors",
     "reimbursement.feedback",
     "reimbursement.ports",
     "reimbursement.routing",
     "reimbursement.service",
     "reimbursement.sla",
+    "reimbursement.straight_through",
     "reimbursement.testing",
 ]
 

@@ -34,6 +34,7 @@ from reimbursement.claims import LIFECYCLE, check_claim
 from reimbursement.demo import _play as play_the_morning
 from reimbursement.demo import build_desk
 from reimbursement.domain.currencies import MINOR_UNITS
+from reimbursement.einvoice import EInvoice, EInvoiceFormat, Guess, Sourced, Suggestion, TaxId
 from reimbursement.feedback import (
     DEFAULT_PROBLEMS,
     DEFAULT_REASONS,
@@ -201,6 +202,23 @@ STRATEGIES: dict[type, st.SearchStrategy[Any]] = {
         _words,
         st.just("https://broker.example/hooks"),
         st.binary(min_size=24, max_size=64),
+    ),
+    # generic fields (Sourced[str], Guess[Money]): from_type cannot tell what they hold
+    EInvoice: st.builds(
+        EInvoice,
+        st.sampled_from(EInvoiceFormat),
+        st.builds(Sourced, _words, _words),
+        st.builds(Sourced, _words, _words),
+        st.builds(Sourced, st.dates(), _words),
+        st.builds(Sourced, st.from_type(Money), _words),
+        st.none() | st.builds(Sourced, st.from_type(Money), _words),
+        st.none() | st.from_type(TaxId),
+    ),
+    Suggestion: st.builds(
+        Suggestion,
+        st.none() | st.builds(Guess, st.from_type(Money), st.decimals(0, 1, places=2), _words),
+        st.none() | st.builds(Guess, st.dates(), st.decimals(0, 1, places=2), _words),
+        st.none() | st.builds(Guess, _words, st.decimals(0, 1, places=2), _words),
     ),
 }
 

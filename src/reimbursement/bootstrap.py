@@ -39,6 +39,7 @@ from .ports import (
 from .service.adapters import Adapters, DeskSettings
 from .service.desk import ReimbursementDesk
 from .service.routing import RoundRobinRouter, Router
+from .service.straight_through import StraightThroughReview
 from .service.sweeper import BreachEscalation
 from .service.texts import CustomerTexts
 
@@ -57,7 +58,9 @@ class DeskOptions(TypedDict, total=False):
     approvals); ``approval_rules`` turn on approval plans; ``sla`` and
     ``escalation`` the SLA clocks and what a breach does; ``settings`` how
     the insurer runs its process; ``texts`` the customer-facing wording;
-    ``new_id`` makes claim ids (random UUIDs by default).
+    ``new_id`` makes claim ids (random UUIDs by default);
+    ``straight_through`` approves simple claims at submission by the
+    insurer's rules (``docs/straight-through.md``).
     """
 
     reviewers: Sequence[str]
@@ -71,6 +74,7 @@ class DeskOptions(TypedDict, total=False):
     settings: DeskSettings
     texts: CustomerTexts
     new_id: Callable[[], str]
+    straight_through: StraightThroughReview
 
 
 def assemble(adapters: Adapters, **options: Unpack[DeskOptions]) -> ReimbursementDesk:

@@ -17,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from einvoice.makers import zugferd_xml
 from reimbursement import (
     Actor,
     ClaimPatch,
@@ -36,6 +37,8 @@ from reimbursement.errors import ReimbursementError, ValidationError
 from reimbursement.service import ClaimLimits, DocumentRules
 from reimbursement.sla import BusinessCalendar, SlaPolicy, weekly
 from support import ANA, FINANCE, PDF, PROFILES, REVIEWER, START, pharmacy, submitted
+
+INVOICE = zugferd_xml()
 
 POLICY = SlaPolicy.standard(
     BusinessCalendar(ZoneInfo("Europe/Berlin"), weekly((time(9), time(17)))),
@@ -286,6 +289,12 @@ CALLS: dict[str, Call] = {
     "withdraw.actor": lambda d, c, v: d.withdraw(v, c),
     "dispatch_notifications.limit": lambda d, c, v: d.dispatch_notifications(v),
     "sweep.now": lambda d, c, v: d.sweep(v),
+    "add_einvoice.file_name": lambda d, c, v: d.add_einvoice(ANA, c, v, INVOICE, category="x"),
+    "add_einvoice.content": lambda d, c, v: d.add_einvoice(ANA, c, "i.xml", v, category="x"),
+    "add_einvoice.category": lambda d, c, v: d.add_einvoice(ANA, c, "i.xml", INVOICE, category=v),
+    "add_einvoice.description": lambda d, c, v: d.add_einvoice(
+        ANA, c, "i.xml", INVOICE, category="x", description=v
+    ),
 }
 
 

@@ -36,7 +36,16 @@ MAX_FILE_NAME_LENGTH = 255
 _HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
 
 ACCEPTED_MEDIA_TYPES = frozenset(
-    {"application/pdf", "image/jpeg", "image/png", "image/heic", "image/tiff", "image/webp"}
+    {
+        "application/pdf",
+        "image/jpeg",
+        "image/png",
+        "image/heic",
+        "image/tiff",
+        "image/webp",
+        # only as an e-invoice read by ReimbursementDesk.add_einvoice, never sniffed
+        "application/xml",
+    }
 )
 
 

@@ -72,6 +72,7 @@ class EventType(enum.StrEnum):
     SLA_BREACHED = "sla_breached"
     FEEDBACK_GIVEN = "feedback_given"
     FEEDBACK_EDITED = "feedback_edited"
+    STRAIGHT_THROUGH_DECIDED = "straight_through_decided"
 
 
 def flatten_data(items: Mapping[str, str] | None) -> tuple[str, ...]:

@@ -101,6 +101,7 @@ _STAYS: dict[EventType, frozenset[ClaimState] | None] = {
     _E.PAYMENT_DISCREPANCY: frozenset(
         {_S.PAYMENT_REQUESTED, _S.PAYMENT_APPROVED, _S.PAID, _S.PAYMENT_FAILED}
     ),
+    _E.STRAIGHT_THROUGH_DECIDED: frozenset({_S.SUBMITTED}),
 }
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 

@@ -24,6 +24,7 @@ from ..domain.authorization import authorize_view
 from ..domain.checks import require_text
 from ..domain.claim import Claim
 from ..domain.events import EventType, Visibility, event_id
+from ..domain.lifecycle import ClaimState
 from ..domain.money import Money
 from ..domain.routing import ApprovalRules, ConflictOfInterest
 from ..domain.sla import SlaPolicy
@@ -47,6 +48,7 @@ from .adapters import Adapters, DeskSettings
 from .dispatch import Dispatcher
 from .reviews import ReviewRouting
 from .routing import Router
+from .straight_through import StraightThroughReview
 from .sweeper import BreachEscalation
 from .texts import DEFAULT_TEXTS, CustomerTexts
 from .views import ClaimTracking, tracking
@@ -108,8 +110,10 @@ class DeskCore:
         escalation: BreachEscalation | None = None,
         approval_rules: ApprovalRules | None = None,
         conflicts: ConflictOfInterest | None = None,
+        straight_through: StraightThroughReview | None = None,
     ) -> None:
         self.reviews = ReviewRouting(router, approval_rules, conflicts)
+        self.straight_through = straight_through
         self.adapters = adapters
         self.settings = settings if settings is not None else DeskSettings()
         self.texts = texts
@@ -338,6 +342,17 @@ class DeskCore:
         ]
 
     # -- shared steps ----------------------------------------------------------------------
+
+    def _review(self, claim: Claim, step: Step) -> Claim:
+        """The just submitted claim: approved straight through, or routed to its reviewer."""
+        if self.straight_through is not None:
+            request_payment = self.settings.auto_request_payment
+            claim = self.straight_through.screen(
+                claim, step.now, step.claims, request_payment=request_payment
+            )
+            if claim.state is not ClaimState.SUBMITTED:  # approved by the rules
+                return claim
+        return self.reviews.route(claim, step.now, step.claims)
 
     def _approved(self, claim: Claim, now: datetime) -> Claim:
         if not self.settings.auto_request_payment:

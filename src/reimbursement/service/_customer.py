@@ -198,7 +198,7 @@ class CustomerCalls(DeskCore):
             submitted = cmd.submit(
                 claim, actor, step.now, number, require_receipts=self.settings.require_receipts
             )
-            return self.reviews.route(submitted, step.now, step.claims)
+            return self._review(submitted, step)
 
         return self._run(actor, claim_id, self._request(actor, request_id, self.submit), decide)
 

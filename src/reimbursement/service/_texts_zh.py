@@ -61,6 +61,7 @@ TITLES: Mapping[EventType, str] = {
     E.SLA_BREACHED: "审核已超时",
     E.FEEDBACK_GIVEN: "感谢您的反馈",
     E.FEEDBACK_EDITED: "反馈已更新",
+    E.STRAIGHT_THROUGH_DECIDED: "已按自动审批规则核查",
 }
 
 PHRASES: Mapping[str, str] = {

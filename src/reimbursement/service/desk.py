@@ -16,6 +16,7 @@ from typing import Self
 from ..domain.checks import require_aware
 from ..errors import ValidationError
 from ._customer import CustomerCalls
+from ._einvoice import EInvoiceCalls
 from ._payments import PaymentCalls
 from ._review import HandOverReport, ReviewCalls
 from .sweeper import SweepReport, sweep
@@ -23,7 +24,7 @@ from .sweeper import SweepReport, sweep
 __all__ = ["HandOverReport", "ReimbursementDesk"]
 
 
-class ReimbursementDesk(CustomerCalls, ReviewCalls, PaymentCalls):
+class ReimbursementDesk(CustomerCalls, EInvoiceCalls, ReviewCalls, PaymentCalls):
     """Runs claims from draft to payment on the given adapters.
 
     ``router`` chooses reviewers and counts their open claims; ``settings``
@@ -36,7 +37,9 @@ class ReimbursementDesk(CustomerCalls, ReviewCalls, PaymentCalls):
     build (parallel department reviews, authority chains): see
     ``docs/routing.md``, "On the desk". ``conflicts`` is the
     conflict-of-interest port for payment approvals and decisions (default:
-    the router's, when it is a ``PolicyRouter``). Raises
+    the router's, when it is a ``PolicyRouter``). With ``straight_through``,
+    simple claims are approved at submission by the insurer's rules (see
+    ``docs/straight-through.md``). Raises
     :class:`~reimbursement.errors.ValidationError` for approval rules with a router
     that cannot assign plan steps.
     """

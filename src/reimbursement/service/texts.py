@@ -90,6 +90,7 @@ _TITLES: Mapping[EventType, str] = {
     E.SLA_BREACHED: "Review overdue",
     E.FEEDBACK_GIVEN: "Thank you for your feedback",
     E.FEEDBACK_EDITED: "Feedback updated",
+    E.STRAIGHT_THROUGH_DECIDED: "Checked against the straight-through rules",
 }
 
 # Events the customer is told about by notification (the timeline shows all

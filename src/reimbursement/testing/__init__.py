@@ -82,6 +82,7 @@ from .directory import CustomerDirectoryContract
 from .documents import DocumentStoreContract
 from .fx import FxRatesContract
 from .notifier import NotifierContract
+from .ocr import OcrEngineContract
 from .outbox import OutboxQueueContract
 from .payments import PaymentGatewayContract
 
@@ -93,6 +94,7 @@ __all__ = [
     "DocumentStoreContract",
     "FxRatesContract",
     "NotifierContract",
+    "OcrEngineContract",
     "OutboxQueueContract",
     "PaymentGatewayContract",
     "UnitOfWorkFactory",

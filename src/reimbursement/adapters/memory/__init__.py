@@ -17,6 +17,7 @@ from ...ports import Clock, CustomerProfile, Notifier
 from ...service.adapters import Adapters
 from ._claims import InMemoryClaimStore, InMemoryUnitOfWork
 from ._inbox import InMemoryInbox, InMemorySmsGateway
+from ._ocr import CannedOcr
 from ._ports import (
     InMemoryCustomerDirectory,
     InMemoryDocumentStore,
@@ -29,6 +30,7 @@ from ._ports import (
 from ._queue import InMemoryOutboxQueue
 
 __all__ = [
+    "CannedOcr",
     "InMemoryClaimStore",
     "InMemoryCustomerDirectory",
     "InMemoryDocumentStore",

@@ -141,8 +141,11 @@ def add_attachment(
     line_id: str | None = None,
     *,
     limits: ClaimLimits = DEFAULT_LIMITS,
+    details: Mapping[str, str] | None = None,
 ) -> Claim:
     """The claim with one more document, linked to line ``line_id`` when given.
+
+    ``details`` are recorded on its event too (where an e-invoice's values came from).
 
     Only while the customer can edit the claim (see :func:`check_attachable`).
     ``attachment.id`` must be new: the desk takes it from the ``DocumentStore``,
@@ -151,7 +154,7 @@ def add_attachment(
     """
     index = check_attachable(claim, line_id, limits=limits)
     lines = claim.lines
-    data = {"attachment_id": attachment.id, "file_name": attachment.file_name}
+    data = {**(details or {}), "attachment_id": attachment.id, "file_name": attachment.file_name}
     if index is not None:
         line = lines[index]
         linked = replace(line, attachment_ids=(*line.attachment_ids, attachment.id))
