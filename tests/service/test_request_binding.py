@@ -116,10 +116,15 @@ def test_a_retry_request_id_is_bound_to_the_account_it_names() -> None:
     assert isinstance(gateway, InMemoryPaymentGateway)
     claim = desk.approve(REVIEWER, submitted(desk).id)
     desk.approve_payment(FINANCE, claim.id)
-    gateway.failing_accounts["DE89 3704 0044"] = "account closed"
+    gateway.failing_accounts["DE89 3704 0044 0532 0130 00"] = "account closed"
     failed = desk.pay(FINANCE_2, claim.id)
-    retried = desk.retry_payment(FINANCE_2, failed.id, "DE12 5001 0517", request_id="rt-1")
-    assert desk.retry_payment(FINANCE_2, failed.id, "DE12 5001 0517", request_id="rt-1") == retried
+    retried = desk.retry_payment(
+        FINANCE_2, failed.id, "DE12 5001 0517 0648 4898 90", request_id="rt-1"
+    )
+    assert (
+        desk.retry_payment(FINANCE_2, failed.id, "DE12 5001 0517 0648 4898 90", request_id="rt-1")
+        == retried
+    )
     _refused_and_unchanged(
         desk,
         retried,

@@ -25,6 +25,7 @@ import attrs
 
 from ..adapters.memory import ManualClock
 from ..bootstrap import in_memory_desk
+from ..domain.accounts import iban_for
 from ..domain.actors import SYSTEM, Actor
 from ..domain.claim import Claim, LineDecision
 from ..domain.feedback import Feedback, FeedbackStage
@@ -130,7 +131,7 @@ class _World:
                 f"POL-{cid[-5:]}",
                 "EUR",
                 language=rng.choice(("en", "en", "zh-CN")),
-                payee_account=f"DE{rng.randrange(10**19, 10**20)}",
+                payee_account=iban_for("DE", f"{rng.randrange(10**19, 10**20) % 10**18:018d}"),
                 region=region,
             )
             for cid, region in self.regions.items()

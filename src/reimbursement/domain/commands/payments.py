@@ -6,6 +6,7 @@ from datetime import datetime
 
 from ...errors import ValidationError
 from .._replace import replace
+from ..accounts import check_account
 from ..actors import Actor
 from ..claim import (
     Claim,
@@ -138,9 +139,11 @@ def retry_payment(
 ) -> Claim:
     """A new payment attempt (new idempotency key) after a failure, optionally to a new account."""
     failed = _current_payment(claim, Action.RETRY_PAYMENT)
-    if payee_account is not None and not payee_account.strip():
-        raise ValidationError.at("payee_account", "is empty")
-    account = payee_account.strip() if payee_account else failed.payee_account
+    account = (
+        failed.payee_account
+        if payee_account is None
+        else check_account("payee_account", payee_account)
+    )
     attempt = failed.attempt + 1
     record = PaymentRecord(
         attempt,
