@@ -11,10 +11,26 @@ in :mod:`reimbursement.payments.camt`. See ``docs/payment-runs.md``.
 """
 
 from ..domain.accounts import account_problem, check_account, compact_account, iban_for
+from .promise import PROMISE, AtRisk, PaymentTiming, claims_at_risk, payment_timing
+from .runs import PaymentRun, PaymentRuns, RunOutcome, RunSchedule, target2_calendar
+from .sandbox import CallbackReport, SandboxGateway, apply_callbacks
 
 __all__ = [
+    "PROMISE",
+    "AtRisk",
+    "CallbackReport",
+    "PaymentRun",
+    "PaymentRuns",
+    "PaymentTiming",
+    "RunOutcome",
+    "RunSchedule",
+    "SandboxGateway",
     "account_problem",
+    "apply_callbacks",
     "check_account",
+    "claims_at_risk",
     "compact_account",
     "iban_for",
+    "payment_timing",
+    "target2_calendar",
 ]
