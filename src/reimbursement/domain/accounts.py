@@ -87,7 +87,7 @@ def _schwifty() -> ModuleType | None:
     return schwifty
 
 
-def _iban_problem(compact: str) -> str | None:
+def _iban_problem(compact: str, country_formats: bool) -> str | None:
     if not _IBAN.fullmatch(compact):
         if not compact.isalnum() or not compact.isascii():
             return f"an IBAN has only letters and digits ({_EXAMPLE})"
@@ -97,7 +97,7 @@ def _iban_problem(compact: str) -> str | None:
         )
     if not _mod97_ok(compact):
         return "has wrong IBAN check digits: a character is mistyped or missing"
-    schwifty = _schwifty()
+    schwifty = _schwifty() if country_formats else None
     if schwifty is not None:
         try:
             schwifty.IBAN(compact)
@@ -117,13 +117,17 @@ def _card_problem(digits: str) -> str | None:
     return None
 
 
-def account_problem(path: str, value: str) -> FieldProblem | None:
-    """What is wrong with the account ``value`` (see the module docs), or ``None``."""
+def account_problem(path: str, value: str, *, country_formats: bool = True) -> FieldProblem | None:
+    """What is wrong with the account ``value`` (see the module docs), or ``None``.
+
+    ``country_formats=False`` leaves schwifty's country formats out (for
+    accounts checked when they were entered, read again in bulk).
+    """
     compact = compact_account(value.strip())
     if not compact:
         return FieldProblem(path, "is empty")
     if compact[:2].isalpha():
-        problem = _iban_problem(compact)
+        problem = _iban_problem(compact, country_formats)
     elif compact.isdigit() and compact.isascii():
         problem = _card_problem(compact)
     else:
