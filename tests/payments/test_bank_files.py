@@ -261,3 +261,56 @@ def test_a_camt053_statement_is_read_too() -> None:
     statement = read_camt(data)
     assert [(r.end_to_end_id, r.outcome) for r in statement.results] == [("C1/1", "paid")]
     assert statement.results[0].amount == Money("42.50", "EUR")
+
+
+BATCH = b"""<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.02"><BkToCstmrDbtCdtNtfctn>
+<GrpHdr><MsgId>B-1</MsgId></GrpHdr><Ntfctn><Acct><Id><IBAN>DE02120300000000202051</IBAN></Id>
+</Acct><Ntry><Amt Ccy="EUR">85.00</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts>BOOK</Sts><NtryDtls>
+<TxDtls><Refs><EndToEndId>C1/1</EndToEndId></Refs><AmtDtls><InstdAmt><Amt Ccy="EUR">42.50</Amt>
+</InstdAmt></AmtDtls></TxDtls><TxDtls><Refs><EndToEndId>C2/1</EndToEndId></Refs><AmtDtls>
+<InstdAmt><Amt Ccy="EUR">42.50</Amt></InstdAmt></AmtDtls></TxDtls></NtryDtls></Ntry>
+<Ntry><Amt Ccy="EUR">42.50</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts>BOOK</Sts><Sts>PDNG</Sts>
+<NtryDtls><TxDtls><Refs><EndToEndId>C3/1</EndToEndId></Refs></TxDtls></NtryDtls></Ntry>
+</Ntfctn></BkToCstmrDbtCdtNtfctn></Document>"""
+
+
+def test_batch_entries_and_odd_shapes_are_read_entry_by_entry() -> None:
+    # two transactions in one booking, amounts in AmtDtls, a 2009 (.02) status, an entry
+    # with two statuses: the column reader must not line these up, the walk reads them
+    results = {r.end_to_end_id: r for r in read_camt(BATCH).results}
+    assert {e: r.outcome for e, r in results.items()} == {
+        "C1/1": "paid",
+        "C2/1": "paid",
+        "C3/1": "paid",
+    }
+    assert results["C1/1"].amount == Money("42.50", "EUR")
+    assert results["C3/1"].amount == Money("42.50", "EUR")  # the entry's: its only transaction
+
+
+@settings(max_examples=30)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["C1/1", "C2/1", "C3/1", "C4/1"]),
+            st.sampled_from(["42.50", "10.00"]),
+            st.sampled_from(["paid", "failed", "pending"]),
+        ),
+        max_size=8,
+    )
+)
+def test_the_column_reader_and_the_walk_agree(entries: list[tuple[str, str, str]]) -> None:
+    from lxml import etree
+
+    from reimbursement.payments import camt
+
+    data = camt054(entries)
+    body = etree.fromstring(data).find("{*}BkToCstmrDbtCdtNtfctn/{*}Ntfctn")
+    namespace = "urn:iso:std:iso:20022:tech:xsd:camt.054.001.08"
+    fast = camt._fast(body, namespace)
+    walked = list(camt._Walk(f"{{{namespace}}}").results(body))
+    if fast is None:  # only a file naming an id twice is left to the walk
+        assert len({e for e, _, _ in entries}) < len(entries)
+    else:
+        assert fast == walked
+    assert list(read_camt(data).results) == walked

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Literal
+from typing import Literal, cast
 
 import attrs
 
@@ -142,7 +142,9 @@ class _Walk:
             details = entry.findall(f"{self.q}NtryDtls/{self.q}TxDtls")
             for tx in details:
                 e2e = self._text(tx, "Refs", "EndToEndId")
-                node = self._find(tx, "Amt") or self._find(tx, "AmtDtls", "InstdAmt", "Amt")
+                node = self._find(tx, "Amt")
+                if node is None:
+                    node = self._find(tx, "AmtDtls", "InstdAmt", "Amt")
                 if node is None and len(details) == 1:
                     node = self._find(entry, "Amt")
                 amount = None if node is None else _amount(node.text, node.get("Ccy"))
@@ -188,16 +190,17 @@ def _fast(body: etree._Element, namespace: str) -> list[BankResult] | None:
     ]
     if any(len(column) != count for column in columns):
         return None
-    failed = {
-        e2e.strip(): code
-        for e2e, code in zip(
-            query(f"{_TX}[c:RtrInf]/c:Refs/c:EndToEndId/text()"),
-            query(f"{_TX}[c:RtrInf]/c:RtrInf/c:Rsn/c:Cd/text()"),
-            strict=False,
-        )
-    }
-    if len(failed) != int(body.xpath(f"count({_TX}/c:RtrInf)", namespaces={"c": namespace})):  # type: ignore[arg-type]
-        return None  # a return without a code, or an id twice: walk it
+    if len(set(columns[0])) != count:
+        return None  # an id twice: walk it, entry by entry
+    failed = {}
+    q = f"{{{namespace}}}"
+    returns = body.xpath(f"{_TX}/c:RtrInf", namespaces={"c": namespace})
+    for back in cast(list[etree._Element], returns):
+        transaction = back.getparent()
+        e2e = "" if transaction is None else transaction.findtext(f"{q}Refs/{q}EndToEndId")
+        code = (back.findtext(f"{q}Rsn/{q}Cd") or "returned").strip()
+        info = (back.findtext(f"{q}AddtlInf") or "").strip()
+        failed[(e2e or "").strip()] = f"{code} {info}" if info else code
     results = []
     for e2e, state, side, amount, currency in zip(*columns, strict=True):
         e2e = e2e.strip()
