@@ -21,7 +21,7 @@ from reimbursement.payments import (
     target2_calendar,
 )
 from reimbursement.payments.bankfile import BankFileGateway
-from reimbursement.payments.iso20022 import Debtor
+from reimbursement.payments.iso20022 import Debtor, PostalAddress
 
 BERLIN = ZoneInfo("Europe/Berlin")
 FRIDAY_EVENING = datetime(2026, 4, 2, 16, tzinfo=BERLIN)  # Maundy Thursday, before Easter
@@ -69,7 +69,11 @@ def test_finance_approves_a_run_as_a_whole_with_four_eyes_per_claim_and_big_ones
     desk = _desk(clock, gateway)
     small = [desk.approve(REVIEWER, submitted(desk).id).id for _ in range(3)]
     big = desk.approve(REVIEWER, submitted(desk, ANA, "900.00").id).id
-    runs = PaymentRuns(desk, review_above=Money("500", "EUR"))
+    runs = PaymentRuns(
+        desk,
+        review_above=Money("500", "EUR"),
+        address_of=lambda claim: PostalAddress("Lisboa", "PT", "Rua Augusta", "10"),
+    )
     run = runs.collect(datetime(2026, 12, 1, 10, tzinfo=BERLIN))
     assert set(run.to_approve) == set(small)
     assert run.one_by_one == (big,)
@@ -85,6 +89,7 @@ def test_finance_approves_a_run_as_a_whole_with_four_eyes_per_claim_and_big_ones
     assert released.file is not None
     assert_valid(released.file.content, "pain.001.001.09")
     assert len(released.file.end_to_end_ids) == 3
+    assert released.file.content.count(b"<TwnNm>Lisboa</TwnNm>") == 3
     assert desk.get(FINANCE, big).state.value == "payment_requested"  # waits for finance alone
     desk.approve_payment(FINANCE, big)
     later = runs.run_at(datetime(2026, 12, 1, 15, tzinfo=BERLIN))

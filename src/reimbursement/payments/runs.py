@@ -37,6 +37,7 @@ from ..service.desk import ReimbursementDesk
 
 if TYPE_CHECKING:
     from .bankfile import BankFile
+    from .iso20022 import PostalAddress
 
 __all__ = ["PaymentRun", "PaymentRuns", "RunOutcome", "RunSchedule", "target2_calendar"]
 
@@ -127,7 +128,12 @@ class RunOutcome:
 
 
 class PaymentRuns:
-    """Runs the desk's payments at the schedule's cut-offs (see the module docs)."""
+    """Runs the desk's payments at the schedule's cut-offs (see the module docs).
+
+    ``address_of`` gives a payee's structured postal address for the bank
+    file (from the insurer's customer records); without it the file names
+    payees without an address, which SEPA allows within the EEA.
+    """
 
     def __init__(
         self,
@@ -135,10 +141,12 @@ class PaymentRuns:
         schedule: RunSchedule | None = None,
         *,
         review_above: Money | None = None,
+        address_of: Callable[[Claim], PostalAddress | None] | None = None,
     ) -> None:
         self.desk = desk
         self.schedule = schedule if schedule is not None else RunSchedule()
         self.review_above = review_above
+        self._address_of = address_of
 
     def _open(self, actor: Actor) -> Iterator[Claim]:
         after = None
@@ -197,7 +205,8 @@ class PaymentRuns:
         ready = [c for c in self._open(actor) if _ready(c)]
         if isinstance(gateway, BankFileGateway):
             for claim in ready:
-                gateway.payee(claim.id, Payee(claim.claimant.name))
+                address = None if self._address_of is None else self._address_of(claim)
+                gateway.payee(claim.id, Payee(claim.claimant.name, address))
         outcome = self._each([c.id for c in ready], lambda cid: self.desk.pay(actor, cid))
         if isinstance(gateway, BankFileGateway):
             written = gateway.write_file(
