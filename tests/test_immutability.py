@@ -43,6 +43,7 @@ from reimbursement.feedback import (
     ReasonCatalogue,
     ReasonText,
 )
+from reimbursement.payments import RunSchedule, target2_calendar
 from reimbursement.routing import RankBy
 from reimbursement.serialization import from_json, to_json
 from reimbursement.service import CustomerTexts
@@ -194,6 +195,11 @@ STRATEGIES: dict[type, st.SearchStrategy[Any]] = {
     CustomerProfile: st.builds(
         CustomerProfile, _words, _words, _words, st.sampled_from(["EUR", "CNY", "JPY"])
     ),
+    # a payment-run schedule holds a validated calendar: built around the default one
+    RunSchedule: st.builds(
+        RunSchedule, st.just(target2_calendar()), st.lists(st.times(), min_size=1), st.booleans()
+    ),
+    SimulationSettings: st.builds(SimulationSettings, days=st.integers(1, 400)),
 }
 
 # what Hypothesis cannot build from field types alone (ports, a caller's function, the
