@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from reimbursement.analytics.simulate import SimulationSettings, simulate_year
-from reimbursement.payments import RunSchedule, payment_timing
+from reimbursement.payments import RunSchedule, payment_timing, promise_summary
 
 # the whole year, weekends and bank holidays included, at a fifth of the default volume
 SETTINGS = SimulationSettings(claims_per_day=3.0)
@@ -23,6 +23,12 @@ def test_a_simulated_year_sends_99_percent_within_24_hours_of_approval() -> None
     closed = [t for t in sent if not schedule.is_bank_day(t.sent_at.astimezone(zone).date())]  # type: ignore[union-attr]
     assert len(closed) > 20, "approvals before weekends and bank holidays are paid then"
     assert all(t.kept() for t in closed)
+    summary = promise_summary(year.claims)
+    assert summary.sent == len(sent)
+    assert summary.sent_in_time == kept
+    assert summary.worst is not None
+    assert summary.worst <= timedelta(hours=24)
+    assert 0 < summary.confirmed_in_time < summary.sent_in_time  # the bank confirms later
 
 
 def test_without_weekend_runs_the_promise_breaks_on_weekends() -> None:

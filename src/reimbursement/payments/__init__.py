@@ -11,7 +11,15 @@ in :mod:`reimbursement.payments.camt`. See ``docs/payment-runs.md``.
 """
 
 from ..domain.accounts import account_problem, check_account, compact_account, iban_for
-from .promise import PROMISE, AtRisk, PaymentTiming, claims_at_risk, payment_timing
+from .promise import (
+    PROMISE,
+    AtRisk,
+    PaymentTiming,
+    PromiseSummary,
+    claims_at_risk,
+    payment_timing,
+    promise_summary,
+)
 from .runs import PaymentRun, PaymentRuns, RunOutcome, RunSchedule, target2_calendar
 from .sandbox import CallbackReport, SandboxGateway, apply_callbacks
 
@@ -22,6 +30,7 @@ __all__ = [
     "PaymentRun",
     "PaymentRuns",
     "PaymentTiming",
+    "PromiseSummary",
     "RunOutcome",
     "RunSchedule",
     "SandboxGateway",
@@ -32,5 +41,6 @@ __all__ = [
     "compact_account",
     "iban_for",
     "payment_timing",
+    "promise_summary",
     "target2_calendar",
 ]

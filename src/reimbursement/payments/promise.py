@@ -20,7 +20,15 @@ from ..domain.events import EventType
 from ..domain.lifecycle import ClaimState
 from .runs import RunSchedule
 
-__all__ = ["PROMISE", "AtRisk", "PaymentTiming", "claims_at_risk", "payment_timing"]
+__all__ = [
+    "PROMISE",
+    "AtRisk",
+    "PaymentTiming",
+    "PromiseSummary",
+    "claims_at_risk",
+    "payment_timing",
+    "promise_summary",
+]
 
 PROMISE = timedelta(hours=24)
 """Approval to money sent, around the clock: weekends and bank holidays count."""
@@ -110,3 +118,28 @@ def claims_at_risk(
             waiting = claim.state is ClaimState.PAYMENT_REQUESTED
             found.append(AtRisk(claim.id, due, next_run, waiting))
     return sorted(found, key=lambda r: (r.due_at, r.claim_id))
+
+
+@attrs.frozen
+class PromiseSummary:
+    """How well a set of claims kept the promise: shares of the claims whose money was sent."""
+
+    sent: int
+    """Claims approved whose money was sent."""
+    sent_in_time: float
+    """Share of those sent within the promise of approval (``nan`` when none was sent)."""
+    confirmed_in_time: float
+    """Share of those confirmed by the bank within the promise (``nan`` when none was sent)."""
+    worst: timedelta | None
+    """The longest approval-to-sent time."""
+
+
+def promise_summary(claims: Iterable[Claim], promise: timedelta = PROMISE) -> PromiseSummary:
+    """The promise kept over ``claims`` (for reports; per claim see :func:`payment_timing`)."""
+    sent = [t for t in map(payment_timing, claims) if t.to_sent is not None]
+    if not sent:
+        return PromiseSummary(0, float("nan"), float("nan"), None)
+    in_time = sum(t.to_sent is not None and t.to_sent <= promise for t in sent)
+    confirmed = sum(t.to_confirmed is not None and t.to_confirmed <= promise for t in sent)
+    worst = max(t.to_sent for t in sent if t.to_sent is not None)
+    return PromiseSummary(len(sent), in_time / len(sent), confirmed / len(sent), worst)
