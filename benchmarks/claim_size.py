@@ -72,7 +72,11 @@ def make_desk(size: int) -> ReimbursementDesk:
     )
     return in_memory_desk(
         reviewers=["r1"],
-        customers=[CustomerProfile("c1", "Ana Lima", "POL-1", "EUR", payee_account="DE89")],
+        customers=[
+            CustomerProfile(
+                "c1", "Ana Lima", "POL-1", "EUR", payee_account="DE89 3704 0044 0532 0130 00"
+            )
+        ],
         clock=TickingClock(),
         settings=DeskSettings(require_receipts=False, limits=limits),
         new_id=map(str, itertools.count(1)).__next__,

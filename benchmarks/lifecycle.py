@@ -45,6 +45,7 @@ from reimbursement import (
     ReimbursementDesk,
     in_memory_desk,
 )
+from reimbursement.payments import iban_for
 from reimbursement.ports import Notification
 
 
@@ -75,7 +76,9 @@ CUSTOMERS = 1000
 
 def make_desk() -> ReimbursementDesk:
     profiles = [
-        CustomerProfile(f"c{i}", f"Customer {i}", f"POL-{i}", "EUR", payee_account=f"IBAN{i}")
+        CustomerProfile(
+            f"c{i}", f"Customer {i}", f"POL-{i}", "EUR", payee_account=iban_for("DE", f"{i:018d}")
+        )
         for i in range(CUSTOMERS)
     ]
     return in_memory_desk(

@@ -89,6 +89,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from reimbursement import Actor, CustomerProfile, DeskSettings, LineInput, Money
 from reimbursement.adapters import sql
 from reimbursement.bootstrap import sql_desk
+from reimbursement.payments import iban_for
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 CUSTOMERS = 1000
@@ -175,7 +176,9 @@ def fresh(databases: Databases, pg: bool, what: str) -> Target:
 
 def profiles() -> list[CustomerProfile]:
     return [
-        CustomerProfile(f"c{i}", f"Customer {i}", f"POL-{i}", "EUR", payee_account=f"IBAN{i}")
+        CustomerProfile(
+            f"c{i}", f"Customer {i}", f"POL-{i}", "EUR", payee_account=iban_for("DE", f"{i:018d}")
+        )
         for i in range(CUSTOMERS)
     ]
 
@@ -971,7 +974,11 @@ def templates(target: Target) -> tuple[Template, Template]:
     desk = sql_desk(
         target.url,
         documents=target.documents,
-        customers=[CustomerProfile("TPLCUST", "Customer", "POL-1", "EUR", payee_account="IBAN1")],
+        customers=[
+            CustomerProfile(
+                "TPLCUST", "Customer", "POL-1", "EUR", payee_account=iban_for("DE", f"{1:018d}")
+            )
+        ],
         reviewers=["TPLREV"],
         settings=SETTINGS,
         new_id=lambda: next(ids),

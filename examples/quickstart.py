@@ -24,7 +24,13 @@ desk = in_memory_desk(
     reviewers=["rev-rita"],
     customers=[
         CustomerProfile(
-            "C-1", "Mei Chen", "POL-42", "EUR", "mei@example.org", "en", "DE89 3704 0044 0532"
+            "C-1",
+            "Mei Chen",
+            "POL-42",
+            "EUR",
+            "mei@example.org",
+            "en",
+            "DE89 3704 0044 0532 0130 00",
         )
     ],
     clock=clock,

@@ -198,7 +198,11 @@ def on_the_desk() -> None:
     desk = in_memory_desk(
         pool=departments,
         approval_rules=ApprovalRules(ParallelReviews(("medical", "fraud"))),
-        customers=[CustomerProfile("cust-1", "Kim", "POL-1", "EUR", payee_account="NL91")],
+        customers=[
+            CustomerProfile(
+                "cust-1", "Kim", "POL-1", "EUR", payee_account="NL91 ABNA 0417 1643 00"
+            )
+        ],
         clock=ManualClock(MORNING),
         settings=DeskSettings(require_receipts=False),
     )

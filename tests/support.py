@@ -33,10 +33,18 @@ FINANCE = Actor.finance("fin-1", "Fiona")
 
 PROFILES = [
     CustomerProfile(
-        "cust-ana", "Ana Lima", "POL-100", "EUR", "ana@example.org", "en", "DE89 3704 0044"
+        "cust-ana",
+        "Ana Lima",
+        "POL-100",
+        "EUR",
+        "ana@example.org",
+        "en",
+        "DE89 3704 0044 0532 0130 00",
     ),
     CustomerProfile("cust-ben", "Ben Okafor", "POL-200", "EUR", "ben@example.org", "en", ""),
-    CustomerProfile("rev-1", "Rita Staff", "POL-900", "EUR", payee_account="DE00 1111"),
+    CustomerProfile(
+        "rev-1", "Rita Staff", "POL-900", "EUR", payee_account="DE12 0000 0000 0000 0011 11"
+    ),
 ]
 
 Line = str | tuple[str, str]

@@ -45,6 +45,7 @@ from reimbursement.feedback import (
     ReasonCatalogue,
     ReasonText,
 )
+from reimbursement.payments import RunSchedule, target2_calendar
 from reimbursement.routing import RankBy
 from reimbursement.serialization import from_json, to_json
 from reimbursement.service import CustomerTexts
@@ -220,6 +221,11 @@ STRATEGIES: dict[type, st.SearchStrategy[Any]] = {
         st.none() | st.builds(Guess, st.dates(), st.decimals(0, 1, places=2), _words),
         st.none() | st.builds(Guess, _words, st.decimals(0, 1, places=2), _words),
     ),
+    # a payment-run schedule holds a validated calendar: built around the default one
+    RunSchedule: st.builds(
+        RunSchedule, st.just(target2_calendar()), st.lists(st.times(), min_size=1), st.booleans()
+    ),
+    SimulationSettings: st.builds(SimulationSettings, days=st.integers(1, 400)),
 }
 
 # what Hypothesis cannot build from field types alone (ports, a caller's function, the

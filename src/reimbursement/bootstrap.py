@@ -16,6 +16,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TypedDict, Unpack
 
+import attrs
+
 from .adapters import memory
 from .domain.routing import (
     NO_CONFLICTS,
@@ -109,13 +111,15 @@ def in_memory_desk(
     notifier: Notifier | None = None,
     fx_rates: Mapping[tuple[str, str, date], Decimal] | None = None,
     settle_immediately: bool = True,
+    payments: PaymentGateway | None = None,
     **options: Unpack[DeskOptions],
 ) -> ReimbursementDesk:
     """A desk on the in-memory adapters: the embedded default for tests, demos and notebooks.
 
     ``customers`` fill the customer directory; ``clock`` defaults to the
     system clock; ``settle_immediately=False`` makes the in-memory gateway
-    answer "pending" until told (``desk.adapters.payments.settle``).
+    answer "pending" until told (``desk.adapters.payments.settle``);
+    ``payments`` replaces that gateway (a sandbox, a bank-file gateway).
     ``new_id`` (see :class:`DeskOptions`) makes document ids too. The
     adapters are reachable as ``desk.adapters`` (for example
     ``desk.adapters.notifier.sent``). Nothing survives the process.
@@ -129,6 +133,8 @@ def in_memory_desk(
         settle_immediately=settle_immediately,
         document_ids=None if new_id is None else lambda: f"doc-{new_id()}",
     )
+    if payments is not None:
+        adapters = attrs.evolve(adapters, payments=payments)
     return assemble(adapters, **options)
 
 

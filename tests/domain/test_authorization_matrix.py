@@ -107,7 +107,9 @@ Call = Callable[[ReimbursementDesk, Actor, Claim], Claim]
 CASES: dict[str, tuple[Callable[[ReimbursementDesk], Claim], Call, ClaimState]] = {
     "update_draft": (
         lambda d: d.start_draft(ANA, []),
-        lambda d, a, c: d.update_draft(a, c.id, ClaimPatch(payee_account="DE00 2222")),
+        lambda d, a, c: d.update_draft(
+            a, c.id, ClaimPatch(payee_account="DE85 0000 0000 0000 0022 22")
+        ),
         S.DRAFT,
     ),
     "submit": (ready_draft, lambda d, a, c: d.submit(a, c.id), S.IN_REVIEW),

@@ -29,7 +29,9 @@ from reimbursement.errors import AuthorizationError, FourEyesError, ValidationEr
 from support import ANA, PROFILES, submitted
 
 PARALLEL = ApprovalRules(ParallelReviews(("medical", "fraud")))
-FAY = CustomerProfile("fay", "Fay Staff", "POL-7", "EUR", payee_account="DE00 7")
+FAY = CustomerProfile(
+    "fay", "Fay Staff", "POL-7", "EUR", payee_account="DE41 0000 0000 0000 0000 07"
+)
 
 
 @pytest.fixture

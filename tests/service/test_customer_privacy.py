@@ -54,8 +54,18 @@ STAFF_WORDS = ("next in turn", "open claims", "lead of team", "matched on", "fou
 SECRETS = (*REVIEWERS, FINANCE.id, OPS.id, "Numbat", "Koala", *TEAMS, NOTE, *STAFF_WORDS)
 
 CUSTOMERS = (
-    CustomerProfile("cu-ana", "Ana Lima", "POL-1", "EUR", "ana@example.org", "en", "DE89 3704"),
-    CustomerProfile("cu-li", "Li Wei", "POL-2", "EUR", "li@example.cn", "zh-CN", "DE89 3705"),
+    CustomerProfile(
+        "cu-ana",
+        "Ana Lima",
+        "POL-1",
+        "EUR",
+        "ana@example.org",
+        "en",
+        "DE89 3704 0044 0532 0130 00",
+    ),
+    CustomerProfile(
+        "cu-li", "Li Wei", "POL-2", "EUR", "li@example.cn", "zh-CN", "DE02 1203 0000 0000 2020 51"
+    ),
 )
 OFFICE = BusinessCalendar("Europe/Berlin", weekly((time(9), time(17))))
 SLA = SlaPolicy.standard(OFFICE, review=timedelta(hours=4), payment=timedelta(hours=24))

@@ -25,7 +25,7 @@ from support import FINANCE, PDF, PROFILES, REVIEWER, notifier
 
 LI = Actor.customer("cust-li")
 LI_PROFILE = CustomerProfile(
-    "cust-li", "Li Wei", "POL-300", "EUR", "li@example.cn", "zh-CN", "DE89 3704 0044"
+    "cust-li", "Li Wei", "POL-300", "EUR", "li@example.cn", "zh-CN", "DE89 3704 0044 0532 0130 00"
 )
 ANA = Actor.customer("cust-ana")
 CODES = list(DEFAULT_REASONS)

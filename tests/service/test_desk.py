@@ -63,7 +63,7 @@ def test_draft_is_prefilled_from_the_directory(desk: ReimbursementDesk) -> None:
     assert claim.state is S.DRAFT
     assert claim.claimant.name == "Ana Lima"
     assert claim.claimant.policy_number == "POL-100"
-    assert claim.claimant.payee_account == "DE89 3704 0044"
+    assert claim.claimant.payee_account == "DE89 3704 0044 0532 0130 00"
     assert claim.currency == "EUR"
     assert [e.type for e in claim.events] == [EventType.DRAFT_STARTED]
 
@@ -72,9 +72,9 @@ def test_payee_account_comes_from_the_customers_last_claim(desk: ReimbursementDe
     # Ben's directory entry has no bank account: he gives it once, on his first claim
     first = desk.start_draft(BEN, [pharmacy()])
     assert first.claimant.payee_account == ""
-    desk.update_draft(BEN, first.id, ClaimPatch(payee_account="GB29 NWBK 6016"))
+    desk.update_draft(BEN, first.id, ClaimPatch(payee_account="GB29 NWBK 6016 1331 9268 19"))
     second = desk.start_draft(BEN, [pharmacy()])
-    assert second.claimant.payee_account == "GB29 NWBK 6016"
+    assert second.claimant.payee_account == "GB29 NWBK 6016 1331 9268 19"
 
 
 def test_unknown_customer_cannot_start_a_draft(desk: ReimbursementDesk) -> None:
@@ -446,7 +446,7 @@ def test_pay_through_the_gateway_once(desk: ReimbursementDesk) -> None:
     payouts = gateway(desk).paid_to(claim_id)
     assert len(payouts) == 1
     assert payouts[0].idempotency_key == f"{claim_id}:payment:1"
-    assert payouts[0].payee_account == "DE89 3704 0044"
+    assert payouts[0].payee_account == "DE89 3704 0044 0532 0130 00"
     with pytest.raises(InvalidTransitionError):
         desk.pay(FINANCE, claim_id)
     assert len(gateway(desk).paid_to(claim_id)) == 1
@@ -491,7 +491,7 @@ def test_failed_payment_is_retried_with_a_new_key_and_paid_once(
     make_desk: Callable[..., ReimbursementDesk],
 ) -> None:
     desk = make_desk()
-    gateway(desk).failing_accounts["DE89 3704 0044"] = "account closed"
+    gateway(desk).failing_accounts["DE89 3704 0044 0532 0130 00"] = "account closed"
     claim = desk.approve(REVIEWER, submitted(desk).id)
     desk.approve_payment(FINANCE, claim.id)
     failed = desk.pay(FINANCE, claim.id)
@@ -499,9 +499,9 @@ def test_failed_payment_is_retried_with_a_new_key_and_paid_once(
     assert failed.payment is not None
     assert failed.payment.failure_reason == "account closed"
     assert desk.track(ANA, claim.id).stage == "Payment failed"
-    corrected = desk.change_payee_account(ANA, claim.id, "DE12 5001 0517")
+    corrected = desk.change_payee_account(ANA, claim.id, "DE12 5001 0517 0648 4898 90")
     assert corrected.state is S.PAYMENT_REQUESTED
-    assert corrected.claimant.payee_account == "DE12 5001 0517"
+    assert corrected.claimant.payee_account == "DE12 5001 0517 0648 4898 90"
     retried = desk.approve_payment(FINANCE, claim.id)  # finance checks the customer's account
     assert retried.state is S.PAYMENT_APPROVED
     paid = desk.pay(FINANCE, claim.id)

@@ -34,8 +34,8 @@ from reimbursement.errors import (
 from support import ANA, FINANCE, REVIEWER, START, gateway, payment_reference, submitted
 
 S = ClaimState
-ACCOUNT = "DE89 3704 0044"  # Ana's account in the directory
-NEW_ACCOUNT = "DE12 5001 0517"
+ACCOUNT = "DE89 3704 0044 0532 0130 00"  # Ana's account in the directory
+NEW_ACCOUNT = "DE12 5001 0517 0648 4898 90"
 BANK = Actor("bank-callback", Role.SYSTEM)
 FINANCE_2 = Actor.finance("fin-2", "Femi")
 CAP = [LineDecision("L1", Money("40.00", "EUR"), "above the tariff")]
@@ -320,8 +320,8 @@ def test_a_blank_or_broken_new_account_is_refused(desk: ReimbursementDesk, blank
 
 def test_two_failures_then_a_payout_keep_every_attempt(desk: ReimbursementDesk) -> None:
     failed = failed_once(desk)
-    gateway(desk).failing_accounts["DE00 0001"] = "blocked"
-    desk.change_payee_account(ANA, failed.id, "DE00 0001")
+    gateway(desk).failing_accounts["DE09 0000 0000 0000 0000 01"] = "blocked"
+    desk.change_payee_account(ANA, failed.id, "DE09 0000 0000 0000 0000 01")
     desk.approve_payment(FINANCE, failed.id)
     again = desk.pay(FINANCE, failed.id)
     assert again.state is S.PAYMENT_FAILED
@@ -330,7 +330,7 @@ def test_two_failures_then_a_payout_keep_every_attempt(desk: ReimbursementDesk) 
     paid = desk.pay(FINANCE, failed.id)
     assert [(p.attempt, p.payee_account, p.status) for p in paid.payments] == [
         (1, ACCOUNT, PaymentStatus.FAILED),
-        (2, "DE00 0001", PaymentStatus.FAILED),
+        (2, "DE09 0000 0000 0000 0000 01", PaymentStatus.FAILED),
         (3, NEW_ACCOUNT, PaymentStatus.PAID),
     ]
     assert [p.failure_reason for p in paid.payments] == ["account closed", "blocked", None]

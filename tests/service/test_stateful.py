@@ -36,6 +36,7 @@ from reimbursement import (
 from reimbursement.adapters.memory import InMemoryPaymentGateway, ManualClock
 from reimbursement.claims import check_claim
 from reimbursement.errors import ReimbursementError
+from reimbursement.payments import iban_for
 
 PDF = b"%PDF-1.4 receipt"
 PEOPLE = ["ana", "ben", "rita"]  # rita is a customer and also a reviewer and finance officer
@@ -64,8 +65,10 @@ class LifecycleMachine(RuleBasedStateMachine):
         super().__init__()
         self.clock = ManualClock(datetime(2026, 5, 4, 8, tzinfo=UTC))
         profiles = [
-            CustomerProfile(p, p.title(), f"POL-{p}", "EUR", payee_account=f"IBAN-{p}")
-            for p in PEOPLE
+            CustomerProfile(
+                p, p.title(), f"POL-{p}", "EUR", payee_account=iban_for("DE", f"{i:018d}")
+            )
+            for i, p in enumerate(PEOPLE)
         ]
         self.desk: ReimbursementDesk = in_memory_desk(
             reviewers=["rita", "raj"],

@@ -1,7 +1,8 @@
 """A realistic synthetic year of claims, made by driving the real desk on in-memory adapters.
 
 Customers draft, attach receipts and submit; reviewers return, reject or
-approve (in part); finance approves and pays; the bank confirms; about a
+approve (in part); finance approves the payment runs, which send the
+money at their cut-off times; the bank confirms; about a
 third of the customers give feedback that reflects what happened to them.
 Half-way through (``change_at``) the insurer improves its process: fewer
 returns, faster reviews and payments, so before/after comparisons have
@@ -25,6 +26,7 @@ import attrs
 
 from ..adapters.memory import InMemoryPaymentGateway, ManualClock
 from ..bootstrap import in_memory_desk
+from ..domain.accounts import iban_for
 from ..domain.actors import SYSTEM, Actor
 from ..domain.claim import Claim, LineDecision
 from ..domain.feedback import Feedback, FeedbackStage
@@ -33,6 +35,7 @@ from ..domain.inputs import ClaimPatch, LineInput, LinePatch
 from ..domain.lifecycle import ClaimState
 from ..domain.money import Money
 from ..domain.reasons import ReasonCatalogue
+from ..payments.runs import PaymentRuns, RunSchedule
 from ..ports import CustomerProfile
 from ..service.adapters import DeskSettings
 from ..service.desk import ReimbursementDesk
@@ -77,6 +80,8 @@ class SimulationSettings:
     reviewers: int = 9
     feedback_rate: float = 0.35
     change_after_days: int = 182
+    payment_runs: RunSchedule = attrs.field(factory=RunSchedule)
+    """When payment runs close (default: 10:00 and 15:00 every day, instant on closed days)."""
 
 
 @attrs.frozen(eq=False)
@@ -130,7 +135,7 @@ class _World:
                 f"POL-{cid[-5:]}",
                 "EUR",
                 language=rng.choice(("en", "en", "zh-CN")),
-                payee_account=f"DE{rng.randrange(10**19, 10**20)}",
+                payee_account=iban_for("DE", f"{rng.randrange(10**19, 10**20) % 10**18:018d}"),
                 region=region,
             )
             for cid, region in self.regions.items()
@@ -147,6 +152,8 @@ class _World:
             new_id=lambda: f"C{next(ids):06d}",
         )
         self.finance = [Actor.finance(f"finance-{i}") for i in (1, 2, 3)]
+        self.runs = PaymentRuns(self.desk, settings.payment_runs)
+        self.last_run: datetime | None = None
         self.reasons = ReasonCatalogue.default()
 
     # -- time ------------------------------------------------------------------
@@ -238,29 +245,42 @@ class _World:
             yield from self.feedback(customer, cid, returns, review_hours, pay_hours)
 
     def payment(self, cid: str, claim: Claim, improved: bool) -> Life:
-        desk, rng = self.desk, self.rng
+        rng = self.rng
         finance = rng.choice(self.finance)
-        slow = rng.random() < (0.06 if improved else 0.25)
-        if claim.state is ClaimState.PAYMENT_REQUESTED:
-            yield self.working(self.clock.now(), self.hours(2 if improved else 4))
-            desk.approve_payment(finance, cid)
-        yield self.working(self.clock.now(), self.hours(10 if slow else 0.5))
-        claim = desk.pay(finance, cid)
+        slow = rng.random() < (0.06 if improved else 0.25)  # the bank's confirmation
+        yield from self.next_run(finance)
+        claim = self.desk.get(finance, cid)
         reference = claim.payment.gateway_reference if claim.payment else None
-        gateway = desk.adapters.payments
+        gateway = self.desk.adapters.payments
         assert isinstance(gateway, InMemoryPaymentGateway)
         if rng.random() < 0.02 and reference:
             yield self.hours(6)
             refused = "the receiving bank refused the transfer"
             gateway.fail(reference, refused)  # the gateway's word, then its callback
-            desk.fail_payment(SYSTEM, cid, reference, refused)
+            self.desk.fail_payment(SYSTEM, cid, reference, refused)
             yield self.working(self.clock.now(), self.hours(8))
-            desk.retry_payment(finance, cid)
-            claim = desk.pay(finance, cid)
+            self.desk.retry_payment(finance, cid)
+            yield from self.next_run(finance)
+            claim = self.desk.get(finance, cid)
             reference = claim.payment.gateway_reference if claim.payment else None
         yield self.hours(30 if slow else 4, 0.5)
         gateway.settle(reference or "")
-        desk.confirm_payment(SYSTEM, cid, reference or "")
+        self.desk.confirm_payment(SYSTEM, cid, reference or "")
+
+    def next_run(self, finance: Actor) -> Life:
+        """Wait for the next payment run; the first claim there runs it for all.
+
+        Finance approves the run as a whole at its cut-off (weekends too: a
+        rota), and the run sends every approved payment.
+        """
+        now = self.clock.now()
+        cutoff = self.runs.schedule.next_cutoff(now)
+        yield (cutoff - now).total_seconds() / 3600
+        if self.last_run != cutoff:
+            self.last_run = cutoff
+            run = self.runs.collect(cutoff)
+            self.runs.approve(finance, run)
+            self.runs.release(run)
 
     def feedback(
         self, customer: Actor, cid: str, returns: int, review_h: float, pay_h: float | None

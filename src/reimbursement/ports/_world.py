@@ -9,6 +9,7 @@ from typing import Protocol
 
 import attrs
 
+from ..domain.accounts import check_account
 from ..domain.checks import require_type
 from ..domain.currencies import MINOR_UNITS
 from ..domain.money import Money
@@ -170,6 +171,12 @@ def _profile_text(_: object, attribute: attrs.Attribute[str], value: object) -> 
     require_type(attribute.name, value, str, "a str")
 
 
+def _account(_: object, attribute: attrs.Attribute[str], value: object) -> None:
+    text = require_type(attribute.name, value, str, "a str")
+    if text.strip():
+        check_account(attribute.name, text)
+
+
 def _currency(_: object, attribute: attrs.Attribute[str], value: object) -> None:
     if not isinstance(value, str) or value not in MINOR_UNITS:
         raise ValidationError.at(
@@ -182,7 +189,9 @@ class CustomerProfile:
     """What the insurer already knows about a customer: used to pre-fill drafts.
 
     Raises :class:`~reimbursement.errors.ValidationError` for a field that
-    is not a ``str`` and a ``policy_currency`` that is no ISO 4217 code.
+    is not a ``str``, a ``policy_currency`` that is no ISO 4217 code and a
+    ``payee_account`` that is neither empty (not known) nor a valid account
+    (:mod:`reimbursement.domain.accounts`).
     """
 
     customer_id: str = attrs.field(validator=_profile_text)
@@ -191,7 +200,7 @@ class CustomerProfile:
     policy_currency: str = attrs.field(validator=_currency)
     email: str = attrs.field(default="", validator=_profile_text)
     language: str = attrs.field(default="en", validator=_profile_text)
-    payee_account: str = attrs.field(default="", validator=_profile_text)
+    payee_account: str = attrs.field(default="", validator=_account)
     region: str = attrs.field(default="", validator=_profile_text)
 
 

@@ -20,6 +20,7 @@ from reimbursement import Actor, CustomerProfile, DeskSettings, LineInput, Money
 from reimbursement.adapters.memory import ManualClock
 from reimbursement.bootstrap import sql_desk
 from reimbursement.errors import PaymentError, ReimbursementError
+from reimbursement.payments import iban_for
 from reimbursement.ports import Notification, PaymentInstruction, PaymentReceipt, ReceiptStatus
 from reimbursement.service.desk import ReimbursementDesk
 from reimbursement.service.dispatch import DeliveryPolicy
@@ -28,7 +29,9 @@ START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 REVIEWERS = ["rev-1", "rev-2", "rev-3"]
 FINANCE = [Actor.finance("fin-1"), Actor.finance("fin-2")]
 CUSTOMERS = [
-    CustomerProfile(f"cust-{i}", f"Customer {i}", f"POL-{i}", "EUR", payee_account=f"DE00 {i}")
+    CustomerProfile(
+        f"cust-{i}", f"Customer {i}", f"POL-{i}", "EUR", payee_account=iban_for("DE", f"{i:018d}")
+    )
     for i in range(10)
 ]
 SYSTEM = Actor("gateway", Role.SYSTEM)

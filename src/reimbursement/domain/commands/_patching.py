@@ -16,6 +16,7 @@ from ...errors import FieldProblem, ValidationError
 from .._ids import next_ids, position
 from .._replace import replace
 from .._vector import appended, replaced, vector
+from ..accounts import account_problem
 from ..checks import require_type, text_problem
 from ..claim import Claim, Claimant, ExpenseLine
 from ..events import NO_DATA
@@ -181,8 +182,8 @@ def _patch(
         problems.extend(_check_line_fields(f"{added}[{i}]", item, at, limits))
     if patch.payee_account is not None:
         problem = text_problem("payee_account", patch.payee_account, limits.max_name_length)
-        if problem is None and not patch.payee_account.strip():
-            problem = FieldProblem("payee_account", "is empty")
+        if problem is None:
+            problem = account_problem("payee_account", patch.payee_account)
         if problem is not None:
             problems.append(problem)
     if problems:

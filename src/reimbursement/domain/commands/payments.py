@@ -12,6 +12,7 @@ from datetime import datetime
 
 from ...errors import DuplicateError, ValidationError
 from .._replace import replace
+from ..accounts import check_account
 from ..actors import Actor, Role
 from ..claim import (
     Claim,
@@ -200,6 +201,7 @@ def change_payee(claim: Claim, actor: Actor, at: datetime, account: str) -> Clai
     account = account.strip()
     if not account:
         raise ValidationError.at("account", "is empty: give the account to pay into")
+    account = check_account("account", account)
     attempt = failed.attempt + 1
     by_staff = actor.role is not Role.CUSTOMER
     record = PaymentRecord(

@@ -1,0 +1,178 @@
+"""A payment gateway that pays by bank file: instructions gathered into one ``pain.001``.
+
+Needs the ``payments`` extra. :meth:`BankFileGateway.pay` accepts an
+instruction as pending under its end-to-end id (the receipt's reference);
+:meth:`BankFileGateway.write_file` turns everything accepted since the last
+file into one ``pain.001`` (:mod:`reimbursement.payments.iso20022`), which
+the integration uploads to the bank (EBICS, SFTP, the bank's API). The
+bank's ``camt.054`` then settles or fails each payment
+(:mod:`reimbursement.payments.camt`). :class:`~reimbursement.payments.PaymentRuns`
+drives it at the run's cut-off times.
+
+The instructions wait in this object until the file is written: a process
+that stops in between loses the file, not the claims (they stay sent with
+their reference, and the next file will not carry them again: the integration
+rewrites the lost file from the run). Keep one gateway per process that writes files.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import date, datetime
+
+import attrs
+
+from ..errors import PaymentError
+from ..ports import PaymentInstruction, PaymentReceipt, ReceiptStatus
+from ._ledger import CANCELLED, Ledger
+from .charset import sepa_problem
+from .iso20022 import (
+    PAIN_001_VERSIONS,
+    CreditTransfer,
+    Debtor,
+    PostalAddress,
+    end_to_end_id,
+    write_pain001,
+)
+
+__all__ = ["BankFile", "BankFileGateway", "Payee"]
+
+
+@attrs.frozen
+class Payee:
+    """Who a claim pays, as the bank file names them."""
+
+    name: str
+    address: PostalAddress | None = None
+
+
+@attrs.frozen
+class BankFile:
+    """One written ``pain.001``: its message id, its bytes, and the end-to-end ids it pays."""
+
+    message_id: str
+    content: bytes
+    end_to_end_ids: tuple[str, ...]
+    execution_date: date
+    instant: bool
+
+
+class BankFileGateway:
+    """A :class:`~reimbursement.ports.PaymentGateway` writing ``pain.001`` files.
+
+    ``payee_of`` names the payee of an instruction when :meth:`payee` was
+    not told (a payment run tells it from the claim). ``version`` is one of
+    :data:`~reimbursement.payments.iso20022.PAIN_001_VERSIONS`.
+    """
+
+    def __init__(
+        self,
+        debtor: Debtor,
+        *,
+        version: str = PAIN_001_VERSIONS[0],
+        payee_of: Callable[[PaymentInstruction], Payee] | None = None,
+    ) -> None:
+        self.debtor, self.version = debtor, version
+        self._payee_of = payee_of
+        self._payees: dict[str, Payee] = {}
+        self._ledger = Ledger()
+        self._queued: dict[str, CreditTransfer] = {}
+        self._lock = threading.Lock()
+        self.files: list[BankFile] = []
+
+    def payee(self, claim_id: str, payee: Payee) -> None:
+        """Name the payee of ``claim_id``'s next instructions."""
+        with self._lock:
+            self._payees[claim_id] = payee
+
+    def pay(self, instruction: PaymentInstruction) -> PaymentReceipt:
+        """Accept ``instruction`` for the next file (pending, referenced by its end-to-end id)."""
+        with self._lock:
+            seen = self._ledger.seen(instruction)
+            if seen is not None:
+                return seen
+            payee = self._payees.get(instruction.claim_id)
+            if payee is None and self._payee_of is not None:
+                payee = self._payee_of(instruction)
+            if payee is None:
+                raise PaymentError(
+                    f"no payee name for claim {instruction.claim_id}: "
+                    "pay it through a PaymentRuns run, or give the gateway payee_of"
+                )
+            _, problem = sepa_problem("payee.name", payee.name, 70)
+            if problem is not None:  # refused now, so that it never blocks a whole file
+                raise PaymentError(f"claim {instruction.claim_id}: {problem}")
+            key = instruction.idempotency_key
+            reference = end_to_end_id(key)
+            self._queued[key] = CreditTransfer(
+                reference,
+                instruction.amount,
+                payee.name,
+                instruction.payee_account,
+                instruction.remittance,
+                payee.address,
+            )
+            receipt = PaymentReceipt(key, reference, ReceiptStatus.PENDING)
+            return self._ledger.take(instruction, receipt)
+
+    def status(self, key: str) -> PaymentReceipt:
+        """The receipt for ``key``: pending until the bank's camt says otherwise."""
+        with self._lock:
+            return self._ledger.receipt(key)
+
+    def cancel(self, key: str) -> PaymentReceipt:
+        """Cancel ``key`` while it waits for the next file; PaymentError once it was written."""
+        with self._lock:
+            receipt = self._ledger.receipt(key)
+            if receipt.status is CANCELLED:
+                return receipt
+            if key not in self._queued:
+                raise PaymentError(f"payment {key} is in a bank file already: ask the bank")
+            del self._queued[key]
+            cancelled = attrs.evolve(receipt, status=CANCELLED, failure_reason="cancelled")
+            self._ledger.receipts[key] = cancelled
+            return cancelled
+
+    def queued(self) -> list[str]:
+        """The keys waiting for the next file, in the order they were paid."""
+        with self._lock:
+            return list(self._queued)
+
+    def payouts(self) -> list[str]:
+        """The keys accepted and not cancelled, in order (for the contract suite)."""
+        with self._lock:
+            return [k for k, r in self._ledger.receipts.items() if r.status is not CANCELLED]
+
+    def write_file(
+        self, message_id: str, created_at: datetime, execution_date: date, *, instant: bool = False
+    ) -> BankFile | None:
+        """One ``pain.001`` of everything accepted since the last file (``None``: nothing).
+
+        Raises :class:`~reimbursement.errors.ValidationError` when the file
+        cannot be written (a name no rule can write, …); the instructions
+        then stay queued, so nothing is lost.
+        """
+        with self._lock:
+            transfers = list(self._queued.values())
+            if not transfers:
+                return None
+            content = write_pain001(
+                transfers,
+                self.debtor,
+                message_id=message_id,
+                created_at=created_at,
+                execution_date=execution_date,
+                version=self.version,
+                instant=instant,
+            )
+            written = BankFile(
+                message_id,
+                content,
+                tuple(t.end_to_end_id for t in transfers),
+                execution_date,
+                instant,
+            )
+            self._queued.clear()
+            self.files.append(written)
+            return written

@@ -1,0 +1,328 @@
+"""Reading the bank's ``camt.054`` (or ``camt.053``) and settling the claims it reports on.
+
+Needs the ``payments`` extra (lxml). The file is hostile until checked:
+it is parsed with entities left unresolved, no network, no DTD loading and
+libxml2's size limits on (no ``huge_tree``); a file with a document type
+declaration is refused outright (a bank file never has one; external
+entities and entity expansion, "billion laughs", need one), and so is a
+file over ``max_bytes``.
+
+Each transaction is matched to a sent payment by its end-to-end id
+(:func:`~reimbursement.payments.iso20022.end_to_end_id`):
+
+- a booked debit (status ``BOOK``, ``DBIT``) is money gone: the claim is paid;
+- a transaction with return information (``RtrInf``, e.g. ``AC04``) failed:
+  the claim moves to payment_failed with the bank's reason;
+- pending or informational entries change nothing and are listed.
+
+An id of no open payment is reported as *already settled* (the claim's
+attempt was paid or failed before: reading the same file twice changes
+nothing) or *unknown*; neither is ever applied. An amount that differs from
+the payment's is reported and not applied.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Literal
+
+import attrs
+
+from .._extras import missing
+from ..domain.accounts import compact_account
+from ..domain.actors import Actor
+from ..domain.claim import PaymentStatus
+from ..domain.lifecycle import ClaimState
+from ..domain.money import Money
+from ..errors import NotFoundError, ValidationError
+from ..service.desk import ReimbursementDesk
+
+try:
+    from lxml import etree
+except ModuleNotFoundError as error:  # pragma: no cover - the extra is in dev
+    raise missing(error, "payments", "reading ISO 20022 bank files") from error
+
+__all__ = [
+    "MAX_BYTES",
+    "BankResult",
+    "BankStatement",
+    "OpenPayment",
+    "Plan",
+    "Reconciliation",
+    "match",
+    "open_payments",
+    "read_camt",
+    "reconcile",
+]
+
+MAX_BYTES = 512 * 1024 * 1024
+"""The largest camt file read by default (about a million entries)."""
+
+Outcome = Literal["paid", "failed", "pending"]
+
+
+@attrs.frozen
+class BankResult:
+    """What the bank says about one payment, found by its end-to-end id."""
+
+    end_to_end_id: str
+    outcome: Outcome
+    amount: Money | None
+    reason: str | None = None
+
+
+@attrs.frozen
+class BankStatement:
+    """A camt file read: the message id, the account it is for (compact IBAN), the results."""
+
+    message_id: str
+    account: str
+    results: tuple[BankResult, ...]
+
+
+def _parser() -> etree.XMLParser:
+    return etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
+    )
+
+
+def _text(node: etree._Element | None, path: str) -> str | None:
+    if node is None:
+        return None
+    found = node.find(path)
+    return None if found is None or found.text is None else found.text.strip()
+
+
+def _amount(text: str, currency: str) -> Money | None:
+    try:
+        return Money(Decimal(text), currency) if text else None
+    except (ValidationError, InvalidOperation):
+        return None
+
+
+# One pass in libxslt writes a line per transaction, its fields normalised (no
+# tab or line break survives) and joined by tabs; Python then only splits the
+# lines. Walking the tree from Python costs about three times as much per entry
+# (benchmarks/payments.py). The amount is the transaction's, else its
+# instructed amount, else the entry's when the entry holds one transaction.
+_LINES = """<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
+ xmlns:c="{namespace}">
+<xsl:output method="text" encoding="UTF-8"/>
+<xsl:template match="/">
+<xsl:for-each select="/*/*/*/P:Ntry">
+<xsl:variable name="status" select="normalize-space(P:Sts)"/>
+<xsl:variable name="side" select="normalize-space(P:CdtDbtInd)"/>
+<xsl:variable name="entry" select="P:Amt"/>
+<xsl:variable name="one" select="count(P:NtryDtls/P:TxDtls) = 1"/>
+<xsl:for-each select="P:NtryDtls/P:TxDtls">
+<xsl:variable name="own" select="P:Amt | P:AmtDtls/P:InstdAmt/P:Amt[not(current()/P:Amt)]"/>
+<xsl:variable name="amount" select="$own[1] | $entry[not($own) and $one]"/>
+<xsl:value-of select="normalize-space(P:Refs/P:EndToEndId)"/><xsl:text>&#9;</xsl:text>
+<xsl:value-of select="$status"/><xsl:text>&#9;</xsl:text>
+<xsl:value-of select="$side"/><xsl:text>&#9;</xsl:text>
+<xsl:value-of select="normalize-space($amount)"/><xsl:text>&#9;</xsl:text>
+<xsl:value-of select="normalize-space($amount/@Ccy)"/><xsl:text>&#9;</xsl:text>
+<xsl:value-of select="count(P:RtrInf)"/><xsl:text>&#9;</xsl:text>
+<xsl:value-of select="normalize-space(P:RtrInf/P:Rsn/P:Cd)"/><xsl:text>&#9;</xsl:text>
+<xsl:value-of select="normalize-space(P:RtrInf/P:AddtlInf)"/><xsl:text>&#10;</xsl:text>
+</xsl:for-each>
+</xsl:for-each>
+</xsl:template>
+</xsl:stylesheet>"""
+
+
+@functools.lru_cache(maxsize=8)  # a few camt versions; a hostile file cannot grow it much
+def _lines(namespace: str) -> etree.XSLT:
+    text = _LINES.replace("{namespace}", namespace).replace("P:", "c:" if namespace else "")
+    if not namespace:
+        text = text.replace(' xmlns:c=""', "")
+    return etree.XSLT(
+        etree.fromstring(text.encode()),
+        access_control=etree.XSLTAccessControl.DENY_ALL,  # type: ignore[attr-defined]
+    )
+
+
+def _results(root: etree._Element, namespace: str) -> Iterator[BankResult]:
+    for line in str(_lines(namespace)(root)).split("\n"):
+        fields = line.split("\t")
+        if len(fields) != 8 or not fields[0]:
+            continue
+        e2e, status, side, amount, currency, returned, code, info = fields
+        money = _amount(amount, currency)
+        if returned != "0":
+            code = code or "returned"
+            yield BankResult(e2e, "failed", money, f"{code} {info}" if info else code)
+        elif status == "BOOK" and side == "DBIT":
+            yield BankResult(e2e, "paid", money)
+        elif status in ("PDNG", "INFO"):
+            yield BankResult(e2e, "pending", money)
+
+
+def read_camt(data: bytes, *, max_bytes: int = MAX_BYTES) -> BankStatement:
+    """The results in the camt.054 or camt.053 ``data`` (any ``.001.xx`` version).
+
+    Raises :class:`~reimbursement.errors.ValidationError` for a file that is
+    too large, not well-formed XML, has a DOCTYPE, is neither camt.054 nor
+    camt.053, or names no account IBAN.
+    """
+    if not isinstance(data, bytes):
+        raise ValidationError.at("data", f"must be the file's bytes, got {type(data).__name__}")
+    if len(data) > max_bytes:
+        raise ValidationError.at("data", f"is {len(data):,} bytes; the limit is {max_bytes:,}")
+    try:
+        root = etree.fromstring(data, _parser())
+    except etree.XMLSyntaxError as error:
+        raise ValidationError.at("data", f"is not well-formed XML: {error}") from None
+    if root.getroottree().docinfo.doctype:  # type: ignore[union-attr]
+        raise ValidationError.at(
+            "data", "has a DOCTYPE; bank files never do, and it may hide entities: refused"
+        )
+    body = root.find("{*}BkToCstmrDbtCdtNtfctn/{*}Ntfctn")
+    if body is None:
+        body = root.find("{*}BkToCstmrStmt/{*}Stmt")
+    if body is None:
+        raise ValidationError.at("data", "is neither a camt.054 notification nor a camt.053")
+    account = _text(body, "{*}Acct/{*}Id/{*}IBAN")
+    if not account:
+        raise ValidationError.at("data", "names no account IBAN (Acct/Id/IBAN)")
+    message_id = _text(body.getparent(), "{*}GrpHdr/{*}MsgId") or ""
+    tag = str(body.tag)
+    namespace = tag[1:].partition("}")[0] if tag.startswith("{") else ""
+    if not re.fullmatch(r"[A-Za-z0-9:._/-]{0,200}", namespace):
+        raise ValidationError.at("data", "has a namespace that is no camt namespace")
+    results = tuple(_results(root, namespace))
+    return BankStatement(message_id, compact_account(account), results)
+
+
+@attrs.frozen
+class OpenPayment:
+    """A payment sent and not settled: the claim it pays and the amount."""
+
+    claim_id: str
+    amount: Money
+
+
+@attrs.frozen
+class Plan:
+    """What a statement means for the open payments, before anything is applied."""
+
+    confirm: tuple[tuple[str, str], ...]
+    """``(claim id, end-to-end id)`` of the payments to confirm."""
+    fail: tuple[tuple[str, str, str], ...]
+    """``(claim id, end-to-end id, reason)`` of the payments that failed."""
+    pending: tuple[str, ...]
+    not_open: tuple[str, ...]
+    """End-to-end ids of no open payment (settled before, twice in the file, or unknown)."""
+    mismatched: tuple[tuple[str, str], ...]
+
+
+def match(statement: BankStatement, open_payments: Mapping[str, OpenPayment]) -> Plan:
+    """The :class:`Plan` for ``statement`` against ``open_payments`` (by end-to-end id).
+
+    Pure: the same statement and payments give the same plan. An id is
+    settled at most once, even when the file names it twice.
+    """
+    confirm: list[tuple[str, str]] = []
+    fail: list[tuple[str, str, str]] = []
+    pending: list[str] = []
+    not_open: list[str] = []
+    mismatched: list[tuple[str, str]] = []
+    used: set[str] = set()
+    for result in statement.results:
+        e2e = result.end_to_end_id
+        if result.outcome == "pending":
+            pending.append(e2e)
+            continue
+        payment = open_payments.get(e2e)
+        if payment is None or e2e in used:
+            not_open.append(e2e)
+            continue
+        if result.amount is not None and result.amount != payment.amount:
+            mismatched.append(
+                (e2e, f"the bank says {result.amount}, the payment is {payment.amount}")
+            )
+            continue
+        used.add(e2e)
+        if result.outcome == "paid":
+            confirm.append((payment.claim_id, e2e))
+        else:
+            fail.append((payment.claim_id, e2e, result.reason or "returned by the bank"))
+    return Plan(tuple(confirm), tuple(fail), tuple(pending), tuple(not_open), tuple(mismatched))
+
+
+@attrs.frozen
+class Reconciliation:
+    """What :func:`reconcile` did: claims moved by claim id, the rest by end-to-end id."""
+
+    paid: tuple[str, ...] = ()
+    failed: tuple[str, ...] = ()
+    pending: tuple[str, ...] = ()
+    already_settled: tuple[str, ...] = ()
+    unknown: tuple[str, ...] = ()
+    mismatched: tuple[tuple[str, str], ...] = ()
+
+
+def open_payments(desk: ReimbursementDesk, actor: Actor) -> dict[str, OpenPayment]:
+    """The desk's payments sent and not settled, by their reference (the end-to-end id)."""
+    found: dict[str, OpenPayment] = {}
+    after = None
+    while True:
+        page = desk.claims_in(actor, [ClaimState.PAYMENT_APPROVED], after=after, limit=1000)
+        for claim in page.items:
+            payment = claim.payment
+            if payment is not None and payment.status is PaymentStatus.SENT:
+                found[payment.gateway_reference or ""] = OpenPayment(claim.id, payment.amount)
+        if page.next_cursor is None:
+            return found
+        after = page.next_cursor
+
+
+def _settled_before(desk: ReimbursementDesk, actor: Actor, e2e: str) -> bool:
+    """True when ``e2e`` names an attempt of a known claim that was paid or failed already."""
+    claim_id, sep, _ = e2e.rpartition("/")
+    if not sep:
+        return False
+    try:
+        claim = desk.get(actor, claim_id)
+    except (NotFoundError, ValidationError):
+        return False
+    return any(
+        p.gateway_reference == e2e and p.status in (PaymentStatus.PAID, PaymentStatus.FAILED)
+        for p in claim.payments
+    )
+
+
+def reconcile(
+    desk: ReimbursementDesk, actor: Actor, data: bytes | BankStatement, *, account: str
+) -> Reconciliation:
+    """Settle the claims the camt ``data`` reports on; ``account`` is the insurer's IBAN.
+
+    Each claim moves in its own desk call (``confirm_payment`` or
+    ``fail_payment``), so notifications and the audit trail are the desk's.
+    Raises :class:`~reimbursement.errors.ValidationError` (nothing applied)
+    for a file :func:`read_camt` refuses and a file for another account.
+    """
+    statement = data if isinstance(data, BankStatement) else read_camt(data)
+    if statement.account != compact_account(account):
+        raise ValidationError.at(
+            "account",
+            f"the file is for account {statement.account}, not {compact_account(account)}: "
+            "it belongs to another account, and nothing was applied",
+        )
+    plan = match(statement, open_payments(desk, actor))
+    for claim_id, e2e in plan.confirm:
+        desk.confirm_payment(actor, claim_id, e2e)
+    for claim_id, e2e, reason in plan.fail:
+        desk.fail_payment(actor, claim_id, e2e, reason)
+    settled = {e2e for e2e in plan.not_open if _settled_before(desk, actor, e2e)}
+    return Reconciliation(
+        tuple(c for c, _ in plan.confirm),
+        tuple(c for c, _, _ in plan.fail),
+        plan.pending,
+        tuple(e for e in plan.not_open if e in settled),
+        tuple(e for e in plan.not_open if e not in settled),
+        plan.mismatched,
+    )
