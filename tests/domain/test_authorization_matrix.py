@@ -156,7 +156,7 @@ CASES: dict[str, tuple[Callable[[ReimbursementDesk], Claim], Call, ClaimState]] 
     "retry_payment": (_failed, lambda d, a, c: d.retry_payment(a, c.id), S.PAYMENT_APPROVED),
     "change_payee": (
         _failed,
-        lambda d, a, c: d.change_payee_account(a, c.id, "DE12 5001 0517"),
+        lambda d, a, c: d.change_payee_account(a, c.id, "DE36 5001 0517 0000 0005 17"),
         S.PAYMENT_REQUESTED,
     ),
 }

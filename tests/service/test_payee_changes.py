@@ -16,7 +16,7 @@ from reimbursement.errors import AuthorizationError, FourEyesError
 from support import ANA, BEN, FINANCE, PROFILES, REVIEWER, gateway, notifier, submitted
 
 S = ClaimState
-NEW_ACCOUNT = "DE12 5001 0517"
+NEW_ACCOUNT = "DE36 5001 0517 0000 0005 17"
 FINANCE_2 = Actor.finance("fin-2", "Femi")
 
 
@@ -79,11 +79,11 @@ def test_a_chinese_speaking_customer_reads_the_change_in_chinese(
 ) -> None:
     li = Actor.customer("cust-li")
     profile = CustomerProfile(
-        "cust-li", "Li Wei", "POL-300", "EUR", language="zh-CN", payee_account="CN00 1111 2222"
+        "cust-li", "Li Wei", "POL-300", "EUR", language="zh-CN", payee_account="622202111122228333"
     )
     desk = make_desk(customers=[*PROFILES, profile])
     claim = failed(desk, li)
-    desk.change_payee_account(li, claim.id, "CN12 3456 7890 0517")
+    desk.change_payee_account(li, claim.id, "6222021234567880517")
     entry = desk.track(li, claim.id).timeline[-1]
     assert entry.title == "收款账户已更改"
     assert "尾号为 0517 的账户" in entry.detail
@@ -133,8 +133,8 @@ def test_the_customers_own_account_clears_a_staff_change(desk: ReimbursementDesk
     desk.approve_payment(FINANCE, claim.id)
     gateway(desk).failing_accounts[NEW_ACCOUNT] = "blocked"
     desk.pay(FINANCE, claim.id)
-    mine = desk.change_payee_account(ANA, claim.id, "DE77 0000 1111")
+    mine = desk.change_payee_account(ANA, claim.id, "DE44 3704 0044 0000 0011 11")
     assert mine.payments[-1].payee_changed_by is None
     assert desk.approve_payment(FINANCE_2, claim.id).state is S.PAYMENT_APPROVED
     assert desk.pay(FINANCE_2, claim.id).state is S.PAID
-    assert [p.payee_account for p in gateway(desk).payouts] == ["DE77 0000 1111"]
+    assert [p.payee_account for p in gateway(desk).payouts] == ["DE44 3704 0044 0000 0011 11"]

@@ -224,7 +224,7 @@ def test_an_unsent_payment_is_cancelled_so_that_its_key_never_pays(
     stopped = desk.cancel_payment(FINANCE, claim.id, "wrong account")
     assert stopped.state is S.PAYMENT_FAILED
     key = f"{claim.id}:payment:1"
-    late = PaymentInstruction(key, claim.id, "DE89 3704 0044", APPROVED, "Claim")
+    late = PaymentInstruction(key, claim.id, "DE89 3704 0044 0532 0130 00", APPROVED, "Claim")
     assert gateway(desk).pay(late).status is ReceiptStatus.CANCELLED  # an instruction in flight
     assert gateway(desk).payouts == []
     assert gateway(desk).pending() == []

@@ -15,8 +15,8 @@ from reimbursement.adapters.memory import InMemoryCustomerDirectory
 from reimbursement.errors import ValidationError
 from support import ANA, pharmacy, submitted
 
-OLD = "DE89 3704 0044"
-NEW = "DE12 5001 0517"
+OLD = "DE89 3704 0044 0532 0130 00"
+NEW = "DE36 5001 0517 0000 0005 17"
 
 
 def _directory(desk: ReimbursementDesk) -> InMemoryCustomerDirectory:
