@@ -8,6 +8,7 @@ that already catch ``ValueError`` or ``PermissionError`` keep working::
     │   ├── CurrencyMismatchError             arithmetic or comparison across currencies
     │   ├── InvalidTransitionError            an action the claim's state does not allow
     │   ├── CalendarError                     a business calendar that cannot work
+    │   ├── MissingDocumentsError             a submission without the documents it needs
     │   └── DelegationLoopError               out-of-office delegates that point in a circle
     ├── NotFoundError (LookupError)
     │   ├── ClaimNotFoundError
@@ -63,6 +64,7 @@ __all__ = [
     "FieldProblem",
     "FourEyesError",
     "InvalidTransitionError",
+    "MissingDocumentsError",
     "MissingExtraError",
     "NoEligibleReviewerError",
     "NotFoundError",
@@ -139,6 +141,10 @@ class ValidationError(ReimbursementError, ValueError):
     def at(cls, path: str, message: str) -> ValidationError:
         """One problem at one field."""
         return cls("invalid input", [FieldProblem(path, message)])
+
+
+class MissingDocumentsError(ValidationError):
+    """A submission lacks documents its checklist needs; ``problems`` lists each one."""
 
 
 class CurrencyMismatchError(ValidationError):

@@ -69,6 +69,7 @@ class EventType(enum.StrEnum):
     SLA_BREACHED = "sla_breached"
     FEEDBACK_GIVEN = "feedback_given"
     FEEDBACK_EDITED = "feedback_edited"
+    DUPLICATE_CONFIRMED = "duplicate_confirmed"
 
 
 def flatten_data(items: Mapping[str, str] | None) -> tuple[str, ...]:

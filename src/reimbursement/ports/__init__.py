@@ -19,6 +19,7 @@ from ._claims import (
     RequestRecord,
     UnitOfWork,
 )
+from ._duplicates import DuplicateLookups, DuplicateMatch
 from ._world import (
     Clock,
     CustomerDirectory,
@@ -42,6 +43,8 @@ __all__ = [
     "CustomerDirectory",
     "CustomerProfile",
     "DocumentStore",
+    "DuplicateLookups",
+    "DuplicateMatch",
     "FxRates",
     "Notification",
     "Notifier",

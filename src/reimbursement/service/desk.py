@@ -16,6 +16,7 @@ from typing import Self
 from ..domain.checks import require_aware
 from ..errors import ValidationError
 from ._customer import CustomerCalls
+from ._documents import DocumentCalls
 from ._payments import PaymentCalls
 from ._review import HandOverReport, ReviewCalls
 from .sweeper import SweepReport, sweep
@@ -23,7 +24,7 @@ from .sweeper import SweepReport, sweep
 __all__ = ["HandOverReport", "ReimbursementDesk"]
 
 
-class ReimbursementDesk(CustomerCalls, ReviewCalls, PaymentCalls):
+class ReimbursementDesk(CustomerCalls, DocumentCalls, ReviewCalls, PaymentCalls):
     """Runs claims from draft to payment on the given adapters.
 
     ``router`` chooses reviewers and counts their open claims; ``settings``
