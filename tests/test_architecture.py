@@ -180,6 +180,7 @@ NAMESPACES = [
     "reimbursement.adapters.system",
     "reimbursement.analytics",
     "reimbursement.claims",
+    "reimbursement.documents",
     "reimbursement.errors",
     "reimbursement.feedback",
     "reimbursement.ports",
