@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -19,7 +20,10 @@ from reimbursement import (
     LinePatch,
     Money,
     ReimbursementDesk,
+    sql_desk,
 )
+from reimbursement.adapters import sql
+from reimbursement.adapters.memory import ManualClock
 from reimbursement.claims import EventType
 from reimbursement.documents import (
     ContentChecks,
@@ -29,7 +33,7 @@ from reimbursement.documents import (
     DuplicatePolicy,
 )
 from reimbursement.errors import AuthorizationError, MissingDocumentsError, ValidationError
-from support import ANA, BEN, PDF, REVIEWER, ready_draft, submitted
+from support import ANA, BEN, PDF, PROFILES, REVIEWER, ready_draft, submitted
 
 MEDICAL = DocumentRequirements(
     (
@@ -204,3 +208,19 @@ def test_a_photo_attached_with_content_checks_has_reviewer_copies_and_a_hash(
     flags = desk.submit(BEN, other.id).duplicate_flags
     assert [(f.kind, f.other_claim_id) for f in flags] == [(DuplicateKind.SIMILAR_IMAGE, claim.id)]
     assert 0 <= flags[0].distance <= 8
+
+
+def test_flags_and_a_confirmation_are_stored_and_read_back_from_sqlite(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    url = f"sqlite:///{tmp_path / 'claims.db'}"
+    sql.upgrade(url)
+    with sql_desk(url, reviewers=["rev-1"], customers=PROFILES, clock=clock) as desk:
+        first = submitted(desk, ANA)
+        second = submitted(desk, ANA)
+        assert {f.other_claim_id for f in second.duplicate_flags} == {first.id}
+        confirmed = desk.confirm_duplicate(REVIEWER, second.id, 0)
+    with sql_desk(url, reviewers=["rev-1"], customers=PROFILES, clock=clock) as desk:
+        assert desk.get(REVIEWER, second.id) == confirmed
+        with pytest.raises(ValidationError, match="confirmed duplicate"):
+            desk.approve(REVIEWER, second.id)

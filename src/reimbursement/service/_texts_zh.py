@@ -55,6 +55,7 @@ TITLES: Mapping[EventType, str] = {
     E.SLA_BREACHED: "审核已超时",
     E.FEEDBACK_GIVEN: "感谢您的反馈",
     E.FEEDBACK_EDITED: "反馈已更新",
+    E.DUPLICATE_CONFIRMED: "已确认重复费用",
 }
 
 PHRASES: Mapping[str, str] = {

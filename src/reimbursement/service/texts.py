@@ -85,6 +85,7 @@ _TITLES: Mapping[EventType, str] = {
     E.SLA_BREACHED: "Review overdue",
     E.FEEDBACK_GIVEN: "Thank you for your feedback",
     E.FEEDBACK_EDITED: "Feedback updated",
+    E.DUPLICATE_CONFIRMED: "Duplicate expense confirmed",
 }
 
 # Events the customer is told about by notification (the timeline shows all
