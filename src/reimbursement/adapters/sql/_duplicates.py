@@ -102,9 +102,15 @@ def index_duplicates(connection: sa.Connection, claim: Claim, before: Claim | No
 
 
 def _joined(table: sa.Table, *extra: sa.ColumnElement[Any]) -> sa.Select[Any]:
-    return sa.select(table.c.claim_id, CLAIMS.c.number, table.c.line_id, *extra).select_from(
-        table.join(CLAIMS, CLAIMS.c.id == table.c.claim_id)
+    """The key rows with their claim's number, read per row by primary key: the key
+    table's index drives the query, whatever the planner thinks of the tables' sizes."""
+    number = (
+        sa.select(CLAIMS.c.number)
+        .where(CLAIMS.c.id == table.c.claim_id)
+        .scalar_subquery()
+        .label("number")
     )
+    return sa.select(table.c.claim_id, number, table.c.line_id, *extra)
 
 
 _SAME_FILE: Final = (
