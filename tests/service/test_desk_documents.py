@@ -224,3 +224,15 @@ def test_flags_and_a_confirmation_are_stored_and_read_back_from_sqlite(
         assert desk.get(REVIEWER, second.id) == confirmed
         with pytest.raises(ValidationError, match="confirmed duplicate"):
             desk.approve(REVIEWER, second.id)
+
+
+def test_a_request_for_a_line_the_customer_removes_goes_with_it(
+    desk: ReimbursementDesk,
+) -> None:
+    claim = submitted(desk, ANA, "42.50", "10.00")
+    desk.request_document(REVIEWER, claim.id, "invoice", line_id="L2")
+    with pytest.raises(MissingDocumentsError):
+        desk.resubmit(ANA, claim.id)
+    fixed = desk.resubmit(ANA, claim.id, ClaimPatch(remove_lines=("L2",)))
+    assert [line.id for line in fixed.lines] == ["L1"]
+    assert desk.checklist(ANA, claim.id).items == ()

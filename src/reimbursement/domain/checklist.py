@@ -184,6 +184,8 @@ def checklist(claim: Claim, requirements: DocumentRequirements) -> Checklist:
             items.append(ChecklistItem(kind, line.id, "rules", met))
     linked = {line.id: line.attachment_ids for line in claim.lines}
     for request in claim.requested_documents:
+        if request.line_id is not None and request.line_id not in linked:
+            continue  # the line was removed: so is what it needed
         later = attachments[request.attachments_before :]
         if request.line_id is None:
             ids: Sequence[str] = [a.id for a in later]

@@ -54,8 +54,12 @@ def _clamped(amount: int) -> int:
 
 
 def index_duplicates(connection: sa.Connection, claim: Claim, before: Claim | None) -> None:
-    """Write ``claim``'s key rows; ``before`` is its stored version if known (None: a new claim
-    or one the unit of work did not read at the version replaced, ``False``-y either way)."""
+    """Write ``claim``'s key rows in place of those of ``before``.
+
+    ``before`` is the claim at the version the save replaces, when the unit
+    of work knows it; ``None`` for a new claim or an unknown version (then
+    whatever rows the claim has are deleted first).
+    """
     if before is not None and (
         before.lines is claim.lines
         and before.attachments is claim.attachments
