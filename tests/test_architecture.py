@@ -182,6 +182,7 @@ NAMESPACES = [
     "reimbursement.analytics",
     "reimbursement.claims",
     "reimbursement.einvoice",
+    "reimbursement.documents",
     "reimbursement.errors",
     "reimbursement.feedback",
     "reimbursement.ports",

@@ -33,6 +33,7 @@ from reimbursement.analytics.timeline import STAGE_OF_STATE
 from reimbursement.claims import LIFECYCLE, check_claim
 from reimbursement.demo import _play as play_the_morning
 from reimbursement.demo import build_desk
+from reimbursement.documents import DOCUMENT_KINDS, DocumentRequirements, DocumentRule
 from reimbursement.domain.currencies import MINOR_UNITS
 from reimbursement.einvoice import EInvoice, EInvoiceFormat, Guess, Sourced, Suggestion, TaxId
 from reimbursement.feedback import (
@@ -179,7 +180,12 @@ _words = st.text("abcdefghij", min_size=1, max_size=6)
 _reason_texts = st.builds(ReasonText, _words, _words, st.lists(_words, min_size=1).map(tuple))
 # records whose validators refuse nearly everything from_type makes: built from valid parts,
 # handed over in mutable containers (dict, ChainMap, list) all the same
+_rules = st.builds(
+    DocumentRule, _words, st.lists(st.sampled_from(DOCUMENT_KINDS), min_size=1).map(tuple)
+)
 STRATEGIES: dict[type, st.SearchStrategy[Any]] = {
+    DocumentRule: _rules,
+    DocumentRequirements: st.builds(DocumentRequirements, st.lists(_rules).map(tuple)),
     ReasonCatalogue: st.builds(
         ReasonCatalogue,
         st.dictionaries(

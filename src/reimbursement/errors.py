@@ -9,6 +9,7 @@ that already catch ``ValueError`` or ``PermissionError`` keep working::
     │   ├── InvalidTransitionError            an action the claim's state does not allow
     │   ├── CalendarError                     a business calendar that cannot work
     │   ├── TemplateError                     a notification template missing, unknown or unsafe
+    │   ├── MissingDocumentsError             a submission without the documents it needs
     │   └── DelegationLoopError               out-of-office delegates that point in a circle
     ├── NotFoundError (LookupError)
     │   ├── ClaimNotFoundError
@@ -69,6 +70,7 @@ __all__ = [
     "FieldProblem",
     "FourEyesError",
     "InvalidTransitionError",
+    "MissingDocumentsError",
     "MissingExtraError",
     "NoEligibleReviewerError",
     "NotFoundError",
@@ -146,6 +148,10 @@ class ValidationError(ReimbursementError, ValueError):
     def at(cls, path: str, message: str) -> ValidationError:
         """One problem at one field."""
         return cls("invalid input", [FieldProblem(path, message)])
+
+
+class MissingDocumentsError(ValidationError):
+    """A submission lacks documents its checklist needs; ``problems`` lists each one."""
 
 
 class CurrencyMismatchError(ValidationError):

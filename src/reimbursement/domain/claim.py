@@ -19,6 +19,7 @@ from ._ids import position
 from ._vector import vector
 from .actors import Actor
 from .checks import require_type
+from .document_records import DocumentRequest, DuplicateFlag
 from .events import Event, EventLog, EventType, Visibility
 from .feedback import Feedback
 from .frozen import FrozenMap, frozen_map
@@ -58,8 +59,13 @@ class Claimant:
 class Attachment:
     """Metadata of a document attached to a claim; the bytes live in a ``DocumentStore``.
 
-    ``media_type`` is what the content is (sniffed from its first bytes), not
-    what the file name claims.
+    ``media_type`` is what the content is (judged by its content), not what
+    the file name claims; ``kind`` what the document is for (``"invoice"``,
+    ``"prescription"``: see :mod:`reimbursement.documents`). With the
+    ``[documents]`` extra, ``flags`` holds what the content checks found
+    (``"pdf_javascript"``…), ``phash`` a photo's perceptual hash (16 hex
+    digits), and ``reviewer_copy_id`` / ``thumbnail_id`` the documents
+    reviewers see instead of the original (upright, without EXIF or GPS).
     """
 
     id: str
@@ -67,6 +73,11 @@ class Attachment:
     media_type: str
     size: int
     sha256: str
+    kind: str = "receipt"
+    flags: tuple[str, ...] = ()
+    phash: str | None = None
+    reviewer_copy_id: str | None = None
+    thumbnail_id: str | None = None
 
 
 @attrs.frozen
@@ -169,6 +180,8 @@ class Claim:
     amount is in it. ``events`` is the whole timeline; ``version`` is its
     length, so it grows with every command (each appends at least one event)
     and optimistic concurrency needs no separate counter.
+    ``requested_documents`` are reviewers' requests for more documents;
+    ``duplicate_flags`` what the last submission found alike on other claims.
     """
 
     id: str
@@ -192,6 +205,8 @@ class Claim:
     """Where each field the draft was pre-filled with came from: ``"directory"``
     (the customer directory, the system of record) or ``"last_claim"`` (what
     the directory lacks, from the customer's previous claim)."""
+    requested_documents: tuple[DocumentRequest, ...] = ()
+    duplicate_flags: tuple[DuplicateFlag, ...] = ()
 
     @property
     def events(self) -> EventLog:

@@ -73,6 +73,7 @@ class EventType(enum.StrEnum):
     FEEDBACK_GIVEN = "feedback_given"
     FEEDBACK_EDITED = "feedback_edited"
     STRAIGHT_THROUGH_DECIDED = "straight_through_decided"
+    DUPLICATE_CONFIRMED = "duplicate_confirmed"
 
 
 def flatten_data(items: Mapping[str, str] | None) -> tuple[str, ...]:

@@ -102,8 +102,10 @@ _STAYS: dict[EventType, frozenset[ClaimState] | None] = {
         {_S.PAYMENT_REQUESTED, _S.PAYMENT_APPROVED, _S.PAID, _S.PAYMENT_FAILED}
     ),
     _E.STRAIGHT_THROUGH_DECIDED: frozenset({_S.SUBMITTED}),
+    _E.DUPLICATE_CONFIRMED: frozenset({_S.IN_REVIEW}),
 }
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+_PHASH = re.compile(r"[0-9a-f]{16}")
 
 
 def check_claim(claim: Claim) -> None:
@@ -278,6 +280,8 @@ def _documents(claim: Claim, events: Sequence[Event]) -> _Problems:
             yield f"{path}.size", f"is {doc.size}: a document has at least one byte"
         if not _SHA256.fullmatch(doc.sha256):
             yield f"{path}.sha256", "is not 64 lower-case hex digits"
+        if doc.phash is not None and not _PHASH.fullmatch(doc.phash):
+            yield f"{path}.phash", "is not 16 lower-case hex digits"
 
 
 def _messages(claim: Claim, events: Sequence[Event]) -> _Problems:

@@ -222,6 +222,21 @@ DEFAULT_REASONS: Mapping[str, Mapping[str, ReasonText]] = {
             "重新提交申请：您已填写的其他内容都会保留。",
         ),
     },
+    "missing_document": {
+        "en": _r(
+            "One more document is needed",
+            "To decide your claim we need a document you have not attached yet; the "
+            "reviewer's note says which.",
+            "Open your claim: its checklist shows the document still missing.",
+            "Attach it to the expense it belongs to and send the claim again.",
+        ),
+        "zh-CN": _r(
+            "还需要一份文件",
+            "为了审核您的申请，我们还需要一份您尚未上传的文件；审核员的备注说明了是哪一份。",
+            "打开您的申请：文件清单会显示仍缺少的文件。",
+            "将其附在对应的费用上，然后重新提交申请。",
+        ),
+    },
     "unreadable_document": {
         "en": _r(
             "A document cannot be read",

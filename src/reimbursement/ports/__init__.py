@@ -19,6 +19,7 @@ from ._claims import (
     RequestRecord,
     UnitOfWork,
 )
+from ._duplicates import DuplicateLookups, DuplicateMatch
 from ._world import (
     FINAL_RECEIPT_STATUSES,
     Clock,
@@ -44,6 +45,8 @@ __all__ = [
     "CustomerDirectory",
     "CustomerProfile",
     "DocumentStore",
+    "DuplicateLookups",
+    "DuplicateMatch",
     "FxRates",
     "Notification",
     "Notifier",

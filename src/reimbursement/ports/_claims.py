@@ -17,6 +17,7 @@ from ..domain.claim import Claim
 from ..domain.events import EventType
 from ..domain.lifecycle import ClaimState
 from ..domain.schedule import NO_SCHEDULE, ClaimSchedule
+from ._duplicates import DuplicateLookups
 
 __all__ = [
     "ClaimRepository",
@@ -84,8 +85,10 @@ class RequestRecord:
     claim_id: str
 
 
-class ClaimRepository(Protocol):
+class ClaimRepository(DuplicateLookups, Protocol):
     """Claims, inside one :class:`UnitOfWork`; nothing is visible to others before commit.
+
+    The duplicate look-ups are :class:`~reimbursement.ports.DuplicateLookups`.
 
     Every read sees the unit of work's own adds, saves and request keys, as a
     database transaction sees its own writes. Saves are optimistic: a claim

@@ -1,4 +1,4 @@
-"""What the customer does: drafts, documents, submission, messages, tracking."""
+"""What the customer does: drafts, submission, messages, tracking (documents: ``_documents``)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from ..domain.authorization import (
     authorize_view,
 )
 from ..domain.checks import require_bool, require_items, require_type
-from ..domain.claim import Attachment, Claim, Claimant
+from ..domain.claim import Claim, Claimant
 from ..domain.events import Visibility
 from ..domain.feedback import Feedback, FeedbackStage
 from ..domain.feedback_rules import FeedbackPolicy, ProblemCatalogue
@@ -28,6 +28,7 @@ from ..errors import AuthorizationError, DuplicateRequestError
 from ..ports import Page
 from ._arguments import check_actor, check_feedback
 from ._core import DeskCore, Request, Step
+from ._documents import flag_duplicates
 from .views import ClaimTracking
 
 __all__ = ["CustomerCalls"]
@@ -130,55 +131,6 @@ class CustomerCalls(DeskCore):
         request = self._request(actor, request_id, self.update_draft, patch)
         return self._run(actor, claim_id, request, decide)
 
-    def attach(
-        self,
-        actor: Actor,
-        claim_id: str,
-        file_name: str,
-        content: bytes,
-        *,
-        line_id: str | None = None,
-        request_id: str | None = None,
-    ) -> Claim:
-        """Attach a document (PDF, JPEG, PNG, HEIC, TIFF, WebP, judged by content).
-
-        With ``line_id`` the document is also linked to that expense line as
-        its receipt. Allowed on a draft or a returned claim, by its customer.
-        Returns the claim; the new attachment is ``claim.attachments[-1]``.
-        The bytes are stored only once the claim accepts the document, and
-        removed again when the call fails to commit: nothing stays behind.
-        ``file_name`` is shown, never a path. ``settings.documents`` and
-        ``settings.limits`` say what is refused (ValidationError).
-        """
-        media_type, sha256 = self.settings.documents.check(file_name, content)
-        content = bytes(content)  # a bytearray could change after its check
-        documents = self.adapters.documents
-        limits = self.settings.limits
-        stored: list[str] = []
-
-        def decide(claim: Claim, step: Step) -> Claim:
-            authorize(actor, claim, Action.UPDATE_DRAFT)
-            cmd.check_attachable(claim, line_id, limits=limits)  # before the bytes are stored
-            kept = documents.put(content, file_name=file_name, media_type=media_type)
-            stored.append(kept.id)
-            attachment = Attachment(kept.id, file_name, media_type, len(content), sha256)
-            return cmd.add_attachment(claim, actor, step.now, attachment, line_id, limits=limits)
-
-        request = self._request(actor, request_id, self.attach, file_name, content, line_id)
-        try:
-            claim = self._run(actor, claim_id, request, decide)
-        except BaseException:
-            for document_id in stored:  # the document store is outside the transaction
-                documents.delete(document_id)
-            raise
-        # the document this call committed is the claim's last; any other it
-        # stored belongs to a pass that lost a race (or the request was replayed)
-        kept = claim.attachments[-1].id if claim.attachments else None
-        for document_id in stored:
-            if document_id != kept:
-                documents.delete(document_id)
-        return claim
-
     def submit(self, actor: Actor, claim_id: str, *, request_id: str | None = None) -> Claim:
         """Submit the draft: it gets its number, goes to a reviewer, the customer is told.
 
@@ -196,9 +148,15 @@ class CustomerCalls(DeskCore):
                 return f"{prefix}-{step.now.year}-{sequence:06d}"
 
             submitted = cmd.submit(
-                claim, actor, step.now, number, require_receipts=self.settings.require_receipts
+                claim,
+                actor,
+                step.now,
+                number,
+                require_receipts=self.settings.require_receipts,
+                requirements=self.settings.requirements,
             )
-            return self._review(submitted, step)
+            flagged = flag_duplicates(submitted, step.claims, self.settings)
+            return self._review(flagged, step)
 
         return self._run(actor, claim_id, self._request(actor, request_id, self.submit), decide)
 
@@ -225,8 +183,10 @@ class CustomerCalls(DeskCore):
                 self._convert,
                 require_receipts=self.settings.require_receipts,
                 limits=self.settings.limits,
+                requirements=self.settings.requirements,
             )
-            return self.reviews.route(fixed, step.now, step.claims)
+            flagged = flag_duplicates(fixed, step.claims, self.settings)
+            return self.reviews.route(flagged, step.now, step.claims)
 
         request = self._request(actor, request_id, self.resubmit, fix)
         return self._run(actor, claim_id, request, decide)

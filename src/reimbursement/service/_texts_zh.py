@@ -62,6 +62,7 @@ TITLES: Mapping[EventType, str] = {
     E.FEEDBACK_GIVEN: "感谢您的反馈",
     E.FEEDBACK_EDITED: "反馈已更新",
     E.STRAIGHT_THROUGH_DECIDED: "已按自动审批规则核查",
+    E.DUPLICATE_CONFIRMED: "已确认重复费用",
 }
 
 PHRASES: Mapping[str, str] = {

@@ -7,8 +7,11 @@ from typing import Any
 
 import attrs
 
+from ..documents.checks import ContentChecks
+from ..domain.checklist import DocumentRequirements
 from ..domain.checks import require_bool, require_type
 from ..domain.documents import DocumentRules
+from ..domain.duplicates import DuplicatePolicy
 from ..domain.feedback_rules import FeedbackPolicy, ProblemCatalogue
 from ..domain.limits import ClaimLimits
 from ..domain.money import Money
@@ -82,6 +85,10 @@ class DeskSettings:
       file name of at most 255 characters); ``limits``: how large a claim
       and its texts may grow (lines, documents, messages, lengths). Both
       are listed in ``docs/inputs.md``.
+    - ``content_checks``: documents read by content libraries (the
+      ``[documents]`` extra) and their limits per type; ``requirements``:
+      the documents each expense needs; ``duplicates``: when two expenses
+      or photos count as the same. All three in ``docs/documents.md``.
     - ``feedback``: when customers may rate a claim and for how long they may
       edit it; ``problems``: the catalogue of problem codes they may name.
     - ``reasons``: the catalogue that turns return and rejection codes into
@@ -115,4 +122,14 @@ class DeskSettings:
     )
     limits: ClaimLimits = attrs.field(
         factory=ClaimLimits, validator=_kind(ClaimLimits, "ClaimLimits")
+    )
+    content_checks: ContentChecks = attrs.field(
+        factory=ContentChecks, validator=_kind(ContentChecks, "ContentChecks")
+    )
+    requirements: DocumentRequirements = attrs.field(
+        factory=DocumentRequirements,
+        validator=_kind(DocumentRequirements, "DocumentRequirements"),
+    )
+    duplicates: DuplicatePolicy = attrs.field(
+        factory=DuplicatePolicy, validator=_kind(DuplicatePolicy, "DuplicatePolicy")
     )

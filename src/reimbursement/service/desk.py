@@ -17,6 +17,7 @@ from ..domain.checks import require_aware
 from ..errors import ValidationError
 from ._customer import CustomerCalls
 from ._einvoice import EInvoiceCalls
+from ._documents import DocumentCalls
 from ._payments import PaymentCalls
 from ._review import HandOverReport, ReviewCalls
 from .sweeper import SweepReport, sweep
@@ -24,7 +25,7 @@ from .sweeper import SweepReport, sweep
 __all__ = ["HandOverReport", "ReimbursementDesk"]
 
 
-class ReimbursementDesk(CustomerCalls, EInvoiceCalls, ReviewCalls, PaymentCalls):
+class ReimbursementDesk(CustomerCalls, DocumentCalls, EInvoiceCalls, ReviewCalls, PaymentCalls):
     """Runs claims from draft to payment on the given adapters.
 
     ``router`` chooses reviewers and counts their open claims; ``settings``

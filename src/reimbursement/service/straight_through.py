@@ -143,7 +143,13 @@ class StraightThroughReview:
         or still submitted, for the desk to route to a reviewer.
         """
         history = self.history.history(claim, claims)
-        decision = decide(self.rules, claim, history, tuple(self.flags.flags(claim, claims)))
+        # the desk's own duplicate flags always count, beside the host's flags
+        duplicates = tuple(
+            Flag(f"duplicate_{flag.kind}", f"like claim {flag.other_claim_id}")
+            for flag in claim.duplicate_flags
+        )
+        flags = (*duplicates, *self.flags.flags(claim, claims))
+        decision = decide(self.rules, claim, history, flags)
         if decision.automatic:
             sampled = self.sampler.draw(claim.id, self.rules.audit_share)
             decision = StraightThroughDecision(

@@ -91,6 +91,7 @@ _TITLES: Mapping[EventType, str] = {
     E.FEEDBACK_GIVEN: "Thank you for your feedback",
     E.FEEDBACK_EDITED: "Feedback updated",
     E.STRAIGHT_THROUGH_DECIDED: "Checked against the straight-through rules",
+    E.DUPLICATE_CONFIRMED: "Duplicate expense confirmed",
 }
 
 # Events the customer is told about by notification (the timeline shows all

@@ -13,13 +13,15 @@ can serve the query, not what the planner prefers on ten rows).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 from reimbursement.adapters import sql
+from reimbursement.domain.duplicates import ExpenseKey
 from reimbursement.domain.lifecycle import ClaimState
 from reimbursement.ports import ClaimSchedule, UnitOfWork
 from reimbursement.testing import AT, draft, in_review, notification, submitted
@@ -104,6 +106,13 @@ CALLS: dict[str, Callable[[UnitOfWork], object]] = {
     "open_work of some": lambda uow: uow.claims.open_work(["rev-1", "rev-2"]),
     "due_for_check": lambda uow: uow.claims.due_for_check(AT + timedelta(hours=2), limit=5),
     "request": lambda uow: uow.claims.request("request-1"),
+    "same_file": lambda uow: uow.claims.same_file("ab" * 32),
+    "same_expense": lambda uow: uow.claims.same_expense(
+        ExpenseKey("citypharmacy", "EUR", date(2026, 2, 27), 425_000),
+        tolerance=Decimal("1.00"),
+        days=3,
+    ),
+    "similar_images": lambda uow: uow.claims.similar_images(0x1234_5678_9ABC_DEF0, max_distance=8),
 }
 
 

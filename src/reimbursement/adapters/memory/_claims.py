@@ -28,6 +28,7 @@ from ...ports import (
     Notification,
     RequestRecord,
 )
+from ._duplicates import DuplicateIndex
 from ._queue import InMemoryOutboxQueue
 from ._repository import Repository
 
@@ -53,6 +54,7 @@ class InMemoryClaimStore:
         self.loads: dict[str, int] = {}  # reviewer -> what they hold, kept with holdings
         self.sequences: dict[str, int] = {}
         self.requests: dict[str, RequestRecord] = {}
+        self.duplicates = DuplicateIndex()
         self.queue = InMemoryOutboxQueue(self.lock)
 
     def unit_of_work(self) -> InMemoryUnitOfWork:
@@ -72,6 +74,7 @@ class InMemoryClaimStore:
         if claim_id not in self.rank:
             self.rank[claim_id] = len(self.rank)
             self.by_customer.setdefault(claim.customer_id, []).append(claim_id)
+        self.duplicates.write(claim, self.claims.get(claim_id))
         self.claims[claim_id] = claim
         if claim.number is not None:
             self.by_number[claim.number] = claim_id

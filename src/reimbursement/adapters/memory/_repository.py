@@ -5,14 +5,24 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from ...domain.claim import Claim
+from ...domain.duplicates import ExpenseKey
 from ...domain.lifecycle import ClaimState
 from ...domain.routing import holders
 from ...errors import ClaimNotFoundError, ConcurrencyError, DuplicateError, ValidationError
-from ...ports import NO_SCHEDULE, ClaimSchedule, ClaimSummary, Page, RequestRecord
+from ...ports import (
+    NO_SCHEDULE,
+    ClaimSchedule,
+    ClaimSummary,
+    DuplicateMatch,
+    Page,
+    RequestRecord,
+)
 from ..cursors import check_limit, decode_cursor, encode_cursor, page
+from ._duplicates import Probe, staged_matches
 
 if TYPE_CHECKING:
     from ._claims import InMemoryClaimStore
@@ -262,6 +272,23 @@ class Repository:
         if self.requests is None:
             self.requests = {}
         self.requests[record.key] = record
+
+    def _duplicates(self, probe: Probe, limit: int) -> list[DuplicateMatch]:
+        check_limit(limit)
+        return staged_matches(self._store.duplicates, self._staged(), probe, limit)
+
+    def same_file(self, sha256: str, *, limit: int = 20) -> Sequence[DuplicateMatch]:
+        return self._duplicates(Probe(sha256=sha256), limit)
+
+    def same_expense(
+        self, key: ExpenseKey, *, tolerance: Decimal = Decimal(0), days: int = 0, limit: int = 20
+    ) -> Sequence[DuplicateMatch]:
+        return self._duplicates(Probe.of_expense(key, tolerance, days), limit)
+
+    def similar_images(
+        self, phash: int, *, max_distance: int, limit: int = 20
+    ) -> Sequence[DuplicateMatch]:
+        return self._duplicates(Probe(phash=phash, max_distance=max_distance), limit)
 
 
 def _micros(instant: datetime) -> int:

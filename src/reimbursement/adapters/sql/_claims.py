@@ -34,6 +34,7 @@ from ...ports import NO_SCHEDULE, ClaimSchedule, ClaimSummary, Page, RequestReco
 from ..cursors import check_limit, decode_cursor, encode_cursor
 from ._cache import ClaimCache
 from ._codec import claim_columns, claim_values, load_claims
+from ._duplicates import SqlDuplicateLookups
 from ._engine import is_postgres
 from ._schema import CLAIMS, HOLDINGS, REQUESTS, Instant
 from ._writes import append, redate_holdings, update_claim
@@ -136,8 +137,11 @@ _QUEUE: Final = sa.select(
 ).select_from(HOLDINGS.join(CLAIMS, CLAIMS.c.id == HOLDINGS.c.claim_id))
 
 
-class SqlClaimRepository:
-    """:class:`~reimbursement.ports.ClaimRepository` on ``rb_claims`` and its tables."""
+class SqlClaimRepository(SqlDuplicateLookups):
+    """:class:`~reimbursement.ports.ClaimRepository` on ``rb_claims`` and its tables.
+
+    The duplicate look-ups come from :class:`SqlDuplicateLookups`.
+    """
 
     def __init__(self, uow: SqlUnitOfWork, cache: ClaimCache | None = None) -> None:
         self._uow = uow

@@ -180,6 +180,48 @@ MIGRATIONS: Final = (
 )""",
         ),
     ),
+    Migration(
+        5,
+        "the duplicate index: documents by sha256, expenses, photos by perceptual hash",
+        (
+            # rows only for claims submitted and not withdrawn; claims stored before this
+            # version are indexed when next saved
+            """CREATE TABLE rb_file_keys (
+    sha256        TEXT NOT NULL,
+    claim_id      TEXT NOT NULL REFERENCES rb_claims (id),
+    attachment_id TEXT NOT NULL,
+    line_id       TEXT,
+    PRIMARY KEY (sha256, claim_id, attachment_id)
+)""",
+            "CREATE INDEX rb_file_keys_claim ON rb_file_keys (claim_id)",
+            """CREATE TABLE rb_expense_keys (
+    claim_id    TEXT NOT NULL REFERENCES rb_claims (id),
+    line_id     TEXT NOT NULL,
+    -- the provider case-folded without spaces or punctuation, the receipt's currency,
+    -- the ISO date, the amount in 1/10,000 of the currency
+    provider    TEXT NOT NULL,
+    currency    TEXT NOT NULL,
+    incurred_on TEXT NOT NULL,
+    amount      {bigint} NOT NULL,
+    PRIMARY KEY (claim_id, line_id)
+)""",
+            "CREATE INDEX rb_expense_keys_match ON rb_expense_keys "
+            "(provider, currency, incurred_on, amount)",
+            """CREATE TABLE rb_image_keys (
+    claim_id      TEXT NOT NULL REFERENCES rb_claims (id),
+    attachment_id TEXT NOT NULL,
+    line_id       TEXT,
+    -- the 64-bit perceptual hash (16 hex digits) and its four 16-bit bands
+    phash         TEXT NOT NULL,
+    band0         INTEGER NOT NULL,
+    band1         INTEGER NOT NULL,
+    band2         INTEGER NOT NULL,
+    band3         INTEGER NOT NULL,
+    PRIMARY KEY (claim_id, attachment_id)
+)""",
+            *(f"CREATE INDEX rb_image_keys_band{i} ON rb_image_keys (band{i})" for i in range(4)),
+        ),
+    ),
 )
 
 SCHEMA_VERSION: Final = MIGRATIONS[-1].version

@@ -20,7 +20,10 @@ from sqlalchemy.engine import Dialect
 __all__ = [
     "CLAIMS",
     "EVENTS",
+    "EXPENSE_KEYS",
+    "FILE_KEYS",
     "HOLDINGS",
+    "IMAGE_KEYS",
     "METADATA",
     "NOT_DUE",
     "OUTBOX",
@@ -164,4 +167,35 @@ OUTBOX: Final = sa.Table(
     sa.Column("retry_at", Instant),
     sa.Column("leased_until", Instant),
     sa.Column("body", Document, nullable=False),
+)
+
+# the duplicate index (see _duplicates): rows only for claims submitted and not withdrawn
+FILE_KEYS: Final = sa.Table(
+    "rb_file_keys",
+    METADATA,
+    sa.Column("sha256", sa.Text, primary_key=True),
+    sa.Column("claim_id", sa.Text, primary_key=True),
+    sa.Column("attachment_id", sa.Text, primary_key=True),
+    sa.Column("line_id", sa.Text),
+)
+
+EXPENSE_KEYS: Final = sa.Table(
+    "rb_expense_keys",
+    METADATA,
+    sa.Column("claim_id", sa.Text, primary_key=True),
+    sa.Column("line_id", sa.Text, primary_key=True),
+    sa.Column("provider", sa.Text, nullable=False),
+    sa.Column("currency", sa.Text, nullable=False),
+    sa.Column("incurred_on", sa.Text, nullable=False),
+    sa.Column("amount", sa.BigInteger, nullable=False),
+)
+
+IMAGE_KEYS: Final = sa.Table(
+    "rb_image_keys",
+    METADATA,
+    sa.Column("claim_id", sa.Text, primary_key=True),
+    sa.Column("attachment_id", sa.Text, primary_key=True),
+    sa.Column("line_id", sa.Text),
+    sa.Column("phash", sa.Text, nullable=False),
+    *(sa.Column(f"band{i}", sa.Integer, nullable=False) for i in range(4)),
 )

@@ -29,10 +29,12 @@ from typing import Any, Final
 import sqlalchemy as sa
 
 from ...domain.claim import Claim
+from ...domain.duplicates import indexed
 from ...domain.routing.holdings import holders
 from ...errors import ClaimNotFoundError, ConcurrencyError
 from ...ports import ClaimSchedule
 from ._codec import claim_values, event_values
+from ._duplicates import index_duplicates
 from ._engine import is_postgres
 from ._schema import CLAIMS, EVENTS, HOLDINGS, NOT_DUE, Instant
 
@@ -123,7 +125,10 @@ def update_claim(
     held_before = None
     if before is not None and before.version == expected_version:
         held_before = Counter(holders(before))  # what the stored holdings say
+    else:
+        before = None  # not the version stored: its keys are not known
     _hold(connection, claim, schedule, held_before)
+    index_duplicates(connection, claim, before)
 
 
 @functools.cache
@@ -156,6 +161,8 @@ def append(connection: sa.Connection, claim: Claim, schedule: ClaimSchedule) -> 
     """A new claim's events and holdings, written with its row."""
     connection.execute(_APPEND, event_values(claim))
     _hold(connection, claim, schedule, Counter())  # a new claim holds nothing yet
+    if indexed(claim):
+        index_duplicates(connection, claim, None)
 
 
 def _hold(

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
-from ...errors import FieldProblem, ValidationError
+from ...errors import FieldProblem, MissingDocumentsError, ValidationError
 from .._ids import position
 from .._replace import replace
 from .._vector import appended, replaced
 from ..actors import Actor
+from ..checklist import DocumentRequirements, missing_problems
 from ..checks import require_items, require_text
 from ..claim import Attachment, Claim, Claimant
 from ..events import EventType
@@ -99,6 +100,7 @@ def update_draft(
     )
 
 
+_NO_RULES = DocumentRequirements()
 _ATTACHABLE = frozenset({ClaimState.DRAFT, ClaimState.RETURNED})
 
 
@@ -168,8 +170,18 @@ def add_attachment(
     )
 
 
-def check_ready(claim: Claim, *, require_receipts: bool = True) -> None:
-    """Raise a :class:`~reimbursement.errors.ValidationError` listing what the claim lacks."""
+def check_ready(
+    claim: Claim,
+    *,
+    require_receipts: bool = True,
+    requirements: DocumentRequirements | None = None,
+) -> None:
+    """Raise a :class:`~reimbursement.errors.ValidationError` listing what the claim lacks.
+
+    With ``requirements``, also each document its checklist still misses
+    (then the error is a :class:`~reimbursement.errors.MissingDocumentsError`).
+    """
+    missing = missing_problems(claim, requirements or _NO_RULES)
     problems = []
     if not claim.lines:
         problems.append(FieldProblem("lines", "the claim has no expense line"))
@@ -190,6 +202,10 @@ def check_ready(claim: Claim, *, require_receipts: bool = True) -> None:
                 )
     if not claim.claimant.payee_account.strip():
         problems.append(FieldProblem("claimant.payee_account", "say where to pay the money"))
+    if missing:
+        raise MissingDocumentsError(
+            f"claim {claim.id} is not ready to submit", [*problems, *missing]
+        )
     if problems:
         raise ValidationError(f"claim {claim.id} is not ready to submit", problems)
 
@@ -201,6 +217,7 @@ def submit(
     number: str | Callable[[], str],
     *,
     require_receipts: bool = True,
+    requirements: DocumentRequirements | None = None,
 ) -> Claim:
     """The draft, submitted under ``number``.
 
@@ -209,7 +226,7 @@ def submit(
     number from a sequence (gaps would puzzle auditors).
     """
     LIFECYCLE.target(claim.id, claim.state, Action.SUBMIT)
-    check_ready(claim, require_receipts=require_receipts)
+    check_ready(claim, require_receipts=require_receipts, requirements=requirements)
     if callable(number):
         number = number()
     return _step(
@@ -233,10 +250,11 @@ def resubmit(
     *,
     require_receipts: bool = True,
     limits: ClaimLimits = DEFAULT_LIMITS,
+    requirements: DocumentRequirements | None = None,
 ) -> Claim:
     """The returned claim, fixed by ``patch`` and submitted again."""
     LIFECYCLE.target(claim.id, claim.state, Action.RESUBMIT)
     lines, claimant = _patch(claim, patch, at, convert, limits)
     fixed = replace(claim, lines=lines, claimant=claimant)
-    check_ready(fixed, require_receipts=require_receipts)
+    check_ready(fixed, require_receipts=require_receipts, requirements=requirements)
     return _step(fixed, Action.RESUBMIT, actor, at, EventType.RESUBMITTED, data=_patch_data(patch))

@@ -15,6 +15,7 @@ from ..claim import (
     Outcome,
     ReviewDecision,
 )
+from ..duplicates import confirmed_lines
 from ..events import NO_DATA, EventType
 from ..lifecycle import LIFECYCLE, Action
 from ..limits import DEFAULT_LIMITS, ClaimLimits
@@ -90,6 +91,7 @@ def approve(
     LIFECYCLE.target(claim.id, claim.state, Action.APPROVE)
     decisions = require_items("lines", lines, LineDecision, "LineDecision")
     if not decisions:  # in full: every line as claimed
+        _refuse_paying_duplicates(claim, {})
         return _approved(claim, actor, at, {}, claim.claimed_total)
     if len(decisions) > len(claim.lines):
         raise ValidationError.at(
@@ -105,10 +107,27 @@ def approve(
         given.setdefault(decision.line_id, decision)
     if problems:
         raise ValidationError(f"claim {claim.id} cannot be approved", problems)
+    _refuse_paying_duplicates(claim, given)
     approved = [
         given[line.id].approved if line.id in given else line.claimed for line in claim.lines
     ]
     return _approved(claim, actor, at, given, Money.sum(approved, claim.currency))
+
+
+def _refuse_paying_duplicates(claim: Claim, given: dict[str, LineDecision]) -> None:
+    """Refuse an approval that pays a line a reviewer confirmed as a duplicate."""
+    index = {line.id: i for i, line in enumerate(claim.lines)}
+    problems = [
+        FieldProblem(
+            f"lines[{index.get(line_id, line_id)}]",
+            f"is a confirmed duplicate of claim {flag.other_claim_number or flag.other_claim_id}"
+            ": approve it at 0",
+        )
+        for line_id, flag in confirmed_lines(claim).items()
+        if line_id not in given or given[line_id].approved
+    ]
+    if problems:
+        raise ValidationError(f"claim {claim.id} cannot be approved", problems)
 
 
 def _decision_problem(

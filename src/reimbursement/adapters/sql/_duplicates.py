@@ -1,0 +1,203 @@
+"""The SQL duplicate index: three key tables, written with the claim, read by index.
+
+``rb_file_keys`` holds each document's sha256, ``rb_expense_keys`` each
+line's provider key, currency, date and scaled amount, ``rb_image_keys``
+each photo's perceptual hash with its four 16-bit bands (one index per
+band: see :mod:`reimbursement.domain.duplicates`). Only indexed claims
+(submitted, not withdrawn) have rows. A save rewrites a claim's rows only
+when its lines, its documents or whether it is indexed changed, which the
+unit of work tells from the claim as it read it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Final
+
+import sqlalchemy as sa
+
+from ...domain.claim import Claim
+from ...domain.duplicates import (
+    AMOUNT_SCALE,
+    ExpenseKey,
+    band_probes,
+    bands,
+    expense_keys,
+    file_keys,
+    hamming,
+    image_keys,
+    indexed,
+)
+from ...ports import DuplicateMatch
+from ..cursors import check_limit
+from ._schema import CLAIMS, EXPENSE_KEYS, FILE_KEYS, IMAGE_KEYS
+
+if TYPE_CHECKING:
+    from ._store import SqlUnitOfWork
+
+__all__ = ["SqlDuplicateLookups", "index_duplicates"]
+
+_BIG: Final = 2**63 - 1
+_MAX_CANDIDATES: Final = 10_000  # per image look-up: a band value shared by more is noise
+_TABLES: Final = (FILE_KEYS, EXPENSE_KEYS, IMAGE_KEYS)
+_FORGET: Final = tuple(t.delete().where(t.c.claim_id == sa.bindparam("claim_id")) for t in _TABLES)
+
+
+def _line_of(claim: Claim) -> dict[str, str]:
+    return {doc: line.id for line in claim.lines for doc in line.attachment_ids}
+
+
+def _clamped(amount: int) -> int:
+    return max(-_BIG, min(_BIG, amount))
+
+
+def index_duplicates(connection: sa.Connection, claim: Claim, before: Claim | None) -> None:
+    """Write ``claim``'s key rows in place of those of ``before``.
+
+    ``before`` is the claim at the version the save replaces, when the unit
+    of work knows it; ``None`` for a new claim or an unknown version (then
+    whatever rows the claim has are deleted first).
+    """
+    if before is not None and (
+        before.lines is claim.lines
+        and before.attachments is claim.attachments
+        and indexed(before) == indexed(claim)
+    ):
+        return  # the same keys are stored
+    if before is None or indexed(before):
+        for forget in _FORGET:
+            connection.execute(forget, {"claim_id": claim.id})
+    if not indexed(claim):
+        return
+    lines = _line_of(claim)
+    files = [
+        {"sha256": sha, "claim_id": claim.id, "attachment_id": doc, "line_id": lines.get(doc)}
+        for sha, doc in file_keys(claim)
+    ]
+    if files:
+        connection.execute(FILE_KEYS.insert(), files)
+    expenses = [
+        {
+            "provider": key.provider,
+            "currency": key.currency,
+            "incurred_on": key.incurred_on.isoformat(),
+            "amount": _clamped(key.amount),
+            "claim_id": claim.id,
+            "line_id": line_id,
+        }
+        for key, line_id in expense_keys(claim)
+    ]
+    if expenses:
+        connection.execute(EXPENSE_KEYS.insert(), expenses)
+    images = [
+        {
+            "claim_id": claim.id,
+            "attachment_id": doc,
+            "line_id": lines.get(doc),
+            "phash": f"{phash:016x}",
+            **{f"band{i}": band for i, band in enumerate(bands(phash))},
+        }
+        for phash, doc in image_keys(claim)
+    ]
+    if images:
+        connection.execute(IMAGE_KEYS.insert(), images)
+
+
+def _joined(table: sa.Table, *extra: sa.ColumnElement[Any]) -> sa.Select[Any]:
+    """The key rows with their claim's number, read per row by primary key: the key
+    table's index drives the query, whatever the planner thinks of the tables' sizes."""
+    number = (
+        sa.select(CLAIMS.c.number)
+        .where(CLAIMS.c.id == table.c.claim_id)
+        .scalar_subquery()
+        .label("number")
+    )
+    return sa.select(table.c.claim_id, number, table.c.line_id, *extra)
+
+
+_SAME_FILE: Final = (
+    _joined(FILE_KEYS, FILE_KEYS.c.attachment_id)
+    .where(FILE_KEYS.c.sha256 == sa.bindparam("sha256"))
+    .limit(sa.bindparam("limit"))
+)
+_SAME_EXPENSE: Final = (
+    _joined(EXPENSE_KEYS)
+    .where(
+        EXPENSE_KEYS.c.provider == sa.bindparam("provider"),
+        EXPENSE_KEYS.c.currency == sa.bindparam("currency"),
+        EXPENSE_KEYS.c.incurred_on.between(sa.bindparam("first"), sa.bindparam("last")),
+        EXPENSE_KEYS.c.amount.between(sa.bindparam("low"), sa.bindparam("high")),
+    )
+    .limit(sa.bindparam("limit"))
+)
+_SIMILAR: Final = (
+    _joined(IMAGE_KEYS, IMAGE_KEYS.c.attachment_id, IMAGE_KEYS.c.phash)
+    .where(
+        sa.or_(
+            *(
+                IMAGE_KEYS.c[f"band{i}"].in_(sa.bindparam(f"band{i}", expanding=True))
+                for i in range(4)
+            )
+        )
+    )
+    .limit(_MAX_CANDIDATES)
+)
+
+
+def _day(value: date, offset: int) -> str:
+    try:
+        return (value + timedelta(days=offset)).isoformat()
+    except OverflowError:
+        return (date.min if offset < 0 else date.max).isoformat()
+
+
+class SqlDuplicateLookups:
+    """:class:`~reimbursement.ports.DuplicateLookups` on the key tables (a repository's part)."""
+
+    _uow: SqlUnitOfWork
+
+    def _matches(self, query: sa.Select[Any], parameters: dict[str, Any]) -> list[Any]:
+        with self._uow.reading("look for duplicates") as connection:
+            return list(connection.execute(query, parameters).all())
+
+    def same_file(self, sha256: str, *, limit: int = 20) -> Sequence[DuplicateMatch]:
+        check_limit(limit)
+        rows = self._matches(_SAME_FILE, {"sha256": sha256, "limit": limit})
+        return [DuplicateMatch(r.claim_id, r.number, r.line_id, r.attachment_id) for r in rows]
+
+    def same_expense(
+        self, key: ExpenseKey, *, tolerance: Decimal = Decimal(0), days: int = 0, limit: int = 20
+    ) -> Sequence[DuplicateMatch]:
+        check_limit(limit)
+        spread = int(tolerance * AMOUNT_SCALE)
+        parameters = {
+            "provider": key.provider,
+            "currency": key.currency,
+            "first": _day(key.incurred_on, -days),
+            "last": _day(key.incurred_on, days),
+            "low": _clamped(key.amount - spread),
+            "high": _clamped(key.amount + spread),
+            "limit": limit,
+        }
+        rows = self._matches(_SAME_EXPENSE, parameters)
+        return [DuplicateMatch(r.claim_id, r.number, r.line_id, None) for r in rows]
+
+    def similar_images(
+        self, phash: int, *, max_distance: int, limit: int = 20
+    ) -> Sequence[DuplicateMatch]:
+        check_limit(limit)
+        probes = band_probes(phash, max_distance)
+        rows = self._matches(_SIMILAR, {f"band{i}": list(p) for i, p in enumerate(probes)})
+        found = []
+        for row in rows:
+            distance = hamming(int(row.phash, 16), phash)
+            if distance <= max_distance:
+                found.append(
+                    DuplicateMatch(
+                        row.claim_id, row.number, row.line_id, row.attachment_id, distance
+                    )
+                )
+        found.sort(key=lambda m: m.distance)
+        return found[:limit]

@@ -1,0 +1,238 @@
+"""The desk's documents: kinds, the checklist, a reviewer's request, duplicates on submission."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from documents import files
+from reimbursement import (
+    Claim,
+    ClaimPatch,
+    DeskSettings,
+    LineDecision,
+    LineInput,
+    LinePatch,
+    Money,
+    ReimbursementDesk,
+    sql_desk,
+)
+from reimbursement.adapters import sql
+from reimbursement.adapters.memory import ManualClock
+from reimbursement.claims import EventType
+from reimbursement.documents import (
+    ContentChecks,
+    DocumentRequirements,
+    DocumentRule,
+    DuplicateKind,
+    DuplicatePolicy,
+)
+from reimbursement.errors import AuthorizationError, MissingDocumentsError, ValidationError
+from support import ANA, BEN, PDF, PROFILES, REVIEWER, ready_draft, submitted
+
+MEDICAL = DocumentRequirements(
+    (
+        DocumentRule(
+            "medical", ("invoice", "itemised_bill", "prescription"), Money("1000", "EUR")
+        ),
+        DocumentRule("*", ("invoice",)),
+    )
+)
+
+
+def _medical(desk: ReimbursementDesk, amount: str = "1200.00") -> Claim:
+    line = LineInput("medical", date(2026, 3, 1), "Clinic Nord", Money(amount, "EUR"))
+    return desk.start_draft(ANA, [line])
+
+
+def _attach(desk: ReimbursementDesk, claim: Claim, kind: str, content: bytes = PDF) -> Claim:
+    return desk.attach(ANA, claim.id, f"{kind}.pdf", content, line_id=claim.lines[0].id, kind=kind)
+
+
+@pytest.fixture
+def ruled(make_desk: Callable[..., ReimbursementDesk]) -> ReimbursementDesk:
+    return make_desk(settings=DeskSettings(requirements=MEDICAL))
+
+
+def test_the_draft_shows_what_each_expense_still_needs(ruled: ReimbursementDesk) -> None:
+    claim = _attach(ruled, _medical(ruled), "invoice")
+    checklist = ruled.checklist(ANA, claim.id)
+    assert [(i.kind, i.line_id, i.done) for i in checklist.items] == [
+        ("invoice", "L1", True),
+        ("itemised_bill", "L1", False),
+        ("prescription", "L1", False),
+    ]
+    assert [i.kind for i in checklist.missing] == ["itemised_bill", "prescription"]
+    small = _medical(ruled, "80.00")
+    assert [i.kind for i in ruled.checklist(ANA, small.id).items] == ["invoice"]
+
+
+def test_a_submit_with_documents_missing_is_refused_with_the_list(
+    ruled: ReimbursementDesk,
+) -> None:
+    claim = _attach(ruled, _medical(ruled), "invoice")
+    with pytest.raises(MissingDocumentsError) as raised:
+        ruled.submit(ANA, claim.id)
+    assert [str(p) for p in raised.value.problems] == [
+        "lines[0].documents: attach the itemised bill to this expense",
+        "lines[0].documents: attach the prescription to this expense",
+    ]
+    assert ruled.get(REVIEWER, claim.id).state == "draft"  # nothing changed
+    for kind in ("itemised_bill", "prescription"):
+        claim = _attach(ruled, claim, kind)
+    assert ruled.submit(ANA, claim.id).number is not None
+
+
+def test_the_checklist_is_for_the_claims_customer_and_staff(ruled: ReimbursementDesk) -> None:
+    claim = _medical(ruled)
+    assert ruled.checklist(REVIEWER, claim.id).missing
+    with pytest.raises(AuthorizationError):
+        ruled.checklist(BEN, claim.id)
+
+
+def test_a_bad_kind_is_refused_before_anything_is_stored(ruled: ReimbursementDesk) -> None:
+    claim = _medical(ruled)
+    with pytest.raises(ValidationError, match="kind"):
+        ruled.attach(ANA, claim.id, "x.pdf", PDF, kind="in voice/../")
+    assert len(ruled.adapters.documents) == 0  # type: ignore[arg-type]
+
+
+def test_a_reviewer_asks_for_one_more_document_as_a_return_reason(
+    desk: ReimbursementDesk,
+) -> None:
+    claim = submitted(desk)
+    returned = desk.request_document(
+        REVIEWER, claim.id, "prescription", line_id="L1", note="The doctor's prescription, please."
+    )
+    assert returned.state == "returned"
+    assert returned.decision is not None
+    assert returned.decision.reasons == ("missing_document",)
+    assert [i.kind for i in desk.checklist(ANA, claim.id).missing] == ["prescription"]
+    assert desk.track(ANA, claim.id).guidance[0].code == "missing_document"
+    with pytest.raises(MissingDocumentsError, match="prescription to this expense"):
+        desk.resubmit(ANA, claim.id)
+    # an old document of that kind does not meet a request made after it
+    desk.attach(ANA, claim.id, "rx.pdf", PDF, line_id="L1", kind="prescription")
+    assert desk.resubmit(ANA, claim.id).state != "returned"
+    assert desk.checklist(ANA, claim.id).complete
+
+
+def test_the_same_file_on_another_customers_claim_is_flagged_with_a_link(
+    desk: ReimbursementDesk,
+) -> None:
+    first = submitted(desk, ANA)
+    bens = ready_draft(desk, BEN)
+    bens = desk.update_draft(BEN, bens.id, ClaimPatch(payee_account="DE11 2222"))
+    second = desk.submit(BEN, bens.id)
+    kinds = {f.kind for f in second.duplicate_flags}
+    assert kinds == {DuplicateKind.SAME_FILE, DuplicateKind.SAME_EXPENSE}
+    same_file = next(f for f in second.duplicate_flags if f.kind is DuplicateKind.SAME_FILE)
+    assert (same_file.other_claim_id, same_file.other_claim_number) == (first.id, first.number)
+    assert same_file.line_id == "L1"
+    assert second.state == "in_review"  # a warning, not a block
+    assert desk.get(REVIEWER, second.id).duplicate_flags == second.duplicate_flags
+    assert first.duplicate_flags == ()
+
+
+def test_the_same_expense_within_the_tolerance_is_flagged(
+    make_desk: Callable[..., ReimbursementDesk],
+) -> None:
+    desk = make_desk(settings=DeskSettings(duplicates=DuplicatePolicy(Decimal("1.00"), days=1)))
+    submitted(desk, ANA, "42.50")
+    claim = desk.start_draft(
+        BEN, [LineInput("pharmacy", date(2026, 3, 2), "CITY  pharmacy", Money("43.00", "EUR"))]
+    )
+    claim = desk.attach(BEN, claim.id, "other.pdf", PDF + b" other", line_id="L1")
+    claim = desk.update_draft(BEN, claim.id, ClaimPatch(payee_account="DE11 2222"))
+    flags = desk.submit(BEN, claim.id).duplicate_flags
+    assert [f.kind for f in flags] == [DuplicateKind.SAME_EXPENSE]
+
+
+def test_a_confirmed_duplicate_can_never_be_paid(desk: ReimbursementDesk) -> None:
+    submitted(desk, ANA, "42.50")
+    claim = ready_draft(desk, ANA, "42.50", "10.00")
+    # the second line gets a receipt of its own, so only the first is the same file
+    claim = desk.attach(ANA, claim.id, "taxi.pdf", PDF + b" taxi")
+    patch = ClaimPatch(change_lines=(LinePatch("L2", attachment_ids=(claim.attachments[-1].id,)),))
+    claim = desk.submit(ANA, desk.update_draft(ANA, claim.id, patch).id)
+    index = next(i for i, f in enumerate(claim.duplicate_flags) if f.line_id == "L1")
+    confirmed = desk.confirm_duplicate(REVIEWER, claim.id, index)
+    assert confirmed.duplicate_flags[index].confirmed_by == REVIEWER.id
+    assert confirmed.last_event is not None
+    assert confirmed.last_event.type is EventType.DUPLICATE_CONFIRMED
+    with pytest.raises(ValidationError, match="confirmed duplicate"):
+        desk.approve(REVIEWER, claim.id)
+    with pytest.raises(ValidationError, match="confirmed duplicate"):
+        desk.approve(REVIEWER, claim.id, [LineDecision("L1", Money("1.00", "EUR"), "part")])
+    approved = desk.approve(
+        REVIEWER, claim.id, [LineDecision("L1", Money("0.00", "EUR"), "already paid")]
+    )
+    assert approved.approved_total == Money("10.00", "EUR")
+
+
+def test_a_confirmation_needs_a_flag_and_the_reviewer(desk: ReimbursementDesk) -> None:
+    claim = submitted(desk)
+    with pytest.raises(ValidationError, match="no duplicate flag 0"):
+        desk.confirm_duplicate(REVIEWER, claim.id, 0)
+    with pytest.raises(AuthorizationError):
+        desk.confirm_duplicate(ANA, claim.id, 0)
+
+
+def test_a_photo_attached_with_content_checks_has_reviewer_copies_and_a_hash(
+    make_desk: Callable[..., ReimbursementDesk],
+) -> None:
+    desk = make_desk(settings=DeskSettings(content_checks=ContentChecks(enabled=True)))
+    claim = desk.start_draft(
+        ANA, [LineInput("pharmacy", date(2026, 3, 1), "P", Money("5", "EUR"))]
+    )
+    claim = desk.attach(ANA, claim.id, "photo.jpg", files.jpeg_with_gps(), line_id="L1")
+    photo = claim.attachments[-1]
+    assert photo.phash is not None
+    assert photo.reviewer_copy_id is not None
+    assert photo.thumbnail_id is not None
+    copy = desk.adapters.documents.get(photo.reviewer_copy_id)
+    assert b"Exif" not in copy
+    assert desk.adapters.documents.get(photo.id) == files.jpeg_with_gps()
+    # the same paper again, held the same way (the first photo's EXIF turns it upright)
+    upright = files.receipt((600, 400), shade=10).transpose(Image.Transpose.ROTATE_270)
+    again = files.encoded(upright, "JPEG", quality=60)
+    claim = desk.submit(ANA, claim.id)
+    other = desk.start_draft(BEN, [LineInput("taxi", date(2026, 2, 25), "T", Money("9", "EUR"))])
+    other = desk.attach(BEN, other.id, "same.jpg", again, line_id="L1")
+    other = desk.update_draft(BEN, other.id, ClaimPatch(payee_account="DE11 2222"))
+    flags = desk.submit(BEN, other.id).duplicate_flags
+    assert [(f.kind, f.other_claim_id) for f in flags] == [(DuplicateKind.SIMILAR_IMAGE, claim.id)]
+    assert 0 <= flags[0].distance <= 8
+
+
+def test_flags_and_a_confirmation_are_stored_and_read_back_from_sqlite(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    url = f"sqlite:///{tmp_path / 'claims.db'}"
+    sql.upgrade(url)
+    with sql_desk(url, reviewers=["rev-1"], customers=PROFILES, clock=clock) as desk:
+        first = submitted(desk, ANA)
+        second = submitted(desk, ANA)
+        assert {f.other_claim_id for f in second.duplicate_flags} == {first.id}
+        confirmed = desk.confirm_duplicate(REVIEWER, second.id, 0)
+    with sql_desk(url, reviewers=["rev-1"], customers=PROFILES, clock=clock) as desk:
+        assert desk.get(REVIEWER, second.id) == confirmed
+        with pytest.raises(ValidationError, match="confirmed duplicate"):
+            desk.approve(REVIEWER, second.id)
+
+
+def test_a_request_for_a_line_the_customer_removes_goes_with_it(
+    desk: ReimbursementDesk,
+) -> None:
+    claim = submitted(desk, ANA, "42.50", "10.00")
+    desk.request_document(REVIEWER, claim.id, "invoice", line_id="L2")
+    with pytest.raises(MissingDocumentsError):
+        desk.resubmit(ANA, claim.id)
+    fixed = desk.resubmit(ANA, claim.id, ClaimPatch(remove_lines=("L2",)))
+    assert [line.id for line in fixed.lines] == ["L1"]
+    assert desk.checklist(ANA, claim.id).items == ()
