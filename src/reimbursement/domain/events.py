@@ -18,6 +18,7 @@ import attrs
 from ._replace import trusted_builder
 from ._vector import appended, vector
 from .actors import Actor, Role
+from .chain import event_digest
 from .lifecycle import ClaimState
 
 __all__ = [
@@ -160,8 +161,8 @@ class Event:
 
     ``seq`` numbers a claim's events from 1 without gaps, so ``id``
     (``"<claim id>#<seq>"``) is unique and stable: notifications use it as
-    their dedupe key. ``data`` holds event-specific details as strings
-    (amounts as ``"12.30 EUR"``), ready for JSON and for analytics.
+    their dedupe key. ``data`` holds details as strings (``"12.30 EUR"``), for
+    JSON and analytics; ``prev_hash`` links to the event before (:mod:`.chain`).
     """
 
     seq: int
@@ -175,6 +176,7 @@ class Event:
     reason: str | None = None
     _data: tuple[str, ...] = attrs.field(default=NO_DATA, converter=flatten_data, alias="data")
     visibility: Visibility = Visibility.CUSTOMER
+    prev_hash: str | None = None
 
     @property
     def data(self) -> Mapping[str, str]:
@@ -197,7 +199,9 @@ class Event:
         return self.visibility is Visibility.CUSTOMER
 
 
-_Row = tuple[int, str, str, str, str, datetime, str, str, str | None, tuple[str, ...], str]
+_Row = tuple[
+    int, str, str, str, str, datetime, str, str, str | None, tuple[str, ...], str, str | None
+]
 # How an event log keeps an event: the fields of Event in order, enums by value,
 # a plain tuple of strings, ints and a datetime. Nothing in it is a container the
 # garbage collector must track, so a store holding millions of events costs the
@@ -230,13 +234,14 @@ def _as_row(event: Event) -> _Row:
         event.reason,
         event._data,
         event.visibility._value_,
+        event.prev_hash,
     )
 
 
 def _from_row(row: _Row) -> Event:
     # rows were checked when the event was made: set the fields directly, as
     # attrs' own __init__ would, without converting them again
-    seq, type_, claim_id, actor, role, at, source, dest, reason, data, visibility = row
+    seq, type_, claim_id, actor, role, at, source, dest, reason, data, visibility, prev = row
     return _event_of_fields(
         seq,
         _TYPES[type_],
@@ -249,6 +254,7 @@ def _from_row(row: _Row) -> Event:
         reason,
         data,
         _VISIBILITIES[visibility],
+        prev,
     )
 
 
@@ -385,6 +391,7 @@ class EventLog(Sequence[Event]):
             reason,
             flatten_data(data),
             visibility._value_,
+            event_digest(*self._rows[-1]) if self._rows else None,
         )
         return EventLog._of(appended(self._rows, row))
 
