@@ -8,7 +8,8 @@ that already catch ``ValueError`` or ``PermissionError`` keep working::
     │   ├── CurrencyMismatchError             arithmetic or comparison across currencies
     │   ├── InvalidTransitionError            an action the claim's state does not allow
     │   ├── CalendarError                     a business calendar that cannot work
-    │   └── DelegationLoopError               out-of-office delegates that point in a circle
+    │   ├── DelegationLoopError               out-of-office delegates that point in a circle
+    │   └── SignatureError                    a signature that does not verify over what it signs
     ├── NotFoundError (LookupError)
     │   ├── ClaimNotFoundError
     │   ├── CustomerNotFoundError
@@ -22,6 +23,7 @@ that already catch ``ValueError`` or ``PermissionError`` keep working::
     │   ├── DuplicateRequestError             a request key another unit of work committed first
     │   └── RequestMismatchError              a request id sent again with other arguments
     ├── PaymentError (RuntimeError)           the payment gateway could not take the instruction
+    ├── ProofError (ValueError)               a Merkle proof or log checkpoint that does not verify
     ├── MissingExtraError (ModuleNotFoundError) an optional package is not installed
     └── StorageError (RuntimeError)           the store cannot be reached or used
         ├── StoredDataError                   a stored record that cannot be read back as valid
@@ -67,10 +69,12 @@ __all__ = [
     "NoEligibleReviewerError",
     "NotFoundError",
     "PaymentError",
+    "ProofError",
     "RateNotFoundError",
     "ReimbursementError",
     "RequestMismatchError",
     "SchemaVersionError",
+    "SignatureError",
     "StorageError",
     "StoredDataError",
     "ValidationError",
@@ -270,3 +274,11 @@ class NoEligibleReviewerError(NotFoundError):
 
 class FourEyesError(AuthorizationError):
     """The same person would act twice where two people are required."""
+
+
+class SignatureError(ValidationError):
+    """A signature that does not verify: other bytes, another key, a malformed signature."""
+
+
+class ProofError(ReimbursementError, ValueError):
+    """A Merkle proof, checkpoint or log that does not verify: the record was changed."""

@@ -19,6 +19,7 @@ from ._claims import (
     RequestRecord,
     UnitOfWork,
 )
+from ._signing import Signature, Signer, Verifier
 from ._world import (
     Clock,
     CustomerDirectory,
@@ -54,6 +55,9 @@ __all__ = [
     "PaymentReceipt",
     "ReceiptStatus",
     "RequestRecord",
+    "Signature",
+    "Signer",
     "StoredDocument",
     "UnitOfWork",
+    "Verifier",
 ]

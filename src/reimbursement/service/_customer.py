@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from typing import Unpack
 
 import attrs
 
+from ..audit.signatures import Signing, signing
 from ..domain import commands as cmd
 from ..domain import feedback_rules
 from ..domain.actors import Actor, Role
-from ..domain.authorization import (
-    authorize,
-    authorize_message,
-    authorize_staff,
-    authorize_view,
-)
+from ..domain.authorization import authorize, authorize_message, authorize_staff, authorize_view
 from ..domain.checks import require_bool, require_items, require_type
 from ..domain.claim import Attachment, Claim, Claimant
 from ..domain.events import Visibility
@@ -179,12 +176,16 @@ class CustomerCalls(DeskCore):
                 documents.delete(document_id)
         return claim
 
-    def submit(self, actor: Actor, claim_id: str, *, request_id: str | None = None) -> Claim:
+    def submit(
+        self, actor: Actor, claim_id: str, *, request_id: str | None = None, **sig: Unpack[Signing]
+    ) -> Claim:
         """Submit the draft: it gets its number, goes to a reviewer, the customer is told.
 
         A repeated call with the same ``request_id`` returns the claim as it
         is and does nothing. Raises :class:`~reimbursement.errors.ValidationError`
-        (listing what is missing) or :class:`~reimbursement.errors.NoEligibleReviewerError`.
+        (listing what is missing), :class:`~reimbursement.errors.SignatureError`
+        (``signature`` and ``declarations``: ``docs/signature.md``) or
+        :class:`~reimbursement.errors.NoEligibleReviewerError`.
         """
 
         def decide(claim: Claim, step: Step) -> Claim:
@@ -195,8 +196,10 @@ class CustomerCalls(DeskCore):
                 sequence = step.claims.next_number(f"{prefix}-{step.now.year}")
                 return f"{prefix}-{step.now.year}-{sequence:06d}"
 
+            signed = signing(self.adapters.verifier, claim.version, **sig)
+            required = self.settings.require_receipts
             submitted = cmd.submit(
-                claim, actor, step.now, number, require_receipts=self.settings.require_receipts
+                claim, actor, step.now, number, require_receipts=required, signed=signed
             )
             return self.reviews.route(submitted, step.now, step.claims)
 
@@ -209,8 +212,9 @@ class CustomerCalls(DeskCore):
         patch: ClaimPatch | None = None,
         *,
         request_id: str | None = None,
+        **sig: Unpack[Signing],
     ) -> Claim:
-        """Fix a returned claim with only what changed, and send it back to review."""
+        """Fix a returned claim with only what changed, and send it back (signed: see submit)."""
         fix = require_type(
             "patch", ClaimPatch() if patch is None else patch, ClaimPatch, "a patch"
         )
@@ -225,6 +229,7 @@ class CustomerCalls(DeskCore):
                 self._convert,
                 require_receipts=self.settings.require_receipts,
                 limits=self.settings.limits,
+                signed=signing(self.adapters.verifier, claim.version, **sig),
             )
             return self.reviews.route(fixed, step.now, step.claims)
 

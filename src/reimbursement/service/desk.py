@@ -18,12 +18,13 @@ from ..errors import ValidationError
 from ._customer import CustomerCalls
 from ._payments import PaymentCalls
 from ._review import HandOverReport, ReviewCalls
+from ._signing import SigningCalls
 from .sweeper import SweepReport, sweep
 
 __all__ = ["HandOverReport", "ReimbursementDesk"]
 
 
-class ReimbursementDesk(CustomerCalls, ReviewCalls, PaymentCalls):
+class ReimbursementDesk(CustomerCalls, ReviewCalls, PaymentCalls, SigningCalls):
     """Runs claims from draft to payment on the given adapters.
 
     ``router`` chooses reviewers and counts their open claims; ``settings``

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 from ...errors import FieldProblem, ValidationError
@@ -18,6 +18,9 @@ from ..lifecycle import LIFECYCLE, Action, ClaimState
 from ..limits import DEFAULT_LIMITS, ClaimLimits
 from ._common import Convert, _step
 from ._patching import _patch, _patch_data
+
+Signed = Callable[[Claim], Mapping[str, str]]
+"""Checks the signature over a claim about to be (re)submitted; gives the event's record of it."""
 
 
 def start_draft(
@@ -164,15 +167,19 @@ def submit(
     number: str | Callable[[], str],
     *,
     require_receipts: bool = True,
+    signed: Signed | None = None,
 ) -> Claim:
     """The draft, submitted under ``number``.
 
     ``number`` may be a function that gives it: it is called only once the
     claim is known to be complete, so that a refused submission takes no
-    number from a sequence (gaps would puzzle auditors).
+    number from a sequence (gaps would puzzle auditors). ``signed`` checks
+    the customer's signature over the claim as submitted and gives what the
+    event records of it (it raises to refuse the submission).
     """
     LIFECYCLE.target(claim.id, claim.state, Action.SUBMIT)
     check_ready(claim, require_receipts=require_receipts)
+    signature = {} if signed is None else signed(claim)
     if callable(number):
         number = number()
     return _step(
@@ -181,7 +188,7 @@ def submit(
         actor,
         at,
         EventType.SUBMITTED,
-        data={"number": number, "claimed": str(claim.claimed_total)},
+        data={"number": number, "claimed": str(claim.claimed_total), **signature},
         number=number,
         submitted_at=at,
     )
@@ -196,10 +203,12 @@ def resubmit(
     *,
     require_receipts: bool = True,
     limits: ClaimLimits = DEFAULT_LIMITS,
+    signed: Signed | None = None,
 ) -> Claim:
-    """The returned claim, fixed by ``patch`` and submitted again."""
+    """The returned claim, fixed by ``patch`` and submitted again (``signed``: as to submit)."""
     LIFECYCLE.target(claim.id, claim.state, Action.RESUBMIT)
     lines, claimant = _patch(claim, patch, at, convert, limits)
     fixed = replace(claim, lines=lines, claimant=claimant)
     check_ready(fixed, require_receipts=require_receipts)
-    return _step(fixed, Action.RESUBMIT, actor, at, EventType.RESUBMITTED, data=_patch_data(patch))
+    data = {**_patch_data(patch), **({} if signed is None else signed(fixed))}
+    return _step(fixed, Action.RESUBMIT, actor, at, EventType.RESUBMITTED, data=data)
