@@ -26,6 +26,7 @@ try:
         Ed25519PrivateKey,
         Ed25519PublicKey,
     )
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 except ModuleNotFoundError as error:  # pragma: no cover - exercised by test_extras
     from .._extras import missing
 
@@ -83,6 +84,11 @@ class Ed25519Signer:
     def public_key(self) -> Ed25519PublicKey:
         """The public key, for verifiers."""
         return self._key.public_key()
+
+    @property
+    def public_bytes(self) -> bytes:
+        """The 32-byte raw public key (what a checkpoint verifier is given)."""
+        return self.public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
 
     def sign(self, payload: bytes) -> Signature:
         """An Ed25519 signature over ``payload``."""

@@ -25,8 +25,8 @@ def _tables(url: str) -> set[str]:
 
 def test_a_fresh_database_is_upgraded_to_the_librarys_version(database_url: str) -> None:
     assert sql.schema_version(database_url) == 0
-    assert sql.upgrade(database_url) == sql.SCHEMA_VERSION == 3
-    assert sql.schema_version(database_url) == 3
+    assert sql.upgrade(database_url) == sql.SCHEMA_VERSION == 4
+    assert sql.schema_version(database_url) == 4
     assert _tables(database_url) >= {
         "rb_schema_version",
         "rb_claims",
@@ -43,8 +43,8 @@ def test_upgrading_again_changes_nothing_and_keeps_the_data(database_url: str) -
     with sql.create(database_url) as store, store.unit_of_work() as uow:
         uow.claims.add(draft("claim-1"))
         uow.commit()
-    assert sql.upgrade(database_url) == 3
-    assert sql.upgrade(database_url) == 3
+    assert sql.upgrade(database_url) == 4
+    assert sql.upgrade(database_url) == 4
     with sql.create(database_url) as store, store.unit_of_work() as uow:
         assert uow.claims.get("claim-1") == draft("claim-1")
 
@@ -66,9 +66,9 @@ def test_an_older_schema_is_refused_until_upgraded_step_by_step(database_url: st
         sql.create(database_url)
     assert "db upgrade" in str(raised.value)
     assert sql.schema_version(database_url) == 1
-    assert sql.upgrade(database_url) == 3
+    assert sql.upgrade(database_url) == 4
     with sql.create(database_url) as store:
-        assert store.schema_version == 3
+        assert store.schema_version == 4
 
 
 def test_a_newer_schema_is_refused_by_stores_and_by_upgrade(database_url: str) -> None:
@@ -76,25 +76,28 @@ def test_a_newer_schema_is_refused_by_stores_and_by_upgrade(database_url: str) -
     engine = sa.create_engine(database_url)
     with engine.begin() as connection:
         connection.exec_driver_sql(
-            "INSERT INTO rb_schema_version (version, description) VALUES (4, 'from the future')"
+            "INSERT INTO rb_schema_version (version, description) "
+            f"VALUES ({sql.SCHEMA_VERSION + 1}, 'from the future')"
         )
     engine.dispose()
-    with pytest.raises(SchemaVersionError, match="newer than this library's 3"):
+    with pytest.raises(
+        SchemaVersionError, match=f"newer than this library's {sql.SCHEMA_VERSION}"
+    ):
         sql.create(database_url)
     with pytest.raises(SchemaVersionError, match="upgrade the reimbursement library"):
         sql.upgrade(database_url)
-    assert sql.schema_version(database_url) == 4
+    assert sql.schema_version(database_url) == sql.SCHEMA_VERSION + 1
 
 
 def test_the_upgrade_command_upgrades_and_says_to_which_version(
     database_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["db", "upgrade", "--database", database_url]) == 0
-    assert "schema version 3" in capsys.readouterr().out
+    assert "schema version 4" in capsys.readouterr().out
     assert main(["db", "upgrade", "--database", database_url]) == 0
     assert "already" in capsys.readouterr().out
     with sql.create(database_url) as store:
-        assert store.schema_version == 3
+        assert store.schema_version == 4
 
 
 def test_the_sql_command_prints_what_upgrade_would_run(
@@ -129,7 +132,7 @@ def test_python_dash_m_runs_the_db_command(database_url: str) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert sql.schema_version(database_url) == 3
+    assert sql.schema_version(database_url) == 4
 
 
 def test_upgrade_of_an_unreachable_database_raises_storage_error() -> None:
@@ -145,7 +148,7 @@ def test_the_storage_docs_show_the_sql_upgrade_runs_on_postgresql() -> None:
 
 def test_a_store_and_upgrade_take_an_engine_of_yours(sqlite_url: str) -> None:
     engine = sa.create_engine(sqlite_url)
-    assert sql.upgrade(engine) == 3
+    assert sql.upgrade(engine) == 4
     with sql.create(engine) as first, sql.create(engine) as second:
         with first.unit_of_work() as uow:
             uow.claims.add(draft("claim-1"))

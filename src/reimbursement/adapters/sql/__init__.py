@@ -65,6 +65,7 @@ except ModuleNotFoundError as error:
 from ._cache import CACHED_CLAIMS
 from ._claims import SqlClaimRepository
 from ._engine import guard, make_engine, prepare
+from ._log import SqlLogStore
 from ._migrations import SCHEMA_VERSION, current_version, statements
 from ._migrations import upgrade as _upgrade
 from ._outbox import SqlOutbox, SqlOutboxQueue
@@ -74,6 +75,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "SqlClaimRepository",
     "SqlClaimStore",
+    "SqlLogStore",
     "SqlOutbox",
     "SqlOutboxQueue",
     "SqlUnitOfWork",

@@ -42,6 +42,7 @@ _WORDS: Final = {
         "now": "now()",
         "not_due": "'9999-12-31 00:00:00+00'",
         "bigint": "BIGINT",
+        "bytes": "BYTEA",
     },
     "sqlite": {
         "json": "TEXT",
@@ -51,6 +52,7 @@ _WORDS: Final = {
         "now": "CURRENT_TIMESTAMP",
         "not_due": "'9999-12-31T00:00:00.000000+00:00'",
         "bigint": "INTEGER",
+        "bytes": "BLOB",
     },
 }
 
@@ -148,6 +150,24 @@ MIGRATIONS: Final = (
     ),
     position = (SELECT c.position FROM rb_claims c WHERE c.id = rb_holdings.claim_id)""",
             "CREATE INDEX rb_holdings_queue ON rb_holdings (reviewer_id, due_key, position)",
+        ),
+    ),
+    Migration(
+        4,
+        "the Merkle log of every event: its tree's nodes and which leaf holds which event",
+        (
+            """CREATE TABLE rb_log_nodes (
+    -- the hash of the complete subtree over leaves idx * 2^level to (idx + 1) * 2^level - 1
+    level INTEGER NOT NULL,
+    idx   {bigint} NOT NULL,
+    hash  {bytes} NOT NULL,
+    PRIMARY KEY (level, idx)
+)""",
+            """CREATE TABLE rb_log_events (
+    -- leaf idx holds the digest of the event event_id ("<claim id>#<seq>")
+    idx      {bigint} NOT NULL PRIMARY KEY,
+    event_id TEXT NOT NULL UNIQUE
+)""",
         ),
     ),
 )

@@ -21,6 +21,8 @@ __all__ = [
     "CLAIMS",
     "EVENTS",
     "HOLDINGS",
+    "LOG_EVENTS",
+    "LOG_NODES",
     "METADATA",
     "NOT_DUE",
     "OUTBOX",
@@ -164,4 +166,19 @@ OUTBOX: Final = sa.Table(
     sa.Column("retry_at", Instant),
     sa.Column("leased_until", Instant),
     sa.Column("body", Document, nullable=False),
+)
+
+LOG_NODES: Final = sa.Table(
+    "rb_log_nodes",
+    METADATA,
+    sa.Column("level", sa.Integer, primary_key=True),
+    sa.Column("idx", sa.BigInteger, primary_key=True),
+    sa.Column("hash", sa.LargeBinary, nullable=False),
+)
+
+LOG_EVENTS: Final = sa.Table(
+    "rb_log_events",
+    METADATA,
+    sa.Column("idx", sa.BigInteger, primary_key=True),
+    sa.Column("event_id", sa.Text, nullable=False, unique=True),
 )
