@@ -20,7 +20,7 @@ from reimbursement.audit import (
     verify_consistency,
     verify_inclusion,
 )
-from reimbursement.audit.merkle import EMPTY_ROOT, leaf_hash, root_of
+from reimbursement.audit.merkle import EMPTY_ROOT, MemoryNodes, leaf_hash, root_of
 from reimbursement.errors import ProofError
 
 
@@ -140,3 +140,16 @@ def test_a_checkpoint_signed_by_another_key_or_edited_is_refused() -> None:
             open_checkpoint(broken, keys)
     with pytest.raises(ProofError, match="not of"):
         open_checkpoint(note, keys, origin="another.example/log")
+
+
+@given(st.integers(0, 70))
+def test_a_bulk_loaded_tree_has_the_nodes_of_one_appended_leaf_by_leaf(n: int) -> None:
+    appended, _ = _trees(n)
+    loaded = MerkleTree(MemoryNodes.of_leaf_hashes(b"".join(leaf_hash(x) for x in _leaves(n))))
+    assert loaded.size == n
+    assert loaded.root() == appended.root()
+    if n:
+        assert loaded.inclusion_proof(n // 2) == appended.inclusion_proof(n // 2)
+    loaded.append(b"one more")
+    appended.append(b"one more")
+    assert loaded.root() == appended.root()

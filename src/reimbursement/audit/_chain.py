@@ -2,33 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import attrs
 
-from ..domain.chain import ChainBreak, event_digest, first_break
+from ..domain.chain import ChainBreak, digest_of, first_break
 from ..domain.claim import Claim
-from ..domain.events import Event
+from ..domain.events import Event, EventType
 
 __all__ = ["ChainReport", "digest", "verify"]
 
 
 def digest(event: Event) -> str:
     """The SHA-256 (hex) of ``event``'s canonical bytes (:mod:`reimbursement.domain.chain`)."""
-    return event_digest(
-        event.seq,
-        event.type,
-        event.claim_id,
-        event.actor,
-        event.role,
-        event.at,
-        event.from_state,
-        event.to_state,
-        event.reason,
-        tuple(part for pair in event.data.items() for part in pair),
-        event.visibility,
-        event.prev_hash,
-    )
+    return digest_of(event)
 
 
 @attrs.frozen
@@ -43,6 +30,8 @@ class ChainReport:
     events: int
     head: str | None
     broken: ChainBreak | None = None
+    redacted: tuple[int, ...] = ()
+    """Events whose personal text was erased: checked by the digest recorded at erasure."""
 
     @property
     def intact(self) -> bool:
@@ -55,9 +44,23 @@ class ChainReport:
         return f"claim {self.claim_id}: chain broken: {self.broken}"
 
 
+def _recorded(events: Sequence[Event]) -> dict[int, str]:
+    """The digests an erasure recorded of the events it redacted (by seq)."""
+    found: dict[int, str] = {}
+    for event in events:
+        if event.type is EventType.PERSONAL_DATA_ERASED:
+            for item in filter(None, event.data.get("redacted", "").split(",")):
+                seq, _, value = item.partition(":")
+                if seq.isdigit() and int(seq) < event.seq:
+                    found[int(seq)] = value
+    return found
+
+
 def digests(events: Iterable[Event]) -> list[str]:
-    """The digest of each of ``events``, in order."""
-    return [digest(event) for event in events]
+    """The digest of each of ``events``, in order (a redacted event's: as recorded)."""
+    listed = list(events)
+    recorded = _recorded(listed)
+    return [recorded.get(event.seq) or digest(event) for event in listed]
 
 
 def verify(claim: Claim) -> ChainReport:
@@ -75,4 +78,5 @@ def verify(claim: Claim) -> ChainReport:
         len(events),
         hashes[-1] if hashes else None,
         first_break(events, hashes),
+        tuple(sorted(_recorded(events))),
     )

@@ -52,21 +52,22 @@ class Checkpoint:
         return f"{self.origin}\n{self.size}\n{base64.b64encode(self.root).decode()}\n"
 
 
-@attrs.frozen
 class NoteSigner:
     """A :class:`~reimbursement.ports.Signer` of Ed25519 signatures named ``name``.
 
     ``public_key`` is the 32-byte raw Ed25519 public key (for the key hash);
-    the name must be a non-empty text without spaces or ``+``.
+    the name must be a non-empty text without spaces or ``+``. Raises
+    :class:`~reimbursement.errors.ProofError` otherwise.
     """
 
-    name: str
-    signer: Signer
-    public_key: bytes
+    __slots__ = ("name", "public_key", "signer")
 
-    def __attrs_post_init__(self) -> None:
-        if not self.name or any(c in self.name for c in " +\n") or len(self.public_key) != 32:
-            raise ProofError(f"{self.name!r}: a note key needs a name without spaces or '+'")
+    def __init__(self, name: str, signer: Signer, public_key: bytes) -> None:
+        if not name or any(c in name for c in " +\n") or len(public_key) != 32:
+            raise ProofError(f"{name!r}: a note key needs a name without spaces or '+'")
+        self.name = name
+        self.signer = signer
+        self.public_key = bytes(public_key)
 
 
 def sign_checkpoint(checkpoint: Checkpoint, *signers: NoteSigner) -> str:

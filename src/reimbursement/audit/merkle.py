@@ -39,7 +39,7 @@ def leaf_hash(leaf: bytes) -> bytes:
     return hashlib.sha256(b"\x00" + leaf).digest()
 
 
-def node_hash(left: bytes, right: bytes) -> bytes:
+def node_hash(left: bytes | bytearray, right: bytes | bytearray) -> bytes:
     """``SHA-256(0x01 || left || right)``."""
     return hashlib.sha256(b"\x01" + left + right).digest()
 
@@ -87,6 +87,25 @@ class MemoryNodes:
 
     def __init__(self) -> None:
         self._levels: list[bytearray] = []
+
+    @classmethod
+    def of_leaf_hashes(cls, hashes: bytes) -> MemoryNodes:
+        """The nodes of a tree whose leaf hashes are ``hashes`` (32 bytes each, joined).
+
+        The same nodes as appending the leaves one by one, built a level at a
+        time (a bulk load, or a log restored from its leaves).
+        """
+        if len(hashes) % 32:
+            raise ProofError("leaf hashes are 32 bytes each")
+        nodes = cls()
+        level = bytearray(hashes)
+        while level:
+            nodes._levels.append(level)
+            upper = bytearray()
+            for i in range(0, len(level) - 32, 64):
+                upper += node_hash(level[i : i + 32], level[i + 32 : i + 64])
+            level = upper
+        return nodes
 
     def size(self) -> int:
         """The number of leaves."""

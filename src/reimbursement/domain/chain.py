@@ -32,11 +32,11 @@ import hashlib
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from json.encoder import encode_basestring
-from typing import Protocol
+from typing import Any, Protocol
 
 import attrs
 
-__all__ = ["ChainBreak", "Linked", "canonical_event", "event_digest", "first_break"]
+__all__ = ["ChainBreak", "Linked", "canonical_event", "digest_of", "event_digest", "first_break"]
 
 
 def _text(value: str | None) -> str:
@@ -66,7 +66,7 @@ def canonical_event(
         f"[{encode_basestring(data[i])},{encode_basestring(data[i + 1])}]"
         for i in range(0, len(data), 2)
     )
-    instant = at.astimezone(UTC).isoformat(timespec="microseconds")
+    instant = (at if at.tzinfo is UTC else at.astimezone(UTC)).isoformat(timespec="microseconds")
     return (
         f'{{"actor":{encode_basestring(actor)},"at":"{instant}",'
         f'"claim_id":{encode_basestring(claim_id)},"data":[{pairs}],'
@@ -80,6 +80,24 @@ def canonical_event(
 def event_digest(*fields: object) -> str:
     """SHA-256 (hex) of :func:`canonical_event` of ``fields``: what the next event links to."""
     return hashlib.sha256(canonical_event(*fields)).hexdigest()  # type: ignore[arg-type]
+
+
+def digest_of(event: Any) -> str:
+    """The digest of ``event`` (an :class:`~reimbursement.domain.events.Event`)."""
+    return event_digest(
+        event.seq,
+        event.type,
+        event.claim_id,
+        event.actor,
+        event.role,
+        event.at,
+        event.from_state,
+        event.to_state,
+        event.reason,
+        event._data,  # the flat tuple the event keeps (key, value, ...), not a copy
+        event.visibility,
+        event.prev_hash,
+    )
 
 
 class Linked(Protocol):

@@ -70,6 +70,8 @@ class EventType(enum.StrEnum):
     SLA_BREACHED = "sla_breached"
     FEEDBACK_GIVEN = "feedback_given"
     FEEDBACK_EDITED = "feedback_edited"
+    PERSONAL_DATA_ERASED = "personal_data_erased"
+    DOCUMENT_DELETED = "document_deleted"
 
 
 def flatten_data(items: Mapping[str, str] | None) -> tuple[str, ...]:
@@ -199,14 +201,12 @@ class Event:
         return self.visibility is Visibility.CUSTOMER
 
 
-_Row = tuple[
-    int, str, str, str, str, datetime, str, str, str | None, tuple[str, ...], str, str | None
-]
+_Text = str | None
+_Row = tuple[int, str, str, str, str, datetime, str, str, _Text, tuple[str, ...], str, _Text]
 # How an event log keeps an event: the fields of Event in order, enums by value,
-# a plain tuple of strings, ints and a datetime. Nothing in it is a container the
-# garbage collector must track, so a store holding millions of events costs the
-# collector nothing (an Event object each would be traversed on every full
-# collection). Only this module reads it; everyone else sees Event objects.
+# plain strings, ints and a datetime. Nothing in it is a container the garbage
+# collector must track, so a store holding millions of events costs it nothing (an
+# Event each would be traversed on every full collection). Only this module reads it.
 _TYPE: Final = 1
 _AT: Final = 5
 _DATA: Final = 9

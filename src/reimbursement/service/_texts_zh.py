@@ -55,6 +55,8 @@ TITLES: Mapping[EventType, str] = {
     E.SLA_BREACHED: "审核已超时",
     E.FEEDBACK_GIVEN: "感谢您的反馈",
     E.FEEDBACK_EDITED: "反馈已更新",
+    E.PERSONAL_DATA_ERASED: "您的个人信息已删除",
+    E.DOCUMENT_DELETED: "保存期满，您的文件已删除",
 }
 
 PHRASES: Mapping[str, str] = {

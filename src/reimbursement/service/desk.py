@@ -17,6 +17,7 @@ from ..domain.checks import require_aware
 from ..errors import ValidationError
 from ._customer import CustomerCalls
 from ._payments import PaymentCalls
+from ._privacy import PrivacyCalls
 from ._review import HandOverReport, ReviewCalls
 from ._signing import SigningCalls
 from .sweeper import SweepReport, sweep
@@ -24,7 +25,7 @@ from .sweeper import SweepReport, sweep
 __all__ = ["HandOverReport", "ReimbursementDesk"]
 
 
-class ReimbursementDesk(CustomerCalls, ReviewCalls, PaymentCalls, SigningCalls):
+class ReimbursementDesk(CustomerCalls, ReviewCalls, PaymentCalls, SigningCalls, PrivacyCalls):
     """Runs claims from draft to payment on the given adapters.
 
     ``router`` chooses reviewers and counts their open claims; ``settings``

@@ -85,6 +85,8 @@ _TITLES: Mapping[EventType, str] = {
     E.SLA_BREACHED: "Review overdue",
     E.FEEDBACK_GIVEN: "Thank you for your feedback",
     E.FEEDBACK_EDITED: "Feedback updated",
+    E.PERSONAL_DATA_ERASED: "Your personal details were erased",
+    E.DOCUMENT_DELETED: "Your documents were deleted after the retention period",
 }
 
 # Events the customer is told about by notification (the timeline shows all
