@@ -15,9 +15,10 @@ factory (:func:`create`)::
     store.close()
 
 The schema (``rb_claims``, ``rb_events``, ``rb_holdings``, ``rb_requests``,
-``rb_sequences``, ``rb_outbox``, ``rb_schema_version``; see
-``docs/storage.md``) is changed only by :func:`upgrade` or
-``python -m reimbursement db upgrade --database URL``; opening a store whose
+``rb_sequences``, ``rb_outbox``, ``rb_log_nodes`` and ``rb_log_events`` of
+:class:`SqlLogStore`, ``rb_schema_version``; see ``docs/storage.md``) is
+changed only by :func:`upgrade` or ``python -m reimbursement db upgrade
+--database URL``; opening a store whose
 schema is older or newer than the library raises
 :class:`~reimbursement.errors.SchemaVersionError` naming that command.
 
