@@ -27,7 +27,18 @@ from reimbursement._extras import missing
 from reimbursement.errors import MissingExtraError, ReimbursementError
 
 SRC = Path(reimbursement.__file__).parent
-OPTIONAL = {"pandas", "numpy", "matplotlib", "holidays", "sqlalchemy", "psycopg", "pytest"}
+OPTIONAL = {
+    "pandas",
+    "numpy",
+    "matplotlib",
+    "holidays",
+    "sqlalchemy",
+    "psycopg",
+    "pytest",
+    "cryptography",
+    "rfc8785",
+    "pyhanko",
+}
 
 
 def _hide(monkeypatch: pytest.MonkeyPatch, package: str, *fresh: str) -> None:
@@ -76,6 +87,21 @@ def _postgres_engine() -> object:
     return make_engine("postgresql+psycopg://claims@db.example/claims")
 
 
+def _signing_adapter() -> object:
+    return importlib.import_module("reimbursement.adapters.signing")
+
+
+def _pdf_adapter() -> object:
+    return importlib.import_module("reimbursement.adapters.pdf")
+
+
+def _canonical_submission() -> object:
+    from reimbursement.audit.canonical import submission_bytes
+    from reimbursement.testing import draft
+
+    return submission_bytes(draft("c-1"))
+
+
 CASES: list[tuple[str, str, Callable[[], object], tuple[str, ...]]] = [
     ("pandas", "analytics", _timelines_frame, ()),
     ("matplotlib", "analytics", _plot, ()),
@@ -83,6 +109,9 @@ CASES: list[tuple[str, str, Callable[[], object], tuple[str, ...]]] = [
     ("holidays", "holidays", _country_holidays, ()),
     ("sqlalchemy", "sql", _sql_adapter, ("reimbursement.adapters.sql",)),
     ("psycopg", "sql", _postgres_engine, ()),
+    ("cryptography", "audit", _signing_adapter, ("reimbursement.adapters.signing",)),
+    ("pyhanko", "pdf", _pdf_adapter, ("reimbursement.adapters.pdf",)),
+    ("rfc8785", "audit", _canonical_submission, ()),
 ]
 
 

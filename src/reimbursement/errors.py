@@ -10,7 +10,8 @@ that already catch ``ValueError`` or ``PermissionError`` keep working::
     │   ├── CalendarError                     a business calendar that cannot work
     │   ├── TemplateError                     a notification template missing, unknown or unsafe
     │   ├── MissingDocumentsError             a submission without the documents it needs
-    │   └── DelegationLoopError               out-of-office delegates that point in a circle
+    │   ├── DelegationLoopError               out-of-office delegates that point in a circle
+    │   └── SignatureError                    a signature that does not verify over what it signs
     ├── NotFoundError (LookupError)
     │   ├── ClaimNotFoundError
     │   ├── CustomerNotFoundError
@@ -24,6 +25,7 @@ that already catch ``ValueError`` or ``PermissionError`` keep working::
     │   ├── DuplicateRequestError             a request key another unit of work committed first
     │   └── RequestMismatchError              a request id sent again with other arguments
     ├── PaymentError (RuntimeError)           the payment gateway could not take the instruction
+    ├── ProofError (ValueError)               a Merkle proof or log checkpoint that does not verify
     ├── DeliveryError (RuntimeError)          a notification channel could not deliver (retried)
     │   └── DeliveryDeferred                  not now (quiet hours, Retry-After): at ``until``
     ├── MissingExtraError (ModuleNotFoundError) an optional package is not installed
@@ -75,10 +77,12 @@ __all__ = [
     "NoEligibleReviewerError",
     "NotFoundError",
     "PaymentError",
+    "ProofError",
     "RateNotFoundError",
     "ReimbursementError",
     "RequestMismatchError",
     "SchemaVersionError",
+    "SignatureError",
     "StorageError",
     "StoredDataError",
     "TemplateError",
@@ -310,3 +314,11 @@ class NoEligibleReviewerError(NotFoundError):
 
 class FourEyesError(AuthorizationError):
     """The same person would act twice where two people are required."""
+
+
+class SignatureError(ValidationError):
+    """A signature that does not verify: other bytes, another key, a malformed signature."""
+
+
+class ProofError(ReimbursementError, ValueError):
+    """A Merkle proof, checkpoint or log that does not verify: the record was changed."""

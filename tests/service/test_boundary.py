@@ -31,6 +31,7 @@ from reimbursement import (
 from reimbursement.adapters.filesystem import FileSystemDocumentStore
 from reimbursement.adapters.memory import InMemoryDocumentStore, ManualClock
 from reimbursement.claims import EventType
+from reimbursement.domain.actors import SYSTEM
 from reimbursement.domain.lifecycle import ClaimState
 from reimbursement.domain.routing import ApprovalRules, ParallelReviews, Reviewer, ReviewerPool
 from reimbursement.errors import ReimbursementError, ValidationError
@@ -266,6 +267,15 @@ CALLS: dict[str, Call] = {
     "post_message.internal": lambda d, c, v: d.post_message(ANA, c, "hi", internal=v),
     "submit.claim_id": lambda d, c, v: d.submit(ANA, v),
     "submit.request_id": lambda d, c, v: d.submit(ANA, c, request_id=v),
+    "submit.signature": lambda d, c, v: d.submit(ANA, c, signature=v),
+    "submit.declarations": lambda d, c, v: d.submit(ANA, c, declarations=v),
+    "submission_to_sign.claim_id": lambda d, c, v: d.submission_to_sign(ANA, v),
+    "submission_to_sign.patch": lambda d, c, v: d.submission_to_sign(ANA, c, v),
+    "submission_to_sign.declarations": lambda d, c, v: d.submission_to_sign(ANA, c, None, v),
+    "signature_status.claim_id": lambda d, c, v: d.signature_status(REVIEWER, v),
+    "export_personal_data.customer_id": lambda d, c, v: d.export_personal_data(ANA, v),
+    "erase_personal_data.customer_id": lambda d, c, v: d.erase_personal_data(SYSTEM, v),
+    "delete_expired_documents.kept_for": lambda d, c, v: d.delete_expired_documents(SYSTEM, c, v),
     "track.claim_id": lambda d, c, v: d.track(ANA, v),
     "track_number.number": lambda d, c, v: d.track_number(ANA, v),
     "claims_of.after": lambda d, c, v: d.claims_of(ANA, after=v),

@@ -18,6 +18,7 @@ import attrs
 from ._replace import trusted_builder
 from ._vector import appended, vector
 from .actors import Actor, Role
+from .chain import event_digest
 from .lifecycle import ClaimState
 
 __all__ = [
@@ -74,6 +75,8 @@ class EventType(enum.StrEnum):
     FEEDBACK_EDITED = "feedback_edited"
     STRAIGHT_THROUGH_DECIDED = "straight_through_decided"
     DUPLICATE_CONFIRMED = "duplicate_confirmed"
+    PERSONAL_DATA_ERASED = "personal_data_erased"
+    DOCUMENT_DELETED = "document_deleted"
 
 
 def flatten_data(items: Mapping[str, str] | None) -> tuple[str, ...]:
@@ -165,8 +168,8 @@ class Event:
 
     ``seq`` numbers a claim's events from 1 without gaps, so ``id``
     (``"<claim id>#<seq>"``) is unique and stable: notifications use it as
-    their dedupe key. ``data`` holds event-specific details as strings
-    (amounts as ``"12.30 EUR"``), ready for JSON and for analytics.
+    their dedupe key. ``data`` holds details as strings (``"12.30 EUR"``), for
+    JSON and analytics; ``prev_hash`` links to the event before (:mod:`.chain`).
     """
 
     seq: int
@@ -180,6 +183,7 @@ class Event:
     reason: str | None = None
     _data: tuple[str, ...] = attrs.field(default=NO_DATA, converter=flatten_data, alias="data")
     visibility: Visibility = Visibility.CUSTOMER
+    prev_hash: str | None = None
 
     @property
     def data(self) -> Mapping[str, str]:
@@ -202,12 +206,12 @@ class Event:
         return self.visibility is Visibility.CUSTOMER
 
 
-_Row = tuple[int, str, str, str, str, datetime, str, str, str | None, tuple[str, ...], str]
+_Text = str | None
+_Row = tuple[int, str, str, str, str, datetime, str, str, _Text, tuple[str, ...], str, _Text]
 # How an event log keeps an event: the fields of Event in order, enums by value,
-# a plain tuple of strings, ints and a datetime. Nothing in it is a container the
-# garbage collector must track, so a store holding millions of events costs the
-# collector nothing (an Event object each would be traversed on every full
-# collection). Only this module reads it; everyone else sees Event objects.
+# plain strings, ints and a datetime. Nothing in it is a container the garbage
+# collector must track, so a store holding millions of events costs it nothing (an
+# Event each would be traversed on every full collection). Only this module reads it.
 _TYPE: Final = 1
 _AT: Final = 5
 _DATA: Final = 9
@@ -235,13 +239,14 @@ def _as_row(event: Event) -> _Row:
         event.reason,
         event._data,
         event.visibility._value_,
+        event.prev_hash,
     )
 
 
 def _from_row(row: _Row) -> Event:
     # rows were checked when the event was made: set the fields directly, as
     # attrs' own __init__ would, without converting them again
-    seq, type_, claim_id, actor, role, at, source, dest, reason, data, visibility = row
+    seq, type_, claim_id, actor, role, at, source, dest, reason, data, visibility, prev = row
     return _event_of_fields(
         seq,
         _TYPES[type_],
@@ -254,6 +259,7 @@ def _from_row(row: _Row) -> Event:
         reason,
         data,
         _VISIBILITIES[visibility],
+        prev,
     )
 
 
@@ -390,6 +396,7 @@ class EventLog(Sequence[Event]):
             reason,
             flatten_data(data),
             visibility._value_,
+            event_digest(*self._rows[-1]) if self._rows else None,
         )
         return EventLog._of(appended(self._rows, row))
 

@@ -20,6 +20,7 @@ from ._claims import (
     UnitOfWork,
 )
 from ._duplicates import DuplicateLookups, DuplicateMatch
+from ._signing import Signature, Signer, Verifier
 from ._world import (
     FINAL_RECEIPT_STATUSES,
     Clock,
@@ -59,6 +60,9 @@ __all__ = [
     "PaymentReceipt",
     "ReceiptStatus",
     "RequestRecord",
+    "Signature",
+    "Signer",
     "StoredDocument",
     "UnitOfWork",
+    "Verifier",
 ]

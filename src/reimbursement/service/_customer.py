@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from typing import Unpack
 
 import attrs
 
+from ..audit.signatures import Signing, signing
 from ..domain import commands as cmd
 from ..domain import feedback_rules
 from ..domain.actors import Actor, Role
@@ -131,12 +133,16 @@ class CustomerCalls(DeskCore):
         request = self._request(actor, request_id, self.update_draft, patch)
         return self._run(actor, claim_id, request, decide)
 
-    def submit(self, actor: Actor, claim_id: str, *, request_id: str | None = None) -> Claim:
+    def submit(
+        self, actor: Actor, claim_id: str, *, request_id: str | None = None, **sig: Unpack[Signing]
+    ) -> Claim:
         """Submit the draft: it gets its number, goes to a reviewer, the customer is told.
 
         A repeated call with the same ``request_id`` returns the claim as it
         is and does nothing. Raises :class:`~reimbursement.errors.ValidationError`
-        (listing what is missing) or :class:`~reimbursement.errors.NoEligibleReviewerError`.
+        (listing what is missing), :class:`~reimbursement.errors.SignatureError`
+        (``signature`` and ``declarations``: ``docs/signature.md``) or
+        :class:`~reimbursement.errors.NoEligibleReviewerError`.
         """
 
         def decide(claim: Claim, step: Step) -> Claim:
@@ -147,13 +153,16 @@ class CustomerCalls(DeskCore):
                 sequence = step.claims.next_number(f"{prefix}-{step.now.year}")
                 return f"{prefix}-{step.now.year}-{sequence:06d}"
 
+            signed = signing(self.adapters.verifier, claim.version, **sig)
+            required = self.settings.require_receipts
             submitted = cmd.submit(
                 claim,
                 actor,
                 step.now,
                 number,
-                require_receipts=self.settings.require_receipts,
+                require_receipts=required,
                 requirements=self.settings.requirements,
+                signed=signed,
             )
             flagged = flag_duplicates(submitted, step.claims, self.settings)
             return self._review(flagged, step)
@@ -167,8 +176,9 @@ class CustomerCalls(DeskCore):
         patch: ClaimPatch | None = None,
         *,
         request_id: str | None = None,
+        **sig: Unpack[Signing],
     ) -> Claim:
-        """Fix a returned claim with only what changed, and send it back to review."""
+        """Fix a returned claim with only what changed, and send it back (signed: see submit)."""
         fix = require_type(
             "patch", ClaimPatch() if patch is None else patch, ClaimPatch, "a patch"
         )
@@ -184,6 +194,7 @@ class CustomerCalls(DeskCore):
                 require_receipts=self.settings.require_receipts,
                 limits=self.settings.limits,
                 requirements=self.settings.requirements,
+                signed=signing(self.adapters.verifier, claim.version, **sig),
             )
             flagged = flag_duplicates(fixed, step.claims, self.settings)
             return self.reviews.route(flagged, step.now, step.claims)

@@ -63,6 +63,8 @@ TITLES: Mapping[EventType, str] = {
     E.FEEDBACK_EDITED: "反馈已更新",
     E.STRAIGHT_THROUGH_DECIDED: "已按自动审批规则核查",
     E.DUPLICATE_CONFIRMED: "已确认重复费用",
+    E.PERSONAL_DATA_ERASED: "您的个人信息已删除",
+    E.DOCUMENT_DELETED: "保存期满，您的文件已删除",
 }
 
 PHRASES: Mapping[str, str] = {

@@ -25,6 +25,7 @@ from ..ports import (
     OutboxQueue,
     PaymentGateway,
     UnitOfWork,
+    Verifier,
 )
 from .dispatch import DeliveryPolicy
 
@@ -37,7 +38,9 @@ class Adapters:
 
     ``outbox`` is the dispatcher's side of the outbox that the units of work
     write to (the same store). ``on_close`` is called by
-    ``ReimbursementDesk.close`` (connections to release).
+    ``ReimbursementDesk.close`` (connections to release). With a
+    ``verifier``, every submission needs the customer's signature
+    (``docs/signature.md``).
     """
 
     unit_of_work: Callable[[], UnitOfWork]
@@ -49,6 +52,7 @@ class Adapters:
     fx_rates: FxRates
     clock: Clock
     on_close: tuple[Callable[[], None], ...] = ()
+    verifier: Verifier | None = None
 
 
 def _kind(kind: type | tuple[type, ...], described: str) -> Any:

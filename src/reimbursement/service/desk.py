@@ -19,13 +19,23 @@ from ._customer import CustomerCalls
 from ._einvoice import EInvoiceCalls
 from ._documents import DocumentCalls
 from ._payments import PaymentCalls
+from ._privacy import PrivacyCalls
 from ._review import HandOverReport, ReviewCalls
+from ._signing import SigningCalls
 from .sweeper import SweepReport, sweep
 
 __all__ = ["HandOverReport", "ReimbursementDesk"]
 
 
-class ReimbursementDesk(CustomerCalls, DocumentCalls, EInvoiceCalls, ReviewCalls, PaymentCalls):
+class ReimbursementDesk(
+    CustomerCalls,
+    DocumentCalls,
+    EInvoiceCalls,
+    ReviewCalls,
+    PaymentCalls,
+    SigningCalls,
+    PrivacyCalls,
+):
     """Runs claims from draft to payment on the given adapters.
 
     ``router`` chooses reviewers and counts their open claims; ``settings``

@@ -92,6 +92,8 @@ _TITLES: Mapping[EventType, str] = {
     E.FEEDBACK_EDITED: "Feedback updated",
     E.STRAIGHT_THROUGH_DECIDED: "Checked against the straight-through rules",
     E.DUPLICATE_CONFIRMED: "Duplicate expense confirmed",
+    E.PERSONAL_DATA_ERASED: "Your personal details were erased",
+    E.DOCUMENT_DELETED: "Your documents were deleted after the retention period",
 }
 
 # Events the customer is told about by notification (the timeline shows all

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 import attrs
 import pytest
 
+from ..audit import verify
 from ..domain import commands
 from ..domain.actors import SYSTEM
 from ..domain.claim import Claim
@@ -88,6 +89,15 @@ class ClaimRepositoryContract(ClaimQueriesContract, InterleavedContract, Duplica
             assert uow.claims.get("claim-1") == claim  # its own writes, before commit
             uow.commit()
         assert stored(unit_of_work, "claim-1") == claim
+
+    def test_a_claim_read_back_keeps_its_hash_chain(
+        self, unit_of_work: UnitOfWorkFactory, reopen: Callable[[], UnitOfWorkFactory]
+    ) -> None:
+        claim = rich_claim("claim-1")
+        add(unit_of_work, claim)
+        report = verify(stored(reopen(), "claim-1"))
+        assert report.intact, str(report)
+        assert report.head == verify(claim).head  # the bytes hashed survive the store
 
     def test_get_of_an_unknown_claim_raises_claim_not_found(
         self, unit_of_work: UnitOfWorkFactory

@@ -25,7 +25,7 @@ def _tables(url: str) -> set[str]:
 
 def test_a_fresh_database_is_upgraded_to_the_librarys_version(database_url: str) -> None:
     assert sql.schema_version(database_url) == 0
-    assert sql.upgrade(database_url) == sql.SCHEMA_VERSION == 5
+    assert sql.upgrade(database_url) == sql.SCHEMA_VERSION == 6
     assert sql.schema_version(database_url) == sql.SCHEMA_VERSION
     assert _tables(database_url) >= {
         "rb_schema_version",
@@ -40,6 +40,8 @@ def test_a_fresh_database_is_upgraded_to_the_librarys_version(database_url: str)
         "rb_file_keys",
         "rb_expense_keys",
         "rb_image_keys",
+        "rb_log_nodes",
+        "rb_log_events",
     }
 
 

@@ -15,9 +15,10 @@ factory (:func:`create`)::
     store.close()
 
 The schema (``rb_claims``, ``rb_events``, ``rb_holdings``, ``rb_requests``,
-``rb_sequences``, ``rb_outbox``, ``rb_schema_version``; see
-``docs/storage.md``) is changed only by :func:`upgrade` or
-``python -m reimbursement db upgrade --database URL``; opening a store whose
+``rb_sequences``, ``rb_outbox``, ``rb_log_nodes`` and ``rb_log_events`` of
+:class:`SqlLogStore`, ``rb_schema_version``; see ``docs/storage.md``) is
+changed only by :func:`upgrade` or ``python -m reimbursement db upgrade
+--database URL``; opening a store whose
 schema is older or newer than the library raises
 :class:`~reimbursement.errors.SchemaVersionError` naming that command.
 
@@ -66,6 +67,7 @@ from ._cache import CACHED_CLAIMS
 from ._claims import SqlClaimRepository
 from ._engine import guard, make_engine, prepare
 from ._inbox import SqlDeliveryLog, SqlInbox
+from ._log import SqlLogStore
 from ._migrations import SCHEMA_VERSION, current_version, statements
 from ._migrations import upgrade as _upgrade
 from ._outbox import SqlOutbox, SqlOutboxQueue
@@ -77,6 +79,7 @@ __all__ = [
     "SqlClaimStore",
     "SqlDeliveryLog",
     "SqlInbox",
+    "SqlLogStore",
     "SqlOutbox",
     "SqlOutboxQueue",
     "SqlUnitOfWork",

@@ -42,6 +42,7 @@ _WORDS: Final = {
         "now": "now()",
         "not_due": "'9999-12-31 00:00:00+00'",
         "bigint": "BIGINT",
+        "bytes": "BYTEA",
     },
     "sqlite": {
         "json": "TEXT",
@@ -51,6 +52,7 @@ _WORDS: Final = {
         "now": "CURRENT_TIMESTAMP",
         "not_due": "'9999-12-31T00:00:00.000000+00:00'",
         "bigint": "INTEGER",
+        "bytes": "BLOB",
     },
 }
 
@@ -220,6 +222,26 @@ MIGRATIONS: Final = (
     PRIMARY KEY (claim_id, attachment_id)
 )""",
             *(f"CREATE INDEX rb_image_keys_band{i} ON rb_image_keys (band{i})" for i in range(4)),
+        ),
+    ),
+        ),
+    ),
+    Migration(
+        6,
+        "the Merkle log of every event: its tree's nodes and which leaf holds which event",
+        (
+            """CREATE TABLE rb_log_nodes (
+    -- the hash of the complete subtree over leaves idx * 2^level to (idx + 1) * 2^level - 1
+    level INTEGER NOT NULL,
+    idx   {bigint} NOT NULL,
+    hash  {bytes} NOT NULL,
+    PRIMARY KEY (level, idx)
+)""",
+            """CREATE TABLE rb_log_events (
+    -- leaf idx holds the digest of the event event_id ("<claim id>#<seq>")
+    idx      {bigint} NOT NULL PRIMARY KEY,
+    event_id TEXT NOT NULL UNIQUE
+)""",
         ),
     ),
 )

@@ -24,6 +24,8 @@ __all__ = [
     "FILE_KEYS",
     "HOLDINGS",
     "IMAGE_KEYS",
+    "LOG_EVENTS",
+    "LOG_NODES",
     "METADATA",
     "NOT_DUE",
     "OUTBOX",
@@ -198,4 +200,17 @@ IMAGE_KEYS: Final = sa.Table(
     sa.Column("line_id", sa.Text),
     sa.Column("phash", sa.Text, nullable=False),
     *(sa.Column(f"band{i}", sa.Integer, nullable=False) for i in range(4)),
+LOG_NODES: Final = sa.Table(
+    "rb_log_nodes",
+    METADATA,
+    sa.Column("level", sa.Integer, primary_key=True),
+    sa.Column("idx", sa.BigInteger, primary_key=True),
+    sa.Column("hash", sa.LargeBinary, nullable=False),
+)
+
+LOG_EVENTS: Final = sa.Table(
+    "rb_log_events",
+    METADATA,
+    sa.Column("idx", sa.BigInteger, primary_key=True),
+    sa.Column("event_id", sa.Text, nullable=False, unique=True),
 )

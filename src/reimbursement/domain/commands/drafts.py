@@ -49,6 +49,8 @@ def prefill(directory: Claimant, last: Claimant | None) -> tuple[Claimant, Froze
     if last is not None and last == claimant:
         claimant = last  # one shared record per customer, not one per claim
     return claimant, FrozenMap({**sources, "currency": FROM_DIRECTORY})
+Signed = Callable[[Claim], Mapping[str, str]]
+"""Checks the signature over a claim about to be (re)submitted; gives the event's record of it."""
 
 
 def start_draft(
@@ -218,15 +220,19 @@ def submit(
     *,
     require_receipts: bool = True,
     requirements: DocumentRequirements | None = None,
+    signed: Signed | None = None,
 ) -> Claim:
     """The draft, submitted under ``number``.
 
     ``number`` may be a function that gives it: it is called only once the
     claim is known to be complete, so that a refused submission takes no
-    number from a sequence (gaps would puzzle auditors).
+    number from a sequence (gaps would puzzle auditors). ``signed`` checks
+    the customer's signature over the claim as submitted and gives what the
+    event records of it (it raises to refuse the submission).
     """
     LIFECYCLE.target(claim.id, claim.state, Action.SUBMIT)
     check_ready(claim, require_receipts=require_receipts, requirements=requirements)
+    signature = {} if signed is None else signed(claim)
     if callable(number):
         number = number()
     return _step(
@@ -235,7 +241,7 @@ def submit(
         actor,
         at,
         EventType.SUBMITTED,
-        data={"number": number, "claimed": str(claim.claimed_total)},
+        data={"number": number, "claimed": str(claim.claimed_total), **signature},
         number=number,
         submitted_at=at,
     )
@@ -251,10 +257,12 @@ def resubmit(
     require_receipts: bool = True,
     limits: ClaimLimits = DEFAULT_LIMITS,
     requirements: DocumentRequirements | None = None,
+    signed: Signed | None = None,
 ) -> Claim:
-    """The returned claim, fixed by ``patch`` and submitted again."""
+    """The returned claim, fixed by ``patch`` and submitted again (``signed``: as to submit)."""
     LIFECYCLE.target(claim.id, claim.state, Action.RESUBMIT)
     lines, claimant = _patch(claim, patch, at, convert, limits)
     fixed = replace(claim, lines=lines, claimant=claimant)
     check_ready(fixed, require_receipts=require_receipts, requirements=requirements)
-    return _step(fixed, Action.RESUBMIT, actor, at, EventType.RESUBMITTED, data=_patch_data(patch))
+    data = {**_patch_data(patch), **({} if signed is None else signed(fixed))}
+    return _step(fixed, Action.RESUBMIT, actor, at, EventType.RESUBMITTED, data=data)

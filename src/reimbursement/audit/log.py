@@ -1,0 +1,227 @@
+"""The desk's Merkle log: every event's digest, in one append-only RFC 9162 tree.
+
+:meth:`MerkleLog.record` appends the digests of a claim's events the log
+does not hold yet; :meth:`MerkleLog.checkpoint` signs the tree's size and
+root (:mod:`.checkpoint`); :meth:`MerkleLog.receipt` gives the customer an
+inclusion proof of their event against a checkpoint, and
+:meth:`MerkleLog.consistency` an auditor the proof that a later
+checkpoint extends an earlier one. Checking either needs only the
+checkpoint key: :func:`verify_receipt`, :func:`verify_extension`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from typing import Protocol
+
+import attrs
+
+from ..domain.claim import Claim
+from ..domain.events import Event
+from ..errors import ProofError
+from ._chain import ChainReport, digest, digests, verify
+from .checkpoint import Checkpoint, NoteSigner, open_checkpoint, sign_checkpoint
+from .merkle import (
+    MemoryNodes,
+    MerkleTree,
+    NodeStore,
+    leaf_hash,
+    verify_consistency,
+    verify_inclusion,
+)
+
+__all__ = [
+    "LogReport",
+    "LogStore",
+    "LogWrites",
+    "MemoryLogStore",
+    "MerkleLog",
+    "Receipt",
+    "verify_extension",
+    "verify_receipt",
+]
+
+
+class LogWrites(NodeStore, Protocol):
+    """One transaction on a log's store: its tree's nodes, and which leaf holds which event."""
+
+    def index_of(self, event_id: str) -> int | None:
+        """The leaf that holds ``event_id``'s digest, if the log has it."""
+        ...
+
+    def bind(self, event_id: str, index: int) -> None:
+        """Remember that leaf ``index`` holds ``event_id``'s digest."""
+        ...
+
+
+class LogStore(Protocol):
+    """Where a log lives. ``transaction()`` writes all or nothing; appends are serialized.
+
+    Raises :class:`~reimbursement.errors.ConcurrencyError` when another
+    writer appended the same leaf first (the caller retries).
+    """
+
+    def transaction(self) -> AbstractContextManager[LogWrites]:
+        """A transaction: committed when the block ends without an error."""
+        ...
+
+
+class _MemoryWrites(MemoryNodes):
+    def __init__(self) -> None:
+        super().__init__()
+        self.indexes: dict[str, int] = {}
+
+    def index_of(self, event_id: str) -> int | None:
+        return self.indexes.get(event_id)
+
+    def bind(self, event_id: str, index: int) -> None:
+        self.indexes[event_id] = index
+
+
+class MemoryLogStore:
+    """A :class:`LogStore` in memory (a failed transaction leaves nothing)."""
+
+    def __init__(self) -> None:
+        self._writes = _MemoryWrites()
+
+    @contextmanager
+    def transaction(self) -> Iterator[LogWrites]:
+        """The store itself, restored as it was if the block raises."""
+        before = self._writes.snapshot(), dict(self._writes.indexes)
+        try:
+            yield self._writes
+        except BaseException:
+            self._writes.restore(before[0])
+            self._writes.indexes = before[1]
+            raise
+
+
+@attrs.frozen
+class Receipt:
+    """The customer's proof that their event is in the desk's log, under a signed checkpoint."""
+
+    event_id: str
+    digest: str
+    index: int
+    proof: tuple[bytes, ...]
+    checkpoint: str
+
+
+@attrs.frozen
+class LogReport:
+    """A claim checked against the log: its chain, and events the log lacks or holds otherwise."""
+
+    chain: ChainReport
+    unlogged: tuple[int, ...] = ()
+    changed: tuple[int, ...] = ()
+
+    @property
+    def intact(self) -> bool:
+        """True when the chain holds and the log holds every event as it is."""
+        return self.chain.intact and not self.unlogged and not self.changed
+
+
+class MerkleLog:
+    """The desk's log of event digests over ``store``, its checkpoints named ``origin``."""
+
+    def __init__(self, store: LogStore, origin: str, signer: NoteSigner | None = None) -> None:
+        self.store = store
+        self.origin = origin
+        self.signer = signer
+
+    def record(self, claim: Claim) -> list[int]:
+        """Append the digests of ``claim``'s events the log does not hold: their leaves.
+
+        Events are logged in their order; one logged already ends the search
+        (those before it were logged with it).
+        """
+        events = list(claim.events)
+        hashes = digests(events)
+        with self.store.transaction() as writes:
+            start = len(events)
+            while start and writes.index_of(events[start - 1].id) is None:
+                start -= 1
+            tree = MerkleTree(writes)
+            added = []
+            for event, digest in zip(events[start:], hashes[start:], strict=True):
+                index = tree.append(bytes.fromhex(digest))
+                writes.bind(event.id, index)
+                added.append(index)
+        return added
+
+    @property
+    def size(self) -> int:
+        """The number of leaves."""
+        with self.store.transaction() as writes:
+            return writes.size()
+
+    def checkpoint(self) -> str:
+        """A signed note of the log as it is now (raises ProofError without a signer)."""
+        if self.signer is None:
+            raise ProofError("this log has no signer to sign checkpoints with")
+        with self.store.transaction() as writes:
+            tree = MerkleTree(writes)
+            return sign_checkpoint(Checkpoint(self.origin, tree.size, tree.root()), self.signer)
+
+    def receipt(self, event: Event) -> Receipt:
+        """The customer's receipt: ``event``'s inclusion proof under a new signed checkpoint."""
+        note = self.checkpoint()
+        with self.store.transaction() as writes:
+            index = writes.index_of(event.id)
+            if index is None:
+                raise ProofError(f"the log holds no event {event.id!r}: record its claim")
+            size = int(note.split("\n")[1])
+            proof = MerkleTree(writes).inclusion_proof(index, size)
+        return Receipt(event.id, digest(event), index, tuple(proof), note)
+
+    def consistency(self, old: int, new: int) -> list[bytes]:
+        """The proof that the log at ``new`` leaves extends the log at ``old``."""
+        with self.store.transaction() as writes:
+            return MerkleTree(writes).consistency_proof(old, new)
+
+    def verify(self, claim: Claim) -> LogReport:
+        """``claim``'s chain, and each of its events against the leaf that holds it."""
+        chain = verify(claim)
+        unlogged, changed = [], []
+        with self.store.transaction() as writes:
+            for event, digest in zip(claim.events, digests(claim.events), strict=True):
+                index = writes.index_of(event.id)
+                if index is None:
+                    unlogged.append(event.seq)
+                elif writes.node(0, index) != leaf_hash(bytes.fromhex(digest)):
+                    changed.append(event.seq)
+        return LogReport(chain, tuple(unlogged), tuple(changed))
+
+
+def verify_receipt(
+    receipt: Receipt, keys: Mapping[str, bytes], origin: str | None = None
+) -> Checkpoint:
+    """Check a customer's receipt: its checkpoint is signed by one of ``keys`` and holds the event.
+
+    Raises :class:`~reimbursement.errors.ProofError`.
+    """
+    checkpoint = open_checkpoint(receipt.checkpoint, keys, origin)
+    try:
+        leaf = bytes.fromhex(receipt.digest)
+    except ValueError:
+        raise ProofError("the receipt's digest is not hex") from None
+    verify_inclusion(leaf, receipt.index, checkpoint.size, receipt.proof, checkpoint.root)
+    return checkpoint
+
+
+def verify_extension(
+    old: str, new: str, proof: Sequence[bytes], keys: Mapping[str, bytes]
+) -> tuple[Checkpoint, Checkpoint]:
+    """Check, as an auditor, that checkpoint ``new`` extends checkpoint ``old`` of the same log.
+
+    Raises :class:`~reimbursement.errors.ProofError` when either is not
+    signed by ``keys``, the two are of different logs, or the log was
+    rewritten or forked in between (same size, other root included).
+    """
+    first = open_checkpoint(old, keys)
+    second = open_checkpoint(new, keys, first.origin)
+    if second.size < first.size:
+        raise ProofError("the later checkpoint is smaller: the log lost leaves")
+    verify_consistency(first.size, second.size, first.root, second.root, proof)
+    return first, second

@@ -1,0 +1,101 @@
+"""Personal data: erasing it from a closed claim, and deleting documents kept past retention.
+
+Erasure keeps what the insurer must keep and what proves the record: every
+id, amount, total, date, state, category, document hash and size, and the
+timeline. It replaces every free text and contact field with
+:data:`ERASED` (see ``docs/privacy.md`` for the exact list). Events whose
+data or reason held such text are redacted in place, and the erasure event
+records each one's digest from before (``data["redacted"]``,
+``"<seq>:<sha256>"`` joined by commas), so that the hash chain and the
+Merkle log still verify: the redacted events' own text can no longer be
+checked, everything else can.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import attrs
+
+from ...errors import ValidationError
+from .._replace import replace
+from ..actors import Actor
+from ..chain import digest_of
+from ..claim import Claim
+from ..events import Event, EventLog, EventType
+from ..lifecycle import ClaimState
+
+__all__ = ["ERASED", "FINAL_STATES", "PERSONAL_EVENT_DATA", "delete_documents", "erase"]
+
+ERASED = "[erased]"
+"""What an erased text field reads."""
+
+FINAL_STATES = frozenset({ClaimState.PAID, ClaimState.REJECTED, ClaimState.WITHDRAWN})
+"""The states in which a claim's personal data may be erased (nothing is left to do)."""
+
+PERSONAL_EVENT_DATA = frozenset({"file_name", "note", "text", "reasons", "problems"})
+"""The keys of event data that may hold free text about a person."""
+
+
+def _redacted(event: Event) -> Event | None:
+    data = dict(event.data)
+    personal = PERSONAL_EVENT_DATA & data.keys()
+    if not personal and event.reason is None:
+        return None
+    for key in personal:
+        data[key] = ERASED
+    reason = None if event.reason is None else ERASED
+    return attrs.evolve(event, data=data, reason=reason)
+
+
+def erase(claim: Claim, actor: Actor, at: datetime) -> Claim:
+    """The closed ``claim`` without its personal data, and a ``personal_data_erased`` event.
+
+    Raises :class:`~reimbursement.errors.ValidationError` for a claim not in
+    a final state (it still needs its data) and one erased already.
+    """
+    if claim.state not in FINAL_STATES:
+        raise ValidationError.at(
+            "claim_id", f"claim {claim.id} is {claim.state}: erase it once it is closed"
+        )
+    if any(e.type is EventType.PERSONAL_DATA_ERASED for e in claim.events):
+        raise ValidationError.at("claim_id", f"claim {claim.id} was erased already")
+    events, redacted = [], []
+    for event in claim.events:
+        clean = _redacted(event)
+        if clean is not None:
+            redacted.append(f"{event.seq}:{digest_of(event)}")
+        events.append(event if clean is None else clean)
+    anonymous = replace(
+        claim,
+        claimant=attrs.evolve(
+            claim.claimant, name=ERASED, policy_number=ERASED, payee_account=ERASED, email=""
+        ),
+        lines=[attrs.evolve(line, provider=ERASED, description="") for line in claim.lines],
+        attachments=[attrs.evolve(a, file_name=ERASED) for a in claim.attachments],
+        messages=[attrs.evolve(m, body=ERASED) for m in claim.messages],
+        payments=tuple(attrs.evolve(p, payee_account=ERASED) for p in claim.payments),
+        feedback=None if claim.feedback is None else attrs.evolve(claim.feedback, text=""),
+        events=EventLog(events),
+    )
+    data = {"redacted": ",".join(redacted)}
+    return replace(
+        anonymous,
+        events=anonymous.with_next_event(EventType.PERSONAL_DATA_ERASED, actor, at, data=data),
+    )
+
+
+def delete_documents(claim: Claim, actor: Actor, at: datetime, reason: str) -> Claim:
+    """The claim with a ``document_deleted`` event for its documents (their metadata stays).
+
+    The bytes are deleted from the document store by the caller; the
+    attachments keep their hash and size, which is what the signed
+    submission and the audit trail refer to.
+    """
+    ids = ",".join(a.id for a in claim.attachments)
+    return replace(
+        claim,
+        events=claim.with_next_event(
+            EventType.DOCUMENT_DELETED, actor, at, reason=reason, data={"attachment_ids": ids}
+        ),
+    )
