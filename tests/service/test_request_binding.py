@@ -128,7 +128,11 @@ def test_an_account_change_request_id_is_bound_to_the_account_it_names() -> None
     failed = desk.pay(FINANCE_2, claim.id)
     change = desk.change_payee_account
     changed = change(FINANCE_2, failed.id, "DE12 5001 0517 0648 4898 90", request_id="rt-1")
-    assert change(FINANCE_2, failed.id, "DE12 5001 0517 0648 4898 90", request_id="rt-1") == changed
+    assert (
+        change(FINANCE_2, failed.id, "DE12 5001 0517 0648 4898 90", request_id="rt-1") == changed
+    )
     _refused_and_unchanged(
-        desk, changed, lambda: change(FINANCE_2, failed.id, "DE82 5001 0517 0648 4898 91", request_id="rt-1")
+        desk,
+        changed,
+        lambda: change(FINANCE_2, failed.id, "DE82 5001 0517 0648 4898 91", request_id="rt-1"),
     )

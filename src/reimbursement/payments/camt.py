@@ -141,7 +141,7 @@ def _lines(namespace: str) -> etree.XSLT:
         text = text.replace(' xmlns:c=""', "")
     return etree.XSLT(
         etree.fromstring(text.encode()),
-        access_control=etree.XSLTAccessControl.DENY_ALL,  # type: ignore[attr-defined]
+        access_control=etree.XSLTAccessControl.DENY_ALL,  # type: ignore[attr-defined,unused-ignore]
     )
 
 
@@ -176,7 +176,7 @@ def read_camt(data: bytes, *, max_bytes: int = MAX_BYTES) -> BankStatement:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as error:
         raise ValidationError.at("data", f"is not well-formed XML: {error}") from None
-    if root.getroottree().docinfo.doctype:  # type: ignore[union-attr]
+    if root.getroottree().docinfo.doctype:  # type: ignore[union-attr,unused-ignore]
         raise ValidationError.at(
             "data", "has a DOCTYPE; bank files never do, and it may hide entities: refused"
         )

@@ -16,8 +16,8 @@ from typing import Self
 from ..domain.checks import require_aware
 from ..errors import ValidationError
 from ._customer import CustomerCalls
-from ._einvoice import EInvoiceCalls
 from ._documents import DocumentCalls
+from ._einvoice import EInvoiceCalls
 from ._payments import PaymentCalls
 from ._privacy import PrivacyCalls
 from ._review import HandOverReport, ReviewCalls

@@ -224,8 +224,6 @@ MIGRATIONS: Final = (
             *(f"CREATE INDEX rb_image_keys_band{i} ON rb_image_keys (band{i})" for i in range(4)),
         ),
     ),
-        ),
-    ),
     Migration(
         6,
         "the Merkle log of every event: its tree's nodes and which leaf holds which event",

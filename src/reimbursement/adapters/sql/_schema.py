@@ -200,6 +200,8 @@ IMAGE_KEYS: Final = sa.Table(
     sa.Column("line_id", sa.Text),
     sa.Column("phash", sa.Text, nullable=False),
     *(sa.Column(f"band{i}", sa.Integer, nullable=False) for i in range(4)),
+)
+
 LOG_NODES: Final = sa.Table(
     "rb_log_nodes",
     METADATA,

@@ -49,6 +49,8 @@ def prefill(directory: Claimant, last: Claimant | None) -> tuple[Claimant, Froze
     if last is not None and last == claimant:
         claimant = last  # one shared record per customer, not one per claim
     return claimant, FrozenMap({**sources, "currency": FROM_DIRECTORY})
+
+
 Signed = Callable[[Claim], Mapping[str, str]]
 """Checks the signature over a claim about to be (re)submitted; gives the event's record of it."""
 
