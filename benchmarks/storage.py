@@ -1221,6 +1221,7 @@ def main() -> None:
     )
     parser.add_argument("--samples", type=int, default=200, help="timed calls per lookup")
     parser.add_argument("--skip-pg", action="store_true", help="SQLite only")
+    parser.add_argument("--skip-sqlite", action="store_true", help="PostgreSQL only")
     parser.add_argument("--pg", action="store_true", help="also the lookups on PostgreSQL")
     parser.add_argument("--database", default=PG_URL, help="the PostgreSQL database")
     args = parser.parse_args()
@@ -1230,11 +1231,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="rb-storage-") as folder:
         databases = Databases(Path(folder), args.database)
         try:
-            if args.claims:
+            if args.claims and not args.skip_sqlite:
                 results |= lifecycle(databases, False, args.claims, args.repeat, [1])
             if args.claims and not args.skip_pg:
                 results |= lifecycle(databases, True, args.claims, args.repeat, [1, 2, 4])
-            if args.stored:
+            if args.stored and not args.skip_sqlite:
                 results |= lookups(databases, False, args.stored, args.samples)
                 if args.pg and not args.skip_pg:
                     results |= lookups(databases, True, args.stored, args.samples)
