@@ -535,6 +535,18 @@ class FloorRun:
                 index_elements=["scope"], set_={"value": T_SEQUENCES.c.value + 1}
             )
             .returning(T_SEQUENCES.c.value),
+            # PostgreSQL's: in a transaction of its own, committed without a flush
+            ("INSERT", "rb_sequences", "no flush"): dialect_insert(T_SEQUENCES)
+            .from_select(
+                ["scope", "value"],
+                sa.select(b("scope", type_=sa.Text()), sa.literal(1, sa.BigInteger())).where(
+                    no_flush.scalar_subquery().is_not(None)
+                ),
+            )
+            .on_conflict_do_update(
+                index_elements=["scope"], set_={"value": T_SEQUENCES.c.value + 1}
+            )
+            .returning(T_SEQUENCES.c.value),
             ("SELECT", "rb_holdings"): sa.select(
                 holdings.reviewer_id, sa.func.sum(holdings.steps)
             ).group_by(holdings.reviewer_id),
