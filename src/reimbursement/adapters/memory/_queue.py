@@ -13,9 +13,12 @@ dictionary entry and a place in its claim's line (a list: lines are short).
 
 A delivered key is kept for good, so it is kept small: a key in the desk's
 form ``"<claim id>#<seq>"`` is one bit of an ``int`` per claim id
-(:func:`_delivered_bit`); any other key is kept as it is. Measured on
-``benchmarks/instructions.py``: the key strings and their set were about
-430 of a stored claim's 3,970 bytes; the bits cost about 80.
+(:func:`_delivered_bit`); any other key is kept as it is. What it buys,
+measured by ``benchmarks/instructions.py`` (tracemalloc, 10,000 claims):
+3,590 bytes per stored claim instead of 3,966 (the key strings and their
+set). What it costs: parsing the key on each queue and acknowledgement,
+about 21k instructions per claim for its three messages (cachegrind,
+121k against 100k for the queue alone), 1.6 % of the lifecycle.
 """
 
 from __future__ import annotations
