@@ -63,6 +63,8 @@ def text_problem(
         return FieldProblem(
             path, f"is {len(value):,} characters long; the limit is {max_length:,}"
         )
+    if value.isascii() and value.isprintable():
+        return None  # U+0020-U+007E only: none of the characters below (ids, codes)
     found = (_MULTI_LINE if multiline else _ONE_LINE).search(value)
     if found is not None:
         code = f"U+{ord(found.group()):04X}"

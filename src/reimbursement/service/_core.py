@@ -170,7 +170,7 @@ class DeskCore:
         not depend on what the actor saw) a stale save is retried on a fresh
         read, at most :data:`CONFLICT_RETRIES` times.
         """
-        check_actor(actor)
+        # the actor was checked by self._request, which every call that changes a claim asks
         self._check_id("claim_id", claim_id)
         attempts = CONFLICT_RETRIES if retry_on_conflict else 0
         replays = 1

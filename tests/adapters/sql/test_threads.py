@@ -77,12 +77,16 @@ def test_threads_taking_claim_numbers_never_commit_the_same_one(
                 if i % 3:
                     uow.commit()
                     committed.append(number)
-                # the others roll back: the number goes back to the sequence, unused
+                # the others roll back (on SQLite the number goes back to the sequence)
         return committed
 
     numbers = sorted(n for batch in _in_threads(work) for n in batch)
-    # taken in the unit of work's transaction: never twice, and no gaps either
-    assert numbers == list(range(1, THREADS * 10 + 1))
+    assert len(numbers) == len(set(numbers)) == THREADS * 10, "a number was committed twice"
+    if store.engine.dialect.name == "sqlite":
+        # taken under the unit of work's write lock: a rollback gives it back, no gaps
+        assert numbers == list(range(1, THREADS * 10 + 1))
+    else:  # taken at once in a transaction of its own: a rollback leaves a gap
+        assert numbers[-1] <= THREADS * 15
 
 
 def test_dispatcher_threads_lease_each_message_once_and_in_order(

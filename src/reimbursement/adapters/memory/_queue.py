@@ -9,13 +9,21 @@ still kept once.
 A message is a ``(notification, order)`` pair; leases, retry times, failed
 attempts and errors live in side tables that hold only the few messages
 that have one, so the usual message (queued, leased, delivered) costs a
-dictionary entry and a place in its claim's line.
+dictionary entry and a place in its claim's line (a list: lines are short).
+
+A delivered key is kept for good, so it is kept small: a key in the desk's
+form ``"<claim id>#<seq>"`` is one bit of an ``int`` per claim id
+(:func:`_delivered_bit`); any other key is kept as it is. What it buys,
+measured by ``benchmarks/instructions.py`` (tracemalloc, 10,000 claims):
+3,590 bytes per stored claim instead of 3,966 (the key strings and their
+set). What it costs: parsing the key on each queue and acknowledgement,
+about 21k instructions per claim for its three messages (cachegrind,
+121k against 100k for the queue alone), 1.6 % of the lifecycle.
 """
 
 from __future__ import annotations
 
 import threading
-from collections import deque
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
@@ -28,6 +36,18 @@ _Queued = tuple[Notification, int]  # the notification and the order it was queu
 _ZERO = timedelta(0)
 
 
+def _delivered_bit(key: str) -> tuple[str, int]:
+    """Where the delivered-keys table keeps ``key``: ``(prefix, bit)``.
+
+    A key ``"<prefix>#<n>"`` with ``n`` written plainly (1 to 9999) is bit
+    ``n`` of its prefix's entry; any other key is bit 0 of its own entry.
+    """
+    prefix, sep, seq = key.rpartition("#")
+    if sep and seq.isdigit() and seq.isascii() and seq[0] != "0" and len(seq) <= 4:
+        return prefix, 1 << int(seq)
+    return key, 1
+
+
 class InMemoryOutboxQueue:
     """The :class:`~reimbursement.ports.OutboxQueue` of an in-memory claim store."""
 
@@ -35,8 +55,8 @@ class InMemoryOutboxQueue:
         self._lock = lock if lock is not None else threading.RLock()
         self._pending: dict[str, _Queued] = {}
         self._parked: dict[str, _Queued] = {}
-        self._lines: dict[str, deque[str]] = {}  # claim id -> pending keys, oldest first
-        self._delivered: set[str] = set()
+        self._lines: dict[str, list[str]] = {}  # claim id -> pending keys, oldest first
+        self._delivered: dict[str, int] = {}  # see _delivered_bit
         self._leases: dict[str, datetime] = {}
         self._retry_at: dict[str, datetime] = {}
         self._attempts: dict[str, int] = {}
@@ -53,21 +73,32 @@ class InMemoryOutboxQueue:
         """
         leased: list[Notification] = []
         with self._lock:
-            pending, lines = self._pending, self._lines
-            fresh: set[str] = set()  # claims whose line this call started
+            pending, lines, parked, delivered = (
+                self._pending,
+                self._lines,
+                self._parked,
+                self._delivered,
+            )
+            fresh: list[str] = []  # claims whose line this call started
             for notification in notifications:
                 key = notification.key
-                if key in pending or key in self._delivered or key in self._parked:
+                if key in pending or key in parked:
                     continue  # kept once, as first queued
+                entry, bit = _delivered_bit(key)
+                if delivered.get(entry, 0) & bit:
+                    continue
                 self._count += 1
                 pending[key] = (notification, self._count)
                 claim_id = notification.claim_id
                 line = lines.get(claim_id)
                 if line is None:
-                    line = lines[claim_id] = deque()
-                    fresh.add(claim_id)
-                line.append(key)
-                if until is not None and claim_id in fresh:
+                    lines[claim_id] = [key]
+                    fresh.append(claim_id)
+                else:
+                    line.append(key)
+                    if claim_id not in fresh:
+                        continue
+                if until is not None:
                     self._leases[key] = until
                     leased.append(notification)
         return leased
@@ -115,7 +146,10 @@ class InMemoryOutboxQueue:
                     self._forget(key)
                 else:
                     leases.pop(key, None)
-                delivered.add(key)
+                entry, bit = _delivered_bit(key)
+                if entry == claim_id:
+                    entry = claim_id  # the store holds this string already
+                delivered[entry] = delivered.get(entry, 0) | bit
 
     def record_failure(self, key: str, reason: str, *, retry_at: datetime) -> None:
         with self._lock:
@@ -150,7 +184,7 @@ class InMemoryOutboxQueue:
             self._forget(key)
             self._pending[key] = queued
             notification = queued[0]
-            line = self._lines.setdefault(notification.claim_id, deque())
+            line = self._lines.setdefault(notification.claim_id, [])
             # back in its place in the claim's line, by the order it was first queued
             keys = sorted([*line, key], key=lambda k: self._pending[k][1])
             line.clear()
@@ -181,9 +215,6 @@ class InMemoryOutboxQueue:
 
     def _leave_line(self, key: str, claim_id: str) -> None:
         line = self._lines[claim_id]
-        if line[0] == key:
-            line.popleft()  # the usual case: the head was delivered
-        else:
-            line.remove(key)
+        line.remove(key)  # usually the head: lines are short
         if not line:
             del self._lines[claim_id]

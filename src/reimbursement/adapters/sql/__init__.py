@@ -36,11 +36,13 @@ What each database guarantees:
   :class:`~reimbursement.errors.ConcurrencyError`. A unit of work is one
   transaction: never half-applied.
 - Claim numbers (:meth:`~reimbursement.ports.ClaimRepository.next_number`):
-  taken in the unit of work's write transaction, from a row of
-  ``rb_sequences`` that stays locked until it commits (on SQLite, under the
-  single write lock): no two units of work that commit ever get the same
-  number, and a rollback gives its number back unused, so committed numbers
-  have no gaps. The ``UNIQUE`` index on ``rb_claims.number`` stands behind it.
+  from a row of ``rb_sequences`` per scope; no number is ever handed out
+  twice. On SQLite it is taken under the unit of work's single write lock,
+  and a rollback gives it back (no gaps). On PostgreSQL it is taken in a
+  one-statement transaction of its own, so that workers submitting at once
+  do not wait on that row for the rest of each other's transactions; a unit
+  of work that rolls back after taking one leaves a gap. The ``UNIQUE``
+  index on ``rb_claims.number`` stands behind it.
 - Request keys: ``PRIMARY KEY``, inserted on commit; a key another unit of
   work committed first raises
   :class:`~reimbursement.errors.DuplicateRequestError` and nothing is written.
