@@ -29,8 +29,17 @@ FINANCE = Actor.finance("fin-1", "Fiona")
 NIGHT = QuietHours(time(22, 0), time(7, 0))
 
 PROFILES = [
-    CustomerProfile("cust-li", "李娜", "POL-1", "CNY", language="zh-CN", payee_account="62220202"),
-    CustomerProfile("cust-max", "Max Müller", "POL-2", "EUR", language="de", payee_account="DE89"),
+    CustomerProfile(
+        "cust-li", "李娜", "POL-1", "CNY", language="zh-CN", payee_account="622202111122228333"
+    ),
+    CustomerProfile(
+        "cust-max",
+        "Max Müller",
+        "POL-2",
+        "EUR",
+        language="de",
+        payee_account="DE89 3704 0044 0532 0130 00",
+    ),
 ]
 PREFERENCES = [
     ContactPreferences(

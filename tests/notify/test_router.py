@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import attrs
 import pytest
 
-from reimbursement.adapters.memory import InMemoryInbox, ManualClock
+from reimbursement.adapters.memory import InMemoryInbox, InMemoryPaymentGateway, ManualClock
 from reimbursement.adapters.notify.inbox import InboxChannel
 from reimbursement.bootstrap import in_memory_desk
 from reimbursement.domain.events import EventType
@@ -97,6 +97,9 @@ def test_an_urgent_message_goes_out_during_quiet_hours() -> None:
     assert reference is not None
     sent_by_day = len(w.sms.sent)
     w.clock.set(START.replace(hour=16))  # midnight in Shanghai
+    gateway = w.desk.adapters.payments
+    assert isinstance(gateway, InMemoryPaymentGateway)
+    gateway.fail(reference, "account closed")  # the gateway's word first
     w.desk.fail_payment(FINANCE, claim.id, reference, "account closed")
     assert len(w.sms.sent) == sent_by_day + 1
     assert w.sms.sent[-1].text.startswith(f"需要您处理：申请 {claim.number} 付款失败")

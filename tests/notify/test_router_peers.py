@@ -25,7 +25,7 @@ from reimbursement.notify import (
 SECRET = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 LI = Actor.customer("cust-li")
 PROFILE = CustomerProfile(
-    "cust-li", "李娜 <VIP>", "POL-1", "CNY", language="zh-CN", payee_account="62220202"
+    "cust-li", "李娜 <VIP>", "POL-1", "CNY", language="zh-CN", payee_account="622202111122228333"
 )
 
 

@@ -86,4 +86,5 @@ def template_values(
         "expected_completion": expected,
         "stage": data.get("stage", "review") if event.type is E.SLA_BREACHED else None,
         "escalated": escalated,
+        "account_ending": data.get("account_ending") if event.type is E.PAYEE_CHANGED else None,
     }

@@ -65,6 +65,7 @@ VARIABLES: Final = frozenset(
         "expected_completion",
         "stage",
         "escalated",
+        "account_ending",
         "locale",
     }
 )
@@ -76,7 +77,9 @@ VARIABLES: Final = frozenset(
 apply to the event is ``None`` and its filter writes nothing.
 ``reason`` is what the reviewer or the bank said, in the customer's words;
 ``stage`` (an SLA breach) is ``review``, ``finance_approval`` or
-``payment``; ``locale`` the locale the message is written in.
+``payment``; ``account_ending`` (a payee change) the last four characters of
+the new account, never the whole of it; ``locale`` the locale the message is
+written in.
 """
 
 TEXT_BLOCKS: Final = ("subject", "body", "short")
@@ -93,6 +96,7 @@ _SAMPLE: Final[Mapping[str, object]] = {
     "expected_completion": datetime(2026, 3, 5, 17, 0, tzinfo=UTC),
     "stage": "review",
     "escalated": True,
+    "account_ending": "0517",
 }
 
 
