@@ -148,7 +148,9 @@ def test_the_same_expense_within_the_tolerance_is_flagged(
         BEN, [LineInput("pharmacy", date(2026, 3, 2), "CITY  pharmacy", Money("43.00", "EUR"))]
     )
     claim = desk.attach(BEN, claim.id, "other.pdf", PDF + b" other", line_id="L1")
-    claim = desk.update_draft(BEN, claim.id, ClaimPatch(payee_account="DE85 0000 0000 0000 0022 22"))
+    claim = desk.update_draft(
+        BEN, claim.id, ClaimPatch(payee_account="DE85 0000 0000 0000 0022 22")
+    )
     flags = desk.submit(BEN, claim.id).duplicate_flags
     assert [f.kind for f in flags] == [DuplicateKind.SAME_EXPENSE]
 
@@ -204,7 +206,9 @@ def test_a_photo_attached_with_content_checks_has_reviewer_copies_and_a_hash(
     claim = desk.submit(ANA, claim.id)
     other = desk.start_draft(BEN, [LineInput("taxi", date(2026, 2, 25), "T", Money("9", "EUR"))])
     other = desk.attach(BEN, other.id, "same.jpg", again, line_id="L1")
-    other = desk.update_draft(BEN, other.id, ClaimPatch(payee_account="DE85 0000 0000 0000 0022 22"))
+    other = desk.update_draft(
+        BEN, other.id, ClaimPatch(payee_account="DE85 0000 0000 0000 0022 22")
+    )
     flags = desk.submit(BEN, other.id).duplicate_flags
     assert [(f.kind, f.other_claim_id) for f in flags] == [(DuplicateKind.SIMILAR_IMAGE, claim.id)]
     assert 0 <= flags[0].distance <= 8

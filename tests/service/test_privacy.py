@@ -59,7 +59,13 @@ def test_erasure_keeps_amounts_and_a_record_that_still_verifies(desk: Reimbursem
     assert desk.erase_personal_data(DPO, "cust-ana") == [claim.id]
     erased = desk.get(REVIEWER, claim.id)
     text = json.dumps(desk.export_personal_data(DPO, "cust-ana"))
-    for personal in ("Ana Lima", "DE89 3704 0044 0532 0130 00", "receipt.pdf", "Thanks", "City Pharmacy"):
+    for personal in (
+        "Ana Lima",
+        "DE89 3704 0044 0532 0130 00",
+        "receipt.pdf",
+        "Thanks",
+        "City Pharmacy",
+    ):
         assert personal not in text
     assert erased.claimed_total == before.claimed_total
     assert erased.paid_total == before.paid_total
