@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reimbursement import Actor, Claim, ClaimState, Money, ReimbursementDesk
+from reimbursement import Actor, Claim, ClaimState, LineInput, Money, ReimbursementDesk
 from reimbursement.claims import EventType
 from reimbursement.domain.straight_through import (
     AutoApprovalRule,
@@ -27,7 +29,23 @@ from reimbursement.service.straight_through import (
     sampled_for_audit,
     straight_through_decision,
 )
-from support import ANA, FINANCE, REVIEWER, ready_draft, submitted
+from support import ANA, FINANCE, PDF, REVIEWER, ready_draft, submitted
+
+_EXPENSES = itertools.count(1)
+
+
+def distinct(desk: ReimbursementDesk, amount: str) -> Claim:
+    """A submitted claim of Ana's whose expense and receipt are like no other's.
+
+    The same expense or the same file on two claims raises a duplicate flag,
+    and any flag keeps a claim from going straight through.
+    """
+    n = next(_EXPENSES)
+    line = LineInput("pharmacy", date(2026, 3, 1), f"Pharmacy no. {n}", Money(amount, "EUR"))
+    claim = desk.start_draft(ANA, [line])
+    claim = desk.attach(ANA, claim.id, "receipt.pdf", PDF + f" {n}".encode(), line_id="L1")
+    return desk.submit(ANA, claim.id)
+
 
 RULES = StraightThroughRules(
     "2026-12",
@@ -124,12 +142,12 @@ def test_customer_history_is_read_from_the_store(make_desk: MakeDesk) -> None:
         "v1", (AutoApprovalRule("known", Money("50.00", "EUR"), min_paid_claims=1),)
     )
     desk = make_desk(straight_through=StraightThroughReview(rules, sampler=RandomSampler(1)))
-    first = submitted(desk, ANA, "10.00")  # no claim paid yet: a reviewer looks
+    first = distinct(desk, "10.00")  # no claim paid yet: a reviewer looks
     assert first.state is ClaimState.IN_REVIEW
     desk.approve(REVIEWER, first.id)
     desk.approve_payment(FINANCE, first.id)
     desk.pay(FINANCE, first.id)
-    second = submitted(desk, ANA, "10.00")
+    second = distinct(desk, "10.00")
     assert second.state is ClaimState.PAYMENT_REQUESTED
     assert _known_history_source_is_used(make_desk)
 
@@ -148,7 +166,7 @@ def test_a_seeded_share_of_automatic_approvals_is_drawn_for_audit(make_desk: Mak
         desk = _desk(make_desk, sampler=RandomSampler(seed))
         out = []
         for _ in range(40):
-            decision = straight_through_decision(submitted(desk, ANA, "10.00"))
+            decision = straight_through_decision(distinct(desk, "10.00"))
             assert decision is not None
             assert decision.automatic
             out.append(decision.sampled)
@@ -161,8 +179,8 @@ def test_a_seeded_share_of_automatic_approvals_is_drawn_for_audit(make_desk: Mak
 
 def test_the_drawn_claims_are_found_among_the_stored_ones(make_desk: MakeDesk) -> None:
     desk = _desk(make_desk, sampler=RandomSampler(11))
-    reviewed = submitted(desk, ANA, "80.00")  # outside the rules: never drawn
-    claims = [submitted(desk, ANA, "10.00") for _ in range(12)]
+    reviewed = distinct(desk, "80.00")  # outside the rules: never drawn
+    claims = [distinct(desk, "10.00") for _ in range(12)]
     drawn = [c.id for c in claims if straight_through_decision(c).sampled]  # type: ignore[union-attr]
     page = desk.claims_in(REVIEWER, [ClaimState.PAYMENT_REQUESTED, ClaimState.IN_REVIEW])
     assert reviewed.id in {c.id for c in page.items}
