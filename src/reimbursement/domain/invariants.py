@@ -10,7 +10,8 @@ stores claims as JSON). It refuses, naming the claim and the field:
 - identity: a non-blank id, an ISO 4217 currency, a claimant with a customer id;
 - the timeline: at least one event, the first ``draft_started`` at
   ``created_at``; events numbered 1, 2, … of this claim, each by a named
-  actor, each starting in the state the previous one left; every state
+  actor, none earlier than the one before it, each starting in the state
+  the previous one left; every state
   change one the lifecycle allows, by the event type that makes it; the
   claim in the state its last event reached;
 - lines: unique ids, a category and a provider, an amount above zero, a
@@ -33,8 +34,10 @@ stores claims as JSON). It refuses, naming the claim and the field:
 - feedback: present exactly when ``feedback_given`` is, given and edited at
   those events' times, within its scales (CSAT 1–5, CES 1–7, NPS 0–10).
 
-Event times are not required to grow: two hosts' clocks differ by a little,
-and a claim written by both must stay readable.
+Event times never go back: the desk stamps a call no earlier than the
+claim's last event (when its host's clock is behind the host that wrote
+that event, the call takes the last event's time), so a claim written by
+hosts whose clocks differ a little stays valid. Equal times are allowed.
 """
 
 from __future__ import annotations
@@ -153,8 +156,16 @@ def _timeline(claim: Claim, events: Sequence[Event]) -> _Problems:
     if first.type is not _E.DRAFT_STARTED or first.at != claim.created_at:
         yield "events[0]", "the first event is draft_started, at the claim's created_at"
     state = _S.DRAFT
+    previous = first
     for i, event in enumerate(events):
         path = f"events[{i}]"
+        if event.at < previous.at:
+            yield (
+                f"{path}.at",
+                f"event {event.seq} ({event.type}) is at {event.at.isoformat()}, before "
+                f"event {previous.seq} at {previous.at.isoformat()}: events never go back in time",
+            )
+        previous = event
         if event.seq != i + 1:
             yield f"{path}.seq", f"is {event.seq}: events are numbered 1, 2, … without gaps"
         if event.claim_id != claim.id:

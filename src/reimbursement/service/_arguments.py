@@ -54,6 +54,16 @@ class CheckedClock:
         """The adapter's current instant, once checked."""
         return require_aware("clock", self._clock.now(), self._source)
 
+    def now_after(self, last: datetime | None) -> datetime:
+        """The time to stamp a claim's next event with: :meth:`now`, never before ``last``.
+
+        ``last`` is the claim's latest event time (``claim.updated_at``). A host
+        whose clock is a little behind the host that wrote that event stamps
+        it instead, so that a claim's timeline never goes back in time.
+        """
+        now = self.now()
+        return max(now, last or now)
+
 
 def check_states(states: object) -> tuple[ClaimState, ...]:
     """``states`` as a tuple of :class:`ClaimState`; each may be given by its value."""
