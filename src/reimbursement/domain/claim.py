@@ -15,6 +15,7 @@ from typing import Any
 
 import attrs
 
+from ..errors import ValidationError
 from ._ids import position
 from ._vector import vector
 from .actors import Actor
@@ -195,6 +196,11 @@ class Claim:
     amount is in it. ``events`` is the whole timeline; ``version`` is its
     length, so it grows with every command (each appends at least one event)
     and optimistic concurrency needs no separate counter.
+    ``last_line_number`` is the highest ``n`` of the ``L<n>`` ids the claim
+    has given its lines, removed ones included: a line's id is never given
+    again, so a decision or a document that named ``L3`` never attaches to
+    a later line (0 on a claim stored before the number was kept: its
+    lines' ids tell).
     """
 
     id: str
@@ -214,6 +220,7 @@ class Claim:
     assignee: str | None = None
     submitted_at: datetime | None = None
     feedback: Feedback | None = None
+    last_line_number: int = 0
 
     @property
     def events(self) -> EventLog:
@@ -268,8 +275,16 @@ class Claim:
 
         The event is numbered after the last one and starts from the current
         state; ``to_state`` is where a state change leads (default: the state
-        stays).
+        stays). An ``at`` before the last event's raises
+        :class:`~reimbursement.errors.ValidationError`: a timeline never goes back.
         """
+        last = self._events.last_at()
+        if last is not None and at < last:
+            raise ValidationError.at(
+                "at",
+                f"{at.isoformat()} is before event {self.version} of claim {self.id} "
+                f"({last.isoformat()}): a claim's events never go back in time",
+            )
         state = self.state
         return self._events.append(
             type_,

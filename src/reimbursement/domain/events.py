@@ -15,7 +15,6 @@ from typing import Any, Final, NoReturn, overload
 
 import attrs
 
-from ..errors import ValidationError
 from ._replace import trusted_builder
 from ._vector import appended, vector
 from .actors import Actor, Role
@@ -373,17 +372,7 @@ class EventLog(Sequence[Event]):
         data: Mapping[str, str] | None,
         visibility: Visibility,
     ) -> EventLog:
-        """A new log with the next event (numbered after the last) appended.
-
-        Raises :class:`~reimbursement.errors.ValidationError` for an ``at``
-        before the last event's: a claim's timeline never goes back in time.
-        """
-        if self._rows and at < (last := self._rows[-1][_AT]):
-            raise ValidationError.at(
-                "at",
-                f"{at.isoformat()} is before event {self.length} of claim {claim_id} "
-                f"({last.isoformat()}): a claim's events never go back in time",
-            )
+        """A new log with the next event (numbered after the last) appended."""
         row: _Row = (
             self.length + 1,
             type_._value_,

@@ -14,7 +14,8 @@ stores claims as JSON). It refuses, naming the claim and the field:
   the previous one left; every state
   change one the lifecycle allows, by the event type that makes it; the
   claim in the state its last event reached;
-- lines: unique ids, a category and a provider, an amount above zero, a
+- lines: unique ids, never the id of a line removed before (nor above
+  ``last_line_number``, when it is kept), a category and a provider, an amount above zero, a
   claimed amount in the claim's currency equal to the amount (same currency,
   no rate) or to the amount at its rate (another currency), never incurred
   after the claim's last event; once submitted, documents that exist;
@@ -49,6 +50,7 @@ from decimal import Decimal
 
 from .._show import QUOTE_LENGTH, cut, show
 from ..errors import FieldProblem, ValidationError
+from ._ids import last_number
 from ._payment_invariants import decision_problems, payment_problems
 from .claim import Claim
 from .commands.messages import MAX_MESSAGE_LENGTH
@@ -210,11 +212,33 @@ def _of_type(events: Sequence[Event], *types: EventType) -> list[Event]:
     return [e for e in events if e.type in types]
 
 
+def _removed_lines(events: Sequence[Event]) -> set[str]:
+    removed: set[str] = set()
+    for event in events:
+        if (ids := event.data.get("lines_removed")) is not None:
+            removed.update(ids.split(","))
+    return removed
+
+
+def _line_numbers(claim: Claim, events: Sequence[Event]) -> _Problems:
+    given = claim.last_line_number
+    if given < 0:
+        yield "last_line_number", f"is {given}: no line has a negative number"
+    highest = last_number("L", claim.lines)
+    if given and highest > given:
+        yield "last_line_number", f"is {given}, but the claim has a line L{highest}"
+    removed = _removed_lines(events)
+    for i, line in enumerate(claim.lines):
+        if line.id in removed:
+            yield f"lines[{i}].id", f"{show(line.id)} is the id of a removed line: never reused"
+
+
 def _lines(claim: Claim, events: Sequence[Event]) -> _Problems:
     created_day = claim.created_at.date()
     submitted = any(e.type is _E.SUBMITTED for e in events)
     attached = {a.id for a in claim.attachments}
     seen: set[str] = set()
+    yield from _line_numbers(claim, events)
     for i, line in enumerate(claim.lines):
         path = f"lines[{i}]"
         if _blank(line.id) or line.id in seen:

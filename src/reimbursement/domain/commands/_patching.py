@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from ...errors import FieldProblem, ValidationError
-from .._ids import next_ids, position
+from .._ids import last_number, position
 from .._replace import replace
 from .._vector import appended, replaced, vector
 from ..checks import require_type, text_problem
@@ -160,6 +161,14 @@ def _count_problem(
     )
 
 
+class Patched(NamedTuple):
+    """A claim's parts after a patch: pass them on with ``replace(claim, **patched._asdict())``."""
+
+    lines: Sequence[ExpenseLine]
+    claimant: Claimant
+    last_line_number: int
+
+
 def _patch(
     claim: Claim,
     patch: ClaimPatch,
@@ -167,8 +176,8 @@ def _patch(
     convert: Convert,
     limits: ClaimLimits,
     added: str = "add_lines",
-) -> tuple[Sequence[ExpenseLine], Claimant]:
-    """The lines and claimant after ``patch``; a ValidationError lists every problem.
+) -> Patched:
+    """The lines, claimant and line count after ``patch``; a ValidationError lists every problem.
 
     ``added`` is what the problems call the added lines (``lines`` for a new draft).
     """
@@ -187,14 +196,15 @@ def _patch(
             problems.append(problem)
     if problems:
         raise ValidationError("the changes cannot be applied", problems)
+    # numbered after every line the claim ever had: a removed line's id is never given again
+    last = last_number("L", claim.lines, claim.last_line_number)
     lines = _edited(claim, edits, convert)
-    new_id = next_ids("L", claim.lines)
-    for item in patch.add_lines:
-        lines = appended(lines, _new_line(new_id(), item, claim.currency, convert))
+    for i, item in enumerate(patch.add_lines, start=last + 1):
+        lines = appended(lines, _new_line(f"L{i}", item, claim.currency, convert))
     claimant = claim.claimant
     if patch.payee_account is not None:
         claimant = replace(claimant, payee_account=patch.payee_account.strip())
-    return lines, claimant
+    return Patched(lines, claimant, last + len(patch.add_lines))
 
 
 def _edited(
