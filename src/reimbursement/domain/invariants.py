@@ -18,7 +18,8 @@ stores claims as JSON). It refuses, naming the claim and the field:
   ``last_line_number``, when it is kept), a category and a provider, an amount above zero, a
   claimed amount in the claim's currency equal to the amount (same currency,
   no rate) or to the amount at its rate (another currency), never incurred
-  after the claim's last event; once submitted, documents that exist;
+  after the claim's last event (its date in UTC+14:00, the latest "today");
+  once submitted, documents that exist;
 - documents and messages: one per ``attachment_added`` / ``message_posted``
   event, in order, with unique ids, an accepted media type, a size of at
   least one byte, a sha256 of 64 hex digits, a message body within
@@ -52,6 +53,7 @@ from .._show import QUOTE_LENGTH, cut, show
 from ..errors import FieldProblem, ValidationError
 from ._ids import last_number
 from ._payment_invariants import decision_problems, payment_problems
+from .checks import latest_today
 from .claim import Claim
 from .commands.messages import MAX_MESSAGE_LENGTH
 from .currencies import MINOR_UNITS
@@ -234,7 +236,7 @@ def _line_numbers(claim: Claim, events: Sequence[Event]) -> _Problems:
 
 
 def _lines(claim: Claim, events: Sequence[Event]) -> _Problems:
-    created_day = claim.created_at.date()
+    created_day = latest_today(claim.created_at)
     submitted = any(e.type is _E.SUBMITTED for e in events)
     attached = {a.id for a in claim.attachments}
     seen: set[str] = set()
@@ -259,7 +261,8 @@ def _lines(claim: Claim, events: Sequence[Event]) -> _Problems:
 
 
 def _last_day(claim: Claim, events: Sequence[Event]) -> date:
-    return max((e.at.date() for e in events), default=claim.created_at.date())
+    last = events[-1].at if events else claim.created_at  # events never go back in time
+    return latest_today(last)
 
 
 def _claimed(

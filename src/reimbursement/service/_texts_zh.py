@@ -77,6 +77,7 @@ PHRASES: Mapping[str, str] = {
     "escalated": "已升级处理。",
     "expected": "我们现在预计于 {when} 前完成。",
     "when": "%Y年%m月%d日 %H:%M %Z",
+    "progress": "已完成 {done}/{total} 项审核",
 }
 
 STAFF_LABEL = "理赔团队"

@@ -126,6 +126,7 @@ _PHRASES: Mapping[str, str] = {
     "escalated": "It has been escalated.",
     "expected": "We now expect to finish by {when}.",
     "when": "%d %b %Y %H:%M %Z",
+    "progress": "{done} of {total} reviews done",
 }
 """Phrases of the details and notices, by key; ``{name}`` fields are filled in."""
 

@@ -93,13 +93,9 @@ class ClaimTracking:
     open_reviews: tuple[str, ...] = ()
     guidance: tuple[Guidance, ...] = ()
     feedback: Feedback | None = None
-
-    @property
-    def review_progress(self) -> str:
-        """``"2 of 3 reviews done"`` while an approval plan runs, else ``""``."""
-        if not self.reviews_total:
-            return ""
-        return f"{self.reviews_done} of {self.reviews_total} reviews done"
+    review_progress: str = ""
+    """``"2 of 3 reviews done"`` (``"已完成 2/3 项审核"``) while an approval plan runs, else
+    ``""``: the texts' ``progress`` phrase, in the customer's language."""
 
 
 # who took a claim over, and why, names staff: the customer sees only that it happened
@@ -149,6 +145,9 @@ def tracking(
     returned = tuple(texts.reason(r, claim, reasons) for r in returned)
     customer = ROLE_ACTIONS[Role.CUSTOMER]
     payment = claim.payment
+    done = sum(1 for s in plan.steps if s.is_decided) if plan is not None else 0
+    total = len(plan.steps) if plan is not None else 0
+    progress = texts.phrase("progress").format(done=done, total=total) if total else ""
     current = next((s for s in reversed(sla.stages) if s.open), None) if sla else None
     return ClaimTracking(
         claim.id,
@@ -168,9 +167,10 @@ def tracking(
         current.due if current else None,
         current.status if current else None,
         sla.expected_completion if sla else None,
-        sum(1 for s in plan.steps if s.is_decided) if plan is not None else 0,
-        len(plan.steps) if plan is not None else 0,
+        done,
+        total,
         tuple(s.title for s in plan.open_steps()) if plan is not None else (),
         explain_decision(claim, reasons) if reasons is not None else (),
         claim.feedback,
+        progress,
     )

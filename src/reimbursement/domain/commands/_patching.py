@@ -17,7 +17,7 @@ from ...errors import FieldProblem, ValidationError
 from .._ids import last_number, position
 from .._replace import replace
 from .._vector import appended, replaced, vector
-from ..checks import require_type, text_problem
+from ..checks import latest_today, require_type, text_problem
 from ..claim import Claim, Claimant, ExpenseLine
 from ..events import NO_DATA
 from ..inputs import ClaimPatch, LineInput, LinePatch
@@ -52,7 +52,7 @@ def _check_line_fields(
                 "before the decimal point",
             )
         )
-    if line.incurred_on > at.date():
+    if line.incurred_on > latest_today(at):  # today where the customer is, wherever that is
         problems.append(
             FieldProblem(f"{path}.incurred_on", f"{line.incurred_on} is in the future")
         )
