@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from reimbursement import (
     Actor,
     Claim,
+    CustomerProfile,
     LineDecision,
     Money,
     ReimbursementDesk,
@@ -221,6 +222,17 @@ def test_nobody_decides_two_levels_of_one_chain(
 
 
 # -- approval plans ------------------------------------------------------------------------
+
+
+def test_the_review_progress_is_in_the_customer_s_language(
+    make_desk: Callable[..., ReimbursementDesk], team_pool: ReviewerPool
+) -> None:
+    li = CustomerProfile("cust-li", "Li Wei", "POL-3", "EUR", "li@example.cn", "zh-CN", "DE89")
+    desk = make_desk(pool=team_pool, approval_rules=PARALLEL, customers=[*PROFILES, li])
+    claim = submitted(desk, Actor.customer("cust-li"), ("medical", "300"))
+    assert desk.track(Actor.customer("cust-li"), claim.id).review_progress == "已完成 0/2 项审核"
+    english = submitted(desk, ANA, ("medical", "300"))
+    assert desk.track(ANA, english.id).review_progress == "0 of 2 reviews done"
 
 
 def test_parallel_reviews_start_at_once_and_approve_when_both_do(
