@@ -44,7 +44,7 @@ from reimbursement.errors import (
 )
 from reimbursement.service.adapters import DeskSettings
 from reimbursement.service.routing import RoundRobinRouter, RoutingEscalation, current_plan
-from support import ANA, FINANCE, PROFILES, START, submitted
+from support import ANA, FINANCE, PROFILES, START, submitted, whole
 
 ADMIN = Actor("ops-1", Role.REVIEWER)
 
@@ -144,7 +144,7 @@ def test_loads_are_released_when_a_claim_leaves_its_reviewer(
     desk.withdraw(ANA, withdrawn.id)
     assert loads(desk) == {}
     again = desk.resubmit(ANA, returned.id)
-    assert again.assignee == "rev-1"
+    assert whole(desk, again.id).assignee == "rev-1"
     assert loads(desk) == {"rev-1": 1}
 
 
@@ -296,7 +296,7 @@ def test_a_return_waits_for_the_other_review_and_returns_once_with_every_reason(
     assert view.return_reasons == ("The receipt is unreadable", "Add the visit date")
     assert back.events[-1].data["note"] == "scan it again"
     assert loads(plan_desk) == {}
-    again = plan_desk.resubmit(ANA, claim.id)
+    again = whole(plan_desk, plan_desk.resubmit(ANA, claim.id).id)
     assert assigned(again)[-2:] == [("medical-review", "mo"), ("fraud-review", "fay")]
     assert again.events[-1].data["policy"] == "returning_reviewer"
 

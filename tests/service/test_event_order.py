@@ -24,7 +24,8 @@ def test_a_call_on_a_clock_behind_the_claim_is_stamped_at_its_last_event() -> No
     claim = ready_draft(desk)
     clock.set(START - timedelta(hours=2))  # this host is two hours behind
     noted = desk.post_message(ANA, claim.id, "Is anything missing?")
-    whole = desk.get(REVIEWER, noted.id)
+    assert noted.posted_at == START
+    whole = desk.get(REVIEWER, claim.id)
     assert whole.events[-1].at == whole.events[-2].at == START
     assert whole.messages[-1].posted_at == START
     check_claim(whole)

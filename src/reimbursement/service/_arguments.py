@@ -9,8 +9,10 @@ where a list belongs, a naive datetime) raises a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+
+import attrs
 
 from ..domain.actors import Actor
 from ..domain.checks import (
@@ -21,12 +23,13 @@ from ..domain.checks import (
     require_type,
     type_name,
 )
+from ..domain.feedback import Feedback, FeedbackStage
 from ..domain.feedback_rules import MAX_FEEDBACK_TEXT
 from ..domain.lifecycle import ClaimState
 from ..errors import ValidationError
 from ..ports import Clock
 
-__all__ = ["CheckedClock", "check_actor", "check_feedback", "check_states"]
+__all__ = ["Answers", "CheckedClock", "check_actor", "check_feedback", "check_states"]
 
 _STATES = {state.value: state for state in ClaimState}
 
@@ -95,3 +98,27 @@ def check_feedback(
         require_text(f"problems[{i}]", code, id_length)
     require_text("text", text, MAX_FEEDBACK_TEXT, multiline=True)
     require_text("channel", channel, id_length)
+
+
+@attrs.frozen
+class Answers:
+    """What a feedback call says, before the desk's clock stamps it."""
+
+    ratings: Mapping[FeedbackStage, int] | None
+    ces: int | None
+    nps: int | None
+    problems: Sequence[str]
+    text: str
+    channel: str
+
+    def given_at(self, at: datetime) -> Feedback:
+        """The feedback, as given at ``at``."""
+        ratings = dict(self.ratings or {})
+        return Feedback(
+            at, ratings, self.ces, self.nps, tuple(self.problems), self.text, self.channel
+        )
+
+    def fingerprint(self) -> tuple[object, ...]:
+        """What tells a repeated call from a different one."""
+        ratings = sorted((self.ratings or {}).items())
+        return (ratings, self.ces, self.nps, tuple(self.problems), self.text, self.channel)

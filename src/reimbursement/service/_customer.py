@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
-import attrs
-
 from ..domain import commands as cmd
 from ..domain import feedback_rules
 from ..domain.actors import Actor, Role
@@ -17,7 +15,7 @@ from ..domain.authorization import (
     authorize_view,
 )
 from ..domain.checks import require_bool, require_items, require_type
-from ..domain.claim import Attachment, Claim, Claimant
+from ..domain.claim import Attachment, Claim, Claimant, Message
 from ..domain.events import Visibility
 from ..domain.feedback import Feedback, FeedbackStage
 from ..domain.feedback_rules import FeedbackPolicy, ProblemCatalogue
@@ -25,35 +23,11 @@ from ..domain.inputs import ClaimPatch, LineInput
 from ..domain.lifecycle import Action
 from ..errors import AuthorizationError, DuplicateRequestError
 from ..ports import Page
-from ._arguments import check_actor, check_feedback
+from ._arguments import Answers, check_actor, check_feedback
 from ._core import DeskCore, Request, Step
-from .views import ClaimTracking
+from .views import ClaimTracking, CustomerClaim, posted_message
 
 __all__ = ["CustomerCalls"]
-
-
-@attrs.frozen
-class _Answers:
-    """What a feedback call says, before the desk's clock stamps it."""
-
-    ratings: Mapping[FeedbackStage, int] | None
-    ces: int | None
-    nps: int | None
-    problems: Sequence[str]
-    text: str
-    channel: str
-
-    def given_at(self, at: datetime) -> Feedback:
-        """The feedback, as given at ``at``."""
-        ratings = dict(self.ratings or {})
-        return Feedback(
-            at, ratings, self.ces, self.nps, tuple(self.problems), self.text, self.channel
-        )
-
-    def fingerprint(self) -> tuple[object, ...]:
-        """What tells a repeated call from a different one."""
-        ratings = sorted((self.ratings or {}).items())
-        return (ratings, self.ces, self.nps, tuple(self.problems), self.text, self.channel)
 
 
 class CustomerCalls(DeskCore):
@@ -61,7 +35,7 @@ class CustomerCalls(DeskCore):
 
     def start_draft(
         self, actor: Actor, lines: Sequence[LineInput] = (), *, request_id: str | None = None
-    ) -> Claim:
+    ) -> CustomerClaim:
         """A new draft for the customer ``actor``, pre-filled from what the insurer knows.
 
         Name, policy and contact come from the customer directory; the payee
@@ -75,9 +49,9 @@ class CustomerCalls(DeskCore):
         given = require_items("lines", lines, LineInput, "LineInput")
         request = self._request(actor, request_id, self.start_draft, given)
         try:
-            return self._start_draft(actor, given, request)
+            return CustomerClaim.of(self._start_draft(actor, given, request))
         except DuplicateRequestError:  # the same request committed first elsewhere: replay it
-            return self._start_draft(actor, given, request)
+            return CustomerClaim.of(self._start_draft(actor, given, request))
 
     def _start_draft(
         self, actor: Actor, lines: Sequence[LineInput], request: Request | None
@@ -118,7 +92,7 @@ class CustomerCalls(DeskCore):
 
     def update_draft(
         self, actor: Actor, claim_id: str, patch: ClaimPatch, *, request_id: str | None = None
-    ) -> Claim:
+    ) -> CustomerClaim:
         """The draft with ``patch`` applied (only what changed: costs what it holds)."""
         require_type("patch", patch, ClaimPatch, "a ClaimPatch")
         limits = self.settings.limits
@@ -128,7 +102,7 @@ class CustomerCalls(DeskCore):
             return cmd.update_draft(claim, actor, step.now, patch, self._convert, limits=limits)
 
         request = self._request(actor, request_id, self.update_draft, patch)
-        return self._run(actor, claim_id, request, decide)
+        return CustomerClaim.of(self._run(actor, claim_id, request, decide))
 
     def attach(
         self,
@@ -139,7 +113,7 @@ class CustomerCalls(DeskCore):
         *,
         line_id: str | None = None,
         request_id: str | None = None,
-    ) -> Claim:
+    ) -> CustomerClaim:
         """Attach a document (PDF, JPEG, PNG, HEIC, TIFF, WebP, judged by content).
 
         With ``line_id`` the document is also linked to that expense line as
@@ -177,9 +151,11 @@ class CustomerCalls(DeskCore):
         for document_id in stored:
             if document_id != kept:
                 documents.delete(document_id)
-        return claim
+        return CustomerClaim.of(claim)
 
-    def submit(self, actor: Actor, claim_id: str, *, request_id: str | None = None) -> Claim:
+    def submit(
+        self, actor: Actor, claim_id: str, *, request_id: str | None = None
+    ) -> CustomerClaim:
         """Submit the draft: it gets its number, goes to a reviewer, the customer is told.
 
         A repeated call with the same ``request_id`` returns the claim as it
@@ -200,7 +176,8 @@ class CustomerCalls(DeskCore):
             )
             return self.reviews.route(submitted, step.now, step.claims)
 
-        return self._run(actor, claim_id, self._request(actor, request_id, self.submit), decide)
+        request = self._request(actor, request_id, self.submit)
+        return CustomerClaim.of(self._run(actor, claim_id, request, decide))
 
     def resubmit(
         self,
@@ -209,7 +186,7 @@ class CustomerCalls(DeskCore):
         patch: ClaimPatch | None = None,
         *,
         request_id: str | None = None,
-    ) -> Claim:
+    ) -> CustomerClaim:
         """Fix a returned claim with only what changed, and send it back to review."""
         fix = require_type(
             "patch", ClaimPatch() if patch is None else patch, ClaimPatch, "a patch"
@@ -229,11 +206,11 @@ class CustomerCalls(DeskCore):
             return self.reviews.route(fixed, step.now, step.claims)
 
         request = self._request(actor, request_id, self.resubmit, fix)
-        return self._run(actor, claim_id, request, decide)
+        return CustomerClaim.of(self._run(actor, claim_id, request, decide))
 
     def withdraw(
         self, actor: Actor, claim_id: str, reason: str = "", *, request_id: str | None = None
-    ) -> Claim:
+    ) -> CustomerClaim:
         """Withdraw the claim before it is decided."""
 
         def decide(claim: Claim, step: Step) -> Claim:
@@ -241,7 +218,7 @@ class CustomerCalls(DeskCore):
             return cmd.withdraw(claim, actor, step.now, reason, limits=self.settings.limits)
 
         request = self._request(actor, request_id, self.withdraw, reason)
-        return self._run(actor, claim_id, request, decide)
+        return CustomerClaim.of(self._run(actor, claim_id, request, decide))
 
     def post_message(
         self,
@@ -251,9 +228,11 @@ class CustomerCalls(DeskCore):
         *,
         internal: bool = False,
         request_id: str | None = None,
-    ) -> Claim:
+    ) -> Message:
         """Post on the claim's thread; ``internal`` notes are for staff only.
 
+        Returns the message as posted, nothing else of the claim (no staff
+        notes for a customer): the thread is read with ``track()`` or ``get()``.
         Retried on a fresh read when someone else changed the claim meanwhile.
         ``body`` may span lines; ``settings.limits`` caps it and the thread.
         """
@@ -266,7 +245,8 @@ class CustomerCalls(DeskCore):
             return cmd.post_message(claim, actor, step.now, body, visibility, limits=limits)
 
         request = self._request(actor, request_id, self.post_message, body, internal)
-        return self._run(actor, claim_id, request, decide, retry_on_conflict=True)
+        claim = self._run(actor, claim_id, request, decide, retry_on_conflict=True)
+        return posted_message(claim, actor)
 
     def track(self, actor: Actor, claim_id: str) -> ClaimTracking:
         """The customer's view of the claim: stage, next step, timeline, visible messages."""
@@ -331,7 +311,7 @@ class CustomerCalls(DeskCore):
         text: str = "",
         channel: str = "web",
         request_id: str | None = None,
-    ) -> Claim:
+    ) -> CustomerClaim:
         """The customer rates their decided claim: CSAT per stage (1–5), effort (1–7), NPS (0–10).
 
         Once per claim (edit it with :meth:`edit_feedback`); ``problems`` are
@@ -341,7 +321,7 @@ class CustomerCalls(DeskCore):
         :class:`~reimbursement.errors.ValidationError` listing every bad value or a
         claim not decided yet.
         """
-        answers = _Answers(ratings, ces, nps, problems, text, channel)
+        answers = Answers(ratings, ces, nps, problems, text, channel)
         return self._feedback(feedback_rules.give_feedback, actor, claim_id, request_id, answers)
 
     def edit_feedback(
@@ -356,13 +336,13 @@ class CustomerCalls(DeskCore):
         text: str = "",
         channel: str = "web",
         request_id: str | None = None,
-    ) -> Claim:
+    ) -> CustomerClaim:
         """Replace the customer's feedback, within the policy's edit window.
 
         Raises as :meth:`give_feedback`, and :class:`~reimbursement.errors.ValidationError`
         when there is nothing to edit or the window has closed.
         """
-        answers = _Answers(ratings, ces, nps, problems, text, channel)
+        answers = Answers(ratings, ces, nps, problems, text, channel)
         return self._feedback(feedback_rules.edit_feedback, actor, claim_id, request_id, answers)
 
     def _feedback(
@@ -373,8 +353,8 @@ class CustomerCalls(DeskCore):
         actor: Actor,
         claim_id: str,
         request_id: str | None,
-        answers: _Answers,
-    ) -> Claim:
+        answers: Answers,
+    ) -> CustomerClaim:
         check_feedback(
             answers.ratings,
             answers.problems,
@@ -391,4 +371,6 @@ class CustomerCalls(DeskCore):
             )
 
         request = self._request(actor, request_id, record, *answers.fingerprint())
-        return self._run(actor, claim_id, request, decide, retry_on_conflict=True)
+        return CustomerClaim.of(
+            self._run(actor, claim_id, request, decide, retry_on_conflict=True)
+        )

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import attrs
 
-from ..domain.actors import Role
+from ..domain._ids import position
+from ..domain._vector import vector
+from ..domain.actors import Actor, Role
 from ..domain.authorization import ROLE_ACTIONS
-from ..domain.claim import Claim, ExpenseLine, Message, PaymentStatus
+from ..domain.claim import Attachment, Claim, Claimant, ExpenseLine, Message, PaymentStatus
 from ..domain.events import Event, EventType
 from ..domain.feedback import Feedback
 from ..domain.lifecycle import LIFECYCLE, ClaimState
@@ -18,7 +21,95 @@ from ..domain.routing import ReviewPlan
 from ..domain.sla import ClaimSla, SlaStatus
 from .texts import CustomerTexts
 
-__all__ = ["ClaimTracking", "ThreadMessage", "TimelineEntry", "tracking"]
+__all__ = [
+    "ClaimTracking",
+    "CustomerClaim",
+    "ThreadMessage",
+    "TimelineEntry",
+    "posted_message",
+    "tracking",
+]
+
+
+def _lines(items: Sequence[ExpenseLine]) -> Sequence[ExpenseLine]:
+    return vector(items)  # a claim's own vector is kept as it is: nothing copied
+
+
+def _documents(items: Sequence[Attachment]) -> Sequence[Attachment]:
+    return vector(items)
+
+
+@attrs.frozen
+class CustomerClaim:
+    """What a customer's call answers with: the customer's own part of the claim.
+
+    ``start_draft``, ``update_draft``, ``attach``, ``submit``, ``resubmit``,
+    ``withdraw``, ``give_feedback`` and ``edit_feedback`` return it instead of
+    the whole :class:`~reimbursement.Claim`, which holds internal notes,
+    staff ids, routing reasons and internal events. It holds only what the
+    customer gave (claimant details, lines, documents, feedback) and where
+    the claim stands (number, state, version), so it never carries staff
+    data, and making it costs the same on any claim. The thread, the
+    timeline and the decision, in the customer's words, come from
+    ``track()``; staff read whole claims with ``get()``.
+    """
+
+    id: str
+    number: str | None
+    state: ClaimState
+    currency: str
+    claimant: Claimant
+    created_at: datetime
+    submitted_at: datetime | None
+    lines: Sequence[ExpenseLine] = attrs.field(converter=_lines)
+    attachments: Sequence[Attachment] = attrs.field(converter=_documents)
+    feedback: Feedback | None = attrs.field()
+    version: int = attrs.field()
+
+    @classmethod
+    def of(cls, claim: Claim) -> CustomerClaim:
+        """The customer's part of ``claim`` (its line and document vectors shared, not copied)."""
+        return cls(
+            claim.id,
+            claim.number,
+            claim.state,
+            claim.currency,
+            claim.claimant,
+            claim.created_at,
+            claim.submitted_at,
+            claim.lines,
+            claim.attachments,
+            claim.feedback,
+            claim.version,
+        )
+
+    @property
+    def customer_id(self) -> str:
+        """The claimant's customer id."""
+        return self.claimant.customer_id
+
+    @property
+    def claimed_total(self) -> Money:
+        """Sum of the lines in the policy currency."""
+        return Money.sum([line.claimed for line in self.lines], self.currency)
+
+    def line(self, line_id: str) -> ExpenseLine:
+        """The line ``line_id``; raises ``KeyError`` when there is none."""
+        index = position(self.lines, "L", line_id)
+        if index is None:
+            raise KeyError(line_id)
+        return self.lines[index]
+
+
+def posted_message(claim: Claim, actor: Actor) -> Message:
+    """The message ``actor`` just posted on ``claim``: what ``post_message`` returns.
+
+    Their latest on the claim (on a replayed request, the latest they posted).
+    """
+    for message in reversed(claim.messages):
+        if message.author == actor.id:
+            return message
+    raise LookupError(f"no message of {actor.id} on claim {claim.id}")  # pragma: no cover
 
 
 @attrs.frozen
