@@ -11,14 +11,20 @@ over ``--repeat`` rounds; a ratio is the large figure over the small one.
 The target is a ratio of at most 1.5 for each: the cost of a call does not
 grow with the claim.
 
-The desk runs on the in-memory adapters, with its limits raised above the
-defaults (1,000 lines, documents or messages per claim) so that the large
-claims can be built. Times are this process's CPU time (``--clock wall``
+The desk runs on the in-memory adapters (``--store memory``, the default),
+or on a SQLite file (``--store sqlite``; ``--store both`` runs each), with its
+limits raised above the defaults (1,000 lines, documents or messages per
+claim) so that the large claims can be built. On SQLite each save writes
+the claim's row, whose body (the claim without its events) is encoded and
+written whole, and appends only the call's new events: the body is the part
+that grows with the claim, and ``sqlite_body_*`` says how large it is and
+what encoding it costs per call at each size. Times are this process's CPU time (``--clock wall``
 for elapsed time): on a shared machine it moves less with the load of
 other processes.
 
 Usage: python benchmarks/claim_size.py [--small 300] [--large 3000] [--calls 50] [--repeat 7]
-The last line printed is one JSON object.
+       [--store memory|sqlite|both]
+The last line printed is one JSON object (SQLite's figures under ``sqlite_`` keys).
 """
 
 from __future__ import annotations
@@ -29,9 +35,13 @@ import itertools
 import json
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import attrs
 
 from reimbursement import (
     Actor,
@@ -44,7 +54,11 @@ from reimbursement import (
     Money,
     ReimbursementDesk,
     in_memory_desk,
+    sql_desk,
+    to_data,
 )
+from reimbursement.adapters import sql
+from reimbursement.adapters.memory import InMemoryDocumentStore
 from reimbursement.service import ClaimLimits
 
 CUSTOMER = Actor.customer("c1")
@@ -65,25 +79,35 @@ class TickingClock:
         return self._now
 
 
+STORE = ["memory"]  # which store make_desk builds on (set by main)
+_FOLDER = tempfile.TemporaryDirectory(prefix="claim-size-")
+_FILES = itertools.count(1)
+
+
 def make_desk(size: int) -> ReimbursementDesk:
     room = 2 * size + 10_000  # the claim, what the timed calls add, and their events
     limits = ClaimLimits(
         max_lines=room, max_attachments=room, max_messages=room, max_customer_events=4 * room
     )
-    return in_memory_desk(
-        reviewers=["r1"],
-        customers=[
+    options = {
+        "reviewers": ["r1"],
+        "customers": [
             CustomerProfile(
                 "c1", "Ana Lima", "POL-1", "EUR", payee_account="DE89 3704 0044 0532 0130 00"
             )
         ],
-        clock=TickingClock(),
-        settings=DeskSettings(require_receipts=False, limits=limits),
-        new_id=map(str, itertools.count(1)).__next__,
-    )
+        "clock": TickingClock(),
+        "settings": DeskSettings(require_receipts=False, limits=limits),
+        "new_id": map(str, itertools.count(1)).__next__,
+    }
+    if STORE[0] == "memory":
+        return in_memory_desk(**options)  # type: ignore[arg-type]
+    url = f"sqlite:///{Path(_FOLDER.name) / f'claims-{next(_FILES)}.db'}"
+    sql.upgrade(url)
+    return sql_desk(url, documents=InMemoryDocumentStore(), **options)  # type: ignore[arg-type]
 
 
-Call = Callable[[ReimbursementDesk, str], Claim]
+Call = Callable[[ReimbursementDesk, str], object]
 CALLS: dict[str, Call] = {
     "message": lambda desk, claim_id: desk.post_message(CUSTOMER, claim_id, "Any news?"),
     "attach": lambda desk, claim_id: desk.attach(CUSTOMER, claim_id, "receipt.pdf", PDF),
@@ -142,14 +166,21 @@ def measure(args: argparse.Namespace) -> dict[str, tuple[float, float]]:
     return {k: (statistics.median(s), statistics.median(b)) for k, (s, b) in figures.items()}
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--small", type=int, default=300, help="items on the small claim")
-    parser.add_argument("--large", type=int, default=3_000, help="items on the large claim")
-    parser.add_argument("--calls", type=int, default=50, help="timed calls per claim and round")
-    parser.add_argument("--repeat", type=int, default=7, help="rounds (medians are reported)")
-    parser.add_argument("--clock", choices=("cpu", "wall"), default="cpu")
-    args = parser.parse_args()
+def body_cost(kind: str, size: int, clock: Callable[[], float]) -> tuple[int, float]:
+    """The stored body of a claim holding ``size`` items of ``kind``: its bytes, and the
+    seconds encoding it takes (what every save on SQL writes again, whole)."""
+    desk, claim_id = grown(kind, size)
+    claim = desk.get(REVIEWER, claim_id)
+    bare = Claim(claim.id, claim.claimant, claim.currency, claim.state, claim.created_at)
+    body = attrs.evolve(claim, events=bare.events)
+    start = clock()
+    for _ in range(10):
+        text = json.dumps(to_data(body), ensure_ascii=False, separators=(",", ":"))
+    return len(text.encode()), (clock() - start) / 10
+
+
+def run(args: argparse.Namespace, store: str) -> dict[str, float]:
+    STORE[0] = store
     results = measure(args)
     names = {
         "message": "post_message",
@@ -157,13 +188,42 @@ def main() -> int:
         "add_line": "update_draft(add_lines=[one])",
         "approve_lines": "approve, per line decision",
     }
-    ratios = {}
+    prefix = "" if store == "memory" else f"{store}_"
+    ratios: dict[str, float] = {}
+    print(f"-- {store}")
     for kind, (small, large) in results.items():
-        ratios[f"{kind}_ratio"] = round(large / small, 2)
+        ratios[f"{prefix}{kind}_ratio"] = round(large / small, 2)
         print(
             f"{names[kind]:<32} {small * 1e6:>8.1f} µs at {args.small:,}  "
             f"{large * 1e6:>8.1f} µs at {args.large:,}  x{large / small:.2f}"
         )
+    if store != "memory":
+        clock = time.process_time if args.clock == "cpu" else time.perf_counter
+        for kind in CALLS:
+            (small_bytes, small_s), (large_bytes, large_s) = (
+                body_cost(kind, size, clock) for size in (args.small, args.large)
+            )
+            ratios[f"{prefix}body_{kind}_bytes"] = large_bytes
+            ratios[f"{prefix}body_{kind}_encode_us"] = round(large_s * 1e6, 1)
+            print(
+                f"  body ({kind}): {small_bytes:,} B, {small_s * 1e6:.0f} µs to encode at "
+                f"{args.small:,}; {large_bytes:,} B, {large_s * 1e6:.0f} µs at {args.large:,}"
+            )
+    return ratios
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--small", type=int, default=300, help="items on the small claim")
+    parser.add_argument("--large", type=int, default=3_000, help="items on the large claim")
+    parser.add_argument("--calls", type=int, default=50, help="timed calls per claim and round")
+    parser.add_argument("--repeat", type=int, default=7, help="rounds (medians are reported)")
+    parser.add_argument("--clock", choices=("cpu", "wall"), default="cpu")
+    parser.add_argument("--store", choices=("memory", "sqlite", "both"), default="memory")
+    args = parser.parse_args()
+    ratios: dict[str, float] = {}
+    for store in ("memory", "sqlite") if args.store == "both" else (args.store,):
+        ratios.update(run(args, store))
     print(json.dumps(ratios))
     return 0
 

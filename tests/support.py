@@ -18,6 +18,7 @@ from reimbursement import (
     LinePatch,
     Money,
     ReimbursementDesk,
+    Role,
 )
 from reimbursement.adapters.memory import InMemoryNotifier, InMemoryPaymentGateway
 
@@ -63,6 +64,15 @@ def _line(line: Line) -> LineInput:
     return LineInput(category, date(2026, 3, 1), "Provider", Money(amount, "EUR"))
 
 
+READER = Actor("back-office", Role.SYSTEM)
+"""Staff reading whole claims: customers' calls return only their part (``CustomerClaim``)."""
+
+
+def whole(desk: ReimbursementDesk, claim_id: str) -> Claim:
+    """The whole claim ``claim_id``, as staff read it."""
+    return desk.get(READER, claim_id)
+
+
 def ready_draft(desk: ReimbursementDesk, actor: Actor = ANA, *lines: Line) -> Claim:
     """A draft with one line per ``lines`` (one of 42.50 when none), each with a receipt."""
     claim = desk.start_draft(actor, [_line(line) for line in (lines or ("42.50",))])
@@ -71,12 +81,12 @@ def ready_draft(desk: ReimbursementDesk, actor: Actor = ANA, *lines: Line) -> Cl
     patch = ClaimPatch(
         change_lines=tuple(LinePatch(line.id, attachment_ids=(doc,)) for line in claim.lines)
     )
-    return desk.update_draft(actor, claim.id, patch)
+    return whole(desk, desk.update_draft(actor, claim.id, patch).id)
 
 
 def submitted(desk: ReimbursementDesk, actor: Actor = ANA, *lines: Line) -> Claim:
-    """:func:`ready_draft`, submitted: numbered and routed by the desk."""
-    return desk.submit(actor, ready_draft(desk, actor, *lines).id)
+    """:func:`ready_draft`, submitted: numbered and routed by the desk (the whole claim)."""
+    return whole(desk, desk.submit(actor, ready_draft(desk, actor, *lines).id).id)
 
 
 def paid(desk: ReimbursementDesk) -> Claim:

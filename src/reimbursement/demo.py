@@ -31,6 +31,7 @@ from .domain.sla import BusinessCalendar, SlaPolicy, weekly
 from .ports import CustomerProfile
 from .service.adapters import DeskSettings
 from .service.desk import ReimbursementDesk
+from .service.views import CustomerClaim
 
 __all__ = ["run"]
 
@@ -71,7 +72,7 @@ CUSTOMERS = [
 ]
 
 
-def _documented(desk: ReimbursementDesk, who: Actor, claim: Claim) -> Claim:
+def _documented(desk: ReimbursementDesk, who: Actor, claim: CustomerClaim) -> CustomerClaim:
     """Attach a receipt to every line that has none (a phone photo or a PDF scan)."""
     for line in claim.lines:
         if not line.attachment_ids:
@@ -152,7 +153,14 @@ _MEI, _LUKAS, _AMARA = (Actor.customer(c.customer_id, c.name) for c in CUSTOMERS
 _REVIEWERS = {"R-rita": Actor.reviewer("R-rita", "Rita"), "R-raj": Actor.reviewer("R-raj", "Raj")}
 
 
-def _submit(desk: ReimbursementDesk) -> tuple[Claim, Claim, Claim, Claim]:
+def _holder(desk: ReimbursementDesk, claim_id: str) -> Actor:
+    """The reviewer who holds the claim now (staff read the whole claim; customers never)."""
+    return _REVIEWERS[desk.get(Actor.finance("F-fiona", "Fiona"), claim_id).assignee or ""]
+
+
+def _submit(
+    desk: ReimbursementDesk,
+) -> tuple[CustomerClaim, CustomerClaim, CustomerClaim, CustomerClaim]:
     """Three customers submit four claims."""
     mei, lukas, amara = _MEI, _LUKAS, _AMARA
     # Mei: a pharmacy bill and a physiotherapy session, paid in full.
@@ -207,7 +215,7 @@ def _submit(desk: ReimbursementDesk) -> tuple[Claim, Claim, Claim, Claim]:
 
 
 def _promises(
-    desk: ReimbursementDesk, out: Callable[[str], object], claims: tuple[Claim, ...]
+    desk: ReimbursementDesk, out: Callable[[str], object], claims: tuple[CustomerClaim, ...]
 ) -> None:
     """What each customer is told at submission: the due time and the expected completion."""
     out("What each customer is promised at submission:")
@@ -223,43 +231,42 @@ def _promises(
 
 def _review(
     desk: ReimbursementDesk,
-    mei_claim: Claim,
-    lukas_claim: Claim,
-    amara_claim: Claim,
-    amara_spa: Claim,
+    mei_claim: CustomerClaim,
+    lukas_claim: CustomerClaim,
+    amara_claim: CustomerClaim,
+    amara_spa: CustomerClaim,
 ) -> None:
     """The reviewers decide: an approval, a return, a partial approval, a rejection."""
-    reviewer_of = _REVIEWERS
-    desk.approve(reviewer_of[mei_claim.assignee or ""], mei_claim.id)
+    desk.approve(_holder(desk, mei_claim.id), mei_claim.id)
     desk.post_message(
-        reviewer_of[lukas_claim.assignee or ""],
+        _holder(desk, lukas_claim.id),
         lukas_claim.id,
         "Taxi receipt is the hotel's again; ask for the cab's.",
         internal=True,
     )
     desk.return_for_correction(
-        reviewer_of[lukas_claim.assignee or ""],
+        _holder(desk, lukas_claim.id),
         lukas_claim.id,
         ["The taxi receipt is missing: the file attached is the hotel invoice again."],
     )
     desk.approve(
-        reviewer_of[amara_claim.assignee or ""],
+        _holder(desk, amara_claim.id),
         amara_claim.id,
         [
             LineDecision("L1", Money("480.00", "EUR"), "Your policy covers 75 % of dental costs."),
         ],
     )
     desk.reject(
-        reviewer_of[amara_spa.assignee or ""],
+        _holder(desk, amara_spa.id),
         amara_spa.id,
         "expense_not_covered",
         "Wellness treatments are not covered by your health policy.",
     )
 
 
-def _correct(desk: ReimbursementDesk, clock: ManualClock, lukas_claim: Claim) -> None:
+def _correct(desk: ReimbursementDesk, clock: ManualClock, lukas_claim: CustomerClaim) -> None:
     """Lukas adds the missing receipt, and only that; his claim is approved."""
-    lukas, reviewer_of, later = _LUKAS, _REVIEWERS, clock.advance
+    lukas, later = _LUKAS, clock.advance
     later(timedelta(hours=1))
     lukas_claim = desk.attach(lukas, lukas_claim.id, "taxi.jpg", JPEG)
     taxi = lukas_claim.attachments[-1].id
@@ -272,7 +279,7 @@ def _correct(desk: ReimbursementDesk, clock: ManualClock, lukas_claim: Claim) ->
         ),
     )
     later(timedelta(minutes=40))
-    desk.approve(reviewer_of[lukas_claim.assignee or ""], lukas_claim.id)
+    desk.approve(_holder(desk, lukas_claim.id), lukas_claim.id)
 
 
 def _pay(
@@ -298,7 +305,7 @@ def _pay(
     desk.pay(finance, amara_id)
 
 
-def _feedback(desk: ReimbursementDesk, mei_claim: Claim, amara_spa: Claim) -> None:
+def _feedback(desk: ReimbursementDesk, mei_claim: CustomerClaim, amara_spa: CustomerClaim) -> None:
     """Customers say how it went."""
     mei, amara = _MEI, _AMARA
     # Customers say how it went: Mei is delighted, Amara is not.

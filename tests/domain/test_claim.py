@@ -12,7 +12,7 @@ from reimbursement import Claim, ClaimState, LineDecision, Money, ReimbursementD
 from reimbursement.adapters.memory import ManualClock
 from reimbursement.claims import Event, EventType, Visibility
 from reimbursement.domain.claim import Outcome, ReviewDecision
-from support import ANA, REVIEWER, START, submitted
+from support import ANA, REVIEWER, START, submitted, whole
 
 
 def _returned_and_resubmitted(desk: ReimbursementDesk, clock: ManualClock) -> Claim:
@@ -21,7 +21,7 @@ def _returned_and_resubmitted(desk: ReimbursementDesk, clock: ManualClock) -> Cl
     desk.post_message(REVIEWER, claim.id, "checking the receipt", internal=True)
     claim = desk.return_for_correction(REVIEWER, claim.id, ["receipt unreadable"])
     clock.advance(timedelta(hours=3))
-    return desk.resubmit(ANA, claim.id)
+    return whole(desk, desk.resubmit(ANA, claim.id).id)
 
 
 def test_updated_at_is_when_the_latest_event_happened(
@@ -105,7 +105,9 @@ def test_an_approval_in_full_that_lists_its_lines_totals_the_same(
 
 
 def test_only_the_events_that_move_the_claim_change_its_state(desk: ReimbursementDesk) -> None:
-    claim = desk.post_message(REVIEWER, submitted(desk).id, "looking at it")
+    claim_id = submitted(desk).id
+    desk.post_message(REVIEWER, claim_id, "looking at it")
+    claim = whole(desk, claim_id)
     moves = [(e.type, e.to_state) for e in claim.events if e.changes_state]
     assert moves == [
         (EventType.SUBMITTED, ClaimState.SUBMITTED),

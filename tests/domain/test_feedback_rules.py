@@ -237,3 +237,16 @@ def test_any_out_of_range_score_is_refused(field, value):
     with pytest.raises(ValidationError) as caught:
         give_feedback(DECIDED, CUSTOMER, after(hours=30), feedback, POLICY, CATALOGUE)
     assert len(caught.value.problems) == 1
+
+
+def test_the_default_problem_labels_read_in_the_customer_s_language() -> None:
+    from reimbursement.domain.feedback_rules import DEFAULT_PROBLEMS_ZH, ProblemCatalogue
+
+    catalogue = ProblemCatalogue.default()
+    assert set(DEFAULT_PROBLEMS_ZH) == set(catalogue)  # every default code has its words
+    assert catalogue.label("payment_late", "zh-CN") == "付款太晚"
+    assert catalogue.label("payment_late", "zh-cn") == "付款太晚"
+    assert catalogue.label("payment_late") == "The payment came late"
+    assert catalogue.label("payment_late", "de") == "The payment came late"
+    own = ProblemCatalogue({"payment_late": "Paid too late"})  # an insurer's own words
+    assert own.label("payment_late", "zh-CN") == "Paid too late"  # no translation given

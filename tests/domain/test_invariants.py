@@ -148,6 +148,28 @@ def test_a_gap_in_the_event_numbers_is_refused() -> None:
     assert "numbered 1, 2, … without gaps" in refused_at(data, "events[2].seq")
 
 
+def test_an_event_that_goes_back_in_time_is_refused_naming_the_claim_and_event() -> None:
+    data = paid_data()
+    earlier = AT - timedelta(minutes=5)
+    data["events"][3]["at"] = earlier.isoformat()
+    message = refused_at(data, "events[3].at")
+    assert message.startswith("claim claim-2: event 4 (")
+    assert f"is at {earlier.isoformat()}, before event 3" in message
+    assert "never go back in time" in message
+
+
+def test_events_at_the_same_instant_are_valid() -> None:
+    claim = submitted(draft("claim-3"), at=AT)  # the draft and its submission at one instant
+    assert claim.events[0].at == claim.events[-1].at
+    check_claim(claim)
+
+
+def test_the_commands_refuse_to_append_an_event_before_the_last_one() -> None:
+    claim = draft("claim-4")
+    with pytest.raises(ValidationError, match=r"before event 1 of claim claim-4.*back in time"):
+        cmd.post_message(claim, CUSTOMER, AT - timedelta(seconds=1), "hello")
+
+
 def test_events_of_another_claim_are_refused() -> None:
     data = paid_data()
     data["events"][1]["claim_id"] = "claim-9"

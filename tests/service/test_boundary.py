@@ -206,12 +206,12 @@ def test_a_customer_cannot_grow_a_claims_timeline_past_the_limit(
     desk = make_desk(settings=DeskSettings(limits=ClaimLimits(max_customer_events=3)))
     claim = desk.start_draft(ANA, [pharmacy()])
     for _ in range(2):
-        claim = desk.post_message(ANA, claim.id, "hello?")
-    assert claim.version == 3
+        desk.post_message(ANA, claim.id, "hello?")
+    assert desk.get(REVIEWER, claim.id).version == 3
     assert refused_at(lambda: desk.update_draft(ANA, claim.id, ClaimPatch())) == ["claim"]
     # staff still reach the customer
-    noted = desk.post_message(REVIEWER, claim.id, "We are on it.")
-    assert noted.version == 4
+    desk.post_message(REVIEWER, claim.id, "We are on it.")
+    assert desk.get(REVIEWER, claim.id).version == 4
 
 
 @given(st.sampled_from([a.name for a in attrs.fields(DeskSettings)]), st.data())

@@ -20,7 +20,6 @@ import pytest
 
 import reimbursement
 from reimbursement import (
-    Claim,
     ClaimPatch,
     DeskSettings,
     LineDecision,
@@ -29,7 +28,7 @@ from reimbursement import (
     Money,
     ReimbursementDesk,
 )
-from reimbursement.service import ClaimLimits
+from reimbursement.service import ClaimLimits, CustomerClaim
 from support import ANA, PDF, REVIEWER
 
 PACKAGE = reimbursement.__file__.rsplit("/", 1)[0]
@@ -63,27 +62,27 @@ def executed(call: Callable[[], object]) -> int:
 @pytest.fixture
 def roomy(
     make_desk: Callable[..., ReimbursementDesk],
-) -> Callable[[int], tuple[ReimbursementDesk, Claim]]:
+) -> Callable[[int], tuple[ReimbursementDesk, CustomerClaim]]:
     """A desk and a draft holding ``n`` lines, ``n`` documents and ``n`` messages."""
 
-    def make(n: int) -> tuple[ReimbursementDesk, Claim]:
+    def make(n: int) -> tuple[ReimbursementDesk, CustomerClaim]:
         limits = ClaimLimits(max_lines=5_000, max_attachments=5_000, max_messages=5_000)
         desk = make_desk(settings=DeskSettings(require_receipts=False, limits=limits))
         claim = desk.start_draft(ANA, [LINE] * n)
         for _ in range(n):
-            claim = desk.post_message(ANA, claim.id, "Any news?")
+            desk.post_message(ANA, claim.id, "Any news?")
             claim = desk.attach(ANA, claim.id, "scan.pdf", PDF)
         return desk, claim
 
     return make
 
 
-CALLS: dict[str, Callable[[ReimbursementDesk, Claim], object]] = {
+CALLS: dict[str, Callable[[ReimbursementDesk, CustomerClaim], object]] = {
     "post_message": lambda desk, c: desk.post_message(ANA, c.id, "Any news?"),
     "attach": lambda desk, c: desk.attach(ANA, c.id, "scan.pdf", PDF),
     "add a line": lambda desk, c: desk.update_draft(ANA, c.id, ClaimPatch(add_lines=(LINE,))),
 }
-LOOKUPS: dict[str, Callable[[ReimbursementDesk, Claim], object]] = {
+LOOKUPS: dict[str, Callable[[ReimbursementDesk, CustomerClaim], object]] = {
     "attach to a line": lambda desk, c: desk.attach(
         ANA, c.id, "scan.pdf", PDF, line_id=c.lines[len(c.lines) // 2].id
     ),
@@ -96,8 +95,8 @@ LOOKUPS: dict[str, Callable[[ReimbursementDesk, Claim], object]] = {
 
 
 def lines_run(
-    roomy: Callable[[int], tuple[ReimbursementDesk, Claim]],
-    call: Callable[[ReimbursementDesk, Claim], object],
+    roomy: Callable[[int], tuple[ReimbursementDesk, CustomerClaim]],
+    call: Callable[[ReimbursementDesk, CustomerClaim], object],
     n: int,
 ) -> int:
     desk, claim = roomy(n)
@@ -107,14 +106,14 @@ def lines_run(
 
 @pytest.mark.parametrize("name", sorted(CALLS))
 def test_a_call_runs_the_same_lines_on_a_claim_thirty_times_larger(
-    roomy: Callable[[int], tuple[ReimbursementDesk, Claim]], name: str
+    roomy: Callable[[int], tuple[ReimbursementDesk, CustomerClaim]], name: str
 ) -> None:
     assert lines_run(roomy, CALLS[name], LARGE) == lines_run(roomy, CALLS[name], SMALL)
 
 
 @pytest.mark.parametrize("name", sorted(LOOKUPS))
 def test_a_call_naming_a_line_finds_it_without_reading_the_others(
-    roomy: Callable[[int], tuple[ReimbursementDesk, Claim]], name: str
+    roomy: Callable[[int], tuple[ReimbursementDesk, CustomerClaim]], name: str
 ) -> None:
     small, large = lines_run(roomy, LOOKUPS[name], SMALL), lines_run(roomy, LOOKUPS[name], LARGE)
     # a few more steps of binary search (each about 20 lines), not one or more per line

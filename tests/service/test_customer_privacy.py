@@ -4,8 +4,9 @@ Claims are driven through random desk calls (submissions, messages and
 internal notes, returns, partial approvals, rejections, hand-overs, SLA
 sweeps with escalation to a team lead, payments that fail and are retried,
 feedback); calls the claim's state refuses are skipped. After each run,
-every ``track()`` view of each customer (serialized whole) and every
-notification they were sent is searched for each staff id, each team name,
+every ``track()`` view of each customer (serialized whole), every
+notification they were sent and everything their own calls returned
+(drafts, documents, submissions, messages, feedback) is searched for each staff id, each team name,
 each internal note, and the words routing and escalation use for staff.
 """
 
@@ -95,13 +96,24 @@ def _desk(plans: bool, clock: ManualClock) -> ReimbursementDesk:
     )
 
 
+ANSWERS: list[object] = []
+"""What every customer call of the current run returned: none may carry staff data."""
+
+
+def _mine(answer: object) -> None:
+    ANSWERS.append(answer)
+
+
 def _file(desk: ReimbursementDesk, customer: Actor, amount: str) -> str:
     line = LineInput(
         "pharmacy", START.date() - timedelta(days=2), "City Pharmacy", Money(amount, "EUR")
     )
     claim = desk.start_draft(customer, [line])
-    desk.attach(customer, claim.id, "receipt.pdf", PDF, line_id=claim.lines[0].id)
-    return desk.submit(customer, claim.id).id
+    _mine(claim)
+    _mine(desk.attach(customer, claim.id, "receipt.pdf", PDF, line_id=claim.lines[0].id))
+    submitted = desk.submit(customer, claim.id)
+    _mine(submitted)
+    return submitted.id
 
 
 def _as_staff(desk: ReimbursementDesk, call: str, claim_id: str, *args: object) -> None:
@@ -126,7 +138,9 @@ def _step(desk: ReimbursementDesk, op: str, claim_id: str, customer: Actor, cloc
     elif op == "say":
         desk.post_message(OPS, claim_id, "We are looking at your receipt.")
     elif op == "ask":
-        desk.post_message(customer, claim_id, "Is anything missing?")
+        _mine(desk.post_message(customer, claim_id, "Is anything missing?"))
+    elif op == "fix":
+        _mine(desk.attach(customer, claim_id, "scan.pdf", PDF))
     elif op == "return":
         reasons = ["missing_receipt", "Add the date of the visit", "amount_mismatch"]
         _as_staff(desk, "return_for_correction", claim_id, reasons, "Thank you.")
@@ -140,9 +154,9 @@ def _step(desk: ReimbursementDesk, op: str, claim_id: str, customer: Actor, cloc
     elif op == "reject":
         _as_staff(desk, "reject", claim_id, "duplicate_expense", "Seen on your last claim.")
     elif op == "resubmit":
-        desk.resubmit(customer, claim_id, ClaimPatch())
+        _mine(desk.resubmit(customer, claim_id, ClaimPatch()))
     elif op == "withdraw":
-        desk.withdraw(customer, claim_id, "I paid it myself")
+        _mine(desk.withdraw(customer, claim_id, "I paid it myself"))
     elif op == "hand_over":
         assignee = desk.get(OPS, claim_id).assignee
         if assignee is not None:
@@ -163,13 +177,16 @@ def _step(desk: ReimbursementDesk, op: str, claim_id: str, customer: Actor, cloc
     elif op == "retry":
         desk.retry_payment(FINANCE, claim_id)
     elif op == "feedback":
-        desk.give_feedback(customer, claim_id, ratings={FeedbackStage.REVIEW: 2}, text="slow")
+        rating = {FeedbackStage.REVIEW: 2}
+        _mine(desk.give_feedback(customer, claim_id, ratings=rating, text="slow"))
+    elif op == "edit_feedback":
+        _mine(desk.edit_feedback(customer, claim_id, ratings={FeedbackStage.REVIEW: 3}))
 
 
 # the payment calls twice over, so that random runs reach them past the decisions
 OPERATIONS = (
-    "note", "say", "ask", "return", "approve", "lower", "reject", "resubmit", "withdraw",
-    "hand_over", "sweep", "feedback",
+    "note", "say", "ask", "fix", "return", "approve", "lower", "reject", "resubmit", "withdraw",
+    "hand_over", "sweep", "feedback", "edit_feedback",
     *(("approve_payment", "pay", "fail", "confirm", "retry") * 2),
 )  # fmt: skip
 
@@ -186,6 +203,7 @@ def test_no_staff_data_reaches_the_customer(
 ) -> None:
     clock = ManualClock(START)
     desk = _desk(plans, clock)
+    ANSWERS.clear()
     owner_of = {}
     for who, amount in claims:
         customer = Actor.customer(CUSTOMERS[who].customer_id)
@@ -203,6 +221,7 @@ def test_no_staff_data_reaches_the_customer(
         read = [to_json(desk.track(owner, i)) for i, whose in owner_of.items() if whose == owner]
         read += [to_json(view) for view in desk.claims_of(owner).items]
         read += [f"{n.subject}\n{n.body}" for n in notifier.to(owner.id)]
+        read += [to_json(answer) for answer in ANSWERS]  # what their own calls returned
         for text in read:
             leaked = [secret for secret in SECRETS if secret in text]
             assert leaked == [], text

@@ -36,6 +36,7 @@ from reimbursement.errors import (
     RateNotFoundError,
     ValidationError,
 )
+from reimbursement.service import CustomerClaim
 from support import (
     ANA,
     BEN,
@@ -50,6 +51,7 @@ from support import (
     pharmacy,
     ready_draft,
     submitted,
+    whole,
 )
 
 S = ClaimState
@@ -65,7 +67,7 @@ def test_draft_is_prefilled_from_the_directory(desk: ReimbursementDesk) -> None:
     assert claim.claimant.policy_number == "POL-100"
     assert claim.claimant.payee_account == "DE89 3704 0044 0532 0130 00"
     assert claim.currency == "EUR"
-    assert [e.type for e in claim.events] == [EventType.DRAFT_STARTED]
+    assert [e.type for e in whole(desk, claim.id).events] == [EventType.DRAFT_STARTED]
 
 
 def test_payee_account_comes_from_the_customers_last_claim(desk: ReimbursementDesk) -> None:
@@ -148,7 +150,7 @@ def test_patch_naming_unknown_lines_changes_nothing(desk: ReimbursementDesk) -> 
     claim = desk.start_draft(ANA, [pharmacy()])
     with pytest.raises(ValidationError, match="no line 'L9'"):
         desk.update_draft(ANA, claim.id, ClaimPatch(remove_lines=("L9",)))
-    assert desk.get(REVIEWER, claim.id) == claim
+    assert CustomerClaim.of(desk.get(REVIEWER, claim.id)) == claim
 
 
 # -- documents ------------------------------------------------------------------------
@@ -210,7 +212,7 @@ def test_submit_lists_everything_missing(desk: ReimbursementDesk) -> None:
     with pytest.raises(ValidationError) as caught:
         desk.submit(BEN, draft.id)
     assert {p.path for p in caught.value.problems} == {"lines", "claimant.payee_account"}
-    assert desk.get(REVIEWER, draft.id) == draft
+    assert CustomerClaim.of(desk.get(REVIEWER, draft.id)) == draft
 
 
 def test_submit_requires_a_receipt_per_line(desk: ReimbursementDesk) -> None:
@@ -368,11 +370,11 @@ def test_return_resubmit_with_patch_goes_back_to_the_same_reviewer(
         ),
     )
     assert again.state is S.IN_REVIEW
-    assert again.assignee == "rev-1"
+    assert whole(desk, again.id).assignee == "rev-1"
     assert again.lines[0].amount == Money("40.00", "EUR")
     assert again.lines[0].provider == "City Pharmacy"  # not typed again
     assert again.number == claim.number
-    types = [e.type for e in again.events[-3:]]
+    types = [e.type for e in whole(desk, again.id).events[-3:]]
     assert types == [EventType.ATTACHMENT_ADDED, EventType.RESUBMITTED, EventType.ASSIGNED]
 
 
@@ -619,7 +621,7 @@ def test_every_call_is_stamped_by_the_injected_clock(
 ) -> None:
     claim = ready_draft(desk)
     clock.advance(timedelta(hours=2))
-    claim = desk.submit(ANA, claim.id)
+    claim = whole(desk, desk.submit(ANA, claim.id).id)
     assert claim.submitted_at == clock.now()
     assert claim.events[-1].at == clock.now()
 
@@ -630,13 +632,13 @@ def test_attach_can_link_the_receipt_to_its_line(desk: ReimbursementDesk) -> Non
     document = claim.attachments[-1].id
     assert claim.lines[1].attachment_ids == (document,)
     assert claim.lines[0].attachment_ids == ()
-    assert claim.events[-1].data["line_id"] == "L2"
+    assert whole(desk, claim.id).events[-1].data["line_id"] == "L2"
     store = desk.adapters.documents
     assert isinstance(store, InMemoryDocumentStore)
     stored = len(store)
     with pytest.raises(ValidationError, match="no line 'L9'"):
         desk.attach(ANA, claim.id, "x.pdf", PDF, line_id="L9")
-    assert desk.get(REVIEWER, claim.id) == claim
+    assert CustomerClaim.of(desk.get(REVIEWER, claim.id)) == claim
     assert len(store) == stored  # a refused document is not kept
 
 

@@ -12,7 +12,7 @@ from reimbursement.adapters.memory import ManualClock
 from reimbursement.claims import EventType
 from reimbursement.errors import AuthorizationError, DuplicateError, ValidationError
 from reimbursement.feedback import FeedbackStage
-from support import ANA, BEN, PROFILES, REVIEWER, submitted
+from support import ANA, BEN, PROFILES, REVIEWER, submitted, whole
 
 
 def test_the_customer_rates_a_decided_claim_once(desk: ReimbursementDesk) -> None:
@@ -29,7 +29,7 @@ def test_the_customer_rates_a_decided_claim_once(desk: ReimbursementDesk) -> Non
     )
     assert rated.feedback is not None
     assert rated.feedback.ratings == {FeedbackStage.SUBMISSION: 5, FeedbackStage.REVIEW: 4}
-    assert rated.events[-1].type is EventType.FEEDBACK_GIVEN
+    assert whole(desk, claim.id).events[-1].type is EventType.FEEDBACK_GIVEN
     assert desk.track(ANA, claim.id).feedback == rated.feedback
     with pytest.raises(DuplicateError):
         desk.give_feedback(ANA, claim.id, nps=10)

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from reimbursement import (
     Actor,
     Claim,
+    CustomerProfile,
     LineDecision,
     Money,
     ReimbursementDesk,
@@ -43,7 +44,7 @@ from reimbursement.errors import (
 )
 from reimbursement.service.adapters import DeskSettings
 from reimbursement.service.routing import RoundRobinRouter, RoutingEscalation, current_plan
-from support import ANA, FINANCE, PROFILES, START, submitted
+from support import ANA, FINANCE, PROFILES, START, submitted, whole
 
 ADMIN = Actor("ops-1", Role.REVIEWER)
 
@@ -143,7 +144,7 @@ def test_loads_are_released_when_a_claim_leaves_its_reviewer(
     desk.withdraw(ANA, withdrawn.id)
     assert loads(desk) == {}
     again = desk.resubmit(ANA, returned.id)
-    assert again.assignee == "rev-1"
+    assert whole(desk, again.id).assignee == "rev-1"
     assert loads(desk) == {"rev-1": 1}
 
 
@@ -223,6 +224,17 @@ def test_nobody_decides_two_levels_of_one_chain(
 # -- approval plans ------------------------------------------------------------------------
 
 
+def test_the_review_progress_is_in_the_customer_s_language(
+    make_desk: Callable[..., ReimbursementDesk], team_pool: ReviewerPool
+) -> None:
+    li = CustomerProfile("cust-li", "Li Wei", "POL-3", "EUR", "li@example.cn", "zh-CN", "DE89")
+    desk = make_desk(pool=team_pool, approval_rules=PARALLEL, customers=[*PROFILES, li])
+    claim = submitted(desk, Actor.customer("cust-li"), ("medical", "300"))
+    assert desk.track(Actor.customer("cust-li"), claim.id).review_progress == "已完成 0/2 项审核"
+    english = submitted(desk, ANA, ("medical", "300"))
+    assert desk.track(ANA, english.id).review_progress == "0 of 2 reviews done"
+
+
 def test_parallel_reviews_start_at_once_and_approve_when_both_do(
     plan_desk: ReimbursementDesk,
 ) -> None:
@@ -284,7 +296,7 @@ def test_a_return_waits_for_the_other_review_and_returns_once_with_every_reason(
     assert view.return_reasons == ("The receipt is unreadable", "Add the visit date")
     assert back.events[-1].data["note"] == "scan it again"
     assert loads(plan_desk) == {}
-    again = plan_desk.resubmit(ANA, claim.id)
+    again = whole(plan_desk, plan_desk.resubmit(ANA, claim.id).id)
     assert assigned(again)[-2:] == [("medical-review", "mo"), ("fraud-review", "fay")]
     assert again.events[-1].data["policy"] == "returning_reviewer"
 

@@ -8,7 +8,7 @@ from reimbursement import Claim, LineDecision, Money, ReimbursementDesk
 from reimbursement.adapters.memory import InMemoryNotifier
 from reimbursement.claims import Event, EventType
 from reimbursement.service import CustomerTexts
-from support import ANA, FINANCE, REVIEWER, ready_draft, submitted
+from support import ANA, FINANCE, REVIEWER, ready_draft, submitted, whole
 
 
 def _every_kind_of_event(desk: ReimbursementDesk) -> list[Claim]:
@@ -21,8 +21,10 @@ def _every_kind_of_event(desk: ReimbursementDesk) -> list[Claim]:
     partial = desk.approve_payment(FINANCE, partial.id)
     partial = desk.pay(FINANCE, partial.id)
     rejected = desk.reject(REVIEWER, submitted(desk).id, "NOT_COVERED", "Not in your policy.")
-    talked = desk.post_message(REVIEWER, submitted(desk).id, "We are on it.")
-    withdrawn = desk.withdraw(ANA, ready_draft(desk).id)
+    talked = submitted(desk)
+    desk.post_message(REVIEWER, talked.id, "We are on it.")
+    withdrawn = whole(desk, desk.withdraw(ANA, ready_draft(desk).id).id)
+    talked = whole(desk, talked.id)
     return [returned, partial, rejected, talked, withdrawn]
 
 

@@ -12,14 +12,14 @@ that is not one of ours is refused before any path is built.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import tempfile
 from pathlib import Path
 
-from ..errors import DocumentNotFoundError, StorageError, StoredDataError
+from ..errors import DocumentNotFoundError, StorageError, StoredDataError, ValidationError
 from ..ports import StoredDocument
+from ..serialization import from_data, parse_json, to_json
 from .memory import new_document_id
 
 __all__ = ["FileSystemDocumentStore"]
@@ -47,16 +47,7 @@ class FileSystemDocumentStore:
         info = StoredDocument(
             doc_id, file_name, media_type, len(content), hashlib.sha256(content).hexdigest()
         )
-        meta = json.dumps(
-            {
-                "id": info.id,
-                "file_name": info.file_name,
-                "media_type": info.media_type,
-                "size": info.size,
-                "sha256": info.sha256,
-            },
-            ensure_ascii=False,
-        ).encode()
+        meta = to_json(info).encode()  # read back by info() with the same format
         folder = self._folder(doc_id)
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -79,18 +70,14 @@ class FileSystemDocumentStore:
     def info(self, document_id: str) -> StoredDocument:
         path = self._folder(document_id) / f"{document_id}.json"
         try:
-            raw = json.loads(path.read_bytes())
-            return StoredDocument(
-                str(raw["id"]),
-                str(raw["file_name"]),
-                str(raw["media_type"]),
-                int(raw["size"]),
-                str(raw["sha256"]),
-            )
+            # the wire format's strict reading: a hand-edited file gets no more leeway
+            return from_data(parse_json(path.read_bytes()), StoredDocument)
         except FileNotFoundError:
             raise DocumentNotFoundError(f"no document {document_id!r}") from None
-        except (ValueError, KeyError, TypeError) as error:
-            raise StoredDataError(f"document {document_id}'s metadata is unreadable") from error
+        except ValidationError as error:
+            raise StoredDataError(
+                f"document {document_id}'s metadata is unreadable: {error}"
+            ) from error
 
     def delete(self, document_id: str) -> None:
         if _ID.fullmatch(document_id) is None:

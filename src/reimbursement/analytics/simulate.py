@@ -193,24 +193,25 @@ class _World:
 
     def life(self, customer: Actor) -> Life:
         desk, rng = self.desk, self.rng
-        claim = desk.start_draft(customer, self.lines())
-        cid = claim.id
+        draft = desk.start_draft(customer, self.lines())
+        cid = draft.id
         yield rng.uniform(0.02, 0.2)
-        for line in claim.lines:
-            claim = desk.attach(customer, cid, f"receipt-{line.id}.pdf", _PDF)
+        for line in draft.lines:
+            draft = desk.attach(customer, cid, f"receipt-{line.id}.pdf", _PDF)
         changes = tuple(
             LinePatch(line.id, attachment_ids=(doc.id,))
-            for line, doc in zip(claim.lines, claim.attachments, strict=True)
+            for line, doc in zip(draft.lines, draft.attachments, strict=True)
         )
         desk.update_draft(customer, cid, ClaimPatch(change_lines=changes))
         yield rng.uniform(0.01, 0.1)
-        claim = desk.submit(customer, cid)
+        desk.submit(customer, cid)
         improved = self.clock.now() >= self.change_at
         returns, review_hours = 0, 0.0
         while True:
             wait = self.working(self.clock.now(), self.hours(14 if improved else 22))
             review_hours += wait
             yield wait
+            claim = desk.get(SYSTEM, cid)  # staff read the whole claim: who holds it
             reviewer = Actor.reviewer(claim.assignee or "")
             roll = rng.random()
             p_return = (0.11 if improved else 0.2) * (0.5**returns)
@@ -219,9 +220,9 @@ class _World:
                 desk.return_for_correction(reviewer, cid, [code])
                 returns += 1
                 yield self.hours(30, 1.0)
-                claim = desk.attach(customer, cid, "new-receipt.pdf", _PDF)
-                fix = LinePatch(claim.lines[0].id, attachment_ids=(claim.attachments[-1].id,))
-                claim = desk.resubmit(customer, cid, ClaimPatch(change_lines=(fix,)))
+                mine = desk.attach(customer, cid, "new-receipt.pdf", _PDF)
+                fix = LinePatch(mine.lines[0].id, attachment_ids=(mine.attachments[-1].id,))
+                desk.resubmit(customer, cid, ClaimPatch(change_lines=(fix,)))
                 continue
             if roll < p_return + 0.07:
                 claim = desk.reject(reviewer, cid, rng.choice(_REJECT_CODES))

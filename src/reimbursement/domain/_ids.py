@@ -1,7 +1,8 @@
 """The ids the commands give a claim's lines and messages, and finding an item by its id.
 
 A line is ``L<n>`` and a message ``M<n>``: each new one is numbered after
-the last one, and neither is ever reordered, so a claim's items are in the
+the last one ever given (a removed line's number is never given again:
+``Claim.last_line_number`` keeps it), and neither is ever reordered, so a claim's items are in the
 order of their numbers. That order makes both steps cost the same on a
 claim of three lines or of thousands: the next id comes from the last item
 alone, and an item is found by binary search.
@@ -14,7 +15,7 @@ import itertools
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-__all__ = ["id_number", "next_ids", "position"]
+__all__ = ["id_number", "last_number", "next_ids", "position"]
 
 
 class _Item(Protocol):
@@ -53,8 +54,9 @@ def position(items: Sequence[_Item], prefix: str, item_id: str) -> int | None:
     return None
 
 
-def next_ids(prefix: str, items: Sequence[_Item]) -> Callable[[], str]:
-    """A function that gives the ids of new items, numbered after the last of ``items``.
+def last_number(prefix: str, items: Sequence[_Item], given: int = 0) -> int:
+    """The highest number of ``items``' ids, or ``given`` (the highest ever given, removed
+    items' included) when that is higher.
 
     The last item has the highest number (see the module docstring), so no
     other item is read. Items whose last id is not ``<prefix><n>`` (not
@@ -64,5 +66,10 @@ def next_ids(prefix: str, items: Sequence[_Item]) -> Callable[[], str]:
     if last is None:
         numbers = (id_number(prefix, item.id) for item in items)
         last = max((n for n in numbers if n is not None), default=0)
-    counter = itertools.count(last + 1)
+    return max(last, given)
+
+
+def next_ids(prefix: str, items: Sequence[_Item], given: int = 0) -> Callable[[], str]:
+    """A function that gives the ids of new items, numbered after :func:`last_number`."""
+    counter = itertools.count(last_number(prefix, items, given) + 1)
     return lambda: f"{prefix}{next(counter)}"

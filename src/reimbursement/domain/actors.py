@@ -7,7 +7,8 @@ import enum
 import attrs
 
 from ..errors import ValidationError
-from .limits import MAX_ID_LENGTH
+from .checks import text_problem
+from .limits import MAX_ID_LENGTH, MAX_NAME_LENGTH
 
 __all__ = ["Actor", "Role"]
 
@@ -45,11 +46,19 @@ def _id(_: object, __: attrs.Attribute[str], value: str) -> None:
         raise ValidationError.at("actor.id", "must be a non-empty string")
     if len(value) > MAX_ID_LENGTH:
         raise ValidationError.at("actor.id", f"is longer than {MAX_ID_LENGTH} characters")
+    # the id is written into events, messages and SQL columns: what a store cannot
+    # hold (NUL, lone surrogates) and control characters are refused here, not at commit
+    problem = text_problem("actor.id", value, MAX_ID_LENGTH)
+    if problem is not None:
+        raise ValidationError("invalid actor", [problem])
 
 
 def _name(_: object, __: attrs.Attribute[str], value: str) -> None:
     if type(value) is not str:
         raise ValidationError.at("actor.name", "must be a string")
+    problem = text_problem("actor.name", value, MAX_NAME_LENGTH)
+    if problem is not None:
+        raise ValidationError("invalid actor", [problem])
 
 
 @attrs.frozen

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 from ..errors import FieldProblem, ValidationError
 
 __all__ = [
+    "latest_today",
     "optional_text",
     "require_aware",
     "require_bool",
@@ -180,3 +181,17 @@ def require_aware(path: str, value: object, source: str) -> datetime:
             "give an aware one (tzinfo=UTC, ZoneInfo(...))",
         )
     return value
+
+
+_LATEST_ZONE = timedelta(hours=14)  # UTC+14:00 (Line Islands, Kiribati): the Earth's latest
+
+
+def latest_today(at: datetime) -> date:
+    """The latest date it is anywhere on Earth at ``at``: the date in UTC+14:00.
+
+    An expense dated after it is in the future for every customer; one dated
+    on it may be "today" where the customer is (07:00 in Shanghai is still
+    yesterday in UTC). The library does not know a customer's time zone, so
+    this is the documented default of the future-date check.
+    """
+    return (at.astimezone(UTC) + _LATEST_ZONE).date()

@@ -15,6 +15,7 @@ from typing import Any
 
 import attrs
 
+from ..errors import ValidationError
 from ._ids import position
 from ._vector import vector
 from .actors import Actor
@@ -182,6 +183,11 @@ class Claim:
     and optimistic concurrency needs no separate counter.
     ``requested_documents`` are reviewers' requests for more documents;
     ``duplicate_flags`` what the last submission found alike on other claims.
+    ``last_line_number`` is the highest ``n`` of the ``L<n>`` ids the claim
+    has given its lines, removed ones included: a line's id is never given
+    again, so a decision or a document that named ``L3`` never attaches to
+    a later line (0 on a claim stored before the number was kept: its
+    lines' ids tell).
     """
 
     id: str
@@ -207,6 +213,7 @@ class Claim:
     the directory lacks, from the customer's previous claim)."""
     requested_documents: tuple[DocumentRequest, ...] = ()
     duplicate_flags: tuple[DuplicateFlag, ...] = ()
+    last_line_number: int = 0
 
     @property
     def events(self) -> EventLog:
@@ -261,8 +268,16 @@ class Claim:
 
         The event is numbered after the last one and starts from the current
         state; ``to_state`` is where a state change leads (default: the state
-        stays).
+        stays). An ``at`` before the last event's raises
+        :class:`~reimbursement.errors.ValidationError`: a timeline never goes back.
         """
+        last = self._events.last_at()
+        if last is not None and at < last:
+            raise ValidationError.at(
+                "at",
+                f"{at.isoformat()} is before event {self.version} of claim {self.id} "
+                f"({last.isoformat()}): a claim's events never go back in time",
+            )
         state = self.state
         return self._events.append(
             type_,

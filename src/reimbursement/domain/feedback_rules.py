@@ -23,11 +23,13 @@ from .events import EventType
 from .feedback import Feedback, FeedbackStage
 from .frozen import FrozenMap
 from .lifecycle import ClaimState
+from .reasons import language_chain, normalise_language
 
 __all__ = [
     "CES_SCALE",
     "CSAT_SCALE",
     "DEFAULT_PROBLEMS",
+    "DEFAULT_PROBLEMS_ZH",
     "MAX_FEEDBACK_TEXT",
     "NPS_SCALE",
     "FeedbackPolicy",
@@ -50,6 +52,10 @@ def _label_dict(labels: Mapping[str, str]) -> FrozenMap[str, str]:
     return FrozenMap(labels)  # a copy no caller can change behind the checks
 
 
+def _translations(value: Mapping[str, Mapping[str, str]]) -> FrozenMap[str, Mapping[str, str]]:
+    return FrozenMap({normalise_language(tag): FrozenMap(labels) for tag, labels in value.items()})
+
+
 @attrs.frozen
 class ProblemCatalogue:
     """The problem categories a customer may tick, as ``code -> label``.
@@ -61,6 +67,10 @@ class ProblemCatalogue:
     """
 
     labels: Mapping[str, str] = attrs.field(converter=_label_dict)
+    translations: Mapping[str, Mapping[str, str]] = attrs.field(
+        factory=dict, converter=_translations
+    )
+    """Labels in other languages, by BCP 47 tag (:meth:`default`: Simplified Chinese too)."""
 
     def __attrs_post_init__(self) -> None:
         problems = []
@@ -78,8 +88,8 @@ class ProblemCatalogue:
 
     @classmethod
     def default(cls) -> ProblemCatalogue:
-        """The library's default categories (:data:`DEFAULT_PROBLEMS`)."""
-        return cls(DEFAULT_PROBLEMS)
+        """The library's default categories (:data:`DEFAULT_PROBLEMS`, in zh-CN too)."""
+        return cls(DEFAULT_PROBLEMS, {"zh-CN": DEFAULT_PROBLEMS_ZH})
 
     def __contains__(self, code: object) -> bool:
         return code in self.labels
@@ -90,8 +100,13 @@ class ProblemCatalogue:
     def __len__(self) -> int:
         return len(self.labels)
 
-    def label(self, code: str) -> str:
-        """The label of ``code``; the code itself when the catalogue no longer has it."""
+    def label(self, code: str, language: str = "en") -> str:
+        """The label of ``code`` in ``language`` (else as in ``labels``); the code itself
+        when the catalogue no longer has it."""
+        for tag in language_chain(language):
+            found = self.translations.get(tag, {}).get(code)
+            if found is not None and code in self.labels:
+                return found
         return self.labels.get(code, code)
 
 
@@ -109,6 +124,20 @@ DEFAULT_PROBLEMS: Mapping[str, str] = {
 """The default problem catalogue: the complaints insurers hear most often."""
 # read-only: a caller changing it would change the library's behaviour for everyone
 DEFAULT_PROBLEMS = MappingProxyType(dict(DEFAULT_PROBLEMS))
+DEFAULT_PROBLEMS_ZH: Mapping[str, str] = MappingProxyType(
+    {
+        "asked_same_document_twice": "同一份文件被要求提交了两次",
+        "did_not_know_status": "我不知道我的申请进展到哪一步",
+        "payment_late": "付款太晚",
+        "unclear_return_reason": "我不明白申请为什么被退回",
+        "form_too_long": "表格太长，或要求填写您已有的信息",
+        "upload_failed": "上传文件没有成功",
+        "amount_lower_than_expected": "实付金额低于预期，且没有明确的原因",
+        "no_answer_to_message": "我的留言没有人回复",
+        "slow_review": "审核用时太长",
+    }
+)
+"""The default catalogue's labels in Simplified Chinese (``zh-CN``)."""
 
 
 _DECIDED = frozenset(

@@ -10,13 +10,16 @@ stores claims as JSON). It refuses, naming the claim and the field:
 - identity: a non-blank id, an ISO 4217 currency, a claimant with a customer id;
 - the timeline: at least one event, the first ``draft_started`` at
   ``created_at``; events numbered 1, 2, … of this claim, each by a named
-  actor, each starting in the state the previous one left; every state
+  actor, none earlier than the one before it, each starting in the state
+  the previous one left; every state
   change one the lifecycle allows, by the event type that makes it; the
   claim in the state its last event reached;
-- lines: unique ids, a category and a provider, an amount above zero, a
+- lines: unique ids, never the id of a line removed before (nor above
+  ``last_line_number``, when it is kept), a category and a provider, an amount above zero, a
   claimed amount in the claim's currency equal to the amount (same currency,
   no rate) or to the amount at its rate (another currency), never incurred
-  after the claim's last event; once submitted, documents that exist;
+  after the claim's last event (its date in UTC+14:00, the latest "today");
+  once submitted, documents that exist;
 - documents and messages: one per ``attachment_added`` / ``message_posted``
   event, in order, with unique ids, an accepted media type, a size of at
   least one byte, a sha256 of 64 hex digits, a message body within
@@ -37,8 +40,10 @@ stores claims as JSON). It refuses, naming the claim and the field:
 - feedback: present exactly when ``feedback_given`` is, given and edited at
   those events' times, within its scales (CSAT 1–5, CES 1–7, NPS 0–10).
 
-Event times are not required to grow: two hosts' clocks differ by a little,
-and a claim written by both must stay readable.
+Event times never go back: the desk stamps a call no earlier than the
+claim's last event (when its host's clock is behind the host that wrote
+that event, the call takes the last event's time), so a claim written by
+hosts whose clocks differ a little stays valid. Equal times are allowed.
 """
 
 from __future__ import annotations
@@ -50,7 +55,9 @@ from decimal import Decimal
 
 from .._show import QUOTE_LENGTH, cut, show
 from ..errors import FieldProblem, ValidationError
+from ._ids import last_number
 from ._payment_invariants import decision_problems, payment_problems
+from .checks import latest_today
 from .claim import Claim
 from .commands.drafts import FROM_DIRECTORY, FROM_LAST_CLAIM, PREFILLED_FIELDS
 from .commands.messages import MAX_MESSAGE_LENGTH
@@ -168,8 +175,16 @@ def _timeline(claim: Claim, events: Sequence[Event]) -> _Problems:
     if first.type is not _E.DRAFT_STARTED or first.at != claim.created_at:
         yield "events[0]", "the first event is draft_started, at the claim's created_at"
     state = _S.DRAFT
+    previous = first
     for i, event in enumerate(events):
         path = f"events[{i}]"
+        if event.at < previous.at:
+            yield (
+                f"{path}.at",
+                f"event {event.seq} ({event.type}) is at {event.at.isoformat()}, before "
+                f"event {previous.seq} at {previous.at.isoformat()}: events never go back in time",
+            )
+        previous = event
         if event.seq != i + 1:
             yield f"{path}.seq", f"is {event.seq}: events are numbered 1, 2, … without gaps"
         if event.claim_id != claim.id:
@@ -214,11 +229,33 @@ def _of_type(events: Sequence[Event], *types: EventType) -> list[Event]:
     return [e for e in events if e.type in types]
 
 
+def _removed_lines(events: Sequence[Event]) -> set[str]:
+    removed: set[str] = set()
+    for event in events:
+        if (ids := event.data.get("lines_removed")) is not None:
+            removed.update(ids.split(","))
+    return removed
+
+
+def _line_numbers(claim: Claim, events: Sequence[Event]) -> _Problems:
+    given = claim.last_line_number
+    if given < 0:
+        yield "last_line_number", f"is {given}: no line has a negative number"
+    highest = last_number("L", claim.lines)
+    if given and highest > given:
+        yield "last_line_number", f"is {given}, but the claim has a line L{highest}"
+    removed = _removed_lines(events)
+    for i, line in enumerate(claim.lines):
+        if line.id in removed:
+            yield f"lines[{i}].id", f"{show(line.id)} is the id of a removed line: never reused"
+
+
 def _lines(claim: Claim, events: Sequence[Event]) -> _Problems:
-    created_day = claim.created_at.date()
+    created_day = latest_today(claim.created_at)
     submitted = any(e.type is _E.SUBMITTED for e in events)
     attached = {a.id for a in claim.attachments}
     seen: set[str] = set()
+    yield from _line_numbers(claim, events)
     for i, line in enumerate(claim.lines):
         path = f"lines[{i}]"
         if _blank(line.id) or line.id in seen:
@@ -239,7 +276,8 @@ def _lines(claim: Claim, events: Sequence[Event]) -> _Problems:
 
 
 def _last_day(claim: Claim, events: Sequence[Event]) -> date:
-    return max((e.at.date() for e in events), default=claim.created_at.date())
+    last = events[-1].at if events else claim.created_at  # events never go back in time
+    return latest_today(last)
 
 
 def _claimed(

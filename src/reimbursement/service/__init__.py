@@ -12,7 +12,7 @@ from ..domain.limits import ClaimLimits
 from .adapters import Adapters, DeskSettings
 from .desk import HandOverReport, ReimbursementDesk
 from .texts import DEFAULT_TEXTS, ZH_CN_TEXTS, CustomerTexts
-from .views import ClaimTracking, ThreadMessage, TimelineEntry
+from .views import ClaimTracking, CustomerClaim, ThreadMessage, TimelineEntry
 
 __all__ = [
     "DEFAULT_TEXTS",
@@ -20,6 +20,7 @@ __all__ = [
     "Adapters",
     "ClaimLimits",
     "ClaimTracking",
+    "CustomerClaim",
     "CustomerTexts",
     "DeskSettings",
     "DocumentRules",

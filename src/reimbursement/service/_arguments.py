@@ -9,8 +9,10 @@ where a list belongs, a naive datetime) raises a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+
+import attrs
 
 from ..domain.actors import Actor
 from ..domain.checks import (
@@ -21,12 +23,13 @@ from ..domain.checks import (
     require_type,
     type_name,
 )
+from ..domain.feedback import Feedback, FeedbackStage
 from ..domain.feedback_rules import MAX_FEEDBACK_TEXT
 from ..domain.lifecycle import ClaimState
 from ..errors import ValidationError
 from ..ports import Clock
 
-__all__ = ["CheckedClock", "check_actor", "check_feedback", "check_states"]
+__all__ = ["Answers", "CheckedClock", "check_actor", "check_feedback", "check_states"]
 
 _STATES = {state.value: state for state in ClaimState}
 
@@ -53,6 +56,16 @@ class CheckedClock:
     def now(self) -> datetime:
         """The adapter's current instant, once checked."""
         return require_aware("clock", self._clock.now(), self._source)
+
+    def now_after(self, last: datetime | None) -> datetime:
+        """The time to stamp a claim's next event with: :meth:`now`, never before ``last``.
+
+        ``last`` is the claim's latest event time (``claim.updated_at``). A host
+        whose clock is a little behind the host that wrote that event stamps
+        it instead, so that a claim's timeline never goes back in time.
+        """
+        now = self.now()
+        return max(now, last or now)
 
 
 def check_states(states: object) -> tuple[ClaimState, ...]:
@@ -85,3 +98,27 @@ def check_feedback(
         require_text(f"problems[{i}]", code, id_length)
     require_text("text", text, MAX_FEEDBACK_TEXT, multiline=True)
     require_text("channel", channel, id_length)
+
+
+@attrs.frozen
+class Answers:
+    """What a feedback call says, before the desk's clock stamps it."""
+
+    ratings: Mapping[FeedbackStage, int] | None
+    ces: int | None
+    nps: int | None
+    problems: Sequence[str]
+    text: str
+    channel: str
+
+    def given_at(self, at: datetime) -> Feedback:
+        """The feedback, as given at ``at``."""
+        ratings = dict(self.ratings or {})
+        return Feedback(
+            at, ratings, self.ces, self.nps, tuple(self.problems), self.text, self.channel
+        )
+
+    def fingerprint(self) -> tuple[object, ...]:
+        """What tells a repeated call from a different one."""
+        ratings = sorted((self.ratings or {}).items())
+        return (ratings, self.ces, self.nps, tuple(self.problems), self.text, self.channel)

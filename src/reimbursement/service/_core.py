@@ -193,7 +193,7 @@ class DeskCore:
             if request is not None and (done := claims.request(request.key)) is not None:
                 return self._replay(actor, request, done, claim_id, claims)
             self._check_growth(actor, claim)
-            now = self._clock.now()
+            now = self._clock.now_after(claim.updated_at)
             new = decide(claim, Step(now, claims))
             claims.save(new, claim.version, self._schedule(new, now))
             if request is not None:

@@ -6,8 +6,6 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Unpack
 
-import attrs
-
 from ..audit.signatures import Signing, signing
 from ..domain import commands as cmd
 from ..domain import feedback_rules
@@ -20,7 +18,7 @@ from ..domain.authorization import (
     authorize_view,
 )
 from ..domain.checks import require_bool, require_items, require_type
-from ..domain.claim import Claim, Claimant
+from ..domain.claim import Claim, Claimant, Message
 from ..domain.events import Visibility
 from ..domain.feedback import Feedback, FeedbackStage
 from ..domain.feedback_rules import FeedbackPolicy, ProblemCatalogue
@@ -28,36 +26,12 @@ from ..domain.inputs import ClaimPatch, LineInput
 from ..domain.lifecycle import Action
 from ..errors import AuthorizationError, DuplicateRequestError
 from ..ports import Page
-from ._arguments import check_actor, check_feedback
+from ._arguments import Answers, check_actor, check_feedback
 from ._core import DeskCore, Request, Step
 from ._documents import flag_duplicates
-from .views import ClaimTracking
+from .views import ClaimTracking, CustomerClaim, posted_message
 
 __all__ = ["CustomerCalls"]
-
-
-@attrs.frozen
-class _Answers:
-    """What a feedback call says, before the desk's clock stamps it."""
-
-    ratings: Mapping[FeedbackStage, int] | None
-    ces: int | None
-    nps: int | None
-    problems: Sequence[str]
-    text: str
-    channel: str
-
-    def given_at(self, at: datetime) -> Feedback:
-        """The feedback, as given at ``at``."""
-        ratings = dict(self.ratings or {})
-        return Feedback(
-            at, ratings, self.ces, self.nps, tuple(self.problems), self.text, self.channel
-        )
-
-    def fingerprint(self) -> tuple[object, ...]:
-        """What tells a repeated call from a different one."""
-        ratings = sorted((self.ratings or {}).items())
-        return (ratings, self.ces, self.nps, tuple(self.problems), self.text, self.channel)
 
 
 class CustomerCalls(DeskCore):
@@ -65,7 +39,7 @@ class CustomerCalls(DeskCore):
 
     def start_draft(
         self, actor: Actor, lines: Sequence[LineInput] = (), *, request_id: str | None = None
-    ) -> Claim:
+    ) -> CustomerClaim:
         """A new draft for the customer ``actor``, pre-filled from what the insurer knows.
 
         Name, policy, payee account and contact come from the customer directory;
@@ -79,9 +53,9 @@ class CustomerCalls(DeskCore):
         given = require_items("lines", lines, LineInput, "LineInput")
         request = self._request(actor, request_id, self.start_draft, given)
         try:
-            return self._start_draft(actor, given, request)
+            return CustomerClaim.of(self._start_draft(actor, given, request))
         except DuplicateRequestError:  # the same request committed first elsewhere: replay it
-            return self._start_draft(actor, given, request)
+            return CustomerClaim.of(self._start_draft(actor, given, request))
 
     def _start_draft(
         self, actor: Actor, lines: Sequence[LineInput], request: Request | None
@@ -121,7 +95,7 @@ class CustomerCalls(DeskCore):
 
     def update_draft(
         self, actor: Actor, claim_id: str, patch: ClaimPatch, *, request_id: str | None = None
-    ) -> Claim:
+    ) -> CustomerClaim:
         """The draft with ``patch`` applied (only what changed: costs what it holds)."""
         require_type("patch", patch, ClaimPatch, "a ClaimPatch")
         limits = self.settings.limits
@@ -131,11 +105,11 @@ class CustomerCalls(DeskCore):
             return cmd.update_draft(claim, actor, step.now, patch, self._convert, limits=limits)
 
         request = self._request(actor, request_id, self.update_draft, patch)
-        return self._run(actor, claim_id, request, decide)
+        return CustomerClaim.of(self._run(actor, claim_id, request, decide))
 
     def submit(
         self, actor: Actor, claim_id: str, *, request_id: str | None = None, **sig: Unpack[Signing]
-    ) -> Claim:
+    ) -> CustomerClaim:
         """Submit the draft: it gets its number, goes to a reviewer, the customer is told.
 
         A repeated call with the same ``request_id`` returns the claim as it
@@ -167,7 +141,8 @@ class CustomerCalls(DeskCore):
             flagged = flag_duplicates(submitted, step.claims, self.settings)
             return self._review(flagged, step)
 
-        return self._run(actor, claim_id, self._request(actor, request_id, self.submit), decide)
+        request = self._request(actor, request_id, self.submit)
+        return CustomerClaim.of(self._run(actor, claim_id, request, decide))
 
     def resubmit(
         self,
@@ -177,7 +152,7 @@ class CustomerCalls(DeskCore):
         *,
         request_id: str | None = None,
         **sig: Unpack[Signing],
-    ) -> Claim:
+    ) -> CustomerClaim:
         """Fix a returned claim with only what changed, and send it back (signed: see submit)."""
         fix = require_type(
             "patch", ClaimPatch() if patch is None else patch, ClaimPatch, "a patch"
@@ -200,11 +175,11 @@ class CustomerCalls(DeskCore):
             return self.reviews.route(flagged, step.now, step.claims)
 
         request = self._request(actor, request_id, self.resubmit, fix)
-        return self._run(actor, claim_id, request, decide)
+        return CustomerClaim.of(self._run(actor, claim_id, request, decide))
 
     def withdraw(
         self, actor: Actor, claim_id: str, reason: str = "", *, request_id: str | None = None
-    ) -> Claim:
+    ) -> CustomerClaim:
         """Withdraw the claim before it is decided."""
 
         def decide(claim: Claim, step: Step) -> Claim:
@@ -212,7 +187,7 @@ class CustomerCalls(DeskCore):
             return cmd.withdraw(claim, actor, step.now, reason, limits=self.settings.limits)
 
         request = self._request(actor, request_id, self.withdraw, reason)
-        return self._run(actor, claim_id, request, decide)
+        return CustomerClaim.of(self._run(actor, claim_id, request, decide))
 
     def post_message(
         self,
@@ -222,9 +197,11 @@ class CustomerCalls(DeskCore):
         *,
         internal: bool = False,
         request_id: str | None = None,
-    ) -> Claim:
+    ) -> Message:
         """Post on the claim's thread; ``internal`` notes are for staff only.
 
+        Returns the message as posted, nothing else of the claim (no staff
+        notes for a customer): the thread is read with ``track()`` or ``get()``.
         Retried on a fresh read when someone else changed the claim meanwhile.
         ``body`` may span lines; ``settings.limits`` caps it and the thread.
         """
@@ -237,7 +214,8 @@ class CustomerCalls(DeskCore):
             return cmd.post_message(claim, actor, step.now, body, visibility, limits=limits)
 
         request = self._request(actor, request_id, self.post_message, body, internal)
-        return self._run(actor, claim_id, request, decide, retry_on_conflict=True)
+        claim = self._run(actor, claim_id, request, decide, retry_on_conflict=True)
+        return posted_message(claim, actor)
 
     def track(self, actor: Actor, claim_id: str) -> ClaimTracking:
         """The customer's view of the claim: stage, next step, timeline, visible messages."""
@@ -307,7 +285,7 @@ class CustomerCalls(DeskCore):
         text: str = "",
         channel: str = "web",
         request_id: str | None = None,
-    ) -> Claim:
+    ) -> CustomerClaim:
         """The customer rates their decided claim: CSAT per stage (1–5), effort (1–7), NPS (0–10).
 
         Once per claim (edit it with :meth:`edit_feedback`); ``problems`` are
@@ -317,7 +295,7 @@ class CustomerCalls(DeskCore):
         :class:`~reimbursement.errors.ValidationError` listing every bad value or a
         claim not decided yet.
         """
-        answers = _Answers(ratings, ces, nps, problems, text, channel)
+        answers = Answers(ratings, ces, nps, problems, text, channel)
         return self._feedback(feedback_rules.give_feedback, actor, claim_id, request_id, answers)
 
     def edit_feedback(
@@ -332,13 +310,13 @@ class CustomerCalls(DeskCore):
         text: str = "",
         channel: str = "web",
         request_id: str | None = None,
-    ) -> Claim:
+    ) -> CustomerClaim:
         """Replace the customer's feedback, within the policy's edit window.
 
         Raises as :meth:`give_feedback`, and :class:`~reimbursement.errors.ValidationError`
         when there is nothing to edit or the window has closed.
         """
-        answers = _Answers(ratings, ces, nps, problems, text, channel)
+        answers = Answers(ratings, ces, nps, problems, text, channel)
         return self._feedback(feedback_rules.edit_feedback, actor, claim_id, request_id, answers)
 
     def _feedback(
@@ -349,8 +327,8 @@ class CustomerCalls(DeskCore):
         actor: Actor,
         claim_id: str,
         request_id: str | None,
-        answers: _Answers,
-    ) -> Claim:
+        answers: Answers,
+    ) -> CustomerClaim:
         check_feedback(
             answers.ratings,
             answers.problems,
@@ -367,4 +345,6 @@ class CustomerCalls(DeskCore):
             )
 
         request = self._request(actor, request_id, record, *answers.fingerprint())
-        return self._run(actor, claim_id, request, decide, retry_on_conflict=True)
+        return CustomerClaim.of(
+            self._run(actor, claim_id, request, decide, retry_on_conflict=True)
+        )

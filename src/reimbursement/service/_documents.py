@@ -17,6 +17,7 @@ from ..errors import ValidationError
 from ..ports import ClaimRepository, DocumentStore
 from ._core import DeskCore, Step
 from .adapters import DeskSettings
+from .views import CustomerClaim
 
 __all__ = ["DocumentCalls", "flag_duplicates"]
 
@@ -73,7 +74,7 @@ class DocumentCalls(DeskCore):
         line_id: str | None = None,
         kind: str = "receipt",
         request_id: str | None = None,
-    ) -> Claim:
+    ) -> CustomerClaim:
         """Attach a document (PDF, JPEG, PNG, HEIC, TIFF, WebP, judged by content).
 
         With ``line_id`` the document is also linked to that expense line;
@@ -116,7 +117,7 @@ class DocumentCalls(DeskCore):
         for document_id in stored:
             if document_id not in kept:
                 documents.delete(document_id)
-        return claim
+        return CustomerClaim.of(claim)
 
     def checklist(self, actor: Actor, claim_id: str) -> Checklist:
         """The documents the claim needs and which are still missing (``.missing``).

@@ -14,6 +14,7 @@ from ..domain.inputs import ClaimPatch
 from ..domain.lifecycle import Action
 from ..errors import ValidationError
 from ._core import DeskCore, Request, Step
+from .views import CustomerClaim
 
 __all__ = ["EInvoiceCalls"]
 
@@ -33,7 +34,7 @@ class EInvoiceCalls(DeskCore):
         category: str,
         description: str | None = None,
         request_id: str | None = None,
-    ) -> Claim:
+    ) -> CustomerClaim:
         """Add the expense line an e-invoice fills in, with the invoice as its receipt.
 
         ``content`` is a Factur-X/ZUGFeRD PDF, an XRechnung/UBL XML or a
@@ -79,7 +80,8 @@ class EInvoiceCalls(DeskCore):
         request = self._request(
             actor, request_id, self.add_einvoice, file_name, content, category, description
         )
-        return self._run_storing(actor, claim_id, request, decide, content, file_name, media_type)
+        claim = self._run_storing(actor, claim_id, request, decide, content, file_name, media_type)
+        return CustomerClaim.of(claim)
 
     def _run_storing(
         self,

@@ -281,7 +281,7 @@ class ReviewCalls(DeskCore):
         for claim_id in self._held_by(reviewer_id):
             with self._uow() as uow:
                 claim = uow.claims.get(claim_id)
-                now = self._clock.now()
+                now = self._clock.now_after(claim.updated_at)
                 try:
                     new, moves = self.reviews.hand_over_claim(
                         router,

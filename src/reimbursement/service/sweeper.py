@@ -82,12 +82,13 @@ class _Sweep:
             uow.claims.reschedule(claim.id, self.later(claim, now))
             uow.commit()
             return [], [], False
-        new = record_crossings(claim, found, now)
+        at = max(now, claim.updated_at or now)  # a sweep's events never go back in time
+        new = record_crossings(claim, found, at)
         breaches = [c for c in found if c.kind is CrossingKind.BREACH and c.active]
         escalated = self.escalation is not None and bool(breaches)
         if escalated:
             assert self.escalation is not None
-            new = self.escalation.escalate(new, breaches[-1], now, uow.claims.open_work())
+            new = self.escalation.escalate(new, breaches[-1], at, uow.claims.open_work())
         uow.claims.save(new, claim.version, self.later(new, now))
         sent = list(self.notify(claim, new))
         for notification in sent:

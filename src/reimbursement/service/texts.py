@@ -144,6 +144,7 @@ _PHRASES: Mapping[str, str] = {
         "We changed the account for your payment to the account ending {ending}. "
         "If you did not ask for this, contact us."
     ),
+    "progress": "{done} of {total} reviews done",
 }
 """Phrases of the details and notices, by key; ``{name}`` fields are filled in."""
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 import attrs
 
-from ..domain.actors import Role
+from ..domain._ids import position
+from ..domain._vector import vector
+from ..domain.actors import Actor, Role
 from ..domain.authorization import ROLE_ACTIONS
-from ..domain.claim import Claim, ExpenseLine, Message, PaymentStatus
+from ..domain.claim import Attachment, Claim, Claimant, ExpenseLine, Message, PaymentStatus
 from ..domain.events import Event, EventType
 from ..domain.feedback import Feedback
 from ..domain.frozen import FrozenMap, frozen_map
@@ -20,7 +22,98 @@ from ..domain.routing import ReviewPlan
 from ..domain.sla import ClaimSla, SlaStatus
 from .texts import CustomerTexts
 
-__all__ = ["ClaimTracking", "ThreadMessage", "TimelineEntry", "tracking"]
+__all__ = [
+    "ClaimTracking",
+    "CustomerClaim",
+    "ThreadMessage",
+    "TimelineEntry",
+    "posted_message",
+    "tracking",
+]
+
+
+def _lines(items: Sequence[ExpenseLine]) -> Sequence[ExpenseLine]:
+    return vector(items)  # a claim's own vector is kept as it is: nothing copied
+
+
+def _documents(items: Sequence[Attachment]) -> Sequence[Attachment]:
+    return vector(items)
+
+
+@attrs.frozen
+class CustomerClaim:
+    """What a customer's call answers with: the customer's own part of the claim.
+
+    ``start_draft``, ``update_draft``, ``attach``, ``submit``, ``resubmit``,
+    ``withdraw``, ``give_feedback`` and ``edit_feedback`` return it instead of
+    the whole :class:`~reimbursement.Claim`, which holds internal notes,
+    staff ids, routing reasons and internal events. It holds only what the
+    customer gave (claimant details, lines, documents, feedback) and where
+    the claim stands (number, state, version), so it never carries staff
+    data, and making it costs the same on any claim. The thread, the
+    timeline and the decision, in the customer's words, come from
+    ``track()``; staff read whole claims with ``get()``.
+    """
+
+    id: str
+    number: str | None
+    state: ClaimState
+    currency: str
+    claimant: Claimant
+    created_at: datetime
+    submitted_at: datetime | None
+    lines: Sequence[ExpenseLine] = attrs.field(converter=_lines)
+    attachments: Sequence[Attachment] = attrs.field(converter=_documents)
+    feedback: Feedback | None = attrs.field()
+    version: int = attrs.field()
+    prefilled: Mapping[str, str] = attrs.field(factory=FrozenMap, converter=frozen_map)
+    """Where each pre-filled field came from (see :attr:`Claim.prefilled`)."""
+
+    @classmethod
+    def of(cls, claim: Claim) -> CustomerClaim:
+        """The customer's part of ``claim`` (its line and document vectors shared, not copied)."""
+        return cls(
+            claim.id,
+            claim.number,
+            claim.state,
+            claim.currency,
+            claim.claimant,
+            claim.created_at,
+            claim.submitted_at,
+            claim.lines,
+            claim.attachments,
+            claim.feedback,
+            claim.version,
+            claim.prefilled,
+        )
+
+    @property
+    def customer_id(self) -> str:
+        """The claimant's customer id."""
+        return self.claimant.customer_id
+
+    @property
+    def claimed_total(self) -> Money:
+        """Sum of the lines in the policy currency."""
+        return Money.sum([line.claimed for line in self.lines], self.currency)
+
+    def line(self, line_id: str) -> ExpenseLine:
+        """The line ``line_id``; raises ``KeyError`` when there is none."""
+        index = position(self.lines, "L", line_id)
+        if index is None:
+            raise KeyError(line_id)
+        return self.lines[index]
+
+
+def posted_message(claim: Claim, actor: Actor) -> Message:
+    """The message ``actor`` just posted on ``claim``: what ``post_message`` returns.
+
+    Their latest on the claim (on a replayed request, the latest they posted).
+    """
+    for message in reversed(claim.messages):
+        if message.author == actor.id:
+            return message
+    raise LookupError(f"no message of {actor.id} on claim {claim.id}")  # pragma: no cover
 
 
 @attrs.frozen
@@ -98,13 +191,9 @@ class ClaimTracking:
     guidance: tuple[Guidance, ...] = ()
     feedback: Feedback | None = None
     prefilled: Mapping[str, str] = attrs.field(factory=FrozenMap, converter=frozen_map)
-
-    @property
-    def review_progress(self) -> str:
-        """``"2 of 3 reviews done"`` while an approval plan runs, else ``""``."""
-        if not self.reviews_total:
-            return ""
-        return f"{self.reviews_done} of {self.reviews_total} reviews done"
+    review_progress: str = ""
+    """``"2 of 3 reviews done"`` (``"已完成 2/3 项审核"``) while an approval plan runs, else
+    ``""``: the texts' ``progress`` phrase, in the customer's language."""
 
 
 # who took a claim over, and why, names staff: the customer sees only that it happened
@@ -154,6 +243,9 @@ def tracking(
     returned = tuple(texts.reason(r, claim, reasons) for r in returned)
     customer = ROLE_ACTIONS[Role.CUSTOMER]
     payment = claim.payment
+    done = sum(1 for s in plan.steps if s.is_decided) if plan is not None else 0
+    total = len(plan.steps) if plan is not None else 0
+    progress = texts.phrase("progress").format(done=done, total=total) if total else ""
     current = next((s for s in reversed(sla.stages) if s.open), None) if sla else None
     return ClaimTracking(
         claim.id,
@@ -173,10 +265,11 @@ def tracking(
         current.due if current else None,
         current.status if current else None,
         sla.expected_completion if sla else None,
-        sum(1 for s in plan.steps if s.is_decided) if plan is not None else 0,
-        len(plan.steps) if plan is not None else 0,
+        done,
+        total,
         tuple(s.title for s in plan.open_steps()) if plan is not None else (),
         explain_decision(claim, reasons) if reasons is not None else (),
         claim.feedback,
         claim.prefilled,
+        progress,
     )

@@ -331,7 +331,8 @@ class ClaimRepositoryContract(ClaimQueriesContract, InterleavedContract, Duplica
             (lambda c: _note(c, at), _at(0), ["claim-1", "claim-2"], []),  # due first now
             (lambda c: _moved(c, at, "rev-a", "rev-b"), _at(0), ["claim-2"], ["claim-1"]),
             (approved, _at(4), ["claim-2"], []),  # held by nobody
-            (lambda c: _note(c, at), NO_SCHEDULE, ["claim-2"], []),  # still by nobody
+            # still by nobody (an hour on: after the approval, events never go back)
+            (lambda c: _note(c, at + timedelta(hours=1)), NO_SCHEDULE, ["claim-2"], []),
         ]
         for change, schedule, queue_a, queue_b in steps:
             save(unit_of_work, change(stored(unit_of_work, "claim-1")), schedule)

@@ -154,6 +154,99 @@ def test_lists_read_a_hand_edited_row_even_when_the_claim_is_cached(
         uow.claims.for_customer("cust-1")
 
 
+# -- hostile JSON: read with the wire format's own strict parser ------------------------
+
+_HUGE = "7" * 5_000  # json.loads would raise a bare ValueError (int digit limit)
+
+
+def _set_claim_body(store: sql.SqlClaimStore, claim_id: str, body: str) -> None:
+    cast = "CAST(:body AS JSONB)" if store.engine.dialect.name == "postgresql" else ":body"
+    _run(_url(store), f"UPDATE rb_claims SET body = {cast} WHERE id = :id", body=body, id=claim_id)
+
+
+def _text(store: sql.SqlClaimStore, query: str, **params: object) -> str:
+    engine = sa.create_engine(_url(store))
+    with engine.connect() as connection:
+        text = connection.execute(sa.text(query), params).scalar_one()
+    engine.dispose()
+    return str(text)
+
+
+def _claim_body(store: sql.SqlClaimStore, claim_id: str) -> str:
+    return _text(store, "SELECT CAST(body AS TEXT) FROM rb_claims WHERE id = :id", id=claim_id)
+
+
+@pytest.mark.parametrize(
+    ("edit", "says"),
+    [
+        (lambda body: body.replace('"number"', f'"x": {_HUGE}, "number"', 1), "5,000 digits"),
+        (
+            lambda body: body.replace('"number"', '"x": ' + "[" * 40 + "]" * 40 + ', "number"', 1),
+            "nest",
+        ),
+    ],
+    ids=["a 5,000-digit integer", "nesting 40 deep"],
+)
+def test_a_hostile_claim_body_raises_stored_data_error_naming_the_claim(
+    stored: sql.SqlClaimStore, edit: object, says: str
+) -> None:
+    body = edit(_claim_body(stored, "claim-2"))  # type: ignore[operator]
+    _set_claim_body(stored, "claim-2", body)
+    with stored.unit_of_work() as uow, pytest.raises(StoredDataError) as raised:
+        uow.claims.get("claim-2")
+    assert "claim claim-2" in str(raised.value)
+    assert says in str(raised.value)
+    assert len(str(raised.value)) < 1_000  # the row's text is not quoted whole
+
+
+def test_nan_in_a_claim_body_on_sqlite_raises_stored_data_error(sqlite_url: str) -> None:
+    # (PostgreSQL's JSONB refuses NaN itself: no such row can exist there)
+    sql.upgrade(sqlite_url)
+    with sql.create(sqlite_url, cache_size=0) as store:
+        with store.unit_of_work() as uow:
+            uow.claims.add(draft("claim-1"))
+            uow.commit()
+        body = _claim_body(store, "claim-1").replace('"number"', '"x": NaN, "number"', 1)
+        _set_claim_body(store, "claim-1", body)
+        with store.unit_of_work() as uow, pytest.raises(StoredDataError) as raised:
+            uow.claims.get("claim-1")
+    assert "claim claim-1" in str(raised.value)
+    assert "x: NaN is not a JSON number" in str(raised.value)
+
+
+def test_an_event_with_a_key_given_twice_raises_stored_data_error(
+    stored: sql.SqlClaimStore,
+) -> None:
+    # PostgreSQL's JSON (events) keeps the text as given, a key twice included; SQLite too
+    body = _text(
+        stored, "SELECT CAST(body AS TEXT) FROM rb_events WHERE claim_id = 'claim-1' AND seq = 1"
+    )
+    twice = '{"seq": 99, ' + body[1:]
+    cast = "CAST(:body AS JSON)" if stored.engine.dialect.name == "postgresql" else ":body"
+    _run(
+        _url(stored),
+        f"UPDATE rb_events SET body = {cast} WHERE claim_id = 'claim-1' AND seq = 1",
+        body=twice,
+    )
+    with stored.unit_of_work() as uow, pytest.raises(StoredDataError) as raised:
+        uow.claims.get("claim-1")
+    assert "claim claim-1: its stored event 1" in str(raised.value)
+    assert "seq: given twice in one object" in str(raised.value)
+
+
+def test_an_outbox_message_with_a_huge_integer_raises_stored_data_error(
+    store: sql.SqlClaimStore,
+) -> None:
+    with store.unit_of_work() as uow:
+        uow.outbox.add(notification("event-1"))
+        uow.commit()
+    cast = "CAST(:body AS JSONB)" if store.engine.dialect.name == "postgresql" else ":body"
+    _run(_url(store), f"UPDATE rb_outbox SET body = {cast}", body=f'{{"key": {_HUGE}}}')
+    now = datetime(2026, 3, 2, tzinfo=UTC)
+    with pytest.raises(StoredDataError, match=r"outbox message event-1: .*5,000 digits"):
+        store.queue.claim_batch(5, now=now, lease=timedelta(minutes=1))
+
+
 # -- the database is down -----------------------------------------------------------
 
 

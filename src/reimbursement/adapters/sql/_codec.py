@@ -10,7 +10,6 @@ claim; a row in a record format newer than this library raises
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -21,7 +20,7 @@ import sqlalchemy as sa
 from ...domain.claim import Claim
 from ...errors import SchemaVersionError, StoredDataError, ValidationError
 from ...ports import ClaimSchedule
-from ...serialization import from_data, to_data
+from ...serialization import from_data, parse_json, to_data
 from ._schema import CLAIMS, EVENTS, AnyRow
 
 __all__ = ["RECORD_FORMAT", "claim_columns", "claim_values", "event_values", "load_claims"]
@@ -66,14 +65,13 @@ def event_values(claim: Claim, after: int = 0) -> list[dict[str, Any]]:
 
 
 def _document(claim_id: str, what: str, raw: Any) -> Any:
-    if not isinstance(raw, str):
-        return raw  # JSONB, already parsed by the driver
+    """The data of a stored JSON text, read as strictly as the wire reads it."""
     try:
-        return json.loads(raw)
-    except json.JSONDecodeError as error:
+        return parse_json(raw)  # its limits too: a hostile row gets no more than a request
+    except ValidationError as error:
         raise StoredDataError(
-            f"claim {claim_id}: its stored {what} is not valid JSON ({error.msg} at "
-            f"character {error.pos}); restore the row from a backup"
+            f"claim {claim_id}: its stored {what} is not valid JSON within the wire "
+            f"format's limits ({error}); restore the row from a backup"
         ) from None
 
 

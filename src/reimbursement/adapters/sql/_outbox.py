@@ -19,7 +19,6 @@ any) has ended and its retry time (if any) has come.
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -30,7 +29,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ...errors import StoredDataError, ValidationError
 from ...ports import Notification, OutboxMessage
-from ...serialization import from_data, to_data
+from ...serialization import from_data, parse_json, to_data
 from ._engine import autocommit, begin, guard, is_postgres
 from ._schema import OUTBOX, AnyRow, Instant
 
@@ -163,19 +162,12 @@ _QUEUE: Final = {
 def _message(row: AnyRow) -> OutboxMessage:
     body = row.body
     try:
-        notification = from_data(body if not isinstance(body, str) else _json(body), Notification)
+        notification = from_data(parse_json(body), Notification)  # the wire's own limits
     except ValidationError as error:
         raise StoredDataError(
             f"outbox message {row.key}: its stored notification is not valid: {error}"
         ) from error
     return OutboxMessage(notification, row.attempts, row.last_error)
-
-
-def _json(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ValidationError.at("", f"not valid JSON: {error.msg}") from None
 
 
 _COLUMNS: Final = (OUTBOX.c.key, OUTBOX.c.body, OUTBOX.c.attempts, OUTBOX.c.last_error)

@@ -66,12 +66,16 @@ class Instant(sa.types.TypeDecorator[datetime]):
 
 
 class Document(sa.types.TypeDecorator[Any]):
-    """A JSON document: ``JSONB``, or compact JSON text on SQLite (read back as text).
+    """A JSON document: ``JSONB``, or compact JSON text on SQLite; read back as text on both.
 
     With ``ordered``, PostgreSQL keeps it as ``JSON``, which keeps the order
     of an object's keys (``JSONB`` sorts them, and an event's ``data`` is
-    ordered). SQLite gives the text as stored: the repository parses it, so
-    that bad JSON is reported with the id of the record that holds it.
+    ordered). Every database gives the document back as its JSON text
+    (``body::text`` on PostgreSQL, not the driver's ``json.loads``): the
+    repository parses it with the wire format's own strict parser
+    (:func:`~reimbursement.serialization.parse_json`: its limits, no
+    duplicate keys, no 5,000-digit integers), so that a corrupted or hostile
+    row is refused with a typed error naming the record that holds it.
     """
 
     impl = sa.Text
@@ -91,6 +95,9 @@ class Document(sa.types.TypeDecorator[Any]):
         if value is None or dialect.name == "postgresql":
             return value
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+    def column_expression(self, colexpr: Any) -> Any:
+        return sa.cast(colexpr, sa.Text)  # the text, for the library's parser (see above)
 
 
 METADATA: Final = sa.MetaData()

@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from ...errors import FieldProblem, ValidationError
-from .._ids import next_ids, position
+from .._ids import last_number, position
 from .._replace import replace
 from .._vector import appended, replaced, vector
 from ..accounts import account_problem
-from ..checks import require_type, text_problem
+from ..checks import latest_today, require_type, text_problem
 from ..claim import Claim, Claimant, ExpenseLine
 from ..events import NO_DATA
 from ..inputs import ClaimPatch, LineInput, LinePatch
@@ -52,7 +53,7 @@ def _check_line_fields(
                 "before the decimal point",
             )
         )
-    if line.incurred_on > at.date():
+    if line.incurred_on > latest_today(at):  # today where the customer is, wherever that is
         problems.append(
             FieldProblem(f"{path}.incurred_on", f"{line.incurred_on} is in the future")
         )
@@ -161,6 +162,14 @@ def _count_problem(
     )
 
 
+class Patched(NamedTuple):
+    """A claim's parts after a patch: pass them on with ``replace(claim, **patched._asdict())``."""
+
+    lines: Sequence[ExpenseLine]
+    claimant: Claimant
+    last_line_number: int
+
+
 def _patch(
     claim: Claim,
     patch: ClaimPatch,
@@ -168,8 +177,8 @@ def _patch(
     convert: Convert,
     limits: ClaimLimits,
     added: str = "add_lines",
-) -> tuple[Sequence[ExpenseLine], Claimant]:
-    """The lines and claimant after ``patch``; a ValidationError lists every problem.
+) -> Patched:
+    """The lines, claimant and line count after ``patch``; a ValidationError lists every problem.
 
     ``added`` is what the problems call the added lines (``lines`` for a new draft).
     """
@@ -188,14 +197,15 @@ def _patch(
             problems.append(problem)
     if problems:
         raise ValidationError("the changes cannot be applied", problems)
+    # numbered after every line the claim ever had: a removed line's id is never given again
+    last = last_number("L", claim.lines, claim.last_line_number)
     lines = _edited(claim, edits, convert)
-    new_id = next_ids("L", claim.lines)
-    for item in patch.add_lines:
-        lines = appended(lines, _new_line(new_id(), item, claim.currency, convert))
+    for i, item in enumerate(patch.add_lines, start=last + 1):
+        lines = appended(lines, _new_line(f"L{i}", item, claim.currency, convert))
     claimant = claim.claimant
     if patch.payee_account is not None:
         claimant = replace(claimant, payee_account=patch.payee_account.strip())
-    return lines, claimant
+    return Patched(lines, claimant, last + len(patch.add_lines))
 
 
 def _edited(

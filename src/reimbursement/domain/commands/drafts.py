@@ -74,9 +74,12 @@ def start_draft(
     require_text("claim_id", claim_id, limits.max_id_length, empty=False)
     given = require_items("lines", lines, LineInput, "LineInput")
     empty = Claim(claim_id, claimant, currency, ClaimState.DRAFT, at, prefilled=prefilled or {})
-    new_lines, _ = _patch(empty, ClaimPatch(add_lines=given), at, convert, limits, "lines")
+    patched = _patch(empty, ClaimPatch(add_lines=given), at, convert, limits, "lines")
     return replace(
-        empty, lines=new_lines, events=empty.with_next_event(EventType.DRAFT_STARTED, actor, at)
+        empty,
+        lines=patched.lines,
+        last_line_number=patched.last_line_number,
+        events=empty.with_next_event(EventType.DRAFT_STARTED, actor, at),
     )
 
 
@@ -91,7 +94,7 @@ def update_draft(
 ) -> Claim:
     """The draft with ``patch`` applied; its cost grows with the patch, not with the claim."""
     LIFECYCLE.target(claim.id, claim.state, Action.UPDATE_DRAFT)
-    lines, claimant = _patch(claim, patch, at, convert, limits)
+    patched = _patch(claim, patch, at, convert, limits)
     return _step(
         claim,
         Action.UPDATE_DRAFT,
@@ -99,8 +102,9 @@ def update_draft(
         at,
         EventType.DRAFT_UPDATED,
         data=_patch_data(patch),
-        lines=lines,
-        claimant=claimant,
+        lines=patched.lines,
+        claimant=patched.claimant,
+        last_line_number=patched.last_line_number,
     )
 
 
@@ -263,8 +267,13 @@ def resubmit(
 ) -> Claim:
     """The returned claim, fixed by ``patch`` and submitted again (``signed``: as to submit)."""
     LIFECYCLE.target(claim.id, claim.state, Action.RESUBMIT)
-    lines, claimant = _patch(claim, patch, at, convert, limits)
-    fixed = replace(claim, lines=lines, claimant=claimant)
+    patched = _patch(claim, patch, at, convert, limits)
+    fixed = replace(
+        claim,
+        lines=patched.lines,
+        claimant=patched.claimant,
+        last_line_number=patched.last_line_number,
+    )
     check_ready(fixed, require_receipts=require_receipts, requirements=requirements)
     data = {**_patch_data(patch), **({} if signed is None else signed(fixed))}
     return _step(fixed, Action.RESUBMIT, actor, at, EventType.RESUBMITTED, data=data)

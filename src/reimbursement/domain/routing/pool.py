@@ -24,6 +24,8 @@ from datetime import date
 import attrs
 
 from ...errors import DuplicateError, NotFoundError, ValidationError
+from ..checks import require_text
+from ..limits import MAX_ID_LENGTH
 from ..money import Money
 
 __all__ = ["Absence", "Reviewer", "ReviewerPool", "Segment", "SegmentKey"]
@@ -81,8 +83,7 @@ class Reviewer:
     absences: tuple[Absence, ...] = attrs.field(default=(), converter=_absences)
 
     def __attrs_post_init__(self) -> None:
-        if not self.id.strip():
-            raise ValidationError.at("reviewer.id", "is empty")
+        require_text("reviewer.id", self.id, MAX_ID_LENGTH, empty=False)  # what stores hold
         if self.capacity < 0:
             raise ValidationError.at(
                 "reviewer.capacity", f"must be 0 or more, got {self.capacity}"
