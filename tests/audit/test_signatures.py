@@ -119,9 +119,10 @@ def test_a_signed_submission_records_its_signature_and_reviewers_see_it_valid(
 ) -> None:
     draft = ready_draft(signing_desk)
     payload = signing_desk.submission_to_sign(ANA, draft.id, declarations=DECLARED)
-    claim = signing_desk.submit(
+    submitted = signing_desk.submit(
         ANA, draft.id, signature=passkey.sign(payload), declarations=DECLARED
     )
+    claim = signing_desk.get(REVIEWER, submitted.id)
     recorded = recorded_signature(claim)
     assert recorded is not None
     assert recorded.declarations == DECLARED
@@ -154,10 +155,13 @@ def test_a_stored_signature_that_no_longer_matches_the_claim_shows_invalid(
 ) -> None:
     draft = ready_draft(signing_desk)
     payload = signing_desk.submission_to_sign(ANA, draft.id)
-    claim = signing_desk.submit(ANA, draft.id, signature=passkey.sign(payload))
+    submitted = signing_desk.submit(ANA, draft.id, signature=passkey.sign(payload))
+    claim = signing_desk.get(REVIEWER, submitted.id)
     from reimbursement.audit.signatures import signature_status
 
-    tampered = attrs.evolve(claim, claimant=attrs.evolve(claim.claimant, payee_account="XX00 1"))
+    tampered = attrs.evolve(
+        claim, claimant=attrs.evolve(claim.claimant, payee_account="DE62 3704 0044 0532 0130 01")
+    )
     verifier = signing_desk.adapters.verifier
     assert verifier is not None
     status = signature_status(tampered, verifier)

@@ -33,7 +33,7 @@ from reimbursement.documents import (
     DuplicatePolicy,
 )
 from reimbursement.errors import AuthorizationError, MissingDocumentsError, ValidationError
-from support import ANA, BEN, PDF, PROFILES, REVIEWER, ready_draft, submitted
+from support import ANA, BEN, PDF, PROFILES, REVIEWER, ready_draft, submitted, whole
 
 MEDICAL = DocumentRequirements(
     (
@@ -128,7 +128,7 @@ def test_the_same_file_on_another_customers_claim_is_flagged_with_a_link(
     first = submitted(desk, ANA)
     bens = ready_draft(desk, BEN)
     bens = desk.update_draft(BEN, bens.id, ClaimPatch(payee_account="DE85 0000 0000 0000 0022 22"))
-    second = desk.submit(BEN, bens.id)
+    second = whole(desk, desk.submit(BEN, bens.id).id)
     kinds = {f.kind for f in second.duplicate_flags}
     assert kinds == {DuplicateKind.SAME_FILE, DuplicateKind.SAME_EXPENSE}
     same_file = next(f for f in second.duplicate_flags if f.kind is DuplicateKind.SAME_FILE)
@@ -151,7 +151,7 @@ def test_the_same_expense_within_the_tolerance_is_flagged(
     claim = desk.update_draft(
         BEN, claim.id, ClaimPatch(payee_account="DE85 0000 0000 0000 0022 22")
     )
-    flags = desk.submit(BEN, claim.id).duplicate_flags
+    flags = whole(desk, desk.submit(BEN, claim.id).id).duplicate_flags
     assert [f.kind for f in flags] == [DuplicateKind.SAME_EXPENSE]
 
 
@@ -161,7 +161,7 @@ def test_a_confirmed_duplicate_can_never_be_paid(desk: ReimbursementDesk) -> Non
     # the second line gets a receipt of its own, so only the first is the same file
     claim = desk.attach(ANA, claim.id, "taxi.pdf", PDF + b" taxi")
     patch = ClaimPatch(change_lines=(LinePatch("L2", attachment_ids=(claim.attachments[-1].id,)),))
-    claim = desk.submit(ANA, desk.update_draft(ANA, claim.id, patch).id)
+    claim = whole(desk, desk.submit(ANA, desk.update_draft(ANA, claim.id, patch).id).id)
     index = next(i for i, f in enumerate(claim.duplicate_flags) if f.line_id == "L1")
     confirmed = desk.confirm_duplicate(REVIEWER, claim.id, index)
     assert confirmed.duplicate_flags[index].confirmed_by == REVIEWER.id
@@ -203,13 +203,13 @@ def test_a_photo_attached_with_content_checks_has_reviewer_copies_and_a_hash(
     # the same paper again, held the same way (the first photo's EXIF turns it upright)
     upright = files.receipt((600, 400), shade=10).transpose(Image.Transpose.ROTATE_270)
     again = files.encoded(upright, "JPEG", quality=60)
-    claim = desk.submit(ANA, claim.id)
+    claim = whole(desk, desk.submit(ANA, claim.id).id)
     other = desk.start_draft(BEN, [LineInput("taxi", date(2026, 2, 25), "T", Money("9", "EUR"))])
     other = desk.attach(BEN, other.id, "same.jpg", again, line_id="L1")
     other = desk.update_draft(
         BEN, other.id, ClaimPatch(payee_account="DE85 0000 0000 0000 0022 22")
     )
-    flags = desk.submit(BEN, other.id).duplicate_flags
+    flags = whole(desk, desk.submit(BEN, other.id).id).duplicate_flags
     assert [(f.kind, f.other_claim_id) for f in flags] == [(DuplicateKind.SIMILAR_IMAGE, claim.id)]
     assert 0 <= flags[0].distance <= 8
 

@@ -43,7 +43,7 @@ def test_a_factur_x_invoice_fills_in_its_line_and_is_its_receipt(desk: Reimburse
     assert line.attachment_ids == (document.id,)
     assert document.media_type == "application/pdf"
     assert desk.adapters.documents.get(document.id) == pdf
-    sources = line_sources(claim, line.id)
+    sources = line_sources(desk.get(REVIEWER, claim.id), line.id)
     assert sources["source.provider"].startswith("rechnung.pdf > factur-x.xml: /rsm:")
     assert sources["source.amount"].endswith("ram:GrandTotalAmount")
     assert sources["einvoice.seller_tax_id.valid"] == "yes"
@@ -62,7 +62,10 @@ def test_an_xml_invoice_is_kept_as_xml_and_converted_to_the_policy_currency(
     assert line.amount == Money("300.00", "CNY")
     assert line.claimed == Money("39.00", "EUR")
     assert claim.attachments[0].media_type == "application/xml"
-    assert line_sources(claim, line.id)["einvoice.seller_tax_id.scheme"] == "cn.uscc"
+    assert (
+        line_sources(desk.get(REVIEWER, claim.id), line.id)["einvoice.seller_tax_id.scheme"]
+        == "cn.uscc"
+    )
     submitted = desk.submit(ANA, claim.id)
     assert submitted.state is ClaimState.IN_REVIEW
 

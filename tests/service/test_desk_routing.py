@@ -46,6 +46,8 @@ from reimbursement.service.adapters import DeskSettings
 from reimbursement.service.routing import RoundRobinRouter, RoutingEscalation, current_plan
 from support import ANA, FINANCE, PROFILES, START, submitted, whole
 
+IBAN = "DE89 3704 0044 0532 0130 00"
+
 ADMIN = Actor("ops-1", Role.REVIEWER)
 
 
@@ -227,7 +229,7 @@ def test_nobody_decides_two_levels_of_one_chain(
 def test_the_review_progress_is_in_the_customer_s_language(
     make_desk: Callable[..., ReimbursementDesk], team_pool: ReviewerPool
 ) -> None:
-    li = CustomerProfile("cust-li", "Li Wei", "POL-3", "EUR", "li@example.cn", "zh-CN", "DE89")
+    li = CustomerProfile("cust-li", "Li Wei", "POL-3", "EUR", "li@example.cn", "zh-CN", IBAN)
     desk = make_desk(pool=team_pool, approval_rules=PARALLEL, customers=[*PROFILES, li])
     claim = submitted(desk, Actor.customer("cust-li"), ("medical", "300"))
     assert desk.track(Actor.customer("cust-li"), claim.id).review_progress == "已完成 0/2 项审核"

@@ -37,7 +37,9 @@ def test_the_desk_never_writes_an_event_before_the_claims_last(minutes: list[int
     desk = in_memory_desk(reviewers=["rev-1"], customers=PROFILES, clock=clock)
     claim_id = ready_draft(desk).id
     calls = (
-        lambda: desk.update_draft(ANA, claim_id, ClaimPatch(payee_account="DE89 3704 0045")),
+        lambda: desk.update_draft(
+            ANA, claim_id, ClaimPatch(payee_account="DE62 3704 0044 0532 0130 01")
+        ),
         lambda: desk.post_message(ANA, claim_id, "hello"),
         lambda: desk.submit(ANA, claim_id),
         lambda: desk.post_message(REVIEWER, claim_id, "a note", internal=True),

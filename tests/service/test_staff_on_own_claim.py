@@ -51,7 +51,7 @@ def test_in_a_staff_role_the_claimant_cannot_post_on_her_claim(
             desk.post_message(Actor(RITA.id, role), claim.id, "All fine.", internal=internal)
     assert desk.get(REVIEWER_2, claim.id) == before
     asked = desk.post_message(RITA, claim.id, "Is anything missing?")  # as its customer
-    assert asked.messages[-1].role == Role.CUSTOMER
+    assert asked.role == Role.CUSTOMER
 
 
 def test_a_list_of_claims_leaves_out_the_staff_members_own(desk: ReimbursementDesk) -> None:

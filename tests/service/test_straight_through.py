@@ -29,7 +29,7 @@ from reimbursement.service.straight_through import (
     sampled_for_audit,
     straight_through_decision,
 )
-from support import ANA, FINANCE, PDF, REVIEWER, ready_draft, submitted
+from support import ANA, FINANCE, PDF, REVIEWER, ready_draft, submitted, whole
 
 _EXPENSES = itertools.count(1)
 
@@ -44,7 +44,7 @@ def distinct(desk: ReimbursementDesk, amount: str) -> Claim:
     line = LineInput("pharmacy", date(2026, 3, 1), f"Pharmacy no. {n}", Money(amount, "EUR"))
     claim = desk.start_draft(ANA, [line])
     claim = desk.attach(ANA, claim.id, "receipt.pdf", PDF + f" {n}".encode(), line_id="L1")
-    return desk.submit(ANA, claim.id)
+    return whole(desk, desk.submit(ANA, claim.id).id)
 
 
 RULES = StraightThroughRules(
@@ -202,12 +202,12 @@ def test_a_resubmitted_claim_always_goes_to_a_reviewer(make_desk: MakeDesk) -> N
         ANA, claim.id, ClaimPatch(change_lines=[LinePatch("L1", amount=Money("20.00", "EUR"))])
     )
     assert fixed.state is ClaimState.IN_REVIEW
-    assert fixed.assignee == REVIEWER.id
+    assert whole(desk, fixed.id).assignee == REVIEWER.id
 
 
 def test_without_straight_through_nothing_changes(make_desk: MakeDesk) -> None:
     desk = make_desk()
-    claim = desk.submit(ANA, ready_draft(desk, ANA, "1.00").id)
+    claim = whole(desk, desk.submit(ANA, ready_draft(desk, ANA, "1.00").id).id)
     assert claim.state is ClaimState.IN_REVIEW
     assert straight_through_decision(claim) is None
 

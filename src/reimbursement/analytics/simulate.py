@@ -271,8 +271,7 @@ class _World:
     def next_run(self, finance: Actor) -> Life:
         """Wait for the next payment run; the first claim there runs it for all.
 
-        Finance approves the run as a whole at its cut-off (weekends too: a
-        rota), and the run sends every approved payment.
+        Finance approves the run as a whole at its cut-off (weekends too: a rota).
         """
         now = self.clock.now()
         cutoff = self.runs.schedule.next_cutoff(now)
