@@ -111,6 +111,7 @@ MODULES: tuple[Target, ...] = (
         "payment_records",  # attempts, their end states, the account a customer may read
         "reimbursement/domain/payment.py",
         (
+            "tests/domain/test_payment.py",
             "tests/service/test_payment_safety.py",
             "tests/service/test_payee_changes.py",
             "tests/service/test_payment_payouts.py",

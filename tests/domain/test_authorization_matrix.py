@@ -177,6 +177,8 @@ def expected(role: Role, person: str, action: str) -> type[Exception] | None:
         return FourEyesError
     if action in REVIEW and person != ASSIGNEE:
         return AuthorizationError
+    if action in FOUR_EYES_PAYMENT and person == ASSIGNEE:
+        return FourEyesError  # whatever the role: the system too never pays what it approved
     return None
 
 

@@ -92,13 +92,13 @@ def test_a_draft_cannot_take_a_bad_account_and_stays_unchanged() -> None:
     assert fixed.claimant.payee_account == "NL91 ABNA 0417 1643 00"
 
 
-def test_a_retry_to_a_bad_account_is_refused() -> None:
+def test_a_new_account_after_a_failed_payment_is_refused_when_invalid() -> None:
     desk = in_memory_desk(reviewers=["rev-1"], customers=PROFILES)
     claim = desk.approve(REVIEWER, desk.submit(ANA, ready_draft(desk).id).id)
     desk.approve_payment(FINANCE, claim.id)
     gateway(desk).failing_accounts["DE89 3704 0044 0532 0130 00"] = "account closed"
     failed = desk.pay(FINANCE, claim.id)
     with pytest.raises(ValidationError) as caught:
-        desk.retry_payment(FINANCE, failed.id, payee_account="DE00 1234")
-    assert [p.path for p in caught.value.problems] == ["payee_account"]
+        desk.change_payee_account(FINANCE, failed.id, "DE00 1234")
+    assert [p.path for p in caught.value.problems] == ["account"]  # the argument's name
     assert desk.get(FINANCE, claim.id) == failed

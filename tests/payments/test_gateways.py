@@ -89,15 +89,17 @@ def test_sandbox_status_and_cancel() -> None:
     contract = TestSandboxContract()
     first = sandbox.pay(contract.instruction("claim-1:payment:1"))
     second = sandbox.pay(contract.instruction("claim-2:payment:1"))
-    assert sandbox.status(first.idempotency_key).status is ReceiptStatus.PENDING
+    pending = sandbox.status(first.idempotency_key)
+    assert pending is not None
+    assert pending.status is ReceiptStatus.PENDING
     assert sandbox.cancel(second.idempotency_key).status is not ReceiptStatus.PENDING
     clock.advance(timedelta(minutes=6))
-    assert sandbox.status(first.idempotency_key).status is ReceiptStatus.SETTLED
-    with pytest.raises(PaymentError):
-        sandbox.cancel(first.idempotency_key)
+    settled = sandbox.status(first.idempotency_key)
+    assert settled is not None
+    assert settled.status is ReceiptStatus.SETTLED
+    assert sandbox.cancel(first.idempotency_key) == settled  # too late: the money moved
     assert [c for c, _ in sandbox.callbacks()] == ["claim-1"]  # the cancelled one never comes
-    with pytest.raises(PaymentError):
-        sandbox.status("claim-9:payment:1")
+    assert sandbox.status("claim-9:payment:1") is None
 
 
 def test_bank_file_gateway_writes_one_valid_file_per_batch_and_cancels_queued() -> None:
@@ -126,3 +128,26 @@ def test_bank_file_gateway_refuses_a_name_no_rule_can_write() -> None:
     with pytest.raises(PaymentError, match="U\\+0418"):
         gateway.pay(TestBankFileContract().instruction("claim-1:payment:1"))
     assert gateway.queued() == []
+
+
+def test_bank_file_gateway_says_what_the_bank_said_and_keeps_a_final_answer() -> None:
+    gateway = BankFileGateway(
+        Debtor("Insurer AG", INSURER_IBAN), payee_of=lambda i: Payee("Ana Lima")
+    )
+    contract = TestBankFileContract()
+    paid, returned = "claim-1:payment:1", "claim-2:payment:1"
+    for key in (paid, returned):
+        gateway.pay(contract.instruction(key))
+    at = datetime(2026, 12, 1, 10, tzinfo=UTC)
+    assert gateway.write_file("RUN-1", at, at.date()) is not None
+    settled = gateway.settle(paid, ReceiptStatus.SETTLED)
+    assert settled.status is ReceiptStatus.SETTLED
+    assert settled.reference == "claim-1/1"
+    assert gateway.status(paid) == settled
+    assert gateway.cancel(paid) == settled  # too late: the money moved
+    failed = gateway.settle(returned, ReceiptStatus.FAILED, "AC04 account closed")
+    assert failed.failure_reason == "AC04 account closed"
+    assert gateway.settle(returned, ReceiptStatus.SETTLED) == failed  # over: stays failed
+    with pytest.raises(ValueError, match="settles or fails"):
+        gateway.settle("claim-3:payment:1", ReceiptStatus.PENDING)
+    assert gateway.status("claim-3:payment:1") is None

@@ -35,7 +35,7 @@ from support import ANA, FINANCE, REVIEWER, START, gateway, payment_reference, s
 
 S = ClaimState
 ACCOUNT = "DE89 3704 0044 0532 0130 00"  # Ana's account in the directory
-NEW_ACCOUNT = "DE12 5001 0517 0648 4898 90"
+NEW_ACCOUNT = "DE36 5001 0517 0000 0005 17"
 BANK = Actor("bank-callback", Role.SYSTEM)
 FINANCE_2 = Actor.finance("fin-2", "Femi")
 CAP = [LineDecision("L1", Money("40.00", "EUR"), "above the tariff")]

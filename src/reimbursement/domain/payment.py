@@ -85,4 +85,4 @@ def account_ending(account: str) -> str:
     """
     characters = [c for c in account if c.isalnum()]
     shown = min(4, len(characters) // 2)
-    return "".join(characters[len(characters) - shown :]) if shown else ""
+    return "".join(characters[len(characters) - shown :])

@@ -7,8 +7,8 @@ from ..ports import PaymentInstruction, PaymentReceipt, ReceiptStatus
 
 __all__ = ["CANCELLED", "Ledger"]
 
-CANCELLED = getattr(ReceiptStatus, "CANCELLED", ReceiptStatus.FAILED)
-"""The status of a cancelled instruction: ``CANCELLED`` where the port has it."""
+CANCELLED = ReceiptStatus.CANCELLED
+"""The status of a cancelled instruction."""
 
 
 class Ledger:
@@ -26,6 +26,8 @@ class Ledger:
         """
         key = instruction.idempotency_key
         first = self.instructions.get(key)
+        if first is None and key in self.receipts:  # cancelled before it arrived: stays so
+            return self.receipts[key]
         if first is not None:
             if (first.amount, first.payee_account) != (
                 instruction.amount,
@@ -46,9 +48,12 @@ class Ledger:
         self.receipts[instruction.idempotency_key] = receipt
         return receipt
 
-    def receipt(self, key: str) -> PaymentReceipt:
-        """The latest receipt for ``key``; PaymentError for a key never paid."""
-        found = self.receipts.get(key)
-        if found is None:
-            raise PaymentError(f"no payment with key {key}")
-        return found
+    def status(self, key: str) -> PaymentReceipt | None:
+        """The latest receipt for ``key``; ``None`` for a key never paid nor cancelled."""
+        return self.receipts.get(key)
+
+    def cancel_unknown(self, key: str, reference: str) -> PaymentReceipt:
+        """Cancel a key never paid: a later instruction under it moves no money."""
+        cancelled = PaymentReceipt(key, reference, CANCELLED, "cancelled before it arrived")
+        self.receipts[key] = cancelled
+        return cancelled

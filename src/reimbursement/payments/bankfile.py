@@ -116,16 +116,25 @@ class BankFileGateway:
             receipt = PaymentReceipt(key, reference, ReceiptStatus.PENDING)
             return self._ledger.take(instruction, receipt)
 
-    def status(self, key: str) -> PaymentReceipt:
-        """The receipt for ``key``: pending until the bank's camt says otherwise."""
+    def status(self, key: str) -> PaymentReceipt | None:
+        """The receipt for ``key``: pending until the bank's camt says otherwise.
+
+        ``None`` for a key never paid nor cancelled.
+        """
         with self._lock:
-            return self._ledger.receipt(key)
+            return self._ledger.status(key)
 
     def cancel(self, key: str) -> PaymentReceipt:
-        """Cancel ``key`` while it waits for the next file; PaymentError once it was written."""
+        """Cancel ``key`` while it waits for the next file; PaymentError once it was written.
+
+        A key never paid is cancelled too: a later :meth:`pay` under it moves
+        no money. A payment settled or failed by the bank's camt keeps that receipt.
+        """
         with self._lock:
-            receipt = self._ledger.receipt(key)
-            if receipt.status is CANCELLED:
+            receipt = self._ledger.status(key)
+            if receipt is None:
+                return self._ledger.cancel_unknown(key, end_to_end_id(key))
+            if receipt.status is not ReceiptStatus.PENDING:
                 return receipt
             if key not in self._queued:
                 raise PaymentError(f"payment {key} is in a bank file already: ask the bank")
@@ -133,6 +142,26 @@ class BankFileGateway:
             cancelled = attrs.evolve(receipt, status=CANCELLED, failure_reason="cancelled")
             self._ledger.receipts[key] = cancelled
             return cancelled
+
+    def settle(self, key: str, status: ReceiptStatus, reason: str | None = None) -> PaymentReceipt:
+        """Record the bank's word on ``key`` from its ``camt.054``: ``SETTLED`` or ``FAILED``.
+
+        :func:`~reimbursement.payments.camt.reconcile` calls it before it moves
+        the claim, so that :meth:`status` says what the bank said. A receipt that
+        is over already (settled, failed, cancelled) stays as it is. A key this
+        gateway does not hold (another process wrote its file) is recorded too.
+        """
+        if status not in (ReceiptStatus.SETTLED, ReceiptStatus.FAILED):
+            raise ValueError(f"a bank statement settles or fails a payment, not {status}")
+        with self._lock:
+            receipt = self._ledger.status(key)
+            if receipt is not None and receipt.status is not ReceiptStatus.PENDING:
+                return receipt
+            reference = end_to_end_id(key) if receipt is None else receipt.reference
+            failed = status is ReceiptStatus.FAILED
+            failure = (reason or "returned by the bank") if failed else None
+            self._ledger.receipts[key] = PaymentReceipt(key, reference, status, failure)
+            return self._ledger.receipts[key]
 
     def queued(self) -> list[str]:
         """The keys waiting for the next file, in the order they were paid."""

@@ -38,7 +38,9 @@ from ..domain.claim import PaymentStatus
 from ..domain.lifecycle import ClaimState
 from ..domain.money import Money
 from ..errors import NotFoundError, ValidationError
+from ..ports import ReceiptStatus
 from ..service.desk import ReimbursementDesk
+from .bankfile import BankFileGateway
 
 try:
     from lxml import etree
@@ -203,6 +205,7 @@ class OpenPayment:
 
     claim_id: str
     amount: Money
+    idempotency_key: str = ""
 
 
 @attrs.frozen
@@ -274,7 +277,9 @@ def open_payments(desk: ReimbursementDesk, actor: Actor) -> dict[str, OpenPaymen
         for claim in page.items:
             payment = claim.payment
             if payment is not None and payment.status is PaymentStatus.SENT:
-                found[payment.gateway_reference or ""] = OpenPayment(claim.id, payment.amount)
+                found[payment.gateway_reference or ""] = OpenPayment(
+                    claim.id, payment.amount, payment.idempotency_key
+                )
         if page.next_cursor is None:
             return found
         after = page.next_cursor
@@ -312,10 +317,17 @@ def reconcile(
             f"the file is for account {statement.account}, not {compact_account(account)}: "
             "it belongs to another account, and nothing was applied",
         )
-    plan = match(statement, open_payments(desk, actor))
+    sent = open_payments(desk, actor)
+    plan = match(statement, sent)
+    gateway = desk.adapters.payments
+    books = gateway if isinstance(gateway, BankFileGateway) else None
     for claim_id, e2e in plan.confirm:
+        if books is not None:  # the desk confirms only on the gateway's word
+            books.settle(sent[e2e].idempotency_key, ReceiptStatus.SETTLED)
         desk.confirm_payment(actor, claim_id, e2e)
     for claim_id, e2e, reason in plan.fail:
+        if books is not None:
+            books.settle(sent[e2e].idempotency_key, ReceiptStatus.FAILED, reason)
         desk.fail_payment(actor, claim_id, e2e, reason)
     settled = {e2e for e2e in plan.not_open if _settled_before(desk, actor, e2e)}
     return Reconciliation(

@@ -20,7 +20,7 @@ import attrs
 
 from ..domain.actors import Actor
 from ..domain.lifecycle import ClaimState
-from ..errors import PaymentError, ReimbursementError
+from ..errors import ReimbursementError
 from ..ports import Clock, PaymentInstruction, PaymentReceipt, ReceiptStatus
 from ..service.desk import ReimbursementDesk
 from ._ledger import CANCELLED, Ledger
@@ -94,26 +94,33 @@ class SandboxGateway:
                 self._queue.append(attrs.evolve(due, at=due.at + delay))
             return self._ledger.take(instruction, receipt)
 
-    def status(self, key: str) -> PaymentReceipt:
-        """The receipt for ``key`` now: the outcome once it is due, else pending."""
+    def status(self, key: str) -> PaymentReceipt | None:
+        """The receipt for ``key`` now: the outcome once it is due, else pending.
+
+        ``None`` for a key never paid nor cancelled.
+        """
         with self._lock:
-            receipt = self._ledger.receipt(key)
+            receipt = self._ledger.status(key)
             due = self._outcomes.get(key)
             if due is not None and due.at <= self._clock.now():
                 return due.receipt
             return receipt
 
     def cancel(self, key: str) -> PaymentReceipt:
-        """Cancel ``key`` while its outcome is not due yet; PaymentError once it is."""
+        """Stop ``key`` while its outcome is not due yet; once it is, its outcome.
+
+        A key never paid is cancelled too: a later :meth:`pay` under it moves no money.
+        """
         with self._lock:
-            receipt = self._ledger.receipt(key)
+            receipt = self._ledger.status(key)
+            if receipt is None:
+                self._count += 1
+                return self._ledger.cancel_unknown(key, f"SBX-{self._count:08d}")
             due = self._outcomes.get(key)
             if due is None or receipt.status is CANCELLED:
                 return receipt
             if due.at <= self._clock.now():
-                raise PaymentError(
-                    f"payment {key} is {due.receipt.status} and cannot be cancelled"
-                )
+                return due.receipt  # too late: settled or failed already
             del self._outcomes[key]
             self._queue = [d for d in self._queue if d.receipt.idempotency_key != key]
             cancelled = attrs.evolve(receipt, status=CANCELLED, failure_reason="cancelled")

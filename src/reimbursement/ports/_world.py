@@ -93,7 +93,7 @@ def _receipt_reason(_: object, attribute: attrs.Attribute[str | None], value: ob
         require_type(attribute.name, value, str, "a str or None")
 
 
-def _receipt_status(value: object) -> ReceiptStatus:
+def _receipt_status(value: ReceiptStatus | str) -> ReceiptStatus:
     if isinstance(value, str) and value in _RECEIPT_STATUSES:
         return ReceiptStatus(value)
     known = ", ".join(ReceiptStatus)
