@@ -55,7 +55,7 @@ class LogStoreContract:
         log().record(claim)
         assert log().record(claim) == []
         later = commands.post_message(
-            claim, SYSTEM, claim.updated_at, "a note", Visibility.INTERNAL
+            claim, SYSTEM, claim.events[-1].at, "a note", Visibility.INTERNAL
         )
         assert log().record(later) == [2]
         assert log().size == 3
@@ -83,7 +83,7 @@ class LogStoreContract:
         assert report.changed == (4,)
         assert not report.intact
         unlogged = commands.post_message(
-            claim, SYSTEM, claim.updated_at, "late", Visibility.INTERNAL
+            claim, SYSTEM, claim.events[-1].at, "late", Visibility.INTERNAL
         )
         assert log().verify(unlogged).unlogged == (5,)
 
