@@ -16,7 +16,7 @@ from ..domain import commands
 from ..domain.actors import SYSTEM
 from ..domain.events import Visibility
 from ..errors import ProofError
-from ._builders import AT, approved, assigned, draft, submitted
+from ._builders import _next, approved, assigned, draft, submitted
 
 __all__ = ["LogStoreContract"]
 
@@ -54,7 +54,7 @@ class LogStoreContract:
         claim = submitted(draft("c-1"))
         log().record(claim)
         assert log().record(claim) == []
-        later = commands.post_message(claim, SYSTEM, AT, "a note", Visibility.INTERNAL)
+        later = commands.post_message(claim, SYSTEM, _next(claim), "a note", Visibility.INTERNAL)
         assert log().record(later) == [2]
         assert log().size == 3
 
@@ -80,7 +80,7 @@ class LogStoreContract:
         assert report.chain.intact  # the chain alone cannot see a changed last event
         assert report.changed == (4,)
         assert not report.intact
-        unlogged = commands.post_message(claim, SYSTEM, AT, "late", Visibility.INTERNAL)
+        unlogged = commands.post_message(claim, SYSTEM, _next(claim), "late", Visibility.INTERNAL)
         assert log().verify(unlogged).unlogged == (5,)
 
     def test_a_failed_append_leaves_the_log_as_it_was(
