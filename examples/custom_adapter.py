@@ -171,7 +171,11 @@ def demo() -> None:
         clock=clock,
     )
     desk = in_memory_desk(
-        customers=[CustomerProfile("C-7", "Zoë Martin", "POL-1", "EUR", payee_account="DE89")],
+        customers=[
+            CustomerProfile(
+                "C-7", "Zoë Martin", "POL-1", "EUR", payee_account="DE89 3704 0044 0532 0130 00"
+            )
+        ],
         clock=clock,
         notifier=router,
         reviewers=["rev-1"],

@@ -33,7 +33,8 @@ def with_document(claim: Claim, doc: str, sha256: str = _SHA, phash: int | None 
         phash=None if phash is None else f"{phash:016x}",
     )
     customer = Actor.customer(claim.customer_id)
-    return commands.add_attachment(claim, customer, after(hours=1), attachment, claim.lines[0].id)
+    at = max(after(hours=1), claim.events[-1].at)  # a timeline never goes back
+    return commands.add_attachment(claim, customer, at, attachment, claim.lines[0].id)
 
 
 def _claims(found: object) -> set[str]:

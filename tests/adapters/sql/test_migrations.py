@@ -155,7 +155,7 @@ def test_the_storage_docs_show_the_sql_upgrade_runs_on_postgresql() -> None:
 
 def test_a_store_and_upgrade_take_an_engine_of_yours(sqlite_url: str) -> None:
     engine = sa.create_engine(sqlite_url)
-    assert sql.upgrade(engine) == 4
+    assert sql.upgrade(engine) == sql.SCHEMA_VERSION
     with sql.create(engine) as first, sql.create(engine) as second:
         with first.unit_of_work() as uow:
             uow.claims.add(draft("claim-1"))

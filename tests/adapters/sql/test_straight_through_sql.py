@@ -30,8 +30,9 @@ def test_a_straight_through_claim_reads_back_as_it_was_decided(
     ) as desk:
         draft = desk.start_draft(ANA)
         draft = desk.add_einvoice(ANA, draft.id, "re.xml", zugferd_xml(), category="pharmacy")
-        claim = desk.submit(ANA, draft.id)
-        assert claim.state is ClaimState.PAYMENT_REQUESTED
+        submitted = desk.submit(ANA, draft.id)  # what the customer sees
+        assert submitted.state is ClaimState.PAYMENT_REQUESTED
+        claim = desk.get(REVIEWER, submitted.id)  # the whole claim, as staff see it
     with sql_desk(database_url, documents=tmp_path / "docs", customers=PROFILES) as again:
         stored = again.get(REVIEWER, claim.id)  # read back, every invariant checked
         assert stored == claim
