@@ -142,7 +142,7 @@ class PdfSeal:
         self._signer = signers.SimpleSigner(
             signing_cert=cert,
             signing_key=asn1_keys.PrivateKeyInfo.load(pkcs8),
-            cert_registry=SimpleCertificateStore.from_certs([cert, *others]),  # type: ignore[no-untyped-call]
+            cert_registry=SimpleCertificateStore.from_certs([cert, *others]),  # type: ignore[no-untyped-call,unused-ignore]
         )
 
     def sign(self, pdf: bytes, *, reason: str = "Issued by the insurer") -> bytes:
