@@ -31,7 +31,6 @@ from ..domain.sla import SlaPolicy
 from ..errors import (
     ConcurrencyError,
     DuplicateRequestError,
-    PaymentError,
     RequestMismatchError,
     ValidationError,
 )
@@ -369,15 +368,6 @@ class DeskCore:
         if amount.currency == threshold.currency and amount < threshold:
             return cmd.approve_payment(requested, SYSTEM, now, automatic=True)
         return requested
-
-    def _check_reference(self, claim: Claim, reference: str) -> Claim:
-        payment = claim.payment
-        if payment is not None and payment.gateway_reference not in (None, reference):
-            raise PaymentError(
-                f"claim {claim.id}'s payment has reference {payment.gateway_reference}, "
-                f"not {reference}"
-            )
-        return claim
 
     def _convert(self, amount: Money, currency: str, on: date) -> tuple[Money, Decimal | None]:
         if amount.currency == currency:
