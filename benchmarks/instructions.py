@@ -40,7 +40,9 @@ def child(n: int, drafts_only: bool) -> None:
     if drafts_only:
         desk = lifecycle.make_desk()
         for i in range(n):
-            desk.start_draft(lifecycle.CUSTOMER_ACTORS[i % lifecycle.CUSTOMERS], lifecycle.LINES)
+            desk.start_draft(
+                lifecycle.CUSTOMER_ACTORS[i % lifecycle.CUSTOMERS], lifecycle.lines_for(i)
+            )
     else:
         lifecycle.run_desk(n)
 

@@ -18,6 +18,9 @@ process. The bare floor is measured two ways:
 ``overhead_ratio`` is bare_claims_per_s / claims_per_s, and
 ``overhead_ratio_vs_cursor`` the same against the strictest floor.
 
+Every claim has expenses of its own (:func:`lines_for`); ``--same-expense N``
+times N claims that all hold the same two, each flagged as a duplicate.
+
 Usage: python benchmarks/lifecycle.py [--claims 20000] [--large 200000] [--repeat 3]
 The last line printed is one JSON object.
 """
@@ -33,6 +36,7 @@ import sys
 import time
 import tracemalloc
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 from transitions import Machine
 
@@ -95,20 +99,44 @@ LINES = (
     LineInput("pharmacy", date(2026, 1, 2), "City Pharmacy", Money("42.50", "EUR")),
     LineInput("consultation", date(2026, 1, 3), "Dr. Weber", Money("120.00", "EUR")),
 )
+
+
+def lines_for(i: int) -> tuple[LineInput, ...]:
+    """Claim ``i``'s two lines: the shape of :data:`LINES`, its own expenses.
+
+    Every claim has amounts of its own (one cent apart), as real claims do:
+    the same two expenses on every claim would make each one a duplicate of
+    all before it, which is a different workload (``--same-expense``).
+    """
+    cents = Decimal(i) / 100
+    return tuple(
+        LineInput(x.category, x.incurred_on, x.provider, Money(x.amount.amount + cents, "EUR"))
+        for x in LINES
+    )
+
+
 CUSTOMER_ACTORS = [Actor.customer(f"c{i}") for i in range(CUSTOMERS)]
 REVIEWERS = {f"r{i}": Actor.reviewer(f"r{i}") for i in range(10)}
 FINANCE = Actor.finance("f1")
 
 
-def run_desk(n: int, *, with_drafts: bool = False) -> float:
+def claim_lines(i: int, *, same_expense: bool = False) -> tuple[LineInput, ...]:
+    """The lines of claim ``i``: its own (:func:`lines_for`), or :data:`LINES` for all."""
+    return LINES if same_expense else lines_for(i)
+
+
+def run_desk(n: int, *, with_drafts: bool = False, same_expense: bool = False) -> float:
     """Seconds to push ``n`` claims from submission to payment (and drafting, if asked)."""
     desk = make_desk()
     customers = [CUSTOMER_ACTORS[i % CUSTOMERS] for i in range(n)]
-    drafts = [] if with_drafts else [desk.start_draft(c, LINES).id for c in customers]
+    lines = [claim_lines(i, same_expense=same_expense) for i in range(n)]
+    drafts = (
+        [] if with_drafts else [desk.start_draft(c, lines[i]).id for i, c in enumerate(customers)]
+    )
     gc.collect()
     start = time.perf_counter()
     for i, customer in enumerate(customers):
-        claim_id = desk.start_draft(customer, LINES).id if with_drafts else drafts[i]
+        claim_id = desk.start_draft(customer, lines[i]).id if with_drafts else drafts[i]
         desk.submit(customer, claim_id)  # the customer's view: no assignee in it
         assignee = desk.get(FINANCE, claim_id).assignee  # one staff read per claim
         assert assignee is not None
@@ -195,7 +223,7 @@ def bytes_per_claim(n: int) -> float:
     before = tracemalloc.get_traced_memory()[0]
     for i in range(n):
         customer = CUSTOMER_ACTORS[i % CUSTOMERS]
-        claim = desk.start_draft(customer, LINES)
+        claim = desk.start_draft(customer, lines_for(i))
         desk.submit(customer, claim.id)
         assignee = desk.get(FINANCE, claim.id).assignee
         paid = desk.approve(REVIEWERS[assignee or ""], claim.id)
@@ -214,6 +242,13 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=10_000)
     parser.add_argument("--large", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--same-expense",
+        type=int,
+        default=2_000,
+        metavar="N",
+        help="also time N claims that all hold the same two expenses (every one flagged)",
+    )
     args = parser.parse_args()
 
     desk_runs = [args.claims / run_desk(args.claims) for _ in range(args.repeat)]
@@ -237,6 +272,12 @@ def main() -> None:
         f"{bare_cursor / claims_per_s:.2f}x)"
     )
 
+    same = args.same_expense / run_desk(args.same_expense, same_expense=True)
+    print(
+        f"desk, submit to paid, {args.same_expense:,} claims of the same expenses "
+        f"(each flagged as a duplicate of up to 20 others per line): {same:,.0f} claims/s"
+    )
+
     per_byte = bytes_per_claim(min(args.small, 20_000))
     print(f"memory: {per_byte:,.0f} bytes per stored claim (two lines, all events)")
 
@@ -256,6 +297,7 @@ def main() -> None:
                 "bare_cursor_claims_per_s": round(bare_cursor),
                 "overhead_ratio": round(bare / claims_per_s, 2),
                 "overhead_ratio_vs_cursor": round(bare_cursor / claims_per_s, 2),
+                "same_expense_claims_per_s": round(same),
                 "bytes_per_claim": round(per_byte),
                 "per_claim_time_ratio_200k_vs_10k": round(ratio, 3),
             }

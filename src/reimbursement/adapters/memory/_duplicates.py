@@ -4,13 +4,20 @@ One :class:`DuplicateIndex` holds the committed claims' keys (refreshed by
 the store's ``write`` at commit); a unit of work's look-up adds the
 matches of the claims it staged itself (:func:`staged_matches`), so that it
 sees its own writes as a database transaction does.
+
+A look-up costs what it finds, not what is stored: each claim's keys are
+computed once when it is indexed, expenses are kept by provider, currency,
+date and amount (amounts in order, for a tolerance), and a walk stops at
+its limit, as the SQL tables' composite indexes do.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from bisect import bisect_left, insort
+from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import TypeAlias
 
 import attrs
 
@@ -29,6 +36,10 @@ from ...domain.duplicates import (
 from ...ports import DuplicateMatch
 
 __all__ = ["DuplicateIndex", "Probe", "staged_matches"]
+
+#: Claim ids in the order they were indexed (a dict as an ordered set), so that
+#: a look-up walks the oldest first and stops at its limit, never sorting all.
+_Ids: TypeAlias = dict[str, None]
 
 
 @attrs.frozen
@@ -58,29 +69,46 @@ class Probe:
         )
 
 
-def _line_of(claim: Claim, attachment_id: str) -> str | None:
-    for line in claim.lines:
-        if attachment_id in line.attachment_ids:
-            return line.id
-    return None
+_Expense: TypeAlias = tuple[str, str, date]  # provider key, currency, date
 
 
-def claim_matches(claim: Claim, probe: Probe) -> Iterator[DuplicateMatch]:
-    """The matches of ``probe`` among ``claim``'s own keys."""
-    number = claim.number
-    if probe.sha256 is not None:
-        for sha256, doc in file_keys(claim):
-            if sha256 == probe.sha256:
-                yield DuplicateMatch(claim.id, number, _line_of(claim, doc), doc)
-    if probe.phash is not None:
-        for phash, doc in image_keys(claim):
-            distance = hamming(phash, probe.phash)
-            if distance <= probe.max_distance:
-                yield DuplicateMatch(claim.id, number, _line_of(claim, doc), doc, distance)
-    if probe.expense is not None:
-        for key, line_id in expense_keys(claim):
-            if probe.expense_matches(key):
-                yield DuplicateMatch(claim.id, number, line_id, None)
+@attrs.frozen
+class _Keys:
+    """One claim's keys, computed once: what the SQL key tables hold as rows."""
+
+    claim_id: str
+    number: str | None
+    files: tuple[tuple[str, str, str | None], ...]  # sha256, attachment, line
+    images: tuple[tuple[int, str, str | None], ...]  # phash, attachment, line
+    expenses: tuple[tuple[ExpenseKey, str], ...]  # key, line
+
+    @classmethod
+    def of(cls, claim: Claim) -> _Keys:
+        """``claim``'s keys (none unless the claim is indexed)."""
+        line_of = {doc: line.id for line in claim.lines for doc in line.attachment_ids}
+        return cls(
+            claim.id,
+            claim.number,
+            tuple((sha, doc, line_of.get(doc)) for sha, doc in file_keys(claim)),
+            tuple((phash, doc, line_of.get(doc)) for phash, doc in image_keys(claim)),
+            tuple(expense_keys(claim)),
+        )
+
+    def matches(self, probe: Probe) -> Iterator[DuplicateMatch]:
+        """The matches of ``probe`` among these keys."""
+        if probe.sha256 is not None:
+            for sha256, doc, line_id in self.files:
+                if sha256 == probe.sha256:
+                    yield DuplicateMatch(self.claim_id, self.number, line_id, doc)
+        if probe.phash is not None:
+            for phash, doc, line_id in self.images:
+                distance = hamming(phash, probe.phash)
+                if distance <= probe.max_distance:
+                    yield DuplicateMatch(self.claim_id, self.number, line_id, doc, distance)
+        if probe.expense is not None:
+            for key, line_id in self.expenses:
+                if probe.expense_matches(key):
+                    yield DuplicateMatch(self.claim_id, self.number, line_id, None)
 
 
 def staged_matches(
@@ -90,8 +118,59 @@ def staged_matches(
     mine = {claim.id: claim for claim in staged}
     found = [m for m in index.find(probe, limit + len(mine)) if m.claim_id not in mine]
     for claim in mine.values():
-        found.extend(claim_matches(claim, probe))
+        found.extend(_Keys.of(claim).matches(probe))
     return found[:limit]
+
+
+class _Amounts:
+    """The claims of one provider, currency and day, by amount (amounts kept in order)."""
+
+    __slots__ = ("by_amount", "order")
+
+    def __init__(self) -> None:
+        self.by_amount: dict[int, _Ids] = {}
+        self.order: list[int] = []
+
+    def add(self, amount: int, claim_id: str) -> None:
+        ids = self.by_amount.get(amount)
+        if ids is None:
+            ids = self.by_amount[amount] = {}
+            insort(self.order, amount)
+        ids[claim_id] = None
+
+    def remove(self, amount: int, claim_id: str) -> None:
+        ids = self.by_amount.get(amount)
+        if ids is None:
+            return
+        ids.pop(claim_id, None)
+        if not ids:
+            del self.by_amount[amount]
+            del self.order[bisect_left(self.order, amount)]
+
+    def within(self, amount: int, tolerance: int) -> Iterator[_Ids]:
+        """The id sets of the amounts at most ``tolerance`` from ``amount``."""
+        if tolerance == 0:
+            ids = self.by_amount.get(amount)
+            if ids is not None:
+                yield ids
+            return
+        order = self.order
+        for i in range(bisect_left(order, amount - tolerance), len(order)):
+            if order[i] > amount + tolerance:
+                return
+            yield self.by_amount[order[i]]
+
+
+def _add(table: dict[object, _Ids], key: object, claim_id: str) -> None:
+    table.setdefault(key, {})[claim_id] = None
+
+
+def _remove(table: dict[object, _Ids], key: object, claim_id: str) -> None:
+    ids = table.get(key)
+    if ids is not None:
+        ids.pop(claim_id, None)
+        if not ids:
+            del table[key]
 
 
 class DuplicateIndex:
@@ -101,10 +180,10 @@ class DuplicateIndex:
     """
 
     def __init__(self) -> None:
-        self.claims: dict[str, Claim] = {}  # indexed claims, by id
-        self.files: dict[str, set[str]] = {}  # sha256 -> claim ids
-        self.expenses: dict[tuple[str, str], dict[date, set[str]]] = {}
-        self.bands: tuple[dict[int, set[str]], ...] = tuple({} for _ in range(4))
+        self.keys: dict[str, _Keys] = {}  # indexed claims' keys, by claim id
+        self.files: dict[object, _Ids] = {}  # sha256 -> claim ids
+        self.bands: tuple[dict[object, _Ids], ...] = tuple({} for _ in range(4))
+        self.expenses: dict[_Expense, _Amounts] = {}
 
     def write(self, claim: Claim, before: Claim | None) -> None:
         """Index ``claim`` in place of ``before`` (its previous committed version, if any)."""
@@ -114,60 +193,73 @@ class DuplicateIndex:
             and before.attachments is claim.attachments
             and indexed(before) == indexed(claim)
         ):
-            if claim.id in self.claims:
-                self.claims[claim.id] = claim
-            return
-        if before is not None:
-            self._each(before, lambda keys: keys.discard(before.id))
-        self.claims.pop(claim.id, None)
+            return  # the same keys are indexed
+        old = self.keys.pop(claim.id, None)
+        if old is not None:
+            self._forget(old)
         if indexed(claim):
-            self.claims[claim.id] = claim
-            self._each(claim, lambda keys: keys.add(claim.id), make=True)
+            keys = self.keys[claim.id] = _Keys.of(claim)
+            self._remember(keys)
 
-    def _each(
-        self, claim: Claim, apply: Callable[[set[str]], None], *, make: bool = False
-    ) -> None:
-        """Call ``apply`` on the set of claim ids under each of ``claim``'s keys."""
-        for sha256, _ in file_keys(claim):
-            found = self.files.setdefault(sha256, set()) if make else self.files.get(sha256)
-            if found is not None:
-                apply(found)
-        for phash, _ in image_keys(claim):
+    def _remember(self, keys: _Keys) -> None:
+        for sha256, _, _ in keys.files:
+            _add(self.files, sha256, keys.claim_id)
+        for phash, _, _ in keys.images:
             for table, band in zip(self.bands, bands(phash), strict=True):
-                found = table.setdefault(band, set()) if make else table.get(band)
-                if found is not None:
-                    apply(found)
-        for key, _ in expense_keys(claim):
-            days = self.expenses.setdefault((key.provider, key.currency), {})
-            found = days.setdefault(key.incurred_on, set()) if make else days.get(key.incurred_on)
-            if found is not None:
-                apply(found)
+                _add(table, band, keys.claim_id)
+        for key, _ in keys.expenses:
+            day = (key.provider, key.currency, key.incurred_on)
+            self.expenses.setdefault(day, _Amounts()).add(key.amount, keys.claim_id)
 
-    def _candidates(self, probe: Probe) -> set[str]:
-        ids: set[str] = set()
+    def _forget(self, keys: _Keys) -> None:
+        for sha256, _, _ in keys.files:
+            _remove(self.files, sha256, keys.claim_id)
+        for phash, _, _ in keys.images:
+            for table, band in zip(self.bands, bands(phash), strict=True):
+                _remove(table, band, keys.claim_id)
+        for key, _ in keys.expenses:
+            day = (key.provider, key.currency, key.incurred_on)
+            amounts = self.expenses.get(day)
+            if amounts is not None:
+                amounts.remove(key.amount, keys.claim_id)
+                if not amounts.by_amount:
+                    del self.expenses[day]
+
+    def _buckets(self, probe: Probe) -> Iterator[_Ids]:
+        """The id sets under each key ``probe`` may match, read in place (never copied)."""
         if probe.sha256 is not None:
-            ids |= self.files.get(probe.sha256, set())
+            yield self.files.get(probe.sha256, {})
         if probe.phash is not None:
             for table, values in zip(
                 self.bands, band_probes(probe.phash, probe.max_distance), strict=True
             ):
                 for value in values:
-                    ids |= table.get(value, set())
-        if probe.expense is not None:
-            days = self.expenses.get((probe.expense.provider, probe.expense.currency), {})
-            start = probe.expense.incurred_on
+                    yield table.get(value, {})
+        wanted = probe.expense
+        if wanted is not None:
             for offset in range(-probe.days, probe.days + 1):
                 try:
-                    ids |= days.get(start + timedelta(days=offset), set())
+                    day = wanted.incurred_on + timedelta(days=offset)
                 except OverflowError:  # a date near year 1 or 9999
                     continue
-        return ids
+                amounts = self.expenses.get((wanted.provider, wanted.currency, day))
+                if amounts is not None:
+                    yield from amounts.within(wanted.amount, probe.tolerance)
 
     def find(self, probe: Probe, limit: int) -> list[DuplicateMatch]:
-        """At most ``limit`` matches among the committed claims."""
+        """At most ``limit`` matches among the committed claims, oldest indexed first.
+
+        The work is bounded by the matches wanted, not by how many claims
+        share a provider or a day: the walk stops at ``limit``.
+        """
         found: list[DuplicateMatch] = []
-        for claim_id in sorted(self._candidates(probe)):
-            found.extend(claim_matches(self.claims[claim_id], probe))
-            if len(found) >= limit:
-                break
-        return found[:limit]
+        seen: set[str] = set()
+        for bucket in self._buckets(probe):
+            for claim_id in bucket:
+                if claim_id in seen:
+                    continue
+                seen.add(claim_id)
+                found.extend(self.keys[claim_id].matches(probe))
+                if len(found) >= limit:
+                    return found[:limit]
+        return found
