@@ -8,6 +8,11 @@ the outbox dispatcher and the SLA sweeper until SIGTERM or SIGINT.
 notification templates (the built-in ones and an insurer's folder over
 them) and lists every problem, exiting 1 when there is one.
 
+``serve [--database URL|memory] [--host H] [--port P]`` runs the reference
+portal and staff workbench (the ``[web]`` extra) with demo identities and
+demo claims, on the SQLite file ``reimbursement-portal.db`` by default, and
+prints its address.
+
 ``db upgrade --database URL`` brings a database's schema to this library's
 version (the only way it changes: stores and workers never migrate);
 ``db version`` prints the version a database is at; ``db sql`` prints the
@@ -48,6 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _add_worker(commands)
     _add_check_templates(commands)
     _add_db(commands)
+    _add_serve(commands)
     args = parser.parse_args(argv)
     try:
         if args.command == "demo":
@@ -56,6 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _worker(args)
         if args.command == "check-templates":
             return _check_templates(args)
+        if args.command == "serve":
+            return _serve(args)
         return _db(args)
     except MissingExtraError as error:
         hint = " (or run the demo with --database memory)" if args.command == "demo" else ""
@@ -130,6 +138,46 @@ def _shown(url: str) -> str:
         return url
     scheme, _, user = head.partition("://")
     return f"{scheme}://{user.split(':', 1)[0]}@{tail}"
+
+
+def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = commands.add_parser(
+        "serve",
+        help="run the reference portal and staff workbench (the [web] extra)",
+        description="Serve the customer portal, the staff workbench and the JSON API with "
+        "demo identities (docs/portal.md). Demo claims are made when the database has none.",
+    )
+    serve.add_argument(
+        "--database",
+        metavar="URL",
+        default=None,
+        help="a database URL, or 'memory' (default: sqlite:///reimbursement-portal.db)",
+    )
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from ._extras import require
+
+    require("uvicorn", "web", "serving the web portal")
+    import uvicorn
+
+    from .web import create_app
+    from .web._demo import DEFAULT_DATABASE, demo_portal, seed
+
+    chosen = DEFAULT_DATABASE if args.database is None else args.database
+    demo = demo_portal(None if chosen == "memory" else chosen)
+    try:
+        made = seed(demo.desk)
+        app = create_app(demo.desk, identify=demo.identities, inbox=demo.inbox)
+        where = "memory" if chosen == "memory" else _shown(chosen)
+        print(f"portal on {where} ({made} demo claims made)", flush=True)
+        print(f"open http://{args.host}:{args.port}/ and sign in as a demo identity", flush=True)
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    finally:
+        demo.close()
+    return 0
 
 
 def _add_check_templates(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -1,0 +1,198 @@
+"""The portal's demo: a desk with an in-app inbox, demo identities, and a few claims to look at.
+
+``python -m reimbursement serve`` runs it on a SQLite file by default; the
+claims are made once, when the database has none.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from datetime import date, time
+from decimal import Decimal
+from functools import cache
+
+import attrs
+
+from ..adapters.memory import InMemoryFxRates, InMemoryInbox, InMemoryPaymentGateway
+from ..adapters.notify.inbox import InboxChannel
+from ..adapters.system import SystemClock
+from ..bootstrap import DeskOptions, in_memory_desk, sql_desk
+from ..demo import CUSTOMERS
+from ..domain.actors import Actor
+from ..domain.checklist import ANY_CATEGORY, DocumentRequirements, DocumentRule
+from ..domain.inputs import LineInput
+from ..domain.lifecycle import ClaimState
+from ..domain.money import Money
+from ..domain.sla import BusinessCalendar, SlaPolicy, weekly
+from ..notify import ChannelRouter, ContactPreferences, InMemoryPreferences, TemplateSet
+from ..notify.ports import InboxStore
+from ..ports import Clock, CustomerProfile
+from ..service.adapters import DeskSettings
+from ..service.desk import ReimbursementDesk
+from ._identity import DemoIdentities, DemoIdentity
+
+__all__ = ["DEFAULT_DATABASE", "DemoPortal", "demo_identities", "demo_portal", "seed"]
+
+DEFAULT_DATABASE = "sqlite:///reimbursement-portal.db"
+"""Where ``python -m reimbursement serve`` keeps its claims unless told otherwise."""
+
+LI_NA = CustomerProfile(
+    "C-1004",
+    "李娜",
+    "CN-HEALTH-2088",
+    "EUR",
+    "lina@example.org",
+    "zh-CN",
+    "DE75 5121 0800 1245 1261 99",
+    "DE-BE",
+)
+"""A customer who reads Chinese: her timeline and notices are in zh-CN."""
+
+PROFILES = (*CUSTOMERS, LI_NA)
+CLOSED_ACCOUNT = CUSTOMERS[1].payee_account
+"""The demo bank refuses payments to this account (Lukas Berger's)."""
+FINANCE = Actor.finance("F-fiona", "Fiona")
+PDF = b"%PDF-1.7\n% a scanned receipt\n"
+
+
+def demo_identities() -> DemoIdentities:
+    """The people of the demo sign-in page: four customers, two reviewers, two finance staff."""
+    people = [
+        DemoIdentity(p.customer_id, p.name, Actor.customer(p.customer_id, p.name), p.language)
+        for p in PROFILES
+    ]
+    people += [
+        DemoIdentity("R-rita", "Rita (reviewer)", Actor.reviewer("R-rita", "Rita")),
+        DemoIdentity("R-raj", "Raj (reviewer)", Actor.reviewer("R-raj", "Raj")),
+        DemoIdentity("F-fiona", "Fiona (finance)", FINANCE),
+        DemoIdentity("F-felix", "Felix (finance)", Actor.finance("F-felix", "Felix")),
+    ]
+    return DemoIdentities(people)
+
+
+@attrs.frozen
+class DemoPortal:
+    """What the demo portal runs on: the desk, its customers' inbox, the sign-in identities."""
+
+    desk: ReimbursementDesk
+    inbox: InboxStore
+    identities: DemoIdentities
+    closers: tuple[Callable[[], None], ...] = ()
+
+    def close(self) -> None:
+        """Release the desk's and the inbox's database connections."""
+        self.desk.close()
+        for close in self.closers:
+            close()
+
+
+def demo_portal(database: str | None, clock: Clock | None = None) -> DemoPortal:
+    """The demo's desk on ``database`` (``None``: in memory), telling customers in their inbox.
+
+    On a database the schema is brought to this library's version first, as
+    a deployment step would.
+    """
+    clock = clock if clock is not None else SystemClock()
+    inbox: InboxStore
+    closers: tuple[Callable[[], None], ...] = ()
+    options: DeskOptions = {
+        "reviewers": ["R-rita", "R-raj"],
+        "settings": DeskSettings(
+            finance_approval_threshold=Money("100.00", "EUR"),
+            # every expense needs its receipt: the claim page's checklist lists each
+            requirements=DocumentRequirements([DocumentRule(ANY_CATEGORY, ["receipt"])]),
+        ),
+        "sla": SlaPolicy.standard(BusinessCalendar("Europe/Berlin", weekly((time(9), time(17))))),
+    }
+    # Lukas's account is closed: his payments fail, and he gives another one on the claim page
+    gateway = InMemoryPaymentGateway(failing_accounts={CLOSED_ACCOUNT: "AC04 account closed"})
+    rates = InMemoryFxRates({("USD", "EUR", date(2026, 11, 13)): Decimal("0.9210")})
+    if database is None:
+        inbox = InMemoryInbox()
+        counter = itertools.count(1)
+        options["new_id"] = lambda: f"claim-{next(counter)}"
+        router = _router(inbox, clock)
+        desk = in_memory_desk(
+            customers=PROFILES, clock=clock, notifier=router, payments=gateway, **options
+        )
+    else:
+        from ..adapters import sql
+
+        sql.upgrade(database)
+        store = sql.create(database)
+        inbox = sql.SqlInbox(store.engine)
+        router = _router(inbox, clock)
+        desk = sql_desk(
+            database,
+            customers=PROFILES,
+            clock=clock,
+            notifier=router,
+            fx_rates=rates,
+            payments=gateway,
+            **options,
+        )
+        closers = (store.close,)
+    router.bind(desk)
+    return DemoPortal(desk, inbox, demo_identities(), closers)
+
+
+@cache
+def _templates() -> TemplateSet:
+    """The built-in notification templates, checked once per process (it takes a second)."""
+    return TemplateSet()
+
+
+def _router(inbox: InboxStore, clock: Clock) -> ChannelRouter:
+    preferences = InMemoryPreferences(
+        ContactPreferences(p.customer_id, ["inbox"], p.language, "Europe/Berlin") for p in PROFILES
+    )
+    return ChannelRouter(
+        templates=_templates(),
+        preferences=preferences,
+        channels=[InboxChannel(inbox, clock)],
+        clock=clock,
+    )
+
+
+def _documented(desk: ReimbursementDesk, who: Actor, claim_id: str) -> None:
+    claim = desk.track(who, claim_id)
+    for line in claim.lines:
+        if not line.attachment_ids:
+            desk.attach(who, claim_id, f"receipt-{line.id}.pdf", PDF, line_id=line.id)
+
+
+def _submitted(desk: ReimbursementDesk, who: Actor, lines: list[LineInput]) -> str:
+    draft = desk.start_draft(who, lines)
+    _documented(desk, who, draft.id)
+    return desk.submit(who, draft.id).id
+
+
+def seed(desk: ReimbursementDesk) -> int:
+    """Make the demo's claims unless the store has some; returns how many it made."""
+    if desk.claims_in(FINANCE, list(ClaimState), limit=1).items:
+        return 0
+    mei, lukas, amara, li = (Actor.customer(p.customer_id, p.name) for p in PROFILES)
+    day = date(2026, 11, 20)
+    paid = _submitted(
+        desk, mei, [LineInput("pharmacy", day, "Stadt-Apotheke", Money("38.90", "EUR"))]
+    )
+    _submitted(desk, lukas, [LineInput("transport", day, "Yellow Cab", Money("46.00", "EUR"))])
+    returned = _submitted(
+        desk, amara, [LineInput("dental", day, "Zahnarzt Dr. Roth", Money("640.00", "EUR"))]
+    )
+    _submitted(desk, li, [LineInput("pharmacy", day, "城市药房", Money("52.30", "EUR"))])
+    desk.start_draft(
+        mei, [LineInput("physiotherapy", day, "Physio am Park", Money("85.00", "EUR"))]
+    )
+    for claim_id in (paid, returned):
+        holder = desk.get(FINANCE, claim_id).assignee or ""
+        reviewer = Actor.reviewer(holder)
+        if claim_id == paid:
+            desk.approve(reviewer, claim_id)
+            desk.pay(FINANCE, claim_id)
+        else:
+            desk.return_for_correction(
+                reviewer, claim_id, ["missing_document"], "Please add the dentist's invoice."
+            )
+    return 5

@@ -1,0 +1,180 @@
+"""What every page handler shares: the desk, the signed-in actor, forms, rendering, refusals."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+import attrs
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from ..domain.actors import Actor, Role
+from ..errors import (
+    AuthorizationError,
+    ConcurrencyError,
+    NotFoundError,
+    ReimbursementError,
+    ValidationError,
+)
+from ..notify.ports import InboxStore
+from ..service.desk import ReimbursementDesk
+from ._i18n import LANGUAGES, Catalogue, catalogue, chosen_language
+from ._identity import DemoIdentities, Identify
+from .security import SignInLimiter, check_csrf, csrf_token
+
+__all__ = ["Portal", "Posted", "SignInRequired", "posted", "status_of"]
+
+T = TypeVar("T")
+
+
+class SignInRequired(Exception):
+    """The request has no signed-in actor (pages redirect to sign in; the API answers 401)."""
+
+
+def status_of(error: ReimbursementError) -> int:
+    """The HTTP status of a refusal: 403, 404, 409 or 422."""
+    if isinstance(error, AuthorizationError):
+        return 403
+    if isinstance(error, NotFoundError):
+        return 404
+    if isinstance(error, ValidationError):
+        return 422
+    if isinstance(error, ConcurrencyError):
+        return 409
+    return 409
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("reimbursement.web", "templates"),
+        autoescape=select_autoescape(["html"], default_for_string=True, default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["when"] = lambda at: "" if at is None else at.strftime("%Y-%m-%d %H:%M %Z")
+    return env
+
+
+@attrs.define
+class Portal:
+    """The portal's parts: the desk, the identify hook, the inbox, templates and limits.
+
+    ``warn_within`` marks a queue line whose stage is due that soon (a
+    breach is a due time passed); ``max_upload_bytes`` bounds each request
+    body.
+    """
+
+    desk: ReimbursementDesk
+    identify: Identify
+    inbox: InboxStore | None = None
+    warn_within: timedelta = timedelta(hours=4)
+    max_upload_bytes: int = 10 * 1024 * 1024
+    sign_in_limiter: SignInLimiter = attrs.field(factory=SignInLimiter)
+    templates: Environment = attrs.field(factory=_environment)
+
+    @property
+    def demo(self) -> DemoIdentities | None:
+        """The demo identities when the portal signs people in itself, else ``None``."""
+        return self.identify if isinstance(self.identify, DemoIdentities) else None
+
+    def now(self) -> datetime:
+        """The desk's clock (the core and its pages agree on what time it is)."""
+        return self.desk.adapters.clock.now()
+
+    def actor(self, request: Request) -> Actor:
+        """The signed-in actor; raises :class:`SignInRequired` when there is none."""
+        found = self.identify(request)
+        if found is None:
+            raise SignInRequired
+        return found
+
+    def customer(self, request: Request) -> Actor:
+        """The actor, acting as a customer (a staff member at home uses their customer id)."""
+        actor = self.actor(request)
+        return actor if actor.role is Role.CUSTOMER else Actor.customer(actor.id)
+
+    def language(self, request: Request) -> str:
+        """The page language: the session's choice, else the browser's, else English."""
+        return chosen_language(
+            request.session.get("lang"), request.headers.get("accept-language", "")
+        )
+
+    def t(self, request: Request) -> Catalogue:
+        """The message catalogue of the request's language."""
+        return catalogue(self.language(request))
+
+    async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a desk call off the event loop (desk calls block on the database)."""
+        return await run_in_threadpool(fn, *args, **kwargs)
+
+    async def form(self, request: Request) -> FormData:
+        """The posted form, refused (403) unless it carries the session's CSRF token."""
+        form = await request.form(max_files=4, max_fields=200)
+        given = form.get("csrf") or request.headers.get("x-csrf-token")
+        if not check_csrf(request.session, given):
+            raise HTTPException(403, self.t(request)("error.csrf"))
+        return form
+
+    def render(self, request: Request, name: str, status: int = 200, **values: Any) -> Response:
+        """Render template ``name`` with what every page needs."""
+        t = self.t(request)
+        signed_in = self.identify(request)
+        demo = self.demo
+        identity = demo.identity(request) if demo is not None else None
+        page = self.templates.get_template(name).render(
+            t=t,
+            lang=t.language,
+            languages=LANGUAGES,
+            csrf=csrf_token(request.session),
+            actor=signed_in,
+            identity=identity,
+            is_staff=signed_in is not None and signed_in.role is not Role.CUSTOMER,
+            flash=request.session.pop("flash", None),
+            path=request.url.path,
+            now=self.now(),
+            **values,
+        )
+        return HTMLResponse(page, status_code=status)
+
+    async def act(
+        self, request: Request, back: str, call: Callable[[], object], done: str | None = None
+    ) -> Response:
+        """Run ``call`` (a desk call); on a refusal, go ``back`` showing the desk's message."""
+        t = self.t(request)
+        try:
+            await self.call(call)
+        except ReimbursementError as error:
+            request.session["flash"] = {"kind": "error", "text": str(error)}
+            return RedirectResponse(back, status_code=303)
+        request.session["flash"] = {"kind": "ok", "text": t("flash.done")}
+        return RedirectResponse(done or back, status_code=303)
+
+
+@attrs.frozen
+class Posted:
+    """A form posted about one claim: the portal, the form (CSRF checked), the actor, the claim."""
+
+    portal: Portal
+    form: FormData
+    actor: Actor
+    claim_id: str
+
+    async def act(
+        self, request: Request, back: str, call: Callable[[], object], done: str | None = None
+    ) -> Response:
+        """:meth:`Portal.act` for this form."""
+        return await self.portal.act(request, back, call, done)
+
+
+async def posted(request: Request, *, customer: bool) -> Posted:
+    """The form posted to a claim's page; the actor as a customer when ``customer``."""
+    portal: Portal = request.app.state.portal
+    form = await portal.form(request)
+    actor = portal.customer(request) if customer else portal.actor(request)
+    return Posted(portal, form, actor, request.path_params["claim_id"])
