@@ -48,7 +48,8 @@ def test_core_never_reads_the_wall_clock() -> None:
 def test_importing_the_library_loads_no_optional_dependency() -> None:
     code = (
         "import sys, reimbursement, reimbursement.service, reimbursement.adapters.memory;"
-        "heavy = {'pandas', 'matplotlib', 'numpy', 'holidays', 'sqlalchemy', 'pytest'};"
+        "heavy = {'pandas', 'matplotlib', 'numpy', 'holidays', 'sqlalchemy', 'pytest',"
+        " 'starlette', 'uvicorn', 'itsdangerous', 'multipart', 'python_multipart'};"
         "print(sorted(heavy & set(sys.modules)))"
     )
     out = subprocess.run(
@@ -91,6 +92,31 @@ def test_only_the_events_module_reads_the_stored_event_form() -> None:
             if isinstance(node, ast.ImportFrom):
                 names = {alias.name for alias in node.names}
                 assert not names & {"_Row", "_as_row", "_from_row"}, path.relative_to(SRC)
+
+
+WEB = SRC / "web"
+WEB_PACKAGES = {"starlette", "uvicorn", "itsdangerous", "multipart", "python_multipart"}
+
+
+def test_the_core_never_imports_the_web_portal() -> None:
+    # the portal is an application on the library; only the CLI's `serve` starts it
+    for path in SRC.rglob("*.py"):
+        if WEB in path.parents or path == SRC / "__main__.py":
+            continue
+        for name in imports_of(path):
+            bare = name.lstrip(".")
+            assert not (bare == "web" or bare.startswith("web.")), path.relative_to(SRC)
+            assert not name.startswith("reimbursement.web"), path.relative_to(SRC)
+            assert name.split(".")[0] not in WEB_PACKAGES, f"{path.relative_to(SRC)}: {name}"
+
+
+def test_the_web_portal_acts_only_through_the_desk() -> None:
+    # no command, repository or unit of work behind the desk's back: who may act is the desk's
+    for path in WEB.rglob("*.py"):
+        for name in imports_of(path):
+            bare = name.lstrip(".")
+            assert not bare.startswith(("domain.commands", "domain.authorization")), path
+            assert "unit_of_work" not in path.read_text(), path.relative_to(SRC)
 
 
 def test_sqlalchemy_is_imported_only_by_the_sql_adapter() -> None:
@@ -191,6 +217,8 @@ NAMESPACES = [
     "reimbursement.sla",
     "reimbursement.straight_through",
     "reimbursement.testing",
+    "reimbursement.web",
+    "reimbursement.web.security",
 ]
 
 

@@ -38,6 +38,7 @@ OPTIONAL = {
     "cryptography",
     "rfc8785",
     "pyhanko",
+    "starlette",
 }
 
 
@@ -95,6 +96,10 @@ def _pdf_adapter() -> object:
     return importlib.import_module("reimbursement.adapters.pdf")
 
 
+def _web_portal() -> object:
+    return importlib.import_module("reimbursement.web")
+
+
 def _canonical_submission() -> object:
     from reimbursement.audit.canonical import submission_bytes
     from reimbursement.testing import draft
@@ -112,6 +117,7 @@ CASES: list[tuple[str, str, Callable[[], object], tuple[str, ...]]] = [
     ("cryptography", "audit", _signing_adapter, ("reimbursement.adapters.signing",)),
     ("pyhanko", "pdf", _pdf_adapter, ("reimbursement.adapters.pdf",)),
     ("rfc8785", "audit", _canonical_submission, ()),
+    ("starlette", "web", _web_portal, ("reimbursement.web",)),
 ]
 
 
@@ -227,7 +233,11 @@ def _optional_imports(path: Path) -> Iterator[tuple[int, str, bool]]:
 
 def test_every_optional_import_goes_through_the_extras_message() -> None:
     # A package whose __init__ guards its optional dependency first may import it freely.
-    guarded_packages = {SRC / "adapters" / "sql": "sqlalchemy", SRC / "testing": "pytest"}
+    guarded_packages = {
+        SRC / "adapters" / "sql": "sqlalchemy",
+        SRC / "testing": "pytest",
+        SRC / "web": "starlette",
+    }
     for package, dependency in guarded_packages.items():
         first = next(_optional_imports(package / "__init__.py"))
         assert first[1:] == (dependency, True), package

@@ -8,11 +8,11 @@ from typing import Any
 
 from reimbursement import Actor, ClaimState
 from reimbursement.adapters.memory import ManualClock
-from reimbursement.web._demo import FINANCE, DemoPortal
+from reimbursement.web._demo import FINANCE, DemoPortal, receipt_pdf
 
 from .conftest import Visitor, flash
 
-PDF = b"%PDF-1.7\n% a scanned receipt\n"
+PDF = receipt_pdf()
 
 
 def draft_with_line(mei: Visitor) -> str:

@@ -10,9 +10,12 @@ its own application. The core never imports this package.
 
 from __future__ import annotations
 
-from .._extras import require
+from .._extras import missing
 
-require("starlette", "web", "the web portal")
+try:
+    import starlette  # noqa: F401
+except ModuleNotFoundError as error:
+    raise missing(error, "web", "the web portal") from error
 
 from ._app import create_app  # noqa: E402
 from ._identity import DemoIdentities, DemoIdentity, Identify  # noqa: E402

@@ -19,6 +19,7 @@ from ..adapters.notify.inbox import InboxChannel
 from ..adapters.system import SystemClock
 from ..bootstrap import DeskOptions, in_memory_desk, sql_desk
 from ..demo import CUSTOMERS
+from ..documents import ContentChecks
 from ..domain.actors import Actor
 from ..domain.checklist import ANY_CATEGORY, DocumentRequirements, DocumentRule
 from ..domain.inputs import LineInput
@@ -32,7 +33,14 @@ from ..service.adapters import DeskSettings
 from ..service.desk import ReimbursementDesk
 from ._identity import DemoIdentities, DemoIdentity
 
-__all__ = ["DEFAULT_DATABASE", "DemoPortal", "demo_identities", "demo_portal", "seed"]
+__all__ = [
+    "DEFAULT_DATABASE",
+    "DemoPortal",
+    "demo_identities",
+    "demo_portal",
+    "receipt_pdf",
+    "seed",
+]
 
 DEFAULT_DATABASE = "sqlite:///reimbursement-portal.db"
 """Where ``python -m reimbursement serve`` keeps its claims unless told otherwise."""
@@ -53,7 +61,20 @@ PROFILES = (*CUSTOMERS, LI_NA)
 CLOSED_ACCOUNT = CUSTOMERS[1].payee_account
 """The demo bank refuses payments to this account (Lukas Berger's)."""
 FINANCE = Actor.finance("F-fiona", "Fiona")
-PDF = b"%PDF-1.7\n% a scanned receipt\n"
+
+
+@cache
+def receipt_pdf() -> bytes:
+    """A one-page PDF, as a scanned receipt would be (the content checks read it)."""
+    from io import BytesIO
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=298, height=420)
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def demo_identities() -> DemoIdentities:
@@ -102,6 +123,8 @@ def demo_portal(database: str | None, clock: Clock | None = None) -> DemoPortal:
             finance_approval_threshold=Money("100.00", "EUR"),
             # every expense needs its receipt: the claim page's checklist lists each
             requirements=DocumentRequirements([DocumentRule(ANY_CATEGORY, ["receipt"])]),
+            # documents read by content: photos get the reviewers' copy and thumbnail
+            content_checks=ContentChecks(enabled=True),
         ),
         "sla": SlaPolicy.standard(BusinessCalendar("Europe/Berlin", weekly((time(9), time(17))))),
     }
@@ -159,7 +182,7 @@ def _documented(desk: ReimbursementDesk, who: Actor, claim_id: str) -> None:
     claim = desk.track(who, claim_id)
     for line in claim.lines:
         if not line.attachment_ids:
-            desk.attach(who, claim_id, f"receipt-{line.id}.pdf", PDF, line_id=line.id)
+            desk.attach(who, claim_id, f"receipt-{line.id}.pdf", receipt_pdf(), line_id=line.id)
 
 
 def _submitted(desk: ReimbursementDesk, who: Actor, lines: list[LineInput]) -> str:
