@@ -17,7 +17,7 @@ try:
 except ModuleNotFoundError as error:
     raise missing(error, "web", "the web portal") from error
 
-from ._app import create_app  # noqa: E402
-from ._identity import DemoIdentities, DemoIdentity, Identify  # noqa: E402
+from ._app import create_app
+from ._identity import DemoIdentities, DemoIdentity, Identify
 
 __all__ = ["DemoIdentities", "DemoIdentity", "Identify", "create_app"]
