@@ -21,7 +21,7 @@ from ..domain.money import Money
 from ..errors import AuthorizationError, ReimbursementError, ValidationError
 from ..ports import ClaimSummary
 from ..service.views import ClaimTracking
-from ._portal import Portal
+from ._portal import Portal, by_method
 from ._spec import OPENAPI
 from .security import check_csrf
 
@@ -137,8 +137,8 @@ async def list_claims(request: Request) -> Response:
 async def start_claim(request: Request) -> Response:
     """POST /api/v1/claims: a pre-filled draft, with the lines given."""
     portal = _portal(request)
-    _writable(request)
     actor = portal.customer(request)
+    _writable(request)
     body = await _json(request)
     given = body.get("lines", [])
     if not isinstance(given, list):
@@ -160,8 +160,8 @@ async def get_claim(request: Request) -> Response:
 async def post_message(request: Request) -> Response:
     """POST /api/v1/claims/{claim_id}/messages: a message to the claims team."""
     portal = _portal(request)
-    _writable(request)
     actor = portal.customer(request)
+    _writable(request)
     body = (await _json(request)).get("body")
     if not isinstance(body, str):
         raise ValidationError.at("body", "must be a text")
@@ -191,8 +191,7 @@ def routes() -> list[Route]:
     post = ["POST"]
     return [
         Route("/api/openapi.json", openapi),
-        Route("/api/v1/claims", list_claims),
-        Route("/api/v1/claims", start_claim, methods=post),
+        by_method("/api/v1/claims", list_claims, start_claim),
         Route("/api/v1/claims/{claim_id}", get_claim),
         Route("/api/v1/claims/{claim_id}/messages", post_message, methods=post),
         Route("/api/v1/queue", work_queue),

@@ -20,7 +20,7 @@ from ..service.desk import ReimbursementDesk
 from . import _api, _customer, _dashboard, _staff
 from ._i18n import LANGUAGES
 from ._identity import Identify
-from ._portal import Portal, SignInRequired, status_of
+from ._portal import Portal, SignInRequired, by_method, status_of
 from .security import SecurityHeaders, SessionCookie, SignInLimiter, UploadLimit
 
 __all__ = ["create_app"]
@@ -111,11 +111,12 @@ async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, HTTPException)
     if _is_api(request):
         body = {"error": str(error.detail), "problems": []}
-        return JSONResponse(body, status_code=error.status_code)
-    message = str(error.detail)
-    return _portal(request).render(
-        request, "error.html", status=error.status_code, message=message
+        return JSONResponse(body, status_code=error.status_code, headers=error.headers)
+    page = _portal(request).render(
+        request, "error.html", status=error.status_code, message=str(error.detail)
     )
+    page.headers.update(error.headers or {})  # 405 says which methods are allowed
+    return page
 
 
 def create_app(
@@ -148,8 +149,7 @@ def create_app(
     static = StaticFiles(directory=str(resources.files(__package__).joinpath("static")))
     routes = [
         Route("/", home),
-        Route("/signin", sign_in_page),
-        Route("/signin", sign_in, methods=["POST"]),
+        by_method("/signin", sign_in_page, sign_in),
         Route("/signout", sign_out, methods=["POST"]),
         Route("/language", language, methods=["POST"]),
         *_customer.routes(),

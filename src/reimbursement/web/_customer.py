@@ -16,7 +16,7 @@ from ..domain.feedback import FeedbackStage
 from ..domain.inputs import ClaimPatch
 from ..errors import ReimbursementError, ValidationError
 from ._forms import feedback_answers, field, line_input, line_patches, optional_int
-from ._portal import Portal, posted
+from ._portal import Portal, by_method, posted
 
 __all__ = ["routes"]
 
@@ -207,8 +207,7 @@ def routes() -> list[Route]:
     """The customer's routes."""
     post = ["POST"]
     return [
-        Route("/claims", claims),
-        Route("/claims", new_claim, methods=post),
+        by_method("/claims", claims, new_claim),
         Route("/claims/{claim_id}", claim_page),
         Route("/claims/{claim_id}/lines", add_line, methods=post),
         Route("/claims/{claim_id}/documents", upload, methods=post),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -13,6 +13,7 @@ from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
 
 from ..domain.actors import Actor, Role
 from ..errors import (
@@ -28,7 +29,7 @@ from ._i18n import LANGUAGES, Catalogue, catalogue, chosen_language
 from ._identity import DemoIdentities, Identify
 from .security import SignInLimiter, check_csrf, csrf_token
 
-__all__ = ["Portal", "Posted", "SignInRequired", "posted", "status_of"]
+__all__ = ["Portal", "Posted", "SignInRequired", "by_method", "posted", "status_of"]
 
 T = TypeVar("T")
 
@@ -48,6 +49,19 @@ def status_of(error: ReimbursementError) -> int:
     if isinstance(error, ConcurrencyError):
         return 409
     return 409
+
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def by_method(path: str, get: Endpoint, post: Endpoint) -> Route:
+    """One route for a path read with GET and changed with POST (so a 405 lists both)."""
+
+    async def endpoint(request: Request) -> Response:
+        return await (post if request.method == "POST" else get)(request)
+
+    endpoint.__doc__ = get.__doc__
+    return Route(path, endpoint, methods=["GET", "POST"])
 
 
 def _environment() -> Environment:

@@ -10,8 +10,8 @@ _MONEY = {
     "type": "object",
     "required": ["amount", "currency"],
     "properties": {
-        "amount": {"type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$"},
-        "currency": {"type": "string", "minLength": 3, "maxLength": 3},
+        "amount": {"type": "string", "pattern": "^[0-9]{1,9}(\\.[0-9]{1,2})?$"},
+        "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
     },
 }
 
@@ -78,11 +78,11 @@ _LINE = {
     "type": "object",
     "required": ["category", "incurred_on", "provider", "amount"],
     "properties": {
-        "category": {"type": "string"},
+        "category": {"type": "string", "minLength": 1, "maxLength": 200},
         "incurred_on": {"type": "string", "format": "date"},
-        "provider": {"type": "string"},
+        "provider": {"type": "string", "minLength": 1, "maxLength": 200},
         "amount": {"$ref": "#/components/schemas/Money"},
-        "description": {"type": "string"},
+        "description": {"type": "string", "maxLength": 2000},
     },
 }
 
