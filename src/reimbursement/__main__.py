@@ -170,7 +170,9 @@ def _serve(args: argparse.Namespace) -> int:
     demo = demo_portal(None if chosen == "memory" else chosen)
     try:
         made = seed(demo.desk)
-        app = create_app(demo.desk, identify=demo.identities, inbox=demo.inbox)
+        app = create_app(
+            demo.desk, identify=demo.identities, inbox=demo.inbox, time_zone="Europe/Berlin"
+        )
         where = "memory" if chosen == "memory" else _shown(chosen)
         print(f"portal on {where} ({made} demo claims made)", flush=True)
         print(f"open http://{args.host}:{args.port}/ and sign in as a demo identity", flush=True)

@@ -128,6 +128,7 @@ def create_app(
     max_upload_bytes: int = 10 * 1024 * 1024,
     warn_within: timedelta = timedelta(hours=4),
     sign_in_limiter: SignInLimiter | None = None,
+    time_zone: str = "UTC",
 ) -> Starlette:
     """The portal and workbench over ``desk`` as an ASGI application.
 
@@ -136,7 +137,8 @@ def create_app(
     :class:`~reimbursement.web.DemoIdentities` for the demo sign-in page.
     ``secret_key`` signs the session cookie (default: a random key, so
     sessions end when the process does; give every process of one site the
-    same key). ``inbox`` is the customers' in-app inbox store.
+    same key). ``inbox`` is the customers' in-app inbox store. Pages show
+    times in ``time_zone`` (an IANA name, such as ``Europe/Berlin``).
     """
     portal = Portal(
         desk,
@@ -145,6 +147,7 @@ def create_app(
         warn_within,
         max_upload_bytes,
         sign_in_limiter if sign_in_limiter is not None else SignInLimiter(),
+        time_zone,
     )
     static = StaticFiles(directory=str(resources.files(__package__).joinpath("static")))
     routes = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import attrs
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -71,7 +72,6 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["when"] = lambda at: "" if at is None else at.strftime("%Y-%m-%d %H:%M %Z")
     return env
 
 
@@ -90,7 +90,16 @@ class Portal:
     warn_within: timedelta = timedelta(hours=4)
     max_upload_bytes: int = 10 * 1024 * 1024
     sign_in_limiter: SignInLimiter = attrs.field(factory=SignInLimiter)
+    time_zone: str = "UTC"
     templates: Environment = attrs.field(factory=_environment)
+
+    def __attrs_post_init__(self) -> None:
+        zone = ZoneInfo(self.time_zone)
+
+        def when(at: datetime | None) -> str:
+            return "" if at is None else at.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+
+        self.templates.filters["when"] = when  # every time on a page in one zone
 
     @property
     def demo(self) -> DemoIdentities | None:

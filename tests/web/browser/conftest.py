@@ -1,0 +1,101 @@
+"""The portal served on loopback by uvicorn, and Debian's Chromium driven by Playwright.
+
+The browser is the system's (``/usr/bin/chromium``; ``apt-get install
+chromium``), never one Playwright downloads. Without it, or without
+Playwright, the browser tests skip, saying so; with
+``REIMBURSEMENT_REQUIRE_BROWSER`` set (``.ci/run`` sets it) a skipped
+browser test fails instead, and so does a run that passed none.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reimbursement.adapters.memory import ManualClock
+from reimbursement.web import create_app
+from reimbursement.web._demo import DemoPortal, demo_portal
+
+from ..conftest import START
+
+CHROMIUM = "/usr/bin/chromium"
+REQUIRE_ENV = "REIMBURSEMENT_REQUIRE_BROWSER"
+SHOTS = Path(__file__).resolve().parents[3] / "docs" / "images" / "portal"
+PHONE = {"width": 390, "height": 844}
+"""A phone's viewport in CSS pixels (an iPhone 12–15)."""
+
+_PASSED: list[str] = []
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    if not item.get_closest_marker("browser"):
+        return
+    if report.when == "call" and report.passed:
+        _PASSED.append(item.nodeid)
+    if report.skipped and os.environ.get(REQUIRE_ENV):
+        report.outcome = "failed"
+        report.longrepr = f"{item.nodeid} was skipped, but {REQUIRE_ENV} is set: {report.longrepr}"
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    selected = any(item.get_closest_marker("browser") for item in session.items)
+    if os.environ.get(REQUIRE_ENV) and selected and not _PASSED:
+        print(f"\n{REQUIRE_ENV} is set but no browser test passed", flush=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no {CHROMIUM}: apt-get install chromium")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        yield launched
+        launched.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def served() -> Iterator[tuple[str, DemoPortal, ManualClock]]:
+    """The demo portal on a loopback port, its desk and clock; stopped after the test."""
+    import uvicorn
+
+    clock = ManualClock(START)
+    demo = demo_portal(None, clock=clock)
+    app = create_app(
+        demo.desk,
+        identify=demo.identities,
+        inbox=demo.inbox,
+        secret_key="t",
+        time_zone="Europe/Berlin",
+    )
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(200):  # bounded: 10 s at most
+        if server.started:
+            break
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    yield f"http://127.0.0.1:{port}", demo, clock
+    server.should_exit = True
+    thread.join(timeout=10)
+    demo.close()
