@@ -12,9 +12,12 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from ..domain.checklist import Checklist
 from ..domain.feedback import FeedbackStage
 from ..domain.inputs import ClaimPatch
 from ..errors import ReimbursementError, ValidationError
+from ..ports import CustomerProfile
+from ..service.views import ClaimTracking
 from ._forms import feedback_answers, field, line_input, line_patches, optional_int
 from ._portal import Portal, by_method, posted
 
@@ -56,9 +59,13 @@ async def claim_page(request: Request) -> Response:
     portal = _portal(request)
     actor = portal.customer(request)
     claim_id = request.path_params["claim_id"]
-    tracking = await portal.call(portal.desk.track, actor, claim_id)
-    checklist = await portal.call(portal.desk.checklist, actor, claim_id)
-    profile = await portal.call(portal.desk.adapters.directory.profile, actor.id)
+    desk = portal.desk
+
+    def read() -> tuple[ClaimTracking, Checklist, CustomerProfile]:  # one hop off the loop
+        tracking = desk.track(actor, claim_id)
+        return tracking, desk.checklist(actor, claim_id), desk.adapters.directory.profile(actor.id)
+
+    tracking, checklist, profile = await portal.call(read)
     return portal.render(
         request,
         "claim.html",

@@ -71,6 +71,7 @@ def _environment() -> Environment:
         autoescape=select_autoescape(["html"], default_for_string=True, default=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # the package's templates do not change under a running server
     )
     return env
 

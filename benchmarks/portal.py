@@ -1,0 +1,232 @@
+"""Pages per second of the portal against the desk calls behind them, on SQLite over loopback.
+
+The portal (uvicorn, one process) serves the demo on a SQLite file with
+``--claims`` extra claims in review for one reviewer. A load generator in
+another process (HTTP/1.1 keep-alive connections on asyncio streams, as
+``wrk`` does; ``--clients`` of them, 50 by default) asks for one page for ``--seconds`` seconds:
+
+- the claim-tracking page ``/claims/{id}`` (``desk.track`` and ``desk.checklist``
+  behind it), as the claim's customer;
+- the work-queue page ``/staff/queue`` (``desk.work_queue``), as the reviewer.
+
+In this process, in the same run, the desk calls behind each page run alone
+on the same database for as long: ``track_desk_per_s`` (``track`` then
+``checklist``, what the page calls) and ``queue_desk_per_s``. The target is
+each page's rate at least 1/3 of its desk rate (the web layer costs at most
+twice the work it serves), with no error. p50 and p95 latencies are the load
+generator's, per page, in milliseconds.
+
+Usage: python benchmarks/portal.py [--clients 50] [--seconds 5] [--claims 40]
+The last line printed is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from reimbursement import Actor, ClaimState, LineInput, Money
+from reimbursement.web._demo import FINANCE, demo_portal, receipt_pdf, seed
+
+CUSTOMER = "C-1002"
+
+
+def _prepare(database: str, claims: int) -> tuple[str, str]:
+    """Seed the demo and ``claims`` more claims of one customer; (a claim id, its reviewer)."""
+    demo = demo_portal(database)
+    try:
+        seed(demo.desk)
+        who = Actor.customer(CUSTOMER)
+        for i in range(claims):
+            line = LineInput("pharmacy", date(2026, 11, 20), f"Apotheke {i}", Money("20", "EUR"))
+            draft = demo.desk.start_draft(who, [line])
+            demo.desk.attach(who, draft.id, "r.pdf", receipt_pdf(), line_id="L1")
+            demo.desk.submit(who, draft.id)
+        in_review = demo.desk.claims_in(FINANCE, [ClaimState.IN_REVIEW], limit=1000).items
+        claim = next(c for c in in_review if c.customer_id == CUSTOMER)
+        return claim.id, claim.assignee or ""
+    finally:
+        demo.close()
+
+
+def _desk_rate(database: str, call: str, claim_id: str, reviewer: str, seconds: float) -> float:
+    demo = demo_portal(database)
+    try:
+        desk, done = demo.desk, 0
+        who, staff = Actor.customer(CUSTOMER), Actor.reviewer(reviewer)
+        end = time.perf_counter() + seconds
+        start = time.perf_counter()
+        while time.perf_counter() < end:
+            if call == "track":
+                desk.track(who, claim_id)
+                desk.checklist(who, claim_id)
+            else:
+                desk.work_queue(staff, limit=50)
+            done += 1
+        return done / (time.perf_counter() - start)
+    finally:
+        demo.close()
+
+
+def serve(database: str, port: int) -> None:
+    """The portal on ``database`` at 127.0.0.1:``port`` (the server process)."""
+    import uvicorn
+
+    from reimbursement.web import create_app
+
+    demo = demo_portal(database)
+    app = create_app(demo.desk, identify=demo.identities, inbox=demo.inbox)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+async def _get(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> int:
+    """One GET on a kept-alive connection; returns the status (the body is read and dropped)."""
+    writer.write(request)
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    length = next(
+        int(line.split(":", 1)[1]) for line in lines if line.lower().startswith("content-length:")
+    )
+    await reader.readexactly(length)
+    return int(lines[0].split()[1])
+
+
+async def _load(url: str, token: str, clients: int, seconds: float) -> dict[str, Any]:
+    """``clients`` connections asking for ``url`` in a loop, as wrk does (HTTP/1.1 keep-alive).
+
+    A minimal client on asyncio streams: a full HTTP library in the load
+    generator would cost more CPU per request than the page it measures.
+    """
+    parts = urlsplit(url)
+    request = (
+        f"GET {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
+        f"Authorization: Bearer {token}\r\nConnection: keep-alive\r\n\r\n"
+    ).encode()
+    latencies: list[float] = []
+    errors = 0
+    end = time.perf_counter() + seconds
+
+    async def one_client() -> None:
+        nonlocal errors
+        reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+        try:
+            while time.perf_counter() < end:
+                start = time.perf_counter()
+                try:
+                    ok = await _get(reader, writer, request) == 200
+                except (OSError, asyncio.IncompleteReadError, StopIteration, ValueError):
+                    ok = False
+                latencies.append(time.perf_counter() - start)
+                errors += not ok
+                if not ok:
+                    return
+        finally:
+            writer.close()
+
+    start = time.perf_counter()
+    await asyncio.gather(*(one_client() for _ in range(clients)))
+    elapsed = time.perf_counter() - start
+    cuts = statistics.quantiles(latencies, n=100)
+    return {
+        "per_s": len(latencies) / elapsed,
+        "p50_ms": cuts[49] * 1000,
+        "p95_ms": cuts[94] * 1000,
+        "errors": errors,
+    }
+
+
+def load(url: str, token: str, clients: int, seconds: float) -> None:
+    """The load generator process: prints one JSON line."""
+    print(json.dumps(asyncio.run(_load(url, token, clients, seconds))))
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _wait_for(port: int) -> None:
+    for _ in range(200):  # 20 s at most
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError("the portal did not start")
+
+
+def _measure_pages(database: str, args: argparse.Namespace, paths: dict[str, tuple[str, str]]):
+    port = _free_port()
+    me = [sys.executable, __file__]
+    server = subprocess.Popen([*me, "--serve", database, str(port)])
+    try:
+        _wait_for(port)
+        found = {}
+        for name, (path, token) in paths.items():
+            url = f"http://127.0.0.1:{port}{path}"
+            run = [*me, "--load", url, token, str(args.clients), str(args.seconds)]
+            out = subprocess.run(run, capture_output=True, text=True, check=True).stdout
+            found[name] = json.loads(out.strip().splitlines()[-1])
+        return found
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--claims", type=int, default=40)
+    parser.add_argument("--serve", nargs=2, metavar=("DATABASE", "PORT"))
+    parser.add_argument("--load", nargs=4, metavar=("URL", "TOKEN", "CLIENTS", "SECONDS"))
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve[0], int(args.serve[1]))
+        return 0
+    if args.load:
+        load(args.load[0], args.load[1], int(args.load[2]), float(args.load[3]))
+        return 0
+    with tempfile.TemporaryDirectory() as folder:
+        database = f"sqlite:///{Path(folder) / 'portal.db'}"
+        claim_id, reviewer = _prepare(database, args.claims)
+        track_desk = _desk_rate(database, "track", claim_id, reviewer, args.seconds)
+        queue_desk = _desk_rate(database, "queue", claim_id, reviewer, args.seconds)
+        paths = {"track": (f"/claims/{claim_id}", CUSTOMER), "queue": ("/staff/queue", reviewer)}
+        pages = _measure_pages(database, args, paths)
+    result = {
+        "track_pages_per_s": round(pages["track"]["per_s"], 1),
+        "track_desk_per_s": round(track_desk, 1),
+        "queue_pages_per_s": round(pages["queue"]["per_s"], 1),
+        "queue_desk_per_s": round(queue_desk, 1),
+        "track_p95_ms": round(pages["track"]["p95_ms"], 1),
+        "queue_p95_ms": round(pages["queue"]["p95_ms"], 1),
+        "errors": pages["track"]["errors"] + pages["queue"]["errors"],
+    }
+    for name in ("track", "queue"):
+        page, desk = result[f"{name}_pages_per_s"], result[f"{name}_desk_per_s"]
+        print(
+            f"{name}: {page:,.0f} pages/s with {args.clients} clients "
+            f"(p50 {pages[name]['p50_ms']:.1f} ms, p95 {pages[name]['p95_ms']:.1f} ms), "
+            f"desk alone {desk:,.0f} calls/s: ratio {page / desk:.2f} (target >= 0.33)"
+        )
+    print(f"errors: {result['errors']}, cores: {os.cpu_count()}")
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
