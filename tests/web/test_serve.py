@@ -1,0 +1,43 @@
+"""``python -m reimbursement serve`` starts the portal on demo data and says where it is."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def test_serve_prints_the_address_and_serves_the_sign_in_page(tmp_path: Path) -> None:
+    port = _free_port()
+    database = f"sqlite:///{tmp_path / 'portal.db'}"
+    command = [sys.executable, "-m", "reimbursement", "serve", "--database", database,
+               "--port", str(port)]  # fmt: skip
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=tmp_path)
+    try:
+        assert server.stdout is not None
+        first = server.stdout.readline()
+        assert "5 demo claims made" in first
+        assert f"http://127.0.0.1:{port}/" in server.stdout.readline()
+        for _ in range(100):  # bounded: 10 s
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/signin") as page:
+                    body = page.read().decode()
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert "Mei Chen" in body
+        assert "Fiona (finance)" in body
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert (tmp_path / "portal.db").exists()
