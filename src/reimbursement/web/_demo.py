@@ -45,6 +45,9 @@ __all__ = [
 DEFAULT_DATABASE = "sqlite:///reimbursement-portal.db"
 """Where ``python -m reimbursement serve`` keeps its claims unless told otherwise."""
 
+DOCUMENTS = "reimbursement-portal-documents"
+"""The documents' folder when the claims are on PostgreSQL (a SQLite file keeps them beside it)."""
+
 LI_NA = CustomerProfile(
     "C-1004",
     "李娜",
@@ -146,8 +149,11 @@ def demo_portal(database: str | None, clock: Clock | None = None) -> DemoPortal:
         store = sql.create(database)
         inbox = sql.SqlInbox(store.engine)
         router = _router(inbox, clock)
+        # a SQLite file keeps its documents beside it; another database in a folder here
+        beside = database.startswith("sqlite:///") and ":memory:" not in database
         desk = sql_desk(
             database,
+            documents=None if beside else DOCUMENTS,
             customers=PROFILES,
             clock=clock,
             notifier=router,
