@@ -1130,7 +1130,7 @@ def templates(target: Target) -> tuple[Template, Template]:
                     [dict(h._mapping) for h in held],
                 )
             )
-            for table in (T_EVENTS, T_HOLDINGS):
+            for table in (T_EVENTS, T_HOLDINGS, *KEY_TABLES.values()):
                 connection.execute(sa.delete(table).where(table.c.claim_id == claim.id))
             connection.execute(sa.delete(T_OUTBOX).where(T_OUTBOX.c.claim_id == claim.id))
             connection.execute(sa.delete(T_CLAIMS).where(T_CLAIMS.c.id == claim.id))
@@ -1359,8 +1359,8 @@ def main() -> None:
                 results |= lifecycle(databases, True, args.claims, args.repeat, [1, 2, 4])
             if args.stored and not args.skip_sqlite:
                 results |= lookups(databases, False, args.stored, args.samples)
-                if args.pg and not args.skip_pg:
-                    results |= lookups(databases, True, args.stored, args.samples)
+            if args.stored and args.pg and not args.skip_pg:
+                results |= lookups(databases, True, args.stored, args.samples)
         finally:
             databases.drop()
     print(f"whole run: {time.perf_counter() - started:,.0f} s")
