@@ -15,8 +15,10 @@ Beside each database, in the same run, two references on one process:
   statements each call issues; the floor replays that plan statement for
   statement (the same verb on the same table, the same number of rows per
   INSERT, a read of the claim's row that leaves the body out at a known
-  version, a version checked UPDATE of the JSON row, the outbox look-up
-  before its INSERT) in as many transactions. A transaction is what
+  version, a version checked UPDATE of the JSON row, a duplicate look-up by
+  index per expense key and the claim's key rows, the outbox's INSERT) in as
+  many transactions; each claim has expenses of its own, as in
+  ``benchmarks/lifecycle.py``, so that no claim is another's duplicate. A transaction is what
   SQLAlchemy begins and ends: a desk call's one transaction (on SQLite its
   reads before BEGIN IMMEDIATE run without a BEGIN of their own), and each
   acknowledgement, a single statement in autocommit (on PostgreSQL without
