@@ -15,8 +15,10 @@ Beside each database, in the same run, two references on one process:
   statements each call issues; the floor replays that plan statement for
   statement (the same verb on the same table, the same number of rows per
   INSERT, a read of the claim's row that leaves the body out at a known
-  version, a version checked UPDATE of the JSON row, the outbox look-up
-  before its INSERT) in as many transactions. A transaction is what
+  version, a version checked UPDATE of the JSON row, a duplicate look-up by
+  index per expense key and the claim's key rows, the outbox's INSERT) in as
+  many transactions; each claim has expenses of its own, as in
+  ``benchmarks/lifecycle.py``, so that no claim is another's duplicate. A transaction is what
   SQLAlchemy begins and ends: a desk call's one transaction (on SQLite its
   reads before BEGIN IMMEDIATE run without a BEGIN of their own), and each
   acknowledgement, a single statement in autocommit (on PostgreSQL without
@@ -74,7 +76,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -83,10 +85,11 @@ from urllib.parse import quote
 import sqlalchemy as sa
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
+from lifecycle import LINES, lines_for  # every claim its own expenses, as in lifecycle.py
 from sqlalchemy import event as sa_event
 from sqlalchemy.dialects import postgresql, sqlite
 
-from reimbursement import Actor, CustomerProfile, DeskSettings, LineInput, Money
+from reimbursement import Actor, CustomerProfile, DeskSettings
 from reimbursement.adapters import sql
 from reimbursement.bootstrap import sql_desk
 from reimbursement.payments import iban_for
@@ -94,10 +97,6 @@ from reimbursement.payments import iban_for
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 CUSTOMERS = 1000
 REVIEWERS = [f"r{i}" for i in range(10)]
-LINES = (
-    LineInput("pharmacy", date(2026, 1, 2), "City Pharmacy", Money("42.50", "EUR")),
-    LineInput("consultation", date(2026, 1, 3), "Dr. Weber", Money("120.00", "EUR")),
-)
 FINANCE = Actor.finance("f1")
 SETTINGS = DeskSettings(require_receipts=False)
 QUEUED = DeskSettings(require_receipts=False, dispatch_immediately=False)
@@ -202,17 +201,18 @@ class LibraryRun:
         self, target: Target, worker: int, count: int, settings: DeskSettings = SETTINGS
     ) -> None:
         self.desk = make_desk(target, f"w{worker}-", settings)
-        self.customers = [
-            Actor.customer(f"c{(worker * count + i) % CUSTOMERS}") for i in range(count)
+        first = worker * count  # claims are numbered across workers: no two share expenses
+        self.claims = [
+            (Actor.customer(f"c{i % CUSTOMERS}"), i) for i in range(first, first + count)
         ]
         self.drafts: list[str] = []
 
     def prepare(self) -> None:
-        self.drafts = [self.desk.start_draft(c, LINES).id for c in self.customers]
+        self.drafts = [self.desk.start_draft(c, lines_for(i)).id for c, i in self.claims]
 
     def run(self) -> None:
         desk = self.desk
-        for customer, claim_id in zip(self.customers, self.drafts, strict=True):
+        for (customer, _), claim_id in zip(self.claims, self.drafts, strict=True):
             desk.submit(customer, claim_id)  # the customer's view: no assignee in it
             assignee = desk.get(FINANCE, claim_id).assignee  # served by the claim cache
             claim = desk.approve(Actor.reviewer(str(assignee)), claim_id)
@@ -249,12 +249,27 @@ Transaction = list[Op]
 Call = list[Transaction]
 
 
+_PARENTHESIZED = re.compile(r"\([^()]*\)")
+
+
+def _outer(statement: str) -> str:
+    """The statement without what it has in parentheses (subqueries, column lists)."""
+    while (shorter := _PARENTHESIZED.sub(" ", statement)) != statement:
+        statement = shorter
+    return statement
+
+
 def classify(statement: str, parameters: Any, many: bool) -> Op:
     verb = statement.lstrip().split(None, 1)[0].upper()
-    match = _TABLE.search(statement)
+    # a SELECT's table is the one it reads, not one of a subquery's (the duplicate look-ups
+    # read each match's claim number from rb_claims in a subquery)
+    match = _TABLE.search(_outer(statement) if verb == "SELECT" else statement)
     rows = len(parameters) if many else 1
     if verb == "WITH":  # PostgreSQL's save: UPDATE rb_claims and INSERT its events, one statement
         rows = sum(1 for name in parameters if re.fullmatch(r"seq_\d+", name))
+    elif verb == "INSERT" and re.search(r"\)\s+SELECT\b", statement):
+        # the outbox's INSERT … SELECT of its staged messages: one SELECT per message
+        rows = statement.upper().count("UNION ALL") + 1
     return Op(verb, match.group(1) if match else "?", rows, "set_config(" in statement)
 
 
@@ -363,7 +378,7 @@ def trace_library(
     target = fresh(databases, pg, f"trace{secrets.token_hex(2)}")
     desk = make_desk(target, "t-", settings)
     customer = Actor.customer("c1")
-    drafts = [desk.start_draft(customer, LINES).id for _ in range(claims)]
+    drafts = [desk.start_draft(customer, lines_for(i)).id for i in range(claims)]
     traces: list[list[Call]] = []
     recorder = Recorder()
     with recorder.listening():
@@ -417,9 +432,40 @@ T_EVENTS = sa.table(
     sa.column("body", ORDERED_DOC),
 )
 T_HOLDINGS = sa.table(
-    "rb_holdings", sa.column("claim_id"), sa.column("reviewer_id"), sa.column("steps")
+    "rb_holdings",
+    sa.column("claim_id"),
+    sa.column("reviewer_id"),
+    sa.column("steps"),
+    sa.column("due_key"),
+    sa.column("position"),
 )
 T_SEQUENCES = sa.table("rb_sequences", sa.column("scope"), sa.column("value"))
+# the duplicate index: a submitted claim's keys, looked up by index before it is saved
+T_FILE_KEYS = sa.table(
+    "rb_file_keys",
+    sa.column("sha256"),
+    sa.column("claim_id"),
+    sa.column("attachment_id"),
+    sa.column("line_id"),
+)
+T_EXPENSE_KEYS = sa.table(
+    "rb_expense_keys",
+    sa.column("claim_id"),
+    sa.column("line_id"),
+    sa.column("provider"),
+    sa.column("currency"),
+    sa.column("incurred_on"),
+    sa.column("amount"),
+)
+T_IMAGE_KEYS = sa.table(
+    "rb_image_keys",
+    sa.column("claim_id"),
+    sa.column("attachment_id"),
+    sa.column("line_id"),
+    sa.column("phash"),
+    *(sa.column(f"band{i}") for i in range(4)),
+)
+KEY_TABLES = {t.name: t for t in (T_FILE_KEYS, T_EXPENSE_KEYS, T_IMAGE_KEYS)}
 T_OUTBOX = sa.table(
     "rb_outbox",
     sa.column("key"),
@@ -460,8 +506,10 @@ class FloorClaim:
     id: str
     customer: str
     version: int = 1
+    index: int = 0  # across workers: the expenses (and keys) of this claim alone
     number: str | None = None
     outbox: list[str] = field(default_factory=list)
+    lookups: int = 0  # duplicate look-ups made so far (one per key)
 
 
 class FloorRun:
@@ -472,8 +520,8 @@ class FloorRun:
         self.pg = target.is_pg
         self.plan = plan
         self.claims = [
-            FloorClaim(f"f{worker}-{i}", f"c{(worker * count + i) % CUSTOMERS}")
-            for i in range(count)
+            FloorClaim(f"f{worker}-{i}", f"c{i % CUSTOMERS}", index=i)
+            for i in range(worker * count, (worker + 1) * count)
         ]
         self.body = {
             "id": "",
@@ -507,13 +555,6 @@ class FloorRun:
         }
         if not self.pg:  # as the library does on SQLite (one writer): the next position
             outbox_values["position"] = self._position(T_OUTBOX)
-        # the keys about to be queued already there, and the claim's pending messages
-        known = sa.select(outbox.key, outbox.claim_id, outbox.status).where(
-            sa.or_(
-                outbox.key.in_(b("keys", expanding=True)),
-                sa.and_(outbox.claim_id == b("cid"), outbox.status == "pending"),
-            )
-        )
         delivered = (
             sa.update(T_OUTBOX)
             .where(outbox.key.in_(b("keys", expanding=True)))
@@ -568,18 +609,74 @@ class FloorRun:
             ),
             ("INSERT", "rb_events"): sa.insert(T_EVENTS),
             ("DELETE", "rb_holdings"): sa.delete(T_HOLDINGS).where(holdings.claim_id == b("cid")),
-            ("INSERT", "rb_holdings"): sa.insert(T_HOLDINGS),
+            # with the claim's work-queue sort key: its due time and position
+            ("INSERT", "rb_holdings"): sa.insert(T_HOLDINGS).values(
+                claim_id=b("cid"),
+                reviewer_id=b("reviewer"),
+                steps=b("steps"),
+                due_key=b("due"),
+                position=sa.select(claims.position).where(claims.id == b("cid")).scalar_subquery(),
+            ),
             ("UPDATE", "rb_holdings"): sa.update(T_HOLDINGS)
             .where(holdings.claim_id == b("cid"))
-            .values(steps=holdings.steps),
+            .values(due_key=b("due")),
             ("INSERT", "rb_outbox"): dialect_insert(T_OUTBOX)
             .values(outbox_values)
             .on_conflict_do_nothing(index_elements=["key"]),
-            ("SELECT", "rb_outbox"): known,
             ("UPDATE", "rb_outbox"): delivered,
             ("UPDATE", "rb_outbox", "no flush"): delivered.where(
                 no_flush.scalar_subquery().is_not(None)
             ),
+        } | self._key_statements()
+
+    def _key_statements(self) -> dict[tuple[str, ...], Any]:
+        """The duplicate index: a look-up by each key (with the match's claim number),
+        the claim's key rows written and forgotten."""
+        b = sa.bindparam
+        files, expenses, images = T_FILE_KEYS.c, T_EXPENSE_KEYS.c, T_IMAGE_KEYS.c
+
+        def matches(table: Any, *extra: Any) -> Any:
+            number = sa.select(T_CLAIMS.c.number).where(T_CLAIMS.c.id == table.c.claim_id)
+            return sa.select(table.c.claim_id, number.scalar_subquery(), table.c.line_id, *extra)
+
+        statements: dict[tuple[str, ...], Any] = {
+            ("SELECT", "rb_file_keys"): matches(T_FILE_KEYS, files.attachment_id)
+            .where(files.sha256 == b("sha256"))
+            .limit(20),
+            ("SELECT", "rb_expense_keys"): matches(T_EXPENSE_KEYS)
+            .where(
+                expenses.provider == b("provider"),
+                expenses.currency == "EUR",
+                expenses.incurred_on.between(b("day"), b("day")),
+                expenses.amount.between(b("amount"), b("amount")),
+            )
+            .limit(20),
+            ("SELECT", "rb_image_keys"): matches(T_IMAGE_KEYS, images.attachment_id, images.phash)
+            .where(
+                sa.or_(*(images[f"band{i}"].in_(b(f"band{i}", expanding=True)) for i in range(4)))
+            )
+            .limit(10_000),
+        }
+        for name, table in KEY_TABLES.items():
+            statements[("INSERT", name)] = sa.insert(table)
+            statements[("DELETE", name)] = sa.delete(table).where(table.c.claim_id == b("cid"))
+        return statements
+
+    @staticmethod
+    def _key(claim: FloorClaim, n: int) -> dict[str, Any]:
+        """Key ``n`` of ``claim``: one of its own, found in no other claim."""
+        phash = (claim.index * 4 + n) * 0x0001_0001_0001_0001
+        return {
+            "claim_id": claim.id,
+            "line_id": f"L{n + 1}",
+            "attachment_id": f"D{n + 1}",
+            "sha256": f"{claim.index:032x}{n:032x}",
+            "provider": "city pharmacy",
+            "currency": "EUR",
+            "incurred_on": "2026-01-02",
+            "amount": claim.index * 10 + n,
+            "phash": f"{phash:016x}",
+            **{f"band{i}": (phash >> (16 * i)) & 0xFFFF for i in range(4)},
         }
 
     @functools.cache  # noqa: B019 (one floor per process, a handful of sizes)
@@ -720,18 +817,25 @@ class FloorRun:
             rows = [self._event(claim, claim.version + n, "step") for n in range(1, op.rows + 1)]
             c.execute(statement, rows)
             claim.version += op.rows
-        elif kind == ("DELETE", "rb_holdings"):
+        elif op.verb == "DELETE":  # rb_holdings or a duplicate key table
             c.execute(statement, {"cid": claim.id})
         elif kind == ("INSERT", "rb_holdings"):
             rows = [
-                {"claim_id": claim.id, "reviewer_id": f"r{n}", "steps": 1} for n in range(op.rows)
+                {"cid": claim.id, "reviewer": f"r{n}", "steps": 1, "due": self._now()}
+                for n in range(op.rows)
             ]
             c.execute(statement, rows)
         elif kind == ("UPDATE", "rb_holdings"):
-            c.execute(statement, {"cid": claim.id})
-        elif kind == ("SELECT", "rb_outbox"):
-            keys = [f"{claim.id}#{len(claim.outbox) + n}" for n in range(1, 3)]
-            c.execute(statement, {"keys": keys, "cid": claim.id}).all()
+            c.execute(statement, {"cid": claim.id, "due": self._now()})
+        elif op.table in KEY_TABLES and op.verb == "SELECT":
+            key = self._key(claim, claim.lookups)
+            claim.lookups += 1
+            key |= {f"band{i}": [key[f"band{i}"]] for i in range(4)}
+            c.execute(statement, {"day": key["incurred_on"], **key}).all()
+        elif op.table in KEY_TABLES:  # INSERT: the claim's keys, as many as the library's
+            columns = KEY_TABLES[op.table].c.keys()
+            rows = [self._key(claim, n) for n in range(op.rows)]
+            c.execute(statement, [{k: row[k] for k in columns} for row in rows])
         elif kind == ("INSERT", "rb_outbox"):  # queued leased, as the commit leases them
             until = self._now()
             rows = []
@@ -997,8 +1101,8 @@ def templates(target: Target) -> tuple[Template, Template]:
         new_id=lambda: next(ids),
     )
     customer = Actor.customer("TPLCUST")
-    review = desk.submit(customer, desk.start_draft(customer, LINES).id)
-    paid = desk.submit(customer, desk.start_draft(customer, LINES).id)
+    review = desk.submit(customer, desk.start_draft(customer, lines_for(0)).id)
+    paid = desk.submit(customer, desk.start_draft(customer, lines_for(1)).id)
     desk.approve(Actor.reviewer("TPLREV"), paid.id)
     desk.approve_payment(FINANCE, paid.id)
     desk.pay(FINANCE, paid.id)
@@ -1028,7 +1132,7 @@ def templates(target: Target) -> tuple[Template, Template]:
                     [dict(h._mapping) for h in held],
                 )
             )
-            for table in (T_EVENTS, T_HOLDINGS):
+            for table in (T_EVENTS, T_HOLDINGS, *KEY_TABLES.values()):
                 connection.execute(sa.delete(table).where(table.c.claim_id == claim.id))
             connection.execute(sa.delete(T_OUTBOX).where(T_OUTBOX.c.claim_id == claim.id))
             connection.execute(sa.delete(T_CLAIMS).where(T_CLAIMS.c.id == claim.id))
@@ -1257,8 +1361,8 @@ def main() -> None:
                 results |= lifecycle(databases, True, args.claims, args.repeat, [1, 2, 4])
             if args.stored and not args.skip_sqlite:
                 results |= lookups(databases, False, args.stored, args.samples)
-                if args.pg and not args.skip_pg:
-                    results |= lookups(databases, True, args.stored, args.samples)
+            if args.stored and args.pg and not args.skip_pg:
+                results |= lookups(databases, True, args.stored, args.samples)
         finally:
             databases.drop()
     print(f"whole run: {time.perf_counter() - started:,.0f} s")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import attrs
 import pytest
 import sqlalchemy as sa
 
@@ -101,17 +102,35 @@ def test_a_row_in_a_newer_record_format_raises_schema_version_error_naming_the_c
         uow.claims.get("claim-2")
 
 
-def test_an_outbox_message_that_fails_the_converter_raises_stored_data_error(
+def test_an_outbox_message_that_fails_the_converter_is_parked_and_holds_up_no_other(
     store: sql.SqlClaimStore,
 ) -> None:
     with store.unit_of_work() as uow:
         uow.outbox.add(notification("event-1"))
+        uow.outbox.add(attrs.evolve(notification("event-2"), claim_id="claim-2"))
         uow.commit()
     cast = "CAST(:body AS JSONB)" if store.engine.dialect.name == "postgresql" else ":body"
-    _run(_url(store), f"UPDATE rb_outbox SET body = {cast}", body='{"key": "event-1"}')
+    _run(
+        _url(store),
+        f"UPDATE rb_outbox SET body = {cast} WHERE key = 'event-1'",
+        body='{"key": "event-1"}',
+    )
     now = datetime(2026, 3, 2, tzinfo=UTC)
+    batch = store.queue.claim_batch(5, now=now, lease=timedelta(minutes=1))
+    assert [m.notification.key for m in batch] == ["event-2"]
+    store.queue.mark_delivered(["event-2"])
+    later = now + timedelta(minutes=2)  # every lease has ended: the bad row is not leased again
+    assert store.queue.claim_batch(5, now=later, lease=timedelta(minutes=1)) == []
+    engine = sa.create_engine(_url(store))
+    with engine.connect() as connection:
+        status, reason = connection.execute(
+            sa.text("SELECT status, last_error FROM rb_outbox WHERE key = 'event-1'")
+        ).one()
+    engine.dispose()
+    assert status == "parked"
+    assert "outbox message event-1" in reason
     with pytest.raises(StoredDataError, match="outbox message event-1"):
-        store.queue.claim_batch(5, now=now, lease=timedelta(minutes=1))
+        store.queue.parked()  # listing it names the row to repair
 
 
 def test_bad_json_text_on_sqlite_raises_stored_data_error(sqlite_url: str) -> None:
@@ -234,7 +253,7 @@ def test_an_event_with_a_key_given_twice_raises_stored_data_error(
     assert "seq: given twice in one object" in str(raised.value)
 
 
-def test_an_outbox_message_with_a_huge_integer_raises_stored_data_error(
+def test_an_outbox_message_with_a_huge_integer_is_parked_with_the_reason(
     store: sql.SqlClaimStore,
 ) -> None:
     with store.unit_of_work() as uow:
@@ -243,8 +262,9 @@ def test_an_outbox_message_with_a_huge_integer_raises_stored_data_error(
     cast = "CAST(:body AS JSONB)" if store.engine.dialect.name == "postgresql" else ":body"
     _run(_url(store), f"UPDATE rb_outbox SET body = {cast}", body=f'{{"key": {_HUGE}}}')
     now = datetime(2026, 3, 2, tzinfo=UTC)
+    assert store.queue.claim_batch(5, now=now, lease=timedelta(minutes=1)) == []
     with pytest.raises(StoredDataError, match=r"outbox message event-1: .*5,000 digits"):
-        store.queue.claim_batch(5, now=now, lease=timedelta(minutes=1))
+        store.queue.parked()
 
 
 # -- the database is down -----------------------------------------------------------

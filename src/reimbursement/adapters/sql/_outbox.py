@@ -11,6 +11,10 @@ its own transaction; on PostgreSQL their commit does not wait for the WAL
 flush: losing one to a server crash only means the message is delivered
 again (a requeue stays durable).
 
+A message no dispatcher can read (a corrupted row) is parked as it is
+leased, with the error as its reason, so that it does not come back in
+every batch with the messages behind it.
+
 A message is leasable when it is the oldest pending message of its claim
 (so a claim's notifications go out in order, one at a time), its lease (if
 any) has ended and its retry time (if any) has come.
@@ -19,6 +23,7 @@ any) has ended and its retry time (if any) has come.
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -34,6 +39,8 @@ from ._engine import autocommit, begin, guard, is_postgres
 from ._schema import OUTBOX, AnyRow, Instant
 
 __all__ = ["SqlOutbox", "SqlOutboxQueue", "insert_staged"]
+
+log = logging.getLogger("reimbursement.outbox")
 
 PENDING: Final = "pending"
 DELIVERED: Final = "delivered"
@@ -260,10 +267,19 @@ class SqlOutboxQueue:
             query = _HEADS.limit(limit)
             if is_postgres(connection):
                 query = query.with_for_update(of=OUTBOX, skip_locked=True)
-            rows = connection.execute(query, {"now": now}).all()
-            if rows:
-                connection.execute(_LEASE, {"keys": [row.key for row in rows], "until": until})
-        return [_message(row) for row in rows]
+            messages: list[OutboxMessage] = []
+            for row in connection.execute(query, {"now": now}).all():
+                try:
+                    messages.append(_message(row))
+                except StoredDataError as error:
+                    # a row no dispatcher can read would come back in every batch, leased
+                    # with the messages behind it: parked, it holds up nothing
+                    log.error("parked an unreadable outbox message: %s", error)
+                    connection.execute(_PARK, {"the_key": row.key, "reason": str(error)[:2000]})
+            if messages:
+                keys = [m.notification.key for m in messages]
+                connection.execute(_LEASE, {"keys": keys, "until": until})
+        return messages
 
     def _acknowledge(self, action: str, what: str, parameters: dict[str, Any]) -> None:
         """One acknowledging statement, its own transaction (on PostgreSQL, without a flush)."""

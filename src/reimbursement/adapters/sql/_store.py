@@ -146,13 +146,19 @@ class SqlUnitOfWork:
 
     def _release(self) -> None:
         connection, self._connection = self._connection, None
-        self._writing = False
+        wrote, self._writing = self._writing, False
         self.claims.forget()
         self.outbox.staged.clear()
         self.outbox.until = None
         if connection is not None:
             try:
-                if connection.in_transaction():
+                if connection.in_transaction() and self._postgres and not wrote:
+                    # only reads: a COMMIT ends them as a ROLLBACK would, and keeps the
+                    # connection's prepared statements, which psycopg drops on every
+                    # ROLLBACK (a read-only unit of work per claim kept every statement
+                    # of every claim from being prepared: parsed and planned each time)
+                    connection.commit()
+                elif connection.in_transaction():
                     connection.rollback()
             finally:
                 connection.close()
