@@ -12,6 +12,7 @@ from PIL import Image
 
 from documents import files
 from reimbursement import (
+    Actor,
     Claim,
     ClaimPatch,
     DeskSettings,
@@ -20,6 +21,7 @@ from reimbursement import (
     LinePatch,
     Money,
     ReimbursementDesk,
+    in_memory_desk,
     sql_desk,
 )
 from reimbursement.adapters import sql
@@ -32,6 +34,7 @@ from reimbursement.documents import (
     DuplicateKind,
     DuplicatePolicy,
 )
+from reimbursement.domain.routing import ApprovalRules, ParallelReviews, Reviewer, ReviewerPool
 from reimbursement.errors import AuthorizationError, MissingDocumentsError, ValidationError
 from support import ANA, BEN, PDF, PROFILES, REVIEWER, ready_draft, submitted, whole
 
@@ -240,3 +243,61 @@ def test_a_request_for_a_line_the_customer_removes_goes_with_it(
     fixed = desk.resubmit(ANA, claim.id, ClaimPatch(remove_lines=("L2",)))
     assert [line.id for line in fixed.lines] == ["L1"]
     assert desk.checklist(ANA, claim.id).items == ()
+
+
+def test_the_customer_tracks_the_checklist_without_the_reviewers_id(
+    ruled: ReimbursementDesk,
+) -> None:
+    claim = _attach(ruled, _medical(ruled), "invoice")
+    view = ruled.track(ANA, claim.id)
+    assert [(i.kind, i.done) for i in view.checklist.items] == [
+        ("invoice", True),
+        ("itemised_bill", False),
+        ("prescription", False),
+    ]
+    for kind in ("itemised_bill", "prescription"):
+        claim = _attach(ruled, claim, kind)
+    ruled.submit(ANA, claim.id)
+    ruled.request_document(REVIEWER, claim.id, "medical_report", line_id="L1")
+    asked = ruled.track(ANA, claim.id).checklist.missing
+    assert [(i.kind, i.requested_by) for i in asked] == [("medical_report", "reviewer")]
+    assert [i.requested_by for i in ruled.checklist(ANA, claim.id).missing] == ["reviewer"]
+    # staff see who asked
+    assert [i.requested_by for i in ruled.checklist(REVIEWER, claim.id).missing] == ["rev-1"]
+    assert "rev-1" not in repr(ruled.track(ANA, claim.id))
+
+
+def test_a_plan_step_asks_for_a_document_and_the_claim_goes_back_once_decided() -> None:
+    mo, fay = Actor.reviewer("mo"), Actor.reviewer("fay")
+    pool = ReviewerPool([Reviewer("mo", teams={"medical"}), Reviewer("fay", teams={"fraud"})])
+    desk = in_memory_desk(
+        pool=pool,
+        approval_rules=ApprovalRules(ParallelReviews(("medical", "fraud"))),
+        customers=PROFILES,
+    )
+    claim = submitted(desk)
+    waiting = desk.request_document(mo, claim.id, "medical_report", line_id="L1")
+    assert waiting.state == "in_review"  # the fraud review is still running
+    assert [i.kind for i in desk.checklist(ANA, claim.id).missing] == ["medical_report"]
+    back = desk.approve(fay, claim.id)
+    assert back.state == "returned"
+    assert back.decision is not None
+    assert back.decision.reasons == ("missing_document",)
+    with pytest.raises(MissingDocumentsError, match="medical report to this expense"):
+        desk.resubmit(ANA, claim.id)
+    desk.attach(ANA, claim.id, "report.pdf", PDF, line_id="L1", kind="medical_report")
+    assert desk.resubmit(ANA, claim.id).state == "in_review"
+    assert desk.checklist(ANA, claim.id).complete
+
+
+def test_a_document_request_on_a_plan_is_only_for_who_holds_a_step() -> None:
+    pool = ReviewerPool([Reviewer("mo", teams={"medical"}), Reviewer("fay", teams={"fraud"})])
+    desk = in_memory_desk(
+        pool=pool,
+        approval_rules=ApprovalRules(ParallelReviews(("medical",))),
+        customers=PROFILES,
+    )
+    claim = submitted(desk)
+    with pytest.raises(AuthorizationError):
+        desk.request_document(Actor.reviewer("fay"), claim.id, "medical_report")
+    assert whole(desk, claim.id).requested_documents == ()

@@ -6,7 +6,7 @@ from ..documents.checks import CheckedDocument, check_content
 from ..documents.duplicates import confirm_duplicate, find_duplicates
 from ..domain import commands as cmd
 from ..domain._replace import replace
-from ..domain.actors import Actor
+from ..domain.actors import Actor, Role
 from ..domain.authorization import authorize, authorize_view
 from ..domain.checklist import Checklist, check_kind, checklist
 from ..domain.checks import require_text
@@ -15,7 +15,8 @@ from ..domain.document_records import DocumentRequest
 from ..domain.lifecycle import Action, ClaimState
 from ..errors import ValidationError
 from ..ports import ClaimRepository, DocumentStore
-from ._core import DeskCore, Step
+from ._core import Step
+from ._review import ReviewCalls
 from .adapters import DeskSettings
 from .views import CustomerClaim
 
@@ -61,7 +62,7 @@ def _ids(attachment: Attachment) -> list[str]:
     return [i for i in ids if i is not None]
 
 
-class DocumentCalls(DeskCore):
+class DocumentCalls(ReviewCalls):
     """Documents: attach, the checklist, a reviewer's request for more, confirmed duplicates."""
 
     def attach(
@@ -123,14 +124,16 @@ class DocumentCalls(DeskCore):
         """The documents the claim needs and which are still missing (``.missing``).
 
         From ``settings.requirements`` and the reviewers' requests; for the
-        claim's customer and staff (:class:`~reimbursement.errors.AuthorizationError`
-        for anyone else).
+        claim's customer (who sees ``"reviewer"`` as the requester, never a
+        staff id) and staff (:class:`~reimbursement.errors.AuthorizationError`
+        for anyone else). ``track()`` shows the customer's checklist too.
         """
         self._check_read(actor, "claim_id", claim_id)
         with self._uow() as uow:
             claim = uow.claims.get(claim_id)
         authorize_view(actor, claim)
-        return checklist(claim, self.settings.requirements)
+        found = checklist(claim, self.settings.requirements)
+        return found.for_customer() if actor.role is Role.CUSTOMER else found
 
     def request_document(
         self,
@@ -140,6 +143,7 @@ class DocumentCalls(DeskCore):
         *,
         line_id: str | None = None,
         note: str = "",
+        step: str | None = None,
         request_id: str | None = None,
     ) -> Claim:
         """Return the claim to its customer asking for one more document of ``kind``.
@@ -148,30 +152,28 @@ class DocumentCalls(DeskCore):
         whole claim) and the return's reason is ``"missing_document"``; a
         resubmission without the document is refused with
         :class:`~reimbursement.errors.MissingDocumentsError`. For the
-        reviewer who holds the claim; a claim with an approval plan is
-        returned with :meth:`return_for_correction` instead.
+        reviewer who holds the claim, or a step of its approval plan
+        (``step`` names it among several): like
+        :meth:`return_for_correction`, a plan step's return waits for the
+        steps running with it, and the customer gets the claim back once,
+        with every reason; the request is on the checklist from now on.
         """
         kind = check_kind(kind)
+        self._check_step(step)
         limits = self.settings.limits
         note = require_text("note", note, limits.max_note_length, multiline=True)
         words = note or f"Please attach the {kind.replace('_', ' ')}."
 
-        def decide(claim: Claim, step: Step) -> Claim:
-            if self.reviews.authorize_review(actor, claim, Action.RETURN_FOR_CORRECTION):
-                raise ValidationError.at(
-                    "claim_id", f"claim {claim.id} has an approval plan: use return_for_correction"
-                )
+        def decide(claim: Claim, s: Step) -> Claim:
+            plan = self.reviews.authorize_review(actor, claim, Action.RETURN_FOR_CORRECTION)
             if line_id is not None and all(line.id != line_id for line in claim.lines):
                 raise ValidationError.at("line_id", f"no line {line_id!r} on the claim")
-            asked = DocumentRequest(
-                kind, line_id, actor.id, step.now, len(claim.attachments), note
-            )
-            returned = cmd.return_for_correction(
-                claim, actor, step.now, (MISSING_DOCUMENT,), words, limits=limits
-            )
-            return replace(returned, requested_documents=(*claim.requested_documents, asked))
+            asked = DocumentRequest(kind, line_id, actor.id, s.now, len(claim.attachments), note)
+            asking = replace(claim, requested_documents=(*claim.requested_documents, asked))
+            return self._returned(actor, asking, s, plan, (MISSING_DOCUMENT,), words, step)
 
-        request = self._request(actor, request_id, self.request_document, kind, line_id, note)
+        call = self.request_document
+        request = self._request(actor, request_id, call, kind, line_id, note, step)
         return self._run(actor, claim_id, request, decide)
 
     def confirm_duplicate(
