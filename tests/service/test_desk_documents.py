@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import attrs
 import pytest
 from PIL import Image
 
@@ -33,9 +34,11 @@ from reimbursement.documents import (
     DocumentRule,
     DuplicateKind,
     DuplicatePolicy,
+    find_duplicates,
 )
 from reimbursement.domain.routing import ApprovalRules, ParallelReviews, Reviewer, ReviewerPool
 from reimbursement.errors import AuthorizationError, MissingDocumentsError, ValidationError
+from reimbursement.ports import ClaimRepository
 from support import ANA, BEN, PDF, PROFILES, REVIEWER, ready_draft, submitted, whole
 
 MEDICAL = DocumentRequirements(
@@ -301,3 +304,59 @@ def test_a_document_request_on_a_plan_is_only_for_who_holds_a_step() -> None:
     with pytest.raises(AuthorizationError):
         desk.request_document(Actor.reviewer("fay"), claim.id, "medical_report")
     assert whole(desk, claim.id).requested_documents == ()
+
+
+def _alike(desk: ReimbursementDesk, actor: Actor, lines: int, receipt: bytes) -> Claim:
+    """A submitted claim of ``lines`` lines of the same pharmacy expense, one receipt."""
+    claim = desk.start_draft(
+        actor,
+        [
+            LineInput("pharmacy", date(2026, 3, 1), "City Pharmacy", Money("42.50", "EUR"))
+            for _ in range(lines)
+        ],
+    )
+    claim = desk.attach(actor, claim.id, "receipt.pdf", receipt)
+    doc = claim.attachments[-1].id
+    patch = ClaimPatch(
+        change_lines=tuple(LinePatch(line.id, attachment_ids=(doc,)) for line in claim.lines),
+        payee_account="DE85 0000 0000 0000 0022 22" if actor is BEN else None,
+    )
+    claim = desk.update_draft(actor, claim.id, patch)
+    return whole(desk, desk.submit(actor, claim.id).id)
+
+
+def test_the_flags_on_one_claim_are_bounded_and_confirmations_kept(
+    make_desk: Callable[..., ReimbursementDesk],
+) -> None:
+    policy = DuplicatePolicy(limit=2, max_flags=3)
+    desk = make_desk(settings=DeskSettings(duplicates=policy))
+    _alike(desk, ANA, 5, PDF + b" ana")
+    bens = _alike(desk, BEN, 4, PDF + b" ben")
+    # four lines each like two of Ana's five (the limit per look-up), three flags kept
+    assert [(f.kind, f.line_id) for f in bens.duplicate_flags] == [
+        (DuplicateKind.SAME_EXPENSE, "L1"),
+        (DuplicateKind.SAME_EXPENSE, "L1"),
+        (DuplicateKind.SAME_EXPENSE, "L2"),
+    ]
+    # a confirmation found again past the budget is kept: that line is never paid
+    last = find_duplicates(bens, desk_claims(desk), DuplicatePolicy(limit=2, max_flags=8))[-1]
+    assert last.line_id == "L4"
+    confirmed = attrs.evolve(last, confirmed_by="rev-1")
+    again = find_duplicates(
+        attrs.evolve(bens, duplicate_flags=(confirmed,)), desk_claims(desk), policy
+    )
+    assert len(again) == 3
+    assert again[-1] == confirmed
+    assert [f.confirmed_by for f in again[:2]] == [None, None]
+
+
+def desk_claims(desk: ReimbursementDesk) -> ClaimRepository:
+    """The desk's store as a repository, read in a unit of work of its own."""
+    with desk.adapters.unit_of_work() as uow:
+        return uow.claims
+
+
+def test_max_flags_is_a_bounded_whole_number() -> None:
+    for bad in (0, 1001, True, 2.0):
+        with pytest.raises(ValidationError, match=r"duplicates\.max_flags"):
+            DuplicatePolicy(max_flags=bad)  # type: ignore[arg-type]
