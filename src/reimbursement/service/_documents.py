@@ -14,8 +14,8 @@ from ..domain.claim import Attachment, Claim
 from ..domain.document_records import DocumentRequest
 from ..domain.lifecycle import Action, ClaimState
 from ..errors import ValidationError
-from ..ports import ClaimRepository, DocumentStore
-from ._core import Step
+from ..ports import ClaimRepository
+from ._core import Put, Step
 from ._review import ReviewCalls
 from .adapters import DeskSettings
 from .views import CustomerClaim
@@ -33,17 +33,17 @@ def flag_duplicates(claim: Claim, claims: ClaimRepository, settings: DeskSetting
 
 
 def _stored(
-    documents: DocumentStore, checked: CheckedDocument, content: bytes, name: str, kind: str
+    put: Put, checked: CheckedDocument, content: bytes, name: str, kind: str
 ) -> Attachment:
     """Store the document and, for an image, its reviewer copy and thumbnail."""
-    kept = documents.put(content, file_name=name, media_type=checked.media_type)
+    kept = put(content, name, checked.media_type)
     image = checked.image
     copy = thumb = None
     if image is not None:
-        copy = documents.put(image.reviewer_copy, file_name=name, media_type=image.copy_media_type)
-        thumb = documents.put(image.thumbnail, file_name=name, media_type=image.copy_media_type)
+        copy = put(image.reviewer_copy, name, image.copy_media_type)
+        thumb = put(image.thumbnail, name, image.copy_media_type)
     return Attachment(
-        kept.id,
+        kept,
         name,
         checked.media_type,
         len(content),
@@ -51,15 +51,9 @@ def _stored(
         kind,
         checked.flags,
         None if image is None else image.phash,
-        None if copy is None else copy.id,
-        None if thumb is None else thumb.id,
+        copy,
+        thumb,
     )
-
-
-def _ids(attachment: Attachment) -> list[str]:
-    """The stored documents of ``attachment``: the original and its reviewers' copies."""
-    ids = (attachment.id, attachment.reviewer_copy_id, attachment.thumbnail_id)
-    return [i for i in ids if i is not None]
 
 
 class DocumentCalls(ReviewCalls):
@@ -94,31 +88,16 @@ class DocumentCalls(ReviewCalls):
             self.settings.documents, self.settings.content_checks, file_name, content
         )
         content = bytes(content)  # a bytearray could change after its check
-        documents = self.adapters.documents
         limits = self.settings.limits
-        stored: list[str] = []
 
-        def decide(claim: Claim, step: Step) -> Claim:
+        def decide(claim: Claim, step: Step, put: Put) -> Claim:
             authorize(actor, claim, Action.UPDATE_DRAFT)
             cmd.check_attachable(claim, line_id, limits=limits)  # before the bytes are stored
-            attachment = _stored(documents, checked, content, file_name, kind)
-            stored.extend(_ids(attachment))
+            attachment = _stored(put, checked, content, file_name, kind)
             return cmd.add_attachment(claim, actor, step.now, attachment, line_id, limits=limits)
 
         request = self._request(actor, request_id, self.attach, file_name, content, line_id, kind)
-        try:
-            claim = self._run(actor, claim_id, request, decide)
-        except BaseException:
-            for document_id in stored:  # the document store is outside the transaction
-                documents.delete(document_id)
-            raise
-        # the documents this call committed are the claim's last attachment's; any other
-        # it stored belongs to a pass that lost a race (or the request was replayed)
-        kept = set(_ids(claim.attachments[-1])) if claim.attachments else set()
-        for document_id in stored:
-            if document_id not in kept:
-                documents.delete(document_id)
-        return CustomerClaim.of(claim)
+        return CustomerClaim.of(self._run_storing(actor, claim_id, request, decide))
 
     def checklist(self, actor: Actor, claim_id: str) -> Checklist:
         """The documents the claim needs and which are still missing (``.missing``).
