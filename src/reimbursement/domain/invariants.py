@@ -58,7 +58,7 @@ from ..errors import FieldProblem, ValidationError
 from ._ids import last_number
 from ._payment_invariants import decision_problems, payment_problems
 from .checks import latest_today
-from .claim import Claim
+from .claim import Claim, tax_problem
 from .commands.drafts import FROM_DIRECTORY, FROM_LAST_CLAIM, PREFILLED_FIELDS
 from .commands.messages import MAX_MESSAGE_LENGTH
 from .currencies import MINOR_UNITS
@@ -267,6 +267,9 @@ def _lines(claim: Claim, events: Sequence[Event]) -> _Problems:
         if line.amount.amount <= 0:
             yield f"{path}.amount", f"must be above zero, is {line.amount}"
         yield from _claimed(claim, path, line.amount, line.claimed, line.fx_rate)
+        taxed = tax_problem(f"{path}.tax", line.tax, line.amount)
+        if taxed is not None:
+            yield taxed
         if line.incurred_on > created_day and line.incurred_on > _last_day(claim, events):
             yield f"{path}.incurred_on", f"{line.incurred_on} is after the claim's last event"
         if submitted:
