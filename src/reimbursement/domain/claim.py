@@ -41,7 +41,6 @@ __all__ = [
     "PaymentStatus",
     "ReviewDecision",
     "main_category",
-    "tax_problem",
 ]
 
 
@@ -86,12 +85,10 @@ class Attachment:
 class ExpenseLine:
     """One expense: a receipt or an invoice.
 
-    ``amount`` is as on the receipt. ``claimed`` is the same amount in the
-    policy's currency; when the two currencies differ, ``fx_rate`` is the
-    rate of the day the expense was incurred (policy currency per unit of
-    the receipt's currency). ``tax`` is the tax included in ``amount`` as
-    the receipt or invoice states it (same currency, from zero up to the
-    amount), ``None`` when it is not known.
+    ``amount`` is as on the receipt, ``tax`` the tax it includes as stated (``None``:
+    unknown). ``claimed`` is the amount in the policy's currency; when the two
+    currencies differ, ``fx_rate`` is the rate of the day the expense was incurred
+    (policy currency per unit of the receipt's currency).
     """
 
     id: str
@@ -104,22 +101,6 @@ class ExpenseLine:
     attachment_ids: tuple[str, ...] = ()
     fx_rate: Decimal | None = None
     tax: Money | None = None
-
-
-def tax_problem(path: str, tax: Money | None, amount: Money) -> tuple[str, str] | None:
-    """What is wrong with ``tax`` as the tax included in ``amount``: ``(path, message)``.
-
-    ``None`` when nothing is. A line's tax is in its amount's currency, from zero up to the amount.
-    """
-    if tax is None:
-        return None
-    if tax.currency != amount.currency:
-        return path, f"is in {tax.currency}, the line's amount is in {amount.currency}"
-    if tax.amount < 0:
-        return path, f"must be zero or more, got {tax}"
-    if tax > amount:
-        return path, f"{tax} is more than the line's amount {amount}, which includes it"
-    return None
 
 
 class Outcome(enum.StrEnum):
@@ -408,10 +389,8 @@ class Claim:
 
 
 def main_category(claim: Claim) -> str | None:
-    """The category of the claim's largest line (the first of equals); ``None`` without lines.
-
-    What routing matches reviewers' skills on and analytics groups by.
-    """
+    """The category of the claim's largest line (the first of equals), ``None`` without lines:
+    what routing matches reviewers' skills on and analytics groups by."""
     best = None
     for line in claim.lines:
         # a claim's lines are all in its currency: compare the amounts alone

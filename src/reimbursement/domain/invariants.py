@@ -58,7 +58,7 @@ from ..errors import FieldProblem, ValidationError
 from ._ids import last_number
 from ._payment_invariants import decision_problems, payment_problems
 from .checks import latest_today
-from .claim import Claim, tax_problem
+from .claim import Claim
 from .commands.drafts import FROM_DIRECTORY, FROM_LAST_CLAIM, PREFILLED_FIELDS
 from .commands.messages import MAX_MESSAGE_LENGTH
 from .currencies import MINOR_UNITS
@@ -67,6 +67,7 @@ from .events import Event, EventType
 from .feedback_rules import CES_SCALE, CSAT_SCALE, MAX_FEEDBACK_TEXT, NPS_SCALE
 from .lifecycle import LIFECYCLE, Action, ClaimState
 from .money import Money
+from .tax import tax_problem
 
 __all__ = ["check_claim", "claim_problems"]
 

@@ -10,10 +10,10 @@ from typing import Generic, TypeVar
 
 import attrs
 
-from ..domain.claim import tax_problem
 from ..domain.currencies import MINOR_UNITS
 from ..domain.inputs import LineInput
 from ..domain.money import Money
+from ..domain.tax import tax_problem
 from ..errors import ValidationError
 
 __all__ = ["EInvoice", "EInvoiceFormat", "Sourced", "TaxId", "money_at", "require_value"]

@@ -23,7 +23,7 @@ from ..domain.actors import SYSTEM, Actor, Role
 from ..domain.authorization import authorize_view
 from ..domain.checklist import checklist
 from ..domain.checks import require_text
-from ..domain.claim import Attachment, Claim
+from ..domain.claim import Claim
 from ..domain.events import EventType, Visibility, event_id
 from ..domain.lifecycle import ClaimState
 from ..domain.money import Money
@@ -53,7 +53,7 @@ from .sweeper import BreachEscalation
 from .texts import DEFAULT_TEXTS, CustomerTexts
 from .views import ClaimTracking, tracking
 
-__all__ = ["DeskCore", "Put", "Request", "Step", "stored_ids"]
+__all__ = ["DeskCore", "Request", "Step"]
 
 CONFLICT_RETRIES = 3
 """How often a call marked safe to retry is run again on a fresh read after a conflict."""
@@ -74,14 +74,6 @@ class Step:
 
 
 Decide = Callable[[Claim, Step], Claim]
-Put = Callable[[bytes, str, str], str]
-"""Stores ``(content, file name, media type)`` in the document store; the new document's id."""
-
-
-def stored_ids(attachment: Attachment) -> list[str]:
-    """The stored documents of ``attachment``: the original and its reviewers' copies."""
-    ids = (attachment.id, attachment.reviewer_copy_id, attachment.thumbnail_id)
-    return [i for i in ids if i is not None]
 
 
 """A call's decision: authorize, then return the new claim (a pure domain command)."""
@@ -195,40 +187,6 @@ class DeskCore:
                 if attempts == 0:
                     raise
                 attempts -= 1
-
-    def _run_storing(
-        self,
-        actor: Actor,
-        claim_id: str,
-        request: Request | None,
-        decide: Callable[[Claim, Step, Put], Claim],
-    ) -> Claim:
-        """``_run`` for a call that adds one attachment: ``put`` stores a document's bytes.
-
-        The document store is outside the transaction, so the documents kept
-        are those of the claim's last attachment (the original, a reviewer's
-        copy, a thumbnail); any other ``put`` stored, by a pass that failed,
-        lost a race or was replayed, is deleted again.
-        """
-        documents = self.adapters.documents
-        stored: list[str] = []
-
-        def put(content: bytes, file_name: str, media_type: str) -> str:
-            document_id = documents.put(content, file_name=file_name, media_type=media_type).id
-            stored.append(document_id)
-            return document_id
-
-        try:
-            claim = self._run(actor, claim_id, request, lambda c, s: decide(c, s, put))
-        except BaseException:
-            for document_id in stored:
-                documents.delete(document_id)
-            raise
-        kept = set(stored_ids(claim.attachments[-1])) if claim.attachments else set()
-        for document_id in stored:
-            if document_id not in kept:
-                documents.delete(document_id)
-        return claim
 
     def _once(self, actor: Actor, claim_id: str, request: Request | None, decide: Decide) -> Claim:
         with self._uow() as uow:

@@ -15,8 +15,9 @@ from ..domain.document_records import DocumentRequest
 from ..domain.lifecycle import Action, ClaimState
 from ..errors import ValidationError
 from ..ports import ClaimRepository
-from ._core import Put, Step
+from ._core import Step
 from ._review import ReviewCalls
+from ._storing import Put, StoringCalls
 from .adapters import DeskSettings
 from .views import CustomerClaim
 
@@ -56,7 +57,7 @@ def _stored(
     )
 
 
-class DocumentCalls(ReviewCalls):
+class DocumentCalls(ReviewCalls, StoringCalls):
     """Documents: attach, the checklist, a reviewer's request for more, confirmed duplicates."""
 
     def attach(

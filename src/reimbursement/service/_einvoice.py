@@ -12,7 +12,8 @@ from ..domain.claim import Attachment, Claim
 from ..domain.inputs import ClaimPatch
 from ..domain.lifecycle import Action
 from ..errors import ValidationError
-from ._core import DeskCore, Put, Step
+from ._core import Step
+from ._storing import Put, StoringCalls
 from .views import CustomerClaim
 
 __all__ = ["EInvoiceCalls"]
@@ -20,7 +21,7 @@ __all__ = ["EInvoiceCalls"]
 _XML = "application/xml"
 
 
-class EInvoiceCalls(DeskCore):
+class EInvoiceCalls(StoringCalls):
     """What the customer does with a structured e-invoice (the ``[einvoice]`` extra)."""
 
     def add_einvoice(

@@ -19,11 +19,12 @@ from .._replace import replace
 from .._vector import appended, replaced, vector
 from ..accounts import account_problem
 from ..checks import latest_today, require_type, text_problem
-from ..claim import Claim, Claimant, ExpenseLine, tax_problem
+from ..claim import Claim, Claimant, ExpenseLine
 from ..events import NO_DATA
 from ..inputs import ClaimPatch, LineInput, LinePatch
 from ..limits import ClaimLimits
 from ..money import Money
+from ..tax import tax_problem
 from ._common import Convert
 
 
