@@ -37,8 +37,14 @@ from reimbursement.documents import (
     find_duplicates,
 )
 from reimbursement.domain.routing import ApprovalRules, ParallelReviews, Reviewer, ReviewerPool
+from reimbursement.domain.straight_through import (
+    AutoApprovalRule,
+    RandomSampler,
+    StraightThroughRules,
+)
 from reimbursement.errors import AuthorizationError, MissingDocumentsError, ValidationError
 from reimbursement.ports import ClaimRepository
+from reimbursement.service.straight_through import StraightThroughReview
 from support import ANA, BEN, PDF, PROFILES, REVIEWER, ready_draft, submitted, whole
 
 MEDICAL = DocumentRequirements(
@@ -360,3 +366,25 @@ def test_max_flags_is_a_bounded_whole_number() -> None:
     for bad in (0, 1001, True, 2.0):
         with pytest.raises(ValidationError, match=r"duplicates\.max_flags"):
             DuplicatePolicy(max_flags=bad)  # type: ignore[arg-type]
+
+
+def test_a_document_the_content_checks_flagged_keeps_the_claim_from_going_straight_through(
+    make_desk: Callable[..., ReimbursementDesk],
+) -> None:
+    rules = StraightThroughRules("v1", (AutoApprovalRule("any", Money("500.00", "EUR")),))
+    desk = make_desk(
+        straight_through=StraightThroughReview(rules, sampler=RandomSampler(3)),
+        settings=DeskSettings(content_checks=ContentChecks(enabled=True)),
+    )
+
+    def submit(content: bytes, amount: str) -> Claim:
+        line = LineInput("pharmacy", date(2026, 3, 1), "City Pharmacy", Money(amount, "EUR"))
+        claim = desk.start_draft(ANA, [line])
+        desk.attach(ANA, claim.id, "receipt.pdf", content, line_id="L1")
+        return whole(desk, desk.submit(ANA, claim.id).id)
+
+    assert submit(files.pdf(), "10.00").state == "payment_requested"
+    flagged = submit(files.pdf(javascript=True), "11.00")
+    assert flagged.state == "in_review"
+    (decided,) = [e for e in flagged.events if e.type is EventType.STRAIGHT_THROUGH_DECIDED]
+    assert "flagged document_pdf_javascript: receipt.pdf" in (decided.reason or "")
