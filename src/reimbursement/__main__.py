@@ -16,7 +16,9 @@ prints its address.
 ``db upgrade --database URL`` brings a database's schema to this library's
 version (the only way it changes: stores and workers never migrate);
 ``db version`` prints the version a database is at; ``db sql`` prints the
-SQL an upgrade runs, for a DBA to read first.
+SQL an upgrade runs, for a DBA to read first; ``db reindex-duplicates
+--database URL`` writes the duplicate index of claims stored before schema
+version 5 (once, after such an upgrade; safe to repeat).
 """
 
 from __future__ import annotations
@@ -228,6 +230,12 @@ def _add_db(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "upgrade", parents=[database], help="bring the schema to this library's version"
     )
     actions.add_parser("version", parents=[database], help="print the schema version")
+    reindex = actions.add_parser(
+        "reindex-duplicates",
+        parents=[database],
+        help="index every stored claim for duplicate look-ups (after upgrading past version 5)",
+    )
+    reindex.add_argument("--batch", type=int, default=500, metavar="CLAIMS")
     show = actions.add_parser("sql", help="print the SQL an upgrade runs, without running it")
     source = show.add_mutually_exclusive_group(required=True)
     source.add_argument("--database", metavar="URL", help="from the version this database is at")
@@ -253,6 +261,10 @@ def _db(args: argparse.Namespace) -> int:
             dialect = "sqlite" if args.database.startswith("sqlite") else "postgresql"
             statements = sql.schema_sql(dialect, after=sql.schema_version(args.database))
         print("\n".join(f"{statement};\n" for statement in statements) or "-- up to date")
+        return 0
+    if args.action == "reindex-duplicates":
+        done = sql.reindex_duplicates(args.database, batch=args.batch)
+        print(f"indexed {done} submitted claims for duplicate look-ups")
         return 0
     before = sql.schema_version(args.database)
     if args.action == "version":

@@ -603,3 +603,28 @@ def test_the_check_itself_never_raises_on_a_claim_whose_fields_read(
         return  # a field the converter refuses: no claim to check
     problems = list(claim_problems(broken))  # reported, never raised
     assert all(p.message.startswith("claim ") for p in problems)
+
+
+@pytest.mark.parametrize(
+    ("tax", "message"),
+    [
+        ({"amount": "1.00", "currency": "USD"}, "is in USD, the line's amount is in EUR"),
+        ({"amount": "-1.00", "currency": "EUR"}, "must be zero or more, got -1.00 EUR"),
+        (
+            {"amount": "20.01", "currency": "EUR"},
+            "20.01 EUR is more than the line's amount 20.00 EUR, which includes it",
+        ),
+    ],
+)
+def test_a_stored_tax_outside_its_line_amount_is_refused(
+    tax: dict[str, str], message: str
+) -> None:
+    data = paid_data()
+    data["lines"][0]["tax"] = tax
+    assert refused_at(data, "lines[0].tax") == f"claim claim-2: {message}"
+
+
+def test_a_line_stored_before_lines_had_a_tax_reads_back_with_none() -> None:
+    data = paid_data()
+    del data["lines"][0]["tax"]
+    assert from_data(data, Claim).lines[0].tax is None

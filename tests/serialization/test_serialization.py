@@ -232,6 +232,7 @@ def test_the_wire_format_of_a_line() -> None:
         "description": "",
         "attachment_ids": ["A2"],
         "fx_rate": "0.9215",
+        "tax": None,
     }
 
 

@@ -7,11 +7,13 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import attrs
 import pytest
 from PIL import Image
 
 from documents import files
 from reimbursement import (
+    Actor,
     Claim,
     ClaimPatch,
     DeskSettings,
@@ -20,6 +22,7 @@ from reimbursement import (
     LinePatch,
     Money,
     ReimbursementDesk,
+    in_memory_desk,
     sql_desk,
 )
 from reimbursement.adapters import sql
@@ -31,8 +34,17 @@ from reimbursement.documents import (
     DocumentRule,
     DuplicateKind,
     DuplicatePolicy,
+    find_duplicates,
+)
+from reimbursement.domain.routing import ApprovalRules, ParallelReviews, Reviewer, ReviewerPool
+from reimbursement.domain.straight_through import (
+    AutoApprovalRule,
+    RandomSampler,
+    StraightThroughRules,
 )
 from reimbursement.errors import AuthorizationError, MissingDocumentsError, ValidationError
+from reimbursement.ports import ClaimRepository
+from reimbursement.service.straight_through import StraightThroughReview
 from support import ANA, BEN, PDF, PROFILES, REVIEWER, ready_draft, submitted, whole
 
 MEDICAL = DocumentRequirements(
@@ -240,3 +252,139 @@ def test_a_request_for_a_line_the_customer_removes_goes_with_it(
     fixed = desk.resubmit(ANA, claim.id, ClaimPatch(remove_lines=("L2",)))
     assert [line.id for line in fixed.lines] == ["L1"]
     assert desk.checklist(ANA, claim.id).items == ()
+
+
+def test_the_customer_tracks_the_checklist_without_the_reviewers_id(
+    ruled: ReimbursementDesk,
+) -> None:
+    claim = _attach(ruled, _medical(ruled), "invoice")
+    view = ruled.track(ANA, claim.id)
+    assert [(i.kind, i.done) for i in view.checklist.items] == [
+        ("invoice", True),
+        ("itemised_bill", False),
+        ("prescription", False),
+    ]
+    for kind in ("itemised_bill", "prescription"):
+        claim = _attach(ruled, claim, kind)
+    ruled.submit(ANA, claim.id)
+    ruled.request_document(REVIEWER, claim.id, "medical_report", line_id="L1")
+    asked = ruled.track(ANA, claim.id).checklist.missing
+    assert [(i.kind, i.requested_by) for i in asked] == [("medical_report", "reviewer")]
+    assert [i.requested_by for i in ruled.checklist(ANA, claim.id).missing] == ["reviewer"]
+    # staff see who asked
+    assert [i.requested_by for i in ruled.checklist(REVIEWER, claim.id).missing] == ["rev-1"]
+    assert "rev-1" not in repr(ruled.track(ANA, claim.id))
+
+
+def test_a_plan_step_asks_for_a_document_and_the_claim_goes_back_once_decided() -> None:
+    mo, fay = Actor.reviewer("mo"), Actor.reviewer("fay")
+    pool = ReviewerPool([Reviewer("mo", teams={"medical"}), Reviewer("fay", teams={"fraud"})])
+    desk = in_memory_desk(
+        pool=pool,
+        approval_rules=ApprovalRules(ParallelReviews(("medical", "fraud"))),
+        customers=PROFILES,
+    )
+    claim = submitted(desk)
+    waiting = desk.request_document(mo, claim.id, "medical_report", line_id="L1")
+    assert waiting.state == "in_review"  # the fraud review is still running
+    assert [i.kind for i in desk.checklist(ANA, claim.id).missing] == ["medical_report"]
+    back = desk.approve(fay, claim.id)
+    assert back.state == "returned"
+    assert back.decision is not None
+    assert back.decision.reasons == ("missing_document",)
+    with pytest.raises(MissingDocumentsError, match="medical report to this expense"):
+        desk.resubmit(ANA, claim.id)
+    desk.attach(ANA, claim.id, "report.pdf", PDF, line_id="L1", kind="medical_report")
+    assert desk.resubmit(ANA, claim.id).state == "in_review"
+    assert desk.checklist(ANA, claim.id).complete
+
+
+def test_a_document_request_on_a_plan_is_only_for_who_holds_a_step() -> None:
+    pool = ReviewerPool([Reviewer("mo", teams={"medical"}), Reviewer("fay", teams={"fraud"})])
+    desk = in_memory_desk(
+        pool=pool,
+        approval_rules=ApprovalRules(ParallelReviews(("medical",))),
+        customers=PROFILES,
+    )
+    claim = submitted(desk)
+    with pytest.raises(AuthorizationError):
+        desk.request_document(Actor.reviewer("fay"), claim.id, "medical_report")
+    assert whole(desk, claim.id).requested_documents == ()
+
+
+def _alike(desk: ReimbursementDesk, actor: Actor, lines: int, receipt: bytes) -> Claim:
+    """A submitted claim of ``lines`` lines of the same pharmacy expense, one receipt."""
+    claim = desk.start_draft(
+        actor,
+        [
+            LineInput("pharmacy", date(2026, 3, 1), "City Pharmacy", Money("42.50", "EUR"))
+            for _ in range(lines)
+        ],
+    )
+    claim = desk.attach(actor, claim.id, "receipt.pdf", receipt)
+    doc = claim.attachments[-1].id
+    patch = ClaimPatch(
+        change_lines=tuple(LinePatch(line.id, attachment_ids=(doc,)) for line in claim.lines),
+        payee_account="DE85 0000 0000 0000 0022 22" if actor is BEN else None,
+    )
+    claim = desk.update_draft(actor, claim.id, patch)
+    return whole(desk, desk.submit(actor, claim.id).id)
+
+
+def test_the_flags_on_one_claim_are_bounded_and_confirmations_kept(
+    make_desk: Callable[..., ReimbursementDesk],
+) -> None:
+    policy = DuplicatePolicy(limit=2, max_flags=3)
+    desk = make_desk(settings=DeskSettings(duplicates=policy))
+    _alike(desk, ANA, 5, PDF + b" ana")
+    bens = _alike(desk, BEN, 4, PDF + b" ben")
+    # four lines each like two of Ana's five (the limit per look-up), three flags kept
+    assert [(f.kind, f.line_id) for f in bens.duplicate_flags] == [
+        (DuplicateKind.SAME_EXPENSE, "L1"),
+        (DuplicateKind.SAME_EXPENSE, "L1"),
+        (DuplicateKind.SAME_EXPENSE, "L2"),
+    ]
+    # a confirmation found again past the budget is kept: that line is never paid
+    last = find_duplicates(bens, desk_claims(desk), DuplicatePolicy(limit=2, max_flags=8))[-1]
+    assert last.line_id == "L4"
+    confirmed = attrs.evolve(last, confirmed_by="rev-1")
+    again = find_duplicates(
+        attrs.evolve(bens, duplicate_flags=(confirmed,)), desk_claims(desk), policy
+    )
+    assert len(again) == 3
+    assert again[-1] == confirmed
+    assert [f.confirmed_by for f in again[:2]] == [None, None]
+
+
+def desk_claims(desk: ReimbursementDesk) -> ClaimRepository:
+    """The desk's store as a repository, read in a unit of work of its own."""
+    with desk.adapters.unit_of_work() as uow:
+        return uow.claims
+
+
+def test_max_flags_is_a_bounded_whole_number() -> None:
+    for bad in (0, 1001, True, 2.0):
+        with pytest.raises(ValidationError, match=r"duplicates\.max_flags"):
+            DuplicatePolicy(max_flags=bad)  # type: ignore[arg-type]
+
+
+def test_a_document_the_content_checks_flagged_keeps_the_claim_from_going_straight_through(
+    make_desk: Callable[..., ReimbursementDesk],
+) -> None:
+    rules = StraightThroughRules("v1", (AutoApprovalRule("any", Money("500.00", "EUR")),))
+    desk = make_desk(
+        straight_through=StraightThroughReview(rules, sampler=RandomSampler(3)),
+        settings=DeskSettings(content_checks=ContentChecks(enabled=True)),
+    )
+
+    def submit(content: bytes, amount: str) -> Claim:
+        line = LineInput("pharmacy", date(2026, 3, 1), "City Pharmacy", Money(amount, "EUR"))
+        claim = desk.start_draft(ANA, [line])
+        desk.attach(ANA, claim.id, "receipt.pdf", content, line_id="L1")
+        return whole(desk, desk.submit(ANA, claim.id).id)
+
+    assert submit(files.pdf(), "10.00").state == "payment_requested"
+    flagged = submit(files.pdf(javascript=True), "11.00")
+    assert flagged.state == "in_review"
+    (decided,) = [e for e in flagged.events if e.type is EventType.STRAIGHT_THROUGH_DECIDED]
+    assert "flagged document_pdf_javascript: receipt.pdf" in (decided.reason or "")

@@ -38,7 +38,8 @@ def test_a_factur_x_invoice_fills_in_its_line_and_is_its_receipt(desk: Reimburse
     assert (line.category, line.provider) == ("pharmacy", "Stadt-Apotheke GmbH")
     assert line.incurred_on == date(2026, 2, 26)
     assert line.amount == Money("38.90", "EUR")
-    assert line.description == "Invoice RE-2026-0117, tax 6.21 EUR"
+    assert line.description == "Invoice RE-2026-0117"
+    assert line.tax == Money("6.21", "EUR")  # a field of the line, in the invoice's currency
     (document,) = claim.attachments
     assert line.attachment_ids == (document.id,)
     assert document.media_type == "application/pdf"
@@ -61,6 +62,7 @@ def test_an_xml_invoice_is_kept_as_xml_and_converted_to_the_policy_currency(
     (line,) = claim.lines
     assert line.amount == Money("300.00", "CNY")
     assert line.claimed == Money("39.00", "EUR")
+    assert line.tax == Money("34.51", "CNY")  # as on the invoice, not converted
     assert claim.attachments[0].media_type == "application/xml"
     assert (
         line_sources(desk.get(REVIEWER, claim.id), line.id)["einvoice.seller_tax_id.scheme"]
@@ -138,3 +140,19 @@ def test_an_invalid_seller_tax_id_keeps_the_claim_from_going_straight_through(
     flagged = desk.claims_in(REVIEWER, [ClaimState.IN_REVIEW]).items[0]
     decided = [e for e in flagged.events if e.type is EventType.STRAIGHT_THROUGH_DECIDED]
     assert decided[0].reason == f"flagged invalid_seller_tax_id: L1: {INVALID_DE_VAT}"
+
+
+def test_a_tax_exempt_invoice_fills_in_a_line_with_zero_tax(desk: ReimbursementDesk) -> None:
+    draft = desk.start_draft(ANA)
+    claim = desk.add_einvoice(
+        ANA, draft.id, "arzt.xml", ubl_xml(total="100.00", tax="0.00"), category="medical"
+    )
+    assert claim.lines[0].tax == Money("0.00", "EUR")
+
+
+def test_an_invoice_whose_tax_is_above_its_total_adds_nothing(desk: ReimbursementDesk) -> None:
+    draft = desk.start_draft(ANA)
+    with pytest.raises(ValidationError, match=r"tax total 190\.00 EUR is more than"):
+        desk.add_einvoice(ANA, draft.id, "i.xml", ubl_xml(tax="190.00"), category="dental")
+    assert desk.get(REVIEWER, draft.id).lines == ()
+    assert len(desk.adapters.documents) == 0  # type: ignore[arg-type]

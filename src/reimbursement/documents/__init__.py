@@ -18,6 +18,8 @@ The guide is ``docs/documents.md``.
 """
 
 from ..domain.checklist import (
+    BY_REVIEWER,
+    BY_RULES,
     DOCUMENT_KINDS,
     Checklist,
     ChecklistItem,
@@ -33,6 +35,8 @@ from .images import ImageLimits
 from .pdf import PdfLimits
 
 __all__ = [
+    "BY_REVIEWER",
+    "BY_RULES",
     "DOCUMENT_KINDS",
     "CheckedDocument",
     "Checklist",

@@ -54,6 +54,8 @@ def find_duplicates(
     """The flags of ``claim``: its documents and lines found on other claims.
 
     A flag a reviewer confirmed before stays confirmed when it is found again.
+    Each look-up keeps at most ``policy.limit`` matches and the claim at most
+    ``policy.max_flags`` flags (the confirmed ones always).
     """
     line_of = {doc: line.id for line in claim.lines for doc in line.attachment_ids}
     flags: list[DuplicateFlag] = []
@@ -77,7 +79,25 @@ def find_duplicates(
             if match.claim_id != claim.id:
                 flags.append(_flag(DuplicateKind.SAME_EXPENSE, line.id, None, match))
     confirmed = {_unconfirmed(f): f for f in claim.duplicate_flags if f.confirmed_by}
-    return tuple(confirmed.get(flag, flag) for flag in flags)
+    return _bounded([confirmed.get(flag, flag) for flag in flags], policy.max_flags)
+
+
+def _bounded(flags: list[DuplicateFlag], most: int) -> tuple[DuplicateFlag, ...]:
+    """At most ``most`` of ``flags`` in their order: every confirmed one, then the first others.
+
+    A confirmation is never dropped: the line it stops from being paid stays stopped.
+    """
+    if len(flags) <= most:
+        return tuple(flags)
+    room = most - sum(1 for f in flags if f.confirmed_by is not None)
+    kept = []
+    for flag in flags:
+        if flag.confirmed_by is not None:
+            kept.append(flag)
+        elif room > 0:
+            kept.append(flag)
+            room -= 1
+    return tuple(kept)
 
 
 def confirm_duplicate(claim: Claim, actor: Actor, at: datetime, index: int) -> Claim:

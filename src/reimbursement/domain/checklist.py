@@ -27,6 +27,8 @@ from .money import Money
 
 __all__ = [
     "ANY_CATEGORY",
+    "BY_REVIEWER",
+    "BY_RULES",
     "DEFAULT_KIND",
     "DOCUMENT_KINDS",
     "Checklist",
@@ -53,6 +55,10 @@ DOCUMENT_KINDS = (
 """The usual kinds of document; rules and attachments may use other words too."""
 ANY_CATEGORY = "*"
 """A rule's category that matches every expense category."""
+BY_RULES = "rules"
+"""``ChecklistItem.requested_by`` of a document the insurer's rules require."""
+BY_REVIEWER = "reviewer"
+"""``ChecklistItem.requested_by`` of a reviewer's request, as the customer sees it."""
 _MAX_KIND = 64
 
 
@@ -137,7 +143,8 @@ class DocumentRequirements:
 class ChecklistItem:
     """One document the claim needs: of ``kind``, for line ``line_id`` (None: the claim).
 
-    ``requested_by`` is ``"rules"`` or the reviewer who asked for it;
+    ``requested_by`` is :data:`BY_RULES` or the reviewer who asked for it
+    (:data:`BY_REVIEWER` in the customer's view: never a staff id);
     ``attachment_ids`` the documents that meet it (empty: still missing).
     """
 
@@ -168,6 +175,19 @@ class Checklist:
         """Whether nothing is missing."""
         return not self.missing
 
+    def for_customer(self) -> Checklist:
+        """The checklist as the customer sees it: a request names no reviewer."""
+        if all(item.requested_by == BY_RULES for item in self.items):
+            return self
+        return Checklist(
+            tuple(
+                item
+                if item.requested_by == BY_RULES
+                else attrs.evolve(item, requested_by=BY_REVIEWER)
+                for item in self.items
+            )
+        )
+
 
 def _of_kind(attachments: Sequence[Attachment], ids: Sequence[str], kind: str) -> tuple[str, ...]:
     wanted = set(ids)
@@ -181,7 +201,7 @@ def checklist(claim: Claim, requirements: DocumentRequirements) -> Checklist:
     for line in claim.lines:
         for kind in requirements.kinds_for(line):
             met = _of_kind(attachments, line.attachment_ids, kind)
-            items.append(ChecklistItem(kind, line.id, "rules", met))
+            items.append(ChecklistItem(kind, line.id, BY_RULES, met))
     linked = {line.id: line.attachment_ids for line in claim.lines}
     for request in claim.requested_documents:
         if request.line_id is not None and request.line_id not in linked:
@@ -206,6 +226,6 @@ def missing_problems(claim: Claim, requirements: DocumentRequirements) -> list[F
             path, where = "documents", "to the claim"
         else:
             path, where = f"lines[{index[item.line_id]}].documents", "to this expense"
-        asked = "" if item.requested_by == "rules" else " (asked for by the reviewer)"
+        asked = "" if item.requested_by == BY_RULES else " (asked for by the reviewer)"
         problems.append(FieldProblem(path, f"attach the {kind} {where}{asked}"))
     return problems

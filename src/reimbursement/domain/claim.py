@@ -85,10 +85,10 @@ class Attachment:
 class ExpenseLine:
     """One expense: a receipt or an invoice.
 
-    ``amount`` is as on the receipt. ``claimed`` is the same amount in the
-    policy's currency; when the two currencies differ, ``fx_rate`` is the
-    rate of the day the expense was incurred (policy currency per unit of
-    the receipt's currency).
+    ``amount`` is as on the receipt, ``tax`` the tax it includes as stated (``None``:
+    unknown). ``claimed`` is the amount in the policy's currency; when the two
+    currencies differ, ``fx_rate`` is the rate of the day the expense was incurred
+    (policy currency per unit of the receipt's currency).
     """
 
     id: str
@@ -100,6 +100,7 @@ class ExpenseLine:
     description: str = ""
     attachment_ids: tuple[str, ...] = ()
     fx_rate: Decimal | None = None
+    tax: Money | None = None
 
 
 class Outcome(enum.StrEnum):
@@ -388,10 +389,8 @@ class Claim:
 
 
 def main_category(claim: Claim) -> str | None:
-    """The category of the claim's largest line (the first of equals); ``None`` without lines.
-
-    What routing matches reviewers' skills on and analytics groups by.
-    """
+    """The category of the claim's largest line (the first of equals), ``None`` without lines:
+    what routing matches reviewers' skills on and analytics groups by."""
     best = None
     for line in claim.lines:
         # a claim's lines are all in its currency: compare the amounts alone

@@ -34,6 +34,7 @@ from .money import Money
 
 __all__ = [
     "AMOUNT_SCALE",
+    "MAX_FLAGS",
     "MAX_IMAGE_DISTANCE",
     "DuplicatePolicy",
     "ExpenseKey",
@@ -53,6 +54,8 @@ AMOUNT_SCALE = 10_000
 """Amounts are indexed as whole multiples of 1/10,000 (no currency has more decimals)."""
 MAX_IMAGE_DISTANCE = 11
 """The largest image distance a look-up supports (two bits per band)."""
+MAX_FLAGS = 1_000
+"""The most duplicate flags a policy may keep on one claim."""
 _BANDS = 4
 
 
@@ -86,13 +89,17 @@ class DuplicatePolicy:
     expense's currency) still "the same"; ``days``: of dates;
     ``max_image_distance``: of perceptual hashes, in bits (0 to
     :data:`MAX_IMAGE_DISTANCE`; about 10 of 64 bits is still the same
-    picture). ``limit``: the most matches kept per look-up.
+    picture). ``limit``: the most matches kept per look-up; ``max_flags``:
+    the most flags kept on one claim (1 to :data:`MAX_FLAGS`), so that a
+    claim of many lines alike to many others stays small: the flags a
+    reviewer confirmed are always kept, then the others in the order found.
     """
 
     amount_tolerance: Decimal = attrs.field(default=Decimal("0"), validator=_tolerance)
     days: int = attrs.field(default=0, validator=_Count(0, 366))
     max_image_distance: int = attrs.field(default=8, validator=_Count(0, MAX_IMAGE_DISTANCE))
     limit: int = attrs.field(default=20, validator=_Count(1, 1000))
+    max_flags: int = attrs.field(default=100, validator=_Count(1, MAX_FLAGS))
 
 
 @attrs.frozen

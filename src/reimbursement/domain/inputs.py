@@ -64,7 +64,9 @@ def _optional_ids(value: Sequence[str] | None) -> tuple[str, ...] | None:
 class LineInput:
     """A new expense line as the customer enters it (amount as on the receipt).
 
-    Raises :class:`~reimbursement.errors.ValidationError` for a field of the
+    ``tax`` is the tax included in ``amount``, when the receipt states it:
+    in the amount's currency, from zero up to the amount (checked when the
+    line is added). Raises :class:`~reimbursement.errors.ValidationError` for a field of the
     wrong type (``incurred_on`` is a ``date``, not a ``datetime``).
     """
 
@@ -74,13 +76,16 @@ class LineInput:
     amount: Money = attrs.field(validator=_money)
     description: str = attrs.field(default="", validator=_str)
     attachment_ids: tuple[str, ...] = attrs.field(default=(), converter=_ids)
+    tax: Money | None = attrs.field(default=None, validator=_optional_money)
 
 
 @attrs.frozen
 class LinePatch:
     """Changes to one existing line: only the fields that are not ``None`` change.
 
-    Raises :class:`~reimbursement.errors.ValidationError` for a field of the wrong type.
+    A line's ``tax`` can be changed, not taken away (remove the line and
+    add it again for that). Raises
+    :class:`~reimbursement.errors.ValidationError` for a field of the wrong type.
     """
 
     line_id: str = attrs.field(validator=_str)
@@ -90,6 +95,7 @@ class LinePatch:
     amount: Money | None = attrs.field(default=None, validator=_optional_money)
     description: str | None = attrs.field(default=None, validator=_optional_str)
     attachment_ids: tuple[str, ...] | None = attrs.field(default=None, converter=_optional_ids)
+    tax: Money | None = attrs.field(default=None, validator=_optional_money)
 
 
 def _add_lines(value: Sequence[LineInput]) -> tuple[LineInput, ...]:

@@ -67,6 +67,7 @@ from .events import Event, EventType
 from .feedback_rules import CES_SCALE, CSAT_SCALE, MAX_FEEDBACK_TEXT, NPS_SCALE
 from .lifecycle import LIFECYCLE, Action, ClaimState
 from .money import Money
+from .tax import tax_problem
 
 __all__ = ["check_claim", "claim_problems"]
 
@@ -267,6 +268,9 @@ def _lines(claim: Claim, events: Sequence[Event]) -> _Problems:
         if line.amount.amount <= 0:
             yield f"{path}.amount", f"must be above zero, is {line.amount}"
         yield from _claimed(claim, path, line.amount, line.claimed, line.fx_rate)
+        taxed = tax_problem(f"{path}.tax", line.tax, line.amount)
+        if taxed is not None:
+            yield taxed
         if line.incurred_on > created_day and line.incurred_on > _last_day(claim, events):
             yield f"{path}.incurred_on", f"{line.incurred_on} is after the claim's last event"
         if submitted:

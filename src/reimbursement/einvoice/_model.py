@@ -13,6 +13,7 @@ import attrs
 from ..domain.currencies import MINOR_UNITS
 from ..domain.inputs import LineInput
 from ..domain.money import Money
+from ..domain.tax import tax_problem
 from ..errors import ValidationError
 
 __all__ = ["EInvoice", "EInvoiceFormat", "Sourced", "TaxId", "money_at", "require_value"]
@@ -76,14 +77,23 @@ class EInvoice:
     def line(self, category: str, description: str | None = None) -> LineInput:
         """The expense line this invoice fills in, under the insurer's ``category``.
 
-        ``description`` defaults to the invoice number and its tax.
+        Its amount is the total with tax, its ``tax`` the invoice's tax (when
+        stated, within the total: else ValidationError); ``description``
+        defaults to the invoice number.
         """
         if description is None:
             description = f"Invoice {self.number.value[:100]}"
-            if self.tax is not None:
-                description += f", tax {self.tax.value}"
+        tax = None if self.tax is None else self.tax.value
+        taxed = tax_problem("content", tax, self.total.value)
+        if taxed is not None:
+            raise ValidationError.at("content", f"the invoice's tax total {taxed[1]}")
         return LineInput(
-            category, self.issued_on.value, self.seller.value, self.total.value, description
+            category,
+            self.issued_on.value,
+            self.seller.value,
+            self.total.value,
+            description,
+            tax=tax,
         )
 
     def sources(self) -> Mapping[str, str]:
@@ -118,8 +128,13 @@ def require_value(value: str | None, path: str, what: str) -> str:
     return value
 
 
-def money_at(amount: str | None, currency: str | None, path: str, what: str) -> Money:
-    """The amount and currency texts of an invoice element as Money above zero."""
+def money_at(
+    amount: str | None, currency: str | None, path: str, what: str, *, zero: bool = False
+) -> Money:
+    """The amount and currency texts of an invoice element as Money above zero.
+
+    With ``zero``, zero too (a tax total: medical care is often exempt).
+    """
     text = require_value(amount, path, what)
     code = require_value(currency, path, f"currency of the {what}")
     if code not in MINOR_UNITS:
@@ -132,8 +147,7 @@ def money_at(amount: str | None, currency: str | None, path: str, what: str) -> 
         number = Decimal("NaN")
     if not number.is_finite() or abs(number) > _MAX_AMOUNT:
         raise ValidationError.at("content", f"the invoice's {what} {text[:40]!r} is not an amount")
-    if number <= 0:
-        raise ValidationError.at(
-            "content", f"the invoice's {what} is {text[:40]}: an expense is above zero"
-        )
+    if number < 0 or (number == 0 and not zero):
+        rule = "a tax is zero or more" if zero else "an expense is above zero"
+        raise ValidationError.at("content", f"the invoice's {what} is {text[:40]}: {rule}")
     return Money(number, code)

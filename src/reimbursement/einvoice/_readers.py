@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from ..domain.money import Money
 from ..errors import ValidationError
 from ._model import EInvoice, EInvoiceFormat, Sourced, money_at, require_value
 from ._taxids import check_tax_id
@@ -54,6 +55,13 @@ class _Reader:
     def required(self, path: str, what: str) -> Sourced[str]:
         return Sourced(require_value(self.text(path), path, what), self.source(path))
 
+    def tax(self, path: str, currency: str, what: str) -> Sourced[Money] | None:
+        """The tax total at ``path`` when the invoice states one (zero is a tax too)."""
+        text = self.text(path)
+        if not text:
+            return None
+        return Sourced(money_at(text, currency, path, what, zero=True), self.source(path))
+
 
 def _day(text: str, form: str, what: str) -> date:
     try:
@@ -88,8 +96,7 @@ def read_cii(root: etree._Element, where: str, kind: EInvoiceFormat) -> EInvoice
     total = money_at(r.text(total_path), currency, total_path, "grand total")
     # tax may be stated twice, in the invoice's currency and in the tax currency
     tax_path = f"{_CII_SUM}/ram:TaxTotalAmount[not(@currencyID) or @currencyID='{total.currency}']"
-    tax_text = r.text(tax_path)
-    tax = money_at(tax_text, total.currency, tax_path, "tax total") if tax_text else None
+    tax = r.tax(tax_path, total.currency, "tax total")
     tax_id_path = f"{_CII_SELLER}/ram:SpecifiedTaxRegistration/ram:ID"
     tax_id = r.text(tax_id_path)
     scheme = r.text(f"{tax_id_path}/@schemeID")
@@ -99,7 +106,7 @@ def read_cii(root: etree._Element, where: str, kind: EInvoiceFormat) -> EInvoice
         r.required(f"{_CII_SELLER}/ram:Name", "seller name"),
         Sourced(_day(issued.value, "%Y%m%d", "issue date"), issued.source),
         Sourced(total, r.source(total_path)),
-        Sourced(tax, r.source(tax_path)) if tax is not None else None,
+        tax,
         check_tax_id(tax_id, scheme, r.source(tax_id_path)) if tax_id else None,
     )
 
@@ -117,8 +124,7 @@ def read_ubl(root: etree._Element, where: str) -> EInvoice:
     )
     total = money_at(r.text(total_path), currency, total_path, "total with tax")
     tax_path = f"/inv:Invoice/cac:TaxTotal/cbc:TaxAmount[@currencyID='{total.currency}']"
-    tax_text = r.text(tax_path)
-    tax = money_at(tax_text, total.currency, tax_path, "tax total") if tax_text else None
+    tax = r.tax(tax_path, total.currency, "tax total")
     seller_path = f"{_UBL_SELLER}/cac:PartyLegalEntity/cbc:RegistrationName"
     if r.text(seller_path) is None:
         seller_path = f"{_UBL_SELLER}/cac:PartyName/cbc:Name"
@@ -130,7 +136,7 @@ def read_ubl(root: etree._Element, where: str) -> EInvoice:
         r.required(seller_path, "seller name"),
         Sourced(_day(issued.value, "%Y-%m-%d", "issue date"), issued.source),
         Sourced(total, r.source(total_path)),
-        Sourced(tax, r.source(tax_path)) if tax is not None else None,
+        tax,
         check_tax_id(tax_id, None, r.source(tax_id_path)) if tax_id else None,
     )
 
@@ -149,8 +155,7 @@ def read_cn(root: etree._Element, where: str) -> EInvoice:
     total_path = f"{_CN_BASIC}/TotalTax-includedAmount"
     total = money_at(r.text(total_path), "CNY", total_path, "total with tax (价税合计)")
     tax_path = f"{_CN_BASIC}/TotalTaxAm"
-    tax_text = r.text(tax_path)
-    tax = money_at(tax_text, "CNY", tax_path, "tax total (税额)") if tax_text else None
+    tax = r.tax(tax_path, "CNY", "tax total (税额)")
     tax_id_path = f"{_CN_SELLER}/SellerIdNum"
     tax_id = r.text(tax_id_path)
     return EInvoice(
@@ -159,6 +164,6 @@ def read_cn(root: etree._Element, where: str) -> EInvoice:
         r.required(f"{_CN_SELLER}/SellerName", "seller name (销售方名称)"),
         Sourced(_day(issued.value[:10], "%Y-%m-%d", "issue time"), issued.source),
         Sourced(total, r.source(total_path)),
-        Sourced(tax, r.source(tax_path)) if tax is not None else None,
+        tax,
         check_tax_id(tax_id, "cn.uscc", r.source(tax_id_path)) if tax_id else None,
     )

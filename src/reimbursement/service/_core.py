@@ -21,6 +21,7 @@ import attrs
 from ..domain import commands as cmd
 from ..domain.actors import SYSTEM, Actor, Role
 from ..domain.authorization import authorize_view
+from ..domain.checklist import checklist
 from ..domain.checks import require_text
 from ..domain.claim import Claim
 from ..domain.events import EventType, Visibility, event_id
@@ -73,6 +74,8 @@ class Step:
 
 
 Decide = Callable[[Claim, Step], Claim]
+
+
 """A call's decision: authorize, then return the new claim (a pure domain command)."""
 
 
@@ -315,7 +318,8 @@ class DeskCore:
     def _tracking(self, claim: Claim) -> ClaimTracking:
         plan = self.reviews.plan(claim)
         sla = self.sla.evaluate(claim, self._clock.now()) if self.sla is not None else None
-        return tracking(claim, self.texts, sla, plan, self.settings.reasons)
+        documents = checklist(claim, self.settings.requirements).for_customer()
+        return tracking(claim, self.texts, sla, plan, self.settings.reasons, documents)
 
     def _breach_notices(self, old: Claim, new: Claim) -> list[Notification]:
         """Tell the customer when a promise is broken, and what we now expect."""

@@ -6,7 +6,7 @@ from ..documents.checks import CheckedDocument, check_content
 from ..documents.duplicates import confirm_duplicate, find_duplicates
 from ..domain import commands as cmd
 from ..domain._replace import replace
-from ..domain.actors import Actor
+from ..domain.actors import Actor, Role
 from ..domain.authorization import authorize, authorize_view
 from ..domain.checklist import Checklist, check_kind, checklist
 from ..domain.checks import require_text
@@ -14,8 +14,10 @@ from ..domain.claim import Attachment, Claim
 from ..domain.document_records import DocumentRequest
 from ..domain.lifecycle import Action, ClaimState
 from ..errors import ValidationError
-from ..ports import ClaimRepository, DocumentStore
-from ._core import DeskCore, Step
+from ..ports import ClaimRepository
+from ._core import Step
+from ._review import ReviewCalls
+from ._storing import Put, StoringCalls
 from .adapters import DeskSettings
 from .views import CustomerClaim
 
@@ -32,17 +34,17 @@ def flag_duplicates(claim: Claim, claims: ClaimRepository, settings: DeskSetting
 
 
 def _stored(
-    documents: DocumentStore, checked: CheckedDocument, content: bytes, name: str, kind: str
+    put: Put, checked: CheckedDocument, content: bytes, name: str, kind: str
 ) -> Attachment:
     """Store the document and, for an image, its reviewer copy and thumbnail."""
-    kept = documents.put(content, file_name=name, media_type=checked.media_type)
+    kept = put(content, name, checked.media_type)
     image = checked.image
     copy = thumb = None
     if image is not None:
-        copy = documents.put(image.reviewer_copy, file_name=name, media_type=image.copy_media_type)
-        thumb = documents.put(image.thumbnail, file_name=name, media_type=image.copy_media_type)
+        copy = put(image.reviewer_copy, name, image.copy_media_type)
+        thumb = put(image.thumbnail, name, image.copy_media_type)
     return Attachment(
-        kept.id,
+        kept,
         name,
         checked.media_type,
         len(content),
@@ -50,18 +52,12 @@ def _stored(
         kind,
         checked.flags,
         None if image is None else image.phash,
-        None if copy is None else copy.id,
-        None if thumb is None else thumb.id,
+        copy,
+        thumb,
     )
 
 
-def _ids(attachment: Attachment) -> list[str]:
-    """The stored documents of ``attachment``: the original and its reviewers' copies."""
-    ids = (attachment.id, attachment.reviewer_copy_id, attachment.thumbnail_id)
-    return [i for i in ids if i is not None]
-
-
-class DocumentCalls(DeskCore):
+class DocumentCalls(ReviewCalls, StoringCalls):
     """Documents: attach, the checklist, a reviewer's request for more, confirmed duplicates."""
 
     def attach(
@@ -93,44 +89,31 @@ class DocumentCalls(DeskCore):
             self.settings.documents, self.settings.content_checks, file_name, content
         )
         content = bytes(content)  # a bytearray could change after its check
-        documents = self.adapters.documents
         limits = self.settings.limits
-        stored: list[str] = []
 
-        def decide(claim: Claim, step: Step) -> Claim:
+        def decide(claim: Claim, step: Step, put: Put) -> Claim:
             authorize(actor, claim, Action.UPDATE_DRAFT)
             cmd.check_attachable(claim, line_id, limits=limits)  # before the bytes are stored
-            attachment = _stored(documents, checked, content, file_name, kind)
-            stored.extend(_ids(attachment))
+            attachment = _stored(put, checked, content, file_name, kind)
             return cmd.add_attachment(claim, actor, step.now, attachment, line_id, limits=limits)
 
         request = self._request(actor, request_id, self.attach, file_name, content, line_id, kind)
-        try:
-            claim = self._run(actor, claim_id, request, decide)
-        except BaseException:
-            for document_id in stored:  # the document store is outside the transaction
-                documents.delete(document_id)
-            raise
-        # the documents this call committed are the claim's last attachment's; any other
-        # it stored belongs to a pass that lost a race (or the request was replayed)
-        kept = set(_ids(claim.attachments[-1])) if claim.attachments else set()
-        for document_id in stored:
-            if document_id not in kept:
-                documents.delete(document_id)
-        return CustomerClaim.of(claim)
+        return CustomerClaim.of(self._run_storing(actor, claim_id, request, decide))
 
     def checklist(self, actor: Actor, claim_id: str) -> Checklist:
         """The documents the claim needs and which are still missing (``.missing``).
 
         From ``settings.requirements`` and the reviewers' requests; for the
-        claim's customer and staff (:class:`~reimbursement.errors.AuthorizationError`
-        for anyone else).
+        claim's customer (who sees ``"reviewer"`` as the requester, never a
+        staff id) and staff (:class:`~reimbursement.errors.AuthorizationError`
+        for anyone else). ``track()`` shows the customer's checklist too.
         """
         self._check_read(actor, "claim_id", claim_id)
         with self._uow() as uow:
             claim = uow.claims.get(claim_id)
         authorize_view(actor, claim)
-        return checklist(claim, self.settings.requirements)
+        found = checklist(claim, self.settings.requirements)
+        return found.for_customer() if actor.role is Role.CUSTOMER else found
 
     def request_document(
         self,
@@ -140,6 +123,7 @@ class DocumentCalls(DeskCore):
         *,
         line_id: str | None = None,
         note: str = "",
+        step: str | None = None,
         request_id: str | None = None,
     ) -> Claim:
         """Return the claim to its customer asking for one more document of ``kind``.
@@ -148,30 +132,28 @@ class DocumentCalls(DeskCore):
         whole claim) and the return's reason is ``"missing_document"``; a
         resubmission without the document is refused with
         :class:`~reimbursement.errors.MissingDocumentsError`. For the
-        reviewer who holds the claim; a claim with an approval plan is
-        returned with :meth:`return_for_correction` instead.
+        reviewer who holds the claim, or a step of its approval plan
+        (``step`` names it among several): like
+        :meth:`return_for_correction`, a plan step's return waits for the
+        steps running with it, and the customer gets the claim back once,
+        with every reason; the request is on the checklist from now on.
         """
         kind = check_kind(kind)
+        self._check_step(step)
         limits = self.settings.limits
         note = require_text("note", note, limits.max_note_length, multiline=True)
         words = note or f"Please attach the {kind.replace('_', ' ')}."
 
-        def decide(claim: Claim, step: Step) -> Claim:
-            if self.reviews.authorize_review(actor, claim, Action.RETURN_FOR_CORRECTION):
-                raise ValidationError.at(
-                    "claim_id", f"claim {claim.id} has an approval plan: use return_for_correction"
-                )
+        def decide(claim: Claim, s: Step) -> Claim:
+            plan = self.reviews.authorize_review(actor, claim, Action.RETURN_FOR_CORRECTION)
             if line_id is not None and all(line.id != line_id for line in claim.lines):
                 raise ValidationError.at("line_id", f"no line {line_id!r} on the claim")
-            asked = DocumentRequest(
-                kind, line_id, actor.id, step.now, len(claim.attachments), note
-            )
-            returned = cmd.return_for_correction(
-                claim, actor, step.now, (MISSING_DOCUMENT,), words, limits=limits
-            )
-            return replace(returned, requested_documents=(*claim.requested_documents, asked))
+            asked = DocumentRequest(kind, line_id, actor.id, s.now, len(claim.attachments), note)
+            asking = replace(claim, requested_documents=(*claim.requested_documents, asked))
+            return self._returned(actor, asking, s, plan, (MISSING_DOCUMENT,), words, step)
 
-        request = self._request(actor, request_id, self.request_document, kind, line_id, note)
+        call = self.request_document
+        request = self._request(actor, request_id, call, kind, line_id, note, step)
         return self._run(actor, claim_id, request, decide)
 
     def confirm_duplicate(

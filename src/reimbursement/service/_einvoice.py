@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 
 from ..domain import commands as cmd
 from ..domain.actors import Actor
@@ -13,7 +12,8 @@ from ..domain.claim import Attachment, Claim
 from ..domain.inputs import ClaimPatch
 from ..domain.lifecycle import Action
 from ..errors import ValidationError
-from ._core import DeskCore, Request, Step
+from ._core import Step
+from ._storing import Put, StoringCalls
 from .views import CustomerClaim
 
 __all__ = ["EInvoiceCalls"]
@@ -21,7 +21,7 @@ __all__ = ["EInvoiceCalls"]
 _XML = "application/xml"
 
 
-class EInvoiceCalls(DeskCore):
+class EInvoiceCalls(StoringCalls):
     """What the customer does with a structured e-invoice (the ``[einvoice]`` extra)."""
 
     def add_einvoice(
@@ -60,12 +60,13 @@ class EInvoiceCalls(DeskCore):
         line = invoice.line(category, description)
         sources = invoice.sources()
 
-        def decide(claim: Claim, step: Step, put: Callable[[], str]) -> Claim:
+        def decide(claim: Claim, step: Step, put: Put) -> Claim:
             authorize(actor, claim, Action.UPDATE_DRAFT)
             cmd.check_attachable(claim, limits=limits)  # before the bytes are stored
             patch = ClaimPatch(add_lines=(line,))
             added = cmd.update_draft(claim, actor, step.now, patch, self._convert, limits=limits)
-            attachment = Attachment(put(), file_name, media_type, len(content), sha256)
+            stored = put(content, file_name, media_type)
+            attachment = Attachment(stored, file_name, media_type, len(content), sha256)
             line_id = added.lines[-1].id
             return cmd.add_attachment(
                 added,
@@ -80,43 +81,7 @@ class EInvoiceCalls(DeskCore):
         request = self._request(
             actor, request_id, self.add_einvoice, file_name, content, category, description
         )
-        claim = self._run_storing(actor, claim_id, request, decide, content, file_name, media_type)
-        return CustomerClaim.of(claim)
-
-    def _run_storing(
-        self,
-        actor: Actor,
-        claim_id: str,
-        request: Request | None,
-        decide: Callable[[Claim, Step, Callable[[], str]], Claim],
-        content: bytes,
-        file_name: str,
-        media_type: str,
-    ) -> Claim:
-        """``_run`` for a call that stores one document: ``put`` stores it when called.
-
-        The document store is outside the transaction: a document stored by a
-        pass that failed, lost a race or was replayed is deleted again.
-        """
-        documents = self.adapters.documents
-        stored: list[str] = []
-
-        def put() -> str:
-            kept = documents.put(content, file_name=file_name, media_type=media_type)
-            stored.append(kept.id)
-            return kept.id
-
-        try:
-            claim = self._run(actor, claim_id, request, lambda c, s: decide(c, s, put))
-        except BaseException:
-            for document_id in stored:
-                documents.delete(document_id)
-            raise
-        kept_id = claim.attachments[-1].id if claim.attachments else None
-        for document_id in stored:
-            if document_id != kept_id:
-                documents.delete(document_id)
-        return claim
+        return CustomerClaim.of(self._run_storing(actor, claim_id, request, decide))
 
     def _einvoice_checked(self, file_name: str, content: bytes) -> tuple[str, str]:
         """The media type and sha256 of an e-invoice: a PDF as any document, XML by its size."""

@@ -152,25 +152,42 @@ class ReviewCalls(DeskCore):
         """
         reasons = require_items("reasons", reasons, str, "texts (str)")
         self._check_step(step)
-        limits = self.settings.limits
 
         def decide(claim: Claim, s: Step) -> Claim:
             plan = self.reviews.authorize_review(actor, claim, Action.RETURN_FOR_CORRECTION)
-            # with a plan, only to refuse bad input before the step is recorded
-            returned = cmd.return_for_correction(claim, actor, s.now, reasons, note, limits=limits)
-            if plan is None:
-                return returned
-            claim, done = self._decide_step(
-                actor, claim, s, plan, StepOutcome.RETURNED, step, tuple(reasons), _noted(note)
-            )
-            if done is None:
-                return claim
-            return _gathered_return(claim, actor, s, done, limits)
+            return self._returned(actor, claim, s, plan, tuple(reasons), note, step)
 
         request = self._request(
             actor, request_id, self.return_for_correction, tuple(reasons), note, step
         )
         return self._run(actor, claim_id, request, decide)
+
+    def _returned(
+        self,
+        actor: Actor,
+        claim: Claim,
+        s: Step,
+        plan: ReviewPlan | None,
+        reasons: tuple[str, ...],
+        note: str,
+        step: str | None,
+    ) -> Claim:
+        """``claim`` returned by ``actor`` (see :meth:`authorize_review` first).
+
+        With a plan, the return of the step ``actor`` holds: the claim goes
+        back once every step running with it is decided.
+        """
+        limits = self.settings.limits
+        # with a plan, only to refuse bad input before the step is recorded
+        returned = cmd.return_for_correction(claim, actor, s.now, reasons, note, limits=limits)
+        if plan is None:
+            return returned
+        claim, done = self._decide_step(
+            actor, claim, s, plan, StepOutcome.RETURNED, step, reasons, _noted(note)
+        )
+        if done is None:
+            return claim
+        return _gathered_return(claim, actor, s, done, limits)
 
     def _check_step(self, step: object) -> None:
         if step is not None:

@@ -143,12 +143,17 @@ class StraightThroughReview:
         or still submitted, for the desk to route to a reviewer.
         """
         history = self.history.history(claim, claims)
-        # the desk's own duplicate flags always count, beside the host's flags
+        # the desk's own duplicate and content-check flags always count, beside the host's
         duplicates = tuple(
             Flag(f"duplicate_{flag.kind}", f"like claim {flag.other_claim_id}")
             for flag in claim.duplicate_flags
         )
-        flags = (*duplicates, *self.flags.flags(claim, claims))
+        contents = tuple(
+            Flag(f"document_{code}", attachment.file_name)
+            for attachment in claim.attachments
+            for code in attachment.flags
+        )
+        flags = (*duplicates, *contents, *self.flags.flags(claim, claims))
         decision = decide(self.rules, claim, history, flags)
         if decision.automatic:
             sampled = self.sampler.draw(claim.id, self.rules.audit_share)

@@ -11,6 +11,7 @@ from ..domain._ids import position
 from ..domain._vector import vector
 from ..domain.actors import Actor, Role
 from ..domain.authorization import ROLE_ACTIONS
+from ..domain.checklist import Checklist
 from ..domain.claim import Attachment, Claim, Claimant, ExpenseLine, Message, PaymentStatus
 from ..domain.events import Event, EventType
 from ..domain.feedback import Feedback
@@ -194,6 +195,9 @@ class ClaimTracking:
     review_progress: str = ""
     """``"2 of 3 reviews done"`` (``"已完成 2/3 项审核"``) while an approval plan runs, else
     ``""``: the texts' ``progress`` phrase, in the customer's language."""
+    checklist: Checklist = attrs.field(factory=Checklist)
+    """The documents the claim needs and which are still missing (``checklist.missing``):
+    the insurer's rules and the reviewers' requests, a request naming no reviewer."""
 
 
 # who took a claim over, and why, names staff: the customer sees only that it happened
@@ -223,6 +227,7 @@ def tracking(
     sla: ClaimSla | None = None,
     plan: ReviewPlan | None = None,
     reasons: ReasonCatalogue | None = None,
+    checklist: Checklist | None = None,
 ) -> ClaimTracking:
     """The customer's view of ``claim``, in the claimant's language: no staff data in it.
 
@@ -230,7 +235,9 @@ def tracking(
     (see ``docs/lifecycle.md``). ``plan`` is the claim's approval plan
     while it is in review, if it has one; ``reasons`` turns
     the codes of a return or rejection into their titles on the timeline
-    and into guidance in the customer's language.
+    and into guidance in the customer's language; ``checklist`` is the
+    claim's required documents as the customer sees them
+    (:meth:`~reimbursement.domain.checklist.Checklist.for_customer`).
     """
     texts = texts.for_language(claim.claimant.language)
     titles = {s.id: s.title for s in plan.steps} if plan is not None else {}
@@ -272,4 +279,5 @@ def tracking(
         claim.feedback,
         claim.prefilled,
         progress,
+        Checklist() if checklist is None else checklist.for_customer(),
     )

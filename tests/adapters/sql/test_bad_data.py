@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from reimbursement.adapters import sql
+from reimbursement.adapters.sql._codec import RECORD_FORMAT
 from reimbursement.errors import SchemaVersionError, StorageError, StoredDataError
 from reimbursement.testing import draft, notification, rich_claim
 
@@ -96,10 +98,33 @@ def test_a_missing_event_raises_stored_data_error(stored: sql.SqlClaimStore) -> 
 def test_a_row_in_a_newer_record_format_raises_schema_version_error_naming_the_claim(
     stored: sql.SqlClaimStore,
 ) -> None:
-    _run(_url(stored), "UPDATE rb_claims SET format = 2 WHERE id = 'claim-2'")
-    newer = "claim claim-2 is stored in record format 2"
+    newer_format = RECORD_FORMAT + 1
+    _run(_url(stored), f"UPDATE rb_claims SET format = {newer_format} WHERE id = 'claim-2'")
+    newer = f"claim claim-2 is stored in record format {newer_format}"
     with stored.unit_of_work() as uow, pytest.raises(SchemaVersionError, match=newer):
         uow.claims.get("claim-2")
+
+
+def test_a_row_of_record_format_1_reads_back_its_lines_without_a_tax(
+    stored: sql.SqlClaimStore,
+) -> None:
+    engine = sa.create_engine(_url(stored))
+    with engine.begin() as connection:
+        raw = connection.execute(sa.text("SELECT body FROM rb_claims WHERE id = 'claim-1'"))
+        body = raw.scalar_one()
+        data = json.loads(body) if isinstance(body, str) else body
+        for line in data["lines"]:
+            del line["tax"]  # written before lines had one
+        cast = "CAST(:body AS JSONB)" if engine.dialect.name == "postgresql" else ":body"
+        connection.execute(
+            sa.text(f"UPDATE rb_claims SET format = 1, body = {cast} WHERE id = 'claim-1'"),
+            {"body": json.dumps(data)},
+        )
+    engine.dispose()
+    with stored.unit_of_work() as uow:
+        claim = uow.claims.get("claim-1")
+    assert claim == rich_claim("claim-1")
+    assert all(line.tax is None for line in claim.lines)
 
 
 def test_an_outbox_message_that_fails_the_converter_is_parked_and_holds_up_no_other(
@@ -153,7 +178,7 @@ def test_a_store_sees_a_hand_edit_of_a_version_it_holds_once_its_cache_is_cleare
     with store.unit_of_work() as uow:
         uow.claims.add(draft("claim-1"))
         uow.commit()
-    _run(_url(store), "UPDATE rb_claims SET format = 2 WHERE id = 'claim-1'")
+    _run(_url(store), f"UPDATE rb_claims SET format = {RECORD_FORMAT + 1} WHERE id = 'claim-1'")
     with store.unit_of_work() as uow:  # the version it committed: trusted, not decoded again
         assert uow.claims.get("claim-1") == draft("claim-1")
     store.cache.clear()

@@ -67,10 +67,11 @@ except ModuleNotFoundError as error:
 
 from ._cache import CACHED_CLAIMS
 from ._claims import SqlClaimRepository
+from ._duplicates import reindex_duplicates as _reindex
 from ._engine import guard, make_engine, prepare
 from ._inbox import SqlDeliveryLog, SqlInbox
 from ._log import SqlLogStore
-from ._migrations import SCHEMA_VERSION, current_version, statements
+from ._migrations import SCHEMA_VERSION, check, current_version, statements
 from ._migrations import upgrade as _upgrade
 from ._outbox import SqlOutbox, SqlOutboxQueue
 from ._store import SqlClaimStore, SqlUnitOfWork
@@ -86,6 +87,7 @@ __all__ = [
     "SqlOutboxQueue",
     "SqlUnitOfWork",
     "create",
+    "reindex_duplicates",
     "schema_sql",
     "schema_version",
     "upgrade",
@@ -123,6 +125,27 @@ def upgrade(url_or_engine: str | sa.Engine, *, to: int = SCHEMA_VERSION) -> int:
     engine, owned = _engine(url_or_engine)
     try:
         return _upgrade(engine, to=to)
+    finally:
+        if owned:
+            engine.dispose()
+
+
+def reindex_duplicates(url_or_engine: str | sa.Engine, *, batch: int = 500) -> int:
+    """Index every stored claim for duplicate look-ups again; how many claims it read.
+
+    Claims stored before schema version 5 have no rows in the duplicate
+    index until they are next saved, so a new claim's twin among them goes
+    unflagged: run this (``python -m reimbursement db reindex-duplicates
+    --database URL``) once after upgrading from an older version. Safe to
+    run again, and while desks work: ``batch`` claims per transaction.
+    Raises :class:`~reimbursement.errors.SchemaVersionError` when the
+    schema is not this library's, :class:`~reimbursement.errors.StorageError`
+    when the database cannot be reached.
+    """
+    engine, owned = _engine(url_or_engine)
+    try:
+        check(engine)
+        return _reindex(engine, batch=batch)
     finally:
         if owned:
             engine.dispose()

@@ -25,8 +25,11 @@ from ._schema import CLAIMS, EVENTS, AnyRow
 
 __all__ = ["RECORD_FORMAT", "claim_columns", "claim_values", "event_values", "load_claims"]
 
-RECORD_FORMAT: Final = 1
-"""The format of ``rb_claims.body`` this library writes (and the newest it reads)."""
+RECORD_FORMAT: Final = 2
+"""The format of ``rb_claims.body`` this library writes (and the newest it reads).
+
+2: expense lines have a ``tax`` (a library that reads only format 1 would
+refuse the key; this one reads both, a format-1 line's tax being unknown)."""
 
 
 def _utc(instant: datetime | None) -> datetime | None:

@@ -30,14 +30,17 @@ from ...domain.duplicates import (
     image_keys,
     indexed,
 )
+from ...errors import ValidationError
 from ...ports import DuplicateMatch
 from ..cursors import check_limit
+from ._codec import claim_columns, load_claims
+from ._engine import begin, guard, is_postgres
 from ._schema import CLAIMS, EXPENSE_KEYS, FILE_KEYS, IMAGE_KEYS
 
 if TYPE_CHECKING:
     from ._store import SqlUnitOfWork
 
-__all__ = ["SqlDuplicateLookups", "index_duplicates"]
+__all__ = ["SqlDuplicateLookups", "index_duplicates", "reindex_duplicates"]
 
 _BIG: Final = 2**63 - 1
 _MAX_CANDIDATES: Final = 10_000  # per image look-up: a band value shared by more is noise
@@ -103,6 +106,45 @@ def index_duplicates(connection: sa.Connection, claim: Claim, before: Claim | No
     ]
     if images:
         connection.execute(IMAGE_KEYS.insert(), images)
+
+
+_NUMBERED: Final = (
+    sa.select(CLAIMS.c.position, *claim_columns())
+    .where(CLAIMS.c.position > sa.bindparam("after"), CLAIMS.c.number.is_not(None))
+    .order_by(CLAIMS.c.position)
+    .limit(sa.bindparam("limit"))
+)
+
+
+def reindex_duplicates(engine: sa.Engine, *, batch: int = 500) -> int:
+    """Write the duplicate keys of every stored claim again; how many claims it read.
+
+    For claims stored before schema version 5 (or rows lost): each batch of
+    ``batch`` numbered claims, in the order they were added, is one
+    transaction that reads the claims and rewrites their key rows, so it
+    may run while desks work (on PostgreSQL the batch's rows are locked
+    ``FOR UPDATE``, so a save waits for it; SQLite has one writer at a
+    time). Running it again writes the same rows. Raises
+    :class:`~reimbursement.errors.StoredDataError` for a row that cannot be
+    read back, naming the claim, and :class:`~reimbursement.errors.ValidationError`
+    for a ``batch`` outside 1 to 1,000.
+    """
+    if type(batch) is not int or not 1 <= batch <= 1000:
+        raise ValidationError.at("batch", "must be a whole number from 1 to 1,000")
+    query = _NUMBERED.with_for_update() if is_postgres(engine) else _NUMBERED
+    done = 0
+    after = 0
+    while True:
+        with guard(engine, "index stored claims for duplicates"), engine.connect() as connection:
+            begin(connection, write=True)
+            rows = connection.execute(query, {"after": after, "limit": batch}).all()
+            for claim in load_claims(connection, rows):
+                index_duplicates(connection, claim, None)
+            connection.commit()
+        done += len(rows)
+        if len(rows) < batch:
+            return done
+        after = rows[-1].position
 
 
 def _joined(table: sa.Table, *extra: sa.ColumnElement[Any]) -> sa.Select[Any]:

@@ -187,7 +187,8 @@ MIGRATIONS: Final = (
         "the duplicate index: documents by sha256, expenses, photos by perceptual hash",
         (
             # rows only for claims submitted and not withdrawn; claims stored before this
-            # version are indexed when next saved
+            # version are indexed when next saved, or all at once by
+            # `python -m reimbursement db reindex-duplicates` (sql.reindex_duplicates)
             """CREATE TABLE rb_file_keys (
     sha256        TEXT NOT NULL,
     claim_id      TEXT NOT NULL REFERENCES rb_claims (id),

@@ -24,6 +24,7 @@ from ..events import NO_DATA
 from ..inputs import ClaimPatch, LineInput, LinePatch
 from ..limits import ClaimLimits
 from ..money import Money
+from ..tax import tax_problem
 from ._common import Convert
 
 
@@ -57,6 +58,9 @@ def _check_line_fields(
         problems.append(
             FieldProblem(f"{path}.incurred_on", f"{line.incurred_on} is in the future")
         )
+    taxed = tax_problem(f"{path}.tax", line.tax, line.amount)
+    if taxed is not None:
+        problems.append(FieldProblem(*taxed))
     problems.extend(_check_references(f"{path}.attachment_ids", line.attachment_ids, limits))
     return problems
 
@@ -89,6 +93,7 @@ def _line(line_id: str, item: LineInput, claimed: Money, rate: Decimal | None) -
         item.description,
         item.attachment_ids,
         rate,
+        item.tax,
     )
 
 
@@ -104,6 +109,7 @@ def _patched_input(line: ExpenseLine, patch: LinePatch) -> LineInput:
         patch.amount if patch.amount is not None else line.amount,
         patch.description if patch.description is not None else line.description,
         patch.attachment_ids if patch.attachment_ids is not None else line.attachment_ids,
+        patch.tax if patch.tax is not None else line.tax,
     )
 
 
