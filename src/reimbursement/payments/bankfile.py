@@ -23,7 +23,7 @@ from datetime import date, datetime
 
 import attrs
 
-from ..errors import PaymentError
+from ..errors import PaymentError, ValidationError
 from ..ports import PaymentInstruction, PaymentReceipt, ReceiptStatus
 from ._ledger import CANCELLED, Ledger
 from .charset import sepa_problem
@@ -60,6 +60,9 @@ class BankFile:
 
 class BankFileGateway:
     """A :class:`~reimbursement.ports.PaymentGateway` writing ``pain.001`` files.
+
+    It is a :class:`~reimbursement.ports.BankSettlement` too: the bank's
+    camt settles its payments through :meth:`settle`.
 
     ``payee_of`` names the payee of an instruction when :meth:`payee` was
     not told (a payment run tells it from the claim). ``version`` is one of
@@ -152,7 +155,9 @@ class BankFileGateway:
         gateway does not hold (another process wrote its file) is recorded too.
         """
         if status not in (ReceiptStatus.SETTLED, ReceiptStatus.FAILED):
-            raise ValueError(f"a bank statement settles or fails a payment, not {status}")
+            raise ValidationError.at(
+                "status", f"a bank statement settles or fails a payment, not {status!s}"
+            )
         with self._lock:
             receipt = self._ledger.status(key)
             if receipt is not None and receipt.status is not ReceiptStatus.PENDING:
