@@ -325,6 +325,63 @@ class OutboxQueueContract:
         (message,) = outbox_queue.claim_batch(10, now=_later(2), lease=LEASE)
         assert (message.notification.key, message.attempts) == ("event-1", 0)
 
+    # -- deferred for the customer (quiet hours) -----------------------------------------
+
+    def test_a_deferred_message_lets_its_claims_later_ones_pass_and_is_no_attempt(
+        self, unit_of_work: UnitOfWorkFactory, outbox_queue: OutboxQueue
+    ) -> None:
+        queue(unit_of_work, notification("a-1", "claim-a"), notification("a-2", "claim-a"))
+        assert _lease(outbox_queue) == ["a-1"]
+        outbox_queue.defer("a-1", "deferred: quiet hours", until=_later(60))
+        assert _lease(outbox_queue, _later(1)) == ["a-2"], "a-2 waited behind a deferred a-1"
+        outbox_queue.mark_delivered(["a-2"])
+        assert _lease(outbox_queue, _later(59)) == [], "leased before its time"
+        assert outbox_queue.pending_count() == 1
+        (message,) = outbox_queue.claim_batch(10, now=_later(60), lease=LEASE)
+        assert (message.notification.key, message.attempts) == ("a-1", 0)
+
+    def test_when_its_time_comes_a_deferred_message_goes_before_the_later_ones(
+        self, unit_of_work: UnitOfWorkFactory, outbox_queue: OutboxQueue
+    ) -> None:
+        queue(unit_of_work, notification("a-1", "claim-a"), notification("a-2", "claim-a"))
+        queue(unit_of_work, notification("a-3", "claim-a"))
+        assert _lease(outbox_queue) == ["a-1"]
+        outbox_queue.defer("a-1", "deferred: quiet hours", until=_later(60))
+        assert _lease(outbox_queue, _later(1)) == ["a-2"]
+        outbox_queue.defer("a-2", "deferred: quiet hours", until=_later(60))
+        assert _lease(outbox_queue, _later(2)) == ["a-3"]
+        outbox_queue.record_failure("a-3", "SMTP 451", retry_at=_later(3))
+        # all three due: the claim's line is in the order they were queued, one at a time
+        assert _lease(outbox_queue, _later(61)) == ["a-1"]
+        outbox_queue.mark_delivered(["a-1"])
+        assert _lease(outbox_queue, _later(61)) == ["a-2"]
+        outbox_queue.mark_delivered(["a-2"])
+        assert _lease(outbox_queue, _later(61)) == ["a-3"]
+
+    def test_a_commit_leases_a_claims_new_message_past_a_deferred_one(
+        self, unit_of_work: UnitOfWorkFactory, outbox_queue: OutboxQueue
+    ) -> None:
+        queue(unit_of_work, notification("a-1", "claim-a"))
+        assert _lease(outbox_queue) == ["a-1"]
+        outbox_queue.defer("a-1", "deferred: quiet hours", until=_later(60))
+        leased = _leased_on_commit(unit_of_work, notification("a-2", "claim-a"), until=_later(5))
+        assert leased == ["a-2"], "an urgent message would wait for the quiet hours"
+        assert outbox_queue.pending_count() == 2
+
+    def test_a_deferred_message_can_be_parked_and_defer_ignores_what_is_not_pending(
+        self, unit_of_work: UnitOfWorkFactory, outbox_queue: OutboxQueue
+    ) -> None:
+        queue(unit_of_work, notification("a-1", "claim-a"), notification("b-1", "claim-b"))
+        assert _lease(outbox_queue) == ["a-1", "b-1"]
+        outbox_queue.mark_delivered(["b-1"])
+        outbox_queue.defer("b-1", "late", until=_later(60))  # delivered: stays so
+        outbox_queue.defer("x-404", "unknown", until=_later(60))
+        outbox_queue.defer("a-1", "deferred: quiet hours", until=_later(60))
+        outbox_queue.park("a-1", "poison")
+        assert [m.notification.key for m in outbox_queue.parked()] == ["a-1"]
+        assert outbox_queue.pending_count() == 0
+        assert _lease(outbox_queue, _later(61)) == []
+
     # -- surviving a restart -------------------------------------------------------------
 
     def test_the_queue_survives_reopening_the_store(
@@ -333,21 +390,26 @@ class OutboxQueueContract:
         outbox_queue: OutboxQueue,
         reopen_queue: Callable[[], tuple[UnitOfWorkFactory, OutboxQueue]],
     ) -> None:
-        keys = ("delivered", "failed", "parked", "leased", "waiting")
+        keys = ("delivered", "failed", "parked", "leased", "deferred", "waiting")
         queue(unit_of_work, *(notification(key, f"claim-{key}") for key in keys))
-        assert _lease(outbox_queue, limit=4) == list(keys[:4])
+        queue(unit_of_work, notification("behind", "claim-deferred"))
+        assert _lease(outbox_queue, limit=5) == list(keys[:5])
         outbox_queue.mark_delivered(["delivered"])
         outbox_queue.record_failure("failed", "SMTP 451", retry_at=_later(30))
         outbox_queue.park("parked", "poison")
+        outbox_queue.defer("deferred", "deferred: quiet hours", until=_later(30))
         reopened_unit_of_work, reopened = reopen_queue()
-        assert reopened.pending_count() == 3
+        assert reopened.pending_count() == 5
         assert [m.notification.key for m in reopened.parked()] == ["parked"]
-        assert _lease(reopened, _later(1)) == ["waiting"]  # "leased" is still leased
+        # "leased" is still leased; "behind" passes the deferred message of its claim
+        assert _lease(reopened, _later(1)) == ["waiting", "behind"]
+        reopened.record_failure("behind", "SMTP 451", retry_at=_later(2))
         batch = reopened.claim_batch(10, now=_later(31), lease=LEASE)
         assert [(m.notification.key, m.attempts) for m in batch] == [
             ("failed", 1),
             ("leased", 0),
+            ("deferred", 0),
             ("waiting", 0),
         ]
         queue(reopened_unit_of_work, notification("delivered", "claim-delivered"))
-        assert _lease(reopened, _later(99)) == ["failed", "leased", "waiting"]
+        assert _lease(reopened, _later(99)) == ["failed", "leased", "deferred", "waiting"]
