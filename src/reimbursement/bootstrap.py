@@ -167,10 +167,8 @@ def sql_desk(
     :func:`reimbursement.adapters.sql.upgrade`) once per deployment, never
     from a worker. The customer directory, payment gateway and exchange
     rates default to the in-memory ones (``customers`` may be the profiles
-    or your own directory); ``inbox`` is the in-app inbox customers read
-    with ``desk.inbox`` (``sql.SqlInbox`` on the same database). Close the
-    desk (``desk.close()``, or use it as a context manager) to release its
-    connections.
+    or your own directory); ``inbox``: what ``desk.inbox`` reads (``sql.SqlInbox``).
+    Close the desk (``desk.close()``, or a ``with``) to release its connections.
 
     Raises :class:`~reimbursement.errors.SchemaVersionError` when the schema
     is missing or not this library's version,

@@ -7,46 +7,23 @@ Needs the ``[testing]`` extra (pytest).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import attrs
 import pytest
 
 from ..errors import ConcurrencyError, ValidationError
-from ..ports import Notification, OutboxMessage, OutboxQueue
+from ..ports import OutboxMessage, OutboxQueue
 from ._builders import AT, draft, edited, notification
 from ._helpers import UnitOfWorkFactory, add, queue, save_and_commit
+from ._outbox_deferral import LEASE, DeferralContract, later, lease_keys, leased_on_commit
 
 __all__ = ["OutboxQueueContract"]
 
-LEASE = timedelta(minutes=5)
-"""The lease the suite's dispatchers take."""
+_lease, _leased_on_commit, _later = lease_keys, leased_on_commit, later
 
 
-def _lease(outbox_queue: OutboxQueue, at: datetime = AT, limit: int = 100) -> list[str]:
-    """The keys a dispatcher leases at ``at``."""
-    batch = outbox_queue.claim_batch(limit, now=at, lease=LEASE)
-    return [message.notification.key for message in batch]
-
-
-def _leased_on_commit(
-    unit_of_work: UnitOfWorkFactory, *notifications: Notification, until: datetime
-) -> list[str]:
-    """Queue ``notifications`` leased on commit until ``until``; the keys the commit leased."""
-    with unit_of_work() as uow:
-        for item in notifications:
-            uow.outbox.add(item)
-        uow.outbox.lease_on_commit(until)
-        assert list(uow.outbox.leased) == [], "leased before the commit"
-        uow.commit()
-        return [item.key for item in uow.outbox.leased]
-
-
-def _later(minutes: float) -> datetime:
-    return AT + timedelta(minutes=minutes)
-
-
-class OutboxQueueContract:
+class OutboxQueueContract(DeferralContract):
     """What the unit of work's ``outbox`` and the dispatcher's queue must do together.
 
     Subclass it and provide two fixtures: ``unit_of_work``, a factory of new
@@ -324,63 +301,6 @@ class OutboxQueueContract:
         assert outbox_queue.pending_count() == 1
         (message,) = outbox_queue.claim_batch(10, now=_later(2), lease=LEASE)
         assert (message.notification.key, message.attempts) == ("event-1", 0)
-
-    # -- deferred for the customer (quiet hours) -----------------------------------------
-
-    def test_a_deferred_message_lets_its_claims_later_ones_pass_and_is_no_attempt(
-        self, unit_of_work: UnitOfWorkFactory, outbox_queue: OutboxQueue
-    ) -> None:
-        queue(unit_of_work, notification("a-1", "claim-a"), notification("a-2", "claim-a"))
-        assert _lease(outbox_queue) == ["a-1"]
-        outbox_queue.defer("a-1", "deferred: quiet hours", until=_later(60))
-        assert _lease(outbox_queue, _later(1)) == ["a-2"], "a-2 waited behind a deferred a-1"
-        outbox_queue.mark_delivered(["a-2"])
-        assert _lease(outbox_queue, _later(59)) == [], "leased before its time"
-        assert outbox_queue.pending_count() == 1
-        (message,) = outbox_queue.claim_batch(10, now=_later(60), lease=LEASE)
-        assert (message.notification.key, message.attempts) == ("a-1", 0)
-
-    def test_when_its_time_comes_a_deferred_message_goes_before_the_later_ones(
-        self, unit_of_work: UnitOfWorkFactory, outbox_queue: OutboxQueue
-    ) -> None:
-        queue(unit_of_work, notification("a-1", "claim-a"), notification("a-2", "claim-a"))
-        queue(unit_of_work, notification("a-3", "claim-a"))
-        assert _lease(outbox_queue) == ["a-1"]
-        outbox_queue.defer("a-1", "deferred: quiet hours", until=_later(60))
-        assert _lease(outbox_queue, _later(1)) == ["a-2"]
-        outbox_queue.defer("a-2", "deferred: quiet hours", until=_later(60))
-        assert _lease(outbox_queue, _later(2)) == ["a-3"]
-        outbox_queue.record_failure("a-3", "SMTP 451", retry_at=_later(3))
-        # all three due: the claim's line is in the order they were queued, one at a time
-        assert _lease(outbox_queue, _later(61)) == ["a-1"]
-        outbox_queue.mark_delivered(["a-1"])
-        assert _lease(outbox_queue, _later(61)) == ["a-2"]
-        outbox_queue.mark_delivered(["a-2"])
-        assert _lease(outbox_queue, _later(61)) == ["a-3"]
-
-    def test_a_commit_leases_a_claims_new_message_past_a_deferred_one(
-        self, unit_of_work: UnitOfWorkFactory, outbox_queue: OutboxQueue
-    ) -> None:
-        queue(unit_of_work, notification("a-1", "claim-a"))
-        assert _lease(outbox_queue) == ["a-1"]
-        outbox_queue.defer("a-1", "deferred: quiet hours", until=_later(60))
-        leased = _leased_on_commit(unit_of_work, notification("a-2", "claim-a"), until=_later(5))
-        assert leased == ["a-2"], "an urgent message would wait for the quiet hours"
-        assert outbox_queue.pending_count() == 2
-
-    def test_a_deferred_message_can_be_parked_and_defer_ignores_what_is_not_pending(
-        self, unit_of_work: UnitOfWorkFactory, outbox_queue: OutboxQueue
-    ) -> None:
-        queue(unit_of_work, notification("a-1", "claim-a"), notification("b-1", "claim-b"))
-        assert _lease(outbox_queue) == ["a-1", "b-1"]
-        outbox_queue.mark_delivered(["b-1"])
-        outbox_queue.defer("b-1", "late", until=_later(60))  # delivered: stays so
-        outbox_queue.defer("x-404", "unknown", until=_later(60))
-        outbox_queue.defer("a-1", "deferred: quiet hours", until=_later(60))
-        outbox_queue.park("a-1", "poison")
-        assert [m.notification.key for m in outbox_queue.parked()] == ["a-1"]
-        assert outbox_queue.pending_count() == 0
-        assert _lease(outbox_queue, _later(61)) == []
 
     # -- surviving a restart -------------------------------------------------------------
 
