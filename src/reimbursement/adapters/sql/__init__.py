@@ -68,7 +68,7 @@ except ModuleNotFoundError as error:
 from ._cache import CACHED_CLAIMS
 from ._claims import SqlClaimRepository
 from ._engine import guard, make_engine, prepare
-from ._inbox import SqlDeliveryLog, SqlInbox
+from ._inbox import SqlDeliveryLog, SqlGoneEndpoints, SqlInbox
 from ._log import SqlLogStore
 from ._migrations import SCHEMA_VERSION, current_version, statements
 from ._migrations import upgrade as _upgrade
@@ -80,6 +80,7 @@ __all__ = [
     "SqlClaimRepository",
     "SqlClaimStore",
     "SqlDeliveryLog",
+    "SqlGoneEndpoints",
     "SqlInbox",
     "SqlLogStore",
     "SqlOutbox",
