@@ -13,6 +13,9 @@ The instructions wait in this object until the file is written: a process
 that stops in between loses the file, not the claims (they stay sent with
 their reference, and the next file will not carry them again: the integration
 rewrites the lost file from the run). Keep one gateway per process that writes files.
+Its ledger is in memory too: after a restart it does not know which keys it
+wrote into a file, so :meth:`BankFileGateway.cancel` of one answers
+``CANCELLED`` although the bank may pay it (see ``docs/payment-runs.md``).
 """
 
 from __future__ import annotations
