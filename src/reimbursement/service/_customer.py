@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Unpack
+from typing import Unpack
 
 from ..audit.signatures import Signing, signing
 from ..domain import commands as cmd
@@ -24,15 +24,12 @@ from ..domain.feedback import Feedback, FeedbackStage
 from ..domain.feedback_rules import FeedbackPolicy, ProblemCatalogue
 from ..domain.inputs import ClaimPatch, LineInput
 from ..domain.lifecycle import Action
-from ..errors import AuthorizationError, DuplicateRequestError, NotFoundError
+from ..errors import AuthorizationError, DuplicateRequestError
 from ..ports import Page
 from ._arguments import Answers, check_actor, check_feedback
 from ._core import DeskCore, Request, Step
 from ._documents import flag_duplicates
 from .views import ClaimTracking, CustomerClaim, posted_message
-
-if TYPE_CHECKING:  # the notify extra's module, only for the types
-    from ..notify.ports import InboxItem, InboxStore
 
 __all__ = ["CustomerCalls"]
 
@@ -252,47 +249,6 @@ class CustomerCalls(DeskCore):
         with self._uow() as uow:
             found = uow.claims.for_customer(actor.id, after=after, limit=limit)
         return Page(tuple(self._tracking(c) for c in found.items), found.next_cursor)
-
-    def inbox(
-        self,
-        actor: Actor,
-        *,
-        after: str | None = None,
-        limit: int = 20,
-        unread_only: bool = False,
-    ) -> Page[InboxItem]:
-        """The customer ``actor``'s in-app inbox, newest first, one page at a time.
-
-        Pass the page's ``next_cursor`` as ``after`` for the next page. Raises
-        :class:`~reimbursement.errors.AuthorizationError` for anyone but a
-        customer (each reads only their own), :class:`~reimbursement.errors.ValidationError`
-        for a ``limit`` outside 1 to 1,000 or a cursor the inbox did not make,
-        and :class:`~reimbursement.errors.NotFoundError` when the desk was
-        given no inbox (``Adapters.inbox``).
-        """
-        store = self._inbox_of(actor)
-        require_bool("unread_only", unread_only)
-        return store.page(actor.id, after=after, limit=limit, unread_only=unread_only)
-
-    def mark_inbox_read(self, actor: Actor, keys: Sequence[str]) -> int:
-        """Mark the customer ``actor``'s inbox items ``keys`` read now; how many were unread.
-
-        Keys of items that are not the customer's are left alone. Raises as :meth:`inbox`.
-        """
-        store = self._inbox_of(actor)
-        require_items("keys", keys, str, "a list of inbox item keys")
-        return store.mark_read(actor.id, keys, self.adapters.clock.now())
-
-    def _inbox_of(self, actor: Actor) -> InboxStore:
-        if check_actor(actor).role is not Role.CUSTOMER:
-            raise AuthorizationError("only a customer has an inbox of their own")
-        store = self.adapters.inbox
-        if store is None:
-            raise NotFoundError(
-                "this desk has no in-app inbox: give the inbox store as Adapters.inbox "
-                "(in_memory_desk(inbox=...) or sql_desk(inbox=...))"
-            )
-        return store
 
     def get(self, actor: Actor, claim_id: str) -> Claim:
         """The whole claim, internal notes included: for staff.
