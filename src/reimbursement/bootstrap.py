@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import TypedDict, Unpack
+from typing import TYPE_CHECKING, TypedDict, Unpack
 
 import attrs
 
@@ -44,6 +44,9 @@ from .service.routing import RoundRobinRouter, Router
 from .service.straight_through import StraightThroughReview
 from .service.sweeper import BreachEscalation
 from .service.texts import CustomerTexts
+
+if TYPE_CHECKING:  # the notify extra's module, only for the type
+    from .notify.ports import InboxStore
 
 __all__ = ["DeskOptions", "assemble", "in_memory_desk", "sql_desk"]
 
@@ -112,6 +115,7 @@ def in_memory_desk(
     fx_rates: Mapping[tuple[str, str, date], Decimal] | None = None,
     settle_immediately: bool = True,
     payments: PaymentGateway | None = None,
+    inbox: InboxStore | None = None,
     **options: Unpack[DeskOptions],
 ) -> ReimbursementDesk:
     """A desk on the in-memory adapters: the embedded default for tests, demos and notebooks.
@@ -119,7 +123,8 @@ def in_memory_desk(
     ``customers`` fill the customer directory; ``clock`` defaults to the
     system clock; ``settle_immediately=False`` makes the in-memory gateway
     answer "pending" until told (``desk.adapters.payments.settle``);
-    ``payments`` replaces that gateway (a sandbox, a bank-file gateway).
+    ``payments`` replaces that gateway (a sandbox, a bank-file gateway);
+    ``inbox`` is the in-app inbox customers read with ``desk.inbox``.
     ``new_id`` (see :class:`DeskOptions`) makes document ids too. The
     adapters are reachable as ``desk.adapters`` (for example
     ``desk.adapters.notifier.sent``). Nothing survives the process.
@@ -135,6 +140,8 @@ def in_memory_desk(
     )
     if payments is not None:
         adapters = attrs.evolve(adapters, payments=payments)
+    if inbox is not None:
+        adapters = attrs.evolve(adapters, inbox=inbox)
     return assemble(adapters, **options)
 
 
@@ -147,6 +154,7 @@ def sql_desk(
     clock: Clock | None = None,
     notifier: Notifier | None = None,
     fx_rates: FxRates | None = None,
+    inbox: InboxStore | None = None,
     **options: Unpack[DeskOptions],
 ) -> ReimbursementDesk:
     """A desk on a database: ``sqlite:///claims.db`` or ``postgresql+psycopg://…``.
@@ -159,8 +167,8 @@ def sql_desk(
     :func:`reimbursement.adapters.sql.upgrade`) once per deployment, never
     from a worker. The customer directory, payment gateway and exchange
     rates default to the in-memory ones (``customers`` may be the profiles
-    or your own directory). Close the desk (``desk.close()``, or use it as
-    a context manager) to release its connections.
+    or your own directory); ``inbox``: what ``desk.inbox`` reads (``sql.SqlInbox``).
+    Close the desk (``desk.close()``, or a ``with``) to release its connections.
 
     Raises :class:`~reimbursement.errors.SchemaVersionError` when the schema
     is missing or not this library's version,
@@ -191,6 +199,7 @@ def sql_desk(
             fx_rates=fx_rates if fx_rates is not None else memory.InMemoryFxRates(),
             clock=clock if clock is not None else SystemClock(),
             on_close=(store.close,),
+            inbox=inbox,
         )
         return assemble(adapters, **options)
     except BaseException:

@@ -44,7 +44,7 @@ characters of its path and :data:`MAX_PROBLEM_TEXT` of its message.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from itertools import islice
 from typing import Final
@@ -281,15 +281,27 @@ class DeliveryDeferred(DeliveryError):
     """A message that must not go out before ``until`` (quiet hours, a receiver's Retry-After).
 
     The dispatcher puts it back in the outbox until then; it is not a
-    failed attempt of the channel.
+    failed attempt of the channel. ``holds_line`` says whether the claim's
+    later messages wait behind it: they do for a receiver that asks to wait
+    (``Retry-After``: it would get them out of order), they do not for the
+    customer's quiet hours (``holds_line=False``), so that an urgent message
+    queued later goes out at once; the later non-urgent ones are held by the
+    same quiet hours and leave in their order when those end.
     """
 
-    def __init__(self, message: str, until: datetime) -> None:
+    def __init__(self, message: str, until: datetime, *, holds_line: bool = True) -> None:
         super().__init__(message)
         self.until = until
+        self.holds_line = holds_line
 
-    def __reduce__(self) -> tuple[type[DeliveryDeferred], tuple[str, datetime]]:
-        return type(self), (str(self), self.until)
+    def __reduce__(self) -> tuple[Callable[..., DeliveryDeferred], tuple[object, ...]]:
+        return _deferred, (type(self), str(self), self.until, self.holds_line)
+
+
+def _deferred(
+    kind: type[DeliveryDeferred], message: str, until: datetime, holds_line: bool
+) -> DeliveryDeferred:
+    return kind(message, until, holds_line=holds_line)
 
 
 class TemplateError(ValidationError):

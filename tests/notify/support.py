@@ -79,6 +79,7 @@ def world(*, templates: TemplateSet | None = None, settle: bool = True) -> World
         customers=PROFILES,
         clock=clock,
         notifier=router,
+        inbox=inbox,
         sla=sla,
         settle_immediately=settle,
         reviewers=["reviewer-1"],

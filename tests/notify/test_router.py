@@ -14,9 +14,11 @@ from reimbursement.adapters.notify.inbox import InboxChannel
 from reimbursement.bootstrap import in_memory_desk
 from reimbursement.domain.events import EventType
 from reimbursement.errors import (
+    AuthorizationError,
     CustomerNotFoundError,
     DeliveryDeferred,
     DeliveryError,
+    NotFoundError,
     TemplateError,
 )
 from reimbursement.notify import (
@@ -206,3 +208,51 @@ def test_binding_a_desk_that_notifies_an_event_without_templates_is_refused() ->
     w = world()
     with pytest.raises(TemplateError, match=r"templates\.assigned: no template"):
         w.router.bind(in_memory_desk(texts=texts))
+
+
+def test_an_urgent_message_is_not_held_behind_one_of_its_claim_waiting_for_the_morning() -> None:
+    w = world(settle=False)
+    claim = submit(w)
+    w.desk.approve(REVIEWER, claim.id)
+    w.desk.approve_payment(FINANCE, claim.id)
+    w.desk.dispatch_notifications()
+    by_day = len(w.sms.sent)
+    w.clock.set(START.replace(hour=16))  # midnight in Shanghai: quiet
+    paid = w.desk.pay(FINANCE, claim.id)  # "payment sent": waits for the morning
+    assert paid.payment is not None
+    reference = paid.payment.gateway_reference
+    assert reference is not None
+    assert len(w.sms.sent) == by_day
+    held = w.desk.adapters.outbox.pending_count()
+    assert held >= 1
+    gateway = w.desk.adapters.payments
+    assert isinstance(gateway, InMemoryPaymentGateway)
+    gateway.fail(reference, "account closed")
+    w.desk.fail_payment(FINANCE, claim.id, reference, "account closed")
+    assert len(w.sms.sent) == by_day + 1, "the failed payment waited for the quiet hours"
+    assert w.sms.sent[-1].text.startswith(f"需要您处理：申请 {claim.number} 付款失败")
+    w.clock.set(START.replace(hour=22, minute=59))
+    assert w.desk.dispatch_notifications() == 0
+    assert w.desk.adapters.outbox.pending_count() == held
+    w.clock.set(START.replace(hour=23))  # 07:00 in Shanghai: the held ones, in their order
+    assert w.desk.dispatch_notifications() == held
+    assert len(w.sms.sent) == by_day + 1 + held
+    assert w.desk.adapters.outbox.pending_count() == 0
+
+
+def test_a_customer_reads_and_marks_their_own_inbox_through_the_desk() -> None:
+    w = world()
+    claim = submit(w)
+    submit(w, MAX, "10.00", "EUR")
+    page = w.desk.inbox(LI)
+    assert [i.claim_id for i in page] == [claim.id]
+    assert w.desk.mark_inbox_read(LI, [page.items[0].key]) == 1
+    assert list(w.desk.inbox(LI, unread_only=True)) == []
+    assert w.desk.mark_inbox_read(MAX, [page.items[0].key]) == 0  # not hers to mark
+    assert [i.customer_id for i in w.desk.inbox(MAX)] == ["cust-max"]
+    for staff in (REVIEWER, FINANCE):
+        with pytest.raises(AuthorizationError):
+            w.desk.inbox(staff)
+    bare = in_memory_desk(customers=[], reviewers=["reviewer-1"])
+    with pytest.raises(NotFoundError, match="no in-app inbox"):
+        bare.inbox(LI)

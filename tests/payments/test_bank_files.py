@@ -14,7 +14,7 @@ from reimbursement import Money
 from reimbursement.bootstrap import in_memory_desk
 from reimbursement.errors import ValidationError
 from reimbursement.payments.bankfile import BankFileGateway
-from reimbursement.payments.camt import read_camt, reconcile
+from reimbursement.payments.camt import match, open_payments, plan_camt, read_camt, reconcile
 from reimbursement.payments.charset import SEPA_CHARACTERS, sepa_text
 from reimbursement.payments.iso20022 import (
     PAIN_001_VERSIONS,
@@ -25,6 +25,7 @@ from reimbursement.payments.iso20022 import (
     write_pain001,
 )
 from reimbursement.payments.runs import PaymentRuns
+from reimbursement.ports import PaymentGateway, PaymentInstruction, PaymentReceipt, ReceiptStatus
 
 AT = datetime(2026, 12, 1, 10, tzinfo=UTC)
 DEBTOR = Debtor(
@@ -157,15 +158,16 @@ def test_bad_files_are_refused_with_every_problem_and_nothing_written() -> None:
 # -- reconciliation ------------------------------------------------------------------------
 
 
-def _sent_run(count: int):  # type: ignore[no-untyped-def]
-    gateway = BankFileGateway(DEBTOR)
-    desk = in_memory_desk(reviewers=["rev-1"], customers=PROFILES, payments=gateway)
+def _sent_run(count: int, payments: PaymentGateway | None = None):  # type: ignore[no-untyped-def]
+    """``count`` claims sent in one run's file by ``payments`` (a gateway wrapping ``.inner``)."""
+    gateway = BankFileGateway(DEBTOR) if payments is None else payments.inner  # type: ignore[attr-defined]
+    desk = in_memory_desk(reviewers=["rev-1"], customers=PROFILES, payments=payments or gateway)
     ids = []
     for _ in range(count):
         claim = desk.approve(REVIEWER, submitted(desk).id)
         desk.approve_payment(FINANCE, claim.id)
         ids.append(claim.id)
-    runs = PaymentRuns(desk)
+    runs = PaymentRuns(desk, bank_files=gateway)
     outcome = runs.run_at(AT)
     assert outcome.file is not None
     assert_valid(outcome.file.content, "pain.001.001.09")
@@ -201,6 +203,107 @@ def test_an_amount_that_differs_is_reported_not_applied() -> None:
     assert report.paid == ()
     assert report.mismatched[0][0] == e2e[0]
     assert desk.get(FINANCE, ids[0]).state.value == "payment_approved"
+
+
+@pytest.mark.parametrize(
+    ("amount", "problem"),
+    [
+        ("42.505", "more decimals than EUR has"),  # never rounded to 42.50
+        ("42,50", "is no amount"),
+        ("-42.50", "is no amount"),
+        ("1e2", "is no amount"),
+    ],
+)
+def test_an_amount_the_bank_wrote_wrongly_is_reported_not_applied(
+    amount: str, problem: str
+) -> None:
+    desk, ids, e2e = _sent_run(1)
+    data = camt054([(e2e[0], amount, "paid")])
+    report = reconcile(desk, FINANCE, data, account=INSURER_IBAN)
+    assert report.paid == ()
+    assert report.mismatched[0][0] == e2e[0]
+    assert problem in report.mismatched[0][1]
+    assert desk.get(FINANCE, ids[0]).state.value == "payment_approved"
+    (result,) = read_camt(data).results
+    assert result.amount is None
+    assert result.problem is not None
+    assert problem in result.problem
+
+
+def test_an_amount_in_another_or_an_unknown_currency_is_reported_not_applied() -> None:
+    desk, ids, e2e = _sent_run(2)
+    data = camt054([(e2e[0], "42.50", "paid"), (e2e[1], "42.50", "paid")])
+    data = data.replace(b'Ccy="EUR"', b'Ccy="USD"', 2).replace(b'Ccy="EUR"', b'Ccy="XYZ"', 2)
+    report = reconcile(desk, FINANCE, data, account=INSURER_IBAN)
+    assert report.paid == ()
+    assert dict(report.mismatched).keys() == {e2e[0], e2e[1]}
+    assert "42.50 USD" in dict(report.mismatched)[e2e[0]]
+    assert "no ISO 4217" in dict(report.mismatched)[e2e[1]]
+    assert [desk.get(FINANCE, c).state.value for c in ids] == ["payment_approved"] * 2
+
+
+def test_an_amount_written_otherwise_but_equal_is_applied() -> None:
+    desk, ids, e2e = _sent_run(1)
+    report = reconcile(desk, FINANCE, camt054([(e2e[0], "42.5000", "paid")]), account=INSURER_IBAN)
+    assert report.paid == (ids[0],)
+
+
+def test_match_on_a_statement_read_gives_the_plan_plan_camt_gives() -> None:
+    desk, ids, e2e = _sent_run(3)
+    data = camt054(
+        [
+            (e2e[0], "42.50", "paid"),
+            (e2e[1], "42.50", "failed"),
+            (e2e[2], "42.51", "paid"),
+            (e2e[0], "42.50", "paid"),
+            ("C999/1", "1.00", "pending"),
+        ]
+    )
+    sent = open_payments(desk, FINANCE)
+    plan = plan_camt(data, sent, account=INSURER_IBAN)
+    assert plan == match(read_camt(data), sent)
+    assert plan.confirm == ((ids[0], e2e[0]),)
+    assert [c for c, _, _ in plan.fail] == [ids[1]]
+    assert [e for e, _ in plan.mismatched] == [e2e[2]]
+    assert plan.not_open == (e2e[0],)  # named twice: settled once
+    assert plan.pending == ("C999/1",)
+
+
+class _FileFed:
+    """A gateway of an integration team's own, fed by bank files: no BankFileGateway."""
+
+    def __init__(self, inner: BankFileGateway) -> None:
+        self.inner = inner
+        self.settled: list[tuple[str, ReceiptStatus]] = []
+
+    def pay(self, instruction: PaymentInstruction) -> PaymentReceipt:
+        return self.inner.pay(instruction)
+
+    def status(self, idempotency_key: str) -> PaymentReceipt | None:
+        return self.inner.status(idempotency_key)
+
+    def cancel(self, idempotency_key: str) -> PaymentReceipt:
+        return self.inner.cancel(idempotency_key)
+
+    def settle(
+        self, idempotency_key: str, status: ReceiptStatus, reason: str | None = None
+    ) -> PaymentReceipt:
+        self.settled.append((idempotency_key, status))
+        return self.inner.settle(idempotency_key, status, reason)
+
+
+def test_any_gateway_that_is_a_bank_settlement_is_told_what_the_bank_said() -> None:
+    gateway = _FileFed(BankFileGateway(DEBTOR))
+    desk, ids, e2e = _sent_run(2, gateway)
+    report = reconcile(
+        desk,
+        FINANCE,
+        camt054([(e2e[0], "42.50", "paid"), (e2e[1], "42.50", "failed")]),
+        account=INSURER_IBAN,
+    )
+    assert (report.paid, report.failed) == ((ids[0],), (ids[1],))
+    assert [s for _, s in gateway.settled] == [ReceiptStatus.SETTLED, ReceiptStatus.FAILED]
+    assert [desk.get(FINANCE, c).state.value for c in ids] == ["paid", "payment_failed"]
 
 
 def test_a_camt_file_for_another_account_is_refused_and_nothing_applied() -> None:

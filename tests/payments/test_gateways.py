@@ -18,7 +18,7 @@ from reimbursement.payments import SandboxGateway, apply_callbacks
 from reimbursement.payments.bankfile import BankFileGateway, Payee
 from reimbursement.payments.iso20022 import Debtor
 from reimbursement.ports import PaymentGateway, ReceiptStatus
-from reimbursement.testing import PaymentGatewayContract
+from reimbursement.testing import BankSettlementContract, PaymentGatewayContract
 
 SYSTEM = Actor("bank", Role.SYSTEM)
 
@@ -33,7 +33,7 @@ class TestSandboxContract(PaymentGatewayContract):
         return gateway.payouts()
 
 
-class TestBankFileContract(PaymentGatewayContract):
+class TestBankFileContract(BankSettlementContract):
     @pytest.fixture
     def gateway(self) -> BankFileGateway:
         return BankFileGateway(

@@ -29,7 +29,7 @@ from reimbursement import (
     in_memory_desk,
 )
 from reimbursement.adapters.filesystem import FileSystemDocumentStore
-from reimbursement.adapters.memory import InMemoryDocumentStore, ManualClock
+from reimbursement.adapters.memory import InMemoryDocumentStore, InMemoryInbox, ManualClock
 from reimbursement.claims import EventType
 from reimbursement.domain.actors import SYSTEM
 from reimbursement.domain.lifecycle import ClaimState
@@ -280,6 +280,10 @@ CALLS: dict[str, Call] = {
     "track_number.number": lambda d, c, v: d.track_number(ANA, v),
     "claims_of.after": lambda d, c, v: d.claims_of(ANA, after=v),
     "claims_of.limit": lambda d, c, v: d.claims_of(ANA, limit=v),
+    "inbox.after": lambda d, c, v: d.inbox(ANA, after=v),
+    "inbox.limit": lambda d, c, v: d.inbox(ANA, limit=v),
+    "inbox.unread_only": lambda d, c, v: d.inbox(ANA, unread_only=v),
+    "mark_inbox_read.keys": lambda d, c, v: d.mark_inbox_read(ANA, v),
     "give_feedback.ratings": lambda d, c, v: d.give_feedback(ANA, c, ratings=v),
     "give_feedback.ces": lambda d, c, v: d.give_feedback(ANA, c, ces=v),
     "give_feedback.problems": lambda d, c, v: d.give_feedback(ANA, c, problems=v),
@@ -325,6 +329,7 @@ def test_any_wrong_value_gives_a_typed_error_and_changes_nothing(
         clock=ManualClock(START),
         sla=POLICY,
         settings=DeskSettings(require_receipts=False),
+        inbox=InMemoryInbox(),
     )
     claim = desk.start_draft(ANA, [pharmacy()])
     if in_review:

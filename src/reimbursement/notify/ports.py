@@ -154,6 +154,27 @@ class InboxStore(Protocol):
         ...
 
 
+class GoneEndpoints(Protocol):
+    """The webhook endpoints whose receiver answered ``410 Gone``: sent nothing more.
+
+    Shared by every process that sends webhooks, and kept across restarts
+    by a durable adapter (``sql.SqlGoneEndpoints``); an operator who hears
+    from the receiver again calls :meth:`revive`.
+    """
+
+    def is_gone(self, name: str) -> bool:
+        """True when the endpoint ``name`` said ``410 Gone`` (and was not revived since)."""
+        ...
+
+    def mark_gone(self, name: str, at: datetime) -> None:
+        """Record that the endpoint ``name`` said ``410 Gone`` at ``at`` (again: kept as first)."""
+        ...
+
+    def revive(self, name: str) -> None:
+        """Send to the endpoint ``name`` again (unknown names are ignored)."""
+        ...
+
+
 @attrs.frozen
 class SmsMessage:
     """One text message: to an E.164 number, ``text`` at most :attr:`SmsGateway.max_length`."""

@@ -13,8 +13,10 @@ Quiet hours: a message that is not urgent, due while the customer's quiet
 hours run, goes to the silent channels (the in-app inbox) at once and to
 the others when the quiet hours end (the router raises
 :class:`~reimbursement.errors.DeliveryDeferred` and the dispatcher puts the
-message back until then). Urgent messages (by default a failed payment,
-which needs the customer to act) go out at once on every channel.
+message back until then, out of its claim's line). Urgent messages (by
+default a failed payment, which needs the customer to act) go out at once on
+every channel, even behind a message of the same claim held for the quiet
+hours; the claim's other messages keep their order.
 """
 
 from __future__ import annotations
@@ -140,7 +142,10 @@ class ChannelRouter:
         """Deliver ``notification`` on every channel not done yet; raises while one is left.
 
         Raises :class:`~reimbursement.errors.DeliveryDeferred` during quiet
-        hours (after the silent channels), :class:`~reimbursement.errors.DeliveryError`
+        hours (after the silent channels; it does not hold back the claim's
+        later messages, so an urgent one goes out at once), and holding them
+        back when a channel's receiver asked to wait;
+        :class:`~reimbursement.errors.DeliveryError`
         naming each channel that failed (the others are recorded as done).
         """
         preferences = self.preferences.preferences(notification.customer_id)
@@ -159,6 +164,7 @@ class ChannelRouter:
         rendered = self.render(notification, preferences)
         failures: list[str] = []
         later: list[datetime] = []
+        held = False  # a receiver asked to wait: the claim's later messages wait too
         for channel, adapter, address in todo:
             if quiet_until is not None and channel not in SILENT_CHANNELS:
                 later.append(quiet_until)
@@ -168,6 +174,7 @@ class ChannelRouter:
                 adapter.deliver(message)
             except DeliveryDeferred as deferred:
                 later.append(deferred.until)
+                held = held or deferred.holds_line
                 continue
             except Exception as error:  # any channel failure: the outbox retries it
                 failures.append(f"{channel.value}: {type(error).__name__}: {error}")
@@ -177,7 +184,9 @@ class ChannelRouter:
             raise DeliveryError(f"not delivered on {'; '.join(failures)}")
         if later:
             until = max(later)
-            raise DeliveryDeferred(f"{notification.key} waits until {until.isoformat()}", until)
+            raise DeliveryDeferred(
+                f"{notification.key} waits until {until.isoformat()}", until, holds_line=held
+            )
 
 
 def _message(

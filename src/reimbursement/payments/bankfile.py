@@ -13,6 +13,9 @@ The instructions wait in this object until the file is written: a process
 that stops in between loses the file, not the claims (they stay sent with
 their reference, and the next file will not carry them again: the integration
 rewrites the lost file from the run). Keep one gateway per process that writes files.
+Its ledger is in memory too: after a restart it does not know which keys it
+wrote into a file, so :meth:`BankFileGateway.cancel` of one answers
+``CANCELLED`` although the bank may pay it (see ``docs/payment-runs.md``).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from datetime import date, datetime
 
 import attrs
 
-from ..errors import PaymentError
+from ..errors import PaymentError, ValidationError
 from ..ports import PaymentInstruction, PaymentReceipt, ReceiptStatus
 from ._ledger import CANCELLED, Ledger
 from .charset import sepa_problem
@@ -60,6 +63,9 @@ class BankFile:
 
 class BankFileGateway:
     """A :class:`~reimbursement.ports.PaymentGateway` writing ``pain.001`` files.
+
+    It is a :class:`~reimbursement.ports.BankSettlement` too: the bank's
+    camt settles its payments through :meth:`settle`.
 
     ``payee_of`` names the payee of an instruction when :meth:`payee` was
     not told (a payment run tells it from the claim). ``version`` is one of
@@ -152,7 +158,9 @@ class BankFileGateway:
         gateway does not hold (another process wrote its file) is recorded too.
         """
         if status not in (ReceiptStatus.SETTLED, ReceiptStatus.FAILED):
-            raise ValueError(f"a bank statement settles or fails a payment, not {status}")
+            raise ValidationError.at(
+                "status", f"a bank statement settles or fails a payment, not {status!s}"
+            )
         with self._lock:
             receipt = self._ledger.status(key)
             if receipt is not None and receipt.status is not ReceiptStatus.PENDING:

@@ -23,29 +23,28 @@ the payment's is reported and not applied.
 
 from __future__ import annotations
 
-import functools
-import re
-from collections.abc import Iterator, Mapping
-from decimal import Decimal, InvalidOperation
-from typing import Literal
+from collections.abc import Iterable, Mapping
 
 import attrs
 
-from .._extras import missing
 from ..domain.accounts import compact_account
 from ..domain.actors import Actor
 from ..domain.claim import PaymentStatus
 from ..domain.lifecycle import ClaimState
 from ..domain.money import Money
 from ..errors import NotFoundError, ValidationError
-from ..ports import ReceiptStatus
+from ..ports import BankSettlement, ReceiptStatus
 from ..service.desk import ReimbursementDesk
-from .bankfile import BankFileGateway
-
-try:
-    from lxml import etree
-except ModuleNotFoundError as error:  # pragma: no cover - the extra is in dev
-    raise missing(error, "payments", "reading ISO 20022 bank files") from error
+from ._camt_file import (
+    MAX_BYTES,
+    BankResult,
+    BankStatement,
+    Row,
+    exact_amount,
+    parse,
+    read_camt,
+    rows,
+)
 
 __all__ = [
     "MAX_BYTES",
@@ -56,147 +55,10 @@ __all__ = [
     "Reconciliation",
     "match",
     "open_payments",
+    "plan_camt",
     "read_camt",
     "reconcile",
 ]
-
-MAX_BYTES = 512 * 1024 * 1024
-"""The largest camt file read by default (about a million entries)."""
-
-Outcome = Literal["paid", "failed", "pending"]
-
-
-@attrs.frozen
-class BankResult:
-    """What the bank says about one payment, found by its end-to-end id."""
-
-    end_to_end_id: str
-    outcome: Outcome
-    amount: Money | None
-    reason: str | None = None
-
-
-@attrs.frozen
-class BankStatement:
-    """A camt file read: the message id, the account it is for (compact IBAN), the results."""
-
-    message_id: str
-    account: str
-    results: tuple[BankResult, ...]
-
-
-def _parser() -> etree.XMLParser:
-    return etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
-    )
-
-
-def _text(node: etree._Element | None, path: str) -> str | None:
-    if node is None:
-        return None
-    found = node.find(path)
-    return None if found is None or found.text is None else found.text.strip()
-
-
-def _amount(text: str, currency: str) -> Money | None:
-    try:
-        return Money(Decimal(text), currency) if text else None
-    except (ValidationError, InvalidOperation):
-        return None
-
-
-# One pass in libxslt writes a line per transaction, its fields normalised (no
-# tab or line break survives) and joined by tabs; Python then only splits the
-# lines. Walking the tree from Python costs about three times as much per entry
-# (benchmarks/payments.py). The amount is the transaction's, else its
-# instructed amount, else the entry's when the entry holds one transaction.
-_LINES = """<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
- xmlns:c="{namespace}">
-<xsl:output method="text" encoding="UTF-8"/>
-<xsl:template match="/">
-<xsl:for-each select="/*/*/*/P:Ntry">
-<xsl:variable name="status" select="normalize-space(P:Sts)"/>
-<xsl:variable name="side" select="normalize-space(P:CdtDbtInd)"/>
-<xsl:variable name="entry" select="P:Amt"/>
-<xsl:variable name="one" select="count(P:NtryDtls/P:TxDtls) = 1"/>
-<xsl:for-each select="P:NtryDtls/P:TxDtls">
-<xsl:variable name="own" select="P:Amt | P:AmtDtls/P:InstdAmt/P:Amt[not(current()/P:Amt)]"/>
-<xsl:variable name="amount" select="$own[1] | $entry[not($own) and $one]"/>
-<xsl:value-of select="normalize-space(P:Refs/P:EndToEndId)"/><xsl:text>&#9;</xsl:text>
-<xsl:value-of select="$status"/><xsl:text>&#9;</xsl:text>
-<xsl:value-of select="$side"/><xsl:text>&#9;</xsl:text>
-<xsl:value-of select="normalize-space($amount)"/><xsl:text>&#9;</xsl:text>
-<xsl:value-of select="normalize-space($amount/@Ccy)"/><xsl:text>&#9;</xsl:text>
-<xsl:value-of select="count(P:RtrInf)"/><xsl:text>&#9;</xsl:text>
-<xsl:value-of select="normalize-space(P:RtrInf/P:Rsn/P:Cd)"/><xsl:text>&#9;</xsl:text>
-<xsl:value-of select="normalize-space(P:RtrInf/P:AddtlInf)"/><xsl:text>&#10;</xsl:text>
-</xsl:for-each>
-</xsl:for-each>
-</xsl:template>
-</xsl:stylesheet>"""
-
-
-@functools.lru_cache(maxsize=8)  # a few camt versions; a hostile file cannot grow it much
-def _lines(namespace: str) -> etree.XSLT:
-    text = _LINES.replace("{namespace}", namespace).replace("P:", "c:" if namespace else "")
-    if not namespace:
-        text = text.replace(' xmlns:c=""', "")
-    return etree.XSLT(
-        etree.fromstring(text.encode()),
-        access_control=etree.XSLTAccessControl.DENY_ALL,  # type: ignore[attr-defined,unused-ignore]
-    )
-
-
-def _results(root: etree._Element, namespace: str) -> Iterator[BankResult]:
-    for line in str(_lines(namespace)(root)).split("\n"):
-        fields = line.split("\t")
-        if len(fields) != 8 or not fields[0]:
-            continue
-        e2e, status, side, amount, currency, returned, code, info = fields
-        money = _amount(amount, currency)
-        if returned != "0":
-            code = code or "returned"
-            yield BankResult(e2e, "failed", money, f"{code} {info}" if info else code)
-        elif status == "BOOK" and side == "DBIT":
-            yield BankResult(e2e, "paid", money)
-        elif status in ("PDNG", "INFO"):
-            yield BankResult(e2e, "pending", money)
-
-
-def read_camt(data: bytes, *, max_bytes: int = MAX_BYTES) -> BankStatement:
-    """The results in the camt.054 or camt.053 ``data`` (any ``.001.xx`` version).
-
-    Raises :class:`~reimbursement.errors.ValidationError` for a file that is
-    too large, not well-formed XML, has a DOCTYPE, is neither camt.054 nor
-    camt.053, or names no account IBAN.
-    """
-    if not isinstance(data, bytes):
-        raise ValidationError.at("data", f"must be the file's bytes, got {type(data).__name__}")
-    if len(data) > max_bytes:
-        raise ValidationError.at("data", f"is {len(data):,} bytes; the limit is {max_bytes:,}")
-    try:
-        root = etree.fromstring(data, _parser())
-    except etree.XMLSyntaxError as error:
-        raise ValidationError.at("data", f"is not well-formed XML: {error}") from None
-    if root.getroottree().docinfo.doctype:  # type: ignore[union-attr,unused-ignore]
-        raise ValidationError.at(
-            "data", "has a DOCTYPE; bank files never do, and it may hide entities: refused"
-        )
-    body = root.find("{*}BkToCstmrDbtCdtNtfctn/{*}Ntfctn")
-    if body is None:
-        body = root.find("{*}BkToCstmrStmt/{*}Stmt")
-    if body is None:
-        raise ValidationError.at("data", "is neither a camt.054 notification nor a camt.053")
-    account = _text(body, "{*}Acct/{*}Id/{*}IBAN")
-    if not account:
-        raise ValidationError.at("data", "names no account IBAN (Acct/Id/IBAN)")
-    message_id = _text(body.getparent(), "{*}GrpHdr/{*}MsgId") or ""
-    tag = str(body.tag)
-    namespace = tag[1:].partition("}")[0] if tag.startswith("{") else ""
-    if not re.fullmatch(r"[A-Za-z0-9:._/-]{0,200}", namespace):
-        raise ValidationError.at("data", "has a namespace that is no camt namespace")
-    results = tuple(_results(root, namespace))
-    return BankStatement(message_id, compact_account(account), results)
 
 
 @attrs.frozen
@@ -228,31 +90,82 @@ def match(statement: BankStatement, open_payments: Mapping[str, OpenPayment]) ->
     Pure: the same statement and payments give the same plan. An id is
     settled at most once, even when the file names it twice.
     """
+    rows = (
+        (
+            r.end_to_end_id,
+            r.outcome,
+            "" if r.amount is None else str(r.amount.amount),
+            "" if r.amount is None else r.amount.currency,
+            r.reason,
+            r.problem,
+        )
+        for r in statement.results
+    )
+    return _plan(rows, open_payments)
+
+
+def plan_camt(data: bytes, open_payments: Mapping[str, OpenPayment], *, account: str) -> Plan:
+    """What the camt ``data`` means for ``open_payments``: ``match(read_camt(data), …)``, leaner.
+
+    This is what :func:`reconcile` does before it applies anything: every
+    check of :func:`read_camt` and :func:`match` (the account, each amount
+    and currency exactly as the bank wrote it, ids named twice), without
+    making an object of each transaction. Raises
+    :class:`~reimbursement.errors.ValidationError` for a file
+    :func:`read_camt` refuses and a file for another ``account``.
+    """
+    _, found, lines = parse(data, MAX_BYTES)
+    _same_account(found, account)
+    return _plan(rows(lines), open_payments)
+
+
+def _same_account(found: str, account: str) -> None:
+    if found != compact_account(account):
+        raise ValidationError.at(
+            "account",
+            f"the file is for account {found}, not {compact_account(account)}: "
+            "it belongs to another account, and nothing was applied",
+        )
+
+
+def _plan(rows: Iterable[Row], open_payments: Mapping[str, OpenPayment]) -> Plan:
     confirm: list[tuple[str, str]] = []
     fail: list[tuple[str, str, str]] = []
     pending: list[str] = []
     not_open: list[str] = []
     mismatched: list[tuple[str, str]] = []
     used: set[str] = set()
-    for result in statement.results:
-        e2e = result.end_to_end_id
-        if result.outcome == "pending":
+    find = open_payments.get
+    for e2e, outcome, text, currency, reason, problem in rows:
+        if outcome == "pending":
             pending.append(e2e)
             continue
-        payment = open_payments.get(e2e)
+        payment = find(e2e)
         if payment is None or e2e in used:
             not_open.append(e2e)
             continue
-        if result.amount is not None and result.amount != payment.amount:
-            mismatched.append(
-                (e2e, f"the bank says {result.amount}, the payment is {payment.amount}")
-            )
+        expected = payment.amount
+        # the usual entry writes the amount as the payment does: equal text in the same
+        # currency is the same Decimal; anything else is read exactly and compared
+        if (
+            problem is None
+            and (text or currency)
+            and not (currency == expected.currency and text == str(expected.amount))
+        ):
+            amount = exact_amount(text, currency)
+            if isinstance(amount, str):
+                problem = amount
+            elif amount != expected:
+                mismatched.append((e2e, f"the bank says {amount}, the payment is {expected}"))
+                continue
+        if problem is not None:
+            mismatched.append((e2e, f"{problem}; the payment is {expected}"))
             continue
         used.add(e2e)
-        if result.outcome == "paid":
+        if outcome == "paid":
             confirm.append((payment.claim_id, e2e))
         else:
-            fail.append((payment.claim_id, e2e, result.reason or "returned by the bank"))
+            fail.append((payment.claim_id, e2e, reason or "returned by the bank"))
     return Plan(tuple(confirm), tuple(fail), tuple(pending), tuple(not_open), tuple(mismatched))
 
 
@@ -301,26 +214,36 @@ def _settled_before(desk: ReimbursementDesk, actor: Actor, e2e: str) -> bool:
 
 
 def reconcile(
-    desk: ReimbursementDesk, actor: Actor, data: bytes | BankStatement, *, account: str
+    desk: ReimbursementDesk,
+    actor: Actor,
+    data: bytes | BankStatement,
+    *,
+    account: str,
+    settlement: BankSettlement | None = None,
 ) -> Reconciliation:
     """Settle the claims the camt ``data`` reports on; ``account`` is the insurer's IBAN.
 
     Each claim moves in its own desk call (``confirm_payment`` or
     ``fail_payment``), so notifications and the audit trail are the desk's.
+    Before each, the bank's word goes to ``settlement`` (by default the desk's
+    gateway when it is a :class:`~reimbursement.ports.BankSettlement`, as
+    :class:`~reimbursement.payments.BankFileGateway` is), since the desk
+    settles a payment only on the gateway's word.
     Raises :class:`~reimbursement.errors.ValidationError` (nothing applied)
     for a file :func:`read_camt` refuses and a file for another account.
     """
-    statement = data if isinstance(data, BankStatement) else read_camt(data)
-    if statement.account != compact_account(account):
-        raise ValidationError.at(
-            "account",
-            f"the file is for account {statement.account}, not {compact_account(account)}: "
-            "it belongs to another account, and nothing was applied",
-        )
-    sent = open_payments(desk, actor)
-    plan = match(statement, sent)
-    gateway = desk.adapters.payments
-    books = gateway if isinstance(gateway, BankFileGateway) else None
+    if isinstance(data, BankStatement):
+        _same_account(data.account, account)
+        sent = open_payments(desk, actor)
+        plan = match(data, sent)
+    else:
+        _, found, lines = parse(data, MAX_BYTES)
+        _same_account(found, account)  # before anything is read from the desk
+        sent = open_payments(desk, actor)
+        plan = _plan(rows(lines), sent)
+    books = settlement
+    if books is None and isinstance(desk.adapters.payments, BankSettlement):
+        books = desk.adapters.payments
     for claim_id, e2e in plan.confirm:
         if books is not None:  # the desk confirms only on the gateway's word
             books.settle(sent[e2e].idempotency_key, ReceiptStatus.SETTLED)

@@ -36,7 +36,7 @@ from ..errors import ReimbursementError
 from ..service.desk import ReimbursementDesk
 
 if TYPE_CHECKING:
-    from .bankfile import BankFile
+    from .bankfile import BankFile, BankFileGateway
     from .iso20022 import PostalAddress
 
 __all__ = ["PaymentRun", "PaymentRuns", "RunOutcome", "RunSchedule", "target2_calendar"]
@@ -133,6 +133,9 @@ class PaymentRuns:
     ``address_of`` gives a payee's structured postal address for the bank
     file (from the insurer's customer records); without it the file names
     payees without an address, which SEPA allows within the EEA.
+    ``bank_files`` is the gateway that writes the run's ``pain.001``: the
+    desk's gateway when it is a :class:`~reimbursement.payments.BankFileGateway`;
+    give it when the desk's gateway wraps one (a gateway of your own).
     """
 
     def __init__(
@@ -142,8 +145,10 @@ class PaymentRuns:
         *,
         review_above: Money | None = None,
         address_of: Callable[[Claim], PostalAddress | None] | None = None,
+        bank_files: BankFileGateway | None = None,
     ) -> None:
         self.desk = desk
+        self.bank_files = bank_files
         self.schedule = schedule if schedule is not None else RunSchedule()
         self.review_above = review_above
         self._address_of = address_of
@@ -201,14 +206,16 @@ class PaymentRuns:
         """Send every approved payment of ``run`` (re-read: approvals since collect count)."""
         from .bankfile import BankFileGateway, Payee  # the extra's module: only for files
 
-        gateway = self.desk.adapters.payments
+        gateway = self.bank_files
+        if gateway is None and isinstance(self.desk.adapters.payments, BankFileGateway):
+            gateway = self.desk.adapters.payments
         ready = [c for c in self._open(actor) if _ready(c)]
-        if isinstance(gateway, BankFileGateway):
+        if gateway is not None:
             for claim in ready:
                 address = None if self._address_of is None else self._address_of(claim)
                 gateway.payee(claim.id, Payee(claim.claimant.name, address))
         outcome = self._each([c.id for c in ready], lambda cid: self.desk.pay(actor, cid))
-        if isinstance(gateway, BankFileGateway):
+        if gateway is not None:
             written = gateway.write_file(
                 run.id, run.cutoff, run.execution_date, instant=run.instant
             )

@@ -23,6 +23,7 @@ from ._duplicates import DuplicateLookups, DuplicateMatch
 from ._signing import Signature, Signer, Verifier
 from ._world import (
     FINAL_RECEIPT_STATUSES,
+    BankSettlement,
     Clock,
     CustomerDirectory,
     CustomerProfile,
@@ -39,6 +40,7 @@ from ._world import (
 __all__ = [
     "FINAL_RECEIPT_STATUSES",
     "NO_SCHEDULE",
+    "BankSettlement",
     "ClaimRepository",
     "ClaimSchedule",
     "ClaimSummary",

@@ -242,10 +242,11 @@ class Outbox(Protocol):
 
         For delivery right after the commit without another transaction:
         a claim's newly queued messages are leased only when the claim had
-        no undelivered message before them (its older messages go first,
-        through a dispatcher), and a key that was already queued is not
-        leased again. After :meth:`UnitOfWork.commit`, :attr:`leased` has
-        them; nobody else leases them before ``until``.
+        no undelivered message in line before them (its older messages go
+        first, through a dispatcher; a deferred one is out of line), and a
+        key that was already queued is not leased again. After
+        :meth:`UnitOfWork.commit`, :attr:`leased` has them; nobody else
+        leases them before ``until``.
         """
         ...
 
@@ -292,8 +293,9 @@ class OutboxQueue(Protocol):
         """Lease up to ``limit`` messages due at ``now`` to the caller until ``now + lease``.
 
         At most one message per claim: the oldest of that claim not yet
-        delivered nor parked, and only if no other dispatcher holds a live
-        lease on it and its retry time has come. Oldest first. Raises
+        delivered nor parked nor deferred (see :meth:`defer`), and only if no
+        other dispatcher holds a live lease on it and its retry time has come.
+        Oldest first. Raises
         :class:`~reimbursement.errors.ValidationError` for a ``limit`` below 1
         or a lease of zero or less.
         """
@@ -305,6 +307,18 @@ class OutboxQueue(Protocol):
 
     def record_failure(self, key: str, reason: str, *, retry_at: datetime) -> None:
         """A delivery of ``key`` failed: count it, keep ``reason``, wait until ``retry_at``."""
+        ...
+
+    def defer(self, key: str, reason: str, *, until: datetime) -> None:
+        """Hold ``key`` until ``until`` without holding back its claim's later messages.
+
+        For a message that must wait for the customer (quiet hours), not for a
+        failure: it is not an attempt, and while it waits the claim's next
+        message may be leased (an urgent one goes out at once). From ``until``
+        it takes its place in its claim's line again, by the order it was
+        first queued, ahead of the messages queued after it. It counts as
+        pending; a key not pending (delivered, parked, unknown) is ignored.
+        """
         ...
 
     def park(self, key: str, reason: str) -> None:

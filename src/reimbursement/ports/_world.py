@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import attrs
 
@@ -18,6 +18,7 @@ from ._claims import Notification
 
 __all__ = [
     "FINAL_RECEIPT_STATUSES",
+    "BankSettlement",
     "Clock",
     "CustomerDirectory",
     "CustomerProfile",
@@ -163,6 +164,35 @@ class PaymentGateway(Protocol):
         :meth:`pay` with it moves no money and returns the ``CANCELLED``
         receipt, so an instruction still on its way cannot pay after all.
         Calling it again returns the same receipt.
+        """
+        ...
+
+
+@runtime_checkable
+class BankSettlement(Protocol):
+    """A gateway whose payments the bank's statement settles (pays by file, learns by camt).
+
+    Such a gateway answers ``PENDING`` until it is told what the bank said:
+    :func:`~reimbursement.payments.camt.reconcile` calls :meth:`settle` for
+    each payment a ``camt.054`` or ``camt.053`` settles or fails, before it
+    moves the claim, so that the desk (which confirms or fails a payment only
+    on the gateway's word) finds the gateway agreeing. Any
+    :class:`PaymentGateway` fed by bank files implements it alongside.
+    """
+
+    def settle(
+        self, idempotency_key: str, status: ReceiptStatus, reason: str | None = None
+    ) -> PaymentReceipt:
+        """Record the bank's word on ``idempotency_key``: ``SETTLED``, or ``FAILED`` (``reason``).
+
+        Returns the receipt now held; :meth:`PaymentGateway.status` says the
+        same from then on. A receipt that is final already (see
+        :data:`FINAL_RECEIPT_STATUSES`) stays as it is and is returned, so a
+        statement read twice changes nothing. A key the gateway does not hold
+        (another process sent it) is recorded too. Raises
+        :class:`~reimbursement.errors.ValidationError` for any other status,
+        :class:`~reimbursement.errors.PaymentError` when the gateway's records
+        cannot be reached.
         """
         ...
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -29,6 +29,9 @@ from ..ports import (
 )
 from .dispatch import DeliveryPolicy
 
+if TYPE_CHECKING:  # the notify extra's module, only for the type
+    from ..notify.ports import InboxStore
+
 __all__ = ["Adapters", "DeskSettings"]
 
 
@@ -40,7 +43,8 @@ class Adapters:
     write to (the same store). ``on_close`` is called by
     ``ReimbursementDesk.close`` (connections to release). With a
     ``verifier``, every submission needs the customer's signature
-    (``docs/signature.md``).
+    (``docs/signature.md``). ``inbox`` is the in-app inbox the customers read
+    through ``desk.inbox`` (the store the inbox channel writes to).
     """
 
     unit_of_work: Callable[[], UnitOfWork]
@@ -53,6 +57,7 @@ class Adapters:
     clock: Clock
     on_close: tuple[Callable[[], None], ...] = ()
     verifier: Verifier | None = None
+    inbox: InboxStore | None = None
 
 
 def _kind(kind: type | tuple[type, ...], described: str) -> Any:

@@ -18,6 +18,7 @@ from ..errors import ValidationError
 from ._customer import CustomerCalls
 from ._documents import DocumentCalls
 from ._einvoice import EInvoiceCalls
+from ._inbox import InboxCalls
 from ._payments import PaymentCalls
 from ._privacy import PrivacyCalls
 from ._review import HandOverReport, ReviewCalls
@@ -31,6 +32,7 @@ class ReimbursementDesk(
     CustomerCalls,
     DocumentCalls,
     EInvoiceCalls,
+    InboxCalls,
     ReviewCalls,
     PaymentCalls,
     SigningCalls,

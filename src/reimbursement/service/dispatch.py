@@ -6,9 +6,11 @@ message is leased to one of them at a time, a claim's messages go out in
 order, a failed delivery waits with backoff and is parked after its last
 attempt, and the notifier's dedupe key absorbs the rare redelivery after a
 crash. A notifier that raises :class:`~reimbursement.errors.DeliveryDeferred`
-(quiet hours, a receiver's ``Retry-After``) has its message put back until
-the time it names; it is never parked for that (the outbox counts the
-deferral among the message's attempts).
+has its message put back until the time it names; it is never parked for
+that. A receiver's ``Retry-After`` holds the claim's line (the outbox counts
+it among the message's attempts); the customer's quiet hours do not
+(``holds_line=False``: :meth:`~reimbursement.ports.OutboxQueue.defer`), so
+an urgent message queued behind a held one is not kept waiting for them.
 """
 
 from __future__ import annotations
@@ -107,8 +109,11 @@ class Dispatcher:
                 continue  # behind a failed one of its claim: it waits, in order
             try:
                 self.notifier.send(notification)
-            except DeliveryDeferred as deferred:  # not now (quiet hours): back in line until then
+            except DeliveryDeferred as deferred:  # not now: back until then
                 reason = f"deferred: {deferred}"[:2000]
+                if not deferred.holds_line:  # quiet hours: the claim's next ones may go
+                    self.queue.defer(notification.key, reason, until=deferred.until)
+                    continue
                 self.queue.record_failure(notification.key, reason, retry_at=deferred.until)
                 stopped.add(notification.claim_id)
                 continue

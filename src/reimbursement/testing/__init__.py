@@ -24,6 +24,7 @@ suite                           fixture            hook methods to implement
                                 ``outbox_queue``   ``reopen_queue``
 ``NotifierContract``            ``notifier``       ``deliveries(notifier)``
 ``PaymentGatewayContract``      ``gateway``        ``payouts(gateway)``
+``BankSettlementContract``      ``gateway``        ``payouts(gateway)``
 ``CustomerDirectoryContract``   ``directory``      ``seed_profile(directory, profile)``
 ``DocumentStoreContract``       ``documents``      (none)
 ``FxRatesContract``             ``fx_rates``       ``seed_rate(fx_rates, base, quote, day, rate)``
@@ -84,10 +85,11 @@ from .fx import FxRatesContract
 from .notifier import NotifierContract
 from .ocr import OcrEngineContract
 from .outbox import OutboxQueueContract
-from .payments import PaymentGatewayContract
+from .payments import BankSettlementContract, PaymentGatewayContract
 
 __all__ = [
     "AT",
+    "BankSettlementContract",
     "ClaimRepositoryContract",
     "ClockContract",
     "CustomerDirectoryContract",

@@ -7,6 +7,7 @@ suite                       fixture          hook methods to implement
 ``InboxStoreContract``      ``inbox``        (none)
 ``SmsGatewayContract``      ``sms_gateway``  ``sent(sms_gateway)``
 ``DeliveryLogContract``     ``log``          (none)
+``GoneEndpointsContract``   ``gone``         (none)
 ==========================  ===============  ==========================================
 
 Subclass one under a name pytest collects (``Test…``) and give the fixture a
@@ -28,6 +29,7 @@ from ..errors import ValidationError
 from ..notify.ports import (
     ChannelAdapter,
     DeliveryLog,
+    GoneEndpoints,
     InboxItem,
     InboxStore,
     OutgoingMessage,
@@ -39,6 +41,7 @@ from ..notify.preferences import Channel
 __all__ = [
     "ChannelContract",
     "DeliveryLogContract",
+    "GoneEndpointsContract",
     "InboxStoreContract",
     "SmsGatewayContract",
     "outgoing",
@@ -233,3 +236,17 @@ class DeliveryLogContract:
         log.record("claim-1#2", Channel.INBOX, AT)
         log.record("claim-1#2", Channel.INBOX, AT + timedelta(hours=1))
         assert log.delivered("claim-1#2", Channel.INBOX)
+
+
+class GoneEndpointsContract:
+    """What every :class:`~reimbursement.notify.ports.GoneEndpoints` must do (fixture ``gone``)."""
+
+    def test_an_endpoint_marked_gone_stays_gone_until_revived(self, gone: GoneEndpoints) -> None:
+        assert not gone.is_gone("broker")
+        gone.mark_gone("broker", AT)
+        gone.mark_gone("broker", AT + timedelta(hours=1))  # again: harmless
+        assert gone.is_gone("broker")
+        assert not gone.is_gone("other")
+        gone.revive("broker")
+        gone.revive("never-gone")
+        assert not gone.is_gone("broker")

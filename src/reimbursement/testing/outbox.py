@@ -7,46 +7,23 @@ Needs the ``[testing]`` extra (pytest).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import attrs
 import pytest
 
 from ..errors import ConcurrencyError, ValidationError
-from ..ports import Notification, OutboxMessage, OutboxQueue
+from ..ports import OutboxMessage, OutboxQueue
 from ._builders import AT, draft, edited, notification
 from ._helpers import UnitOfWorkFactory, add, queue, save_and_commit
+from ._outbox_deferral import LEASE, DeferralContract, later, lease_keys, leased_on_commit
 
 __all__ = ["OutboxQueueContract"]
 
-LEASE = timedelta(minutes=5)
-"""The lease the suite's dispatchers take."""
+_lease, _leased_on_commit, _later = lease_keys, leased_on_commit, later
 
 
-def _lease(outbox_queue: OutboxQueue, at: datetime = AT, limit: int = 100) -> list[str]:
-    """The keys a dispatcher leases at ``at``."""
-    batch = outbox_queue.claim_batch(limit, now=at, lease=LEASE)
-    return [message.notification.key for message in batch]
-
-
-def _leased_on_commit(
-    unit_of_work: UnitOfWorkFactory, *notifications: Notification, until: datetime
-) -> list[str]:
-    """Queue ``notifications`` leased on commit until ``until``; the keys the commit leased."""
-    with unit_of_work() as uow:
-        for item in notifications:
-            uow.outbox.add(item)
-        uow.outbox.lease_on_commit(until)
-        assert list(uow.outbox.leased) == [], "leased before the commit"
-        uow.commit()
-        return [item.key for item in uow.outbox.leased]
-
-
-def _later(minutes: float) -> datetime:
-    return AT + timedelta(minutes=minutes)
-
-
-class OutboxQueueContract:
+class OutboxQueueContract(DeferralContract):
     """What the unit of work's ``outbox`` and the dispatcher's queue must do together.
 
     Subclass it and provide two fixtures: ``unit_of_work``, a factory of new
@@ -333,21 +310,26 @@ class OutboxQueueContract:
         outbox_queue: OutboxQueue,
         reopen_queue: Callable[[], tuple[UnitOfWorkFactory, OutboxQueue]],
     ) -> None:
-        keys = ("delivered", "failed", "parked", "leased", "waiting")
+        keys = ("delivered", "failed", "parked", "leased", "deferred", "waiting")
         queue(unit_of_work, *(notification(key, f"claim-{key}") for key in keys))
-        assert _lease(outbox_queue, limit=4) == list(keys[:4])
+        queue(unit_of_work, notification("behind", "claim-deferred"))
+        assert _lease(outbox_queue, limit=5) == list(keys[:5])
         outbox_queue.mark_delivered(["delivered"])
         outbox_queue.record_failure("failed", "SMTP 451", retry_at=_later(30))
         outbox_queue.park("parked", "poison")
+        outbox_queue.defer("deferred", "deferred: quiet hours", until=_later(30))
         reopened_unit_of_work, reopened = reopen_queue()
-        assert reopened.pending_count() == 3
+        assert reopened.pending_count() == 5
         assert [m.notification.key for m in reopened.parked()] == ["parked"]
-        assert _lease(reopened, _later(1)) == ["waiting"]  # "leased" is still leased
+        # "leased" is still leased; "behind" passes the deferred message of its claim
+        assert _lease(reopened, _later(1)) == ["waiting", "behind"]
+        reopened.record_failure("behind", "SMTP 451", retry_at=_later(2))
         batch = reopened.claim_batch(10, now=_later(31), lease=LEASE)
         assert [(m.notification.key, m.attempts) for m in batch] == [
             ("failed", 1),
             ("leased", 0),
+            ("deferred", 0),
             ("waiting", 0),
         ]
         queue(reopened_unit_of_work, notification("delivered", "claim-delivered"))
-        assert _lease(reopened, _later(99)) == ["failed", "leased", "waiting"]
+        assert _lease(reopened, _later(99)) == ["failed", "leased", "deferred", "waiting"]

@@ -1,4 +1,4 @@
-"""The contract of :class:`~reimbursement.ports.PaymentGateway`."""
+"""The contracts of the payment ports: ``PaymentGateway`` and ``BankSettlement``."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import attrs
 import pytest
 
 from ..domain.money import Money
-from ..errors import PaymentError
-from ..ports import PaymentGateway, PaymentInstruction, ReceiptStatus
+from ..errors import PaymentError, ValidationError
+from ..ports import BankSettlement, PaymentGateway, PaymentInstruction, ReceiptStatus
 
-__all__ = ["PaymentGatewayContract"]
+__all__ = ["BankSettlementContract", "PaymentGatewayContract"]
 
 
 class PaymentGatewayContract:
@@ -140,3 +140,56 @@ class PaymentGatewayContract:
         if first.status is ReceiptStatus.SETTLED:
             expected.insert(0, "claim-1:payment:1")
         assert sorted(self.payouts(gateway)) == sorted(expected)
+
+
+class BankSettlementContract(PaymentGatewayContract):
+    """What a gateway fed by bank files must do besides paying: take the bank's word.
+
+    A :class:`~reimbursement.ports.BankSettlement` (and so a
+    :class:`~reimbursement.ports.PaymentGateway`, whose suite runs too):
+    ``settle`` makes :meth:`~reimbursement.ports.PaymentGateway.status` say
+    what the bank's statement said, once, and a statement read twice changes
+    nothing. Same fixture ``gateway`` and hook ``payouts``.
+    """
+
+    def test_it_is_a_bank_settlement(self, gateway: PaymentGateway) -> None:
+        assert isinstance(gateway, BankSettlement)
+
+    def test_settle_makes_status_say_what_the_bank_said(self, gateway: PaymentGateway) -> None:
+        assert isinstance(gateway, BankSettlement)
+        paid = gateway.pay(self.instruction("claim-1:payment:1"))
+        gateway.pay(self.instruction("claim-2:payment:1"))
+        settled = gateway.settle("claim-1:payment:1", ReceiptStatus.SETTLED)
+        failed = gateway.settle("claim-2:payment:1", ReceiptStatus.FAILED, "AC04 account closed")
+        assert (settled.status, settled.reference) == (ReceiptStatus.SETTLED, paid.reference)
+        assert (failed.status, failed.failure_reason) == (
+            ReceiptStatus.FAILED,
+            "AC04 account closed",
+        )
+        assert gateway.status("claim-1:payment:1") == settled
+        assert gateway.status("claim-2:payment:1") == failed
+
+    def test_a_final_receipt_stays_as_it_is(self, gateway: PaymentGateway) -> None:
+        assert isinstance(gateway, BankSettlement)
+        gateway.pay(self.instruction("claim-1:payment:1"))
+        settled = gateway.settle("claim-1:payment:1", ReceiptStatus.SETTLED)
+        assert gateway.settle("claim-1:payment:1", ReceiptStatus.FAILED, "late") == settled
+        assert gateway.settle("claim-1:payment:1", ReceiptStatus.SETTLED) == settled
+        assert gateway.cancel("claim-1:payment:1") == settled  # the money moved
+        assert gateway.status("claim-1:payment:1") == settled
+
+    def test_a_key_sent_elsewhere_is_recorded_too(self, gateway: PaymentGateway) -> None:
+        assert isinstance(gateway, BankSettlement)
+        receipt = gateway.settle("claim-9:payment:1", ReceiptStatus.SETTLED)
+        assert receipt.status is ReceiptStatus.SETTLED
+        assert gateway.status("claim-9:payment:1") == receipt
+
+    @pytest.mark.parametrize("status", [ReceiptStatus.PENDING, ReceiptStatus.CANCELLED])
+    def test_a_status_no_statement_gives_is_refused(
+        self, gateway: PaymentGateway, status: ReceiptStatus
+    ) -> None:
+        assert isinstance(gateway, BankSettlement)
+        sent = gateway.pay(self.instruction("claim-1:payment:1"))
+        with pytest.raises(ValidationError):
+            gateway.settle("claim-1:payment:1", status)
+        assert gateway.status("claim-1:payment:1") == sent

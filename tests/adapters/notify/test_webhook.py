@@ -11,11 +11,12 @@ import pytest
 from standardwebhooks import Webhook
 
 from peers import Answer, Received, free_port, http_receiver
+from reimbursement.adapters.memory import InMemoryGoneEndpoints
 from reimbursement.adapters.notify.webhook import WebhookChannel, WebhookEndpoint
 from reimbursement.adapters.system import SystemClock
 from reimbursement.errors import DeliveryDeferred, DeliveryError, ValidationError
 from reimbursement.notify import Channel
-from reimbursement.testing.channels import ChannelContract, outgoing
+from reimbursement.testing.channels import ChannelContract, GoneEndpointsContract, outgoing
 
 SECRET = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 OK: Answer = lambda n: (204, {}, 0)  # noqa: E731
@@ -168,6 +169,25 @@ def test_410_gone_disables_the_endpoint() -> None:
     assert len(received) == 1
     assert channel.disabled == {"broker"}
     assert gone == ["broker"]
+
+
+def test_a_gone_endpoint_is_remembered_by_the_store_the_channels_share() -> None:
+    gone = InMemoryGoneEndpoints()
+    with http_receiver(lambda n: (410, {}, 0)) as (url, received):
+        first, _ = _channel(url, gone=gone)
+        first.deliver(outgoing("claim-1#2", Channel.WEBHOOK, "broker"))
+        second, _ = _channel(url, gone=gone)  # another process, or after a restart
+        second.deliver(outgoing("claim-1#3", Channel.WEBHOOK, "broker"))
+        assert second.disabled == {"broker"}
+        gone.revive("broker")
+        second.deliver(outgoing("claim-1#4", Channel.WEBHOOK, "broker"))
+    assert [r.headers["webhook-id"] for r in received] == ["claim-1#2", "claim-1#4"]
+
+
+class TestInMemoryGoneEndpoints(GoneEndpointsContract):
+    @pytest.fixture
+    def gone(self) -> InMemoryGoneEndpoints:
+        return InMemoryGoneEndpoints()
 
 
 def test_a_4xx_refusal_is_not_retried_in_place() -> None:

@@ -11,7 +11,12 @@ from reimbursement.adapters import sql
 from reimbursement.adapters.memory import ManualClock
 from reimbursement.adapters.notify.inbox import InboxChannel
 from reimbursement.notify import Channel
-from reimbursement.testing.channels import DeliveryLogContract, InboxStoreContract, outgoing
+from reimbursement.testing.channels import (
+    DeliveryLogContract,
+    GoneEndpointsContract,
+    InboxStoreContract,
+    outgoing,
+)
 
 
 class TestSqlInbox(InboxStoreContract):
@@ -24,6 +29,23 @@ class TestSqlDeliveryLog(DeliveryLogContract):
     @pytest.fixture
     def log(self, store: sql.SqlClaimStore) -> sql.SqlDeliveryLog:
         return sql.SqlDeliveryLog(store.engine)
+
+
+class TestSqlGoneEndpoints(GoneEndpointsContract):
+    @pytest.fixture
+    def gone(self, store: sql.SqlClaimStore) -> sql.SqlGoneEndpoints:
+        return sql.SqlGoneEndpoints(store.engine)
+
+
+def test_an_endpoint_gone_for_one_process_is_gone_for_the_next(database_url: str) -> None:
+    sql.upgrade(database_url)
+    first, second = sql.create(database_url), sql.create(database_url)
+    try:
+        sql.SqlGoneEndpoints(first.engine).mark_gone("broker", datetime(2026, 3, 2, tzinfo=UTC))
+        assert sql.SqlGoneEndpoints(second.engine).is_gone("broker")
+    finally:
+        first.close()
+        second.close()
 
 
 @pytest.fixture

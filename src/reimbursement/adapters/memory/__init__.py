@@ -16,7 +16,7 @@ from decimal import Decimal
 from ...ports import Clock, CustomerProfile, Notifier
 from ...service.adapters import Adapters
 from ._claims import InMemoryClaimStore, InMemoryUnitOfWork
-from ._inbox import InMemoryInbox, InMemorySmsGateway
+from ._inbox import InMemoryGoneEndpoints, InMemoryInbox, InMemorySmsGateway
 from ._ocr import CannedOcr
 from ._ports import (
     InMemoryCustomerDirectory,
@@ -35,6 +35,7 @@ __all__ = [
     "InMemoryCustomerDirectory",
     "InMemoryDocumentStore",
     "InMemoryFxRates",
+    "InMemoryGoneEndpoints",
     "InMemoryInbox",
     "InMemoryNotifier",
     "InMemoryOutboxQueue",

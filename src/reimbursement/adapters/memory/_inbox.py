@@ -14,7 +14,26 @@ from ...ports import Page
 from ..cursors import check_limit, decode_cursor, encode_cursor, page
 from ..notify.sms import check_sms
 
-__all__ = ["InMemoryInbox", "InMemorySmsGateway"]
+__all__ = ["InMemoryGoneEndpoints", "InMemoryInbox", "InMemorySmsGateway"]
+
+
+class InMemoryGoneEndpoints:
+    """:class:`~reimbursement.notify.ports.GoneEndpoints` of one process (lost on restart)."""
+
+    def __init__(self) -> None:
+        self._gone: dict[str, datetime] = {}
+        self._lock = threading.Lock()
+
+    def is_gone(self, name: str) -> bool:
+        return name in self._gone
+
+    def mark_gone(self, name: str, at: datetime) -> None:
+        with self._lock:
+            self._gone.setdefault(name, at)
+
+    def revive(self, name: str) -> None:
+        with self._lock:
+            self._gone.pop(name, None)
 
 
 class InMemoryInbox:

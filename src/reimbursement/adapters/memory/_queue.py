@@ -2,7 +2,8 @@
 
 Each claim has a line of undelivered messages in the order they were
 queued; only its head can be leased, so a claim's notifications go out in
-order however many dispatchers run. Of a delivered message only its key is
+order however many dispatchers run. A deferred message (quiet hours) leaves
+its line until its time, and then goes back in its place. Of a delivered message only its key is
 kept (a long-running notebook delivers many), so a key queued again is
 still kept once.
 
@@ -61,6 +62,7 @@ class InMemoryOutboxQueue:
         self._retry_at: dict[str, datetime] = {}
         self._attempts: dict[str, int] = {}
         self._errors: dict[str, str] = {}
+        self._deferred: dict[str, datetime] = {}  # out of their line until then
         self._count = 0
 
     def enqueue(
@@ -115,6 +117,8 @@ class InMemoryOutboxQueue:
         if lease <= _ZERO:
             raise ValidationError.at("lease", f"must be above zero, got {lease}")
         with self._lock:
+            if self._deferred:
+                self._wake(now)
             heads = [line[0] for line in self._lines.values()]
             heads.sort(key=lambda key: self._pending[key][1])
             chosen = [key for key in heads if self._due(key, now)][:limit]
@@ -137,8 +141,10 @@ class InMemoryOutboxQueue:
                 if queued is None:
                     continue
                 claim_id = queued[0].claim_id
-                line = lines[claim_id]
-                if len(line) == 1:  # the usual case: its claim's only message
+                line = lines.get(claim_id)
+                if failed and self._deferred.pop(key, None) is not None:
+                    pass  # deferred: out of its line already
+                elif line is not None and len(line) == 1:  # the usual case: its only message
                     del lines[claim_id]
                 else:
                     self._leave_line(key, claim_id)
@@ -160,12 +166,23 @@ class InMemoryOutboxQueue:
             self._retry_at[key] = retry_at
             self._leases.pop(key, None)
 
+    def defer(self, key: str, reason: str, *, until: datetime) -> None:
+        with self._lock:
+            queued = self._pending.get(key)
+            if queued is None or key in self._deferred:
+                return
+            self._leave_line(key, queued[0].claim_id)
+            self._deferred[key] = until
+            self._errors[key] = reason
+            self._leases.pop(key, None)
+
     def park(self, key: str, reason: str) -> None:
         with self._lock:
             queued = self._pending.pop(key, None)
             if queued is None:
                 return
-            self._leave_line(key, queued[0].claim_id)
+            if self._deferred.pop(key, None) is None:
+                self._leave_line(key, queued[0].claim_id)
             self._parked[key] = queued
             self._errors[key] = reason
             self._leases.pop(key, None)
@@ -183,16 +200,24 @@ class InMemoryOutboxQueue:
                 return
             self._forget(key)
             self._pending[key] = queued
-            notification = queued[0]
-            line = self._lines.setdefault(notification.claim_id, [])
-            # back in its place in the claim's line, by the order it was first queued
-            keys = sorted([*line, key], key=lambda k: self._pending[k][1])
-            line.clear()
-            line.extend(keys)
+            self._back_in_line(key)
 
-    def pending_count(self) -> int:
+    def pending_count(self) -> int:  # deferred ones are pending too
         with self._lock:
             return len(self._pending)
+
+    def _back_in_line(self, key: str) -> None:
+        """Put pending ``key`` back in its claim's line, by the order it was first queued."""
+        line = self._lines.setdefault(self._pending[key][0].claim_id, [])
+        keys = sorted([*line, key], key=lambda k: self._pending[k][1])
+        line.clear()
+        line.extend(keys)
+
+    def _wake(self, now: datetime) -> None:
+        """Deferred messages whose time has come go back in their claims' lines."""
+        for key in [k for k, until in self._deferred.items() if until <= now]:
+            del self._deferred[key]
+            self._back_in_line(key)
 
     def _due(self, key: str, now: datetime) -> bool:
         leased = self._leases.get(key)

@@ -12,7 +12,8 @@ Delivery: each request has a timeout; a network error, a timeout, ``408``,
 ``429`` or a ``5xx`` answer is retried in place with exponential backoff and
 full jitter, a few times; ``Retry-After`` is honoured (a wait longer than
 ``max_wait`` hands the message back to the outbox until then). ``410 Gone``
-disables the endpoint: nothing more is sent to it. Other ``4xx`` answers
+disables the endpoint: nothing more is sent to it (remembered by a
+``GoneEndpoints`` adapter: in memory, or ``sql.SqlGoneEndpoints``). Other ``4xx`` answers
 and exhausted retries raise :class:`~reimbursement.errors.DeliveryError`,
 and the outbox retries later.
 """
@@ -32,9 +33,10 @@ import attrs
 
 from ..._extras import missing
 from ...errors import DeliveryDeferred, DeliveryError, ValidationError
-from ...notify.ports import OutgoingMessage
+from ...notify.ports import GoneEndpoints, OutgoingMessage
 from ...notify.preferences import Channel
 from ...ports import Clock
+from ..memory._inbox import InMemoryGoneEndpoints
 
 try:
     import httpx
@@ -141,9 +143,11 @@ class WebhookChannel:
     ``timeout`` (seconds) bounds each request; ``attempts`` requests at most
     per delivery, waiting ``backoff * 2**n`` seconds times a random factor
     in [0, 1) (full jitter), at most ``max_wait``. ``sleep`` and ``jitter``
-    are injectable for tests. :attr:`disabled` holds the names of endpoints
-    that answered ``410 Gone``; ``on_gone`` is told too (persist it there:
-    this channel keeps it in memory only).
+    are injectable for tests. ``gone`` remembers the endpoints that answered
+    ``410 Gone`` (:class:`~reimbursement.notify.ports.GoneEndpoints`; by
+    default in this process only: give ``sql.SqlGoneEndpoints`` so that every
+    process, and the next start, agrees); :attr:`disabled` lists them and
+    ``on_gone`` is told too.
     """
 
     channel = Channel.WEBHOOK
@@ -161,6 +165,7 @@ class WebhookChannel:
         sleep: Callable[[float], None] = time.sleep,
         jitter: Callable[[], float] = random.random,
         on_gone: Callable[[WebhookEndpoint], None] | None = None,
+        gone: GoneEndpoints | None = None,
     ) -> None:
         if attempts < 1:
             raise ValidationError.at("webhook.attempts", "must be 1 or more")
@@ -169,7 +174,12 @@ class WebhookChannel:
         self.backoff, self.max_wait = backoff, max_wait
         self._client = client if client is not None else httpx.Client(timeout=timeout)
         self._sleep, self._jitter, self._on_gone = sleep, jitter, on_gone
-        self.disabled: set[str] = set()
+        self.gone: GoneEndpoints = gone if gone is not None else InMemoryGoneEndpoints()
+
+    @property
+    def disabled(self) -> set[str]:
+        """The names of this channel's endpoints that answered ``410 Gone``."""
+        return {name for name in self.endpoints if self.gone.is_gone(name)}
 
     def close(self) -> None:
         """Release the HTTP connections."""
@@ -179,7 +189,7 @@ class WebhookChannel:
         endpoint = self.endpoints.get(message.address)
         if endpoint is None:
             raise DeliveryError(f"no webhook endpoint named {message.address[:80]!r}")
-        if endpoint.name in self.disabled:
+        if self.gone.is_gone(endpoint.name):
             return  # the receiver said 410 Gone: it wants nothing more
         signer, problem = endpoint.signer(), ""
         for attempt in range(self.attempts):
@@ -220,7 +230,7 @@ class WebhookChannel:
         if 200 <= status < 300:
             return None
         if status == 410:
-            self.disabled.add(endpoint.name)
+            self.gone.mark_gone(endpoint.name, sent_at)
             if self._on_gone is not None:
                 self._on_gone(endpoint)
             return None

@@ -69,7 +69,7 @@ from ._cache import CACHED_CLAIMS
 from ._claims import SqlClaimRepository
 from ._duplicates import reindex_duplicates as _reindex
 from ._engine import guard, make_engine, prepare
-from ._inbox import SqlDeliveryLog, SqlInbox
+from ._inbox import SqlDeliveryLog, SqlGoneEndpoints, SqlInbox
 from ._log import SqlLogStore
 from ._migrations import SCHEMA_VERSION, check, current_version, statements
 from ._migrations import upgrade as _upgrade
@@ -81,6 +81,7 @@ __all__ = [
     "SqlClaimRepository",
     "SqlClaimStore",
     "SqlDeliveryLog",
+    "SqlGoneEndpoints",
     "SqlInbox",
     "SqlLogStore",
     "SqlOutbox",

@@ -1,6 +1,8 @@
 """The in-app inbox (``rb_inbox``) and the channel delivery log (``rb_deliveries``) in SQL.
 
-Both live in the claim store's database (schema version 4), so the inbox is
+With the webhook endpoints that said ``410 Gone`` (``rb_webhooks_gone``,
+schema version 7), they live in the claim store's database (schema version
+4), so the inbox is
 stored with the claims and every dispatcher process agrees on which
 channels a notification already reached. Each call is one short
 transaction; a key stored twice is kept once (``ON CONFLICT DO NOTHING``).
@@ -24,7 +26,7 @@ from ..cursors import check_limit, decode_cursor, encode_cursor, page
 from ._engine import begin, guard, is_postgres, prepare
 from ._schema import METADATA, AnyRow, Instant
 
-__all__ = ["DELIVERIES", "INBOX", "SqlDeliveryLog", "SqlInbox"]
+__all__ = ["DELIVERIES", "GONE", "INBOX", "SqlDeliveryLog", "SqlGoneEndpoints", "SqlInbox"]
 
 INBOX: Final = sa.Table(
     "rb_inbox",
@@ -49,6 +51,13 @@ DELIVERIES: Final = sa.Table(
     sa.Column("key", sa.Text, primary_key=True),
     sa.Column("channel", sa.Text, primary_key=True),
     sa.Column("delivered_at", Instant, nullable=False),
+)
+
+GONE: Final = sa.Table(
+    "rb_webhooks_gone",
+    METADATA,
+    sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("gone_at", Instant, nullable=False),
 )
 
 _ITEM_COLUMNS: Final = [c for c in INBOX.c if c.name != "position"]
@@ -159,4 +168,30 @@ class SqlDeliveryLog:
         with guard(self.engine, "record a delivery"), self.engine.connect() as connection:
             begin(connection, write=True)
             connection.execute(self._record, values)
+            connection.commit()
+
+
+class SqlGoneEndpoints:
+    """:class:`~reimbursement.notify.ports.GoneEndpoints` on ``rb_webhooks_gone``: every process
+    sending webhooks agrees, and a restart does not send to a receiver that said ``410 Gone``."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = prepare(engine)
+        self._mark = _insert(self.engine, GONE)
+
+    def is_gone(self, name: str) -> bool:
+        query = sa.select(sa.literal(1)).where(GONE.c.name == name)
+        with guard(self.engine, "read the gone webhooks"), self.engine.connect() as connection:
+            return connection.execute(query).first() is not None
+
+    def mark_gone(self, name: str, at: datetime) -> None:
+        with guard(self.engine, "record a gone webhook"), self.engine.connect() as connection:
+            begin(connection, write=True)
+            connection.execute(self._mark, {"name": name, "gone_at": at})
+            connection.commit()
+
+    def revive(self, name: str) -> None:
+        with guard(self.engine, "revive a webhook"), self.engine.connect() as connection:
+            begin(connection, write=True)
+            connection.execute(GONE.delete().where(GONE.c.name == name))
             connection.commit()

@@ -243,6 +243,17 @@ MIGRATIONS: Final = (
 )""",
         ),
     ),
+    Migration(
+        7,
+        "the webhook endpoints whose receiver answered 410 Gone",
+        (
+            """CREATE TABLE rb_webhooks_gone (
+    -- the endpoint's name (as preferences name it), and when it said 410 Gone
+    name    TEXT NOT NULL PRIMARY KEY,
+    gone_at {instant} NOT NULL
+)""",
+        ),
+    ),
 )
 
 SCHEMA_VERSION: Final = MIGRATIONS[-1].version

@@ -17,7 +17,12 @@ every batch with the messages behind it.
 
 A message is leasable when it is the oldest pending message of its claim
 (so a claim's notifications go out in order, one at a time), its lease (if
-any) has ended and its retry time (if any) has come.
+any) has ended and its retry time (if any) has come. A deferred message
+(status ``deferred``, held for the customer's quiet hours until ``retry_at``)
+is out of its claim's line: the claim's later messages pass it. Each lease
+first puts the deferred messages whose time has come back to ``pending``,
+where their position puts them ahead of the later ones again (no schema
+change: ``status`` is text; stores of schema 2 and later read it).
 """
 
 from __future__ import annotations
@@ -43,6 +48,8 @@ __all__ = ["SqlOutbox", "SqlOutboxQueue", "insert_staged"]
 log = logging.getLogger("reimbursement.outbox")
 
 PENDING: Final = "pending"
+DEFERRED: Final = "deferred"
+"""Pending, out of its claim's line until ``retry_at`` (quiet hours): see ``OutboxQueue.defer``."""
 DELIVERED: Final = "delivered"
 PARKED: Final = "parked"
 
@@ -216,9 +223,24 @@ _FAILED: Final = (
         leased_until=None,
     )
 )
-_PARK: Final = (
+_DEFER: Final = (
     OUTBOX.update()
     .where(OUTBOX.c.key == sa.bindparam("the_key"), OUTBOX.c.status == PENDING)
+    .values(
+        status=DEFERRED,
+        last_error=sa.bindparam("reason"),
+        retry_at=sa.bindparam("retry", type_=OUTBOX.c.retry_at.type),
+        leased_until=None,
+    )
+)
+_WAKE: Final = (
+    OUTBOX.update()
+    .where(OUTBOX.c.status == DEFERRED, OUTBOX.c.retry_at <= sa.bindparam("now"))
+    .values(status=PENDING)
+)
+_PARK: Final = (
+    OUTBOX.update()
+    .where(OUTBOX.c.key == sa.bindparam("the_key"), OUTBOX.c.status.in_((PENDING, DEFERRED)))
     .values(status=PARKED, last_error=sa.bindparam("reason"), leased_until=None)
 )
 
@@ -232,9 +254,19 @@ _NO_FLUSH: Final = sa.select(
 ).scalar_subquery()
 _ACKNOWLEDGE_PG: Final = {
     name: statement.where(_NO_FLUSH.is_not(None))
-    for name, statement in (("delivered", _DELIVERED), ("failed", _FAILED), ("park", _PARK))
+    for name, statement in (
+        ("delivered", _DELIVERED),
+        ("failed", _FAILED),
+        ("defer", _DEFER),
+        ("park", _PARK),
+    )
 }
-_ACKNOWLEDGE_SQLITE: Final = {"delivered": _DELIVERED, "failed": _FAILED, "park": _PARK}
+_ACKNOWLEDGE_SQLITE: Final = {
+    "delivered": _DELIVERED,
+    "failed": _FAILED,
+    "defer": _DEFER,
+    "park": _PARK,
+}
 
 
 class SqlOutboxQueue:
@@ -264,6 +296,7 @@ class SqlOutboxQueue:
         now = now.astimezone(UTC)
         until = now + lease
         with self._transaction("lease outbox messages") as connection:
+            connection.execute(_WAKE, {"now": now})  # deferred ones whose time came: in line
             query = _HEADS.limit(limit)
             if is_postgres(connection):
                 query = query.with_for_update(of=OUTBOX, skip_locked=True)
@@ -296,6 +329,10 @@ class SqlOutboxQueue:
         parameters = {"the_key": key, "reason": reason, "retry": retry_at.astimezone(UTC)}
         self._acknowledge("record a failed delivery", "failed", parameters)
 
+    def defer(self, key: str, reason: str, *, until: datetime) -> None:
+        parameters = {"the_key": key, "reason": reason, "retry": until.astimezone(UTC)}
+        self._acknowledge("defer an outbox message", "defer", parameters)
+
     def park(self, key: str, reason: str) -> None:
         self._acknowledge("park an outbox message", "park", {"the_key": key, "reason": reason})
 
@@ -319,6 +356,10 @@ class SqlOutboxQueue:
             )
 
     def pending_count(self) -> int:
-        query = sa.select(sa.func.count()).select_from(OUTBOX).where(OUTBOX.c.status == PENDING)
+        query = (
+            sa.select(sa.func.count())
+            .select_from(OUTBOX)
+            .where(OUTBOX.c.status.in_((PENDING, DEFERRED)))
+        )
         with guard(self.engine, "count pending outbox messages"), self.engine.connect() as c:
             return int(c.execute(query).scalar_one())
