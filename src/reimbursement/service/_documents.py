@@ -106,7 +106,7 @@ class DocumentCalls(DeskCore):
 
         request = self._request(actor, request_id, self.attach, file_name, content, line_id, kind)
         try:
-            claim = self._run(actor, claim_id, request, decide)
+            claim = self._customers(self._run(actor, claim_id, request, decide))
         except BaseException:
             for document_id in stored:  # the document store is outside the transaction
                 documents.delete(document_id)
@@ -117,7 +117,7 @@ class DocumentCalls(DeskCore):
         for document_id in stored:
             if document_id not in kept:
                 documents.delete(document_id)
-        return CustomerClaim.of(claim)
+        return claim
 
     def checklist(self, actor: Actor, claim_id: str) -> Checklist:
         """The documents the claim needs and which are still missing (``.missing``).
@@ -172,7 +172,7 @@ class DocumentCalls(DeskCore):
             return replace(returned, requested_documents=(*claim.requested_documents, asked))
 
         request = self._request(actor, request_id, self.request_document, kind, line_id, note)
-        return self._run(actor, claim_id, request, decide)
+        return self._staffs(self._run(actor, claim_id, request, decide))
 
     def confirm_duplicate(
         self, actor: Actor, claim_id: str, flag: int, *, request_id: str | None = None
@@ -194,4 +194,4 @@ class DocumentCalls(DeskCore):
             return confirm_duplicate(claim, actor, step.now, flag)
 
         request = self._request(actor, request_id, self.confirm_duplicate, flag)
-        return self._run(actor, claim_id, request, decide)
+        return self._staffs(self._run(actor, claim_id, request, decide))

@@ -81,7 +81,7 @@ class EInvoiceCalls(DeskCore):
             actor, request_id, self.add_einvoice, file_name, content, category, description
         )
         claim = self._run_storing(actor, claim_id, request, decide, content, file_name, media_type)
-        return CustomerClaim.of(claim)
+        return claim
 
     def _run_storing(
         self,
@@ -92,7 +92,7 @@ class EInvoiceCalls(DeskCore):
         content: bytes,
         file_name: str,
         media_type: str,
-    ) -> Claim:
+    ) -> CustomerClaim:
         """``_run`` for a call that stores one document: ``put`` stores it when called.
 
         The document store is outside the transaction: a document stored by a
@@ -107,7 +107,9 @@ class EInvoiceCalls(DeskCore):
             return kept.id
 
         try:
-            claim = self._run(actor, claim_id, request, lambda c, s: decide(c, s, put))
+            claim = self._customers(
+                self._run(actor, claim_id, request, lambda c, s: decide(c, s, put))
+            )
         except BaseException:
             for document_id in stored:
                 documents.delete(document_id)
