@@ -343,6 +343,8 @@ class DeskCore:
             return []
         event = breaches[-1]
         expected = self.sla.evaluate(new, event.at).expected_completion
+        if expected is not None:  # said on the clock of the calendar the promise was made on
+            expected = expected.astimezone(self.sla.zone)
         texts = self.texts.for_language(new.claimant.language)
         subject, body = texts.breach_notice(event, expected, self.escalation is not None)
         return [
