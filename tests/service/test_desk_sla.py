@@ -83,6 +83,24 @@ def test_sweep_records_each_crossing_once_and_tells_the_customer(
     assert sla_desk.track(ANA, claim.id).on_time is SlaStatus.BREACHED
 
 
+def test_a_breach_notice_says_the_expected_time_on_the_calendar_s_clock(
+    sla_desk: ReimbursementDesk, clock: ManualClock
+) -> None:
+    clock.set(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    claim = submitted(sla_desk)
+    clock.set(datetime(2026, 3, 4, 12, 0, tzinfo=UTC))
+    sla_desk.sweep()
+    notifier = sla_desk.adapters.notifier
+    assert isinstance(notifier, InMemoryNotifier)
+    (breach,) = [n for n in notifier.sent if n.event is EventType.SLA_BREACHED]
+    expected = sla_desk.track(ANA, claim.id).expected_completion
+    assert expected is not None
+    local = expected.astimezone(BERLIN)
+    assert local.utcoffset() != timedelta(0)  # Berlin's clock is not UTC's in March
+    assert f"We now expect to finish by {local:%d %b %Y %H:%M} CET." in breach.body
+    assert "UTC" not in breach.body
+
+
 def test_two_desks_sweeping_one_store_record_once(
     make_desk: Callable[..., ReimbursementDesk], clock: ManualClock
 ) -> None:

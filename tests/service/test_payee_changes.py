@@ -37,8 +37,10 @@ def test_the_customer_gives_a_corrected_account_that_finance_then_verifies(
 ) -> None:
     claim = failed(desk)
     assert "change_payee" in desk.track(ANA, claim.id).customer_actions
-    changed = desk.change_payee_account(ANA, claim.id, NEW_ACCOUNT)
-    assert changed.state is S.PAYMENT_REQUESTED
+    answered = desk.change_payee_account(ANA, claim.id, NEW_ACCOUNT)
+    assert answered.state is S.PAYMENT_REQUESTED
+    assert answered.claimant.payee_account == NEW_ACCOUNT
+    changed = desk.get(FINANCE, claim.id)  # the customer is answered their part only
     attempt = changed.payments[-1]
     assert (attempt.payee_account, attempt.status, attempt.payee_changed_by) == (
         NEW_ACCOUNT,
@@ -133,7 +135,8 @@ def test_the_customers_own_account_clears_a_staff_change(desk: ReimbursementDesk
     desk.approve_payment(FINANCE, claim.id)
     gateway(desk).failing_accounts[NEW_ACCOUNT] = "blocked"
     desk.pay(FINANCE, claim.id)
-    mine = desk.change_payee_account(ANA, claim.id, "DE44 3704 0044 0000 0011 11")
+    desk.change_payee_account(ANA, claim.id, "DE44 3704 0044 0000 0011 11")
+    mine = desk.get(FINANCE, claim.id)
     assert mine.payments[-1].payee_changed_by is None
     assert desk.approve_payment(FINANCE_2, claim.id).state is S.PAYMENT_APPROVED
     assert desk.pay(FINANCE_2, claim.id).state is S.PAID

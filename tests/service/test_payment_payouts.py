@@ -31,6 +31,7 @@ from reimbursement.errors import (
     PaymentError,
     ValidationError,
 )
+from reimbursement.service import CustomerClaim
 from support import ANA, FINANCE, REVIEWER, START, gateway, payment_reference, submitted
 
 S = ClaimState
@@ -407,7 +408,7 @@ def test_replayed_payment_calls_with_a_request_id_do_nothing_twice(
 ) -> None:
     desk = make_desk(settings=DeskSettings(auto_request_payment=False), settle_immediately=False)
     claim_id = desk.approve(REVIEWER, submitted(desk).id).id
-    replays: list[Callable[[], Claim]] = [
+    replays: list[Callable[[], Claim | CustomerClaim]] = [
         lambda: desk.request_payment(BANK, claim_id, request_id="r-1"),
         lambda: desk.approve_payment(FINANCE, claim_id, request_id="r-2"),
         lambda: desk.pay(FINANCE, claim_id, request_id="r-3"),
@@ -430,7 +431,9 @@ def test_replayed_payment_calls_with_a_request_id_do_nothing_twice(
                 gateway(desk).settle(reference)
         first = call()
         assert call() == first
-        assert desk.get(FINANCE, claim_id) == first
+        stored = desk.get(FINANCE, claim_id)
+        # the customer (r-5) is answered their part of the claim, staff the whole claim
+        assert (CustomerClaim.of(stored) if isinstance(first, CustomerClaim) else stored) == first
     paid = desk.get(FINANCE, claim_id)
     assert paid.state is S.PAID
     assert [p.status for p in paid.payments] == [PaymentStatus.FAILED, PaymentStatus.PAID]

@@ -293,3 +293,26 @@ def test_a_failed_or_stopped_payment_tells_the_customer_nothing_of_staff(
         "",
     )
     assert "SWIFT" not in str(notifier(desk).sent)
+
+
+@pytest.mark.parametrize(
+    ("call", "path"),
+    [
+        ("fail_payment", "reference"),
+        ("fail_payment", "reason"),
+        ("confirm_payment", "reference"),
+    ],
+)
+def test_a_payment_call_names_the_argument_it_refuses(
+    desk: ReimbursementDesk, call: str, path: str
+) -> None:
+    claim = desk.approve(REVIEWER, submitted(desk).id)
+    arguments = {"reference": "ref-1", "reason": "no news"}
+    arguments[path] = "two\nlines"
+    given = [arguments["reference"]]
+    if call == "fail_payment":
+        given.append(arguments["reason"])
+    with pytest.raises(ValidationError) as caught:
+        getattr(desk, call)(FINANCE, claim.id, *given)
+    assert [p.path for p in caught.value.problems] == [path]
+    assert desk.get(FINANCE, claim.id) == claim  # nothing changed

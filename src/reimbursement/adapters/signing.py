@@ -17,6 +17,7 @@ import base64
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
+from typing import TypeAlias
 
 try:
     from cryptography.exceptions import InvalidSignature
@@ -44,7 +45,7 @@ __all__ = [
     "challenge_of",
 ]
 
-PublicKey = Ed25519PublicKey | ec.EllipticCurvePublicKey
+PublicKey: TypeAlias = Ed25519PublicKey | ec.EllipticCurvePublicKey
 """A key a verifier trusts: Ed25519, or ECDSA on P-256 (a WebAuthn ES256 credential)."""
 
 
@@ -88,7 +89,8 @@ class Ed25519Signer:
     @property
     def public_bytes(self) -> bytes:
         """The 32-byte raw public key (what a checkpoint verifier is given)."""
-        return self.public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+        raw: bytes = self.public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+        return raw
 
     def sign(self, payload: bytes) -> Signature:
         """An Ed25519 signature over ``payload``."""

@@ -84,7 +84,8 @@ def _schwifty() -> ModuleType | None:
         import schwifty
     except ModuleNotFoundError:
         return None
-    return schwifty
+    found: ModuleType = schwifty  # Any where schwifty is not installed
+    return found
 
 
 def _iban_problem(compact: str, country_formats: bool) -> str | None:

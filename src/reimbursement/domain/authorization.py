@@ -40,6 +40,7 @@ __all__ = [
     "authorize_step_decision",
     "authorize_unconflicted",
     "authorize_view",
+    "reads_whole",
 ]
 
 A = Action
@@ -156,6 +157,14 @@ def authorize_staff_read(actor: Actor, claim: Claim) -> None:
     """
     authorize_staff(actor, "read whole claims (customers use track())")
     _check_not_own(actor, claim, "reads")
+
+
+def reads_whole(actor: Actor, claim: Claim) -> bool:
+    """True when :func:`authorize_staff_read` lets ``actor`` read ``claim`` whole.
+
+    Fails closed: a role it does not know reads only the customer's part.
+    """
+    return actor.role in _STAFF and actor.id != claim.customer_id
 
 
 def authorize_message(actor: Actor, claim: Claim, visibility: Visibility) -> None:

@@ -22,11 +22,11 @@ a syntax error or a template that reaches outside the sandbox raises
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import attrs
 
@@ -121,12 +121,21 @@ class Rendered:
         return self.locale != self.requested
 
 
+_Filter = TypeVar("_Filter", bound=Callable[..., str])
+
+
+def _with_context(function: _Filter) -> _Filter:
+    """``jinja2.pass_context``, keeping the filter's type where jinja2 is not installed."""
+    passed: _Filter = jinja2.pass_context(function)
+    return passed
+
+
 @lru_cache(maxsize=64)
 def _babel_locale(tag: str) -> Locale:
     return Locale.parse(tag, sep="-")
 
 
-@jinja2.pass_context
+@_with_context
 def _money(context: jinja2.runtime.Context, value: object) -> str:
     if value is None:
         return ""
@@ -135,7 +144,7 @@ def _money(context: jinja2.runtime.Context, value: object) -> str:
     return str(format_currency(value.amount, value.currency, locale=context["_babel"]))
 
 
-@jinja2.pass_context
+@_with_context
 def _datetime(context: jinja2.runtime.Context, value: object, style: str = "medium") -> str:
     if value is None:
         return ""
@@ -150,7 +159,7 @@ def _datetime(context: jinja2.runtime.Context, value: object, style: str = "medi
     return f"{pattern.replace('{1}', day).replace('{0}', hour)} {local.tzname()}"
 
 
-@jinja2.pass_context
+@_with_context
 def _date(context: jinja2.runtime.Context, value: object, style: str = "long") -> str:
     if value is None:
         return ""
@@ -280,7 +289,7 @@ class TemplateSet:
         name = f"{locale}/{event.value}.{kind}"
         environment = self._environment
         try:
-            source, _, _ = environment.loader.get_source(environment, name)  # type: ignore[union-attr]
+            source, _, _ = environment.loader.get_source(environment, name)  # type: ignore[union-attr, unused-ignore]
             names = jinja2.meta.find_undeclared_variables(environment.parse(source))
             template = environment.get_template(name)
         except jinja2.TemplateNotFound as error:

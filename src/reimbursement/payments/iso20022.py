@@ -279,7 +279,8 @@ def write_pain001(
         raise ValidationError.at(
             "schema", f"the file does not validate: {str(schema.error_log)[:300]}"
         )
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    written: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    return written
 
 
 def _build(

@@ -9,6 +9,7 @@ where a list belongs, a naive datetime) raises a
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
@@ -27,9 +28,17 @@ from ..domain.feedback import Feedback, FeedbackStage
 from ..domain.feedback_rules import MAX_FEEDBACK_TEXT
 from ..domain.lifecycle import ClaimState
 from ..errors import ValidationError
-from ..ports import Clock
+from ..ports import Clock, RequestRecord
 
-__all__ = ["Answers", "CheckedClock", "check_actor", "check_feedback", "check_states"]
+__all__ = [
+    "Answers",
+    "CheckedClock",
+    "Request",
+    "canonical",
+    "check_actor",
+    "check_feedback",
+    "check_states",
+]
 
 _STATES = {state.value: state for state in ClaimState}
 
@@ -122,3 +131,22 @@ class Answers:
         """What tells a repeated call from a different one."""
         ratings = sorted((self.ratings or {}).items())
         return (ratings, self.ces, self.nps, tuple(self.problems), self.text, self.channel)
+
+
+@attrs.frozen
+class Request:
+    """A call sent with a request id: its key in the store and what it asked for."""
+
+    key: str
+    fingerprint: str
+
+    def record(self, claim_id: str) -> RequestRecord:
+        """What to remember once the call produced ``claim_id``."""
+        return RequestRecord(self.key, self.fingerprint, claim_id)
+
+
+def canonical(value: object) -> object:
+    """An argument of a call as its request's fingerprint holds it (bytes by their hash)."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return {"sha256": hashlib.sha256(value).hexdigest()}
+    return repr(value)

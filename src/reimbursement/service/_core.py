@@ -4,7 +4,10 @@ Every call that changes a claim goes through :meth:`DeskCore._run`, which
 reads top to bottom as the use case does: read the claim (or replay a
 request already done), let the call authorize and decide (a pure domain
 command), save over the version read with the claim's SLA schedule, stage
-the notifications in the same transaction, commit, then deliver.
+the notifications in the same transaction, commit, then deliver, and
+answer: the whole claim to staff who may read it whole, the customer's
+part (:class:`~reimbursement.service.CustomerClaim`) to anyone else, so no
+call can hand a customer internal notes, staff ids or internal events.
 """
 
 from __future__ import annotations
@@ -16,11 +19,9 @@ from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 
-import attrs
-
 from ..domain import commands as cmd
 from ..domain.actors import SYSTEM, Actor, Role
-from ..domain.authorization import authorize_view
+from ..domain.authorization import authorize_view, reads_whole
 from ..domain.checklist import checklist
 from ..domain.checks import require_text
 from ..domain.claim import Claim
@@ -43,7 +44,7 @@ from ..ports import (
     Outbox,
     RequestRecord,
 )
-from ._arguments import CheckedClock, check_actor
+from ._arguments import CheckedClock, Request, canonical, check_actor
 from .adapters import Adapters, DeskSettings
 from .dispatch import Dispatcher
 from .reviews import ReviewRouting
@@ -51,9 +52,9 @@ from .routing import Router
 from .straight_through import StraightThroughReview
 from .sweeper import BreachEscalation
 from .texts import DEFAULT_TEXTS, CustomerTexts
-from .views import ClaimTracking, tracking
+from .views import ClaimTracking, CustomerClaim, tracking
 
-__all__ = ["DeskCore", "Request", "Step"]
+__all__ = ["Answer", "DeskCore", "Request", "Step"]
 
 CONFLICT_RETRIES = 3
 """How often a call marked safe to retry is run again on a fresh read after a conflict."""
@@ -78,23 +79,8 @@ Decide = Callable[[Claim, Step], Claim]
 
 """A call's decision: authorize, then return the new claim (a pure domain command)."""
 
-
-@attrs.frozen
-class Request:
-    """A call sent with a request id: its key in the store and what it asked for."""
-
-    key: str
-    fingerprint: str
-
-    def record(self, claim_id: str) -> RequestRecord:
-        """What to remember once the call produced ``claim_id``."""
-        return RequestRecord(self.key, self.fingerprint, claim_id)
-
-
-def _canonical(value: object) -> object:
-    if isinstance(value, bytes | bytearray | memoryview):
-        return {"sha256": hashlib.sha256(value).hexdigest()}
-    return repr(value)
+Answer = Claim | CustomerClaim
+"""What a call that changes a claim answers: see :meth:`DeskCore._answer`."""
 
 
 class DeskCore:
@@ -164,7 +150,7 @@ class DeskCore:
         decide: Decide,
         *,
         retry_on_conflict: bool = False,
-    ) -> Claim:
+    ) -> Answer:
         """Run one call on one claim in one unit of work; see the module docstring.
 
         A request key that another unit of work committed first is answered
@@ -172,6 +158,38 @@ class DeskCore:
         not depend on what the actor saw) a stale save is retried on a fresh
         read, at most :data:`CONFLICT_RETRIES` times.
         """
+        return self._answer(
+            actor, self._commit(actor, claim_id, request, decide, retry_on_conflict)
+        )
+
+    def _answer(self, actor: Actor, claim: Claim) -> Answer:
+        """``claim`` as ``actor`` may read it: whole for staff who may read it whole
+        (``authorize_staff_read``), else the customer's part. Every call that
+        answers with a claim answers through here."""
+        return claim if reads_whole(actor, claim) else CustomerClaim.of(claim)
+
+    @staticmethod
+    def _customers(answer: Answer) -> CustomerClaim:
+        """The answer of a call only a claim's customer may make (authorized so)."""
+        assert isinstance(answer, CustomerClaim), "a customer's call answered a whole claim"
+        return answer
+
+    @staticmethod
+    def _staffs(answer: Answer) -> Claim:
+        """The answer of a call only staff may make, never on their own claim (authorized so)."""
+        assert isinstance(answer, Claim), "a staff call answered a customer's part"
+        return answer
+
+    def _commit(
+        self,
+        actor: Actor,
+        claim_id: str,
+        request: Request | None,
+        decide: Decide,
+        retry_on_conflict: bool,
+    ) -> Claim:
+        """The whole claim after the call committed (or was replayed): for :meth:`_run`, and
+        for calls that answer with something else than the claim (``post_message``)."""
         # the actor was checked by self._request, which every call that changes a claim asks
         self._check_id("claim_id", claim_id)
         attempts = CONFLICT_RETRIES if retry_on_conflict else 0
@@ -259,7 +277,7 @@ class DeskCore:
         # a JSON pair cannot collide the way "actor<sep>id" can
         key = json.dumps([actor.id, request_id], ensure_ascii=False, separators=(",", ":"))
         described = json.dumps(
-            [call.__name__, actor.role.value, [_canonical(a) for a in arguments]],
+            [call.__name__, actor.role.value, [canonical(a) for a in arguments]],
             ensure_ascii=False,
         )
         return Request(key, hashlib.sha256(described.encode()).hexdigest())
@@ -329,6 +347,8 @@ class DeskCore:
             return []
         event = breaches[-1]
         expected = self.sla.evaluate(new, event.at).expected_completion
+        if expected is not None:  # said on the clock of the calendar the promise was made on
+            expected = expected.astimezone(self.sla.zone)
         texts = self.texts.for_language(new.claimant.language)
         subject, body = texts.breach_notice(event, expected, self.escalation is not None)
         return [

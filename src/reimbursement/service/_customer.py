@@ -53,9 +53,9 @@ class CustomerCalls(DeskCore):
         given = require_items("lines", lines, LineInput, "LineInput")
         request = self._request(actor, request_id, self.start_draft, given)
         try:
-            return CustomerClaim.of(self._start_draft(actor, given, request))
+            return self._customers(self._answer(actor, self._start_draft(actor, given, request)))
         except DuplicateRequestError:  # the same request committed first elsewhere: replay it
-            return CustomerClaim.of(self._start_draft(actor, given, request))
+            return self._customers(self._answer(actor, self._start_draft(actor, given, request)))
 
     def _start_draft(
         self, actor: Actor, lines: Sequence[LineInput], request: Request | None
@@ -105,7 +105,7 @@ class CustomerCalls(DeskCore):
             return cmd.update_draft(claim, actor, step.now, patch, self._convert, limits=limits)
 
         request = self._request(actor, request_id, self.update_draft, patch)
-        return CustomerClaim.of(self._run(actor, claim_id, request, decide))
+        return self._customers(self._run(actor, claim_id, request, decide))
 
     def submit(
         self, actor: Actor, claim_id: str, *, request_id: str | None = None, **sig: Unpack[Signing]
@@ -142,7 +142,7 @@ class CustomerCalls(DeskCore):
             return self._review(flagged, step)
 
         request = self._request(actor, request_id, self.submit)
-        return CustomerClaim.of(self._run(actor, claim_id, request, decide))
+        return self._customers(self._run(actor, claim_id, request, decide))
 
     def resubmit(
         self,
@@ -175,7 +175,7 @@ class CustomerCalls(DeskCore):
             return self.reviews.route(flagged, step.now, step.claims)
 
         request = self._request(actor, request_id, self.resubmit, fix)
-        return CustomerClaim.of(self._run(actor, claim_id, request, decide))
+        return self._customers(self._run(actor, claim_id, request, decide))
 
     def withdraw(
         self, actor: Actor, claim_id: str, reason: str = "", *, request_id: str | None = None
@@ -187,7 +187,7 @@ class CustomerCalls(DeskCore):
             return cmd.withdraw(claim, actor, step.now, reason, limits=self.settings.limits)
 
         request = self._request(actor, request_id, self.withdraw, reason)
-        return CustomerClaim.of(self._run(actor, claim_id, request, decide))
+        return self._customers(self._run(actor, claim_id, request, decide))
 
     def post_message(
         self,
@@ -214,7 +214,7 @@ class CustomerCalls(DeskCore):
             return cmd.post_message(claim, actor, step.now, body, visibility, limits=limits)
 
         request = self._request(actor, request_id, self.post_message, body, internal)
-        claim = self._run(actor, claim_id, request, decide, retry_on_conflict=True)
+        claim = self._commit(actor, claim_id, request, decide, True)
         return posted_message(claim, actor)
 
     def track(self, actor: Actor, claim_id: str) -> ClaimTracking:
@@ -345,6 +345,4 @@ class CustomerCalls(DeskCore):
             )
 
         request = self._request(actor, request_id, record, *answers.fingerprint())
-        return CustomerClaim.of(
-            self._run(actor, claim_id, request, decide, retry_on_conflict=True)
-        )
+        return self._customers(self._run(actor, claim_id, request, decide, retry_on_conflict=True))

@@ -98,7 +98,7 @@ class DocumentCalls(ReviewCalls, StoringCalls):
             return cmd.add_attachment(claim, actor, step.now, attachment, line_id, limits=limits)
 
         request = self._request(actor, request_id, self.attach, file_name, content, line_id, kind)
-        return CustomerClaim.of(self._run_storing(actor, claim_id, request, decide))
+        return self._run_storing(actor, claim_id, request, decide)
 
     def checklist(self, actor: Actor, claim_id: str) -> Checklist:
         """The documents the claim needs and which are still missing (``.missing``).
@@ -154,7 +154,7 @@ class DocumentCalls(ReviewCalls, StoringCalls):
 
         call = self.request_document
         request = self._request(actor, request_id, call, kind, line_id, note, step)
-        return self._run(actor, claim_id, request, decide)
+        return self._staffs(self._run(actor, claim_id, request, decide))
 
     def confirm_duplicate(
         self, actor: Actor, claim_id: str, flag: int, *, request_id: str | None = None
@@ -176,4 +176,4 @@ class DocumentCalls(ReviewCalls, StoringCalls):
             return confirm_duplicate(claim, actor, step.now, flag)
 
         request = self._request(actor, request_id, self.confirm_duplicate, flag)
-        return self._run(actor, claim_id, request, decide)
+        return self._staffs(self._run(actor, claim_id, request, decide))

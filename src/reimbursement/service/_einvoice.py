@@ -81,7 +81,7 @@ class EInvoiceCalls(StoringCalls):
         request = self._request(
             actor, request_id, self.add_einvoice, file_name, content, category, description
         )
-        return CustomerClaim.of(self._run_storing(actor, claim_id, request, decide))
+        return self._run_storing(actor, claim_id, request, decide)
 
     def _einvoice_checked(self, file_name: str, content: bytes) -> tuple[str, str]:
         """The media type and sha256 of an e-invoice: a PDF as any document, XML by its size."""

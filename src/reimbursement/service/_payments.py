@@ -20,7 +20,7 @@ from ..domain.lifecycle import LIFECYCLE, Action
 from ..domain.routing import check_payment_approver, deciders
 from ..errors import PaymentError, ValidationError
 from ..ports import PaymentInstruction, PaymentReceipt, ReceiptStatus
-from ._core import DeskCore, Step
+from ._core import Answer, DeskCore, Step
 
 __all__ = ["PaymentCalls"]
 
@@ -43,7 +43,7 @@ class PaymentCalls(DeskCore):
             return self._request_payment(claim, step.now)
 
         request = self._request(actor, request_id, self.request_payment)
-        return self._run(actor, claim_id, request, decide)
+        return self._staffs(self._run(actor, claim_id, request, decide))
 
     def approve_payment(
         self, actor: Actor, claim_id: str, *, request_id: str | None = None
@@ -64,7 +64,7 @@ class PaymentCalls(DeskCore):
             return cmd.approve_payment(claim, actor, step.now)
 
         request = self._request(actor, request_id, self.approve_payment)
-        return self._run(actor, claim_id, request, decide)
+        return self._staffs(self._run(actor, claim_id, request, decide))
 
     def pay(self, actor: Actor, claim_id: str, *, request_id: str | None = None) -> Claim:
         """Send the approved payment through the gateway, at most once per attempt.
@@ -96,7 +96,8 @@ class PaymentCalls(DeskCore):
                 return cmd.cancel_payment(sent, SYSTEM, step.now, _GATEWAY_CANCELLED)
             return sent
 
-        return self._run(actor, claim_id, self._request(actor, request_id, self.pay), decide)
+        request = self._request(actor, request_id, self.pay)
+        return self._staffs(self._run(actor, claim_id, request, decide))
 
     def confirm_payment(
         self, actor: Actor, claim_id: str, reference: str, *, request_id: str | None = None
@@ -137,7 +138,7 @@ class PaymentCalls(DeskCore):
             return cmd.confirm_payment(claim, actor, step.now)
 
         request = self._request(actor, request_id, self.confirm_payment, reference)
-        return self._run(actor, claim_id, request, decide)
+        return self._staffs(self._run(actor, claim_id, request, decide))
 
     def fail_payment(
         self,
@@ -173,7 +174,7 @@ class PaymentCalls(DeskCore):
             )
 
         request = self._request(actor, request_id, self.fail_payment, reference, reason)
-        return self._run(actor, claim_id, request, decide)
+        return self._staffs(self._run(actor, claim_id, request, decide))
 
     def cancel_payment(
         self, actor: Actor, claim_id: str, reason: str, *, request_id: str | None = None
@@ -204,7 +205,7 @@ class PaymentCalls(DeskCore):
             )
 
         request = self._request(actor, request_id, self.cancel_payment, reason)
-        return self._run(actor, claim_id, request, decide)
+        return self._staffs(self._run(actor, claim_id, request, decide))
 
     def retry_payment(
         self, actor: Actor, claim_id: str, *, request_id: str | None = None
@@ -225,18 +226,20 @@ class PaymentCalls(DeskCore):
             return cmd.retry_payment(claim, actor, step.now)
 
         request = self._request(actor, request_id, self.retry_payment)
-        return self._run(actor, claim_id, request, decide)
+        return self._staffs(self._run(actor, claim_id, request, decide))
 
     def change_payee_account(
         self, actor: Actor, claim_id: str, account: str, *, request_id: str | None = None
-    ) -> Claim:
+    ) -> Answer:
         """A corrected payee account after a failed payment: a new attempt, to be approved.
 
         The claim's customer gives it (their own word: finance verifies it
         with :meth:`approve_payment`), or finance does: then the account is
         recorded as theirs (``payee_changed_by``) and another person approves
         and sends the payment. The customer is told either way, with the
-        account's last characters only. Raises :class:`~reimbursement.errors.AuthorizationError`
+        account's last characters only. Answers the whole claim to finance,
+        the customer's part (:class:`~reimbursement.service.CustomerClaim`) to
+        the customer. Raises :class:`~reimbursement.errors.AuthorizationError`
         for anyone else, :class:`~reimbursement.errors.PaymentError` as
         :meth:`retry_payment`.
         """

@@ -22,12 +22,40 @@ EXPORT_FORMAT = "reimbursement-personal-data/1"
 """The ``format`` member of an export."""
 
 
-def _visible(data: dict[str, Any]) -> dict[str, Any]:
-    """A claim's data as its customer sees it: without internal notes and events."""
+def _staff_ids(claim: Claim) -> set[str]:
+    """Everyone who acted on ``claim`` or holds a part of it as staff (never its customer)."""
+    ids = {e.actor for e in claim.events if e.role is not Role.CUSTOMER}
+    ids.update(e.data["reviewer"] for e in claim.events if "reviewer" in e.data)
+    ids.update(d.reviewer for d in claim.decisions)
+    ids.update(p.approved_by for p in claim.payments if p.approved_by)
+    ids.update(p.payee_changed_by for p in claim.payments if p.payee_changed_by)
+    if claim.assignee is not None:
+        ids.add(claim.assignee)
+    ids.discard(claim.customer_id)
+    return ids
+
+
+def _named(value: object, staff: set[str], label: str) -> object:
+    """``value`` with every staff id in it said as ``label``."""
+    if isinstance(value, str):
+        return label if value in staff else value
+    if isinstance(value, dict):
+        return {key: _named(item, staff, label) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_named(item, staff, label) for item in value]
+    return value
+
+
+def _visible(claim: Claim, label: str) -> dict[str, Any]:
+    """A claim's data as its customer sees it: without internal notes and events, and
+    with every staff id said as ``label`` (``"Claims team"``), as ``track()`` says it."""
+    data = to_data(claim)
     customer = Visibility.CUSTOMER.value
     data["messages"] = [m for m in data["messages"] if m["visibility"] == customer]
     data["events"] = [e for e in data["events"] if e["visibility"] == customer]
-    return data
+    named = _named(data, _staff_ids(claim), label)
+    assert isinstance(named, dict)
+    return named
 
 
 class PrivacyCalls(DeskCore):
@@ -47,7 +75,8 @@ class PrivacyCalls(DeskCore):
         """Everything the desk holds about ``customer_id``, as JSON-ready data.
 
         The customer may export their own data (their claims as they see
-        them: internal notes left out); the insurer's data-protection process
+        them: internal notes and events left out, staff ids said as the
+        texts' ``staff_label``); the insurer's data-protection process
         (an actor with the ``system`` role) exports all of it. Raises
         :class:`~reimbursement.errors.AuthorizationError` for anyone else.
         """
@@ -58,9 +87,12 @@ class PrivacyCalls(DeskCore):
                 f"{actor.id} acts as {actor.role}: only the customer or the data-protection "
                 "process (system) may export a customer's personal data"
             )
-        claims = [to_data(claim) for claim in self._customer_claims(customer_id)]
+        found = self._customer_claims(customer_id)
         if own:
-            claims = [_visible(claim) for claim in claims]
+            label = self.texts.for_language
+            claims = [_visible(c, label(c.claimant.language).staff_label) for c in found]
+        else:
+            claims = [to_data(claim) for claim in found]
         return {
             "format": EXPORT_FORMAT,
             "customer_id": customer_id,
@@ -129,4 +161,4 @@ class PrivacyCalls(DeskCore):
                 self.adapters.documents.delete(attachment.id)
             return privacy.delete_documents(claim, actor, step.now, f"kept for {period}")
 
-        return self._run(actor, claim_id, None, decide)
+        return self._staffs(self._run(actor, claim_id, None, decide))

@@ -98,7 +98,7 @@ class ReviewCalls(DeskCore):
             return self._approved(approved, s.now)
 
         request = self._request(actor, request_id, self.approve, tuple(lines), step)
-        return self._run(actor, claim_id, request, decide)
+        return self._staffs(self._run(actor, claim_id, request, decide))
 
     def reject(
         self,
@@ -132,7 +132,7 @@ class ReviewCalls(DeskCore):
             return cmd.reject(claim, actor, s.now, reason_code, note, limits=limits)
 
         request = self._request(actor, request_id, self.reject, reason_code, note, step)
-        return self._run(actor, claim_id, request, decide)
+        return self._staffs(self._run(actor, claim_id, request, decide))
 
     def return_for_correction(
         self,
@@ -160,7 +160,7 @@ class ReviewCalls(DeskCore):
         request = self._request(
             actor, request_id, self.return_for_correction, tuple(reasons), note, step
         )
-        return self._run(actor, claim_id, request, decide)
+        return self._staffs(self._run(actor, claim_id, request, decide))
 
     def _returned(
         self,

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from ..domain.actors import Actor
 from ..domain.claim import Attachment, Claim
 from ._core import DeskCore, Request, Step
+from .views import CustomerClaim
 
 __all__ = ["Put", "StoringCalls", "stored_ids"]
 
@@ -29,7 +30,7 @@ class StoringCalls(DeskCore):
         claim_id: str,
         request: Request | None,
         decide: Callable[[Claim, Step, Put], Claim],
-    ) -> Claim:
+    ) -> CustomerClaim:
         """``_run`` for a call that adds one attachment: ``put`` stores a document's bytes.
 
         The document store is outside the transaction, so the documents kept
@@ -46,7 +47,9 @@ class StoringCalls(DeskCore):
             return document_id
 
         try:
-            claim = self._run(actor, claim_id, request, lambda c, s: decide(c, s, put))
+            claim = self._customers(
+                self._run(actor, claim_id, request, lambda c, s: decide(c, s, put))
+            )
         except BaseException:
             for document_id in stored:
                 documents.delete(document_id)

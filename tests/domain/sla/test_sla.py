@@ -277,3 +277,13 @@ def test_pausing_never_makes_the_due_time_earlier(start: int, pause: int, gap: i
     assert utc(paused.due) >= utc(straight.due)
     assert paused.elapsed <= straight.elapsed
     assert paused.elapsed + CAL.between(t1, t2) == straight.elapsed
+
+
+def test_a_policy_s_promises_are_made_in_its_first_calendar_zone_else_utc() -> None:
+    tokyo = BusinessCalendar("Asia/Tokyo", weekly("09:00-17:00"))
+    clock_only = SlaPolicy({SlaStage.PAYMENT: Target(24 * H, AROUND_THE_CLOCK)})
+    assert clock_only.zone is UTC
+    both = SlaPolicy(
+        {SlaStage.PAYMENT: Target(24 * H, AROUND_THE_CLOCK), SlaStage.REVIEW: Target(H, tokyo)}
+    )
+    assert both.zone == ZoneInfo("Asia/Tokyo")

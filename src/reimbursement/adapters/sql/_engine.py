@@ -103,7 +103,7 @@ def _sqlite_begin(connection: sa.Connection) -> None:
 def _say(connection: sa.Connection, statement: str) -> None:
     """``statement`` on the driver's connection: a SQLAlchemy execution costs more than it."""
     try:
-        connection.connection.driver_connection.execute(statement)  # type: ignore[union-attr]
+        connection.connection.driver_connection.execute(statement)  # type: ignore[union-attr, unused-ignore]
     except connection.dialect.loaded_dbapi.Error as error:
         raise exc.OperationalError(statement, None, error) from error
 
@@ -138,7 +138,7 @@ def prepare(engine: sa.Engine) -> sa.Engine:
 
 def is_postgres(engine: sa.Engine | sa.Connection) -> bool:
     """True on PostgreSQL (``FOR UPDATE SKIP LOCKED``, JSONB, identity columns)."""
-    return engine.dialect.name == "postgresql"
+    return bool(engine.dialect.name == "postgresql")  # bool: sqlalchemy may be untyped
 
 
 def begin(connection: sa.Connection, *, write: bool) -> None:
@@ -171,12 +171,12 @@ def insert(connection: sa.Connection, table: sa.Table) -> Any:
 
 def shown(engine: sa.Engine) -> str:
     """The engine's URL as an error message may show it: without the password."""
-    return engine.url.render_as_string(hide_password=True)
+    return str(engine.url.render_as_string(hide_password=True))
 
 
 def _safe(url: str) -> str:
     try:
-        return sa.make_url(url).render_as_string(hide_password=True)
+        return str(sa.make_url(url).render_as_string(hide_password=True))
     except exc.ArgumentError:
         return "(unreadable URL)"
 

@@ -43,7 +43,8 @@ AnyRow: TypeAlias = sa.Row[*tuple[Any, ...]]
 _SQLITE_INSTANT: Final = "%Y-%m-%dT%H:%M:%S.%f+00:00"
 
 
-class Instant(sa.types.TypeDecorator[datetime]):
+# the two ignores below: sqlalchemy is Any to mypy where it is not installed (a light install)
+class Instant(sa.types.TypeDecorator[datetime]):  # type: ignore[misc, unused-ignore]
     """An aware instant: ``TIMESTAMPTZ``, or fixed-width UTC text on SQLite."""
 
     impl = sa.Text
@@ -65,7 +66,7 @@ class Instant(sa.types.TypeDecorator[datetime]):
         return datetime.fromisoformat(value)
 
 
-class Document(sa.types.TypeDecorator[Any]):
+class Document(sa.types.TypeDecorator[Any]):  # type: ignore[misc, unused-ignore]
     """A JSON document: ``JSONB``, or compact JSON text on SQLite; read back as text on both.
 
     With ``ordered``, PostgreSQL keeps it as ``JSON``, which keeps the order

@@ -14,7 +14,7 @@ recorded as ``SLA_WARNING`` / ``SLA_BREACHED`` events.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
 from fractions import Fraction
 from types import MappingProxyType
@@ -147,6 +147,16 @@ class SlaPolicy:
             SlaStage.PAYMENT: Target(payment, AROUND_THE_CLOCK),
         }
         return cls(targets, warn_at, variants or {}, classify)
+
+    @property
+    def zone(self) -> tzinfo:
+        """Where its promises are made: the zone of its first target's calendar that has
+        one, else UTC (what a notice of a due time is said in)."""
+        for target in self.targets.values():
+            zone = getattr(target.calendar, "zone", None)
+            if isinstance(zone, tzinfo):
+                return zone
+        return UTC
 
     def targets_for(self, claim: Claim, variant: str | None = None) -> Targets:
         """The targets that apply to ``claim``: the defaults, overridden by its variant."""
