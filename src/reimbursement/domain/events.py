@@ -17,7 +17,7 @@ import attrs
 from ._replace import trusted_builder
 from ._vector import appended, vector
 from .actors import Actor, Role
-from .chain import event_digest
+from .chain import ChainBreak, chain_of, event_digest
 from .event_types import EventType, Visibility
 from .lifecycle import ClaimState
 
@@ -320,6 +320,21 @@ class EventLog(Sequence[Event]):
             if rows[i][_TYPE] in types:
                 return i
         return None
+
+    def chain(
+        self, recorded: Mapping[int, str] | None = None
+    ) -> tuple[list[str], ChainBreak | None]:
+        """Each event's digest in order and the first broken link (:func:`.chain.chain_of`).
+
+        Read from the rows as they are: no ``Event`` is built (verifying a
+        store's claims reads millions). ``recorded``: digests to take instead
+        of hashing, by ``seq`` (events redacted by erasure).
+        """
+        return chain_of(self._rows, recorded)
+
+    def digests_since(self, version: int) -> list[str]:
+        """The digest of each event after the first ``version`` (what a commit logs)."""
+        return chain_of(self._rows[version:])[0]
 
     def last_at(self) -> datetime | None:
         """When the latest event happened."""
