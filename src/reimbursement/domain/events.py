@@ -170,6 +170,7 @@ _TYPE: Final = 1
 _AT: Final = 5
 _DATA: Final = 9
 _VISIBILITY: Final = 10
+_PREV: Final = 11
 
 # an Event from a row's values as they are (what that buys: see _replace)
 _event_of_fields = trusted_builder(Event)
@@ -333,8 +334,17 @@ class EventLog(Sequence[Event]):
         return chain_of(self._rows, recorded)
 
     def digests_since(self, version: int) -> list[str]:
-        """The digest of each event after the first ``version`` (what a commit logs)."""
-        return chain_of(self._rows[version:])[0]
+        """The digest of each event after the first ``version`` (what a commit logs).
+
+        Each one but the last is the link its successor carries, which
+        :meth:`append` made from it (a commit of four events hashes one); a
+        link that does not match its event is what ``verify`` reports.
+        """
+        rows = self._rows
+        if version >= len(rows):
+            return []
+        links = [row[_PREV] for row in rows[version + 1 :]]
+        return [*links, event_digest(*rows[-1])]  # type: ignore[list-item]
 
     def last_at(self) -> datetime | None:
         """When the latest event happened."""
