@@ -133,18 +133,15 @@ def _day(days: dict[int, str], ordinal: int) -> str:
 def chain_of(
     events: Iterable[Fields], recorded: Mapping[int, str] | None = None
 ) -> tuple[list[str], ChainBreak | None]:
-    """The digest of each of ``events`` in order, and the first broken link (``None``: intact).
+    """Each of ``events``' digest, in order, and the first broken link (``None``: intact).
 
-    ``recorded`` gives the digest to take for an event (by ``seq``) instead
-    of hashing it: an event redacted by erasure, whose digest was recorded.
+    ``recorded``: digests to take instead of hashing, by ``seq`` (erased events).
     """
     memo: dict[str, str] = {}
     days: dict[int, str] = {}
     get, day_of, quote, sha256 = memo.get, days.get, encode_basestring, hashlib.sha256
     digests: list[str] = []
-    broken: ChainBreak | None = None
-    expected: str | None = None
-    hashed = False
+    broken, expected, hashed = None, None, False
     for (
         seq,
         type_,
@@ -170,10 +167,8 @@ def chain_of(
             digests.append(expected)
             continue
         pairs = ",".join(
-            [
-                f"[{get(data[i]) or _memo(memo, data[i])},{quote(data[i + 1])}]"
-                for i in range(0, len(data), 2)
-            ]
+            f"[{get(data[i]) or _memo(memo, data[i])},{quote(data[i + 1])}]"
+            for i in range(0, len(data), 2)
         )
         if at.tzinfo is not UTC:
             at = at.astimezone(UTC)
