@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -113,3 +114,29 @@ def test_a_process_that_dies_in_its_commit_leaves_neither_the_claim_nor_its_log_
         with fresh.unit_of_work() as uow:
             assert _log(fresh).verify(uow.claims.get("claim-9")).intact
         assert _log(fresh).size == 4
+
+
+def test_a_claims_last_event_edited_in_the_database_is_caught_by_the_log(
+    store: sql.SqlClaimStore,
+) -> None:
+    # the chain alone cannot see it (nothing links to the last event yet): the log can
+    with store.unit_of_work() as uow:
+        uow.claims.add(assigned(submitted(draft("claim-1"))))
+        uow.commit()
+    with store.engine.begin() as connection:
+        raw = connection.execute(
+            sa.text("SELECT body FROM rb_events WHERE claim_id = 'claim-1' AND seq = 3")
+        ).scalar_one()
+        body = json.loads(raw) if isinstance(raw, str) else raw
+        body["actor"] = "rev-mallory"
+        cast = "CAST(:body AS JSON)" if store.engine.dialect.name == "postgresql" else ":body"
+        connection.execute(
+            sa.text(f"UPDATE rb_events SET body = {cast} WHERE claim_id = 'claim-1' AND seq = 3"),
+            {"body": json.dumps(body)},
+        )
+    with sql.create(store.engine.url) as fresh, fresh.unit_of_work() as uow:
+        read = uow.claims.get("claim-1")
+    assert read.events[-1].actor == "rev-mallory"
+    report = _log(store).verify(read)
+    assert report.chain.intact
+    assert report.changed == (3,)
