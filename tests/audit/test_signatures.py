@@ -17,7 +17,8 @@ from reimbursement import ClaimPatch, ClaimState, LinePatch, Money, Reimbursemen
 from reimbursement.adapters.signing import WebAuthnVerifier
 from reimbursement.audit.canonical import submission_bytes, submission_form
 from reimbursement.audit.signatures import SignatureState, recorded_signature
-from reimbursement.errors import SignatureError
+from reimbursement.errors import SignatureError, ValidationError
+from reimbursement.ports import Signature
 from reimbursement.testing import rich_claim
 from reimbursement.testing.signing import SoftPasskey
 from support import ANA, REVIEWER, ready_draft
@@ -177,3 +178,78 @@ def test_a_desk_without_a_verifier_takes_no_signature_and_reports_unsigned(
         desk.submit(ANA, draft.id, signature=passkey.sign(b"x"))
     claim = desk.submit(ANA, draft.id)
     assert desk.signature_status(REVIEWER, claim.id).state is SignatureState.UNSIGNED
+
+
+@pytest.mark.parametrize(
+    ("declarations", "path"),
+    [
+        (["I declare these expenses true."] * 21, "declarations"),
+        (["x" * 4_001], "declarations[0]"),
+        (["true", "I declare\x00 these"], "declarations[1]"),
+        ("I declare these expenses true.", "declarations"),
+    ],
+)
+def test_declarations_from_outside_are_bounded_before_anything_is_signed_or_stored(
+    signing_desk: ReimbursementDesk, passkey: SoftPasskey, declarations: object, path: str
+) -> None:
+    draft = ready_draft(signing_desk)
+    with pytest.raises(ValidationError) as refused:
+        signing_desk.submission_to_sign(ANA, draft.id, declarations=declarations)  # type: ignore[arg-type]
+    assert [p.path for p in refused.value.problems] == [path]
+    signature = passkey.sign(signing_desk.submission_to_sign(ANA, draft.id))
+    with pytest.raises(ValidationError) as refused:
+        signing_desk.submit(ANA, draft.id, signature=signature, declarations=declarations)  # type: ignore[arg-type]
+    assert [p.path for p in refused.value.problems] == [path]
+    assert signing_desk.get(REVIEWER, draft.id).state is ClaimState.DRAFT
+
+
+def test_the_longest_declarations_allowed_are_signed_and_recorded(
+    signing_desk: ReimbursementDesk, passkey: SoftPasskey
+) -> None:
+    draft = ready_draft(signing_desk)
+    most = [f"{i}: " + "ü" * 3_990 + "\nend" for i in range(20)]
+    payload = signing_desk.submission_to_sign(ANA, draft.id, declarations=most)
+    signing_desk.submit(ANA, draft.id, signature=passkey.sign(payload), declarations=most)
+    recorded = recorded_signature(signing_desk.get(REVIEWER, draft.id))
+    assert recorded is not None
+    assert recorded.declarations == tuple(most)
+
+
+def _evolved(signature: Signature, **changes: object) -> Signature:
+    return attrs.evolve(signature, **changes)
+
+
+@pytest.mark.parametrize(
+    ("changes", "path"),
+    [
+        ({"key_id": "k" * 1_401}, "signature.key_id"),
+        ({"key_id": "key\n2"}, "signature.key_id"),
+        ({"algorithm": "webauthn" * 6}, "signature.algorithm"),
+        ({"value": b"\x30" * 1_025}, "signature.value"),
+        ({"value": "MEUCIQ=="}, "signature.value"),
+        ({"authenticator_data": b"\x00" * 4_097}, "signature.authenticator_data"),
+        ({"client_data_json": b"{" + b" " * 4_096 + b"}"}, "signature.client_data_json"),
+    ],
+)
+def test_a_signature_of_unbounded_or_mistyped_parts_is_refused_naming_the_part(
+    signing_desk: ReimbursementDesk, passkey: SoftPasskey, changes: dict[str, object], path: str
+) -> None:
+    draft = ready_draft(signing_desk)
+    signature = _evolved(passkey.sign(signing_desk.submission_to_sign(ANA, draft.id)), **changes)
+    with pytest.raises(SignatureError) as refused:
+        signing_desk.submit(ANA, draft.id, signature=signature)
+    assert [p.path for p in refused.value.problems] == [path]
+    verifier = signing_desk.adapters.verifier
+    assert verifier is not None
+    with pytest.raises(SignatureError) as refused:  # the adapter bounds it too, called alone
+        verifier.verify(b"payload", signature)
+    assert [p.path for p in refused.value.problems] == [path]
+
+
+def test_client_data_nested_deeper_than_the_parser_goes_is_a_signature_error(
+    passkey: SoftPasskey,
+) -> None:
+    verifier = WebAuthnVerifier({passkey.key_id: passkey.public_key}, RP, [ORIGIN])  # type: ignore[dict-item]
+    nested = _evolved(passkey.sign(SIGNED), client_data_json=b"[" * 4_000)
+    with pytest.raises(SignatureError, match="client_data_json: is not a JSON object"):
+        verifier.verify(SIGNED, nested)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 
 from reimbursement import Claim, from_json, to_json
 from reimbursement.audit import canonical_event, digest, verify
+from reimbursement.domain.chain import ChainBreak, chain_of
 from reimbursement.domain.events import Event
 from reimbursement.testing import approved, assigned, draft, paid, rich_claim, submitted
 
@@ -48,6 +50,56 @@ def _object(fields: tuple[object, ...]) -> dict[str, object]:
     }
 
 
+def _no_surrogates(fields: tuple[object, ...]) -> bool:
+    return all(c < "\ud800" or c > "\udfff" for s in fields if isinstance(s, str) for c in s)
+
+
+# a few values a claim repeats (what chain_of escapes once per call), and any text
+_repeated = st.sampled_from(['a"b', "submitted", "c-1", 'r-"7"', "ca\\t", "x\ny", "Zoë", ""])
+_digests = st.text("0123456789abcdef", min_size=64, max_size=64) | _repeated
+events_fields = st.tuples(
+    st.integers(1, 10**6),
+    _repeated | text,
+    _repeated | text,
+    _repeated | text,
+    _repeated,
+    instants,
+    _repeated,
+    _repeated | text,
+    st.none() | text,
+    st.lists(st.tuples(_repeated | text, text), max_size=4).map(
+        lambda ps: tuple(x for p in ps for x in p)
+    ),
+    _repeated,
+    st.none() | _digests,
+).filter(_no_surrogates)
+
+
+def _hash(row: tuple[object, ...]) -> str:
+    return hashlib.sha256(canonical_event(*row)).hexdigest()  # type: ignore[arg-type]
+
+
+@given(st.lists(st.tuples(events_fields, st.booleans()), max_size=8), st.data())
+def test_the_chain_of_many_events_hashes_the_bytes_of_each_and_finds_the_first_break(
+    pairs: list[tuple[tuple[object, ...], bool]], data: st.DataObject
+) -> None:
+    seqs = [row[0] for row, _ in pairs] or [1]
+    recorded = data.draw(st.dictionaries(st.sampled_from(seqs), _digests, max_size=2))
+    rows, expected = [], []
+    found: object = None
+    broken = None
+    for row, linked in pairs:  # linked: the link made right, else left as drawn
+        if linked:
+            row = (*row[:11], found)
+        seq, prev = row[0], row[11]
+        if broken is None and prev != found:
+            broken = ChainBreak(seq, found, prev)  # type: ignore[arg-type]
+        found = recorded[seq] if seq in recorded else _hash(row)  # type: ignore[index]
+        rows.append(row)
+        expected.append(found)
+    assert chain_of(rows, recorded or None) == (expected, broken)  # type: ignore[arg-type]
+
+
 @given(
     st.tuples(
         st.integers(1, 10**6),
@@ -64,9 +116,7 @@ def _object(fields: tuple[object, ...]) -> dict[str, object]:
         ),
         text,
         st.none() | st.text("0123456789abcdef", min_size=64, max_size=64),
-    ).filter(
-        lambda f: all(c < "\ud800" or c > "\udfff" for s in f if isinstance(s, str) for c in s)
-    )
+    ).filter(_no_surrogates)
 )
 def test_the_canonical_bytes_are_rfc_8785_of_the_documented_object(
     fields: tuple[object, ...],

@@ -33,6 +33,7 @@ except ModuleNotFoundError as error:  # pragma: no cover - exercised by test_ext
 
     raise missing(error, "audit", "signatures") from error
 
+from ..audit.signatures import checked_signature
 from ..errors import SignatureError
 from ..ports import Signature
 
@@ -127,6 +128,7 @@ class Ed25519Verifier:
 
     def verify(self, payload: bytes, signature: Signature) -> None:
         """Return if a trusted key made ``signature`` over ``payload``; else SignatureError."""
+        checked_signature(signature)
         if signature.algorithm != "ed25519":
             raise SignatureError.at(
                 "signature.algorithm", f"{signature.algorithm[:40]!r} is not ed25519"
@@ -137,7 +139,7 @@ class Ed25519Verifier:
 def _client_data(raw: bytes) -> dict[str, object]:
     try:
         data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):  # RecursionError: [[[[…
         data = None
     if not isinstance(data, dict):
         raise SignatureError.at("signature.client_data_json", "is not a JSON object")
@@ -168,7 +170,12 @@ class WebAuthnVerifier:
         self._flags = 0x05 if user_verification else 0x01
 
     def verify(self, payload: bytes, signature: Signature) -> None:
-        """Return if the assertion signs ``payload`` for us, else raise SignatureError."""
+        """Return if the assertion signs ``payload`` for us, else raise SignatureError.
+
+        Its parts are bounded first (:func:`~reimbursement.audit.signatures.checked_signature`):
+        the client data is parsed only when it is at most 4,096 bytes.
+        """
+        checked_signature(signature)
         if signature.algorithm != "webauthn":
             raise SignatureError.at(
                 "signature.algorithm", f"{signature.algorithm[:40]!r} is not webauthn"

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable
 
 import attrs
 
-from ..domain.chain import ChainBreak, digest_of, first_break
+from ..domain.chain import ChainBreak, digest_of
 from ..domain.claim import Claim
 from ..domain.events import Event, EventType
 
-__all__ = ["ChainReport", "digest", "verify"]
+__all__ = ["ChainReport", "chain_report", "claim_digests", "digest", "verify"]
 
 
 def digest(event: Event) -> str:
@@ -44,23 +45,37 @@ class ChainReport:
         return f"claim {self.claim_id}: chain broken: {self.broken}"
 
 
-def _recorded(events: Sequence[Event]) -> dict[int, str]:
-    """The digests an erasure recorded of the events it redacted (by seq)."""
+_DIGEST = re.compile("[0-9a-f]{64}")
+_ERASURES = frozenset({EventType.PERSONAL_DATA_ERASED})
+
+
+def _recorded(events: Iterable[Event]) -> dict[int, str]:
+    """The digests an erasure recorded of the events it redacted (by seq).
+
+    Only SHA-256 hex digests are taken: anything else in the record is not a
+    digest this library wrote, and the event it names is hashed as it is
+    (so its link breaks).
+    """
     found: dict[int, str] = {}
     for event in events:
         if event.type is EventType.PERSONAL_DATA_ERASED:
             for item in filter(None, event.data.get("redacted", "").split(",")):
                 seq, _, value = item.partition(":")
-                if seq.isdigit() and int(seq) < event.seq:
+                if seq.isdigit() and int(seq) < event.seq and _DIGEST.fullmatch(value):
                     found[int(seq)] = value
     return found
 
 
-def digests(events: Iterable[Event]) -> list[str]:
-    """The digest of each of ``events``, in order (a redacted event's: as recorded)."""
-    listed = list(events)
-    recorded = _recorded(listed)
-    return [recorded.get(event.seq) or digest(event) for event in listed]
+def _chain(claim: Claim) -> tuple[list[str], ChainBreak | None, dict[int, str]]:
+    log = claim.events
+    recorded = _recorded(log.since(0, _ERASURES))  # builds the erasure events only
+    hashes, broken = log.chain(recorded or None)
+    return hashes, broken, recorded
+
+
+def claim_digests(claim: Claim) -> list[str]:
+    """The digest of each of ``claim``'s events, in order (a redacted event's: as recorded)."""
+    return _chain(claim)[0]
 
 
 def verify(claim: Claim) -> ChainReport:
@@ -71,12 +86,13 @@ def verify(claim: Claim) -> ChainReport:
     event after it; the last event is checked against the Merkle log
     (:meth:`reimbursement.audit.MerkleLog.prove`), not here.
     """
-    events = tuple(claim.events)
-    hashes = digests(events)
-    return ChainReport(
-        claim.id,
-        len(events),
-        hashes[-1] if hashes else None,
-        first_break(events, hashes),
-        tuple(sorted(_recorded(events))),
+    return chain_report(claim)[0]
+
+
+def chain_report(claim: Claim) -> tuple[ChainReport, list[str]]:
+    """:func:`verify`'s report, and the digest of each event it hashed (in order)."""
+    hashes, broken, recorded = _chain(claim)
+    report = ChainReport(
+        claim.id, len(hashes), hashes[-1] if hashes else None, broken, tuple(sorted(recorded))
     )
+    return report, hashes

@@ -11,16 +11,17 @@ checkpoint key: :func:`verify_receipt`, :func:`verify_extension`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Protocol
 
 import attrs
 
 from ..domain.claim import Claim
-from ..domain.events import Event
+from ..domain.events import Event, event_id
 from ..errors import ProofError
-from ._chain import ChainReport, digest, digests, verify
+from ._chain import ChainReport, chain_report, claim_digests, digest
 from .checkpoint import Checkpoint, NoteSigner, open_checkpoint, sign_checkpoint
 from .merkle import (
     MemoryNodes,
@@ -38,6 +39,8 @@ __all__ = [
     "MemoryLogStore",
     "MerkleLog",
     "Receipt",
+    "append_entries",
+    "new_entries",
     "verify_extension",
     "verify_receipt",
 ]
@@ -67,34 +70,69 @@ class LogStore(Protocol):
         ...
 
 
+def new_entries(claim: Claim, version: int) -> list[tuple[str, str]]:
+    """``(event id, digest)`` of ``claim``'s events after its first ``version``, in order.
+
+    What a unit of work appends to the log when it commits ``claim`` read at
+    ``version`` (0 for a claim it added).
+    """
+    hashes = claim.events.digests_since(version)
+    return [(event_id(claim.id, version + i), h) for i, h in enumerate(hashes, 1)]
+
+
+def append_entries(writes: LogWrites, entries: Iterable[tuple[str, str]]) -> list[int]:
+    """Append each ``(event id, digest)`` of ``entries`` to the tree in ``writes``: the leaves."""
+    tree = MerkleTree(writes)
+    added = []
+    for event, hex_digest in entries:
+        index = tree.append(bytes.fromhex(hex_digest))
+        writes.bind(event, index)
+        added.append(index)
+    return added
+
+
 class _MemoryWrites(MemoryNodes):
     def __init__(self) -> None:
         super().__init__()
         self.indexes: dict[str, int] = {}
+        self.bound: list[str] = []  # the event ids bound in the open transaction
 
     def index_of(self, event_id: str) -> int | None:
         return self.indexes.get(event_id)
 
     def bind(self, event_id: str, index: int) -> None:
         self.indexes[event_id] = index
+        self.bound.append(event_id)
 
 
 class MemoryLogStore:
-    """A :class:`LogStore` in memory (a failed transaction leaves nothing)."""
+    """A :class:`LogStore` in memory (a failed transaction leaves nothing).
 
-    def __init__(self) -> None:
+    ``lock`` serializes its transactions (the in-memory claim store passes
+    its own, so that a commit appends to the log under the lock it writes
+    the claims with).
+    """
+
+    def __init__(self, lock: threading.RLock | None = None) -> None:
         self._writes = _MemoryWrites()
+        self._lock = threading.RLock() if lock is None else lock
 
     @contextmanager
     def transaction(self) -> Iterator[LogWrites]:
         """The store itself, restored as it was if the block raises."""
-        before = self._writes.snapshot(), dict(self._writes.indexes)
-        try:
-            yield self._writes
-        except BaseException:
-            self._writes.restore(before[0])
-            self._writes.indexes = before[1]
-            raise
+        writes = self._writes
+        with self._lock:  # one transaction at a time: they do not nest
+            lengths = writes.snapshot()
+            writes.bound = []
+            try:
+                yield writes
+            except BaseException:
+                writes.restore(lengths)
+                for event in writes.bound:
+                    del writes.indexes[event]
+                raise
+            finally:
+                writes.bound = []
 
 
 @attrs.frozen
@@ -136,19 +174,18 @@ class MerkleLog:
         Events are logged in their order; one logged already ends the search
         (those before it were logged with it).
         """
-        events = list(claim.events)
-        hashes = digests(events)
+        hashes = claim_digests(claim)
         with self.store.transaction() as writes:
-            start = len(events)
-            while start and writes.index_of(events[start - 1].id) is None:
+            start = len(hashes)
+            while start and writes.index_of(event_id(claim.id, start)) is None:
                 start -= 1
-            tree = MerkleTree(writes)
-            added = []
-            for event, digest in zip(events[start:], hashes[start:], strict=True):
-                index = tree.append(bytes.fromhex(digest))
-                writes.bind(event.id, index)
-                added.append(index)
-        return added
+            return append_entries(
+                writes,
+                (
+                    (event_id(claim.id, i), hashes[i - 1])
+                    for i in range(start + 1, len(hashes) + 1)
+                ),
+            )
 
     @property
     def size(self) -> int:
@@ -182,15 +219,15 @@ class MerkleLog:
 
     def verify(self, claim: Claim) -> LogReport:
         """``claim``'s chain, and each of its events against the leaf that holds it."""
-        chain = verify(claim)
+        chain, hashes = chain_report(claim)
         unlogged, changed = [], []
         with self.store.transaction() as writes:
-            for event, digest in zip(claim.events, digests(claim.events), strict=True):
-                index = writes.index_of(event.id)
+            for seq, hex_digest in enumerate(hashes, 1):
+                index = writes.index_of(event_id(claim.id, seq))
                 if index is None:
-                    unlogged.append(event.seq)
-                elif writes.node(0, index) != leaf_hash(bytes.fromhex(digest)):
-                    changed.append(event.seq)
+                    unlogged.append(seq)
+                elif writes.node(0, index) != leaf_hash(bytes.fromhex(hex_digest)):
+                    changed.append(seq)
         return LogReport(chain, tuple(unlogged), tuple(changed))
 
 

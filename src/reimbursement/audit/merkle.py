@@ -123,6 +123,29 @@ class MemoryNodes:
             self._levels.append(bytearray())
         self._levels[level] += value
 
+    def append_leaf_hash(self, value: bytes) -> int:
+        """Append a leaf's hash and every subtree it completes: the leaf's index.
+
+        What :meth:`MerkleTree.append` does through ``node`` and ``add``, on
+        the ``bytearray`` levels directly: a commit of the in-memory store
+        appends each event it adds, and the calls cost more than the hashing.
+        """
+        levels = self._levels
+        if not levels:
+            levels.append(bytearray())
+        row = levels[0]
+        index = len(row) // 32
+        row += value
+        level, at = 0, index
+        while at & 1:  # a right child completes its parent; its left sibling ends the row
+            value = hashlib.sha256(b"\x01" + row[-64:]).digest()
+            level, at = level + 1, at >> 1
+            if level == len(levels):
+                levels.append(bytearray())
+            row = levels[level]
+            row += value
+        return index
+
     def snapshot(self) -> tuple[int, ...]:
         """How long each level is: what :meth:`restore` goes back to."""
         return tuple(len(level) for level in self._levels)
@@ -147,6 +170,8 @@ class MerkleTree:
 
     def append(self, leaf: bytes) -> int:
         """Append ``leaf`` (its data; hashed here): its index, from 0."""
+        if isinstance(self.nodes, MemoryNodes):
+            return self.nodes.append_leaf_hash(leaf_hash(leaf))
         index = self.nodes.size()
         value = leaf_hash(leaf)
         self.nodes.add(0, index, value)

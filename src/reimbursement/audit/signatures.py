@@ -20,10 +20,17 @@ from typing import TypedDict
 
 import attrs
 
-from ..domain.checks import require_items, require_type
+from ..domain.checks import require_items, require_text, require_type, type_name
 from ..domain.claim import Claim
 from ..domain.events import EventType
-from ..errors import SignatureError
+from ..domain.limits import (
+    MAX_DECLARATION_LENGTH,
+    MAX_DECLARATIONS,
+    MAX_SIGNATURE_DATA,
+    MAX_SIGNATURE_KEY_ID_LENGTH,
+    MAX_SIGNATURE_VALUE,
+)
+from ..errors import SignatureError, ValidationError
 from ..ports import Signature, Verifier
 from .canonical import submission_bytes
 
@@ -32,6 +39,8 @@ __all__ = [
     "SignatureState",
     "SignatureStatus",
     "Signing",
+    "checked_declarations",
+    "checked_signature",
     "recorded_signature",
     "signature_record",
     "signature_status",
@@ -47,6 +56,61 @@ class Signing(TypedDict, total=False):
 
 
 _SUBMISSIONS = frozenset({EventType.SUBMITTED, EventType.RESUBMITTED})
+
+
+def checked_declarations(value: object) -> tuple[str, ...]:
+    """``value`` as the declarations a customer accepted: at most :data:`MAX_DECLARATIONS`
+    texts of at most :data:`MAX_DECLARATION_LENGTH` characters each.
+
+    They come from outside and are signed, stored in the submission's event
+    and shown again: raises :class:`~reimbursement.errors.ValidationError`
+    at ``declarations`` (or ``declarations[i]``) for anything else.
+    """
+    texts = require_items("declarations", value, str, "texts (str)")
+    if len(texts) > MAX_DECLARATIONS:
+        raise ValidationError.at(
+            "declarations", f"holds {len(texts):,} texts; the limit is {MAX_DECLARATIONS}"
+        )
+    return tuple(
+        require_text(f"declarations[{i}]", text, MAX_DECLARATION_LENGTH, multiline=True)
+        for i, text in enumerate(texts)
+    )
+
+
+def _bytes(path: str, value: object, limit: int) -> None:
+    if not isinstance(value, bytes | bytearray | memoryview):
+        raise ValidationError.at(path, f"must be bytes, got {type_name(value)}")
+    if len(value) > limit:
+        raise ValidationError.at(path, f"is {len(value):,} bytes long; the limit is {limit:,}")
+
+
+def checked_signature(value: object) -> Signature:
+    """``value`` when it is a :class:`~reimbursement.ports.Signature` of bounded parts.
+
+    A signature comes from the customer's device: its algorithm (at most 40
+    characters), key id (:data:`~reimbursement.domain.limits.MAX_SIGNATURE_KEY_ID_LENGTH`),
+    value (:data:`~reimbursement.domain.limits.MAX_SIGNATURE_VALUE` bytes) and
+    WebAuthn data (:data:`~reimbursement.domain.limits.MAX_SIGNATURE_DATA`
+    bytes each) are checked before any of it is parsed, verified or stored.
+    Raises :class:`~reimbursement.errors.SignatureError` (a
+    :class:`~reimbursement.errors.ValidationError`) at ``signature.<field>``.
+    """
+    try:
+        signature = require_type(
+            "signature", value, Signature, "a Signature (reimbursement.ports)"
+        )
+        require_text("signature.algorithm", signature.algorithm, 40, empty=False)
+        require_text(
+            "signature.key_id", signature.key_id, MAX_SIGNATURE_KEY_ID_LENGTH, empty=False
+        )
+        _bytes("signature.value", signature.value, MAX_SIGNATURE_VALUE)
+        _bytes("signature.authenticator_data", signature.authenticator_data, MAX_SIGNATURE_DATA)
+        _bytes("signature.client_data_json", signature.client_data_json, MAX_SIGNATURE_DATA)
+    except SignatureError:
+        raise
+    except ValidationError as error:
+        raise SignatureError("a malformed signature", error.problems) from None
+    return signature
 
 
 def _b64(data: bytes) -> str:
@@ -168,7 +232,7 @@ def signing(
     signature where it has none; the check it gives raises it for a
     signature that does not verify over the claim as it would be submitted.
     """
-    texts = require_items("declarations", declarations, str, "text")
+    texts = checked_declarations(declarations)
     if signature is None:
         if verifier is None:
             return None
@@ -181,7 +245,7 @@ def signing(
         raise SignatureError.at(
             "signature", "this desk checks no signatures: give it a verifier (Adapters.verifier)"
         )
-    require_type("signature", signature, Signature, "a Signature (reimbursement.ports)")
+    checked_signature(signature)
     checked = verifier
 
     def check(claim: Claim) -> Mapping[str, str]:

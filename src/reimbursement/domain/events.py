@@ -17,7 +17,7 @@ import attrs
 from ._replace import trusted_builder
 from ._vector import appended, vector
 from .actors import Actor, Role
-from .chain import event_digest
+from .chain import ChainBreak, chain_of, event_digest
 from .event_types import EventType, Visibility
 from .lifecycle import ClaimState
 
@@ -170,6 +170,7 @@ _TYPE: Final = 1
 _AT: Final = 5
 _DATA: Final = 9
 _VISIBILITY: Final = 10
+_PREV: Final = 11
 
 # an Event from a row's values as they are (what that buys: see _replace)
 _event_of_fields = trusted_builder(Event)
@@ -320,6 +321,30 @@ class EventLog(Sequence[Event]):
             if rows[i][_TYPE] in types:
                 return i
         return None
+
+    def chain(
+        self, recorded: Mapping[int, str] | None = None
+    ) -> tuple[list[str], ChainBreak | None]:
+        """Each event's digest in order and the first broken link (:func:`.chain.chain_of`).
+
+        Read from the rows as they are: no ``Event`` is built (verifying a
+        store's claims reads millions). ``recorded``: digests to take instead
+        of hashing, by ``seq`` (events redacted by erasure).
+        """
+        return chain_of(self._rows, recorded)
+
+    def digests_since(self, version: int) -> list[str]:
+        """The digest of each event after the first ``version`` (what a commit logs).
+
+        Each one but the last is the link its successor carries, which
+        :meth:`append` made from it (a commit of four events hashes one); a
+        link that does not match its event is what ``verify`` reports.
+        """
+        rows = self._rows
+        if version >= len(rows):
+            return []
+        links = [row[_PREV] for row in rows[version + 1 :]]
+        return [*links, event_digest(*rows[-1])]  # type: ignore[list-item]
 
     def last_at(self) -> datetime | None:
         """When the latest event happened."""

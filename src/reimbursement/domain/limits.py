@@ -24,6 +24,8 @@ __all__ = [
     "DEFAULT_LIMITS",
     "MAX_ATTACHMENTS",
     "MAX_CUSTOMER_EVENTS",
+    "MAX_DECLARATIONS",
+    "MAX_DECLARATION_LENGTH",
     "MAX_DESCRIPTION_LENGTH",
     "MAX_ID_LENGTH",
     "MAX_LINES",
@@ -34,6 +36,9 @@ __all__ = [
     "MAX_NOTE_LENGTH",
     "MAX_REASONS",
     "MAX_REASON_LENGTH",
+    "MAX_SIGNATURE_DATA",
+    "MAX_SIGNATURE_KEY_ID_LENGTH",
+    "MAX_SIGNATURE_VALUE",
     "ClaimLimits",
 ]
 
@@ -63,6 +68,17 @@ MAX_REASONS: Final = 50
 MAX_LINE_AMOUNT_DIGITS: Final = 12
 """Digits before the decimal point of one line's amount (below a trillion): sums of a
 claim's lines stay exact, far inside ``Decimal``'s 28 digits."""
+MAX_DECLARATIONS: Final = 20
+"""Declarations a customer accepts with one signed submission."""
+MAX_DECLARATION_LENGTH: Final = 4_000
+"""One declaration's text (it is signed and stored with the submission's event)."""
+MAX_SIGNATURE_KEY_ID_LENGTH: Final = 1_400
+"""A signature's key id: a key name, or a WebAuthn credential id in base64url (a
+credential id is at most 1,023 bytes, 1,364 characters in base64url)."""
+MAX_SIGNATURE_VALUE: Final = 1_024
+"""Bytes of a signature value (Ed25519: 64, ECDSA P-256 in DER: at most 72, RSA-4096: 512)."""
+MAX_SIGNATURE_DATA: Final = 4_096
+"""Bytes of a WebAuthn assertion's authenticator data, and of its client data JSON."""
 
 
 def _positive(instance: object, attribute: attrs.Attribute[int], value: int) -> None:

@@ -8,13 +8,14 @@ from ..audit.canonical import submission_bytes
 from ..audit.signatures import (
     SignatureState,
     SignatureStatus,
+    checked_declarations,
     recorded_signature,
     signature_status,
 )
 from ..domain import commands as cmd
 from ..domain.actors import Actor
 from ..domain.authorization import authorize, authorize_view
-from ..domain.checks import require_items, require_type
+from ..domain.checks import require_type
 from ..domain.claim import Claim
 from ..domain.inputs import ClaimPatch
 from ..domain.lifecycle import Action, ClaimState
@@ -49,7 +50,7 @@ class SigningCalls(DeskCore):
         the customer may not submit, or a patch that does not apply.
         """
         claim = self._claim(actor, claim_id)
-        texts = require_items("declarations", declarations, str, "text")
+        texts = checked_declarations(declarations)
         if claim.state is ClaimState.DRAFT and patch is None:
             authorize(actor, claim, Action.SUBMIT)
             return submission_bytes(claim, texts)

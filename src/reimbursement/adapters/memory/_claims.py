@@ -15,6 +15,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Self
 
+from ...audit.log import MemoryLogStore, append_entries, new_entries
 from ...domain.claim import Claim
 from ...domain.lifecycle import ClaimState
 from ...domain.routing import holders
@@ -39,7 +40,11 @@ class InMemoryClaimStore:
     """The committed data: claims, indexes, sequences, request keys and the outbox.
 
     Shared by every :class:`InMemoryUnitOfWork` made from it; thread-safe.
-    ``queue`` is its :class:`~reimbursement.ports.OutboxQueue`.
+    ``queue`` is its :class:`~reimbursement.ports.OutboxQueue`; ``log`` the
+    desk's Merkle log (:class:`~reimbursement.audit.LogStore`): every commit
+    appends the digests of the events it adds, with the claims, under the
+    same lock (``MerkleLog(store.log, origin, signer)`` signs checkpoints
+    and gives receipts over it).
     """
 
     def __init__(self) -> None:
@@ -56,6 +61,7 @@ class InMemoryClaimStore:
         self.requests: dict[str, RequestRecord] = {}
         self.duplicates = DuplicateIndex()
         self.queue = InMemoryOutboxQueue(self.lock)
+        self.log = MemoryLogStore(self.lock)
 
     def unit_of_work(self) -> InMemoryUnitOfWork:
         """A new transaction on this store."""
@@ -164,13 +170,20 @@ class InMemoryUnitOfWork:
                         raise DuplicateRequestError(
                             f"request key {key!r} was committed by another unit of work first"
                         )
-            write = store.write
-            if added is not None:
-                for claim in added.values():
-                    write(claim)
+            # the events' digests, before anything is written: nothing below can refuse
+            logged = [] if added is None else [new_entries(c, 0) for c in added.values()]
             if saved is not None:
-                for claim, _ in saved.values():
-                    write(claim)
+                logged += [new_entries(claim, read) for claim, read in saved.values()]
+            write = store.write
+            with store.log.transaction() as log:  # undone if writing the claims fails
+                for entries in logged:
+                    append_entries(log, entries)
+                if added is not None:
+                    for claim in added.values():
+                        write(claim)
+                if saved is not None:
+                    for claim, _ in saved.values():
+                        write(claim)
             if repo.schedules is not None:
                 store.schedules.update(repo.schedules)
             if requests is not None:

@@ -151,12 +151,15 @@ class SqlClaimRepository(SqlDuplicateLookups):
         """The claims this unit of work read or wrote, at the last version it saw."""
         self.written: dict[str, Claim] = {}
         """The claims this unit of work added or saved, as last written."""
+        self.read_at: dict[str, int] = {}
+        """The version each written claim had before this unit of work (0: added)."""
 
     def forget(self) -> None:
         """The unit of work ended: what it saw and wrote is no longer its own."""
         self.requests.clear()
         self.seen.clear()
         self.written.clear()
+        self.read_at.clear()
 
     # -- reads ---------------------------------------------------------------------------
 
@@ -342,6 +345,7 @@ class SqlClaimRepository(SqlDuplicateLookups):
                 ) from None
             append(connection, claim, schedule)
         self.seen[claim.id] = self.written[claim.id] = claim
+        self.read_at.setdefault(claim.id, 0)
 
     def save(
         self, claim: Claim, expected_version: int, schedule: ClaimSchedule = NO_SCHEDULE
@@ -357,6 +361,7 @@ class SqlClaimRepository(SqlDuplicateLookups):
                     f"claim {claim.id}: its number {claim.number} is already used by another claim"
                 ) from None
         self.seen[claim.id] = self.written[claim.id] = claim
+        self.read_at.setdefault(claim.id, expected_version)
 
     def reschedule(self, claim_id: str, schedule: ClaimSchedule) -> None:
         parameters = {

@@ -8,27 +8,33 @@ it first takes ``LOCK TABLE rb_log_events IN EXCLUSIVE MODE``, so appends
 are serialized across workers, and on SQLite the write lock. A leaf
 another writer took first violates the primary key: nothing is written and
 :class:`~reimbursement.errors.ConcurrencyError` asks for a retry.
+
+The claim store's unit of work appends the digests of the events it adds
+in its own commit (:func:`append_in`), after its last other write, so that
+a claim and its log entries are committed together or not at all, and the
+log's lock is held only for the end of the commit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Final
 
 import sqlalchemy as sa
 
-from ...audit.log import LogWrites
+from ...audit.log import LogWrites, append_entries
 from ...errors import ConcurrencyError
 from ._engine import begin, guard, is_postgres
 from ._schema import LOG_EVENTS, LOG_NODES
 
-__all__ = ["SqlLogStore"]
+__all__ = ["SqlLogStore", "append_in"]
 
 _NODE: Final = sa.select(LOG_NODES.c.hash).where(
     LOG_NODES.c.level == sa.bindparam("level"), LOG_NODES.c.idx == sa.bindparam("idx")
 )
-_SIZE: Final = sa.select(sa.func.count()).select_from(LOG_EVENTS)
+# the last leaf's index from the primary key's index (a count would read every row)
+_SIZE: Final = sa.select(sa.func.coalesce(sa.func.max(LOG_EVENTS.c.idx) + 1, 0))
 _INDEX: Final = sa.select(LOG_EVENTS.c.idx).where(LOG_EVENTS.c.event_id == sa.bindparam("e"))
 
 
@@ -79,6 +85,23 @@ class _Writes:
             )
 
 
+def _lock(connection: sa.Connection) -> None:
+    if is_postgres(connection):  # SQLite: the write transaction holds the one write lock
+        connection.exec_driver_sql("LOCK TABLE rb_log_events IN EXCLUSIVE MODE")
+
+
+def append_in(connection: sa.Connection, entries: Iterable[tuple[str, str]]) -> None:
+    """Append ``entries`` (event id, digest) to the log in ``connection``'s write transaction.
+
+    Raises ``sqlalchemy.exc.IntegrityError`` for an event the log holds
+    already; the caller rolls its transaction back.
+    """
+    _lock(connection)
+    writes = _Writes(connection)
+    append_entries(writes, entries)
+    writes.flush()
+
+
 class SqlLogStore:
     """A :class:`~reimbursement.audit.LogStore` on the SQL store's database (``engine``)."""
 
@@ -90,8 +113,7 @@ class SqlLogStore:
         """A write transaction over the log, committed when the block ends without error."""
         with guard(self.engine, "append to the Merkle log"), self.engine.connect() as connection:
             begin(connection, write=True)
-            if is_postgres(connection):
-                connection.exec_driver_sql("LOCK TABLE rb_log_events IN EXCLUSIVE MODE")
+            _lock(connection)
             writes = _Writes(connection)
             try:
                 yield writes

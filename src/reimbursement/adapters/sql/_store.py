@@ -25,7 +25,8 @@ from typing import Any, Final, Self
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ...errors import DuplicateRequestError, StorageError
+from ...audit.log import new_entries
+from ...errors import ConcurrencyError, DuplicateRequestError, StorageError
 from ...ports import Notification
 from ._cache import CACHED_CLAIMS, ClaimCache
 from ._claims import SqlClaimRepository
@@ -38,6 +39,7 @@ from ._engine import (
     shown,
     take_write_lock,
 )
+from ._log import SqlLogStore, append_in
 from ._migrations import check
 from ._outbox import SqlOutbox, SqlOutboxQueue, insert_staged
 from ._schema import REQUESTS, SEQUENCES
@@ -72,6 +74,9 @@ class SqlClaimStore:
             raise
         self.queue = SqlOutboxQueue(self.engine)
         """The dispatcher's side of the outbox (:class:`~reimbursement.ports.OutboxQueue`)."""
+        self.log = SqlLogStore(self.engine)
+        """The desk's Merkle log (:class:`~reimbursement.audit.LogStore`): every unit of work
+        appends the digests of the events it adds in its own commit."""
 
     def unit_of_work(self) -> SqlUnitOfWork:
         """A new unit of work (one transaction) on this store."""
@@ -209,7 +214,10 @@ class SqlUnitOfWork:
         leased: Sequence[Notification] = ()
         requests = list(self.claims.requests.values())
         notifications = list(self.outbox.staged.values())
-        if requests or notifications:
+        read_at = self.claims.read_at
+        # the events' digests, before the log's lock is taken
+        logged = [e for c in self.claims.written.values() for e in new_entries(c, read_at[c.id])]
+        if requests or notifications or logged:
             with self.writing("commit") as connection:
                 remember = _REMEMBER[connection.dialect.name]
                 for record in requests:
@@ -225,6 +233,15 @@ class SqlUnitOfWork:
                             "first; nothing of this one was written"
                         )
                 leased = insert_staged(connection, notifications, self.outbox.until)
+                if logged:  # last, so that the log's lock is held for the commit alone
+                    try:
+                        append_in(connection, logged)
+                    except sa.exc.IntegrityError:
+                        self._release()
+                        raise ConcurrencyError(
+                            "an event of this unit of work is in the Merkle log already; "
+                            "nothing of this unit of work was written"
+                        ) from None
         open_connection = self._connection
         if open_connection is not None:
             with guard(self.engine, "commit"):
