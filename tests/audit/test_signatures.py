@@ -62,6 +62,10 @@ _CHANGES: dict[str, Callable[[object], object]] = {
         c,
         lines=[c.lines[0], attrs.evolve(c.lines[1], fx_rate=Decimal("0.9174"))],  # type: ignore[attr-defined]
     ),
+    "tax": lambda c: attrs.evolve(
+        c,
+        lines=[attrs.evolve(c.lines[0], tax=Money("1.00", "EUR")), *c.lines[1:]],  # type: ignore[attr-defined]
+    ),
     "provider": lambda c: attrs.evolve(
         c,
         lines=[attrs.evolve(c.lines[0], provider="Taxi Berlln"), *c.lines[1:]],  # type: ignore[attr-defined]

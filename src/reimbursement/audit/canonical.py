@@ -32,7 +32,7 @@ def _money(money: Money) -> dict[str, str]:
 
 def _line(claim: Claim, line: ExpenseLine) -> dict[str, Any]:
     hashes = {a.id: a.sha256 for a in claim.attachments}
-    return {
+    form: dict[str, Any] = {
         "id": line.id,
         "category": line.category,
         "incurred_on": line.incurred_on.isoformat(),
@@ -43,6 +43,9 @@ def _line(claim: Claim, line: ExpenseLine) -> dict[str, Any]:
         "fx_rate": None if line.fx_rate is None else str(line.fx_rate),
         "documents": [hashes.get(ref, "") for ref in line.attachment_ids],
     }
+    if line.tax is not None:  # only when known: the forms of lines without one keep their bytes
+        form["tax"] = _money(line.tax)
+    return form
 
 
 def submission_form(
