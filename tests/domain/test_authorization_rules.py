@@ -16,9 +16,16 @@ from reimbursement.claims import Action, Visibility
 from reimbursement.domain.authorization import (
     ROLE_ACTIONS,
     authorize,
+    authorize_document_deletion,
+    authorize_erasure,
+    authorize_export,
+    authorize_feedback,
+    authorize_inbox,
     authorize_message,
+    authorize_own_claims,
     authorize_staff,
     authorize_staff_read,
+    authorize_start_draft,
     authorize_step_decision,
     authorize_view,
 )
@@ -35,6 +42,10 @@ def _with_role(actor_id: str, role: object) -> Actor:
     return actor
 
 
+def _export(actor: Actor) -> None:
+    authorize_export(actor, CLAIMANT)
+
+
 CHECKS: dict[str, Callable[[Actor, Claim], None]] = {
     "authorize": lambda a, c: authorize(a, c, Action.APPROVE_PAYMENT),
     "authorize_view": authorize_view,
@@ -44,6 +55,13 @@ CHECKS: dict[str, Callable[[Actor, Claim], None]] = {
     "authorize_step_decision": lambda a, c: authorize_step_decision(
         a, c, Action.APPROVE, NO_CONFLICTS
     ),
+    "authorize_start_draft": lambda a, c: authorize_start_draft(a),
+    "authorize_own_claims": lambda a, c: authorize_own_claims(a),
+    "authorize_inbox": lambda a, c: authorize_inbox(a),
+    "authorize_feedback": lambda a, c: authorize_feedback(a, c),
+    "authorize_export": lambda a, c: _export(a),
+    "authorize_erasure": lambda a, c: authorize_erasure(a),
+    "authorize_document_deletion": lambda a, c: authorize_document_deletion(a),
 }
 
 
@@ -92,3 +110,44 @@ def test_the_role_table_cannot_be_changed() -> None:
     with pytest.raises(TypeError):
         del ROLE_ACTIONS[Role.FINANCE]  # type: ignore[attr-defined]
     assert Action.APPROVE_PAYMENT not in ROLE_ACTIONS[Role.CUSTOMER]
+
+
+CUSTOMER_ONLY: dict[str, Callable[[Actor], None]] = {
+    "drafts are customers'": authorize_start_draft,
+    "only a customer has claims of their own": authorize_own_claims,
+    "only a customer has an inbox of their own": authorize_inbox,
+}
+
+
+@pytest.mark.parametrize("refusal", sorted(CUSTOMER_ONLY))
+def test_drafts_claim_lists_and_inboxes_are_the_customers_alone(refusal: str) -> None:
+    CUSTOMER_ONLY[refusal](Actor.customer(CLAIMANT))
+    for role in (Role.REVIEWER, Role.FINANCE, Role.SYSTEM):
+        with pytest.raises(AuthorizationError, match=refusal):
+            CUSTOMER_ONLY[refusal](Actor("staff-1", role))
+
+
+def test_only_the_claims_own_customer_gives_its_feedback() -> None:
+    claim = in_review("claim-1", customer_id=CLAIMANT)
+    authorize_feedback(Actor.customer(CLAIMANT), claim)
+    for other in (Actor.customer("cust-2"), Actor(CLAIMANT, Role.REVIEWER), Actor.finance("f-1")):
+        with pytest.raises(AuthorizationError, match="only the claim's customer"):
+            authorize_feedback(other, claim)
+
+
+def test_personal_data_is_exported_by_its_customer_or_the_system_role_only() -> None:
+    assert authorize_export(Actor.customer(CLAIMANT), CLAIMANT) is True  # sees it as customer
+    assert authorize_export(Actor("dpo", Role.SYSTEM), CLAIMANT) is False  # sees it whole
+    for other in (Actor.customer("cust-2"), Actor(CLAIMANT, Role.REVIEWER), Actor.finance("f-1")):
+        with pytest.raises(AuthorizationError, match="data-protection process"):
+            authorize_export(other, CLAIMANT)
+
+
+@pytest.mark.parametrize("check", [authorize_erasure, authorize_document_deletion])
+def test_erasure_and_document_deletion_are_the_system_roles_alone(
+    check: Callable[[Actor], None],
+) -> None:
+    check(Actor("dpo", Role.SYSTEM))
+    for other in (Actor.customer(CLAIMANT), Actor.reviewer("rev-1"), Actor.finance("f-1")):
+        with pytest.raises(AuthorizationError, match="only system may"):
+            check(other)

@@ -34,9 +34,16 @@ if TYPE_CHECKING:
 __all__ = [
     "ROLE_ACTIONS",
     "authorize",
+    "authorize_document_deletion",
+    "authorize_erasure",
+    "authorize_export",
+    "authorize_feedback",
+    "authorize_inbox",
     "authorize_message",
+    "authorize_own_claims",
     "authorize_staff",
     "authorize_staff_read",
+    "authorize_start_draft",
     "authorize_step_decision",
     "authorize_unconflicted",
     "authorize_view",
@@ -219,3 +226,82 @@ def authorize_unconflicted(actor: Actor, claim: Claim, conflicts: ConflictOfInte
             f"{actor.id} has a conflict of interest with customer {claim.customer_id} "
             f"and cannot decide claim {claim.id}; hand it over"
         )
+
+
+def _require_customer(actor: Actor, refusal: str) -> None:
+    if actor.role is not Role.CUSTOMER:
+        raise AuthorizationError(refusal)
+
+
+def authorize_start_draft(actor: Actor) -> None:
+    """Check that ``actor`` acts as a customer, who alone starts drafts.
+
+    Raises :class:`~reimbursement.errors.AuthorizationError`.
+    """
+    _require_customer(actor, f"{actor.id} acts as {actor.role}: drafts are customers'")
+
+
+def authorize_own_claims(actor: Actor) -> None:
+    """Check that ``actor`` acts as a customer, who alone has claims of their own to list.
+
+    Raises :class:`~reimbursement.errors.AuthorizationError`.
+    """
+    _require_customer(actor, "only a customer has claims of their own")
+
+
+def authorize_inbox(actor: Actor) -> None:
+    """Check that ``actor`` acts as a customer, who alone has an inbox of their own.
+
+    Raises :class:`~reimbursement.errors.AuthorizationError`.
+    """
+    _require_customer(actor, "only a customer has an inbox of their own")
+
+
+def authorize_feedback(actor: Actor, claim: Claim) -> None:
+    """Check that ``actor`` is the customer of ``claim``, who alone gives or edits its feedback.
+
+    Raises :class:`~reimbursement.errors.AuthorizationError`.
+    """
+    if actor.role is not Role.CUSTOMER or actor.id != claim.claimant.customer_id:
+        raise AuthorizationError(
+            f"only the claim's customer may give or edit feedback on claim {claim.id}; "
+            f"{actor.role} {actor.id!r} may not"
+        )
+
+
+def authorize_export(actor: Actor, customer_id: str) -> bool:
+    """Check that ``actor`` may export the personal data of ``customer_id``.
+
+    The customer exports their own data, the data-protection process (the
+    ``system`` role) anyone's. Returns True when ``actor`` is that customer
+    (who sees their claims as a customer does). Raises
+    :class:`~reimbursement.errors.AuthorizationError` for anyone else.
+    """
+    own = actor.role is Role.CUSTOMER and actor.id == customer_id
+    if not own and actor.role is not Role.SYSTEM:
+        raise AuthorizationError(
+            f"{actor.id} acts as {actor.role}: only the customer or the data-protection "
+            "process (system) may export a customer's personal data"
+        )
+    return own
+
+
+def _require_system(actor: Actor, refusal: str) -> None:
+    if actor.role is not Role.SYSTEM:
+        raise AuthorizationError(f"{actor.id} acts as {actor.role}: {refusal}")
+
+
+def authorize_erasure(actor: Actor) -> None:
+    """Check that ``actor`` is the data-protection process (``system``), who alone erases.
+
+    Raises :class:`~reimbursement.errors.AuthorizationError`.
+    """
+    _require_system(actor, "only system may erase")
+
+
+def authorize_document_deletion(actor: Actor) -> None:
+    """Check that ``actor`` acts as ``system``, who alone deletes a closed claim's documents.
+
+    Raises :class:`~reimbursement.errors.AuthorizationError`.
+    """
+    _require_system(actor, "only system may")

@@ -16,8 +16,9 @@ from types import MappingProxyType
 
 import attrs
 
-from ..errors import AuthorizationError, DuplicateError, FieldProblem, ValidationError
-from .actors import Actor, Role
+from ..errors import DuplicateError, FieldProblem, ValidationError
+from .actors import Actor
+from .authorization import authorize_feedback
 from .claim import Claim
 from .events import EventType
 from .feedback import Feedback, FeedbackStage
@@ -252,14 +253,6 @@ def feedback_problems(
     return problems
 
 
-def _check_customer(claim: Claim, actor: Actor) -> None:
-    if actor.role is not Role.CUSTOMER or actor.id != claim.claimant.customer_id:
-        raise AuthorizationError(
-            f"only the claim's customer may give or edit feedback on claim {claim.id}; "
-            f"{actor.role.value} {actor.id!r} may not"
-        )
-
-
 def _clean(feedback: Feedback) -> tuple[dict[FeedbackStage, int], str, str]:
     ratings = {FeedbackStage(s): feedback.ratings[s] for s in feedback.ratings}
     ordered = {s: ratings[s] for s in FeedbackStage if s in ratings}
@@ -335,7 +328,7 @@ def give_feedback(
     the policy does not allow, values out of range or unknown codes.
     """
     _require_aware(at)
-    _check_customer(claim, actor)
+    authorize_feedback(actor, claim)
     if claim.feedback is not None:
         raise DuplicateError(
             f"feedback on claim {claim.id} was already given at "
@@ -372,7 +365,7 @@ def edit_feedback(
     out of range or unknown.
     """
     _require_aware(at)
-    _check_customer(claim, actor)
+    authorize_feedback(actor, claim)
     current = claim.feedback
     if current is None:
         raise ValidationError.at("feedback", f"claim {claim.id} has no feedback to edit; give it")

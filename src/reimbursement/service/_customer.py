@@ -9,12 +9,14 @@ from typing import Unpack
 from ..audit.signatures import Signing, signing
 from ..domain import commands as cmd
 from ..domain import feedback_rules
-from ..domain.actors import Actor, Role
+from ..domain.actors import Actor
 from ..domain.authorization import (
     authorize,
     authorize_message,
+    authorize_own_claims,
     authorize_staff,
     authorize_staff_read,
+    authorize_start_draft,
     authorize_view,
 )
 from ..domain.checks import require_bool, require_items, require_type
@@ -24,7 +26,7 @@ from ..domain.feedback import Feedback, FeedbackStage
 from ..domain.feedback_rules import FeedbackPolicy, ProblemCatalogue
 from ..domain.inputs import ClaimPatch, LineInput
 from ..domain.lifecycle import Action
-from ..errors import AuthorizationError, DuplicateRequestError
+from ..errors import DuplicateRequestError
 from ..ports import Page
 from ._arguments import Answers, check_actor, check_feedback
 from ._core import DeskCore, Request, Step
@@ -48,8 +50,7 @@ class CustomerCalls(DeskCore):
         :class:`~reimbursement.errors.ValidationError` for bad lines (``lines``
         is a list or tuple of ``LineInput``).
         """
-        if check_actor(actor).role is not Role.CUSTOMER:
-            raise AuthorizationError(f"{actor.id} acts as {actor.role}: drafts are customers'")
+        authorize_start_draft(check_actor(actor))
         given = require_items("lines", lines, LineInput, "LineInput")
         request = self._request(actor, request_id, self.start_draft, given)
         try:
@@ -244,8 +245,7 @@ class CustomerCalls(DeskCore):
 
         Pass the page's ``next_cursor`` as ``after`` for the next page.
         """
-        if check_actor(actor).role is not Role.CUSTOMER:
-            raise AuthorizationError("only a customer has claims of their own")
+        authorize_own_claims(check_actor(actor))
         with self._uow() as uow:
             found = uow.claims.for_customer(actor.id, after=after, limit=limit)
         return Page(tuple(self._tracking(c) for c in found.items), found.next_cursor)

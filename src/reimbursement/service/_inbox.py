@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from ..domain.actors import Actor, Role
+from ..domain.actors import Actor
+from ..domain.authorization import authorize_inbox
 from ..domain.checks import require_bool, require_text, require_texts
-from ..errors import AuthorizationError, NotFoundError, ValidationError
+from ..errors import NotFoundError, ValidationError
 from ..ports import Page
 from ._arguments import check_actor
 from ._core import DeskCore
@@ -56,8 +57,7 @@ class InboxCalls(DeskCore):
         return store.mark_read(actor.id, wanted, self.adapters.clock.now())
 
     def _inbox_of(self, actor: Actor) -> InboxStore:
-        if check_actor(actor).role is not Role.CUSTOMER:
-            raise AuthorizationError("only a customer has an inbox of their own")
+        authorize_inbox(check_actor(actor))
         store = self.adapters.inbox
         if store is None:
             raise NotFoundError(

@@ -7,11 +7,16 @@ from datetime import timedelta
 from typing import Any
 
 from ..domain.actors import Actor, Role
+from ..domain.authorization import (
+    authorize_document_deletion,
+    authorize_erasure,
+    authorize_export,
+)
 from ..domain.checks import require_type
 from ..domain.claim import Claim
 from ..domain.commands import privacy
 from ..domain.events import EventType, Visibility
-from ..errors import AuthorizationError, FieldProblem, ValidationError
+from ..errors import FieldProblem, ValidationError
 from ..serialization import to_data
 from ._arguments import check_actor
 from ._core import DeskCore, Step
@@ -81,12 +86,7 @@ class PrivacyCalls(DeskCore):
         :class:`~reimbursement.errors.AuthorizationError` for anyone else.
         """
         self._check_read(actor, "customer_id", customer_id)
-        own = actor.role is Role.CUSTOMER and actor.id == customer_id
-        if not own and actor.role is not Role.SYSTEM:
-            raise AuthorizationError(
-                f"{actor.id} acts as {actor.role}: only the customer or the data-protection "
-                "process (system) may export a customer's personal data"
-            )
+        own = authorize_export(actor, customer_id)
         found = self._customer_claims(customer_id)
         if own:
             label = self.texts.for_language
@@ -116,8 +116,7 @@ class PrivacyCalls(DeskCore):
         ``docs/privacy.md``.
         """
         self._check_read(actor, "customer_id", customer_id)
-        if actor.role is not Role.SYSTEM:
-            raise AuthorizationError(f"{actor.id} acts as {actor.role}: only system may erase")
+        authorize_erasure(actor)
         claims = list(self._customer_claims(customer_id))
         open_ = [c.id for c in claims if c.state not in privacy.FINAL_STATES]
         if open_:
@@ -142,9 +141,7 @@ class PrivacyCalls(DeskCore):
         :class:`~reimbursement.errors.ValidationError` for a claim not closed
         long enough, or whose documents are deleted already.
         """
-        check_actor(actor)
-        if actor.role is not Role.SYSTEM:
-            raise AuthorizationError(f"{actor.id} acts as {actor.role}: only system may")
+        authorize_document_deletion(check_actor(actor))
         period = require_type("kept_for", kept_for, timedelta, "a timedelta")
 
         def decide(claim: Claim, step: Step) -> Claim:
