@@ -40,7 +40,7 @@ from .ports import (
 )
 from .service.adapters import Adapters, DeskSettings
 from .service.desk import ReimbursementDesk
-from .service.routing import RoundRobinRouter, Router
+from .service.routers import RoundRobinRouter, Router
 from .service.straight_through import StraightThroughReview
 from .service.sweeper import BreachEscalation
 from .service.texts import CustomerTexts

@@ -10,10 +10,10 @@ approval plans :class:`ApprovalRules`, :class:`AuthorityChain` and
 
 from .domain.routing import *  # noqa: F403 - this namespace is that package's public face
 from .domain.routing import __all__ as _routing_names
-from .service.routing import PlanRouter as PlanRouter
-from .service.routing import RoundRobinRouter as RoundRobinRouter
-from .service.routing import Router as Router
-from .service.routing import RoutingEscalation as RoutingEscalation
+from .service.routers import PlanRouter as PlanRouter
+from .service.routers import RoundRobinRouter as RoundRobinRouter
+from .service.routers import Router as Router
+from .service.routers import RoutingEscalation as RoutingEscalation
 
 # the package's own list, so a name it adds is published here without a second copy
 # (in isort order: constants, classes, functions)

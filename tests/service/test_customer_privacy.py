@@ -42,7 +42,7 @@ from reimbursement.domain.routing import (
 from reimbursement.domain.sla import BusinessCalendar, SlaPolicy, weekly
 from reimbursement.errors import ReimbursementError
 from reimbursement.feedback import FeedbackStage
-from reimbursement.service.routing import RoutingEscalation
+from reimbursement.service.routers import RoutingEscalation
 from support import PDF, START, gateway
 
 REVIEWERS = ("rv-quokka", "rv-wombat", "rv-dingo", "rv-bilby")

@@ -32,6 +32,7 @@ from reimbursement.domain.routing import (
     PolicyRouter,
     Reviewer,
     ReviewerPool,
+    current_plan,
 )
 from reimbursement.domain.sla import BusinessCalendar, SlaPolicy, weekly
 from reimbursement.errors import (
@@ -43,7 +44,7 @@ from reimbursement.errors import (
     ValidationError,
 )
 from reimbursement.service.adapters import DeskSettings
-from reimbursement.service.routing import RoundRobinRouter, RoutingEscalation, current_plan
+from reimbursement.service.routers import RoundRobinRouter, RoutingEscalation
 from support import ANA, FINANCE, PROFILES, START, submitted, whole
 
 IBAN = "DE89 3704 0044 0532 0130 00"

@@ -47,8 +47,8 @@ from ..ports import (
 from ._arguments import CheckedClock, Request, canonical, check_actor
 from .adapters import Adapters, DeskSettings
 from .dispatch import Dispatcher
-from .reviews import ReviewRouting
-from .routing import Router
+from .review_routing import ReviewRouting
+from .routers import Router
 from .straight_through import StraightThroughReview
 from .sweeper import BreachEscalation
 from .texts import DEFAULT_TEXTS, CustomerTexts

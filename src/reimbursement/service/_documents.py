@@ -16,7 +16,7 @@ from ..domain.lifecycle import Action, ClaimState
 from ..errors import ValidationError
 from ..ports import ClaimRepository
 from ._core import Step
-from ._review import ReviewCalls
+from ._review_calls import ReviewCalls
 from ._storing import Put, StoringCalls
 from .adapters import DeskSettings
 from .views import CustomerClaim

@@ -21,7 +21,7 @@ from ._einvoice import EInvoiceCalls
 from ._inbox import InboxCalls
 from ._payments import PaymentCalls
 from ._privacy import PrivacyCalls
-from ._review import HandOverReport, ReviewCalls
+from ._review_calls import HandOverReport, ReviewCalls
 from ._signing import SigningCalls
 from .sweeper import SweepReport, sweep
 

@@ -38,7 +38,7 @@ from ..domain.routing import (
 )
 from ..errors import AuthorizationError, ValidationError
 from ..ports import ClaimRepository
-from .routing import PlanRouter, Router, routing_lock
+from .routers import PlanRouter, Router, routing_lock
 
 __all__ = ["ReviewRouting"]
 
