@@ -16,6 +16,7 @@ from reimbursement.claims import Action, Visibility
 from reimbursement.domain.authorization import (
     ROLE_ACTIONS,
     authorize,
+    authorize_assignment,
     authorize_document_deletion,
     authorize_erasure,
     authorize_export,
@@ -29,6 +30,7 @@ from reimbursement.domain.authorization import (
     authorize_step_decision,
     authorize_view,
 )
+from reimbursement.domain.routing import Assignment
 from reimbursement.domain.routing.constraints import NO_CONFLICTS
 from reimbursement.errors import AuthorizationError, FourEyesError
 from reimbursement.testing import approved, in_review
@@ -151,3 +153,10 @@ def test_erasure_and_document_deletion_are_the_system_roles_alone(
     for other in (Actor.customer(CLAIMANT), Actor.reviewer("rev-1"), Actor.finance("f-1")):
         with pytest.raises(AuthorizationError, match="only system may"):
             check(other)
+
+
+def test_a_router_that_chooses_the_claimant_as_reviewer_is_refused() -> None:
+    claim = in_review("claim-1", customer_id=CLAIMANT)
+    authorize_assignment(claim, Assignment(claim.id, "rev-1", "round-robin", "next in turn"))
+    with pytest.raises(AuthorizationError, match=f"round-robin chose {CLAIMANT}, who submitted"):
+        authorize_assignment(claim, Assignment(claim.id, CLAIMANT, "round-robin", "next in turn"))

@@ -30,10 +30,13 @@ from .lifecycle import Action
 
 if TYPE_CHECKING:
     from .routing.constraints import ConflictOfInterest
+    from .routing.plans import ReviewPlan, ReviewStep
+    from .routing.router import Assignment
 
 __all__ = [
     "ROLE_ACTIONS",
     "authorize",
+    "authorize_assignment",
     "authorize_document_deletion",
     "authorize_erasure",
     "authorize_export",
@@ -45,6 +48,7 @@ __all__ = [
     "authorize_staff_read",
     "authorize_start_draft",
     "authorize_step_decision",
+    "authorize_step_holder",
     "authorize_unconflicted",
     "authorize_view",
     "reads_whole",
@@ -305,3 +309,36 @@ def authorize_document_deletion(actor: Actor) -> None:
     Raises :class:`~reimbursement.errors.AuthorizationError`.
     """
     _require_system(actor, "only system may")
+
+
+def authorize_step_holder(
+    actor: Actor, claim: Claim, plan: ReviewPlan, step_id: str | None
+) -> tuple[ReviewStep, ...]:
+    """The open steps of ``plan`` that ``actor`` holds (only ``step_id``, when given).
+
+    Raises :class:`~reimbursement.errors.AuthorizationError` when they hold none,
+    naming the open steps and who holds them.
+    """
+    held = tuple(
+        s
+        for s in plan.open_steps()
+        if s.assignee == actor.id and (step_id is None or s.id == step_id)
+    )
+    if not held:
+        waiting = ", ".join(f"{s.id} ({s.assignee})" for s in plan.open_steps())
+        named = f" {step_id!r}" if step_id is not None else ""
+        raise AuthorizationError(
+            f"{actor.id} holds no open review step{named} of claim {claim.id}; open now: {waiting}"
+        )
+    return held
+
+
+def authorize_assignment(claim: Claim, assignment: Assignment) -> None:
+    """Check that the router did not choose the claim's own customer as its reviewer.
+
+    Raises :class:`~reimbursement.errors.AuthorizationError`.
+    """
+    if assignment.reviewer == claim.customer_id:
+        raise AuthorizationError(
+            f"router {assignment.policy} chose {assignment.reviewer}, who submitted the claim"
+        )

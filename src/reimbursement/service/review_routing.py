@@ -14,7 +14,13 @@ from datetime import datetime
 
 from ..domain import commands as cmd
 from ..domain.actors import SYSTEM, Actor
-from ..domain.authorization import authorize, authorize_step_decision, authorize_unconflicted
+from ..domain.authorization import (
+    authorize,
+    authorize_assignment,
+    authorize_step_decision,
+    authorize_step_holder,
+    authorize_unconflicted,
+)
 from ..domain.claim import Claim
 from ..domain.lifecycle import Action, ClaimState
 from ..domain.routing import (
@@ -36,7 +42,7 @@ from ..domain.routing import (
     record_step_decision,
     request_for,
 )
-from ..errors import AuthorizationError, ValidationError
+from ..errors import ValidationError
 from ..ports import ClaimRepository
 from .routers import PlanRouter, Router, routing_lock
 
@@ -92,10 +98,7 @@ class ReviewRouting:
                 plan = self.rules.plan_for(claim)
                 return self._assign_open_steps(claim, plan, now, previous_holders(claim))
             assignment = self.router.route(claim, claims.open_work())  # the router syncs
-        if assignment.reviewer == claim.customer_id:
-            raise AuthorizationError(
-                f"router {assignment.policy} chose {assignment.reviewer}, who submitted the claim"
-            )
+        authorize_assignment(claim, assignment)
         return cmd.assign(
             claim, SYSTEM, now, assignment.reviewer, assignment.policy, assignment.reason
         )
@@ -161,18 +164,7 @@ class ReviewRouting:
         :class:`~reimbursement.errors.ValidationError` (several steps held and
         none named).
         """
-        held = [
-            s
-            for s in plan.open_steps()
-            if s.assignee == actor.id and (step_id is None or s.id == step_id)
-        ]
-        if not held:
-            waiting = ", ".join(f"{s.id} ({s.assignee})" for s in plan.open_steps())
-            named = f" {step_id!r}" if step_id is not None else ""
-            raise AuthorizationError(
-                f"{actor.id} holds no open review step{named} of claim {claim.id}; "
-                f"open now: {waiting}"
-            )
+        held = authorize_step_holder(actor, claim, plan, step_id)
         if len(held) > 1:
             raise ValidationError.at(
                 "step",
