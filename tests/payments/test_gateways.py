@@ -19,8 +19,11 @@ from reimbursement.payments.bankfile import BankFileGateway, Payee
 from reimbursement.payments.iso20022 import Debtor
 from reimbursement.payments.ledger import InMemoryBankLedger
 from reimbursement.ports import PaymentGateway, ReceiptStatus
-from reimbursement.testing import BankSettlementContract, PaymentGatewayContract
-from reimbursement.testing.payments import BankLedgerContract
+from reimbursement.testing import (
+    BankLedgerContract,
+    BankSettlementContract,
+    PaymentGatewayContract,
+)
 
 SYSTEM = Actor("bank", Role.SYSTEM)
 

@@ -13,8 +13,7 @@ from reimbursement.errors import PaymentError
 from reimbursement.payments.bankfile import BankFileGateway, Payee
 from reimbursement.payments.iso20022 import Debtor
 from reimbursement.ports import PaymentGateway, ReceiptStatus
-from reimbursement.testing import BankSettlementContract
-from reimbursement.testing.payments import BankLedgerContract
+from reimbursement.testing import BankLedgerContract, BankSettlementContract
 
 AT = datetime(2026, 12, 1, 10, tzinfo=UTC)
 
