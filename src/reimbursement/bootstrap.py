@@ -167,8 +167,7 @@ def sql_desk(
     :func:`reimbursement.adapters.sql.upgrade`) once per deployment, never
     from a worker. The customer directory, payment gateway and exchange
     rates default to the in-memory ones (``customers`` may be the profiles
-    or your own directory); ``inbox``: what ``desk.inbox`` reads (default:
-    ``sql.SqlInbox`` on the same database, where an ``InboxChannel`` on it writes).
+    or your own directory); ``inbox``: what ``desk.inbox`` reads (``sql.SqlInbox`` on it).
     Close the desk (``desk.close()``, or a ``with``) to release its connections.
 
     Raises :class:`~reimbursement.errors.SchemaVersionError` when the schema
