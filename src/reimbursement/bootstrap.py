@@ -167,7 +167,7 @@ def sql_desk(
     :func:`reimbursement.adapters.sql.upgrade`) once per deployment, never
     from a worker. The customer directory, payment gateway and exchange
     rates default to the in-memory ones (``customers`` may be the profiles
-    or your own directory); ``inbox``: what ``desk.inbox`` reads (``sql.SqlInbox``).
+    or your own directory); ``inbox``: what ``desk.inbox`` reads (``sql.SqlInbox`` on it).
     Close the desk (``desk.close()``, or a ``with``) to release its connections.
 
     Raises :class:`~reimbursement.errors.SchemaVersionError` when the schema
@@ -199,7 +199,7 @@ def sql_desk(
             fx_rates=fx_rates if fx_rates is not None else memory.InMemoryFxRates(),
             clock=clock if clock is not None else SystemClock(),
             on_close=(store.close,),
-            inbox=inbox,
+            inbox=inbox if inbox is not None else sql.SqlInbox(store.engine),
         )
         return assemble(adapters, **options)
     except BaseException:

@@ -17,8 +17,13 @@ from reimbursement.errors import PaymentError
 from reimbursement.payments import SandboxGateway, apply_callbacks
 from reimbursement.payments.bankfile import BankFileGateway, Payee
 from reimbursement.payments.iso20022 import Debtor
+from reimbursement.payments.ledger import InMemoryBankLedger
 from reimbursement.ports import PaymentGateway, ReceiptStatus
-from reimbursement.testing import BankSettlementContract, PaymentGatewayContract
+from reimbursement.testing import (
+    BankLedgerContract,
+    BankSettlementContract,
+    PaymentGatewayContract,
+)
 
 SYSTEM = Actor("bank", Role.SYSTEM)
 
@@ -44,6 +49,30 @@ class TestBankFileContract(BankSettlementContract):
     def payouts(self, gateway: PaymentGateway) -> Sequence[str]:
         assert isinstance(gateway, BankFileGateway)
         return gateway.payouts()
+
+
+class TestInMemoryBankLedger(BankLedgerContract):
+    @pytest.fixture
+    def ledger(self) -> InMemoryBankLedger:
+        return InMemoryBankLedger()
+
+
+def test_a_key_cancelled_through_another_gateway_on_the_ledger_is_left_out_of_the_file() -> None:
+    ledger = InMemoryBankLedger()
+    debtor, payee = Debtor("Insurer AG", INSURER_IBAN), Payee("Ana Lima")
+    writer = BankFileGateway(debtor, payee_of=lambda i: payee, ledger=ledger)
+    other = BankFileGateway(debtor, ledger=ledger)
+    keys = ["claim-1:payment:1", "claim-2:payment:1"]
+    for key in keys:
+        writer.pay(TestBankFileContract().instruction(key))
+    assert other.cancel(keys[0]).status is ReceiptStatus.CANCELLED
+    at = datetime(2026, 12, 1, 10, tzinfo=UTC)
+    written = writer.write_file("RUN-1", at, at.date())
+    assert written is not None
+    assert written.end_to_end_ids == ("claim-2/1",)
+    assert len(assert_valid(written.content, "pain.001.001.09").findall(".//{*}CdtTrfTxInf")) == 1
+    with pytest.raises(PaymentError, match="in bank file RUN-1 already"):
+        other.cancel(keys[1])
 
 
 def _approved(desk, count: int) -> list[str]:  # type: ignore[no-untyped-def]

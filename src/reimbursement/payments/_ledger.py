@@ -5,10 +5,34 @@ from __future__ import annotations
 from ..errors import PaymentError
 from ..ports import PaymentInstruction, PaymentReceipt, ReceiptStatus
 
-__all__ = ["CANCELLED", "Ledger"]
+__all__ = ["CANCELLED", "Ledger", "seen"]
 
 CANCELLED = ReceiptStatus.CANCELLED
 """The status of a cancelled instruction."""
+
+
+def seen(
+    first: PaymentInstruction | None,
+    receipt: PaymentReceipt | None,
+    instruction: PaymentInstruction,
+) -> PaymentReceipt | None:
+    """The latest receipt of a key already taken (``first``, ``receipt``); else ``None``.
+
+    Raises :class:`~reimbursement.errors.PaymentError` for a known key with
+    another amount or account, and for an amount that is not above zero.
+    """
+    if first is None and receipt is not None:  # cancelled before it arrived: stays so
+        return receipt
+    if first is not None:
+        if (first.amount, first.payee_account) != (instruction.amount, instruction.payee_account):
+            raise PaymentError(
+                f"payment key {instruction.idempotency_key} was used for {first.amount} to "
+                f"{first.payee_account}; the same key cannot pay another amount or account"
+            )
+        return receipt
+    if instruction.amount.amount <= 0:
+        raise PaymentError(f"cannot pay {instruction.amount}: the amount must be above zero")
+    return None
 
 
 class Ledger:
@@ -19,28 +43,9 @@ class Ledger:
         self.receipts: dict[str, PaymentReceipt] = {}
 
     def seen(self, instruction: PaymentInstruction) -> PaymentReceipt | None:
-        """The latest receipt of an instruction already taken, else ``None`` after checks.
-
-        Raises :class:`~reimbursement.errors.PaymentError` for a known key with
-        another amount or account, and for an amount that is not above zero.
-        """
+        """The latest receipt of an instruction already taken, else ``None`` (see :func:`seen`)."""
         key = instruction.idempotency_key
-        first = self.instructions.get(key)
-        if first is None and key in self.receipts:  # cancelled before it arrived: stays so
-            return self.receipts[key]
-        if first is not None:
-            if (first.amount, first.payee_account) != (
-                instruction.amount,
-                instruction.payee_account,
-            ):
-                raise PaymentError(
-                    f"payment key {key} was used for {first.amount} to {first.payee_account}; "
-                    "the same key cannot pay another amount or account"
-                )
-            return self.receipts[key]
-        if instruction.amount.amount <= 0:
-            raise PaymentError(f"cannot pay {instruction.amount}: the amount must be above zero")
-        return None
+        return seen(self.instructions.get(key), self.receipts.get(key), instruction)
 
     def take(self, instruction: PaymentInstruction, receipt: PaymentReceipt) -> PaymentReceipt:
         """Remember ``instruction`` with its first receipt."""

@@ -13,9 +13,10 @@ The instructions wait in this object until the file is written: a process
 that stops in between loses the file, not the claims (they stay sent with
 their reference, and the next file will not carry them again: the integration
 rewrites the lost file from the run). Keep one gateway per process that writes files.
-Its ledger is in memory too: after a restart it does not know which keys it
-wrote into a file, so :meth:`BankFileGateway.cancel` of one answers
-``CANCELLED`` although the bank may pay it (see ``docs/payment-runs.md``).
+Which keys it took, wrote into a file and heard settled is in its
+:class:`~reimbursement.payments.ledger.BankLedger`: in memory by default,
+``sql.SqlBankLedger`` to keep it across restarts, so that :meth:`BankFileGateway.cancel`
+never answers ``CANCELLED`` for a key that is in a file (see ``docs/payment-runs.md``).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import attrs
 
 from ..errors import PaymentError, ValidationError
 from ..ports import PaymentInstruction, PaymentReceipt, ReceiptStatus
-from ._ledger import CANCELLED, Ledger
+from ._ledger import CANCELLED, seen
 from .charset import sepa_problem
 from .iso20022 import (
     PAIN_001_VERSIONS,
@@ -38,6 +39,7 @@ from .iso20022 import (
     end_to_end_id,
     write_pain001,
 )
+from .ledger import BankLedger, InMemoryBankLedger, LedgerEntry
 
 __all__ = ["BankFile", "BankFileGateway", "Payee"]
 
@@ -69,7 +71,9 @@ class BankFileGateway:
 
     ``payee_of`` names the payee of an instruction when :meth:`payee` was
     not told (a payment run tells it from the claim). ``version`` is one of
-    :data:`~reimbursement.payments.iso20022.PAIN_001_VERSIONS`.
+    :data:`~reimbursement.payments.iso20022.PAIN_001_VERSIONS`. ``ledger``
+    remembers every key (default: in this process only; give
+    ``sql.SqlBankLedger`` so that a restart still knows which keys are in a file).
     """
 
     def __init__(
@@ -78,11 +82,12 @@ class BankFileGateway:
         *,
         version: str = PAIN_001_VERSIONS[0],
         payee_of: Callable[[PaymentInstruction], Payee] | None = None,
+        ledger: BankLedger | None = None,
     ) -> None:
         self.debtor, self.version = debtor, version
         self._payee_of = payee_of
         self._payees: dict[str, Payee] = {}
-        self._ledger = Ledger()
+        self._ledger: BankLedger = InMemoryBankLedger() if ledger is None else ledger
         self._queued: dict[str, CreditTransfer] = {}
         self._lock = threading.Lock()
         self.files: list[BankFile] = []
@@ -95,9 +100,11 @@ class BankFileGateway:
     def pay(self, instruction: PaymentInstruction) -> PaymentReceipt:
         """Accept ``instruction`` for the next file (pending, referenced by its end-to-end id)."""
         with self._lock:
-            seen = self._ledger.seen(instruction)
-            if seen is not None:
-                return seen
+            key = instruction.idempotency_key
+            entry = self._ledger.get(key)
+            known = seen(*_parts(entry), instruction)
+            if known is not None:
+                return known
             payee = self._payees.get(instruction.claim_id)
             if payee is None and self._payee_of is not None:
                 payee = self._payee_of(instruction)
@@ -109,9 +116,8 @@ class BankFileGateway:
             _, problem = sepa_problem("payee.name", payee.name, 70)
             if problem is not None:  # refused now, so that it never blocks a whole file
                 raise PaymentError(f"claim {instruction.claim_id}: {problem}")
-            key = instruction.idempotency_key
             reference = end_to_end_id(key)
-            self._queued[key] = CreditTransfer(
+            transfer = CreditTransfer(
                 reference,
                 instruction.amount,
                 payee.name,
@@ -120,7 +126,13 @@ class BankFileGateway:
                 payee.address,
             )
             receipt = PaymentReceipt(key, reference, ReceiptStatus.PENDING)
-            return self._ledger.take(instruction, receipt)
+            kept = self._ledger.add(LedgerEntry(instruction, receipt))
+            if kept.receipt == receipt and kept.instruction == instruction:
+                self._queued[key] = transfer
+                return receipt
+            known = seen(*_parts(kept), instruction)  # another gateway took the key meanwhile
+            assert known is not None
+            return known
 
     def status(self, key: str) -> PaymentReceipt | None:
         """The receipt for ``key``: pending until the bank's camt says otherwise.
@@ -128,26 +140,38 @@ class BankFileGateway:
         ``None`` for a key never paid nor cancelled.
         """
         with self._lock:
-            return self._ledger.status(key)
+            entry = self._ledger.get(key)
+            return None if entry is None else entry.receipt
 
     def cancel(self, key: str) -> PaymentReceipt:
         """Cancel ``key`` while it waits for the next file; PaymentError once it was written.
 
         A key never paid is cancelled too: a later :meth:`pay` under it moves
         no money. A payment settled or failed by the bank's camt keeps that receipt.
+        The ledger says whether a key is in a file, also after a restart.
         """
         with self._lock:
-            receipt = self._ledger.status(key)
-            if receipt is None:
-                return self._ledger.cancel_unknown(key, end_to_end_id(key))
-            if receipt.status is not ReceiptStatus.PENDING:
-                return receipt
-            if key not in self._queued:
-                raise PaymentError(f"payment {key} is in a bank file already: ask the bank")
-            del self._queued[key]
-            cancelled = attrs.evolve(receipt, status=CANCELLED, failure_reason="cancelled")
-            self._ledger.receipts[key] = cancelled
-            return cancelled
+            entry = self._ledger.get(key)
+            if entry is None:
+                cancelled = PaymentReceipt(
+                    key, end_to_end_id(key), CANCELLED, "cancelled before it arrived"
+                )
+                entry = self._ledger.add(LedgerEntry(None, cancelled))
+                if entry.receipt == cancelled:
+                    return cancelled
+            if entry.receipt.status is ReceiptStatus.PENDING and entry.filed_in is None:
+                cancelled = attrs.evolve(
+                    entry.receipt, status=CANCELLED, failure_reason="cancelled"
+                )
+                entry = self._ledger.replace(cancelled, unfiled=True) or entry
+            if entry.receipt.status is ReceiptStatus.PENDING:
+                raise PaymentError(
+                    f"payment {key} is in bank file {entry.filed_in} already and the bank may "
+                    "pay it: ask the bank to recall it, and wait for its camt.054 before paying "
+                    "the claim again"
+                )
+            self._queued.pop(key, None)
+            return entry.receipt
 
     def settle(self, key: str, status: ReceiptStatus, reason: str | None = None) -> PaymentReceipt:
         """Record the bank's word on ``key`` from its ``camt.054``: ``SETTLED`` or ``FAILED``.
@@ -162,14 +186,15 @@ class BankFileGateway:
                 "status", f"a bank statement settles or fails a payment, not {status!s}"
             )
         with self._lock:
-            receipt = self._ledger.status(key)
-            if receipt is not None and receipt.status is not ReceiptStatus.PENDING:
-                return receipt
-            reference = end_to_end_id(key) if receipt is None else receipt.reference
-            failed = status is ReceiptStatus.FAILED
-            failure = (reason or "returned by the bank") if failed else None
-            self._ledger.receipts[key] = PaymentReceipt(key, reference, status, failure)
-            return self._ledger.receipts[key]
+            entry = self._ledger.get(key)
+            reference = end_to_end_id(key) if entry is None else entry.receipt.reference
+            failure = (
+                (reason or "returned by the bank") if status is ReceiptStatus.FAILED else None
+            )
+            told = PaymentReceipt(key, reference, status, failure)
+            if entry is None:
+                entry = self._ledger.add(LedgerEntry(None, told))
+            return (self._ledger.replace(told) or entry).receipt
 
     def queued(self) -> list[str]:
         """The keys waiting for the next file, in the order they were paid."""
@@ -179,7 +204,9 @@ class BankFileGateway:
     def payouts(self) -> list[str]:
         """The keys accepted and not cancelled, in order (for the contract suite)."""
         with self._lock:
-            return [k for k, r in self._ledger.receipts.items() if r.status is not CANCELLED]
+            return [
+                r.idempotency_key for r in self._ledger.receipts() if r.status is not CANCELLED
+            ]
 
     def write_file(
         self, message_id: str, created_at: datetime, execution_date: date, *, instant: bool = False
@@ -188,21 +215,34 @@ class BankFileGateway:
 
         Raises :class:`~reimbursement.errors.ValidationError` when the file
         cannot be written (a name no rule can write, …); the instructions
-        then stay queued, so nothing is lost.
+        then stay queued, so nothing is lost. The ledger marks the keys as in
+        this file before it is returned; a key cancelled meanwhile (through
+        another gateway on the same ledger) is left out.
         """
         with self._lock:
             transfers = list(self._queued.values())
             if not transfers:
                 return None
-            content = write_pain001(
-                transfers,
-                self.debtor,
-                message_id=message_id,
-                created_at=created_at,
-                execution_date=execution_date,
-                version=self.version,
-                instant=instant,
-            )
+
+            def write() -> bytes:
+                return write_pain001(
+                    transfers,
+                    self.debtor,
+                    message_id=message_id,
+                    created_at=created_at,
+                    execution_date=execution_date,
+                    version=self.version,
+                    instant=instant,
+                )
+
+            content = write()  # first, so that a file that cannot be written marks nothing
+            filed = set(self._ledger.file(list(self._queued), message_id))
+            if len(filed) < len(transfers):
+                transfers = [t for k, t in self._queued.items() if k in filed]
+                self._queued.clear()
+                if not transfers:
+                    return None
+                content = write()
             written = BankFile(
                 message_id,
                 content,
@@ -213,3 +253,7 @@ class BankFileGateway:
             self._queued.clear()
             self.files.append(written)
             return written
+
+
+def _parts(entry: LedgerEntry | None) -> tuple[PaymentInstruction | None, PaymentReceipt | None]:
+    return (None, None) if entry is None else (entry.instruction, entry.receipt)

@@ -25,6 +25,7 @@ suite                           fixture            hook methods to implement
 ``NotifierContract``            ``notifier``       ``deliveries(notifier)``
 ``PaymentGatewayContract``      ``gateway``        ``payouts(gateway)``
 ``BankSettlementContract``      ``gateway``        ``payouts(gateway)``
+``BankLedgerContract``          ``ledger``         (none)
 ``CustomerDirectoryContract``   ``directory``      ``seed_profile(directory, profile)``
 ``DocumentStoreContract``       ``documents``      (none)
 ``FxRatesContract``             ``fx_rates``       ``seed_rate(fx_rates, base, quote, day, rate)``
@@ -85,10 +86,11 @@ from .fx import FxRatesContract
 from .notifier import NotifierContract
 from .ocr import OcrEngineContract
 from .outbox import OutboxQueueContract
-from .payments import BankSettlementContract, PaymentGatewayContract
+from .payments import BankLedgerContract, BankSettlementContract, PaymentGatewayContract
 
 __all__ = [
     "AT",
+    "BankLedgerContract",
     "BankSettlementContract",
     "ClaimRepositoryContract",
     "ClockContract",

@@ -1,4 +1,4 @@
-"""The contracts of the payment ports: ``PaymentGateway`` and ``BankSettlement``."""
+"""The contracts of the payment ports: ``PaymentGateway``, ``BankSettlement``, ``BankLedger``."""
 
 from __future__ import annotations
 
@@ -10,9 +10,16 @@ import pytest
 
 from ..domain.money import Money
 from ..errors import PaymentError, ValidationError
-from ..ports import BankSettlement, PaymentGateway, PaymentInstruction, ReceiptStatus
+from ..payments.ledger import BankLedger, LedgerEntry
+from ..ports import (
+    BankSettlement,
+    PaymentGateway,
+    PaymentInstruction,
+    PaymentReceipt,
+    ReceiptStatus,
+)
 
-__all__ = ["BankSettlementContract", "PaymentGatewayContract"]
+__all__ = ["BankLedgerContract", "BankSettlementContract", "PaymentGatewayContract"]
 
 
 class PaymentGatewayContract:
@@ -193,3 +200,68 @@ class BankSettlementContract(PaymentGatewayContract):
         with pytest.raises(ValidationError):
             gateway.settle("claim-1:payment:1", status)
         assert gateway.status("claim-1:payment:1") == sent
+
+
+def _taken(key: str, amount: str = "125.40") -> LedgerEntry:
+    instruction = PaymentInstruction(
+        key, "claim-1", "DE89370400440532013000", Money(amount, "EUR"), "Claim C-1 / 你好"
+    )
+    return LedgerEntry(instruction, PaymentReceipt(key, f"E2E-{key}", ReceiptStatus.PENDING))
+
+
+class BankLedgerContract:
+    """What every :class:`~reimbursement.payments.ledger.BankLedger` must do: keep the first
+    entry of a key, and change a receipt or mark a file only while the key is pending.
+
+    Subclass it and provide a fixture ``ledger`` (an empty ledger for each test).
+    """
+
+    def test_the_first_entry_of_a_key_is_kept_exactly(self, ledger: BankLedger) -> None:
+        assert ledger.get("k1") is None
+        first = _taken("k1")
+        assert ledger.add(first) == first
+        assert ledger.add(_taken("k1", "999.99")) == first  # the first wins
+        assert ledger.get("k1") == first
+        unknown = LedgerEntry(None, PaymentReceipt("k2", "E2E-k2", ReceiptStatus.CANCELLED, "x"))
+        assert ledger.add(unknown) == unknown
+        assert ledger.get("k2") == unknown
+        assert [r.idempotency_key for r in ledger.receipts()] == ["k1", "k2"]
+
+    def test_a_receipt_changes_only_while_pending(self, ledger: BankLedger) -> None:
+        ledger.add(_taken("k1"))
+        settled = PaymentReceipt("k1", "E2E-k1", ReceiptStatus.SETTLED)
+        assert ledger.replace(settled) == attrs.evolve(_taken("k1"), receipt=settled)
+        failed = PaymentReceipt("k1", "E2E-k1", ReceiptStatus.FAILED, "returned")
+        entry = ledger.replace(failed)
+        assert entry is not None
+        assert entry.receipt == settled, "a settled receipt changed"
+        assert ledger.replace(PaymentReceipt("nope", "r", ReceiptStatus.SETTLED)) is None
+        assert ledger.get("nope") is None
+
+    def test_a_key_in_a_file_is_not_replaced_when_unfiled_is_asked(
+        self, ledger: BankLedger
+    ) -> None:
+        for key in ("k1", "k2", "k3"):
+            ledger.add(_taken(key))
+        cancelled = PaymentReceipt("k2", "E2E-k2", ReceiptStatus.CANCELLED, "cancelled")
+        assert ledger.replace(cancelled, unfiled=True) is not None
+        assert ledger.file(["k3", "k2", "k1", "never"], "MSG-1") == ["k3", "k1"]
+        assert ledger.file(["k1"], "MSG-2") == [], "a key was filed twice"
+        entry = ledger.get("k1")
+        assert entry is not None
+        assert entry.filed_in == "MSG-1"
+        late = PaymentReceipt("k1", "E2E-k1", ReceiptStatus.CANCELLED, "cancelled")
+        entry = ledger.replace(late, unfiled=True)
+        assert entry is not None
+        assert entry.receipt.status is ReceiptStatus.PENDING
+        assert [r.status for r in ledger.receipts()] == [
+            ReceiptStatus.PENDING,
+            ReceiptStatus.CANCELLED,
+            ReceiptStatus.PENDING,
+        ]
+
+    def test_many_keys_are_filed_at_once(self, ledger: BankLedger) -> None:
+        keys = [f"k{i}" for i in range(1203)]
+        for key in keys:
+            ledger.add(_taken(key))
+        assert ledger.file(keys, "MSG-1") == keys

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
+from reimbursement import Actor, sql_desk
 from reimbursement.adapters import sql
 from reimbursement.adapters.memory import ManualClock
 from reimbursement.adapters.notify.inbox import InboxChannel
@@ -73,3 +75,16 @@ def test_the_inbox_survives_a_restart_and_is_shared_by_processes(
     log = sql.SqlDeliveryLog(other.engine)
     log.record("claim-1#2", Channel.SMS, clock.now())
     assert sql.SqlDeliveryLog(inbox.engine).delivered("claim-1#2", Channel.SMS)
+
+
+def test_a_sql_desk_reads_the_inbox_on_its_database_by_default(
+    reopened_inbox: tuple[sql.SqlInbox, sql.SqlClaimStore], database_url: str, tmp_path: Path
+) -> None:
+    inbox, _ = reopened_inbox
+    clock = ManualClock(datetime(2026, 3, 2, 9, tzinfo=UTC))
+    InboxChannel(inbox, clock).deliver(outgoing("claim-1#2", Channel.INBOX, "cust-1"))
+    with sql_desk(database_url, documents=tmp_path / "docs") as desk:
+        [item] = desk.inbox(Actor.customer("cust-1")).items
+        assert item.key == "claim-1#2"
+        assert desk.mark_inbox_read(Actor.customer("cust-1"), ["claim-1#2"]) == 1
+    assert inbox.unread_count("cust-1") == 0

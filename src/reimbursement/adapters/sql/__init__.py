@@ -65,6 +65,7 @@ try:
 except ModuleNotFoundError as error:
     raise missing(error, "sql", "the SQL adapter (reimbursement.adapters.sql)") from error
 
+from ._bank_ledger import SqlBankLedger
 from ._cache import CACHED_CLAIMS
 from ._claims import SqlClaimRepository
 from ._duplicates import reindex_duplicates as _reindex
@@ -78,6 +79,7 @@ from ._store import SqlClaimStore, SqlUnitOfWork
 
 __all__ = [
     "SCHEMA_VERSION",
+    "SqlBankLedger",
     "SqlClaimRepository",
     "SqlClaimStore",
     "SqlDeliveryLog",

@@ -254,6 +254,27 @@ MIGRATIONS: Final = (
 )""",
         ),
     ),
+    Migration(
+        8,
+        "the bank-file gateway's ledger: which keys it took, wrote into a file, heard settled",
+        (
+            """CREATE TABLE rb_bank_ledger (
+    -- the order keys were taken; the instruction (NULL claim_id: cancelled or settled
+    -- before it came); the latest receipt; the pain.001 message id that carries it
+    position       {position} PRIMARY KEY,
+    key            TEXT NOT NULL UNIQUE,
+    claim_id       TEXT,
+    payee_account  TEXT,
+    amount         TEXT,
+    currency       TEXT,
+    remittance     TEXT,
+    reference      TEXT NOT NULL,
+    status         TEXT NOT NULL,
+    failure_reason TEXT,
+    filed_in       TEXT
+)""",
+        ),
+    ),
 )
 
 SCHEMA_VERSION: Final = MIGRATIONS[-1].version
