@@ -77,12 +77,17 @@ class RequestRecord:
 
     ``key`` is the desk's request key (the actor and the request id, made
     collision-free); ``fingerprint`` hashes the command and its arguments,
-    so that a replay with other arguments can be refused.
+    so that a replay with other arguments can be refused. ``version`` is
+    the claim's version once the command committed, so that a replay answers
+    what the first call answered (``post_message``: the message posted at
+    that version, not the claim's latest); ``None`` for a record kept before
+    stores held it (SQL schema version 9).
     """
 
     key: str
     fingerprint: str
     claim_id: str
+    version: int | None = None
 
 
 class ClaimRepository(DuplicateLookups, Protocol):

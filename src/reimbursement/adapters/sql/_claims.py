@@ -324,10 +324,13 @@ class SqlClaimRepository(SqlDuplicateLookups):
     def request(self, key: str) -> RequestRecord | None:
         if key in self.requests:
             return self.requests[key]
-        query = sa.select(REQUESTS.c.fingerprint, REQUESTS.c.claim_id).where(REQUESTS.c.key == key)
+        columns = REQUESTS.c.fingerprint, REQUESTS.c.claim_id, REQUESTS.c.version
+        query = sa.select(*columns).where(REQUESTS.c.key == key)
         with self._uow.reading("read a request key") as connection:
             row = connection.execute(query).first()
-        return None if row is None else RequestRecord(key, row.fingerprint, row.claim_id)
+        if row is None:
+            return None
+        return RequestRecord(key, row.fingerprint, row.claim_id, row.version)
 
     # -- writes --------------------------------------------------------------------------
 
