@@ -233,6 +233,10 @@ class StorageError(ReimbursementError, RuntimeError):
     nothing of the failed unit of work was written.
     """
 
+    claim_id: str | None = None
+    """The stored claim that could not be read, when one is to blame (the SLA sweeper
+    skips it and goes on with the others)."""
+
 
 class StoredDataError(StorageError):
     """A stored record cannot be read back as a valid one (a corrupted row, a bad JSON document).

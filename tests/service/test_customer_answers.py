@@ -28,6 +28,7 @@ from reimbursement import (
     ReimbursementDesk,
     Role,
 )
+from reimbursement.adapters.memory import InMemoryInbox
 from reimbursement.claims import EventType
 from reimbursement.domain.authorization import (
     ROLE_ACTIONS,
@@ -91,6 +92,12 @@ def _scene(desk: ReimbursementDesk) -> Scene:
 Call = Callable[[ReimbursementDesk, Scene], object]
 
 
+@pytest.fixture
+def desk(make_desk: Callable[..., ReimbursementDesk]) -> ReimbursementDesk:
+    """A desk with an in-app inbox, so that the inbox calls run too."""
+    return make_desk(inbox=InMemoryInbox())
+
+
 def _einvoice(desk: ReimbursementDesk, scene: Scene) -> object:
     makers = pytest.importorskip("einvoice.makers")
     pdf = makers.facturx_pdf()
@@ -127,6 +134,8 @@ CUSTOMER_CALLS: Mapping[str, Call] = {
     "signature_status": lambda d, s: d.signature_status(ANA, s.in_review),
     "submission_to_sign": lambda d, s: d.submission_to_sign(ANA, s.ready),
     "export_personal_data": lambda d, s: d.export_personal_data(ANA, ANA.id),
+    "inbox": lambda d, s: d.inbox(ANA),
+    "mark_inbox_read": lambda d, s: d.mark_inbox_read(ANA, ["no-such-item"]),
 }
 """Every call a customer makes, on a claim staff worked on."""
 

@@ -119,6 +119,16 @@ def test_the_same_request_id_of_two_people_names_two_calls(
     assert [m.author for m in both] == ["fin-1", "fin-2"]
 
 
+def test_a_replayed_message_is_the_one_it_posted_not_the_latest(
+    pending_desk: ReimbursementDesk,
+) -> None:
+    claim = pending_desk.approve(REVIEWER, submitted(pending_desk).id)
+    first = pending_desk.post_message(FINANCE, claim.id, "checked", request_id="n-1")
+    later = pending_desk.post_message(FINANCE, claim.id, "checked twice", internal=True)
+    assert pending_desk.post_message(FINANCE, claim.id, "checked", request_id="n-1") == first
+    assert pending_desk.get(FINANCE, claim.id).messages == (first, later)
+
+
 def test_an_account_change_request_id_is_bound_to_the_account_it_names() -> None:
     desk = in_memory_desk(customers=PROFILES, clock=ManualClock(START), reviewers=[REVIEWER.id])
     gateway = desk.adapters.payments

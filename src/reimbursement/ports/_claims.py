@@ -6,7 +6,7 @@ The records that cross them (:class:`Page`, :class:`RequestRecord`,
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Generic, Protocol, Self, TypeVar
@@ -77,12 +77,17 @@ class RequestRecord:
 
     ``key`` is the desk's request key (the actor and the request id, made
     collision-free); ``fingerprint`` hashes the command and its arguments,
-    so that a replay with other arguments can be refused.
+    so that a replay with other arguments can be refused. ``version`` is
+    the claim's version once the command committed, so that a replay answers
+    what the first call answered (``post_message``: the message posted at
+    that version, not the claim's latest); ``None`` for a record kept before
+    stores held it (SQL schema version 9).
     """
 
     key: str
     fingerprint: str
     claim_id: str
+    version: int | None = None
 
 
 class ClaimRepository(DuplicateLookups, Protocol):
@@ -169,11 +174,18 @@ class ClaimRepository(DuplicateLookups, Protocol):
         ...
 
     def due_for_check(
-        self, before: datetime, *, limit: int = 50, skip_locked: bool = False
+        self,
+        before: datetime,
+        *,
+        limit: int = 50,
+        skip_locked: bool = False,
+        excluding: Collection[str] = (),
     ) -> Sequence[Claim]:
         """The claims whose ``next_check_at`` is at or before ``before``, soonest first.
 
-        At most ``limit`` of them.
+        At most ``limit`` of them, none of the ids in ``excluding`` (claims the
+        sweeper found unreadable). A stored claim that cannot be read raises
+        :class:`~reimbursement.errors.StorageError` with its ``claim_id``.
 
         With ``skip_locked`` a database adapter locks the claims returned until
         this unit of work ends and skips those another unit of work holds

@@ -24,6 +24,7 @@ from ..domain.checks import (
     require_type,
     type_name,
 )
+from ..domain.claim import Claim
 from ..domain.feedback import Feedback, FeedbackStage
 from ..domain.feedback_rules import MAX_FEEDBACK_TEXT
 from ..domain.lifecycle import ClaimState
@@ -33,6 +34,7 @@ from ..ports import Clock, RequestRecord
 __all__ = [
     "Answers",
     "CheckedClock",
+    "Produced",
     "Request",
     "canonical",
     "check_actor",
@@ -140,9 +142,21 @@ class Request:
     key: str
     fingerprint: str
 
-    def record(self, claim_id: str) -> RequestRecord:
-        """What to remember once the call produced ``claim_id``."""
-        return RequestRecord(self.key, self.fingerprint, claim_id)
+    def record(self, claim: Claim) -> RequestRecord:
+        """What to remember once the call produced ``claim`` (its id and version)."""
+        return RequestRecord(self.key, self.fingerprint, claim.id, claim.version)
+
+
+@attrs.frozen
+class Produced:
+    """What a call that changes a claim produced, or a replay found it had produced.
+
+    ``claim`` is the claim as it is now; ``version`` its version once the
+    (first) call committed, ``None`` for a request kept before stores held it.
+    """
+
+    claim: Claim
+    version: int | None
 
 
 def canonical(value: object) -> object:

@@ -44,7 +44,7 @@ from ..ports import (
     Outbox,
     RequestRecord,
 )
-from ._arguments import CheckedClock, Request, canonical, check_actor
+from ._arguments import CheckedClock, Produced, Request, canonical, check_actor
 from .adapters import Adapters, DeskSettings
 from .dispatch import Dispatcher
 from .review_routing import ReviewRouting
@@ -158,9 +158,8 @@ class DeskCore:
         not depend on what the actor saw) a stale save is retried on a fresh
         read, at most :data:`CONFLICT_RETRIES` times.
         """
-        return self._answer(
-            actor, self._commit(actor, claim_id, request, decide, retry_on_conflict)
-        )
+        done = self._commit(actor, claim_id, request, decide, retry_on_conflict)
+        return self._answer(actor, done.claim)
 
     def _answer(self, actor: Actor, claim: Claim) -> Answer:
         """``claim`` as ``actor`` may read it: whole for staff who may read it whole
@@ -187,9 +186,8 @@ class DeskCore:
         request: Request | None,
         decide: Decide,
         retry_on_conflict: bool,
-    ) -> Claim:
-        """The whole claim after the call committed (or was replayed): for :meth:`_run`, and
-        for calls that answer with something else than the claim (``post_message``)."""
+    ) -> Produced:
+        """The claim after the call committed or was replayed, and the call's version."""
         # the actor was checked by self._request, which every call that changes a claim asks
         self._check_id("claim_id", claim_id)
         attempts = CONFLICT_RETRIES if retry_on_conflict else 0
@@ -206,7 +204,9 @@ class DeskCore:
                     raise
                 attempts -= 1
 
-    def _once(self, actor: Actor, claim_id: str, request: Request | None, decide: Decide) -> Claim:
+    def _once(
+        self, actor: Actor, claim_id: str, request: Request | None, decide: Decide
+    ) -> Produced:
         with self._uow() as uow:
             claims = uow.claims
             claim = claims.get(claim_id)
@@ -217,12 +217,12 @@ class DeskCore:
             new = decide(claim, Step(now, claims))
             claims.save(new, claim.version, self._schedule(new, now))
             if request is not None:
-                claims.remember_request(request.record(claim_id))
+                claims.remember_request(request.record(new))
             leased = self._stage(uow.outbox, self._notifications(claim, new), now)
             uow.commit()
             if leased:
                 self._dispatcher.deliver_leased(uow.outbox.leased)
-        return new
+        return Produced(new, new.version)
 
     def _check_read(self, actor: object, path: str, value: object) -> None:
         """The actor and the id given to a call that reads (``_run`` checks those that change)."""
@@ -250,7 +250,7 @@ class DeskCore:
         done: RequestRecord,
         claim_id: str | None,
         claims: ClaimRepository,
-    ) -> Claim:
+    ) -> Produced:
         """What the first call with this request produced, if it asked for the same thing."""
         if done.fingerprint != request.fingerprint or claim_id not in (None, done.claim_id):
             raise RequestMismatchError(
@@ -259,7 +259,7 @@ class DeskCore:
             )
         claim = claims.get(done.claim_id)
         authorize_view(actor, claim)
-        return claim
+        return Produced(claim, done.version)
 
     def _request(
         self, actor: Actor, request_id: str | None, call: Callable[..., object], *arguments: object

@@ -65,7 +65,7 @@ class CustomerCalls(DeskCore):
         with self._uow() as uow:
             claims = uow.claims
             if request is not None and (done := claims.request(request.key)) is not None:
-                return self._replay(actor, request, done, None, claims)
+                return self._replay(actor, request, done, None, claims).claim
             latest = claims.latest_for_customer(actor.id)
             known = Claimant(
                 profile.customer_id,
@@ -90,7 +90,7 @@ class CustomerCalls(DeskCore):
             )
             claims.add(claim)
             if request is not None:
-                claims.remember_request(request.record(claim.id))
+                claims.remember_request(request.record(claim))
             uow.commit()
         return claim
 
@@ -215,8 +215,8 @@ class CustomerCalls(DeskCore):
             return cmd.post_message(claim, actor, step.now, body, visibility, limits=limits)
 
         request = self._request(actor, request_id, self.post_message, body, internal)
-        claim = self._commit(actor, claim_id, request, decide, True)
-        return posted_message(claim, actor)
+        done = self._commit(actor, claim_id, request, decide, True)
+        return posted_message(done.claim, actor, done.version, body, visibility)
 
     def track(self, actor: Actor, claim_id: str) -> ClaimTracking:
         """The customer's view of the claim: stage, next step, timeline, visible messages."""

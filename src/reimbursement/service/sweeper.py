@@ -11,6 +11,7 @@ fails on the claim's version and its next look finds nothing left to do.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Protocol
@@ -20,10 +21,12 @@ import attrs
 from ..domain.claim import Claim
 from ..domain.schedule import ClaimSchedule
 from ..domain.sla import CrossingKind, SlaCrossing, SlaPolicy, record_crossings
-from ..errors import ConcurrencyError
+from ..errors import ConcurrencyError, StorageError
 from ..ports import Notification, UnitOfWork
 
 __all__ = ["BreachEscalation", "SweepReport", "sweep"]
+
+_LOG = logging.getLogger("reimbursement.sweeper")
 
 
 class BreachEscalation(Protocol):
@@ -56,6 +59,9 @@ class SweepReport:
     escalated: tuple[str, ...] = ()
     skipped: tuple[str, ...] = ()
     """Claims changed by someone else during the sweep: the next sweep takes them."""
+    unreadable: tuple[str, ...] = ()
+    """Due claims whose stored record cannot be read (logged with the error): the
+    sweep went on with the others; each sweep looks again until the row is repaired."""
 
 
 @attrs.frozen
@@ -122,13 +128,20 @@ def sweep(
     skipped: list[str] = []
     notifications: list[Notification] = []
     seen: set[str] = set()
+    unreadable: list[str] = []
     while len(seen) < limit:
         with unit_of_work() as uow:
-            due = [
-                c
-                for c in uow.claims.due_for_check(now, limit=50, skip_locked=True)
-                if c.id not in seen
-            ]
+            try:
+                page = uow.claims.due_for_check(
+                    now, limit=50, skip_locked=True, excluding=unreadable
+                )
+            except StorageError as error:
+                if error.claim_id is None or error.claim_id in unreadable:
+                    raise  # the store itself, not one row: nothing to go on with
+                _LOG.error("the SLA sweep skips claim %s: %s", error.claim_id, error)
+                unreadable.append(error.claim_id)
+                continue
+            due = [c for c in page if c.id not in seen]
             if not due:
                 break
             claim = due[0]
@@ -142,4 +155,5 @@ def sweep(
         notifications.extend(sent)
         if raised:
             escalated.append(claim.id)
-    return SweepReport(now, tuple(recorded), tuple(escalated), tuple(skipped)), notifications
+    done = (tuple(recorded), tuple(escalated), tuple(skipped), tuple(unreadable))
+    return SweepReport(now, *done), notifications

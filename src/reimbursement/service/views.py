@@ -13,7 +13,7 @@ from ..domain.actors import Actor, Role
 from ..domain.authorization import ROLE_ACTIONS
 from ..domain.checklist import Checklist
 from ..domain.claim import Attachment, Claim, Claimant, ExpenseLine, Message, PaymentStatus
-from ..domain.events import Event, EventType
+from ..domain.events import Event, EventType, Visibility
 from ..domain.feedback import Feedback
 from ..domain.frozen import FrozenMap, frozen_map
 from ..domain.lifecycle import LIFECYCLE, ClaimState
@@ -106,13 +106,29 @@ class CustomerClaim:
         return self.lines[index]
 
 
-def posted_message(claim: Claim, actor: Actor) -> Message:
-    """The message ``actor`` just posted on ``claim``: what ``post_message`` returns.
+def posted_message(
+    claim: Claim, actor: Actor, version: int | None, body: str, visibility: Visibility
+) -> Message:
+    """The message ``actor``'s ``post_message`` posted: what that call returns.
 
-    Their latest on the claim (on a replayed request, the latest they posted).
+    ``version`` is the claim's version once the call committed (a replay
+    gives the first call's, so it answers the message the first call posted,
+    whatever was posted since). ``None`` comes from a request kept before
+    stores held the version: then the actor's latest message with this
+    ``body`` (stripped, as posted) and ``visibility`` (the request's
+    fingerprint binds both).
     """
+    events = claim.events
+    for seq in range(min(version or 0, len(events)), 0, -1):  # the call's own event is last
+        event = events[seq - 1]
+        if event.type is EventType.MESSAGE_POSTED and event.actor == actor.id:
+            index = position(claim.messages, "M", event.data["message_id"])
+            if index is not None:
+                return claim.messages[index]
+            break
     for message in reversed(claim.messages):
-        if message.author == actor.id:
+        posted = (message.author, message.body, message.visibility)
+        if posted == (actor.id, body.strip(), visibility):
             return message
     raise LookupError(f"no message of {actor.id} on claim {claim.id}")  # pragma: no cover
 

@@ -71,9 +71,11 @@ def absent(unit_of_work: UnitOfWorkFactory, claim_id: str) -> bool:
         return False
 
 
-def record(key: str, claim_id: str, fingerprint: str = "fp-1") -> RequestRecord:
-    """The request record of ``key``, which produced ``claim_id``."""
-    return RequestRecord(key, fingerprint, claim_id)
+def record(
+    key: str, claim_id: str, fingerprint: str = "fp-1", version: int | None = None
+) -> RequestRecord:
+    """The request record of ``key``, which produced ``claim_id`` (at ``version``)."""
+    return RequestRecord(key, fingerprint, claim_id, version)
 
 
 def queue(unit_of_work: UnitOfWorkFactory, *notifications: Notification) -> None:

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import attrs
 import pytest
 import sqlalchemy as sa
 
+from reimbursement import sql_desk
 from reimbursement.adapters import sql
+from reimbursement.adapters.memory import InMemoryDocumentStore, ManualClock
 from reimbursement.adapters.sql._codec import RECORD_FORMAT
+from reimbursement.domain.events import EventType
+from reimbursement.domain.sla import BusinessCalendar, SlaPolicy, weekly
 from reimbursement.errors import SchemaVersionError, StorageError, StoredDataError
 from reimbursement.testing import draft, notification, rich_claim
+from support import PROFILES, READER, REVIEWER, START, submitted
 
 
 def _run(url: str, statement: str, **params: object) -> None:
@@ -156,6 +161,39 @@ def test_an_outbox_message_that_fails_the_converter_is_parked_and_holds_up_no_ot
     assert "outbox message event-1" in reason
     with pytest.raises(StoredDataError, match="outbox message event-1"):
         store.queue.parked()  # listing it names the row to repair
+
+
+def test_a_corrupted_claim_due_for_an_sla_check_holds_up_no_other(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    sql.upgrade(database_url)
+    office = BusinessCalendar("UTC", weekly((time(9), time(17))))
+    sla = SlaPolicy.standard(office, review=timedelta(hours=4), payment=timedelta(hours=24))
+    desk = sql_desk(
+        database_url,
+        documents=InMemoryDocumentStore(),
+        customers=PROFILES,
+        reviewers=[REVIEWER.id],
+        clock=ManualClock(START),
+        sla=sla,
+    )
+    bad, good = submitted(desk), submitted(desk)
+    cast = "CAST(:body AS JSONB)" if database_url.startswith("postgresql") else ":body"
+    _run(
+        database_url,
+        f"UPDATE rb_claims SET body = {cast} WHERE id = :id",
+        body='{"id": 5}',
+        id=bad.id,
+    )
+    later = START + timedelta(days=3)
+    first, second = desk.sweep(later), desk.sweep(later)  # no round stalls on it
+    assert first.unreadable == second.unreadable == (bad.id,)
+    assert {c.claim_id for c in first.recorded} == {good.id}
+    assert second.recorded == ()  # the good claim's crossings, once
+    assert f"the SLA sweep skips claim {bad.id}" in caplog.text  # with the typed error's text
+    assert "not a valid claim" in caplog.text
+    events = {e.type for e in desk.get(READER, good.id).events}
+    assert EventType.SLA_BREACHED in events
 
 
 def test_bad_json_text_on_sqlite_raises_stored_data_error(sqlite_url: str) -> None:

@@ -25,7 +25,7 @@ def _tables(url: str) -> set[str]:
 
 def test_a_fresh_database_is_upgraded_to_the_librarys_version(database_url: str) -> None:
     assert sql.schema_version(database_url) == 0
-    assert sql.upgrade(database_url) == sql.SCHEMA_VERSION == 8
+    assert sql.upgrade(database_url) == sql.SCHEMA_VERSION == 9
     assert sql.schema_version(database_url) == sql.SCHEMA_VERSION
     assert _tables(database_url) >= {
         "rb_schema_version",
@@ -126,7 +126,8 @@ def test_the_upgrade_command_reports_a_newer_schema_as_an_error(
     engine = sa.create_engine(database_url)
     with engine.begin() as connection:
         connection.exec_driver_sql(
-            "INSERT INTO rb_schema_version (version, description) VALUES (9, 'future')"
+            "INSERT INTO rb_schema_version (version, description) "
+            f"VALUES ({sql.SCHEMA_VERSION + 1}, 'future')"
         )
     engine.dispose()
     assert main(["db", "upgrade", "--database", database_url]) == 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -223,7 +223,12 @@ class Repository:
         return (0, _micros(due), rank)
 
     def due_for_check(
-        self, before: datetime, *, limit: int = 50, skip_locked: bool = False
+        self,
+        before: datetime,
+        *,
+        limit: int = 50,
+        skip_locked: bool = False,
+        excluding: Collection[str] = (),
     ) -> Sequence[Claim]:
         check_limit(limit)
         cutoff = _micros(before)
@@ -233,7 +238,9 @@ class Repository:
         due = sorted(
             (_micros(s.next_check_at), claim_id)
             for claim_id, s in schedules.items()
-            if s.next_check_at is not None and _micros(s.next_check_at) <= cutoff
+            if s.next_check_at is not None
+            and _micros(s.next_check_at) <= cutoff
+            and claim_id not in excluding
         )
         return [self.get(claim_id) for _, claim_id in due[:limit]]
 

@@ -15,7 +15,7 @@ to the cache once the unit of work has committed.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
@@ -296,7 +296,12 @@ class SqlClaimRepository(SqlDuplicateLookups):
         return Page(items, encode_cursor(kind, _key_part(last.due_key), last.position))
 
     def due_for_check(
-        self, before: datetime, *, limit: int = 50, skip_locked: bool = False
+        self,
+        before: datetime,
+        *,
+        limit: int = 50,
+        skip_locked: bool = False,
+        excluding: Collection[str] = (),
     ) -> Sequence[Claim]:
         check_limit(limit)
         check = CLAIMS.c.next_check_at
@@ -306,6 +311,8 @@ class SqlClaimRepository(SqlDuplicateLookups):
             .order_by(check, CLAIMS.c.position)
             .limit(limit)
         )
+        if excluding:
+            query = query.where(CLAIMS.c.id.not_in(sorted(excluding)))
         if skip_locked:
             if is_postgres(self._uow.engine):
                 query = query.with_for_update(skip_locked=True)
@@ -324,10 +331,13 @@ class SqlClaimRepository(SqlDuplicateLookups):
     def request(self, key: str) -> RequestRecord | None:
         if key in self.requests:
             return self.requests[key]
-        query = sa.select(REQUESTS.c.fingerprint, REQUESTS.c.claim_id).where(REQUESTS.c.key == key)
+        columns = REQUESTS.c.fingerprint, REQUESTS.c.claim_id, REQUESTS.c.version
+        query = sa.select(*columns).where(REQUESTS.c.key == key)
         with self._uow.reading("read a request key") as connection:
             row = connection.execute(query).first()
-        return None if row is None else RequestRecord(key, row.fingerprint, row.claim_id)
+        if row is None:
+            return None
+        return RequestRecord(key, row.fingerprint, row.claim_id, row.version)
 
     # -- writes --------------------------------------------------------------------------
 

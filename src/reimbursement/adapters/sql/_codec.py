@@ -18,7 +18,7 @@ import attrs
 import sqlalchemy as sa
 
 from ...domain.claim import Claim
-from ...errors import SchemaVersionError, StoredDataError, ValidationError
+from ...errors import SchemaVersionError, StorageError, StoredDataError, ValidationError
 from ...ports import ClaimSchedule
 from ...serialization import from_data, parse_json, to_data
 from ._schema import CLAIMS, EVENTS, AnyRow
@@ -79,6 +79,14 @@ def _document(claim_id: str, what: str, raw: Any) -> Any:
 
 
 def _claim(row: AnyRow, events: Sequence[AnyRow]) -> Claim:
+    try:
+        return _decoded(row, events)
+    except StorageError as error:
+        error.claim_id = row.id  # which one of a page: a sweeper skips it, not the page
+        raise
+
+
+def _decoded(row: AnyRow, events: Sequence[AnyRow]) -> Claim:
     claim_id = row.id
     if row.format > RECORD_FORMAT:
         raise SchemaVersionError(

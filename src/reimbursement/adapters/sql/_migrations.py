@@ -275,6 +275,14 @@ MIGRATIONS: Final = (
 )""",
         ),
     ),
+    Migration(
+        9,
+        "the claim version each request key's command produced, so a replay answers as the first",
+        (
+            # NULL for keys kept before: their replays fall back to what the claim shows
+            "ALTER TABLE rb_requests ADD COLUMN version INTEGER",
+        ),
+    ),
 )
 
 SCHEMA_VERSION: Final = MIGRATIONS[-1].version

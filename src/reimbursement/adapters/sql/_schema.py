@@ -156,6 +156,8 @@ REQUESTS: Final = sa.Table(
     sa.Column("key", sa.Text, primary_key=True),
     sa.Column("fingerprint", sa.Text, nullable=False),
     sa.Column("claim_id", sa.Text, nullable=False),
+    # the claim's version once the request's command committed (NULL: kept before v9)
+    sa.Column("version", sa.Integer, nullable=True),
 )
 
 SEQUENCES: Final = sa.Table(

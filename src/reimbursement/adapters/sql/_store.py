@@ -225,6 +225,7 @@ class SqlUnitOfWork:
                         "key": record.key,
                         "fingerprint": record.fingerprint,
                         "claim_id": record.claim_id,
+                        "version": record.version,
                     }
                     if connection.execute(remember, parameters).first() is None:
                         self._release()
@@ -275,6 +276,7 @@ def _remembering(dialect_insert: Any) -> Any:
             key=sa.bindparam("key"),
             fingerprint=sa.bindparam("fingerprint"),
             claim_id=sa.bindparam("claim_id"),
+            version=sa.bindparam("version"),
         )
         .on_conflict_do_nothing(index_elements=["key"])
         .returning(REQUESTS.c.key)
