@@ -122,9 +122,13 @@ def posted_message(
     for seq in range(min(version or 0, len(events)), 0, -1):  # the call's own event is last
         event = events[seq - 1]
         if event.type is EventType.MESSAGE_POSTED and event.actor == actor.id:
-            index = position(claim.messages, "M", event.data["message_id"])
+            wanted = event.data["message_id"]
+            messages = claim.messages
+            if messages and messages[-1].id == wanted:  # the call just posted it: no search
+                return messages[-1]
+            index = position(messages, "M", wanted)
             if index is not None:
-                return claim.messages[index]
+                return messages[index]
             break
     for message in reversed(claim.messages):
         posted = (message.author, message.body, message.visibility)
