@@ -1,0 +1,277 @@
+"""The schema's forward steps, as plain SQL for each dialect.
+
+The few words that differ between PostgreSQL and SQLite are filled in from
+:data:`WORDS` when :func:`reimbursement.adapters.sql._migrations.statements`
+prints or applies a step. A new step is appended at the end of
+:data:`MIGRATIONS`, with the next version number, and never edited once released.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import attrs
+
+__all__ = ["MIGRATIONS", "WORDS", "Migration"]
+
+
+@attrs.frozen
+class Migration:
+    """One forward step: from ``version - 1`` to ``version``."""
+
+    version: int
+    description: str
+    sql: tuple[str, ...]
+
+
+WORDS: Final = {
+    "postgresql": {
+        "json": "JSONB",
+        "ordered_json": "JSON",
+        "instant": "TIMESTAMPTZ",
+        "position": "BIGINT GENERATED ALWAYS AS IDENTITY",
+        "now": "now()",
+        "not_due": "'9999-12-31 00:00:00+00'",
+        "bigint": "BIGINT",
+        "bytes": "BYTEA",
+    },
+    "sqlite": {
+        "json": "TEXT",
+        "ordered_json": "TEXT",
+        "instant": "TEXT",
+        "position": "INTEGER",
+        "now": "CURRENT_TIMESTAMP",
+        "not_due": "'9999-12-31T00:00:00.000000+00:00'",
+        "bigint": "INTEGER",
+        "bytes": "BLOB",
+    },
+}
+
+MIGRATIONS: Final = (
+    Migration(
+        1,
+        "claims, their events, reviewer holdings, request keys and sequences",
+        (
+            """CREATE TABLE rb_claims (
+    id            TEXT NOT NULL PRIMARY KEY,
+    -- the order claims were added: lists are paginated on it
+    position      {position} NOT NULL UNIQUE,
+    -- CLM-2026-000001, from submission on
+    number        TEXT UNIQUE,
+    customer_id   TEXT NOT NULL,
+    state         TEXT NOT NULL,
+    -- when the running stage is due (work queues), when the SLA sweeper looks again
+    due_at        {instant},
+    next_check_at {instant},
+    -- the number of events: a save is UPDATE ... WHERE version = <the version read>
+    version       INTEGER NOT NULL,
+    -- the record format of body, and the claim without its events
+    format        INTEGER NOT NULL,
+    body          {json} NOT NULL
+)""",
+            "CREATE INDEX rb_claims_customer ON rb_claims (customer_id, position)",
+            "CREATE INDEX rb_claims_state ON rb_claims (state, position)",
+            "CREATE INDEX rb_claims_due ON rb_claims (due_at, position)",
+            "CREATE INDEX rb_claims_next_check ON rb_claims (next_check_at, position)",
+            """CREATE TABLE rb_events (
+    claim_id TEXT NOT NULL REFERENCES rb_claims (id),
+    -- 1, 2, ... per claim; rows are only ever inserted
+    seq      INTEGER NOT NULL,
+    type     TEXT NOT NULL,
+    at       {instant} NOT NULL,
+    -- the event (JSON, not JSONB: it keeps the order of the event's data)
+    body     {ordered_json} NOT NULL,
+    PRIMARY KEY (claim_id, seq)
+)""",
+            """CREATE TABLE rb_holdings (
+    claim_id    TEXT NOT NULL REFERENCES rb_claims (id),
+    reviewer_id TEXT NOT NULL,
+    -- how many open review steps of the claim the reviewer holds
+    steps       INTEGER NOT NULL,
+    PRIMARY KEY (claim_id, reviewer_id)
+)""",
+            "CREATE INDEX rb_holdings_reviewer ON rb_holdings (reviewer_id, claim_id)",
+            """CREATE TABLE rb_requests (
+    -- the desk's request key, and a hash of the command and its arguments
+    key         TEXT NOT NULL PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    claim_id    TEXT NOT NULL,
+    created_at  {instant} NOT NULL DEFAULT {now}
+)""",
+            """CREATE TABLE rb_sequences (
+    -- CLM-2026, and the last value handed out
+    scope TEXT NOT NULL PRIMARY KEY,
+    value BIGINT NOT NULL
+)""",
+        ),
+    ),
+    Migration(
+        2,
+        "the transactional outbox and its dispatch queue",
+        (
+            """CREATE TABLE rb_outbox (
+    -- the notification's dedupe key, and the order it was queued
+    key          TEXT NOT NULL PRIMARY KEY,
+    position     {position} NOT NULL UNIQUE,
+    claim_id     TEXT NOT NULL,
+    -- pending, delivered or parked; failed deliveries so far and the last error
+    status       TEXT NOT NULL,
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    last_error   TEXT,
+    -- not before (after a failure); a dispatcher holds it until then
+    retry_at     {instant},
+    leased_until {instant},
+    -- the notification
+    body         {json} NOT NULL
+)""",
+            "CREATE INDEX rb_outbox_claim ON rb_outbox (claim_id, status, position)",
+            "CREATE INDEX rb_outbox_status ON rb_outbox (status, position)",
+        ),
+    ),
+    Migration(
+        3,
+        "work queues read from the holdings index, soonest due first",
+        (
+            # the claim's due time (or 9999-12-31 for none) and its position, per holding
+            "ALTER TABLE rb_holdings ADD COLUMN due_key {instant} NOT NULL DEFAULT {not_due}",
+            "ALTER TABLE rb_holdings ADD COLUMN position {bigint} NOT NULL DEFAULT 0",
+            """UPDATE rb_holdings SET
+    due_key = COALESCE(
+        (SELECT c.due_at FROM rb_claims c WHERE c.id = rb_holdings.claim_id), due_key
+    ),
+    position = (SELECT c.position FROM rb_claims c WHERE c.id = rb_holdings.claim_id)""",
+            "CREATE INDEX rb_holdings_queue ON rb_holdings (reviewer_id, due_key, position)",
+        ),
+    ),
+    Migration(
+        4,
+        "the in-app inbox, and which channels each notification went out on",
+        (
+            """CREATE TABLE rb_inbox (
+    -- the order items arrived, and the notification's dedupe key
+    position     {position} PRIMARY KEY,
+    key          TEXT NOT NULL UNIQUE,
+    customer_id  TEXT NOT NULL,
+    claim_id     TEXT NOT NULL,
+    claim_number TEXT,
+    event        TEXT NOT NULL,
+    locale       TEXT NOT NULL,
+    subject      TEXT NOT NULL,
+    body         TEXT NOT NULL,
+    urgent       BOOLEAN NOT NULL DEFAULT FALSE,
+    delivered_at {instant} NOT NULL,
+    read_at      {instant}
+)""",
+            "CREATE INDEX rb_inbox_customer ON rb_inbox (customer_id, position)",
+            "CREATE INDEX rb_inbox_unread ON rb_inbox (customer_id, position) "
+            "WHERE read_at IS NULL",
+            """CREATE TABLE rb_deliveries (
+    key          TEXT NOT NULL,
+    channel      TEXT NOT NULL,
+    delivered_at {instant} NOT NULL,
+    PRIMARY KEY (key, channel)
+)""",
+        ),
+    ),
+    Migration(
+        5,
+        "the duplicate index: documents by sha256, expenses, photos by perceptual hash",
+        (
+            # rows only for claims submitted and not withdrawn; claims stored before this
+            # version are indexed when next saved, or all at once by
+            # `python -m reimbursement db reindex-duplicates` (sql.reindex_duplicates)
+            """CREATE TABLE rb_file_keys (
+    sha256        TEXT NOT NULL,
+    claim_id      TEXT NOT NULL REFERENCES rb_claims (id),
+    attachment_id TEXT NOT NULL,
+    line_id       TEXT,
+    PRIMARY KEY (sha256, claim_id, attachment_id)
+)""",
+            "CREATE INDEX rb_file_keys_claim ON rb_file_keys (claim_id)",
+            """CREATE TABLE rb_expense_keys (
+    claim_id    TEXT NOT NULL REFERENCES rb_claims (id),
+    line_id     TEXT NOT NULL,
+    -- the provider case-folded without spaces or punctuation, the receipt's currency,
+    -- the ISO date, the amount in 1/10,000 of the currency
+    provider    TEXT NOT NULL,
+    currency    TEXT NOT NULL,
+    incurred_on TEXT NOT NULL,
+    amount      {bigint} NOT NULL,
+    PRIMARY KEY (claim_id, line_id)
+)""",
+            "CREATE INDEX rb_expense_keys_match ON rb_expense_keys "
+            "(provider, currency, incurred_on, amount)",
+            """CREATE TABLE rb_image_keys (
+    claim_id      TEXT NOT NULL REFERENCES rb_claims (id),
+    attachment_id TEXT NOT NULL,
+    line_id       TEXT,
+    -- the 64-bit perceptual hash (16 hex digits) and its four 16-bit bands
+    phash         TEXT NOT NULL,
+    band0         INTEGER NOT NULL,
+    band1         INTEGER NOT NULL,
+    band2         INTEGER NOT NULL,
+    band3         INTEGER NOT NULL,
+    PRIMARY KEY (claim_id, attachment_id)
+)""",
+            *(f"CREATE INDEX rb_image_keys_band{i} ON rb_image_keys (band{i})" for i in range(4)),
+        ),
+    ),
+    Migration(
+        6,
+        "the Merkle log of every event: its tree's nodes and which leaf holds which event",
+        (
+            """CREATE TABLE rb_log_nodes (
+    -- the hash of the complete subtree over leaves idx * 2^level to (idx + 1) * 2^level - 1
+    level INTEGER NOT NULL,
+    idx   {bigint} NOT NULL,
+    hash  {bytes} NOT NULL,
+    PRIMARY KEY (level, idx)
+)""",
+            """CREATE TABLE rb_log_events (
+    -- leaf idx holds the digest of the event event_id ("<claim id>#<seq>")
+    idx      {bigint} NOT NULL PRIMARY KEY,
+    event_id TEXT NOT NULL UNIQUE
+)""",
+        ),
+    ),
+    Migration(
+        7,
+        "the webhook endpoints whose receiver answered 410 Gone",
+        (
+            """CREATE TABLE rb_webhooks_gone (
+    -- the endpoint's name (as preferences name it), and when it said 410 Gone
+    name    TEXT NOT NULL PRIMARY KEY,
+    gone_at {instant} NOT NULL
+)""",
+        ),
+    ),
+    Migration(
+        8,
+        "the bank-file gateway's ledger: which keys it took, wrote into a file, heard settled",
+        (
+            """CREATE TABLE rb_bank_ledger (
+    -- the order keys were taken; the instruction (NULL claim_id: cancelled or settled
+    -- before it came); the latest receipt; the pain.001 message id that carries it
+    position       {position} PRIMARY KEY,
+    key            TEXT NOT NULL UNIQUE,
+    claim_id       TEXT,
+    payee_account  TEXT,
+    amount         TEXT,
+    currency       TEXT,
+    remittance     TEXT,
+    reference      TEXT NOT NULL,
+    status         TEXT NOT NULL,
+    failure_reason TEXT,
+    filed_in       TEXT
+)""",
+        ),
+    ),
+    Migration(
+        9,
+        "the claim version each request key's command produced, so a replay answers as the first",
+        (
+            # NULL for keys kept before: their replays fall back to what the claim shows
+            "ALTER TABLE rb_requests ADD COLUMN version INTEGER",
+        ),
+    ),
+)
