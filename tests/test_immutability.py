@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 import reimbursement
-from reimbursement import Actor, ClaimState, CustomerProfile, Money
+from reimbursement import Actor, ClaimState, CustomerProfile, DeskSettings, Money
 from reimbursement import analytics as an
 from reimbursement.adapters.notify.webhook import WebhookEndpoint
 from reimbursement.analytics.simulate import SimulationSettings, simulate_year
@@ -51,6 +51,7 @@ from reimbursement.routing import RankBy
 from reimbursement.serialization import from_json, to_json
 from reimbursement.service import CustomerTexts
 from reimbursement.sla import CLOCK_RULES
+from reimbursement.straight_through import AutoApprovalRule, StraightThroughRules
 
 MUTABLE = (dict, list, set, bytearray, MutableMapping, MutableSequence, MutableSet)
 
@@ -232,6 +233,24 @@ STRATEGIES: dict[type, st.SearchStrategy[Any]] = {
         RunSchedule, st.just(target2_calendar()), st.lists(st.times(), min_size=1), st.booleans()
     ),
     SimulationSettings: st.builds(SimulationSettings, days=st.integers(1, 400)),
+}
+# rules and the desk's settings: from_type spends minutes finding the few ids and amounts
+# their validators take; their containers (categories, rules, catalogues) come as lists
+_approval_rules = st.builds(
+    AutoApprovalRule,
+    _words,
+    st.builds(Money, st.decimals(0, 10**4, places=2), st.just("EUR")),
+    st.lists(_words),
+)
+STRATEGIES |= {
+    AutoApprovalRule: _approval_rules,
+    StraightThroughRules: st.builds(StraightThroughRules, _words, st.lists(_approval_rules)),
+    DeskSettings: st.builds(
+        DeskSettings,
+        problems=STRATEGIES[ProblemCatalogue],
+        reasons=STRATEGIES[ReasonCatalogue],
+        requirements=STRATEGIES[DocumentRequirements],
+    ),
 }
 
 # what Hypothesis cannot build from field types alone (ports, a caller's function, the

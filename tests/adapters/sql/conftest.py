@@ -19,6 +19,7 @@ import pytest
 import sqlalchemy as sa
 
 from reimbursement.adapters import sql
+from required_runs import Required
 
 POSTGRES_ENV = "REIMBURSEMENT_TEST_POSTGRES_URL"
 REQUIRE_ENV = "REIMBURSEMENT_REQUIRE_POSTGRES"
@@ -40,31 +41,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker("postgres")
 
 
-_RAN_ON_POSTGRES: list[str] = []
+_REQUIRED = Required(REQUIRE_ENV, "postgres", "PostgreSQL")
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     outcome = yield
-    report = outcome.get_result()
-    if not item.get_closest_marker("postgres"):
-        return
-    if report.when == "call" and report.passed:
-        _RAN_ON_POSTGRES.append(item.nodeid)
-    if report.skipped and os.environ.get(REQUIRE_ENV):
-        report.outcome = "failed"
-        report.longrepr = (
-            f"{item.nodeid} was skipped, but {REQUIRE_ENV} is set: every PostgreSQL "
-            f"test must run (is {POSTGRES_ENV} set and the server up?)"
-        )
+    _REQUIRED.on_report(item, outcome.get_result())
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    _REQUIRED.on_logreport(report)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """With the requirement set, a run that passed no PostgreSQL test at all fails too."""
-    selected_here = any("tests/adapters/sql/" in item.nodeid for item in session.items)
-    if os.environ.get(REQUIRE_ENV) and selected_here and not _RAN_ON_POSTGRES:
-        print(f"\n{REQUIRE_ENV} is set but no PostgreSQL test passed", flush=True)
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    _REQUIRED.on_sessionfinish(session)
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ browser test fails instead, and so does a run that passed none.
 
 from __future__ import annotations
 
-import os
 import socket
 import threading
 import time
@@ -22,6 +21,7 @@ import pytest
 from reimbursement.adapters.memory import ManualClock
 from reimbursement.web import create_app
 from reimbursement.web._demo import DemoPortal, demo_portal
+from required_runs import Required
 
 from ..conftest import START
 
@@ -31,27 +31,21 @@ SHOTS = Path(__file__).resolve().parents[3] / "docs" / "images" / "portal"
 PHONE = {"width": 390, "height": 844}
 """A phone's viewport in CSS pixels (an iPhone 12–15)."""
 
-_PASSED: list[str] = []
+_REQUIRED = Required(REQUIRE_ENV, "browser", "browser")
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     outcome = yield
-    report = outcome.get_result()
-    if not item.get_closest_marker("browser"):
-        return
-    if report.when == "call" and report.passed:
-        _PASSED.append(item.nodeid)
-    if report.skipped and os.environ.get(REQUIRE_ENV):
-        report.outcome = "failed"
-        report.longrepr = f"{item.nodeid} was skipped, but {REQUIRE_ENV} is set: {report.longrepr}"
+    _REQUIRED.on_report(item, outcome.get_result())
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    _REQUIRED.on_logreport(report)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    selected = any(item.get_closest_marker("browser") for item in session.items)
-    if os.environ.get(REQUIRE_ENV) and selected and not _PASSED:
-        print(f"\n{REQUIRE_ENV} is set but no browser test passed", flush=True)
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    _REQUIRED.on_sessionfinish(session)
 
 
 @pytest.fixture(scope="module")
