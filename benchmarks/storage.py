@@ -62,6 +62,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import functools
+import hashlib
 import itertools
 import json
 import multiprocessing
@@ -226,7 +227,8 @@ class LibraryRun:
 
 # -- what the library issues -------------------------------------------------------------
 
-_TABLE = re.compile(r"\b(?:FROM|INTO|UPDATE)\s+\"?(rb_\w+)", re.IGNORECASE)
+# LOCK TABLE: the Merkle log's lock on PostgreSQL
+_TABLE = re.compile(r"\b(?:FROM|INTO|UPDATE|TABLE)\s+\"?(rb_\w+)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -478,6 +480,9 @@ T_OUTBOX = sa.table(
     sa.column("leased_until"),
     sa.column("body", JSON_DOC),
 )
+# the desk's Merkle log: every complete subtree's hash, and which leaf holds which event
+T_LOG_NODES = sa.table("rb_log_nodes", sa.column("level"), sa.column("idx"), sa.column("hash"))
+T_LOG_EVENTS = sa.table("rb_log_events", sa.column("idx"), sa.column("event_id"))
 
 
 def _floor_engine(target: Target) -> sa.Engine:
@@ -538,6 +543,8 @@ class FloorRun:
             "payments": [],
         }
         self.clock = datetime(2026, 1, 5, 9, tzinfo=UTC)
+        self.log_size = 0  # the Merkle log's, as the open transaction read it
+        self.log_leaves = 0  # the events the open transaction appends to it
         self.statements = self._statements()
 
     def _statements(self) -> dict[tuple[str, ...], Any]:
@@ -564,70 +571,109 @@ class FloorRun:
         no_flush = sa.select(sa.func.set_config("synchronous_commit", "off", sa.true()))
         # a read by key sends the version it knows: the body is left out when it matches
         known_version = sa.and_(claims.id == b("cid"), claims.version == b("cached"))
-        return {
-            ("SELECT", "rb_claims"): sa.select(
-                claims.id,
-                claims.version,
-                claims.format,
-                sa.case((known_version, sa.null()), else_=claims.body),
-            ).where(claims.id == b("cid")),
-            ("SELECT", "rb_events"): sa.select(events.claim_id, events.seq, events.body)
-            .where(events.claim_id.in_(b("ids", expanding=True)))
-            .order_by(events.claim_id, events.seq),
-            ("INSERT", "rb_sequences"): dialect_insert(T_SEQUENCES)
-            .values(scope=b("scope"), value=1)
-            .on_conflict_do_update(
-                index_elements=["scope"], set_={"value": T_SEQUENCES.c.value + 1}
-            )
-            .returning(T_SEQUENCES.c.value),
-            # PostgreSQL's: in a transaction of its own, committed without a flush
-            ("INSERT", "rb_sequences", "no flush"): dialect_insert(T_SEQUENCES)
-            .from_select(
-                ["scope", "value"],
-                sa.select(b("scope", type_=sa.Text()), sa.literal(1, sa.BigInteger())).where(
+        return (
+            {
+                ("SELECT", "rb_claims"): sa.select(
+                    claims.id,
+                    claims.version,
+                    claims.format,
+                    sa.case((known_version, sa.null()), else_=claims.body),
+                ).where(claims.id == b("cid")),
+                ("SELECT", "rb_events"): sa.select(events.claim_id, events.seq, events.body)
+                .where(events.claim_id.in_(b("ids", expanding=True)))
+                .order_by(events.claim_id, events.seq),
+                ("INSERT", "rb_sequences"): dialect_insert(T_SEQUENCES)
+                .values(scope=b("scope"), value=1)
+                .on_conflict_do_update(
+                    index_elements=["scope"], set_={"value": T_SEQUENCES.c.value + 1}
+                )
+                .returning(T_SEQUENCES.c.value),
+                # PostgreSQL's: in a transaction of its own, committed without a flush
+                ("INSERT", "rb_sequences", "no flush"): dialect_insert(T_SEQUENCES)
+                .from_select(
+                    ["scope", "value"],
+                    sa.select(b("scope", type_=sa.Text()), sa.literal(1, sa.BigInteger())).where(
+                        no_flush.scalar_subquery().is_not(None)
+                    ),
+                )
+                .on_conflict_do_update(
+                    index_elements=["scope"], set_={"value": T_SEQUENCES.c.value + 1}
+                )
+                .returning(T_SEQUENCES.c.value),
+                ("SELECT", "rb_holdings"): sa.select(
+                    holdings.reviewer_id, sa.func.sum(holdings.steps)
+                ).group_by(holdings.reviewer_id),
+                ("UPDATE", "rb_claims"): sa.update(T_CLAIMS)
+                .where(claims.id == b("cid"), claims.version == b("expected"))
+                .values(
+                    number=b("number"),
+                    customer_id=b("customer"),
+                    state=b("state"),
+                    due_at=None,
+                    next_check_at=None,
+                    version=b("new_version"),
+                    format=1,
+                    body=b("body", type_=JSON_DOC),
+                ),
+                ("INSERT", "rb_events"): sa.insert(T_EVENTS),
+                ("DELETE", "rb_holdings"): sa.delete(T_HOLDINGS).where(
+                    holdings.claim_id == b("cid")
+                ),
+                # with the claim's work-queue sort key: its due time and position
+                ("INSERT", "rb_holdings"): sa.insert(T_HOLDINGS).values(
+                    claim_id=b("cid"),
+                    reviewer_id=b("reviewer"),
+                    steps=b("steps"),
+                    due_key=b("due"),
+                    position=sa.select(claims.position)
+                    .where(claims.id == b("cid"))
+                    .scalar_subquery(),
+                ),
+                ("UPDATE", "rb_holdings"): sa.update(T_HOLDINGS)
+                .where(holdings.claim_id == b("cid"))
+                .values(due_key=b("due")),
+                ("INSERT", "rb_outbox"): dialect_insert(T_OUTBOX)
+                .values(outbox_values)
+                .on_conflict_do_nothing(index_elements=["key"]),
+                ("UPDATE", "rb_outbox"): delivered,
+                ("UPDATE", "rb_outbox", "no flush"): delivered.where(
                     no_flush.scalar_subquery().is_not(None)
                 ),
+            }
+            | self._key_statements()
+            | self._log_statements()
+        )
+
+    def _log_statements(self) -> dict[tuple[str, ...], Any]:
+        """The Merkle log's append: its size, a left sibling by key, the new rows."""
+        nodes, events = T_LOG_NODES.c, T_LOG_EVENTS.c
+        statements: dict[tuple[str, ...], Any] = {
+            ("SELECT", "rb_log_events"): sa.select(
+                sa.func.coalesce(sa.func.max(events.idx) + 1, 0)
+            ),
+            ("SELECT", "rb_log_nodes"): sa.select(nodes.hash).where(
+                nodes.level == sa.bindparam("level"), nodes.idx == sa.bindparam("idx")
+            ),
+            ("INSERT", "rb_log_nodes"): sa.insert(T_LOG_NODES),
+            ("INSERT", "rb_log_events"): sa.insert(T_LOG_EVENTS),
+        }
+        if self.pg:  # appends serialized across workers, as the library's are
+            statements[("LOCK", "rb_log_events")] = sa.text(
+                "LOCK TABLE rb_log_events IN EXCLUSIVE MODE"
             )
-            .on_conflict_do_update(
-                index_elements=["scope"], set_={"value": T_SEQUENCES.c.value + 1}
-            )
-            .returning(T_SEQUENCES.c.value),
-            ("SELECT", "rb_holdings"): sa.select(
-                holdings.reviewer_id, sa.func.sum(holdings.steps)
-            ).group_by(holdings.reviewer_id),
-            ("UPDATE", "rb_claims"): sa.update(T_CLAIMS)
-            .where(claims.id == b("cid"), claims.version == b("expected"))
-            .values(
-                number=b("number"),
-                customer_id=b("customer"),
-                state=b("state"),
-                due_at=None,
-                next_check_at=None,
-                version=b("new_version"),
-                format=1,
-                body=b("body", type_=JSON_DOC),
-            ),
-            ("INSERT", "rb_events"): sa.insert(T_EVENTS),
-            ("DELETE", "rb_holdings"): sa.delete(T_HOLDINGS).where(holdings.claim_id == b("cid")),
-            # with the claim's work-queue sort key: its due time and position
-            ("INSERT", "rb_holdings"): sa.insert(T_HOLDINGS).values(
-                claim_id=b("cid"),
-                reviewer_id=b("reviewer"),
-                steps=b("steps"),
-                due_key=b("due"),
-                position=sa.select(claims.position).where(claims.id == b("cid")).scalar_subquery(),
-            ),
-            ("UPDATE", "rb_holdings"): sa.update(T_HOLDINGS)
-            .where(holdings.claim_id == b("cid"))
-            .values(due_key=b("due")),
-            ("INSERT", "rb_outbox"): dialect_insert(T_OUTBOX)
-            .values(outbox_values)
-            .on_conflict_do_nothing(index_elements=["key"]),
-            ("UPDATE", "rb_outbox"): delivered,
-            ("UPDATE", "rb_outbox", "no flush"): delivered.where(
-                no_flush.scalar_subquery().is_not(None)
-            ),
-        } | self._key_statements()
+        return statements
+
+    def _log_rows(self, leaves: int) -> list[dict[str, Any]]:
+        """The nodes ``leaves`` new leaves add to a log of ``self.log_size``: leaf and parents."""
+        rows = []
+        for index in range(self.log_size, self.log_size + leaves):
+            level, at = 0, index
+            rows.append({"level": 0, "idx": at, "hash": hashlib.sha256(b"%d" % at).digest()})
+            while at & 1:  # a right child completes its parent
+                level, at = level + 1, at >> 1
+                value = hashlib.sha256(b"\x01%d:%d" % (level, at)).digest()
+                rows.append({"level": level, "idx": at, "hash": value})
+        return rows
 
     def _key_statements(self) -> dict[tuple[str, ...], Any]:
         """The duplicate index: a look-up by each key (with the match's claim number),
@@ -761,6 +807,9 @@ class FloorRun:
         events = sum(op.rows for t in call for op in t if (op.verb, op.table) in _EVENTS)
         leased: list[str] = []
         for transaction in call:
+            self.log_leaves = sum(
+                op.rows for op in transaction if (op.verb, op.table) == ("INSERT", "rb_log_events")
+            )
             if all(op.autocommit for op in transaction):  # each statement commits itself
                 for op in transaction:
                     autocommit.info["write"] = "autocommit"  # no BEGIN on SQLite
@@ -786,6 +835,8 @@ class FloorRun:
             raise NotImplementedError(f"the floor has no statement like the library's {op}")
         if kind == ("SELECT", "rb_claims"):
             c.execute(statement, {"cid": claim.id, "cached": claim.version}).one()
+        elif op.table in ("rb_log_events", "rb_log_nodes"):
+            self._log_op(c, claim, op, statement)
         elif kind == ("SELECT", "rb_events"):
             c.execute(statement, {"ids": [claim.id]}).all()
         elif kind == ("INSERT", "rb_sequences"):
@@ -850,6 +901,23 @@ class FloorRun:
             c.execute(statement, {"keys": leased or claim.outbox[-1:]})
             leased = []
         return leased
+
+    def _log_op(self, c: sa.Connection, claim: FloorClaim, op: Op, statement: Any) -> None:
+        kind = (op.verb, op.table)
+        if kind == ("LOCK", "rb_log_events"):
+            c.execute(statement)
+        elif kind == ("SELECT", "rb_log_events"):
+            self.log_size = int(c.execute(statement).scalar_one())
+        elif kind == ("SELECT", "rb_log_nodes"):  # the newest leaf: the left sibling it needs
+            c.execute(statement, {"level": 0, "idx": max(self.log_size - 1, 0)}).scalar()
+        elif kind == ("INSERT", "rb_log_nodes"):
+            c.execute(statement, self._log_rows(self.log_leaves))
+        else:  # ("INSERT", "rb_log_events"): which leaf holds which event
+            rows = [
+                {"idx": self.log_size + n, "event_id": f"{claim.id}:{claim.version}:{n}"}
+                for n in range(op.rows)
+            ]
+            c.execute(statement, rows)
 
     def close(self) -> None:
         self.engine.dispose()
