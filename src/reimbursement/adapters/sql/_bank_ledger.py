@@ -47,8 +47,8 @@ BANK_LEDGER: Final = sa.Table(
 )
 
 _CHUNK: Final = 500
-"""Keys per ``IN (…)`` or rows per ``INSERT``: 500 rows of 13 values stay well below
-every driver's limit of bound parameters (SQLite's 32,766, PostgreSQL's 65,535)."""
+"""Keys per ``IN (…)`` (well below every driver's limit of bound parameters), and so
+rows per ``INSERT`` executed for many rows."""
 
 
 def _entry(row: AnyRow) -> LedgerEntry:
@@ -146,7 +146,9 @@ class SqlBankLedger:
                 ] = {}  # a key twice in one INSERT: PostgreSQL refuses, the first wins
                 for entry in entries[start : start + _CHUNK]:
                     rows.setdefault(entry.receipt.idempotency_key, _row(entry))
-                connection.execute(self._add.values(list(rows.values())))
+                # one statement, executed for many rows (sqlite3's executemany, psycopg's
+                # pipeline): a multi-VALUES INSERT would be compiled afresh each time
+                connection.execute(self._add, list(rows.values()))
                 query = sa.select(BANK_LEDGER).where(BANK_LEDGER.c.key.in_(list(rows)))
                 kept.update((r.key, _entry(r)) for r in connection.execute(query))
             connection.commit()
