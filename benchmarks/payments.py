@@ -1,5 +1,9 @@
-"""Bank files at volume: pain.001 written and validated, camt.054 read and matched, by ratios.
+"""The issue's payment figures in one run: notifications rendered, pain.001 written, camt.054 read.
 
+- ``render``: ``--notifications`` messages (default 100,000) in ``en`` and
+  ``zh-CN`` rendered by ``TemplateSet.render`` against a floor of the same
+  templates rendered with plain Jinja2 and Babel calls (the workload and both
+  renderers are ``benchmarks/notifications.py``'s). Target: at most 2x the floor.
 - ``pain001``: a run of ``--payments`` credit transfers written by
   ``write_pain001`` with the schema given (every check, the transliteration
   of names, the tree validated against the official XSD, the bytes), against
@@ -10,17 +14,23 @@
   anything (hardened parser, the account, every entry's outcome, each amount
   and currency exactly, ids named twice), against a floor of parsing the
   file alone with lxml. Target: at most 3x the floor.
-- ``camt_apply``: not part of the ratio. Applying the plan moves each claim
-  in its own desk call (``confirm_payment``: one unit of work, an event, a
-  notification); its cost per claim is measured on ``--apply`` claims sent
-  through a real payment run on the in-memory desk and printed on its own.
+- not in the JSON line: applying the plan moves each claim in its own desk
+  call (``confirm_payment``: one unit of work, an event, a notification);
+  its cost per claim is measured on ``--apply`` claims sent through a real
+  payment run on the in-memory desk and printed on its own. And the SQL
+  bank ledger (a SQLite file): ``--ledger`` keys taken one ``pay`` at a
+  time against a payment run's way (``take`` in one write per chunk, then
+  ``pay`` of each), per key.
 
 Each figure is the median of ``--repeat`` rounds of this process's CPU time
-(``--clock wall`` for elapsed time): on a shared machine it moves less with
-the load of others. The pain.001 schema is the one in tests/payments/data.
+(``--clock wall`` for elapsed time; the ledger's figures are always wall
+time, since a database's work is not this process's CPU): on a shared
+machine CPU time moves less with the load of others. The pain.001 schema is
+the one in tests/payments/data.
 
-Usage: python benchmarks/payments.py [--payments 100000] [--apply 500] [--repeat 3]
-The last line printed is one JSON object.
+Usage: python benchmarks/payments.py [--payments 100000] [--notifications 100000]
+       [--apply 500] [--ledger 2000] [--repeat 3]
+The last line printed is one JSON object with the issue's keys.
 """
 
 from __future__ import annotations
@@ -29,6 +39,7 @@ import argparse
 import json
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -37,8 +48,10 @@ from pathlib import Path
 from lxml import etree
 
 from reimbursement import Money
+from reimbursement.adapters import sql
 from reimbursement.bootstrap import in_memory_desk
-from reimbursement.payments.bankfile import BankFileGateway
+from reimbursement.notify import TemplateSet
+from reimbursement.payments.bankfile import BankFileGateway, Payee
 from reimbursement.payments.camt import OpenPayment, plan_camt, reconcile
 from reimbursement.payments.iso20022 import (
     CreditTransfer,
@@ -47,10 +60,13 @@ from reimbursement.payments.iso20022 import (
     end_to_end_id,
     write_pain001,
 )
+from reimbursement.payments.ledger import BankLedger
 from reimbursement.payments.runs import PaymentRuns
+from reimbursement.ports import PaymentInstruction
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from benchmarks.notifications import floor, library, workload  # noqa: E402
 from tests.payments.bank import INSURER_IBAN, camt054  # noqa: E402
 from tests.support import FINANCE, PROFILES, REVIEWER, submitted  # noqa: E402
 
@@ -149,14 +165,60 @@ def apply_cost(count: int, clock: Callable[[], float]) -> float:
     return elapsed / count
 
 
+def ledger_costs(count: int) -> tuple[float, float]:
+    """Wall seconds per key on a SQLite ledger: one ``pay`` at a time, and a run's way."""
+    folder = Path(tempfile.mkdtemp())
+    instructions = [
+        PaymentInstruction(
+            f"C{i:07d}:payment:1", f"C{i:07d}", "DE89370400440532013000", Money("42.50", "EUR"),
+            f"Claim CLM-2026-{i:07d}",
+        )
+        for i in range(count)
+    ]  # fmt: skip
+
+    def gateway(name: str) -> tuple[BankFileGateway, sql.SqlClaimStore]:
+        url = f"sqlite:///{folder / name}"
+        sql.upgrade(url)
+        store = sql.create(url)
+        ledger: BankLedger = sql.SqlBankLedger(store.engine)
+        return BankFileGateway(DEBTOR, payee_of=lambda i: Payee("Ana Lima"), ledger=ledger), store
+
+    one, first = gateway("one.db")
+    start = time.perf_counter()
+    for instruction in instructions:
+        one.pay(instruction)
+    single = (time.perf_counter() - start) / count
+    run, second = gateway("run.db")
+    start = time.perf_counter()
+    run.take(instructions)
+    for instruction in instructions:
+        run.pay(instruction)
+    batched = (time.perf_counter() - start) / count
+    assert one.queued() == run.queued()
+    assert len(run.queued()) == count
+    first.close()
+    second.close()
+    return single, batched
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--payments", type=int, default=100_000)
+    parser.add_argument("--notifications", type=int, default=100_000)
     parser.add_argument("--apply", type=int, default=500, help="claims for the apply cost")
+    parser.add_argument("--ledger", type=int, default=2000, help="keys for the SQL ledger")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--clock", choices=("cpu", "wall"), default="cpu")
     args = parser.parse_args()
     clock = time.process_time if args.clock == "cpu" else time.perf_counter
+
+    messages = workload(args.notifications)
+    ours_render, plain_render = library(TemplateSet()), floor()
+    ours_render(messages[:200])  # warm both: templates compiled, locale data loaded
+    plain_render(messages[:200])
+    render_s = median(lambda: ours_render(messages), args.repeat, clock)
+    render_floor = median(lambda: plain_render(messages), args.repeat, clock)
+
     schema = etree.XMLSchema(etree.parse(str(ROOT / "tests/payments/data" / f"{VERSION}.xsd")))
     items = transfers(args.payments)
     plain = [
@@ -196,8 +258,13 @@ def main() -> int:
     camt_s = median(camt, args.repeat, clock)
     camt_floor = median(lambda: etree.fromstring(data, hardened), args.repeat, clock)
     per_claim = apply_cost(args.apply, clock)
+    single, batched = ledger_costs(args.ledger)
 
-    n = f"{args.payments:,}"
+    n, m = f"{args.payments:,}", f"{args.notifications:,}"
+    print(
+        f"render of {m} (en, zh-CN): {render_s:.3f} s; floor {render_floor:.3f} s;"
+        f" x{render_s / render_floor:.2f}"
+    )
     print(f"pain.001 of {n}: {pain_s:.3f} s; floor {pain_floor:.3f} s; x{pain_s / pain_floor:.2f}")
     print(
         f"camt.054 of {n} ({len(data) / 1e6:.1f} MB): {camt_s:.3f} s; floor {camt_floor:.3f} s;"
@@ -208,19 +275,18 @@ def main() -> int:
         f"({args.apply:,} claims; one desk call each; not in the ratio)"
     )
     print(
-        json.dumps(
-            {
-                "pain001_s": round(pain_s, 4),
-                "pain001_floor_s": round(pain_floor, 4),
-                "pain001_ratio": round(pain_s / pain_floor, 2),
-                "camt_s": round(camt_s, 4),
-                "camt_floor_s": round(camt_floor, 4),
-                "camt_ratio": round(camt_s / camt_floor, 2),
-                "camt_apply_per_claim_s": round(per_claim, 6),
-                "payments": args.payments,
-            }
-        )
+        f"SQLite bank ledger, {args.ledger:,} keys: pay one at a time {single * 1e3:.3f} ms/key;"
+        f" a run's take + pay {batched * 1e3:.3f} ms/key (wall time; not in the JSON line)"
     )
+    figures = {
+        "render_s": render_s,
+        "render_floor_s": render_floor,
+        "pain001_s": pain_s,
+        "pain001_floor_s": pain_floor,
+        "camt_s": camt_s,
+        "camt_floor_s": camt_floor,
+    }
+    print(json.dumps({k: round(v, 4) for k, v in figures.items()}))
     return 0
 
 

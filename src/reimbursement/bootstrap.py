@@ -168,13 +168,12 @@ def sql_desk(
     from a worker. The customer directory, payment gateway and exchange
     rates default to the in-memory ones (``customers`` may be the profiles
     or your own directory); ``inbox``: what ``desk.inbox`` reads (``sql.SqlInbox`` on it).
-    Close the desk (``desk.close()``, or a ``with``) to release its connections.
+    A bound router keeps a webhook's 410 Gone in the database. Close the desk to release it.
 
     Raises :class:`~reimbursement.errors.SchemaVersionError` when the schema
-    is missing or not this library's version,
-    :class:`~reimbursement.errors.StorageError` when the database cannot be
-    reached, :class:`~reimbursement.errors.ValidationError` for a database
-    that is not a file without ``documents``.
+    is missing or not this library's version, :class:`~reimbursement.errors.StorageError`
+    when the database cannot be reached, :class:`~reimbursement.errors.ValidationError`
+    for a database that is not a file without ``documents``.
     """
     from .adapters import sql
     from .adapters.filesystem import FileSystemDocumentStore
@@ -200,6 +199,7 @@ def sql_desk(
             clock=clock if clock is not None else SystemClock(),
             on_close=(store.close,),
             inbox=inbox if inbox is not None else sql.SqlInbox(store.engine),
+            gone=sql.SqlGoneEndpoints(store.engine),
         )
         return assemble(adapters, **options)
     except BaseException:

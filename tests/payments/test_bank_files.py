@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -240,6 +241,31 @@ def test_an_amount_in_another_or_an_unknown_currency_is_reported_not_applied() -
     assert "42.50 USD" in dict(report.mismatched)[e2e[0]]
     assert "no ISO 4217" in dict(report.mismatched)[e2e[1]]
     assert [desk.get(FINANCE, c).state.value for c in ids] == ["payment_approved"] * 2
+
+
+def _first_without_amounts(data: bytes) -> bytes:
+    """``data`` with its first entry's amounts taken out (the entry's and the transaction's)."""
+    head, first, rest = data.split(b"<Ntry>", 2)
+    first = re.sub(rb'<Amt Ccy="[A-Z]+">[^<]*</Amt>', b"", first)
+    return b"<Ntry>".join((head, first, rest))
+
+
+@pytest.mark.parametrize("outcome", ["paid", "failed"])
+def test_a_transaction_with_no_amount_is_reported_not_applied(outcome: str) -> None:
+    desk, ids, e2e = _sent_run(2)
+    data = _first_without_amounts(camt054([(e2e[0], "42.50", outcome), (e2e[1], "42.50", "paid")]))
+    assert b"<Amt" not in data.split(b"<Ntry>")[1], "the test file still names an amount"
+    without, _ = read_camt(data).results
+    assert (without.amount, without.problem) == (None, None)  # the file names none
+    report = reconcile(desk, FINANCE, data, account=INSURER_IBAN)
+    assert (report.paid, report.failed) == ((ids[1],), ())
+    assert [e for e, _ in report.mismatched] == [e2e[0]]
+    assert "names no amount" in report.mismatched[0][1]
+    assert "42.50 EUR" in report.mismatched[0][1]
+    assert desk.get(FINANCE, ids[0]).state.value == "payment_approved"
+    assert desk.adapters.payments.status(f"{ids[0]}:payment:1").status is ReceiptStatus.PENDING
+    plan = match(read_camt(data), open_payments(desk, FINANCE))
+    assert [e for e, _ in plan.mismatched] == [e2e[0]]  # still open, still refused
 
 
 def test_an_amount_written_otherwise_but_equal_is_applied() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -22,6 +23,7 @@ from reimbursement.payments import (
 )
 from reimbursement.payments.bankfile import BankFileGateway
 from reimbursement.payments.iso20022 import Debtor, PostalAddress
+from reimbursement.payments.ledger import InMemoryBankLedger, LedgerEntry
 
 BERLIN = ZoneInfo("Europe/Berlin")
 FRIDAY_EVENING = datetime(2026, 4, 2, 16, tzinfo=BERLIN)  # Maundy Thursday, before Easter
@@ -120,3 +122,52 @@ def test_a_custom_schedule_uses_the_insurers_calendar_and_times() -> None:
     schedule = RunSchedule(target2_calendar("Asia/Shanghai"), (time(9, 30),))
     start = datetime(2026, 12, 1, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
     assert schedule.next_cutoff(start) == start + timedelta(days=1)
+
+
+class CountingLedger(InMemoryBankLedger):
+    """The in-memory ledger, counting the calls that write (what a database pays for)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[str] = []
+
+    def add(self, entry: LedgerEntry) -> LedgerEntry:
+        self.writes.append("add")
+        return super().add(entry)
+
+    def add_many(self, entries: Sequence[LedgerEntry]) -> list[LedgerEntry]:
+        self.writes.append(f"add_many({len(entries)})")
+        return super().add_many(entries)
+
+    def withdraw(self, keys: Sequence[str]) -> list[str]:
+        self.writes.append(f"withdraw({len(keys)})")
+        return super().withdraw(keys)
+
+
+def test_a_run_takes_its_keys_in_one_ledger_write_and_gives_back_what_the_desk_refused() -> None:
+    clock = ManualClock(datetime(2026, 12, 1, 9, tzinfo=BERLIN))
+    ledger = CountingLedger()
+    gateway = BankFileGateway(Debtor("Insurer AG", INSURER_IBAN), ledger=ledger)
+    desk = _desk(clock, gateway)
+    ids = [desk.approve(REVIEWER, submitted(desk).id).id for _ in range(4)]
+    for claim_id in ids:
+        desk.approve_payment(FINANCE, claim_id)
+    runs = PaymentRuns(desk)
+    at = datetime(2026, 12, 1, 10, tzinfo=BERLIN)
+    # an actor who may not send payments: every claim refused, and no key left to pay
+    refused = runs.run_at(at, REVIEWER)
+    assert (refused.done, refused.file) == ((), None)
+    assert {c for c, _ in refused.refused} == set(ids)
+    assert ledger.writes == ["add_many(4)", "withdraw(4)"]
+    assert ledger.receipts() == []
+    assert gateway.queued() == []
+    assert [desk.get(FINANCE, c).state.value for c in ids] == ["payment_approved"] * 4
+    ledger.writes.clear()
+    outcome = runs.run_at(at)
+    assert set(outcome.done) == set(ids)
+    assert ledger.writes == ["add_many(4)", "withdraw(0)"]  # no write per claim
+    assert outcome.file is not None
+    assert len(outcome.file.end_to_end_ids) == 4
+    payments = [desk.get(FINANCE, c).payment for c in ids]
+    assert {p.gateway_reference for p in payments if p} == set(outcome.file.end_to_end_ids)
+    assert gateway.queued() == []

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import attrs
 
@@ -30,6 +30,7 @@ __all__ = [
     "OutgoingMessage",
     "SmsGateway",
     "SmsMessage",
+    "UsesGoneEndpoints",
 ]
 
 
@@ -172,6 +173,16 @@ class GoneEndpoints(Protocol):
 
     def revive(self, name: str) -> None:
         """Send to the endpoint ``name`` again (unknown names are ignored)."""
+        ...
+
+
+@runtime_checkable
+class UsesGoneEndpoints(Protocol):
+    """A channel that remembers ``410 Gone`` answers (the webhook channel):
+    :meth:`~reimbursement.notify.ChannelRouter.bind` offers it the desk's store."""
+
+    def offer_gone(self, gone: GoneEndpoints) -> None:
+        """Keep the ``410 Gone`` answers in ``gone`` unless the channel was given a store."""
         ...
 
 

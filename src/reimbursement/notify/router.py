@@ -34,7 +34,7 @@ from ..errors import DeliveryDeferred, DeliveryError, FieldProblem, TemplateErro
 from ..ports import Clock, Notification
 from ..service.texts import DEFAULT_TEXTS, NOTIFIED, CustomerTexts
 from ._values import event_of, template_values
-from .ports import ChannelAdapter, DeliveryLog, OutgoingMessage
+from .ports import ChannelAdapter, DeliveryLog, OutgoingMessage, UsesGoneEndpoints
 from .preferences import Channel, ContactPreferences, PreferenceDirectory
 from .templates import Rendered, TemplateSet
 
@@ -99,7 +99,9 @@ class ChannelRouter:
     def bind(self, desk: ReimbursementDesk) -> ChannelRouter:
         """Read claims, SLA, reasons and wording from ``desk``; returns this router.
 
-        Raises :class:`~reimbursement.errors.TemplateError` when the desk
+        The webhook channels given no ``gone`` store keep their ``410 Gone``
+        answers in the desk's (``desk.adapters.gone``; a ``sql_desk``'s is in
+        its database). Raises :class:`~reimbursement.errors.TemplateError` when the desk
         notifies an event that the templates have no message for.
         """
         untemplated = sorted(desk.texts.notified - NOTIFIED)
@@ -113,6 +115,10 @@ class ChannelRouter:
             with desk.adapters.unit_of_work() as uow:
                 return uow.claims.get(claim_id)
 
+        gone = desk.adapters.gone
+        for channel in self.channels.values():
+            if gone is not None and isinstance(channel, UsesGoneEndpoints):
+                channel.offer_gone(gone)
         self._claims = claim
         self._sla = desk.sla
         self._reasons = desk.settings.reasons

@@ -9,20 +9,19 @@ bank's ``camt.054`` then settles or fails each payment
 (:mod:`reimbursement.payments.camt`). :class:`~reimbursement.payments.PaymentRuns`
 drives it at the run's cut-off times.
 
-The instructions wait in this object until the file is written: a process
-that stops in between loses the file, not the claims (they stay sent with
-their reference, and the next file will not carry them again: the integration
-rewrites the lost file from the run). Keep one gateway per process that writes files.
-Which keys it took, wrote into a file and heard settled is in its
-:class:`~reimbursement.payments.ledger.BankLedger`: in memory by default,
-``sql.SqlBankLedger`` to keep it across restarts, so that :meth:`BankFileGateway.cancel`
-never answers ``CANCELLED`` for a key that is in a file (see ``docs/payment-runs.md``).
+Everything the gateway knows is in its
+:class:`~reimbursement.payments.ledger.BankLedger`: which keys it took (with
+the payee the file names), wrote into a file and heard settled. In memory by
+default; with ``sql.SqlBankLedger`` a restarted gateway (or another one on
+the same database) writes the keys taken before the restart into its next
+file, each key into one file only, and :meth:`BankFileGateway.cancel` never
+answers ``CANCELLED`` for a key that is in a file (see ``docs/payment-runs.md``).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 
 import attrs
@@ -70,10 +69,12 @@ class BankFileGateway:
     camt settles its payments through :meth:`settle`.
 
     ``payee_of`` names the payee of an instruction when :meth:`payee` was
-    not told (a payment run tells it from the claim). ``version`` is one of
+    not told (a payment run tells it from the claim), and of a key taken
+    before schema version 11 (kept without its payee). ``version`` is one of
     :data:`~reimbursement.payments.iso20022.PAIN_001_VERSIONS`. ``ledger``
-    remembers every key (default: in this process only; give
-    ``sql.SqlBankLedger`` so that a restart still knows which keys are in a file).
+    remembers every key and the queue (default: in this process only; give
+    ``sql.SqlBankLedger`` so that a restart still files what was taken and
+    knows which keys are in a file).
     """
 
     def __init__(
@@ -88,7 +89,8 @@ class BankFileGateway:
         self._payee_of = payee_of
         self._payees: dict[str, Payee] = {}
         self._ledger: BankLedger = InMemoryBankLedger() if ledger is None else ledger
-        self._queued: dict[str, CreditTransfer] = {}
+        self._taken: dict[str, LedgerEntry] = {}
+        """What :meth:`take` kept, by key: :meth:`pay` answers these without a round trip."""
         self._lock = threading.Lock()
         self.files: list[BankFile] = []
 
@@ -98,41 +100,65 @@ class BankFileGateway:
             self._payees[claim_id] = payee
 
     def pay(self, instruction: PaymentInstruction) -> PaymentReceipt:
-        """Accept ``instruction`` for the next file (pending, referenced by its end-to-end id)."""
+        """Accept ``instruction`` for the next file (pending, referenced by its end-to-end id).
+
+        One ledger transaction for a new key; none for a key :meth:`take` took.
+        """
         with self._lock:
             key = instruction.idempotency_key
-            entry = self._ledger.get(key)
-            known = seen(*_parts(entry), instruction)
-            if known is not None:
-                return known
-            payee = self._payees.get(instruction.claim_id)
-            if payee is None and self._payee_of is not None:
-                payee = self._payee_of(instruction)
-            if payee is None:
-                raise PaymentError(
-                    f"no payee name for claim {instruction.claim_id}: "
-                    "pay it through a PaymentRuns run, or give the gateway payee_of"
-                )
-            _, problem = sepa_problem("payee.name", payee.name, 70)
-            if problem is not None:  # refused now, so that it never blocks a whole file
-                raise PaymentError(f"claim {instruction.claim_id}: {problem}")
-            reference = end_to_end_id(key)
-            transfer = CreditTransfer(
-                reference,
-                instruction.amount,
-                payee.name,
-                instruction.payee_account,
-                instruction.remittance,
-                payee.address,
+            taken = self._taken.pop(key, None)
+            if taken is not None:
+                return _answer(taken, None, instruction)
+            entry, problem = self._new_entry(instruction)
+            if entry is None:  # refused, unless the ledger knows the key: its answer first
+                known = seen(*_parts(self._ledger.get(key)), instruction)
+                if known is not None:
+                    return known
+                raise PaymentError(problem)
+            return _answer(self._ledger.add(entry), entry, instruction)
+
+    def take(self, instructions: Sequence[PaymentInstruction]) -> None:
+        """Take many instructions for the next file at once (a payment run's).
+
+        The ledger adds them in one transaction (one statement per chunk of
+        keys); each :meth:`pay` of one of them afterwards, in this process,
+        answers what the ledger kept without asking it again. An instruction
+        :meth:`pay` would refuse (no payee, a name no rule can write, nothing
+        to pay) is left out, for :meth:`pay` to refuse. Keys taken and never
+        paid here are given back with :meth:`untake`.
+        """
+        with self._lock:
+            made = (self._new_entry(i)[0] for i in instructions)
+            new = [e for e in made if e is not None]
+            for kept in self._ledger.add_many(new):
+                self._taken[kept.receipt.idempotency_key] = kept
+
+    def untake(self) -> list[str]:
+        """Give back the keys :meth:`take` took that no :meth:`pay` asked for since
+        (the desk refused those claims): as if never taken, unless another gateway
+        filed or cancelled one meanwhile. The keys given back, in order."""
+        with self._lock:
+            keys, self._taken = list(self._taken), {}
+            return self._ledger.withdraw(keys)
+
+    def _new_entry(self, instruction: PaymentInstruction) -> tuple[LedgerEntry | None, str]:
+        """The entry a new key is taken with; ``None`` and why not when it cannot be."""
+        if instruction.amount.amount <= 0:
+            return None, f"cannot pay {instruction.amount}: the amount must be above zero"
+        payee = self._payees.get(instruction.claim_id)
+        if payee is None and self._payee_of is not None:
+            payee = self._payee_of(instruction)
+        if payee is None:
+            return None, (
+                f"no payee name for claim {instruction.claim_id}: "
+                "pay it through a PaymentRuns run, or give the gateway payee_of"
             )
-            receipt = PaymentReceipt(key, reference, ReceiptStatus.PENDING)
-            kept = self._ledger.add(LedgerEntry(instruction, receipt))
-            if kept.receipt == receipt and kept.instruction == instruction:
-                self._queued[key] = transfer
-                return receipt
-            known = seen(*_parts(kept), instruction)  # another gateway took the key meanwhile
-            assert known is not None
-            return known
+        _, problem = sepa_problem("payee.name", payee.name, 70)
+        if problem is not None:  # refused now, so that it never blocks a whole file
+            return None, f"claim {instruction.claim_id}: {problem}"
+        key = instruction.idempotency_key
+        receipt = PaymentReceipt(key, end_to_end_id(key), ReceiptStatus.PENDING)
+        return LedgerEntry(instruction, receipt, None, payee.name, payee.address), ""
 
     def status(self, key: str) -> PaymentReceipt | None:
         """The receipt for ``key``: pending until the bank's camt says otherwise.
@@ -170,7 +196,7 @@ class BankFileGateway:
                     "pay it: ask the bank to recall it, and wait for its camt.054 before paying "
                     "the claim again"
                 )
-            self._queued.pop(key, None)
+            self._taken.pop(key, None)
             return entry.receipt
 
     def settle(self, key: str, status: ReceiptStatus, reason: str | None = None) -> PaymentReceipt:
@@ -199,7 +225,7 @@ class BankFileGateway:
     def queued(self) -> list[str]:
         """The keys waiting for the next file, in the order they were paid."""
         with self._lock:
-            return list(self._queued)
+            return [e.receipt.idempotency_key for e in self._ledger.queue()]
 
     def payouts(self) -> list[str]:
         """The keys accepted and not cancelled, in order (for the contract suite)."""
@@ -211,22 +237,26 @@ class BankFileGateway:
     def write_file(
         self, message_id: str, created_at: datetime, execution_date: date, *, instant: bool = False
     ) -> BankFile | None:
-        """One ``pain.001`` of everything accepted since the last file (``None``: nothing).
+        """One ``pain.001`` of every key waiting in the ledger's queue (``None``: nothing).
 
-        Raises :class:`~reimbursement.errors.ValidationError` when the file
-        cannot be written (a name no rule can write, …); the instructions
-        then stay queued, so nothing is lost. The ledger marks the keys as in
-        this file before it is returned; a key cancelled meanwhile (through
-        another gateway on the same ledger) is left out.
+        That is everything accepted and in no file yet, also by a gateway on
+        the same ledger before a restart. Raises
+        :class:`~reimbursement.errors.ValidationError` when the file cannot be
+        written (a name no rule can write, …); the instructions then stay
+        queued, so nothing is lost. The ledger marks the keys as in this file
+        before it is returned; a key filed or cancelled meanwhile (through
+        another gateway on the same ledger) is left out. A key kept without
+        its payee (before schema version 11) waits until ``payee_of`` names one.
         """
         with self._lock:
-            transfers = list(self._queued.values())
+            queue = {e.receipt.idempotency_key: self._transfer(e) for e in self._ledger.queue()}
+            transfers = {k: t for k, t in queue.items() if t is not None}
             if not transfers:
                 return None
 
-            def write() -> bytes:
+            def write(chosen: dict[str, CreditTransfer]) -> bytes:
                 return write_pain001(
-                    transfers,
+                    list(chosen.values()),
                     self.debtor,
                     message_id=message_id,
                     created_at=created_at,
@@ -235,24 +265,55 @@ class BankFileGateway:
                     instant=instant,
                 )
 
-            content = write()  # first, so that a file that cannot be written marks nothing
-            filed = set(self._ledger.file(list(self._queued), message_id))
+            content = write(
+                transfers
+            )  # first, so that a file that cannot be written marks nothing
+            filed = set(self._ledger.file(list(transfers), message_id))
             if len(filed) < len(transfers):
-                transfers = [t for k, t in self._queued.items() if k in filed]
-                self._queued.clear()
+                transfers = {k: t for k, t in transfers.items() if k in filed}
                 if not transfers:
                     return None
-                content = write()
+                content = write(transfers)
             written = BankFile(
                 message_id,
                 content,
-                tuple(t.end_to_end_id for t in transfers),
+                tuple(t.end_to_end_id for t in transfers.values()),
                 execution_date,
                 instant,
             )
-            self._queued.clear()
             self.files.append(written)
             return written
+
+    def _transfer(self, entry: LedgerEntry) -> CreditTransfer | None:
+        """The credit transfer of a queued ``entry``; ``None`` while no payee is known."""
+        instruction = entry.instruction
+        assert instruction is not None, "the ledger queued a key it never took"
+        payee = None if entry.payee_name is None else Payee(entry.payee_name, entry.payee_address)
+        if payee is None and self._payee_of is not None:
+            payee = self._payee_of(instruction)
+            if sepa_problem("payee.name", payee.name, 70)[1] is not None:
+                payee = None  # a name no rule can write would block the whole file
+        if payee is None:
+            return None
+        return CreditTransfer(
+            entry.receipt.reference,
+            instruction.amount,
+            payee.name,
+            instruction.payee_account,
+            instruction.remittance,
+            payee.address,
+        )
+
+
+def _answer(
+    kept: LedgerEntry, ours: LedgerEntry | None, instruction: PaymentInstruction
+) -> PaymentReceipt:
+    """The receipt for ``instruction`` once the ledger kept ``kept`` for its key."""
+    if kept == ours:
+        return kept.receipt
+    known = seen(*_parts(kept), instruction)  # taken before, or by another gateway meanwhile
+    assert known is not None
+    return known
 
 
 def _parts(entry: LedgerEntry | None) -> tuple[PaymentInstruction | None, PaymentReceipt | None]:

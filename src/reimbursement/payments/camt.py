@@ -18,7 +18,8 @@ Each transaction is matched to a sent payment by its end-to-end id
 An id of no open payment is reported as *already settled* (the claim's
 attempt was paid or failed before: reading the same file twice changes
 nothing) or *unknown*; neither is ever applied. An amount that differs from
-the payment's is reported and not applied.
+the payment's, and a transaction the bank names no amount for, are reported
+as mismatched and not applied.
 """
 
 from __future__ import annotations
@@ -147,10 +148,10 @@ def _plan(rows: Iterable[Row], open_payments: Mapping[str, OpenPayment]) -> Plan
         expected = payment.amount
         # the usual entry writes the amount as the payment does: equal text in the same
         # currency is the same Decimal; anything else is read exactly and compared
-        if (
-            problem is None
-            and (text or currency)
-            and not (currency == expected.currency and text == str(expected.amount))
+        if problem is None and not (text or currency):
+            problem = "the bank names no amount for it"  # nothing to check: never applied
+        elif problem is None and not (
+            currency == expected.currency and text == str(expected.amount)
         ):
             amount = exact_amount(text, currency)
             if isinstance(amount, str):

@@ -33,6 +33,7 @@ from ..domain.lifecycle import ClaimState
 from ..domain.money import Money
 from ..domain.sla.calendar import BusinessCalendar
 from ..errors import ReimbursementError
+from ..service._payments import payment_instruction
 from ..service.desk import ReimbursementDesk
 
 if TYPE_CHECKING:
@@ -203,7 +204,16 @@ class PaymentRuns:
         return self._each(run.to_approve, lambda cid: self.desk.approve_payment(finance, cid))
 
     def release(self, run: PaymentRun, actor: Actor = SYSTEM) -> RunOutcome:
-        """Send every approved payment of ``run`` (re-read: approvals since collect count)."""
+        """Send every approved payment of ``run`` (re-read: approvals since collect count).
+
+        With a bank-file gateway the run's keys are taken first, in one ledger
+        write per chunk (:meth:`~reimbursement.payments.BankFileGateway.take`);
+        each desk call then finds its key taken, and the keys of claims the desk
+        refused are given back before the file is written. A run that stops
+        between the two leaves its keys in the ledger's queue: the next file
+        carries them, and each claim gets its receipt when the next run pays it
+        (the same key, paid once).
+        """
         from .bankfile import BankFileGateway, Payee  # the extra's module: only for files
 
         gateway = self.bank_files
@@ -214,8 +224,11 @@ class PaymentRuns:
             for claim in ready:
                 address = None if self._address_of is None else self._address_of(claim)
                 gateway.payee(claim.id, Payee(claim.claimant.name, address))
+            # the run's keys in one ledger write per chunk, before any claim says sent
+            gateway.take([payment_instruction(c, c.payment) for c in ready if c.payment])
         outcome = self._each([c.id for c in ready], lambda cid: self.desk.pay(actor, cid))
         if gateway is not None:
+            gateway.untake()  # the claims the desk refused: their keys never pay
             written = gateway.write_file(
                 run.id, run.cutoff, run.execution_date, instant=run.instant
             )

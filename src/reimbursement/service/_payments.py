@@ -22,7 +22,7 @@ from ..errors import PaymentError, ValidationError
 from ..ports import PaymentInstruction, PaymentReceipt, ReceiptStatus
 from ._core import Answer, DeskCore, Step
 
-__all__ = ["PaymentCalls"]
+__all__ = ["PaymentCalls", "payment_instruction"]
 
 R = ReceiptStatus
 _GATEWAY_REFUSED = "refused by the payment gateway"
@@ -79,13 +79,7 @@ class PaymentCalls(DeskCore):
         def decide(claim: Claim, step: Step) -> Claim:
             authorize(actor, claim, Action.SEND_PAYMENT)
             payment = cmd.payment_to_send(claim)  # before any money can move
-            instruction = PaymentInstruction(
-                payment.idempotency_key,
-                claim.id,
-                payment.payee_account,
-                payment.amount,
-                f"Claim {claim.number}",
-            )
+            instruction = payment_instruction(claim, payment)
             receipt = self._checked(self.adapters.payments.pay(instruction), payment)
             sent = cmd.send_payment(claim, actor, step.now, receipt.reference)
             if receipt.status is R.SETTLED:
@@ -314,6 +308,17 @@ class PaymentCalls(DeskCore):
         if len(line) > limit:
             line = line[: limit - 1].rstrip() + "…"
         return line or _GATEWAY_REFUSED
+
+
+def payment_instruction(claim: Claim, payment: PaymentRecord) -> PaymentInstruction:
+    """What the gateway is told to pay for ``payment``, the claim's attempt to send."""
+    return PaymentInstruction(
+        payment.idempotency_key,
+        claim.id,
+        payment.payee_account,
+        payment.amount,
+        f"Claim {claim.number}",
+    )
 
 
 def _by_reference(claim: Claim, reference: str) -> PaymentRecord | None:

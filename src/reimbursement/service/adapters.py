@@ -30,7 +30,7 @@ from ..ports import (
 from .dispatch import DeliveryPolicy
 
 if TYPE_CHECKING:  # the notify extra's module, only for the type
-    from ..notify.ports import InboxStore
+    from ..notify.ports import GoneEndpoints, InboxStore
 
 __all__ = ["Adapters", "DeskSettings"]
 
@@ -44,7 +44,10 @@ class Adapters:
     ``ReimbursementDesk.close`` (connections to release). With a
     ``verifier``, every submission needs the customer's signature
     (``docs/signature.md``). ``inbox`` is the in-app inbox the customers read
-    through ``desk.inbox`` (the store the inbox channel writes to).
+    through ``desk.inbox`` (the store the inbox channel writes to). ``gone``
+    remembers the webhook endpoints that answered ``410 Gone``: a
+    ``ChannelRouter`` bound to the desk gives it to its webhook channels that
+    were not given their own (``sql_desk``: ``sql.SqlGoneEndpoints`` on its database).
     """
 
     unit_of_work: Callable[[], UnitOfWork]
@@ -58,6 +61,7 @@ class Adapters:
     on_close: tuple[Callable[[], None], ...] = ()
     verifier: Verifier | None = None
     inbox: InboxStore | None = None
+    gone: GoneEndpoints | None = None
 
 
 def _kind(kind: type | tuple[type, ...], described: str) -> Any:

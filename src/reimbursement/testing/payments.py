@@ -202,11 +202,12 @@ class BankSettlementContract(PaymentGatewayContract):
         assert gateway.status("claim-1:payment:1") == sent
 
 
-def _taken(key: str, amount: str = "125.40") -> LedgerEntry:
+def _taken(key: str, amount: str = "125.40", payee: str | None = None) -> LedgerEntry:
     instruction = PaymentInstruction(
         key, "claim-1", "DE89370400440532013000", Money(amount, "EUR"), "Claim C-1 / 你好"
     )
-    return LedgerEntry(instruction, PaymentReceipt(key, f"E2E-{key}", ReceiptStatus.PENDING))
+    receipt = PaymentReceipt(key, f"E2E-{key}", ReceiptStatus.PENDING)
+    return LedgerEntry(instruction, receipt, payee_name=payee)
 
 
 class BankLedgerContract:
@@ -265,3 +266,40 @@ class BankLedgerContract:
         for key in keys:
             ledger.add(_taken(key))
         assert ledger.file(keys, "MSG-1") == keys
+
+    def test_many_keys_are_added_at_once_and_the_first_entry_of_each_wins(
+        self, ledger: BankLedger
+    ) -> None:
+        before = ledger.add(_taken("k5", "999.99"))
+        entries = [_taken(f"k{i}", payee=f"Payee {i}") for i in range(1203)]
+        kept = ledger.add_many([*entries, _taken("k7", "1.00")])
+        assert kept == [*entries[:5], before, *entries[6:], entries[7]]
+        assert ledger.get("k5") == before
+        assert ledger.get("k1202") == entries[1202]
+        assert len(ledger.receipts()) == 1203
+        assert ledger.add_many([]) == []
+
+    def test_the_queue_is_what_waits_for_a_file_with_its_payee(self, ledger: BankLedger) -> None:
+        from ..payments.iso20022 import PostalAddress  # the payments extra
+
+        address = PostalAddress("München", "DE", "Leopoldstraße", "12a", "80802", lines=("c/o",))
+        first = attrs.evolve(_taken("k1"), payee_name="Jörg Müller", payee_address=address)
+        ledger.add_many([first, _taken("k2"), _taken("k3"), _taken("k4")])
+        ledger.add(LedgerEntry(None, PaymentReceipt("k5", "E2E-k5", ReceiptStatus.CANCELLED)))
+        ledger.file(["k2"], "MSG-1")
+        ledger.replace(PaymentReceipt("k3", "E2E-k3", ReceiptStatus.CANCELLED, "cancelled"))
+        assert ledger.queue() == [first, _taken("k4")]
+        assert all(e.waiting for e in ledger.queue())
+        ledger.file(["k4", "k1"], "MSG-2")
+        assert ledger.queue() == []
+
+    def test_withdraw_removes_only_keys_still_waiting(self, ledger: BankLedger) -> None:
+        ledger.add_many([_taken(f"k{i}") for i in range(1, 5)])
+        ledger.file(["k2"], "MSG-1")
+        ledger.replace(PaymentReceipt("k3", "E2E-k3", ReceiptStatus.SETTLED))
+        assert ledger.withdraw(["k4", "k3", "k2", "k1", "never"]) == ["k4", "k1"]
+        assert ledger.get("k1") is None
+        assert ledger.get("k4") is None
+        assert [r.idempotency_key for r in ledger.receipts()] == ["k2", "k3"]
+        assert ledger.withdraw([]) == []
+        assert ledger.add(_taken("k1")) == _taken("k1")  # a key withdrawn may be taken again

@@ -11,8 +11,9 @@ from tests.payments.bank import INSURER_IBAN, assert_valid
 from reimbursement.adapters import sql
 from reimbursement.errors import PaymentError
 from reimbursement.payments.bankfile import BankFileGateway, Payee
-from reimbursement.payments.iso20022 import Debtor
-from reimbursement.ports import PaymentGateway, ReceiptStatus
+from reimbursement.payments.iso20022 import Debtor, PostalAddress
+from reimbursement.payments.ledger import LedgerEntry
+from reimbursement.ports import PaymentGateway, PaymentReceipt, ReceiptStatus
 from reimbursement.testing import BankLedgerContract, BankSettlementContract
 
 AT = datetime(2026, 12, 1, 10, tzinfo=UTC)
@@ -70,7 +71,7 @@ def test_a_restarted_gateway_refuses_to_cancel_a_key_it_wrote_into_a_file(
     assert "camt.054" in str(raised.value)
     assert restarted.status(filed) == receipt, "a refused cancel changed the receipt"
     assert restarted.pay(contract.instruction(filed)) == receipt  # no second payment
-    assert restarted.queued() == []
+    assert restarted.queued() == [queued]  # the queue is in the ledger: it survived
     with pytest.raises(PaymentError, match="another amount"):
         restarted.pay(contract.instruction(filed, "999.00"))
     # the queued key never reached a file: cancelling it is true, and no file carries it
@@ -93,3 +94,64 @@ def test_a_key_never_taken_is_cancelled_for_good_across_a_restart(
     assert restarted.pay(TestBankFileGatewayOnSql().instruction(key)) == cancelled
     assert restarted.queued() == []
     assert restarted.payouts() == []
+
+
+def test_a_restarted_gateway_files_what_was_taken_before_the_restart_exactly_once(
+    two_processes: tuple[sql.SqlClaimStore, sql.SqlClaimStore],
+) -> None:
+    before, after = two_processes
+    first = BankFileGateway(
+        Debtor("Insurer AG", INSURER_IBAN), ledger=sql.SqlBankLedger(before.engine)
+    )
+    contract = TestBankFileGatewayOnSql()
+    home = PostalAddress("München", "DE", "Leopoldstraße", "12a", "80802")
+    keys = ["claim-1:payment:1", "claim-2:payment:1", "claim-3:payment:2"]
+    names = {
+        "claim-1": Payee("Jörg Müller", home),
+        "claim-2": Payee("李伟"),
+        "claim-3": Payee("Ana"),
+    }
+    for claim_id, payee in names.items():
+        first.payee(claim_id, payee)
+    first.take([contract.instruction(keys[0])])  # a run's batch and a single pay alike
+    receipts = [first.pay(contract.instruction(k)) for k in keys]
+
+    # the first process is gone; the next one knows neither the payees nor the queue
+    restarted = BankFileGateway(
+        Debtor("Insurer AG", INSURER_IBAN), ledger=sql.SqlBankLedger(after.engine)
+    )
+    assert restarted.queued() == keys
+    written = restarted.write_file("RUN-2", AT, AT.date())
+    assert written is not None
+    assert written.end_to_end_ids == tuple(r.reference for r in receipts)
+    document = assert_valid(written.content, "pain.001.001.09")
+    ns = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"}
+    assert document.xpath("//p:Cdtr/p:Nm/text()", namespaces=ns) == [
+        "Joerg Mueller", "Li Wei", "Ana",
+    ]  # fmt: skip
+    assert document.xpath("//p:Cdtr/p:PstlAdr/p:StrtNm/text()", namespaces=ns) == [
+        "Leopoldstrasse"
+    ]
+    # exactly once: neither gateway files the keys again
+    assert restarted.write_file("RUN-3", AT, AT.date()) is None
+    assert first.write_file("RUN-3", AT, AT.date()) is None
+    assert restarted.queued() == first.queued() == []
+    assert [restarted.status(k) for k in keys] == receipts
+    with pytest.raises(PaymentError, match="in bank file RUN-2"):
+        first.cancel(keys[0])
+
+
+def test_a_key_kept_without_its_payee_waits_until_payee_of_names_one(
+    store: sql.SqlClaimStore,
+) -> None:
+    ledger = sql.SqlBankLedger(store.engine)
+    instruction = TestBankFileGatewayOnSql().instruction("claim-1:payment:1")
+    receipt = PaymentReceipt(instruction.idempotency_key, "claim-1/1", ReceiptStatus.PENDING)
+    ledger.add(LedgerEntry(instruction, receipt))  # as schema version 8 kept it
+    blind = BankFileGateway(Debtor("Insurer AG", INSURER_IBAN), ledger=ledger)
+    assert blind.write_file("RUN-1", AT, AT.date()) is None
+    assert blind.queued() == ["claim-1:payment:1"]
+    written = _gateway(store).write_file("RUN-1", AT, AT.date())
+    assert written is not None
+    assert written.end_to_end_ids == ("claim-1/1",)
+    assert b"Customer of claim-1" in written.content

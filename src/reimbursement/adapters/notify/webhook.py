@@ -145,9 +145,10 @@ class WebhookChannel:
     in [0, 1) (full jitter), at most ``max_wait``. ``sleep`` and ``jitter``
     are injectable for tests. ``gone`` remembers the endpoints that answered
     ``410 Gone`` (:class:`~reimbursement.notify.ports.GoneEndpoints`; by
-    default in this process only: give ``sql.SqlGoneEndpoints`` so that every
-    process, and the next start, agrees); :attr:`disabled` lists them and
-    ``on_gone`` is told too.
+    default the desk's once a router bound to it sends through this channel:
+    on a ``sql_desk`` that is ``sql.SqlGoneEndpoints``, so that every process,
+    and the next start, agrees; else in this process only); :attr:`disabled`
+    lists them and ``on_gone`` is told too.
     """
 
     channel = Channel.WEBHOOK
@@ -175,6 +176,13 @@ class WebhookChannel:
         self._client = client if client is not None else httpx.Client(timeout=timeout)
         self._sleep, self._jitter, self._on_gone = sleep, jitter, on_gone
         self.gone: GoneEndpoints = gone if gone is not None else InMemoryGoneEndpoints()
+        self._gone_given = gone is not None
+
+    def offer_gone(self, gone: GoneEndpoints) -> None:
+        """Keep the ``410 Gone`` answers in ``gone`` unless this channel was given its own
+        (:meth:`~reimbursement.notify.ChannelRouter.bind` offers the desk's)."""
+        if not self._gone_given:
+            self.gone = gone
 
     @property
     def disabled(self) -> set[str]:

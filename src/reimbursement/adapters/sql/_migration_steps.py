@@ -274,4 +274,17 @@ MIGRATIONS: Final = (
             "ALTER TABLE rb_requests ADD COLUMN version INTEGER",
         ),
     ),
+    Migration(
+        11,
+        "the bank-file gateway's queue: the payee of each key, so a restart still files it",
+        (
+            # NULL for keys taken before: the gateway names their payee with payee_of, if given
+            "ALTER TABLE rb_bank_ledger ADD COLUMN payee_name TEXT",
+            # the structured postal address as JSON (town, country, street, ...), or NULL
+            "ALTER TABLE rb_bank_ledger ADD COLUMN payee_address TEXT",
+            # the keys waiting for a file, read by every write_file: a few among all ever paid
+            "CREATE INDEX rb_bank_ledger_queue ON rb_bank_ledger (position) "
+            "WHERE filed_in IS NULL AND status = 'pending'",
+        ),
+    ),
 )
