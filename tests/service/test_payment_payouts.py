@@ -245,6 +245,13 @@ def test_a_gateways_reason_is_cut_only_past_the_reason_limit(
     assert len(reason) == limit
 
 
+def test_a_reason_cut_at_a_space_ends_on_a_word(desk: ReimbursementDesk) -> None:
+    limit = desk.settings.limits.max_reason_length
+    words = "r" * (limit - 2) + " closed"  # the cut falls just after the space
+    reason = failed_once(desk, words).payment.failure_reason  # type: ignore[union-attr]
+    assert reason == "r" * (limit - 2) + "…"
+
+
 def test_a_refusal_without_a_reason_gets_one(desk: ReimbursementDesk) -> None:
     failed = failed_once(desk, "")
     assert failed.payment is not None

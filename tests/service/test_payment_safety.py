@@ -303,6 +303,7 @@ def test_a_failed_or_stopped_payment_tells_the_customer_nothing_of_staff(
         ("fail_payment", "reference"),
         ("fail_payment", "reason"),
         ("confirm_payment", "reference"),
+        ("cancel_payment", "reason"),
     ],
 )
 def test_a_payment_call_names_the_argument_it_refuses(
@@ -311,9 +312,11 @@ def test_a_payment_call_names_the_argument_it_refuses(
     claim = desk.approve(REVIEWER, submitted(desk).id)
     arguments = {"reference": "ref-1", "reason": "no news"}
     arguments[path] = "two\nlines"
-    given = [arguments["reference"]]
-    if call == "fail_payment":
-        given.append(arguments["reason"])
+    given = {
+        "fail_payment": [arguments["reference"], arguments["reason"]],
+        "confirm_payment": [arguments["reference"]],
+        "cancel_payment": [arguments["reason"]],
+    }[call]
     with pytest.raises(ValidationError) as caught:
         getattr(desk, call)(FINANCE, claim.id, *given)
     assert [p.path for p in caught.value.problems] == [path]
