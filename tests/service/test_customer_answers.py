@@ -28,7 +28,8 @@ from reimbursement import (
     ReimbursementDesk,
     Role,
 )
-from reimbursement.adapters.memory import InMemoryInbox
+from reimbursement.adapters.memory import InMemoryInbox, ManualClock
+from reimbursement.adapters.notify.inbox import InboxChannel
 from reimbursement.claims import EventType
 from reimbursement.domain.authorization import (
     ROLE_ACTIONS,
@@ -38,6 +39,12 @@ from reimbursement.domain.authorization import (
 from reimbursement.domain.events import Event, Visibility
 from reimbursement.errors import AuthorizationError, ReimbursementError
 from reimbursement.feedback import FeedbackStage
+from reimbursement.notify import (
+    ChannelRouter,
+    ContactPreferences,
+    InMemoryPreferences,
+    TemplateSet,
+)
 from reimbursement.service import CustomerClaim
 from support import ANA, FINANCE, PDF, REVIEWER, gateway, paid, pharmacy, ready_draft, submitted
 
@@ -93,9 +100,19 @@ Call = Callable[[ReimbursementDesk, Scene], object]
 
 
 @pytest.fixture
-def desk(make_desk: Callable[..., ReimbursementDesk]) -> ReimbursementDesk:
-    """A desk with an in-app inbox, so that the inbox calls run too."""
-    return make_desk(inbox=InMemoryInbox())
+def desk(make_desk: Callable[..., ReimbursementDesk], clock: ManualClock) -> ReimbursementDesk:
+    """A desk whose notifications reach Ana's in-app inbox, so that the inbox calls read
+    what staff's work told her (a staff member's message among it), not an empty inbox."""
+    inbox = InMemoryInbox()
+    router = ChannelRouter(
+        templates=TemplateSet(),
+        preferences=InMemoryPreferences([ContactPreferences(ANA.id, channels=["inbox"])]),
+        channels=[InboxChannel(inbox, clock)],
+        clock=clock,
+    )
+    desk = make_desk(inbox=inbox, notifier=router)
+    router.bind(desk)
+    return desk
 
 
 def _einvoice(desk: ReimbursementDesk, scene: Scene) -> object:
@@ -135,7 +152,7 @@ CUSTOMER_CALLS: Mapping[str, Call] = {
     "submission_to_sign": lambda d, s: d.submission_to_sign(ANA, s.ready),
     "export_personal_data": lambda d, s: d.export_personal_data(ANA, ANA.id),
     "inbox": lambda d, s: d.inbox(ANA),
-    "mark_inbox_read": lambda d, s: d.mark_inbox_read(ANA, ["no-such-item"]),
+    "mark_inbox_read": lambda d, s: d.mark_inbox_read(ANA, [i.key for i in d.inbox(ANA)]),
 }
 """Every call a customer makes, on a claim staff worked on."""
 
@@ -223,6 +240,9 @@ def _leaks(answer: object) -> list[str]:
 def test_a_customer_call_answers_nothing_of_the_staffs(desk: ReimbursementDesk, call: str) -> None:
     scene = _scene(desk)
     assert _leaks(desk.get(FINANCE, scene.failed))  # the search finds what staff wrote
+    told = desk.adapters.inbox.page(ANA.id).items  # type: ignore[union-attr]
+    # staff's message and the failed payment reached her inbox: there is something to leak
+    assert {EventType.MESSAGE_POSTED, EventType.PAYMENT_FAILED} <= {i.event for i in told}
     answer = CUSTOMER_CALLS[call](desk, scene)
     assert _leaks(answer) == []
 

@@ -233,6 +233,25 @@ def test_a_refused_payment_fails_with_the_gateways_reason(desk: ReimbursementDes
     assert gateway(desk).payouts == []
 
 
+@pytest.mark.parametrize("over", [0, 1], ids=["at the limit", "one over"])
+def test_a_gateways_reason_is_cut_only_past_the_reason_limit(
+    desk: ReimbursementDesk, over: int
+) -> None:
+    limit = desk.settings.limits.max_reason_length
+    words = "r" * (limit + over)
+    reason = failed_once(desk, words).payment.failure_reason  # type: ignore[union-attr]
+    assert reason == (words if not over else "r" * (limit - 1) + "…")
+    assert reason is not None
+    assert len(reason) == limit
+
+
+def test_a_reason_cut_at_a_space_ends_on_a_word(desk: ReimbursementDesk) -> None:
+    limit = desk.settings.limits.max_reason_length
+    words = "r" * (limit - 2) + " closed"  # the cut falls just after the space
+    reason = failed_once(desk, words).payment.failure_reason  # type: ignore[union-attr]
+    assert reason == "r" * (limit - 2) + "…"
+
+
 def test_a_refusal_without_a_reason_gets_one(desk: ReimbursementDesk) -> None:
     failed = failed_once(desk, "")
     assert failed.payment is not None

@@ -61,6 +61,13 @@ def refused_unchanged(
     return caught.value
 
 
+def assert_ended(claim: Claim, status: PaymentStatus, reason: str) -> None:
+    """The claim is payment_failed, its attempt ended with ``status`` for ``reason``."""
+    assert claim.state is S.PAYMENT_FAILED
+    assert claim.payment is not None
+    assert (claim.payment.status, claim.payment.failure_reason) == (status, reason)
+
+
 # -- the issue's scenario -------------------------------------------------------------------
 
 
@@ -175,12 +182,7 @@ def test_a_failure_is_recorded_only_once_the_gateway_says_failed(
         desk, claim.id, lambda: desk.confirm_payment(BANK, claim.id, reference), PaymentError
     )
     failed = desk.fail_payment(BANK, claim.id, reference, "IBAN unknown")
-    assert failed.state is S.PAYMENT_FAILED
-    assert failed.payment is not None
-    assert (failed.payment.status, failed.payment.failure_reason) == (
-        PaymentStatus.FAILED,
-        "IBAN unknown",
-    )
+    assert_ended(failed, PaymentStatus.FAILED, "IBAN unknown")
     retried = desk.retry_payment(FINANCE, claim.id)  # failed at the gateway: nothing to stop
     assert gateway(desk).status(f"{claim.id}:payment:1").status is ReceiptStatus.FAILED  # type: ignore[union-attr]
     assert retried.state is S.PAYMENT_APPROVED
@@ -301,6 +303,7 @@ def test_a_failed_or_stopped_payment_tells_the_customer_nothing_of_staff(
         ("fail_payment", "reference"),
         ("fail_payment", "reason"),
         ("confirm_payment", "reference"),
+        ("cancel_payment", "reason"),
     ],
 )
 def test_a_payment_call_names_the_argument_it_refuses(
@@ -309,10 +312,94 @@ def test_a_payment_call_names_the_argument_it_refuses(
     claim = desk.approve(REVIEWER, submitted(desk).id)
     arguments = {"reference": "ref-1", "reason": "no news"}
     arguments[path] = "two\nlines"
-    given = [arguments["reference"]]
-    if call == "fail_payment":
-        given.append(arguments["reason"])
+    given = {
+        "fail_payment": [arguments["reference"], arguments["reason"]],
+        "confirm_payment": [arguments["reference"]],
+        "cancel_payment": [arguments["reason"]],
+    }[call]
     with pytest.raises(ValidationError) as caught:
         getattr(desk, call)(FINANCE, claim.id, *given)
     assert [p.path for p in caught.value.problems] == [path]
     assert desk.get(FINANCE, claim.id) == claim  # nothing changed
+
+
+def test_a_payment_the_bank_cancelled_is_recorded_cancelled_when_reported_failed(
+    desk: ReimbursementDesk,
+) -> None:
+    claim, reference = sent(desk)
+    gateway(desk).cancel(f"{claim.id}:payment:1")  # stopped on the bank's side
+    failed = desk.fail_payment(BANK, claim.id, reference, "no news")
+    assert_ended(failed, PaymentStatus.CANCELLED, "no news")
+    assert failed.events[-1].type is EventType.PAYMENT_CANCELLED
+    assert gateway(desk).payouts == []
+
+
+class UnsureGateway(InMemoryPaymentGateway):
+    """A gateway that has lost some attempts (``None``) or still says "pending" of them,
+    and records every cancellation it is asked for."""
+
+    def __init__(self) -> None:
+        super().__init__(settle_immediately=False)
+        self.says: dict[str, str] = {}
+        self.cancelled: list[str] = []
+
+    def status(self, idempotency_key: str) -> PaymentReceipt | None:
+        said = self.says.get(idempotency_key)
+        real = super().status(idempotency_key)
+        if said == "unknown" or real is None:
+            return None
+        if said == "pending":
+            return attrs.evolve(real, status=ReceiptStatus.PENDING, failure_reason=None)
+        return real
+
+    def cancel(self, idempotency_key: str) -> PaymentReceipt:
+        self.cancelled.append(idempotency_key)
+        self.says.pop(idempotency_key, None)
+        return super().cancel(idempotency_key)
+
+
+@pytest.mark.parametrize(
+    ("says", "stopped_first"),
+    [("unknown", True), ("pending", True), ("cancelled", False)],
+)
+@pytest.mark.parametrize("new_attempt", ["retry_payment", "change_payee_account"])
+def test_a_new_attempt_stops_an_earlier_one_the_gateway_does_not_know_as_over(
+    make_desk: Callable[..., ReimbursementDesk], says: str, stopped_first: bool, new_attempt: str
+) -> None:
+    unsure = UnsureGateway()
+    desk = make_desk(payments=unsure)
+    claim, _ = sent(desk)
+    desk.cancel_payment(FINANCE, claim.id, "no news")
+    first = f"{claim.id}:payment:1"
+    unsure.cancelled.clear()
+    if says != "cancelled":
+        unsure.says[first] = says
+    if new_attempt == "retry_payment":
+        again = desk.retry_payment(FINANCE, claim.id)
+    else:
+        again = desk.change_payee_account(FINANCE_2, claim.id, "DE36 5001 0517 0000 0005 17")
+    assert isinstance(again, Claim)
+    assert again.payments[-1].attempt == 2
+    assert unsure.cancelled == ([first] if stopped_first else [])
+
+
+def test_a_new_attempt_is_refused_while_the_gateway_cannot_stop_a_pending_one(
+    make_desk: Callable[..., ReimbursementDesk],
+) -> None:
+    class Stubborn(UnsureGateway):
+        def cancel(self, idempotency_key: str) -> PaymentReceipt:
+            self.cancelled.append(idempotency_key)
+            receipt = super().status(idempotency_key)
+            assert receipt is not None
+            return attrs.evolve(receipt, status=ReceiptStatus.PENDING, failure_reason=None)
+
+    stubborn = Stubborn()
+    desk = make_desk(payments=stubborn)
+    claim, _ = sent(desk)
+    InMemoryPaymentGateway.cancel(stubborn, f"{claim.id}:payment:1")
+    failed = desk.fail_payment(BANK, claim.id, payment_reference(desk, claim.id), "no news")
+    stubborn.says[f"{claim.id}:payment:1"] = "pending"
+    error = refused_unchanged(
+        desk, failed.id, lambda: desk.retry_payment(FINANCE, claim.id), PaymentError
+    )
+    assert "no new attempt while it may have paid" in str(error)

@@ -147,3 +147,24 @@ def test_an_account_change_request_id_is_bound_to_the_account_it_names() -> None
         changed,
         lambda: change(FINANCE_2, failed.id, "DE82 5001 0517 0648 4898 91", request_id="rt-1"),
     )
+
+
+def test_a_cancellation_and_a_retry_are_bound_to_their_call_and_reason(
+    pending_desk: ReimbursementDesk,
+) -> None:
+    claim, _ = sent(pending_desk)
+    stopped = pending_desk.cancel_payment(FINANCE, claim.id, "no news", request_id="c-1")
+    assert pending_desk.cancel_payment(FINANCE, claim.id, "no news", request_id="c-1") == stopped
+    for other in (
+        lambda: pending_desk.cancel_payment(FINANCE, claim.id, "wrong account", request_id="c-1"),
+        lambda: pending_desk.retry_payment(FINANCE, claim.id, request_id="c-1"),
+    ):
+        _refused_and_unchanged(pending_desk, stopped, other)
+    retried = pending_desk.retry_payment(FINANCE, claim.id, request_id="r-1")
+    assert pending_desk.retry_payment(FINANCE, claim.id, request_id="r-1") == retried
+    assert len(retried.payments) == 2  # the replay made no third attempt
+    _refused_and_unchanged(
+        pending_desk,
+        retried,
+        lambda: pending_desk.cancel_payment(FINANCE, claim.id, "no news", request_id="r-1"),
+    )

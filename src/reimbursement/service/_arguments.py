@@ -151,8 +151,9 @@ class Request:
 class Produced:
     """What a call that changes a claim produced, or a replay found it had produced.
 
-    ``claim`` is the claim as it is now; ``version`` its version once the
-    (first) call committed, ``None`` for a request kept before stores held it.
+    ``claim`` is the claim as the (first) call left it (a replay rebuilds it,
+    see ``_rewind``); ``version`` its version once that call committed,
+    ``None`` for a request kept before stores held it.
     """
 
     claim: Claim

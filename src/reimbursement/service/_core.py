@@ -45,6 +45,7 @@ from ..ports import (
     RequestRecord,
 )
 from ._arguments import CheckedClock, Produced, Request, canonical, check_actor
+from ._rewind import as_committed
 from .adapters import Adapters, DeskSettings
 from .dispatch import Dispatcher
 from .review_routing import ReviewRouting
@@ -75,8 +76,6 @@ class Step:
 
 
 Decide = Callable[[Claim, Step], Claim]
-
-
 """A call's decision: authorize, then return the new claim (a pure domain command)."""
 
 Answer = Claim | CustomerClaim
@@ -251,7 +250,8 @@ class DeskCore:
         claim_id: str | None,
         claims: ClaimRepository,
     ) -> Produced:
-        """What the first call with this request produced, if it asked for the same thing."""
+        """What the first call with this request produced, if it asked for the same thing:
+        the claim as it left it (``as_committed``), which every answer is shaped from."""
         if done.fingerprint != request.fingerprint or claim_id not in (None, done.claim_id):
             raise RequestMismatchError(
                 "this request id was already used for another call or other arguments: "
@@ -259,7 +259,7 @@ class DeskCore:
             )
         claim = claims.get(done.claim_id)
         authorize_view(actor, claim)
-        return Produced(claim, done.version)
+        return Produced(as_committed(claim, done.version), done.version)
 
     def _request(
         self, actor: Actor, request_id: str | None, call: Callable[..., object], *arguments: object
