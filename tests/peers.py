@@ -17,6 +17,9 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
+from reimbursement.adapters.notify.email import Security, SmtpEmailChannel
+from reimbursement.ports import Clock
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -69,6 +72,18 @@ def smtp_server(
         yield mailbox, port
     finally:
         controller.stop()
+
+
+def plain_email(port: int, clock: Clock) -> SmtpEmailChannel:
+    """An e-mail channel to the plain (no TLS) :func:`smtp_server` on ``port``."""
+    return SmtpEmailChannel(
+        "127.0.0.1",
+        port,
+        sender="claims@insurer.example",
+        clock=clock,
+        security=Security.NONE,
+        timeout=5,
+    )
 
 
 class Received:

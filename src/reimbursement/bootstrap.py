@@ -159,16 +159,15 @@ def sql_desk(
 ) -> ReimbursementDesk:
     """A desk on a database: ``sqlite:///claims.db`` or ``postgresql+psycopg://…``.
 
-    Claims, their events, request keys, sequences and the outbox live in the
-    database (the ``[sql]`` extra); documents in the folder ``documents``
-    (default for a SQLite file: ``<file>-documents`` beside it; required for
-    other databases) or the document store given. The schema must exist:
-    run ``python -m reimbursement db upgrade --database URL`` (or
-    :func:`reimbursement.adapters.sql.upgrade`) once per deployment, never
-    from a worker. The customer directory, payment gateway and exchange
-    rates default to the in-memory ones (``customers`` may be the profiles
-    or your own directory); ``inbox``: what ``desk.inbox`` reads (``sql.SqlInbox`` on it).
-    A bound router keeps a webhook's 410 Gone in the database. Close the desk to release it.
+    Claims, their events, request keys, sequences and the outbox live in the database (the
+    ``[sql]`` extra); documents in the folder ``documents`` (default for a SQLite file:
+    ``<file>-documents`` beside it; required for other databases) or the document store given.
+    The schema must exist: run ``python -m reimbursement db upgrade --database URL`` (or
+    :func:`reimbursement.adapters.sql.upgrade`) once per deployment, never from a worker. The
+    customer directory, payment gateway and exchange rates default to the in-memory ones
+    (``customers`` may be the profiles or your own directory); ``inbox``: what ``desk.inbox``
+    reads (``sql.SqlInbox`` on it). A bound router keeps its deliveries and 410 Gone in the
+    database. Close the desk to release it.
 
     Raises :class:`~reimbursement.errors.SchemaVersionError` when the schema
     is missing or not this library's version, :class:`~reimbursement.errors.StorageError`
@@ -200,6 +199,7 @@ def sql_desk(
             on_close=(store.close,),
             inbox=inbox if inbox is not None else sql.SqlInbox(store.engine),
             gone=sql.SqlGoneEndpoints(store.engine),
+            deliveries=sql.SqlDeliveryLog(store.engine),
         )
         return assemble(adapters, **options)
     except BaseException:

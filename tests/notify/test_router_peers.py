@@ -9,10 +9,10 @@ from email.message import EmailMessage
 
 from standardwebhooks import Webhook
 
-from peers import http_receiver, smtp_server
+from peers import http_receiver, plain_email, smtp_server
 from reimbursement import Actor, CustomerProfile, DeskSettings, LineInput, Money, in_memory_desk
 from reimbursement.adapters.memory import ManualClock
-from reimbursement.adapters.notify.email import Security, SmtpEmailChannel, message_id
+from reimbursement.adapters.notify.email import message_id
 from reimbursement.adapters.notify.webhook import WebhookChannel, WebhookEndpoint
 from reimbursement.adapters.system import SystemClock
 from reimbursement.notify import (
@@ -47,14 +47,7 @@ def test_a_chinese_notice_arrives_by_smtp_rendered_from_the_claim() -> None:
         "cust-li", channels=["email"], email="li.na@example.cn", time_zone="Asia/Shanghai"
     )
     with smtp_server() as (mailbox, port):
-        email = SmtpEmailChannel(
-            "127.0.0.1",
-            port,
-            sender="claims@insurer.example",
-            clock=clock,
-            security=Security.NONE,
-            timeout=5,
-        )
+        email = plain_email(port, clock)
         router = ChannelRouter(
             templates=TemplateSet(),
             preferences=InMemoryPreferences([preferences]),

@@ -89,6 +89,7 @@ class ChannelRouter:
         self.channels: dict[Channel, ChannelAdapter] = {c.channel: c for c in channels}
         self.clock = clock
         self.log: DeliveryLog = log if log is not None else MemoryDeliveryLog()
+        self._own_log = log is not None
         self.urgent = frozenset(urgent)
         self._claims = claims
         self._sla: SlaPolicy | None = None
@@ -101,7 +102,10 @@ class ChannelRouter:
 
         The webhook channels given no ``gone`` store keep their ``410 Gone``
         answers in the desk's (``desk.adapters.gone``; a ``sql_desk``'s is in
-        its database). Raises :class:`~reimbursement.errors.TemplateError` when the desk
+        its database). A router given no ``log`` keeps its deliveries in the
+        desk's (``desk.adapters.deliveries``; a ``sql_desk``'s is in its
+        database), so a retry in another process skips the channels done.
+        Raises :class:`~reimbursement.errors.TemplateError` when the desk
         notifies an event that the templates have no message for.
         """
         untemplated = sorted(desk.texts.notified - NOTIFIED)
@@ -119,6 +123,8 @@ class ChannelRouter:
         for channel in self.channels.values():
             if gone is not None and isinstance(channel, UsesGoneEndpoints):
                 channel.offer_gone(gone)
+        if not self._own_log and desk.adapters.deliveries is not None:
+            self.log = desk.adapters.deliveries
         self._claims = claim
         self._sla = desk.sla
         self._reasons = desk.settings.reasons

@@ -30,7 +30,7 @@ from ..ports import (
 from .dispatch import DeliveryPolicy
 
 if TYPE_CHECKING:  # the notify extra's module, only for the type
-    from ..notify.ports import GoneEndpoints, InboxStore
+    from ..notify.ports import DeliveryLog, GoneEndpoints, InboxStore
 
 __all__ = ["Adapters", "DeskSettings"]
 
@@ -48,6 +48,8 @@ class Adapters:
     remembers the webhook endpoints that answered ``410 Gone``: a
     ``ChannelRouter`` bound to the desk gives it to its webhook channels that
     were not given their own (``sql_desk``: ``sql.SqlGoneEndpoints`` on its database).
+    ``deliveries`` remembers which channels each notification reached: a bound
+    ``ChannelRouter`` given no ``log`` uses it (``sql_desk``: ``sql.SqlDeliveryLog``).
     """
 
     unit_of_work: Callable[[], UnitOfWork]
@@ -62,6 +64,7 @@ class Adapters:
     verifier: Verifier | None = None
     inbox: InboxStore | None = None
     gone: GoneEndpoints | None = None
+    deliveries: DeliveryLog | None = None
 
 
 def _kind(kind: type | tuple[type, ...], described: str) -> Any:

@@ -237,6 +237,15 @@ class DeliveryLogContract:
         log.record("claim-1#2", Channel.INBOX, AT + timedelta(hours=1))
         assert log.delivered("claim-1#2", Channel.INBOX)
 
+    def test_keys_are_told_apart_exactly(self, log: DeliveryLog) -> None:
+        for channel in Channel:
+            log.record("claim-1#2", channel, AT)
+        log.record("请求-7#1", Channel.EMAIL, AT)
+        assert all(log.delivered("claim-1#2", channel) for channel in Channel)
+        assert log.delivered("请求-7#1", Channel.EMAIL)
+        for near in ("claim-1#20", "claim-1#", "CLAIM-1#2", "claim-1#2 ", "请求-7#1x"):
+            assert not any(log.delivered(near, channel) for channel in Channel), near
+
 
 class GoneEndpointsContract:
     """What every :class:`~reimbursement.notify.ports.GoneEndpoints` must do (fixture ``gone``)."""
