@@ -34,12 +34,14 @@ from .domain.events import (
     event_id,
     flatten_data,
 )
+from .domain.inputs import NO_TAX, NoTax
 from .domain.invariants import check_claim, claim_problems
 from .domain.lifecycle import LIFECYCLE, Action, Lifecycle
 
 __all__ = [
     "LIFECYCLE",
     "NO_DATA",
+    "NO_TAX",
     "Action",
     "Attachment",
     "Claimant",
@@ -50,6 +52,7 @@ __all__ = [
     "ExpenseLine",
     "Lifecycle",
     "Message",
+    "NoTax",
     "Outcome",
     "PaymentRecord",
     "PaymentStatus",

@@ -3,10 +3,12 @@
 The rules as plain data (:class:`StraightThroughRules`, :class:`AutoApprovalRule`),
 the pure decision (:func:`decide`), the audit draw (:class:`RandomSampler`)
 and what the desk takes (:class:`StraightThroughReview`, with the
-:class:`ClaimFlags` and :class:`HistorySource` ports). See
+:class:`ClaimFlags` and :class:`HistorySource` ports); the audit review of
+the drawn claims (:class:`AuditOutcome`, :func:`awaiting_audit`). See
 ``docs/straight-through.md``.
 """
 
+from .domain.audit_review import AuditOutcome, awaiting_audit
 from .domain.straight_through import (
     AuditSampler,
     AutoApprovalRule,
@@ -34,6 +36,7 @@ __all__ = [
     "AUTO_APPROVER",
     "HISTORY_LIMIT",
     "NO_FLAGS",
+    "AuditOutcome",
     "AuditSampler",
     "AutoApprovalRule",
     "ClaimFlags",
@@ -46,6 +49,7 @@ __all__ = [
     "StraightThroughDecision",
     "StraightThroughReview",
     "StraightThroughRules",
+    "awaiting_audit",
     "decide",
     "sampled_for_audit",
     "straight_through_decision",

@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from reimbursement import Actor, Claim, ClaimPatch, LineInput, LinePatch, Money
+from reimbursement import Actor, Claim, ClaimPatch, LineInput, LinePatch, Money, from_data, to_data
+from reimbursement.claims import NO_TAX
 from reimbursement.domain import commands as cmd
 from reimbursement.errors import ValidationError
 from reimbursement.testing import AT, draft
@@ -41,6 +42,24 @@ def test_a_line_keeps_its_tax_and_a_patch_changes_it() -> None:
     assert fixed.lines[-1].amount == Money("119.00", "EUR")
     moved = _update(fixed, ClaimPatch(change_lines=[LinePatch(line_id, provider="Dr. Weber")]))
     assert moved.lines[-1].tax == Money("7.79", "EUR")  # a patch of other fields keeps it
+
+
+def test_a_patch_takes_the_tax_away_with_no_tax_and_keeps_a_zero_tax() -> None:
+    claim = _with(_line(Money("19.00", "EUR")))
+    line_id = claim.lines[-1].id
+    zero = _update(claim, ClaimPatch(change_lines=[LinePatch(line_id, tax=Money("0", "EUR"))]))
+    assert zero.lines[-1].tax == Money("0", "EUR")  # exempt: a tax the receipt states
+    cleared = _update(zero, ClaimPatch(change_lines=[LinePatch(line_id, tax=NO_TAX)]))
+    assert cleared.lines[-1].tax is None
+    assert cleared.lines[-1].amount == Money("119.00", "EUR")
+    again = _update(cleared, ClaimPatch(change_lines=[LinePatch(line_id, tax=NO_TAX)]))
+    assert again.lines[-1].tax is None
+    patch = LinePatch(line_id, tax=NO_TAX)
+    assert to_data(patch)["tax"] == "no_tax"
+    assert from_data(to_data(patch), LinePatch) == patch
+    with pytest.raises(ValidationError) as raised:
+        LinePatch(line_id, tax="no tax")  # type: ignore[arg-type]
+    assert [p.path for p in raised.value.problems] == ["tax"]
 
 
 def test_a_line_without_a_stated_tax_has_none() -> None:

@@ -176,6 +176,8 @@ STAFF_CALLS: Mapping[str, Call] = {
     "hand_over": lambda d, s: d.hand_over(ANA, REVIEWER.id),
     "work_queue": lambda d, s: d.work_queue(ANA),
     "claims_in": lambda d, s: d.claims_in(ANA, []),
+    "audit_queue": lambda d, s: d.audit_queue(ANA),
+    "record_audit": lambda d, s: d.record_audit(ANA, s.paid, "confirmed"),
     "erase_personal_data": lambda d, s: d.erase_personal_data(ANA, ANA.id),
     "delete_expired_documents": lambda d, s: d.delete_expired_documents(
         ANA, s.paid, timedelta(days=1)

@@ -37,6 +37,7 @@ __all__ = [
     "ROLE_ACTIONS",
     "authorize",
     "authorize_assignment",
+    "authorize_audit_review",
     "authorize_document_deletion",
     "authorize_erasure",
     "authorize_export",
@@ -342,3 +343,19 @@ def authorize_assignment(claim: Claim, assignment: Assignment) -> None:
         raise AuthorizationError(
             f"router {assignment.policy} chose {assignment.reviewer}, who submitted the claim"
         )
+
+
+def authorize_audit_review(actor: Actor, claim: Claim | None = None) -> None:
+    """Check that ``actor`` may work the audit review of sampled automatic approvals.
+
+    Reviewers list the queue and record outcomes, never on a claim they
+    submitted; without ``claim``, the check of the queue itself. Raises
+    :class:`~reimbursement.errors.AuthorizationError` or
+    :class:`~reimbursement.errors.FourEyesError`.
+    """
+    if actor.role is not Role.REVIEWER:
+        raise AuthorizationError(
+            f"{actor.id} acts as {actor.role}: only a reviewer audits automatic approvals"
+        )
+    if claim is not None:
+        _check_not_own(actor, claim, "audits")

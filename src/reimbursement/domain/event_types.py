@@ -55,3 +55,4 @@ class EventType(enum.StrEnum):
     DUPLICATE_CONFIRMED = "duplicate_confirmed"
     PERSONAL_DATA_ERASED = "personal_data_erased"
     DOCUMENT_DELETED = "document_deleted"
+    AUDIT_REVIEWED = "audit_reviewed"

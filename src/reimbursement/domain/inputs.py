@@ -11,6 +11,7 @@ against the desk's :class:`~reimbursement.domain.limits.ClaimLimits`.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -20,7 +21,7 @@ import attrs
 from .checks import require_date, require_items, require_type
 from .money import Money
 
-__all__ = ["ClaimPatch", "LineInput", "LinePatch"]
+__all__ = ["NO_TAX", "ClaimPatch", "LineInput", "LinePatch", "NoTax"]
 
 _MONEY = "Money, such as Money('12.50', 'EUR')"
 
@@ -50,6 +51,21 @@ def _money(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
 def _optional_money(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is not None:
         require_type(attribute.name, value, Money, _MONEY)
+
+
+class NoTax(enum.Enum):
+    """A patch's word for "this line states no tax": :data:`NO_TAX`, its one member."""
+
+    NO_TAX = "no_tax"
+
+
+NO_TAX = NoTax.NO_TAX
+"""``LinePatch(line_id, tax=NO_TAX)`` takes the line's tax away (``None`` keeps it)."""
+
+
+def _patched_tax(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None and value is not NO_TAX:
+        require_type(attribute.name, value, Money, f"{_MONEY}, or NO_TAX to take it away")
 
 
 def _ids(value: Sequence[str]) -> tuple[str, ...]:
@@ -83,8 +99,9 @@ class LineInput:
 class LinePatch:
     """Changes to one existing line: only the fields that are not ``None`` change.
 
-    A line's ``tax`` can be changed, not taken away (remove the line and
-    add it again for that). Raises
+    A field's empty value clears it, as on the line: ``description=""``,
+    ``attachment_ids=()``, and ``tax=NO_TAX`` (a tax of zero is a tax the
+    receipt states). Raises
     :class:`~reimbursement.errors.ValidationError` for a field of the wrong type.
     """
 
@@ -95,7 +112,7 @@ class LinePatch:
     amount: Money | None = attrs.field(default=None, validator=_optional_money)
     description: str | None = attrs.field(default=None, validator=_optional_str)
     attachment_ids: tuple[str, ...] | None = attrs.field(default=None, converter=_optional_ids)
-    tax: Money | None = attrs.field(default=None, validator=_optional_money)
+    tax: Money | NoTax | None = attrs.field(default=None, validator=_patched_tax)
 
 
 def _add_lines(value: Sequence[LineInput]) -> tuple[LineInput, ...]:

@@ -11,9 +11,8 @@ stores claims as JSON). It refuses, naming the claim and the field:
 - the timeline: at least one event, the first ``draft_started`` at
   ``created_at``; events numbered 1, 2, … of this claim, each by a named
   actor, none earlier than the one before it, each starting in the state
-  the previous one left; every state
-  change one the lifecycle allows, by the event type that makes it; the
-  claim in the state its last event reached;
+  the previous one left; every state change one the lifecycle allows, by
+  the event type that makes it; the claim in the state its last event reached;
 - lines: unique ids, never the id of a line removed before (nor above
   ``last_line_number``, when it is kept), a category and a provider, an amount above zero, a
   claimed amount in the claim's currency equal to the amount (same currency,
@@ -111,6 +110,7 @@ _STAYS: dict[EventType, frozenset[ClaimState] | None] = {
     ),
     _E.STRAIGHT_THROUGH_DECIDED: frozenset({_S.SUBMITTED}),
     _E.DUPLICATE_CONFIRMED: frozenset({_S.IN_REVIEW}),
+    _E.AUDIT_REVIEWED: None,  # looks back at an automatic approval, in whatever state
 }
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _PHASH = re.compile(r"[0-9a-f]{16}")

@@ -8,6 +8,7 @@ a port is frozen ``attrs`` classes. The in-memory adapters live in
 """
 
 from ..domain.schedule import NO_SCHEDULE, ClaimSchedule
+from ._audit_queue import AuditQueue
 from ._claims import (
     ClaimRepository,
     ClaimSummary,
@@ -40,6 +41,7 @@ from ._world import (
 __all__ = [
     "FINAL_RECEIPT_STATUSES",
     "NO_SCHEDULE",
+    "AuditQueue",
     "BankSettlement",
     "ClaimRepository",
     "ClaimSchedule",

@@ -17,6 +17,7 @@ from ..domain.claim import Claim
 from ..domain.events import EventType
 from ..domain.lifecycle import ClaimState
 from ..domain.schedule import NO_SCHEDULE, ClaimSchedule
+from ._audit_queue import AuditQueue
 from ._duplicates import DuplicateLookups
 
 __all__ = [
@@ -90,10 +91,11 @@ class RequestRecord:
     version: int | None = None
 
 
-class ClaimRepository(DuplicateLookups, Protocol):
+class ClaimRepository(DuplicateLookups, AuditQueue, Protocol):
     """Claims, inside one :class:`UnitOfWork`; nothing is visible to others before commit.
 
-    The duplicate look-ups are :class:`~reimbursement.ports.DuplicateLookups`.
+    The duplicate look-ups are :class:`~reimbursement.ports.DuplicateLookups`, the
+    audit queue :class:`~reimbursement.ports.AuditQueue`.
 
     Every read sees the unit of work's own adds, saves and request keys, as a
     database transaction sees its own writes. Saves are optimistic: a claim

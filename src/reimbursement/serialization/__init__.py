@@ -15,6 +15,7 @@ Wire format (the contract SQL adapters, APIs and stored claims rely on):
 - ``Money``: ``{"amount": "12.30", "currency": "EUR"}``. Reading goes through
   ``Money(amount, currency)``, so the currency is checked against ISO 4217;
   an amount with more decimals than its currency has is refused, not rounded.
+  A patch's ``NO_TAX`` (the line's tax taken away) is ``"no_tax"``.
 - ``datetime``: ISO 8601 with ``T``, seconds and a UTC offset
   (``"2026-03-02T09:30:00+01:00"``, at most 6 decimals of a second: more
   are refused, never cut). Naive datetimes are refused both ways. Only the
@@ -81,6 +82,7 @@ from cattrs.errors import (
 )
 
 from .._show import QUOTE_LENGTH, show
+from ..domain.inputs import NO_TAX, NoTax
 from ..domain.money import Money
 from ..errors import FieldProblem, ValidationError
 from ._containers import attrs_hooks, event_hooks, mapping_hooks, sequence_hooks
@@ -133,6 +135,13 @@ __all__ = [
 T = TypeVar("T")
 
 
+def _patched_tax(value: object, _: type[Any]) -> Money | NoTax | None:
+    """A patch's tax: kept (``null``), taken away (``"no_tax"``) or a new ``Money``."""
+    if value is None or value == NO_TAX.value:
+        return None if value is None else NO_TAX
+    return structure_money(value, Money)
+
+
 def make_converter() -> cattrs.Converter:
     """A new converter speaking the library's wire format (see the module docstring).
 
@@ -158,6 +167,7 @@ def make_converter() -> cattrs.Converter:
         (Money, structure_money),
     ):
         converter.register_structure_hook(scalar, structure)
+    converter.register_structure_hook(Money | NoTax | None, _patched_tax)
     converter.register_structure_hook_factory(
         lambda cls: isinstance(cls, type) and issubclass(cls, enum.Enum),
         lambda cls: structure_enum,

@@ -65,6 +65,7 @@ TITLES: Mapping[EventType, str] = {
     E.DUPLICATE_CONFIRMED: "已确认重复费用",
     E.PERSONAL_DATA_ERASED: "您的个人信息已删除",
     E.DOCUMENT_DELETED: "保存期满，您的文件已删除",
+    E.AUDIT_REVIEWED: "自动审批已审计",
 }
 
 PHRASES: Mapping[str, str] = {

@@ -15,6 +15,7 @@ from typing import Self
 
 from ..domain.checks import require_aware
 from ..errors import ValidationError
+from ._audit_review import AuditReviewCalls
 from ._customer import CustomerCalls
 from ._documents import DocumentCalls
 from ._einvoice import EInvoiceCalls
@@ -37,6 +38,7 @@ class ReimbursementDesk(
     PaymentCalls,
     SigningCalls,
     PrivacyCalls,
+    AuditReviewCalls,
 ):
     """Runs claims from draft to payment on the given adapters.
 

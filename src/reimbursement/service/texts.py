@@ -94,6 +94,7 @@ _TITLES: Mapping[EventType, str] = {
     E.DUPLICATE_CONFIRMED: "Duplicate expense confirmed",
     E.PERSONAL_DATA_ERASED: "Your personal details were erased",
     E.DOCUMENT_DELETED: "Your documents were deleted after the retention period",
+    E.AUDIT_REVIEWED: "Automatic approval audited",  # internal: staff only
 }
 
 # Events the customer is told about by notification (the timeline shows all

@@ -22,6 +22,7 @@ from ..domain.routing.holdings import holders
 from ..domain.routing.recording import record_reassignment
 from ..errors import ClaimNotFoundError, ConcurrencyError, DuplicateError
 from ..ports import NO_SCHEDULE, ClaimSchedule, UnitOfWork
+from ._audit_queue import AuditQueueContract
 from ._builders import AT, after, approved, draft, edited, in_review, rich_claim, submitted
 from ._duplicates import DuplicateLookupsContract
 from ._helpers import (
@@ -53,7 +54,9 @@ def _moved(claim: Claim, at: datetime, source: str, target: str) -> Claim:
     return record_reassignment(claim, SYSTEM, at, move)
 
 
-class ClaimRepositoryContract(ClaimQueriesContract, InterleavedContract, DuplicateLookupsContract):
+class ClaimRepositoryContract(
+    ClaimQueriesContract, InterleavedContract, DuplicateLookupsContract, AuditQueueContract
+):
     """What every :class:`~reimbursement.ports.UnitOfWork` and its ``claims`` must do.
 
     Subclass it as ``class TestMyStore(ClaimRepositoryContract)`` and provide a

@@ -44,6 +44,7 @@ def test_a_fresh_database_is_upgraded_to_the_librarys_version(database_url: str)
         "rb_log_events",
         "rb_webhooks_gone",
         "rb_bank_ledger",
+        "rb_audit_queue",
     }
 
 
@@ -168,3 +169,38 @@ def test_a_store_and_upgrade_take_an_engine_of_yours(sqlite_url: str) -> None:
     with engine.connect() as connection:  # the stores left the engine open, and in WAL mode
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     engine.dispose()
+
+
+def test_version_10_queues_the_claims_drawn_for_audit_before_it(database_url: str) -> None:
+    from decimal import Decimal
+
+    from reimbursement import Money
+    from reimbursement.domain.straight_through import AutoApprovalRule, StraightThroughRules
+    from reimbursement.service.straight_through import StraightThroughReview
+    from reimbursement.testing import submitted
+
+    def screened(claim_id: str, share: str, uow: object) -> None:
+        rules = StraightThroughRules(
+            "v1", (AutoApprovalRule("any", Money("100", "EUR")),), audit_share=Decimal(share)
+        )
+        claim = submitted(draft(claim_id))
+        review = StraightThroughReview(rules)
+        done = review.screen(claim, claim.events[-1].at, uow.claims, request_payment=False)  # type: ignore[attr-defined]
+        uow.claims.add(done)  # type: ignore[attr-defined]
+
+    sql.upgrade(database_url)
+    with sql.create(database_url) as store, store.unit_of_work() as uow:
+        screened("drawn", "1", uow)
+        screened("not-drawn", "0", uow)
+        uow.commit()
+    engine = sa.create_engine(database_url)
+    with engine.begin() as connection:  # the database as version 9 left it: 11 undone too
+        connection.exec_driver_sql("DROP TABLE rb_audit_queue")
+        connection.exec_driver_sql("DROP INDEX rb_bank_ledger_queue")
+        for column in ("payee_name", "payee_address"):
+            connection.exec_driver_sql(f"ALTER TABLE rb_bank_ledger DROP COLUMN {column}")
+        connection.exec_driver_sql("DELETE FROM rb_schema_version WHERE version >= 10")
+    engine.dispose()
+    assert sql.upgrade(database_url) == sql.SCHEMA_VERSION
+    with sql.create(database_url) as store, store.unit_of_work() as uow:
+        assert [s.id for s in uow.claims.audit_queue()] == ["drawn"]

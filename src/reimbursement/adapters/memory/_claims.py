@@ -16,6 +16,7 @@ from types import TracebackType
 from typing import Self
 
 from ...audit.log import MemoryLogStore, append_entries, new_entries
+from ...domain.audit_review import audit_entry_changed, awaiting_audit
 from ...domain.claim import Claim
 from ...domain.lifecycle import ClaimState
 from ...domain.routing import holders
@@ -60,6 +61,7 @@ class InMemoryClaimStore:
         self.sequences: dict[str, int] = {}
         self.requests: dict[str, RequestRecord] = {}
         self.duplicates = DuplicateIndex()
+        self.audits: dict[str, datetime] = {}  # claim id -> when drawn, while awaiting audit
         self.queue = InMemoryOutboxQueue(self.lock)
         self.log = MemoryLogStore(self.lock)
 
@@ -80,7 +82,14 @@ class InMemoryClaimStore:
         if claim_id not in self.rank:
             self.rank[claim_id] = len(self.rank)
             self.by_customer.setdefault(claim.customer_id, []).append(claim_id)
-        self.duplicates.write(claim, self.claims.get(claim_id))
+        previous = self.claims.get(claim_id)
+        self.duplicates.write(claim, previous)
+        if previous is None or audit_entry_changed(previous, claim):
+            drawn = awaiting_audit(claim)
+            if drawn is None:
+                self.audits.pop(claim_id, None)
+            else:
+                self.audits[claim_id] = drawn
         self.claims[claim_id] = claim
         if claim.number is not None:
             self.by_number[claim.number] = claim_id

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from ...domain.audit_review import awaiting_audit
 from ...domain.claim import Claim
 from ...domain.duplicates import ExpenseKey
 from ...domain.lifecycle import ClaimState
@@ -196,13 +197,23 @@ class Repository:
                 ids.add(claim.id)
             else:
                 ids.discard(claim.id)
-        keyed = sorted(
-            (self._due_key(claim_id, rank), claim_id) for rank, claim_id in self._ranked(ids)
-        )
+        keyed = [(self._due_key(claim_id, rank), claim_id) for rank, claim_id in self._ranked(ids)]
+        return self._summaries(keyed, after, limit, 3)
+
+    def _summaries(
+        self,
+        keyed: Sequence[tuple[tuple[int, ...], str]],
+        after: str | None,
+        limit: int,
+        width: int,
+    ) -> Page[ClaimSummary]:
+        """A page of a queue: the claims of ``keyed`` by their sort keys (``width`` integers
+        each, as its cursors hold them), after ``after``."""
+        ordered = sorted(keyed)
         if after is not None:
-            last = decode_cursor(after, (int, int, int))
-            keyed = [item for item in keyed if item[0] > last]
-        chosen = keyed[: limit + 1]
+            last = decode_cursor(after, (int,) * width)
+            ordered = [item for item in ordered if item[0] > last]
+        chosen = ordered[: limit + 1]
         return page(
             [self._summary(claim_id) for _, claim_id in chosen],
             limit,
@@ -221,6 +232,17 @@ class Repository:
         if due is None:
             return (1, 0, rank)
         return (0, _micros(due), rank)
+
+    def audit_queue(self, *, after: str | None = None, limit: int = 50) -> Page[ClaimSummary]:
+        check_limit(limit)
+        drawn = dict(self._store.audits)
+        for claim in self._staged():
+            if (at := awaiting_audit(claim)) is None:
+                drawn.pop(claim.id, None)
+            else:
+                drawn[claim.id] = at
+        keyed = [((_micros(drawn[i]), rank), i) for rank, i in self._ranked(drawn)]
+        return self._summaries(keyed, after, limit, 2)
 
     def due_for_check(
         self,

@@ -32,6 +32,7 @@ from ...errors import (
 )
 from ...ports import NO_SCHEDULE, ClaimSchedule, ClaimSummary, Page, RequestRecord
 from ..cursors import check_limit, decode_cursor, encode_cursor
+from ._audit_queue import SUMMARY_COLUMNS, SqlAuditQueue, summary_page
 from ._cache import ClaimCache
 from ._codec import claim_columns, claim_values, load_claims
 from ._duplicates import SqlDuplicateLookups
@@ -125,22 +126,16 @@ _LOADS: Final = sa.select(HOLDINGS.c.reviewer_id, sa.func.sum(HOLDINGS.c.steps))
 )
 _LOADS_OF: Final = _LOADS.where(HOLDINGS.c.reviewer_id.in_(sa.bindparam("names", expanding=True)))
 # a reviewer's page: one range of rb_holdings_queue, joined to the claims' columns only
-_QUEUE: Final = sa.select(
-    CLAIMS.c.id,
-    CLAIMS.c.number,
-    CLAIMS.c.customer_id,
-    CLAIMS.c.state,
-    CLAIMS.c.due_at,
-    CLAIMS.c.version,
-    HOLDINGS.c.due_key,
-    HOLDINGS.c.position,
-).select_from(HOLDINGS.join(CLAIMS, CLAIMS.c.id == HOLDINGS.c.claim_id))
+_QUEUE: Final = sa.select(*SUMMARY_COLUMNS, HOLDINGS.c.due_key, HOLDINGS.c.position).select_from(
+    HOLDINGS.join(CLAIMS, CLAIMS.c.id == HOLDINGS.c.claim_id)
+)
 
 
-class SqlClaimRepository(SqlDuplicateLookups):
+class SqlClaimRepository(SqlDuplicateLookups, SqlAuditQueue):
     """:class:`~reimbursement.ports.ClaimRepository` on ``rb_claims`` and its tables.
 
-    The duplicate look-ups come from :class:`SqlDuplicateLookups`.
+    The duplicate look-ups come from :class:`SqlDuplicateLookups`, the audit queue
+    from :class:`SqlAuditQueue`.
     """
 
     def __init__(self, uow: SqlUnitOfWork, cache: ClaimCache | None = None) -> None:
@@ -286,14 +281,7 @@ class SqlClaimRepository(SqlDuplicateLookups):
         query = query.order_by(due_key, position).limit(limit + 1)
         with self._uow.reading("list a work queue") as connection:
             rows = connection.execute(query).all()
-        items = tuple(
-            ClaimSummary(r.id, r.number, r.customer_id, ClaimState(r.state), r.due_at, r.version)
-            for r in rows[:limit]
-        )
-        if len(rows) <= limit:
-            return Page(items)
-        last = rows[limit - 1]
-        return Page(items, encode_cursor(kind, _key_part(last.due_key), last.position))
+        return summary_page(rows, limit, lambda r: (kind, _key_part(r.due_key), r.position))
 
     def due_for_check(
         self,

@@ -275,6 +275,28 @@ MIGRATIONS: Final = (
         ),
     ),
     Migration(
+        10,
+        "the audit queue: automatic approvals drawn for audit review and not yet audited",
+        (
+            """CREATE TABLE rb_audit_queue (
+    -- when the straight-through decision drew the claim, and the claim's position
+    claim_id   TEXT NOT NULL PRIMARY KEY REFERENCES rb_claims (id),
+    drawn_at   {instant} NOT NULL,
+    position   {bigint} NOT NULL
+)""",
+            "CREATE INDEX rb_audit_queue_order ON rb_audit_queue (drawn_at, position)",
+            # the claims drawn before this version: none had an audit review recorded yet
+            # (%% is one % to psycopg's placeholders and two wildcards, the same, to SQLite)
+            """INSERT INTO rb_audit_queue (claim_id, drawn_at, position)
+SELECT e.claim_id, e.at, c.position FROM rb_events e JOIN rb_claims c ON c.id = e.claim_id
+WHERE e.type = 'straight_through_decided'
+  AND (CAST(e.body AS TEXT) LIKE '%%"sampled":"yes"%%'
+       OR CAST(e.body AS TEXT) LIKE '%%"sampled": "yes"%%')
+  AND e.seq = (SELECT MAX(l.seq) FROM rb_events l
+               WHERE l.claim_id = e.claim_id AND l.type = 'straight_through_decided')""",
+        ),
+    ),
+    Migration(
         11,
         "the bank-file gateway's queue: the payee of each key, so a restart still files it",
         (

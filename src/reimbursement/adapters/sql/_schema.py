@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 
 __all__ = [
+    "AUDIT_QUEUE",
     "CLAIMS",
     "EVENTS",
     "EXPENSE_KEYS",
@@ -144,6 +145,14 @@ HOLDINGS: Final = sa.Table(
     sa.Column("steps", sa.Integer, nullable=False),
     # the claim's work-queue sort key, copied here so a reviewer's page is one index range
     sa.Column("due_key", Instant, nullable=False),
+    sa.Column("position", sa.BigInteger, nullable=False),
+)
+
+AUDIT_QUEUE: Final = sa.Table(
+    "rb_audit_queue",
+    METADATA,
+    sa.Column("claim_id", sa.Text, primary_key=True),
+    sa.Column("drawn_at", Instant, nullable=False),
     sa.Column("position", sa.BigInteger, nullable=False),
 )
 

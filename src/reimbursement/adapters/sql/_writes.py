@@ -33,6 +33,7 @@ from ...domain.duplicates import indexed
 from ...domain.routing.holdings import holders
 from ...errors import ClaimNotFoundError, ConcurrencyError
 from ...ports import ClaimSchedule
+from ._audit_queue import index_audit
 from ._codec import claim_values, event_values
 from ._duplicates import index_duplicates
 from ._engine import is_postgres
@@ -129,6 +130,7 @@ def update_claim(
         before = None  # not the version stored: its keys are not known
     _hold(connection, claim, schedule, held_before)
     index_duplicates(connection, claim, before)
+    index_audit(connection, claim, before)
 
 
 @functools.cache
@@ -163,6 +165,7 @@ def append(connection: sa.Connection, claim: Claim, schedule: ClaimSchedule) -> 
     _hold(connection, claim, schedule, Counter())  # a new claim holds nothing yet
     if indexed(claim):
         index_duplicates(connection, claim, None)
+    index_audit(connection, claim, None, added=True)
 
 
 def _hold(

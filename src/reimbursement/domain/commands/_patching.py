@@ -21,7 +21,7 @@ from ..accounts import account_problem
 from ..checks import latest_today, require_type, text_problem
 from ..claim import Claim, Claimant, ExpenseLine
 from ..events import NO_DATA
-from ..inputs import ClaimPatch, LineInput, LinePatch
+from ..inputs import ClaimPatch, LineInput, LinePatch, NoTax
 from ..limits import ClaimLimits
 from ..money import Money
 from ..tax import tax_problem
@@ -109,8 +109,14 @@ def _patched_input(line: ExpenseLine, patch: LinePatch) -> LineInput:
         patch.amount if patch.amount is not None else line.amount,
         patch.description if patch.description is not None else line.description,
         patch.attachment_ids if patch.attachment_ids is not None else line.attachment_ids,
-        patch.tax if patch.tax is not None else line.tax,
+        _tax(patch.tax, line.tax),
     )
+
+
+def _tax(patched: Money | NoTax | None, tax: Money | None) -> Money | None:
+    if patched is NoTax.NO_TAX:
+        return None
+    return tax if patched is None else patched
 
 
 def _patched_line(
