@@ -189,8 +189,8 @@ def test_payment_approval_refuses_the_linked_the_claimant_and_the_approver(
     assert claim.state is S.PAYMENT_REQUESTED
     for who, why in (
         (FINANCE, "conflict of interest"),
-        (Actor.finance("rev-1"), "approved claim"),
-        (Actor.finance(ANA.id), "submitted claim"),
+        (Actor.finance("rev-1"), "they approved it"),
+        (Actor.finance(ANA.id), "they submitted it"),
     ):
         with pytest.raises(FourEyesError, match=why):
             desk.approve_payment(who, claim.id)

@@ -1,35 +1,26 @@
-"""The speed tricks of the domain's frozen records, fenced in one module.
+"""The two speed tricks of the domain's frozen records, fenced in one module.
 
-Each figure is a cachegrind instruction count against the plain attrs way,
-on ``benchmarks/``: the *lifecycle* is ``lifecycle.py``'s ``run_desk``
-(drafts included, the difference between 1,000 and 3,000 claims), the
-*KPIs* ``analytics.py``'s timelines, KPIs, backlog and throughput over
-50,000 claims. Everywhere else records are made and copied the plain way.
+Each is kept because a benchmark shows what it buys; everywhere else records
+are made and copied the plain way. Figures: ratios in one process, plain way
+against the trick, medians of 7-9 alternated runs (``benchmarks/lifecycle.py``'s
+``run_desk`` over 1,500 claims; ``benchmarks/analytics.py``'s timelines, KPIs,
+backlog and throughput over 20,000 claims).
 
 :func:`replace` is ``attrs.evolve`` without its per-call work: ``evolve``
 looks up the fields and builds a keyword dictionary on every call, and the
 lifecycle replaces a claim several times per command (with ``evolve``, the
-lifecycle costs 20 % more). This builds, once per class and set of changed
-fields, a function that makes the copy:
+lifecycle costs about 15 % more). This builds, once per class and set of
+changed fields, a function that calls the class's own ``__init__`` with
+each field it takes, from the changes or the instance, so validation,
+conversion and derived fields behave exactly as with ``evolve``. (Filling
+the copy's slots through their descriptors instead of ``__init__`` bought
+under 5 % of the lifecycle, within the noise of a shared machine: removed.)
 
-- for a slotted class whose every slot is a field set by ``__init__``
-  (no cached hash), with no validators and no ``__attrs_pre_init__`` or
-  ``__attrs_post_init__`` (every record the lifecycle copies), it fills the
-  new object's slots through their descriptors. A frozen class's
-  ``__init__`` must call ``object.__setattr__`` for every field; the slot
-  setters cost about 40 % less per field (a claim has 15): without them
-  the lifecycle costs 3.6 % more. Unchanged fields are copied as they are
-  (the instance holds converted values); a changed field goes through its
-  converter, exactly as ``__init__`` treats it;
-- for any other class, it calls the class's own ``__init__`` with each
-  field it takes, from the changes or the instance, so validation,
-  conversion and derived fields behave exactly as with ``evolve``.
-
-:func:`trusted_builder` makes such a class from values that are already
-what its fields hold (checked and converted when first made), through the
-same slot setters, in one generated call. It builds the ``Event`` objects a
-claim's stored rows are read into: with ``Event(...)`` instead, the KPIs,
-which read every event of every claim, cost 16 % more (the lifecycle 1.7 %).
+:func:`trusted_builder` makes a plain slotted record from values that are
+already what its fields hold (checked and converted when first made),
+through the slots' descriptors, in one generated call. It builds the
+``Event`` objects a claim's stored rows are read into: with ``Event(...)``
+instead, the KPIs, which read every event of every claim, cost 14 % more.
 """
 
 from __future__ import annotations
@@ -52,33 +43,16 @@ def _maker(cls: type, changed: tuple[str, ...]) -> Callable[[Any, dict[str, Any]
     unknown = sorted(set(changed) - set(names))
     if unknown:
         raise TypeError(f"{cls.__name__} has no field {', '.join(unknown)}")
-    setters = _slot_setters(cls, fields)
+    # what __init__ takes, as evolve passes it: fields made by __init__ are left to it
+    args = ", ".join(
+        (f"{a.alias}=" if a.kw_only else "")
+        + (f"changes[{a.alias!r}]" if a.alias in changed else f"inst.{a.name}")
+        for a in fields
+        if a.init
+    )
     namespace: dict[str, Any] = {}
-    if setters is None:
-        # what __init__ takes, as evolve passes it: fields made by __init__ are left to it
-        args = ", ".join(
-            (f"{a.alias}=" if a.kw_only else "")
-            + (f"changes[{a.alias!r}]" if a.alias in changed else f"inst.{a.name}")
-            for a in fields
-            if a.init
-        )
-        # a fixed template over attrs field names, as attrs itself generates __init__
-        exec(f"def make(inst, changes):\n    return cls({args})\n", {"cls": cls}, namespace)
-    else:
-        scope: dict[str, Any] = {"cls": cls, "new": object.__new__}
-        lines = ["def make(inst, changes):", "    obj = new(cls)"]
-        for i, a in enumerate(fields):
-            scope[f"set{i}"] = setters[i]
-            if a.alias not in changed:
-                value = f"inst.{a.name}"
-            elif a.converter is not None:
-                scope[f"convert{i}"] = a.converter
-                value = f"convert{i}(changes[{a.alias!r}])"
-            else:
-                value = f"changes[{a.alias!r}]"
-            lines.append(f"    set{i}(obj, {value})")
-        lines.append("    return obj")
-        exec("\n".join(lines) + "\n", scope, namespace)
+    # a fixed template over attrs field names, as attrs itself generates __init__
+    exec(f"def make(inst, changes):\n    return cls({args})\n", {"cls": cls}, namespace)
     make: Callable[[Any, dict[str, Any]], Any] = namespace["make"]
     return make
 
@@ -86,7 +60,7 @@ def _maker(cls: type, changed: tuple[str, ...]) -> Callable[[Any, dict[str, Any]
 def _slot_setters(
     cls: type, fields: tuple[attrs.Attribute[Any], ...]
 ) -> list[Callable[[Any, Any], None]] | None:
-    """Each field's slot setter, or ``None`` when copying needs the class's ``__init__``."""
+    """Each field's slot setter, or ``None`` when making one needs the class's ``__init__``."""
     if hasattr(cls, "__attrs_pre_init__") or hasattr(cls, "__attrs_post_init__"):
         return None
     setters = []

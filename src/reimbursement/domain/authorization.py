@@ -104,16 +104,26 @@ def _roles_for(action: Action) -> str:
 def _check_role(actor: Actor, claim: Claim, action: Action) -> None:
     if action not in ROLE_ACTIONS.get(actor.role, _NOTHING):
         raise AuthorizationError(
-            f"{actor.id} acts as {actor.role}: cannot {action} claim {claim.id}; "
-            f"this needs the role {_roles_for(action)}"
+            _refusal(
+                actor, f"{action} claim {claim.id}", f"this needs the role {_roles_for(action)}"
+            )
         )
+
+
+def _refusal(actor: Actor, doing: str, why: str) -> str:
+    """Every refusal's words: who, in which role, may not do what, and why."""
+    return f"{actor.id} acts as {actor.role}: cannot {doing}; {why}"
 
 
 def _check_not_own(actor: Actor, claim: Claim, doing: str) -> None:
     if actor.id == claim.customer_id:
         raise FourEyesError(
-            f"{actor.id} submitted claim {claim.id}: nobody {doing} their own claim "
-            "in a staff role; act on it as its customer"
+            _refusal(
+                actor,
+                f"{doing} claim {claim.id}",
+                "they submitted it, and nobody acts on their own claim in a staff role; "
+                "act on it as its customer",
+            )
         )
 
 
@@ -126,25 +136,31 @@ def authorize(actor: Actor, claim: Claim, action: Action) -> None:
     paying; paying an account they gave).
     """
     _check_role(actor, claim, action)
+    doing = f"{action} claim {claim.id}"
     if actor.role is Role.CUSTOMER:
-        if actor.id != claim.customer_id:
-            raise AuthorizationError(f"claim {claim.id} belongs to another customer")
+        _check_customers(actor, claim, doing)
         return
-    _check_not_own(actor, claim, "reviews, approves or pays")
+    _check_not_own(actor, claim, action)
     if action in _REVIEW_ACTIONS and claim.assignee is not None and claim.assignee != actor.id:
-        raise AuthorizationError(
-            f"claim {claim.id} is assigned to {claim.assignee}, not {actor.id}"
-        )
+        raise AuthorizationError(_refusal(actor, doing, f"it is assigned to {claim.assignee}"))
     if action in _PAYMENT_ACTIONS and claim.approver == actor.id:
         raise FourEyesError(
-            f"{actor.id} approved claim {claim.id}: the payment needs a different approver"
+            _refusal(actor, doing, "they approved it: the payment needs a different approver")
         )
     payment = claim.payment
     if action in _PAYEE_CHECKED and payment is not None and payment.payee_changed_by == actor.id:
         raise FourEyesError(
-            f"{actor.id} gave the payee account of claim {claim.id}: another person "
-            "approves and sends a payment to it"
+            _refusal(
+                actor,
+                doing,
+                "they gave the payee account: another person approves and sends a payment to it",
+            )
         )
+
+
+def _check_customers(actor: Actor, claim: Claim, doing: str) -> None:
+    if actor.id != claim.customer_id:
+        raise AuthorizationError(_refusal(actor, doing, "it belongs to another customer"))
 
 
 def authorize_view(actor: Actor, claim: Claim) -> None:
@@ -154,8 +170,7 @@ def authorize_view(actor: Actor, claim: Claim) -> None:
     customer and for a role it does not know.
     """
     if actor.role is Role.CUSTOMER:
-        if actor.id != claim.customer_id:
-            raise AuthorizationError(f"claim {claim.id} belongs to another customer")
+        _check_customers(actor, claim, f"see claim {claim.id}")
         return
     authorize_staff(actor, f"see claim {claim.id}")
 
@@ -168,7 +183,7 @@ def authorize_staff_read(actor: Actor, claim: Claim) -> None:
     :class:`~reimbursement.errors.FourEyesError`.
     """
     authorize_staff(actor, "read whole claims (customers use track())")
-    _check_not_own(actor, claim, "reads")
+    _check_not_own(actor, claim, "read")
 
 
 def reads_whole(actor: Actor, claim: Claim) -> bool:
@@ -191,9 +206,15 @@ def authorize_message(actor: Actor, claim: Claim, visibility: Visibility) -> Non
     authorize_view(actor, claim)
     if actor.role is Role.CUSTOMER:
         if visibility is not Visibility.CUSTOMER:
-            raise AuthorizationError("customers cannot post internal notes")
+            raise AuthorizationError(
+                _refusal(
+                    actor,
+                    f"post an internal note on claim {claim.id}",
+                    "customers cannot post internal notes",
+                )
+            )
         return
-    _check_not_own(actor, claim, "writes on")
+    _check_not_own(actor, claim, "post a message on")
 
 
 def authorize_staff(actor: Actor, doing: str) -> None:
@@ -203,7 +224,7 @@ def authorize_staff(actor: Actor, doing: str) -> None:
     :class:`~reimbursement.errors.AuthorizationError`.
     """
     if actor.role not in _STAFF:
-        raise AuthorizationError(f"{actor.id} acts as {actor.role}: only staff may {doing}")
+        raise AuthorizationError(_refusal(actor, doing, "only staff may"))
 
 
 def authorize_step_decision(
@@ -217,7 +238,7 @@ def authorize_step_decision(
     :class:`~reimbursement.errors.FourEyesError`.
     """
     _check_role(actor, claim, action)
-    _check_not_own(actor, claim, "reviews")
+    _check_not_own(actor, claim, action)
     authorize_unconflicted(actor, claim, conflicts)
 
 
@@ -228,14 +249,18 @@ def authorize_unconflicted(actor: Actor, claim: Claim, conflicts: ConflictOfInte
     """
     if conflicts.conflicted(actor.id, claim.customer_id):
         raise FourEyesError(
-            f"{actor.id} has a conflict of interest with customer {claim.customer_id} "
-            f"and cannot decide claim {claim.id}; hand it over"
+            _refusal(
+                actor,
+                f"decide claim {claim.id}",
+                f"{actor.id} has a conflict of interest with customer {claim.customer_id}; "
+                "hand it over",
+            )
         )
 
 
-def _require_customer(actor: Actor, refusal: str) -> None:
+def _require_customer(actor: Actor, doing: str, why: str) -> None:
     if actor.role is not Role.CUSTOMER:
-        raise AuthorizationError(refusal)
+        raise AuthorizationError(_refusal(actor, doing, why))
 
 
 def authorize_start_draft(actor: Actor) -> None:
@@ -243,7 +268,7 @@ def authorize_start_draft(actor: Actor) -> None:
 
     Raises :class:`~reimbursement.errors.AuthorizationError`.
     """
-    _require_customer(actor, f"{actor.id} acts as {actor.role}: drafts are customers'")
+    _require_customer(actor, "start a draft", "drafts are customers'")
 
 
 def authorize_own_claims(actor: Actor) -> None:
@@ -251,7 +276,7 @@ def authorize_own_claims(actor: Actor) -> None:
 
     Raises :class:`~reimbursement.errors.AuthorizationError`.
     """
-    _require_customer(actor, "only a customer has claims of their own")
+    _require_customer(actor, "list their own claims", "only a customer has claims of their own")
 
 
 def authorize_inbox(actor: Actor) -> None:
@@ -259,7 +284,7 @@ def authorize_inbox(actor: Actor) -> None:
 
     Raises :class:`~reimbursement.errors.AuthorizationError`.
     """
-    _require_customer(actor, "only a customer has an inbox of their own")
+    _require_customer(actor, "read their inbox", "only a customer has an inbox of their own")
 
 
 def authorize_feedback(actor: Actor, claim: Claim) -> None:
@@ -269,8 +294,11 @@ def authorize_feedback(actor: Actor, claim: Claim) -> None:
     """
     if actor.role is not Role.CUSTOMER or actor.id != claim.claimant.customer_id:
         raise AuthorizationError(
-            f"only the claim's customer may give or edit feedback on claim {claim.id}; "
-            f"{actor.role} {actor.id!r} may not"
+            _refusal(
+                actor,
+                f"give or edit feedback on claim {claim.id}",
+                "only the claim's customer may",
+            )
         )
 
 
@@ -285,15 +313,18 @@ def authorize_export(actor: Actor, customer_id: str) -> bool:
     own = actor.role is Role.CUSTOMER and actor.id == customer_id
     if not own and actor.role is not Role.SYSTEM:
         raise AuthorizationError(
-            f"{actor.id} acts as {actor.role}: only the customer or the data-protection "
-            "process (system) may export a customer's personal data"
+            _refusal(
+                actor,
+                f"export the personal data of customer {customer_id}",
+                "only the customer or the data-protection process (system) may",
+            )
         )
     return own
 
 
-def _require_system(actor: Actor, refusal: str) -> None:
+def _require_system(actor: Actor, doing: str) -> None:
     if actor.role is not Role.SYSTEM:
-        raise AuthorizationError(f"{actor.id} acts as {actor.role}: {refusal}")
+        raise AuthorizationError(_refusal(actor, doing, "only system may"))
 
 
 def authorize_erasure(actor: Actor) -> None:
@@ -301,7 +332,7 @@ def authorize_erasure(actor: Actor) -> None:
 
     Raises :class:`~reimbursement.errors.AuthorizationError`.
     """
-    _require_system(actor, "only system may erase")
+    _require_system(actor, "erase personal data")
 
 
 def authorize_document_deletion(actor: Actor) -> None:
@@ -309,7 +340,7 @@ def authorize_document_deletion(actor: Actor) -> None:
 
     Raises :class:`~reimbursement.errors.AuthorizationError`.
     """
-    _require_system(actor, "only system may")
+    _require_system(actor, "delete expired documents")
 
 
 def authorize_step_holder(
@@ -329,7 +360,11 @@ def authorize_step_holder(
         waiting = ", ".join(f"{s.id} ({s.assignee})" for s in plan.open_steps())
         named = f" {step_id!r}" if step_id is not None else ""
         raise AuthorizationError(
-            f"{actor.id} holds no open review step{named} of claim {claim.id}; open now: {waiting}"
+            _refusal(
+                actor,
+                f"decide claim {claim.id}",
+                f"{actor.id} holds no open review step{named} of it; open now: {waiting}",
+            )
         )
     return held
 
@@ -341,7 +376,8 @@ def authorize_assignment(claim: Claim, assignment: Assignment) -> None:
     """
     if assignment.reviewer == claim.customer_id:
         raise AuthorizationError(
-            f"router {assignment.policy} chose {assignment.reviewer}, who submitted the claim"
+            f"router {assignment.policy} chose {assignment.reviewer}, who submitted the claim: "
+            f"cannot assign claim {claim.id} to its own customer"
         )
 
 

@@ -59,12 +59,12 @@ class EventData(Mapping[str, str]):
     _flat: tuple[str, ...]
 
     def __init__(self, items: Mapping[str, str] | None = None) -> None:
-        _set_flat(self, flatten_data(items))
+        object.__setattr__(self, "_flat", flatten_data(items))
 
     @classmethod
     def _view(cls, flat: tuple[str, ...]) -> EventData:
         data = object.__new__(cls)
-        _set_flat(data, flat)
+        object.__setattr__(data, "_flat", flat)
         return data
 
     def __reduce__(self) -> tuple[Any, tuple[tuple[str, ...]]]:
@@ -101,10 +101,6 @@ class EventData(Mapping[str, str]):
 
     def __hash__(self) -> int:
         return hash(self._flat)
-
-
-# immutable objects with slots: set once, through the slot's descriptor
-_set_flat = EventData.__dict__["_flat"].__set__
 
 
 def event_id(claim_id: str, seq: int) -> str:
@@ -236,14 +232,14 @@ class EventLog(Sequence[Event]):
 
     def __init__(self, events: Iterable[Event] = ()) -> None:
         rows = vector(tuple(map(_as_row, events)))
-        _set_rows(self, rows)
-        _set_length(self, len(rows))
+        object.__setattr__(self, "_rows", rows)
+        object.__setattr__(self, "length", len(rows))
 
     @classmethod
     def _of(cls, rows: Sequence[_Row]) -> EventLog:
         log = object.__new__(cls)
-        _set_rows(log, rows)
-        _set_length(log, len(rows))
+        object.__setattr__(log, "_rows", rows)
+        object.__setattr__(log, "length", len(rows))
         return log
 
     def __reduce__(self) -> tuple[Any, tuple[tuple[_Row, ...]]]:
@@ -378,7 +374,3 @@ class EventLog(Sequence[Event]):
             event_digest(*self._rows[-1]) if self._rows else None,
         )
         return EventLog._of(appended(self._rows, row))
-
-
-_set_rows = EventLog.__dict__["_rows"].__set__
-_set_length = EventLog.__dict__["length"].__set__

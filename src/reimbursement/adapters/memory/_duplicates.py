@@ -17,7 +17,7 @@ from bisect import bisect_left, insort
 from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import attrs
 
@@ -161,16 +161,37 @@ class _Amounts:
             yield self.by_amount[order[i]]
 
 
-def _add(table: dict[object, _Ids], key: object, claim_id: str) -> None:
-    table.setdefault(key, {})[claim_id] = None
+class _Table(dict[object, _Ids]):
+    """Claim ids by one kind of key: a sha256, or one band of an image hash."""
+
+    def add(self, key: object, claim_id: str) -> None:
+        self.setdefault(key, {})[claim_id] = None
+
+    def remove(self, key: object, claim_id: str) -> None:
+        ids = self.get(key)
+        if ids is not None:
+            ids.pop(claim_id, None)
+            if not ids:
+                del self[key]
 
 
-def _remove(table: dict[object, _Ids], key: object, claim_id: str) -> None:
-    ids = table.get(key)
-    if ids is not None:
-        ids.pop(claim_id, None)
-        if not ids:
-            del table[key]
+class _Expenses(dict[_Expense, _Amounts]):
+    """Claim ids by expense: provider, currency and day, then amount (kept in order)."""
+
+    def add(self, key: tuple[_Expense, int], claim_id: str) -> None:
+        day, amount = key
+        amounts = self.get(day)
+        if amounts is None:
+            amounts = self[day] = _Amounts()
+        amounts.add(amount, claim_id)
+
+    def remove(self, key: tuple[_Expense, int], claim_id: str) -> None:
+        day, amount = key
+        amounts = self.get(day)
+        if amounts is not None:
+            amounts.remove(amount, claim_id)
+            if not amounts.by_amount:
+                del self[day]
 
 
 class DuplicateIndex:
@@ -181,9 +202,9 @@ class DuplicateIndex:
 
     def __init__(self) -> None:
         self.keys: dict[str, _Keys] = {}  # indexed claims' keys, by claim id
-        self.files: dict[object, _Ids] = {}  # sha256 -> claim ids
-        self.bands: tuple[dict[object, _Ids], ...] = tuple({} for _ in range(4))
-        self.expenses: dict[_Expense, _Amounts] = {}
+        self.files = _Table()  # sha256 -> claim ids
+        self.bands = tuple(_Table() for _ in range(4))
+        self.expenses = _Expenses()
 
     def write(self, claim: Claim, before: Claim | None) -> None:
         """Index ``claim`` in place of ``before`` (its previous committed version, if any)."""
@@ -196,34 +217,21 @@ class DuplicateIndex:
             return  # the same keys are indexed
         old = self.keys.pop(claim.id, None)
         if old is not None:
-            self._forget(old)
+            for table, key in self._places(old):
+                table.remove(key, old.claim_id)
         if indexed(claim):
             keys = self.keys[claim.id] = _Keys.of(claim)
-            self._remember(keys)
+            for table, key in self._places(keys):
+                table.add(key, keys.claim_id)
 
-    def _remember(self, keys: _Keys) -> None:
+    def _places(self, keys: _Keys) -> Iterator[tuple[_Table | _Expenses, Any]]:
+        """Where each of a claim's keys stands: the table and the key in it."""
         for sha256, _, _ in keys.files:
-            _add(self.files, sha256, keys.claim_id)
+            yield self.files, sha256
         for phash, _, _ in keys.images:
-            for table, band in zip(self.bands, bands(phash), strict=True):
-                _add(table, band, keys.claim_id)
+            yield from zip(self.bands, bands(phash), strict=True)
         for key, _ in keys.expenses:
-            day = (key.provider, key.currency, key.incurred_on)
-            self.expenses.setdefault(day, _Amounts()).add(key.amount, keys.claim_id)
-
-    def _forget(self, keys: _Keys) -> None:
-        for sha256, _, _ in keys.files:
-            _remove(self.files, sha256, keys.claim_id)
-        for phash, _, _ in keys.images:
-            for table, band in zip(self.bands, bands(phash), strict=True):
-                _remove(table, band, keys.claim_id)
-        for key, _ in keys.expenses:
-            day = (key.provider, key.currency, key.incurred_on)
-            amounts = self.expenses.get(day)
-            if amounts is not None:
-                amounts.remove(key.amount, keys.claim_id)
-                if not amounts.by_amount:
-                    del self.expenses[day]
+            yield self.expenses, ((key.provider, key.currency, key.incurred_on), key.amount)
 
     def _buckets(self, probe: Probe) -> Iterator[_Ids]:
         """The id sets under each key ``probe`` may match, read in place (never copied)."""
