@@ -17,6 +17,7 @@ from ..domain.claim import Claim
 from ..domain.events import EventType
 from ..domain.lifecycle import ClaimState
 from ..domain.schedule import NO_SCHEDULE, ClaimSchedule
+from ..domain.sla.records import SlaStatus, scheduled_status
 from ._duplicates import DuplicateLookups
 
 __all__ = [
@@ -69,6 +70,12 @@ class ClaimSummary:
     state: ClaimState
     due_at: datetime | None
     version: int
+    next_check_at: datetime | None = None
+    """The schedule's next check: the stage's warning until it is recorded, then its due time."""
+
+    def sla_status(self, now: datetime) -> SlaStatus:
+        """On track, warning (past the SLA policy's threshold) or breached, at ``now``."""
+        return scheduled_status(self.due_at, self.next_check_at, now)
 
 
 @attrs.frozen

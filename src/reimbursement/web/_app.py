@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
 from importlib import resources
 
 from starlette.applications import Starlette
@@ -126,7 +125,6 @@ def create_app(
     secret_key: str | None = None,
     inbox: InboxStore | None = None,
     max_upload_bytes: int = 10 * 1024 * 1024,
-    warn_within: timedelta = timedelta(hours=4),
     sign_in_limiter: SignInLimiter | None = None,
     time_zone: str = "UTC",
 ) -> Starlette:
@@ -144,7 +142,6 @@ def create_app(
         desk,
         identify,
         inbox,
-        warn_within,
         max_upload_bytes,
         sign_in_limiter if sign_in_limiter is not None else SignInLimiter(),
         time_zone,

@@ -132,6 +132,7 @@ _QUEUE: Final = sa.select(
     CLAIMS.c.state,
     CLAIMS.c.due_at,
     CLAIMS.c.version,
+    CLAIMS.c.next_check_at,
     HOLDINGS.c.due_key,
     HOLDINGS.c.position,
 ).select_from(HOLDINGS.join(CLAIMS, CLAIMS.c.id == HOLDINGS.c.claim_id))
@@ -287,7 +288,15 @@ class SqlClaimRepository(SqlDuplicateLookups):
         with self._uow.reading("list a work queue") as connection:
             rows = connection.execute(query).all()
         items = tuple(
-            ClaimSummary(r.id, r.number, r.customer_id, ClaimState(r.state), r.due_at, r.version)
+            ClaimSummary(
+                r.id,
+                r.number,
+                r.customer_id,
+                ClaimState(r.state),
+                r.due_at,
+                r.version,
+                r.next_check_at,
+            )
             for r in rows[:limit]
         )
         if len(rows) <= limit:
