@@ -253,10 +253,8 @@ def tracking(
     """The customer's view of ``claim``, in ``language`` (default: the claimant's): no staff data.
 
     Internal notes and events, staff ids and routing reasons are left out
-    (see ``docs/lifecycle.md``). ``plan`` is the claim's approval plan
-    while it is in review, if it has one; ``reasons`` turns
-    the codes of a return or rejection into their titles on the timeline
-    and into guidance in the customer's language; ``checklist`` is the
+    (``docs/lifecycle.md``). ``plan`` is the claim's approval plan in review, if any;
+    ``reasons`` turns return or rejection codes into titles and guidance; ``checklist`` is the
     claim's required documents as the customer sees them
     (:meth:`~reimbursement.domain.checklist.Checklist.for_customer`).
     """
