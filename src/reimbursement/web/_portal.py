@@ -28,7 +28,7 @@ from ..notify.ports import InboxStore
 from ..service.desk import ReimbursementDesk
 from ._i18n import LANGUAGES, Catalogue, catalogue, chosen_language
 from ._identity import DemoIdentities, Identify
-from .security import SignInLimiter, check_csrf, csrf_token
+from .security import SignInLimiter, SignInLimits, check_csrf, csrf_token
 
 __all__ = ["Portal", "Posted", "SignInRequired", "by_method", "posted", "status_of"]
 
@@ -87,7 +87,7 @@ class Portal:
     identify: Identify
     inbox: InboxStore | None = None
     max_upload_bytes: int = 10 * 1024 * 1024
-    sign_in_limiter: SignInLimiter = attrs.field(factory=SignInLimiter)
+    sign_in_limiter: SignInLimits = attrs.field(factory=SignInLimiter)
     time_zone: str = "UTC"
     templates: Environment = attrs.field(factory=_environment)
 
