@@ -109,8 +109,8 @@ def _ring(selector: str, prop: str) -> tuple[float, float, float]:
 
 def test_the_focus_outline_stands_out_3_to_1_where_it_is_drawn() -> None:
     for region, ring in (
-        (BODY, _ring(":focus-visible", "outline")),
-        (CARD, _ring(":focus-visible", "outline")),
+        (BODY, _ring(":focus-visible, input[type=date]:focus-within", "outline")),
+        (CARD, _ring(":focus-visible, input[type=date]:focus-within", "outline")),
         (TOP, _ring(".top :focus-visible", "outline-color")),
     ):
         back = _colour(RULES[region]["background"])

@@ -12,6 +12,7 @@ from reimbursement.web._demo import FINANCE, DemoPortal
 
 from .conftest import Visitor, claim_id_of, draft_with_line, flash, holder, submitted, upload
 
+
 def test_a_new_draft_is_prefilled_from_the_profile(visit: Any) -> None:
     mei = visit()
     mei.sign_in("C-1001")
@@ -115,7 +116,9 @@ def test_no_internal_note_or_staff_id_reaches_the_customer(visit: Any, demo: Dem
     assert "twin of last week" not in page.text
     for staff_id in ("R-rita", "R-raj", "F-fiona"):
         assert staff_id not in page.text
-    assert demo.desk.get(FINANCE, claim_id).assignee not in mei.get(f"/api/v1/claims/{claim_id}").text
+    assert (
+        demo.desk.get(FINANCE, claim_id).assignee not in mei.get(f"/api/v1/claims/{claim_id}").text
+    )
 
 
 def test_a_returned_claim_is_fixed_by_changing_only_what_was_asked(

@@ -40,7 +40,8 @@ def test_the_queue_is_ordered_by_due_time_and_marks_warnings_and_breaches(
     assert sla is not None
     claim = demo.desk.get(FINANCE, queue[0].id)
     review = next(s for s in sla.evaluate(claim, clock.now()).stages if s.open)
-    assert review.warning_at is not None and review.due is not None
+    assert review.warning_at is not None
+    assert review.due is not None
     assert review.due - review.warning_at > timedelta(hours=4)  # the policy's, not a fixed 4 h
     first_row = re.compile(r'<tr class="sla-(\w+)">')
     clock.set(review.warning_at - timedelta(minutes=1))
