@@ -20,6 +20,7 @@ from reimbursement import (
 from reimbursement.claims import Event, EventType
 from reimbursement.domain.actors import Role
 from reimbursement.domain.reasons import DEFAULT_REASONS, language_chain
+from reimbursement.errors import ValidationError
 from reimbursement.service import DEFAULT_TEXTS, ZH_CN_TEXTS, CustomerTexts
 from support import FINANCE, PDF, PROFILES, REVIEWER, notifier
 
@@ -180,8 +181,10 @@ def test_an_insurer_s_own_texts_keep_their_class_and_their_translations() -> Non
     picked = texts.for_language("de-AT")
     assert isinstance(picked, Friendly)
     assert picked.staff_label == "Ihr Team"
-    assert texts.for_language("zh-CN") is texts  # no Chinese given: the texts themselves
-    assert texts.for_language("en") is texts
+    for tag in ("zh-CN", "en"):  # no Chinese given: the texts themselves, for that reader
+        picked = texts.for_language(tag)
+        assert attrs.evolve(picked, reader=None) == texts
+        assert picked.reader == tag
 
 
 def _event(type_: EventType, role: Role, reason: str | None, **data: str) -> Event:
@@ -226,3 +229,35 @@ def test_texts_without_a_phrase_read_it_in_english() -> None:
     event = _event(EventType.RETURNED, Role.REVIEWER, "missing_receipt; Sign it")
     assert texts.detail(event) == "missing_receipt / Sign it"  # no catalogue: as written
     assert texts.phrase("decision") == "{approved} of {claimed} approved"
+
+
+@pytest.mark.parametrize(
+    ("customer", "language", "texts", "words"),
+    [
+        (LI, "en", DEFAULT_TEXTS, "The amount does not match the receipt"),
+        (ANA, "zh-CN", ZH_CN_TEXTS, "金额与收据不符"),
+    ],
+)
+def test_a_view_asked_in_another_language_reads_wholly_in_it(
+    desk: ReimbursementDesk, customer: Actor, language: str, texts: CustomerTexts, words: str
+) -> None:
+    claim_id = _filed(desk, customer)
+    desk.return_for_correction(REVIEWER, claim_id, ["amount_mismatch"], "")
+    own = desk.track(customer, claim_id)
+    view = desk.track(customer, claim_id, language=language)
+    assert (view.stage, view.next_step) == texts.stages[ClaimState.RETURNED]
+    assert [e.title for e in view.timeline] == [texts.titles[e.event] for e in view.timeline]
+    assert view.return_reasons == (words,)
+    assert [g.title for g in view.guidance] == [words]
+    assert view.timeline[-1].detail.startswith(words)
+    assert own.stage != view.stage  # the claimant's own language is still the default
+    (listed,) = desk.claims_of(customer, language=language).items
+    assert listed.stage == view.stage
+
+
+def test_a_view_in_a_language_without_texts_reads_in_english(desk: ReimbursementDesk) -> None:
+    claim_id = _filed(desk, LI)
+    view = desk.track(LI, claim_id, language="fr")
+    assert view.stage == DEFAULT_TEXTS.stage(ClaimState.IN_REVIEW)
+    with pytest.raises(ValidationError):
+        desk.track(LI, claim_id, language="")

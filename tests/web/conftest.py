@@ -2,7 +2,10 @@
 
 A :class:`Visitor` is one browser: an ``httpx`` client on the ASGI
 transport, with its own cookies, that signs in through the sign-in form
-and sends each form with the CSRF token of the page it came from.
+and sends each form with the CSRF token of the page it came from. The
+helpers below are the walks many tests share: a customer's draft with a
+line, a receipt uploaded, a submitted claim, and the reviewer who holds a
+claim with its page open.
 """
 
 from __future__ import annotations
@@ -20,9 +23,10 @@ from starlette.applications import Starlette
 
 from reimbursement.adapters.memory import ManualClock
 from reimbursement.web import create_app
-from reimbursement.web._demo import DemoPortal, demo_portal
+from reimbursement.web._demo import FINANCE, DemoPortal, demo_portal, receipt_pdf
 
 START = datetime(2026, 11, 23, 8, 30, tzinfo=UTC)  # a Monday, before the Berlin office opens
+PDF = receipt_pdf()
 
 
 class Visitor:
@@ -70,6 +74,65 @@ def flash(page: httpx.Response) -> str:
     """The message the page shows after a form (the desk's refusal, or "Done.")."""
     found = re.search(r'<p class="flash flash-\w+" role="\w+">([^<]*)</p>', page.text)
     return found.group(1) if found else ""
+
+
+def claim_id_of(claim_url: str) -> str:
+    """The claim id at the end of a claim page's path."""
+    return claim_url.rsplit("/", 1)[1]
+
+
+def draft_with_line(
+    customer: Visitor,
+    amount: str = "38.90",
+    category: str = "pharmacy",
+    provider: str = "Stadt-Apotheke",
+) -> str:
+    """A new draft with one line; returns the claim page's path (that page's token in hand)."""
+    claim_url = customer.post("/claims").headers["location"]
+    line = {"category": category, "incurred_on": "2026-11-20", "provider": provider}
+    added = customer.post(f"{claim_url}/lines", {**line, "amount": amount})
+    page = customer.follow(added)
+    assert 'class="flash flash-ok"' in page.text, flash(page)
+    return claim_url
+
+
+def upload(
+    visitor: Visitor,
+    claim_url: str,
+    line_id: str = "L1",
+    name: str = "r.pdf",
+    content: bytes = PDF,
+) -> httpx.Response:
+    """Post one document to the claim (to line ``line_id``); the 303 the form answers."""
+    return visitor.post(
+        f"{claim_url}/documents",
+        {"line_id": line_id},
+        files={"document": (name, content, "application/pdf")},
+    )
+
+
+def submitted(
+    customer: Visitor,
+    amount: str = "38.90",
+    category: str = "pharmacy",
+    *,
+    name: str = "r.pdf",
+    content: bytes = PDF,
+) -> str:
+    """A claim with one line and its receipt, signed and submitted; its page's path."""
+    claim_url = draft_with_line(customer, amount, category)
+    customer.follow(upload(customer, claim_url, name=name, content=content))
+    page = customer.follow(customer.post(f"{claim_url}/submit", {"declaration": "yes"}))
+    assert "state-in_review" in page.text, flash(page)
+    return claim_url
+
+
+def holder(visit: Any, demo: DemoPortal, claim_id: str) -> Visitor:
+    """The reviewer holding ``claim_id``, signed in, its staff page open (its token in hand)."""
+    reviewer: Visitor = visit()
+    reviewer.sign_in(demo.desk.get(FINANCE, claim_id).assignee or "")
+    assert reviewer.get(f"/staff/claims/{claim_id}").status_code == 200
+    return reviewer
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from typing import Any
 
 from reimbursement.web._demo import FINANCE, DemoPortal
 
-from .test_customer_pages import submitted
+from .conftest import submitted
 
 
 class _Fields(HTMLParser):

@@ -8,49 +8,9 @@ from typing import Any
 
 from reimbursement import Actor, ClaimState
 from reimbursement.adapters.memory import ManualClock
-from reimbursement.web._demo import FINANCE, DemoPortal, receipt_pdf
+from reimbursement.web._demo import FINANCE, DemoPortal
 
-from .conftest import Visitor, flash
-
-PDF = receipt_pdf()
-
-
-def draft_with_line(mei: Visitor) -> str:
-    """A new draft with one pharmacy line; returns the claim page's path."""
-    claim_url = mei.post("/claims").headers["location"]
-    added = mei.post(
-        f"{claim_url}/lines",
-        {
-            "category": "pharmacy",
-            "incurred_on": "2026-11-20",
-            "provider": "Stadt-Apotheke",
-            "amount": "38.90",
-        },
-    )
-    assert flash(mei.follow(added)) == "Done."
-    return claim_url
-
-
-def upload(
-    visitor: Visitor,
-    claim_url: str,
-    line_id: str = "L1",
-    name: str = "r.pdf",
-    content: bytes = PDF,
-) -> Any:
-    return visitor.post(
-        f"{claim_url}/documents",
-        {"line_id": line_id},
-        files={"document": (name, content, "application/pdf")},
-    )
-
-
-def submitted(mei: Visitor) -> str:
-    claim_url = draft_with_line(mei)
-    mei.follow(upload(mei, claim_url))
-    page = mei.follow(mei.post(f"{claim_url}/submit", {"declaration": "yes"}))
-    assert "In review" in page.text, flash(page)
-    return claim_url
+from .conftest import Visitor, claim_id_of, draft_with_line, flash, holder, submitted, upload
 
 
 def test_a_new_draft_is_prefilled_from_the_profile(visit: Any) -> None:
@@ -70,7 +30,7 @@ def test_a_line_the_desk_refuses_shows_its_message_and_changes_nothing(
     mei = visit()
     mei.sign_in("C-1001")
     claim_url = mei.post("/claims").headers["location"]
-    claim_id = claim_url.rsplit("/", 1)[1]
+    claim_id = claim_id_of(claim_url)
     refused = mei.follow(
         mei.post(
             f"{claim_url}/lines",
@@ -115,7 +75,7 @@ def test_the_tracking_page_shows_the_timeline_and_the_expected_completion(
     mei.sign_in("C-1001")
     claim_url = submitted(mei)
     page = mei.get(claim_url)
-    view = demo.desk.track(Actor.customer("C-1001"), claim_url.rsplit("/", 1)[1])
+    view = demo.desk.track(Actor.customer("C-1001"), claim_id_of(claim_url))
     assert view.expected_completion is not None
     assert f'datetime="{view.expected_completion.isoformat()}"' in page.text
     for entry in view.timeline:
@@ -143,12 +103,8 @@ def test_no_internal_note_or_staff_id_reaches_the_customer(visit: Any, demo: Dem
     mei = visit()
     mei.sign_in("C-1001")
     claim_url = submitted(mei)
-    claim_id = claim_url.rsplit("/", 1)[1]
-    holder = demo.desk.get(FINANCE, claim_id).assignee
-    assert holder is not None
-    staff = visit()
-    staff.sign_in(holder)
-    staff.get(f"/staff/claims/{claim_id}")
+    claim_id = claim_id_of(claim_url)
+    staff = holder(visit, demo, claim_id)
     staff.post(
         f"/staff/claims/{claim_id}/notes",
         {"body": "Looks like a twin of last week's", "internal": "yes"},
@@ -160,7 +116,9 @@ def test_no_internal_note_or_staff_id_reaches_the_customer(visit: Any, demo: Dem
     assert "twin of last week" not in page.text
     for staff_id in ("R-rita", "R-raj", "F-fiona"):
         assert staff_id not in page.text
-    assert holder not in mei.get(f"/api/v1/claims/{claim_id}").text
+    assert (
+        demo.desk.get(FINANCE, claim_id).assignee not in mei.get(f"/api/v1/claims/{claim_id}").text
+    )
 
 
 def test_a_returned_claim_is_fixed_by_changing_only_what_was_asked(
@@ -169,10 +127,8 @@ def test_a_returned_claim_is_fixed_by_changing_only_what_was_asked(
     mei = visit()
     mei.sign_in("C-1001")
     claim_url = submitted(mei)
-    claim_id = claim_url.rsplit("/", 1)[1]
-    reviewer = visit()
-    reviewer.sign_in(demo.desk.get(FINANCE, claim_id).assignee or "")
-    reviewer.get(f"/staff/claims/{claim_id}")
+    claim_id = claim_id_of(claim_url)
+    reviewer = holder(visit, demo, claim_id)
     reviewer.post(
         f"/staff/claims/{claim_id}/return",
         {"reasons": "amount_mismatch", "note": "The receipt says 36.90."},
@@ -197,10 +153,8 @@ def _paid(visit: Any, demo: DemoPortal, who: str) -> tuple[Visitor, str]:
     customer = visit()
     customer.sign_in(who)
     claim_url = submitted(customer)
-    claim_id = claim_url.rsplit("/", 1)[1]
-    reviewer = visit()
-    reviewer.sign_in(demo.desk.get(FINANCE, claim_id).assignee or "")
-    reviewer.get(f"/staff/claims/{claim_id}")
+    claim_id = claim_id_of(claim_url)
+    reviewer = holder(visit, demo, claim_id)
     reviewer.post(f"/staff/claims/{claim_id}/approve")  # below 100 EUR: no finance approval
     finance = visit()
     finance.sign_in("F-fiona")
@@ -228,7 +182,7 @@ def test_a_paid_claim_is_rated_stage_by_stage(visit: Any, demo: DemoPortal) -> N
         )
     )
     assert "Thank you for your feedback." in rated.text
-    feedback = demo.desk.get(FINANCE, claim_url.rsplit("/", 1)[1]).feedback
+    feedback = demo.desk.get(FINANCE, claim_id_of(claim_url)).feedback
     assert feedback is not None
     assert feedback.nps == 9
     assert feedback.text == "Quick!"
@@ -248,7 +202,7 @@ def test_a_failed_payment_is_paid_again_to_the_corrected_account(
         lukas.post(f"{claim_url}/payee", {"payee_account": "DE89 3704 0044 0532 0130 00"})
     )
     assert flash(done) == "Done."
-    claim = demo.desk.get(FINANCE, claim_url.rsplit("/", 1)[1])
+    claim = demo.desk.get(FINANCE, claim_id_of(claim_url))
     assert claim.state is ClaimState.PAYMENT_REQUESTED
     assert claim.claimant.payee_account == "DE89 3704 0044 0532 0130 00"
 
@@ -277,3 +231,25 @@ def test_a_customer_cannot_open_another_customers_claim(visit: Any) -> None:
     page = lukas.get(claim_url)
     assert page.status_code == 403
     assert "belongs to another customer" in page.text
+
+
+def test_the_timeline_follows_the_page_language_not_the_profile(
+    visit: Any, demo: DemoPortal
+) -> None:
+    li = visit()
+    li.sign_in("C-1004")  # her profile reads zh-CN: the pages start in Chinese
+    claim_url = submitted(li)
+    claim_id = claim_id_of(claim_url)
+    li_actor = Actor.customer("C-1004")
+    for lang in ("zh-CN", "en"):
+        li.get(claim_url)
+        page = li.follow(li.post("/language", {"lang": lang, "back": claim_url}))
+        assert f'<html lang="{lang}">' in page.text
+        view = demo.desk.track(li_actor, claim_id, language=lang)
+        for entry in view.timeline:
+            assert f"<strong>{entry.title}</strong>" in page.text
+        assert view.stage in page.text
+    english = demo.desk.track(li_actor, claim_id, language="en")
+    chinese = demo.desk.track(li_actor, claim_id)
+    assert english.timeline[0].title != chinese.timeline[0].title
+    assert f"<strong>{chinese.timeline[0].title}</strong>" not in page.text  # now in English

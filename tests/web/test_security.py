@@ -151,6 +151,35 @@ def test_sign_in_attempts_are_limited_per_address(demo: DemoPortal) -> None:
         visitor.close()
 
 
+class _SharedCount:
+    """A host's limiter whose count lives outside the process (here: one dict two apps share)."""
+
+    def __init__(self, attempts: int) -> None:
+        self.attempts = attempts
+        self.seen: dict[str, int] = {}
+
+    def allow(self, client: str) -> bool:
+        self.seen[client] = self.seen.get(client, 0) + 1
+        return self.seen[client] <= self.attempts
+
+
+def test_a_host_s_own_limiter_holds_one_count_across_workers(demo: DemoPortal) -> None:
+    shared = _SharedCount(attempts=2)
+    workers = [
+        create_app(demo.desk, identify=demo.identities, secret_key="t", sign_in_limiter=shared)
+        for _ in range(2)
+    ]
+    visitors = [Visitor(app) for app in workers]
+    try:
+        for visitor in visitors:
+            visitor.get("/signin")
+        answers = [v.post("/signin", {"who": "nobody"}).status_code for v in visitors * 2]
+        assert answers == [303, 303, 429, 429]  # the second worker saw the first's attempts
+    finally:
+        for visitor in visitors:
+            visitor.close()
+
+
 def test_an_unknown_identity_is_not_signed_in(visit: Any) -> None:
     stranger = visit()
     stranger.get("/signin")

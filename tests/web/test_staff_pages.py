@@ -13,22 +13,13 @@ from reimbursement import Actor, ClaimState
 from reimbursement.adapters.memory import ManualClock
 from reimbursement.web._demo import FINANCE, DemoPortal, seed
 
-from .conftest import flash
-from .test_customer_pages import submitted, upload
+from .conftest import claim_id_of, flash, holder, submitted
 
 
 def _png() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (640, 480), (200, 30, 30)).save(buffer, "PNG")
     return buffer.getvalue()
-
-
-def _holder(demo: DemoPortal, claim_id: str) -> str:
-    return demo.desk.get(FINANCE, claim_id).assignee or ""
-
-
-def _claim_id(url: str) -> str:
-    return url.rsplit("/", 1)[1]
 
 
 def test_the_queue_is_ordered_by_due_time_and_marks_warnings_and_breaches(
@@ -45,11 +36,19 @@ def test_the_queue_is_ordered_by_due_time_and_marks_warnings_and_breaches(
     shown = re.findall(r'href="/staff/claims/([^"]+)"', page.text)
     assert shown == [s.id for s in queue]
     assert "on time" in page.text
-    due = queue[0].due_at
-    assert due is not None
-    clock.set(due - timedelta(hours=1))
+    sla = demo.desk.sla
+    assert sla is not None
+    claim = demo.desk.get(FINANCE, queue[0].id)
+    review = next(s for s in sla.evaluate(claim, clock.now()).stages if s.open)
+    assert review.warning_at is not None
+    assert review.due is not None
+    assert review.due - review.warning_at > timedelta(hours=4)  # the policy's, not a fixed 4 h
+    first_row = re.compile(r'<tr class="sla-(\w+)">')
+    clock.set(review.warning_at - timedelta(minutes=1))
+    assert first_row.findall(rita.get("/staff/queue").text)[0] == "ok"
+    clock.set(review.warning_at + timedelta(minutes=1))
     assert 'class="badge badge-warning">due soon' in rita.get("/staff/queue").text
-    clock.set(due + timedelta(minutes=1))
+    clock.set(review.due + timedelta(minutes=1))
     assert 'class="badge badge-breach">overdue' in rita.get("/staff/queue").text
 
 
@@ -66,17 +65,8 @@ def test_the_claim_page_previews_photos_and_serves_them_to_staff_only(
 ) -> None:
     mei = visit()
     mei.sign_in("C-1001")
-    claim_url = mei.post("/claims").headers["location"]
-    mei.post(
-        f"{claim_url}/lines",
-        {"category": "pharmacy", "incurred_on": "2026-11-20", "provider": "Apo", "amount": "9"},
-    )
-    mei.get(claim_url)
-    mei.follow(upload(mei, claim_url, name="photo.png", content=_png()))
-    mei.follow(mei.post(f"{claim_url}/submit", {"declaration": "yes"}))
-    claim_id = _claim_id(claim_url)
-    staff = visit()
-    staff.sign_in(_holder(demo, claim_id))
+    claim_id = claim_id_of(submitted(mei, "9", name="photo.png", content=_png()))
+    staff = holder(visit, demo, claim_id)
     page = staff.get(f"/staff/claims/{claim_id}")
     thumb = re.search(r'<img src="([^"]+view=thumbnail)"', page.text)
     assert thumb is not None
@@ -90,10 +80,8 @@ def test_the_claim_page_previews_photos_and_serves_them_to_staff_only(
 def test_partial_approval_per_line_needs_the_desks_reason(visit: Any, demo: DemoPortal) -> None:
     mei = visit()
     mei.sign_in("C-1001")
-    claim_id = _claim_id(submitted(mei))
-    staff = visit()
-    staff.sign_in(_holder(demo, claim_id))
-    staff.get(f"/staff/claims/{claim_id}")
+    claim_id = claim_id_of(submitted(mei))
+    staff = holder(visit, demo, claim_id)
     refused = staff.follow(staff.post(f"/staff/claims/{claim_id}/approve", {"approved-L1": "30"}))
     assert "reason" in flash(refused)
     assert demo.desk.get(FINANCE, claim_id).state is ClaimState.IN_REVIEW
@@ -111,13 +99,13 @@ def test_another_reviewer_is_refused_the_claim_with_the_desks_message(
 ) -> None:
     mei = visit()
     mei.sign_in("C-1001")
-    claim_id = _claim_id(submitted(mei))
-    holder = _holder(demo, claim_id)
+    claim_id = claim_id_of(submitted(mei))
+    held_by = demo.desk.get(FINANCE, claim_id).assignee
     other = visit()
-    other.sign_in("R-raj" if holder == "R-rita" else "R-rita")
+    other.sign_in("R-raj" if held_by == "R-rita" else "R-rita")
     other.get(f"/staff/claims/{claim_id}")
     refused = other.follow(other.post(f"/staff/claims/{claim_id}/approve"))
-    assert f"assigned to {holder}" in flash(refused)
+    assert f"assigned to {held_by}" in flash(refused)
     assert demo.desk.get(FINANCE, claim_id).state is ClaimState.IN_REVIEW
 
 
@@ -126,9 +114,8 @@ def test_a_return_offers_the_catalogue_reasons_and_reaches_the_customer(
 ) -> None:
     mei = visit()
     mei.sign_in("C-1001")
-    claim_id = _claim_id(submitted(mei))
-    staff = visit()
-    staff.sign_in(_holder(demo, claim_id))
+    claim_id = claim_id_of(submitted(mei))
+    staff = holder(visit, demo, claim_id)
     page = staff.get(f"/staff/claims/{claim_id}")
     for code in demo.desk.settings.reasons:
         assert f'value="{code}"' in page.text
@@ -142,23 +129,9 @@ def test_a_return_offers_the_catalogue_reasons_and_reaches_the_customer(
 def test_finance_approves_the_run_and_four_eyes_holds(visit: Any, demo: DemoPortal) -> None:
     mei = visit()
     mei.sign_in("C-1001")
-    claim_url = mei.post("/claims").headers["location"]
-    mei.post(
-        f"{claim_url}/lines",
-        {
-            "category": "dental",
-            "incurred_on": "2026-11-20",
-            "provider": "Dr. Roth",
-            "amount": "640",
-        },
-    )
-    mei.get(claim_url)
-    mei.follow(upload(mei, claim_url))
-    mei.follow(mei.post(f"{claim_url}/submit", {"declaration": "yes"}))
-    claim_id = _claim_id(claim_url)
-    staff = visit()
-    staff.sign_in(_holder(demo, claim_id))
-    staff.get(f"/staff/claims/{claim_id}")
+    claim_url = submitted(mei, "640", "dental")
+    claim_id = claim_id_of(claim_url)
+    staff = holder(visit, demo, claim_id)
     staff.post(f"/staff/claims/{claim_id}/approve")
     assert demo.desk.get(FINANCE, claim_id).state is ClaimState.PAYMENT_REQUESTED
     fiona = visit()
@@ -174,10 +147,8 @@ def test_finance_approves_the_run_and_four_eyes_holds(visit: Any, demo: DemoPort
 def test_internal_notes_are_marked_on_the_staff_page(visit: Any, demo: DemoPortal) -> None:
     mei = visit()
     mei.sign_in("C-1001")
-    claim_id = _claim_id(submitted(mei))
-    staff = visit()
-    staff.sign_in(_holder(demo, claim_id))
-    staff.get(f"/staff/claims/{claim_id}")
+    claim_id = claim_id_of(submitted(mei))
+    staff = holder(visit, demo, claim_id)
     page = staff.follow(
         staff.post(
             f"/staff/claims/{claim_id}/notes", {"body": "Call the pharmacy", "internal": "yes"}

@@ -17,6 +17,7 @@ from ..domain.claim import Claim
 from ..domain.events import EventType
 from ..domain.lifecycle import ClaimState
 from ..domain.schedule import NO_SCHEDULE, ClaimSchedule
+from ..domain.sla.records import SlaStatus, scheduled_status
 from ._audit_queue import AuditQueue
 from ._duplicates import DuplicateLookups
 
@@ -70,6 +71,12 @@ class ClaimSummary:
     state: ClaimState
     due_at: datetime | None
     version: int
+    next_check_at: datetime | None = None
+    """The schedule's next check: the stage's warning until it is recorded, then its due time."""
+
+    def sla_status(self, now: datetime) -> SlaStatus:
+        """On track, warning (past the SLA policy's threshold) or breached, at ``now``."""
+        return scheduled_status(self.due_at, self.next_check_at, now)
 
 
 @attrs.frozen
@@ -78,11 +85,9 @@ class RequestRecord:
 
     ``key`` is the desk's request key (the actor and the request id, made
     collision-free); ``fingerprint`` hashes the command and its arguments,
-    so that a replay with other arguments can be refused. ``version`` is
-    the claim's version once the command committed, so that a replay answers
-    what the first call answered (``post_message``: the message posted at
-    that version, not the claim's latest); ``None`` for a record kept before
-    stores held it (SQL schema version 9).
+    so that a replay with other arguments can be refused. ``version``, the
+    claim's version once the command committed, lets a replay answer what the
+    first call did; ``None`` for a record kept before SQL schema version 9.
     """
 
     key: str

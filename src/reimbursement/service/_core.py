@@ -333,11 +333,11 @@ class DeskCore:
             )
         return out
 
-    def _tracking(self, claim: Claim) -> ClaimTracking:
+    def _tracking(self, claim: Claim, language: str | None = None) -> ClaimTracking:
         plan = self.reviews.plan(claim)
         sla = self.sla.evaluate(claim, self._clock.now()) if self.sla is not None else None
         documents = checklist(claim, self.settings.requirements).for_customer()
-        return tracking(claim, self.texts, sla, plan, self.settings.reasons, documents)
+        return tracking(claim, self.texts, sla, plan, self.settings.reasons, documents, language)
 
     def _breach_notices(self, old: Claim, new: Claim) -> list[Notification]:
         """Tell the customer when a promise is broken, and what we now expect."""

@@ -218,13 +218,19 @@ class CustomerCalls(DeskCore):
         done = self._commit(actor, claim_id, request, decide, True)
         return posted_message(done.claim, actor, done.version, body, visibility)
 
-    def track(self, actor: Actor, claim_id: str) -> ClaimTracking:
-        """The customer's view of the claim: stage, next step, timeline, visible messages."""
+    def track(self, actor: Actor, claim_id: str, *, language: str | None = None) -> ClaimTracking:
+        """The customer's view of the claim: stage, next step, timeline, visible messages.
+
+        Worded in ``language`` (a BCP 47 tag, such as a page's) when given, else in the
+        claimant's; a language the texts lack reads in their base language.
+        """
         self._check_read(actor, "claim_id", claim_id)
+        if language is not None:
+            self._check_id("language", language)
         with self._uow() as uow:
             claim = uow.claims.get(claim_id)
         authorize_view(actor, claim)
-        return self._tracking(claim)
+        return self._tracking(claim, language)
 
     def track_number(self, actor: Actor, number: str) -> ClaimTracking:
         """:meth:`track` by the claim's number (``CLM-2026-000001``, as on the customer's letter).
@@ -239,16 +245,24 @@ class CustomerCalls(DeskCore):
         return self._tracking(claim)
 
     def claims_of(
-        self, actor: Actor, *, after: str | None = None, limit: int = 20
+        self,
+        actor: Actor,
+        *,
+        after: str | None = None,
+        limit: int = 20,
+        language: str | None = None,
     ) -> Page[ClaimTracking]:
         """The customer ``actor``'s claims, oldest first, one page at a time.
 
-        Pass the page's ``next_cursor`` as ``after`` for the next page.
+        Pass the page's ``next_cursor`` as ``after`` for the next page; ``language``
+        words them as in :meth:`track`.
         """
         authorize_own_claims(check_actor(actor))
+        if language is not None:
+            self._check_id("language", language)
         with self._uow() as uow:
             found = uow.claims.for_customer(actor.id, after=after, limit=limit)
-        return Page(tuple(self._tracking(c) for c in found.items), found.next_cursor)
+        return Page(tuple(self._tracking(c, language) for c in found.items), found.next_cursor)
 
     def get(self, actor: Actor, claim_id: str) -> Claim:
         """The whole claim, internal notes included: for staff.

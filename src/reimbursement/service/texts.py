@@ -205,12 +205,14 @@ class CustomerTexts:
     translations: Mapping[str, CustomerTexts] = attrs.field(
         factory=_translations, converter=_languages
     )
+    reader: str | None = None
+    """The tag :meth:`for_language` chose these texts for: reasons' titles are in it."""
 
     def for_language(self, language: str) -> CustomerTexts:
-        """The wording for a claimant who reads ``language`` (these texts when none fits)."""
+        """The wording for a reader of ``language`` (these texts when none fits)."""
         for tag in language_chain(language):
             if tag == self.language:
-                return self
+                return self if self.reader == language else attrs.evolve(self, reader=language)
             found = self.translations.get(tag)
             if found is not None:
                 return attrs.evolve(
@@ -221,8 +223,9 @@ class CustomerTexts:
                     customer_label=found.customer_label,
                     language=found.language,
                     phrases=found.phrases,
+                    reader=language,
                 )
-        return self
+        return self if self.reader == language else attrs.evolve(self, reader=language)
 
     def phrase(self, key: str, default: str | None = None) -> str:
         """The phrase ``key``: these texts', else the English one, else ``default`` or ``key``."""
@@ -253,11 +256,12 @@ class CustomerTexts:
     ) -> str:
         """One reason as the customer reads it: a code's title in ``reasons``, else as written.
 
-        The title is in the claimant's language when ``claim`` is given.
+        The title is in the reader's language (:meth:`for_language`), else the
+        claimant's when ``claim`` is given.
         """
         if reasons is None or text not in reasons:
             return text
-        language = claim.claimant.language if claim is not None else self.language
+        language = self.reader or (claim.claimant.language if claim is not None else self.language)
         return reasons.explain(text, language).title
 
     def outcome(self, value: str) -> str:

@@ -248,18 +248,18 @@ def tracking(
     plan: ReviewPlan | None = None,
     reasons: ReasonCatalogue | None = None,
     checklist: Checklist | None = None,
+    language: str | None = None,
 ) -> ClaimTracking:
-    """The customer's view of ``claim``, in the claimant's language: no staff data in it.
+    """The customer's view of ``claim``, in ``language`` (default: the claimant's): no staff data.
 
     Internal notes and events, staff ids and routing reasons are left out
-    (see ``docs/lifecycle.md``). ``plan`` is the claim's approval plan
-    while it is in review, if it has one; ``reasons`` turns
-    the codes of a return or rejection into their titles on the timeline
-    and into guidance in the customer's language; ``checklist`` is the
+    (``docs/lifecycle.md``). ``plan`` is the claim's approval plan in review, if any;
+    ``reasons`` turns return or rejection codes into titles and guidance; ``checklist`` is the
     claim's required documents as the customer sees them
     (:meth:`~reimbursement.domain.checklist.Checklist.for_customer`).
     """
-    texts = texts.for_language(claim.claimant.language)
+    tag = claim.claimant.language if language is None else language
+    texts = texts.for_language(tag)
     titles = {s.id: s.title for s in plan.steps} if plan is not None else {}
     timeline = tuple(
         TimelineEntry(e.at, e.type, texts.title(e), _detail(e, texts, titles, claim, reasons))
@@ -295,7 +295,7 @@ def tracking(
         done,
         total,
         tuple(s.title for s in plan.open_steps()) if plan is not None else (),
-        explain_decision(claim, reasons) if reasons is not None else (),
+        explain_decision(claim, reasons, tag) if reasons is not None else (),
         claim.feedback,
         claim.prefilled,
         progress,

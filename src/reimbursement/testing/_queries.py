@@ -284,7 +284,8 @@ class ClaimQueriesContract:
             in_review("second", "rev-a", at=after(minutes=1)),
         )
         add(unit_of_work, first, schedule=_at(3))
-        add(unit_of_work, second, schedule=_at(1))
+        warned_at = AT + timedelta(minutes=30)  # a warning still to come: checked before due
+        add(unit_of_work, second, schedule=ClaimSchedule(_at(1).due_at, warned_at))
         noted = commands.post_message(
             first, SYSTEM, AT + timedelta(minutes=5), "escalated", Visibility.INTERNAL
         )
@@ -293,9 +294,9 @@ class ClaimQueriesContract:
             uow.commit()
         with unit_of_work() as uow:
             queue = list(uow.claims.work_queue(["rev-a"]))
-        assert [(c.id, c.due_at) for c in queue] == [
-            ("first", _at(0).due_at),
-            ("second", _at(1).due_at),
+        assert [(c.id, c.due_at, c.next_check_at) for c in queue] == [
+            ("first", _at(0).due_at, _at(0).next_check_at),
+            ("second", _at(1).due_at, warned_at),  # the line carries the warning instant
         ]
 
     def test_a_claim_leaves_the_work_queue_when_its_review_ends(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
 from importlib import resources
 
 from starlette.applications import Starlette
@@ -21,7 +20,7 @@ from . import _api, _customer, _dashboard, _staff
 from ._i18n import LANGUAGES
 from ._identity import Identify
 from ._portal import Portal, SignInRequired, by_method, status_of
-from .security import SecurityHeaders, SessionCookie, SignInLimiter, UploadLimit
+from .security import SecurityHeaders, SessionCookie, SignInLimiter, SignInLimits, UploadLimit
 
 __all__ = ["create_app"]
 
@@ -126,8 +125,7 @@ def create_app(
     secret_key: str | None = None,
     inbox: InboxStore | None = None,
     max_upload_bytes: int = 10 * 1024 * 1024,
-    warn_within: timedelta = timedelta(hours=4),
-    sign_in_limiter: SignInLimiter | None = None,
+    sign_in_limiter: SignInLimits | None = None,
     time_zone: str = "UTC",
 ) -> Starlette:
     """The portal and workbench over ``desk`` as an ASGI application.
@@ -137,14 +135,15 @@ def create_app(
     :class:`~reimbursement.web.DemoIdentities` for the demo sign-in page.
     ``secret_key`` signs the session cookie (default: a random key, so
     sessions end when the process does; give every process of one site the
-    same key). ``inbox`` is the customers' in-app inbox store. Pages show
+    same key). ``inbox`` is the customers' in-app inbox store;
+    ``sign_in_limiter`` counts sign-in attempts (:class:`~reimbursement.web.security.SignInLimits`;
+    default: 10 a minute per address, per process). Pages show
     times in ``time_zone`` (an IANA name, such as ``Europe/Berlin``).
     """
     portal = Portal(
         desk,
         identify,
         inbox,
-        warn_within,
         max_upload_bytes,
         sign_in_limiter if sign_in_limiter is not None else SignInLimiter(),
         time_zone,

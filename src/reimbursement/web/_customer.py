@@ -37,7 +37,8 @@ async def claims(request: Request) -> Response:
     """The customer's claims, newest last, with their stage."""
     portal = _portal(request)
     actor = portal.customer(request)
-    page = await portal.call(portal.desk.claims_of, actor, limit=50)
+    lang = portal.language(request)
+    page = await portal.call(portal.desk.claims_of, actor, limit=50, language=lang)
     return portal.render(request, "claims.html", claims=page.items)
 
 
@@ -60,9 +61,10 @@ async def claim_page(request: Request) -> Response:
     actor = portal.customer(request)
     claim_id = request.path_params["claim_id"]
     desk = portal.desk
+    lang = portal.language(request)  # the timeline in the page's language, not the profile's
 
     def read() -> tuple[ClaimTracking, Checklist, CustomerProfile]:  # one hop off the loop
-        tracking = desk.track(actor, claim_id)
+        tracking = desk.track(actor, claim_id, language=lang)
         return tracking, desk.checklist(actor, claim_id), desk.adapters.directory.profile(actor.id)
 
     tracking, checklist, profile = await portal.call(read)
@@ -156,7 +158,8 @@ async def message(request: Request) -> Response:
         await portal.call(call)
     except ReimbursementError as refused:
         error = str(refused)
-    tracking = await portal.call(portal.desk.track, actor, claim_id)
+    lang = portal.language(request)
+    tracking = await portal.call(portal.desk.track, actor, claim_id, language=lang)
     return portal.render(request, "_thread.html", claim=tracking, error=error)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -28,7 +28,7 @@ from ..notify.ports import InboxStore
 from ..service.desk import ReimbursementDesk
 from ._i18n import LANGUAGES, Catalogue, catalogue, chosen_language
 from ._identity import DemoIdentities, Identify
-from .security import SignInLimiter, check_csrf, csrf_token
+from .security import SignInLimiter, SignInLimits, check_csrf, csrf_token
 
 __all__ = ["Portal", "Posted", "SignInRequired", "by_method", "posted", "status_of"]
 
@@ -80,17 +80,14 @@ def _environment() -> Environment:
 class Portal:
     """The portal's parts: the desk, the identify hook, the inbox, templates and limits.
 
-    ``warn_within`` marks a queue line whose stage is due that soon (a
-    breach is a due time passed); ``max_upload_bytes`` bounds each request
-    body.
+    ``max_upload_bytes`` bounds each request body.
     """
 
     desk: ReimbursementDesk
     identify: Identify
     inbox: InboxStore | None = None
-    warn_within: timedelta = timedelta(hours=4)
     max_upload_bytes: int = 10 * 1024 * 1024
-    sign_in_limiter: SignInLimiter = attrs.field(factory=SignInLimiter)
+    sign_in_limiter: SignInLimits = attrs.field(factory=SignInLimiter)
     time_zone: str = "UTC"
     templates: Environment = attrs.field(factory=_environment)
 

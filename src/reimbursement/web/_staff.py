@@ -14,6 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from ..domain.claim import Claim
+from ..domain.sla import SlaStatus
 from ..errors import NotFoundError
 from ..payments.runs import PaymentRuns
 from ..ports import ClaimSummary
@@ -32,13 +33,12 @@ def _url(claim_id: str) -> str:
     return f"/staff/claims/{claim_id}"
 
 
-def queue_status(summary: ClaimSummary, now: datetime, portal: Portal) -> str:
-    """``"breach"`` past the due time, ``"warning"`` within ``warn_within``, else ``"ok"``."""
-    if summary.due_at is None:
-        return "ok"
-    if summary.due_at <= now:
-        return "breach"
-    return "warning" if summary.due_at - now <= portal.warn_within else "ok"
+_BADGES = {SlaStatus.ON_TRACK: "ok", SlaStatus.WARNING: "warning", SlaStatus.BREACHED: "breach"}
+
+
+def queue_status(summary: ClaimSummary, now: datetime) -> str:
+    """``"breach"`` past the due time, ``"warning"`` past the policy's warning, else ``"ok"``."""
+    return _BADGES.get(summary.sla_status(now), "ok")
 
 
 async def queue(request: Request) -> Response:
@@ -47,7 +47,7 @@ async def queue(request: Request) -> Response:
     actor = portal.actor(request)
     page = await portal.call(portal.desk.work_queue, actor, limit=50)
     now = portal.now()
-    rows = [(s, queue_status(s, now, portal)) for s in page.items]
+    rows = [(s, queue_status(s, now)) for s in page.items]
     return portal.render(request, "queue.html", rows=rows)
 
 

@@ -15,7 +15,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import MutableMapping
-from typing import Any
+from typing import Any, Protocol
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 from starlette.datastructures import MutableHeaders
@@ -28,6 +28,7 @@ __all__ = [
     "SecurityHeaders",
     "SessionCookie",
     "SignInLimiter",
+    "SignInLimits",
     "UploadLimit",
     "check_csrf",
     "csrf_token",
@@ -212,11 +213,27 @@ async def _too_large(send: Send, limit: int) -> None:
     await send({"type": "http.response.body", "body": text})
 
 
+class SignInLimits(Protocol):
+    """What ``create_app(sign_in_limiter=...)`` takes: one count of sign-in attempts.
+
+    Give one that keeps its count where every worker reads it (your Redis or
+    database) when several processes serve one site and one limit must hold
+    for all of them; the default :class:`SignInLimiter` counts per process.
+    """
+
+    def allow(self, client: str) -> bool:
+        """Count one sign-in attempt of ``client`` (an address); whether it may go on."""
+        ...
+
+
 class SignInLimiter:
     """At most ``attempts`` sign-ins per client address in ``window`` seconds (this process).
 
-    Several server processes each keep their own count: put the same limit
-    in front of them (the proxy) when one count must hold for all.
+    Several server processes each keep their own count, so N workers allow
+    up to N times the limit: for the demo sign-in, which checks no password,
+    that bounds nothing a guess could win. A platform whose sign-in checks
+    secrets puts one count in front of all workers (the proxy's limit, or its
+    own :class:`SignInLimits` on shared storage).
     """
 
     def __init__(self, attempts: int = 10, window: float = 60.0) -> None:

@@ -222,9 +222,15 @@ class Repository:
 
     def _summary(self, claim_id: str) -> ClaimSummary:
         claim = self.get(claim_id)
-        due = self._schedule_of(claim_id).due_at
+        schedule = self._schedule_of(claim_id)
         return ClaimSummary(
-            claim.id, claim.number, claim.customer_id, claim.state, due, claim.version
+            claim.id,
+            claim.number,
+            claim.customer_id,
+            claim.state,
+            schedule.due_at,
+            claim.version,
+            schedule.next_check_at,
         )
 
     def _due_key(self, claim_id: str, rank: int) -> tuple[int, int, int]:

@@ -45,6 +45,7 @@ SUMMARY_COLUMNS: Final = (
     CLAIMS.c.state,
     CLAIMS.c.due_at,
     CLAIMS.c.version,
+    CLAIMS.c.next_check_at,
 )
 """What a queue's :class:`~reimbursement.ports.ClaimSummary` reads of a claim (see
 :func:`summary_page`)."""
@@ -97,7 +98,15 @@ def summary_page(
     """A page of queue rows (``limit`` and one more when there is a next page) as summaries,
     its cursor made of the last row's ``sort_key``."""
     items = tuple(
-        ClaimSummary(r.id, r.number, r.customer_id, ClaimState(r.state), r.due_at, r.version)
+        ClaimSummary(
+            r.id,
+            r.number,
+            r.customer_id,
+            ClaimState(r.state),
+            r.due_at,
+            r.version,
+            r.next_check_at,
+        )
         for r in rows[:limit]
     )
     if len(rows) <= limit:

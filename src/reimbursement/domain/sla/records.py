@@ -17,7 +17,15 @@ from ..events import EventType
 from .calendar import AROUND_THE_CLOCK, WorkingTime
 from .clock import SlaStage
 
-__all__ = ["ClaimSla", "CrossingKind", "SlaCrossing", "SlaStatus", "StageSla", "Target"]
+__all__ = [
+    "ClaimSla",
+    "CrossingKind",
+    "SlaCrossing",
+    "SlaStatus",
+    "StageSla",
+    "Target",
+    "scheduled_status",
+]
 
 
 class SlaStatus(enum.StrEnum):
@@ -32,6 +40,24 @@ class SlaStatus(enum.StrEnum):
     """Finished by its due time."""
     MISSED = "missed"
     """Finished after its due time."""
+
+
+def scheduled_status(
+    due_at: datetime | None, next_check_at: datetime | None, now: datetime
+) -> SlaStatus:
+    """The running stage's status at ``now`` from a stored schedule alone (no claim read).
+
+    ``next_check_at`` is the schedule's: the stage's warning instant while
+    that warning is still to be recorded, then its due time. So a check
+    before ``now``, or one at the due time, means the warning threshold is
+    behind; ``due_at`` behind ``now`` is a breach.
+    """
+    if due_at is None:
+        return SlaStatus.ON_TRACK
+    if due_at <= now:
+        return SlaStatus.BREACHED
+    warned = next_check_at is not None and (next_check_at <= now or next_check_at >= due_at)
+    return SlaStatus.WARNING if warned else SlaStatus.ON_TRACK
 
 
 class CrossingKind(enum.StrEnum):
