@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from reimbursement import Actor, ReimbursementDesk, Role
+from reimbursement import Actor, Claim, ReimbursementDesk, Role, from_json, to_json
 from reimbursement.adapters.memory import ManualClock
 from reimbursement.audit import MemoryLogStore, MerkleLog, verify
-from reimbursement.claims import EventType
+from reimbursement.claims import EventType, check_claim
 from reimbursement.errors import AuthorizationError, DocumentNotFoundError, ValidationError
 from support import ANA, BEN, FINANCE, REVIEWER, paid, submitted
 
@@ -98,3 +98,20 @@ def test_documents_are_deleted_after_the_retention_period_with_an_event(
     with pytest.raises(AuthorizationError):
         desk.delete_expired_documents(REVIEWER, claim.id, timedelta(days=1))
     assert verify(kept).intact
+
+
+def test_an_erased_claim_with_its_documents_deleted_is_still_a_valid_claim_on_the_wire(
+    desk: ReimbursementDesk, clock: ManualClock
+) -> None:
+    # a store reads claims back through check_claim: erasure and retention must not make
+    # a claim that no store can read again
+    claim = paid(desk)
+    clock.advance(timedelta(days=3651))
+    desk.delete_expired_documents(DPO, claim.id, timedelta(days=3650))
+    desk.erase_personal_data(DPO, "cust-ana")
+    erased = desk.get(REVIEWER, claim.id)
+    assert {EventType.DOCUMENT_DELETED, EventType.PERSONAL_DATA_ERASED} <= {
+        e.type for e in erased.events
+    }
+    check_claim(erased)
+    assert from_json(to_json(erased), Claim) == erased

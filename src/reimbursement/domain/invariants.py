@@ -1,48 +1,44 @@
 """What every claim satisfies: the invariants the commands keep, checked on a claim from outside.
 
-A claim the desk builds is valid by construction: each command checks its
-input and appends its event. A claim read from the wire or from storage was
-built by nobody we know, so :func:`check_claim` checks it against the same
-rules; the library's converter calls it on every claim it reads
-(:func:`~reimbursement.serialization.from_data`, hence every adapter that
-stores claims as JSON). It refuses, naming the claim and the field:
+A claim the desk builds is valid by construction: each command checks its input and
+appends its event. A claim read from the wire or from storage was built by nobody we
+know, so :func:`check_claim` checks it against the same rules; the library's converter
+calls it on every claim it reads (:func:`~reimbursement.serialization.from_data`, hence
+every adapter that stores claims as JSON). It refuses, naming the claim and the field:
 
 - identity: a non-blank id, an ISO 4217 currency, a claimant with a customer id;
-- the timeline: at least one event, the first ``draft_started`` at
-  ``created_at``; events numbered 1, 2, … of this claim, each by a named
-  actor, none earlier than the one before it, each starting in the state
-  the previous one left; every state change one the lifecycle allows, by
-  the event type that makes it; the claim in the state its last event reached;
+- the timeline: at least one event, the first ``draft_started`` at ``created_at``;
+  events numbered 1, 2, … of this claim, each by a named actor, none earlier than the
+  one before it, each starting in the state the previous one left; every state change
+  one the lifecycle allows, by the event type that makes it; the claim in the state its
+  last event reached;
 - lines: unique ids, never the id of a line removed before (nor above
-  ``last_line_number``, when it is kept), a category and a provider, an amount above zero, a
-  claimed amount in the claim's currency equal to the amount (same currency,
-  no rate) or to the amount at its rate (another currency), never incurred
-  after the claim's last event (its date in UTC+14:00, the latest "today");
-  once submitted, documents that exist;
-- documents and messages: one per ``attachment_added`` / ``message_posted``
-  event, in order, with unique ids, an accepted media type, a size of at
-  least one byte, a sha256 of 64 hex digits, a message body within
-  ``MAX_MESSAGE_LENGTH``;
+  ``last_line_number``, when it is kept), a category and a provider, an amount above
+  zero, a claimed amount in the claim's currency equal to the amount (same currency, no
+  rate) or to the amount at its rate (another currency), never incurred after the
+  claim's last event (its date in UTC+14:00, the latest "today"); once submitted,
+  documents that exist;
+- documents and messages: one per ``attachment_added`` / ``message_posted`` event, in
+  order, with unique ids, an accepted media type, a size of at least one byte, a sha256
+  of 64 hex digits, a message body within ``MAX_MESSAGE_LENGTH``;
 - number and submission time: those of the ``submitted`` event, absent before;
-- decisions: one per deciding event (returned, approved, partially approved,
-  rejected), by its actor, at its time; a partial approval lists every line
-  in claim order, each between zero and the claimed amount, with a reason
-  when lower, for less than claimed in total;
-- payments: one per ``payment_requested``, ``payment_retried`` or
-  ``payee_changed`` event, numbered with their idempotency keys, each for the
-  approved amount in the claim's currency, the earlier ones failed or
-  cancelled, the current one in the status the claim's state says; a
-  staff member's account change names them; each reported discrepancy names
-  an attempt that was over, and a reference;
-- pre-filled fields: known claimant fields, each from ``directory`` or
-  ``last_claim``;
-- feedback: present exactly when ``feedback_given`` is, given and edited at
-  those events' times, within its scales (CSAT 1–5, CES 1–7, NPS 0–10).
+- decisions: one per deciding event (returned, approved, partially approved, rejected),
+  by its actor, at its time; a partial approval lists every line in claim order, each
+  between zero and the claimed amount, with a reason when lower, for less than claimed
+  in total;
+- payments: one per ``payment_requested``, ``payment_retried`` or ``payee_changed``
+  event, numbered with their idempotency keys, each for the approved amount in the
+  claim's currency, the earlier ones failed or cancelled, the current one in the status
+  the claim's state says; a staff member's account change names them; each reported
+  discrepancy names an attempt that was over, and a reference;
+- pre-filled fields: known claimant fields, each from ``directory`` or ``last_claim``;
+- feedback: present exactly when ``feedback_given`` is, given and edited at those
+  events' times, within its scales (CSAT 1–5, CES 1–7, NPS 0–10).
 
-Event times never go back: the desk stamps a call no earlier than the
-claim's last event (when its host's clock is behind the host that wrote
-that event, the call takes the last event's time), so a claim written by
-hosts whose clocks differ a little stays valid. Equal times are allowed.
+Event times never go back: the desk stamps a call no earlier than the claim's last event
+(when its host's clock is behind the host that wrote that event, the call takes the last
+event's time), so a claim written by hosts whose clocks differ a little stays valid.
+Equal times are allowed.
 """
 
 from __future__ import annotations
@@ -60,6 +56,7 @@ from .checks import latest_today
 from .claim import Claim
 from .commands.drafts import FROM_DIRECTORY, FROM_LAST_CLAIM, PREFILLED_FIELDS
 from .commands.messages import MAX_MESSAGE_LENGTH
+from .commands.privacy import FINAL_STATES
 from .currencies import MINOR_UNITS
 from .documents import ACCEPTED_MEDIA_TYPES
 from .events import Event, EventType
@@ -111,6 +108,8 @@ _STAYS: dict[EventType, frozenset[ClaimState] | None] = {
     _E.STRAIGHT_THROUGH_DECIDED: frozenset({_S.SUBMITTED}),
     _E.DUPLICATE_CONFIRMED: frozenset({_S.IN_REVIEW}),
     _E.AUDIT_REVIEWED: None,  # looks back at an automatic approval, in whatever state
+    _E.DOCUMENT_DELETED: None,  # retention runs out in any state
+    _E.PERSONAL_DATA_ERASED: FINAL_STATES,
 }
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _PHASH = re.compile(r"[0-9a-f]{16}")
