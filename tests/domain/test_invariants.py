@@ -23,6 +23,7 @@ from reimbursement import Actor, Claim, ClaimPatch, LineDecision, LineInput, Lin
 from reimbursement.claims import Attachment, Visibility, check_claim, claim_problems
 from reimbursement.domain import commands as cmd
 from reimbursement.domain.actors import SYSTEM
+from reimbursement.domain.commands import privacy
 from reimbursement.domain.feedback_rules import (
     FeedbackPolicy,
     ProblemCatalogue,
@@ -418,6 +419,9 @@ _STEPS: dict[str, _Step] = {
     ),
     "feedback": with_feedback,
     "feedback_edited": lambda c: with_feedback(c, edit=True),
+    # retention and erasure: the claim keeps its state (erasure only once it is final)
+    "delete_documents": lambda c: privacy.delete_documents(c, SYSTEM, _step_at(c), "retention"),
+    "erase": lambda c: privacy.erase(c, SYSTEM, _step_at(c)),
 }
 
 
@@ -436,7 +440,10 @@ _PATHS = (
     ),
     ("edit", "attach", "submit", "withdraw"),
 )
-_ASIDES = ("message", "note", "attach", "edit", "feedback", "feedback_edited")
+_ASIDES = (
+    *("message", "note", "attach", "edit", "feedback", "feedback_edited"),
+    *("delete_documents", "erase"),
+)
 
 
 @st.composite
