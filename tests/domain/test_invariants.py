@@ -456,6 +456,7 @@ def desk_claims(draw: st.DrawFn) -> Claim:
     for step in path[: draw(st.integers(0, len(path)))]:
         steps += draw(st.lists(st.sampled_from(_ASIDES), max_size=2))
         steps.append(step)
+    steps += draw(st.lists(st.sampled_from(_ASIDES), max_size=2))  # after the last step too
     for name in steps:
         try:
             claim = _STEPS[name](claim)
