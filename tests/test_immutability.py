@@ -47,6 +47,9 @@ from reimbursement.feedback import (
     ReasonText,
 )
 from reimbursement.payments import RunSchedule, target2_calendar
+from reimbursement.payments.iso20022 import PostalAddress
+from reimbursement.payments.ledger import LedgerEntry
+from reimbursement.ports import PaymentReceipt
 from reimbursement.routing import RankBy
 from reimbursement.serialization import from_json, to_json
 from reimbursement.service import CustomerTexts
@@ -243,6 +246,15 @@ _approval_rules = st.builds(
     st.lists(_words),
 )
 STRATEGIES |= {
+    # a ledger entry's instruction needs a valid IBAN: the instruction has its own test
+    LedgerEntry: st.builds(
+        LedgerEntry,
+        st.none(),
+        st.from_type(PaymentReceipt),
+        st.none() | _words,
+        st.none() | _words,
+        st.none() | st.from_type(PostalAddress),
+    ),
     AutoApprovalRule: _approval_rules,
     StraightThroughRules: st.builds(StraightThroughRules, _words, st.lists(_approval_rules)),
     DeskSettings: st.builds(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable, Iterator, Mapping
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -22,6 +23,7 @@ import pytest
 from reimbursement import (
     Actor,
     ClaimPatch,
+    Money,
     ReimbursementDesk,
     Role,
     in_memory_desk,
@@ -36,6 +38,12 @@ from reimbursement.adapters.memory import (
 from reimbursement.feedback import FeedbackStage
 from reimbursement.service import DeskSettings
 from reimbursement.service._rewind import as_committed
+from reimbursement.straight_through import (
+    AuditOutcome,
+    AutoApprovalRule,
+    StraightThroughReview,
+    StraightThroughRules,
+)
 from support import ANA, FINANCE, PDF, PROFILES, REVIEWER, START, pharmacy, ready_draft, whole
 from support import submitted as submitted_claim
 
@@ -56,6 +64,13 @@ def desk(request: pytest.FixtureRequest) -> Iterator[ReimbursementDesk]:
         "reviewers": [REVIEWER.id],
         "payments": InMemoryPaymentGateway(settle_immediately=False),
         "settings": DeskSettings(auto_request_payment=False),
+        # taxi fares of up to 20.00 are approved automatically, and every one is drawn for
+        # audit; the other cases' pharmacy lines all go to the reviewer
+        "straight_through": StraightThroughReview(
+            StraightThroughRules(
+                "replays", (AutoApprovalRule("taxi", Money("20.00", "EUR"), ["taxi"]),), Decimal(1)
+            )
+        ),
     }
     if request.param == "memory":
         yield in_memory_desk(**options)
@@ -138,6 +153,11 @@ def _cancelled_at_the_bank(d: ReimbursementDesk) -> str:
     assert payment is not None
     _gateway(d).cancel(payment.idempotency_key)
     return claim_id
+
+
+def _drawn_for_audit(d: ReimbursementDesk) -> str:
+    """A taxi fare approved automatically and drawn for audit review."""
+    return d.submit(ANA, ready_draft(d, ANA, ("taxi", "12.00")).id).id
 
 
 def _flagged(d: ReimbursementDesk) -> str:
@@ -254,6 +274,11 @@ CASES: Mapping[str, Case] = {
         _flagged,
         lambda d, c, k: d.confirm_duplicate(REVIEWER, c, 0, request_id=k),
         _onwards(lambda d, c: d.reject(REVIEWER, c, "duplicate_expense")),
+    ),
+    "record_audit": Case(
+        _drawn_for_audit,
+        lambda d, c, k: d.record_audit(REVIEWER, c, AuditOutcome.CONFIRMED, request_id=k),
+        _onwards(lambda d, c: d.request_payment(BANK, c), _approve_payment),
     ),
     "approve": Case(
         _in_review,
