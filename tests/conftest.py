@@ -1,4 +1,4 @@
-"""Test-wide set-up: Hypothesis profiles.
+"""Test-wide set-up: Hypothesis profiles, and the tests CI requires to really run.
 
 ``dev`` (the default) keeps property runs quick on a laptop; ``ci`` runs
 more examples, still bounded so the suite stays well under its time budget
@@ -27,7 +27,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 # -- shared fixtures: a desk on the in-memory adapters --------------------------
 
-from collections.abc import Callable  # noqa: E402
+from collections.abc import Callable, Iterator  # noqa: E402
 from datetime import date  # noqa: E402
 from decimal import Decimal  # noqa: E402
 
@@ -35,7 +35,32 @@ import pytest  # noqa: E402
 
 from reimbursement import ReimbursementDesk, in_memory_desk  # noqa: E402
 from reimbursement.adapters.memory import ManualClock  # noqa: E402
+from required_runs import Required  # noqa: E402
 from support import PROFILES, START  # noqa: E402
+
+# here, not in the conftests beside those tests: under pytest-xdist the controller loads only
+# this one, and it alone sees every worker's reports
+REQUIRED = (
+    Required("REIMBURSEMENT_REQUIRE_POSTGRES", "postgres", "PostgreSQL"),
+    Required("REIMBURSEMENT_REQUIRE_BROWSER", "browser", "browser"),
+)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    for required in REQUIRED:
+        required.on_report(item, outcome.get_result())
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    for required in REQUIRED:
+        required.on_logreport(report)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    for required in REQUIRED:
+        required.on_sessionfinish(session)
 
 
 @pytest.fixture

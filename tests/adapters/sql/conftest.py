@@ -19,10 +19,8 @@ import pytest
 import sqlalchemy as sa
 
 from reimbursement.adapters import sql
-from required_runs import Required
 
 POSTGRES_ENV = "REIMBURSEMENT_TEST_POSTGRES_URL"
-REQUIRE_ENV = "REIMBURSEMENT_REQUIRE_POSTGRES"
 
 DATABASES = ["sqlite", "postgresql"]
 """The databases every test of ``database_url`` runs on."""
@@ -39,24 +37,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         callspec = getattr(item, "callspec", None)
         if callspec is not None and callspec.params.get("database_url") == "postgresql":
             item.add_marker("postgres")
-
-
-_REQUIRED = Required(REQUIRE_ENV, "postgres", "PostgreSQL")
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
-    outcome = yield
-    _REQUIRED.on_report(item, outcome.get_result())
-
-
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    _REQUIRED.on_logreport(report)
-
-
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """With the requirement set, a run that passed no PostgreSQL test at all fails too."""
-    _REQUIRED.on_sessionfinish(session)
 
 
 @pytest.fixture

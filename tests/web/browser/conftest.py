@@ -21,31 +21,13 @@ import pytest
 from reimbursement.adapters.memory import ManualClock
 from reimbursement.web import create_app
 from reimbursement.web._demo import DemoPortal, demo_portal
-from required_runs import Required
 
 from ..conftest import START
 
 CHROMIUM = "/usr/bin/chromium"
-REQUIRE_ENV = "REIMBURSEMENT_REQUIRE_BROWSER"
 SHOTS = Path(__file__).resolve().parents[3] / "docs" / "images" / "portal"
 PHONE = {"width": 390, "height": 844}
 """A phone's viewport in CSS pixels (an iPhone 12–15)."""
-
-_REQUIRED = Required(REQUIRE_ENV, "browser", "browser")
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
-    outcome = yield
-    _REQUIRED.on_report(item, outcome.get_result())
-
-
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    _REQUIRED.on_logreport(report)
-
-
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    _REQUIRED.on_sessionfinish(session)
 
 
 @pytest.fixture(scope="module")
