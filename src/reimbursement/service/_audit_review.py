@@ -9,6 +9,7 @@ from ..domain.claim import Claim
 from ..ports import ClaimSummary, Page
 from ._arguments import check_actor
 from ._core import DeskCore, Step
+from .views import others_claims
 
 __all__ = ["AuditReviewCalls"]
 
@@ -30,8 +31,7 @@ class AuditReviewCalls(DeskCore):
         authorize_audit_review(check_actor(actor))
         with self._uow() as uow:
             found = uow.claims.audit_queue(after=after, limit=limit)
-        kept = tuple(s for s in found.items if s.customer_id != actor.id)
-        return found if len(kept) == len(found.items) else Page(kept, found.next_cursor)
+        return others_claims(found, actor)
 
     def record_audit(
         self,

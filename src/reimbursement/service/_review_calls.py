@@ -29,6 +29,7 @@ from ..errors import ConcurrencyError, ReimbursementError, ValidationError
 from ..ports import ClaimSummary, Page
 from ._arguments import check_actor, check_states
 from ._core import DeskCore, Step
+from .views import others_claims
 
 __all__ = ["HandOverReport", "ReviewCalls"]
 
@@ -260,8 +261,7 @@ class ReviewCalls(DeskCore):
         wanted = check_states(states)
         with self._uow() as uow:
             found = uow.claims.in_states(wanted, after=after, limit=limit)
-        kept = tuple(c for c in found.items if c.customer_id != actor.id)
-        return found if len(kept) == len(found.items) else Page(kept, found.next_cursor)
+        return others_claims(found, actor)
 
     def hand_over(
         self,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import TypeVar
 
 import attrs
 
@@ -21,6 +22,7 @@ from ..domain.money import Money
 from ..domain.reasons import Guidance, ReasonCatalogue, explain_decision
 from ..domain.routing import ReviewPlan
 from ..domain.sla import ClaimSla, SlaStatus
+from ..ports import ClaimSummary, Page
 from .texts import CustomerTexts
 
 __all__ = [
@@ -301,3 +303,13 @@ def tracking(
         progress,
         Checklist() if checklist is None else checklist.for_customer(),
     )
+
+
+_Listed = TypeVar("_Listed", Claim, ClaimSummary)
+
+
+def others_claims(page: Page[_Listed], actor: Actor) -> Page[_Listed]:
+    """``page`` without the claims ``actor`` submitted: on their own claim a member of staff
+    is its customer, who reads it with ``track()`` (the page may hold fewer than asked)."""
+    kept = tuple(c for c in page.items if c.customer_id != actor.id)
+    return page if len(kept) == len(page.items) else Page(kept, page.next_cursor)
