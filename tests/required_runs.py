@@ -25,7 +25,8 @@ class Required:
 
     def on_report(self, item: pytest.Item, report: pytest.TestReport) -> None:
         """From ``pytest_runtest_makereport``: a required test that skipped fails instead."""
-        if item.get_closest_marker(self.marker) and report.skipped and os.environ.get(self.env):
+        skipped = report.skipped and not hasattr(report, "wasxfail")  # an xfail reports "skipped"
+        if item.get_closest_marker(self.marker) and skipped and os.environ.get(self.env):
             report.outcome = "failed"
             report.longrepr = (
                 f"{item.nodeid} was skipped, but {self.env} is set: every {self.what} "
