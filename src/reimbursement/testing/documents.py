@@ -13,6 +13,7 @@ __all__ = ["DocumentStoreContract"]
 
 _PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
 _EVERY_BYTE = bytes(range(256)) * 64
+_HOSTILE_IDS = ["", "../../etc/passwd", "doc-\x00", "doc-" + "a" * 10_000, "DOC-404", "/tmp"]
 
 
 class DocumentStoreContract:
@@ -58,3 +59,29 @@ class DocumentStoreContract:
             documents.get("doc-404")
         with pytest.raises(DocumentNotFoundError):
             documents.info("doc-404")
+
+    def test_a_deleted_document_is_gone_and_the_others_stay(
+        self, documents: DocumentStore
+    ) -> None:
+        kept = documents.put(_PDF, file_name="kept.pdf", media_type="application/pdf")
+        gone = documents.put(_PDF, file_name="gone.pdf", media_type="application/pdf")
+        documents.delete(gone.id)
+        with pytest.raises(DocumentNotFoundError):
+            documents.get(gone.id)
+        with pytest.raises(DocumentNotFoundError):
+            documents.info(gone.id)
+        assert documents.get(kept.id) == _PDF
+        assert documents.info(kept.id) == kept
+        documents.delete(gone.id)  # twice: a rolled-back command may clean up after a retry
+
+    @pytest.mark.parametrize("document_id", _HOSTILE_IDS)
+    def test_an_id_that_is_not_a_document_is_not_found_and_deletes_nothing(
+        self, documents: DocumentStore, document_id: str
+    ) -> None:
+        stored = documents.put(_PDF, file_name="receipt.pdf", media_type="application/pdf")
+        documents.delete(document_id)  # unknown ids are ignored, whatever they look like
+        with pytest.raises(DocumentNotFoundError):
+            documents.get(document_id)
+        with pytest.raises(DocumentNotFoundError):
+            documents.info(document_id)
+        assert documents.get(stored.id) == _PDF
