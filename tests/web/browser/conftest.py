@@ -9,7 +9,9 @@ browser test fails instead, and so does a run that passed none.
 
 from __future__ import annotations
 
+import os
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -25,7 +27,14 @@ from reimbursement.web._demo import DemoPortal, demo_portal
 from ..conftest import START
 
 CHROMIUM = "/usr/bin/chromium"
-SHOTS = Path(__file__).resolve().parents[3] / "docs" / "images" / "portal"
+DOCS_SHOTS = Path(__file__).resolve().parents[3] / "docs" / "images" / "portal"
+SHOTS = (
+    DOCS_SHOTS
+    if os.environ.get("REIMBURSEMENT_UPDATE_SCREENSHOTS") == "1"
+    else Path(tempfile.gettempdir()) / "reimbursement-portal-screenshots"
+)
+"""Where the walks save their screenshots: ``docs/images/portal`` only when asked with
+``REIMBURSEMENT_UPDATE_SCREENSHOTS=1``, so an ordinary run leaves the working tree clean."""
 PHONE = {"width": 390, "height": 844}
 """A phone's viewport in CSS pixels (an iPhone 12–15)."""
 

@@ -1,7 +1,8 @@
 """A customer from draft to paid, a reviewer through return, correction and approval, in Chromium.
 
 Both walks run in English and in Simplified Chinese, the customer on a
-phone-sized viewport, and save the screenshots ``docs/portal.md`` shows.
+phone-sized viewport, and save the screenshots ``docs/portal.md`` shows (into
+``docs/images/portal`` only with ``REIMBURSEMENT_UPDATE_SCREENSHOTS=1``: see the conftest).
 A Content-Security-Policy violation or a script error on any page fails
 the walk.
 """
