@@ -161,5 +161,5 @@ def test_an_assertion_from_another_origin_or_site_is_refused(site: tuple) -> Non
 def test_a_malformed_registration_is_a_typed_refusal(answer: str) -> None:
     passkeys = Passkeys(InMemoryPasskeys(), RP, [ORIGIN])
     with pytest.raises(ValidationError):
-        passkeys.register("C-7", answer, b"challenge", datetime(2026, 3, 2, tzinfo=UTC))
+        passkeys.register("C-7", answer, "Y2hhbGxlbmdl", datetime(2026, 3, 2, tzinfo=UTC))
     assert passkeys.store.of_customer("C-7") == []

@@ -23,12 +23,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from collections.abc import Iterable
 from datetime import datetime
 
 try:
     import webauthn
-    from webauthn.helpers import base64url_to_bytes, bytes_to_base64url, options_to_json_dict
+    from webauthn.helpers import (
+        base64url_to_bytes,
+        bytes_to_base64url,
+        options_to_json_dict,
+        parse_authentication_credential_json,
+    )
     from webauthn.helpers.exceptions import WebAuthnException
     from webauthn.helpers.structs import (
         AuthenticationCredential,
@@ -50,8 +56,8 @@ from ..ports import PasskeyCredential, PasskeyStore, Signature
 __all__ = ["MAX_REGISTRATION", "Passkeys"]
 
 MAX_REGISTRATION = 64 * 1024
-"""The longest registration answer read, in characters (an attestation with its
-certificates is a few kilobytes)."""
+"""The longest answer of the browser read, in characters (an attestation with its
+certificates is a few kilobytes, an assertion less than one)."""
 
 _WHAT_WENT_WRONG = (WebAuthnException, ValueError, TypeError, KeyError, RecursionError)
 """What py_webauthn raises on a malformed answer besides its own errors."""
@@ -110,21 +116,20 @@ class Passkeys:
             for c in self.store.of_customer(customer_id)
         ]
 
-    def registration_options(
-        self, customer_id: str, user_name: str, challenge: bytes
-    ) -> dict[str, object]:
+    def registration_options(self, customer_id: str, user_name: str) -> dict[str, object]:
         """The JSON options of ``navigator.credentials.create`` for a new passkey of the customer.
 
-        ``challenge`` is fresh random bytes the caller keeps (the portal: in the
-        session) until :meth:`register`; the customer's passkeys are excluded,
-        so one authenticator registers once.
+        Their ``challenge`` is 32 fresh random bytes (base64url): keep it (the
+        portal keeps it in the session) and give it to :meth:`register` with
+        the answer. The customer's passkeys are excluded, so one
+        authenticator registers once.
         """
         options = webauthn.generate_registration_options(
             rp_id=self.rp_id,
             rp_name=self.rp_name,
             user_name=user_name,
             user_id=hashlib.sha256(f"reimbursement-customer:{customer_id}".encode()).digest(),
-            challenge=challenge,
+            challenge=secrets.token_bytes(32),
             authenticator_selection=AuthenticatorSelectionCriteria(
                 resident_key=ResidentKeyRequirement.PREFERRED, user_verification=self._uv
             ),
@@ -133,9 +138,11 @@ class Passkeys:
         return options_to_json_dict(options)
 
     def register(
-        self, customer_id: str, answer: str, challenge: bytes, at: datetime, *, name: str = ""
+        self, customer_id: str, answer: str, challenge: str, at: datetime, *, name: str = ""
     ) -> PasskeyCredential:
         """Check the browser's ``answer`` (the JSON of the new credential) and keep the passkey.
+
+        ``challenge`` is the one of the options the browser was given.
 
         Raises :class:`~reimbursement.errors.SignatureError` at ``passkey``
         when it does not verify (another challenge or origin, no user
@@ -149,7 +156,7 @@ class Passkeys:
         try:
             made = webauthn.verify_registration_response(
                 credential=answer,
-                expected_challenge=challenge,
+                expected_challenge=base64url_to_bytes(challenge),
                 expected_rp_id=self.rp_id,
                 expected_origin=self.origins,
                 require_user_verification=self.user_verification,
@@ -186,6 +193,25 @@ class Passkeys:
             user_verification=self._uv,
         )
         return options_to_json_dict(options)
+
+    def signature_of(self, answer: str) -> Signature:
+        """The browser's assertion (the JSON of ``credential.toJSON()``) as a Signature.
+
+        Raises :class:`~reimbursement.errors.SignatureError` at ``passkey`` for
+        anything else (too long, not JSON, parts missing or not base64url).
+        """
+        if not isinstance(answer, str) or len(answer) > MAX_REGISTRATION:
+            raise SignatureError.at("passkey", "is not a passkey's signature: sign again")
+        try:
+            given = parse_authentication_credential_json(answer)
+        except _WHAT_WENT_WRONG:
+            raise SignatureError.at(
+                "passkey", "is not a passkey's signature: sign again"
+            ) from None
+        part = given.response
+        return Signature(
+            "webauthn", given.id, part.signature, part.authenticator_data, part.client_data_json
+        )
 
     def _checked(self, payload: bytes, signature: Signature) -> tuple[PasskeyCredential, int]:
         """The registered passkey that made ``signature`` over ``payload``, and its new count."""

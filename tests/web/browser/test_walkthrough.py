@@ -71,7 +71,8 @@ class Walk:
         assert self.errors == []
 
 
-def _draft_and_submit(customer: Walk) -> str:
+def draft_with_receipt(customer: Walk) -> str:
+    """From the claims page, a new draft with one line and its receipt; the claim's path."""
     customer.submit("form[action='/claims']")
     claim_path = customer.page.url.removeprefix(customer.base)
     customer.page.fill("#category", "pharmacy")
@@ -85,6 +86,11 @@ def _draft_and_submit(customer: Walk) -> str:
     )
     customer.page.select_option("#line_id", "L1")
     customer.submit("form[action$='/documents']")
+    return claim_path
+
+
+def _draft_and_submit(customer: Walk) -> str:
+    claim_path = draft_with_receipt(customer)
     assert customer.page.locator(".checklist .done").count() == 1
     customer.shot("1-draft")
     customer.page.check("#declaration")
