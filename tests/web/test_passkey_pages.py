@@ -26,6 +26,7 @@ from reimbursement.testing.passkeys import registered
 from reimbursement.testing.signing import SoftPasskey
 from reimbursement.web import create_app
 from reimbursement.web._demo import FINANCE, DemoPortal
+from reimbursement.web._passkeys import fix_of
 
 from .conftest import Visitor, claim_id_of, draft_with_line, flash, upload
 
@@ -190,3 +191,31 @@ def test_the_passkey_pages_are_labelled_and_run_no_inline_script(
             assert 'src="/static/' in script, script
         assert re.search(r"\son[a-z]+=", page.text) is None
     assert mei.get("/static/passkey.js").status_code == 200
+
+
+def test_a_returned_claim_is_fixed_and_signed_again_over_the_fix(
+    signing_visit: Any, signed_desk: ReimbursementDesk, passkeys: Passkeys
+) -> None:
+    mei, claim_url, device = _signed_in(signing_visit, passkeys)
+    actor, claim_id = Actor.customer("C-1001"), claim_id_of(claim_url)
+    first = signed_desk.submission_to_sign(actor, claim_id, declarations=[DECLARATION])
+    submit = {"declaration": "yes", "passkey": _answer(device.sign(first))}
+    assert "state-in_review" in mei.follow(mei.post(f"{claim_url}/submit", submit)).text
+    reviewer = Actor.reviewer(signed_desk.get(FINANCE, claim_id).assignee or "")
+    signed_desk.return_for_correction(reviewer, claim_id, ["amount_mismatch"], "It says 36.90.")
+
+    mei.get(claim_url)
+    fix = {"declaration": "yes", "amount-L1": "36.90"}
+    options = mei.post(f"{claim_url}/resubmit/options", fix).json()
+    assert options["challenge"] != challenge_of(first)
+    stale = mei.follow(mei.post(f"{claim_url}/resubmit", {**fix, "passkey": submit["passkey"]}))
+    assert "signed other bytes" in flash(stale), "the first signature does not fit the fix"
+    patched = signed_desk.submission_to_sign(
+        actor, claim_id, fix_of(signed_desk, actor, claim_id, fix), declarations=[DECLARATION]
+    )
+    assert options["challenge"] == challenge_of(patched)
+    again = {**fix, "passkey": _answer(device.sign(patched))}
+    page = mei.follow(mei.post(f"{claim_url}/resubmit", again))
+    assert "state-in_review" in page.text, flash(page)
+    assert signed_desk.signature_status(FINANCE, claim_id).valid
+    assert str(signed_desk.get(FINANCE, claim_id).claimed_total.amount) == "36.90"
