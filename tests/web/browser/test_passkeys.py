@@ -25,7 +25,7 @@ from reimbursement.web import create_app
 from reimbursement.web._demo import FINANCE, demo_portal
 
 from ..conftest import START
-from .conftest import PHONE, free_port, serving
+from .conftest import PHONE, SHOTS, free_port, serving
 from .test_walkthrough import Walk, draft_with_receipt
 
 pytestmark = pytest.mark.browser
@@ -148,6 +148,10 @@ def test_a_passkey_signs_the_submission_and_the_reviewer_sees_it_valid(
     base, desk, passkeys = signing
     customer = _customer(browser, base, MEI)
     claim_path = _draft(customer)
+    customer.go(claim_path)
+    customer.page.locator("#sign").scroll_into_view_if_needed()
+    SHOTS.mkdir(parents=True, exist_ok=True)  # docs/portal.md shows the signing form
+    customer.page.screenshot(path=str(SHOTS / "en-7-passkey-sign.png"))
     _sign_and_submit(customer, claim_path)
     assert customer.page.locator(".state-in_review").count() == 1, customer.page.content()
     claim_id = claim_path.rsplit("/", 1)[1]
