@@ -39,6 +39,7 @@ OPTIONAL = {
     "rfc8785",
     "pyhanko",
     "starlette",
+    "webauthn",
 }
 
 
@@ -96,6 +97,10 @@ def _pdf_adapter() -> object:
     return importlib.import_module("reimbursement.adapters.pdf")
 
 
+def _passkeys_adapter() -> object:
+    return importlib.import_module("reimbursement.adapters.passkeys")
+
+
 def _web_portal() -> object:
     return importlib.import_module("reimbursement.web")
 
@@ -118,6 +123,7 @@ CASES: list[tuple[str, str, Callable[[], object], tuple[str, ...]]] = [
     ("pyhanko", "pdf", _pdf_adapter, ("reimbursement.adapters.pdf",)),
     ("rfc8785", "audit", _canonical_submission, ()),
     ("starlette", "web", _web_portal, ("reimbursement.web",)),
+    ("webauthn", "passkey", _passkeys_adapter, ("reimbursement.adapters.passkeys",)),
 ]
 
 

@@ -21,6 +21,7 @@ from ._claims import (
     UnitOfWork,
 )
 from ._duplicates import DuplicateLookups, DuplicateMatch
+from ._passkeys import PasskeyCredential, PasskeyStore
 from ._signing import Signature, Signer, Verifier
 from ._world import (
     FINAL_RECEIPT_STATUSES,
@@ -59,6 +60,8 @@ __all__ = [
     "OutboxMessage",
     "OutboxQueue",
     "Page",
+    "PasskeyCredential",
+    "PasskeyStore",
     "PaymentGateway",
     "PaymentInstruction",
     "PaymentReceipt",

@@ -4,23 +4,27 @@ from __future__ import annotations
 
 import secrets
 from importlib import resources
+from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ..errors import ReimbursementError
 from ..notify.ports import InboxStore
 from ..service.desk import ReimbursementDesk
-from . import _api, _customer, _dashboard, _staff
+from . import _api, _customer, _dashboard, _passkeys, _staff
 from ._i18n import LANGUAGES
 from ._identity import Identify
 from ._portal import Portal, SignInRequired, by_method, status_of
 from .security import SecurityHeaders, SessionCookie, SignInLimiter, SignInLimits, UploadLimit
+
+if TYPE_CHECKING:
+    from ..adapters.passkeys import Passkeys
 
 __all__ = ["create_app"]
 
@@ -118,6 +122,22 @@ async def _http_error(request: Request, error: Exception) -> Response:
     return page
 
 
+def _routes() -> list[BaseRoute]:
+    static = StaticFiles(directory=str(resources.files(__package__).joinpath("static")))
+    return [
+        Route("/", home),
+        by_method("/signin", sign_in_page, sign_in),
+        Route("/signout", sign_out, methods=["POST"]),
+        Route("/language", language, methods=["POST"]),
+        *_passkeys.routes(),
+        *_customer.routes(),
+        *_staff.routes(),
+        *_dashboard.routes(),
+        *_api.routes(),
+        Mount("/static", static, name="static"),
+    ]
+
+
 def create_app(
     desk: ReimbursementDesk,
     *,
@@ -127,6 +147,7 @@ def create_app(
     max_upload_bytes: int = 10 * 1024 * 1024,
     sign_in_limiter: SignInLimits | None = None,
     time_zone: str = "UTC",
+    passkeys: Passkeys | None = None,
 ) -> Starlette:
     """The portal and workbench over ``desk`` as an ASGI application.
 
@@ -139,6 +160,10 @@ def create_app(
     ``sign_in_limiter`` counts sign-in attempts (:class:`~reimbursement.web.security.SignInLimits`;
     default: 10 a minute per address, per process). Pages show
     times in ``time_zone`` (an IANA name, such as ``Europe/Berlin``).
+    With ``passkeys`` (:class:`~reimbursement.adapters.passkeys.Passkeys`, the
+    ``[passkey]`` extra) customers register a passkey and sign every
+    submission with it; give the desk the same object as its verifier
+    (``Adapters.verifier``), so that it checks what the portal accepted.
     """
     portal = Portal(
         desk,
@@ -147,26 +172,15 @@ def create_app(
         max_upload_bytes,
         sign_in_limiter if sign_in_limiter is not None else SignInLimiter(),
         time_zone,
+        passkeys=passkeys,
     )
-    static = StaticFiles(directory=str(resources.files(__package__).joinpath("static")))
-    routes = [
-        Route("/", home),
-        by_method("/signin", sign_in_page, sign_in),
-        Route("/signout", sign_out, methods=["POST"]),
-        Route("/language", language, methods=["POST"]),
-        *_customer.routes(),
-        *_staff.routes(),
-        *_dashboard.routes(),
-        *_api.routes(),
-        Mount("/static", static, name="static"),
-    ]
     middleware = [
         Middleware(SecurityHeaders),
         Middleware(UploadLimit, max_bytes=max_upload_bytes),
         Middleware(SessionCookie, secret_key=secret_key or secrets.token_urlsafe(32)),
     ]
     app = Starlette(
-        routes=routes,
+        routes=_routes(),
         middleware=middleware,
         exception_handlers={
             ReimbursementError: _refused,

@@ -18,7 +18,8 @@ from ..domain.inputs import ClaimPatch
 from ..errors import ReimbursementError, ValidationError
 from ..ports import CustomerProfile
 from ..service.views import ClaimTracking
-from ._forms import feedback_answers, field, line_input, line_patches, optional_int
+from ._forms import feedback_answers, field, line_input, optional_int
+from ._passkeys import draft_payload, fix_of, fix_payload, signing
 from ._portal import Portal, by_method, posted
 
 __all__ = ["routes"]
@@ -112,19 +113,20 @@ async def upload(request: Request) -> Response:
 
 
 def _declared(form: FormData) -> None:
-    """The customer signs by accepting the declaration (a passkey signature: docs/portal.md)."""
+    """The customer accepts the declaration (and, with passkeys, signs it: ``_passkeys``)."""
     if form.get("declaration") != "yes":
         raise ValidationError.at("declaration", "tick the declaration to sign and submit")
 
 
 async def submit(request: Request) -> Response:
-    """Sign (accept the declaration) and submit the draft."""
+    """Accept the declaration, sign (with passkeys: the assertion) and submit the draft."""
     p = await posted(request, customer=True)
     portal, form, actor, claim_id = p.portal, p.form, p.actor, p.claim_id
 
     def call() -> object:
         _declared(form)
-        return portal.desk.submit(actor, claim_id)
+        signed = signing(portal, request, form, actor, draft_payload)
+        return portal.desk.submit(actor, claim_id, **signed)
 
     return await p.act(request, _claim_url(claim_id), call)
 
@@ -136,8 +138,9 @@ async def resubmit(request: Request) -> Response:
 
     def call() -> object:
         _declared(form)
-        tracking = portal.desk.track(actor, claim_id)
-        return portal.desk.resubmit(actor, claim_id, line_patches(form, tracking))
+        signed = signing(portal, request, form, actor, fix_payload)
+        patch = fix_of(portal.desk, actor, claim_id, form)
+        return portal.desk.resubmit(actor, claim_id, patch, **signed)
 
     return await p.act(request, _claim_url(claim_id), call)
 

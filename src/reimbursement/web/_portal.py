@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -29,6 +29,9 @@ from ..service.desk import ReimbursementDesk
 from ._i18n import LANGUAGES, Catalogue, catalogue, chosen_language
 from ._identity import DemoIdentities, Identify
 from .security import SignInLimiter, SignInLimits, check_csrf, csrf_token
+
+if TYPE_CHECKING:
+    from ..adapters.passkeys import Passkeys
 
 __all__ = ["Portal", "Posted", "SignInRequired", "by_method", "posted", "status_of"]
 
@@ -80,7 +83,8 @@ def _environment() -> Environment:
 class Portal:
     """The portal's parts: the desk, the identify hook, the inbox, templates and limits.
 
-    ``max_upload_bytes`` bounds each request body.
+    ``max_upload_bytes`` bounds each request body; with ``passkeys`` the
+    customers sign their submissions with a passkey.
     """
 
     desk: ReimbursementDesk
@@ -90,6 +94,7 @@ class Portal:
     sign_in_limiter: SignInLimits = attrs.field(factory=SignInLimiter)
     time_zone: str = "UTC"
     templates: Environment = attrs.field(factory=_environment)
+    passkeys: Passkeys | None = None
 
     def __attrs_post_init__(self) -> None:
         zone = ZoneInfo(self.time_zone)
@@ -159,6 +164,7 @@ class Portal:
             flash=request.session.pop("flash", None),
             path=request.url.path,
             now=self.now(),
+            passkeys=self.passkeys is not None,
             **values,
         )
         return HTMLResponse(page, status_code=status)

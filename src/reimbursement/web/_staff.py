@@ -13,7 +13,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from ..audit.signatures import SignatureStatus
 from ..domain.claim import Claim
+from ..domain.lifecycle import ClaimState
 from ..domain.sla import SlaStatus
 from ..errors import NotFoundError
 from ..payments.runs import PaymentRuns
@@ -57,14 +59,23 @@ def _reasons(portal: Portal, language: str) -> list[tuple[str, str]]:
 
 
 async def claim_page(request: Request) -> Response:
-    """The whole claim for staff: lines, documents with previews, thread with internal notes."""
+    """The whole claim for staff: the signature's check, lines, documents with previews, and
+    the thread with internal notes."""
     portal = _portal(request)
     actor = portal.actor(request)
-    claim = await portal.call(portal.desk.get, actor, request.path_params["claim_id"])
+    claim_id = request.path_params["claim_id"]
+
+    def read() -> tuple[Claim, SignatureStatus | None]:  # one hop off the loop
+        claim = portal.desk.get(actor, claim_id)
+        drafted = claim.state is ClaimState.DRAFT
+        return claim, None if drafted else portal.desk.signature_status(actor, claim_id)
+
+    claim, signature = await portal.call(read)
     return portal.render(
         request,
         "staff_claim.html",
         claim=claim,
+        signature=signature,
         reasons=_reasons(portal, portal.language(request)),
         attachments={a.id: a for a in claim.attachments},
     )

@@ -45,6 +45,7 @@ def test_a_fresh_database_is_upgraded_to_the_librarys_version(database_url: str)
         "rb_webhooks_gone",
         "rb_bank_ledger",
         "rb_audit_queue",
+        "rb_passkeys",
     }
 
 
@@ -196,6 +197,7 @@ def test_version_10_queues_the_claims_drawn_for_audit_before_it(database_url: st
     engine = sa.create_engine(database_url)
     with engine.begin() as connection:  # the database as version 9 left it: 11 undone too
         connection.exec_driver_sql("DROP TABLE rb_audit_queue")
+        connection.exec_driver_sql("DROP TABLE rb_passkeys")  # version 15
         connection.exec_driver_sql("DROP INDEX rb_bank_ledger_queue")
         for column in ("payee_name", "payee_address"):
             connection.exec_driver_sql(f"ALTER TABLE rb_bank_ledger DROP COLUMN {column}")

@@ -9,7 +9,10 @@ browser test fails instead, and so does a run that passed none.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -25,7 +28,14 @@ from reimbursement.web._demo import DemoPortal, demo_portal
 from ..conftest import START
 
 CHROMIUM = "/usr/bin/chromium"
-SHOTS = Path(__file__).resolve().parents[3] / "docs" / "images" / "portal"
+DOCS_SHOTS = Path(__file__).resolve().parents[3] / "docs" / "images" / "portal"
+SHOTS = (
+    DOCS_SHOTS
+    if os.environ.get("REIMBURSEMENT_UPDATE_SCREENSHOTS") == "1"
+    else Path(tempfile.gettempdir()) / "reimbursement-portal-screenshots"
+)
+"""Where the walks save their screenshots: ``docs/images/portal`` only when asked with
+``REIMBURSEMENT_UPDATE_SCREENSHOTS=1``, so an ordinary run leaves the working tree clean."""
 PHONE = {"width": 390, "height": 844}
 """A phone's viewport in CSS pixels (an iPhone 12–15)."""
 
@@ -41,18 +51,36 @@ def browser() -> Iterator[Any]:
         launched.close()
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
 
 
+@contextlib.contextmanager
+def serving(app: Any, port: int) -> Iterator[None]:
+    """``app`` served by uvicorn on ``127.0.0.1:port`` until the block ends."""
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(200):  # bounded: 10 s at most
+        if server.started:
+            break
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
 @pytest.fixture
 def served() -> Iterator[tuple[str, DemoPortal, ManualClock]]:
     """The demo portal on a loopback port, its desk and clock; stopped after the test."""
-    import uvicorn
-
     clock = ManualClock(START)
     demo = demo_portal(None, clock=clock)
     app = create_app(
@@ -62,16 +90,7 @@ def served() -> Iterator[tuple[str, DemoPortal, ManualClock]]:
         secret_key="t",
         time_zone="Europe/Berlin",
     )
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(200):  # bounded: 10 s at most
-        if server.started:
-            break
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}", demo, clock
-    server.should_exit = True
-    thread.join(timeout=10)
+    port = free_port()
+    with serving(app, port):
+        yield f"http://127.0.0.1:{port}", demo, clock
     demo.close()

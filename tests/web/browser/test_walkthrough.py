@@ -1,7 +1,8 @@
 """A customer from draft to paid, a reviewer through return, correction and approval, in Chromium.
 
 Both walks run in English and in Simplified Chinese, the customer on a
-phone-sized viewport, and save the screenshots ``docs/portal.md`` shows.
+phone-sized viewport, and save the screenshots ``docs/portal.md`` shows (into
+``docs/images/portal`` only with ``REIMBURSEMENT_UPDATE_SCREENSHOTS=1``: see the conftest).
 A Content-Security-Policy violation or a script error on any page fails
 the walk.
 """
@@ -70,7 +71,8 @@ class Walk:
         assert self.errors == []
 
 
-def _draft_and_submit(customer: Walk) -> str:
+def draft_with_receipt(customer: Walk) -> str:
+    """From the claims page, a new draft with one line and its receipt; the claim's path."""
     customer.submit("form[action='/claims']")
     claim_path = customer.page.url.removeprefix(customer.base)
     customer.page.fill("#category", "pharmacy")
@@ -84,6 +86,11 @@ def _draft_and_submit(customer: Walk) -> str:
     )
     customer.page.select_option("#line_id", "L1")
     customer.submit("form[action$='/documents']")
+    return claim_path
+
+
+def _draft_and_submit(customer: Walk) -> str:
+    claim_path = draft_with_receipt(customer)
     assert customer.page.locator(".checklist .done").count() == 1
     customer.shot("1-draft")
     customer.page.check("#declaration")

@@ -18,6 +18,7 @@ from ...service.adapters import Adapters
 from ._claims import InMemoryClaimStore, InMemoryUnitOfWork
 from ._inbox import InMemoryGoneEndpoints, InMemoryInbox, InMemorySmsGateway
 from ._ocr import CannedOcr
+from ._passkeys import InMemoryPasskeys
 from ._ports import (
     InMemoryCustomerDirectory,
     InMemoryDocumentStore,
@@ -39,6 +40,7 @@ __all__ = [
     "InMemoryInbox",
     "InMemoryNotifier",
     "InMemoryOutboxQueue",
+    "InMemoryPasskeys",
     "InMemoryPaymentGateway",
     "InMemorySmsGateway",
     "InMemoryUnitOfWork",

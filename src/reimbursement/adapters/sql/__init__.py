@@ -75,6 +75,7 @@ from ._log import SqlLogStore
 from ._migrations import SCHEMA_VERSION, check, current_version, statements
 from ._migrations import upgrade as _upgrade
 from ._outbox import SqlOutbox, SqlOutboxQueue
+from ._passkeys import SqlPasskeys
 from ._store import SqlClaimStore, SqlUnitOfWork
 
 __all__ = [
@@ -88,6 +89,7 @@ __all__ = [
     "SqlLogStore",
     "SqlOutbox",
     "SqlOutboxQueue",
+    "SqlPasskeys",
     "SqlUnitOfWork",
     "create",
     "reindex_duplicates",

@@ -309,4 +309,23 @@ WHERE e.type = 'straight_through_decided'
             "WHERE filed_in IS NULL AND status = 'pending'",
         ),
     ),
+    Migration(
+        15,
+        "the customers' registered passkeys (WebAuthn credentials) and their sign counters",
+        (
+            """CREATE TABLE rb_passkeys (
+    -- base64url of the credential's raw id; the order of registration; whose it is
+    credential_id TEXT NOT NULL PRIMARY KEY,
+    position      {bigint} NOT NULL UNIQUE,
+    customer_id   TEXT NOT NULL,
+    -- the COSE_Key the authenticator gave at registration
+    public_key    {bytes} NOT NULL,
+    -- the authenticator's counter at the last assertion accepted (0: it does not count)
+    sign_count    {bigint} NOT NULL,
+    registered_at {instant} NOT NULL,
+    name          TEXT NOT NULL
+)""",
+            "CREATE INDEX rb_passkeys_customer ON rb_passkeys (customer_id, position)",
+        ),
+    ),
 )
