@@ -200,6 +200,7 @@ def sql_desk(
             inbox=inbox if inbox is not None else sql.SqlInbox(store.engine),
             gone=sql.SqlGoneEndpoints(store.engine),
             deliveries=sql.SqlDeliveryLog(store.engine),
+            seal=store.seal,
         )
         return assemble(adapters, **options)
     except BaseException:

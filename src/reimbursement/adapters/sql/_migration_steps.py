@@ -309,4 +309,17 @@ WHERE e.type = 'straight_through_decided'
             "WHERE filed_in IS NULL AND status = 'pending'",
         ),
     ),
+    Migration(
+        12,
+        "the Merkle log's pending entries: events committed with their claim, not sealed yet",
+        (
+            """CREATE TABLE rb_log_pending (
+    -- the order the commits wrote them in (the sealer appends them to the log in it),
+    -- the event ("<claim id>#<seq>") and its 32-byte digest; deleted once sealed
+    position {position} PRIMARY KEY,
+    event_id TEXT NOT NULL,
+    digest   {bytes} NOT NULL
+)""",
+        ),
+    ),
 )
