@@ -19,8 +19,10 @@ import pytest
 from reimbursement.adapters import sql
 from reimbursement.adapters.memory import InMemoryClaimStore
 from reimbursement.adapters.signing import Ed25519Signer
-from reimbursement.audit import MerkleLog, NoteSigner, verify_extension
+from reimbursement.audit import MemoryLogStore, MerkleLog, NoteSigner, verify_extension
+from reimbursement.audit.merkle import MerkleTree
 from reimbursement.domain.events import event_id
+from reimbursement.errors import ValidationError
 from reimbursement.testing import approved, assigned, draft, submitted
 
 from .conftest import DATABASES
@@ -143,3 +145,32 @@ def test_processes_that_commit_and_seal_log_every_event_once_in_order(
         for writer in writers:
             writer.result(timeout=120)
     _check(store, checkpoints)
+
+
+def test_sealing_in_batches_builds_the_tree_that_appending_one_by_one_builds(
+    store: sql.SqlClaimStore,
+) -> None:
+    claims = [approved(assigned(submitted(draft(f"c-{i}")))) for i in range(9)]
+    for claim in claims:  # 36 events, pending
+        with store.unit_of_work() as uow:
+            uow.claims.add(claim)
+            uow.commit()
+    sealer = sql.SqlLogStore(store.engine, batch=5)  # every size of the tree's edge on the way
+    assert sealer.seal(limit=7) == 7
+    assert sealer.seal(limit=1) == 1
+    assert sealer.seal() == 28
+    assert sealer.seal() == 0
+    one_by_one = MerkleLog(MemoryLogStore(), "claims.example.org/log")
+    for claim in claims:
+        one_by_one.record(claim)
+    with store.log.transaction() as sealed, one_by_one.store.transaction() as expected:
+        assert sealed.size() == expected.size() == 36
+        for size in range(1, 37):
+            assert MerkleTree(sealed).root(size) == MerkleTree(expected).root(size)
+
+
+def test_a_seal_limit_below_one_is_refused(store: sql.SqlClaimStore) -> None:
+    with pytest.raises(ValidationError):
+        store.seal(limit=0)
+    with pytest.raises(ValidationError):
+        sql.SqlLogStore(store.engine, batch=0)
