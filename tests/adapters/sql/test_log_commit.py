@@ -155,6 +155,36 @@ def test_a_claims_last_event_edited_in_the_database_is_caught_by_the_log(
     assert report.changed == (3,)
 
 
+_DIES_BEFORE_SEALING = """
+import os, sys
+from reimbursement.adapters import sql
+from reimbursement.testing import assigned, draft, submitted
+
+store = sql.create(sys.argv[1])
+with store.unit_of_work() as uow:
+    uow.claims.add(assigned(submitted(draft("claim-7"))))
+    uow.commit()
+os._exit(17)  # committed, never sealed: no worker ran
+"""
+
+
+def test_a_process_that_dies_between_its_commit_and_the_seal_loses_nothing(
+    store: sql.SqlClaimStore, database_url: str
+) -> None:
+    died = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(_DIES_BEFORE_SEALING), database_url],
+        check=False,
+        timeout=120,
+    )
+    assert died.returncode == 17
+    with sql.create(database_url) as fresh:  # the restart
+        assert _count(fresh, "rb_log_pending") == 3
+        assert fresh.seal() == 3
+        with fresh.unit_of_work() as uow:
+            assert _log(fresh).verify(uow.claims.get("claim-7")).intact
+        assert _log(fresh).size == 3
+
+
 _SEALER_CRASH = """
 import os, sys
 import sqlalchemy as sa
