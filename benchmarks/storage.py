@@ -220,6 +220,7 @@ class LibraryRun:
             claim = desk.approve_payment(FINANCE, claim.id)
             claim = desk.pay(FINANCE, claim.id)
             assert claim.state == "paid"
+        desk.seal_log()  # the worker's job, timed here: every event of the run in the log
 
     def close(self) -> None:
         self.desk.close()
@@ -281,6 +282,10 @@ class Trace:
 
     calls: list[Call]
     statements: list[str]
+    sealing: list[Transaction] = field(default_factory=list)
+    """The sealer's transactions after the traced claims (every claim's events)."""
+    sealed: int = 0
+    """The events that sealing appended to the Merkle log."""
 
     @property
     def statement_count(self) -> int:
@@ -303,6 +308,18 @@ class Trace:
             f"{self.statement_count} statements in {self.transaction_count} transactions "
             f"per claim{flush} (statements/transactions: {per_call}); "
             + ", ".join(f"{k} x{v}" for k, v in sorted(counts.items()))
+        )
+
+    def sealing_summary(self, claims: int) -> str:
+        statements = sum(len(t) for t in self.sealing)
+        events = self.sealed / claims
+        kinds = ", ".join(f"{op.verb} {op.table}" for t in self.sealing[:1] for op in t)
+        return (
+            f"the sealer appended the {self.sealed} events of {claims} claims in "
+            f"{len(self.sealing)} transaction(s) of {statements} statements ({kinds}): "
+            f"{statements / claims:.2f} statements per claim here, about "
+            f"{statements / len(self.sealing) * events / SEAL_BATCH:.3f} in full batches of "
+            f"{SEAL_BATCH} events"
         )
 
 
@@ -400,11 +417,13 @@ def trace_library(
                     step()
                 calls.append(transactions)
             traces.append(calls)
+        with recorder.capture() as sealing:
+            sealed = desk.seal_log()
     desk.close()
     shapes = {tuple(len(t) for call in calls for t in call) for calls in traces[1:]}
     if len(shapes) > 1:
         print(f"  note: claims differ in their statements after the first: {sorted(shapes)}")
-    return Trace(traces[-1], [s for s, _ in recorder.texts])
+    return Trace(traces[-1], [s for s, _ in recorder.texts], sealing, sealed)
 
 
 # -- the floor: raw Core on the same tables, the same plan -------------------------------
@@ -483,6 +502,11 @@ T_OUTBOX = sa.table(
 # the desk's Merkle log: every complete subtree's hash, and which leaf holds which event
 T_LOG_NODES = sa.table("rb_log_nodes", sa.column("level"), sa.column("idx"), sa.column("hash"))
 T_LOG_EVENTS = sa.table("rb_log_events", sa.column("idx"), sa.column("event_id"))
+# what each commit writes of the log: its events' digests, pending until a sealer appends them
+T_LOG_PENDING = sa.table(
+    "rb_log_pending", sa.column("position"), sa.column("event_id"), sa.column("digest")
+)
+SEAL_BATCH = 1000  # the library's default (reimbursement.adapters.sql._log.SEAL_BATCH)
 
 
 def _floor_engine(target: Target) -> sa.Engine:
@@ -543,8 +567,6 @@ class FloorRun:
             "payments": [],
         }
         self.clock = datetime(2026, 1, 5, 9, tzinfo=UTC)
-        self.log_size = 0  # the Merkle log's, as the open transaction read it
-        self.log_leaves = 0  # the events the open transaction appends to it
         self.statements = self._statements()
 
     def _statements(self) -> dict[tuple[str, ...], Any]:
@@ -645,35 +667,87 @@ class FloorRun:
         )
 
     def _log_statements(self) -> dict[tuple[str, ...], Any]:
-        """The Merkle log's append: its size, a left sibling by key, the new rows."""
-        nodes, events = T_LOG_NODES.c, T_LOG_EVENTS.c
+        """A commit's pending log entries, and the sealer's batch: the oldest pending with the
+        leaf already holding each, the tree's right edge, the new nodes and leaves, the delete."""
+        events, pending = T_LOG_EVENTS.c, T_LOG_PENDING.c
+        last = "(SELECT max(idx) FROM rb_log_nodes WHERE level = {})"
         statements: dict[tuple[str, ...], Any] = {
-            ("SELECT", "rb_log_events"): sa.select(
-                sa.func.coalesce(sa.func.max(events.idx) + 1, 0)
-            ),
-            ("SELECT", "rb_log_nodes"): sa.select(nodes.hash).where(
-                nodes.level == sa.bindparam("level"), nodes.idx == sa.bindparam("idx")
+            ("INSERT", "rb_log_pending"): sa.insert(T_LOG_PENDING),
+            ("SELECT", "rb_log_pending"): sa.select(
+                pending.position, pending.event_id, pending.digest, events.idx
+            )
+            .select_from(
+                T_LOG_PENDING.outerjoin(T_LOG_EVENTS, events.event_id == pending.event_id)
+            )
+            .order_by(pending.position)
+            .limit(SEAL_BATCH),
+            # the last node of each level (the sealer needs the edge only), by primary key
+            ("WITH", "rb_log_nodes"): sa.text(
+                "WITH RECURSIVE edge(level, idx) AS (SELECT 0, "
+                + last.format("0")
+                + " UNION ALL SELECT e.level + 1, "
+                + last.format("e.level + 1")
+                + " FROM edge e WHERE e.idx > 0) SELECT e.level, e.idx, n.hash FROM edge e "
+                "JOIN rb_log_nodes n ON n.level = e.level AND n.idx = e.idx"
             ),
             ("INSERT", "rb_log_nodes"): sa.insert(T_LOG_NODES),
             ("INSERT", "rb_log_events"): sa.insert(T_LOG_EVENTS),
+            ("DELETE", "rb_log_pending"): sa.delete(T_LOG_PENDING).where(
+                pending.position.in_(sa.bindparam("positions", expanding=True))
+            ),
         }
-        if self.pg:  # appends serialized across workers, as the library's are
+        if self.pg:  # sealers take turns, as the library's do
             statements[("LOCK", "rb_log_events")] = sa.text(
                 "LOCK TABLE rb_log_events IN EXCLUSIVE MODE"
             )
         return statements
 
-    def _log_rows(self, leaves: int) -> list[dict[str, Any]]:
-        """The nodes ``leaves`` new leaves add to a log of ``self.log_size``: leaf and parents."""
-        rows = []
-        for index in range(self.log_size, self.log_size + leaves):
-            level, at = 0, index
-            rows.append({"level": 0, "idx": at, "hash": hashlib.sha256(b"%d" % at).digest()})
+    @staticmethod
+    def _pending(claim: FloorClaim, seqs: range) -> list[dict[str, Any]]:
+        """The pending log entries of ``claim``'s events ``seqs``: an id and a 32-byte digest."""
+        return [
+            {"event_id": f"{claim.id}#{n}", "digest": hashlib.sha256(b"%d" % n).digest()}
+            for n in seqs
+        ]
+
+    def seal(self, connection: sa.Connection) -> None:
+        """The sealer, as the library runs it: batches of the oldest pending entries, each a
+        transaction, appended to the RFC 9162 tree (every complete subtree's hash kept)."""
+        s = self.statements
+        while True:
+            connection.info["write"] = True  # BEGIN IMMEDIATE on SQLite
+            with connection.begin():
+                if self.pg:
+                    connection.execute(s[("LOCK", "rb_log_events")])
+                rows = connection.execute(s[("SELECT", "rb_log_pending")]).all()
+                if rows:
+                    self._append(connection, rows)
+            if len(rows) < SEAL_BATCH:
+                return
+
+    def _append(self, connection: sa.Connection, rows: Sequence[Any]) -> None:
+        s = self.statements
+        edge = connection.execute(s[("WITH", "rb_log_nodes")]).all()
+        size = next((int(idx) + 1 for level, idx, _ in edge if level == 0), 0)
+        known = {(int(level), int(idx)): bytes(value) for level, idx, value in edge}
+        nodes, leaves = [], []
+        for row in rows:
+            value = hashlib.sha256(b"\x00" + bytes(row.digest)).digest()
+            level, at = 0, size
+            known[(0, at)] = value
+            nodes.append({"level": 0, "idx": at, "hash": value})
+            leaves.append({"idx": size, "event_id": row.event_id})
             while at & 1:  # a right child completes its parent
+                value = hashlib.sha256(b"\x01" + known[(level, at - 1)] + value).digest()
                 level, at = level + 1, at >> 1
-                value = hashlib.sha256(b"\x01%d:%d" % (level, at)).digest()
-                rows.append({"level": level, "idx": at, "hash": value})
-        return rows
+                known[(level, at)] = value
+                nodes.append({"level": level, "idx": at, "hash": value})
+            size += 1
+        connection.execute(s[("INSERT", "rb_log_nodes")], nodes)
+        connection.execute(s[("INSERT", "rb_log_events")], leaves)
+        connection.execute(
+            s[("DELETE", "rb_log_pending")], {"positions": [r.position for r in rows]}
+        )
 
     def _key_statements(self) -> dict[tuple[str, ...], Any]:
         """The duplicate index: a look-up by each key (with the match's claim number),
@@ -738,10 +812,28 @@ class FloorRun:
             )
         ).subquery()
         select = sa.select(saved.c.id, *rows.c).select_from(saved.join(rows, sa.true()))
+        entries = sa.union_all(
+            *(
+                sa.select(
+                    sa.bindparam(f"eid_{i}", type_=sa.Text()),
+                    sa.bindparam(f"digest_{i}", type_=sa.LargeBinary()),
+                )
+                for i in range(count)
+            )
+        ).subquery()
+        logged = (
+            sa.insert(T_LOG_PENDING)
+            .from_select(
+                ["event_id", "digest"],
+                sa.select(*entries.c).select_from(saved.join(entries, sa.true())),
+            )
+            .cte("logged")
+        )
         return (
             sa.insert(T_EVENTS)
             .from_select(["claim_id", *_EVENT_FIELDS], select)
             .returning(T_EVENTS.c.seq)
+            .add_cte(logged)
         )
 
     def _now(self) -> Any:
@@ -793,6 +885,10 @@ class FloorRun:
                 with connection.begin():
                     connection.execute(sa.insert(T_CLAIMS).values(values))
                     connection.execute(sa.insert(T_EVENTS), [self._event(claim, 1, "draft")])
+                    connection.execute(
+                        self.statements[("INSERT", "rb_log_pending")],
+                        self._pending(claim, range(1, 2)),
+                    )
 
     def run(self) -> None:
         with self.engine.connect() as connection, self.engine.connect() as autocommit:
@@ -800,6 +896,7 @@ class FloorRun:
             for claim in self.claims:
                 for call in self.plan:
                     self._call(connection, autocommit, claim, call)
+            self.seal(connection)  # as the library's run ends: every event in the log
 
     def _call(
         self, connection: sa.Connection, autocommit: sa.Connection, claim: FloorClaim, call: Call
@@ -807,9 +904,6 @@ class FloorRun:
         events = sum(op.rows for t in call for op in t if (op.verb, op.table) in _EVENTS)
         leased: list[str] = []
         for transaction in call:
-            self.log_leaves = sum(
-                op.rows for op in transaction if (op.verb, op.table) == ("INSERT", "rb_log_events")
-            )
             if all(op.autocommit for op in transaction):  # each statement commits itself
                 for op in transaction:
                     autocommit.info["write"] = "autocommit"  # no BEGIN on SQLite
@@ -835,8 +929,11 @@ class FloorRun:
             raise NotImplementedError(f"the floor has no statement like the library's {op}")
         if kind == ("SELECT", "rb_claims"):
             c.execute(statement, {"cid": claim.id, "cached": claim.version}).one()
-        elif op.table in ("rb_log_events", "rb_log_nodes"):
-            self._log_op(c, claim, op, statement)
+        elif kind == ("INSERT", "rb_log_pending"):  # after the events: the version is theirs
+            c.execute(
+                statement,
+                self._pending(claim, range(claim.version - op.rows + 1, claim.version + 1)),
+            )
         elif kind == ("SELECT", "rb_events"):
             c.execute(statement, {"ids": [claim.id]}).all()
         elif kind == ("INSERT", "rb_sequences"):
@@ -856,10 +953,15 @@ class FloorRun:
             }
             if kind == ("UPDATE", "rb_claims"):
                 saved = c.execute(statement, parameters).rowcount == 1
-            else:  # and its events, in the same statement
+            else:  # and its events and their pending log entries, in the same statement
+                entries = self._pending(
+                    claim, range(claim.version + 1, claim.version + op.rows + 1)
+                )
                 for n in range(op.rows):
                     event = self._event(claim, claim.version + n + 1, "step")
                     parameters |= {f"{name}_{n}": event[name] for name in _EVENT_FIELDS}
+                    parameters |= {f"eid_{n}": entries[n]["event_id"]}
+                    parameters |= {f"digest_{n}": entries[n]["digest"]}
                 saved = len(c.execute(statement, parameters).all()) == op.rows
                 claim.version += op.rows
             if not saved:
@@ -901,23 +1003,6 @@ class FloorRun:
             c.execute(statement, {"keys": leased or claim.outbox[-1:]})
             leased = []
         return leased
-
-    def _log_op(self, c: sa.Connection, claim: FloorClaim, op: Op, statement: Any) -> None:
-        kind = (op.verb, op.table)
-        if kind == ("LOCK", "rb_log_events"):
-            c.execute(statement)
-        elif kind == ("SELECT", "rb_log_events"):
-            self.log_size = int(c.execute(statement).scalar_one())
-        elif kind == ("SELECT", "rb_log_nodes"):  # the newest leaf: the left sibling it needs
-            c.execute(statement, {"level": 0, "idx": max(self.log_size - 1, 0)}).scalar()
-        elif kind == ("INSERT", "rb_log_nodes"):
-            c.execute(statement, self._log_rows(self.log_leaves))
-        else:  # ("INSERT", "rb_log_events"): which leaf holds which event
-            rows = [
-                {"idx": self.log_size + n, "event_id": f"{claim.id}:{claim.version}:{n}"}
-                for n in range(op.rows)
-            ]
-            c.execute(statement, rows)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -1074,6 +1159,7 @@ def lifecycle(
     name = "pg" if pg else "sqlite"
     trace = trace_library(databases, pg)
     print(f"{name}: the library issues {trace.summary()}")
+    print(f"{name}: {trace.sealing_summary(6)}")
     queued = trace_library(databases, pg, QUEUED)
     print(
         f"{name}: with dispatch_immediately=False: {queued.statement_count} statements in "

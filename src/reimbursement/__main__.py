@@ -2,7 +2,8 @@
 
 ``demo [--database URL|memory]`` plays a realistic scenario (by default on
 the SQLite file ``reimbursement-demo.db``); ``worker --database URL`` runs
-the outbox dispatcher and the SLA sweeper until SIGTERM or SIGINT.
+the Merkle log's sealer, the outbox dispatcher and the SLA sweeper until
+SIGTERM or SIGINT.
 
 ``check-templates [--templates DIR] [--default-locale TAG]`` checks the
 notification templates (the built-in ones and an insurer's folder over
@@ -87,9 +88,10 @@ def _demo(database: str | None) -> int:
 def _add_worker(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     worker = commands.add_parser(
         "worker",
-        help="deliver notifications and sweep SLA clocks until stopped",
-        description="Run the outbox dispatcher and the SLA sweeper in a loop; stops "
-        "cleanly on SIGTERM or SIGINT. Run as many as you like against one database.",
+        help="seal the Merkle log, deliver notifications and sweep SLA clocks until stopped",
+        description="Run the Merkle log's sealer, the outbox dispatcher and the SLA sweeper "
+        "in a loop; stops cleanly on SIGTERM or SIGINT. Run as many as you like against "
+        "one database.",
     )
     worker.add_argument("--database", required=True, metavar="URL")
     worker.add_argument(
@@ -123,7 +125,10 @@ def _worker(args: argparse.Namespace) -> int:
         worker = Worker(desk, interval=timedelta(seconds=args.interval))
         if args.once:
             done = worker.run_once()
-            print(f"delivered {done.delivered}, recorded {done.recorded} SLA crossings")
+            print(
+                f"delivered {done.delivered}, recorded {done.recorded} SLA crossings, "
+                f"sealed {done.sealed} events into the Merkle log"
+            )
             return 0 if done.failed is None else 1
         for stop in (signal.SIGTERM, signal.SIGINT):
             signal.signal(stop, lambda *_: worker.stop())

@@ -182,17 +182,14 @@ def sql_desk(
     try:
         if documents is None or isinstance(documents, str | os.PathLike):
             documents = FileSystemDocumentStore(documents or _documents_beside(database))
-        directory = (
-            memory.InMemoryCustomerDirectory(customers)
-            if not hasattr(customers, "profile")
-            else customers
-        )
+        if not hasattr(customers, "profile"):  # the profiles, not a directory of yours
+            customers = memory.InMemoryCustomerDirectory(customers)
         adapters = Adapters(
             unit_of_work=store.unit_of_work,
             outbox=store.queue,
             notifier=notifier if notifier is not None else memory.InMemoryNotifier(),
             payments=payments if payments is not None else memory.InMemoryPaymentGateway(),
-            directory=directory,  # type: ignore[arg-type]
+            directory=customers,  # type: ignore[arg-type]
             documents=documents,
             fx_rates=fx_rates if fx_rates is not None else memory.InMemoryFxRates(),
             clock=clock if clock is not None else SystemClock(),
@@ -200,6 +197,7 @@ def sql_desk(
             inbox=inbox if inbox is not None else sql.SqlInbox(store.engine),
             gone=sql.SqlGoneEndpoints(store.engine),
             deliveries=sql.SqlDeliveryLog(store.engine),
+            seal=store.seal,
         )
         return assemble(adapters, **options)
     except BaseException:

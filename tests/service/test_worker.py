@@ -15,10 +15,11 @@ from typing import Any
 import attrs
 import pytest
 
-from reimbursement import DeskSettings, ReimbursementDesk, assemble, in_memory_desk
+from reimbursement import DeskSettings, ReimbursementDesk, assemble, in_memory_desk, sql_desk
 from reimbursement.__main__ import main
 from reimbursement.adapters import memory, sql
 from reimbursement.adapters.memory import InMemoryClaimStore, InMemoryNotifier, ManualClock
+from reimbursement.audit import MerkleLog
 from reimbursement.errors import StorageError, ValidationError
 from reimbursement.ports import OutboxMessage, OutboxQueue
 from reimbursement.service.worker import Worker
@@ -110,6 +111,32 @@ def test_the_worker_command_runs_one_round_on_a_database(
     sql.upgrade(url)
     assert main(["worker", "--database", url, "--once"]) == 0
     assert "delivered 0, recorded 0 SLA crossings" in capsys.readouterr().out
+
+
+def test_a_round_on_a_database_seals_the_events_committed_since_the_last(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'claims.db'}"
+    sql.upgrade(url)
+    with sql_desk(url, customers=PROFILES, settings=DeskSettings(require_receipts=False)) as desk:
+        claim = submitted(desk)
+        worker = Worker(desk)
+        assert worker.run_once().sealed == len(claim.events)
+        assert worker.run_once().sealed == 0  # each event once
+        assert desk.seal_log() == 0
+    with sql.create(url) as store, store.unit_of_work() as uow:
+        assert (
+            MerkleLog(store.log, "claims.example.org/log").verify(uow.claims.get(claim.id)).intact
+        )
+
+
+def test_an_in_memory_desk_logs_at_commit_and_has_nothing_to_seal() -> None:
+    store = InMemoryClaimStore()
+    desk = assemble(memory.create(customers=PROFILES, store=store))
+    claim = submitted(desk)
+    assert MerkleLog(store.log, "claims.example.org/log").size == len(claim.events)
+    assert desk.seal_log() == 0
+    assert Worker(desk).run_once().sealed == 0
 
 
 def test_the_worker_command_refuses_a_desk_function_that_builds_no_desk(

@@ -7,6 +7,13 @@ inclusion proof of their event against a checkpoint, and
 :meth:`MerkleLog.consistency` an auditor the proof that a later
 checkpoint extends an earlier one. Checking either needs only the
 checkpoint key: :func:`verify_receipt`, :func:`verify_extension`.
+
+A claim store appends the digests of the events it commits: in memory in
+the commit itself; on SQL as pending entries that a sealer appends in
+batches (``SqlClaimStore.seal``, the worker). A store with pending entries
+seals them at the start of every :meth:`LogStore.transaction`, so every
+method here sees each event committed before it was called, and never
+reports one as missing from the log.
 """
 
 from __future__ import annotations
@@ -61,6 +68,8 @@ class LogWrites(NodeStore, Protocol):
 class LogStore(Protocol):
     """Where a log lives. ``transaction()`` writes all or nothing; appends are serialized.
 
+    A store whose writers leave entries pending (the SQL store's commits)
+    appends them at the start of each transaction, before the block reads.
     Raises :class:`~reimbursement.errors.ConcurrencyError` when another
     writer appended the same leaf first (the caller retries).
     """

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
@@ -32,7 +32,17 @@ from .dispatch import DeliveryPolicy
 if TYPE_CHECKING:  # the notify extra's module, only for the type
     from ..notify.ports import DeliveryLog, GoneEndpoints, InboxStore
 
-__all__ = ["Adapters", "DeskSettings"]
+__all__ = ["Adapters", "DeskSettings", "LogSealer"]
+
+
+class LogSealer(Protocol):
+    """Appends the events committed since the last seal to the desk's Merkle log: how many.
+
+    ``SqlClaimStore.seal``: at most ``limit`` (None: all pending); with
+    ``wait=False`` it returns at once when another sealer holds the log.
+    """
+
+    def __call__(self, limit: int | None = None, *, wait: bool = True) -> int: ...
 
 
 @attrs.frozen
@@ -50,6 +60,9 @@ class Adapters:
     were not given their own (``sql_desk``: ``sql.SqlGoneEndpoints`` on its database).
     ``deliveries`` remembers which channels each notification reached: a bound
     ``ChannelRouter`` given no ``log`` uses it (``sql_desk``: ``sql.SqlDeliveryLog``).
+    ``seal`` appends committed events to the store's Merkle log
+    (``sql_desk``: ``SqlClaimStore.seal``; None where commits append
+    themselves, as in memory): ``desk.seal_log`` and the worker call it.
     """
 
     unit_of_work: Callable[[], UnitOfWork]
@@ -65,6 +78,7 @@ class Adapters:
     inbox: InboxStore | None = None
     gone: GoneEndpoints | None = None
     deliveries: DeliveryLog | None = None
+    seal: LogSealer | None = None
 
 
 def _kind(kind: type | tuple[type, ...], described: str) -> Any:

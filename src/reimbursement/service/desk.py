@@ -88,3 +88,19 @@ class ReimbursementDesk(
         )
         self._dispatcher.deliver_leased(leased)
         return report
+
+    def seal_log(self, limit: int | None = None, *, wait: bool = True) -> int:
+        """Append the events committed since the last seal to the Merkle log: how many.
+
+        On a SQL store a commit leaves its events' digests pending and this
+        appends them, oldest first, each exactly once, however many
+        processes call it (``python -m reimbursement worker`` does every
+        round; a scheduler of yours may instead). ``limit`` bounds the
+        entries (None: all pending); with ``wait=False`` it returns 0 at
+        once while another process seals. Reads of the log seal first, so
+        a receipt never waits for it. In memory commits append themselves:
+        0. Raises :class:`~reimbursement.errors.StorageError` when the
+        database cannot be reached.
+        """
+        seal = self.adapters.seal
+        return 0 if seal is None else seal(limit, wait=wait)

@@ -93,7 +93,11 @@ def _full_scans(engine: sa.Engine, plan: str) -> list[str]:
     ]
 
 
-ORDERED_WITH_LIMIT = {"SCAN rb_audit_queue USING INDEX rb_audit_queue_order"}
+ORDERED_WITH_LIMIT = {
+    "SCAN rb_audit_queue USING INDEX rb_audit_queue_order",
+    # the sealer's oldest pending entries: the table in rowid (position) order, to the LIMIT
+    "SCAN rb_log_pending",
+}
 
 
 CALLS: dict[str, Callable[[UnitOfWork], object]] = {
@@ -171,3 +175,24 @@ def test_a_dispatch_query_uses_an_index(
     for statement, parameters in recorded:
         plan = _plan(filled.engine, statement, parameters)
         assert not _full_scans(filled.engine, plan), f"{call}: a full scan\n{statement}\n{plan}"
+
+
+def test_the_sealers_queries_use_an_index(filled: sql.SqlClaimStore) -> None:
+    # the pending entries oldest first, the leaf of each, and the tree's right edge: a log
+    # of millions of leaves is read by primary key, never scanned
+    assert filled.seal(limit=77) == 77  # a tree with an edge on several levels
+    statements: Recorded = []
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
+        if statement.split()[0].upper() in ("SELECT", "WITH"):
+            statements.append((statement, parameters))
+
+    sa.event.listen(filled.engine, "before_cursor_execute", record)
+    try:
+        assert filled.seal(limit=10) == 10
+    finally:
+        sa.event.remove(filled.engine, "before_cursor_execute", record)
+    assert {s.split()[0].upper() for s, _ in statements} == {"SELECT", "WITH"}
+    for statement, parameters in statements:
+        plan = _plan(filled.engine, statement, parameters)
+        assert not _full_scans(filled.engine, plan), f"a full scan\n{statement}\n{plan}"

@@ -45,7 +45,9 @@ class InMemoryClaimStore:
     desk's Merkle log (:class:`~reimbursement.audit.LogStore`): every commit
     appends the digests of the events it adds, with the claims, under the
     same lock (``MerkleLog(store.log, origin, signer)`` signs checkpoints
-    and gives receipts over it).
+    and gives receipts over it). In memory an append costs less than a
+    pending entry would, so the log is sealed at commit and :meth:`seal`
+    has nothing to do (the SQL store seals in batches, see ``docs/audit.md``).
     """
 
     def __init__(self) -> None:
@@ -72,6 +74,10 @@ class InMemoryClaimStore:
     def outbox_queue(self) -> InMemoryOutboxQueue:
         """The dispatcher's port on this store's outbox."""
         return self.queue
+
+    def seal(self, limit: int | None = None, *, wait: bool = True) -> int:
+        """Nothing is ever pending here (each commit appends to the log): 0."""
+        return 0
 
     def __len__(self) -> int:
         return len(self.claims)

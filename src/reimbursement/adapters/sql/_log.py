@@ -1,49 +1,117 @@
-"""The desk's Merkle log in the database: ``rb_log_nodes`` and ``rb_log_events``.
+"""The desk's Merkle log in the database: pending entries, then sealed into the tree.
 
-``rb_log_nodes`` keeps the hash of every complete subtree (level 0: the
-leaf hashes), so a proof reads ``O(log n)`` rows by primary key;
-``rb_log_events`` says which leaf holds which event. A transaction buffers
-its new rows and writes them in two statements at its end; on PostgreSQL
-it first takes ``LOCK TABLE rb_log_events IN EXCLUSIVE MODE``, so appends
-are serialized across workers, and on SQLite the write lock. A leaf
-another writer took first violates the primary key: nothing is written and
-:class:`~reimbursement.errors.ConcurrencyError` asks for a retry.
+A claim's commit does not touch the tree: the statement that inserts its
+events also inserts their digests into ``rb_log_pending`` (on PostgreSQL in
+the same statement as the save, on SQLite one more multi-row INSERT), so
+the commit takes no log lock and concurrent commits never wait for one
+another there. The hash chain (each event's ``prev_hash``) is in the
+events themselves, so a claim is tamper-evident from its commit on.
 
-The claim store's unit of work appends the digests of the events it adds
-in its own commit (:func:`append_in`), after its last other write, so that
-a claim and its log entries are committed together or not at all, and the
-log's lock is held only for the end of the commit.
+The *sealer* (:meth:`SqlLogStore.seal`, run by ``python -m reimbursement
+worker``) appends pending entries to the tree in batches, one transaction
+each: the log's lock (PostgreSQL: ``LOCK TABLE rb_log_events IN EXCLUSIVE
+MODE``; SQLite: the write lock), the oldest pending rows by position with
+the leaf that already holds each, if any (one statement), the tree's right
+edge (one recursive statement: the last node of each level), the new nodes
+and leaves (two multi-row INSERTs), and the sealed rows deleted, all
+committed together: an entry is sealed exactly once, and a crash anywhere
+leaves it pending for the next sealer. ``rb_log_nodes`` keeps the hash of
+every complete subtree (level 0: the leaf hashes), so a proof reads
+``O(log n)`` rows by primary key; ``rb_log_events`` says which leaf holds
+which event.
+
+Every read of the log (:meth:`SqlLogStore.transaction`: sizes, checkpoints,
+receipts, proofs, ``MerkleLog.verify``) seals what is pending first, under
+the lock: it sees every event committed before it began, and never reports
+a committed event as missing from the log.
+
+Order: leaves follow the positions the commits took (PostgreSQL's identity,
+SQLite's rowid). A claim's events are always in their order, since a save
+of the next event waits for the commit of the one before; events of
+different claims committed at the same moment may be sealed in either order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Final
+from typing import Any, Final
 
 import sqlalchemy as sa
 
-from ...audit.log import LogWrites, append_entries
-from ...errors import ConcurrencyError
+from ...audit.log import LogWrites, new_entries
+from ...audit.merkle import MerkleTree
+from ...domain.claim import Claim
+from ...errors import ConcurrencyError, ValidationError
 from ._engine import begin, guard, is_postgres
-from ._schema import LOG_EVENTS, LOG_NODES
+from ._schema import LOG_EVENTS, LOG_NODES, LOG_PENDING, AnyRow
 
-__all__ = ["SqlLogStore", "append_in"]
+__all__ = ["PEND", "SEAL_BATCH", "SqlLogStore", "pending_rows"]
+
+SEAL_BATCH: Final = 1000
+"""Entries one sealing transaction appends at most."""
+
+PEND: Final = LOG_PENDING.insert()
+"""The INSERT of a commit's pending entries (rows of :func:`pending_rows`)."""
 
 _NODE: Final = sa.select(LOG_NODES.c.hash).where(
     LOG_NODES.c.level == sa.bindparam("level"), LOG_NODES.c.idx == sa.bindparam("idx")
 )
-# the last leaf's index from the primary key's index (a count would read every row)
-_SIZE: Final = sa.select(sa.func.coalesce(sa.func.max(LOG_EVENTS.c.idx) + 1, 0))
 _INDEX: Final = sa.select(LOG_EVENTS.c.idx).where(LOG_EVENTS.c.event_id == sa.bindparam("e"))
+# the last node of each level, by the primary key, from the leaves up (a level of two or
+# more nodes has one above): the tree's size and every node an append needs
+_EDGE: Final = sa.text(
+    """WITH RECURSIVE edge(level, idx) AS (
+    SELECT 0, (SELECT max(idx) FROM rb_log_nodes WHERE level = 0)
+    UNION ALL
+    SELECT e.level + 1, (SELECT max(n.idx) FROM rb_log_nodes n WHERE n.level = e.level + 1)
+    FROM edge e WHERE e.idx > 0
+)
+SELECT e.level, e.idx, n.hash FROM edge e
+JOIN rb_log_nodes n ON n.level = e.level AND n.idx = e.idx"""
+).columns(
+    sa.column("level", sa.Integer),
+    sa.column("idx", sa.BigInteger),
+    sa.column("hash", sa.LargeBinary),
+)
+_PENDING: Final = (
+    sa.select(
+        LOG_PENDING.c.position,
+        LOG_PENDING.c.event_id,
+        LOG_PENDING.c.digest,
+        LOG_EVENTS.c.idx.label("logged"),
+    )
+    .select_from(
+        LOG_PENDING.outerjoin(LOG_EVENTS, LOG_EVENTS.c.event_id == LOG_PENDING.c.event_id)
+    )
+    .order_by(LOG_PENDING.c.position)
+    .limit(sa.bindparam("limit"))
+)
+_SEALED: Final = LOG_PENDING.delete().where(
+    LOG_PENDING.c.position.in_(sa.bindparam("positions", expanding=True))
+)
+_LOCK: Final = "LOCK TABLE rb_log_events IN EXCLUSIVE MODE"
+_TAKEN: Final = "another writer appended to the Merkle log meanwhile: retry"
+_LOCK_NOT_AVAILABLE: Final = "55P03"  # PostgreSQL's SQLSTATE for NOWAIT finding it taken
+
+
+def pending_rows(claim: Claim, version: int) -> list[dict[str, Any]]:
+    """The ``rb_log_pending`` rows of ``claim``'s events after its first ``version``."""
+    return [
+        {"event_id": event, "digest": bytes.fromhex(hex_digest)}
+        for event, hex_digest in new_entries(claim, version)
+    ]
 
 
 class _Writes:
-    """One transaction's view: the stored rows and those it added, not written yet."""
+    """One transaction's view of the tree: nodes it read or wrote, and rows not written yet."""
 
     def __init__(self, connection: sa.Connection) -> None:
         self._connection = connection
-        self._size = int(connection.execute(_SIZE).scalar_one())
+        edge = connection.execute(_EDGE).all()
+        self._size = next((int(row.idx) + 1 for row in edge if row.level == 0), 0)
+        self._known = {(int(row.level), int(row.idx)): bytes(row.hash) for row in edge}
+        self._logged: dict[str, int] = {}
         self.nodes: dict[tuple[int, int], bytes] = {}
         self.events: dict[str, int] = {}
 
@@ -51,13 +119,13 @@ class _Writes:
         return self._size
 
     def node(self, level: int, index: int) -> bytes:
-        added = self.nodes.get((level, index))
-        if added is not None:
-            return added
-        found = self._connection.execute(_NODE, {"level": level, "idx": index}).scalar()
-        if found is None:
+        found = self.nodes.get((level, index)) or self._known.get((level, index))
+        if found is not None:
+            return found
+        stored = self._connection.execute(_NODE, {"level": level, "idx": index}).scalar()
+        if stored is None:
             raise IndexError((level, index))
-        return bytes(found)
+        return bytes(stored)
 
     def add(self, level: int, index: int, value: bytes) -> None:
         self.nodes[(level, index)] = value
@@ -65,10 +133,11 @@ class _Writes:
             self._size = index + 1
 
     def index_of(self, event_id: str) -> int | None:
-        if event_id in self.events:
-            return self.events[event_id]
-        found = self._connection.execute(_INDEX, {"e": event_id}).scalar()
-        return None if found is None else int(found)
+        found = self.events.get(event_id, self._logged.get(event_id))
+        if found is not None:
+            return found
+        stored = self._connection.execute(_INDEX, {"e": event_id}).scalar()
+        return None if stored is None else int(stored)
 
     def bind(self, event_id: str, index: int) -> None:
         self.events[event_id] = index
@@ -83,46 +152,118 @@ class _Writes:
             self._connection.execute(
                 LOG_EVENTS.insert(), [{"idx": i, "event_id": e} for e, i in self.events.items()]
             )
+        self._known.update(self.nodes)
+        self._logged.update(self.events)
+        self.nodes, self.events = {}, {}
+
+    def seal(self, rows: Sequence[AnyRow]) -> None:
+        """Append the pending entries ``rows`` (of :func:`_pending`) and delete them."""
+        tree = MerkleTree(self)
+        for row in rows:
+            # logged already (MerkleLog.record of a claim before its commit): not twice
+            if row.logged is None and row.event_id not in self.events:
+                self.bind(row.event_id, tree.append(bytes(row.digest)))
+        self.flush()
+        self._connection.execute(_SEALED, {"positions": [row.position for row in rows]})
 
 
-def _lock(connection: sa.Connection) -> None:
-    if is_postgres(connection):  # SQLite: the write transaction holds the one write lock
-        connection.exec_driver_sql("LOCK TABLE rb_log_events IN EXCLUSIVE MODE")
+def _pending(connection: sa.Connection, limit: int) -> Sequence[AnyRow]:
+    """The oldest ``limit`` pending entries, each with the leaf that holds its event, if any."""
+    return connection.execute(_PENDING, {"limit": limit}).all()
 
 
-def append_in(connection: sa.Connection, entries: Iterable[tuple[str, str]]) -> None:
-    """Append ``entries`` (event id, digest) to the log in ``connection``'s write transaction.
+def _lock(connection: sa.Connection, *, wait: bool = True) -> bool:
+    """Take the log's lock in ``connection``'s write transaction: False if taken and not ``wait``.
 
-    Raises ``sqlalchemy.exc.IntegrityError`` for an event the log holds
-    already; the caller rolls its transaction back.
+    SQLite: the write transaction holds the one write lock already.
     """
-    _lock(connection)
-    writes = _Writes(connection)
-    append_entries(writes, entries)
-    writes.flush()
+    if not is_postgres(connection):
+        return True
+    if wait:
+        connection.exec_driver_sql(_LOCK)
+        return True
+    try:
+        connection.exec_driver_sql(f"{_LOCK} NOWAIT")
+    except sa.exc.OperationalError as error:
+        if getattr(error.orig, "sqlstate", None) != _LOCK_NOT_AVAILABLE:
+            raise
+        connection.rollback()
+        return False
+    return True
 
 
 class SqlLogStore:
-    """A :class:`~reimbursement.audit.LogStore` on the SQL store's database (``engine``)."""
+    """A :class:`~reimbursement.audit.LogStore` on the SQL store's database (``engine``).
 
-    def __init__(self, engine: sa.Engine) -> None:
+    ``batch`` bounds the entries one sealing transaction appends (default
+    :data:`SEAL_BATCH`); raises :class:`~reimbursement.errors.ValidationError`
+    below 1.
+    """
+
+    def __init__(self, engine: sa.Engine, *, batch: int = SEAL_BATCH) -> None:
+        if type(batch) is not int or batch < 1:
+            raise ValidationError.at("batch", "must be a whole number of 1 or more")
         self.engine = engine
+        self.batch = batch
+
+    def seal(self, limit: int | None = None, *, wait: bool = True) -> int:
+        """Append pending entries to the log, oldest first, at most ``limit``: how many.
+
+        Each batch is a transaction of its own; the call returns when no
+        entry is pending (or ``limit`` were sealed). Safe with any number of
+        sealers in any number of processes: they take turns under the log's
+        lock, and each entry is sealed once. With ``wait=False`` it returns
+        at once when another sealer holds the lock on PostgreSQL (that one
+        is sealing). Raises :class:`~reimbursement.errors.StorageError` when
+        the database cannot be reached, ``ValidationError`` for a ``limit`` below 1.
+        """
+        if limit is not None and (type(limit) is not int or limit < 1):
+            raise ValidationError.at("limit", "must be a whole number of 1 or more, or None")
+        sealed = 0
+        with guard(self.engine, "seal the Merkle log"), self.engine.connect() as connection:
+            while limit is None or sealed < limit:
+                size = self.batch if limit is None else min(self.batch, limit - sealed)
+                begin(connection, write=True)
+                if not _lock(connection, wait=wait):
+                    break
+                rows = _pending(connection, size)
+                if rows:
+                    try:
+                        _Writes(connection).seal(rows)
+                    except sa.exc.IntegrityError:
+                        connection.rollback()
+                        raise ConcurrencyError(_TAKEN) from None
+                connection.commit()
+                sealed += len(rows)
+                if len(rows) < size:
+                    break
+        return sealed
 
     @contextmanager
     def transaction(self) -> Iterator[LogWrites]:
-        """A write transaction over the log, committed when the block ends without error."""
-        with guard(self.engine, "append to the Merkle log"), self.engine.connect() as connection:
-            begin(connection, write=True)
-            _lock(connection)
-            writes = _Writes(connection)
+        """A write transaction over the log, all pending entries sealed first.
+
+        Committed when the block ends without error; raises
+        :class:`~reimbursement.errors.ConcurrencyError` when a leaf it adds
+        was taken meanwhile (nothing is written: retry).
+        """
+        with guard(self.engine, "use the Merkle log"), self.engine.connect() as connection:
             try:
+                while True:  # a long backlog is sealed in batches, each committed
+                    begin(connection, write=True)
+                    _lock(connection)
+                    rows = _pending(connection, self.batch)
+                    writes = _Writes(connection)
+                    if rows:
+                        writes.seal(rows)
+                    if len(rows) < self.batch:
+                        break
+                    connection.commit()
                 yield writes
                 writes.flush()
             except sa.exc.IntegrityError:
                 connection.rollback()
-                raise ConcurrencyError(
-                    "another writer appended to the Merkle log meanwhile: retry"
-                ) from None
+                raise ConcurrencyError(_TAKEN) from None
             except BaseException:
                 connection.rollback()
                 raise

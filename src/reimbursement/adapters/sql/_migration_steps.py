@@ -310,6 +310,19 @@ WHERE e.type = 'straight_through_decided'
         ),
     ),
     Migration(
+        12,
+        "the Merkle log's pending entries: events committed with their claim, not sealed yet",
+        (
+            """CREATE TABLE rb_log_pending (
+    -- the order the commits wrote them in (the sealer appends them to the log in it),
+    -- the event ("<claim id>#<seq>") and its 32-byte digest; deleted once sealed
+    position {position} PRIMARY KEY,
+    event_id TEXT NOT NULL,
+    digest   {bytes} NOT NULL
+)""",
+        ),
+    ),
+    Migration(
         15,
         "the customers' registered passkeys (WebAuthn credentials) and their sign counters",
         (

@@ -27,6 +27,7 @@ __all__ = [
     "IMAGE_KEYS",
     "LOG_EVENTS",
     "LOG_NODES",
+    "LOG_PENDING",
     "METADATA",
     "NOT_DUE",
     "OUTBOX",
@@ -235,3 +236,12 @@ LOG_EVENTS: Final = sa.Table(
     sa.Column("idx", sa.BigInteger, primary_key=True),
     sa.Column("event_id", sa.Text, nullable=False, unique=True),
 )
+
+LOG_PENDING: Final = sa.Table(
+    "rb_log_pending",
+    METADATA,
+    sa.Column("position", sa.BigInteger, primary_key=True, autoincrement=True),
+    sa.Column("event_id", sa.Text, nullable=False),
+    sa.Column("digest", sa.LargeBinary, nullable=False),
+)
+"""Events committed and not sealed into the log yet (see ``_log``): the sealer's queue."""

@@ -12,7 +12,9 @@ read snapshot held until the first write would have to be ended first: a
 snapshot cannot take the write lock once another writer has committed.
 Claim numbers are taken in the write transaction on SQLite, in a short
 transaction of their own on PostgreSQL (see ``next_number``); request keys
-and notifications are inserted on commit in the write transaction.
+and notifications are inserted on commit in the write transaction. The
+events' digests are written with the events, as the Merkle log's pending
+entries; :meth:`SqlClaimStore.seal` appends them to the log (see ``_log``).
 """
 
 from __future__ import annotations
@@ -25,8 +27,7 @@ from typing import Any, Final, Self
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ...audit.log import new_entries
-from ...errors import ConcurrencyError, DuplicateRequestError, StorageError
+from ...errors import DuplicateRequestError, StorageError
 from ...ports import Notification
 from ._cache import CACHED_CLAIMS, ClaimCache
 from ._claims import SqlClaimRepository
@@ -39,7 +40,7 @@ from ._engine import (
     shown,
     take_write_lock,
 )
-from ._log import SqlLogStore, append_in
+from ._log import SqlLogStore
 from ._migrations import check
 from ._outbox import SqlOutbox, SqlOutboxQueue, insert_staged
 from ._schema import REQUESTS, SEQUENCES
@@ -76,11 +77,22 @@ class SqlClaimStore:
         """The dispatcher's side of the outbox (:class:`~reimbursement.ports.OutboxQueue`)."""
         self.log = SqlLogStore(self.engine)
         """The desk's Merkle log (:class:`~reimbursement.audit.LogStore`): every unit of work
-        appends the digests of the events it adds in its own commit."""
+        commits the digests of the events it adds as pending entries, which :meth:`seal`
+        appends; every read of the log seals first."""
 
     def unit_of_work(self) -> SqlUnitOfWork:
         """A new unit of work (one transaction) on this store."""
         return SqlUnitOfWork(self.engine, self.cache)
+
+    def seal(self, limit: int | None = None, *, wait: bool = True) -> int:
+        """Append the events committed since the last seal to the Merkle log: how many.
+
+        What ``python -m reimbursement worker`` does every round (or a
+        scheduler of yours, every few seconds): see :meth:`SqlLogStore.seal`
+        for ``limit`` and ``wait``. Raises
+        :class:`~reimbursement.errors.StorageError` when the database cannot be reached.
+        """
+        return self.log.seal(limit, wait=wait)
 
     def outbox_queue(self) -> SqlOutboxQueue:
         """The dispatcher's side of the outbox (the same object as :attr:`queue`)."""
@@ -214,10 +226,7 @@ class SqlUnitOfWork:
         leased: Sequence[Notification] = ()
         requests = list(self.claims.requests.values())
         notifications = list(self.outbox.staged.values())
-        read_at = self.claims.read_at
-        # the events' digests, before the log's lock is taken
-        logged = [e for c in self.claims.written.values() for e in new_entries(c, read_at[c.id])]
-        if requests or notifications or logged:
+        if requests or notifications:
             with self.writing("commit") as connection:
                 remember = _REMEMBER[connection.dialect.name]
                 for record in requests:
@@ -234,15 +243,6 @@ class SqlUnitOfWork:
                             "first; nothing of this one was written"
                         )
                 leased = insert_staged(connection, notifications, self.outbox.until)
-                if logged:  # last, so that the log's lock is held for the commit alone
-                    try:
-                        append_in(connection, logged)
-                    except sa.exc.IntegrityError:
-                        self._release()
-                        raise ConcurrencyError(
-                            "an event of this unit of work is in the Merkle log already; "
-                            "nothing of this unit of work was written"
-                        ) from None
         open_connection = self._connection
         if open_connection is not None:
             with guard(self.engine, "commit"):

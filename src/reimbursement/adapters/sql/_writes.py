@@ -7,8 +7,10 @@ else saved in between, no row changes and the save raises
 exactly as the in-memory store does. On PostgreSQL the UPDATE and the
 INSERT of the new events are one statement (``WITH saved AS (UPDATE …
 RETURNING id) INSERT INTO rb_events SELECT … FROM saved``, one round trip),
-on SQLite two. Kept in a module of its own because it decides whether an
-update may be lost: ``tools/mutation.py`` tests it.
+on SQLite two. The events' digests go to the Merkle log's pending entries
+(``rb_log_pending``, see ``_log``) with them: on PostgreSQL in that same
+statement, on SQLite in one more INSERT. Kept in a module of its own
+because it decides whether an update may be lost: ``tools/mutation.py`` tests it.
 
 The holdings (``rb_holdings``) are rewritten only when the claim's holders
 change. When the unit of work knows the claim at the version the save
@@ -37,7 +39,8 @@ from ._audit_queue import index_audit
 from ._codec import claim_values, event_values
 from ._duplicates import index_duplicates
 from ._engine import is_postgres
-from ._schema import CLAIMS, EVENTS, HOLDINGS, NOT_DUE, Instant
+from ._log import PEND, pending_rows
+from ._schema import CLAIMS, EVENTS, HOLDINGS, LOG_PENDING, NOT_DUE, Instant
 
 __all__ = ["append", "redate_holdings", "update_claim"]
 
@@ -106,15 +109,18 @@ def update_claim(
     parameters = {f"new_{name}": values[name] for name in _SET}
     parameters |= {"claim_id": claim.id, "expected": expected_version}
     events = event_values(claim, expected_version)
+    pending = pending_rows(claim, expected_version)
     if is_postgres(connection):  # one round trip: the events go in with the row
-        for i, event in enumerate(events):
+        for i, (event, entry) in enumerate(zip(events, pending, strict=True)):
             parameters |= {f"{field}_{i}": event[field] for field in _EVENT_FIELDS}
+            parameters |= {f"eid_{i}": entry["event_id"], f"digest_{i}": entry["digest"]}
         inserted = connection.execute(_saving(len(events)), parameters).all()
         saved = len(inserted) == len(events)
     else:
         saved = connection.execute(_UPDATE, parameters).rowcount == 1
         if saved:
             connection.execute(_APPEND, events)
+            connection.execute(PEND, pending)
     if not saved:
         stored = connection.execute(_VERSION, {"claim_id": claim.id}).scalar()
         if stored is None:
@@ -137,10 +143,28 @@ def update_claim(
 def _saving(count: int) -> Any:
     """PostgreSQL: the version-checked UPDATE and the INSERT of ``count`` events, one statement.
 
-    The events are inserted only with a row the UPDATE changed, so the number
-    of rows inserted says whether the save went through.
+    The events, and their pending log entries, are inserted only with a row
+    the UPDATE changed, so the number of events inserted says whether the
+    save went through.
     """
     saved = _UPDATE.returning(CLAIMS.c.id).cte()
+    entries = sa.union_all(
+        *(
+            sa.select(
+                sa.bindparam(f"eid_{i}", type_=sa.Text()),
+                sa.bindparam(f"digest_{i}", type_=sa.LargeBinary()),
+            )
+            for i in range(count)
+        )
+    ).subquery()
+    logged = (
+        LOG_PENDING.insert()
+        .from_select(
+            ["event_id", "digest"],
+            sa.select(*entries.c).select_from(saved.join(entries, sa.true())),
+        )
+        .cte("logged")
+    )
     rows = sa.union_all(
         *(
             sa.select(
@@ -155,13 +179,17 @@ def _saving(count: int) -> Any:
     select = sa.select(saved.c.id, *rows.c).select_from(saved.join(rows, sa.true()))
     # RETURNING: the rows inserted, counted (an INSERT's rowcount is not kept by every version)
     return (
-        EVENTS.insert().from_select(["claim_id", *_EVENT_FIELDS], select).returning(EVENTS.c.seq)
+        EVENTS.insert()
+        .from_select(["claim_id", *_EVENT_FIELDS], select)
+        .returning(EVENTS.c.seq)
+        .add_cte(logged)
     )
 
 
 def append(connection: sa.Connection, claim: Claim, schedule: ClaimSchedule) -> None:
-    """A new claim's events and holdings, written with its row."""
+    """A new claim's events (and their pending log entries) and holdings, written with its row."""
     connection.execute(_APPEND, event_values(claim))
+    connection.execute(PEND, pending_rows(claim, 0))
     _hold(connection, claim, schedule, Counter())  # a new claim holds nothing yet
     if indexed(claim):
         index_duplicates(connection, claim, None)
