@@ -25,7 +25,6 @@ from ..domain.authorization import authorize_view, reads_whole
 from ..domain.checklist import checklist
 from ..domain.checks import require_text
 from ..domain.claim import Claim
-from ..domain.events import EventType, Visibility, event_id
 from ..domain.lifecycle import ClaimState
 from ..domain.money import Money
 from ..domain.routing import ApprovalRules, ConflictOfInterest
@@ -45,6 +44,7 @@ from ..ports import (
     RequestRecord,
 )
 from ._arguments import CheckedClock, Produced, Request, canonical, check_actor
+from ._notices import breach_notices, claim_notices
 from ._rewind import as_committed
 from .adapters import Adapters, DeskSettings
 from .dispatch import Dispatcher
@@ -310,28 +310,7 @@ class DeskCore:
         return self._clock.now() + self.settings.delivery.lease
 
     def _notifications(self, old: Claim, new: Claim) -> list[Notification]:
-        claimant = new.claimant
-        texts = self.texts.for_language(claimant.language)
-        notified = texts.notified
-        out = []
-        number = new.number
-        for event in new.events_since(old.version, types=notified, visibility=Visibility.CUSTOMER):
-            if event.type is EventType.MESSAGE_POSTED and event.role is Role.CUSTOMER:
-                continue  # nobody needs to be told about their own message
-            title, body = texts.notice(event, new, self.settings.reasons)
-            out.append(
-                Notification(
-                    event_id(new.id, event.seq),
-                    claimant.customer_id,
-                    new.id,
-                    number,
-                    event.type,
-                    claimant.language,
-                    f"{title} ({number})" if number else title,
-                    body,
-                )
-            )
-        return out
+        return claim_notices(self.texts, self.settings.reasons, old, new)
 
     def _tracking(self, claim: Claim, language: str | None = None) -> ClaimTracking:
         plan = self.reviews.plan(claim)
@@ -342,27 +321,7 @@ class DeskCore:
     def _breach_notices(self, old: Claim, new: Claim) -> list[Notification]:
         """Tell the customer when a promise is broken, and what we now expect."""
         assert self.sla is not None
-        breaches = [e for e in new.events_since(old.version) if e.type is EventType.SLA_BREACHED]
-        if not breaches:
-            return []
-        event = breaches[-1]
-        expected = self.sla.evaluate(new, event.at).expected_completion
-        if expected is not None:  # said on the clock of the calendar the promise was made on
-            expected = expected.astimezone(self.sla.zone)
-        texts = self.texts.for_language(new.claimant.language)
-        subject, body = texts.breach_notice(event, expected, self.escalation is not None)
-        return [
-            Notification(
-                event.id,
-                new.customer_id,
-                new.id,
-                new.number,
-                EventType.SLA_BREACHED,
-                new.claimant.language,
-                f"{subject} ({new.number})",
-                body,
-            )
-        ]
+        return breach_notices(self.texts, self.sla, self.escalation is not None, old, new)
 
     # -- shared steps ----------------------------------------------------------------------
 
