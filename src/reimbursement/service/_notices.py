@@ -23,9 +23,11 @@ __all__ = ["breach_notices", "claim_notices"]
 def claim_notices(
     texts: CustomerTexts, reasons: ReasonCatalogue, old: Claim, new: Claim
 ) -> list[Notification]:
-    """A notification for each event ``new`` added to ``old`` that ``texts`` notify of."""
+    """A notification for each event ``new`` added to ``old`` that ``texts`` notify of.
+
+    ``texts`` is the wording for the claimant's language (``for_language``).
+    """
     claimant = new.claimant
-    texts = texts.for_language(claimant.language)
     notified = texts.notified
     out = []
     number = new.number
@@ -51,7 +53,10 @@ def claim_notices(
 def breach_notices(
     texts: CustomerTexts, sla: SlaPolicy, escalated: bool, old: Claim, new: Claim
 ) -> list[Notification]:
-    """Tell the customer when a promise is broken, and what we now expect."""
+    """Tell the customer when a promise is broken, and what we now expect.
+
+    ``texts`` is the wording for the claimant's language (``for_language``).
+    """
     breaches = [e for e in new.events_since(old.version) if e.type is EventType.SLA_BREACHED]
     if not breaches:
         return []
@@ -59,7 +64,6 @@ def breach_notices(
     expected: datetime | None = sla.evaluate(new, event.at).expected_completion
     if expected is not None:  # said on the clock of the calendar the promise was made on
         expected = expected.astimezone(sla.zone)
-    texts = texts.for_language(new.claimant.language)
     subject, body = texts.breach_notice(event, expected, escalated)
     return [
         Notification(
