@@ -227,6 +227,14 @@ class DeskCore:
                 self._dispatcher.deliver_leased(uow.outbox.leased)
         return Produced(new, new.version)
 
+    def _viewed(self, actor: Actor, claim_id: str) -> Claim:
+        """The claim ``claim_id`` for a call that reads it, as anyone who may view it may."""
+        self._check_read(actor, "claim_id", claim_id)
+        with self._uow() as uow:
+            claim = uow.claims.get(claim_id)
+        authorize_view(actor, claim)
+        return claim
+
     def _check_read(self, actor: object, path: str, value: object) -> None:
         """The actor and the id given to a call that reads (``_run`` checks those that change)."""
         check_actor(actor)
