@@ -81,3 +81,14 @@ def test_custom_mappings_are_used_without_a_subclass(
     assert isinstance(notifier, InMemoryNotifier)
     assert notifier.sent[0].subject == f"Wir haben Ihren Antrag ({claim.number})"
     assert notifier.sent[0].body.startswith("Your claim is being passed to a reviewer.")
+
+
+def test_texts_given_to_a_running_desk_word_its_next_notices(
+    desk: ReimbursementDesk,
+) -> None:
+    submitted(desk)  # the desk has worded a notice in English: it keeps that wording
+    desk.texts = CustomerTexts(titles={EventType.SUBMITTED: "Wir haben Ihren Antrag"})
+    claim = submitted(desk)
+    notifier = desk.adapters.notifier
+    assert isinstance(notifier, InMemoryNotifier)
+    assert notifier.sent[-1].subject == f"Wir haben Ihren Antrag ({claim.number})"

@@ -16,7 +16,7 @@ from typing import Any
 import attrs
 
 from ..errors import ValidationError
-from ._ids import position
+from ._claimed import ClaimedLines
 from ._vector import vector
 from .actors import Actor
 from .checks import require_type
@@ -175,7 +175,7 @@ def _event_log(events: Iterable[Event]) -> EventLog:
 
 
 @attrs.frozen
-class Claim:
+class Claim(ClaimedLines):
     """An expense-reimbursement claim: the aggregate every command works on.
 
     ``currency`` is the policy's currency: every ``claimed`` and approved
@@ -298,16 +298,6 @@ class Claim:
         return self._events.length
 
     @property
-    def customer_id(self) -> str:
-        """The claimant's customer id."""
-        return self.claimant.customer_id
-
-    @property
-    def claimed_total(self) -> Money:
-        """Sum of the lines in the policy currency."""
-        return Money.sum([line.claimed for line in self.lines], self.currency)
-
-    @property
     def decision(self) -> ReviewDecision | None:
         """The latest review decision, if any."""
         return self.decisions[-1] if self.decisions else None
@@ -371,13 +361,6 @@ class Claim:
         return Money.sum(
             (p.amount for p in self.payments if p.status is PaymentStatus.PAID), self.currency
         )
-
-    def line(self, line_id: str) -> ExpenseLine:
-        """The line ``line_id``; raises ``KeyError`` when there is none."""
-        index = position(self.lines, "L", line_id)
-        if index is None:
-            raise KeyError(line_id)
-        return self.lines[index]
 
     def visible_events(self) -> Iterator[Event]:
         """The customer's timeline: events without internal notes."""

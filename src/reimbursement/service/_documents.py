@@ -7,7 +7,7 @@ from ..documents.duplicates import confirm_duplicate, find_duplicates
 from ..domain import commands as cmd
 from ..domain._replace import replace
 from ..domain.actors import Actor, Role
-from ..domain.authorization import authorize, authorize_view
+from ..domain.authorization import authorize
 from ..domain.checklist import Checklist, check_kind, checklist
 from ..domain.checks import require_text
 from ..domain.claim import Attachment, Claim
@@ -108,10 +108,7 @@ class DocumentCalls(ReviewCalls, StoringCalls):
         staff id) and staff (:class:`~reimbursement.errors.AuthorizationError`
         for anyone else). ``track()`` shows the customer's checklist too.
         """
-        self._check_read(actor, "claim_id", claim_id)
-        with self._uow() as uow:
-            claim = uow.claims.get(claim_id)
-        authorize_view(actor, claim)
+        claim = self._viewed(actor, claim_id)
         found = checklist(claim, self.settings.requirements)
         return found.for_customer() if actor.role is Role.CUSTOMER else found
 

@@ -14,9 +14,8 @@ from ..audit.signatures import (
 )
 from ..domain import commands as cmd
 from ..domain.actors import Actor
-from ..domain.authorization import authorize, authorize_view
+from ..domain.authorization import authorize
 from ..domain.checks import require_type
-from ..domain.claim import Claim
 from ..domain.inputs import ClaimPatch
 from ..domain.lifecycle import Action, ClaimState
 from ._core import DeskCore
@@ -26,13 +25,6 @@ __all__ = ["SigningCalls"]
 
 class SigningCalls(DeskCore):
     """The customer's payload to sign, and the signature's status for reviewers."""
-
-    def _claim(self, actor: Actor, claim_id: str) -> Claim:
-        self._check_read(actor, "claim_id", claim_id)
-        with self._uow() as uow:
-            claim = uow.claims.get(claim_id)
-        authorize_view(actor, claim)
-        return claim
 
     def submission_to_sign(
         self,
@@ -49,7 +41,7 @@ class SigningCalls(DeskCore):
         fail: sign again. Raises what ``submit``/``resubmit`` would for a claim
         the customer may not submit, or a patch that does not apply.
         """
-        claim = self._claim(actor, claim_id)
+        claim = self._viewed(actor, claim_id)
         texts = checked_declarations(declarations)
         if claim.state is ClaimState.DRAFT and patch is None:
             authorize(actor, claim, Action.SUBMIT)
@@ -71,7 +63,7 @@ class SigningCalls(DeskCore):
         Checked again with the desk's verifier over the claim as stored; a desk
         without a verifier reports a recorded signature as not checkable (invalid).
         """
-        claim = self._claim(actor, claim_id)
+        claim = self._viewed(actor, claim_id)
         verifier = self.adapters.verifier
         if verifier is None:
             if recorded_signature(claim) is None:

@@ -8,6 +8,7 @@ from typing import TypeVar
 
 import attrs
 
+from ..domain._claimed import ClaimedLines
 from ..domain._ids import position
 from ..domain._vector import vector
 from ..domain.actors import Actor, Role
@@ -44,7 +45,7 @@ def _documents(items: Sequence[Attachment]) -> Sequence[Attachment]:
 
 
 @attrs.frozen
-class CustomerClaim:
+class CustomerClaim(ClaimedLines):
     """What a customer's call answers with: the customer's own part of the claim.
 
     ``start_draft``, ``update_draft``, ``attach``, ``submit``, ``resubmit``,
@@ -89,23 +90,6 @@ class CustomerClaim:
             claim.version,
             claim.prefilled,
         )
-
-    @property
-    def customer_id(self) -> str:
-        """The claimant's customer id."""
-        return self.claimant.customer_id
-
-    @property
-    def claimed_total(self) -> Money:
-        """Sum of the lines in the policy currency."""
-        return Money.sum([line.claimed for line in self.lines], self.currency)
-
-    def line(self, line_id: str) -> ExpenseLine:
-        """The line ``line_id``; raises ``KeyError`` when there is none."""
-        index = position(self.lines, "L", line_id)
-        if index is None:
-            raise KeyError(line_id)
-        return self.lines[index]
 
 
 def posted_message(
