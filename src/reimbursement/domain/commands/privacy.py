@@ -5,10 +5,11 @@ id, amount, total, date, state, category, document hash and size, and the
 timeline. It replaces every free text and contact field with
 :data:`ERASED` (see ``docs/privacy.md`` for the exact list). Events whose
 data or reason held such text are redacted in place, and the erasure event
-records each one's digest from before (``data["redacted"]``,
-``"<seq>:<sha256>"`` joined by commas), so that the hash chain and the
-Merkle log still verify: the redacted events' own text can no longer be
-checked, everything else can.
+records each one's digest from before and after (``data["redacted"]``,
+``"<seq>:<sha256 before>:<sha256 after>"`` joined by commas), so that the
+hash chain and the Merkle log still verify: what was erased can no longer be
+checked, everything left of a redacted event still is (changed after the
+erasure, it no longer hashes to its digest after, and the chain breaks).
 """
 
 from __future__ import annotations
@@ -64,9 +65,13 @@ def erase(claim: Claim, actor: Actor, at: datetime) -> Claim:
     for event in claim.events:
         clean = _redacted(event)
         if clean is not None:
-            redacted.append(f"{event.seq}:{digest_of(event)}")
+            redacted.append(f"{event.seq}:{digest_of(event)}:{digest_of(clean)}")
         events.append(event if clean is None else clean)
-    anonymous = replace(
+    # the erasure event links to the last event as it was, as the log holds it
+    erasure = claim.with_next_event(
+        EventType.PERSONAL_DATA_ERASED, actor, at, data={"redacted": ",".join(redacted)}
+    )[-1]
+    return replace(
         claim,
         claimant=attrs.evolve(
             claim.claimant, name=ERASED, policy_number=ERASED, payee_account=ERASED, email=""
@@ -76,12 +81,7 @@ def erase(claim: Claim, actor: Actor, at: datetime) -> Claim:
         messages=[attrs.evolve(m, body=ERASED) for m in claim.messages],
         payments=tuple(attrs.evolve(p, payee_account=ERASED) for p in claim.payments),
         feedback=None if claim.feedback is None else attrs.evolve(claim.feedback, text=""),
-        events=EventLog(events),
-    )
-    data = {"redacted": ",".join(redacted)}
-    return replace(
-        anonymous,
-        events=anonymous.with_next_event(EventType.PERSONAL_DATA_ERASED, actor, at, data=data),
+        events=EventLog([*events, erasure]),
     )
 
 
