@@ -30,6 +30,7 @@ from ..ports import (
 from .dispatch import DeliveryPolicy
 
 if TYPE_CHECKING:  # the notify extra's module, only for the type
+    from ..audit.log import MerkleLog
     from ..notify.ports import DeliveryLog, GoneEndpoints, InboxStore
 
 __all__ = ["Adapters", "DeskSettings"]
@@ -50,6 +51,8 @@ class Adapters:
     were not given their own (``sql_desk``: ``sql.SqlGoneEndpoints`` on its database).
     ``deliveries`` remembers which channels each notification reached: a bound
     ``ChannelRouter`` given no ``log`` uses it (``sql_desk``: ``sql.SqlDeliveryLog``).
+    ``log`` is the desk's Merkle log, over its claim store's ``store.log``, with
+    the signer of its checkpoints: ``desk.submission_receipt`` reads it.
     """
 
     unit_of_work: Callable[[], UnitOfWork]
@@ -65,6 +68,7 @@ class Adapters:
     inbox: InboxStore | None = None
     gone: GoneEndpoints | None = None
     deliveries: DeliveryLog | None = None
+    log: MerkleLog | None = None
 
 
 def _kind(kind: type | tuple[type, ...], described: str) -> Any:
