@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from .._extras import require
-from ..domain.chain import canonical_event
+from ..domain.chain import event_bytes
 from ..domain.events import Event
 from ..errors import ProofError
 from .checkpoint import Checkpoint
@@ -43,21 +43,7 @@ _MEMBERS: Final = frozenset(
 
 
 def _event_object(event: Event) -> dict[str, Any]:
-    form = canonical_event(
-        event.seq,
-        event.type,
-        event.claim_id,
-        event.actor,
-        event.role,
-        event.at,
-        event.from_state,
-        event.to_state,
-        event.reason,
-        event._data,
-        event.visibility,
-        event.prev_hash,
-    )
-    parsed: dict[str, Any] = json.loads(form)
+    parsed: dict[str, Any] = json.loads(event_bytes(event))
     return parsed
 
 

@@ -43,6 +43,7 @@ __all__ = [
     "canonical_event",
     "chain_of",
     "digest_of",
+    "event_bytes",
     "event_digest",
 ]
 
@@ -95,9 +96,9 @@ def event_digest(*fields: object) -> str:
     return hashlib.sha256(canonical_event(*fields)).hexdigest()  # type: ignore[arg-type]
 
 
-def digest_of(event: Any) -> str:
-    """The digest of ``event`` (an :class:`~reimbursement.domain.events.Event`)."""
-    return event_digest(
+def event_bytes(event: Any) -> bytes:
+    """The canonical bytes of ``event`` (an :class:`~reimbursement.domain.events.Event`)."""
+    return canonical_event(
         event.seq,
         event.type,
         event.claim_id,
@@ -111,6 +112,11 @@ def digest_of(event: Any) -> str:
         event.visibility,
         event.prev_hash,
     )
+
+
+def digest_of(event: Any) -> str:
+    """The digest of ``event`` (an :class:`~reimbursement.domain.events.Event`)."""
+    return hashlib.sha256(event_bytes(event)).hexdigest()
 
 
 class _Texts(dict[Any, str]):
