@@ -26,7 +26,15 @@ from ..claim import Claim
 from ..events import Event, EventLog, EventType
 from ..lifecycle import ClaimState
 
-__all__ = ["ERASED", "FINAL_STATES", "PERSONAL_EVENT_DATA", "delete_documents", "erase"]
+__all__ = [
+    "ERASED",
+    "FINAL_STATES",
+    "KEPT_EVENT_DATA",
+    "KEPT_EVENT_DATA_PREFIXES",
+    "PERSONAL_EVENT_DATA",
+    "delete_documents",
+    "erase",
+]
 
 ERASED = "[erased]"
 """What an erased text field reads."""
@@ -34,8 +42,31 @@ ERASED = "[erased]"
 FINAL_STATES = frozenset({ClaimState.PAID, ClaimState.REJECTED, ClaimState.WITHDRAWN})
 """The states in which a claim's personal data may be erased (nothing is left to do)."""
 
-PERSONAL_EVENT_DATA = frozenset({"file_name", "note", "text", "reasons", "problems"})
-"""The keys of event data that may hold free text about a person."""
+PERSONAL_EVENT_DATA = frozenset(
+    {"file_name", "note", "text", "reasons", "problems", "account_ending"}
+)
+"""The keys of event data that may hold free text about a person (or a part of their
+bank account): erasure replaces their values with :data:`ERASED`."""
+
+KEPT_EVENT_DATA = frozenset(
+    {
+        *("amount", "approved", "attempt", "claimed", "number", "reference", "redacted"),
+        *("attachment_id", "attachment_ids", "line_id", "message_id", "other_claim_id", "kind"),
+        *("lines_added", "lines_changed", "lines_removed", "payee_account_changed"),
+        *("reviewer", "from", "policy", "trigger", "passed_over", "step", "outcome"),
+        *("plan_outcome", "rule", "rules_version", "sampled"),
+        *("stage", "cycle", "crossed_at", "due", "ces", "nps", "channel", "has_text"),
+        *("signature.algorithm", "signature.key_id", "signature.value", "signature.version"),
+        *("signature.sha256", "signature.declarations", "signature.authenticator_data"),
+        "signature.client_data_json",
+    }
+)
+"""The keys of event data erasure keeps: ids, amounts, codes, counts, instants, staff ids,
+the signature record. With the prefixes in :data:`KEPT_EVENT_DATA_PREFIXES`, every key
+an event carries is in this set or in :data:`PERSONAL_EVENT_DATA` (a test holds it)."""
+
+KEPT_EVENT_DATA_PREFIXES = ("csat_",)
+"""Prefixes of kept keys made per value (``csat_<stage>``: a rating of one stage)."""
 
 
 def _redacted(event: Event) -> Event | None:
