@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, TypedDict, Unpack
 import attrs
 
 from .adapters import memory
+from .audit.log import MerkleLog
 from .domain.routing import (
     NO_CONFLICTS,
     ApprovalRules,
@@ -46,6 +47,7 @@ from .service.sweeper import BreachEscalation
 from .service.texts import CustomerTexts
 
 if TYPE_CHECKING:  # the notify extra's module, only for the type
+    from .audit.checkpoint import NoteSigner
     from .notify.ports import InboxStore
 
 __all__ = ["DeskOptions", "assemble", "in_memory_desk", "sql_desk"]
@@ -116,6 +118,8 @@ def in_memory_desk(
     settle_immediately: bool = True,
     payments: PaymentGateway | None = None,
     inbox: InboxStore | None = None,
+    log_signer: NoteSigner | None = None,
+    log_origin: str = "reimbursement.local/log",
     **options: Unpack[DeskOptions],
 ) -> ReimbursementDesk:
     """A desk on the in-memory adapters: the embedded default for tests, demos and notebooks.
@@ -128,9 +132,14 @@ def in_memory_desk(
     ``new_id`` (see :class:`DeskOptions`) makes document ids too. The
     adapters are reachable as ``desk.adapters`` (for example
     ``desk.adapters.notifier.sent``). Nothing survives the process.
+    Its claim store keeps the desk's Merkle log; with ``log_signer`` (the
+    insurer's checkpoint key) the desk signs checkpoints of it, named
+    ``log_origin``, and gives receipts (``desk.submission_receipt``).
     """
     new_id = options.get("new_id")
+    store = memory.InMemoryClaimStore()
     adapters = memory.create(
+        store=store,
         clock=clock,
         notifier=notifier,
         customers=customers,
@@ -142,6 +151,8 @@ def in_memory_desk(
         adapters = attrs.evolve(adapters, payments=payments)
     if inbox is not None:
         adapters = attrs.evolve(adapters, inbox=inbox)
+    if log_signer is not None:
+        adapters = attrs.evolve(adapters, log=MerkleLog(store.log, log_origin, log_signer))
     return assemble(adapters, **options)
 
 

@@ -17,7 +17,8 @@ that already catch ``ValueError`` or ``PermissionError`` keep working::
     │   ├── CustomerNotFoundError
     │   ├── DocumentNotFoundError
     │   ├── RateNotFoundError                 no exchange rate for a currency pair and day
-    │   └── NoEligibleReviewerError           nobody may review this claim
+    │   ├── NoEligibleReviewerError           nobody may review this claim
+    │   └── NotSealedError                    an event the desk's Merkle log does not hold yet
     ├── AuthorizationError (PermissionError)  not allowed: role, ownership, four-eyes
     │   └── FourEyesError                     the same person would act twice
     ├── ConcurrencyError (RuntimeError)       a save based on a stale version of the claim
@@ -76,6 +77,7 @@ __all__ = [
     "MissingExtraError",
     "NoEligibleReviewerError",
     "NotFoundError",
+    "NotSealedError",
     "PaymentError",
     "ProofError",
     "RateNotFoundError",
@@ -326,6 +328,10 @@ class DelegationLoopError(ValidationError):
 
 class NoEligibleReviewerError(NotFoundError):
     """No reviewer in the pool may take the claim (skills, authority, four-eyes, availability)."""
+
+
+class NotSealedError(NotFoundError):
+    """An event the desk's Merkle log does not hold yet: ask again once it is sealed."""
 
 
 class FourEyesError(AuthorizationError):

@@ -79,22 +79,34 @@ def _hash(row: tuple[object, ...]) -> str:
     return hashlib.sha256(canonical_event(*row)).hexdigest()  # type: ignore[arg-type]
 
 
+# what an erasure recorded of an event: its digest after redaction (none recorded, the
+# event's own, or another), and its digest before
+_recorded = st.tuples(st.sampled_from([None, "own"]) | _digests, _digests)
+
+
 @given(st.lists(st.tuples(events_fields, st.booleans()), max_size=8), st.data())
 def test_the_chain_of_many_events_hashes_the_bytes_of_each_and_finds_the_first_break(
     pairs: list[tuple[tuple[object, ...], bool]], data: st.DataObject
 ) -> None:
-    seqs = [row[0] for row, _ in pairs] or [1]
-    recorded = data.draw(st.dictionaries(st.sampled_from(seqs), _digests, max_size=2))
+    seqs = list(range(1, len(pairs) + 1)) or [1]
+    drawn = data.draw(st.dictionaries(st.sampled_from(seqs), _recorded, max_size=2))
+    recorded = dict(drawn)  # "own" is replaced below by the event's digest as drawn
     rows, expected = [], []
     found: object = None
     broken = None
-    for row, linked in pairs:  # linked: the link made right, else left as drawn
-        if linked:
-            row = (*row[:11], found)
-        seq, prev = row[0], row[11]
+    for seq, (row, linked) in enumerate(pairs, 1):  # linked: the link made, else as drawn
+        row = (seq, *row[1:11], found if linked else row[11])
+        prev = row[11]
         if broken is None and prev != found:
             broken = ChainBreak(seq, found, prev)  # type: ignore[arg-type]
-        found = recorded[seq] if seq in recorded else _hash(row)  # type: ignore[index]
+        found = _hash(row)
+        if seq in drawn:
+            after, before = drawn[seq]
+            if after == "own":
+                after = found
+                recorded[seq] = (found, before)
+            if after is None or after == found:  # as recorded: linked by its digest before
+                found = before
         rows.append(row)
         expected.append(found)
     assert chain_of(rows, recorded or None) == (expected, broken)  # type: ignore[arg-type]

@@ -274,6 +274,7 @@ CALLS: dict[str, Call] = {
     "submission_to_sign.declarations": lambda d, c, v: d.submission_to_sign(ANA, c, None, v),
     "signature_status.claim_id": lambda d, c, v: d.signature_status(REVIEWER, v),
     "export_personal_data.customer_id": lambda d, c, v: d.export_personal_data(ANA, v),
+    "submission_receipt.claim_id": lambda d, c, v: d.submission_receipt(ANA, v),
     "erase_personal_data.customer_id": lambda d, c, v: d.erase_personal_data(SYSTEM, v),
     "delete_expired_documents.kept_for": lambda d, c, v: d.delete_expired_documents(SYSTEM, c, v),
     "track.claim_id": lambda d, c, v: d.track(ANA, v),

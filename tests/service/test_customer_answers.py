@@ -30,6 +30,8 @@ from reimbursement import (
 )
 from reimbursement.adapters.memory import InMemoryInbox, ManualClock
 from reimbursement.adapters.notify.inbox import InboxChannel
+from reimbursement.adapters.signing import Ed25519Signer
+from reimbursement.audit import NoteSigner
 from reimbursement.claims import EventType
 from reimbursement.domain.authorization import (
     ROLE_ACTIONS,
@@ -110,7 +112,9 @@ def desk(make_desk: Callable[..., ReimbursementDesk], clock: ManualClock) -> Rei
         channels=[InboxChannel(inbox, clock)],
         clock=clock,
     )
-    desk = make_desk(inbox=inbox, notifier=router)
+    seal = Ed25519Signer.generate("seal")  # checkpoints signed: the desk gives receipts
+    signer = NoteSigner("claims.example.org", seal, seal.public_bytes)
+    desk = make_desk(inbox=inbox, notifier=router, log_signer=signer)
     router.bind(desk)
     return desk
 
@@ -151,6 +155,7 @@ CUSTOMER_CALLS: Mapping[str, Call] = {
     "signature_status": lambda d, s: d.signature_status(ANA, s.in_review),
     "submission_to_sign": lambda d, s: d.submission_to_sign(ANA, s.ready),
     "export_personal_data": lambda d, s: d.export_personal_data(ANA, ANA.id),
+    "submission_receipt": lambda d, s: d.submission_receipt(ANA, s.in_review),
     "inbox": lambda d, s: d.inbox(ANA),
     "mark_inbox_read": lambda d, s: d.mark_inbox_read(ANA, [i.key for i in d.inbox(ANA)]),
 }

@@ -7,7 +7,8 @@
   the whole desk, signs checkpoints (C2SP ``tlog-checkpoint``), and gives
   receipts (inclusion proofs) and consistency proofs, checked by
   :func:`verify_receipt` and :func:`verify_extension` with the checkpoint
-  key alone.
+  key alone; :mod:`.receipts` is a receipt's JSON form (what the desk's
+  ``submission_receipt`` gives the customer) and its check.
 - :mod:`.canonical` and :mod:`.signatures`: what a customer signs on
   submission, and its check.
 
@@ -30,8 +31,10 @@ from .log import (
     verify_receipt,
 )
 from .merkle import MerkleTree, verify_consistency, verify_inclusion
+from .receipts import RECEIPT_FORMAT, receipt_data, receipt_from_data, verify_receipt_data
 
 __all__ = [
+    "RECEIPT_FORMAT",
     "ChainBreak",
     "ChainReport",
     "Checkpoint",
@@ -46,10 +49,13 @@ __all__ = [
     "canonical_event",
     "digest",
     "open_checkpoint",
+    "receipt_data",
+    "receipt_from_data",
     "sign_checkpoint",
     "verify",
     "verify_consistency",
     "verify_extension",
     "verify_inclusion",
     "verify_receipt",
+    "verify_receipt_data",
 ]

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 import attrs
 
-from ..domain.chain import ChainBreak, digest_of
+from ..domain.chain import ChainBreak, Redaction, digest_of
 from ..domain.claim import Claim
 from ..domain.events import Event, EventType
 
@@ -32,7 +32,8 @@ class ChainReport:
     head: str | None
     broken: ChainBreak | None = None
     redacted: tuple[int, ...] = ()
-    """Events whose personal text was erased: checked by the digest recorded at erasure."""
+    """Events whose personal data was erased: each checked against the digest erasure
+    recorded of its redacted form, and linked by its digest from before."""
 
     @property
     def intact(self) -> bool:
@@ -49,27 +50,38 @@ _DIGEST = re.compile("[0-9a-f]{64}")
 _ERASURES = frozenset({EventType.PERSONAL_DATA_ERASED})
 
 
-def _recorded(events: Iterable[Event]) -> dict[int, str]:
-    """The digests an erasure recorded of the events it redacted (by seq).
+def _recorded(events: Iterable[Event]) -> dict[int, Redaction]:
+    """What an erasure recorded of each event it redacted (by seq): digests after and before.
 
-    Only SHA-256 hex digests are taken: anything else in the record is not a
-    digest this library wrote, and the event it names is hashed as it is
-    (so its link breaks).
+    An item is ``"<seq>:<before>:<after>"`` (``"<seq>:<before>"`` from
+    erasures that did not record the digest after). Only SHA-256 hex digests
+    are taken: anything else in the record is not a digest this library
+    wrote, and the event it names is hashed as it is (so its link breaks).
     """
-    found: dict[int, str] = {}
+    found: dict[int, Redaction] = {}
     for event in events:
         if event.type is EventType.PERSONAL_DATA_ERASED:
             for item in filter(None, event.data.get("redacted", "").split(",")):
-                seq, _, value = item.partition(":")
-                if seq.isdigit() and int(seq) < event.seq and _DIGEST.fullmatch(value):
-                    found[int(seq)] = value
+                seq, _, digests = item.partition(":")
+                before, _, after = digests.partition(":")
+                if (
+                    seq.isdigit()
+                    and int(seq) < event.seq
+                    and _DIGEST.fullmatch(before)
+                    and (not after or _DIGEST.fullmatch(after))
+                ):
+                    found[int(seq)] = (after or None, before)
     return found
 
 
-def _chain(claim: Claim) -> tuple[list[str], ChainBreak | None, dict[int, str]]:
+def _chain(claim: Claim) -> tuple[list[str], ChainBreak | None, dict[int, Redaction]]:
     log = claim.events
+    hashes, broken = log.chain()
+    if broken is None:  # nothing redacted changed a link: no erasure record to read
+        return hashes, None, {}
     recorded = _recorded(log.since(0, _ERASURES))  # builds the erasure events only
-    hashes, broken = log.chain(recorded or None)
+    if recorded:
+        hashes, broken = log.chain(recorded)
     return hashes, broken, recorded
 
 

@@ -29,19 +29,21 @@ compare it with ``rfc8785`` byte for byte.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime
 from json.encoder import encode_basestring
-from typing import Any
+from typing import Any, Final
 
 import attrs
 
 __all__ = [
     "ChainBreak",
     "Fields",
+    "Redaction",
     "canonical_event",
     "chain_of",
     "digest_of",
+    "event_bytes",
     "event_digest",
 ]
 
@@ -94,9 +96,9 @@ def event_digest(*fields: object) -> str:
     return hashlib.sha256(canonical_event(*fields)).hexdigest()  # type: ignore[arg-type]
 
 
-def digest_of(event: Any) -> str:
-    """The digest of ``event`` (an :class:`~reimbursement.domain.events.Event`)."""
-    return event_digest(
+def event_bytes(event: Any) -> bytes:
+    """The canonical bytes of ``event`` (an :class:`~reimbursement.domain.events.Event`)."""
+    return canonical_event(
         event.seq,
         event.type,
         event.claim_id,
@@ -112,36 +114,85 @@ def digest_of(event: Any) -> str:
     )
 
 
-def _memo(memo: dict[str, str], text: str) -> str:
-    quoted = memo[text] = encode_basestring(text)
-    return quoted
+def digest_of(event: Any) -> str:
+    """The digest of ``event`` (an :class:`~reimbursement.domain.events.Event`)."""
+    return hashlib.sha256(event_bytes(event)).hexdigest()
 
 
-def _day(days: dict[int, str], ordinal: int) -> str:
-    text = days[ordinal] = date.fromordinal(ordinal).isoformat()
-    return text
+class _Texts(dict[Any, str]):
+    """JSON text made from a value once, then looked up (a dict subscript costs no call).
+
+    Holds at most ``_KEPT`` values: past that it starts afresh, so a store of
+    millions of customers (each an actor) costs a bounded memory.
+    """
+
+    __slots__ = ("_make",)
+
+    def __init__(self, make: Callable[[Any], str]) -> None:
+        super().__init__()
+        self._make = make
+
+    def __missing__(self, key: Any) -> str:
+        text = self._make(key)
+        if len(self) >= _KEPT:
+            self.clear()
+        self[key] = text
+        return text
+
+
+_KEPT: Final = 4096
+_q = encode_basestring
+# the constant text between the values of canonical_event's object, joined to the value
+# it follows or precedes, for the values verifying a store repeats (actors, days, data
+# keys, states, roles, types: a few hundred among millions of events)
+_HEADS = _Texts(lambda actor: f'{{"actor":{_q(actor)},"at":"')
+_DAYS = _Texts(lambda ordinal: f"{date.fromordinal(ordinal).isoformat()}T")
+_KEYS = _Texts(lambda key: f"[{_q(key)},")
+_FROMS = _Texts(lambda state: f'],"from_state":{_q(state)},"prev":')
+_NO_REASON = _Texts(lambda role: f',"reason":null,"role":{_q(role)},"seq":')
+_ROLES = _Texts(lambda role: f',"role":{_q(role)},"seq":')
+_TAILS = _Texts(lambda t: f',"to_state":{_q(t[0])},"type":{_q(t[1])},"visibility":{_q(t[2])}}}')
+
+
+def _pairs(data: tuple[str, ...]) -> str:
+    """The inside of ``data``'s JSON array of pairs (the two short cases written out)."""
+    n, keys = len(data), _KEYS
+    if n == 2:
+        return f"{keys[data[0]]}{_q(data[1])}]"
+    if n == 4:
+        return f"{keys[data[0]]}{_q(data[1])}],{keys[data[2]]}{_q(data[3])}]"
+    return ",".join([f"{keys[data[i]]}{_q(data[i + 1])}]" for i in range(0, n, 2)])
 
 
 # chain_of hashes exactly canonical_event's bytes (the tests compare the two, and
 # both with rfc8785, on arbitrary events), with less work per event, since
-# verifying a desk's claims hashes millions of them (benchmarks/audit.py): every
-# string a claim repeats (its id, actors, states, roles, types, data keys) is
-# escaped once per call, the date of an instant is formatted once per day, and a
-# link that matches is a hex digest made here, which needs no escaping.
+# verifying a desk's claims hashes millions of them (benchmarks/audit.py): the
+# constant text of the object is joined to the values it sits between, made once
+# per value (_Texts) rather than once per event; the claim id is escaped once per
+# claim; an instant's date is formatted once per day; a link that matches is a hex
+# digest made here, which needs no escaping. What this buys: docs/audit.md.
+
+
+Redaction = tuple[str | None, str]
+"""What an erasure recorded of an event it redacted: its digest after (``None``: not
+recorded, by erasures before it was), and its digest before, which the next event links to."""
 
 
 def chain_of(
-    events: Iterable[Fields], recorded: Mapping[int, str] | None = None
+    events: Iterable[Fields], recorded: Mapping[int, Redaction] | None = None
 ) -> tuple[list[str], ChainBreak | None]:
     """Each of ``events``' digest, in order, and the first broken link (``None``: intact).
 
-    ``recorded``: digests to take instead of hashing, by ``seq`` (erased events).
+    ``recorded``: by ``seq``, events redacted by erasure. Such an event whose
+    digest is the one recorded after redaction counts as its digest from
+    before; one changed since keeps its own, so the next link breaks.
     """
-    memo: dict[str, str] = {}
-    days: dict[int, str] = {}
-    get, day_of, quote, sha256 = memo.get, days.get, encode_basestring, hashlib.sha256
+    heads, days, froms, no_reason, roles, tails = _HEADS, _DAYS, _FROMS, _NO_REASON, _ROLES, _TAILS
+    quote, sha256, utc = encode_basestring, hashlib.sha256, UTC
     digests: list[str] = []
+    add = digests.append
     broken, expected, hashed = None, None, False
+    claim, claim_text = None, ""
     for (
         seq,
         type_,
@@ -162,34 +213,29 @@ def chain_of(
             link = "null" if prev is None else quote(prev)
             if broken is None and prev != expected:
                 broken = ChainBreak(seq, expected, prev)
+        if claim_id != claim:
+            claim, claim_text = claim_id, f'+00:00","claim_id":{quote(claim_id)},"data":['
+        if at.tzinfo is not utc:
+            at = at.astimezone(utc)
+        time = at.time().isoformat()
+        if len(time) == 8:  # no fraction when the microseconds are 0
+            time += ".000000"
+        expected = sha256(
+            f"{heads[actor]}{days[at.toordinal()]}{time}{claim_text}"
+            f"{_pairs(data) if data else ''}{froms[source]}{link}"
+            f"{no_reason[role] if reason is None else f',{_REASON}{quote(reason)}{roles[role]}'}"
+            f"{int(seq)}{tails[dest, type_, visibility]}".encode()
+        ).hexdigest()
+        hashed = True
         if recorded is not None and seq in recorded:
-            expected, hashed = recorded[seq], False
-            digests.append(expected)
-            continue
-        pairs = ",".join(
-            f"[{get(data[i]) or _memo(memo, data[i])},{quote(data[i + 1])}]"
-            for i in range(0, len(data), 2)
-        )
-        if at.tzinfo is not UTC:
-            at = at.astimezone(UTC)
-        day = at.toordinal()
-        expected, hashed = (
-            sha256(
-                f'{{"actor":{get(actor) or _memo(memo, actor)},'
-                f'"at":"{day_of(day) or _day(days, day)}T'
-                f'{at.time().isoformat("microseconds")}+00:00",'
-                f'"claim_id":{get(claim_id) or _memo(memo, claim_id)},"data":[{pairs}],'
-                f'"from_state":{get(source) or _memo(memo, source)},"prev":{link},'
-                f'"reason":{"null" if reason is None else quote(reason)},'
-                f'"role":{get(role) or _memo(memo, role)},"seq":{int(seq)},'
-                f'"to_state":{get(dest) or _memo(memo, dest)},'
-                f'"type":{get(type_) or _memo(memo, type_)},'
-                f'"visibility":{get(visibility) or _memo(memo, visibility)}}}'.encode()
-            ).hexdigest(),
-            True,
-        )
-        digests.append(expected)
+            after, before = recorded[seq]
+            if after is None or after == expected:  # else the next link breaks: changed since
+                expected, hashed = before, False
+        add(expected)
     return digests, broken
+
+
+_REASON: Final = '"reason":'
 
 
 @attrs.frozen

@@ -17,7 +17,7 @@ import attrs
 from ._replace import trusted_builder
 from ._vector import appended, vector
 from .actors import Actor, Role
-from .chain import ChainBreak, chain_of, event_digest
+from .chain import ChainBreak, Redaction, chain_of, event_digest
 from .event_types import EventType, Visibility
 from .lifecycle import ClaimState
 
@@ -319,13 +319,13 @@ class EventLog(Sequence[Event]):
         return None
 
     def chain(
-        self, recorded: Mapping[int, str] | None = None
+        self, recorded: Mapping[int, Redaction] | None = None
     ) -> tuple[list[str], ChainBreak | None]:
         """Each event's digest in order and the first broken link (:func:`.chain.chain_of`).
 
         Read from the rows as they are: no ``Event`` is built (verifying a
-        store's claims reads millions). ``recorded``: digests to take instead
-        of hashing, by ``seq`` (events redacted by erasure).
+        store's claims reads millions). ``recorded``: what erasure recorded of
+        the events it redacted, by ``seq``.
         """
         return chain_of(self._rows, recorded)
 

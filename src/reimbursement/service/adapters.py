@@ -30,6 +30,7 @@ from ..ports import (
 from .dispatch import DeliveryPolicy
 
 if TYPE_CHECKING:  # the notify extra's module, only for the type
+    from ..audit.log import MerkleLog
     from ..notify.ports import DeliveryLog, GoneEndpoints, InboxStore
 
 __all__ = ["Adapters", "DeskSettings", "LogSealer"]
@@ -63,6 +64,8 @@ class Adapters:
     ``seal`` appends committed events to the store's Merkle log
     (``sql_desk``: ``SqlClaimStore.seal``; None where commits append
     themselves, as in memory): ``desk.seal_log`` and the worker call it.
+    ``log`` is the desk's Merkle log, over its claim store's ``store.log``, with
+    the signer of its checkpoints: ``desk.submission_receipt`` reads it.
     """
 
     unit_of_work: Callable[[], UnitOfWork]
@@ -79,6 +82,7 @@ class Adapters:
     gone: GoneEndpoints | None = None
     deliveries: DeliveryLog | None = None
     seal: LogSealer | None = None
+    log: MerkleLog | None = None
 
 
 def _kind(kind: type | tuple[type, ...], described: str) -> Any:

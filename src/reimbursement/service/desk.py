@@ -22,6 +22,7 @@ from ._einvoice import EInvoiceCalls
 from ._inbox import InboxCalls
 from ._payments import PaymentCalls
 from ._privacy import PrivacyCalls
+from ._receipts import ReceiptCalls
 from ._review_calls import HandOverReport, ReviewCalls
 from ._signing import SigningCalls
 from .sweeper import SweepReport, sweep
@@ -38,6 +39,7 @@ class ReimbursementDesk(
     PaymentCalls,
     SigningCalls,
     PrivacyCalls,
+    ReceiptCalls,
     AuditReviewCalls,
 ):
     """Runs claims from draft to payment on the given adapters.

@@ -5,10 +5,11 @@ id, amount, total, date, state, category, document hash and size, and the
 timeline. It replaces every free text and contact field with
 :data:`ERASED` (see ``docs/privacy.md`` for the exact list). Events whose
 data or reason held such text are redacted in place, and the erasure event
-records each one's digest from before (``data["redacted"]``,
-``"<seq>:<sha256>"`` joined by commas), so that the hash chain and the
-Merkle log still verify: the redacted events' own text can no longer be
-checked, everything else can.
+records each one's digest from before and after (``data["redacted"]``,
+``"<seq>:<sha256 before>:<sha256 after>"`` joined by commas), so that the
+hash chain and the Merkle log still verify: what was erased can no longer be
+checked, everything left of a redacted event still is (changed after the
+erasure, it no longer hashes to its digest after, and the chain breaks).
 """
 
 from __future__ import annotations
@@ -25,7 +26,15 @@ from ..claim import Claim
 from ..events import Event, EventLog, EventType
 from ..lifecycle import ClaimState
 
-__all__ = ["ERASED", "FINAL_STATES", "PERSONAL_EVENT_DATA", "delete_documents", "erase"]
+__all__ = [
+    "ERASED",
+    "FINAL_STATES",
+    "KEPT_EVENT_DATA",
+    "KEPT_EVENT_DATA_PREFIXES",
+    "PERSONAL_EVENT_DATA",
+    "delete_documents",
+    "erase",
+]
 
 ERASED = "[erased]"
 """What an erased text field reads."""
@@ -33,8 +42,31 @@ ERASED = "[erased]"
 FINAL_STATES = frozenset({ClaimState.PAID, ClaimState.REJECTED, ClaimState.WITHDRAWN})
 """The states in which a claim's personal data may be erased (nothing is left to do)."""
 
-PERSONAL_EVENT_DATA = frozenset({"file_name", "note", "text", "reasons", "problems"})
-"""The keys of event data that may hold free text about a person."""
+PERSONAL_EVENT_DATA = frozenset(
+    {"file_name", "note", "text", "reasons", "problems", "account_ending"}
+)
+"""The keys of event data that may hold free text about a person (or a part of their
+bank account): erasure replaces their values with :data:`ERASED`."""
+
+KEPT_EVENT_DATA = frozenset(
+    {
+        *("amount", "approved", "attempt", "claimed", "number", "reference", "redacted"),
+        *("attachment_id", "attachment_ids", "line_id", "message_id", "other_claim_id", "kind"),
+        *("lines_added", "lines_changed", "lines_removed", "payee_account_changed"),
+        *("reviewer", "from", "policy", "trigger", "passed_over", "step", "outcome"),
+        *("plan_outcome", "rule", "rules_version", "sampled"),
+        *("stage", "cycle", "crossed_at", "due", "ces", "nps", "channel", "has_text"),
+        *("signature.algorithm", "signature.key_id", "signature.value", "signature.version"),
+        *("signature.sha256", "signature.declarations", "signature.authenticator_data"),
+        "signature.client_data_json",
+    }
+)
+"""The keys of event data erasure keeps: ids, amounts, codes, counts, instants, staff ids,
+the signature record. With the prefixes in :data:`KEPT_EVENT_DATA_PREFIXES`, every key
+an event carries is in this set or in :data:`PERSONAL_EVENT_DATA` (a test holds it)."""
+
+KEPT_EVENT_DATA_PREFIXES = ("csat_",)
+"""Prefixes of kept keys made per value (``csat_<stage>``: a rating of one stage)."""
 
 
 def _redacted(event: Event) -> Event | None:
@@ -64,9 +96,13 @@ def erase(claim: Claim, actor: Actor, at: datetime) -> Claim:
     for event in claim.events:
         clean = _redacted(event)
         if clean is not None:
-            redacted.append(f"{event.seq}:{digest_of(event)}")
+            redacted.append(f"{event.seq}:{digest_of(event)}:{digest_of(clean)}")
         events.append(event if clean is None else clean)
-    anonymous = replace(
+    # the erasure event links to the last event as it was, as the log holds it
+    erasure = claim.with_next_event(
+        EventType.PERSONAL_DATA_ERASED, actor, at, data={"redacted": ",".join(redacted)}
+    )[-1]
+    return replace(
         claim,
         claimant=attrs.evolve(
             claim.claimant, name=ERASED, policy_number=ERASED, payee_account=ERASED, email=""
@@ -76,12 +112,7 @@ def erase(claim: Claim, actor: Actor, at: datetime) -> Claim:
         messages=[attrs.evolve(m, body=ERASED) for m in claim.messages],
         payments=tuple(attrs.evolve(p, payee_account=ERASED) for p in claim.payments),
         feedback=None if claim.feedback is None else attrs.evolve(claim.feedback, text=""),
-        events=EventLog(events),
-    )
-    data = {"redacted": ",".join(redacted)}
-    return replace(
-        anonymous,
-        events=anonymous.with_next_event(EventType.PERSONAL_DATA_ERASED, actor, at, data=data),
+        events=EventLog([*events, erasure]),
     )
 
 
