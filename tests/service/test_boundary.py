@@ -313,6 +313,7 @@ CALLS: dict[str, Call] = {
     "change_payee_account.account": lambda d, c, v: d.change_payee_account(ANA, c, v),
     "withdraw.actor": lambda d, c, v: d.withdraw(v, c),
     "dispatch_notifications.limit": lambda d, c, v: d.dispatch_notifications(v),
+    "seal_log.limit": lambda d, c, v: d.seal_log(v),
     "sweep.now": lambda d, c, v: d.sweep(v),
     "add_einvoice.file_name": lambda d, c, v: d.add_einvoice(ANA, c, v, INVOICE, category="x"),
     "add_einvoice.content": lambda d, c, v: d.add_einvoice(ANA, c, "i.xml", v, category="x"),

@@ -101,8 +101,12 @@ class ReimbursementDesk(
         entries (None: all pending); with ``wait=False`` it returns 0 at
         once while another process seals. Reads of the log seal first, so
         a receipt never waits for it. In memory commits append themselves:
-        0. Raises :class:`~reimbursement.errors.StorageError` when the
-        database cannot be reached.
+        0. Raises :class:`~reimbursement.errors.ValidationError` for a
+        ``limit`` that is not None or a whole number of 1 or more, and
+        :class:`~reimbursement.errors.StorageError` when the database cannot
+        be reached.
         """
+        if limit is not None and (type(limit) is not int or limit < 1):
+            raise ValidationError.at("limit", "must be None or a whole number of 1 or more")
         seal = self.adapters.seal
         return 0 if seal is None else seal(limit, wait=wait)
