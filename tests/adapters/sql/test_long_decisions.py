@@ -13,17 +13,8 @@ from datetime import date
 
 import pytest
 
-from reimbursement import (
-    Actor,
-    CustomerProfile,
-    DeskSettings,
-    LineDecision,
-    LineInput,
-    Money,
-    sql_desk,
-)
+from reimbursement import LineDecision, LineInput, Money
 from reimbursement.adapters import sql
-from reimbursement.adapters.memory import InMemoryDocumentStore, ManualClock
 from reimbursement.claims import EventType
 from reimbursement.domain.limits import (
     MAX_DESCRIPTION_LENGTH,
@@ -32,31 +23,17 @@ from reimbursement.domain.limits import (
     MAX_STORED_TEXT,
     NOTES_IN_EVENT,
 )
-from reimbursement.payments import iban_for
 from reimbursement.service import ClaimLimits
-from reimbursement.testing import AT
 
 from .conftest import DATABASES
-
-CUSTOMER = Actor.customer("cust-1")
-REVIEWER = Actor.reviewer("rev-1")
-IBAN = iban_for("DE", "370400440532013000")
-PROFILE = CustomerProfile("cust-1", "Ana Lima", "POL-1", "EUR", payee_account=IBAN)
+from .large_claims import CUSTOMER, REVIEWER, desk_on
 
 
 @pytest.mark.parametrize("database_url", DATABASES, indirect=True)
 def test_a_partial_approval_of_every_line_at_the_limits_is_stored_and_notified(
     database_url: str,
 ) -> None:
-    sql.upgrade(database_url)
-    desk = sql_desk(
-        database_url,
-        documents=InMemoryDocumentStore(),
-        customers=[PROFILE],
-        reviewers=["rev-1"],
-        clock=ManualClock(AT),
-        settings=DeskSettings(require_receipts=False),
-    )
+    desk = desk_on(database_url)
     line = LineInput(
         "pharmacy",
         date(2026, 1, 2),

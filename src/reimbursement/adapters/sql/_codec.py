@@ -14,13 +14,13 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Final
 
-import attrs
 import sqlalchemy as sa
 
 from ...domain.claim import Claim
 from ...errors import SchemaVersionError, StorageError, StoredDataError, ValidationError
 from ...ports import ClaimSchedule
 from ...serialization import from_data, parse_json, to_data
+from ._body import body_text
 from ._schema import CLAIMS, EVENTS, AnyRow
 
 __all__ = ["RECORD_FORMAT", "claim_columns", "claim_values", "event_values", "load_claims"]
@@ -38,8 +38,6 @@ def _utc(instant: datetime | None) -> datetime | None:
 
 def claim_values(claim: Claim, schedule: ClaimSchedule) -> dict[str, Any]:
     """The ``rb_claims`` columns of ``claim`` (without ``position``)."""
-    body = to_data(attrs.evolve(claim, events=()))
-    del body["events"]
     return {
         "id": claim.id,
         "number": claim.number,
@@ -49,7 +47,7 @@ def claim_values(claim: Claim, schedule: ClaimSchedule) -> dict[str, Any]:
         "next_check_at": _utc(schedule.next_check_at),
         "version": claim.version,
         "format": RECORD_FORMAT,
-        "body": body,
+        "body": body_text(claim),  # joined from the encoded pieces it shares (see _body)
     }
 
 
