@@ -17,10 +17,10 @@ from ._claims import (
     OutboxMessage,
     OutboxQueue,
     Page,
-    RequestRecord,
     UnitOfWork,
 )
 from ._duplicates import DuplicateLookups, DuplicateMatch
+from ._requests import RequestRecord, erases_personal_data
 from ._signing import Signature, Signer, Verifier
 from ._world import (
     FINAL_RECEIPT_STATUSES,
@@ -69,4 +69,5 @@ __all__ = [
     "StoredDocument",
     "UnitOfWork",
     "Verifier",
+    "erases_personal_data",
 ]

@@ -179,6 +179,8 @@ REQUESTS: Final = sa.Table(
     sa.Column("claim_id", sa.Text, nullable=False),
     # the claim's version once the request's command committed (NULL: kept before v9)
     sa.Column("version", sa.Integer, nullable=True),
+    # the claim as the command left it, without its events (NULL: kept before v14, erased)
+    sa.Column("answer", Document, nullable=True),
 )
 
 SEQUENCES: Final = sa.Table(
