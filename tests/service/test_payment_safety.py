@@ -403,3 +403,30 @@ def test_a_new_attempt_is_refused_while_the_gateway_cannot_stop_a_pending_one(
         desk, failed.id, lambda: desk.retry_payment(FINANCE, claim.id), PaymentError
     )
     assert "no new attempt while it may have paid" in str(error)
+
+
+def test_a_discrepancy_is_reported_only_for_an_attempt_that_is_over(
+    desk: ReimbursementDesk,
+) -> None:
+    """Only a failed or cancelled attempt's settlement is a discrepancy; the refusal names
+    the reference, on the claim as it is (the pure command, as the gateway's callback runs it)."""
+    from reimbursement.domain import commands as cmd
+
+    claim, reference = sent(desk)
+    whole_claim = desk.get(FINANCE, claim.id)
+    at = whole_claim.updated_at
+    for given in (reference, "GW-nobody"):  # an attempt still live; no attempt at all
+        with pytest.raises(ValidationError) as refused:
+            cmd.report_discrepancy(whole_claim, BANK, at, given)
+        assert [p.path for p in refused.value.problems] == ["reference"]
+    with pytest.raises(ValidationError) as unsent:
+        cmd.confirm_payment(
+            desk.get(
+                FINANCE,
+                desk.approve_payment(FINANCE, desk.approve(REVIEWER, submitted(desk).id).id).id,
+            ),
+            BANK,
+            at,
+        )
+    assert [p.path for p in unsent.value.problems] == ["payment"]
+    assert "has not been sent yet" in str(unsent.value)

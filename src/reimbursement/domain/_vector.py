@@ -26,7 +26,7 @@ import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Final, Generic, TypeVar, overload
 
-__all__ = ["CHUNK", "SMALL", "Vector", "appended", "replaced", "vector"]
+__all__ = ["CHUNK", "SMALL", "Vector", "appended", "pieces", "replaced", "vector"]
 
 T = TypeVar("T")
 
@@ -189,3 +189,15 @@ def replaced(items: Sequence[T], index: int, item: T) -> Sequence[T]:
         return items.set(index, item)
     at = range(len(items))[index]
     return (*items[:at], item, *items[at + 1 :])
+
+
+def pieces(items: Sequence[T]) -> tuple[tuple[tuple[T, ...], ...], tuple[T, ...]]:
+    """The full chunks ``items`` shares with the versions it was made from, and the rest.
+
+    A vector's chunks are the same objects in every version that did not change
+    them, so a writer may keep what it derived from one (its encoded JSON) by
+    identity; any other sequence has no chunks, only a rest.
+    """
+    if type(items) is Vector:
+        return items._chunks, items._tail
+    return (), tuple(items)

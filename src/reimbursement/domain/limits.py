@@ -39,9 +39,18 @@ __all__ = [
     "MAX_SIGNATURE_DATA",
     "MAX_SIGNATURE_KEY_ID_LENGTH",
     "MAX_SIGNATURE_VALUE",
+    "MAX_STORED_TEXT",
+    "NOTES_IN_EVENT",
     "ClaimLimits",
 ]
 
+MAX_STORED_TEXT: Final = 65_536
+"""The longest text a stored claim may hold in one field, in characters: the wire format's
+string limit (``reimbursement.serialization.MAX_STRING_LENGTH`` is this constant). Every
+text the desk builds from the caps below fits in it, so a claim it built can be stored."""
+NOTES_IN_EVENT: Final = 10
+"""Line notes an approval's event repeats in its reason (the first ones, in line order;
+every note stays on the line's decision, and the event counts the others)."""
 MAX_LINES: Final = 1_000
 """Expense lines on one claim."""
 MAX_ATTACHMENTS: Final = 1_000
@@ -113,6 +122,27 @@ class ClaimLimits:
     max_reason_length: int = _limit(MAX_REASON_LENGTH)
     max_reasons: int = _limit(MAX_REASONS)
     max_line_amount_digits: int = _limit(MAX_LINE_AMOUNT_DIGITS)
+
+    def __attrs_post_init__(self) -> None:
+        # the longest text the desk builds from these caps must still fit in a stored
+        # field: an accepted call whose claim cannot be saved is refused at save, too late
+        built = {
+            "max_description_length": self.max_description_length,
+            "max_message_length": self.max_message_length,
+            "max_note_length": self.max_note_length,
+            "max_reason_length": self.max_reason_length,
+            # a return's reasons, joined into its event
+            "max_reasons": self.max_reasons * (self.max_reason_length + 2),
+            # an approval's first notes, "<line id>: <reason>", joined into its event
+            "max_id_length": NOTES_IN_EVENT * (self.max_id_length + self.max_reason_length + 4),
+        }
+        for name, longest in built.items():
+            if longest > MAX_STORED_TEXT:
+                raise ValidationError.at(
+                    f"limits.{name}",
+                    f"lets the desk build a text of {longest:,} characters, over the "
+                    f"{MAX_STORED_TEXT:,} a stored claim holds in one field: lower it",
+                )
 
 
 DEFAULT_LIMITS: Final = ClaimLimits()

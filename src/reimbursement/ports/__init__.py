@@ -17,11 +17,11 @@ from ._claims import (
     OutboxMessage,
     OutboxQueue,
     Page,
-    RequestRecord,
     UnitOfWork,
 )
 from ._duplicates import DuplicateLookups, DuplicateMatch
 from ._passkeys import PasskeyCredential, PasskeyStore
+from ._requests import RequestRecord, erases_personal_data
 from ._signing import Signature, Signer, Verifier
 from ._world import (
     FINAL_RECEIPT_STATUSES,
@@ -72,4 +72,5 @@ __all__ = [
     "StoredDocument",
     "UnitOfWork",
     "Verifier",
+    "erases_personal_data",
 ]

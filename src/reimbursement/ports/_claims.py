@@ -20,6 +20,7 @@ from ..domain.schedule import NO_SCHEDULE, ClaimSchedule
 from ..domain.sla.records import SlaStatus, scheduled_status
 from ._audit_queue import AuditQueue
 from ._duplicates import DuplicateLookups
+from ._requests import RequestRecord
 
 __all__ = [
     "ClaimRepository",
@@ -29,7 +30,6 @@ __all__ = [
     "OutboxMessage",
     "OutboxQueue",
     "Page",
-    "RequestRecord",
     "UnitOfWork",
 ]
 
@@ -77,23 +77,6 @@ class ClaimSummary:
     def sla_status(self, now: datetime) -> SlaStatus:
         """On track, warning (past the SLA policy's threshold) or breached, at ``now``."""
         return scheduled_status(self.due_at, self.next_check_at, now)
-
-
-@attrs.frozen
-class RequestRecord:
-    """What a command sent with a request id produced, kept with the claims.
-
-    ``key`` is the desk's request key (the actor and the request id, made
-    collision-free); ``fingerprint`` hashes the command and its arguments,
-    so that a replay with other arguments can be refused. ``version``, the
-    claim's version once the command committed, lets a replay answer what the
-    first call did; ``None`` for a record kept before SQL schema version 9.
-    """
-
-    key: str
-    fingerprint: str
-    claim_id: str
-    version: int | None = None
 
 
 class ClaimRepository(DuplicateLookups, AuditQueue, Protocol):

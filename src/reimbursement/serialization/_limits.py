@@ -17,6 +17,7 @@ from itertools import accumulate
 from typing import Any, Final, NoReturn
 
 from .._show import show
+from ..domain.limits import MAX_STORED_TEXT
 from ..errors import FieldProblem, ValidationError
 
 __all__ = [
@@ -36,8 +37,9 @@ MAX_JSON_SIZE: Final = 16 * 1024 * 1024
 """The longest JSON text ``from_json`` reads, in bytes of UTF-8 (16 MiB)."""
 MAX_DEPTH: Final = 32
 """How deep arrays and objects may nest: ``[]`` is 1 deep, ``[[]]`` 2 (a claim needs 6)."""
-MAX_STRING_LENGTH: Final = 65_536
-"""The longest string (a value or a key), in characters."""
+MAX_STRING_LENGTH: Final = MAX_STORED_TEXT
+"""The longest string (a value or a key), in characters (65,536): every text the desk's
+``ClaimLimits`` let it build fits (``reimbursement.domain.limits.MAX_STORED_TEXT``)."""
 MAX_INTEGER: Final = 2**63 - 1
 """The largest integer in magnitude (2**63 - 1): what a signed 64-bit column holds."""
 MAX_DECIMAL_DIGITS: Final = 28

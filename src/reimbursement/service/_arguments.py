@@ -143,16 +143,16 @@ class Request:
     fingerprint: str
 
     def record(self, claim: Claim) -> RequestRecord:
-        """What to remember once the call produced ``claim`` (its id and version)."""
-        return RequestRecord(self.key, self.fingerprint, claim.id, claim.version)
+        """What to remember once the call produced ``claim``: its id, version and itself."""
+        return RequestRecord(self.key, self.fingerprint, claim.id, claim.version, claim)
 
 
 @attrs.frozen
 class Produced:
     """What a call that changes a claim produced, or a replay found it had produced.
 
-    ``claim`` is the claim as the (first) call left it (a replay rebuilds it,
-    see ``_rewind``); ``version`` its version once that call committed,
+    ``claim`` is the claim as the (first) call left it (a replay reads it from
+    the request's record); ``version`` its version once that call committed,
     ``None`` for a request kept before stores held it.
     """
 

@@ -45,7 +45,6 @@ from ..ports import (
 )
 from ._arguments import CheckedClock, Produced, Request, canonical, check_actor
 from ._notices import breach_notices, claim_notices
-from ._rewind import as_committed
 from .adapters import Adapters, DeskSettings
 from .dispatch import Dispatcher
 from .review_routing import ReviewRouting
@@ -263,15 +262,16 @@ class DeskCore:
         claims: ClaimRepository,
     ) -> Produced:
         """What the first call with this request produced, if it asked for the same thing:
-        the claim as it left it (``as_committed``), which every answer is shaped from."""
+        the claim as it left it, kept with the key, which every answer is shaped from (the
+        claim now when none was kept: an old key, or personal data erased since)."""
         if done.fingerprint != request.fingerprint or claim_id not in (None, done.claim_id):
             raise RequestMismatchError(
                 "this request id was already used for another call or other arguments: "
                 "send a new request id for a new call"
             )
         claim = claims.get(done.claim_id)
-        authorize_view(actor, claim)
-        return Produced(as_committed(claim, done.version), done.version)
+        authorize_view(actor, claim)  # who may see the claim now
+        return Produced(claim if done.answer is None else done.answer, done.version)
 
     def _request(
         self, actor: Actor, request_id: str | None, call: Callable[..., object], *arguments: object

@@ -94,6 +94,7 @@ PHRASES: Mapping[str, str] = {
         "我们已将您的收款账户更改为尾号为 {ending} 的账户。如果这不是您的要求，请联系我们。"
     ),
     "progress": "已完成 {done}/{total} 项审核",
+    "more_notes": "另有 {count} 项费用的说明（见您的申请）",
 }
 
 STAFF_LABEL = "理赔团队"

@@ -146,6 +146,7 @@ _PHRASES: Mapping[str, str] = {
         "If you did not ask for this, contact us."
     ),
     "progress": "{done} of {total} reviews done",
+    "more_notes": "notes on {count} more lines (see your claim)",
 }
 """Phrases of the details and notices, by key; ``{name}`` fields are filled in."""
 
@@ -170,6 +171,13 @@ _DETAILS: Mapping[EventType, str] = {
 _JOINED = "; "  # how the claim commands join several reasons into an event's reason
 _LINE_SEP = ": "  # and a line's id to its reason
 _STOPS = frozenset(".?!。？！")
+_NAMED_LENGTH = 100  # a line's name in a list of notes: a description may run to pages
+
+
+def _shortened(name: str) -> str:
+    """A line's name cut to ``_NAMED_LENGTH`` characters (an ellipsis where it was cut),
+    so that a detail naming lines stays a short text whatever their descriptions."""
+    return name if len(name) <= _NAMED_LENGTH else f"{name[: _NAMED_LENGTH - 1].rstrip()}…"
 
 
 def _languages(value: Mapping[str, CustomerTexts]) -> Mapping[str, CustomerTexts]:
@@ -284,6 +292,10 @@ class CustomerTexts:
             approved, claimed = data.get("approved", ""), data.get("claimed", "")
             text = self.phrase("decision").format(approved=approved, claimed=claimed)
             said = self._said(reason, claim, reasons)
+            more = data.get("more_notes")
+            if said and more:  # the event repeats the first notes only (commands.review)
+                count = self.phrase("more_notes").format(count=more)
+                said = f"{said}{self.phrase('list')}{count}"
             return f"{text}{self.phrase('label')}{said}" if said else text
         if kind == "amount":
             return data.get("amount", "")
@@ -340,7 +352,8 @@ class CustomerTexts:
                 said.append(self.reason(part, claim, reasons))
             else:
                 text = self.reason(rest, claim, reasons)
-                said.append(f"{self.line(line)}{self.phrase('label')}{text}")
+                name = _shortened(self.line(line))
+                said.append(f"{name}{self.phrase('label')}{text}")
         return self.phrase("list").join(said)
 
     def _payee(self, kind: str, event: Event, claim: Claim | None) -> str:

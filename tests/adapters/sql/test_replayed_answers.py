@@ -13,16 +13,19 @@ from __future__ import annotations
 
 import functools
 import inspect
+import json
 from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
 import attrs
 import pytest
+import sqlalchemy as sa
 
 from reimbursement import (
     Actor,
     ClaimPatch,
+    LinePatch,
     Money,
     ReimbursementDesk,
     Role,
@@ -36,8 +39,7 @@ from reimbursement.adapters.memory import (
     ManualClock,
 )
 from reimbursement.feedback import FeedbackStage
-from reimbursement.service import DeskSettings
-from reimbursement.service._rewind import as_committed
+from reimbursement.service import CustomerClaim, DeskSettings
 from reimbursement.straight_through import (
     AuditOutcome,
     AutoApprovalRule,
@@ -51,6 +53,7 @@ FINANCE_2 = Actor.finance("fin-2")
 BANK = Actor("bank-callback", Role.SYSTEM)  # the system: payment requests, the bank's word
 NEW_ACCOUNT = "DE36 5001 0517 0000 0005 17"
 KEY = "req-1"
+PRIVACY = Actor("dpo", Role.SYSTEM, "data protection")
 
 
 @pytest.fixture(
@@ -373,24 +376,60 @@ def test_a_replay_answers_as_the_first_call_did(desk: ReimbursementDesk, name: s
     assert moved_on.version > getattr(first, "version", 0)
 
 
-def test_a_replay_after_the_draft_was_patched_again_answers_the_claim_as_it_is(
+def test_a_replay_after_the_draft_was_patched_again_answers_as_the_first_call_did(
     desk: ReimbursementDesk,
 ) -> None:
-    """A patch's lines are not on the timeline: the claim cannot be rebuilt before it."""
+    """A patch's lines are not on the timeline: the answer is kept with the key."""
     claim_id = _draft(desk)
     add = ClaimPatch(add_lines=(pharmacy(),))
     first = desk.update_draft(ANA, claim_id, add, request_id=KEY)
     now = desk.update_draft(ANA, claim_id, ClaimPatch(remove_lines=("L1",)))
     replayed = desk.update_draft(ANA, claim_id, add, request_id=KEY)
-    assert replayed == now
-    assert replayed != first
+    assert replayed == first
+    assert replayed != now
 
 
-def test_a_key_kept_before_its_version_replays_to_the_claim_as_it_is(
+def _store(desk: ReimbursementDesk) -> Any:
+    return desk.adapters.unit_of_work.__self__  # type: ignore[attr-defined]
+
+
+def _forget_answers(desk: ReimbursementDesk) -> None:
+    """The store as a key kept before answers were (schema version 13 or older) left it."""
+    store = _store(desk)
+    if isinstance(store, sql.SqlClaimStore):
+        with store.engine.begin() as connection:
+            connection.execute(sa.text("UPDATE rb_requests SET answer = NULL"))
+        return
+    for key, record in list(store.requests.items()):
+        store.requests[key] = attrs.evolve(record, answer=None)
+
+
+def test_a_key_kept_without_its_answer_replays_to_the_claim_as_it_is(
     desk: ReimbursementDesk,
 ) -> None:
-    """The rewind itself: no version (a key of schema version 8 or older), no rebuilding."""
-    claim = whole(desk, _in_review(desk))
-    assert as_committed(claim, None) is claim
-    assert as_committed(claim, claim.version) is claim
-    assert as_committed(claim, claim.version - 1).version == claim.version - 1
+    claim_id = _draft(desk)
+    add = ClaimPatch(add_lines=(pharmacy(),))
+    first = desk.update_draft(ANA, claim_id, add, request_id=KEY)
+    now = desk.update_draft(ANA, claim_id, ClaimPatch(remove_lines=("L1",)))
+    _forget_answers(desk)
+    replayed = desk.update_draft(ANA, claim_id, add, request_id=KEY)
+    assert replayed == now
+    assert replayed != first
+    assert whole(desk, claim_id).version == now.version  # nothing done again
+
+
+def test_an_erasure_drops_the_answers_that_hold_the_erased_data(desk: ReimbursementDesk) -> None:
+    said = "for Ana Lima, born 1990-04-01"
+    claim_id = ready_draft(desk).id
+    desk.update_draft(ANA, claim_id, ClaimPatch(change_lines=(LinePatch("L1", description=said),)))
+    first = desk.submit(ANA, claim_id, request_id=KEY)
+    assert said in repr(first)
+    desk.reject(REVIEWER, claim_id, "not_covered")
+    assert desk.erase_personal_data(PRIVACY, ANA.id) == [claim_id]
+    replayed = desk.submit(ANA, claim_id, request_id=KEY)
+    assert said not in repr(replayed)
+    assert replayed == CustomerClaim.of(whole(desk, claim_id))
+    with desk.adapters.unit_of_work() as uow:  # nor does the store keep it
+        record = uow.claims.request(json.dumps([ANA.id, KEY], separators=(",", ":")))
+        assert record is not None
+        assert record.answer is None

@@ -29,10 +29,11 @@ from ...ports import (
     ClaimSchedule,
     Notification,
     RequestRecord,
+    erases_personal_data,
 )
 from ._duplicates import DuplicateIndex
 from ._queue import InMemoryOutboxQueue
-from ._repository import Repository
+from ._repository import Repository, forget_answers
 
 __all__ = ["InMemoryClaimStore", "InMemoryUnitOfWork"]
 
@@ -203,6 +204,8 @@ class InMemoryUnitOfWork:
                 store.schedules.update(repo.schedules)
             if requests is not None:
                 store.requests.update(requests)
+            if saved is not None and any(erases_personal_data(c, r) for c, r in saved.values()):
+                forget_answers(store.requests, saved)
             if outbox.staged:
                 outbox.leased = store.queue.enqueue(outbox.staged, outbox.until)
         self.rollback()

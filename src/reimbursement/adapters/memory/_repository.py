@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+import attrs
+
 from ...domain.audit_review import awaiting_audit
 from ...domain.claim import Claim
 from ...domain.duplicates import ExpenseKey
@@ -21,6 +23,7 @@ from ...ports import (
     DuplicateMatch,
     Page,
     RequestRecord,
+    erases_personal_data,
 )
 from ..cursors import check_limit, decode_cursor, encode_cursor, page
 from ._duplicates import Probe, staged_matches
@@ -28,7 +31,7 @@ from ._duplicates import Probe, staged_matches
 if TYPE_CHECKING:
     from ._claims import InMemoryClaimStore
 
-__all__ = ["Repository"]
+__all__ = ["Repository", "forget_answers"]
 
 
 class Repository:
@@ -333,3 +336,14 @@ def _micros(instant: datetime) -> int:
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def forget_answers(
+    requests: dict[str, RequestRecord], saved: Mapping[str, tuple[Claim, int]]
+) -> None:
+    """Drop the answers kept for the claims of ``saved`` whose save erased personal data
+    (``ports.erases_personal_data``): a replay then answers the claim as it is."""
+    erased = {i for i, (claim, read) in saved.items() if erases_personal_data(claim, read)}
+    for key, record in list(requests.items()):
+        if record.claim_id in erased and record.answer is not None:
+            requests[key] = attrs.evolve(record, answer=None)

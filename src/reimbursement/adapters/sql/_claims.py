@@ -30,11 +30,18 @@ from ...errors import (
     DuplicateError,
     ValidationError,
 )
-from ...ports import NO_SCHEDULE, ClaimSchedule, ClaimSummary, Page, RequestRecord
+from ...ports import (
+    NO_SCHEDULE,
+    ClaimSchedule,
+    ClaimSummary,
+    Page,
+    RequestRecord,
+    erases_personal_data,
+)
 from ..cursors import check_limit, decode_cursor, encode_cursor
 from ._audit_queue import SUMMARY_COLUMNS, SqlAuditQueue, summary_page
 from ._cache import ClaimCache
-from ._codec import claim_columns, claim_values, load_claims
+from ._codec import claim_columns, claim_values, load_answer, load_claims
 from ._duplicates import SqlDuplicateLookups
 from ._engine import is_postgres
 from ._schema import CLAIMS, HOLDINGS, REQUESTS, Instant
@@ -119,6 +126,15 @@ _RESCHEDULE: Final = (
         due_at=sa.bindparam("due", type_=Instant()),
         next_check_at=sa.bindparam("check", type_=Instant()),
     )
+)
+# a request key's record, and the answers kept for a claim (dropped when it is erased)
+_REQUEST: Final = sa.select(
+    REQUESTS.c.fingerprint, REQUESTS.c.claim_id, REQUESTS.c.version, REQUESTS.c.answer
+).where(REQUESTS.c.key == sa.bindparam("key"))
+_FORGET_ANSWERS: Final = (
+    REQUESTS.update()
+    .where(REQUESTS.c.claim_id == sa.bindparam("erased"), REQUESTS.c.answer.is_not(None))
+    .values(answer=None)
 )
 # the reviewers' loads (routing reads them at every submission), of all or of some
 _LOADS: Final = sa.select(HOLDINGS.c.reviewer_id, sa.func.sum(HOLDINGS.c.steps)).group_by(
@@ -319,13 +335,14 @@ class SqlClaimRepository(SqlDuplicateLookups, SqlAuditQueue):
     def request(self, key: str) -> RequestRecord | None:
         if key in self.requests:
             return self.requests[key]
-        columns = REQUESTS.c.fingerprint, REQUESTS.c.claim_id, REQUESTS.c.version
-        query = sa.select(*columns).where(REQUESTS.c.key == key)
         with self._uow.reading("read a request key") as connection:
-            row = connection.execute(query).first()
-        if row is None:
-            return None
-        return RequestRecord(key, row.fingerprint, row.claim_id, row.version)
+            row = connection.execute(_REQUEST, {"key": key}).first()
+            if row is None:
+                return None
+            answer = None
+            if row.answer is not None and row.version is not None:
+                answer = load_answer(connection, row.claim_id, row.version, row.answer)
+        return RequestRecord(key, row.fingerprint, row.claim_id, row.version, answer)
 
     # -- writes --------------------------------------------------------------------------
 
@@ -358,6 +375,8 @@ class SqlClaimRepository(SqlDuplicateLookups, SqlAuditQueue):
                 raise DuplicateError(
                     f"claim {claim.id}: its number {claim.number} is already used by another claim"
                 ) from None
+            if erases_personal_data(claim, expected_version):  # the answers hold it too
+                connection.execute(_FORGET_ANSWERS, {"erased": claim.id})
         self.seen[claim.id] = self.written[claim.id] = claim
         self.read_at.setdefault(claim.id, expected_version)
 

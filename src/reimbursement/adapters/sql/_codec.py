@@ -14,16 +14,24 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Final
 
-import attrs
 import sqlalchemy as sa
 
 from ...domain.claim import Claim
 from ...errors import SchemaVersionError, StorageError, StoredDataError, ValidationError
 from ...ports import ClaimSchedule
 from ...serialization import from_data, parse_json, to_data
-from ._schema import CLAIMS, EVENTS, AnyRow
+from ._body import body_text
+from ._schema import CLAIMS, EVENTS, AnyRow, JsonText
 
-__all__ = ["RECORD_FORMAT", "claim_columns", "claim_values", "event_values", "load_claims"]
+__all__ = [
+    "RECORD_FORMAT",
+    "answer_text",
+    "claim_columns",
+    "claim_values",
+    "event_values",
+    "load_answer",
+    "load_claims",
+]
 
 RECORD_FORMAT: Final = 2
 """The format of ``rb_claims.body`` this library writes (and the newest it reads).
@@ -38,8 +46,6 @@ def _utc(instant: datetime | None) -> datetime | None:
 
 def claim_values(claim: Claim, schedule: ClaimSchedule) -> dict[str, Any]:
     """The ``rb_claims`` columns of ``claim`` (without ``position``)."""
-    body = to_data(attrs.evolve(claim, events=()))
-    del body["events"]
     return {
         "id": claim.id,
         "number": claim.number,
@@ -49,7 +55,7 @@ def claim_values(claim: Claim, schedule: ClaimSchedule) -> dict[str, Any]:
         "next_check_at": _utc(schedule.next_check_at),
         "version": claim.version,
         "format": RECORD_FORMAT,
-        "body": body,
+        "body": body_text(claim),  # joined from the encoded pieces it shares (see _body)
     }
 
 
@@ -87,13 +93,20 @@ def _claim(row: AnyRow, events: Sequence[AnyRow]) -> Claim:
 
 
 def _decoded(row: AnyRow, events: Sequence[AnyRow]) -> Claim:
-    claim_id = row.id
-    if row.format > RECORD_FORMAT:
+    _check_format(row.id, row.format)
+    return _built(row.id, row.version, _document(row.id, "claim", row.body), events)
+
+
+def _check_format(claim_id: str, found: int) -> None:
+    if found > RECORD_FORMAT:
         raise SchemaVersionError(
-            f"claim {claim_id} is stored in record format {row.format}, newer than this "
+            f"claim {claim_id} is stored in record format {found}, newer than this "
             f"library's {RECORD_FORMAT}: upgrade the reimbursement library to read it"
         )
-    data = _document(claim_id, "claim", row.body)
+
+
+def _built(claim_id: str, version: int, data: Any, events: Sequence[AnyRow]) -> Claim:
+    """The claim ``claim_id`` at ``version`` from its stored data and event rows, checked."""
     if not isinstance(data, dict):
         raise StoredDataError(f"claim {claim_id}: its stored claim is not a JSON object")
     data = {**data, "events": [_document(claim_id, f"event {e.seq}", e.body) for e in events]}
@@ -103,14 +116,40 @@ def _decoded(row: AnyRow, events: Sequence[AnyRow]) -> Claim:
         raise StoredDataError(
             f"claim {claim_id}: its stored record is not a valid claim: {error}"
         ) from error
-    if claim.id != claim_id or claim.version != row.version:
+    if claim.id != claim_id or claim.version != version:
         raise StoredDataError(
             f"claim {claim_id}: the stored record says claim {claim.id} at version "
-            f"{claim.version}, its row says version {row.version}"
+            f"{claim.version}, its row says version {version}"
         )
     if [e.seq for e in events] != list(range(1, len(events) + 1)):
         raise StoredDataError(f"claim {claim_id}: its stored events are not numbered 1, 2, …")
     return claim
+
+
+def answer_text(answer: Claim | None) -> JsonText | None:
+    """A request's answer as ``rb_requests.answer`` holds it: its record format and the
+    claim without its events (they are the claim's first events, kept in ``rb_events``)."""
+    if answer is None:
+        return None
+    return JsonText(f'{{"format":{RECORD_FORMAT},"claim":{body_text(answer).text}}}')
+
+
+def load_answer(connection: sa.Connection, claim_id: str, version: int, raw: Any) -> Claim:
+    """The answer a request record keeps (``answer_text``): the claim at ``version``,
+    with its events up to it, checked as a stored claim is."""
+    data = _document(claim_id, f"request answer at version {version}", raw)
+    if not (type(data) is dict and data.keys() == {"format", "claim"}):
+        raise StoredDataError(f"claim {claim_id}: a request's stored answer is not one")
+    if type(data["format"]) is not int:
+        raise StoredDataError(f"claim {claim_id}: a request's stored answer has no format")
+    _check_format(claim_id, data["format"])
+    # events are only appended: those up to its version are as they were then
+    events = connection.execute(_EVENTS_UP_TO, {"claim_id": claim_id, "version": version}).all()
+    try:
+        return _built(claim_id, version, data["claim"], events)
+    except StorageError as error:
+        error.claim_id = claim_id
+        raise
 
 
 _EVENT_COLUMNS = (EVENTS.c.claim_id, EVENTS.c.seq, EVENTS.c.body)
@@ -119,6 +158,7 @@ _EVENTS_OF_ONE: Final = (
     .where(EVENTS.c.claim_id == sa.bindparam("claim_id"))
     .order_by(EVENTS.c.seq)
 )
+_EVENTS_UP_TO: Final = _EVENTS_OF_ONE.where(EVENTS.c.seq <= sa.bindparam("version"))
 _EVENTS_OF_MANY: Final = (
     sa.select(*_EVENT_COLUMNS)
     .where(EVENTS.c.claim_id.in_(sa.bindparam("ids", expanding=True)))

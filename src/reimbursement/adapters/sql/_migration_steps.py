@@ -323,6 +323,17 @@ WHERE e.type = 'straight_through_decided'
         ),
     ),
     Migration(
+        14,
+        "the answer of each request key's command, so a replay answers it from the store",
+        (
+            # the claim as the command left it, without its events ({"format", "claim"});
+            # NULL for keys kept before, and once the claim's personal data is erased
+            "ALTER TABLE rb_requests ADD COLUMN answer {json}",
+            # an erasure drops the answers kept for its claim
+            "CREATE INDEX rb_requests_claim ON rb_requests (claim_id)",
+        ),
+    ),
+    Migration(
         15,
         "the customers' registered passkeys (WebAuthn credentials) and their sign counters",
         (

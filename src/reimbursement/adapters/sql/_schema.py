@@ -13,6 +13,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any, Final, TypeAlias
 
+import attrs
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
@@ -37,6 +38,7 @@ __all__ = [
     "AnyRow",
     "Document",
     "Instant",
+    "JsonText",
 ]
 
 AnyRow: TypeAlias = sa.Row[*tuple[Any, ...]]
@@ -68,6 +70,14 @@ class Instant(sa.types.TypeDecorator[datetime]):  # type: ignore[misc, unused-ig
         return datetime.fromisoformat(value)
 
 
+@attrs.frozen
+class JsonText:
+    """A document already encoded as JSON ``text`` (a claim's body, see ``_body``): SQLite
+    stores the text as it is, PostgreSQL reads it into its JSON type."""
+
+    text: str
+
+
 class Document(sa.types.TypeDecorator[Any]):  # type: ignore[misc, unused-ignore]
     """A JSON document: ``JSONB``, or compact JSON text on SQLite; read back as text on both.
 
@@ -95,6 +105,8 @@ class Document(sa.types.TypeDecorator[Any]):  # type: ignore[misc, unused-ignore
         return dialect.type_descriptor(sa.Text())
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if type(value) is JsonText:
+            return json.loads(value.text) if dialect.name == "postgresql" else value.text
         if value is None or dialect.name == "postgresql":
             return value
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
@@ -168,6 +180,8 @@ REQUESTS: Final = sa.Table(
     sa.Column("claim_id", sa.Text, nullable=False),
     # the claim's version once the request's command committed (NULL: kept before v9)
     sa.Column("version", sa.Integer, nullable=True),
+    # the claim as the command left it, without its events (NULL: kept before v14, erased)
+    sa.Column("answer", Document, nullable=True),
 )
 
 SEQUENCES: Final = sa.Table(

@@ -31,6 +31,7 @@ from ...errors import DuplicateRequestError, StorageError
 from ...ports import Notification
 from ._cache import CACHED_CLAIMS, ClaimCache
 from ._claims import SqlClaimRepository
+from ._codec import answer_text
 from ._engine import (
     autocommit,
     guard,
@@ -235,6 +236,7 @@ class SqlUnitOfWork:
                         "fingerprint": record.fingerprint,
                         "claim_id": record.claim_id,
                         "version": record.version,
+                        "answer": answer_text(record.answer),
                     }
                     if connection.execute(remember, parameters).first() is None:
                         self._release()
@@ -277,6 +279,7 @@ def _remembering(dialect_insert: Any) -> Any:
             fingerprint=sa.bindparam("fingerprint"),
             claim_id=sa.bindparam("claim_id"),
             version=sa.bindparam("version"),
+            answer=sa.bindparam("answer", type_=REQUESTS.c.answer.type),
         )
         .on_conflict_do_nothing(index_elements=["key"])
         .returning(REQUESTS.c.key)

@@ -18,7 +18,7 @@ from ..claim import (
 from ..duplicates import confirmed_lines
 from ..events import NO_DATA, EventType
 from ..lifecycle import LIFECYCLE, Action
-from ..limits import DEFAULT_LIMITS, ClaimLimits
+from ..limits import DEFAULT_LIMITS, NOTES_IN_EVENT, ClaimLimits
 from ..money import Money
 from ._common import _step
 
@@ -167,9 +167,12 @@ def _approved(
     if not total:
         raise ValidationError.at("lines", "nothing would be approved: reject the claim instead")
     claimed = claim.claimed_total if given else total
-    # the reviewer's notes on the lines they named, in line order
+    # the reviewer's notes on the lines they named, in line order: the event repeats the
+    # first ones and counts the others (each line's decision keeps its own), so that its
+    # reason stays within a stored text however many lines are lowered
     notes = [given[line.id] for line in claim.lines if line.id in given and given[line.id].reason]
-    reason = "; ".join(f"{d.line_id}: {d.reason}" for d in notes) or None
+    shown = notes[:NOTES_IN_EVENT]
+    reason = "; ".join(f"{d.line_id}: {d.reason}" for d in shown) or None
     if total < claimed:
         action, type_ = Action.APPROVE_PARTIALLY, EventType.PARTIALLY_APPROVED
         decided = tuple(
@@ -180,6 +183,8 @@ def _approved(
         action, type_ = Action.APPROVE, EventType.APPROVED
         review = ReviewDecision(Outcome.APPROVED, actor.id, at)
     data = {"approved": str(total), "claimed": str(claimed)}
+    if len(notes) > len(shown):
+        data["more_notes"] = str(len(notes) - len(shown))
     return _step(
         claim,
         action,

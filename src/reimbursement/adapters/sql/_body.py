@@ -1,0 +1,153 @@
+"""A claim's stored body as JSON text, joined from fragments kept per unchanged piece.
+
+Every save writes the claim's row whole: its body is the claim without its
+events, and on a claim of 3,000 messages, documents or lines, converting it
+(``to_data``, the write checks, ``json``) cost several times the rest of the
+call (``benchmarks/claim_size.py``: 5 to 7 times a call at 300 items). Most
+of it never changes between versions: a claim keeps its lines, documents and
+messages in vectors (``domain._vector``) whose full chunks of 32 items are
+the same objects in every version that did not change them, and so are the
+items of the short tail after them, and a review decision, once made. So the
+JSON text of each full chunk and of each item is kept here, by the identity
+of the object it was made from, and a save converts only what is new (the
+item a call added, the claim's own fields) and joins the kept texts.
+
+The text is byte for byte what ``json.dumps(to_data(body), ensure_ascii=False,
+separators=(",", ":"))`` gives (``tests/adapters/sql/test_body_text.py``),
+and every fragment went through ``to_data``'s write checks, at the depth it
+has in the body.
+
+Kept: at most :data:`KEPT_PIECES` pieces, the least recently used leaving
+first; each entry holds the object it was made from, so an identity is never
+reused while its entry is kept. Pieces are immutable, so the texts are
+shared safely by every thread and every store of the process.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Any, Final
+
+import attrs
+
+from ...domain._vector import pieces
+from ...domain.claim import Claim
+from ...errors import FieldProblem, ValidationError
+from ...serialization import to_data
+from ._schema import JsonText
+
+__all__ = ["KEPT_PIECES", "body_text"]
+
+KEPT_PIECES: Final = 16_384
+"""How many encoded pieces (chunks of 32 items, single items) are kept."""
+
+_VECTORS: Final = ("lines", "attachments", "messages")
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+class _Kept:
+    """The JSON text of pieces, by identity, each entry holding its piece (LRU)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._texts: OrderedDict[int, tuple[object, str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, piece: object) -> str | None:
+        with self._lock:
+            entry = self._texts.get(id(piece))
+            if entry is None or entry[0] is not piece:
+                return None
+            self._texts.move_to_end(id(piece))
+            return entry[1]
+
+    def put(self, piece: object, text: str) -> None:
+        with self._lock:
+            self._texts[id(piece)] = (piece, text)
+            self._texts.move_to_end(id(piece))
+            while len(self._texts) > self.size:
+                self._texts.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._texts.clear()
+
+
+KEPT: Final = _Kept(KEPT_PIECES)
+
+
+def _encoded(field: str, index: int, item: Any) -> str:
+    """The JSON of ``item``, at ``index`` in the body's ``field`` (kept by its identity)."""
+    text = KEPT.get(item)
+    if text is not None:
+        return text
+    try:
+        # two levels down, as in the body ({"field": [item]}): the depth checked is its own
+        data = to_data([[item]])[0][0]
+    except ValidationError as error:
+        problems = [
+            FieldProblem(f"{field}[{index}]{p.path.removeprefix('[0][0]')}", p.message)
+            for p in error.problems
+        ]
+        raise ValidationError("invalid input", problems) from None
+    text = _dumps(data)
+    KEPT.put(item, text)
+    return text
+
+
+def _vector_parts(field: str, items: Sequence[Any], out: list[str]) -> None:
+    """``items`` as the inside of a JSON list, in ``out``: each full chunk's text, and
+    each item's of the rest, as kept (only what is new is converted)."""
+    chunks, rest = pieces(items)
+    start = 0
+    for chunk in chunks:  # the same object in every version that did not change it
+        text = KEPT.get(chunk)
+        if text is None:
+            text = ",".join(_encoded(field, i, x) for i, x in enumerate(chunk, start))
+            KEPT.put(chunk, text)
+        out.append(text)
+        out.append(",")
+        start += len(chunk)
+    for i, item in enumerate(rest, start):
+        out.append(_encoded(field, i, item))
+        out.append(",")
+    if chunks or rest:
+        out.pop()  # the last comma
+
+
+def _decision_parts(decisions: Sequence[Any], out: list[str]) -> None:
+    for i, decision in enumerate(decisions):  # a decision, once made, is never replaced
+        if i:
+            out.append(",")
+        out.append(_encoded("decisions", i, decision))
+
+
+def body_text(claim: Claim) -> JsonText:
+    """The JSON text of ``claim`` without its events (``rb_claims.body``).
+
+    Raises :class:`~reimbursement.errors.ValidationError`, naming the field,
+    for what ``to_data`` refuses to write.
+    """
+    # the claim's own fields, small: its growing parts are joined in below
+    own = to_data(
+        attrs.evolve(claim, lines=(), attachments=(), messages=(), decisions=(), events=())
+    )
+    del own["events"]
+    out = ["{"]  # joined once: the body is copied once, whatever its size
+    for key, value in own.items():
+        out.append(_dumps(key))
+        if key in _VECTORS:
+            out.append(":[")
+            _vector_parts(key, getattr(claim, key), out)
+            out.append("],")
+        elif key == "decisions":
+            out.append(":[")
+            _decision_parts(claim.decisions, out)
+            out.append("],")
+        else:
+            out.append(f":{_dumps(value)},")
+    out[-1] = out[-1][:-1] + "}"
+    return JsonText("".join(out))

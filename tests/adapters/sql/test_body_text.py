@@ -1,0 +1,105 @@
+"""A claim's stored body, joined from kept fragments, is exactly what the converter gives.
+
+A save encodes only the pieces of a claim that are new since the texts it
+kept (``adapters/sql/_body.py``); the text it writes must be, byte for byte,
+``json.dumps(to_data(claim without events))``, whatever the claim went
+through: lines, documents and messages past the size where they are kept in
+chunks, a line changed inside a kept chunk, a decision, several claims
+sharing the process's kept texts.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import attrs
+import pytest
+import sqlalchemy as sa
+
+from reimbursement import (
+    Claim,
+    ClaimPatch,
+    LineDecision,
+    LineInput,
+    LinePatch,
+    Money,
+    to_data,
+)
+from reimbursement.adapters.sql._body import body_text
+from reimbursement.errors import ValidationError
+
+from .conftest import DATABASES
+from .large_claims import CUSTOMER, REVIEWER, desk_on
+
+PDF = b"%PDF-1.7\n receipt"
+
+
+def line(n: int) -> LineInput:
+    return LineInput(
+        "pharmacy", date(2026, 1, 2), f"Apotheke Nº {n} 药房", Money(f"{n}.50", "EUR")
+    )
+
+
+def expected(claim: Claim) -> str:
+    data = to_data(attrs.evolve(claim, events=()))
+    del data["events"]
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def stored(url: str, claim_id: str) -> str:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            query = sa.text("SELECT CAST(body AS TEXT) FROM rb_claims WHERE id = :id")
+            return str(connection.execute(query, {"id": claim_id}).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def check(url: str, claim: Claim) -> None:
+    assert body_text(claim).text == expected(claim)
+    text = stored(url, claim.id)
+    if url.startswith("sqlite"):
+        assert text == expected(claim)
+    else:  # JSONB keeps the data, not the text
+        assert json.loads(text) == json.loads(expected(claim))
+
+
+@pytest.mark.parametrize("database_url", DATABASES, indirect=True)
+def test_every_save_writes_the_body_the_converter_gives(database_url: str) -> None:
+    desk = desk_on(database_url)
+    claim = desk.start_draft(CUSTOMER, [line(n) for n in range(1, 100)])  # 3 chunks and a tail
+    other = desk.start_draft(CUSTOMER, [line(n) for n in range(1, 100)])  # the same texts
+    for n in range(70):
+        desk.post_message(CUSTOMER, claim.id, f"message {n}: «ça va?»")
+        desk.attach(CUSTOMER, claim.id, f"receipt-{n}.pdf", PDF)
+    check(database_url, desk.get(REVIEWER, claim.id))
+    # a line inside the first chunk changes: that chunk is new, the others are kept
+    first = desk.get(REVIEWER, claim.id).lines[3]
+    patch = ClaimPatch(change_lines=(LinePatch(first.id, provider="Pharmacie du Port"),))
+    desk.update_draft(CUSTOMER, claim.id, patch)
+    changed = desk.get(REVIEWER, claim.id)
+    assert changed.lines[3].provider == "Pharmacie du Port"
+    check(database_url, changed)
+    desk.update_draft(CUSTOMER, claim.id, ClaimPatch(remove_lines=(changed.lines[40].id,)))
+    check(database_url, desk.get(REVIEWER, claim.id))
+    submitted = desk.submit(CUSTOMER, claim.id)
+    decisions = [
+        LineDecision(li.id, Money("0.50", "EUR"), "over the tariff") for li in submitted.lines
+    ]
+    approved = desk.approve(REVIEWER, claim.id, decisions[:50])
+    check(database_url, approved)
+    desk.post_message(REVIEWER, claim.id, "paid soon")  # the decision's text is kept
+    check(database_url, desk.get(REVIEWER, claim.id))
+    check(database_url, desk.get(REVIEWER, other.id))
+
+
+def test_a_piece_the_writer_refuses_is_named_by_its_place_in_the_body(sqlite_url: str) -> None:
+    desk = desk_on(sqlite_url)
+    claim = desk.get(REVIEWER, desk.start_draft(CUSTOMER, [line(n) for n in range(1, 100)]).id)
+    bad = attrs.evolve(claim.lines[70], description="\ud800")  # what no store can encode
+    broken = attrs.evolve(claim, lines=(*claim.lines[:70], bad, *claim.lines[71:]))
+    with pytest.raises(ValidationError) as refused:
+        body_text(broken)
+    assert refused.value.problems[0].path == "lines[70].description"
