@@ -21,7 +21,7 @@ class RequestRecord:
     before SQL schema version 9) and ``answer`` the claim as the command left
     it, at that version: what a replay answers. A store keeps the answer with
     the key, in the same transaction, until the claim's personal data is
-    erased (then ``None``, as for a record kept before SQL schema version 14:
+    erased (then ``None``, as for a record kept before SQL schema version 13:
     a replay answers the claim as it is).
     """
 

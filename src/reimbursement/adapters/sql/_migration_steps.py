@@ -323,7 +323,7 @@ WHERE e.type = 'straight_through_decided'
         ),
     ),
     Migration(
-        14,
+        13,
         "the answer of each request key's command, so a replay answers it from the store",
         (
             # the claim as the command left it, without its events ({"format", "claim"});
@@ -334,7 +334,7 @@ WHERE e.type = 'straight_through_decided'
         ),
     ),
     Migration(
-        15,
+        14,
         "the customers' registered passkeys (WebAuthn credentials) and their sign counters",
         (
             """CREATE TABLE rb_passkeys (

@@ -1,4 +1,4 @@
-"""The customers' registered passkeys in SQL (``rb_passkeys``, schema version 15).
+"""The customers' registered passkeys in SQL (``rb_passkeys``, schema version 14).
 
 They live in the claim store's database, so every process serving the
 portal checks a submission's assertion against the same keys and the same
