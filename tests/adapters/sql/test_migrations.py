@@ -196,7 +196,7 @@ def test_version_10_queues_the_claims_drawn_for_audit_before_it(database_url: st
         screened("not-drawn", "0", uow)
         uow.commit()
     engine = sa.create_engine(database_url)
-    with engine.begin() as connection:  # the database as version 9 left it: versions 11 to 14 undone too
+    with engine.begin() as connection:  # as version 9 left it: 11 to 14 undone too
         connection.exec_driver_sql("DROP TABLE rb_log_pending")
         connection.exec_driver_sql("DROP INDEX rb_requests_claim")
         connection.exec_driver_sql("ALTER TABLE rb_requests DROP COLUMN answer")
