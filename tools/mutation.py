@@ -102,6 +102,7 @@ MODULES: tuple[Target, ...] = (
         (
             "tests/service/test_payment_payouts.py",
             "tests/service/test_payment_safety.py",
+            "tests/service/test_payment_events.py",
             "tests/service/test_payee_changes.py",
             "tests/domain/test_authorization_matrix.py",
             *_DESK,
