@@ -92,7 +92,10 @@ def test_a_payee_change_records_its_attempt_and_the_account_ending(
 
 @pytest.mark.parametrize(
     ("end", "says"),
-    [(cmd.fail_payment, "say why the payment failed"), (cmd.cancel_payment, "is cancelled")],
+    [
+        (cmd.fail_payment, "say why the payment failed"),
+        (cmd.cancel_payment, "say why the payment is cancelled"),
+    ],
     ids=["fail", "cancel"],
 )
 def test_ending_a_payment_needs_a_reason_and_records_it(
