@@ -48,6 +48,7 @@ from .service.texts import CustomerTexts
 
 if TYPE_CHECKING:  # the notify extra's module, only for the type
     from .audit.checkpoint import NoteSigner
+    from .audit.log import LogStore
     from .notify.ports import InboxStore
 
 __all__ = ["DeskOptions", "assemble", "in_memory_desk", "sql_desk"]
@@ -151,9 +152,16 @@ def in_memory_desk(
         adapters = attrs.evolve(adapters, payments=payments)
     if inbox is not None:
         adapters = attrs.evolve(adapters, inbox=inbox)
-    if log_signer is not None:
-        adapters = attrs.evolve(adapters, log=MerkleLog(store.log, log_origin, log_signer))
-    return assemble(adapters, **options)
+    return assemble(_with_log(adapters, store.log, log_signer, log_origin), **options)
+
+
+def _with_log(
+    adapters: Adapters, store: LogStore, signer: NoteSigner | None, origin: str
+) -> Adapters:
+    """``adapters`` with the desk's Merkle log over ``store``, signed by ``signer`` if given."""
+    if signer is None:
+        return adapters
+    return attrs.evolve(adapters, log=MerkleLog(store, origin, signer))
 
 
 def sql_desk(
@@ -166,6 +174,8 @@ def sql_desk(
     notifier: Notifier | None = None,
     fx_rates: FxRates | None = None,
     inbox: InboxStore | None = None,
+    log_signer: NoteSigner | None = None,
+    log_origin: str = "reimbursement.local/log",
     **options: Unpack[DeskOptions],
 ) -> ReimbursementDesk:
     """A desk on a database: ``sqlite:///claims.db`` or ``postgresql+psycopg://…``.
@@ -178,7 +188,7 @@ def sql_desk(
     customer directory, payment gateway and exchange rates default to the in-memory ones
     (``customers`` may be the profiles or your own directory); ``inbox``: what ``desk.inbox``
     reads (``sql.SqlInbox`` on it). A bound router keeps its deliveries and 410 Gone in the
-    database. Close the desk to release it.
+    database; ``log_signer``, ``log_origin``: as in :func:`in_memory_desk`. Close to release.
 
     Raises :class:`~reimbursement.errors.SchemaVersionError` when the schema
     is missing or not this library's version, :class:`~reimbursement.errors.StorageError`
@@ -210,7 +220,7 @@ def sql_desk(
             deliveries=sql.SqlDeliveryLog(store.engine),
             seal=store.seal,
         )
-        return assemble(adapters, **options)
+        return assemble(_with_log(adapters, store.log, log_signer, log_origin), **options)
     except BaseException:
         store.close()
         raise

@@ -124,3 +124,22 @@ def test_a_receipt_edited_truncated_or_checked_with_another_key_is_refused(
     for data, keys, message in bad:
         with pytest.raises(ProofError, match=message):
             verify_receipt_data(data, keys, ORIGIN)
+
+
+def test_a_desk_on_sqlite_gives_a_receipt_that_checks_after_a_restart(tmp_path: Any) -> None:
+    """``sql_desk(log_signer=...)``: the receipt holds across processes, as the log does."""
+    from reimbursement import sql_desk
+    from reimbursement.adapters import sql
+
+    url = f"sqlite:///{tmp_path / 'claims.db'}"
+    sql.upgrade(url)
+    signer = NoteSigner("claims.example.org", SEAL, SEAL.public_bytes)
+    options: dict[str, Any] = {"customers": PROFILES, "clock": ManualClock(START)}
+    with sql_desk(url, log_signer=signer, log_origin=ORIGIN, **options) as desk:
+        claim = submitted(desk)
+    with sql_desk(url, log_signer=signer, log_origin=ORIGIN, **options) as desk:
+        kept = json.loads(json.dumps(desk.submission_receipt(ANA, claim.id)))
+    assert verify_receipt_data(kept, KEYS, ORIGIN).size >= len(claim.events)
+    assert kept["claim_id"] == claim.id
+    with sql_desk(url, **options) as desk, pytest.raises(ProofError, match="keeps no Merkle log"):
+        desk.submission_receipt(ANA, claim.id)
