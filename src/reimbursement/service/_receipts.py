@@ -6,7 +6,6 @@ from typing import Any
 
 from ..audit.receipts import receipt_data
 from ..domain.actors import Actor
-from ..domain.authorization import authorize_view
 from ..domain.events import EventType
 from ..errors import NotSealedError, ProofError, ValidationError
 from ._core import DeskCore
@@ -33,10 +32,7 @@ class ReceiptCalls(DeskCore):
         a log (or one that cannot sign), and for a stored event the log holds
         otherwise (changed since it was logged) or whose text was erased.
         """
-        self._check_read(actor, "claim_id", claim_id)
-        with self._uow() as uow:
-            claim = uow.claims.get(claim_id)
-        authorize_view(actor, claim)
+        claim = self._viewed(actor, claim_id)
         found = claim.events.last_index_of(_SUBMISSIONS)
         if found is None:
             raise ValidationError.at("claim_id", f"claim {claim_id} was not submitted yet")

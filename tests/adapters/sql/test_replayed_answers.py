@@ -394,7 +394,7 @@ def _store(desk: ReimbursementDesk) -> Any:
 
 
 def _forget_answers(desk: ReimbursementDesk) -> None:
-    """The store as a key kept before answers were (schema version 13 or older) left it."""
+    """The store as a key kept before answers were (schema version 12 or older) left it."""
     store = _store(desk)
     if isinstance(store, sql.SqlClaimStore):
         with store.engine.begin() as connection:
