@@ -18,6 +18,7 @@ Only claims submitted at least once and not withdrawn are indexed
 
 from __future__ import annotations
 
+import functools
 import itertools
 import unicodedata
 from collections.abc import Iterator
@@ -112,6 +113,10 @@ class ExpenseKey:
     amount: int
 
 
+# Kept per provider name: each submission keys its lines twice (the look-up, then
+# the index at commit), and claims name the same providers again and again; the
+# cached key is also one string shared by every claim's index entry.
+@functools.lru_cache(maxsize=4096)
 def provider_key(provider: str) -> str:
     """``provider`` compared loosely: NFKC, case-folded, punctuation and spacing dropped."""
     folded = unicodedata.normalize("NFKC", provider).casefold()
