@@ -171,7 +171,8 @@ def refuse_personal_input(before: Claim, after: Claim) -> None:
     actors, such as document retention) are no personal input and pass.
     Raises :class:`~reimbursement.errors.ValidationError` naming each field.
     """
-    if before.events.last_index_of(_ERASURE) is None:
+    # only a closed claim is erased, and a closed claim stays closed: the rest never scan
+    if before.state not in FINAL_STATES or before.events.last_index_of(_ERASURE) is None:
         return
     old, new = before.claimant, after.claimant
     found = [
