@@ -1,7 +1,8 @@
 """Tamper evidence: verifying hash chains, and the Merkle log's appends and proofs.
 
 - ``verify_s``: ``reimbursement.audit.verify`` over ``--claims`` claims of 10
-  events each (canonical bytes of every event, SHA-256, link compared);
+  events each (SHA-256 of the canonical bytes each event log keeps, made from
+  the event's fields when it entered the log, and each link compared);
   ``hash_floor_s``: hashing the same canonical bytes with ``hashlib`` alone
   (the bytes made beforehand). Target: ``verify_s`` at most 2x the floor.
 - ``append_per_s``: leaves appended per second to an in-memory

@@ -8,23 +8,36 @@ events those paths do not reach; an event type reached by neither is listed in
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import attrs
+import pytest
 from hypothesis import given, settings
 
 from domain.test_invariants import _ASIDES, _PATHS, _STEPS, BUILT, desk_claims
 from reimbursement.audit import MemoryLogStore, MerkleLog, verify
 from reimbursement.audit.signatures import signature_record
 from reimbursement.claims import EventType
-from reimbursement.domain.actors import SYSTEM
+from reimbursement.domain.actors import SYSTEM, Actor
 from reimbursement.domain.claim import Claim
 from reimbursement.domain.commands import privacy
+from reimbursement.domain.limits import MAX_STORED_TEXT
 from reimbursement.domain.routing.delegation import Reassignment
 from reimbursement.domain.routing.escalation import Escalation
 from reimbursement.domain.routing.recording import record_escalation, record_reassignment
 from reimbursement.domain.sla.records import CrossingKind, SlaCrossing, SlaStage
 from reimbursement.errors import ValidationError
 from reimbursement.ports import Signature
-from reimbursement.testing import AT, assigned, draft, rejected, submitted
+from reimbursement.testing import (
+    AT,
+    approved,
+    assigned,
+    draft,
+    paid,
+    rejected,
+    rich_claim,
+    submitted,
+)
 
 # reached by no builder here: their keys are classified from their recorders' code
 _NOT_SAMPLED = frozenset(
@@ -139,3 +152,76 @@ def test_a_claim_erased_after_a_rejection_with_a_reason_still_verifies() -> None
     assert verify(erased).intact
     log.record(erased)
     assert log.verify(erased).intact
+
+
+def _changes(erased: Claim) -> dict[str, Claim]:
+    """What a command could make of an erased claim that holds personal data again."""
+    customer = Actor.customer(erased.customer_id, "Ana")
+    later = erased.events[-1].at
+    payment = erased.payments[0] if erased.payments else None
+    return {
+        "claimant": attrs.evolve(erased, claimant=attrs.evolve(erased.claimant, name="Ana Lima")),
+        "line": attrs.evolve(
+            erased, lines=[attrs.evolve(erased.lines[0], description="for Ana Lima")]
+        ),
+        "reason": attrs.evolve(
+            erased, events=erased.with_next_event(EventType.MESSAGE_POSTED, customer, later,
+                                                  reason="Ana Lima's reason")
+        ),
+        f"event data of {EventType.MESSAGE_POSTED}": attrs.evolve(
+            erased, events=erased.with_next_event(EventType.MESSAGE_POSTED, customer, later,
+                                                  data={"note": "Ana Lima"})
+        ),
+        **({} if payment is None else {"payee_account": attrs.evolve(
+            erased, payments=(attrs.evolve(payment, payee_account="DE02 1203 0000"),)
+        )}),
+        "file_name": attrs.evolve(erased, attachments=[*erased.attachments, attrs.evolve(
+            rich_claim("c-2").attachments[0], file_name="ana-lima.pdf")]),
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("close", [rejected, lambda c: paid(approved(c))])
+def test_every_personal_field_a_command_adds_to_an_erased_claim_is_refused(
+    close: Callable[[Claim], Claim],
+) -> None:
+    closed = close(assigned(submitted(draft("c-1"))))
+    assert closed.payments or close is rejected
+    erased = privacy.erase(closed, SYSTEM, closed.events[-1].at)
+    for field, changed in _changes(erased).items():
+        with pytest.raises(ValidationError, match="was erased") as refused:
+            privacy.refuse_personal_input(erased, changed)
+        assert [p.path for p in refused.value.problems] == [field]
+    before = attrs.evolve(erased, events=list(erased.events)[:-1])  # not erased yet
+    for changed in _changes(erased).values():
+        privacy.refuse_personal_input(before, changed)  # a claim not erased takes anything
+    at = erased.events[-1].at
+    retention = erased.with_next_event(EventType.DOCUMENT_DELETED, SYSTEM, at, reason="kept 10y")
+    privacy.refuse_personal_input(erased, attrs.evolve(erased, events=retention))
+
+
+def _with_documents(claim: Claim, ids: list[str]) -> Claim:
+    document = rich_claim("c-2").attachments[0]
+    return attrs.evolve(claim, attachments=[attrs.evolve(document, id=i) for i in ids])
+
+
+def _deleted_lists(claim: Claim, ids: list[str]) -> list[str]:
+    closed = _with_documents(claim, ids)
+    after = privacy.delete_documents(closed, SYSTEM, closed.events[-1].at, "kept 10 years")
+    events = after.events.since(closed.version)
+    assert {e.type for e in events} == {EventType.DOCUMENT_DELETED}
+    assert verify(after).intact
+    return [e.data["attachment_ids"] for e in events]
+
+
+def test_deleted_documents_are_listed_in_events_each_within_the_stored_text_limit() -> None:
+    closed = rejected(assigned(submitted(draft("c-1"))))
+    # ids that fill one text exactly: 1,024 ids of 63 characters and their commas
+    exact = [f"{i:063d}" for i in range(MAX_STORED_TEXT // 64)]
+    assert len(",".join(exact)) == MAX_STORED_TEXT - 1
+    assert _deleted_lists(closed, [*exact[:-1], exact[-1] + "x"]) == [",".join(exact) + "x"]
+    # one character more: a second event takes the last id
+    over = [*exact[:-1], exact[-1] + "xy"]
+    lists = _deleted_lists(closed, over)
+    assert [len(t) for t in lists] == [MAX_STORED_TEXT - 65, 65]
+    assert ",".join(lists).split(",") == over  # every id once, in order
+    assert _deleted_lists(closed, []) == [""]  # no documents: one event says so

@@ -115,3 +115,50 @@ def test_an_erased_claim_with_its_documents_deleted_is_still_a_valid_claim_on_th
     }
     check_claim(erased)
     assert from_json(to_json(erased), Claim) == erased
+
+
+def _erased(desk: ReimbursementDesk) -> Claim:
+    claim = paid(desk)
+    desk.erase_personal_data(DPO, "cust-ana")
+    return desk.get(REVIEWER, claim.id)
+
+
+_PERSONAL_CALLS = {
+    "customer message": lambda d, c: d.post_message(ANA, c, "Ana Lima, call me on 0170 123"),
+    "staff message": lambda d, c: d.post_message(REVIEWER, c, "Spoke to Ana Lima"),
+    "internal note": lambda d, c: d.post_message(REVIEWER, c, "Ana Lima again", internal=True),
+    "feedback text": lambda d, c: d.give_feedback(ANA, c, ces=2, text="Ana Lima was happy"),
+}
+
+
+@pytest.mark.parametrize("call", sorted(_PERSONAL_CALLS))
+def test_an_erased_claim_refuses_personal_input_and_stays_as_it_was(
+    desk: ReimbursementDesk, call: str
+) -> None:
+    erased = _erased(desk)
+    with pytest.raises(ValidationError, match="was erased: it takes no personal data") as refused:
+        _PERSONAL_CALLS[call](desk, erased.id)
+    assert "open a new claim" in str(refused.value)
+    assert desk.get(REVIEWER, erased.id) == erased
+    assert "Ana Lima" not in json.dumps(desk.export_personal_data(DPO, "cust-ana"))
+
+
+def test_an_erased_claim_still_takes_feedback_without_text_and_edits_without_it(
+    desk: ReimbursementDesk,
+) -> None:
+    erased = _erased(desk)
+    desk.give_feedback(ANA, erased.id, ces=2)
+    with pytest.raises(ValidationError, match=r"\(feedback.text\)"):
+        desk.edit_feedback(ANA, erased.id, ces=3, text="Ana Lima again")
+    assert desk.edit_feedback(ANA, erased.id, ces=3).feedback is not None
+    assert verify(desk.get(REVIEWER, erased.id)).intact
+
+
+def test_retention_still_deletes_an_erased_claims_documents(
+    desk: ReimbursementDesk, clock: ManualClock
+) -> None:
+    """The insurer's own processes (``system``) write no personal data: retention passes."""
+    erased = _erased(desk)
+    clock.advance(timedelta(days=3651))
+    kept = desk.delete_expired_documents(DPO, erased.id, timedelta(days=3650))
+    assert kept.events[-1].type is EventType.DOCUMENT_DELETED

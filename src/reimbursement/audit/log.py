@@ -18,6 +18,7 @@ reports one as missing from the log.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -100,6 +101,10 @@ def append_entries(writes: LogWrites, entries: Iterable[tuple[str, str]]) -> lis
     return added
 
 
+_sha256 = hashlib.sha256
+_hex = bytes.fromhex
+
+
 class _MemoryWrites(MemoryNodes):
     def __init__(self) -> None:
         super().__init__()
@@ -125,6 +130,21 @@ class MemoryLogStore:
     def __init__(self, lock: threading.RLock | None = None) -> None:
         self._writes = _MemoryWrites()
         self._lock = threading.RLock() if lock is None else lock
+
+    def extend(self, entries: Iterable[tuple[str, str]]) -> None:
+        """Append each committed ``(event id, digest)`` of ``entries``, as one transaction would.
+
+        For the in-memory claim store's commit, once its claims are written
+        (under the lock it passed): nothing after can fail, so there is
+        nothing to undo, and the commit skips a transaction's snapshot and
+        the tree's calls per node (about a fifth of an in-memory command,
+        ``docs/audit.md``).
+        """
+        writes = self._writes
+        append, indexes, sha256, fromhex = writes.append_leaf_hash, writes.indexes, _sha256, _hex
+        with self._lock:
+            for event, hex_digest in entries:
+                indexes[event] = append(sha256(b"\x00" + fromhex(hex_digest)).digest())
 
     @contextmanager
     def transaction(self) -> Iterator[LogWrites]:

@@ -38,13 +38,16 @@ import attrs
 
 __all__ = [
     "ChainBreak",
+    "Chained",
     "Fields",
     "Redaction",
     "canonical_event",
     "chain_of",
+    "chained",
     "digest_of",
     "event_bytes",
     "event_digest",
+    "row_bytes",
 ]
 
 Fields = tuple[
@@ -151,6 +154,7 @@ _KEYS = _Texts(lambda key: f"[{_q(key)},")
 _FROMS = _Texts(lambda state: f'],"from_state":{_q(state)},"prev":')
 _NO_REASON = _Texts(lambda role: f',"reason":null,"role":{_q(role)},"seq":')
 _ROLES = _Texts(lambda role: f',"role":{_q(role)},"seq":')
+_CLAIMS = _Texts(lambda claim_id: f'+00:00","claim_id":{_q(claim_id)},"data":[')
 _TAILS = _Texts(lambda t: f',"to_state":{_q(t[0])},"type":{_q(t[1])},"visibility":{_q(t[2])}}}')
 
 
@@ -164,73 +168,84 @@ def _pairs(data: tuple[str, ...]) -> str:
     return ",".join([f"{keys[data[i]]}{_q(data[i + 1])}]" for i in range(0, n, 2)])
 
 
-# chain_of hashes exactly canonical_event's bytes (the tests compare the two, and
-# both with rfc8785, on arbitrary events), with less work per event, since
-# verifying a desk's claims hashes millions of them (benchmarks/audit.py): the
-# constant text of the object is joined to the values it sits between, made once
-# per value (_Texts) rather than once per event; the claim id is escaped once per
-# claim; an instant's date is formatted once per day; a link that matches is a hex
-# digest made here, which needs no escaping. What this buys: docs/audit.md.
+# row_bytes gives exactly canonical_event's bytes (the tests compare the two, and both
+# with rfc8785, on arbitrary events), with less work per event, since every event an
+# event log holds is made into bytes once (appended, or read from a store): the
+# constant text of the object is joined to the values it sits between, made once per
+# value (_Texts) rather than once per event; an instant's date is formatted once per day.
+
+
+def row_bytes(fields: Fields) -> bytes:
+    """:func:`canonical_event` of ``fields`` (an event log's row, enums by value).
+
+    Raises :class:`UnicodeEncodeError` for a string holding a lone surrogate.
+    """
+    seq, type_, claim_id, actor, role, at, source, dest, reason, data, visibility, prev = fields
+    if at.tzinfo is not UTC:
+        at = at.astimezone(UTC)
+    time = at.time().isoformat()
+    if len(time) == 8:  # no fraction when the microseconds are 0
+        time += ".000000"
+    link = "null" if prev is None else _q(prev)
+    return (
+        f"{_HEADS[actor]}{_DAYS[at.toordinal()]}{time}{_CLAIMS[claim_id]}"
+        f"{_pairs(data) if data else ''}{_FROMS[source]}{link}"
+        f"{_NO_REASON[role] if reason is None else f',{_REASON}{_q(reason)}{_ROLES[role]}'}"
+        f"{int(seq)}{_TAILS[dest, type_, visibility]}"
+    ).encode()
 
 
 Redaction = tuple[str | None, str]
 """What an erasure recorded of an event it redacted: its digest after (``None``: not
 recorded, by erasures before it was), and its digest before, which the next event links to."""
 
+Chained = tuple[
+    int,
+    str,
+    str,
+    str,
+    str,
+    datetime,
+    str,
+    str,
+    str | None,
+    tuple[str, ...],
+    str,
+    str | None,
+    bytes,
+]
+"""An event as an event log keeps it: its :data:`Fields`, then their :func:`row_bytes`."""
+
+
+def chained(*fields: Any) -> Chained:
+    """The row of ``fields`` (an event's, in :data:`Fields` order), with their bytes."""
+    return (*fields, row_bytes(fields))
+
 
 def chain_of(
-    events: Iterable[Fields], recorded: Mapping[int, Redaction] | None = None
+    events: Iterable[Chained], recorded: Mapping[int, Redaction] | None = None
 ) -> tuple[list[str], ChainBreak | None]:
     """Each of ``events``' digest, in order, and the first broken link (``None``: intact).
 
-    ``recorded``: by ``seq``, events redacted by erasure. Such an event whose
-    digest is the one recorded after redaction counts as its digest from
-    before; one changed since keeps its own, so the next link breaks.
+    Hashes each event's canonical bytes (:func:`row_bytes` made them from the
+    event's fields when the event entered its log) and compares the digest
+    with the next event's link. ``recorded``: by ``seq``, events redacted by
+    erasure. Such an event whose digest is the one recorded after redaction
+    counts as its digest from before; one changed since keeps its own, so
+    the next link breaks.
     """
-    heads, days, froms, no_reason, roles, tails = _HEADS, _DAYS, _FROMS, _NO_REASON, _ROLES, _TAILS
-    quote, sha256, utc = encode_basestring, hashlib.sha256, UTC
+    sha256 = hashlib.sha256
     digests: list[str] = []
     add = digests.append
-    broken, expected, hashed = None, None, False
-    claim, claim_text = None, ""
-    for (
-        seq,
-        type_,
-        claim_id,
-        actor,
-        role,
-        at,
-        source,
-        dest,
-        reason,
-        data,
-        visibility,
-        prev,
-    ) in events:
-        if prev is not None and prev == expected:
-            link = f'"{prev}"' if hashed else quote(prev)  # a digest made here: hex digits
-        else:
-            link = "null" if prev is None else quote(prev)
-            if broken is None and prev != expected:
-                broken = ChainBreak(seq, expected, prev)
-        if claim_id != claim:
-            claim, claim_text = claim_id, f'+00:00","claim_id":{quote(claim_id)},"data":['
-        if at.tzinfo is not utc:
-            at = at.astimezone(utc)
-        time = at.time().isoformat()
-        if len(time) == 8:  # no fraction when the microseconds are 0
-            time += ".000000"
-        expected = sha256(
-            f"{heads[actor]}{days[at.toordinal()]}{time}{claim_text}"
-            f"{_pairs(data) if data else ''}{froms[source]}{link}"
-            f"{no_reason[role] if reason is None else f',{_REASON}{quote(reason)}{roles[role]}'}"
-            f"{int(seq)}{tails[dest, type_, visibility]}".encode()
-        ).hexdigest()
-        hashed = True
+    broken, expected = None, None
+    for seq, _, _, _, _, _, _, _, _, _, _, prev, canonical in events:
+        if prev != expected and broken is None:
+            broken = ChainBreak(seq, expected, prev)
+        expected = sha256(canonical).hexdigest()
         if recorded is not None and seq in recorded:
             after, before = recorded[seq]
             if after is None or after == expected:  # else the next link breaks: changed since
-                expected, hashed = before, False
+                expected = before
         add(expected)
     return digests, broken
 

@@ -8,6 +8,7 @@ events (a message, a payment sent) carry the unchanged state in both.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Final, NoReturn, overload
@@ -17,7 +18,7 @@ import attrs
 from ._replace import trusted_builder
 from ._vector import appended, vector
 from .actors import Actor, Role
-from .chain import ChainBreak, Redaction, chain_of, event_digest
+from .chain import ChainBreak, Chained, Redaction, chain_of, chained
 from .event_types import EventType, Visibility
 from .lifecycle import ClaimState
 
@@ -157,16 +158,20 @@ class Event:
 
 
 _Text = str | None
-_Row = tuple[int, str, str, str, str, datetime, str, str, _Text, tuple[str, ...], str, _Text]
+_Row = Chained
 # How an event log keeps an event: the fields of Event in order, enums by value,
-# plain strings, ints and a datetime. Nothing in it is a container the garbage
-# collector must track, so a store holding millions of events costs it nothing (an
-# Event each would be traversed on every full collection). Only this module reads it.
+# plain strings, ints and a datetime, then the event's canonical bytes (.chain), made
+# from those fields when the row is made and never apart from them, so verifying a
+# claim hashes the bytes of exactly the fields its state is read from, without making
+# them again (docs/audit.md). Nothing in it is a container the garbage collector must
+# track, so a store holding millions of events costs it nothing (an Event each would
+# be traversed on every full collection). Only this module reads it.
 _TYPE: Final = 1
 _AT: Final = 5
 _DATA: Final = 9
 _VISIBILITY: Final = 10
 _PREV: Final = 11
+_BYTES: Final = 12
 
 # an Event from a row's values as they are (what that buys: see _replace)
 _event_of_fields = trusted_builder(Event)
@@ -178,7 +183,7 @@ _VISIBILITIES: Mapping[str, Visibility] = {v.value: v for v in Visibility}
 
 def _as_row(event: Event) -> _Row:
     # _value_ rather than .value: the enum descriptor costs on a hot path
-    return (
+    return chained(
         event.seq,
         event.type._value_,
         event.claim_id,
@@ -197,7 +202,7 @@ def _as_row(event: Event) -> _Row:
 def _from_row(row: _Row) -> Event:
     # rows were checked when the event was made: set the fields directly, as
     # attrs' own __init__ would, without converting them again
-    seq, type_, claim_id, actor, role, at, source, dest, reason, data, visibility, prev = row
+    seq, type_, claim_id, actor, role, at, source, dest, reason, data, visibility, prev, _ = row
     return _event_of_fields(
         seq,
         _TYPES[type_],
@@ -225,25 +230,43 @@ class EventLog(Sequence[Event]):
     event costs the same on a claim of any length.
     """
 
-    __slots__ = ("_rows", "length")
+    __slots__ = ("_head", "_rows", "length")
     _rows: tuple[_Row, ...]
+    _head: str
+    # the last event's digest once made ("" before): what a commit logs of it and what
+    # the event appended next links to, so each event is hashed once on its way
     length: int
     """How many events: the claim's version (an attribute, read on every save)."""
 
     def __init__(self, events: Iterable[Event] = ()) -> None:
         rows = vector(tuple(map(_as_row, events)))
         object.__setattr__(self, "_rows", rows)
+        object.__setattr__(self, "_head", "")
         object.__setattr__(self, "length", len(rows))
 
     @classmethod
     def _of(cls, rows: Sequence[_Row]) -> EventLog:
         log = object.__new__(cls)
         object.__setattr__(log, "_rows", rows)
+        object.__setattr__(log, "_head", "")
         object.__setattr__(log, "length", len(rows))
         return log
 
-    def __reduce__(self) -> tuple[Any, tuple[tuple[_Row, ...]]]:
-        return (EventLog._of, (self._rows,))
+    @classmethod
+    def _of_fields(cls, fields: Iterable[Sequence[Any]]) -> EventLog:
+        return cls._of(vector(tuple(chained(*f) for f in fields)))
+
+    def __reduce__(self) -> tuple[Any, tuple[tuple[Sequence[Any], ...]]]:
+        # the fields alone: the bytes are made again from them (never taken as given)
+        return (EventLog._of_fields, (tuple(row[:_BYTES] for row in self._rows),))
+
+    def _last_digest(self) -> str:
+        """The digest of the last event (the log is not empty), made once."""
+        head = self._head
+        if not head:
+            head = hashlib.sha256(self._rows[-1][_BYTES]).hexdigest()
+            object.__setattr__(self, "_head", head)
+        return head
 
     def __setattr__(self, name: str, value: object = None) -> NoReturn:
         raise AttributeError(f"a claim's events cannot change ({name!r})")
@@ -333,14 +356,15 @@ class EventLog(Sequence[Event]):
         """The digest of each event after the first ``version`` (what a commit logs).
 
         Each one but the last is the link its successor carries, which
-        :meth:`append` made from it (a commit of four events hashes one); a
+        :meth:`append` made from it (a commit of four events hashes one, and
+        the next append links to it without hashing it again); a
         link that does not match its event is what ``verify`` reports.
         """
         rows = self._rows
         if version >= len(rows):
             return []
         links = [row[_PREV] for row in rows[version + 1 :]]
-        return [*links, event_digest(*rows[-1])]  # type: ignore[list-item]
+        return [*links, self._last_digest()]  # type: ignore[list-item]
 
     def last_at(self) -> datetime | None:
         """When the latest event happened."""
@@ -359,7 +383,7 @@ class EventLog(Sequence[Event]):
         visibility: Visibility,
     ) -> EventLog:
         """A new log with the next event (numbered after the last) appended."""
-        row: _Row = (
+        row = chained(
             self.length + 1,
             type_._value_,
             claim_id,
@@ -371,6 +395,6 @@ class EventLog(Sequence[Event]):
             reason,
             flatten_data(data),
             visibility._value_,
-            event_digest(*self._rows[-1]) if self._rows else None,
+            self._last_digest() if self._rows else None,
         )
         return EventLog._of(appended(self._rows, row))

@@ -25,6 +25,7 @@ from ..domain.authorization import authorize_view, reads_whole
 from ..domain.checklist import checklist
 from ..domain.checks import require_text
 from ..domain.claim import Claim
+from ..domain.commands.privacy import refuse_personal_input
 from ..domain.lifecycle import ClaimState
 from ..domain.money import Money
 from ..domain.routing import ApprovalRules, ConflictOfInterest
@@ -217,6 +218,7 @@ class DeskCore:
             self._check_growth(actor, claim)
             now = self._clock.now_after(claim.updated_at)
             new = decide(claim, Step(now, claims))
+            refuse_personal_input(claim, new)  # docs/privacy.md: nothing personal after erasure
             claims.save(new, claim.version, self._schedule(new, now))
             if request is not None:
                 claims.remember_request(request.record(new))

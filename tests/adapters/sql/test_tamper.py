@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import sqlalchemy as sa
 
+from reimbursement import Claim
 from reimbursement.adapters import sql
 from reimbursement.audit import verify
 from reimbursement.testing import approved, assigned, draft, paid, submitted
@@ -39,3 +43,59 @@ def test_an_event_edited_in_the_database_breaks_the_chain_at_the_next_event(
     assert report.broken is not None
     assert report.broken.seq == 4
     assert "event 3 (or an earlier one) was changed" in str(report)
+
+
+def _edit_event(
+    store: sql.SqlClaimStore, seq: int, edit: Callable[[dict[str, Any]], None]
+) -> None:
+    engine = sa.create_engine(store.engine.url)
+    where = f"WHERE claim_id = 'claim-1' AND seq = {seq}"
+    with engine.begin() as connection:
+        raw = connection.execute(sa.text(f"SELECT body FROM rb_events {where}")).scalar_one()
+        body = json.loads(raw) if isinstance(raw, str) else raw
+        edit(body)
+        cast = "CAST(:body AS JSON)" if engine.dialect.name == "postgresql" else ":body"
+        connection.execute(
+            sa.text(f"UPDATE rb_events SET body = {cast} {where}"), {"body": json.dumps(body)}
+        )
+    engine.dispose()
+
+
+def _stored_and_read(store: sql.SqlClaimStore, seq: int, edit: Callable[[Any], None]) -> Claim:
+    with store.unit_of_work() as uow:
+        uow.claims.add(paid(approved(assigned(submitted(draft("claim-1"))))))
+        uow.commit()
+    _edit_event(store, seq, edit)
+    with sql.create(store.engine.url) as fresh, fresh.unit_of_work() as uow:
+        return uow.claims.get("claim-1")
+
+
+def test_reordered_event_details_in_the_database_break_the_chain(
+    store: sql.SqlClaimStore,
+) -> None:
+    """verify hashes the bytes made from the fields the event was read into: the details'
+    order is one of them, so an edit that keeps every value but swaps two is caught."""
+
+    def swap(body: dict[str, Any]) -> None:
+        assert len(body["data"]) >= 2
+        body["data"] = dict(reversed(list(body["data"].items())))
+
+    read = _stored_and_read(store, 2, swap)  # submitted: its number and total
+    report = verify(read)
+    assert report.broken is not None
+    assert report.broken.seq == 3
+
+
+def test_the_same_instant_written_in_another_offset_is_no_change(
+    store: sql.SqlClaimStore,
+) -> None:
+    """The canonical bytes hold the instant in UTC: rewriting ``at`` in another offset
+    changes nothing the claim is read as, and the chain stays intact."""
+
+    def shift(body: dict[str, Any]) -> None:
+        at = datetime.fromisoformat(body["at"])
+        body["at"] = at.astimezone(timezone(timedelta(hours=5))).isoformat()
+
+    read = _stored_and_read(store, 3, shift)
+    assert read.events[2].at.utcoffset() == timedelta(hours=5)
+    assert verify(read).intact

@@ -15,7 +15,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Self
 
-from ...audit.log import MemoryLogStore, append_entries, new_entries
+from ...audit.log import MemoryLogStore, new_entries
 from ...domain.audit_review import audit_entry_changed, awaiting_audit
 from ...domain.claim import Claim
 from ...domain.lifecycle import ClaimState
@@ -191,15 +191,15 @@ class InMemoryUnitOfWork:
             if saved is not None:
                 logged += [new_entries(claim, read) for claim, read in saved.values()]
             write = store.write
-            with store.log.transaction() as log:  # undone if writing the claims fails
-                for entries in logged:
-                    append_entries(log, entries)
-                if added is not None:
-                    for claim in added.values():
-                        write(claim)
-                if saved is not None:
-                    for claim, _ in saved.values():
-                        write(claim)
+            if added is not None:
+                for claim in added.values():
+                    write(claim)
+            if saved is not None:
+                for claim, _ in saved.values():
+                    write(claim)
+            extend = store.log.extend  # after the claims, under their lock: nothing to undo
+            for entries in logged:
+                extend(entries)
             if repo.schedules is not None:
                 store.schedules.update(repo.schedules)
             if requests is not None:

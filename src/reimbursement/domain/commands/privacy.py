@@ -14,17 +14,19 @@ erasure, it no longer hashes to its digest after, and the chain breaks).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import attrs
 
-from ...errors import ValidationError
+from ...errors import FieldProblem, ValidationError
 from .._replace import replace
-from ..actors import Actor
+from ..actors import Actor, Role
 from ..chain import digest_of
 from ..claim import Claim
 from ..events import Event, EventLog, EventType
 from ..lifecycle import ClaimState
+from ..limits import MAX_STORED_TEXT
 
 __all__ = [
     "ERASED",
@@ -34,6 +36,7 @@ __all__ = [
     "PERSONAL_EVENT_DATA",
     "delete_documents",
     "erase",
+    "refuse_personal_input",
 ]
 
 ERASED = "[erased]"
@@ -117,16 +120,84 @@ def erase(claim: Claim, actor: Actor, at: datetime) -> Claim:
 
 
 def delete_documents(claim: Claim, actor: Actor, at: datetime, reason: str) -> Claim:
-    """The claim with a ``document_deleted`` event for its documents (their metadata stays).
+    """The claim with ``document_deleted`` events for its documents (their metadata stays).
 
     The bytes are deleted from the document store by the caller; the
     attachments keep their hash and size, which is what the signed
-    submission and the audit trail refer to.
+    submission and the audit trail refer to. The ids are listed in as many
+    events as it takes to keep each list within what a stored text holds
+    (:data:`~reimbursement.domain.limits.MAX_STORED_TEXT`): one, unless the
+    claim has hundreds of documents with long ids.
     """
-    ids = ",".join(a.id for a in claim.attachments)
-    return replace(
-        claim,
-        events=claim.with_next_event(
-            EventType.DOCUMENT_DELETED, actor, at, reason=reason, data={"attachment_ids": ids}
-        ),
-    )
+    for ids in _id_lists([a.id for a in claim.attachments], MAX_STORED_TEXT):
+        claim = replace(
+            claim,
+            events=claim.with_next_event(
+                EventType.DOCUMENT_DELETED, actor, at, reason=reason, data={"attachment_ids": ids}
+            ),
+        )
+    return claim
+
+
+def _id_lists(ids: Sequence[str], most: int) -> list[str]:
+    """``ids`` joined by commas into texts of at most ``most`` characters (at least one)."""
+    lists, current = [], ""
+    for id_ in ids:
+        if current and len(current) + 1 + len(id_) > most:
+            lists.append(current)
+            current = ""
+        current = f"{current},{id_}" if current else id_
+    return [*lists, current]
+
+
+_ERASURE = frozenset({EventType.PERSONAL_DATA_ERASED})
+_BLANK = frozenset({ERASED, ""})
+
+
+def _new_text(path: str, before: Sequence[str], after: Sequence[str]) -> list[str]:
+    """``path`` once for each value of ``after`` neither blank nor among ``before``'s."""
+    kept = set(before)
+    return [path for value in after if value not in _BLANK and value not in kept]
+
+
+def refuse_personal_input(before: Claim, after: Claim) -> None:
+    """Refuse a command that would record personal data on a claim erased already.
+
+    Erasure is final: what a command adds to an erased claim (a message,
+    feedback text, a payee account, a reason, a contact, a file name, an
+    event's personal details) would be held in clear after the customer's
+    data was erased, so the command is refused before anything is written.
+    Amounts, codes, ratings and the insurer's own processes (``system``
+    actors, such as document retention) are no personal input and pass.
+    Raises :class:`~reimbursement.errors.ValidationError` naming each field.
+    """
+    # only a closed claim is erased, and a closed claim stays closed: the rest never scan
+    if before.state not in FINAL_STATES or before.events.last_index_of(_ERASURE) is None:
+        return
+    old, new = before.claimant, after.claimant
+    found = [
+        *_new_text("claimant", [old.name, old.policy_number, old.payee_account, old.email],
+                   [new.name, new.policy_number, new.payee_account, new.email]),
+        *_new_text("message", [m.body for m in before.messages], [m.body for m in after.messages]),
+        *_new_text("payee_account", [p.payee_account for p in before.payments],
+                   [p.payee_account for p in after.payments]),
+        *_new_text("line", [t for ln in before.lines for t in (ln.provider, ln.description)],
+                   [t for ln in after.lines for t in (ln.provider, ln.description)]),
+        *_new_text("file_name", [a.file_name for a in before.attachments],
+                   [a.file_name for a in after.attachments]),
+    ]  # fmt: skip
+    if after.feedback is not None and after.feedback.text:
+        found += _new_text("feedback.text", [], [after.feedback.text])
+    for event in after.events.since(before.version):
+        if event.role is Role.SYSTEM:
+            continue
+        values = [v for k, v in event.data.items() if k in PERSONAL_EVENT_DATA]
+        found += _new_text("reason", [], [event.reason or ""])
+        found += _new_text(f"event data of {event.type}", [], values)
+    if found:
+        fields = sorted(set(found))
+        raise ValidationError(
+            f"the personal data of claim {after.id} was erased: it takes no personal data "
+            f"any more ({', '.join(fields)}); send what is left without it, or open a new claim",
+            [FieldProblem(field, "personal data on an erased claim") for field in fields],
+        )
