@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from functools import lru_cache, partial
@@ -88,7 +89,8 @@ class Portal:
 
     ``max_upload_bytes`` bounds each request body; with ``passkeys`` the
     customers sign their submissions with a passkey. ``desk_threads`` desk
-    calls run at once, each in a worker thread (the rest wait their turn).
+    calls run at once, each in a worker thread (the rest wait their turn);
+    ``secret_key`` signs what the portal hands out to come back (the session).
     """
 
     desk: ReimbursementDesk
@@ -100,6 +102,7 @@ class Portal:
     templates: Environment = attrs.field(factory=_environment)
     passkeys: Passkeys | None = None
     desk_threads: int = 4
+    secret_key: str = attrs.field(factory=lambda: secrets.token_urlsafe(32), repr=False)
     _limiter: anyio.CapacityLimiter | None = attrs.field(default=None, init=False)
     _fragments: Callable[[str, tuple[object, ...]], Markup] = attrs.field(init=False)
 
