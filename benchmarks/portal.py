@@ -2,8 +2,10 @@
 
 The portal (uvicorn, one process) serves the demo on a SQLite file with
 ``--claims`` extra claims in review for one reviewer. A load generator in
-another process (HTTP/1.1 keep-alive connections on asyncio streams, as
-``wrk`` does; ``--clients`` of them, 50 by default) asks for one page for ``--seconds`` seconds:
+another process asks for one page for ``--seconds`` seconds over
+``--clients`` HTTP/1.1 keep-alive connections (50 by default): ``wrk`` when
+it is on the PATH (C, two threads: it leaves the CPU to the server), else a
+Python one on asyncio streams that does what wrk does (``--python`` forces it):
 
 - the claim-tracking page ``/claims/{id}`` (``desk.track`` and ``desk.checklist``
   behind it), as the claim's customer;
@@ -19,7 +21,7 @@ time per page the server process used and per desk call (Linux ``/proc``):
 their ratio is the same comparison by work done, which other jobs on a
 shared machine disturb far less than the wall-clock rates.
 
-Usage: python benchmarks/portal.py [--clients 50] [--seconds 5] [--claims 40]
+Usage: python benchmarks/portal.py [--clients 50] [--seconds 5] [--claims 40] [--python]
 The last line printed is one JSON object.
 """
 
@@ -29,6 +31,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -161,6 +164,34 @@ async def _load(url: str, token: str, clients: int, seconds: float) -> dict[str,
     }
 
 
+_WRK_REPORT = """
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    '{"requests": %d, "seconds": %.6f, "p50_ms": %.3f, "p95_ms": %.3f, "errors": %d}\\n',
+    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000,
+    latency:percentile(95) / 1000, e.connect + e.read + e.write + e.status + e.timeout))
+end
+"""
+"""wrk's report as one JSON line (its Lua ``done`` hook; a status other than 2xx or 3xx
+counts as an error, as it does for the Python generator)."""
+
+
+def _wrk(wrk: str, url: str, token: str, clients: int, seconds: float) -> dict[str, Any]:
+    """``clients`` connections of ``wrk`` (two threads) asking for ``url``."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(_WRK_REPORT)
+    try:
+        run = [wrk, "-t2", f"-c{clients}", f"-d{max(1, round(seconds))}s", "--timeout", "10s"]
+        run += ["-H", f"Authorization: Bearer {token}", "-s", script.name, url]
+        out = subprocess.run(run, capture_output=True, text=True, check=True).stdout
+    finally:
+        os.unlink(script.name)
+    found: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    found["per_s"] = found.pop("requests") / found["seconds"]
+    return found
+
+
 def load(url: str, token: str, clients: int, seconds: float) -> None:
     """The load generator process: prints one JSON line."""
     print(json.dumps(asyncio.run(_load(url, token, clients, seconds))))
@@ -189,14 +220,19 @@ def _measure_pages(database: str, args: argparse.Namespace, paths: dict[str, tup
     try:
         _wait_for(port)
         found = {}
+        wrk = None if args.python else shutil.which("wrk")
         for name, (path, token) in paths.items():
             url = f"http://127.0.0.1:{port}{path}"
-            run = [*me, "--load", url, token, str(args.clients), str(args.seconds)]
             before = _cpu_seconds(server.pid)
-            out = subprocess.run(run, capture_output=True, text=True, check=True).stdout
-            found[name] = json.loads(out.strip().splitlines()[-1])
+            if wrk is not None:
+                found[name] = _wrk(wrk, url, token, args.clients, args.seconds)
+            else:
+                run = [*me, "--load", url, token, str(args.clients), str(args.seconds)]
+                out = subprocess.run(run, capture_output=True, text=True, check=True).stdout
+                found[name] = json.loads(out.strip().splitlines()[-1])
             served = found[name]["per_s"] * found[name]["seconds"]
             found[name]["cpu_ms"] = (_cpu_seconds(server.pid) - before) * 1000 / served
+        found["generator"] = "wrk" if wrk is not None else "python (asyncio streams)"
         return found
     finally:
         server.terminate()
@@ -208,6 +244,7 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--claims", type=int, default=40)
+    parser.add_argument("--python", action="store_true", help="the Python load generator")
     parser.add_argument("--serve", nargs=2, metavar=("DATABASE", "PORT"))
     parser.add_argument("--load", nargs=4, metavar=("URL", "TOKEN", "CLIENTS", "SECONDS"))
     args = parser.parse_args()
@@ -247,6 +284,7 @@ def main() -> int:
             f"  CPU: {pages[name]['cpu_ms']:.2f} ms per page in the server, "
             f"{cpu[name]:.2f} ms per desk call: ratio {cpu[name] / pages[name]['cpu_ms']:.2f}"
         )
+    print(f"load generator: {pages['generator']}")
     print(f"errors: {result['errors']}, cores: {os.cpu_count()}")
     print(json.dumps(result))
     return 0

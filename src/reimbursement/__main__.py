@@ -28,7 +28,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from .errors import MissingExtraError, ReimbursementError
+from .errors import MissingExtraError, ReimbursementError, ValidationError
 
 __all__ = ["main"]
 
@@ -162,27 +162,58 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--origin",
+        metavar="URL",
+        default=None,
+        help="the address browsers open, behind a proxy (such as https://claims.example.com): "
+        "passkeys are bound to its host name (default: http://HOST:PORT, localhost for a "
+        "loopback address)",
+    )
+
+
+def _site(host: str, port: int, origin: str | None) -> tuple[str, str]:
+    """The passkeys' relying-party id and the origin of the pages (an IP is not an rp id:
+    a loopback address is served as ``localhost``, which browsers accept over HTTP)."""
+    from urllib.parse import urlsplit
+
+    if origin is None:
+        named = "localhost" if host in ("127.0.0.1", "::1", "0.0.0.0", "localhost") else host
+        origin = f"http://{named}:{port}"
+    parts = urlsplit(origin)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
+        raise ValidationError.at(
+            "origin", f"{origin[:200]!r} is not an origin such as https://claims.example.com"
+        )
+    return parts.hostname, f"{parts.scheme}://{parts.netloc}"
 
 
 def _serve(args: argparse.Namespace) -> int:
     from ._extras import require
 
     require("uvicorn", "web", "serving the web portal")
+    require("webauthn", "passkey", "signing with passkeys in the web portal")
     import uvicorn
 
     from .web import create_app
     from .web._demo import DEFAULT_DATABASE, demo_portal, seed
 
+    rp_id, origin = _site(args.host, args.port, args.origin)
     chosen = DEFAULT_DATABASE if args.database is None else args.database
-    demo = demo_portal(None if chosen == "memory" else chosen)
+    demo = demo_portal(None if chosen == "memory" else chosen, site=(rp_id, origin))
     try:
-        made = seed(demo.desk)
+        made = seed(demo.unsigned or demo.desk)
         app = create_app(
-            demo.desk, identify=demo.identities, inbox=demo.inbox, time_zone="Europe/Berlin"
+            demo.desk,
+            identify=demo.identities,
+            inbox=demo.inbox,
+            time_zone="Europe/Berlin",
+            passkeys=demo.passkeys,
         )
         where = "memory" if chosen == "memory" else _shown(chosen)
         print(f"portal on {where} ({made} demo claims made)", flush=True)
-        print(f"open http://{args.host}:{args.port}/ and sign in as a demo identity", flush=True)
+        print(f"open {origin}/ and sign in as a demo identity", flush=True)
+        print(f"passkeys: relying party {rp_id}, origin {origin}", flush=True)
         uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     finally:
         demo.close()

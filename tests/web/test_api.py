@@ -17,9 +17,16 @@ from .conftest import START
 
 
 def _app() -> Starlette:
-    demo = demo_portal(None, clock=ManualClock(START))
-    seed(demo.desk)
-    return create_app(demo.desk, identify=demo.identities, inbox=demo.inbox, secret_key="t")
+    # with passkeys, so that the schema run covers the passkey routes too
+    demo = demo_portal(None, clock=ManualClock(START), site=("portal.test", "http://portal.test"))
+    seed(demo.unsigned or demo.desk)
+    return create_app(
+        demo.desk,
+        identify=demo.identities,
+        inbox=demo.inbox,
+        secret_key="t",
+        passkeys=demo.passkeys,
+    )
 
 
 # one app for the whole schema run: schemathesis calls it case after case

@@ -9,6 +9,11 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
+from reimbursement.__main__ import _site
+from reimbursement.errors import ValidationError
+
 
 def _free_port() -> int:
     with socket.socket() as probe:
@@ -27,7 +32,11 @@ def test_serve_prints_the_address_and_serves_the_sign_in_page(tmp_path: Path) ->
         assert server.stdout is not None
         first = server.stdout.readline()
         assert "5 demo claims made" in first
-        assert f"http://127.0.0.1:{port}/" in server.stdout.readline()
+        # a loopback address is served as localhost: an IP cannot be a passkey's relying party
+        assert f"open http://localhost:{port}/" in server.stdout.readline()
+        assert (
+            f"relying party localhost, origin http://localhost:{port}" in server.stdout.readline()
+        )
         for _ in range(100):  # bounded: 10 s
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/signin") as page:
@@ -37,7 +46,17 @@ def test_serve_prints_the_address_and_serves_the_sign_in_page(tmp_path: Path) ->
                 time.sleep(0.1)
         assert "Mei Chen" in body
         assert "Fiona (finance)" in body
+        assert 'src="/static/passkey.js"' in body  # the served portal signs with passkeys
     finally:
         server.terminate()
         server.wait(timeout=30)
     assert (tmp_path / "portal.db").exists()
+
+
+def test_the_passkeys_origin_is_the_served_address_or_the_one_given_behind_a_proxy() -> None:
+    assert _site("127.0.0.1", 8000, None) == ("localhost", "http://localhost:8000")
+    assert _site("claims.test", 8443, None) == ("claims.test", "http://claims.test:8443")
+    behind = _site("127.0.0.1", 8000, "https://claims.example.com/")
+    assert behind == ("claims.example.com", "https://claims.example.com")
+    with pytest.raises(ValidationError, match="is not an origin"):
+        _site("127.0.0.1", 8000, "claims.example.com/portal")

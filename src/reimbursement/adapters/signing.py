@@ -1,22 +1,20 @@
-"""Signing adapters (the ``[audit]`` extra, ``cryptography``): Ed25519 keys and passkeys.
+"""Signing adapters (the ``[audit]`` extra, ``cryptography``): the insurer's Ed25519 keys.
 
 - :class:`Ed25519Signer` / :class:`Ed25519Verifier`: a key the insurer
   holds, its seal on receipts and log checkpoints.
-- :class:`WebAuthnVerifier`: a customer's passkey. The customer's device
-  signs (the private key never leaves it); the desk only verifies the
-  assertion: the client data says ``webauthn.get`` for our origin with the
-  challenge ``base64url(SHA-256(payload))``, the authenticator data names
-  our relying party and says the user was present (and verified), and the
-  credential's key signed ``authenticator_data || SHA-256(client_data_json)``.
-  ES256 (ECDSA P-256) and EdDSA (Ed25519) credentials are accepted.
+- :func:`challenge_of`: the WebAuthn challenge that binds a customer's
+  passkey assertion to the bytes it signs. A customer's passkey is
+  verified by :class:`~reimbursement.adapters.passkeys.Passkeys` (the
+  ``[passkey]`` extra, py_webauthn), the one WebAuthn verifier: it also
+  keeps each credential's sign counter, so that a cloned authenticator
+  or a replayed assertion is refused.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import TypeAlias
 
 try:
@@ -41,7 +39,6 @@ __all__ = [
     "Ed25519Signer",
     "Ed25519Verifier",
     "PublicKey",
-    "WebAuthnVerifier",
     "b64url",
     "challenge_of",
 ]
@@ -134,71 +131,3 @@ class Ed25519Verifier:
                 "signature.algorithm", f"{signature.algorithm[:40]!r} is not ed25519"
             )
         _check(_key_named(self._keys, signature), signature.value, bytes(payload))
-
-
-def _client_data(raw: bytes) -> dict[str, object]:
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):  # RecursionError: [[[[…
-        data = None
-    if not isinstance(data, dict):
-        raise SignatureError.at("signature.client_data_json", "is not a JSON object")
-    return data
-
-
-class WebAuthnVerifier:
-    """Verifies passkey (WebAuthn) assertions by the customers' registered credentials.
-
-    ``credentials`` maps a credential id (base64url, as the browser gives
-    ``rawId``) to its public key; ``rp_id`` is the relying party (your
-    domain) and ``origins`` the web origins allowed to ask. With
-    ``user_verification`` (the default) the authenticator must say that it
-    verified the user (PIN or biometrics), not only that someone touched it.
-    """
-
-    def __init__(
-        self,
-        credentials: Mapping[str, PublicKey],
-        rp_id: str,
-        origins: Iterable[str],
-        *,
-        user_verification: bool = True,
-    ) -> None:
-        self._keys = dict(credentials)
-        self._rp_hash = hashlib.sha256(rp_id.encode()).digest()
-        self._origins = frozenset(origins)
-        self._flags = 0x05 if user_verification else 0x01
-
-    def verify(self, payload: bytes, signature: Signature) -> None:
-        """Return if the assertion signs ``payload`` for us, else raise SignatureError.
-
-        Its parts are bounded first (:func:`~reimbursement.audit.signatures.checked_signature`):
-        the client data is parsed only when it is at most 4,096 bytes.
-        """
-        checked_signature(signature)
-        if signature.algorithm != "webauthn":
-            raise SignatureError.at(
-                "signature.algorithm", f"{signature.algorithm[:40]!r} is not webauthn"
-            )
-        key = _key_named(self._keys, signature)
-        client = _client_data(signature.client_data_json)
-        if client.get("type") != "webauthn.get":
-            raise SignatureError.at("signature.client_data_json", "is not a webauthn.get")
-        if client.get("challenge") != challenge_of(bytes(payload)):
-            raise SignatureError.at(
-                "signature.client_data_json",
-                "its challenge is not this payload's: the customer signed other bytes",
-            )
-        if client.get("origin") not in self._origins:
-            raise SignatureError.at("signature.client_data_json", "comes from another origin")
-        auth = signature.authenticator_data
-        if len(auth) < 37 or auth[:32] != self._rp_hash:
-            raise SignatureError.at(
-                "signature.authenticator_data", "does not name this relying party"
-            )
-        if auth[32] & self._flags != self._flags:
-            raise SignatureError.at(
-                "signature.authenticator_data", "the authenticator did not verify the user"
-            )
-        signed = auth + hashlib.sha256(signature.client_data_json).digest()
-        _check(key, signature.value, signed)

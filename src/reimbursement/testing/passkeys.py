@@ -8,13 +8,18 @@ browser's registration would (the ``[passkey]`` extra encodes the key).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import pytest
 
 from ..errors import DuplicateError
 from ..ports import PasskeyCredential, PasskeyStore
 from .signing import SoftPasskey
+
+if TYPE_CHECKING:
+    from ..adapters.passkeys import Passkeys
 
 try:
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -26,7 +31,7 @@ except ModuleNotFoundError as error:  # pragma: no cover
 
     raise missing(error, "passkey", "the passkey tests") from error
 
-__all__ = ["PasskeyStoreContract", "cose_key", "registered"]
+__all__ = ["PasskeyStoreContract", "cose_key", "registered", "trusting"]
 
 _AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -52,6 +57,19 @@ def registered(
     )
     store.add(credential)
     return credential
+
+
+def trusting(
+    passkey: SoftPasskey, rp_id: str, origins: Iterable[str], customer_id: str = "C-1"
+) -> Passkeys:
+    """:class:`~reimbursement.adapters.passkeys.Passkeys` of the site ``rp_id`` that trust
+    ``passkey``, registered (in memory) for ``customer_id``: a desk's verifier in tests."""
+    from ..adapters.memory import InMemoryPasskeys
+    from ..adapters.passkeys import Passkeys
+
+    passkeys = Passkeys(InMemoryPasskeys(), rp_id, origins)
+    registered(passkeys.store, passkey, customer_id)
+    return passkeys
 
 
 def _credential(credential_id: str, customer_id: str, count: int = 0) -> PasskeyCredential:

@@ -17,7 +17,7 @@ from starlette.staticfiles import StaticFiles
 from ..errors import ReimbursementError
 from ..notify.ports import InboxStore
 from ..service.desk import ReimbursementDesk
-from . import _api, _customer, _dashboard, _passkeys, _staff
+from . import _api, _api_passkeys, _customer, _dashboard, _passkeys, _staff
 from ._i18n import LANGUAGES
 from ._identity import Identify
 from ._portal import Portal, SignInRequired, by_method, status_of
@@ -134,6 +134,7 @@ def _routes() -> list[BaseRoute]:
         *_staff.routes(),
         *_dashboard.routes(),
         *_api.routes(),
+        *_api_passkeys.routes(),
         Mount("/static", static, name="static"),
     ]
 
@@ -165,6 +166,7 @@ def create_app(
     submission with it; give the desk the same object as its verifier
     (``Adapters.verifier``), so that it checks what the portal accepted.
     """
+    secret_key = secret_key or secrets.token_urlsafe(32)
     portal = Portal(
         desk,
         identify,
@@ -173,11 +175,12 @@ def create_app(
         sign_in_limiter if sign_in_limiter is not None else SignInLimiter(),
         time_zone,
         passkeys=passkeys,
+        secret_key=secret_key,
     )
     middleware = [
         Middleware(SecurityHeaders),
         Middleware(UploadLimit, max_bytes=max_upload_bytes),
-        Middleware(SessionCookie, secret_key=secret_key or secrets.token_urlsafe(32)),
+        Middleware(SessionCookie, secret_key=secret_key),
     ]
     app = Starlette(
         routes=_routes(),

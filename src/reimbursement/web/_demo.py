@@ -11,13 +11,19 @@ from collections.abc import Callable
 from datetime import date, time
 from decimal import Decimal
 from functools import cache
+from typing import TYPE_CHECKING
 
 import attrs
 
-from ..adapters.memory import InMemoryFxRates, InMemoryInbox, InMemoryPaymentGateway
+from ..adapters.memory import (
+    InMemoryFxRates,
+    InMemoryInbox,
+    InMemoryPasskeys,
+    InMemoryPaymentGateway,
+)
 from ..adapters.notify.inbox import InboxChannel
 from ..adapters.system import SystemClock
-from ..bootstrap import DeskOptions, in_memory_desk, sql_desk
+from ..bootstrap import DeskOptions, assemble, in_memory_desk, sql_desk
 from ..demo import CUSTOMERS
 from ..documents import ContentChecks
 from ..domain.actors import Actor
@@ -28,10 +34,13 @@ from ..domain.money import Money
 from ..domain.sla import BusinessCalendar, SlaPolicy, weekly
 from ..notify import ChannelRouter, ContactPreferences, InMemoryPreferences, TemplateSet
 from ..notify.ports import InboxStore
-from ..ports import Clock, CustomerProfile
+from ..ports import Clock, CustomerProfile, PasskeyStore
 from ..service.adapters import DeskSettings
 from ..service.desk import ReimbursementDesk
 from ._identity import DemoIdentities, DemoIdentity
+
+if TYPE_CHECKING:
+    from ..adapters.passkeys import Passkeys
 
 __all__ = [
     "DEFAULT_DATABASE",
@@ -103,6 +112,10 @@ class DemoPortal:
     inbox: InboxStore
     identities: DemoIdentities
     closers: tuple[Callable[[], None], ...] = ()
+    passkeys: Passkeys | None = None
+    unsigned: ReimbursementDesk | None = None
+    """With passkeys, a desk on the same stores that takes claims unsigned: the one
+    :func:`seed` makes the demo's claims with (claims from before passkeys, as it were)."""
 
     def close(self) -> None:
         """Release the desk's and the inbox's database connections."""
@@ -111,11 +124,14 @@ class DemoPortal:
             close()
 
 
-def demo_portal(database: str | None, clock: Clock | None = None) -> DemoPortal:
+def demo_portal(
+    database: str | None, clock: Clock | None = None, *, site: tuple[str, str] | None = None
+) -> DemoPortal:
     """The demo's desk on ``database`` (``None``: in memory), telling customers in their inbox.
 
-    On a database the schema is brought to this library's version first, as
-    a deployment step would.
+    The schema is brought to this library's version first, as a deployment
+    would. With ``site`` (an rp id and the pages' origin; the ``[passkey]``
+    extra) customers sign each submission with a passkey kept beside the claims.
     """
     clock = clock if clock is not None else SystemClock()
     inbox: InboxStore
@@ -162,8 +178,22 @@ def demo_portal(database: str | None, clock: Clock | None = None) -> DemoPortal:
             **options,
         )
         closers = (store.close,)
+    passkeys, unsigned = None, None
+    if site is not None:
+        kept = InMemoryPasskeys() if database is None else sql.SqlPasskeys(store.engine)
+        unsigned, (desk, passkeys) = desk, _signing(desk, kept, site, options)
     router.bind(desk)
-    return DemoPortal(desk, inbox, demo_identities(), closers)
+    return DemoPortal(desk, inbox, demo_identities(), closers, passkeys, unsigned)
+
+
+def _signing(
+    desk: ReimbursementDesk, kept: PasskeyStore, site: tuple[str, str], options: DeskOptions
+) -> tuple[ReimbursementDesk, Passkeys]:
+    """A desk on ``desk``'s stores that verifies each submission's passkey, and the passkeys."""
+    from ..adapters.passkeys import Passkeys
+
+    passkeys = Passkeys(kept, site[0], [site[1]])
+    return assemble(attrs.evolve(desk.adapters, verifier=passkeys), **options), passkeys
 
 
 @cache

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
+import anyio
+import anyio.to_thread
 import attrs
 from jinja2 import Environment, PackageLoader, select_autoescape
-from starlette.concurrency import run_in_threadpool
+from markupsafe import Markup
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -84,7 +88,9 @@ class Portal:
     """The portal's parts: the desk, the identify hook, the inbox, templates and limits.
 
     ``max_upload_bytes`` bounds each request body; with ``passkeys`` the
-    customers sign their submissions with a passkey.
+    customers sign their submissions with a passkey. ``desk_threads`` desk
+    calls run at once, each in a worker thread (the rest wait their turn);
+    ``secret_key`` signs what the portal hands out to come back (the session).
     """
 
     desk: ReimbursementDesk
@@ -95,14 +101,34 @@ class Portal:
     time_zone: str = "UTC"
     templates: Environment = attrs.field(factory=_environment)
     passkeys: Passkeys | None = None
+    desk_threads: int = 4
+    secret_key: str = attrs.field(factory=lambda: secrets.token_urlsafe(32), repr=False)
+    _limiter: anyio.CapacityLimiter | None = attrs.field(default=None, init=False)
+    _fragments: Callable[[str, tuple[object, ...]], Markup] = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
         zone = ZoneInfo(self.time_zone)
 
+        @lru_cache(maxsize=4096)  # the same due times come back on every page of a queue
         def when(at: datetime | None) -> str:
             return "" if at is None else at.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
 
         self.templates.filters["when"] = when  # every time on a page in one zone
+
+        @lru_cache(maxsize=4096)
+        def fragment(name: str, row: tuple[object, ...]) -> Markup:
+            return Markup(self.templates.get_template(name).render(r=row))
+
+        self._fragments = fragment
+
+    def fragment(self, name: str, row: tuple[object, ...]) -> Markup:
+        """Template ``name`` rendered with ``r=row``, once per distinct ``row``.
+
+        For the rows of a long table: ``row`` holds every value the fragment
+        shows (a NamedTuple of texts), so a row seen before is the same HTML,
+        and a page of forty rows costs forty lookups, not forty renders.
+        """
+        return self._fragments(name, row)
 
     @property
     def demo(self) -> DemoIdentities | None:
@@ -136,8 +162,16 @@ class Portal:
         return catalogue(self.language(request))
 
     async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run a desk call off the event loop (desk calls block on the database)."""
-        return await run_in_threadpool(fn, *args, **kwargs)
+        """Run a desk call off the event loop (desk calls block on the database).
+
+        At most ``desk_threads`` at once: desk calls hold the GIL most of
+        their time, so forty threads (anyio's default) run no faster than
+        four; they only fight for the GIL and the engine's connection pool,
+        and that contention cost more CPU than the calls themselves.
+        """
+        if self._limiter is None:  # made on first use: it belongs to the running event loop
+            self._limiter = anyio.CapacityLimiter(self.desk_threads)
+        return await anyio.to_thread.run_sync(partial(fn, *args, **kwargs), limiter=self._limiter)
 
     async def form(self, request: Request) -> FormData:
         """The posted form, refused (403) unless it carries the session's CSRF token."""

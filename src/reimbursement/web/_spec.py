@@ -221,3 +221,80 @@ OPENAPI: dict[str, Any] = {
         },
     },
 }
+
+
+def _body(required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
+    schema = {"type": "object", "required": required, "properties": properties}
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+_OPTIONS = {"type": "object", "description": "the WebAuthn options, as JSON (py_webauthn)"}
+_CREDENTIAL = {
+    "oneOf": [{"type": "object"}, {"type": "string"}],
+    "description": "the browser's credential.toJSON(), as an object or its JSON text",
+}
+_DECLARATIONS = {"type": "array", "minItems": 1, "items": {"type": "string"}}
+_WITHOUT = " (404 when the portal has no passkeys)"
+
+OPENAPI["paths"] |= {
+    "/api/v1/passkeys/options": {
+        "post": {
+            "summary": "The options of navigator.credentials.create for a new passkey" + _WITHOUT,
+            "responses": _ok(
+                {
+                    "type": "object",
+                    "required": ["options", "challenge_token"],
+                    "properties": {"options": _OPTIONS, "challenge_token": {"type": "string"}},
+                }
+            )
+            | _refusals("401", "403", "404", "422"),
+        }
+    },
+    "/api/v1/passkeys": {
+        "post": {
+            "summary": "Register the new passkey: its credential and the options' challenge_token",
+            "requestBody": _body(
+                ["credential", "challenge_token"],
+                {
+                    "credential": _CREDENTIAL,
+                    "challenge_token": {"type": "string"},
+                    "name": {"type": "string", "maxLength": 200},
+                },
+            ),
+            "responses": _ok(
+                {
+                    "type": "object",
+                    "required": ["credential_id", "name"],
+                    "properties": {
+                        "credential_id": {"type": "string"},
+                        "name": {"type": "string"},
+                    },
+                },
+                "201",
+            )
+            | _refusals("401", "403", "404", "409", "422"),
+        }
+    },
+    "/api/v1/claims/{claim_id}/submit/options": {
+        "post": {
+            "summary": "The options of navigator.credentials.get that sign this submission",
+            "parameters": [_CLAIM_ID],
+            "requestBody": _body(["declarations"], {"declarations": _DECLARATIONS}),
+            "responses": _ok(
+                {"type": "object", "required": ["options"], "properties": {"options": _OPTIONS}}
+            )
+            | _refusals("401", "403", "404", "409", "422"),
+        }
+    },
+    "/api/v1/claims/{claim_id}/submit": {
+        "post": {
+            "summary": "Submit the draft, signed with the passkey's assertion",
+            "parameters": [_CLAIM_ID],
+            "requestBody": _body(
+                ["declarations", "assertion"],
+                {"declarations": _DECLARATIONS, "assertion": _CREDENTIAL},
+            ),
+            "responses": _ok(_TRACKED) | _refusals("401", "403", "404", "409", "422"),
+        }
+    },
+}
