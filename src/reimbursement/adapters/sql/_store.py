@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ...errors import DuplicateRequestError, StorageError
-from ...ports import Notification
+from ...ports import Notification, RequestRecord
 from ._cache import CACHED_CLAIMS, ClaimCache
 from ._claims import SqlClaimRepository
 from ._codec import answer_text
@@ -43,7 +43,13 @@ from ._engine import (
 )
 from ._log import SqlLogStore
 from ._migrations import check
-from ._outbox import SqlOutbox, SqlOutboxQueue, insert_staged
+from ._outbox import (
+    Acknowledgements,
+    SqlOutbox,
+    SqlOutboxQueue,
+    insert_staged,
+    write_acknowledgements,
+)
 from ._schema import REQUESTS, SEQUENCES
 
 __all__ = ["SqlClaimStore", "SqlUnitOfWork"]
@@ -83,7 +89,7 @@ class SqlClaimStore:
 
     def unit_of_work(self) -> SqlUnitOfWork:
         """A new unit of work (one transaction) on this store."""
-        return SqlUnitOfWork(self.engine, self.cache)
+        return SqlUnitOfWork(self.engine, self.cache, self.queue.acknowledgements)
 
     def seal(self, limit: int | None = None, *, wait: bool = True) -> int:
         """Append the events committed since the last seal to the Merkle log: how many.
@@ -100,9 +106,15 @@ class SqlClaimStore:
         return self.queue
 
     def close(self) -> None:
-        """Close the pooled connections (if the store made its engine)."""
-        if self._owned:
-            self.engine.dispose()
+        """Mark the deliveries still waiting (see ``_outbox``); close the pooled connections
+        (if the store made its engine)."""
+        try:
+            queue = getattr(self, "queue", None)  # absent when opening failed
+            if queue is not None:
+                queue.flush()
+        finally:
+            if self._owned:
+                self.engine.dispose()
 
     def __enter__(self) -> Self:
         return self
@@ -117,10 +129,16 @@ class SqlClaimStore:
 class SqlUnitOfWork:
     """:class:`~reimbursement.ports.UnitOfWork` on one SQL transaction."""
 
-    def __init__(self, engine: sa.Engine, cache: ClaimCache | None = None) -> None:
+    def __init__(
+        self,
+        engine: sa.Engine,
+        cache: ClaimCache | None = None,
+        acknowledgements: Acknowledgements | None = None,
+    ) -> None:
         self.engine = engine
         self._postgres = is_postgres(engine)
         self._cache = cache
+        self._acknowledgements = acknowledgements
         self._connection: sa.Connection | None = None
         self._writing = False
         self._refused = False
@@ -224,11 +242,36 @@ class SqlUnitOfWork:
 
     def commit(self) -> None:
         self.outbox.leased = ()
-        leased: Sequence[Notification] = ()
         requests = list(self.claims.requests.values())
         notifications = list(self.outbox.staged.values())
-        if requests or notifications:
+        acknowledged: list[str] = []
+        if self._acknowledgements is not None and (self._writing or requests or notifications):
+            acknowledged = self._acknowledgements.take()  # deliveries of earlier commits
+        try:
+            leased = self._write_on_commit(requests, notifications, acknowledged)
+        except BaseException:
+            if self._acknowledgements is not None:
+                self._acknowledgements.give_back(acknowledged)
+            raise
+        written = list(self.claims.written.values())
+        self._release()
+        if self._cache is not None:
+            for claim in written:  # committed: each version now has this content for good
+                self._cache.put(claim)
+        self.outbox.leased = leased  # only once the commit stands
+
+    def _write_on_commit(
+        self,
+        requests: Sequence[RequestRecord],
+        notifications: Sequence[Notification],
+        acknowledged: Sequence[str],
+    ) -> Sequence[Notification]:
+        """The request keys, the acknowledgements waiting and the outbox; then COMMIT."""
+        leased: Sequence[Notification] = ()
+        if requests or notifications or acknowledged:
             with self.writing("commit") as connection:
+                # first: a claim whose last message is marked here gets its next one leased
+                write_acknowledgements(connection, acknowledged)
                 remember = _REMEMBER[connection.dialect.name]
                 for record in requests:
                     parameters = {
@@ -250,12 +293,7 @@ class SqlUnitOfWork:
             with guard(self.engine, "commit"):
                 if open_connection.in_transaction():
                     open_connection.commit()
-        written = list(self.claims.written.values())
-        self._release()
-        if self._cache is not None:
-            for claim in written:  # committed: each version now has this content for good
-                self._cache.put(claim)
-        self.outbox.leased = leased  # only once the commit stands
+        return leased
 
     def rollback(self) -> None:
         with guard(self.engine, "roll back"):
