@@ -19,10 +19,11 @@ Beside each database, in the same run, two references on one process:
   index per expense key and the claim's key rows, the outbox's INSERT) in as
   many transactions; each claim has expenses of its own, as in
   ``benchmarks/lifecycle.py``, so that no claim is another's duplicate. A transaction is what
-  SQLAlchemy begins and ends: a desk call's one transaction (on SQLite its
-  reads before BEGIN IMMEDIATE run without a BEGIN of their own), and each
-  acknowledgement, a single statement in autocommit (on PostgreSQL without
-  a WAL flush), which the floor replays the same way;
+  the database runs as one: a desk call's write transaction (from its BEGIN,
+  BEGIN IMMEDIATE on SQLite, to its COMMIT), and each statement run in
+  autocommit outside one (the reads before a unit of work's first write,
+  PostgreSQL's claim number, the acknowledgements the queue writes on its own),
+  which the floor replays the same way;
 - the peer: the ``eventsourcing`` package's SQLite or PostgreSQL application
   recorder, an Aggregate with as many events per claim as the desk records
   (one at draft, then 2, 2, 1, 2), each call a ``get`` then a ``save`` (one
@@ -328,6 +329,18 @@ _EVENTS = (("INSERT", "rb_events"), ("WITH", "rb_claims"))  # the statements wri
 _EVENT_FIELDS = ("seq", "type", "at", "body")
 
 
+def _on_its_own(connection: sa.Connection) -> bool:
+    """Whether the statement about to run is a transaction of its own (autocommit, no BEGIN).
+
+    The library's reads before a unit of work's first write run so on both
+    databases (its ``BEGIN`` goes to the driver, unseen by the listeners).
+    """
+    driver = connection.connection.driver_connection
+    if connection.dialect.name == "sqlite":
+        return driver.isolation_level is None and not driver.in_transaction
+    return bool(driver.autocommit) and driver.info.transaction_status == 0  # psycopg: IDLE
+
+
 class Recorder:
     """Engine-wide listeners: every statement and transaction of every engine, by connection."""
 
@@ -338,9 +351,8 @@ class Recorder:
         self.on = False
 
     def _begin(self, connection: sa.Connection) -> None:
-        if self.on:
-            self.open[id(connection)] = transaction = []
-            self.started.append(transaction)
+        if self.on:  # listed at its first statement: in the order transactions ran
+            self.open[id(connection)] = []
 
     def _end(self, connection: sa.Connection) -> None:
         self.open.pop(id(connection), None)
@@ -359,9 +371,14 @@ class Recorder:
             return
         many = bool(_[-1]) if _ else False
         self.texts.append((statement, parameters))
-        if id(connection) not in self.open:  # a statement outside any transaction
-            self._begin(connection)
-        self.open[id(connection)].append(classify(statement, parameters, many))
+        op = classify(statement, parameters, many)
+        if _on_its_own(connection):  # autocommit, outside BEGIN: a transaction of its own
+            self.started.append([dataclasses.replace(op, autocommit=True)])
+            return
+        transaction = self.open.setdefault(id(connection), [])  # outside any: one begins
+        if not transaction:
+            self.started.append(transaction)
+        transaction.append(op)
 
     @contextmanager
     def listening(self) -> Iterator[Recorder]:
