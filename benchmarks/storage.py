@@ -29,7 +29,9 @@ Beside each database, in the same run, two references on one process:
   (one at draft, then 2, 2, 1, 2), each call a ``get`` then a ``save`` (one
   transaction), as the desk reads before it writes. It runs on its own
   defaults (SQLite ``synchronous=FULL``, where the library sets NORMAL);
-  its PostgreSQL module needs ``psycopg_pool``.
+  its PostgreSQL module needs ``psycopg_pool``. On SQLite it is also run
+  with ``synchronous=NORMAL`` (``sqlite_peer_normal_claims_per_s``), like
+  with like.
 
 Also measured: the desk with ``dispatch_immediately=False`` (notifications
 left in the outbox for a dispatcher), to show what immediate delivery costs.
@@ -269,6 +271,11 @@ def classify(statement: str, parameters: Any, many: bool) -> Op:
     # read each match's claim number from rb_claims in a subquery)
     match = _TABLE.search(_outer(statement) if verb == "SELECT" else statement)
     rows = len(parameters) if many else 1
+    if verb == "SELECT" and match is None:  # look-ups of several keys: a UNION ALL of subqueries
+        # the table each member reads, not rb_claims of its claim-number subquery
+        tables = [m for m in _TABLE.finditer(statement) if m.group(1) != "rb_claims"]
+        match = tables[0] if tables else _TABLE.search(statement)
+        rows = statement.upper().count("UNION ALL") + 1
     if verb == "WITH":  # PostgreSQL's save: UPDATE rb_claims and INSERT its events, one statement
         rows = sum(1 for name in parameters if re.fullmatch(r"seq_\d+", name))
     elif verb == "INSERT" and re.search(r"\)\s+SELECT\b", statement):
@@ -545,6 +552,29 @@ def _floor_engine(target: Target) -> sa.Engine:
                 connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
+
+
+@functools.lru_cache(maxsize=8)
+def _expense_lookups(count: int) -> Any:
+    """The floor's ``count`` expense look-ups in one statement, as ``same_expenses`` asks."""
+    b, expenses = sa.bindparam, T_EXPENSE_KEYS.c
+    number = sa.select(T_CLAIMS.c.number).where(T_CLAIMS.c.id == expenses.claim_id)
+    members = [
+        sa.select(
+            *sa.select(expenses.claim_id, number.scalar_subquery(), expenses.line_id)
+            .where(
+                expenses.provider == b(f"provider_{n}"),
+                expenses.currency == "EUR",
+                expenses.incurred_on.between(b(f"day_{n}"), b(f"day_{n}")),
+                expenses.amount.between(b(f"amount_{n}"), b(f"amount_{n}")),
+            )
+            .limit(20)
+            .subquery(f"probe_{n}")
+            .c
+        )
+        for n in range(count)
+    ]
+    return sa.union_all(*members)
 
 
 @dataclass
@@ -997,6 +1027,13 @@ class FloorRun:
             c.execute(statement, rows)
         elif kind == ("UPDATE", "rb_holdings"):
             c.execute(statement, {"cid": claim.id, "due": self._now()})
+        elif op.table in KEY_TABLES and op.verb == "SELECT" and op.rows > 1:
+            keys = [self._key(claim, claim.lookups + n) for n in range(op.rows)]  # one statement
+            claim.lookups += op.rows
+            parameters = {f"{k}_{n}": key[k] for n, key in enumerate(keys) for k in ("provider",)}
+            parameters |= {f"day_{n}": key["incurred_on"] for n, key in enumerate(keys)}
+            parameters |= {f"amount_{n}": key["amount"] for n, key in enumerate(keys)}
+            c.execute(_expense_lookups(op.rows), parameters).all()
         elif op.table in KEY_TABLES and op.verb == "SELECT":
             key = self._key(claim, claim.lookups)
             claim.lookups += 1
@@ -1128,6 +1165,26 @@ class PeerRun:
 # -- running workers ---------------------------------------------------------------------
 
 
+def _peer_synchronous_normal() -> None:
+    """Give this process's eventsourcing SQLite connections ``PRAGMA synchronous=NORMAL``.
+
+    Its recorder sets WAL and leaves ``synchronous`` at SQLite's default, FULL
+    (an fsync of the WAL at every commit); the library sets NORMAL, the
+    setting SQLite documents as safe in WAL mode (no corruption; a power cut
+    may lose the last commits). The peer is measured both ways.
+    """
+    from eventsourcing.sqlite import SQLiteConnectionPool
+
+    create = SQLiteConnectionPool._create_connection
+
+    def normal(pool: Any) -> Any:
+        connection = create(pool)
+        connection._sqlite_conn.execute("PRAGMA synchronous=NORMAL")
+        return connection
+
+    SQLiteConnectionPool._create_connection = normal  # type: ignore[method-assign]
+
+
 def _worker(kind: str, target: Target, worker: int, count: int, plan: Any, gate: Any) -> None:
     runner: LibraryRun | FloorRun | PeerRun
     if kind == "library":
@@ -1137,6 +1194,8 @@ def _worker(kind: str, target: Target, worker: int, count: int, plan: Any, gate:
     elif kind == "floor":
         runner = FloorRun(target, worker, count, plan)
     else:
+        if kind == "peer_normal":  # like with like: the library's synchronous=NORMAL
+            _peer_synchronous_normal()
         runner = PeerRun(target, worker, count)
     runner.prepare()
     gate.wait()  # everyone's drafts are made: the clock starts
@@ -1187,6 +1246,8 @@ def lifecycle(
         (f"{name}_claims_per_s" + (f"_{w}" if pg else ""), "library", w) for w in worker_counts
     ]
     configs += [(f"{name}_{kind}_claims_per_s", kind, 1) for kind in ("queued", "floor", "peer")]
+    if not pg:  # the peer at the library's synchronous setting too
+        configs.append(("sqlite_peer_normal_claims_per_s", "peer_normal", 1))
     if pg and 4 in worker_counts:  # can this machine scale at all? the floor on 4 processes
         configs.append(("pg_floor_claims_per_s_4", "floor", 4))
     runs: dict[str, list[float]] = {key: [] for key, _, _ in configs}
@@ -1199,7 +1260,12 @@ def lifecycle(
         f"{name}_statements_per_claim": trace.statement_count,
         f"{name}_transactions_per_claim": trace.transaction_count,
     }
-    labels = {"queued": "library, dispatch_immediately=False", "floor": "floor", "peer": "peer"}
+    labels = {
+        "queued": "library, dispatch_immediately=False",
+        "floor": "floor",
+        "peer": "peer",
+        "peer_normal": "peer with synchronous=NORMAL",
+    }
     for key, kind, workers in configs:
         results[key] = statistics.median(runs[key])
         what = labels.get(kind, "library") + f", {workers} process(es)"
@@ -1215,6 +1281,10 @@ def lifecycle(
             + ", ".join(f"{r:.2f}" for r in rounds)
             + ")"
         )
+    if not pg:
+        ratio = results[one] / results["sqlite_peer_normal_claims_per_s"]
+        results["sqlite_vs_peer_normal"] = ratio
+        print(f"sqlite: library / peer with synchronous=NORMAL {ratio:.2f}")
     if pg and 4 in worker_counts:
         results["pg_scaling_4_vs_1"] = results["pg_claims_per_s_4"] / results[one]
         results["pg_floor_scaling_4_vs_1"] = (
