@@ -7,16 +7,9 @@ each call is its own short transaction. On PostgreSQL a batch is leased with
 ``SELECT … FOR UPDATE SKIP LOCKED``, so concurrent dispatchers never lease
 one message twice; on SQLite each call takes the single write lock.
 
-``mark_delivered`` writes nothing at once: the keys wait in the queue
-(:class:`Acknowledgements`) and are marked in the next transaction that
-writes anyway: the next writing unit of work of the same store (before it
-queues anything, so its claim's next message is leased on its commit), or
-the queue's next call, or closing the store. A delivery's acknowledgement in
-a transaction of its own was a fifth of a claim's time on SQLite. Until it
-is written the message is pending and leased, as it was while it was being
-delivered: no dispatcher takes it before its lease ends, and a process that
-dies first leaves it to be delivered again when the lease ends, which
-at-least-once delivery and the dedupe key already allow. The other
+``mark_delivered`` writes nothing at once: the keys wait in the queue and
+are marked in the next transaction that writes anyway (see
+``_acknowledgements``). The other
 acknowledgements (failed, deferred, parked) are single statements, each its
 own transaction; on PostgreSQL their commit does not wait for the WAL flush:
 losing one to a server crash only means the message is delivered again (a
@@ -40,7 +33,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -52,17 +44,21 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ...errors import StoredDataError, ValidationError
 from ...ports import Notification, OutboxMessage
 from ...serialization import from_data, parse_json, to_data
+from ._acknowledgements import (
+    DELIVERED_STATEMENT,
+    Acknowledgements,
+    write_acknowledgements,
+)
 from ._engine import autocommit, begin, guard, is_postgres
 from ._schema import OUTBOX, AnyRow, Instant
 
-__all__ = ["Acknowledgements", "SqlOutbox", "SqlOutboxQueue", "insert_staged"]
+__all__ = ["SqlOutbox", "SqlOutboxQueue", "insert_staged"]
 
 log = logging.getLogger("reimbursement.outbox")
 
 PENDING: Final = "pending"
 DEFERRED: Final = "deferred"
 """Pending, out of its claim's line until ``retry_at`` (quiet hours): see ``OutboxQueue.defer``."""
-DELIVERED: Final = "delivered"
 PARKED: Final = "parked"
 
 
@@ -220,11 +216,6 @@ _LEASE: Final = (
     .where(OUTBOX.c.key.in_(sa.bindparam("keys", expanding=True)))
     .values(leased_until=sa.bindparam("until"))
 )
-_DELIVERED: Final = (
-    OUTBOX.update()
-    .where(OUTBOX.c.key.in_(sa.bindparam("keys", expanding=True)))
-    .values(status=DELIVERED, leased_until=None)
-)
 _FAILED: Final = (
     OUTBOX.update()
     .where(OUTBOX.c.key == sa.bindparam("the_key"), OUTBOX.c.status == PENDING)
@@ -267,50 +258,18 @@ _NO_FLUSH: Final = sa.select(
 _ACKNOWLEDGE_PG: Final = {
     name: statement.where(_NO_FLUSH.is_not(None))
     for name, statement in (
-        ("delivered", _DELIVERED),
+        ("delivered", DELIVERED_STATEMENT),
         ("failed", _FAILED),
         ("defer", _DEFER),
         ("park", _PARK),
     )
 }
 _ACKNOWLEDGE_SQLITE: Final = {
-    "delivered": _DELIVERED,
+    "delivered": DELIVERED_STATEMENT,
     "failed": _FAILED,
     "defer": _DEFER,
     "park": _PARK,
 }
-
-
-class Acknowledgements:
-    """Keys delivered and not yet marked so: written by the next transaction that writes.
-
-    Thread-safe. A writer takes the keys (:meth:`take`), so that no two
-    transactions update the same rows and wait on each other's row locks,
-    and gives them back (:meth:`give_back`) when its transaction fails.
-    """
-
-    def __init__(self) -> None:
-        self._keys: set[str] = set()
-        self._lock = threading.Lock()
-
-    def add(self, keys: Iterable[str]) -> None:
-        with self._lock:
-            self._keys.update(keys)
-
-    def take(self) -> list[str]:
-        """The keys waiting, now this caller's to write (sorted: rows locked in one order)."""
-        with self._lock:
-            keys, self._keys = self._keys, set()
-        return sorted(keys)
-
-    def give_back(self, keys: Iterable[str]) -> None:
-        self.add(keys)
-
-
-def write_acknowledgements(connection: sa.Connection, keys: Sequence[str]) -> None:
-    """Mark ``keys`` delivered in ``connection``'s transaction (which writes anyway)."""
-    if keys:
-        connection.execute(_DELIVERED, {"keys": list(keys)})
 
 
 class SqlOutboxQueue:

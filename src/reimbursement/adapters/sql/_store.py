@@ -29,6 +29,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ...errors import DuplicateRequestError, StorageError
 from ...ports import Notification, RequestRecord
+from ._acknowledgements import Acknowledgements, write_acknowledgements
 from ._cache import CACHED_CLAIMS, ClaimCache
 from ._claims import SqlClaimRepository
 from ._codec import answer_text
@@ -43,13 +44,7 @@ from ._engine import (
 )
 from ._log import SqlLogStore
 from ._migrations import check
-from ._outbox import (
-    Acknowledgements,
-    SqlOutbox,
-    SqlOutboxQueue,
-    insert_staged,
-    write_acknowledgements,
-)
+from ._outbox import SqlOutbox, SqlOutboxQueue, insert_staged
 from ._schema import REQUESTS, SEQUENCES
 
 __all__ = ["SqlClaimStore", "SqlUnitOfWork"]
