@@ -15,10 +15,11 @@ Beside each database, in the same run, two references on one process:
   statements each call issues; the floor replays that plan statement for
   statement (the same verb on the same table, the same number of rows per
   INSERT, a read of the claim's row that leaves the body out at a known
-  version, a version checked UPDATE of the JSON row, a duplicate look-up by
-  index per expense key and the claim's key rows, the outbox's INSERT) in as
-  many transactions; each claim has expenses of its own, as in
-  ``benchmarks/lifecycle.py``, so that no claim is another's duplicate. A transaction is what
+  version, a version checked UPDATE of the JSON row, the duplicate look-ups by
+  index (one range per expense key, in as many statements as the desk)
+  and the claim's key rows, the outbox's INSERT) in as many transactions;
+  each claim has expenses of its own, as in ``benchmarks/lifecycle.py``,
+  so that no claim is another's duplicate. A transaction is what
   the database runs as one: a desk call's write transaction (from its BEGIN,
   BEGIN IMMEDIATE on SQLite, to its COMMIT), and each statement run in
   autocommit outside one (the reads before a unit of work's first write,
