@@ -15,20 +15,24 @@ Beside each database, in the same run, two references on one process:
   statements each call issues; the floor replays that plan statement for
   statement (the same verb on the same table, the same number of rows per
   INSERT, a read of the claim's row that leaves the body out at a known
-  version, a version checked UPDATE of the JSON row, a duplicate look-up by
-  index per expense key and the claim's key rows, the outbox's INSERT) in as
-  many transactions; each claim has expenses of its own, as in
-  ``benchmarks/lifecycle.py``, so that no claim is another's duplicate. A transaction is what
-  SQLAlchemy begins and ends: a desk call's one transaction (on SQLite its
-  reads before BEGIN IMMEDIATE run without a BEGIN of their own), and each
-  acknowledgement, a single statement in autocommit (on PostgreSQL without
-  a WAL flush), which the floor replays the same way;
+  version, a version checked UPDATE of the JSON row, the duplicate look-ups by
+  index (one range per expense key, in as many statements as the desk)
+  and the claim's key rows, the outbox's INSERT) in as many transactions;
+  each claim has expenses of its own, as in ``benchmarks/lifecycle.py``,
+  so that no claim is another's duplicate. A transaction is what
+  the database runs as one: a desk call's write transaction (from its BEGIN,
+  BEGIN IMMEDIATE on SQLite, to its COMMIT), and each statement run in
+  autocommit outside one (the reads before a unit of work's first write,
+  PostgreSQL's claim number, the acknowledgements the queue writes on its own),
+  which the floor replays the same way;
 - the peer: the ``eventsourcing`` package's SQLite or PostgreSQL application
   recorder, an Aggregate with as many events per claim as the desk records
   (one at draft, then 2, 2, 1, 2), each call a ``get`` then a ``save`` (one
   transaction), as the desk reads before it writes. It runs on its own
   defaults (SQLite ``synchronous=FULL``, where the library sets NORMAL);
-  its PostgreSQL module needs ``psycopg_pool``.
+  its PostgreSQL module needs ``psycopg_pool``. On SQLite it is also run
+  with ``synchronous=NORMAL`` (``sqlite_peer_normal_claims_per_s``), like
+  with like.
 
 Also measured: the desk with ``dispatch_immediately=False`` (notifications
 left in the outbox for a dispatcher), to show what immediate delivery costs.
@@ -268,6 +272,11 @@ def classify(statement: str, parameters: Any, many: bool) -> Op:
     # read each match's claim number from rb_claims in a subquery)
     match = _TABLE.search(_outer(statement) if verb == "SELECT" else statement)
     rows = len(parameters) if many else 1
+    if verb == "SELECT" and match is None:  # look-ups of several keys: a UNION ALL of subqueries
+        # the table each member reads, not rb_claims of its claim-number subquery
+        tables = [m for m in _TABLE.finditer(statement) if m.group(1) != "rb_claims"]
+        match = tables[0] if tables else _TABLE.search(statement)
+        rows = statement.upper().count("UNION ALL") + 1
     if verb == "WITH":  # PostgreSQL's save: UPDATE rb_claims and INSERT its events, one statement
         rows = sum(1 for name in parameters if re.fullmatch(r"seq_\d+", name))
     elif verb == "INSERT" and re.search(r"\)\s+SELECT\b", statement):
@@ -328,6 +337,18 @@ _EVENTS = (("INSERT", "rb_events"), ("WITH", "rb_claims"))  # the statements wri
 _EVENT_FIELDS = ("seq", "type", "at", "body")
 
 
+def _on_its_own(connection: sa.Connection) -> bool:
+    """Whether the statement about to run is a transaction of its own (autocommit, no BEGIN).
+
+    The library's reads before a unit of work's first write run so on both
+    databases (its ``BEGIN`` goes to the driver, unseen by the listeners).
+    """
+    driver = connection.connection.driver_connection
+    if connection.dialect.name == "sqlite":
+        return driver.isolation_level is None and not driver.in_transaction
+    return bool(driver.autocommit) and driver.info.transaction_status == 0  # psycopg: IDLE
+
+
 class Recorder:
     """Engine-wide listeners: every statement and transaction of every engine, by connection."""
 
@@ -338,9 +359,8 @@ class Recorder:
         self.on = False
 
     def _begin(self, connection: sa.Connection) -> None:
-        if self.on:
-            self.open[id(connection)] = transaction = []
-            self.started.append(transaction)
+        if self.on:  # listed at its first statement: in the order transactions ran
+            self.open[id(connection)] = []
 
     def _end(self, connection: sa.Connection) -> None:
         self.open.pop(id(connection), None)
@@ -359,9 +379,14 @@ class Recorder:
             return
         many = bool(_[-1]) if _ else False
         self.texts.append((statement, parameters))
-        if id(connection) not in self.open:  # a statement outside any transaction
-            self._begin(connection)
-        self.open[id(connection)].append(classify(statement, parameters, many))
+        op = classify(statement, parameters, many)
+        if _on_its_own(connection):  # autocommit, outside BEGIN: a transaction of its own
+            self.started.append([dataclasses.replace(op, autocommit=True)])
+            return
+        transaction = self.open.setdefault(id(connection), [])  # outside any: one begins
+        if not transaction:
+            self.started.append(transaction)
+        transaction.append(op)
 
     @contextmanager
     def listening(self) -> Iterator[Recorder]:
@@ -528,6 +553,29 @@ def _floor_engine(target: Target) -> sa.Engine:
                 connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
+
+
+@functools.lru_cache(maxsize=8)
+def _expense_lookups(count: int) -> Any:
+    """The floor's ``count`` expense look-ups in one statement, as ``same_expenses`` asks."""
+    b, expenses = sa.bindparam, T_EXPENSE_KEYS.c
+    number = sa.select(T_CLAIMS.c.number).where(T_CLAIMS.c.id == expenses.claim_id)
+    members = [
+        sa.select(
+            *sa.select(expenses.claim_id, number.scalar_subquery(), expenses.line_id)
+            .where(
+                expenses.provider == b(f"provider_{n}"),
+                expenses.currency == "EUR",
+                expenses.incurred_on.between(b(f"day_{n}"), b(f"day_{n}")),
+                expenses.amount.between(b(f"amount_{n}"), b(f"amount_{n}")),
+            )
+            .limit(20)
+            .subquery(f"probe_{n}")
+            .c
+        )
+        for n in range(count)
+    ]
+    return sa.union_all(*members)
 
 
 @dataclass
@@ -980,6 +1028,13 @@ class FloorRun:
             c.execute(statement, rows)
         elif kind == ("UPDATE", "rb_holdings"):
             c.execute(statement, {"cid": claim.id, "due": self._now()})
+        elif op.table in KEY_TABLES and op.verb == "SELECT" and op.rows > 1:
+            keys = [self._key(claim, claim.lookups + n) for n in range(op.rows)]  # one statement
+            claim.lookups += op.rows
+            parameters = {f"{k}_{n}": key[k] for n, key in enumerate(keys) for k in ("provider",)}
+            parameters |= {f"day_{n}": key["incurred_on"] for n, key in enumerate(keys)}
+            parameters |= {f"amount_{n}": key["amount"] for n, key in enumerate(keys)}
+            c.execute(_expense_lookups(op.rows), parameters).all()
         elif op.table in KEY_TABLES and op.verb == "SELECT":
             key = self._key(claim, claim.lookups)
             claim.lookups += 1
@@ -1111,6 +1166,26 @@ class PeerRun:
 # -- running workers ---------------------------------------------------------------------
 
 
+def _peer_synchronous_normal() -> None:
+    """Give this process's eventsourcing SQLite connections ``PRAGMA synchronous=NORMAL``.
+
+    Its recorder sets WAL and leaves ``synchronous`` at SQLite's default, FULL
+    (an fsync of the WAL at every commit); the library sets NORMAL, the
+    setting SQLite documents as safe in WAL mode (no corruption; a power cut
+    may lose the last commits). The peer is measured both ways.
+    """
+    from eventsourcing.sqlite import SQLiteConnectionPool
+
+    create = SQLiteConnectionPool._create_connection
+
+    def normal(pool: Any) -> Any:
+        connection = create(pool)
+        connection._sqlite_conn.execute("PRAGMA synchronous=NORMAL")
+        return connection
+
+    SQLiteConnectionPool._create_connection = normal  # type: ignore[method-assign]
+
+
 def _worker(kind: str, target: Target, worker: int, count: int, plan: Any, gate: Any) -> None:
     runner: LibraryRun | FloorRun | PeerRun
     if kind == "library":
@@ -1120,6 +1195,8 @@ def _worker(kind: str, target: Target, worker: int, count: int, plan: Any, gate:
     elif kind == "floor":
         runner = FloorRun(target, worker, count, plan)
     else:
+        if kind == "peer_normal":  # like with like: the library's synchronous=NORMAL
+            _peer_synchronous_normal()
         runner = PeerRun(target, worker, count)
     runner.prepare()
     gate.wait()  # everyone's drafts are made: the clock starts
@@ -1170,6 +1247,8 @@ def lifecycle(
         (f"{name}_claims_per_s" + (f"_{w}" if pg else ""), "library", w) for w in worker_counts
     ]
     configs += [(f"{name}_{kind}_claims_per_s", kind, 1) for kind in ("queued", "floor", "peer")]
+    if not pg:  # the peer at the library's synchronous setting too
+        configs.append(("sqlite_peer_normal_claims_per_s", "peer_normal", 1))
     if pg and 4 in worker_counts:  # can this machine scale at all? the floor on 4 processes
         configs.append(("pg_floor_claims_per_s_4", "floor", 4))
     runs: dict[str, list[float]] = {key: [] for key, _, _ in configs}
@@ -1182,7 +1261,12 @@ def lifecycle(
         f"{name}_statements_per_claim": trace.statement_count,
         f"{name}_transactions_per_claim": trace.transaction_count,
     }
-    labels = {"queued": "library, dispatch_immediately=False", "floor": "floor", "peer": "peer"}
+    labels = {
+        "queued": "library, dispatch_immediately=False",
+        "floor": "floor",
+        "peer": "peer",
+        "peer_normal": "peer with synchronous=NORMAL",
+    }
     for key, kind, workers in configs:
         results[key] = statistics.median(runs[key])
         what = labels.get(kind, "library") + f", {workers} process(es)"
@@ -1198,6 +1282,10 @@ def lifecycle(
             + ", ".join(f"{r:.2f}" for r in rounds)
             + ")"
         )
+    if not pg:
+        ratio = results[one] / results["sqlite_peer_normal_claims_per_s"]
+        results["sqlite_vs_peer_normal"] = ratio
+        print(f"sqlite: library / peer with synchronous=NORMAL {ratio:.2f}")
     if pg and 4 in worker_counts:
         results["pg_scaling_4_vs_1"] = results["pg_claims_per_s_4"] / results[one]
         results["pg_floor_scaling_4_vs_1"] = (

@@ -72,10 +72,14 @@ def find_duplicates(
             ):
                 if match.claim_id != claim.id and match.attachment_id not in same:
                     flags.append(_flag(DuplicateKind.SIMILAR_IMAGE, line_id, attachment.id, match))
-    for line in claim.lines:
-        for match in lookups.same_expense(
-            expense_key(line), tolerance=policy.amount_tolerance, days=policy.days, limit=limit
-        ):
+    matches = lookups.same_expenses(
+        [expense_key(line) for line in claim.lines],
+        tolerance=policy.amount_tolerance,
+        days=policy.days,
+        limit=limit,
+    )
+    for line, found in zip(claim.lines, matches, strict=True):
+        for match in found:
             if match.claim_id != claim.id:
                 flags.append(_flag(DuplicateKind.SAME_EXPENSE, line.id, None, match))
     confirmed = {_unconfirmed(f): f for f in claim.duplicate_flags if f.confirmed_by}

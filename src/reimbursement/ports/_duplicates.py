@@ -56,6 +56,18 @@ class DuplicateLookups(Protocol):
         and an amount within ``tolerance`` of its amount (both bounds included)."""
         ...
 
+    def same_expenses(
+        self,
+        keys: Sequence[ExpenseKey],
+        *,
+        tolerance: Decimal = Decimal(0),
+        days: int = 0,
+        limit: int = 20,
+    ) -> Sequence[Sequence[DuplicateMatch]]:
+        """:meth:`same_expense` of each of ``keys``, in their order: a claim's lines at once
+        (the SQL store asks in one statement, not one per line)."""
+        ...
+
     def similar_images(
         self, phash: int, *, max_distance: int, limit: int = 20
     ) -> Sequence[DuplicateMatch]:

@@ -43,7 +43,7 @@ def _claims(found: object) -> set[str]:
 
 
 class DuplicateLookupsContract:
-    """What ``same_file``, ``same_expense`` and ``similar_images`` of every store must do.
+    """What ``same_file``, ``same_expense(s)`` and ``similar_images`` of every store must do.
 
     Uses the repository contract's ``unit_of_work`` fixture.
     """
@@ -109,6 +109,27 @@ class DuplicateLookupsContract:
             None,
             "CLM-claim-a",
         )
+
+    def test_same_expenses_answers_each_key_as_same_expense_does_in_its_order(
+        self, unit_of_work: UnitOfWorkFactory
+    ) -> None:
+        first = draft("claim-a", lines=(("pharmacy", "42.50"), ("taxi", "18.00")))
+        add(unit_of_work, submitted(first))
+        add(unit_of_work, submitted(draft("claim-b", "cust-2", lines=(("taxi", "18.00"),))))
+        pharmacy, taxi = (expense_key(line) for line in first.lines)
+        unknown = type(taxi)(taxi.provider, "USD", taxi.incurred_on, taxi.amount)
+        keys = [taxi, unknown, pharmacy, taxi] + [pharmacy] * 40  # more than one statement
+        with unit_of_work() as uow:
+            found = uow.claims.same_expenses(keys, limit=1)
+            assert [list(m) for m in found] == [
+                list(uow.claims.same_expense(key, limit=1)) for key in keys
+            ]
+            assert [len(m) for m in found[:4]] == [1, 0, 1, 1]  # each key its own limit
+            taxis = uow.claims.same_expenses([taxi], tolerance=Decimal("0.10"), days=2)
+            assert [_claims(m) for m in taxis] == [{"claim-a", "claim-b"}]
+            assert uow.claims.same_expenses([]) == []
+            with pytest.raises(ValidationError):
+                uow.claims.same_expenses([taxi], limit=0)
 
     @pytest.mark.parametrize("flipped", [0, 1, 5, 8])
     def test_similar_images_are_found_with_their_distance_up_to_the_maximum(

@@ -129,6 +129,11 @@ CALLS: dict[str, Callable[[UnitOfWork], object]] = {
         tolerance=Decimal("1.00"),
         days=3,
     ),
+    "same_expenses": lambda uow: uow.claims.same_expenses(
+        [ExpenseKey("citypharmacy", "EUR", date(2026, 2, 27), 425_000)] * 3,
+        tolerance=Decimal("1.00"),
+        days=3,
+    ),
     "similar_images": lambda uow: uow.claims.similar_images(0x1234_5678_9ABC_DEF0, max_distance=8),
 }
 

@@ -323,6 +323,16 @@ class Repository:
     ) -> Sequence[DuplicateMatch]:
         return self._duplicates(Probe.of_expense(key, tolerance, days), limit)
 
+    def same_expenses(
+        self,
+        keys: Sequence[ExpenseKey],
+        *,
+        tolerance: Decimal = Decimal(0),
+        days: int = 0,
+        limit: int = 20,
+    ) -> Sequence[Sequence[DuplicateMatch]]:
+        return [self.same_expense(k, tolerance=tolerance, days=days, limit=limit) for k in keys]
+
     def similar_images(
         self, phash: int, *, max_distance: int, limit: int = 20
     ) -> Sequence[DuplicateMatch]:

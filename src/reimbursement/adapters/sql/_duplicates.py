@@ -11,6 +11,7 @@ unit of work tells from the claim as it read it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
@@ -188,11 +189,54 @@ _SIMILAR: Final = (
 )
 
 
+@functools.lru_cache(maxsize=32)
+def _same_expenses(count: int) -> sa.Select[Any]:
+    """``count`` expense look-ups in one statement: each one range of the index, limited.
+
+    Built once per number of keys (a claim's lines), bound per call; each row
+    says which key it matched (``probe``).
+    """
+    members = []
+    for i in range(count):
+        member = (
+            _joined(EXPENSE_KEYS, sa.literal(i, sa.Integer()).label("probe"))
+            .where(
+                EXPENSE_KEYS.c.provider == sa.bindparam(f"provider_{i}"),
+                EXPENSE_KEYS.c.currency == sa.bindparam(f"currency_{i}"),
+                EXPENSE_KEYS.c.incurred_on.between(
+                    sa.bindparam(f"first_{i}"), sa.bindparam(f"last_{i}")
+                ),
+                EXPENSE_KEYS.c.amount.between(sa.bindparam(f"low_{i}"), sa.bindparam(f"high_{i}")),
+            )
+            .limit(sa.bindparam("limit"))
+            .subquery(f"probe_{i}")
+        )
+        members.append(sa.select(*member.c))
+    return members[0] if count == 1 else sa.union_all(*members)  # type: ignore[return-value]
+
+
 def _day(value: date, offset: int) -> str:
     try:
         return (value + timedelta(days=offset)).isoformat()
     except OverflowError:
         return (date.min if offset < 0 else date.max).isoformat()
+
+
+_PROBES: Final = 32
+"""Expense keys one statement of ``same_expenses`` looks up at most."""
+
+
+def _probe(key: ExpenseKey, tolerance: Decimal, days: int) -> dict[str, Any]:
+    """The bounds of ``key``'s look-up: provider, currency, dates and amounts."""
+    spread = int(tolerance * AMOUNT_SCALE)
+    return {
+        "provider": key.provider,
+        "currency": key.currency,
+        "first": _day(key.incurred_on, -days),
+        "last": _day(key.incurred_on, days),
+        "low": _clamped(key.amount - spread),
+        "high": _clamped(key.amount + spread),
+    }
 
 
 class SqlDuplicateLookups:
@@ -213,18 +257,30 @@ class SqlDuplicateLookups:
         self, key: ExpenseKey, *, tolerance: Decimal = Decimal(0), days: int = 0, limit: int = 20
     ) -> Sequence[DuplicateMatch]:
         check_limit(limit)
-        spread = int(tolerance * AMOUNT_SCALE)
-        parameters = {
-            "provider": key.provider,
-            "currency": key.currency,
-            "first": _day(key.incurred_on, -days),
-            "last": _day(key.incurred_on, days),
-            "low": _clamped(key.amount - spread),
-            "high": _clamped(key.amount + spread),
-            "limit": limit,
-        }
+        parameters = {**_probe(key, tolerance, days), "limit": limit}
         rows = self._matches(_SAME_EXPENSE, parameters)
         return [DuplicateMatch(r.claim_id, r.number, r.line_id, None) for r in rows]
+
+    def same_expenses(
+        self,
+        keys: Sequence[ExpenseKey],
+        *,
+        tolerance: Decimal = Decimal(0),
+        days: int = 0,
+        limit: int = 20,
+    ) -> Sequence[Sequence[DuplicateMatch]]:
+        check_limit(limit)
+        found: list[list[DuplicateMatch]] = [[] for _ in keys]
+        for start in range(0, len(keys), _PROBES):  # a claim of many lines: a few statements
+            chunk = keys[start : start + _PROBES]
+            parameters: dict[str, Any] = {"limit": limit}
+            for i, key in enumerate(chunk):
+                parameters |= {f"{k}_{i}": v for k, v in _probe(key, tolerance, days).items()}
+            for r in self._matches(_same_expenses(len(chunk)), parameters):
+                found[start + r.probe].append(
+                    DuplicateMatch(r.claim_id, r.number, r.line_id, None)
+                )
+        return found
 
     def similar_images(
         self, phash: int, *, max_distance: int, limit: int = 20

@@ -109,13 +109,15 @@ def _say(connection: sa.Connection, statement: str) -> None:
 
 
 def take_write_lock(connection: sa.Connection) -> None:
-    """SQLite: ``BEGIN IMMEDIATE`` inside the connection's transaction begun with no ``BEGIN``.
+    """``BEGIN`` (SQLite: ``BEGIN IMMEDIATE``) inside a transaction begun in autocommit.
 
-    Its reads so far each saw the latest commit; from here on it holds the
-    single write lock (waiting for it up to the busy timeout), and its
-    commit or rollback ends the transaction.
+    Its reads so far each saw the latest commit, as a statement of its own;
+    from here on the statements are one transaction (on SQLite holding the
+    single write lock, waiting for it up to the busy timeout), which the
+    connection's commit or rollback ends: psycopg's ``commit()`` sends
+    ``COMMIT`` whenever the server is in a transaction, autocommit or not.
     """
-    _say(connection, "BEGIN IMMEDIATE")
+    _say(connection, "BEGIN" if is_postgres(connection) else "BEGIN IMMEDIATE")
 
 
 def prepare(engine: sa.Engine) -> sa.Engine:

@@ -21,9 +21,11 @@ every complete subtree (level 0: the leaf hashes), so a proof reads
 which event.
 
 Every read of the log (:meth:`SqlLogStore.transaction`: sizes, checkpoints,
-receipts, proofs, ``MerkleLog.verify``) seals what is pending first, under
-the lock: it sees every event committed before it began, and never reports
-a committed event as missing from the log.
+receipts, proofs, ``MerkleLog.verify``) reads a snapshot of the tree without
+the lock, so that readers never hold up commits or sealers; when entries are
+pending as it begins it seals them first (short transactions under the
+lock, as a sealer's), so it sees every event committed before it began and
+never reports a committed event as missing from the log.
 
 Order: leaves follow the positions the commits took (PostgreSQL's identity,
 SQLite's rowid). A claim's events are always in their order, since a save
@@ -43,7 +45,7 @@ from ...audit.log import LogWrites, new_entries
 from ...audit.merkle import MerkleTree
 from ...domain.claim import Claim
 from ...errors import ConcurrencyError, ValidationError
-from ._engine import begin, guard, is_postgres
+from ._engine import autocommit, begin, guard, is_postgres
 from ._schema import LOG_EVENTS, LOG_NODES, LOG_PENDING, AnyRow
 
 __all__ = ["PEND", "SEAL_BATCH", "SqlLogStore", "pending_rows"]
@@ -110,6 +112,8 @@ class _Writes:
         self._connection = connection
         edge = connection.execute(_EDGE).all()
         self._size = next((int(row.idx) + 1 for row in edge if row.level == 0), 0)
+        self.start = self._size
+        """The tree's size when read: a block's appends stand only on a tree of that size."""
         self._known = {(int(row.level), int(row.idx)): bytes(row.hash) for row in edge}
         self._logged: dict[str, int] = {}
         self.nodes: dict[tuple[int, int], bytes] = {}
@@ -142,7 +146,10 @@ class _Writes:
     def bind(self, event_id: str, index: int) -> None:
         self.events[event_id] = index
 
-    def flush(self) -> None:
+    def flush(self, connection: sa.Connection | None = None) -> None:
+        """Write the nodes and leaves added so far (on ``connection``, if another)."""
+        if connection is not None:
+            self._connection = connection
         if self.nodes:
             self._connection.execute(
                 LOG_NODES.insert(),
@@ -241,26 +248,43 @@ class SqlLogStore:
 
     @contextmanager
     def transaction(self) -> Iterator[LogWrites]:
-        """A write transaction over the log, all pending entries sealed first.
+        """The log as sealed, read from a snapshot without its lock; pending entries sealed first.
 
-        Committed when the block ends without error; raises
-        :class:`~reimbursement.errors.ConcurrencyError` when a leaf it adds
-        was taken meanwhile (nothing is written: retry).
+        Committed when the block ends without error. A block that only reads
+        (sizes, checkpoints, receipts, proofs, ``verify``) holds no lock and
+        never makes a claim's commit wait: it reads one snapshot of the tree
+        (PostgreSQL: ``REPEATABLE READ``; SQLite: a deferred ``BEGIN`` in WAL
+        mode), which only ever grows. Entries pending when it begins are
+        sealed first, in transactions of their own (what a sealer does), so
+        that it sees every event committed before it began; with nothing
+        pending it takes no lock at all. A block that appends (``record``)
+        writes at its end under the lock, after checking that the tree has
+        not grown since its snapshot. Raises
+        :class:`~reimbursement.errors.ConcurrencyError` when it has (another
+        writer appended first: nothing is written, retry).
         """
-        with guard(self.engine, "use the Merkle log"), self.engine.connect() as connection:
+        with guard(self.engine, "use the Merkle log"):
+            if _anything_pending(self.engine):
+                self.seal()
+            with self.engine.connect() as connection:
+                _snapshot(connection)
+                writes = _Writes(connection)
+                try:
+                    yield writes
+                finally:
+                    connection.rollback()  # read only: it ends the snapshot
+            if writes.nodes or writes.events:
+                self._append(writes)
+
+    def _append(self, writes: _Writes) -> None:
+        """Write what a block appended, under the lock, if the tree is as the block read it."""
+        with self.engine.connect() as connection:
+            begin(connection, write=True)
+            _lock(connection)
             try:
-                while True:  # a long backlog is sealed in batches, each committed
-                    begin(connection, write=True)
-                    _lock(connection)
-                    rows = _pending(connection, self.batch)
-                    writes = _Writes(connection)
-                    if rows:
-                        writes.seal(rows)
-                    if len(rows) < self.batch:
-                        break
-                    connection.commit()
-                yield writes
-                writes.flush()
+                if _Writes(connection).size() != writes.start:
+                    raise ConcurrencyError(_TAKEN)
+                writes.flush(connection)
             except sa.exc.IntegrityError:
                 connection.rollback()
                 raise ConcurrencyError(_TAKEN) from None
@@ -268,3 +292,19 @@ class SqlLogStore:
                 connection.rollback()
                 raise
             connection.commit()
+
+
+_ANY_PENDING: Final = sa.select(LOG_PENDING.c.position).limit(1)
+
+
+def _anything_pending(engine: sa.Engine) -> bool:
+    """Whether any entry waits for the sealer (one statement, in autocommit)."""
+    with engine.connect() as connection:
+        return autocommit(connection).execute(_ANY_PENDING).first() is not None
+
+
+def _snapshot(connection: sa.Connection) -> None:
+    """Begin a read-only snapshot on ``connection``: it waits for no writer, and none for it."""
+    if is_postgres(connection):
+        connection.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+    begin(connection, write=False)  # SQLite: a deferred BEGIN, a snapshot from its first read

@@ -5,11 +5,15 @@ its commit (``ON CONFLICT (key) DO NOTHING``: a key already queued is kept
 once, as first queued). :class:`SqlOutboxQueue` is the dispatcher's side:
 each call is its own short transaction. On PostgreSQL a batch is leased with
 ``SELECT … FOR UPDATE SKIP LOCKED``, so concurrent dispatchers never lease
-one message twice; on SQLite each call takes the single write lock. The
-acknowledgements (delivered, failed, parked) are single statements, each
-its own transaction; on PostgreSQL their commit does not wait for the WAL
-flush: losing one to a server crash only means the message is delivered
-again (a requeue stays durable).
+one message twice; on SQLite each call takes the single write lock.
+
+``mark_delivered`` writes nothing at once: the keys wait in the queue and
+are marked in the next transaction that writes anyway (see
+``_acknowledgements``). The other
+acknowledgements (failed, deferred, parked) are single statements, each its
+own transaction; on PostgreSQL their commit does not wait for the WAL flush:
+losing one to a server crash only means the message is delivered again (a
+requeue stays durable).
 
 A message no dispatcher can read (a corrupted row) is parked as it is
 leased, with the error as its reason, so that it does not come back in
@@ -40,6 +44,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ...errors import StoredDataError, ValidationError
 from ...ports import Notification, OutboxMessage
 from ...serialization import from_data, parse_json, to_data
+from ._acknowledgements import (
+    DELIVERED_STATEMENT,
+    Acknowledgements,
+    write_acknowledgements,
+)
 from ._engine import autocommit, begin, guard, is_postgres
 from ._schema import OUTBOX, AnyRow, Instant
 
@@ -50,7 +59,6 @@ log = logging.getLogger("reimbursement.outbox")
 PENDING: Final = "pending"
 DEFERRED: Final = "deferred"
 """Pending, out of its claim's line until ``retry_at`` (quiet hours): see ``OutboxQueue.defer``."""
-DELIVERED: Final = "delivered"
 PARKED: Final = "parked"
 
 
@@ -208,11 +216,6 @@ _LEASE: Final = (
     .where(OUTBOX.c.key.in_(sa.bindparam("keys", expanding=True)))
     .values(leased_until=sa.bindparam("until"))
 )
-_DELIVERED: Final = (
-    OUTBOX.update()
-    .where(OUTBOX.c.key.in_(sa.bindparam("keys", expanding=True)))
-    .values(status=DELIVERED, leased_until=None)
-)
 _FAILED: Final = (
     OUTBOX.update()
     .where(OUTBOX.c.key == sa.bindparam("the_key"), OUTBOX.c.status == PENDING)
@@ -255,14 +258,14 @@ _NO_FLUSH: Final = sa.select(
 _ACKNOWLEDGE_PG: Final = {
     name: statement.where(_NO_FLUSH.is_not(None))
     for name, statement in (
-        ("delivered", _DELIVERED),
+        ("delivered", DELIVERED_STATEMENT),
         ("failed", _FAILED),
         ("defer", _DEFER),
         ("park", _PARK),
     )
 }
 _ACKNOWLEDGE_SQLITE: Final = {
-    "delivered": _DELIVERED,
+    "delivered": DELIVERED_STATEMENT,
     "failed": _FAILED,
     "defer": _DEFER,
     "park": _PARK,
@@ -274,13 +277,36 @@ class SqlOutboxQueue:
 
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
+        self.acknowledgements = Acknowledgements()
+        """Delivered keys not yet marked: see the module's docstring."""
+
+    def flush(self) -> None:
+        """Mark the delivered keys still waiting, in a transaction of their own (if any).
+
+        What closing the store does; every other call of the queue does it first.
+        """
+        keys = self.acknowledgements.take()
+        if not keys:
+            return
+        try:
+            self._acknowledge("mark outbox messages delivered", "delivered", {"keys": keys})
+        except BaseException:
+            self.acknowledgements.give_back(keys)
+            raise
 
     @contextmanager
     def _transaction(self, action: str) -> Iterator[sa.Connection]:
-        with guard(self.engine, action), self.engine.connect() as connection:
-            begin(connection, write=True)
-            yield connection
-            connection.commit()
+        """A write transaction that marks the waiting delivered keys first."""
+        keys = self.acknowledgements.take()
+        try:
+            with guard(self.engine, action), self.engine.connect() as connection:
+                begin(connection, write=True)
+                write_acknowledgements(connection, keys)
+                yield connection
+                connection.commit()
+        except BaseException:
+            self.acknowledgements.give_back(keys)
+            raise
 
     def claim_batch(
         self,
@@ -321,22 +347,25 @@ class SqlOutboxQueue:
             autocommit(connection).execute(statements[what], parameters)
 
     def mark_delivered(self, keys: Iterable[str]) -> None:
-        wanted = sorted(set(keys))
-        if wanted:
-            self._acknowledge("mark outbox messages delivered", "delivered", {"keys": wanted})
+        """Remember ``keys`` as delivered: written by the next transaction that writes."""
+        self.acknowledgements.add(keys)
 
     def record_failure(self, key: str, reason: str, *, retry_at: datetime) -> None:
+        self.flush()
         parameters = {"the_key": key, "reason": reason, "retry": retry_at.astimezone(UTC)}
         self._acknowledge("record a failed delivery", "failed", parameters)
 
     def defer(self, key: str, reason: str, *, until: datetime) -> None:
+        self.flush()
         parameters = {"the_key": key, "reason": reason, "retry": until.astimezone(UTC)}
         self._acknowledge("defer an outbox message", "defer", parameters)
 
     def park(self, key: str, reason: str) -> None:
+        self.flush()
         self._acknowledge("park an outbox message", "park", {"the_key": key, "reason": reason})
 
     def parked(self, limit: int = 100) -> Sequence[OutboxMessage]:
+        self.flush()
         query = (
             sa.select(*_COLUMNS)
             .where(OUTBOX.c.status == PARKED)
@@ -356,6 +385,7 @@ class SqlOutboxQueue:
             )
 
     def pending_count(self) -> int:
+        self.flush()
         query = (
             sa.select(sa.func.count())
             .select_from(OUTBOX)

@@ -1,17 +1,17 @@
 """The SQL claim store and its unit of work: one database transaction per unit of work.
 
 A unit of work borrows one pooled connection the first time it is used and
-gives it back on commit or rollback. On PostgreSQL it is one transaction
-from its first read to its commit: at READ COMMITTED every statement sees
-the latest commit, and every save is checked by its own ``WHERE version``.
-SQLite is run the same way: its reads before the first write say no
-``BEGIN`` (each sees the latest commit, as at READ COMMITTED), and the first
-write (or claim number) takes the single write lock with ``BEGIN
-IMMEDIATE``, so the version checks of its saves see the latest commit. A
-read snapshot held until the first write would have to be ended first: a
-snapshot cannot take the write lock once another writer has committed.
-Claim numbers are taken in the write transaction on SQLite, in a short
-transaction of their own on PostgreSQL (see ``next_number``); request keys
+gives it back on commit or rollback. Its reads before the first write run
+in autocommit, each statement a transaction of its own (no ``BEGIN``, no
+``COMMIT``: on PostgreSQL two round trips fewer, and a unit of work that
+only reads sends none), and see the latest commit, as at READ COMMITTED; the
+first write says ``BEGIN`` (SQLite: ``BEGIN IMMEDIATE``, the single write
+lock), and the unit of work is one transaction from there to its commit.
+Every save is checked by its own ``WHERE version``, never by a snapshot. A
+read snapshot held until the first write would have to be ended first on
+SQLite: a snapshot cannot take the write lock once another writer has
+committed. Claim numbers are taken in the write transaction on SQLite, as a
+statement of their own on PostgreSQL (see ``next_number``); request keys
 and notifications are inserted on commit in the write transaction. The
 events' digests are written with the events, as the Merkle log's pending
 entries; :meth:`SqlClaimStore.seal` appends them to the log (see ``_log``).
@@ -28,7 +28,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ...errors import DuplicateRequestError, StorageError
-from ...ports import Notification
+from ...ports import Notification, RequestRecord
+from ._acknowledgements import Acknowledgements, write_acknowledgements
 from ._cache import CACHED_CLAIMS, ClaimCache
 from ._claims import SqlClaimRepository
 from ._codec import answer_text
@@ -83,7 +84,7 @@ class SqlClaimStore:
 
     def unit_of_work(self) -> SqlUnitOfWork:
         """A new unit of work (one transaction) on this store."""
-        return SqlUnitOfWork(self.engine, self.cache)
+        return SqlUnitOfWork(self.engine, self.cache, self.queue.acknowledgements)
 
     def seal(self, limit: int | None = None, *, wait: bool = True) -> int:
         """Append the events committed since the last seal to the Merkle log: how many.
@@ -100,9 +101,15 @@ class SqlClaimStore:
         return self.queue
 
     def close(self) -> None:
-        """Close the pooled connections (if the store made its engine)."""
-        if self._owned:
-            self.engine.dispose()
+        """Mark the deliveries still waiting (see ``_outbox``); close the pooled connections
+        (if the store made its engine)."""
+        try:
+            queue = getattr(self, "queue", None)  # absent when opening failed
+            if queue is not None:
+                queue.flush()
+        finally:
+            if self._owned:
+                self.engine.dispose()
 
     def __enter__(self) -> Self:
         return self
@@ -117,10 +124,16 @@ class SqlClaimStore:
 class SqlUnitOfWork:
     """:class:`~reimbursement.ports.UnitOfWork` on one SQL transaction."""
 
-    def __init__(self, engine: sa.Engine, cache: ClaimCache | None = None) -> None:
+    def __init__(
+        self,
+        engine: sa.Engine,
+        cache: ClaimCache | None = None,
+        acknowledgements: Acknowledgements | None = None,
+    ) -> None:
         self.engine = engine
         self._postgres = is_postgres(engine)
         self._cache = cache
+        self._acknowledgements = acknowledgements
         self._connection: sa.Connection | None = None
         self._writing = False
         self._refused = False
@@ -136,12 +149,10 @@ class SqlUnitOfWork:
         if connection is None:
             connection = self._connection = self.engine.connect()
         if not connection.in_transaction():
-            if not self._postgres:  # SQLite: no BEGIN, every read sees the latest commit
-                autocommit(connection)
+            autocommit(connection)  # no BEGIN: every read sees the latest commit
             connection.begin()
         if write and not self._writing:
-            if not self._postgres:
-                take_write_lock(connection)  # nothing is written yet, no snapshot is held
+            take_write_lock(connection)  # nothing is written yet, no snapshot is held
             self._writing = True
         return connection
 
@@ -164,19 +175,15 @@ class SqlUnitOfWork:
 
     def _release(self) -> None:
         connection, self._connection = self._connection, None
-        wrote, self._writing = self._writing, False
+        self._writing = False
         self.claims.forget()
         self.outbox.staged.clear()
         self.outbox.until = None
         if connection is not None:
             try:
-                if connection.in_transaction() and self._postgres and not wrote:
-                    # only reads: a COMMIT ends them as a ROLLBACK would, and keeps the
-                    # connection's prepared statements, which psycopg drops on every
-                    # ROLLBACK (a read-only unit of work per claim kept every statement
-                    # of every claim from being prepared: parsed and planned each time)
-                    connection.commit()
-                elif connection.in_transaction():
+                # only reads: nothing to end on the server (psycopg sends no ROLLBACK,
+                # which would drop the connection's prepared statements, when none is open)
+                if connection.in_transaction():
                     connection.rollback()
             finally:
                 connection.close()
@@ -201,11 +208,8 @@ class SqlUnitOfWork:
                 with self.engine.connect() as other:
                     taken = other.execution_options(isolation_level="AUTOCOMMIT")
                     return int(taken.execute(_TAKE_AT_ONCE, {"scope": scope}).scalar_one())
-            connection = self._open(write=False)
-            connection.commit()  # only reads so far, at READ COMMITTED: they hold nothing
-            value = connection.execute(_TAKE_AT_ONCE, {"scope": scope}).scalar_one()
-            connection.commit()  # the next statement begins the unit of work's transaction
-            return int(value)
+            connection = self._open(write=False)  # in autocommit: a transaction of its own
+            return int(connection.execute(_TAKE_AT_ONCE, {"scope": scope}).scalar_one())
 
     def __enter__(self) -> Self:
         return self
@@ -224,11 +228,36 @@ class SqlUnitOfWork:
 
     def commit(self) -> None:
         self.outbox.leased = ()
-        leased: Sequence[Notification] = ()
         requests = list(self.claims.requests.values())
         notifications = list(self.outbox.staged.values())
-        if requests or notifications:
+        acknowledged: list[str] = []
+        if self._acknowledgements is not None and (self._writing or requests or notifications):
+            acknowledged = self._acknowledgements.take()  # deliveries of earlier commits
+        try:
+            leased = self._write_on_commit(requests, notifications, acknowledged)
+        except BaseException:
+            if self._acknowledgements is not None:
+                self._acknowledgements.give_back(acknowledged)
+            raise
+        written = list(self.claims.written.values())
+        self._release()
+        if self._cache is not None:
+            for claim in written:  # committed: each version now has this content for good
+                self._cache.put(claim)
+        self.outbox.leased = leased  # only once the commit stands
+
+    def _write_on_commit(
+        self,
+        requests: Sequence[RequestRecord],
+        notifications: Sequence[Notification],
+        acknowledged: Sequence[str],
+    ) -> Sequence[Notification]:
+        """The request keys, the acknowledgements waiting and the outbox; then COMMIT."""
+        leased: Sequence[Notification] = ()
+        if requests or notifications or acknowledged:
             with self.writing("commit") as connection:
+                # first: a claim whose last message is marked here gets its next one leased
+                write_acknowledgements(connection, acknowledged)
                 remember = _REMEMBER[connection.dialect.name]
                 for record in requests:
                     parameters = {
@@ -250,12 +279,7 @@ class SqlUnitOfWork:
             with guard(self.engine, "commit"):
                 if open_connection.in_transaction():
                     open_connection.commit()
-        written = list(self.claims.written.values())
-        self._release()
-        if self._cache is not None:
-            for claim in written:  # committed: each version now has this content for good
-                self._cache.put(claim)
-        self.outbox.leased = leased  # only once the commit stands
+        return leased
 
     def rollback(self) -> None:
         with guard(self.engine, "roll back"):
