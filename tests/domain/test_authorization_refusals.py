@@ -32,11 +32,12 @@ from reimbursement.domain.authorization import (
     authorize_staff,
     authorize_staff_read,
     authorize_start_draft,
+    authorize_step_decision,
     authorize_step_holder,
     authorize_view,
     reads_whole,
 )
-from reimbursement.domain.routing import ApprovalRules, ParallelReviews
+from reimbursement.domain.routing import ApprovalRules, ConflictRegister, ParallelReviews
 from reimbursement.errors import AuthorizationError, FourEyesError
 from reimbursement.testing import approved, in_review
 
@@ -46,6 +47,13 @@ OTHER = Actor.customer("cust-2")
 REVIEWER = Actor.reviewer("rev-1")
 FINANCE = Actor.finance("fin-1")
 CLAIMANT_AS_REVIEWER = Actor.reviewer("cust-1")
+CONFLICTED = ConflictRegister([("rev-1", "cust-1")])
+
+
+def _with_role(actor_id: str, role: object) -> Actor:
+    actor = Actor(actor_id, Role.FINANCE)
+    object.__setattr__(actor, "role", role)  # what no constructor lets through
+    return actor
 
 
 def test_only_a_reviewer_who_did_not_submit_the_claim_audits_it() -> None:
@@ -170,6 +178,25 @@ REFUSALS: list[tuple[str, Check, str]] = [
         "a customer viewing another's",
         lambda: authorize_view(OTHER, CLAIM),
         "cust-2 acts as customer: cannot see claim claim-1; it belongs to another customer",
+    ),
+    (
+        "a role it does not know, viewing",
+        lambda: authorize_view(_with_role("x-1", "admin"), CLAIM),
+        "x-1 acts as admin: cannot see claim claim-1; only staff may",
+    ),
+    (
+        "a step of their own claim",
+        lambda: authorize_step_decision(
+            CLAIMANT_AS_REVIEWER, CLAIM, Action.APPROVE, ConflictRegister([])
+        ),
+        "cust-1 acts as reviewer: cannot approve claim claim-1; they submitted it, and nobody "
+        "acts on their own claim in a staff role; act on it as its customer",
+    ),
+    (
+        "a conflict of interest",
+        lambda: authorize_step_decision(REVIEWER, CLAIM, Action.APPROVE, CONFLICTED),
+        "rev-1 acts as reviewer: cannot decide claim claim-1; rev-1 has a conflict of interest "
+        "with customer cust-1; hand it over",
     ),
     (
         "a customer reading whole",
