@@ -162,20 +162,24 @@ _NO_ASSIGNEE_CHECK = (
     "the assigned-reviewer check runs only for reviewer and finance actions: customer and "
     "system actions return before it"
 )
+_CUSTOMERS_RETURN = (
+    "the payee-account check runs only for staff actions, and only customers hold this "
+    "action: the role check refuses staff first, and customers return before the check"
+)
 EQUIVALENT: dict[str, str] = {
     **{
         f"_ROLE_ACTIONS[Role.{role}] with A.{action}": _NEVER_AUTHORIZED
         for role, action in (
             ("CUSTOMER", "START_REVIEW"),
             ("CUSTOMER", "APPROVE_PARTIALLY"),
-            ("REVIEWER", "START_REVIEW"),
             ("FINANCE", "START_REVIEW"),
-            ("FINANCE", "APPROVE_PARTIALLY"),
-            ("SYSTEM", "APPROVE_PARTIALLY"),
         )
     },
     "_REVIEW_ACTIONS without A.APPROVE_PARTIALLY": _NEVER_AUTHORIZED,
-    "_PAYMENT_ACTIONS with A.APPROVE_PARTIALLY": _NEVER_AUTHORIZED,
+    **{
+        f"_PAYEE_CHECKED with A.{action}": _CUSTOMERS_RETURN
+        for action in ("UPDATE_DRAFT", "SUBMIT", "RESUBMIT", "WITHDRAW")
+    },
     **{
         f"_PAYMENT_ACTIONS with A.{action}": _NO_STAFF_HOLDS_IT
         for action in (
@@ -191,7 +195,6 @@ EQUIVALENT: dict[str, str] = {
         for action in (
             "UPDATE_DRAFT",
             "SUBMIT",
-            "START_REVIEW",
             "RESUBMIT",
             "WITHDRAW",
         )
