@@ -17,14 +17,14 @@ limits raised above the defaults (1,000 lines, documents or messages per
 claim) so that the large claims can be built. On SQLite each claim is built
 on the in-memory desk (once) and stored whole in a fresh file each round:
 built call by call there, a claim of 3,000 items took minutes, and the
-build is not what is measured. On SQLite each save writes
-the claim's row, whose body (the claim without its events) is written whole,
-and appends only the call's new events. The body's text is joined from the
-JSON kept for every unchanged chunk of lines, documents and messages
-(``adapters/sql/_body.py``), so encoding it costs about the same at any
-size; ``sqlite_body_*`` says how large it is, what ``body_text`` costs per
-call at the large size, and (``..._full_us``) what encoding it all again
-would cost. Times are this process's CPU time (``--clock wall``
+build is not what is measured. On SQLite each save rewrites
+the claim's row, whose body (the claim without its events) counts its lines,
+documents and messages: each of them is a row of ``rb_claim_items`` (schema
+15), and a save writes only the items that changed and the call's new
+events. ``sqlite_body_*`` says how large the row's body is, what encoding
+it (``body_text(claim, counted=True)``) costs per call at the large size,
+and (``..._full_us``) what encoding the whole claim again would cost, as
+the row held it before schema 15. Times are this process's CPU time (``--clock wall``
 for elapsed time): on a shared machine it moves less with the load of
 other processes.
 
@@ -202,17 +202,17 @@ def measure(args: argparse.Namespace) -> dict[str, tuple[float, float]]:
 
 
 def body_cost(kind: str, size: int, clock: Callable[[], float]) -> tuple[int, float, float]:
-    """The stored body of a claim holding ``size`` items of ``kind``: its bytes, the seconds
-    a save spends on its text (``body_text``, from the kept pieces), and the seconds
-    encoding it all again would take."""
+    """The row body of a claim holding ``size`` items of ``kind``: its bytes, the seconds
+    a save spends on its text (``body_text``, its lists counted), and the seconds
+    encoding the whole claim again would take."""
     desk, claim_id = grown(kind, size)
     claim = desk.get(REVIEWER, claim_id)
     bare = Claim(claim.id, claim.claimant, claim.currency, claim.state, claim.created_at)
     body = attrs.evolve(claim, events=bare.events)
-    body_text(claim)  # what the save that stored it kept
+    body_text(claim, counted=True)  # what the save that stored it kept
     start = clock()
     for _ in range(10):
-        text = body_text(claim).text
+        text = body_text(claim, counted=True).text
     joined = (clock() - start) / 10
     start = clock()
     for _ in range(10):

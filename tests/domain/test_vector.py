@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -76,3 +77,16 @@ def test_a_vector_concatenates_with_tuples_into_a_tuple() -> None:
     assert Vector(()) == ()
     assert Vector((1,)) != (2,)
     assert Vector((1,)) != [1]
+
+
+def test_an_empty_slice_reads_no_item(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``events[version:]`` after the last event is empty: cut from a copy of every
+    item, it made each call's cost grow with the claim (``benchmarks/claim_size.py``)."""
+    vector = Vector(range(3 * CHUNK + 5))
+
+    def no_copy(self: Vector[int]) -> None:
+        raise AssertionError("an empty slice copied the vector")
+
+    monkeypatch.setattr(Vector, "__iter__", no_copy)
+    for a, b in ((len(vector), None), (7, 7), (9, 2), (-1, -1)):
+        assert vector[a:b] == ()

@@ -115,7 +115,9 @@ class Vector(Sequence[T], Generic[T]):
 
     def _slice(self, index: slice) -> tuple[T, ...]:
         start, stop, step = index.indices(self._length)
-        if step != 1 or start >= stop:
+        if start >= stop and step > 0:
+            return ()  # nothing since the last event: no copy of every item to cut it from
+        if step != 1:
             return tuple(self)[index]
         first, last = start // CHUNK, (stop - 1) // CHUNK
         chunks = self._chunks[first : last + 1]

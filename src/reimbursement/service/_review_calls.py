@@ -13,7 +13,7 @@ from ..domain.checks import require_bool, require_items
 from ..domain.claim import Claim, LineDecision
 from ..domain.events import EventType
 from ..domain.lifecycle import Action, ClaimState
-from ..domain.limits import ClaimLimits
+from ..domain.limits import MAX_STORED_TEXT, NOTES_IN_EVENT, ClaimLimits
 from ..domain.routing import (
     AssignmentPolicy,
     PlanOutcome,
@@ -349,18 +349,40 @@ def _gathered_return(
     claim: Claim, actor: Actor, s: Step, plan: ReviewPlan, limits: ClaimLimits
 ) -> Claim:
     """The claim back with the customer once its plan returned it: every step's reasons
-    and notes, whichever step's decision (a return or an approval) completed the stage."""
+    and notes, whichever step's decision (a return or an approval) completed the stage.
+
+    However many steps noted or gave reasons, the return holds what fits in one stored
+    text: the first :data:`~reimbursement.domain.limits.NOTES_IN_EVENT` distinct notes
+    and as many of the first distinct reasons as a return's limits allow (each step's
+    own stay on its decision's event)."""
     notes = [
         e.data["note"]
         for e in round_events(claim)
         if e.type is EventType.REVIEW_STEP_DECIDED and "note" in e.data
     ]
-    note = "\n".join(dict.fromkeys(notes))
+    note = "\n".join(_fitting(notes, "\n", NOTES_IN_EVENT))
+    # as many reasons as limits may allow a return: joined, they fit in a stored text
+    most = MAX_STORED_TEXT // (limits.max_reason_length + 2)
+    reasons = _fitting((r.strip() for r in plan.reasons), "; ", most)
     # each step's reasons and note were checked when it was decided: together they
     # may be more than one return allows, and the stage must still end
     gathered = attrs.evolve(
         limits,
-        max_reasons=max(limits.max_reasons, len(plan.reasons)),
+        max_reasons=max(limits.max_reasons, len(reasons)),
         max_note_length=max(limits.max_note_length, len(note)),
     )
-    return cmd.return_for_correction(claim, actor, s.now, plan.reasons, note, limits=gathered)
+    return cmd.return_for_correction(claim, actor, s.now, reasons, note, limits=gathered)
+
+
+def _fitting(texts: Iterable[str], separator: str, most: int) -> list[str]:
+    """The first distinct ``texts``, at most ``most``, whose join by ``separator`` fits in
+    one stored text (``MAX_STORED_TEXT``)."""
+    kept: list[str] = []
+    length = 0
+    for text in dict.fromkeys(t for t in texts if t):
+        longer = length + len(text) + (len(separator) if kept else 0)
+        if len(kept) == most or longer > MAX_STORED_TEXT:
+            break
+        kept.append(text)
+        length = longer
+    return kept

@@ -47,23 +47,40 @@ def expected(claim: Claim) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
-def stored(url: str, claim_id: str) -> str:
+def stored(url: str, claim_id: str) -> tuple[str, dict[str, list[str]]]:
+    """The claim's row body, and the texts of its item rows by list, in order."""
     engine = sa.create_engine(url)
     try:
         with engine.connect() as connection:
             query = sa.text("SELECT CAST(body AS TEXT) FROM rb_claims WHERE id = :id")
-            return str(connection.execute(query, {"id": claim_id}).scalar_one())
+            row = str(connection.execute(query, {"id": claim_id}).scalar_one())
+            query = sa.text(
+                "SELECT list, CAST(body AS TEXT) FROM rb_claim_items WHERE claim_id = :id "
+                "ORDER BY list, idx"
+            )
+            items: dict[str, list[str]] = {"lines": [], "attachments": [], "messages": []}
+            for name, text in connection.execute(query, {"id": claim_id}):
+                items[name].append(text)
+            return row, items
     finally:
         engine.dispose()
 
 
 def check(url: str, claim: Claim) -> None:
     assert body_text(claim).text == expected(claim)
-    text = stored(url, claim.id)
-    if url.startswith("sqlite"):
-        assert text == expected(claim)
-    else:  # JSONB keeps the data, not the text
-        assert json.loads(text) == json.loads(expected(claim))
+    row, items = stored(url, claim.id)
+    whole = json.loads(expected(claim))
+    joined = json.loads(row)
+    for name, texts in items.items():
+        assert joined[name] == len(texts)  # the row counts the list's rows
+        joined[name] = [json.loads(text) for text in texts]
+    assert joined == whole
+    if url.startswith("sqlite"):  # and each text is the converter's (JSONB keeps the data)
+        assert row == body_text(claim, counted=True).text
+        for name, texts in items.items():
+            assert texts == [
+                json.dumps(item, ensure_ascii=False, separators=(",", ":")) for item in whole[name]
+            ]
 
 
 @pytest.mark.parametrize("database_url", DATABASES, indirect=True)

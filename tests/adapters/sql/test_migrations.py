@@ -181,6 +181,8 @@ def test_version_10_queues_the_claims_drawn_for_audit_before_it(database_url: st
     from reimbursement.service.straight_through import StraightThroughReview
     from reimbursement.testing import submitted
 
+    from .test_claim_items import as_version_14
+
     def screened(claim_id: str, share: str, uow: object) -> None:
         rules = StraightThroughRules(
             "v1", (AutoApprovalRule("any", Money("100", "EUR")),), audit_share=Decimal(share)
@@ -195,8 +197,9 @@ def test_version_10_queues_the_claims_drawn_for_audit_before_it(database_url: st
         screened("drawn", "1", uow)
         screened("not-drawn", "0", uow)
         uow.commit()
+    as_version_14(database_url)
     engine = sa.create_engine(database_url)
-    with engine.begin() as connection:  # as version 9 left it: 11 to 14 undone too
+    with engine.begin() as connection:  # as version 9 left it: 11 to 15 undone too
         connection.exec_driver_sql("DROP TABLE rb_log_pending")
         connection.exec_driver_sql("DROP INDEX rb_requests_claim")
         connection.exec_driver_sql("ALTER TABLE rb_requests DROP COLUMN answer")

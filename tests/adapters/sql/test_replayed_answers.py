@@ -376,14 +376,24 @@ def test_a_replay_answers_as_the_first_call_did(desk: ReimbursementDesk, name: s
     assert moved_on.version > getattr(first, "version", 0)
 
 
-def test_a_replay_after_the_draft_was_patched_again_answers_as_the_first_call_did(
-    desk: ReimbursementDesk,
-) -> None:
-    """A patch's lines are not on the timeline: the answer is kept with the key."""
+PatchedTwice = tuple[str, ClaimPatch, Any, Any]
+
+
+def _patched_twice(desk: ReimbursementDesk) -> PatchedTwice:
+    """A draft given a line under :data:`KEY`, then patched again without a key: its id,
+    the keyed patch, the first call's answer and the draft's answer now."""
     claim_id = _draft(desk)
     add = ClaimPatch(add_lines=(pharmacy(),))
     first = desk.update_draft(ANA, claim_id, add, request_id=KEY)
     now = desk.update_draft(ANA, claim_id, ClaimPatch(remove_lines=("L1",)))
+    return claim_id, add, first, now
+
+
+def test_a_replay_after_the_draft_was_patched_again_answers_as_the_first_call_did(
+    desk: ReimbursementDesk,
+) -> None:
+    """A patch's lines are not on the timeline: the answer is kept with the key."""
+    claim_id, add, first, now = _patched_twice(desk)
     replayed = desk.update_draft(ANA, claim_id, add, request_id=KEY)
     assert replayed == first
     assert replayed != now
@@ -407,10 +417,7 @@ def _forget_answers(desk: ReimbursementDesk) -> None:
 def test_a_key_kept_without_its_answer_replays_to_the_claim_as_it_is(
     desk: ReimbursementDesk,
 ) -> None:
-    claim_id = _draft(desk)
-    add = ClaimPatch(add_lines=(pharmacy(),))
-    first = desk.update_draft(ANA, claim_id, add, request_id=KEY)
-    now = desk.update_draft(ANA, claim_id, ClaimPatch(remove_lines=("L1",)))
+    claim_id, add, first, now = _patched_twice(desk)
     _forget_answers(desk)
     replayed = desk.update_draft(ANA, claim_id, add, request_id=KEY)
     assert replayed == now

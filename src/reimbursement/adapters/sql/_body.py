@@ -1,16 +1,19 @@
-"""A claim's stored body as JSON text, joined from fragments kept per unchanged piece.
+"""A claim's stored JSON text, joined from fragments kept per unchanged piece.
 
-Every save writes the claim's row whole: its body is the claim without its
-events, and on a claim of 3,000 messages, documents or lines, converting it
-(``to_data``, the write checks, ``json``) cost several times the rest of the
-call (``benchmarks/claim_size.py``: 5 to 7 times a call at 300 items). Most
-of it never changes between versions: a claim keeps its lines, documents and
-messages in vectors (``domain._vector``) whose full chunks of 32 items are
-the same objects in every version that did not change them, and so are the
-items of the short tail after them, and a review decision, once made. So the
-JSON text of each full chunk and of each item is kept here, by the identity
-of the object it was made from, and a save converts only what is new (the
-item a call added, the claim's own fields) and joins the kept texts.
+A claim's row (``rb_claims.body``) holds the claim without its events and,
+since record format 3, with only the number of its lines, documents and
+messages: each item is a row of ``rb_claim_items`` (``_items``), whose text
+comes from here too. A request's answer (``rb_requests.answer``) holds the
+whole claim without its events. On a claim of 3,000 items, converting it
+all (``to_data``, the write checks, ``json``) cost several times the rest
+of a call (``benchmarks/claim_size.py``). Most of it never changes between
+versions: a claim keeps its lines, documents and messages in vectors
+(``domain._vector``) whose full chunks of 32 items are the same objects in
+every version that did not change them, and so are the items of the short
+tail after them, and a review decision, once made. So the JSON text of each
+full chunk and of each item is kept here, by the identity of the object it
+was made from, and a write converts only what is new (the item a call
+added, the claim's own fields) and joins the kept texts.
 
 The text is byte for byte what ``json.dumps(to_data(body), ensure_ascii=False,
 separators=(",", ":"))`` gives (``tests/adapters/sql/test_body_text.py``),
@@ -39,12 +42,12 @@ from ...errors import FieldProblem, ValidationError
 from ...serialization import to_data
 from ._schema import JsonText
 
-__all__ = ["KEPT_PIECES", "body_text"]
+__all__ = ["KEPT_PIECES", "VECTORS", "body_text", "item_text"]
 
 KEPT_PIECES: Final = 16_384
 """How many encoded pieces (chunks of 32 items, single items) are kept."""
 
-_VECTORS: Final = ("lines", "attachments", "messages")
+VECTORS: Final = ("lines", "attachments", "messages")
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
@@ -98,6 +101,11 @@ def _encoded(field: str, index: int, item: Any) -> str:
     return text
 
 
+def item_text(field: str, index: int, item: Any) -> JsonText:
+    """The JSON text of one line, document or message, as ``rb_claim_items`` holds it."""
+    return JsonText(_encoded(field, index, item))
+
+
 def _vector_parts(field: str, items: Sequence[Any], out: list[str]) -> None:
     """``items`` as the inside of a JSON list, in ``out``: each full chunk's text, and
     each item's of the rest, as kept (only what is new is converted)."""
@@ -125,11 +133,13 @@ def _decision_parts(decisions: Sequence[Any], out: list[str]) -> None:
         out.append(_encoded("decisions", i, decision))
 
 
-def body_text(claim: Claim) -> JsonText:
-    """The JSON text of ``claim`` without its events (``rb_claims.body``).
+def body_text(claim: Claim, *, counted: bool = False) -> JsonText:
+    """The JSON text of ``claim`` without its events (a request's answer).
 
-    Raises :class:`~reimbursement.errors.ValidationError`, naming the field,
-    for what ``to_data`` refuses to write.
+    With ``counted`` (``rb_claims.body``, record format 3), each of its lines,
+    documents and messages is the number of its items, which are rows of
+    their own (``_items``). Raises :class:`~reimbursement.errors.ValidationError`,
+    naming the field, for what ``to_data`` refuses to write.
     """
     # the claim's own fields, small: its growing parts are joined in below
     own = to_data(
@@ -139,7 +149,9 @@ def body_text(claim: Claim) -> JsonText:
     out = ["{"]  # joined once: the body is copied once, whatever its size
     for key, value in own.items():
         out.append(_dumps(key))
-        if key in _VECTORS:
+        if key in VECTORS and counted:
+            out.append(f":{len(getattr(claim, key))},")
+        elif key in VECTORS:
             out.append(":[")
             _vector_parts(key, getattr(claim, key), out)
             out.append("],")

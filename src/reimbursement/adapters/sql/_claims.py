@@ -44,6 +44,7 @@ from ._cache import ClaimCache
 from ._codec import claim_columns, claim_values, load_answer, load_claims
 from ._duplicates import SqlDuplicateLookups
 from ._engine import is_postgres
+from ._items import item_writes
 from ._schema import CLAIMS, HOLDINGS, REQUESTS, Instant
 from ._writes import append, redate_holdings, update_claim
 
@@ -348,6 +349,7 @@ class SqlClaimRepository(SqlDuplicateLookups, SqlAuditQueue):
 
     def add(self, claim: Claim, schedule: ClaimSchedule = NO_SCHEDULE) -> None:
         values = claim_values(claim, schedule)
+        items = item_writes(claim, None, added=True)  # encoded (and checked) before any write
         with self._uow.writing("add a claim") as connection:
             statement = _ADD[connection.dialect.name]
             try:
@@ -358,7 +360,7 @@ class SqlClaimRepository(SqlDuplicateLookups, SqlAuditQueue):
                 raise DuplicateError(
                     f"claim {claim.id}: its number {claim.number} is already used by another claim"
                 ) from None
-            append(connection, claim, schedule)
+            append(connection, claim, schedule, items)
         self.seen[claim.id] = self.written[claim.id] = claim
         self.read_at.setdefault(claim.id, 0)
 

@@ -1,4 +1,5 @@
-"""A claim as rows and back: one ``rb_claims`` row plus one ``rb_events`` row per event.
+"""A claim as rows and back: one ``rb_claims`` row, one ``rb_events`` row per event and
+one ``rb_claim_items`` row per line, document and message (see ``_items``).
 
 The claim's JSON (without its events) and each event's JSON come from the
 library's converter (:mod:`reimbursement.serialization`). Reading rebuilds
@@ -20,7 +21,8 @@ from ...domain.claim import Claim
 from ...errors import SchemaVersionError, StorageError, StoredDataError, ValidationError
 from ...ports import ClaimSchedule
 from ...serialization import from_data, parse_json, to_data
-from ._body import body_text
+from ._body import VECTORS, body_text
+from ._items import ITEMS_OF_MANY, ITEMS_OF_ONE
 from ._schema import CLAIMS, EVENTS, AnyRow, JsonText
 
 __all__ = [
@@ -33,11 +35,21 @@ __all__ = [
     "load_claims",
 ]
 
-RECORD_FORMAT: Final = 2
+RECORD_FORMAT: Final = 3
 """The format of ``rb_claims.body`` this library writes (and the newest it reads).
 
 2: expense lines have a ``tax`` (a library that reads only format 1 would
-refuse the key; this one reads both, a format-1 line's tax being unknown)."""
+refuse the key; this one reads both, a format-1 line's tax being unknown).
+3: ``lines``, ``attachments`` and ``messages`` are the number of their
+items, rows of ``rb_claim_items`` (schema version 15 moved them there);
+a request's answer still holds them inline."""
+
+_RETRIES: Final = 3
+"""Reads of a claim whose item rows a later commit moved on, before it is called corrupt."""
+
+
+class _Unsettled(Exception):
+    """The item rows read do not match the claim row read (moved on, or corrupt)."""
 
 
 def _utc(instant: datetime | None) -> datetime | None:
@@ -55,7 +67,8 @@ def claim_values(claim: Claim, schedule: ClaimSchedule) -> dict[str, Any]:
         "next_check_at": _utc(schedule.next_check_at),
         "version": claim.version,
         "format": RECORD_FORMAT,
-        "body": body_text(claim),  # joined from the encoded pieces it shares (see _body)
+        # the claim's own fields, its lists counted (their items are rows of their own)
+        "body": body_text(claim, counted=True),
     }
 
 
@@ -84,17 +97,45 @@ def _document(claim_id: str, what: str, raw: Any) -> Any:
         ) from None
 
 
-def _claim(row: AnyRow, events: Sequence[AnyRow]) -> Claim:
+def _claim(row: AnyRow, events: Sequence[AnyRow], items: Sequence[AnyRow]) -> Claim:
     try:
-        return _decoded(row, events)
+        return _decoded(row, events, items)
     except StorageError as error:
         error.claim_id = row.id  # which one of a page: a sweeper skips it, not the page
         raise
 
 
-def _decoded(row: AnyRow, events: Sequence[AnyRow]) -> Claim:
+def _decoded(row: AnyRow, events: Sequence[AnyRow], items: Sequence[AnyRow]) -> Claim:
     _check_format(row.id, row.format)
-    return _built(row.id, row.version, _document(row.id, "claim", row.body), events)
+    data = _document(row.id, "claim", row.body)
+    if row.format >= 3 and isinstance(data, dict):
+        data = _joined(row, data, items)
+    return _built(row.id, row.version, data, events)
+
+
+def _joined(row: AnyRow, data: dict[str, Any], items: Sequence[AnyRow]) -> dict[str, Any]:
+    """The claim's data with its lists' items (``items``: its ``rb_claim_items`` rows)."""
+    lists: dict[str, list[AnyRow]] = {field: [] for field in VECTORS}
+    for item in items:
+        if item.list not in lists:
+            raise StoredDataError(f"claim {row.id}: it has items of no list {item.list!r}")
+        if item.version > row.version:
+            raise _Unsettled(f"its {item.list} were written at version {item.version}")
+        lists[item.list].append(item)
+    joined = dict(data)
+    for field, rows in lists.items():
+        count = data.get(field)
+        if type(count) is not int:
+            raise StoredDataError(
+                f"claim {row.id}: its stored record is not a valid claim: {field}: not the "
+                f"number of its items (record format {row.format})"
+            )
+        if [r.idx for r in rows] != list(range(count)):
+            raise _Unsettled(
+                f"its stored {field} are {len(rows)} rows, not the {count} its record counts"
+            )
+        joined[field] = [_document(row.id, f"{field}[{r.idx}]", r.body) for r in rows]
+    return joined
 
 
 def _check_format(claim_id: str, found: int) -> None:
@@ -159,6 +200,9 @@ _EVENTS_OF_ONE: Final = (
     .order_by(EVENTS.c.seq)
 )
 _EVENTS_UP_TO: Final = _EVENTS_OF_ONE.where(EVENTS.c.seq <= sa.bindparam("version"))
+_ONE_ROW: Final = sa.select(CLAIMS.c.id, CLAIMS.c.version, CLAIMS.c.format, CLAIMS.c.body).where(
+    CLAIMS.c.id == sa.bindparam("claim_id")
+)
 _EVENTS_OF_MANY: Final = (
     sa.select(*_EVENT_COLUMNS)
     .where(EVENTS.c.claim_id.in_(sa.bindparam("ids", expanding=True)))
@@ -167,23 +211,63 @@ _EVENTS_OF_MANY: Final = (
 
 
 def load_claims(connection: sa.Connection, rows: Iterable[AnyRow]) -> list[Claim]:
-    """The claims of ``rows`` (``rb_claims`` rows), in their order, with their events."""
+    """The claims of ``rows`` (``rb_claims`` rows), in their order, with their events and
+    items."""
     claim_rows = list(rows)
     if not claim_rows:
         return []
+    events, items = _children(connection, claim_rows)
+    claims = []
+    for row in claim_rows:
+        try:
+            claims.append(_claim(row, events[row.id], items[row.id]))
+        except _Unsettled:
+            claims.append(_read_again(connection, row.id))
+    return claims
+
+
+def _children(
+    connection: sa.Connection, claim_rows: Sequence[AnyRow]
+) -> tuple[dict[str, list[AnyRow]], dict[str, list[AnyRow]]]:
+    """The event rows and item rows of the claims of ``claim_rows``, by claim."""
     ids = [row.id for row in claim_rows]
-    by_claim: dict[str, list[AnyRow]] = {claim_id: [] for claim_id in ids}
+    events: dict[str, list[AnyRow]] = {claim_id: [] for claim_id in ids}
+    items: dict[str, list[AnyRow]] = {claim_id: [] for claim_id in ids}
     versions = {row.id: row.version for row in claim_rows}
     if len(ids) == 1:  # one claim (every desk call): no expanding IN to render
-        events = connection.execute(_EVENTS_OF_ONE, {"claim_id": ids[0]})
+        found = connection.execute(_EVENTS_OF_ONE, {"claim_id": ids[0]})
+        stored = connection.execute(ITEMS_OF_ONE, {"claim_id": ids[0]})
     else:
-        events = connection.execute(_EVENTS_OF_MANY, {"ids": ids})
-    for event in events:
+        found = connection.execute(_EVENTS_OF_MANY, {"ids": ids})
+        stored = connection.execute(ITEMS_OF_MANY, {"ids": ids})
+    for event in found:
         # under READ COMMITTED this second read may see events a later commit appended
         # after the row was read: the row's version is the snapshot, the rest is not ours
         if event.seq <= versions[event.claim_id]:
-            by_claim[event.claim_id].append(event)
-    return [_claim(row, by_claim[row.id]) for row in claim_rows]
+            events[event.claim_id].append(event)
+    for item in stored:
+        items[item.claim_id].append(item)
+    return events, items
+
+
+def _read_again(connection: sa.Connection, claim_id: str) -> Claim:
+    """The claim ``claim_id`` read again: its items moved on after its row was read (a
+    later commit), or they do not match it (corrupt, after :data:`_RETRIES` reads)."""
+    problem = ""
+    for _ in range(_RETRIES):
+        row = connection.execute(_ONE_ROW, {"claim_id": claim_id}).first()
+        if row is None:
+            break
+        events, items = _children(connection, [row])
+        try:
+            return _claim(row, events[claim_id], items[claim_id])
+        except _Unsettled as unsettled:
+            problem = str(unsettled)
+    error = StoredDataError(
+        f"claim {claim_id}: {problem or 'its row is gone'}; restore the claim from a backup"
+    )
+    error.claim_id = claim_id
+    raise error
 
 
 def claim_columns() -> Sequence[sa.Column[Any]]:

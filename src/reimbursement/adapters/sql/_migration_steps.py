@@ -24,6 +24,9 @@ class Migration:
     sql: tuple[str, ...]
 
 
+_LISTS: Final = ("lines", "attachments", "messages")
+_NUMBERED: Final = "WITH ORDINALITY AS j(value, n)"
+
 WORDS: Final = {
     "postgresql": {
         "json": "JSONB",
@@ -34,6 +37,12 @@ WORDS: Final = {
         "not_due": "'9999-12-31 00:00:00+00'",
         "bigint": "BIGINT",
         "bytes": "BYTEA",
+        # step 15: a list's items (and their indexes), and the body with their counts
+        **{f"items_of_{n}": f"jsonb_array_elements(c.body -> '{n}') {_NUMBERED}" for n in _LISTS},
+        "item_index": "j.n - 1",
+        "counted_body": "body || jsonb_build_object("
+        + ", ".join(f"'{n}', jsonb_array_length(body -> '{n}')" for n in _LISTS)
+        + ")",
     },
     "sqlite": {
         "json": "TEXT",
@@ -44,6 +53,11 @@ WORDS: Final = {
         "not_due": "'9999-12-31T00:00:00.000000+00:00'",
         "bigint": "INTEGER",
         "bytes": "BLOB",
+        **{f"items_of_{n}": f"json_each(c.body, '$.{n}') AS j" for n in _LISTS},
+        "item_index": "j.key",
+        "counted_body": "json_set(body, "
+        + ", ".join(f"'$.{n}', json_array_length(body, '$.{n}')" for n in _LISTS)
+        + ")",
     },
 }
 
@@ -350,6 +364,32 @@ WHERE e.type = 'straight_through_decided'
     name          TEXT NOT NULL
 )""",
             "CREATE INDEX rb_passkeys_customer ON rb_passkeys (customer_id, position)",
+        ),
+    ),
+    Migration(
+        15,
+        "a claim's lines, documents and messages as rows of their own, not inside its row",
+        (
+            """CREATE TABLE rb_claim_items (
+    claim_id TEXT NOT NULL REFERENCES rb_claims (id),
+    -- which list of the claim ('lines', 'attachments', 'messages'), the item's index in it
+    list     TEXT NOT NULL,
+    idx      INTEGER NOT NULL,
+    -- the claim's version that last wrote the item (a reader sees whether it moved on)
+    version  INTEGER NOT NULL,
+    body     {json} NOT NULL,
+    PRIMARY KEY (claim_id, list, idx)
+)""",
+            # the items stored so far, out of the claims' bodies (record format 2 or older)
+            *(
+                f"""INSERT INTO rb_claim_items (claim_id, list, idx, version, body)
+SELECT c.id, '{name}', {{item_index}}, c.version, j.value
+FROM rb_claims c, {{items_of_{name}}}
+WHERE c.format <= 2"""
+                for name in _LISTS
+            ),
+            # record format 3: the body holds how many items each list has, not the items
+            "UPDATE rb_claims SET format = 3, body = {counted_body} WHERE format <= 2",
         ),
     ),
 )

@@ -26,6 +26,7 @@ __all__ = [
     "FILE_KEYS",
     "HOLDINGS",
     "IMAGE_KEYS",
+    "ITEMS",
     "LOG_EVENTS",
     "LOG_NODES",
     "LOG_PENDING",
@@ -149,6 +150,17 @@ EVENTS: Final = sa.Table(
     sa.Column("at", Instant, nullable=False),
     sa.Column("body", Document(ordered=True), nullable=False),
 )
+
+ITEMS: Final = sa.Table(
+    "rb_claim_items",
+    METADATA,
+    sa.Column("claim_id", sa.Text, primary_key=True),
+    sa.Column("list", sa.Text, primary_key=True),
+    sa.Column("idx", sa.Integer, primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("body", Document, nullable=False),
+)
+"""A claim's lines, documents and messages, one row each (see ``_items``)."""
 
 HOLDINGS: Final = sa.Table(
     "rb_holdings",

@@ -39,6 +39,7 @@ from ._audit_queue import index_audit
 from ._codec import claim_values, event_values
 from ._duplicates import index_duplicates
 from ._engine import is_postgres
+from ._items import ItemWrites, item_writes, write_items
 from ._log import PEND, pending_rows
 from ._schema import CLAIMS, EVENTS, HOLDINGS, LOG_PENDING, NOT_DUE, Instant
 
@@ -110,6 +111,8 @@ def update_claim(
     parameters |= {"claim_id": claim.id, "expected": expected_version}
     events = event_values(claim, expected_version)
     pending = pending_rows(claim, expected_version)
+    known = before is not None and before.version == expected_version
+    items = item_writes(claim, before if known else None)  # encoded before any write
     if is_postgres(connection):  # one round trip: the events go in with the row
         for i, (event, entry) in enumerate(zip(events, pending, strict=True)):
             parameters |= {f"{field}_{i}": event[field] for field in _EVENT_FIELDS}
@@ -129,8 +132,9 @@ def update_claim(
             f"claim {claim.id} is at version {stored}, not {expected_version} as read: "
             "someone changed it meanwhile; reload and retry"
         )
+    write_items(connection, items)
     held_before = None
-    if before is not None and before.version == expected_version:
+    if before is not None and known:
         held_before = Counter(holders(before))  # what the stored holdings say
     else:
         before = None  # not the version stored: its keys are not known
@@ -186,8 +190,12 @@ def _saving(count: int) -> Any:
     )
 
 
-def append(connection: sa.Connection, claim: Claim, schedule: ClaimSchedule) -> None:
-    """A new claim's events (and their pending log entries) and holdings, written with its row."""
+def append(
+    connection: sa.Connection, claim: Claim, schedule: ClaimSchedule, items: ItemWrites
+) -> None:
+    """A new claim's events (and their pending log entries), items (``item_writes``, encoded
+    before its row was written) and holdings, written with its row."""
+    write_items(connection, items)
     connection.execute(_APPEND, event_values(claim))
     connection.execute(PEND, pending_rows(claim, 0))
     _hold(connection, claim, schedule, Counter())  # a new claim holds nothing yet
