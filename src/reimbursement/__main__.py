@@ -209,6 +209,8 @@ def _serve(args: argparse.Namespace) -> int:
             inbox=demo.inbox,
             time_zone="Europe/Berlin",
             passkeys=demo.passkeys,
+            # calls on SQLite or in memory hold the GIL: one thread; PostgreSQL waits on the server
+            desk_threads=4 if chosen.startswith("postgresql") else 1,
         )
         where = "memory" if chosen == "memory" else _shown(chosen)
         print(f"portal on {where} ({made} demo claims made)", flush=True)

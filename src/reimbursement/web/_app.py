@@ -149,6 +149,7 @@ def create_app(
     sign_in_limiter: SignInLimits | None = None,
     time_zone: str = "UTC",
     passkeys: Passkeys | None = None,
+    desk_threads: int = 1,
 ) -> Starlette:
     """The portal and workbench over ``desk`` as an ASGI application.
 
@@ -165,6 +166,10 @@ def create_app(
     ``[passkey]`` extra) customers register a passkey and sign every
     submission with it; give the desk the same object as its verifier
     (``Adapters.verifier``), so that it checks what the portal accepted.
+    ``desk_threads`` desk calls run at once, each in a worker thread: one
+    (the default) suits SQLite, whose calls hold the GIL nearly all their
+    time, so that more threads only contend for it; raise it for a database
+    across a network (PostgreSQL), where a call waits on the server.
     """
     secret_key = secret_key or secrets.token_urlsafe(32)
     portal = Portal(
@@ -175,6 +180,7 @@ def create_app(
         sign_in_limiter if sign_in_limiter is not None else SignInLimiter(),
         time_zone,
         passkeys=passkeys,
+        desk_threads=desk_threads,
         secret_key=secret_key,
     )
     middleware = [

@@ -83,6 +83,11 @@ def _environment() -> Environment:
     return env
 
 
+def _whole_from_one(_: object, field: attrs.Attribute[int], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValidationError.at(field.name, f"{value!r} is not a whole number >= 1")
+
+
 @attrs.define
 class Portal:
     """The portal's parts: the desk, the identify hook, the inbox, templates and limits.
@@ -101,7 +106,7 @@ class Portal:
     time_zone: str = "UTC"
     templates: Environment = attrs.field(factory=_environment)
     passkeys: Passkeys | None = None
-    desk_threads: int = 4
+    desk_threads: int = attrs.field(default=1, validator=_whole_from_one)
     secret_key: str = attrs.field(factory=lambda: secrets.token_urlsafe(32), repr=False)
     _limiter: anyio.CapacityLimiter | None = attrs.field(default=None, init=False)
     _fragments: Callable[[str, tuple[object, ...]], Markup] = attrs.field(init=False)
@@ -166,8 +171,8 @@ class Portal:
 
         At most ``desk_threads`` at once: desk calls hold the GIL most of
         their time, so forty threads (anyio's default) run no faster than
-        four; they only fight for the GIL and the engine's connection pool,
-        and that contention cost more CPU than the calls themselves.
+        one on SQLite; they only fight for the GIL and the engine's
+        connection pool, and that contention cost more CPU than the calls.
         """
         if self._limiter is None:  # made on first use: it belongs to the running event loop
             self._limiter = anyio.CapacityLimiter(self.desk_threads)

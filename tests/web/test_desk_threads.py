@@ -1,0 +1,54 @@
+"""How many desk calls the portal runs at once (``create_app(desk_threads=...)``)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import anyio
+import pytest
+
+from reimbursement.errors import ValidationError
+from reimbursement.web import create_app
+from reimbursement.web._demo import DemoPortal
+
+
+def _most_at_once(demo: DemoPortal, threads: int | None, calls: int = 6) -> int:
+    extra = {} if threads is None else {"desk_threads": threads}
+    app = create_app(demo.desk, identify=demo.identities, secret_key="t", **extra)
+    portal = app.state.portal
+    lock = threading.Lock()
+    running = most = 0
+
+    def desk_call() -> None:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.05)  # a call waiting on the database
+        with lock:
+            running -= 1
+
+    async def many() -> None:
+        async with anyio.create_task_group() as group:
+            for _ in range(calls):
+                group.start_soon(portal.call, desk_call)
+
+    anyio.run(many)
+    return most
+
+
+@pytest.mark.parametrize(("threads", "expected"), [(None, 1), (1, 1), (3, 3)])
+def test_at_most_desk_threads_calls_run_at_once(
+    demo: DemoPortal, threads: int | None, expected: int
+) -> None:
+    assert _most_at_once(demo, threads) == expected
+
+
+@pytest.mark.parametrize("threads", [0, -1, True, 2.0, "4"])
+def test_a_count_of_desk_threads_that_is_not_a_whole_number_from_one_is_refused(
+    demo: DemoPortal, threads: object
+) -> None:
+    with pytest.raises(ValidationError) as refused:
+        create_app(demo.desk, identify=demo.identities, desk_threads=threads)  # type: ignore[arg-type]
+    assert refused.value.problems[0].path == "desk_threads"
