@@ -18,7 +18,6 @@ reports one as missing from the log.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -101,10 +100,6 @@ def append_entries(writes: LogWrites, entries: Iterable[tuple[str, str]]) -> lis
     return added
 
 
-_sha256 = hashlib.sha256
-_hex = bytes.fromhex
-
-
 class _MemoryWrites(MemoryNodes):
     def __init__(self) -> None:
         super().__init__()
@@ -141,10 +136,10 @@ class MemoryLogStore:
         ``docs/audit.md``).
         """
         writes = self._writes
-        append, indexes, sha256, fromhex = writes.append_leaf_hash, writes.indexes, _sha256, _hex
+        append, indexes, fromhex = writes.append_leaf_hash, writes.indexes, bytes.fromhex
         with self._lock:
             for event, hex_digest in entries:
-                indexes[event] = append(sha256(b"\x00" + fromhex(hex_digest)).digest())
+                indexes[event] = append(leaf_hash(fromhex(hex_digest)))
 
     @contextmanager
     def transaction(self) -> Iterator[LogWrites]:

@@ -29,7 +29,6 @@ from ...ports import (
     ClaimSchedule,
     Notification,
     RequestRecord,
-    erases_personal_data,
 )
 from ._duplicates import DuplicateIndex
 from ._queue import InMemoryOutboxQueue
@@ -204,7 +203,7 @@ class InMemoryUnitOfWork:
                 store.schedules.update(repo.schedules)
             if requests is not None:
                 store.requests.update(requests)
-            if saved is not None and any(erases_personal_data(c, r) for c, r in saved.values()):
+            if saved is not None:
                 forget_answers(store.requests, saved)
             if outbox.staged:
                 outbox.leased = store.queue.enqueue(outbox.staged, outbox.until)

@@ -354,6 +354,8 @@ def forget_answers(
     """Drop the answers kept for the claims of ``saved`` whose save erased personal data
     (``ports.erases_personal_data``): a replay then answers the claim as it is."""
     erased = {i for i, (claim, read) in saved.items() if erases_personal_data(claim, read)}
+    if not erased:  # every commit asks: most erase nothing
+        return
     for key, record in list(requests.items()):
         if record.claim_id in erased and record.answer is not None:
             requests[key] = attrs.evolve(record, answer=None)

@@ -87,9 +87,17 @@ def item_writes(claim: Claim, before: Claim | None, *, added: bool = False) -> I
         items: Sequence[Any] = getattr(claim, field)
         stored: Sequence[Any] = () if before is None else getattr(before, field)
         for index, item in _changed(items, stored):
-            row: dict[str, Any] = {"i_claim": claim.id, "i_list": field, "i_idx": index}
-            row |= {"i_version": claim.version, "i_body": item_text(field, index, item)}
-            (writes.rewrites if index < len(stored) else writes.inserts).append(row)
+            body = item_text(field, index, item)
+            if index < len(stored):
+                writes.rewrites.append(
+                    {"i_claim": claim.id, "i_list": field, "i_idx": index}
+                    | {"i_version": claim.version, "i_body": body}
+                )
+            else:  # the table's own column names: an INSERT binds them as they are
+                writes.inserts.append(
+                    {"claim_id": claim.id, "list": field, "idx": index}
+                    | {"version": claim.version, "body": body}
+                )
         if len(stored) > len(items):
             writes.cuts.append({"i_claim": claim.id, "i_list": field, "i_from": len(items)})
     return writes
@@ -112,19 +120,6 @@ def _changed(items: Sequence[Any], stored: Sequence[Any]) -> list[tuple[int, Any
     return found
 
 
-def _rows(writes: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [
-        {
-            "claim_id": w["i_claim"],
-            "list": w["i_list"],
-            "idx": w["i_idx"],
-            "version": w["i_version"],
-            "body": w["i_body"],
-        }
-        for w in writes
-    ]
-
-
 def write_items(connection: sa.Connection, writes: ItemWrites) -> None:
     """Apply ``writes`` (in the transaction that writes the claim's row)."""
     if writes.forget:
@@ -134,4 +129,4 @@ def write_items(connection: sa.Connection, writes: ItemWrites) -> None:
     if writes.rewrites:
         connection.execute(_REWRITE, writes.rewrites)
     if writes.inserts:
-        connection.execute(_INSERT, _rows(writes.inserts))
+        connection.execute(_INSERT, writes.inserts)
