@@ -477,6 +477,14 @@ T_EVENTS = sa.table(
     sa.column("at"),
     sa.column("body", ORDERED_DOC),
 )
+T_ITEMS = sa.table(
+    "rb_claim_items",
+    sa.column("claim_id"),
+    sa.column("list"),
+    sa.column("idx"),
+    sa.column("version"),
+    sa.column("body", JSON_DOC),
+)
 T_HOLDINGS = sa.table(
     "rb_holdings",
     sa.column("claim_id"),
@@ -1320,6 +1328,7 @@ class Template:
     claim: dict[str, Any]
     body: str
     events: list[dict[str, Any]]
+    items: list[dict[str, Any]]
     holdings: list[dict[str, Any]]
 
 
@@ -1362,6 +1371,9 @@ def templates(target: Target) -> tuple[Template, Template]:
             events = connection.execute(
                 sa.select(*_plain(T_EVENTS)).where(T_EVENTS.c.claim_id == claim.id)
             ).all()
+            items = connection.execute(
+                sa.select(*_plain(T_ITEMS)).where(T_ITEMS.c.claim_id == claim.id)
+            ).all()
             held = connection.execute(
                 sa.select(*_plain(T_HOLDINGS)).where(T_HOLDINGS.c.claim_id == claim.id)
             ).all()
@@ -1371,10 +1383,11 @@ def templates(target: Target) -> tuple[Template, Template]:
                     {k: v for k, v in values.items() if k not in ("body", "position")},
                     _text(values["body"]),
                     [{**e._mapping, "body": _text(e.body)} for e in events],
+                    [{**x._mapping, "body": _text(x.body)} for x in items],
                     [dict(h._mapping) for h in held],
                 )
             )
-            for table in (T_EVENTS, T_HOLDINGS, *KEY_TABLES.values()):
+            for table in (T_EVENTS, T_ITEMS, T_HOLDINGS, *KEY_TABLES.values()):
                 connection.execute(sa.delete(table).where(table.c.claim_id == claim.id))
             connection.execute(sa.delete(T_OUTBOX).where(T_OUTBOX.c.claim_id == claim.id))
             connection.execute(sa.delete(T_CLAIMS).where(T_CLAIMS.c.id == claim.id))
@@ -1435,6 +1448,7 @@ def bulk_load(target: Target, stored: int) -> None:
     claim_columns += ["version", "format", "body"] + ([] if pg else ["position"])
     claims = _insert(T_CLAIMS, claim_columns, pg)
     events = _insert(T_EVENTS, ["claim_id", "seq", "type", "at", "body"], pg, ordered=True)
+    items = _insert(T_ITEMS, ["claim_id", "list", "idx", "version", "body"], pg)
     holdings = _holdings_insert(engine)
     base = datetime(2026, 12, 1, 9, tzinfo=UTC)
     reviewers = stored_reviewers(stored)
@@ -1442,7 +1456,7 @@ def bulk_load(target: Target, stored: int) -> None:
     started = time.perf_counter()
     with engine.connect() as connection:
         for first in range(0, stored, BATCH):
-            claim_rows, event_rows, holding_rows = [], [], []
+            claim_rows, event_rows, item_rows, holding_rows = [], [], [], []
             for i in range(first, min(first + BATCH, stored)):
                 in_review = i % IN_REVIEW_SHARE == 0
                 template = review if in_review else paid
@@ -1476,6 +1490,8 @@ def bulk_load(target: Target, stored: int) -> None:
                 claim_rows.append(row)
                 for e in template.events:
                     event_rows.append({**e, "claim_id": row["id"], "body": swap(e["body"])})
+                for x in template.items:
+                    item_rows.append({**x, "claim_id": row["id"], "body": swap(x["body"])})
                 for h in template.holdings:
                     holding_rows.append(
                         {
@@ -1488,6 +1504,8 @@ def bulk_load(target: Target, stored: int) -> None:
             with connection.begin():
                 connection.execute(claims, claim_rows)
                 connection.execute(events, event_rows)
+                if item_rows:
+                    connection.execute(items, item_rows)
                 if holding_rows:
                     connection.execute(holdings, holding_rows)
             if first and first % (BATCH * 20) == 0:
