@@ -16,19 +16,27 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
+from reimbursement import Claim
 from reimbursement.adapters import sql
 from reimbursement.adapters.sql._direct import Direct, inserting
 from reimbursement.adapters.sql._schema import CLAIMS, EVENTS
 from reimbursement.errors import ConcurrencyError
-from reimbursement.ports import ClaimSchedule
+from reimbursement.ports import NO_SCHEDULE, ClaimSchedule
 from reimbursement.testing._builders import draft, edited
+
+
+def _stored(
+    store: sql.SqlClaimStore, *claims: Claim, schedule: ClaimSchedule = NO_SCHEDULE
+) -> None:
+    with store.unit_of_work() as uow:
+        for claim in claims:
+            uow.claims.add(claim, schedule)
+        uow.commit()
 
 
 def test_cursor_listeners_see_each_statement_of_a_save(store: sql.SqlClaimStore) -> None:
     claim = draft("claim-1")
-    with store.unit_of_work() as uow:
-        uow.claims.add(claim)
-        uow.commit()
+    _stored(store, claim)
     seen: list[str] = []
 
     def listener(connection: Any, cursor: Any, statement: str, *_: Any) -> None:
@@ -62,9 +70,7 @@ def test_a_stale_save_through_the_driver_is_still_a_concurrency_error(
 
 
 def test_a_driver_error_is_sqlalchemys_typed_error(store: sql.SqlClaimStore) -> None:
-    with store.unit_of_work() as uow:
-        uow.claims.add(draft("claim-1"))
-        uow.commit()
+    _stored(store, draft("claim-1"))
     at = datetime(2026, 3, 1, tzinfo=UTC)
     row = {"claim_id": "claim-1", "seq": 99, "type": "t", "at": at, "body": {"x": 1}}
     insert = inserting(EVENTS)
@@ -80,9 +86,7 @@ def test_a_driver_error_is_sqlalchemys_typed_error(store: sql.SqlClaimStore) -> 
 
 def test_values_go_through_the_column_types_both_ways(store: sql.SqlClaimStore) -> None:
     due = datetime(2026, 3, 1, 9, 30, tzinfo=UTC) + timedelta(microseconds=5)
-    with store.unit_of_work() as uow:
-        uow.claims.add(draft("claim-1"), ClaimSchedule(due_at=due))
-        uow.commit()
+    _stored(store, draft("claim-1"), schedule=ClaimSchedule(due_at=due))
     read = Direct(sa.select(CLAIMS.c.due_at).where(CLAIMS.c.id == sa.bindparam("id")))
     with store.engine.connect() as connection:
         connection.begin()
