@@ -31,6 +31,7 @@ from reimbursement.serialization import (
     to_data,
     to_json,
 )
+from reimbursement.serialization._limits import check_written
 from reimbursement.testing import rich_claim
 
 T = TypeVar("T")
@@ -569,6 +570,27 @@ def test_writing_refuses_a_string_reading_would_refuse(
     assert found.message.startswith("cannot write it: ")
     assert message in found.message
     assert to_data(attrs.evolve(CLAIM.claimant, name="x" * MAX_STRING_LENGTH))
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ("a\x00b", "holds a NUL character at position 1"),
+        ("\ud800", "holds a lone surrogate"),
+        ("x" * (MAX_STRING_LENGTH + 1), "characters long"),
+        (MAX_INTEGER + 1, "beyond the limit"),
+    ],
+    ids=["nul", "surrogate", "too-long", "huge-int"],
+)
+def test_writing_refuses_a_key_reading_would_refuse(key: Any, message: str) -> None:
+    # keys are checked together (joined): each bad one is still found, among good ones
+    data = {"ok": 1, key: 2, "é": 3}
+    with pytest.raises(ValidationError) as caught:
+        check_written({"outer": [data]})
+    (found,) = caught.value.problems
+    assert found.path.startswith("outer[0]")
+    assert message in found.message
+    check_written({"outer": [{"ok": 1, "x" * MAX_STRING_LENGTH: 2, "é": 3, 5: 4}]})
 
 
 def test_writing_refuses_an_integer_reading_would_refuse() -> None:

@@ -15,12 +15,14 @@ already allow.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Iterable, Sequence
 from typing import Final
 
 import sqlalchemy as sa
 
+from ._direct import Direct
 from ._schema import OUTBOX
 
 __all__ = ["DELIVERED", "DELIVERED_STATEMENT", "Acknowledgements", "write_acknowledgements"]
@@ -60,7 +62,22 @@ class Acknowledgements:
         self.add(keys)
 
 
+_FEW: Final = 8
+"""Up to this many keys, the statement is a direct one of its own (see ``_delivered``)."""
+
+
+@functools.cache
+def _delivered(count: int) -> Direct:
+    """``DELIVERED_STATEMENT`` for ``count`` keys, run directly (one or two, mostly)."""
+    keys = [sa.bindparam(f"key_{i}", type_=sa.Text()) for i in range(count)]
+    return Direct(
+        OUTBOX.update().where(OUTBOX.c.key.in_(keys)).values(status=DELIVERED, leased_until=None)
+    )
+
+
 def write_acknowledgements(connection: sa.Connection, keys: Sequence[str]) -> None:
     """Mark ``keys`` delivered in ``connection``'s transaction (which writes anyway)."""
-    if keys:
+    if len(keys) > _FEW:
         connection.execute(DELIVERED_STATEMENT, {"keys": list(keys)})
+    elif keys:
+        _delivered(len(keys)).run(connection, {f"key_{i}": key for i, key in enumerate(keys)})

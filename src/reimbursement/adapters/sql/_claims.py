@@ -25,11 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ...domain.claim import Claim
 from ...domain.lifecycle import ClaimState
-from ...errors import (
-    ClaimNotFoundError,
-    DuplicateError,
-    ValidationError,
-)
+from ...errors import ClaimNotFoundError, DuplicateError, ValidationError
 from ...ports import (
     NO_SCHEDULE,
     ClaimSchedule,
@@ -42,6 +38,7 @@ from ..cursors import check_limit, decode_cursor, encode_cursor
 from ._audit_queue import SUMMARY_COLUMNS, SqlAuditQueue, summary_page
 from ._cache import ClaimCache
 from ._codec import claim_columns, claim_values, load_answer, load_claims
+from ._direct import Direct
 from ._duplicates import SqlDuplicateLookups
 from ._engine import is_postgres
 from ._items import item_writes
@@ -103,8 +100,8 @@ _BY_KEY: Final = sa.select(
     CLAIMS.c.format,
     sa.case((_CACHED, sa.null()), else_=CLAIMS.c.body).label("body"),
 )
-_BY_ID: Final = _BY_KEY.where(CLAIMS.c.id == sa.bindparam("value"))
-_BY_NUMBER: Final = _BY_KEY.where(CLAIMS.c.number == sa.bindparam("value"))
+_BY_ID: Final = Direct(_BY_KEY.where(CLAIMS.c.id == sa.bindparam("value")))
+_BY_NUMBER: Final = Direct(_BY_KEY.where(CLAIMS.c.number == sa.bindparam("value")))
 # a new claim: on SQLite (one writer) it takes the next position, PostgreSQL numbers it
 _ADDED: Final = {
     c.name: sa.bindparam(c.name, type_=c.type) for c in CLAIMS.c if c.name != "position"
@@ -180,12 +177,12 @@ class SqlClaimRepository(SqlDuplicateLookups, SqlAuditQueue):
             self.seen[claim.id] = claim
         return claims
 
-    def _one(self, query: sa.Select[Any], value: str, cached: Claim | None, missing: str) -> Claim:
+    def _one(self, query: Direct, value: str, cached: Claim | None, missing: str) -> Claim:
         parameters: dict[str, Any] = {"value": value, "cached_id": None, "cached_version": None}
         if cached is not None:
             parameters |= {"cached_id": cached.id, "cached_version": cached.version}
         with self._uow.reading("read a claim") as connection:
-            row = connection.execute(query, parameters).first()
+            row = query.run(connection, parameters).first()
             if row is None:
                 raise ClaimNotFoundError(missing)
             if (

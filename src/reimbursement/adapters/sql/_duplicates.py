@@ -35,6 +35,7 @@ from ...errors import ValidationError
 from ...ports import DuplicateMatch
 from ..cursors import check_limit
 from ._codec import claim_columns, load_claims
+from ._direct import Direct, inserting
 from ._engine import begin, guard, is_postgres
 from ._schema import CLAIMS, EXPENSE_KEYS, FILE_KEYS, IMAGE_KEYS
 
@@ -46,7 +47,13 @@ __all__ = ["SqlDuplicateLookups", "index_duplicates", "reindex_duplicates"]
 _BIG: Final = 2**63 - 1
 _MAX_CANDIDATES: Final = 10_000  # per image look-up: a band value shared by more is noise
 _TABLES: Final = (FILE_KEYS, EXPENSE_KEYS, IMAGE_KEYS)
-_FORGET: Final = tuple(t.delete().where(t.c.claim_id == sa.bindparam("claim_id")) for t in _TABLES)
+_FORGET: Final = tuple(
+    Direct(t.delete().where(t.c.claim_id == sa.bindparam("claim_id"))) for t in _TABLES
+)
+_FILE_KEY: Final = inserting(FILE_KEYS, ("sha256", "claim_id", "attachment_id", "line_id"))
+_EXPENSE_KEY: Final = inserting(
+    EXPENSE_KEYS, ("provider", "currency", "incurred_on", "amount", "claim_id", "line_id")
+)
 
 
 def _line_of(claim: Claim) -> dict[str, str]:
@@ -72,7 +79,7 @@ def index_duplicates(connection: sa.Connection, claim: Claim, before: Claim | No
         return  # the same keys are stored
     if before is None or indexed(before):
         for forget in _FORGET:
-            connection.execute(forget, {"claim_id": claim.id})
+            forget.run(connection, {"claim_id": claim.id})
     if not indexed(claim):
         return
     lines = _line_of(claim)
@@ -81,7 +88,7 @@ def index_duplicates(connection: sa.Connection, claim: Claim, before: Claim | No
         for sha, doc in file_keys(claim)
     ]
     if files:
-        connection.execute(FILE_KEYS.insert(), files)
+        _FILE_KEY.run(connection, files)
     expenses = [
         {
             "provider": key.provider,
@@ -94,7 +101,7 @@ def index_duplicates(connection: sa.Connection, claim: Claim, before: Claim | No
         for key, line_id in expense_keys(claim)
     ]
     if expenses:
-        connection.execute(EXPENSE_KEYS.insert(), expenses)
+        _EXPENSE_KEY.run(connection, expenses)
     images = [
         {
             "claim_id": claim.id,
@@ -190,7 +197,7 @@ _SIMILAR: Final = (
 
 
 @functools.lru_cache(maxsize=32)
-def _same_expenses(count: int) -> sa.Select[Any]:
+def _same_expenses(count: int) -> Direct:
     """``count`` expense look-ups in one statement: each one range of the index, limited.
 
     Built once per number of keys (a claim's lines), bound per call; each row
@@ -212,7 +219,7 @@ def _same_expenses(count: int) -> sa.Select[Any]:
             .subquery(f"probe_{i}")
         )
         members.append(sa.select(*member.c))
-    return members[0] if count == 1 else sa.union_all(*members)  # type: ignore[return-value]
+    return Direct(members[0] if count == 1 else sa.union_all(*members))
 
 
 def _day(value: date, offset: int) -> str:
@@ -244,8 +251,10 @@ class SqlDuplicateLookups:
 
     _uow: SqlUnitOfWork
 
-    def _matches(self, query: sa.Select[Any], parameters: dict[str, Any]) -> list[Any]:
+    def _matches(self, query: sa.Select[Any] | Direct, parameters: dict[str, Any]) -> list[Any]:
         with self._uow.reading("look for duplicates") as connection:
+            if isinstance(query, Direct):
+                return query.run(connection, parameters).all()
             return list(connection.execute(query, parameters).all())
 
     def same_file(self, sha256: str, *, limit: int = 20) -> Sequence[DuplicateMatch]:

@@ -45,6 +45,7 @@ from ...audit.log import LogWrites, new_entries
 from ...audit.merkle import MerkleTree
 from ...domain.claim import Claim
 from ...errors import ConcurrencyError, ValidationError
+from ._direct import Direct
 from ._engine import autocommit, begin, guard, is_postgres
 from ._schema import LOG_EVENTS, LOG_NODES, LOG_PENDING, AnyRow
 
@@ -53,7 +54,12 @@ __all__ = ["PEND", "SEAL_BATCH", "SqlLogStore", "pending_rows"]
 SEAL_BATCH: Final = 1000
 """Entries one sealing transaction appends at most."""
 
-PEND: Final = LOG_PENDING.insert()
+PEND: Final = Direct(
+    LOG_PENDING.insert().values(
+        event_id=sa.bindparam("event_id", type_=sa.Text()),
+        digest=sa.bindparam("digest", type_=sa.LargeBinary()),
+    )
+)
 """The INSERT of a commit's pending entries (rows of :func:`pending_rows`)."""
 
 _NODE: Final = sa.select(LOG_NODES.c.hash).where(

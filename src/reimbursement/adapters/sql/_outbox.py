@@ -49,6 +49,7 @@ from ._acknowledgements import (
     Acknowledgements,
     write_acknowledgements,
 )
+from ._direct import Direct
 from ._engine import autocommit, begin, guard, is_postgres
 from ._schema import OUTBOX, AnyRow, Instant
 
@@ -105,7 +106,7 @@ def insert_staged(
             }
             for notification in notifications
         ]
-        connection.execute(_QUEUE[dialect], rows)
+        _QUEUE[dialect].run(connection, rows)
         return []
     parameters: dict[str, Any] = {"until": until}
     for i, notification in enumerate(notifications):
@@ -114,13 +115,13 @@ def insert_staged(
             f"claim_{i}": notification.claim_id,
             f"body_{i}": to_data(notification),
         }
-    queued = connection.execute(_leasing(dialect, len(notifications)), parameters).all()
+    queued = _leasing(dialect, len(notifications)).run(connection, parameters).all()
     leased = {row.key for row in queued if row.leased_until is not None}
     return [notification for notification in notifications if notification.key in leased]
 
 
 @functools.lru_cache(maxsize=64)
-def _leasing(dialect: str, count: int) -> Any:
+def _leasing(dialect: str, count: int) -> Direct:
     """The INSERT of ``count`` staged messages, leased when their claim has nothing pending.
 
     Built once per dialect and number of messages (a desk call queues one or
@@ -153,7 +154,7 @@ def _leasing(dialect: str, count: int) -> Any:
     # WHERE true: SQLite would read ON CONFLICT as a join constraint of the SELECT without it
     select = sa.select(*(column.label(name) for name, column in columns.items())).where(sa.true())
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return (
+    return Direct(
         insert(OUTBOX)
         .from_select(list(columns), select)
         .on_conflict_do_nothing(index_elements=["key"])
@@ -167,17 +168,19 @@ _QUEUED: Final[dict[str, sa.BindParameter[Any]]] = {
     for name in ("key", "claim_id", "status", "attempts", "leased_until", "body")
 }
 _QUEUE: Final = {
-    "postgresql": postgresql.insert(OUTBOX)
-    .values(**_QUEUED)
-    .on_conflict_do_nothing(index_elements=["key"]),
-    "sqlite": sqlite.insert(OUTBOX)
-    .values(
-        **_QUEUED,
-        position=sa.select(
-            sa.func.coalesce(sa.func.max(OUTBOX.c.position), 0) + 1
-        ).scalar_subquery(),
-    )
-    .on_conflict_do_nothing(index_elements=["key"]),
+    "postgresql": Direct(
+        postgresql.insert(OUTBOX).values(**_QUEUED).on_conflict_do_nothing(index_elements=["key"])
+    ),
+    "sqlite": Direct(
+        sqlite.insert(OUTBOX)
+        .values(
+            **_QUEUED,
+            position=sa.select(
+                sa.func.coalesce(sa.func.max(OUTBOX.c.position), 0) + 1
+            ).scalar_subquery(),
+        )
+        .on_conflict_do_nothing(index_elements=["key"])
+    ),
 }
 
 

@@ -33,6 +33,7 @@ from ._acknowledgements import Acknowledgements, write_acknowledgements
 from ._cache import CACHED_CLAIMS, ClaimCache
 from ._claims import SqlClaimRepository
 from ._codec import answer_text
+from ._direct import Direct
 from ._engine import (
     autocommit,
     guard,
@@ -207,9 +208,9 @@ class SqlUnitOfWork:
             if self._writing:  # this transaction wrote already: another connection takes it
                 with self.engine.connect() as other:
                     taken = other.execution_options(isolation_level="AUTOCOMMIT")
-                    return int(taken.execute(_TAKE_AT_ONCE, {"scope": scope}).scalar_one())
+                    return int(_TAKE_AT_ONCE.run(taken, {"scope": scope}).scalar_one())
             connection = self._open(write=False)  # in autocommit: a transaction of its own
-            return int(connection.execute(_TAKE_AT_ONCE, {"scope": scope}).scalar_one())
+            return int(_TAKE_AT_ONCE.run(connection, {"scope": scope}).scalar_one())
 
     def __enter__(self) -> Self:
         return self
@@ -267,7 +268,7 @@ class SqlUnitOfWork:
                         "version": record.version,
                         "answer": answer_text(record.answer),
                     }
-                    if connection.execute(remember, parameters).first() is None:
+                    if remember.run(connection, parameters).first() is None:
                         self._release()
                         raise DuplicateRequestError(
                             f"request {record.key} was committed by another unit of work "
@@ -286,8 +287,8 @@ class SqlUnitOfWork:
             self._release()
 
 
-def _taking(dialect_insert: Any) -> Any:
-    return (
+def _taking(dialect_insert: Any) -> Direct:
+    return Direct(
         dialect_insert(SEQUENCES)
         .values(scope=sa.bindparam("scope"), value=1)
         .on_conflict_do_update(index_elements=["scope"], set_={"value": SEQUENCES.c.value + 1})
@@ -295,8 +296,8 @@ def _taking(dialect_insert: Any) -> Any:
     )
 
 
-def _remembering(dialect_insert: Any) -> Any:
-    return (
+def _remembering(dialect_insert: Any) -> Direct:
+    return Direct(
         dialect_insert(REQUESTS)
         .values(
             key=sa.bindparam("key"),
@@ -314,7 +315,7 @@ def _remembering(dialect_insert: Any) -> Any:
 # flush (set_config(..., true) is local to the statement's transaction): lost in a
 # server crash, it is handed out again only if nothing used it, since the commit of a
 # claim numbered with it flushes the WAL up to it first (the WAL is written in order).
-_TAKE_AT_ONCE: Final = (
+_TAKE_AT_ONCE: Final = Direct(
     postgresql.insert(SEQUENCES)
     .from_select(
         ["scope", "value"],
@@ -338,4 +339,4 @@ _REMEMBER: Final = {
 
 def _take(connection: sa.Connection, scope: str) -> int:
     statement = _TAKE[connection.dialect.name]
-    return int(connection.execute(statement, {"scope": scope}).scalar_one())
+    return int(statement.run(connection, {"scope": scope}).scalar_one())

@@ -26,7 +26,7 @@ from __future__ import annotations
 import functools
 from collections import Counter
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Final
 
 import sqlalchemy as sa
 
@@ -37,6 +37,7 @@ from ...errors import ClaimNotFoundError, ConcurrencyError
 from ...ports import ClaimSchedule
 from ._audit_queue import index_audit
 from ._codec import claim_values, event_values
+from ._direct import Direct, inserting
 from ._duplicates import index_duplicates
 from ._engine import is_postgres
 from ._items import ItemWrites, item_writes, write_items
@@ -45,7 +46,9 @@ from ._schema import CLAIMS, EVENTS, HOLDINGS, LOG_PENDING, NOT_DUE, Instant
 
 __all__ = ["append", "redate_holdings", "update_claim"]
 
-_VERSION: Final = sa.select(CLAIMS.c.version).where(CLAIMS.c.id == sa.bindparam("claim_id"))
+_VERSION: Final = Direct(
+    sa.select(CLAIMS.c.version).where(CLAIMS.c.id == sa.bindparam("claim_id"))
+)
 # built once (building an UPDATE per save cost more than running it on SQLite), bound per save
 _SET: Final = (
     "number",
@@ -62,19 +65,24 @@ _UPDATE: Final = (
     .where(CLAIMS.c.id == sa.bindparam("claim_id"), CLAIMS.c.version == sa.bindparam("expected"))
     .values({name: sa.bindparam(f"new_{name}", type_=CLAIMS.c[name].type) for name in _SET})
 )
-_APPEND: Final = EVENTS.insert()
+_SAVE: Final = Direct(_UPDATE)
+_APPEND: Final = inserting(EVENTS)
 _EVENT_FIELDS: Final = ("seq", "type", "at", "body")
-_FORGET_HOLDINGS: Final = HOLDINGS.delete().where(HOLDINGS.c.claim_id == sa.bindparam("claim_id"))
-_HOLD: Final = HOLDINGS.insert().values(
-    claim_id=sa.bindparam("h_claim"),
-    reviewer_id=sa.bindparam("h_reviewer"),
-    steps=sa.bindparam("h_steps"),
-    due_key=sa.bindparam("h_due", type_=Instant()),
-    position=sa.select(CLAIMS.c.position)
-    .where(CLAIMS.c.id == sa.bindparam("h_claim"))
-    .scalar_subquery(),
+_FORGET_HOLDINGS: Final = Direct(
+    HOLDINGS.delete().where(HOLDINGS.c.claim_id == sa.bindparam("claim_id"))
 )
-_REDATE_HOLDINGS: Final = (
+_HOLD: Final = Direct(
+    HOLDINGS.insert().values(
+        claim_id=sa.bindparam("h_claim"),
+        reviewer_id=sa.bindparam("h_reviewer"),
+        steps=sa.bindparam("h_steps"),
+        due_key=sa.bindparam("h_due", type_=Instant()),
+        position=sa.select(CLAIMS.c.position)
+        .where(CLAIMS.c.id == sa.bindparam("h_claim"))
+        .scalar_subquery(),
+    )
+)
+_REDATE_HOLDINGS: Final = Direct(
     HOLDINGS.update()
     .where(HOLDINGS.c.claim_id == sa.bindparam("h_claim"))
     .values(due_key=sa.bindparam("h_due", type_=Instant()))
@@ -117,15 +125,15 @@ def update_claim(
         for i, (event, entry) in enumerate(zip(events, pending, strict=True)):
             parameters |= {f"{field}_{i}": event[field] for field in _EVENT_FIELDS}
             parameters |= {f"eid_{i}": entry["event_id"], f"digest_{i}": entry["digest"]}
-        inserted = connection.execute(_saving(len(events)), parameters).all()
+        inserted = _saving(len(events)).run(connection, parameters).all()
         saved = len(inserted) == len(events)
     else:
-        saved = connection.execute(_UPDATE, parameters).rowcount == 1
+        saved = _SAVE.run(connection, parameters).rowcount == 1
         if saved:
-            connection.execute(_APPEND, events)
-            connection.execute(PEND, pending)
+            _APPEND.run(connection, events)
+            PEND.run(connection, pending)
     if not saved:
-        stored = connection.execute(_VERSION, {"claim_id": claim.id}).scalar()
+        stored = _VERSION.run(connection, {"claim_id": claim.id}).scalar()
         if stored is None:
             raise ClaimNotFoundError(f"no claim {claim.id!r}: add it before saving it")
         raise ConcurrencyError(
@@ -144,7 +152,7 @@ def update_claim(
 
 
 @functools.cache
-def _saving(count: int) -> Any:
+def _saving(count: int) -> Direct:
     """PostgreSQL: the version-checked UPDATE and the INSERT of ``count`` events, one statement.
 
     The events, and their pending log entries, are inserted only with a row
@@ -182,7 +190,7 @@ def _saving(count: int) -> Any:
     ).subquery()
     select = sa.select(saved.c.id, *rows.c).select_from(saved.join(rows, sa.true()))
     # RETURNING: the rows inserted, counted (an INSERT's rowcount is not kept by every version)
-    return (
+    return Direct(
         EVENTS.insert()
         .from_select(["claim_id", *_EVENT_FIELDS], select)
         .returning(EVENTS.c.seq)
@@ -196,8 +204,8 @@ def append(
     """A new claim's events (and their pending log entries), items (``item_writes``, encoded
     before its row was written) and holdings, written with its row."""
     write_items(connection, items)
-    connection.execute(_APPEND, event_values(claim))
-    connection.execute(PEND, pending_rows(claim, 0))
+    _APPEND.run(connection, event_values(claim))
+    PEND.run(connection, pending_rows(claim, 0))
     _hold(connection, claim, schedule, Counter())  # a new claim holds nothing yet
     if indexed(claim):
         index_duplicates(connection, claim, None)
@@ -217,11 +225,11 @@ def _hold(
             redate_holdings(connection, claim.id, schedule)
         return
     if held_before is None or held_before:
-        connection.execute(_FORGET_HOLDINGS, {"claim_id": claim.id})
+        _FORGET_HOLDINGS.run(connection, {"claim_id": claim.id})
     if held:
         due = _due_key(schedule)
-        connection.execute(
-            _HOLD,
+        _HOLD.run(
+            connection,
             [
                 {"h_claim": claim.id, "h_reviewer": r, "h_steps": n, "h_due": due}
                 for r, n in held.items()
@@ -231,4 +239,4 @@ def _hold(
 
 def redate_holdings(connection: sa.Connection, claim_id: str, schedule: ClaimSchedule) -> None:
     """Give the claim's holdings its new due time (its schedule changed alone)."""
-    connection.execute(_REDATE_HOLDINGS, {"h_claim": claim_id, "h_due": _due_key(schedule)})
+    _REDATE_HOLDINGS.run(connection, {"h_claim": claim_id, "h_due": _due_key(schedule)})

@@ -1,0 +1,195 @@
+"""The hot statements of a desk call: compiled once per dialect by Core, run on the driver cursor.
+
+Every statement stays a SQLAlchemy Core construct (the tables of ``_schema``,
+the queries built in the modules that use them), compiled by SQLAlchemy for
+the connection's dialect. What is skipped is SQLAlchemy's work around each
+execution: the compiled cache look-up, an execution context, the parameters
+processed through it, a result set built around the cursor. On SQLite that
+cost more than the statement itself: about 40 % of a claim's CPU in
+``benchmarks/storage.py``. A :class:`Direct` statement is compiled once
+per dialect, with the order of its parameters and the type processors of
+its parameters and columns (the same ones SQLAlchemy applies: an instant's
+UTC text on SQLite, JSONB on PostgreSQL), and run in the connection's
+transaction on its driver cursor.
+
+What stays as SQLAlchemy does it:
+
+- the transaction: the statement runs inside the transaction the unit of
+  work began (a connection with none falls back to ``Connection.execute``);
+- errors: a driver error goes through the connection's own handling, so it
+  becomes the same ``sqlalchemy.exc.DBAPIError`` subclass
+  (``IntegrityError``, ``OperationalError``), and a lost connection is
+  invalidated for the pool to replace, as after ``Connection.execute``;
+- the ``before_cursor_execute`` and ``after_cursor_execute`` events fire, with
+  the statement and the parameters the driver gets (the execution context is
+  ``None``), so tracing listeners count every statement. Listeners registered
+  with ``retval=True`` cannot rewrite these statements.
+
+Only statements without expanding (``IN``) parameters and without Python-side
+column defaults are accepted: they are refused when compiled.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections import namedtuple
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Final
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+__all__ = ["Direct", "DirectResult", "inserting"]
+
+_Processor = Callable[[Any], Any] | None
+_NO_DEFAULT: Final = object()
+
+
+class DirectResult:
+    """What a :class:`Direct` statement gave: its rows (named tuples) and its rowcount."""
+
+    __slots__ = ("rowcount", "rows")
+
+    def __init__(self, rows: list[Any], rowcount: int) -> None:
+        self.rows = rows
+        self.rowcount = rowcount
+
+    def all(self) -> list[Any]:
+        return self.rows
+
+    def first(self) -> Any:
+        return self.rows[0] if self.rows else None
+
+    def scalar(self) -> Any:
+        return self.rows[0][0] if self.rows else None
+
+    def scalar_one(self) -> Any:
+        if len(self.rows) != 1:
+            raise (
+                sa.exc.NoResultFound("expected one row")
+                if not self.rows
+                else (sa.exc.MultipleResultsFound("expected one row"))
+            )
+        return self.rows[0][0]
+
+
+class _Plan:
+    """One statement compiled for one dialect: its SQL, its parameters, its columns."""
+
+    def __init__(self, statement: sa.Executable, dialect: Dialect) -> None:
+        # a copy: reading its columns memoizes them, and a statement built from the
+        # original later (``_UPDATE.returning(…)``) would inherit that memo with its state
+        statement = copy.copy(statement)
+        compiled: Any = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
+        if compiled.post_compile_params or compiled.literal_execute_params:
+            raise ValueError("a direct statement cannot have expanding parameters")
+        if getattr(compiled, "insert_prefetch", None) or getattr(
+            compiled, "update_prefetch", None
+        ):
+            raise ValueError("a direct statement cannot have Python-side column defaults")
+        self.sql: str = compiled.string
+        by_name = {name: bind for bind, name in compiled.bind_names.items()}
+        names = compiled.positiontup if dialect.positional else list(compiled.bind_names.values())
+        escaped = compiled.escaped_bind_names
+        self.positional: bool = dialect.positional
+        self.binds: list[tuple[str, str, Any, _Processor]] = []
+        """Per parameter as the driver takes it: its name there, the caller's key, a fixed
+        value (or none) and its type's processor."""
+        for name in dict.fromkeys(names):  # a name bound twice is one key of pyformat
+            bind = by_name[name]
+            fixed = _NO_DEFAULT if bind.required or bind.callable else bind.value
+            if bind.callable:
+                raise ValueError("a direct statement cannot have callable parameters")
+            processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            self.binds.append((escaped.get(name, name), bind.key, fixed, processor))
+        if dialect.positional:  # a name bound twice takes its place twice
+            index = {name: i for i, name in enumerate(dict.fromkeys(names))}
+            self.order = [index[name] for name in names]
+        columns = list(getattr(statement, "exported_columns", ()))
+        self.returns_rows = bool(columns)
+        self.row: Any = namedtuple("row", [c.key for c in columns], rename=True)  # type: ignore[misc]
+        self.results: list[_Processor] = [
+            c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns
+        ]
+        self.processed = any(p is not None for p in self.results)
+
+    def parameters(self, given: Mapping[str, Any]) -> Any:
+        values = []
+        for _, key, fixed, processor in self.binds:
+            value = given[key] if fixed is _NO_DEFAULT else given.get(key, fixed)
+            values.append(value if processor is None else processor(value))
+        if self.positional:
+            return tuple(values[i] for i in self.order)
+        return {bind[0]: value for bind, value in zip(self.binds, values, strict=True)}
+
+    def rows(self, fetched: Sequence[Any]) -> list[Any]:
+        make = self.row._make
+        if not self.processed:
+            return [make(row) for row in fetched]
+        results = self.results
+        return [
+            make([v if p is None else p(v) for p, v in zip(results, row, strict=True)])
+            for row in fetched
+        ]
+
+
+class Direct:
+    """``statement`` (Core), compiled once per dialect and run on the driver's cursor."""
+
+    def __init__(self, statement: sa.Executable) -> None:
+        self.statement = statement
+        self._plans: dict[str, _Plan] = {}
+        self._lock = threading.Lock()
+
+    def plan(self, dialect: Dialect) -> _Plan:
+        plan = self._plans.get(dialect.name)
+        if plan is None:
+            with self._lock:
+                plan = self._plans.setdefault(dialect.name, _Plan(self.statement, dialect))
+        return plan
+
+    def run(
+        self,
+        connection: sa.Connection,
+        parameters: Mapping[str, Any] | Sequence[Mapping[str, Any]] = {},
+    ) -> DirectResult:
+        """Run with ``parameters`` (a list of them: once per row, ``executemany``)."""
+        if not connection.in_transaction():  # never: the unit of work began one
+            result = connection.execute(self.statement, parameters)
+            rows = list(result) if result.returns_rows else []
+            return DirectResult(rows, result.rowcount if not result.returns_rows else -1)
+        plan = self.plan(connection.dialect)
+        if isinstance(parameters, Mapping):
+            return _execute(connection, plan, plan.parameters(parameters), False)
+        return _execute(connection, plan, [plan.parameters(p) for p in parameters], True)
+
+
+def _execute(connection: sa.Connection, plan: _Plan, bound: Any, many: bool) -> DirectResult:
+    dispatch = connection.dispatch
+    cursor = None
+    try:
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        if dispatch.before_cursor_execute:
+            dispatch.before_cursor_execute(connection, cursor, plan.sql, bound, None, many)
+        if many:
+            cursor.executemany(plan.sql, bound)
+        else:
+            cursor.execute(plan.sql, bound)
+        if dispatch.after_cursor_execute:
+            dispatch.after_cursor_execute(connection, cursor, plan.sql, bound, None, many)
+        rows = plan.rows(cursor.fetchall()) if plan.returns_rows else []
+        result = DirectResult(rows, cursor.rowcount)
+    except connection.dialect.loaded_dbapi.Error as error:
+        # the connection's own handling: the DBAPIError subclass, a lost connection invalidated
+        connection._handle_dbapi_exception(error, plan.sql, bound, cursor, None)
+    cursor.close()
+    return result
+
+
+def inserting(table: sa.Table, names: Sequence[str] | None = None) -> Direct:
+    """A direct ``INSERT`` into ``table`` of the columns ``names`` (all: None), bound by name."""
+    columns = [table.c[name] for name in names] if names is not None else list(table.c)
+    return Direct(
+        table.insert().values({c.name: sa.bindparam(c.name, type_=c.type) for c in columns})
+    )
