@@ -35,7 +35,7 @@ def test_digests_appended_by_commits_make_the_tree_appending_each_leaf_does(
         done = sum(batches[i] for i in range(round_) if i % 3 == round_ % 3)
         digests = [_digest(n + i) for i in range(size)]
         if round_ % 2:
-            store.append_events(claim, done, digests)
+            store.append_events(claim, done, bytes.fromhex("".join(digests)))
         else:
             store.extend((event_id(claim, done + i), d) for i, d in enumerate(digests, 1))
         for d in digests:
@@ -55,7 +55,7 @@ def test_digests_appended_by_commits_make_the_tree_appending_each_leaf_does(
 
 def test_an_event_id_that_is_not_one_of_the_logs_has_no_leaf() -> None:
     store = MemoryLogStore()
-    store.append_events("c#1", 0, [_digest(0), _digest(1)])
+    store.append_events("c#1", 0, bytes.fromhex(_digest(0) + _digest(1)))
     with store.transaction() as writes:
         assert writes.index_of("c#1#2") == 1
         for unknown in ("c#1#3", "c#1#02", "c#1#0", "c#1", "c#1#", "c#1#²", "d#1"):
@@ -64,7 +64,7 @@ def test_an_event_id_that_is_not_one_of_the_logs_has_no_leaf() -> None:
 
 def test_a_failed_transaction_forgets_the_events_it_bound() -> None:
     store = MemoryLogStore()
-    store.append_events("c-1", 0, [_digest(0)])
+    store.append_events("c-1", 0, bytes.fromhex(_digest(0)))
 
     def fail() -> None:
         with store.transaction() as writes:

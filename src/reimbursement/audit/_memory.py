@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -152,25 +152,26 @@ class MemoryLogStore:
                 writes.place(event, writes.next_leaf())
                 writes.unhashed += digest
 
-    def append_events(self, claim_id: str, version: int, digests: Sequence[str]) -> None:
-        """Append the ``digests`` (hex) of ``claim_id``'s events after its first ``version``.
+    def append_events(self, claim_id: str, version: int, digests: bytes) -> None:
+        """Append the ``digests`` (32 bytes each, joined) of ``claim_id``'s events after its
+        first ``version``.
 
         :meth:`extend` of those events, for the in-memory claim store's commit
         (under the lock it passed), without an event id per event.
         """
         writes = self._writes
+        count = len(digests) // 32
         with self._lock:
-            raw = bytes.fromhex("".join(digests))
             leaves = writes.leaves.get(claim_id)
             index = writes.next_leaf()
             if leaves is None and version == 0:
-                writes.leaves[claim_id] = array("q", range(index, index + len(digests)))
+                writes.leaves[claim_id] = array("q", range(index, index + count))
             elif leaves is not None and len(leaves) == version:
-                leaves.extend(range(index, index + len(digests)))
+                leaves.extend(range(index, index + count))
             else:
-                for seq in range(version + 1, version + len(digests) + 1):
+                for seq in range(version + 1, version + count + 1):
                     writes.place(event_id(claim_id, seq), index + seq - version - 1)
-            writes.unhashed += raw
+            writes.unhashed += digests
 
     @contextmanager
     def transaction(self) -> Iterator[LogWrites]:

@@ -191,10 +191,12 @@ class InMemoryUnitOfWork:
             logged = (
                 []
                 if added is None
-                else [(c, 0, c.events.digests_since(0)) for c in added.values()]
+                else [(c, 0, c.events.raw_digests_since(0)) for c in added.values()]
             )
             if saved is not None:
-                logged += [(c, read, c.events.digests_since(read)) for c, read in saved.values()]
+                logged += [
+                    (c, read, c.events.raw_digests_since(read)) for c, read in saved.values()
+                ]
             write = store.write
             if added is not None:
                 for claim in added.values():
