@@ -51,13 +51,30 @@ __all__ = [
 ]
 
 Fields = tuple[
-    int, str, str, str, str, datetime, str, str, str | None, tuple[str, ...], str, str | None
+    int,
+    str,
+    str,
+    str,
+    str,
+    datetime,
+    str,
+    str,
+    str | None,
+    tuple[str, ...],
+    str,
+    bytes | str | None,
 ]
-"""An event's fields in :func:`canonical_event`'s order, enums by value (``data`` flat)."""
+"""An event's fields in :func:`canonical_event`'s order, enums by value (``data`` flat),
+the link as its 32 bytes (a ``str`` when it is not a digest's lowercase hex)."""
 
 
 def _text(value: str | None) -> str:
     return "null" if value is None else encode_basestring(value)
+
+
+def _link(value: bytes | str | None) -> str:
+    """A link in JSON: a digest kept as its 32 bytes is written as its lowercase hex."""
+    return f'"{value.hex()}"' if isinstance(value, bytes) else _text(value)
 
 
 def canonical_event(
@@ -72,9 +89,11 @@ def canonical_event(
     reason: str | None,
     data: tuple[str, ...],
     visibility: str,
-    prev_hash: str | None,
+    prev_hash: bytes | str | None,
 ) -> bytes:
     """The RFC 8785 bytes of one event, from its fields (``data`` flat: key, value, …).
+
+    ``prev_hash`` is the hex of the link, or its 32 bytes (as an event log keeps it).
 
     Raises :class:`UnicodeEncodeError` for a string holding a lone surrogate,
     which RFC 8785 (and the wire format) refuses.
@@ -87,7 +106,7 @@ def canonical_event(
     return (
         f'{{"actor":{encode_basestring(actor)},"at":"{instant}",'
         f'"claim_id":{encode_basestring(claim_id)},"data":[{pairs}],'
-        f'"from_state":{encode_basestring(from_state)},"prev":{_text(prev_hash)},'
+        f'"from_state":{encode_basestring(from_state)},"prev":{_link(prev_hash)},'
         f'"reason":{_text(reason)},"role":{encode_basestring(role)},"seq":{int(seq)},'
         f'"to_state":{encode_basestring(to_state)},"type":{encode_basestring(type_)},'
         f'"visibility":{encode_basestring(visibility)}}}'
@@ -186,7 +205,7 @@ def row_bytes(fields: Fields) -> bytes:
     time = at.time().isoformat()
     if len(time) == 8:  # no fraction when the microseconds are 0
         time += ".000000"
-    link = "null" if prev is None else _q(prev)
+    link = _link(prev)
     return (
         f"{_HEADS[actor]}{_DAYS[at.toordinal()]}{time}{_CLAIMS[claim_id]}"
         f"{_pairs(data) if data else ''}{_FROMS[source]}{link}"
@@ -211,7 +230,7 @@ Chained = tuple[
     str | None,
     tuple[str, ...],
     str,
-    str | None,
+    bytes | str | None,
     bytes,
 ]
 """An event as an event log keeps it: its :data:`Fields`, then their :func:`row_bytes`."""
@@ -237,20 +256,34 @@ def chain_of(
     sha256 = hashlib.sha256
     digests: list[str] = []
     add = digests.append
-    broken, expected = None, None
+    broken = None
+    expected: str | None = None
+    raw: bytes | None = None  # expected's 32 bytes (b"": it is not a digest's hex)
     for seq, _, _, _, _, _, _, _, _, _, _, prev, canonical in events:
-        if prev != expected and broken is None:
-            broken = ChainBreak(seq, expected, prev)
-        expected = sha256(canonical).hexdigest()
+        # a link is 32 bytes, or a str (never equal to bytes): one of the two compares
+        if prev != raw and prev != expected and broken is None:
+            found = prev.hex() if isinstance(prev, bytes) else prev
+            broken = ChainBreak(seq, expected, found)
+        raw = sha256(canonical).digest()
+        expected = raw.hex()
         if recorded is not None and seq in recorded:
             after, before = recorded[seq]
             if after is None or after == expected:  # else the next link breaks: changed since
-                expected = before
+                expected, raw = before, _raw(before)
         add(expected)
     return digests, broken
 
 
 _REASON: Final = '"reason":'
+
+
+def _raw(text: str) -> bytes:
+    """The 32 bytes whose lowercase hex ``text`` is (``b""``: it is no digest's hex)."""
+    try:
+        raw = bytes.fromhex(text)
+    except ValueError:
+        return b""
+    return raw if len(raw) == 32 and raw.hex() == text else b""
 
 
 @attrs.frozen

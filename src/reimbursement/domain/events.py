@@ -160,7 +160,8 @@ class Event:
 _Text = str | None
 _Row = Chained
 # How an event log keeps an event: the fields of Event in order, enums by value,
-# plain strings, ints and a datetime, then the event's canonical bytes (.chain), made
+# plain strings, ints and a datetime, the link as 32 raw bytes (a str only when it is
+# not a digest's lowercase hex: kept as given), then the event's canonical bytes (.chain), made
 # from those fields when the row is made and never apart from them, so verifying a
 # claim hashes the bytes of exactly the fields its state is read from, without making
 # them again (docs/audit.md). Nothing in it is a container the garbage collector must
@@ -181,6 +182,26 @@ _STATES: Mapping[str, ClaimState] = {s.value: s for s in ClaimState}
 _VISIBILITIES: Mapping[str, Visibility] = {v.value: v for v in Visibility}
 
 
+def _raw_link(prev: str | None) -> bytes | str | None:
+    """A link as a row keeps it: a digest's lowercase hex as its 32 bytes, else as given.
+
+    32 bytes are 65 of memory where the hex is 113, seven times per claim of the
+    lifecycle (docs/performance.md, "Issue 11, second session").
+    """
+    if prev is None or len(prev) != 64:
+        return prev
+    try:
+        raw = bytes.fromhex(prev)
+    except ValueError:
+        return prev
+    return raw if raw.hex() == prev else prev
+
+
+def _hex_link(prev: bytes | str | None) -> str | None:
+    """A row's link as an event carries it (lowercase hex)."""
+    return prev.hex() if type(prev) is bytes else prev  # type: ignore[return-value]
+
+
 def _as_row(event: Event) -> _Row:
     # _value_ rather than .value: the enum descriptor costs on a hot path
     return chained(
@@ -195,7 +216,7 @@ def _as_row(event: Event) -> _Row:
         event.reason,
         event._data,
         event.visibility._value_,
-        event.prev_hash,
+        _raw_link(event.prev_hash),
     )
 
 
@@ -215,7 +236,7 @@ def _from_row(row: _Row) -> Event:
         reason,
         data,
         _VISIBILITIES[visibility],
-        prev,
+        _hex_link(prev),
     )
 
 
@@ -232,7 +253,7 @@ class EventLog(Sequence[Event]):
 
     __slots__ = ("_head", "_rows", "length")
     _rows: tuple[_Row, ...]
-    _head: str
+    _head: bytes
     # the last event's digest once made ("" before): what a commit logs of it and what
     # the event appended next links to, so each event is hashed once on its way
     length: int
@@ -241,14 +262,14 @@ class EventLog(Sequence[Event]):
     def __init__(self, events: Iterable[Event] = ()) -> None:
         rows = vector(tuple(map(_as_row, events)))
         object.__setattr__(self, "_rows", rows)
-        object.__setattr__(self, "_head", "")
+        object.__setattr__(self, "_head", b"")
         object.__setattr__(self, "length", len(rows))
 
     @classmethod
     def _of(cls, rows: Sequence[_Row]) -> EventLog:
         log = object.__new__(cls)
         object.__setattr__(log, "_rows", rows)
-        object.__setattr__(log, "_head", "")
+        object.__setattr__(log, "_head", b"")
         object.__setattr__(log, "length", len(rows))
         return log
 
@@ -260,11 +281,11 @@ class EventLog(Sequence[Event]):
         # the fields alone: the bytes are made again from them (never taken as given)
         return (EventLog._of_fields, (tuple(row[:_BYTES] for row in self._rows),))
 
-    def _last_digest(self) -> str:
+    def _last_digest(self) -> bytes:
         """The digest of the last event (the log is not empty), made once."""
         head = self._head
         if not head:
-            head = hashlib.sha256(self._rows[-1][_BYTES]).hexdigest()
+            head = hashlib.sha256(self._rows[-1][_BYTES]).digest()
             object.__setattr__(self, "_head", head)
         return head
 
@@ -363,8 +384,26 @@ class EventLog(Sequence[Event]):
         rows = self._rows
         if version >= len(rows):
             return []
-        links = [row[_PREV] for row in rows[version + 1 :]]
-        return [*links, self._last_digest()]  # type: ignore[list-item]
+        links = [_hex_link(row[_PREV]) for row in rows[version + 1 :]]
+        return [*links, self._last_digest().hex()]  # type: ignore[list-item]
+
+    def raw_digests_since(self, version: int) -> bytes:
+        """The 32-byte digest of each event after the first ``version``, joined (in order).
+
+        :meth:`digests_since` as the in-memory log appends them: each one but
+        the last is the link its successor keeps, unless that link is not a
+        digest (then the event is hashed).
+        """
+        rows = self._rows
+        raw = []
+        for i in range(version + 1, len(rows)):
+            link = rows[i][_PREV]
+            raw.append(
+                link if type(link) is bytes else hashlib.sha256(rows[i - 1][_BYTES]).digest()
+            )
+        if version < len(rows):
+            raw.append(self._last_digest())
+        return b"".join(raw)
 
     def last_at(self) -> datetime | None:
         """When the latest event happened."""

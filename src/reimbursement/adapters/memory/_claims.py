@@ -15,7 +15,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Self
 
-from ...audit.log import MemoryLogStore, new_entries
+from ...audit.log import MemoryLogStore
 from ...domain.audit_review import audit_entry_changed, awaiting_audit
 from ...domain.claim import Claim
 from ...domain.lifecycle import ClaimState
@@ -47,7 +47,9 @@ class InMemoryClaimStore:
     same lock (``MerkleLog(store.log, origin, signer)`` signs checkpoints
     and gives receipts over it). In memory an append costs less than a
     pending entry would, so the log is sealed at commit and :meth:`seal`
-    has nothing to do (the SQL store seals in batches, see ``docs/audit.md``).
+    has nothing to do (the SQL store seals in batches, see ``docs/audit.md``);
+    the tree's hashes of what commits appended are made at the log's next
+    transaction (``audit/_memory.py`` says what that buys).
     """
 
     def __init__(self) -> None:
@@ -186,9 +188,15 @@ class InMemoryUnitOfWork:
                             f"request key {key!r} was committed by another unit of work first"
                         )
             # the events' digests, before anything is written: nothing below can refuse
-            logged = [] if added is None else [new_entries(c, 0) for c in added.values()]
+            logged = (
+                []
+                if added is None
+                else [(c, 0, c.events.raw_digests_since(0)) for c in added.values()]
+            )
             if saved is not None:
-                logged += [new_entries(claim, read) for claim, read in saved.values()]
+                logged += [
+                    (c, read, c.events.raw_digests_since(read)) for c, read in saved.values()
+                ]
             write = store.write
             if added is not None:
                 for claim in added.values():
@@ -196,9 +204,9 @@ class InMemoryUnitOfWork:
             if saved is not None:
                 for claim, _ in saved.values():
                     write(claim)
-            extend = store.log.extend  # after the claims, under their lock: nothing to undo
-            for entries in logged:
-                extend(entries)
+            append = store.log.append_events  # after the claims, under their lock: no undo
+            for claim, read, digests in logged:
+                append(claim.id, read, digests)
             if repo.schedules is not None:
                 store.schedules.update(repo.schedules)
             if requests is not None:
