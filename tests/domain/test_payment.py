@@ -1,10 +1,16 @@
-"""What a customer text may show of an account: its last characters, never all of it."""
+"""Payment attempts: their idempotency keys, and what a customer text may show of an account."""
 
 from __future__ import annotations
 
 import pytest
 
-from reimbursement.domain.payment import PaymentStatus, account_ending
+from reimbursement.domain.payment import (
+    PaymentStatus,
+    account_ending,
+    attempt_key,
+    split_attempt_key,
+)
+from reimbursement.testing import approved, assigned, draft, paid, submitted
 
 
 @pytest.mark.parametrize(
@@ -28,3 +34,15 @@ def test_only_a_failed_or_cancelled_attempt_is_over() -> None:
         PaymentStatus.FAILED,
         PaymentStatus.CANCELLED,
     }
+
+
+def test_an_attempts_key_names_its_claim_and_number_and_splits_back() -> None:
+    assert attempt_key("c:1", 3) == "c:1:payment:3"
+    assert split_attempt_key(attempt_key("c:1", 3)) == ("c:1", "3")
+    assert split_attempt_key("a:payment:b:payment:2") == ("a:payment:b", "2")  # the last infix
+    assert split_attempt_key("gw-991") is None  # a key of another form
+
+
+def test_a_claims_payment_is_keyed_by_its_claim_and_attempt() -> None:
+    (payment,) = paid(approved(assigned(submitted(draft("c-7"))))).payments
+    assert payment.idempotency_key == attempt_key("c-7", 1) == "c-7:payment:1"

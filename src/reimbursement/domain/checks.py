@@ -29,6 +29,7 @@ __all__ = [
     "optional_text",
     "require_aware",
     "require_bool",
+    "require_count",
     "require_date",
     "require_items",
     "require_iterable",
@@ -113,6 +114,13 @@ def require_bool(path: str, value: object) -> bool:
     """``value`` when it is ``True`` or ``False`` (not a truthy string or a number)."""
     if type(value) is not bool:
         raise ValidationError.at(path, f"must be True or False, got {type_name(value)}")
+    return value
+
+
+def require_count(path: str, value: object) -> int:
+    """``value`` when it is a whole number of 1 or more (a limit, a size, a batch), not a bool."""
+    if type(value) is not int or value < 1:
+        raise ValidationError.at(path, f"must be a whole number of 1 or more, got {_shown(value)}")
     return value
 
 

@@ -18,7 +18,7 @@ import hashlib
 import attrs
 
 from ..errors import ValidationError
-from .checks import require_text, type_name
+from .checks import require_count, require_text, type_name
 
 __all__ = [
     "ACCEPTED_MEDIA_TYPES",
@@ -67,10 +67,7 @@ def sniff_media_type(content: bytes) -> str | None:
 
 
 def _positive(_: object, attribute: attrs.Attribute[int], value: int) -> None:
-    if type(value) is not int or value < 1:
-        raise ValidationError.at(
-            f"documents.{attribute.name}", f"must be a whole number above zero, got {value!r}"
-        )
+    require_count(f"documents.{attribute.name}", value)
 
 
 @attrs.frozen

@@ -19,6 +19,7 @@ from typing import Final
 import attrs
 
 from ..errors import ValidationError
+from .checks import require_count
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -91,10 +92,7 @@ MAX_SIGNATURE_DATA: Final = 4_096
 
 
 def _positive(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
-    if type(value) is not int or value < 1:
-        raise ValidationError.at(
-            f"limits.{attribute.name}", f"must be a whole number above zero, got {value!r}"
-        )
+    require_count(f"limits.{attribute.name}", value)
 
 
 def _limit(default: int) -> int:

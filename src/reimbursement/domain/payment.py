@@ -14,7 +14,14 @@ import attrs
 
 from .money import Money
 
-__all__ = ["PaymentDiscrepancy", "PaymentRecord", "PaymentStatus", "account_ending"]
+__all__ = [
+    "PaymentDiscrepancy",
+    "PaymentRecord",
+    "PaymentStatus",
+    "account_ending",
+    "attempt_key",
+    "split_attempt_key",
+]
 
 
 class PaymentStatus(enum.StrEnum):
@@ -41,7 +48,7 @@ _OVER = frozenset({PaymentStatus.FAILED, PaymentStatus.CANCELLED})
 class PaymentRecord:
     """One attempt to pay the approved amount.
 
-    ``idempotency_key`` is ``"<claim id>:payment:<attempt>"``: the gateway
+    ``idempotency_key`` is ``"<claim id>:payment:<attempt>"`` (:func:`attempt_key`): the gateway
     pays a key at most once, so a replayed or retried command never pays twice.
     ``payee_changed_by`` is the staff member who gave ``payee_account``
     (``None`` when it is the customer's own: from the directory, their last
@@ -76,6 +83,20 @@ class PaymentDiscrepancy:
     payee_account: str
     reported_at: datetime
     reported_by: str
+
+
+_KEY_INFIX = ":payment:"
+
+
+def attempt_key(claim_id: str, attempt: int) -> str:
+    """The idempotency key of the claim's payment ``attempt``: ``"<claim id>:payment:<n>"``."""
+    return f"{claim_id}{_KEY_INFIX}{attempt}"
+
+
+def split_attempt_key(key: str) -> tuple[str, str] | None:
+    """The claim id and attempt number (as written) of an :func:`attempt_key`, else ``None``."""
+    claim_id, infix, attempt = key.rpartition(_KEY_INFIX)
+    return (claim_id, attempt) if infix else None
 
 
 def account_ending(account: str) -> str:

@@ -14,6 +14,7 @@ from typing import Literal
 import attrs
 
 from .._extras import missing
+from .._xml import parse_outside_xml
 from ..domain.accounts import compact_account
 from ..domain.currencies import MINOR_UNITS
 from ..domain.money import Money
@@ -64,12 +65,6 @@ class BankStatement:
     message_id: str
     account: str
     results: tuple[BankResult, ...]
-
-
-def _parser() -> etree.XMLParser:
-    return etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
-    )
 
 
 def _text(node: etree._Element | None, path: str) -> str | None:
@@ -186,16 +181,7 @@ def parse(data: bytes, max_bytes: int) -> tuple[str, str, str]:
     """The message id, the compact account IBAN and the stylesheet's lines of ``data``."""
     if not isinstance(data, bytes):
         raise ValidationError.at("data", f"must be the file's bytes, got {type(data).__name__}")
-    if len(data) > max_bytes:
-        raise ValidationError.at("data", f"is {len(data):,} bytes; the limit is {max_bytes:,}")
-    try:
-        root = etree.fromstring(data, _parser())
-    except etree.XMLSyntaxError as error:
-        raise ValidationError.at("data", f"is not well-formed XML: {error}") from None
-    if root.getroottree().docinfo.doctype:  # type: ignore[union-attr,unused-ignore]
-        raise ValidationError.at(
-            "data", "has a DOCTYPE; bank files never do, and it may hide entities: refused"
-        )
+    root = parse_outside_xml(data, "bank file", path="data", max_bytes=max_bytes, extra="payments")
     body = root.find("{*}BkToCstmrDbtCdtNtfctn/{*}Ntfctn")
     if body is None:
         body = root.find("{*}BkToCstmrStmt/{*}Stmt")

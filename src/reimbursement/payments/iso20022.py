@@ -34,6 +34,7 @@ from .._extras import missing
 from ..domain.accounts import account_problem, compact_account
 from ..domain.checks import require_aware
 from ..domain.money import Money
+from ..domain.payment import split_attempt_key
 from ..errors import FieldProblem, ValidationError
 from .charset import sepa_problem
 
@@ -71,8 +72,8 @@ def end_to_end_id(idempotency_key: str) -> str:
     else ``"H"`` and 34 characters of the key's SHA-256 in base 32: the same
     key always gives the same id, and two keys never share one.
     """
-    claim, sep, attempt = idempotency_key.rpartition(":payment:")
-    short = f"{claim}/{attempt}" if sep else idempotency_key
+    parts = split_attempt_key(idempotency_key)
+    short = idempotency_key if parts is None else "/".join(parts)
     if _ID.fullmatch(short) and not short.startswith("H"):
         return short
     digest = b32encode(hashlib.sha256(idempotency_key.encode()).digest()).decode()

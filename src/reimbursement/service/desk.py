@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Self
 
-from ..domain.checks import require_aware
+from ..domain.checks import require_aware, require_count
 from ..errors import ValidationError
 from ._audit_review import AuditReviewCalls
 from ._customer import CustomerCalls
@@ -106,7 +106,7 @@ class ReimbursementDesk(
         :class:`~reimbursement.errors.StorageError` when the database cannot
         be reached.
         """
-        if limit is not None and (type(limit) is not int or limit < 1):
-            raise ValidationError.at("limit", "must be None or a whole number of 1 or more")
+        if limit is not None:
+            require_count("limit", limit)
         seal = self.adapters.seal
         return 0 if seal is None else seal(limit, wait=wait)

@@ -20,6 +20,7 @@ from datetime import timedelta
 
 import attrs
 
+from ..domain.checks import require_count
 from ..errors import DeliveryDeferred, ValidationError
 from ..ports import Clock, Notification, Notifier, OutboxQueue
 
@@ -76,8 +77,7 @@ class Dispatcher:
 
     def dispatch(self, limit: int = 100) -> int:
         """Deliver up to ``limit`` messages due now; returns how many were delivered."""
-        if type(limit) is not int or limit < 1:
-            raise ValidationError.at("limit", "must be a whole number of 1 or more")
+        require_count("limit", limit)
         delivered = 0
         while delivered < limit:
             now = self.clock.now()

@@ -25,6 +25,7 @@ from datetime import timedelta
 
 import attrs
 
+from ..domain.checks import require_count
 from ..errors import ReimbursementError, ValidationError
 from .desk import ReimbursementDesk
 
@@ -66,8 +67,7 @@ class Worker:
     ) -> None:
         if interval <= timedelta(0):
             raise ValidationError.at("interval", f"must be above zero, got {interval}")
-        if type(batch) is not int or batch < 1:
-            raise ValidationError.at("batch", "must be a whole number of 1 or more")
+        require_count("batch", batch)
         self.desk = desk
         self.interval = interval
         self.batch = batch

@@ -120,6 +120,16 @@ class OutboxQueueContract(DeferralContract):
 
     # -- leases --------------------------------------------------------------------------
 
+    @pytest.mark.parametrize("limit", [0, -1, True, 1.5, "10"])
+    def test_a_batch_limit_that_is_no_whole_number_of_1_or_more_is_refused(
+        self, unit_of_work: UnitOfWorkFactory, outbox_queue: OutboxQueue, limit: object
+    ) -> None:
+        queue(unit_of_work, notification("event-1"))
+        with pytest.raises(ValidationError) as refused:
+            outbox_queue.claim_batch(limit, now=AT, lease=LEASE)  # type: ignore[arg-type]
+        assert [p.path for p in refused.value.problems] == ["limit"]
+        assert _lease(outbox_queue) == ["event-1"]  # the refused call leased nothing
+
     def test_a_batch_holds_at_most_one_message_per_claim_its_oldest(
         self, unit_of_work: UnitOfWorkFactory, outbox_queue: OutboxQueue
     ) -> None:

@@ -51,33 +51,38 @@ def _usage(*, ca: bool) -> x509.KeyUsage:
     )
 
 
+def _certificate(
+    subject: str,
+    issuer: str,
+    key: ec.EllipticCurvePublicKey,
+    serial: int,
+    days: int,
+    signer: ec.EllipticCurvePrivateKey,
+    *,
+    ca: bool,
+) -> x509.Certificate:
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(_name(subject))
+        .issuer_name(_name(issuer))
+        .public_key(key)
+        .serial_number(serial)
+        .not_valid_before(VALID_FROM)
+        .not_valid_after(VALID_FROM + timedelta(days=days))
+    )
+    if ca:
+        builder = builder.add_extension(
+            x509.BasicConstraints(ca=True, path_length=None), critical=True
+        )
+    return builder.add_extension(_usage(ca=ca), critical=True).sign(signer, hashes.SHA256())
+
+
 def make_pki(root_name: str = "Test Insurer Root", seal_name: str = "Claims Seal") -> Pki:
     """A new test PKI: ECDSA P-256 keys, SHA-256 signatures."""
     root_key, key = (
         ec.generate_private_key(ec.SECP256R1()),
         ec.generate_private_key(ec.SECP256R1()),
     )
-    root = (
-        x509.CertificateBuilder()
-        .subject_name(_name(root_name))
-        .issuer_name(_name(root_name))
-        .public_key(root_key.public_key())
-        .serial_number(1)
-        .not_valid_before(VALID_FROM)
-        .not_valid_after(VALID_FROM + timedelta(days=3650))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(_usage(ca=True), critical=True)
-        .sign(root_key, hashes.SHA256())
-    )
-    seal = (
-        x509.CertificateBuilder()
-        .subject_name(_name(seal_name))
-        .issuer_name(_name(root_name))
-        .public_key(key.public_key())
-        .serial_number(2)
-        .not_valid_before(VALID_FROM)
-        .not_valid_after(VALID_FROM + timedelta(days=365))
-        .add_extension(_usage(ca=False), critical=True)
-        .sign(root_key, hashes.SHA256())
-    )
+    root = _certificate(root_name, root_name, root_key.public_key(), 1, 3650, root_key, ca=True)
+    seal = _certificate(seal_name, root_name, key.public_key(), 2, 365, root_key, ca=False)
     return Pki(root, seal, key)

@@ -28,6 +28,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
+from ...domain.checks import require_count
 from ...errors import ValidationError
 from ...ports import Notification, OutboxMessage
 
@@ -112,8 +113,7 @@ class InMemoryOutboxQueue:
         now: datetime,
         lease: timedelta,
     ) -> Sequence[OutboxMessage]:
-        if type(limit) is not int or limit < 1:
-            raise ValidationError.at("limit", "must be a whole number of 1 or more")
+        require_count("limit", limit)
         if lease <= _ZERO:
             raise ValidationError.at("lease", f"must be above zero, got {lease}")
         with self._lock:

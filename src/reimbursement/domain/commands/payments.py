@@ -21,7 +21,7 @@ from ..claim import (
 )
 from ..events import EventType, Visibility
 from ..lifecycle import LIFECYCLE, Action
-from ..payment import account_ending
+from ..payment import account_ending, attempt_key
 from ._common import _step
 
 
@@ -42,7 +42,7 @@ def request_payment(claim: Claim, actor: Actor, at: datetime) -> Claim:
     attempt = len(claim.payments) + 1
     record = PaymentRecord(
         attempt,
-        f"{claim.id}:payment:{attempt}",
+        attempt_key(claim.id, attempt),
         claim.approved_total,
         claim.claimant.payee_account,
         PaymentStatus.REQUESTED,
@@ -169,7 +169,7 @@ def retry_payment(claim: Claim, actor: Actor, at: datetime) -> Claim:
     attempt = failed.attempt + 1
     record = PaymentRecord(
         attempt,
-        f"{claim.id}:payment:{attempt}",
+        attempt_key(claim.id, attempt),
         failed.amount,
         failed.payee_account,
         PaymentStatus.APPROVED,
@@ -206,7 +206,7 @@ def change_payee(claim: Claim, actor: Actor, at: datetime, account: str) -> Clai
     by_staff = actor.role is not Role.CUSTOMER
     record = PaymentRecord(
         attempt,
-        f"{claim.id}:payment:{attempt}",
+        attempt_key(claim.id, attempt),
         failed.amount,
         account,
         PaymentStatus.REQUESTED,

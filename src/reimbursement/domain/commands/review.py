@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from ...errors import FieldProblem, ValidationError
@@ -61,16 +61,29 @@ def return_for_correction(
     if not clean:
         raise ValidationError.at("reasons", "say what the customer must correct")
     decision = ReviewDecision(Outcome.RETURNED, actor.id, at, reasons=clean)
-    return _step(
-        claim,
-        Action.RETURN_FOR_CORRECTION,
-        actor,
-        at,
-        EventType.RETURNED,
-        reason="; ".join(clean),
-        data={"note": note} if note else NO_DATA,
-        decisions=(*claim.decisions, decision),
-    )
+    reason = "; ".join(clean)
+    action, type_ = Action.RETURN_FOR_CORRECTION, EventType.RETURNED
+    return _decided(claim, actor, at, action, type_, decision, reason, _noted(note))
+
+
+def _decided(
+    claim: Claim,
+    actor: Actor,
+    at: datetime,
+    action: Action,
+    type_: EventType,
+    decision: ReviewDecision,
+    reason: str | None,
+    data: Mapping[str, str],
+) -> Claim:
+    """The claim with the review ``decision`` recorded, and its one event."""
+    decisions = (*claim.decisions, decision)
+    return _step(claim, action, actor, at, type_, reason=reason, data=data, decisions=decisions)
+
+
+def _noted(note: str) -> Mapping[str, str]:
+    """A return's or rejection's event data: the reviewer's note to the customer, if any."""
+    return {"note": note} if note else NO_DATA
 
 
 def approve(
@@ -185,16 +198,7 @@ def _approved(
     data = {"approved": str(total), "claimed": str(claimed)}
     if len(notes) > len(shown):
         data["more_notes"] = str(len(notes) - len(shown))
-    return _step(
-        claim,
-        action,
-        actor,
-        at,
-        type_,
-        reason=reason,
-        data=data,
-        decisions=(*claim.decisions, review),
-    )
+    return _decided(claim, actor, at, action, type_, review, reason, data)
 
 
 def reject(
@@ -218,16 +222,8 @@ def reject(
         reason_code=reason_code.strip(),
         reasons=(note,) if note else (),
     )
-    return _step(
-        claim,
-        Action.REJECT,
-        actor,
-        at,
-        EventType.REJECTED,
-        reason=reason_code.strip(),
-        data={"note": note} if note else NO_DATA,
-        decisions=(*claim.decisions, decision),
-    )
+    action, type_ = Action.REJECT, EventType.REJECTED
+    return _decided(claim, actor, at, action, type_, decision, reason_code.strip(), _noted(note))
 
 
 def withdraw(
