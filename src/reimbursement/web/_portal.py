@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
-import anyio
-import anyio.to_thread
 import attrs
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
@@ -108,10 +108,12 @@ class Portal:
     passkeys: Passkeys | None = None
     desk_threads: int = attrs.field(default=1, validator=_whole_from_one)
     secret_key: str = attrs.field(factory=lambda: secrets.token_urlsafe(32), repr=False)
-    _limiter: anyio.CapacityLimiter | None = attrs.field(default=None, init=False)
+    _desk_threads: ThreadPoolExecutor = attrs.field(init=False, repr=False)
     _fragments: Callable[[str, tuple[object, ...]], Markup] = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
+        # not bound to an event loop: one app served by several loops keeps one limit
+        self._desk_threads = ThreadPoolExecutor(self.desk_threads, thread_name_prefix="desk")
         zone = ZoneInfo(self.time_zone)
 
         @lru_cache(maxsize=4096)  # the same due times come back on every page of a queue
@@ -173,10 +175,14 @@ class Portal:
         their time, so forty threads (anyio's default) run no faster than
         one on SQLite; they only fight for the GIL and the engine's
         connection pool, and that contention cost more CPU than the calls.
+        The calls wait their turn in the portal's own pool of ``desk_threads``
+        threads, which no event loop owns, so the limit holds however many
+        loops serve the app; the pool is a plain executor on asyncio's loop
+        (the portal runs on asyncio, as uvicorn does), cheaper per call than
+        anyio's worker threads behind a capacity limiter.
         """
-        if self._limiter is None:  # made on first use: it belongs to the running event loop
-            self._limiter = anyio.CapacityLimiter(self.desk_threads)
-        return await anyio.to_thread.run_sync(partial(fn, *args, **kwargs), limiter=self._limiter)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._desk_threads, partial(fn, *args, **kwargs))
 
     async def form(self, request: Request) -> FormData:
         """The posted form, refused (403) unless it carries the session's CSRF token."""
