@@ -80,7 +80,7 @@ def test_one_app_serves_several_event_loops_at_once(demo: DemoPortal) -> None:
     def loop() -> None:
         try:
             anyio.run(many)
-        except BaseException as error:  # noqa: BLE001 - the test reports what a loop raised
+        except BaseException as error:  # the test reports what a loop raised
             failures.append(error)
 
     loops = [threading.Thread(target=loop) for _ in range(3)]
