@@ -52,3 +52,43 @@ def test_a_count_of_desk_threads_that_is_not_a_whole_number_from_one_is_refused(
     with pytest.raises(ValidationError) as refused:
         create_app(demo.desk, identify=demo.identities, desk_threads=threads)  # type: ignore[arg-type]
     assert refused.value.problems[0].path == "desk_threads"
+
+
+def test_one_app_serves_several_event_loops_at_once(demo: DemoPortal) -> None:
+    """Two servers' loops (threads) share one app: the limit holds across them, none fails."""
+    app = create_app(demo.desk, identify=demo.identities, secret_key="t", desk_threads=2)
+    portal = app.state.portal
+    lock = threading.Lock()
+    running = most = done = 0
+    failures: list[BaseException] = []
+
+    def desk_call() -> None:
+        nonlocal running, most, done
+        with lock:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.02)
+        with lock:
+            running -= 1
+            done += 1
+
+    async def many() -> None:
+        async with anyio.create_task_group() as group:
+            for _ in range(6):
+                group.start_soon(portal.call, desk_call)
+
+    def loop() -> None:
+        try:
+            anyio.run(many)
+        except BaseException as error:  # the test reports what a loop raised
+            failures.append(error)
+
+    loops = [threading.Thread(target=loop) for _ in range(3)]
+    for thread in loops:
+        thread.start()
+    for thread in loops:
+        thread.join(timeout=20)  # a limiter bound to one loop left the others waiting forever
+    assert not any(thread.is_alive() for thread in loops)
+    assert failures == []
+    assert done == 18
+    assert most == 2

@@ -72,6 +72,7 @@ async def claim_page(request: Request) -> Response:
     return portal.render(
         request,
         "claim.html",
+        depends_on=(tracking, checklist, profile),  # the rest is the desk's fixed settings
         claim=tracking,
         checklist=checklist,
         profile=profile,

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
-import anyio
-import anyio.to_thread
 import attrs
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
@@ -31,7 +31,7 @@ from ..errors import (
 from ..notify.ports import InboxStore
 from ..service.desk import ReimbursementDesk
 from ._i18n import LANGUAGES, Catalogue, catalogue, chosen_language
-from ._identity import DemoIdentities, Identify
+from ._identity import DemoIdentities, DemoIdentity, Identify
 from .security import SignInLimiter, SignInLimits, check_csrf, csrf_token
 
 if TYPE_CHECKING:
@@ -83,6 +83,27 @@ def _environment() -> Environment:
     return env
 
 
+class Pages:
+    """The rendered pages kept by :meth:`Portal.render`: the ``size`` used last."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._kept: dict[Hashable, str] = {}
+
+    def get(self, key: Hashable) -> str | None:
+        """The page kept under ``key``, now the last used; ``None`` when there is none."""
+        page = self._kept.pop(key, None)
+        if page is not None:
+            self._kept[key] = page
+        return page
+
+    def keep(self, key: Hashable, page: str) -> None:
+        """Keep ``page`` under ``key``, forgetting the one used longest ago when full."""
+        if len(self._kept) >= self.size:
+            del self._kept[next(iter(self._kept))]
+        self._kept[key] = page
+
+
 def _whole_from_one(_: object, field: attrs.Attribute[int], value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValidationError.at(field.name, f"{value!r} is not a whole number >= 1")
@@ -108,10 +129,15 @@ class Portal:
     passkeys: Passkeys | None = None
     desk_threads: int = attrs.field(default=1, validator=_whole_from_one)
     secret_key: str = attrs.field(factory=lambda: secrets.token_urlsafe(32), repr=False)
-    _limiter: anyio.CapacityLimiter | None = attrs.field(default=None, init=False)
+    _desk_threads: ThreadPoolExecutor = attrs.field(init=False, repr=False)
+    _pages: Pages = attrs.field(factory=lambda: Pages(512), init=False, repr=False)
+    # stands for the CSRF token in a kept page: random, so that no content can contain it
+    _csrf_mark: str = attrs.field(factory=lambda: secrets.token_hex(16), init=False, repr=False)
     _fragments: Callable[[str, tuple[object, ...]], Markup] = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
+        # not bound to an event loop: one app served by several loops keeps one limit
+        self._desk_threads = ThreadPoolExecutor(self.desk_threads, thread_name_prefix="desk")
         zone = ZoneInfo(self.time_zone)
 
         @lru_cache(maxsize=4096)  # the same due times come back on every page of a queue
@@ -125,6 +151,7 @@ class Portal:
             return Markup(self.templates.get_template(name).render(r=row))
 
         self._fragments = fragment
+        self.templates.globals["fragment"] = self.fragment  # queue.html: its rows
 
     def fragment(self, name: str, row: tuple[object, ...]) -> Markup:
         """Template ``name`` rendered with ``r=row``, once per distinct ``row``.
@@ -173,10 +200,14 @@ class Portal:
         their time, so forty threads (anyio's default) run no faster than
         one on SQLite; they only fight for the GIL and the engine's
         connection pool, and that contention cost more CPU than the calls.
+        The calls wait their turn in the portal's own pool of ``desk_threads``
+        threads, which no event loop owns, so the limit holds however many
+        loops serve the app; the pool is a plain executor on asyncio's loop
+        (the portal runs on asyncio, as uvicorn does), cheaper per call than
+        anyio's worker threads behind a capacity limiter.
         """
-        if self._limiter is None:  # made on first use: it belongs to the running event loop
-            self._limiter = anyio.CapacityLimiter(self.desk_threads)
-        return await anyio.to_thread.run_sync(partial(fn, *args, **kwargs), limiter=self._limiter)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._desk_threads, partial(fn, *args, **kwargs))
 
     async def form(self, request: Request) -> FormData:
         """The posted form, refused (403) unless it carries the session's CSRF token."""
@@ -186,27 +217,66 @@ class Portal:
             raise HTTPException(403, self.t(request)("error.csrf"))
         return form
 
-    def render(self, request: Request, name: str, status: int = 200, **values: Any) -> Response:
-        """Render template ``name`` with what every page needs."""
+    def render(
+        self,
+        request: Request,
+        name: str,
+        status: int = 200,
+        *,
+        depends_on: tuple[object, ...] | None = None,
+        **values: Any,
+    ) -> Response:
+        """Render template ``name`` with what every page needs.
+
+        With ``depends_on`` (hashable values, compared by value, that
+        determine ``values``: the desk's view of a claim, the rows of a
+        queue) the page is rendered once per distinct ``depends_on``,
+        language and viewer, and a later request with equal values gets the
+        same text; the session's CSRF token is put into it on every request,
+        and a page with a message to flash is always rendered anew.
+        """
         t = self.t(request)
         signed_in = self.identify(request)
         demo = self.demo
         identity = demo.identity(request) if demo is not None else None
-        page = self.templates.get_template(name).render(
+        csrf = csrf_token(request.session)
+        flash = request.session.pop("flash", None)
+        if depends_on is not None and flash is None:
+            key = (name, t.language, signed_in, identity, request.url.path, depends_on)
+            page = self._pages.get(key)
+            if page is None:
+                page = self._render(
+                    name, t, self._csrf_mark, signed_in, identity, None, request, values
+                )
+                self._pages.keep(key, page)
+            return HTMLResponse(page.replace(self._csrf_mark, csrf), status_code=status)
+        page = self._render(name, t, csrf, signed_in, identity, flash, request, values)
+        return HTMLResponse(page, status_code=status)
+
+    def _render(
+        self,
+        name: str,
+        t: Catalogue,
+        csrf: str,
+        signed_in: Actor | None,
+        identity: DemoIdentity | None,
+        flash: object,
+        request: Request,
+        values: dict[str, Any],
+    ) -> str:
+        return self.templates.get_template(name).render(
             t=t,
             lang=t.language,
             languages=LANGUAGES,
-            csrf=csrf_token(request.session),
+            csrf=csrf,
             actor=signed_in,
             identity=identity,
             is_staff=signed_in is not None and signed_in.role is not Role.CUSTOMER,
-            flash=request.session.pop("flash", None),
+            flash=flash,
             path=request.url.path,
-            now=self.now(),
             passkeys=self.passkeys is not None,
             **values,
         )
-        return HTMLResponse(page, status_code=status)
 
     async def act(
         self, request: Request, back: str, call: Callable[[], object], done: str | None = None

@@ -82,8 +82,8 @@ async def queue(request: Request) -> Response:
     actor = portal.actor(request)
     page = await portal.call(portal.desk.work_queue, actor, limit=50)
     now, t, when = portal.now(), portal.t(request), portal.templates.filters["when"]
-    rows = [portal.fragment("_queue_row.html", _queue_row(s, now, t, when)) for s in page.items]
-    return portal.render(request, "queue.html", rows=rows)
+    rows = tuple(_queue_row(s, now, t, when) for s in page.items)
+    return portal.render(request, "queue.html", depends_on=rows, rows=rows)
 
 
 def _reasons(portal: Portal, language: str) -> list[tuple[str, str]]:
