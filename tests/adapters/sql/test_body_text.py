@@ -16,21 +16,29 @@ from datetime import date
 import attrs
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from reimbursement import (
     Claim,
     ClaimPatch,
+    DeskSettings,
     LineDecision,
     LineInput,
     LinePatch,
     Money,
+    ReimbursementDesk,
+    in_memory_desk,
     to_data,
 )
+from reimbursement.adapters.memory import ManualClock
 from reimbursement.adapters.sql._body import body_text
 from reimbursement.errors import ValidationError
+from reimbursement.payments import iban_for
+from reimbursement.testing import AT
 
 from .conftest import DATABASES
-from .large_claims import CUSTOMER, REVIEWER, desk_on
+from .large_claims import CUSTOMER, PROFILE, REVIEWER, desk_on
 
 PDF = b"%PDF-1.7\n receipt"
 
@@ -120,3 +128,63 @@ def test_a_piece_the_writer_refuses_is_named_by_its_place_in_the_body(sqlite_url
     with pytest.raises(ValidationError) as refused:
         body_text(broken)
     assert refused.value.problems[0].path == "lines[70].description"
+
+
+# -- any sequence of commands -----------------------------------------------------------
+
+# what a step does to the draft, then (with "review") the submitted claim's decision
+STEPS = ("add", "change", "remove", "message", "attach", "payee")
+
+
+def _step(desk: ReimbursementDesk, claim_id: str, step: str, n: int) -> None:
+    lines = desk.get(REVIEWER, claim_id).lines
+    if step == "add":
+        desk.update_draft(CUSTOMER, claim_id, ClaimPatch(add_lines=(line(n),)))
+    elif step == "change" and lines:
+        patch = LinePatch(lines[n % len(lines)].id, provider=f"Pharmacie «{n}»")
+        desk.update_draft(CUSTOMER, claim_id, ClaimPatch(change_lines=(patch,)))
+    elif step == "remove" and len(lines) > 1:
+        patch = ClaimPatch(remove_lines=(lines[n % len(lines)].id,))
+        desk.update_draft(CUSTOMER, claim_id, patch)
+    elif step == "message":
+        desk.post_message(CUSTOMER, claim_id, f'message {n}: \\ " \u2028 ça')
+    elif step == "attach":
+        desk.attach(CUSTOMER, claim_id, f"receipt-{n}.pdf", PDF)
+    elif step == "payee":
+        account = iban_for("DE", f"{n:018d}")
+        desk.update_draft(CUSTOMER, claim_id, ClaimPatch(payee_account=account))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    lines=st.integers(min_value=1, max_value=70),
+    steps=st.lists(st.tuples(st.sampled_from(STEPS), st.integers(0, 200)), max_size=12),
+    review=st.booleans(),
+)
+def test_any_command_sequence_writes_the_full_encoding(
+    lines: int, steps: list[tuple[str, int]], review: bool
+) -> None:
+    desk = in_memory_desk(
+        customers=[PROFILE],
+        reviewers=["rev-1"],
+        clock=ManualClock(AT),
+        settings=DeskSettings(require_receipts=False),
+    )
+    claim_id = desk.start_draft(CUSTOMER, [line(n) for n in range(lines)]).id
+    versions = [desk.get(REVIEWER, claim_id)]
+    for step, n in steps:
+        _step(desk, claim_id, step, n)
+        versions.append(desk.get(REVIEWER, claim_id))
+    if review:
+        submitted = desk.submit(CUSTOMER, claim_id)
+        decision = LineDecision(submitted.lines[0].id, Money("0.50", "EUR"), "over the tariff")
+        versions.append(desk.approve(REVIEWER, claim_id, [decision]))
+        desk.post_message(REVIEWER, claim_id, "paid soon")
+        versions.append(desk.get(REVIEWER, claim_id))
+    for claim in versions:  # each version, its pieces kept from the versions before it
+        assert body_text(claim).text == expected(claim)
+        counted = json.loads(expected(claim))
+        for name in ("lines", "attachments", "messages"):
+            counted[name] = len(counted[name])
+        compact = json.dumps(counted, ensure_ascii=False, separators=(",", ":"))
+        assert body_text(claim, counted=True).text == compact

@@ -13,7 +13,8 @@ every version that did not change them, and so are the items of the short
 tail after them, and a review decision, once made. So the JSON text of each
 full chunk and of each item is kept here, by the identity of the object it
 was made from, and a write converts only what is new (the item a call
-added, the claim's own fields) and joins the kept texts.
+added, the claim's own fields, dumped in one call with a hole for each list)
+and joins the kept texts into the holes.
 
 The text is byte for byte what ``json.dumps(to_data(body), ensure_ascii=False,
 separators=(",", ":"))`` gives (``tests/adapters/sql/test_body_text.py``),
@@ -146,20 +147,35 @@ def body_text(claim: Claim, *, counted: bool = False) -> JsonText:
         attrs.evolve(claim, lines=(), attachments=(), messages=(), decisions=(), events=())
     )
     del own["events"]
-    out = ["{"]  # joined once: the body is copied once, whatever its size
-    for key, value in own.items():
-        out.append(_dumps(key))
-        if key in VECTORS and counted:
-            out.append(f":{len(getattr(claim, key))},")
-        elif key in VECTORS:
-            out.append(":[")
-            _vector_parts(key, getattr(claim, key), out)
-            out.append("],")
-        elif key == "decisions":
-            out.append(":[")
-            _decision_parts(claim.decisions, out)
-            out.append("],")
+    joined: list[tuple[str, list[str]]] = []  # (the hole's text, what fills it)
+    for key in VECTORS:
+        if counted:
+            own[key] = len(getattr(claim, key))
         else:
-            out.append(f":{_dumps(value)},")
-    out[-1] = out[-1][:-1] + "}"
+            parts: list[str] = ["["]
+            _vector_parts(key, getattr(claim, key), parts)
+            parts.append("]")
+            own[key] = _HOLES[key]
+            joined.append((_HOLE_TEXTS[key], parts))
+    if claim.decisions:
+        parts = ["["]
+        _decision_parts(claim.decisions, parts)
+        parts.append("]")
+        own["decisions"] = _HOLES["decisions"]
+        joined.append((_HOLE_TEXTS["decisions"], parts))
+    rest = _dumps(own)  # one call for the small fields, in their order
+    out: list[str] = []  # joined once: the body is copied once, whatever its size
+    for hole, parts in joined:  # in the order of the fields; each hole is met once
+        at = rest.index(hole)
+        out.append(rest[:at])
+        out.extend(parts)
+        rest = rest[at + len(hole) :]
+    out.append(rest)
     return JsonText("".join(out))
+
+
+# A list's place in the text of the claim's own fields: a string that no written string
+# can equal (``to_data`` refuses a NUL), whose JSON text no other value can contain
+# (a NUL is written only as this escape; a backslash of a string is written doubled).
+_HOLES: Final = {key: f"\x00{key}" for key in (*VECTORS, "decisions")}
+_HOLE_TEXTS: Final = {key: _dumps(hole) for key, hole in _HOLES.items()}
