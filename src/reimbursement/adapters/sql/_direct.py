@@ -32,6 +32,7 @@ column defaults are accepted: they are refused when compiled.
 from __future__ import annotations
 
 import copy
+import operator
 import threading
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
@@ -105,7 +106,16 @@ class _Plan:
             self.binds.append((escaped.get(name, name), bind.key, fixed, processor))
         if dialect.positional:  # a name bound twice takes its place twice
             index = {name: i for i, name in enumerate(dict.fromkeys(names))}
-            self.order = [index[name] for name in names]
+            self.binds = [self.binds[index[name]] for name in names]
+        plain = all(fixed is _NO_DEFAULT and p is None for _, _, fixed, p in self.binds)
+        keys = [key for _, key, _, _ in self.binds]
+        self.plain: Callable[[Mapping[str, Any]], Any] | None = None
+        """Parameters with neither a default nor a processor: taken by one getter."""
+        if plain and dialect.positional:
+            self.plain = _getter(keys)
+        elif plain:
+            named = list(zip([name for name, _, _, _ in self.binds], keys, strict=True))
+            self.plain = lambda given: {name: given[key] for name, key in named}
         columns = list(getattr(statement, "exported_columns", ()))
         self.returns_rows = bool(columns)
         self.row: Any = namedtuple("row", [c.key for c in columns], rename=True)  # type: ignore[misc]
@@ -115,12 +125,14 @@ class _Plan:
         self.processed = any(p is not None for p in self.results)
 
     def parameters(self, given: Mapping[str, Any]) -> Any:
+        if self.plain is not None:
+            return self.plain(given)
         values = []
         for _, key, fixed, processor in self.binds:
             value = given[key] if fixed is _NO_DEFAULT else given.get(key, fixed)
             values.append(value if processor is None else processor(value))
         if self.positional:
-            return tuple(values[i] for i in self.order)
+            return tuple(values)
         return {bind[0]: value for bind, value in zip(self.binds, values, strict=True)}
 
     def rows(self, fetched: Sequence[Any]) -> list[Any]:
@@ -185,6 +197,16 @@ def _execute(connection: sa.Connection, plan: _Plan, bound: Any, many: bool) -> 
         connection._handle_dbapi_exception(error, plan.sql, bound, cursor, None)
     cursor.close()
     return result
+
+
+def _getter(keys: Sequence[str]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    """The values of ``keys`` in a mapping, as a tuple (positional parameters)."""
+    if len(keys) > 1:
+        return operator.itemgetter(*keys)
+    if keys:
+        key = keys[0]
+        return lambda given: (given[key],)
+    return lambda given: ()
 
 
 def inserting(table: sa.Table, names: Sequence[str] | None = None) -> Direct:
