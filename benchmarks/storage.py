@@ -96,13 +96,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from reimbursement import Actor, CustomerProfile, DeskSettings
 from reimbursement.adapters import sql
-from reimbursement.adapters.sql import _engine as sql_engine
 from reimbursement.bootstrap import sql_desk
 from reimbursement.payments import iban_for
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-# the library's mark of a BEGIN sent with the next statement (PostgreSQL; none before it had one)
-BEGIN_AHEAD = getattr(sql_engine, "BEGIN_AHEAD", None)
 CUSTOMERS = 1000
 REVIEWERS = [f"r{i}" for i in range(10)]
 FINANCE = Actor.finance("f1")
@@ -344,11 +341,8 @@ def _on_its_own(connection: sa.Connection) -> bool:
     """Whether the statement about to run is a transaction of its own (autocommit, no BEGIN).
 
     The library's reads before a unit of work's first write run so on both
-    databases (its ``BEGIN`` goes to the driver, unseen by the listeners; on
-    PostgreSQL with the write transaction's first statement, ``BEGIN_AHEAD``).
+    databases (its ``BEGIN`` goes to the driver, unseen by the listeners).
     """
-    if BEGIN_AHEAD is not None and connection.info.get(BEGIN_AHEAD):  # BEGIN goes with it
-        return False
     driver = connection.connection.driver_connection
     if connection.dialect.name == "sqlite":
         return driver.isolation_level is None and not driver.in_transaction

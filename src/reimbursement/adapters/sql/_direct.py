@@ -25,10 +25,6 @@ What stays as SQLAlchemy does it:
   ``None``), so tracing listeners count every statement. Listeners registered
   with ``retval=True`` cannot rewrite these statements.
 
-On PostgreSQL, the first statement of a write transaction takes its
-``BEGIN`` with it (``_engine.BEGIN_AHEAD``): both in one round trip, in
-psycopg's pipeline mode.
-
 Only statements without expanding (``IN``) parameters and without Python-side
 column defaults are accepted: they are refused when compiled.
 """
@@ -36,7 +32,6 @@ column defaults are accepted: they are refused when compiled.
 from __future__ import annotations
 
 import copy
-import functools
 import operator
 import threading
 from collections import namedtuple
@@ -45,8 +40,6 @@ from typing import Any, Final
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
-
-from ._engine import BEGIN_AHEAD
 
 __all__ = ["Direct", "DirectResult", "inserting"]
 
@@ -101,7 +94,6 @@ class _Plan:
         names = compiled.positiontup if dialect.positional else list(compiled.bind_names.values())
         escaped = compiled.escaped_bind_names
         self.positional: bool = dialect.positional
-        self.postgres = dialect.name == "postgresql"  # where a BEGIN may be due (_engine)
         self.binds: list[tuple[str, str, Any, _Processor]] = []
         """Per parameter as the driver takes it: its name there, the caller's key, a fixed
         value (or none) and its type's processor."""
@@ -189,14 +181,13 @@ def _execute(connection: sa.Connection, plan: _Plan, bound: Any, many: bool) -> 
     dispatch = connection.dispatch
     cursor = None
     try:
-        driver: Any = connection.connection.driver_connection
-        cursor = driver.cursor()
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
         if dispatch.before_cursor_execute:
             dispatch.before_cursor_execute(connection, cursor, plan.sql, bound, None, many)
-        if plan.postgres and connection.info.pop(BEGIN_AHEAD, False):
-            _begun(driver, cursor, plan.sql, bound, many)
+        if many:
+            cursor.executemany(plan.sql, bound)
         else:
-            _send(cursor, plan.sql, bound, many)
+            cursor.execute(plan.sql, bound)
         if dispatch.after_cursor_execute:
             dispatch.after_cursor_execute(connection, cursor, plan.sql, bound, None, many)
         rows = plan.rows(cursor.fetchall()) if plan.returns_rows else []
@@ -206,31 +197,6 @@ def _execute(connection: sa.Connection, plan: _Plan, bound: Any, many: bool) -> 
         connection._handle_dbapi_exception(error, plan.sql, bound, cursor, None)
     cursor.close()
     return result
-
-
-def _send(cursor: Any, sql: str, bound: Any, many: bool) -> None:
-    if many:
-        cursor.executemany(sql, bound)
-    else:
-        cursor.execute(sql, bound)
-
-
-@functools.cache
-def _pipelines() -> bool:
-    import psycopg  # reached on a PostgreSQL connection only: the driver is loaded
-
-    return bool(psycopg.Pipeline.is_supported())
-
-
-def _begun(driver: Any, cursor: Any, sql: str, bound: Any, many: bool) -> None:
-    """``BEGIN`` and the statement, in one round trip where libpq has pipeline mode (14+)."""
-    if not _pipelines():
-        driver.execute("BEGIN")
-        _send(cursor, sql, bound, many)
-        return
-    with driver.pipeline():  # both sent at once; the results (or the error) come at its end
-        driver.execute("BEGIN")
-        _send(cursor, sql, bound, many)
 
 
 def _getter(keys: Sequence[str]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:

@@ -23,11 +23,9 @@ from ...errors import StorageError
 
 __all__ = [
     "AUTOCOMMIT",
-    "BEGIN_AHEAD",
     "WRITE",
     "autocommit",
     "begin",
-    "end_begin_ahead",
     "guard",
     "insert",
     "is_postgres",
@@ -48,15 +46,6 @@ WRITE: Final = "reimbursement_write"
 """
 
 AUTOCOMMIT: Final = "autocommit"
-
-BEGIN_AHEAD: Final = "reimbursement_begin_ahead"
-"""Key in ``Connection.info`` (PostgreSQL): ``BEGIN`` is due before the next statement.
-
-:func:`take_write_lock` sets it instead of sending ``BEGIN`` on its own:
-a direct statement (``_direct``) sends ``BEGIN`` with itself, one round
-trip for both, and any other statement has it sent first
-(:func:`_begin_ahead`). :func:`end_begin_ahead` clears it when the unit of
-work ends."""
 
 
 def make_engine(url: str) -> sa.Engine:
@@ -126,29 +115,9 @@ def take_write_lock(connection: sa.Connection) -> None:
     from here on the statements are one transaction (on SQLite holding the
     single write lock, waiting for it up to the busy timeout), which the
     connection's commit or rollback ends: psycopg's ``commit()`` sends
-    ``COMMIT`` whenever the server is in a transaction, autocommit or not,
-    and nothing when ``BEGIN`` was never sent. On PostgreSQL ``BEGIN`` goes
-    with the next statement (:data:`BEGIN_AHEAD`): a round trip fewer.
+    ``COMMIT`` whenever the server is in a transaction, autocommit or not.
     """
-    if is_postgres(connection):
-        connection.info[BEGIN_AHEAD] = True
-    else:
-        _say(connection, "BEGIN IMMEDIATE")
-
-
-def end_begin_ahead(connection: sa.Connection) -> None:
-    """Forget a ``BEGIN`` still due (the unit of work ends): the next one starts in autocommit.
-
-    An invalidated connection (lost) is left alone: the pool drops its ``info`` with it.
-    """
-    if not connection.invalidated and not connection.closed:
-        connection.info.pop(BEGIN_AHEAD, None)
-
-
-def _begin_ahead(connection: sa.Connection, *_: Any) -> None:
-    """Before a statement run through SQLAlchemy: the ``BEGIN`` due first, if any."""
-    if connection.info.pop(BEGIN_AHEAD, False):
-        _say(connection, "BEGIN")
+    _say(connection, "BEGIN" if is_postgres(connection) else "BEGIN IMMEDIATE")
 
 
 def prepare(engine: sa.Engine) -> sa.Engine:
@@ -166,10 +135,6 @@ def prepare(engine: sa.Engine) -> sa.Engine:
     if engine.dialect.name == "sqlite" and not event.contains(engine, "begin", _sqlite_begin):
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
-    if engine.dialect.name == "postgresql" and not event.contains(
-        engine, "before_execute", _begin_ahead
-    ):
-        event.listen(engine, "before_execute", _begin_ahead)
     return engine
 
 

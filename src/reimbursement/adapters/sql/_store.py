@@ -6,8 +6,7 @@ in autocommit, each statement a transaction of its own (no ``BEGIN``, no
 ``COMMIT``: on PostgreSQL two round trips fewer, and a unit of work that
 only reads sends none), and see the latest commit, as at READ COMMITTED; the
 first write says ``BEGIN`` (SQLite: ``BEGIN IMMEDIATE``, the single write
-lock; PostgreSQL: sent with the first statement, ``_engine.BEGIN_AHEAD``),
-and the unit of work is one transaction from there to its commit.
+lock), and the unit of work is one transaction from there to its commit.
 Every save is checked by its own ``WHERE version``, never by a snapshot. A
 read snapshot held until the first write would have to be ended first on
 SQLite: a snapshot cannot take the write lock once another writer has
@@ -37,7 +36,6 @@ from ._codec import answer_text
 from ._direct import Direct
 from ._engine import (
     autocommit,
-    end_begin_ahead,
     guard,
     is_postgres,
     make_engine,
@@ -183,7 +181,6 @@ class SqlUnitOfWork:
         self.outbox.staged.clear()
         self.outbox.until = None
         if connection is not None:
-            end_begin_ahead(connection)  # never sent: nothing to end
             try:
                 # only reads: nothing to end on the server (psycopg sends no ROLLBACK,
                 # which would drop the connection's prepared statements, when none is open)
