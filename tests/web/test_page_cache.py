@@ -12,9 +12,10 @@ import re
 from typing import Any
 
 from reimbursement import Actor
+from reimbursement.web import create_app
 from reimbursement.web._demo import DemoPortal
 
-from .conftest import claim_id_of, holder, submitted
+from .conftest import Visitor, claim_id_of, holder, submitted
 
 TOKEN = re.compile(r'name="csrf" value="([^"]+)"')
 
@@ -81,3 +82,34 @@ def test_a_kept_queue_page_loses_a_claim_once_it_is_decided(visit: Any, demo: De
         Actor.reviewer(demo.desk.get(Actor.finance("F-1"), claim_id).assignee or ""), claim_id
     )
     assert number not in reviewer.get("/staff/queue").text
+
+
+def test_a_kept_queue_row_follows_the_language(visit: Any, demo: DemoPortal) -> None:
+    mei = visit()
+    mei.sign_in("C-1001")
+    reviewer = holder(visit, demo, claim_id_of(submitted(mei)))
+    assert "<td>in review</td>" in reviewer.get("/staff/queue").text
+    reviewer.post("/language", {"lang": "zh-CN", "back": "/staff/queue"})
+    chinese = reviewer.get("/staff/queue").text
+    assert "<td>审核中</td>" in chinese
+    assert "<td>in review</td>" not in chinese
+
+
+def test_a_kept_queue_row_shows_each_portals_time_zone(visit: Any, demo: DemoPortal) -> None:
+    mei = visit()
+    mei.sign_in("C-1001")
+    claim_id = claim_id_of(submitted(mei))
+    assignee = demo.desk.get(Actor.finance("F-1"), claim_id).assignee or ""
+    times = re.compile(r"<time [^>]*>([^<]+)</time>")
+    seen = []
+    for zone in ("Europe/Berlin", "Asia/Shanghai"):
+        app = create_app(demo.desk, identify=demo.identities, secret_key="t", time_zone=zone)
+        reviewer = Visitor(app)
+        try:
+            reviewer.sign_in(assignee)
+            seen.append(times.findall(reviewer.get("/staff/queue").text))
+        finally:
+            reviewer.close()
+    assert seen[0]
+    assert all(shown.endswith(("CET", "CEST")) for shown in seen[0])
+    assert all(shown.endswith("CST") for shown in seen[1])
