@@ -12,11 +12,14 @@ from typing import Any
 
 import pytest
 from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
 
 from reimbursement import Actor
 from reimbursement.web import create_app
 from reimbursement.web._demo import DemoPortal
-from reimbursement.web.security import SignInLimiter
+from reimbursement.web.security import CONTENT_SECURITY_POLICY, SecurityHeaders, SignInLimiter
 
 from .conftest import Visitor, flash
 
@@ -44,6 +47,23 @@ def test_every_page_has_the_security_headers_and_no_inline_script_or_style(
             assert 'src="/static/' in script, script  # no inline script, no CDN
         assert " style=" not in page.text
         assert re.search(r"\son[a-z]+=", page.text) is None  # no inline event handlers
+
+
+def test_a_security_header_the_host_sets_itself_is_kept_and_the_others_added() -> None:
+    async def framed(request: Request) -> Response:
+        return PlainTextResponse("ok", headers={"X-Frame-Options": "SAMEORIGIN"})
+
+    host = SecurityHeaders(Starlette(routes=[Route("/", framed)]))
+    for base, hsts in (("http://host.test", False), ("https://host.test", True)):
+        answer = Visitor(host, base)  # type: ignore[arg-type]
+        try:
+            headers = answer.get("/").headers
+        finally:
+            answer.close()
+        assert headers.get_list("x-frame-options") == ["SAMEORIGIN"]
+        assert headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+        assert headers["x-content-type-options"] == "nosniff"
+        assert ("strict-transport-security" in headers) is hsts
 
 
 def test_the_session_cookie_is_signed_httponly_and_samesite_and_secure_over_https(

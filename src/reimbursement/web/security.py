@@ -50,8 +50,15 @@ _HEADERS = {
 }
 
 
+_RAW_HEADERS = tuple((name.encode(), value.encode()) for name, value in _HEADERS.items())
+_HSTS = (b"strict-transport-security", b"max-age=31536000")
+
+
 class SecurityHeaders:
-    """Adds the security headers to every response; HSTS too when the request came over HTTPS."""
+    """Adds the security headers to every response; HSTS too when the request came over HTTPS.
+
+    A header the application set itself (a page's own CSP) is left as it is.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -60,14 +67,14 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        wanted = (*_RAW_HEADERS, _HSTS) if scope.get("scheme") == "https" else _RAW_HEADERS
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in _HEADERS.items():
-                    headers.setdefault(name, value)
-                if scope.get("scheme") == "https":
-                    headers.setdefault("strict-transport-security", "max-age=31536000")
+                headers = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in headers}
+                headers.extend(pair for pair in wanted if pair[0] not in present)
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, with_headers)
