@@ -14,6 +14,7 @@ from typing import Any
 from reimbursement import Actor
 from reimbursement.web import create_app
 from reimbursement.web._demo import DemoPortal
+from reimbursement.web._portal import Pages
 
 from .conftest import Visitor, claim_id_of, holder, submitted
 
@@ -113,3 +114,14 @@ def test_a_kept_queue_row_shows_each_portals_time_zone(visit: Any, demo: DemoPor
     assert seen[0]
     assert all(shown.endswith(("CET", "CEST")) for shown in seen[0])
     assert all(shown.endswith("CST") for shown in seen[1])
+
+
+def test_the_kept_pages_are_bounded_and_the_one_used_longest_ago_goes_first() -> None:
+    pages = Pages(2)
+    pages.keep(("a",), "page a")
+    pages.keep(("b",), "page b")
+    assert pages.get(("a",)) == "page a"  # now the last used
+    pages.keep(("c",), "page c")
+    assert pages.get(("b",)) is None
+    assert pages.get(("a",)) == "page a"
+    assert pages.get(("c",)) == "page c"

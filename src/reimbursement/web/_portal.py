@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -88,20 +89,47 @@ class Pages:
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._kept: dict[Hashable, str] = {}
+        self._kept: OrderedDict[Hashable, str] = OrderedDict()
 
     def get(self, key: Hashable) -> str | None:
-        """The page kept under ``key``, now the last used; ``None`` when there is none."""
-        page = self._kept.pop(key, None)
+        """The page kept under ``key``, now the last used; ``None`` when there is none.
+
+        The kept key stays (an equal one is not swapped in): what the request
+        brought dies with it instead of living on in the cache.
+        """
+        page = self._kept.get(key)
         if page is not None:
-            self._kept[key] = page
+            self._kept.move_to_end(key)
         return page
 
     def keep(self, key: Hashable, page: str) -> None:
         """Keep ``page`` under ``key``, forgetting the one used longest ago when full."""
         if len(self._kept) >= self.size:
-            del self._kept[next(iter(self._kept))]
+            self._kept.popitem(last=False)
         self._kept[key] = page
+
+
+def _path(request: Request) -> str:
+    """``request.url.path`` without building the whole URL (the same escapes)."""
+    path: str = request.scope["path"]
+    return path.replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
+
+
+class _Key:
+    """A key of :class:`Pages` hashed once: a kept page is looked up and moved to the end, and
+    the desk's views in the key (a claim's whole tracking) are dear to hash."""
+
+    __slots__ = ("_hash", "parts")
+
+    def __init__(self, parts: tuple[object, ...]) -> None:
+        self.parts = parts
+        self._hash = hash(parts)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Key) and self._hash == other._hash and self.parts == other.parts
 
 
 def _whole_from_zero(_: object, field: attrs.Attribute[int], value: object) -> None:
@@ -248,21 +276,25 @@ class Portal:
         and a page with a message to flash is always rendered anew.
         """
         t = self.t(request)
-        signed_in = self.identify(request)
         demo = self.demo
         identity = demo.identity(request) if demo is not None else None
+        if demo is None:
+            signed_in = self.identify(request)
+        else:  # the demo's identify hook is its identity's actor: one look-up, not two
+            signed_in = identity.actor if identity is not None else None
         csrf = csrf_token(request.session)
         flash = request.session.pop("flash", None)
+        path = _path(request)
         if depends_on is not None and flash is None:
-            key = (name, t.language, signed_in, identity, request.url.path, depends_on)
+            key = _Key((name, t.language, signed_in, identity, path, depends_on))
             page = self._pages.get(key)
             if page is None:
                 page = self._render(
-                    name, t, self._csrf_mark, signed_in, identity, None, request, values
+                    name, t, self._csrf_mark, signed_in, identity, None, path, values
                 )
                 self._pages.keep(key, page)
             return HTMLResponse(page.replace(self._csrf_mark, csrf), status_code=status)
-        page = self._render(name, t, csrf, signed_in, identity, flash, request, values)
+        page = self._render(name, t, csrf, signed_in, identity, flash, path, values)
         return HTMLResponse(page, status_code=status)
 
     def _render(
@@ -273,7 +305,7 @@ class Portal:
         signed_in: Actor | None,
         identity: DemoIdentity | None,
         flash: object,
-        request: Request,
+        path: str,
         values: dict[str, Any],
     ) -> str:
         return self.templates.get_template(name).render(
@@ -285,7 +317,7 @@ class Portal:
             identity=identity,
             is_staff=signed_in is not None and signed_in.role is not Role.CUSTOMER,
             flash=flash,
-            path=request.url.path,
+            path=path,
             passkeys=self.passkeys is not None,
             **values,
         )
