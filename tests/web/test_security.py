@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from itsdangerous import TimestampSigner
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -94,6 +95,19 @@ def test_a_forged_session_cookie_signs_nobody_in(visit: Any) -> None:
     answer = forger.get("/staff/queue")
     assert answer.status_code == 303
     assert answer.headers["location"] == "/signin"
+
+
+def test_a_session_signed_with_the_same_key_elsewhere_signs_in_and_another_key_does_not(
+    visit: Any,
+) -> None:
+    """The portal signs as itsdangerous does: a cookie from another process of the site (or
+    from before an upgrade) with the same key is the same session; another key's is none."""
+    payload = base64.urlsafe_b64encode(json.dumps({"who": "R-rita"}).encode())
+    for key, status in (("test", 200), ("another key", 303)):
+        signer = TimestampSigner(key, salt="reimbursement.web.session")
+        visitor = visit()
+        visitor.client.cookies.set("portal", signer.sign(payload).decode())
+        assert visitor.get("/staff/queue").status_code == status
 
 
 def test_a_form_without_the_csrf_token_is_refused_and_changes_nothing(

@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import MutableMapping
 from typing import Any, Protocol
 
-from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, want_bytes
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -80,6 +80,20 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+class _SessionSigner(TimestampSigner):
+    """itsdangerous's timestamp signer, its signing key derived once instead of on every call
+    (the same key, so the same signatures)."""
+
+    def __init__(self, secret_key: str, salt: str) -> None:
+        super().__init__(secret_key, salt=salt)
+        derive = super().derive_key
+        self._derived = {key: derive(key) for key in self.secret_keys}
+
+    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
+        key = self.secret_keys[-1] if secret_key is None else want_bytes(secret_key)
+        return self._derived.get(key) or super().derive_key(key)
+
+
 class SessionCookie:
     """A signed session cookie (itsdangerous): HttpOnly, SameSite=Lax, Secure over HTTPS.
 
@@ -94,7 +108,7 @@ class SessionCookie:
         self, app: ASGIApp, secret_key: str, *, name: str = "portal", max_age: int = 8 * 3600
     ) -> None:
         self.app = app
-        self.signer = TimestampSigner(secret_key, salt="reimbursement.web.session")
+        self.signer: TimestampSigner = _SessionSigner(secret_key, salt="reimbursement.web.session")
         self.name = name
         self.max_age = max_age
 
