@@ -10,12 +10,13 @@ import pytest
 
 from reimbursement.audit.signatures import SignatureState
 from reimbursement.domain.actors import Role
+from reimbursement.domain.feedback import FeedbackStage
 from reimbursement.domain.lifecycle import ClaimState
 from reimbursement.web._staff import _BADGES
 
 WEB = resources.files("reimbursement.web")
 ASKED = re.compile(r"""\bt\((?:request\)\()?\s*["']([\w.-]+)["']\s*[,)]""")
-BUILT = re.compile(r"""\bt\(\s*["']([\w]+\.)["']\s*\+""")
+BUILT = re.compile(r"""\bt\(\s*["']((?:\w+\.)+)["']\s*\+""")
 
 
 def _catalogue(language: str) -> dict[str, object]:
@@ -38,6 +39,13 @@ def test_english_and_chinese_have_the_same_keys() -> None:
     assert set(_catalogue("zh-CN")) == set(_catalogue("en"))
 
 
+def test_a_chinese_text_fills_the_same_fields_as_its_english_one() -> None:
+    english = _catalogue("en")
+    for key, text in _catalogue("zh-CN").items():
+        if isinstance(text, str):
+            assert re.findall(r"{\w+}", text) == re.findall(r"{\w+}", str(english[key])), key
+
+
 def test_every_text_a_page_or_a_handler_asks_for_is_in_the_catalogue() -> None:
     english = _catalogue("en")
     asked = {(name, key) for name, text in _sources().items() for key in ASKED.findall(text)}
@@ -51,6 +59,7 @@ BUILT_FROM: dict[str, list[str]] = {
     "sla.": list(_BADGES.values()),
     "role.": [r.value for r in Role],
     "signature.": [s.value for s in SignatureState],
+    "feedback.stage.": [s.value for s in FeedbackStage],
 }
 
 

@@ -6,8 +6,6 @@ import base64
 import json
 import re
 from collections.abc import AsyncIterator
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -253,28 +251,6 @@ def test_what_a_customer_types_is_escaped_on_every_page_it_reaches(
     page = mei.get(claim_url)
     assert evil not in page.text
     assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in page.text
-
-
-def _template_keys() -> set[str]:
-    folder = Path(str(resources.files("reimbursement.web").joinpath("templates")))
-    keys: set[str] = set()
-    for path in folder.glob("*.html"):
-        keys |= set(re.findall(r"""\bt\(["']([a-z_.]+[a-z_])["']""", path.read_text()))
-    return keys
-
-
-def test_both_catalogues_hold_every_text_the_pages_use() -> None:
-    folder = Path(str(resources.files("reimbursement.web").joinpath("messages")))
-    en = json.loads((folder / "en.json").read_text())
-    zh = json.loads((folder / "zh-CN.json").read_text())
-    assert set(en) == set(zh)
-    assert _template_keys() <= set(en)
-    prefixed = {"state.", "sla.", "role.", "feedback.stage."}
-    for prefix in prefixed:
-        assert any(k.startswith(prefix) for k in en), prefix
-    for key, text in zh.items():
-        if isinstance(text, str):
-            assert re.findall(r"{\w+}", text) == re.findall(r"{\w+}", en[key]), key
 
 
 def test_the_vendored_htmx_is_served_from_the_portal(app: Starlette, visit: Any) -> None:
