@@ -21,7 +21,12 @@ time per page the server process used and per desk call (Linux ``/proc``):
 their ratio is the same comparison by work done, which other jobs on a
 shared machine disturb far less than the wall-clock rates.
 
+The server runs its desk calls on the event loop (``create_app(desk_threads=0)``,
+the cheapest for SQLite on a local file); ``--desk-threads N`` measures N
+worker threads instead (``1`` is ``create_app``'s default).
+
 Usage: python benchmarks/portal.py [--clients 50] [--seconds 5] [--claims 40] [--python]
+       [--desk-threads 0]
 The last line printed is one JSON object.
 """
 
@@ -96,14 +101,16 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def serve(database: str, port: int) -> None:
+def serve(database: str, port: int, desk_threads: int) -> None:
     """The portal on ``database`` at 127.0.0.1:``port`` (the server process)."""
     import uvicorn
 
     from reimbursement.web import create_app
 
     demo = demo_portal(database)
-    app = create_app(demo.desk, identify=demo.identities, inbox=demo.inbox)
+    app = create_app(
+        demo.desk, identify=demo.identities, inbox=demo.inbox, desk_threads=desk_threads
+    )
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
@@ -216,7 +223,7 @@ def _wait_for(port: int) -> None:
 def _measure_pages(database: str, args: argparse.Namespace, paths: dict[str, tuple[str, str]]):
     port = _free_port()
     me = [sys.executable, __file__]
-    server = subprocess.Popen([*me, "--serve", database, str(port)])
+    server = subprocess.Popen([*me, "--serve", database, str(port), str(args.desk_threads)])
     try:
         _wait_for(port)
         found = {}
@@ -245,11 +252,12 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--claims", type=int, default=40)
     parser.add_argument("--python", action="store_true", help="the Python load generator")
-    parser.add_argument("--serve", nargs=2, metavar=("DATABASE", "PORT"))
+    parser.add_argument("--desk-threads", type=int, default=0, help="0: on the event loop")
+    parser.add_argument("--serve", nargs=3, metavar=("DATABASE", "PORT", "DESK_THREADS"))
     parser.add_argument("--load", nargs=4, metavar=("URL", "TOKEN", "CLIENTS", "SECONDS"))
     args = parser.parse_args()
     if args.serve:
-        serve(args.serve[0], int(args.serve[1]))
+        serve(args.serve[0], int(args.serve[1]), int(args.serve[2]))
         return 0
     if args.load:
         load(args.load[0], args.load[1], int(args.load[2]), float(args.load[3]))
@@ -284,7 +292,7 @@ def main() -> int:
             f"  CPU: {pages[name]['cpu_ms']:.2f} ms per page in the server, "
             f"{cpu[name]:.2f} ms per desk call: ratio {cpu[name] / pages[name]['cpu_ms']:.2f}"
         )
-    print(f"load generator: {pages['generator']}")
+    print(f"load generator: {pages['generator']}, desk threads: {args.desk_threads}")
     print(f"errors: {result['errors']}, cores: {os.cpu_count()}")
     print(json.dumps(result))
     return 0

@@ -24,6 +24,16 @@ def test_a_new_draft_is_prefilled_from_the_profile(visit: Any) -> None:
     assert "DE89 3704" not in page.text
 
 
+def test_a_draft_takes_a_photo_from_the_phones_camera_or_a_file(visit: Any) -> None:
+    mei = visit()
+    mei.sign_in("C-1001")
+    page = mei.follow(mei.post("/claims")).text
+    inputs = re.findall(r'<input [^>]*type="file"[^>]*>', page)
+    assert any('capture="environment"' in i and 'accept="image/*"' in i for i in inputs)
+    assert any("application/pdf" in i and "capture" not in i for i in inputs)
+    assert all('name="document"' in i for i in inputs)
+
+
 def test_a_line_the_desk_refuses_shows_its_message_and_changes_nothing(
     visit: Any, demo: DemoPortal
 ) -> None:
@@ -253,3 +263,22 @@ def test_the_timeline_follows_the_page_language_not_the_profile(
     chinese = demo.desk.track(li_actor, claim_id)
     assert english.timeline[0].title != chinese.timeline[0].title
     assert f"<strong>{chinese.timeline[0].title}</strong>" not in page.text  # now in English
+
+
+def test_help_shows_the_guidance_of_every_reason_and_search_narrows_it(
+    visit: Any, demo: DemoPortal
+) -> None:
+    reasons = demo.desk.settings.reasons
+    reader = visit()
+    everything = reader.get("/help").text
+    assert 'id="faq"' in everything
+    assert 'id="guides"' in everything
+    assert all(f'id="reason-{code}"' in everything for code in reasons)
+    found = reader.get("/help", params={"q": "receipt missing"}).text
+    assert 'id="reason-missing_receipt"' in found
+    assert 'id="reason-unreadable_document"' not in found
+    assert 'role="status"' in reader.get("/help", params={"q": "zzzz-nothing"}).text
+    reader.post("/language", {"lang": "zh-CN", "back": "/help"})
+    chinese = reader.get("/help", params={"q": "收据"}).text
+    assert reasons.explain("missing_receipt", "zh-CN").title in chinese
+    assert reasons.explain("missing_receipt", "en").title not in chinese

@@ -38,20 +38,34 @@ def _most_at_once(demo: DemoPortal, threads: int | None, calls: int = 6) -> int:
     return most
 
 
-@pytest.mark.parametrize(("threads", "expected"), [(None, 1), (1, 1), (3, 3)])
+@pytest.mark.parametrize(("threads", "expected"), [(None, 1), (0, 1), (1, 1), (3, 3)])
 def test_at_most_desk_threads_calls_run_at_once(
     demo: DemoPortal, threads: int | None, expected: int
 ) -> None:
     assert _most_at_once(demo, threads) == expected
 
 
-@pytest.mark.parametrize("threads", [0, -1, True, 2.0, "4"])
-def test_a_count_of_desk_threads_that_is_not_a_whole_number_from_one_is_refused(
+@pytest.mark.parametrize("threads", [-1, True, 2.0, "4"])
+def test_a_count_of_desk_threads_that_is_not_a_whole_number_is_refused(
     demo: DemoPortal, threads: object
 ) -> None:
     with pytest.raises(ValidationError) as refused:
         create_app(demo.desk, identify=demo.identities, desk_threads=threads)  # type: ignore[arg-type]
     assert refused.value.problems[0].path == "desk_threads"
+
+
+@pytest.mark.parametrize(("threads", "on_the_loop"), [(0, True), (1, False), (2, False)])
+def test_a_desk_call_runs_on_the_event_loop_only_with_no_desk_threads(
+    demo: DemoPortal, threads: int, on_the_loop: bool
+) -> None:
+    app = create_app(demo.desk, identify=demo.identities, secret_key="t", desk_threads=threads)
+    portal = app.state.portal
+
+    async def where() -> tuple[int, int]:
+        return threading.get_ident(), await portal.call(threading.get_ident)
+
+    loop_thread, call_thread = anyio.run(where)
+    assert (call_thread == loop_thread) is on_the_loop
 
 
 def test_one_app_serves_several_event_loops_at_once(demo: DemoPortal) -> None:

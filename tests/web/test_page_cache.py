@@ -12,9 +12,11 @@ import re
 from typing import Any
 
 from reimbursement import Actor
+from reimbursement.web import create_app
 from reimbursement.web._demo import DemoPortal
+from reimbursement.web._portal import Pages
 
-from .conftest import claim_id_of, holder, submitted
+from .conftest import Visitor, claim_id_of, holder, submitted
 
 TOKEN = re.compile(r'name="csrf" value="([^"]+)"')
 
@@ -81,3 +83,45 @@ def test_a_kept_queue_page_loses_a_claim_once_it_is_decided(visit: Any, demo: De
         Actor.reviewer(demo.desk.get(Actor.finance("F-1"), claim_id).assignee or ""), claim_id
     )
     assert number not in reviewer.get("/staff/queue").text
+
+
+def test_a_kept_queue_row_follows_the_language(visit: Any, demo: DemoPortal) -> None:
+    mei = visit()
+    mei.sign_in("C-1001")
+    reviewer = holder(visit, demo, claim_id_of(submitted(mei)))
+    assert "<td>in review</td>" in reviewer.get("/staff/queue").text
+    reviewer.post("/language", {"lang": "zh-CN", "back": "/staff/queue"})
+    chinese = reviewer.get("/staff/queue").text
+    assert "<td>审核中</td>" in chinese
+    assert "<td>in review</td>" not in chinese
+
+
+def test_a_kept_queue_row_shows_each_portals_time_zone(visit: Any, demo: DemoPortal) -> None:
+    mei = visit()
+    mei.sign_in("C-1001")
+    claim_id = claim_id_of(submitted(mei))
+    assignee = demo.desk.get(Actor.finance("F-1"), claim_id).assignee or ""
+    times = re.compile(r"<time [^>]*>([^<]+)</time>")
+    seen = []
+    for zone in ("Europe/Berlin", "Asia/Shanghai"):
+        app = create_app(demo.desk, identify=demo.identities, secret_key="t", time_zone=zone)
+        reviewer = Visitor(app)
+        try:
+            reviewer.sign_in(assignee)
+            seen.append(times.findall(reviewer.get("/staff/queue").text))
+        finally:
+            reviewer.close()
+    assert seen[0]
+    assert all(shown.endswith(("CET", "CEST")) for shown in seen[0])
+    assert all(shown.endswith("CST") for shown in seen[1])
+
+
+def test_the_kept_pages_are_bounded_and_the_one_used_longest_ago_goes_first() -> None:
+    pages = Pages(2)
+    pages.keep(("a",), "page a")
+    pages.keep(("b",), "page b")
+    assert pages.get(("a",)) == "page a"  # now the last used
+    pages.keep(("c",), "page c")
+    assert pages.get(("b",)) is None
+    assert pages.get(("a",)) == "page a"
+    assert pages.get(("c",)) == "page c"

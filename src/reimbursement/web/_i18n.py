@@ -50,7 +50,11 @@ def _load(language: str) -> Mapping[str, Any]:
 
 def catalogue(language: str) -> Catalogue:
     """The catalogue of ``language`` (an unknown tag gets English)."""
-    tag = language if language in LANGUAGES else "en"
+    return _catalogue(language if language in LANGUAGES else "en")
+
+
+@cache
+def _catalogue(tag: str) -> Catalogue:  # one per language of LANGUAGES: the files do not change
     return Catalogue(tag, _load(tag), _load("en"))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import lru_cache
 from typing import NamedTuple
 
 from starlette.requests import Request
@@ -23,7 +24,7 @@ from ..errors import NotFoundError
 from ..payments.runs import PaymentRuns
 from ..ports import ClaimSummary
 from ._forms import field, line_decisions
-from ._i18n import Catalogue
+from ._i18n import catalogue
 from ._portal import Portal, posted
 
 __all__ = ["queue_status", "routes"]
@@ -60,10 +61,11 @@ class _QueueRow(NamedTuple):
     sla: str
 
 
-def _queue_row(
-    s: ClaimSummary, now: datetime, t: Catalogue, when: Callable[..., str]
-) -> _QueueRow:
-    status, due = queue_status(s, now), s.due_at
+@lru_cache(maxsize=4096)  # a queue shows the same rows on every request until a claim moves
+def _queue_row(s: ClaimSummary, status: str, language: str, when: Callable[..., str]) -> _QueueRow:
+    """The row of ``s`` (compared by value: a claim that moves has a new version) with its SLA
+    ``status``, in ``language``, its time shown by ``when`` (the portal's time zone)."""
+    t, due = catalogue(language), s.due_at
     return _QueueRow(
         s.id,
         s.number or s.id,
@@ -81,8 +83,8 @@ async def queue(request: Request) -> Response:
     portal = _portal(request)
     actor = portal.actor(request)
     page = await portal.call(portal.desk.work_queue, actor, limit=50)
-    now, t, when = portal.now(), portal.t(request), portal.templates.filters["when"]
-    rows = tuple(_queue_row(s, now, t, when) for s in page.items)
+    now, lang, when = portal.now(), portal.language(request), portal.templates.filters["when"]
+    rows = tuple(_queue_row(s, queue_status(s, now), lang, when) for s in page.items)
     return portal.render(request, "queue.html", depends_on=rows, rows=rows)
 
 

@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import MutableMapping
 from typing import Any, Protocol
 
-from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, want_bytes
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -50,8 +50,15 @@ _HEADERS = {
 }
 
 
+_RAW_HEADERS = tuple((name.encode(), value.encode()) for name, value in _HEADERS.items())
+_HSTS = (b"strict-transport-security", b"max-age=31536000")
+
+
 class SecurityHeaders:
-    """Adds the security headers to every response; HSTS too when the request came over HTTPS."""
+    """Adds the security headers to every response; HSTS too when the request came over HTTPS.
+
+    A header the application set itself (a page's own CSP) is left as it is.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -60,17 +67,31 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        wanted = (*_RAW_HEADERS, _HSTS) if scope.get("scheme") == "https" else _RAW_HEADERS
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in _HEADERS.items():
-                    headers.setdefault(name, value)
-                if scope.get("scheme") == "https":
-                    headers.setdefault("strict-transport-security", "max-age=31536000")
+                headers = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in headers}
+                headers.extend(pair for pair in wanted if pair[0] not in present)
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+class _SessionSigner(TimestampSigner):
+    """itsdangerous's timestamp signer, its signing key derived once instead of on every call
+    (the same key, so the same signatures)."""
+
+    def __init__(self, secret_key: str, salt: str) -> None:
+        super().__init__(secret_key, salt=salt)
+        derive = super().derive_key
+        self._derived = {key: derive(key) for key in self.secret_keys}
+
+    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
+        key = self.secret_keys[-1] if secret_key is None else want_bytes(secret_key)
+        return self._derived.get(key) or super().derive_key(key)
 
 
 class SessionCookie:
@@ -87,7 +108,7 @@ class SessionCookie:
         self, app: ASGIApp, secret_key: str, *, name: str = "portal", max_age: int = 8 * 3600
     ) -> None:
         self.app = app
-        self.signer = TimestampSigner(secret_key, salt="reimbursement.web.session")
+        self.signer: TimestampSigner = _SessionSigner(secret_key, salt="reimbursement.web.session")
         self.name = name
         self.max_age = max_age
 
