@@ -21,12 +21,13 @@ time per page the server process used and per desk call (Linux ``/proc``):
 their ratio is the same comparison by work done, which other jobs on a
 shared machine disturb far less than the wall-clock rates.
 
-The server runs its desk calls on the event loop (``create_app(desk_threads=0)``,
-the cheapest for SQLite on a local file); ``--desk-threads N`` measures N
-worker threads instead (``1`` is ``create_app``'s default).
+The server runs its desk calls as ``python -m reimbursement serve`` does on
+SQLite: in one worker thread, ``create_app``'s default; ``--desk-threads N``
+measures N threads, and ``--desk-threads 0`` the calls on the event loop
+(``create_app(desk_threads=0)``, more pages per core and a longer tail).
 
 Usage: python benchmarks/portal.py [--clients 50] [--seconds 5] [--claims 40] [--python]
-       [--desk-threads 0]
+       [--desk-threads 1]
 The last line printed is one JSON object.
 """
 
@@ -252,7 +253,12 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--claims", type=int, default=40)
     parser.add_argument("--python", action="store_true", help="the Python load generator")
-    parser.add_argument("--desk-threads", type=int, default=0, help="0: on the event loop")
+    parser.add_argument(
+        "--desk-threads",
+        type=int,
+        default=1,
+        help="worker threads for desk calls; 0: on the event loop",
+    )
     parser.add_argument("--serve", nargs=3, metavar=("DATABASE", "PORT", "DESK_THREADS"))
     parser.add_argument("--load", nargs=4, metavar=("URL", "TOKEN", "CLIENTS", "SECONDS"))
     args = parser.parse_args()
