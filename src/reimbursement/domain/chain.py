@@ -233,12 +233,21 @@ Chained = tuple[
     bytes | str | None,
     bytes,
 ]
-"""An event as an event log keeps it: its :data:`Fields`, then their :func:`row_bytes`."""
+"""An event as an event log keeps it: its :data:`Fields`, then the SHA-256 (32 bytes) of
+their :func:`row_bytes`."""
 
 
 def chained(*fields: Any) -> Chained:
-    """The row of ``fields`` (an event's, in :data:`Fields` order), with their bytes."""
-    return (*fields, row_bytes(fields))
+    """The row of ``fields`` (an event's, in :data:`Fields` order), with their digest.
+
+    The digest is made here from the fields' canonical bytes, and a row is
+    only ever made here: a row's digest is the hash of exactly its fields.
+    The bytes are not kept (about 330 bytes an event; 32 for the digest).
+    """
+    return (*fields, _sha256(row_bytes(fields)).digest())
+
+
+_sha256 = hashlib.sha256
 
 
 def chain_of(
@@ -246,25 +255,24 @@ def chain_of(
 ) -> tuple[list[str], ChainBreak | None]:
     """Each of ``events``' digest, in order, and the first broken link (``None``: intact).
 
-    Hashes each event's canonical bytes (:func:`row_bytes` made them from the
-    event's fields when the event entered its log) and compares the digest
+    Compares each event's digest (:func:`chained` hashed the event's
+    canonical bytes, made from its fields, when the event entered its log)
     with the next event's link. ``recorded``: by ``seq``, events redacted by
     erasure. Such an event whose digest is the one recorded after redaction
     counts as its digest from before; one changed since keeps its own, so
     the next link breaks.
     """
-    sha256 = hashlib.sha256
     digests: list[str] = []
     add = digests.append
     broken = None
     expected: str | None = None
     raw: bytes | None = None  # expected's 32 bytes (b"": it is not a digest's hex)
-    for seq, _, _, _, _, _, _, _, _, _, _, prev, canonical in events:
+    for seq, _, _, _, _, _, _, _, _, _, _, prev, digest in events:
         # a link is 32 bytes, or a str (never equal to bytes): one of the two compares
         if prev != raw and prev != expected and broken is None:
             found = prev.hex() if isinstance(prev, bytes) else prev
             broken = ChainBreak(seq, expected, found)
-        raw = sha256(canonical).digest()
+        raw = digest
         expected = raw.hex()
         if recorded is not None and seq in recorded:
             after, before = recorded[seq]

@@ -8,7 +8,6 @@ events (a message, a payment sent) carry the unchanged state in both.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Final, NoReturn, overload
@@ -92,10 +91,11 @@ _Text = str | None
 _Row = Chained
 # How an event log keeps an event: the fields of Event in order, enums by value,
 # plain strings, ints and a datetime, the link as 32 raw bytes (a str only when it is
-# not a digest's lowercase hex: kept as given), then the event's canonical bytes (.chain), made
-# from those fields when the row is made and never apart from them, so verifying a
-# claim hashes the bytes of exactly the fields its state is read from, without making
-# them again (docs/audit.md). Nothing in it is a container the garbage collector must
+# not a digest's lowercase hex: kept as given), then the SHA-256 of the event's canonical
+# bytes (.chain.chained), made from those fields when the row is made and never apart
+# from them, so verifying a claim checks the digests of exactly the fields its state is
+# read from, without making them again (docs/audit.md); the next event's link is the
+# same 32-byte object. Nothing in it is a container the garbage collector must
 # track, so a store holding millions of events costs it nothing (an Event each would
 # be traversed on every full collection). Only this module reads it.
 _TYPE: Final = 1
@@ -103,7 +103,7 @@ _AT: Final = 5
 _DATA: Final = 9
 _VISIBILITY: Final = 10
 _PREV: Final = 11
-_BYTES: Final = 12
+_DIGEST: Final = 12
 
 # an Event from a row's values as they are (what that buys: see _replace)
 _event_of_fields = trusted_builder(Event)
@@ -182,25 +182,20 @@ class EventLog(Sequence[Event]):
     event costs the same on a claim of any length.
     """
 
-    __slots__ = ("_head", "_rows", "length")
+    __slots__ = ("_rows", "length")
     _rows: tuple[_Row, ...]
-    _head: bytes
-    # the last event's digest once made ("" before): what a commit logs of it and what
-    # the event appended next links to, so each event is hashed once on its way
     length: int
     """How many events: the claim's version (an attribute, read on every save)."""
 
     def __init__(self, events: Iterable[Event] = ()) -> None:
         rows = vector(tuple(map(_as_row, events)))
         object.__setattr__(self, "_rows", rows)
-        object.__setattr__(self, "_head", b"")
         object.__setattr__(self, "length", len(rows))
 
     @classmethod
     def _of(cls, rows: Sequence[_Row]) -> EventLog:
         log = object.__new__(cls)
         object.__setattr__(log, "_rows", rows)
-        object.__setattr__(log, "_head", b"")
         object.__setattr__(log, "length", len(rows))
         return log
 
@@ -209,16 +204,8 @@ class EventLog(Sequence[Event]):
         return cls._of(vector(tuple(chained(*f) for f in fields)))
 
     def __reduce__(self) -> tuple[Any, tuple[tuple[Sequence[Any], ...]]]:
-        # the fields alone: the bytes are made again from them (never taken as given)
-        return (EventLog._of_fields, (tuple(row[:_BYTES] for row in self._rows),))
-
-    def _last_digest(self) -> bytes:
-        """The digest of the last event (the log is not empty), made once."""
-        head = self._head
-        if not head:
-            head = hashlib.sha256(self._rows[-1][_BYTES]).digest()
-            object.__setattr__(self, "_head", head)
-        return head
+        # the fields alone: the digests are made again from them (never taken as given)
+        return (EventLog._of_fields, (tuple(row[:_DIGEST] for row in self._rows),))
 
     def __setattr__(self, name: str, value: object = None) -> NoReturn:
         raise AttributeError(f"a claim's events cannot change ({name!r})")
@@ -305,36 +292,16 @@ class EventLog(Sequence[Event]):
         return chain_of(self._rows, recorded)
 
     def digests_since(self, version: int) -> list[str]:
-        """The digest of each event after the first ``version`` (what a commit logs).
+        """The digest (hex) of each event after the first ``version`` (what a commit logs).
 
-        Each one but the last is the link its successor carries, which
-        :meth:`append` made from it (a commit of four events hashes one, and
-        the next append links to it without hashing it again); a
-        link that does not match its event is what ``verify`` reports.
+        Each was made when its event entered the log: nothing is hashed here.
         """
-        rows = self._rows
-        if version >= len(rows):
-            return []
-        links = [_hex_link(row[_PREV]) for row in rows[version + 1 :]]
-        return [*links, self._last_digest().hex()]  # type: ignore[list-item]
+        return [row[_DIGEST].hex() for row in self._rows[version:]]
 
     def raw_digests_since(self, version: int) -> bytes:
-        """The 32-byte digest of each event after the first ``version``, joined (in order).
-
-        :meth:`digests_since` as the in-memory log appends them: each one but
-        the last is the link its successor keeps, unless that link is not a
-        digest (then the event is hashed).
-        """
-        rows = self._rows
-        raw = []
-        for i in range(version + 1, len(rows)):
-            link = rows[i][_PREV]
-            raw.append(
-                link if type(link) is bytes else hashlib.sha256(rows[i - 1][_BYTES]).digest()
-            )
-        if version < len(rows):
-            raw.append(self._last_digest())
-        return b"".join(raw)
+        """The 32-byte digest of each event after the first ``version``, joined (in order):
+        :meth:`digests_since` as the in-memory log appends them."""
+        return b"".join([row[_DIGEST] for row in self._rows[version:]])
 
     def last_at(self) -> datetime | None:
         """When the latest event happened."""
@@ -365,6 +332,6 @@ class EventLog(Sequence[Event]):
             reason,
             flatten_data(data),
             visibility._value_,
-            self._last_digest() if self._rows else None,
+            self._rows[-1][_DIGEST] if self._rows else None,
         )
         return EventLog._of(appended(self._rows, row))

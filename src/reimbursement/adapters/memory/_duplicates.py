@@ -58,57 +58,67 @@ class Probe:
         """A look-up of expenses like ``key``."""
         return cls(expense=key, tolerance=int(tolerance * AMOUNT_SCALE), days=days)
 
-    def expense_matches(self, key: ExpenseKey) -> bool:
-        """Whether the line ``key`` is like the one asked for."""
+    def expense_matches(self, key: _Expense) -> bool:
+        """Whether a line's indexed expense ``key`` is like the one asked for."""
         wanted = self.expense
+        provider, currency, day, amount, _ = key
         return (
             wanted is not None
-            and (key.provider, key.currency) == (wanted.provider, wanted.currency)
-            and abs(key.amount - wanted.amount) <= self.tolerance
-            and abs(key.incurred_on - wanted.incurred_on) <= timedelta(days=self.days)
+            and provider == wanted.provider
+            and currency == wanted.currency
+            and abs(amount - wanted.amount) <= self.tolerance
+            and abs(day - wanted.incurred_on) <= timedelta(days=self.days)
         )
 
 
-_Expense: TypeAlias = tuple[str, str, date]  # provider key, currency, date
+_Day: TypeAlias = tuple[str, str, date]  # provider key, currency, date
+_Expense: TypeAlias = tuple[str, str, date, int, str]  # the ExpenseKey's fields, then the line
+# One claim's keys, computed once (what the SQL key tables hold as rows): claim id, number,
+# files (sha256, attachment, line), images (phash, attachment, line), expenses. Plain
+# tuples of strings, ints and dates, not records: the garbage collector stops tracking
+# them, and every indexed claim keeps one (six tracked objects a claim as attrs records
+# with ExpenseKeys: a fourth of what a stored claim of the lifecycle gives every full
+# collection to walk; docs/performance.md, "Issue 11, third session").
+_Keys: TypeAlias = tuple[
+    str,
+    str | None,
+    tuple[tuple[str, str, str | None], ...],
+    tuple[tuple[int, str, str | None], ...],
+    tuple[_Expense, ...],
+]
 
 
-@attrs.frozen
-class _Keys:
-    """One claim's keys, computed once: what the SQL key tables hold as rows."""
+def _keys_of(claim: Claim) -> _Keys:
+    """``claim``'s keys (none unless the claim is indexed)."""
+    line_of = {doc: line.id for line in claim.lines for doc in line.attachment_ids}
+    return (
+        claim.id,
+        claim.number,
+        tuple((sha, doc, line_of.get(doc)) for sha, doc in file_keys(claim)),
+        tuple((phash, doc, line_of.get(doc)) for phash, doc in image_keys(claim)),
+        tuple(
+            (key.provider, key.currency, key.incurred_on, key.amount, line_id)
+            for key, line_id in expense_keys(claim)
+        ),
+    )
 
-    claim_id: str
-    number: str | None
-    files: tuple[tuple[str, str, str | None], ...]  # sha256, attachment, line
-    images: tuple[tuple[int, str, str | None], ...]  # phash, attachment, line
-    expenses: tuple[tuple[ExpenseKey, str], ...]  # key, line
 
-    @classmethod
-    def of(cls, claim: Claim) -> _Keys:
-        """``claim``'s keys (none unless the claim is indexed)."""
-        line_of = {doc: line.id for line in claim.lines for doc in line.attachment_ids}
-        return cls(
-            claim.id,
-            claim.number,
-            tuple((sha, doc, line_of.get(doc)) for sha, doc in file_keys(claim)),
-            tuple((phash, doc, line_of.get(doc)) for phash, doc in image_keys(claim)),
-            tuple(expense_keys(claim)),
-        )
-
-    def matches(self, probe: Probe) -> Iterator[DuplicateMatch]:
-        """The matches of ``probe`` among these keys."""
-        if probe.sha256 is not None:
-            for sha256, doc, line_id in self.files:
-                if sha256 == probe.sha256:
-                    yield DuplicateMatch(self.claim_id, self.number, line_id, doc)
-        if probe.phash is not None:
-            for phash, doc, line_id in self.images:
-                distance = hamming(phash, probe.phash)
-                if distance <= probe.max_distance:
-                    yield DuplicateMatch(self.claim_id, self.number, line_id, doc, distance)
-        if probe.expense is not None:
-            for key, line_id in self.expenses:
-                if probe.expense_matches(key):
-                    yield DuplicateMatch(self.claim_id, self.number, line_id, None)
+def _matches(keys: _Keys, probe: Probe) -> Iterator[DuplicateMatch]:
+    """The matches of ``probe`` among a claim's ``keys``."""
+    claim_id, number, files, images, expenses = keys
+    if probe.sha256 is not None:
+        for sha256, doc, line_id in files:
+            if sha256 == probe.sha256:
+                yield DuplicateMatch(claim_id, number, line_id, doc)
+    if probe.phash is not None:
+        for phash, doc, line_id in images:
+            distance = hamming(phash, probe.phash)
+            if distance <= probe.max_distance:
+                yield DuplicateMatch(claim_id, number, line_id, doc, distance)
+    if probe.expense is not None:
+        for expense in expenses:
+            if probe.expense_matches(expense):
+                yield DuplicateMatch(claim_id, number, expense[4], None)
 
 
 def staged_matches(
@@ -118,7 +128,7 @@ def staged_matches(
     mine = {claim.id: claim for claim in staged}
     found = [m for m in index.find(probe, limit + len(mine)) if m.claim_id not in mine]
     for claim in mine.values():
-        found.extend(_Keys.of(claim).matches(probe))
+        found.extend(_matches(_keys_of(claim), probe))
     return found[:limit]
 
 
@@ -192,17 +202,17 @@ class _Table(dict[object, _Ids]):
                 del self[key]
 
 
-class _Expenses(dict[_Expense, _Amounts]):
+class _Expenses(dict[_Day, _Amounts]):
     """Claim ids by expense: provider, currency and day, then amount (kept in order)."""
 
-    def add(self, key: tuple[_Expense, int], claim_id: str) -> None:
+    def add(self, key: tuple[_Day, int], claim_id: str) -> None:
         day, amount = key
         amounts = self.get(day)
         if amounts is None:
             amounts = self[day] = _Amounts()
         amounts.add(amount, claim_id)
 
-    def remove(self, key: tuple[_Expense, int], claim_id: str) -> None:
+    def remove(self, key: tuple[_Day, int], claim_id: str) -> None:
         day, amount = key
         amounts = self.get(day)
         if amounts is not None:
@@ -235,20 +245,21 @@ class DuplicateIndex:
         old = self.keys.pop(claim.id, None)
         if old is not None:
             for table, key in self._places(old):
-                table.remove(key, old.claim_id)
+                table.remove(key, claim.id)
         if indexed(claim):
-            keys = self.keys[claim.id] = _Keys.of(claim)
+            keys = self.keys[claim.id] = _keys_of(claim)
             for table, key in self._places(keys):
-                table.add(key, keys.claim_id)
+                table.add(key, claim.id)
 
     def _places(self, keys: _Keys) -> Iterator[tuple[_Table | _Expenses, Any]]:
         """Where each of a claim's keys stands: the table and the key in it."""
-        for sha256, _, _ in keys.files:
+        _, _, files, images, expenses = keys
+        for sha256, _, _ in files:
             yield self.files, sha256
-        for phash, _, _ in keys.images:
+        for phash, _, _ in images:
             yield from zip(self.bands, bands(phash), strict=True)
-        for key, _ in keys.expenses:
-            yield self.expenses, ((key.provider, key.currency, key.incurred_on), key.amount)
+        for provider, currency, day, amount, _ in expenses:
+            yield self.expenses, ((provider, currency, day), amount)
 
     def _buckets(self, probe: Probe) -> Iterator[Iterable[str]]:
         """The id sets under each key ``probe`` may match, read in place (never copied)."""
@@ -284,7 +295,7 @@ class DuplicateIndex:
                 if claim_id in seen:
                     continue
                 seen.add(claim_id)
-                found.extend(self.keys[claim_id].matches(probe))
+                found.extend(_matches(self.keys[claim_id], probe))
                 if len(found) >= limit:
                     return found[:limit]
         return found
