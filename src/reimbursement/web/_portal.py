@@ -109,12 +109,6 @@ class Pages:
         self._kept[key] = page
 
 
-def _path(request: Request) -> str:
-    """``request.url.path`` without building the whole URL (the same escapes)."""
-    path: str = request.scope["path"]
-    return path.replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
-
-
 class _Key:
     """A key of :class:`Pages` hashed once: a kept page is looked up and moved to the end, and
     the desk's views in the key (a claim's whole tracking) are dear to hash."""
@@ -284,7 +278,7 @@ class Portal:
             signed_in = identity.actor if identity is not None else None
         csrf = csrf_token(request.session)
         flash = request.session.pop("flash", None)
-        path = _path(request)
+        path = request.url.path
         if depends_on is not None and flash is None:
             key = _Key((name, t.language, signed_in, identity, path, depends_on))
             page = self._pages.get(key)
