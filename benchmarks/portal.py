@@ -22,12 +22,14 @@ their ratio is the same comparison by work done, which other jobs on a
 shared machine disturb far less than the wall-clock rates.
 
 The server runs its desk calls as ``python -m reimbursement serve`` does on
-SQLite: in one worker thread, ``create_app``'s default; ``--desk-threads N``
-measures N threads, and ``--desk-threads 0`` the calls on the event loop
-(``create_app(desk_threads=0)``, more pages per core and a longer tail).
+SQLite: the pages' small reads on the event loop, everything else in one
+worker thread (``create_app(desk_threads=1, reads_on_loop=True)``);
+``--reads-in-threads`` sends the reads to the thread too (``create_app``'s
+default), ``--desk-threads N`` measures N threads, and ``--desk-threads 0``
+every call on the loop.
 
 Usage: python benchmarks/portal.py [--clients 50] [--seconds 5] [--claims 40] [--python]
-       [--desk-threads 1]
+       [--desk-threads 1] [--reads-in-threads]
 The last line printed is one JSON object.
 """
 
@@ -102,7 +104,7 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def serve(database: str, port: int, desk_threads: int) -> None:
+def serve(database: str, port: int, desk_threads: int, reads_on_loop: bool) -> None:
     """The portal on ``database`` at 127.0.0.1:``port`` (the server process)."""
     import uvicorn
 
@@ -110,7 +112,11 @@ def serve(database: str, port: int, desk_threads: int) -> None:
 
     demo = demo_portal(database)
     app = create_app(
-        demo.desk, identify=demo.identities, inbox=demo.inbox, desk_threads=desk_threads
+        demo.desk,
+        identify=demo.identities,
+        inbox=demo.inbox,
+        desk_threads=desk_threads,
+        reads_on_loop=reads_on_loop,
     )
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
@@ -224,7 +230,8 @@ def _wait_for(port: int) -> None:
 def _measure_pages(database: str, args: argparse.Namespace, paths: dict[str, tuple[str, str]]):
     port = _free_port()
     me = [sys.executable, __file__]
-    server = subprocess.Popen([*me, "--serve", database, str(port), str(args.desk_threads)])
+    reads = "loop" if args.reads_on_loop else "threads"
+    server = subprocess.Popen([*me, "--serve", database, str(port), str(args.desk_threads), reads])
     try:
         _wait_for(port)
         found = {}
@@ -259,11 +266,17 @@ def main() -> int:
         default=1,
         help="worker threads for desk calls; 0: on the event loop",
     )
-    parser.add_argument("--serve", nargs=3, metavar=("DATABASE", "PORT", "DESK_THREADS"))
+    parser.add_argument(
+        "--reads-in-threads",
+        dest="reads_on_loop",
+        action="store_false",
+        help="the pages' reads in the desk threads too (create_app(reads_on_loop=False))",
+    )
+    parser.add_argument("--serve", nargs=4, metavar=("DATABASE", "PORT", "DESK_THREADS", "READS"))
     parser.add_argument("--load", nargs=4, metavar=("URL", "TOKEN", "CLIENTS", "SECONDS"))
     args = parser.parse_args()
     if args.serve:
-        serve(args.serve[0], int(args.serve[1]), int(args.serve[2]))
+        serve(args.serve[0], int(args.serve[1]), int(args.serve[2]), args.serve[3] == "loop")
         return 0
     if args.load:
         load(args.load[0], args.load[1], int(args.load[2]), float(args.load[3]))
@@ -298,7 +311,9 @@ def main() -> int:
             f"  CPU: {pages[name]['cpu_ms']:.2f} ms per page in the server, "
             f"{cpu[name]:.2f} ms per desk call: ratio {cpu[name] / pages[name]['cpu_ms']:.2f}"
         )
+    reads = "on the loop" if args.reads_on_loop else "in the desk threads"
     print(f"load generator: {pages['generator']}, desk threads: {args.desk_threads}")
+    print(f"reads {reads}")
     print(f"errors: {result['errors']}, cores: {os.cpu_count()}")
     print(json.dumps(result))
     return 0

@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from .errors import MissingExtraError, ReimbursementError, ValidationError
 
@@ -188,6 +189,18 @@ def _site(host: str, port: int, origin: str | None) -> tuple[str, str]:
     return parts.hostname, f"{parts.scheme}://{parts.netloc}"
 
 
+def _desk_calls(database: str) -> dict[str, Any]:
+    """Where ``serve`` runs the desk's calls on ``database`` (``create_app``'s keywords).
+
+    On SQLite or in memory a call holds the GIL: one thread for writes, and the
+    pages' small reads on the event loop (in WAL mode they never wait for a
+    writer). PostgreSQL waits on the server for every statement: four threads,
+    nothing on the loop.
+    """
+    local = database == "memory" or database.startswith("sqlite")
+    return {"desk_threads": 1 if local else 4, "reads_on_loop": local}
+
+
 def _serve(args: argparse.Namespace) -> int:
     from ._extras import require
 
@@ -209,8 +222,7 @@ def _serve(args: argparse.Namespace) -> int:
             inbox=demo.inbox,
             time_zone="Europe/Berlin",
             passkeys=demo.passkeys,
-            # calls on SQLite or in memory hold the GIL: one thread; PostgreSQL waits on the server
-            desk_threads=4 if chosen.startswith("postgresql") else 1,
+            **_desk_calls(chosen),
         )
         where = "memory" if chosen == "memory" else _shown(chosen)
         print(f"portal on {where} ({made} demo claims made)", flush=True)

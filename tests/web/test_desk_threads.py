@@ -106,3 +106,54 @@ def test_one_app_serves_several_event_loops_at_once(demo: DemoPortal) -> None:
     assert failures == []
     assert done == 18
     assert most == 2
+
+
+@pytest.mark.parametrize("reads_on_loop", [False, True])
+def test_only_reads_run_on_the_event_loop_with_reads_on_loop(
+    demo: DemoPortal, reads_on_loop: bool
+) -> None:
+    app = create_app(
+        demo.desk, identify=demo.identities, secret_key="t", reads_on_loop=reads_on_loop
+    )
+    portal = app.state.portal
+
+    async def where() -> tuple[int, int, int]:
+        read = await portal.read(threading.get_ident)
+        return threading.get_ident(), read, await portal.call(threading.get_ident)
+
+    loop_thread, read_thread, call_thread = anyio.run(where)
+    assert (read_thread == loop_thread) is reads_on_loop
+    assert call_thread != loop_thread  # a write may wait on a lock: never on the loop
+
+
+def test_a_page_reads_on_the_loop_and_its_form_writes_in_a_desk_thread(
+    demo: DemoPortal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What ``python -m reimbursement serve`` runs on SQLite: the claim page's reads on the
+    loop, the message its form posts in the desk thread."""
+    from .conftest import Visitor, submitted
+
+    app = create_app(demo.desk, identify=demo.identities, secret_key="t", reads_on_loop=True)
+    ran_in: dict[str, list[str]] = {"track": [], "post_message": []}
+    for name, seen in ran_in.items():
+        original = getattr(demo.desk, name)
+
+        def recorded(*args: object, _call=original, _seen=seen, **kwargs: object) -> object:
+            _seen.append(threading.current_thread().name)
+            return _call(*args, **kwargs)
+
+        monkeypatch.setattr(demo.desk, name, recorded)
+    customer = Visitor(app)
+    try:
+        customer.sign_in("C-1001")
+        claim_url = submitted(customer)
+        ran_in["track"].clear()
+        assert customer.get(claim_url).status_code == 200
+        sent = customer.post(f"{claim_url}/messages", {"body": "Is anything missing?"})
+        assert sent.status_code == 303
+    finally:
+        customer.close()
+    assert ran_in["track"]
+    assert not any(n.startswith("desk") for n in ran_in["track"])
+    assert ran_in["post_message"]
+    assert all(n.startswith("desk") for n in ran_in["post_message"])

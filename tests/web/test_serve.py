@@ -60,3 +60,20 @@ def test_the_passkeys_origin_is_the_served_address_or_the_one_given_behind_a_pro
     assert behind == ("claims.example.com", "https://claims.example.com")
     with pytest.raises(ValidationError, match="is not an origin"):
         _site("127.0.0.1", 8000, "claims.example.com/portal")
+
+
+@pytest.mark.parametrize(
+    ("database", "threads", "reads_on_loop"),
+    [
+        ("sqlite:///claims.db", 1, True),
+        ("memory", 1, True),
+        ("postgresql+psycopg://db.example/claims", 4, False),
+    ],
+)
+def test_serve_reads_on_the_loop_only_where_a_read_never_waits(
+    database: str, threads: int, reads_on_loop: bool
+) -> None:
+    """SQLite's reads in WAL mode never wait for a writer; PostgreSQL's wait on the server."""
+    from reimbursement.__main__ import _desk_calls
+
+    assert _desk_calls(database) == {"desk_threads": threads, "reads_on_loop": reads_on_loop}

@@ -130,7 +130,7 @@ async def list_claims(request: Request) -> Response:
     """GET /api/v1/claims: the customer's claims."""
     portal = _portal(request)
     actor = portal.customer(request)
-    page = await portal.call(portal.desk.claims_of, actor, limit=50)
+    page = await portal.read(portal.desk.claims_of, actor, limit=50)
     return JSONResponse({"claims": [tracking_data(v) for v in page.items]})
 
 
@@ -145,7 +145,7 @@ async def start_claim(request: Request) -> Response:
         raise ValidationError.at("lines", "must be a list")
     lines = [_line(item, i) for i, item in enumerate(given)]
     draft = await portal.call(portal.desk.start_draft, actor, lines)
-    view = await portal.call(portal.desk.track, actor, draft.id)
+    view = await portal.read(portal.desk.track, actor, draft.id)
     return JSONResponse(tracking_data(view), status_code=201)
 
 
@@ -153,7 +153,7 @@ async def get_claim(request: Request) -> Response:
     """GET /api/v1/claims/{claim_id}: the claim as the customer sees it."""
     portal = _portal(request)
     actor = portal.customer(request)
-    view = await portal.call(portal.desk.track, actor, request.path_params["claim_id"])
+    view = await portal.read(portal.desk.track, actor, request.path_params["claim_id"])
     return JSONResponse(tracking_data(view))
 
 
@@ -177,7 +177,7 @@ async def work_queue(request: Request) -> Response:
     """GET /api/v1/queue: the staff member's claims in review, soonest due first."""
     portal = _portal(request)
     actor = portal.actor(request)
-    page = await portal.call(portal.desk.work_queue, actor, limit=50)
+    page = await portal.read(portal.desk.work_queue, actor, limit=50)
     return JSONResponse({"claims": [_summary(s) for s in page.items]})
 
 

@@ -150,6 +150,7 @@ def create_app(
     time_zone: str = "UTC",
     passkeys: Passkeys | None = None,
     desk_threads: int = 1,
+    reads_on_loop: bool = False,
 ) -> Starlette:
     """The portal and workbench over ``desk`` as an ASGI application.
 
@@ -170,6 +171,10 @@ def create_app(
     (the default) suits SQLite, whose calls hold the GIL; raise it for
     PostgreSQL. ``0`` runs them on the event loop, no thread hop: cheapest
     for SQLite on a local disk, but no other request moves while one runs.
+    ``reads_on_loop`` runs only the small reads behind the pages on the loop
+    (one claim, a page of at most fifty rows) and the rest in the threads:
+    for SQLite in WAL mode, where such a read never waits for a writer
+    (``python -m reimbursement serve`` sets it on SQLite and in memory).
     """
     secret_key = secret_key or secrets.token_urlsafe(32)
     portal = Portal(
@@ -181,6 +186,7 @@ def create_app(
         time_zone,
         passkeys=passkeys,
         desk_threads=desk_threads,
+        reads_on_loop=reads_on_loop,
         secret_key=secret_key,
     )
     middleware = [

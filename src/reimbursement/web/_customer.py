@@ -39,7 +39,7 @@ async def claims(request: Request) -> Response:
     portal = _portal(request)
     actor = portal.customer(request)
     lang = portal.language(request)
-    page = await portal.call(portal.desk.claims_of, actor, limit=50, language=lang)
+    page = await portal.read(portal.desk.claims_of, actor, limit=50, language=lang)
     return portal.render(request, "claims.html", claims=page.items)
 
 
@@ -64,11 +64,12 @@ async def claim_page(request: Request) -> Response:
     desk = portal.desk
     lang = portal.language(request)  # the timeline in the page's language, not the profile's
 
-    def read() -> tuple[ClaimTracking, Checklist, CustomerProfile]:  # one hop off the loop
+    # one read: one hop when it leaves the loop
+    def read() -> tuple[ClaimTracking, Checklist, CustomerProfile]:
         tracking = desk.track(actor, claim_id, language=lang)
         return tracking, desk.checklist(actor, claim_id), desk.adapters.directory.profile(actor.id)
 
-    tracking, checklist, profile = await portal.call(read)
+    tracking, checklist, profile = await portal.read(read)
     return portal.render(
         request,
         "claim.html",
@@ -163,7 +164,7 @@ async def message(request: Request) -> Response:
     except ReimbursementError as refused:
         error = str(refused)
     lang = portal.language(request)
-    tracking = await portal.call(portal.desk.track, actor, claim_id, language=lang)
+    tracking = await portal.read(portal.desk.track, actor, claim_id, language=lang)
     return portal.render(request, "_thread.html", claim=tracking, error=error)
 
 

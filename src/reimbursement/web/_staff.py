@@ -82,7 +82,7 @@ async def queue(request: Request) -> Response:
     """The signed-in reviewer's claims in review, soonest due first."""
     portal = _portal(request)
     actor = portal.actor(request)
-    page = await portal.call(portal.desk.work_queue, actor, limit=50)
+    page = await portal.read(portal.desk.work_queue, actor, limit=50)
     now, lang, when = portal.now(), portal.language(request), portal.templates.filters["when"]
     rows = tuple(_queue_row(s, queue_status(s, now), lang, when) for s in page.items)
     return portal.render(request, "queue.html", depends_on=rows, rows=rows)
@@ -100,12 +100,13 @@ async def claim_page(request: Request) -> Response:
     actor = portal.actor(request)
     claim_id = request.path_params["claim_id"]
 
-    def read() -> tuple[Claim, SignatureStatus | None]:  # one hop off the loop
+    # one read: one hop when it leaves the loop
+    def read() -> tuple[Claim, SignatureStatus | None]:
         claim = portal.desk.get(actor, claim_id)
         drafted = claim.state is ClaimState.DRAFT
         return claim, None if drafted else portal.desk.signature_status(actor, claim_id)
 
-    claim, signature = await portal.call(read)
+    claim, signature = await portal.read(read)
     return portal.render(
         request,
         "staff_claim.html",
