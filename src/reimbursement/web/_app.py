@@ -167,22 +167,19 @@ def create_app(
     ``[passkey]`` extra) customers register a passkey and sign every
     submission with it; give the desk the same object as its verifier
     (``Adapters.verifier``), so that it checks what the portal accepted.
-    ``desk_threads`` desk calls run at once, each in a worker thread: one
-    (the default) suits SQLite, whose calls hold the GIL; raise it for
-    PostgreSQL. ``0`` runs them on the event loop, no thread hop: cheapest
-    for SQLite on a local disk, but no other request moves while one runs.
-    ``reads_on_loop`` runs only the small reads behind the pages on the loop
-    (one claim, a page of at most fifty rows) and the rest in the threads:
-    for SQLite in WAL mode, where such a read never waits for a writer
-    (``python -m reimbursement serve`` sets it on SQLite and in memory).
+    ``desk_threads`` desk calls run at once in worker threads (one suits
+    SQLite, whose calls hold the GIL; more for PostgreSQL; ``0``: all on the
+    event loop). ``reads_on_loop`` runs the pages' small reads on the loop
+    and the rest in the threads, as ``serve`` does on SQLite (docs/portal.md).
     """
     secret_key = secret_key or secrets.token_urlsafe(32)
+    limiter = sign_in_limiter if sign_in_limiter is not None else SignInLimiter()
     portal = Portal(
         desk,
         identify,
         inbox,
         max_upload_bytes,
-        sign_in_limiter if sign_in_limiter is not None else SignInLimiter(),
+        limiter,
         time_zone,
         passkeys=passkeys,
         desk_threads=desk_threads,
@@ -194,14 +191,11 @@ def create_app(
         Middleware(UploadLimit, max_bytes=max_upload_bytes),
         Middleware(SessionCookie, secret_key=secret_key),
     ]
-    app = Starlette(
-        routes=_routes(),
-        middleware=middleware,
-        exception_handlers={
-            ReimbursementError: _refused,
-            SignInRequired: _signed_out,
-            HTTPException: _http_error,
-        },
-    )
+    refusals = {
+        ReimbursementError: _refused,
+        SignInRequired: _signed_out,
+        HTTPException: _http_error,
+    }
+    app = Starlette(routes=_routes(), middleware=middleware, exception_handlers=refusals)
     app.state.portal = portal
     return app
