@@ -133,6 +133,21 @@ MODULES: tuple[Target, ...] = (
         ("tests/adapters/sql/test_contracts_sql.py", "tests/adapters/sql/test_threads.py"),
     ),
     Target(
+        "payment_runs",  # which approved payments a run gathers, approves and sends
+        "reimbursement/payments/runs.py",
+        ("tests/payments/test_runs.py", "tests/payments/test_promise_year.py"),
+    ),
+    Target(
+        "bank_file",  # the pain.001 gateway: each payment filed once, in one file per run
+        "reimbursement/payments/bankfile.py",
+        ("tests/payments/test_bank_files.py", "tests/payments/test_gateways.py"),
+    ),
+    Target(
+        "reconciliation",  # which claims a bank statement (camt.054/053) marks paid or failed
+        "reimbursement/payments/camt.py",
+        ("tests/payments/test_bank_files.py",),
+    ),
+    Target(
         "desk_payments",
         "reimbursement/service/_payments.py",
         (

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from tests.payments.bank import INSURER_IBAN, assert_valid
@@ -171,3 +172,28 @@ def test_a_run_takes_its_keys_in_one_ledger_write_and_gives_back_what_the_desk_r
     payments = [desk.get(FINANCE, c).payment for c in ids]
     assert {p.gateway_reference for p in payments if p} == set(outcome.file.end_to_end_ids)
     assert gateway.queued() == []
+
+
+# T2's closing days in years from the calendar's first (2000) on: New Year, Good Friday,
+# Easter Monday, Labour Day, Christmas and the day after
+_T2_CLOSED = {
+    2000: [(1, 1), (4, 21), (4, 24), (5, 1), (12, 25), (12, 26)],
+    2001: [(1, 1), (4, 13), (4, 16), (5, 1), (12, 25), (12, 26)],
+    2025: [(1, 1), (4, 18), (4, 21), (5, 1), (12, 25), (12, 26)],
+    2027: [(1, 1), (3, 26), (3, 29), (5, 1), (12, 25), (12, 26)],
+}
+
+
+@pytest.mark.parametrize("year", sorted(_T2_CLOSED))
+def test_the_t2_calendar_closes_on_each_holiday_of_every_year_and_on_no_other_weekday(
+    year: int,
+) -> None:
+    """Every day of the year: open exactly when it is Monday to Friday and no T2 holiday
+    (the same rules in 2000, the calendar's first year, as in later ones)."""
+    schedule = RunSchedule()
+    closed = {date(year, month, day) for month, day in _T2_CLOSED[year]}
+    day = date(year, 1, 1)
+    while day.year == year:
+        expected = day.weekday() < 5 and day not in closed
+        assert schedule.is_bank_day(day) is expected, day
+        day += timedelta(days=1)
