@@ -9,11 +9,10 @@ one message twice; on SQLite each call takes the single write lock.
 
 ``mark_delivered`` writes nothing at once: the keys wait in the queue and
 are marked in the next transaction that writes anyway (see
-``_acknowledgements``). The other
-acknowledgements (failed, deferred, parked) are single statements, each its
-own transaction; on PostgreSQL their commit does not wait for the WAL flush:
-losing one to a server crash only means the message is delivered again (a
-requeue stays durable).
+``_acknowledgements``). The other acknowledgements (failed, deferred,
+parked) are single statements, each its own transaction; on PostgreSQL their
+commit does not wait for the WAL flush: losing one to a server crash only
+means the message is delivered again (a requeue stays durable).
 
 A message no dispatcher can read (a corrupted row) is parked as it is
 leased, with the error as its reason, so that it does not come back in
@@ -139,13 +138,21 @@ def _leasing(dialect: str, count: int) -> Direct:
     ]
     staged = (staged_rows[0] if count == 1 else sa.union_all(*staged_rows)).subquery("staged")
     queued = OUTBOX.alias("queued")
-    waiting = sa.exists().where(queued.c.claim_id == staged.c.claim_id, queued.c.status == PENDING)
+    # LIMIT 1 rather than EXISTS: PostgreSQL plans the EXISTS as a hash of every pending row
+    waiting = (
+        sa.select(queued.c.position)
+        .where(queued.c.claim_id == staged.c.claim_id, queued.c.status == PENDING)
+        .limit(1)
+        .scalar_subquery()
+    )
     columns: dict[str, Any] = {
         "key": staged.c.key,
         "claim_id": staged.c.claim_id,
         "status": sa.literal(PENDING, sa.Text()),
         "attempts": sa.literal(0, sa.Integer()),
-        "leased_until": sa.case((~waiting, sa.bindparam("until", type_=Instant())), else_=None),
+        "leased_until": sa.case(
+            (waiting.is_(None), sa.bindparam("until", type_=Instant())), else_=None
+        ),
         "body": staged.c.body,
     }
     if dialect == "sqlite":  # one writer: the positions after the last one are free
@@ -258,20 +265,15 @@ _PARK: Final = (
 _NO_FLUSH: Final = sa.select(
     sa.func.set_config("synchronous_commit", "off", sa.true())
 ).scalar_subquery()
-_ACKNOWLEDGE_PG: Final = {
-    name: statement.where(_NO_FLUSH.is_not(None))
-    for name, statement in (
-        ("delivered", DELIVERED_STATEMENT),
-        ("failed", _FAILED),
-        ("defer", _DEFER),
-        ("park", _PARK),
-    )
-}
 _ACKNOWLEDGE_SQLITE: Final = {
     "delivered": DELIVERED_STATEMENT,
     "failed": _FAILED,
     "defer": _DEFER,
     "park": _PARK,
+}
+_ACKNOWLEDGE_PG: Final = {
+    name: statement.where(_NO_FLUSH.is_not(None))
+    for name, statement in _ACKNOWLEDGE_SQLITE.items()
 }
 
 
