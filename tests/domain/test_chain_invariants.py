@@ -8,6 +8,7 @@ import hashlib
 import pickle
 import unicodedata
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 from unittest import mock
 
 import pytest
@@ -27,7 +28,8 @@ from reimbursement.testing import rich_claim
 
 from .test_chain import _object, _strings, events_fields, instants, text
 
-# the values of the caches' keys: a few every event repeats, so the events drawn share them
+# the module's text caches (chain._Texts), by name: events_fields repeats a few values, so the
+# events drawn share their entries
 _CACHES = ("_HEADS", "_DAYS", "_KEYS", "_FROMS", "_NO_REASON", "_ROLES", "_CLAIMS", "_TAILS")
 _NFC, _NFD = "Zo\u00eb", "Zoe\u0308"  # "Zoë" composed, and decomposed: equal on screen only
 
@@ -70,6 +72,15 @@ def test_the_bytes_an_event_is_hashed_by_are_canonical_whatever_the_caches_held(
     assert row_bytes(fields) == ours  # type: ignore[arg-type]  # with the caches as they are
 
 
+def test_every_text_the_caches_hold_is_the_text_of_its_key() -> None:
+    """Whatever ran before in this process: no entry is stale or another key's."""
+    row_bytes((*_BASE[:8], "why", ("k", "v"), *_BASE[10:]))  # every cache holds one at least
+    for name in _CACHES:
+        cache = getattr(chain, name)
+        assert cache
+        assert all(text == cache._make(key) for key, text in cache.items()), name
+
+
 def test_a_cache_full_to_its_bound_starts_afresh_and_still_gives_the_same_bytes() -> None:
     days = [(*_BASE[:5], _day(d), *_BASE[6:]) for d in range(9)]
     with mock.patch.object(chain, "_KEPT", 4):
@@ -81,11 +92,13 @@ def test_a_cache_full_to_its_bound_starts_afresh_and_still_gives_the_same_bytes(
 
 def _variants(value: str) -> list[str]:
     """``value`` in each Unicode normalisation form and each case: other strings, often."""
-    forms = [unicodedata.normalize(f, value) for f in ("NFC", "NFD", "NFKC", "NFKD")]  # type: ignore[arg-type]
+    forms = [unicodedata.normalize(form, value) for form in _FORMS]
     return [*forms, value.upper(), value.lower(), value.casefold(), value.swapcase()]
 
 
-_STRING_FIELDS = {"claim_id": 2, "actor": 3, "reason": 8, "key": 9, "value": 10}
+_FORMS: tuple[Literal["NFC", "NFD", "NFKC", "NFKD"], ...] = ("NFC", "NFD", "NFKC", "NFKD")
+# where a string is set: its index among the fields, or the details' one key or value
+_STRING_FIELDS = {"claim_id": 2, "actor": 3, "reason": 8, "key": -1, "value": -1}
 
 
 def _with(fields: tuple[object, ...], where: str, value: str) -> tuple[object, ...]:
