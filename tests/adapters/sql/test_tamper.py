@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from reimbursement import Claim
 from reimbursement.adapters import sql
-from reimbursement.audit import verify
+from reimbursement.audit import digest, verify
 from reimbursement.testing import approved, assigned, draft, paid, submitted
 
 
@@ -99,3 +99,30 @@ def test_the_same_instant_written_in_another_offset_is_no_change(
     read = _stored_and_read(store, 3, shift)
     assert read.events[2].at.utcoffset() == timedelta(hours=5)
     assert verify(read).intact
+
+
+# one customer written three ways: "Zoë" composed, decomposed ("e" and U+0308), upper case
+_CUSTOMERS = ("Zo\u00eb", "Zoe\u0308", "ZO\u00cb")
+
+
+def test_a_claim_read_back_hashes_as_stored_in_each_unicode_form_and_case(
+    store: sql.SqlClaimStore,
+) -> None:
+    """The store keeps every string as written (no normalisation, no folding), so the digest
+    of each event read back is the digest the claim's log kept for it when it was made."""
+    claims = [
+        submitted(draft(f"claim-{i}", customer), f"CLM-{customer}")
+        for i, customer in enumerate(_CUSTOMERS, 1)
+    ]
+    with store.unit_of_work() as uow:
+        for claim in claims:
+            uow.claims.add(claim)
+        uow.commit()
+    with sql.create(store.engine.url) as fresh, fresh.unit_of_work() as uow:
+        read = [uow.claims.get(claim.id) for claim in claims]
+    for claim, back, customer in zip(claims, read, _CUSTOMERS, strict=True):
+        assert back.events[0].actor == customer  # the code points as written
+        assert back.events.digests_since(0) == claim.events.digests_since(0)
+        assert back.events.digests_since(0) == [digest(event) for event in back.events]
+        assert verify(back) == verify(claim)
+        assert verify(back).intact
