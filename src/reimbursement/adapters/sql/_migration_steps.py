@@ -345,4 +345,21 @@ WHERE c.format <= 2"""
             "UPDATE rb_claims SET format = 3, body = {counted_body} WHERE format <= 2",
         ),
     ),
+    Migration(
+        16,
+        "each reviewer's open work kept as a count, not summed over rb_holdings at every routing",
+        (
+            """CREATE TABLE rb_loads (
+    reviewer_id TEXT NOT NULL,
+    -- up to a row per reviewer and shard (0-7), so that concurrent writers seldom wait on
+    -- one row: a claim's changes go to its shard's row; the load is the sum of the rows
+    shard       INTEGER NOT NULL,
+    -- this shard's part of the plan steps (or claims) the reviewer holds in review
+    steps       {bigint} NOT NULL,
+    PRIMARY KEY (reviewer_id, shard)
+)""",
+            """INSERT INTO rb_loads (reviewer_id, shard, steps)
+SELECT reviewer_id, 0, SUM(steps) FROM rb_holdings GROUP BY reviewer_id""",
+        ),
+    ),
 )
