@@ -78,6 +78,7 @@ import statistics
 import sys
 import tempfile
 import time
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -1007,8 +1008,10 @@ class FloorRun:
         elif kind == ("SELECT", "rb_loads"):
             c.execute(statement).all()
         elif kind == ("INSERT", "rb_loads"):
+            # the claim's shard and reviewers spread as the library's are (a lock per row)
+            spread = zlib.crc32(claim.id.encode())
             rows = [
-                {"reviewer": f"r{n}", "shard": len(claim.id) % 8, "steps": 1}
+                {"reviewer": f"r{(spread + n) % len(REVIEWERS)}", "shard": spread % 8, "steps": 1}
                 for n in range(op.rows)
             ]
             c.execute(statement, rows)
