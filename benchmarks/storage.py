@@ -47,8 +47,9 @@ into the library's tables in the library's row format (rows of two real
 claims made through the desk, one in review and one paid, copied with new
 ids, numbers, customers and reviewers; a quarter in review, held by 1,000
 reviewers). Medians of timed calls, each in its own unit of work, after a
-warm-up: ``uow.claims.get(id)`` (the primary-key reference), ``by_number``
-and a reviewer's 50-row ``work_queue`` page; the query plans of the
+warm-up: ``uow.claims.get(id)`` (the primary-key reference), ``by_number``,
+a reviewer's 50-row ``work_queue`` page and every reviewer's load
+(``open_work``, what routing reads at each submission); the query plans of the
 statements the adapter issued (EXPLAIN QUERY PLAN / EXPLAIN). On SQLite by
 default; ``--pg`` also loads PostgreSQL (slow: several minutes for 1,000,000).
 
@@ -77,6 +78,7 @@ import statistics
 import sys
 import tempfile
 import time
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -493,6 +495,7 @@ T_HOLDINGS = sa.table(
     sa.column("due_key"),
     sa.column("position"),
 )
+T_LOADS = sa.table("rb_loads", sa.column("reviewer_id"), sa.column("shard"), sa.column("steps"))
 T_SEQUENCES = sa.table("rb_sequences", sa.column("scope"), sa.column("value"))
 # the duplicate index: a submitted claim's keys, looked up by index before it is saved
 T_FILE_KEYS = sa.table(
@@ -678,9 +681,16 @@ class FloorRun:
                     index_elements=["scope"], set_={"value": T_SEQUENCES.c.value + 1}
                 )
                 .returning(T_SEQUENCES.c.value),
-                ("SELECT", "rb_holdings"): sa.select(
-                    holdings.reviewer_id, sa.func.sum(holdings.steps)
-                ).group_by(holdings.reviewer_id),
+                ("SELECT", "rb_loads"): sa.select(
+                    T_LOADS.c.reviewer_id, sa.func.sum(T_LOADS.c.steps)
+                ).group_by(T_LOADS.c.reviewer_id),
+                # a reviewer's count changed by a claim's new holders, in the claim's shard
+                ("INSERT", "rb_loads"): dialect_insert(T_LOADS)
+                .values(reviewer_id=b("reviewer"), shard=b("shard"), steps=b("steps"))
+                .on_conflict_do_update(
+                    index_elements=["reviewer_id", "shard"],
+                    set_={"steps": T_LOADS.c.steps + sa.literal_column("excluded.steps")},
+                ),
                 ("UPDATE", "rb_claims"): sa.update(T_CLAIMS)
                 .where(claims.id == b("cid"), claims.version == b("expected"))
                 .values(
@@ -995,8 +1005,16 @@ class FloorRun:
         elif kind == ("INSERT", "rb_sequences"):
             value = c.execute(statement, {"scope": "CLM-2026"}).scalar_one()
             claim.number = f"CLM-2026-{value:06d}"
-        elif kind == ("SELECT", "rb_holdings"):
+        elif kind == ("SELECT", "rb_loads"):
             c.execute(statement).all()
+        elif kind == ("INSERT", "rb_loads"):
+            # the claim's shard and reviewers spread as the library's are (a lock per row)
+            spread = zlib.crc32(claim.id.encode())
+            rows = [
+                {"reviewer": f"r{(spread + n) % len(REVIEWERS)}", "shard": spread % 8, "steps": 1}
+                for n in range(op.rows)
+            ]
+            c.execute(statement, rows)
         elif kind in (("UPDATE", "rb_claims"), ("WITH", "rb_claims")):
             parameters = {
                 "cid": claim.id,
@@ -1511,6 +1529,11 @@ def bulk_load(target: Target, stored: int) -> None:
             if first and first % (BATCH * 20) == 0:
                 rate = first / (time.perf_counter() - started)
                 print(f"  loaded {first:,} claims ({rate:,.0f}/s)", flush=True)
+        with connection.begin():  # the reviewers' counts, as upgrade fills them
+            connection.exec_driver_sql(
+                "INSERT INTO rb_loads (reviewer_id, shard, steps) "
+                "SELECT reviewer_id, 0, SUM(steps) FROM rb_holdings GROUP BY reviewer_id"
+            )
         if pg:  # what autovacuum does after a bulk load, done now so the plans are settled
             connection.commit()
             connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
@@ -1558,7 +1581,12 @@ def lookups(databases: Databases, pg: bool, stored: int, samples: int) -> dict[s
             page = uow.claims.work_queue([reviewer], limit=50)
         assert len(page) == 50, f"{reviewer} holds {len(page)} claims, not 50 or more"
 
-    calls = {"pk_lookup": get, "by_number": by_number, "queue_page": queue}
+    def open_work() -> None:  # what routing reads at every submission
+        with store.unit_of_work() as uow:
+            loads = uow.claims.open_work()
+        assert len(loads) >= stored_reviewers(stored), f"{len(loads)} reviewers hold work"
+
+    calls = {"pk_lookup": get, "by_number": by_number, "queue_page": queue, "open_work": open_work}
     recorder = Recorder()
     plans: list[str] = []
     with recorder.listening():
@@ -1581,7 +1609,8 @@ def lookups(databases: Databases, pg: bool, stored: int, samples: int) -> dict[s
     print(f"{name}: over {stored:,} claims, medians of {samples}:")
     for what in calls:
         ms = results[f"{what}_ms"]
-        print(f"  {what}: {ms:.3f} ms ({ms / pk:.2f}x the primary-key lookup; target <= 5x)")
+        target = "" if what == "open_work" else "; target <= 5x"
+        print(f"  {what}: {ms:.3f} ms ({ms / pk:.2f}x the primary-key lookup{target})")
     print(f"{name}: query plans of the statements the adapter issued:")
     print("\n".join(plans))
     results["queue_vs_pk"] = results["queue_page_ms"] / pk

@@ -32,6 +32,7 @@ from reimbursement.testing import AT, draft, rich_claim
 from .conftest import DATABASES
 from .large_claims import CUSTOMER, REVIEWER, desk_on
 from .test_body_text import line
+from .test_loads import as_version_15
 
 pytestmark = pytest.mark.parametrize("database_url", DATABASES, indirect=True)
 
@@ -63,8 +64,9 @@ def run(engine: sa.Engine, statement: str, **parameters: object) -> None:
 
 
 def as_version_14(url: str) -> None:
-    """Take a database at schema 15 back to 14: each claim's items inside its row (record
-    format 2), no ``rb_claim_items``."""
+    """Take a database at the library's schema back to 14: each claim's items inside its
+    row (record format 2), no ``rb_claim_items``."""
+    as_version_15(url)
     engine = sa.create_engine(url)
     cast = _JSONB[engine.dialect.name]
     with engine.begin() as connection:

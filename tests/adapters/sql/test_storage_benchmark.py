@@ -19,7 +19,14 @@ import pytest
 from .conftest import POSTGRES_ENV
 
 SCRIPT = Path(__file__).parents[3] / "benchmarks" / "storage.py"
-LOOKUPS = {"pk_lookup_ms", "by_number_ms", "queue_page_ms", "queue_vs_pk", "by_number_vs_pk"}
+LOOKUPS = {
+    "pk_lookup_ms",
+    "by_number_ms",
+    "queue_page_ms",
+    "open_work_ms",
+    "queue_vs_pk",
+    "by_number_vs_pk",
+}
 
 
 def run(*arguments: str) -> tuple[dict[str, float], str]:

@@ -14,8 +14,8 @@ factory (:func:`create`)::
     store.queue.claim_batch(10, now=..., lease=...)
     store.close()
 
-The schema (``rb_claims``, ``rb_claim_items``, ``rb_events``, ``rb_holdings``, ``rb_requests``,
-``rb_sequences``, ``rb_outbox``, ``rb_log_nodes`` and ``rb_log_events`` of
+The schema (``rb_claims``, ``rb_claim_items``, ``rb_events``, ``rb_holdings``, ``rb_loads``,
+``rb_requests``, ``rb_sequences``, ``rb_outbox``, ``rb_log_nodes`` and ``rb_log_events`` of
 :class:`SqlLogStore`, ``rb_schema_version``; see ``docs/storage.md``) is
 changed only by :func:`upgrade` or ``python -m reimbursement db upgrade
 --database URL``; opening a store whose

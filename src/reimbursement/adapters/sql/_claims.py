@@ -42,6 +42,7 @@ from ._direct import Direct
 from ._duplicates import SqlDuplicateLookups
 from ._engine import is_postgres
 from ._items import item_writes
+from ._loads import loads_query
 from ._schema import CLAIMS, HOLDINGS, REQUESTS, Instant
 from ._writes import append, redate_holdings, update_claim
 
@@ -134,11 +135,6 @@ _FORGET_ANSWERS: Final = (
     .where(REQUESTS.c.claim_id == sa.bindparam("erased"), REQUESTS.c.answer.is_not(None))
     .values(answer=None)
 )
-# the reviewers' loads (routing reads them at every submission), of all or of some
-_LOADS: Final = sa.select(HOLDINGS.c.reviewer_id, sa.func.sum(HOLDINGS.c.steps)).group_by(
-    HOLDINGS.c.reviewer_id
-)
-_LOADS_OF: Final = _LOADS.where(HOLDINGS.c.reviewer_id.in_(sa.bindparam("names", expanding=True)))
 # a reviewer's page: one range of rb_holdings_queue, joined to the claims' columns only
 _QUEUE: Final = sa.select(*SUMMARY_COLUMNS, HOLDINGS.c.due_key, HOLDINGS.c.position).select_from(
     HOLDINGS.join(CLAIMS, CLAIMS.c.id == HOLDINGS.c.claim_id)
@@ -324,9 +320,7 @@ class SqlClaimRepository(SqlDuplicateLookups, SqlAuditQueue):
             return self._seen(load_claims(connection, connection.execute(query).all()))
 
     def open_work(self, reviewers: Iterable[str] | None = None) -> Mapping[str, int]:
-        query, parameters = _LOADS, {}
-        if reviewers is not None:
-            query, parameters = _LOADS_OF, {"names": sorted(set(reviewers))}
+        query, parameters = loads_query(reviewers)  # routing reads them at every submission
         with self._uow.reading("count open work") as connection:
             return {name: int(count) for name, count in connection.execute(query, parameters)}
 

@@ -1,65 +1,18 @@
 """The schema's forward steps, as plain SQL for each dialect.
 
-The few words that differ between PostgreSQL and SQLite are filled in from
-:data:`WORDS` when :func:`reimbursement.adapters.sql._migrations.statements`
-prints or applies a step. A new step is appended at the end of
-:data:`MIGRATIONS`, with the next version number, and never edited once released.
+The words that differ between PostgreSQL and SQLite (``{json}``, ``{instant}``…)
+are filled in from ``_migration_words.WORDS``. A new step is appended at the
+end of :data:`MIGRATIONS`, with the next version number, and never edited once
+released.
 """
 
 from __future__ import annotations
 
 from typing import Final
 
-import attrs
+from ._migration_words import LISTS, Migration
 
-__all__ = ["MIGRATIONS", "WORDS", "Migration"]
-
-
-@attrs.frozen
-class Migration:
-    """One forward step: from ``version - 1`` to ``version``."""
-
-    version: int
-    description: str
-    sql: tuple[str, ...]
-
-
-_LISTS: Final = ("lines", "attachments", "messages")
-_NUMBERED: Final = "WITH ORDINALITY AS j(value, n)"
-
-WORDS: Final = {
-    "postgresql": {
-        "json": "JSONB",
-        "ordered_json": "JSON",
-        "instant": "TIMESTAMPTZ",
-        "position": "BIGINT GENERATED ALWAYS AS IDENTITY",
-        "now": "now()",
-        "not_due": "'9999-12-31 00:00:00+00'",
-        "bigint": "BIGINT",
-        "bytes": "BYTEA",
-        # step 15: a list's items (and their indexes), and the body with their counts
-        **{f"items_of_{n}": f"jsonb_array_elements(c.body -> '{n}') {_NUMBERED}" for n in _LISTS},
-        "item_index": "j.n - 1",
-        "counted_body": "body || jsonb_build_object("
-        + ", ".join(f"'{n}', jsonb_array_length(body -> '{n}')" for n in _LISTS)
-        + ")",
-    },
-    "sqlite": {
-        "json": "TEXT",
-        "ordered_json": "TEXT",
-        "instant": "TEXT",
-        "position": "INTEGER",
-        "now": "CURRENT_TIMESTAMP",
-        "not_due": "'9999-12-31T00:00:00.000000+00:00'",
-        "bigint": "INTEGER",
-        "bytes": "BLOB",
-        **{f"items_of_{n}": f"json_each(c.body, '$.{n}') AS j" for n in _LISTS},
-        "item_index": "j.key",
-        "counted_body": "json_set(body, "
-        + ", ".join(f"'$.{n}', json_array_length(body, '$.{n}')" for n in _LISTS)
-        + ")",
-    },
-}
+__all__ = ["MIGRATIONS"]
 
 MIGRATIONS: Final = (
     Migration(
@@ -386,10 +339,27 @@ WHERE e.type = 'straight_through_decided'
 SELECT c.id, '{name}', {{item_index}}, c.version, j.value
 FROM rb_claims c, {{items_of_{name}}}
 WHERE c.format <= 2"""
-                for name in _LISTS
+                for name in LISTS
             ),
             # record format 3: the body holds how many items each list has, not the items
             "UPDATE rb_claims SET format = 3, body = {counted_body} WHERE format <= 2",
+        ),
+    ),
+    Migration(
+        16,
+        "each reviewer's open work kept as a count, not summed over rb_holdings at every routing",
+        (
+            """CREATE TABLE rb_loads (
+    reviewer_id TEXT NOT NULL,
+    -- up to a row per reviewer and shard (0-7), so that concurrent writers seldom wait on
+    -- one row: a claim's changes go to its shard's row; the load is the sum of the rows
+    shard       INTEGER NOT NULL,
+    -- this shard's part of the plan steps (or claims) the reviewer holds in review
+    steps       {bigint} NOT NULL,
+    PRIMARY KEY (reviewer_id, shard)
+)""",
+            """INSERT INTO rb_loads (reviewer_id, shard, steps)
+SELECT reviewer_id, 0, SUM(steps) FROM rb_holdings GROUP BY reviewer_id""",
         ),
     ),
 )

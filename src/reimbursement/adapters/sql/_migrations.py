@@ -16,7 +16,8 @@ import sqlalchemy as sa
 
 from ...errors import SchemaVersionError
 from ._engine import begin, guard, is_postgres, shown
-from ._migration_steps import MIGRATIONS, WORDS
+from ._migration_steps import MIGRATIONS
+from ._migration_words import WORDS
 from ._schema import SCHEMA_VERSIONS
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "check", "current_version", "statements", "upgrade"]

@@ -27,6 +27,7 @@ __all__ = [
     "HOLDINGS",
     "IMAGE_KEYS",
     "ITEMS",
+    "LOADS",
     "LOG_EVENTS",
     "LOG_NODES",
     "LOG_PENDING",
@@ -180,6 +181,15 @@ AUDIT_QUEUE: Final = sa.Table(
     sa.Column("drawn_at", Instant, nullable=False),
     sa.Column("position", sa.BigInteger, nullable=False),
 )
+
+LOADS: Final = sa.Table(
+    "rb_loads",
+    METADATA,
+    sa.Column("reviewer_id", sa.Text, primary_key=True),
+    sa.Column("shard", sa.Integer, primary_key=True),
+    sa.Column("steps", sa.BigInteger, nullable=False),
+)
+"""Each reviewer's open work (the sum of their ``rb_holdings.steps``), a row per shard."""
 
 NOT_DUE: Final = datetime(9999, 12, 31, tzinfo=UTC)
 """``rb_holdings.due_key`` of a claim with no due time: after every real one."""

@@ -13,12 +13,14 @@ statement, on SQLite in one more INSERT. Kept in a module of its own
 because it decides whether an update may be lost: ``tools/mutation.py`` tests it.
 
 The holdings (``rb_holdings``) are rewritten only when the claim's holders
-change. When the unit of work knows the claim at the version the save
-replaces, those holders are the stored ones: every write of a claim writes
-its holdings in the same transaction, and a version has one content. Then
-a save that keeps the holders only gives their rows the new due time, and
-a claim held by nobody before and after writes none; otherwise the rows
-are deleted and written again.
+change, and the reviewers' loads (``rb_loads``, see ``_loads``) by as much.
+When the unit of work knows the claim at the version the save replaces,
+those holders are the stored ones: every write of a claim writes its
+holdings in the same transaction, and a version has one content. Then a
+save that keeps the holders only gives their rows the new due time, and a
+claim held by nobody before and after writes none; otherwise the rows are
+deleted (saying what they held, when the unit of work did not know the
+claim) and written again.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from ._direct import Direct, inserting
 from ._duplicates import index_duplicates
 from ._engine import is_postgres
 from ._items import ItemWrites, item_writes, write_items
+from ._loads import add_loads
 from ._log import PEND, pending_rows
 from ._schema import CLAIMS, EVENTS, HOLDINGS, LOG_PENDING, NOT_DUE, Instant
 
@@ -68,8 +71,11 @@ _UPDATE: Final = (
 _SAVE: Final = Direct(_UPDATE)
 _APPEND: Final = inserting(EVENTS)
 _EVENT_FIELDS: Final = ("seq", "type", "at", "body")
-_FORGET_HOLDINGS: Final = Direct(
-    HOLDINGS.delete().where(HOLDINGS.c.claim_id == sa.bindparam("claim_id"))
+_FORGET_HOLDINGS: Final = HOLDINGS.delete().where(HOLDINGS.c.claim_id == sa.bindparam("claim_id"))
+_FORGET: Final = Direct(_FORGET_HOLDINGS)
+# the rows it deleted: what the claim held as stored, when the unit of work does not know it
+_FORGET_SAYING: Final = Direct(
+    _FORGET_HOLDINGS.returning(HOLDINGS.c.reviewer_id, HOLDINGS.c.steps)
 )
 _HOLD: Final = Direct(
     HOLDINGS.insert().values(
@@ -218,14 +224,20 @@ def _hold(
     schedule: ClaimSchedule,
     held_before: Counter[str] | None,
 ) -> None:
-    """The claim's holdings, written where they differ from ``held_before`` (None: unknown)."""
+    """The claim's holdings, written where they differ from ``held_before`` (None: unknown),
+    and the reviewers' loads (``_loads``) changed by as much."""
     held = Counter(holders(claim))
     if held == held_before:
         if held:  # the same holders: only the claim's due time may have moved
             redate_holdings(connection, claim.id, schedule)
         return
-    if held_before is None or held_before:
-        _FORGET_HOLDINGS.run(connection, {"claim_id": claim.id})
+    if held_before is None:
+        held_before = Counter()
+        for row in _FORGET_SAYING.run(connection, {"claim_id": claim.id}).all():
+            held_before[row.reviewer_id] += row.steps
+    elif held_before:
+        _FORGET.run(connection, {"claim_id": claim.id})
+    add_loads(connection, claim.id, held_before, held)
     if held:
         due = _due_key(schedule)
         _HOLD.run(
