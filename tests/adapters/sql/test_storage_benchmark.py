@@ -63,3 +63,34 @@ def test_on_postgresql_it_times_the_workers_and_the_lookups_over_stored_claims()
     assert {f"pg_{k}" for k in LOOKUPS} <= set(figures)
     assert all(v > 0 for v in figures.values())
     assert "Index Scan using rb_holdings_queue" in printed
+
+
+WINDOWS = Path(__file__).parents[3] / "benchmarks" / "storage_windows.py"
+
+
+@pytest.mark.parametrize(
+    "database", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def test_the_windows_benchmark_times_each_window_and_ends_with_its_json_line(
+    database: str,
+) -> None:
+    arguments = ["--claims", "6", "--windows", "3"]
+    if database == "sqlite":
+        arguments.append("--sqlite")
+    else:
+        server = os.environ.get(POSTGRES_ENV)
+        if not server:
+            pytest.skip(f"PostgreSQL tests need {POSTGRES_ENV} (a postgresql+psycopg:// URL)")
+        arguments += ["--database", server]
+    result = subprocess.run(
+        [sys.executable, str(WINDOWS), *arguments],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    assert len(figures["windows_claims_per_s"]) == 3
+    assert figures["last_vs_first"] > 0
+    assert "window 3:" in result.stdout
