@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from tests.payments.bank import INSURER_IBAN, assert_valid
 from tests.support import ANA, FINANCE, PROFILES, REVIEWER, submitted
 
@@ -101,8 +102,11 @@ class _OnePerPage:
 
     def __init__(self, desk: ReimbursementDesk) -> None:
         self.desk = desk
+        self.pages = 0
 
     def claims_in(self, actor: Any, states: Any, *, after: Any = None, limit: int = 50) -> Page:
+        self.pages += 1
+        assert self.pages < 100, "the same pages read again and again"
         return self.desk.claims_in(actor, states, after=after, limit=1)
 
     def __getattr__(self, name: str) -> Any:
@@ -146,3 +150,13 @@ def test_a_cut_off_at_the_end_of_the_span_is_in_it() -> None:
         end,
     ]
     assert list(schedule.cutoffs_between(end, end + timedelta(hours=1))) == []
+
+
+@pytest.mark.parametrize(
+    "cutoffs",
+    [(), (time(10, tzinfo=UTC),), (time(10), time(15, tzinfo=UTC)), ("10:00",), (time(9), "15")],
+    ids=["none", "aware", "one-aware", "text", "one-text"],
+)
+def test_a_schedule_needs_one_or_more_naive_times_of_day(cutoffs: tuple[Any, ...]) -> None:
+    with pytest.raises(ValueError, match=r"naive datetime\.time"):
+        RunSchedule(cutoffs=cutoffs)
