@@ -17,11 +17,13 @@ import pytest
 from tests.payments.bank import INSURER_IBAN, camt054
 from tests.support import FINANCE, PROFILES, REVIEWER, submitted
 
-from reimbursement import ReimbursementDesk
+from reimbursement import Money, ReimbursementDesk
 from reimbursement.bootstrap import in_memory_desk
 from reimbursement.errors import ValidationError
 from reimbursement.payments.bankfile import BankFileGateway
 from reimbursement.payments.camt import (
+    BankResult,
+    BankStatement,
     OpenPayment,
     match,
     open_payments,
@@ -152,6 +154,7 @@ class _OnePerPage:
 
     def claims_in(self, actor: Any, states: Any, *, after: Any = None, limit: int = 100) -> Page:
         self.pages += 1
+        assert self.pages < 100, "the same pages read again and again"
         return self.desk.claims_in(actor, states, after=after, limit=1)
 
     def __getattr__(self, name: str) -> Any:
@@ -171,10 +174,13 @@ def test_every_page_of_sent_payments_is_read() -> None:
     assert set(reconcile(paged, FINANCE, data, account=INSURER_IBAN).paid) == set(ids)  # type: ignore[arg-type]
 
 
-def test_a_payment_paid_or_failed_is_no_longer_open() -> None:
+def test_only_a_payment_sent_and_not_yet_paid_or_failed_is_open() -> None:
     desk, _, ids, e2e = sent(3)
     data = camt054([(e2e[0], "42.50", "paid"), (e2e[1], "42.50", "failed")])
     reconcile(desk, FINANCE, data, account=INSURER_IBAN)
+    unsent = desk.approve(REVIEWER, submitted(desk).id).id
+    desk.approve_payment(FINANCE, unsent)  # approved, in no run yet
+    assert desk.get(FINANCE, unsent).state.value == "payment_approved"
     assert list(open_payments(desk, FINANCE)) == [e2e[2]]
     assert open_payments(desk, FINANCE)[e2e[2]].claim_id == ids[2]
 
@@ -187,3 +193,25 @@ def test_a_statement_naming_no_amount_is_mismatched_for_that_reason() -> None:
     ((e2e_id, why),) = plan.mismatched
     assert e2e_id == e2e[0]
     assert why == "the bank names no amount for it; the payment is 42.50 EUR"
+
+
+def test_a_statement_read_reports_the_problem_it_found_with_an_amount() -> None:
+    desk, _, _, e2e = sent(2)
+    data = camt054([(e2e[0], "42,50", "paid"), (e2e[1], "42.50", "paid")])
+    no_currency = data.replace(b'<Amt Ccy="EUR">42.50</Amt>', b"<Amt>42.50</Amt>")
+    plan = match(read_camt(no_currency), open_payments(desk, FINANCE))
+    assert plan.confirm == ()
+    reasons = dict(plan.mismatched)
+    assert reasons[e2e[0]] == "the bank's amount '42,50' is no amount; the payment is 42.50 EUR"
+    assert reasons[e2e[1]].startswith("the bank's currency '' is no ISO 4217 code")
+
+
+def test_a_return_without_the_banks_reason_fails_as_returned_by_the_bank() -> None:
+    desk, _, ids, e2e = sent(1)
+    statement = BankStatement(
+        "CAMT-1",
+        INSURER_IBAN.replace(" ", ""),
+        (BankResult(e2e[0], "failed", Money("42.50", "EUR")),),
+    )
+    plan = match(statement, open_payments(desk, FINANCE))
+    assert plan.fail == ((ids[0], e2e[0], "returned by the bank"),)
