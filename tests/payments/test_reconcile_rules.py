@@ -27,6 +27,7 @@ from reimbursement.payments.camt import (
     OpenPayment,
     match,
     open_payments,
+    plan_camt,
     read_camt,
     reconcile,
 )
@@ -204,6 +205,8 @@ def test_a_statement_read_reports_the_problem_it_found_with_an_amount() -> None:
     reasons = dict(plan.mismatched)
     assert reasons[e2e[0]] == "the bank's amount '42,50' is no amount; the payment is 42.50 EUR"
     assert reasons[e2e[1]].startswith("the bank's currency '' is no ISO 4217 code")
+    as_bytes = plan_camt(no_currency, open_payments(desk, FINANCE), account=INSURER_IBAN)
+    assert as_bytes == plan  # an amount without its currency is no amount "not named"
 
 
 def test_a_return_without_the_banks_reason_fails_as_returned_by_the_bank() -> None:
