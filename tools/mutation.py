@@ -289,12 +289,6 @@ EQUIVALENT: dict[str, str] = {
             ),
         )
     },
-    "_ready: claim.state is ClaimState.PAYMENT_APPROVED / and payment is not None => "
-    "claim.state is ClaimState.PAYMENT_APPROVED or payment is not None": (
-        "a run reads only payment_requested and payment_approved claims, and a "
-        "payment_requested claim's payment is always requested (the domain's payment "
-        "invariant): only a payment_approved claim holds an approved payment"
-    ),
     "PaymentRuns._open: page = self.desk.claims_in(actor, states, after=after, limit=1000) => "
     "page = self.desk.claims_in(actor, states, after=after, )": (
         "the desk's default page (50 claims) instead of 1000: more pages, the same claims "
