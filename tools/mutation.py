@@ -135,17 +135,25 @@ MODULES: tuple[Target, ...] = (
     Target(
         "payment_runs",  # which approved payments a run gathers, approves and sends
         "reimbursement/payments/runs.py",
-        ("tests/payments/test_runs.py", "tests/payments/test_promise_year.py"),
+        (
+            "tests/payments/test_run_rules.py",
+            "tests/payments/test_runs.py",
+            "tests/payments/test_promise_year.py",
+        ),
     ),
     Target(
         "bank_file",  # the pain.001 gateway: each payment filed once, in one file per run
         "reimbursement/payments/bankfile.py",
-        ("tests/payments/test_bank_files.py", "tests/payments/test_gateways.py"),
+        (
+            "tests/payments/test_bank_file_rules.py",
+            "tests/payments/test_bank_files.py",
+            "tests/payments/test_gateways.py",
+        ),
     ),
     Target(
         "reconciliation",  # which claims a bank statement (camt.054/053) marks paid or failed
         "reimbursement/payments/camt.py",
-        ("tests/payments/test_bank_files.py",),
+        ("tests/payments/test_reconcile_rules.py", "tests/payments/test_bank_files.py"),
     ),
     Target(
         "desk_payments",
@@ -259,6 +267,120 @@ EQUIVALENT: dict[str, str] = {
     '"reference": payment.gateway_reference or "XXXX"},': (
         "a sent payment always holds the gateway's reference, never empty under the payment "
         "port's contract (reimbursement.testing checks it): the fallback only narrows the type"
+    ),
+    # -- payment runs (payments/runs.py)
+    **{
+        f"target2_calendar: {change}": (
+            "1 January 2000 is a Saturday, closed anyway, and rrule takes a rule's missing day "
+            "of the month from dtstart (the 1st): the calendar closes on the same days"
+        )
+        for change in (
+            "start = datetime(2000, 1, 1)  # noqa: DTZ001 - rrule dates, compared as days => "
+            "start = datetime(2000, 2, 1)  # noqa: DTZ001 - rrule dates, compared as days",
+            "start = datetime(2000, 1, 1)  # noqa: DTZ001 - rrule dates, compared as days => "
+            "start = datetime(2000, 1, 2)  # noqa: DTZ001 - rrule dates, compared as days",
+            *(
+                f"rrule(YEARLY, bymonth={month}, bymonthday=1, dtstart=start), => {mutated}"
+                for month in (1, 5)
+                for mutated in (
+                    f"rrule(YEARLY, bymonth={month}, bymonthday=None, dtstart=start),",
+                    f"rrule(YEARLY, bymonth={month}, dtstart=start),",
+                )
+            ),
+        )
+    },
+    "PaymentRuns._open: page = self.desk.claims_in(actor, states, after=after, limit=1000) => "
+    "page = self.desk.claims_in(actor, states, after=after, )": (
+        "the desk's default page (50 claims) instead of 1000: more pages, the same claims "
+        "(test_run_rules.py reads one claim per page)"
+    ),
+    "RunSchedule.next_cutoff: return next(self.cutoffs_between(after, after + "
+    "timedelta(days=400))) => return next(self.cutoffs_between(after, after + "
+    "timedelta(days=401)))": (
+        "a day more of look-ahead: a schedule's next cut-off is at most a few days away "
+        "(the next bank day), far inside either bound"
+    ),
+    "PaymentRuns.run_at: return self.release(self.collect(cutoff, actor), actor) => "
+    "return self.release(self.collect(cutoff, ), actor)": (
+        "release re-reads the open claims as actor; of the run collected it reads only the "
+        "id, cut-off, execution date and instant flag, which do not depend on who collects"
+    ),
+    # -- the pain.001 gateway (payments/bankfile.py)
+    **{
+        f"BankFileGateway.{change}": (
+            "only whether sepa_problem finds a problem is read, not the text it cuts to the "
+            "length: the length (and, in _transfer, the field path of a problem dropped) "
+            "changes nothing"
+        )
+        for change in (
+            '_new_entry: _, problem = sepa_problem("payee.name", payee.name, 70) => '
+            '_, problem = sepa_problem("payee.name", payee.name, None)',
+            '_new_entry: _, problem = sepa_problem("payee.name", payee.name, 70) => '
+            '_, problem = sepa_problem("payee.name", payee.name, 71)',
+            *(
+                '_transfer: if sepa_problem("payee.name", payee.name, 70)[1] is not None: => '
+                f"if sepa_problem({mutated})[1] is not None:"
+                for mutated in (
+                    '"payee.name", payee.name, None',
+                    '"XXpayee.nameXX", payee.name, 70',
+                    '"PAYEE.NAME", payee.name, 70',
+                    '"payee.name", payee.name, 71',
+                )
+            ),
+        )
+    },
+    "BankFileGateway._new_entry: return LedgerEntry(instruction, receipt, None, payee.name, "
+    'payee.address), "" => return LedgerEntry(instruction, receipt, None, payee.name, '
+    'payee.address), "XXXX"': (
+        "the reason is read only when no entry is made: with an entry it is never used"
+    ),
+    **{
+        f"BankFileGateway.{change}": (
+            "the ledger keeps the first entry of a key (add returns the entry it holds) and "
+            "every gateway gives a key the reference end_to_end_id(key): skipping the first "
+            "read gives the same entry and the same receipt"
+        )
+        for change in (
+            "cancel: entry = self._ledger.get(key) => entry = self._ledger.get(None)",
+            "settle: entry = self._ledger.get(key) => entry = None",
+            "settle: entry = self._ledger.get(key) => entry = self._ledger.get(None)",
+            "settle: reference = end_to_end_id(key) if entry is None else "
+            "entry.receipt.reference => reference = end_to_end_id(key) if (entry is None) "
+            "or True else entry.receipt.reference",
+        )
+    },
+    "BankFileGateway.cancel: if entry.receipt.status is ReceiptStatus.PENDING and "
+    "entry.filed_in is None: => if entry.receipt.status is ReceiptStatus.PENDING or "
+    "entry.filed_in is None:": (
+        "the ledger's replace(unfiled=True) changes only a pending receipt in no file: asking "
+        "it for a filed or a final key as well leaves that key as it is"
+    ),
+    "BankFileGateway.pay: return _answer(self._ledger.add(entry), entry, instruction) => "
+    "return _answer(self._ledger.add(entry), None, instruction)": (
+        "the entry kept is then answered through seen(), which gives the same receipt for "
+        "the instruction it was made from"
+    ),
+    "BankFileGateway.write_file: if len(filed) < len(transfers): => "
+    "if len(filed) <= len(transfers):": (
+        "when every key was filed the file is written again from the same transfers: the "
+        "same bytes"
+    ),
+    # -- reconciliation (payments/camt.py)
+    "_plan: currency == expected.currency and text == str(expected.amount) => "
+    "currency == expected.currency and text == str(None)": (
+        "the shortcut for an amount written as the payment writes it: without it the exact "
+        "reading of the same text compares equal, and the plan is the same"
+    ),
+    "open_payments: page = desk.claims_in(actor, [ClaimState.PAYMENT_APPROVED], after=after, "
+    "limit=1000) => page = desk.claims_in(actor, [ClaimState.PAYMENT_APPROVED], "
+    "after=after, )": (
+        "the desk's default page (50 claims) instead of 1000: more pages, the same payments "
+        "(test_reconcile_rules.py reads one claim per page)"
+    ),
+    'open_payments: found[payment.gateway_reference or ""] = OpenPayment( => '
+    'found[payment.gateway_reference or "XXXX"] = OpenPayment(': (
+        "a sent payment always holds the gateway's reference, never empty under the payment "
+        "port's contract: the fallback only narrows the type"
     ),
 }
 """Surviving mutants judged equivalent, by key (as the report prints it), with the reason."""

@@ -61,10 +61,10 @@ def target2_calendar(zone: str = "Europe/Berlin") -> BusinessCalendar:
 
 
 def _cutoffs(value: Sequence[time]) -> tuple[time, ...]:
-    result = tuple(sorted(set(value)))
-    if not result or any(not isinstance(t, time) or t.tzinfo is not None for t in result):
+    given = tuple(value)  # checked before sorting: a naive and an aware time do not compare
+    if not given or any(not isinstance(t, time) or t.tzinfo is not None for t in given):
         raise ValueError("cutoffs must be one or more naive datetime.time values")
-    return result
+    return tuple(sorted(set(given)))
 
 
 @attrs.frozen
