@@ -577,7 +577,7 @@ def _expense_lookups(count: int) -> Any:
             .where(
                 expenses.provider == b(f"provider_{n}"),
                 expenses.currency == "EUR",
-                expenses.incurred_on.between(b(f"day_{n}"), b(f"day_{n}")),
+                expenses.incurred_on.in_([b(f"day_{n}")]),  # each day of the window named
                 expenses.amount.between(b(f"amount_{n}"), b(f"amount_{n}")),
             )
             .limit(20)

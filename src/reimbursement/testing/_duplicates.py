@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -109,6 +109,22 @@ class DuplicateLookupsContract:
             None,
             "CLM-claim-a",
         )
+
+    @pytest.mark.parametrize("days", [0, 1, 7, 8, 30])
+    def test_an_expense_is_found_up_to_days_either_side_and_not_a_day_beyond(
+        self, unit_of_work: UnitOfWorkFactory, days: int
+    ) -> None:
+        claim = submitted(draft("claim-a"))
+        add(unit_of_work, claim)
+        key = expense_key(claim.lines[0])
+        with unit_of_work() as uow:
+            for offset in (-days - 1, -days, 0, days, days + 1):
+                day = key.incurred_on + timedelta(days=offset)
+                probe = type(key)(key.provider, key.currency, day, key.amount)
+                found = uow.claims.same_expense(probe, days=days)
+                assert len(found) == (1 if abs(offset) <= days else 0), (days, offset)
+                [listed] = uow.claims.same_expenses([probe], days=days)
+                assert list(listed) == list(found)
 
     def test_same_expenses_answers_each_key_as_same_expense_does_in_its_order(
         self, unit_of_work: UnitOfWorkFactory

@@ -150,6 +150,24 @@ def test_a_claim_query_uses_an_index(
         assert not _full_scans(filled.engine, plan), f"{call}: a full scan\n{statement}\n{plan}"
 
 
+@pytest.mark.parametrize("days", [0, 3, 8])
+def test_an_expense_look_up_bounds_the_amount_by_the_index_too(
+    filled: sql.SqlClaimStore, recorded: Recorded, days: int
+) -> None:
+    """Within a week either side each day is named, so the amount is part of the index
+    range; with a range of dates (beyond a week) it is tested row by row."""
+    key = ExpenseKey("citypharmacy", "EUR", date(2026, 2, 27), 425_000)
+    with filled.unit_of_work() as uow:
+        uow.claims.same_expenses([key] * 2, tolerance=Decimal("1.00"), days=days)
+    [(statement, parameters)] = recorded
+    plan = _plan(filled.engine, statement, parameters)
+    if filled.engine.dialect.name == "postgresql":  # a day (= ANY: each day) and the amount
+        bounded = [line for line in plan.splitlines() if "incurred_on = " in line]
+    else:
+        bounded = [line for line in plan.splitlines() if "amount>? AND amount<?" in line]
+    assert bool(bounded) == (days <= 7), plan
+
+
 @pytest.mark.parametrize(
     "call", ["claim_batch", "commit leasing", "commit leasing one", "parked", "pending"]
 )

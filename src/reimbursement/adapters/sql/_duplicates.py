@@ -172,16 +172,6 @@ _SAME_FILE: Final = (
     .where(FILE_KEYS.c.sha256 == sa.bindparam("sha256"))
     .limit(sa.bindparam("limit"))
 )
-_SAME_EXPENSE: Final = (
-    _joined(EXPENSE_KEYS)
-    .where(
-        EXPENSE_KEYS.c.provider == sa.bindparam("provider"),
-        EXPENSE_KEYS.c.currency == sa.bindparam("currency"),
-        EXPENSE_KEYS.c.incurred_on.between(sa.bindparam("first"), sa.bindparam("last")),
-        EXPENSE_KEYS.c.amount.between(sa.bindparam("low"), sa.bindparam("high")),
-    )
-    .limit(sa.bindparam("limit"))
-)
 _SIMILAR: Final = (
     _joined(IMAGE_KEYS, IMAGE_KEYS.c.attachment_id, IMAGE_KEYS.c.phash)
     .where(
@@ -196,12 +186,32 @@ _SIMILAR: Final = (
 )
 
 
-@functools.lru_cache(maxsize=32)
-def _same_expenses(count: int) -> Direct:
-    """``count`` expense look-ups in one statement: each one range of the index, limited.
+_LISTED_DAYS: Final = 7
+"""Up to this many days either side, a look-up names each day of its window."""
 
-    Built once per number of keys (a claim's lines), bound per call; each row
-    says which key it matched (``probe``).
+
+def _dates(i: int, days: int) -> sa.ColumnElement[bool]:
+    """Key ``i``'s dates: each day named (``IN``), or one range beyond :data:`_LISTED_DAYS`.
+
+    An index serves a range on one column only: with a range of dates, every
+    key of the provider in those days is read to test its amount (a large
+    provider's day can hold thousands). With each day named, the amount's
+    range is part of the index range too: one short range per day.
+    """
+    if days > _LISTED_DAYS:
+        first = sa.bindparam(f"first_{i}", type_=sa.Text())
+        last = sa.bindparam(f"last_{i}", type_=sa.Text())
+        return EXPENSE_KEYS.c.incurred_on.between(first, last)
+    named = [sa.bindparam(f"day{n}_{i}", type_=sa.Text()) for n in range(2 * days + 1)]
+    return EXPENSE_KEYS.c.incurred_on.in_(named)
+
+
+@functools.lru_cache(maxsize=64)
+def _same_expenses(count: int, days: int) -> Direct:
+    """``count`` expense look-ups in one statement: each a few ranges of the index, limited.
+
+    Built once per number of keys (a claim's lines) and window, bound per call;
+    each row says which key it matched (``probe``).
     """
     members = []
     for i in range(count):
@@ -210,9 +220,7 @@ def _same_expenses(count: int) -> Direct:
             .where(
                 EXPENSE_KEYS.c.provider == sa.bindparam(f"provider_{i}"),
                 EXPENSE_KEYS.c.currency == sa.bindparam(f"currency_{i}"),
-                EXPENSE_KEYS.c.incurred_on.between(
-                    sa.bindparam(f"first_{i}"), sa.bindparam(f"last_{i}")
-                ),
+                _dates(i, days),
                 EXPENSE_KEYS.c.amount.between(sa.bindparam(f"low_{i}"), sa.bindparam(f"high_{i}")),
             )
             .limit(sa.bindparam("limit"))
@@ -236,14 +244,18 @@ _PROBES: Final = 32
 def _probe(key: ExpenseKey, tolerance: Decimal, days: int) -> dict[str, Any]:
     """The bounds of ``key``'s look-up: provider, currency, dates and amounts."""
     spread = int(tolerance * AMOUNT_SCALE)
-    return {
+    bounds = {
         "provider": key.provider,
         "currency": key.currency,
-        "first": _day(key.incurred_on, -days),
-        "last": _day(key.incurred_on, days),
         "low": _clamped(key.amount - spread),
         "high": _clamped(key.amount + spread),
     }
+    if days > _LISTED_DAYS:
+        return bounds | {
+            "first": _day(key.incurred_on, -days),
+            "last": _day(key.incurred_on, days),
+        }
+    return bounds | {f"day{n}": _day(key.incurred_on, n - days) for n in range(2 * days + 1)}
 
 
 class SqlDuplicateLookups:
@@ -265,10 +277,7 @@ class SqlDuplicateLookups:
     def same_expense(
         self, key: ExpenseKey, *, tolerance: Decimal = Decimal(0), days: int = 0, limit: int = 20
     ) -> Sequence[DuplicateMatch]:
-        check_limit(limit)
-        parameters = {**_probe(key, tolerance, days), "limit": limit}
-        rows = self._matches(_SAME_EXPENSE, parameters)
-        return [DuplicateMatch(r.claim_id, r.number, r.line_id, None) for r in rows]
+        return self.same_expenses([key], tolerance=tolerance, days=days, limit=limit)[0]
 
     def same_expenses(
         self,
@@ -285,7 +294,8 @@ class SqlDuplicateLookups:
             parameters: dict[str, Any] = {"limit": limit}
             for i, key in enumerate(chunk):
                 parameters |= {f"{k}_{i}": v for k, v in _probe(key, tolerance, days).items()}
-            for r in self._matches(_same_expenses(len(chunk)), parameters):
+            statement = _same_expenses(len(chunk), min(days, _LISTED_DAYS + 1))
+            for r in self._matches(statement, parameters):
                 found[start + r.probe].append(
                     DuplicateMatch(r.claim_id, r.number, r.line_id, None)
                 )
