@@ -130,7 +130,16 @@ MODULES: tuple[Target, ...] = (
     Target(
         "sql_save",  # the SQL store's optimistic save: UPDATE ... WHERE version
         "reimbursement/adapters/sql/_writes.py",
-        ("tests/adapters/sql/test_contracts_sql.py", "tests/adapters/sql/test_threads.py"),
+        (
+            "tests/adapters/sql/test_loads.py",
+            "tests/adapters/sql/test_contracts_sql.py",
+            "tests/adapters/sql/test_threads.py",
+        ),
+    ),
+    Target(
+        "sql_loads",  # the reviewers' load counts routing reads: who is given work
+        "reimbursement/adapters/sql/_loads.py",
+        ("tests/adapters/sql/test_loads.py", "tests/adapters/sql/test_contracts_sql.py"),
     ),
     Target(
         "payment_runs",  # which approved payments a run gathers, approves and sends
