@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
@@ -60,3 +61,22 @@ def camt054(
         f"<Ntfctn><Id>N1</Id><Acct><Id><IBAN>{compact}</IBAN></Id></Acct>"
         f"{''.join(rows)}</Ntfctn></BkToCstmrDbtCdtNtfctn></Document>"
     ).encode()
+
+
+class OnePerPage:
+    """A desk that lists one claim per page: as a desk with more claims than a page holds.
+
+    Counts the pages read, and fails a caller that keeps reading the same pages.
+    """
+
+    def __init__(self, desk: Any) -> None:
+        self.desk = desk
+        self.pages = 0
+
+    def claims_in(self, actor: Any, states: Any, *, after: Any = None, limit: int = 50) -> Any:
+        self.pages += 1
+        assert self.pages < 100, "the same pages read again and again"
+        return self.desk.claims_in(actor, states, after=after, limit=1)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.desk, name)

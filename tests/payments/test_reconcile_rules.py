@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from tests.payments.bank import INSURER_IBAN, camt054
+from tests.payments.bank import INSURER_IBAN, OnePerPage, camt054
 from tests.support import FINANCE, PROFILES, REVIEWER, submitted
 
 from reimbursement import Money, ReimbursementDesk
@@ -33,7 +33,7 @@ from reimbursement.payments.camt import (
 )
 from reimbursement.payments.iso20022 import Debtor
 from reimbursement.payments.runs import PaymentRuns
-from reimbursement.ports import Page, PaymentReceipt, ReceiptStatus
+from reimbursement.ports import PaymentReceipt, ReceiptStatus
 
 AT = datetime(2026, 12, 1, 10, tzinfo=UTC)
 OTHER_IBAN = "DE89 3704 0044 0532 0130 00"
@@ -146,25 +146,9 @@ def test_claim_ids_with_slashes_are_found_again_when_a_statement_is_read_twice()
     assert (again.already_settled, again.unknown) == (e2e, ())
 
 
-class _OnePerPage:
-    """The desk, reading one claim per page: as a desk with more sent claims than a page."""
-
-    def __init__(self, desk: ReimbursementDesk) -> None:
-        self.desk = desk
-        self.pages = 0
-
-    def claims_in(self, actor: Any, states: Any, *, after: Any = None, limit: int = 100) -> Page:
-        self.pages += 1
-        assert self.pages < 100, "the same pages read again and again"
-        return self.desk.claims_in(actor, states, after=after, limit=1)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.desk, name)
-
-
 def test_every_page_of_sent_payments_is_read() -> None:
     desk, _, ids, e2e = sent(3)
-    paged = _OnePerPage(desk)
+    paged = OnePerPage(desk)
     found = open_payments(paged, FINANCE)  # type: ignore[arg-type]
     assert found == {
         r: OpenPayment(c, desk.get(FINANCE, c).payment.amount, f"{c}:payment:1")  # type: ignore[union-attr]

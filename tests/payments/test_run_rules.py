@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from tests.payments.bank import INSURER_IBAN, assert_valid
+from tests.payments.bank import INSURER_IBAN, OnePerPage, assert_valid
 from tests.support import ANA, FINANCE, PROFILES, REVIEWER, submitted
 
 from reimbursement import Actor, Money, ReimbursementDesk
@@ -22,7 +22,6 @@ from reimbursement.bootstrap import in_memory_desk
 from reimbursement.payments import PaymentRuns, RunOutcome, RunSchedule, target2_calendar
 from reimbursement.payments.bankfile import BankFileGateway
 from reimbursement.payments.iso20022 import Debtor, PostalAddress
-from reimbursement.ports import Page
 
 BERLIN = ZoneInfo("Europe/Berlin")
 PAGO = ZoneInfo("Pacific/Pago_Pago")
@@ -97,28 +96,12 @@ def test_a_closed_days_run_is_an_instant_file_with_each_payees_own_address() -> 
     ]
 
 
-class _OnePerPage:
-    """The desk, one claim per page: as a desk with more open claims than a page holds."""
-
-    def __init__(self, desk: ReimbursementDesk) -> None:
-        self.desk = desk
-        self.pages = 0
-
-    def claims_in(self, actor: Any, states: Any, *, after: Any = None, limit: int = 50) -> Page:
-        self.pages += 1
-        assert self.pages < 100, "the same pages read again and again"
-        return self.desk.claims_in(actor, states, after=after, limit=1)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.desk, name)
-
-
 def test_a_run_reads_every_page_of_open_claims() -> None:
     gateway = BankFileGateway(Debtor("Insurer AG", INSURER_IBAN))
     desk = _desk(gateway)
     ids = _approved(desk, 3)
     waiting = desk.approve(REVIEWER, submitted(desk).id).id
-    runs = PaymentRuns(_OnePerPage(desk))  # type: ignore[arg-type]
+    runs = PaymentRuns(OnePerPage(desk))  # type: ignore[arg-type]
     run = runs.collect(TUESDAY)
     assert (run.to_send, run.to_approve) == (tuple(ids), (waiting,))
     outcome = runs.release(run)

@@ -190,24 +190,29 @@ _LISTED_DAYS: Final = 7
 """Up to this many days either side, a look-up names each day of its window."""
 
 
-def _dates(i: int, days: int) -> sa.ColumnElement[bool]:
-    """Key ``i``'s dates: each day named (``IN``), or one range beyond :data:`_LISTED_DAYS`.
+def _window(days: int) -> int | None:
+    """The days either side a look-up names; ``None`` beyond :data:`_LISTED_DAYS` (a range)."""
+    return days if days <= _LISTED_DAYS else None
+
+
+def _dates(i: int, window: int | None) -> sa.ColumnElement[bool]:
+    """Key ``i``'s dates: each day of the ``window`` named (``IN``), or one range.
 
     An index serves a range on one column only: with a range of dates, every
     key of the provider in those days is read to test its amount (a large
     provider's day can hold thousands). With each day named, the amount's
     range is part of the index range too: one short range per day.
     """
-    if days > _LISTED_DAYS:
+    if window is None:
         first = sa.bindparam(f"first_{i}", type_=sa.Text())
         last = sa.bindparam(f"last_{i}", type_=sa.Text())
         return EXPENSE_KEYS.c.incurred_on.between(first, last)
-    named = [sa.bindparam(f"day{n}_{i}", type_=sa.Text()) for n in range(2 * days + 1)]
+    named = [sa.bindparam(f"day{n}_{i}", type_=sa.Text()) for n in range(2 * window + 1)]
     return EXPENSE_KEYS.c.incurred_on.in_(named)
 
 
 @functools.lru_cache(maxsize=64)
-def _same_expenses(count: int, days: int) -> Direct:
+def _same_expenses(count: int, window: int | None) -> Direct:
     """``count`` expense look-ups in one statement: each a few ranges of the index, limited.
 
     Built once per number of keys (a claim's lines) and window, bound per call;
@@ -220,7 +225,7 @@ def _same_expenses(count: int, days: int) -> Direct:
             .where(
                 EXPENSE_KEYS.c.provider == sa.bindparam(f"provider_{i}"),
                 EXPENSE_KEYS.c.currency == sa.bindparam(f"currency_{i}"),
-                _dates(i, days),
+                _dates(i, window),
                 EXPENSE_KEYS.c.amount.between(sa.bindparam(f"low_{i}"), sa.bindparam(f"high_{i}")),
             )
             .limit(sa.bindparam("limit"))
@@ -250,12 +255,13 @@ def _probe(key: ExpenseKey, tolerance: Decimal, days: int) -> dict[str, Any]:
         "low": _clamped(key.amount - spread),
         "high": _clamped(key.amount + spread),
     }
-    if days > _LISTED_DAYS:
+    window = _window(days)
+    if window is None:
         return bounds | {
             "first": _day(key.incurred_on, -days),
             "last": _day(key.incurred_on, days),
         }
-    return bounds | {f"day{n}": _day(key.incurred_on, n - days) for n in range(2 * days + 1)}
+    return bounds | {f"day{n}": _day(key.incurred_on, n - window) for n in range(2 * window + 1)}
 
 
 class SqlDuplicateLookups:
@@ -294,8 +300,7 @@ class SqlDuplicateLookups:
             parameters: dict[str, Any] = {"limit": limit}
             for i, key in enumerate(chunk):
                 parameters |= {f"{k}_{i}": v for k, v in _probe(key, tolerance, days).items()}
-            statement = _same_expenses(len(chunk), min(days, _LISTED_DAYS + 1))
-            for r in self._matches(statement, parameters):
+            for r in self._matches(_same_expenses(len(chunk), _window(days)), parameters):
                 found[start + r.probe].append(
                     DuplicateMatch(r.claim_id, r.number, r.line_id, None)
                 )

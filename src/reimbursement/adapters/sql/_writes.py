@@ -231,10 +231,9 @@ def _hold(
         if held:  # the same holders: only the claim's due time may have moved
             redate_holdings(connection, claim.id, schedule)
         return
-    if held_before is None:
-        held_before = Counter()
-        for row in _FORGET_SAYING.run(connection, {"claim_id": claim.id}).all():
-            held_before[row.reviewer_id] += row.steps
+    if held_before is None:  # one row per claim and reviewer
+        stored = _FORGET_SAYING.run(connection, {"claim_id": claim.id}).all()
+        held_before = Counter({row.reviewer_id: row.steps for row in stored})
     elif held_before:
         _FORGET.run(connection, {"claim_id": claim.id})
     add_loads(connection, claim.id, held_before, held)
