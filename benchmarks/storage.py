@@ -217,16 +217,20 @@ class LibraryRun:
     def prepare(self) -> None:
         self.drafts = [self.desk.start_draft(c, lines_for(i)).id for c, i in self.claims]
 
-    def run(self) -> None:
+    def lifecycle(self, customer: Actor, claim_id: str) -> None:
+        """One draft's four calls, from submission to payment."""
         desk = self.desk
+        desk.submit(customer, claim_id)  # the customer's view: no assignee in it
+        assignee = desk.get(FINANCE, claim_id).assignee  # served by the claim cache
+        claim = desk.approve(Actor.reviewer(str(assignee)), claim_id)
+        claim = desk.approve_payment(FINANCE, claim.id)
+        claim = desk.pay(FINANCE, claim.id)
+        assert claim.state == "paid"
+
+    def run(self) -> None:
         for (customer, _), claim_id in zip(self.claims, self.drafts, strict=True):
-            desk.submit(customer, claim_id)  # the customer's view: no assignee in it
-            assignee = desk.get(FINANCE, claim_id).assignee  # served by the claim cache
-            claim = desk.approve(Actor.reviewer(str(assignee)), claim_id)
-            claim = desk.approve_payment(FINANCE, claim.id)
-            claim = desk.pay(FINANCE, claim.id)
-            assert claim.state == "paid"
-        desk.seal_log()  # the worker's job, timed here: every event of the run in the log
+            self.lifecycle(customer, claim_id)
+        self.desk.seal_log()  # the worker's job, timed here: every event of the run in the log
 
     def close(self) -> None:
         self.desk.close()

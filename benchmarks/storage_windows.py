@@ -35,16 +35,12 @@ def run(target: storage.Target, claims: int, windows: int, queued: bool) -> list
     settings = storage.QUEUED if queued else storage.SETTINGS
     library = storage.LibraryRun(target, 0, claims, settings)
     library.prepare()
-    desk, size = library.desk, claims // windows
+    size = claims // windows
     figures: list[dict[str, float]] = []
     wall, cpu = time.perf_counter(), time.process_time()
     pairs = zip(library.claims, library.drafts, strict=True)
     for done, ((customer, _), claim_id) in enumerate(pairs, 1):
-        desk.submit(customer, claim_id)
-        assignee = desk.get(storage.FINANCE, claim_id).assignee
-        claim = desk.approve(storage.Actor.reviewer(str(assignee)), claim_id)
-        claim = desk.approve_payment(storage.FINANCE, claim.id)
-        assert desk.pay(storage.FINANCE, claim.id).state == "paid"
+        library.lifecycle(customer, claim_id)
         if done % size == 0 and len(figures) < windows:
             now, used = time.perf_counter(), time.process_time()
             figures.append(
