@@ -4,17 +4,22 @@ On both databases a unit of work's reads each see the latest commit (READ
 COMMITTED on PostgreSQL; on SQLite no ``BEGIN`` before the first write),
 and its writes are one transaction. On SQLite the first write takes the one
 write lock with ``BEGIN IMMEDIATE``; a writer that cannot get it within the
-busy timeout gets a ``StorageError`` and writes nothing.
+busy timeout gets a ``StorageError`` and writes nothing. On PostgreSQL the
+``BEGIN`` travels with the write transaction's first statement.
 """
 
 from __future__ import annotations
 
 import importlib
 from pathlib import Path
+from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from reimbursement.adapters import sql
+from reimbursement.adapters.sql._direct import inserting
+from reimbursement.adapters.sql._schema import SEQUENCES
 from reimbursement.errors import StorageError
 from reimbursement.testing._builders import draft, edited
 
@@ -60,3 +65,53 @@ def test_a_sqlite_writer_that_cannot_get_the_lock_raises_storage_error_and_write
             uow.commit()
         with holder.unit_of_work() as uow:
             assert [c.id for c in uow.claims.for_customer("cust-1")] == ["claim-1", "claim-2"]
+
+
+def _scopes(store: sql.SqlClaimStore) -> list[str]:
+    with store.unit_of_work() as uow, uow.reading("read the sequences") as connection:
+        return list(connection.execute(sa.select(SEQUENCES.c.scope)).scalars())
+
+
+@pytest.mark.parametrize("how", ["direct", "core"])
+def test_a_write_transactions_first_statement_is_undone_by_its_rollback(
+    store: sql.SqlClaimStore, how: str
+) -> None:
+    # on PostgreSQL the BEGIN goes with the first statement (a Direct one in one pipeline,
+    # any other after it): either way that statement is inside the transaction
+    row = {"scope": "CLM-2026", "value": 1}
+    with store.unit_of_work() as uow:
+        with uow.writing("take a number") as connection:
+            if how == "direct":
+                inserting(SEQUENCES).run(connection, row)
+            else:
+                connection.execute(SEQUENCES.insert(), row)
+            with uow.writing("write again") as again:  # and the rest of it with it
+                again.execute(SEQUENCES.insert(), {"scope": "CLM-2027", "value": 1})
+        uow.rollback()
+    assert _scopes(store) == []
+    with store.unit_of_work() as uow:
+        with uow.writing("take a number") as connection:
+            inserting(SEQUENCES).run(connection, row)
+        uow.commit()
+    assert _scopes(store) == ["CLM-2026"]
+
+
+@pytest.mark.postgres
+def test_a_write_transaction_that_wrote_nothing_leaves_the_next_reads_in_autocommit(
+    postgresql_url: str,
+) -> None:
+    psycopg = pytest.importorskip("psycopg")
+    sql.upgrade(postgresql_url)
+    engine = sa.create_engine(postgresql_url, pool_size=1, max_overflow=0)  # one connection
+    with sql.create(engine) as store:
+        for end in ("commit", "rollback"):
+            with store.unit_of_work() as uow:
+                with uow.writing("write nothing"):
+                    pass  # the BEGIN owed is never sent, and must not stay owed
+                getattr(uow, end)()
+            with store.unit_of_work() as uow, uow.reading("read") as connection:
+                assert connection.exec_driver_sql("SELECT 1").scalar() == 1
+                driver: Any = connection.connection.driver_connection
+                # a read of its own: no transaction left open on the server to end
+                assert driver.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+    engine.dispose()

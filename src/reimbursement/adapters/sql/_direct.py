@@ -41,6 +41,8 @@ from typing import Any, Final
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
+from ._engine import BEGIN_WITH_NEXT
+
 __all__ = ["Direct", "DirectResult", "inserting"]
 
 _Processor = Callable[[Any], Any] | None
@@ -94,6 +96,7 @@ class _Plan:
         names = compiled.positiontup if dialect.positional else list(compiled.bind_names.values())
         escaped = compiled.escaped_bind_names
         self.positional: bool = dialect.positional
+        self.postgres: bool = dialect.name == "postgresql"
         self.binds: list[tuple[str, str, Any, _Processor]] = []
         """Per parameter as the driver takes it: its name there, the caller's key, a fixed
         value (or none) and its type's processor."""
@@ -179,17 +182,19 @@ class Direct:
 
 def _execute(connection: sa.Connection, plan: _Plan, bound: Any, many: bool) -> DirectResult:
     dispatch = connection.dispatch
+    driver: Any = connection.connection.driver_connection
+    # PostgreSQL: a write transaction's BEGIN, owed since take_write_lock, goes with this
+    # statement in one pipeline: one round trip for both (see _engine.BEGIN_WITH_NEXT)
+    begin = plan.postgres and connection.info.pop(BEGIN_WITH_NEXT, False)
     cursor = None
     try:
-        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        if dispatch.before_cursor_execute:
-            dispatch.before_cursor_execute(connection, cursor, plan.sql, bound, None, many)
-        if many:
-            cursor.executemany(plan.sql, bound)
+        cursor = driver.cursor()
+        if begin:
+            with driver.pipeline():
+                driver.execute("BEGIN")
+                _send(connection, dispatch, cursor, plan, bound, many)
         else:
-            cursor.execute(plan.sql, bound)
-        if dispatch.after_cursor_execute:
-            dispatch.after_cursor_execute(connection, cursor, plan.sql, bound, None, many)
+            _send(connection, dispatch, cursor, plan, bound, many)
         rows = plan.rows(cursor.fetchall()) if plan.returns_rows else []
         result = DirectResult(rows, cursor.rowcount)
     except connection.dialect.loaded_dbapi.Error as error:
@@ -197,6 +202,20 @@ def _execute(connection: sa.Connection, plan: _Plan, bound: Any, many: bool) -> 
         connection._handle_dbapi_exception(error, plan.sql, bound, cursor, None)
     cursor.close()
     return result
+
+
+def _send(
+    connection: sa.Connection, dispatch: Any, cursor: Any, plan: _Plan, bound: Any, many: bool
+) -> None:
+    """The statement on ``cursor``, between the connection's cursor-execute events."""
+    if dispatch.before_cursor_execute:
+        dispatch.before_cursor_execute(connection, cursor, plan.sql, bound, None, many)
+    if many:
+        cursor.executemany(plan.sql, bound)
+    else:
+        cursor.execute(plan.sql, bound)
+    if dispatch.after_cursor_execute:
+        dispatch.after_cursor_execute(connection, cursor, plan.sql, bound, None, many)
 
 
 def _getter(keys: Sequence[str]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:

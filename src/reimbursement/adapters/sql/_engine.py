@@ -5,7 +5,8 @@ the driver's own transaction handling is switched off so that this adapter
 says ``BEGIN`` (a read snapshot), ``BEGIN IMMEDIATE`` (the single write
 lock) or nothing (each statement its own transaction) itself. PostgreSQL
 runs at READ COMMITTED: every write is checked by its own ``WHERE`` clause,
-never by the snapshot.
+never by the snapshot; its ``BEGIN`` waits for the transaction's first
+statement and goes to the server with it (:data:`BEGIN_WITH_NEXT`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from ...errors import StorageError
 
 __all__ = [
     "AUTOCOMMIT",
+    "BEGIN_WITH_NEXT",
     "WRITE",
     "autocommit",
     "begin",
@@ -46,6 +48,17 @@ WRITE: Final = "reimbursement_write"
 """
 
 AUTOCOMMIT: Final = "autocommit"
+
+BEGIN_WITH_NEXT: Final = "reimbursement_begin_with_next"
+"""Key in ``Connection.info`` on PostgreSQL: ``BEGIN`` is owed before the next statement.
+
+A ``BEGIN`` sent on its own is a round trip that tells the server nothing
+it needs before the first statement: a :class:`~._direct.Direct` statement
+sends it with itself, in one psycopg pipeline (one round trip for both),
+and any other statement has it sent first by a ``before_cursor_execute``
+listener. The connection's commit or rollback forgets a debt never paid
+(a write transaction that wrote nothing).
+"""
 
 
 def make_engine(url: str) -> sa.Engine:
@@ -116,17 +129,35 @@ def take_write_lock(connection: sa.Connection) -> None:
     single write lock, waiting for it up to the busy timeout), which the
     connection's commit or rollback ends: psycopg's ``commit()`` sends
     ``COMMIT`` whenever the server is in a transaction, autocommit or not.
+    On PostgreSQL the ``BEGIN`` goes with the next statement
+    (:data:`BEGIN_WITH_NEXT`): it takes no lock there.
     """
-    _say(connection, "BEGIN" if is_postgres(connection) else "BEGIN IMMEDIATE")
+    if is_postgres(connection):
+        connection.info[BEGIN_WITH_NEXT] = True
+    else:
+        _say(connection, "BEGIN IMMEDIATE")
+
+
+def _pay_begin(connection: sa.Connection, *_: Any) -> None:
+    """PostgreSQL, before any statement: the ``BEGIN`` owed (``BEGIN_WITH_NEXT``), first."""
+    if connection.info.pop(BEGIN_WITH_NEXT, False):
+        _say(connection, "BEGIN")
+
+
+def _forget_begin(connection: sa.Connection) -> None:
+    if not connection.invalidated:  # else its info goes with the DBAPI connection
+        connection.info.pop(BEGIN_WITH_NEXT, None)
 
 
 def prepare(engine: sa.Engine) -> sa.Engine:
-    """``engine``, made ready for the store (once; a PostgreSQL engine is used as it is).
+    """``engine``, made ready for the store (once).
 
     On SQLite: WAL, foreign keys and a busy timeout on every new connection,
     and ``BEGIN`` or ``BEGIN IMMEDIATE`` said by the store, not the driver.
     An engine of yours should be new: connections it opened before keep
-    the driver's own transaction handling.
+    the driver's own transaction handling. On PostgreSQL: the listeners
+    that send a write transaction's ``BEGIN`` with its first statement
+    (:data:`BEGIN_WITH_NEXT`).
     """
     if engine.dialect.name not in ("sqlite", "postgresql"):
         raise StorageError(
@@ -135,6 +166,12 @@ def prepare(engine: sa.Engine) -> sa.Engine:
     if engine.dialect.name == "sqlite" and not event.contains(engine, "begin", _sqlite_begin):
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
+    if engine.dialect.name == "postgresql" and not event.contains(
+        engine, "before_cursor_execute", _pay_begin
+    ):
+        event.listen(engine, "before_cursor_execute", _pay_begin)
+        event.listen(engine, "commit", _forget_begin)
+        event.listen(engine, "rollback", _forget_begin)
     return engine
 
 
