@@ -69,7 +69,11 @@ class _ProcessNumbersUnitOfWork(sql.SqlUnitOfWork):
 
 
 def _replacing_insert(
-    connection: sa.Connection, notifications: Iterable[Notification], until: object
+    connection: sa.Connection,
+    notifications: Iterable[Notification],
+    until: object,
+    *,
+    last: bool = False,  # SQLite (the only database here): the store commits after it
 ) -> list[Notification]:
     """Queues a known key again by replacing the pending entry (ON CONFLICT DO UPDATE)."""
     for position, item in enumerate(notifications, 1_000):

@@ -21,7 +21,7 @@ from reimbursement.adapters import sql
 from reimbursement.adapters.sql._direct import inserting
 from reimbursement.adapters.sql._schema import SEQUENCES
 from reimbursement.errors import StorageError
-from reimbursement.testing._builders import draft, edited
+from reimbursement.testing._builders import after, draft, edited, notification
 
 
 def test_a_unit_of_works_reads_see_what_others_committed_after_its_first_read(
@@ -115,3 +115,47 @@ def test_a_write_transaction_that_wrote_nothing_leaves_the_next_reads_in_autocom
                 # a read of its own: no transaction left open on the server to end
                 assert driver.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
     engine.dispose()
+
+
+_REFUSE_OUTBOX = {
+    "sqlite": [
+        "CREATE TRIGGER rb_test_refuse BEFORE INSERT ON rb_outbox "
+        "BEGIN SELECT RAISE(ABORT, 'the outbox refuses'); END"
+    ],
+    "postgresql": [
+        "CREATE FUNCTION rb_test_refuse() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION 'the outbox refuses'; END $$",
+        "CREATE TRIGGER rb_test_refuse BEFORE INSERT ON rb_outbox "
+        "FOR EACH ROW EXECUTE FUNCTION rb_test_refuse()",
+    ],
+}
+
+
+@pytest.mark.parametrize("leased", [False, True])
+def test_a_refused_outbox_insert_commits_nothing_of_the_unit_of_work(
+    store: sql.SqlClaimStore, database_url: str, leased: bool
+) -> None:
+    # on PostgreSQL the outbox's INSERT carries the COMMIT: a failing one must not commit
+    claim = draft("claim-1")
+    with store.unit_of_work() as uow:
+        uow.claims.add(claim)
+        uow.commit()
+    engine = sa.create_engine(database_url)
+    with engine.begin() as connection:
+        for statement in _REFUSE_OUTBOX[engine.dialect.name]:
+            connection.exec_driver_sql(statement)
+    engine.dispose()
+    with store.unit_of_work() as uow:
+        uow.claims.get("claim-1")
+        uow.claims.save(edited(claim, "changed"), claim.version)
+        uow.outbox.add(notification("n-1"))
+        if leased:
+            uow.outbox.lease_on_commit(after(hours=1))
+        # SQLite's RAISE is a constraint error, left as IntegrityError like the others
+        with pytest.raises((StorageError, sa.exc.IntegrityError), match="the outbox refuses"):
+            uow.commit()
+    with store.unit_of_work() as uow:
+        assert uow.claims.get("claim-1") == claim
+        uow.claims.save(edited(claim, "again"), claim.version)  # the connection is usable
+        uow.commit()
+    assert store.queue.pending_count() == 0

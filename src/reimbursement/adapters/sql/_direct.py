@@ -168,31 +168,49 @@ class Direct:
         self,
         connection: sa.Connection,
         parameters: Mapping[str, Any] | Sequence[Mapping[str, Any]] = {},
+        *,
+        last: bool = False,
     ) -> DirectResult:
-        """Run with ``parameters`` (a list of them: once per row, ``executemany``)."""
+        """Run with ``parameters`` (a list of them: once per row, ``executemany``).
+
+        ``last``: the transaction's last statement. On PostgreSQL its
+        ``COMMIT`` then goes with it, in one pipeline (one round trip for
+        both); a statement that fails leaves the transaction aborted, never
+        committed, for the caller's rollback. The caller still commits the
+        connection (a no-op there, as the server is out of the transaction;
+        on SQLite the ``COMMIT`` itself).
+        """
         if not connection.in_transaction():  # never: the unit of work began one
             result = connection.execute(self.statement, parameters)
             rows = list(result) if result.returns_rows else []
             return DirectResult(rows, result.rowcount if not result.returns_rows else -1)
         plan = self.plan(connection.dialect)
         if isinstance(parameters, Mapping):
-            return _execute(connection, plan, plan.parameters(parameters), False)
-        return _execute(connection, plan, [plan.parameters(p) for p in parameters], True)
+            return _execute(connection, plan, plan.parameters(parameters), False, last)
+        return _execute(connection, plan, [plan.parameters(p) for p in parameters], True, last)
 
 
-def _execute(connection: sa.Connection, plan: _Plan, bound: Any, many: bool) -> DirectResult:
+def _execute(
+    connection: sa.Connection, plan: _Plan, bound: Any, many: bool, last: bool = False
+) -> DirectResult:
     dispatch = connection.dispatch
     driver: Any = connection.connection.driver_connection
     # PostgreSQL: a write transaction's BEGIN, owed since take_write_lock, goes with this
-    # statement in one pipeline: one round trip for both (see _engine.BEGIN_WITH_NEXT)
+    # statement in one pipeline: one round trip for both (see _engine.BEGIN_WITH_NEXT);
+    # so does its COMMIT when this is its last statement (after an error the server
+    # skips the rest of the pipeline: the transaction stays aborted, never committed)
     begin = plan.postgres and connection.info.pop(BEGIN_WITH_NEXT, False)
+    commit = plan.postgres and last
     cursor = None
     try:
         cursor = driver.cursor()
-        if begin:
+        if begin or commit:
             with driver.pipeline():
-                driver.execute("BEGIN")
+                if begin:
+                    driver.execute("BEGIN")
                 _send(connection, dispatch, cursor, plan, bound, many)
+                if commit:
+                    driver.execute("COMMIT")
         else:
             _send(connection, dispatch, cursor, plan, bound, many)
         rows = plan.rows(cursor.fetchall()) if plan.returns_rows else []

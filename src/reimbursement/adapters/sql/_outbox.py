@@ -43,11 +43,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ...errors import StoredDataError, ValidationError
 from ...ports import Notification, OutboxMessage
 from ...serialization import from_data, parse_json, to_data
-from ._acknowledgements import (
-    DELIVERED_STATEMENT,
-    Acknowledgements,
-    write_acknowledgements,
-)
+from ._acknowledgements import DELIVERED_STATEMENT, Acknowledgements, write_acknowledgements
 from ._direct import Direct
 from ._engine import autocommit, begin, guard, is_postgres
 from ._schema import OUTBOX, AnyRow, Instant
@@ -78,7 +74,11 @@ class SqlOutbox:
 
 
 def insert_staged(
-    connection: sa.Connection, notifications: Sequence[Notification], until: datetime | None
+    connection: sa.Connection,
+    notifications: Sequence[Notification],
+    until: datetime | None,
+    *,
+    last: bool = False,
 ) -> list[Notification]:
     """Queue ``notifications`` in the unit of work's transaction; known keys stay as they are.
 
@@ -87,8 +87,8 @@ def insert_staged(
     whose rows each check the claim's pending messages as they were before
     it (a statement does not see its own rows: PostgreSQL by its snapshot,
     SQLite by computing the SELECT first, as it reads the table it fills).
-    The claim's row, saved earlier in this transaction, is locked until its
-    commit, so no other unit of work queues for that claim in between.
+    The claim's row, saved earlier in this transaction, is locked until its commit, so no
+    other unit of work queues for that claim in between. ``last``: see ``Direct.run``.
     """
     if not notifications:
         return []
@@ -105,7 +105,7 @@ def insert_staged(
             }
             for notification in notifications
         ]
-        _QUEUE[dialect].run(connection, rows)
+        _QUEUE[dialect].run(connection, rows, last=last)
         return []
     parameters: dict[str, Any] = {"until": until}
     for i, notification in enumerate(notifications):
@@ -114,7 +114,7 @@ def insert_staged(
             f"claim_{i}": notification.claim_id,
             f"body_{i}": to_data(notification),
         }
-    queued = _leasing(dialect, len(notifications)).run(connection, parameters).all()
+    queued = _leasing(dialect, len(notifications)).run(connection, parameters, last=last).all()
     leased = {row.key for row in queued if row.leased_until is not None}
     return [notification for notification in notifications if notification.key in leased]
 

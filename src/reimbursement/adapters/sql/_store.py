@@ -253,7 +253,12 @@ class SqlUnitOfWork:
         notifications: Sequence[Notification],
         acknowledged: Sequence[str],
     ) -> Sequence[Notification]:
-        """The request keys, the acknowledgements waiting and the outbox; then COMMIT."""
+        """The request keys, the acknowledgements waiting and the outbox; then COMMIT.
+
+        On PostgreSQL the ``COMMIT`` goes with the outbox's INSERT when there
+        is one (one round trip for both); the connection's own commit after
+        it then has nothing left to send.
+        """
         leased: Sequence[Notification] = ()
         if requests or notifications or acknowledged:
             with self.writing("commit") as connection:
@@ -274,7 +279,8 @@ class SqlUnitOfWork:
                             f"request {record.key} was committed by another unit of work "
                             "first; nothing of this one was written"
                         )
-                leased = insert_staged(connection, notifications, self.outbox.until)
+                # last: on PostgreSQL the COMMIT below is sent with it
+                leased = insert_staged(connection, notifications, self.outbox.until, last=True)
         open_connection = self._connection
         if open_connection is not None:
             with guard(self.engine, "commit"):
