@@ -55,9 +55,10 @@ BEGIN_WITH_NEXT: Final = "reimbursement_begin_with_next"
 A ``BEGIN`` sent on its own is a round trip that tells the server nothing
 it needs before the first statement: a :class:`~._direct.Direct` statement
 sends it with itself, in one psycopg pipeline (one round trip for both),
-and any other statement has it sent first by a ``before_cursor_execute``
-listener. The connection's commit or rollback forgets a debt never paid
-(a write transaction that wrote nothing).
+and any other statement (``Connection.execute``) has it sent first by a
+``before_execute`` listener, which Direct statements do not fire. The
+connection's commit or rollback forgets a debt never paid (a write
+transaction that wrote nothing).
 """
 
 
@@ -167,9 +168,9 @@ def prepare(engine: sa.Engine) -> sa.Engine:
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
     if engine.dialect.name == "postgresql" and not event.contains(
-        engine, "before_cursor_execute", _pay_begin
+        engine, "before_execute", _pay_begin
     ):
-        event.listen(engine, "before_cursor_execute", _pay_begin)
+        event.listen(engine, "before_execute", _pay_begin)
         event.listen(engine, "commit", _forget_begin)
         event.listen(engine, "rollback", _forget_begin)
     return engine
