@@ -360,16 +360,22 @@ class Recorder:
 
     def __init__(self) -> None:
         self.open: dict[int, Transaction] = {}
+        self.closing: dict[int, Transaction] = {}  # in their commit
         self.started: list[Transaction] = []  # in the order they began
         self.texts: list[tuple[str, Any]] = []
         self.on = False
 
     def _begin(self, connection: sa.Connection) -> None:
+        self.closing.pop(id(connection), None)
         if self.on:  # listed at its first statement: in the order transactions ran
             self.open[id(connection)] = []
 
     def _end(self, connection: sa.Connection) -> None:
-        self.open.pop(id(connection), None)
+        # statements sent in the commit (on PostgreSQL the writes owed, which go with the
+        # COMMIT; the library's listener may run after this one) are the transaction's
+        transaction = self.open.pop(id(connection), None)
+        if transaction is not None:
+            self.closing[id(connection)] = transaction
 
     def _rolled_back(self, connection: sa.Connection) -> None:
         # a transaction that wrote and ended in a rollback, when nothing failed: statements
@@ -388,6 +394,10 @@ class Recorder:
         op = classify(statement, parameters, many)
         if _on_its_own(connection):  # autocommit, outside BEGIN: a transaction of its own
             self.started.append([dataclasses.replace(op, autocommit=True)])
+            return
+        closing = self.closing.get(id(connection))
+        if closing is not None and connection.in_transaction():
+            closing.append(op)
             return
         transaction = self.open.setdefault(id(connection), [])  # outside any: one begins
         if not transaction:

@@ -97,8 +97,21 @@ from reimbursement.adapters import sql
 from reimbursement.testing import draft, submitted
 
 store = sql.create(sys.argv[1])
-# the process dies as its commit reaches the database: after every write, before COMMIT
-sa.event.listen(store.engine, "commit", lambda connection: os._exit(17))
+# the process dies as its COMMIT is about to go to the database, after every write
+if store.engine.dialect.name == "sqlite":
+    sa.event.listen(store.engine, "commit", lambda connection: os._exit(17))
+else:  # the store's commit listener sends the writes still owed with the COMMIT
+    import psycopg
+
+    execute = psycopg.Connection.execute
+
+    def dying(self, query, *args, **kwargs):
+        if query == "COMMIT":
+            os._exit(17)
+        return execute(self, query, *args, **kwargs)
+
+    psycopg.Connection.execute = dying
+    psycopg.Connection.commit = lambda self: os._exit(17)
 with store.unit_of_work() as uow:
     uow.claims.add(submitted(draft("claim-9")))
     uow.commit()

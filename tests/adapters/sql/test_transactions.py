@@ -11,6 +11,7 @@ busy timeout gets a ``StorageError`` and writes nothing. On PostgreSQL the
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +19,17 @@ import pytest
 import sqlalchemy as sa
 
 from reimbursement.adapters import sql
-from reimbursement.adapters.sql._direct import inserting
-from reimbursement.adapters.sql._schema import SEQUENCES
+from reimbursement.adapters.sql._direct import Direct, inserting
+from reimbursement.adapters.sql._schema import HOLDINGS, SEQUENCES
 from reimbursement.errors import StorageError
-from reimbursement.testing._builders import after, draft, edited, notification
+from reimbursement.testing._builders import (
+    after,
+    assigned,
+    draft,
+    edited,
+    notification,
+    submitted,
+)
 
 
 def test_a_unit_of_works_reads_see_what_others_committed_after_its_first_read(
@@ -117,18 +125,37 @@ def test_a_write_transaction_that_wrote_nothing_leaves_the_next_reads_in_autocom
     engine.dispose()
 
 
-_REFUSE_OUTBOX = {
-    "sqlite": [
-        "CREATE TRIGGER rb_test_refuse BEFORE INSERT ON rb_outbox "
-        "BEGIN SELECT RAISE(ABORT, 'the outbox refuses'); END"
-    ],
-    "postgresql": [
-        "CREATE FUNCTION rb_test_refuse() RETURNS trigger LANGUAGE plpgsql AS "
-        "$$ BEGIN RAISE EXCEPTION 'the outbox refuses'; END $$",
-        "CREATE TRIGGER rb_test_refuse BEFORE INSERT ON rb_outbox "
-        "FOR EACH ROW EXECUTE FUNCTION rb_test_refuse()",
-    ],
-}
+def _refusing(database_url: str, table: str, message: str) -> Callable[[], None]:
+    """A trigger that refuses every INSERT into ``table`` with ``message`` (SQLite's RAISE is
+    a constraint error, PostgreSQL's an exception); gives the function that drops it."""
+    engine = sa.create_engine(database_url)
+    name = f"rb_test_refuse_{table}"
+    postgres = engine.dialect.name == "postgresql"
+    statements = (
+        [
+            f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS "
+            f"$$ BEGIN RAISE EXCEPTION '{message}'; END $$",
+            f"CREATE TRIGGER {name} BEFORE INSERT ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION {name}()",
+        ]
+        if postgres
+        else [
+            f"CREATE TRIGGER {name} BEFORE INSERT ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, '{message}'); END"
+        ]
+    )
+    with engine.begin() as connection:
+        for statement in statements:
+            connection.exec_driver_sql(statement)
+    engine.dispose()
+
+    def drop() -> None:
+        with engine.begin() as connection:
+            on = f" ON {table}" if postgres else ""
+            connection.exec_driver_sql(f"DROP TRIGGER {name}{on}")
+        engine.dispose()
+
+    return drop
 
 
 @pytest.mark.parametrize("leased", [False, True])
@@ -140,11 +167,7 @@ def test_a_refused_outbox_insert_commits_nothing_of_the_unit_of_work(
     with store.unit_of_work() as uow:
         uow.claims.add(claim)
         uow.commit()
-    engine = sa.create_engine(database_url)
-    with engine.begin() as connection:
-        for statement in _REFUSE_OUTBOX[engine.dialect.name]:
-            connection.exec_driver_sql(statement)
-    engine.dispose()
+    _refusing(database_url, "rb_outbox", "the outbox refuses")
     with store.unit_of_work() as uow:
         uow.claims.get("claim-1")
         uow.claims.save(edited(claim, "changed"), claim.version)
@@ -159,3 +182,81 @@ def test_a_refused_outbox_insert_commits_nothing_of_the_unit_of_work(
         uow.claims.save(edited(claim, "again"), claim.version)  # the connection is usable
         uow.commit()
     assert store.queue.pending_count() == 0
+
+
+def _held(store: sql.SqlClaimStore, reviewer: str) -> tuple[dict[str, int], list[str]]:
+    """What the store says ``reviewer`` holds: the load routing reads, the work queue's ids."""
+    with store.unit_of_work() as uow:
+        queue = uow.claims.work_queue([reviewer])
+        return dict(uow.claims.open_work([reviewer])), [c.id for c in queue]
+
+
+def _submitted(store: sql.SqlClaimStore) -> Any:
+    claim = submitted(draft("claim-1"))
+    with store.unit_of_work() as uow:
+        uow.claims.add(claim)
+        uow.commit()
+    return claim
+
+
+def _assign(store: sql.SqlClaimStore, claim: Any, queued: bool) -> None:
+    """``claim`` (submitted) assigned to rev-7 in a unit of work, queuing a notification or not."""
+    with store.unit_of_work() as uow:
+        uow.claims.get(claim.id)
+        uow.claims.save(assigned(claim, "rev-7"), claim.version)
+        if queued:
+            uow.outbox.add(notification("n-1"))
+        uow.commit()
+
+
+@pytest.mark.parametrize("how", ["direct", "core"])
+def test_a_unit_of_works_reads_see_the_holdings_and_loads_its_save_wrote(
+    store: sql.SqlClaimStore, how: str
+) -> None:
+    # on PostgreSQL a save's holdings and loads are owed, sent with the transaction's next
+    # statement: a read in the same unit of work (a Direct one or any other) carries them
+    claim = _submitted(store)
+    held = Direct(sa.select(HOLDINGS.c.reviewer_id).where(HOLDINGS.c.claim_id == "claim-1"))
+    with store.unit_of_work() as uow:
+        uow.claims.get("claim-1")
+        uow.claims.save(assigned(claim, "rev-7"), claim.version)
+        if how == "core":
+            assert dict(uow.claims.open_work(["rev-7"])) == {"rev-7": 1}
+        else:
+            with uow.reading("read the holdings") as connection:
+                assert [row.reviewer_id for row in held.run(connection).all()] == ["rev-7"]
+        uow.commit()
+    assert _held(store, "rev-7") == ({"rev-7": 1}, ["claim-1"])
+
+
+@pytest.mark.parametrize("queued", [False, True])
+def test_a_saves_holdings_and_loads_are_committed_with_it(
+    store: sql.SqlClaimStore, database_url: str, queued: bool
+) -> None:
+    # on PostgreSQL the writes owed go with the outbox's INSERT and its COMMIT (queued), or
+    # with the COMMIT the connection's commit sends (nothing queued)
+    _assign(store, _submitted(store), queued)
+    with sql.create(database_url) as other:  # another process's view
+        assert _held(other, "rev-7") == ({"rev-7": 1}, ["claim-1"])
+        assert other.queue.pending_count() == int(queued)
+
+
+@pytest.mark.parametrize("queued", [False, True])
+def test_a_refused_write_of_the_loads_is_a_storage_error_and_commits_nothing(
+    store: sql.SqlClaimStore, database_url: str, queued: bool
+) -> None:
+    claim = _submitted(store)
+    allow = _refusing(database_url, "rb_loads", "the loads refuse")
+    # a typed refusal that says why: not "its number is already used", not a driver error
+    # (SQLite refuses at the save; PostgreSQL at the commit, which carries the writes owed)
+    with pytest.raises(StorageError, match="the loads refuse"):
+        _assign(store, claim, queued)
+    assert _held(store, "rev-7") == ({}, [])
+    assert store.queue.pending_count() == 0
+    with store.unit_of_work() as uow:
+        assert uow.claims.get("claim-1") == claim
+    allow()
+    # the store's connections are usable, and nothing of the refused call stayed
+    _assign(store, claim, queued)
+    assert _held(store, "rev-7") == ({"rev-7": 1}, ["claim-1"])
+    assert store.queue.pending_count() == int(queued)

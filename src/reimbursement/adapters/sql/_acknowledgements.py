@@ -80,4 +80,4 @@ def write_acknowledgements(connection: sa.Connection, keys: Sequence[str]) -> No
     if len(keys) > _FEW:
         connection.execute(DELIVERED_STATEMENT, {"keys": list(keys)})
     elif keys:
-        _delivered(len(keys)).run(connection, {f"key_{i}": key for i, key in enumerate(keys)})
+        _delivered(len(keys)).write(connection, {f"key_{i}": key for i, key in enumerate(keys)})

@@ -15,6 +15,7 @@ to the cache once the unit of work has committed.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
@@ -40,7 +41,7 @@ from ._cache import ClaimCache
 from ._codec import claim_columns, claim_values, load_answer, load_claims
 from ._direct import Direct
 from ._duplicates import SqlDuplicateLookups
-from ._engine import is_postgres
+from ._engine import is_postgres, refusal
 from ._items import item_writes
 from ._loads import loads_query
 from ._schema import CLAIMS, HOLDINGS, REQUESTS, Instant
@@ -101,6 +102,8 @@ _BY_KEY: Final = sa.select(
     CLAIMS.c.format,
     sa.case((_CACHED, sa.null()), else_=CLAIMS.c.body).label("body"),
 )
+# the unique index of claim numbers, as each database names it in its refusal
+_NUMBER_TAKEN: Final = re.compile(r"\brb_claims[._]number\b")
 _BY_ID: Final = Direct(_BY_KEY.where(CLAIMS.c.id == sa.bindparam("value")))
 _BY_NUMBER: Final = Direct(_BY_KEY.where(CLAIMS.c.number == sa.bindparam("value")))
 # a new claim: on SQLite (one writer) it takes the next position, PostgreSQL numbers it
@@ -346,12 +349,9 @@ class SqlClaimRepository(SqlDuplicateLookups, SqlAuditQueue):
             try:
                 if connection.execute(statement, values).first() is None:
                     raise DuplicateError(f"claim {claim.id!r} already exists")
-            except exc.IntegrityError:
-                self._uow.refuse()
-                raise DuplicateError(
-                    f"claim {claim.id}: its number {claim.number} is already used by another claim"
-                ) from None
-            append(connection, claim, schedule, items)
+                append(connection, claim, schedule, items)
+            except exc.IntegrityError as error:
+                raise self._refused(claim, "add a claim", error) from None
         self.seen[claim.id] = self.written[claim.id] = claim
         self.read_at.setdefault(claim.id, 0)
 
@@ -363,15 +363,21 @@ class SqlClaimRepository(SqlDuplicateLookups, SqlAuditQueue):
                 update_claim(
                     connection, claim, expected_version, schedule, self.seen.get(claim.id)
                 )
-            except exc.IntegrityError:
-                self._uow.refuse()
-                raise DuplicateError(
-                    f"claim {claim.id}: its number {claim.number} is already used by another claim"
-                ) from None
+            except exc.IntegrityError as error:
+                raise self._refused(claim, "save a claim", error) from None
             if erases_personal_data(claim, expected_version):  # the answers hold it too
                 connection.execute(_FORGET_ANSWERS, {"erased": claim.id})
         self.seen[claim.id] = self.written[claim.id] = claim
         self.read_at.setdefault(claim.id, expected_version)
+
+    def _refused(self, claim: Claim, action: str, error: exc.IntegrityError) -> Exception:
+        """What a write of ``claim`` the database refused raises (the unit of work is over)."""
+        self._uow.refuse()
+        if _NUMBER_TAKEN.search(str(error.orig)):
+            return DuplicateError(
+                f"claim {claim.id}: its number {claim.number} is already used by another claim"
+            )
+        return refusal(self._uow.engine, f"{action} ({claim.id})", error)
 
     def reschedule(self, claim_id: str, schedule: ClaimSchedule) -> None:
         parameters = {

@@ -27,10 +27,22 @@ What stays as SQLAlchemy does it:
 
 Only statements without expanding (``IN``) parameters and without Python-side
 column defaults are accepted: they are refused when compiled.
+
+On PostgreSQL a write transaction keeps what it owes the server in
+:class:`Debts` (``Connection.info[DEBTS]``): its ``BEGIN``, and the writes
+whose results nobody reads (:meth:`Direct.write`: a claim's holdings, the
+reviewers' loads, its duplicate keys, the acknowledgements). Each goes
+with the transaction's next statement, in one psycopg pipeline with it (one
+round trip for all), or with its ``COMMIT``: a write transaction then costs
+a round trip per statement whose result it reads, plus one. The engine's
+listeners (:func:`watch`) pay the debts before a ``Connection.execute``
+statement and at the commit, and forget them at a rollback and when the
+connection goes back to the pool.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import operator
 import threading
@@ -39,14 +51,34 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
 import sqlalchemy as sa
+from sqlalchemy import event
 from sqlalchemy.engine import Dialect
 
-from ._engine import BEGIN_WITH_NEXT
-
-__all__ = ["Direct", "DirectResult", "inserting"]
+__all__ = ["DEBTS", "Debts", "Direct", "DirectResult", "inserting", "owe_begin", "watch"]
 
 _Processor = Callable[[Any], Any] | None
 _NO_DEFAULT: Final = object()
+
+DEBTS: Final = "reimbursement_debts"
+"""Key in ``Connection.info`` on PostgreSQL: the write transaction's :class:`Debts`."""
+
+
+class Debts:
+    """What a PostgreSQL write transaction owes the server before its next statement.
+
+    ``begin``: its ``BEGIN`` is not sent yet (a ``BEGIN`` on its own is a
+    round trip that tells the server nothing it needs before the first
+    statement). ``owed``: writes whose results nobody reads, in order.
+    """
+
+    __slots__ = ("begin", "owed")
+
+    def __init__(self) -> None:
+        self.begin = True
+        self.owed: list[tuple[_Plan, Any, bool]] = []
+
+    def __bool__(self) -> bool:
+        return self.begin or bool(self.owed)
 
 
 class DirectResult:
@@ -164,6 +196,28 @@ class Direct:
                 plan = self._plans.setdefault(dialect.name, _Plan(self.statement, dialect))
         return plan
 
+    def write(
+        self,
+        connection: sa.Connection,
+        parameters: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+    ) -> None:
+        """Run a write whose result (rows, rowcount) nobody reads.
+
+        In a PostgreSQL write transaction it is owed (:class:`Debts`): sent
+        with the transaction's next statement or its ``COMMIT``, which raise
+        the error it meets (the transaction is then aborted, never
+        committed). Elsewhere it runs at once, as :meth:`run`.
+        """
+        debts = connection.info.get(DEBTS) if connection.dialect.name == "postgresql" else None
+        if debts is None:
+            self.run(connection, parameters)
+            return
+        plan = self.plan(connection.dialect)
+        if isinstance(parameters, Mapping):
+            debts.owed.append((plan, plan.parameters(parameters), False))
+        else:
+            debts.owed.append((plan, [plan.parameters(p) for p in parameters], True))
+
     def run(
         self,
         connection: sa.Connection,
@@ -195,19 +249,19 @@ def _execute(
 ) -> DirectResult:
     dispatch = connection.dispatch
     driver: Any = connection.connection.driver_connection
-    # PostgreSQL: a write transaction's BEGIN, owed since take_write_lock, goes with this
-    # statement in one pipeline: one round trip for both (see _engine.BEGIN_WITH_NEXT);
-    # so does its COMMIT when this is its last statement (after an error the server
-    # skips the rest of the pipeline: the transaction stays aborted, never committed)
-    begin = plan.postgres and connection.info.pop(BEGIN_WITH_NEXT, False)
+    # PostgreSQL: what the write transaction owes (Debts) goes with this statement in
+    # one pipeline, one round trip for all; so does its COMMIT when this is its last
+    # statement (after an error the server skips the rest of the pipeline: the
+    # transaction stays aborted, never committed)
+    debts = connection.info.get(DEBTS) if plan.postgres else None
     commit = plan.postgres and last
     cursor = None
     try:
         cursor = driver.cursor()
-        if begin or commit:
+        if debts or commit:
             with driver.pipeline():
-                if begin:
-                    driver.execute("BEGIN")
+                if debts:
+                    _pay(connection, dispatch, driver, debts)
                 _send(connection, dispatch, cursor, plan, bound, many)
                 if commit:
                     driver.execute("COMMIT")
@@ -234,6 +288,81 @@ def _send(
         cursor.execute(plan.sql, bound)
     if dispatch.after_cursor_execute:
         dispatch.after_cursor_execute(connection, cursor, plan.sql, bound, None, many)
+
+
+def _pay(connection: sa.Connection, dispatch: Any, driver: Any, debts: Debts) -> None:
+    """Send ``debts`` (inside a pipeline): the ``BEGIN``, then the writes owed, in order."""
+    if debts.begin:
+        driver.execute("BEGIN")
+        debts.begin = False
+    owed, debts.owed = debts.owed, []
+    if owed:
+        cursor = driver.cursor()
+        for plan, bound, many in owed:
+            _send(connection, dispatch, cursor, plan, bound, many)
+
+
+def owe_begin(connection: sa.Connection) -> None:
+    """PostgreSQL: a write transaction begins; its ``BEGIN`` goes with its first statement."""
+    connection.info[DEBTS] = Debts()
+
+
+def _settle(connection: sa.Connection, commit: bool) -> None:
+    """Pay the debts in one pipeline, with the ``COMMIT`` if ``commit``.
+
+    At a commit, a transaction that owes only its ``BEGIN`` wrote nothing:
+    nothing is sent (psycopg's own commit sends nothing either).
+    """
+    debts = connection.info.get(DEBTS)
+    if not debts or (commit and not debts.owed):
+        return
+    driver: Any = connection.connection.driver_connection
+    try:
+        with driver.pipeline():
+            _pay(connection, connection.dispatch, driver, debts)
+            if commit:
+                driver.execute("COMMIT")  # psycopg's own commit then has nothing to send
+    except connection.dialect.loaded_dbapi.Error as error:
+        if commit:  # SQLAlchemy takes the transaction for ended: end it on the server too
+            with contextlib.suppress(connection.dialect.loaded_dbapi.Error):
+                driver.rollback()
+        statement = "COMMIT" if commit else "BEGIN"
+        connection._handle_dbapi_exception(error, statement, None, None, None)
+
+
+def _before_execute(connection: sa.Connection, *_: Any) -> None:
+    """Before a ``Connection.execute`` statement: what the transaction owes, first."""
+    _settle(connection, commit=False)
+
+
+def _on_commit(connection: sa.Connection) -> None:
+    """The connection commits (the engine's ``commit`` event, before its ``COMMIT``)."""
+    if not connection.invalidated:  # else its info goes with the DBAPI connection
+        try:
+            _settle(connection, commit=True)
+        finally:
+            connection.info.pop(DEBTS, None)
+
+
+def _forget(connection: sa.Connection) -> None:
+    """The connection rolls back: nothing owed is sent."""
+    if not connection.invalidated:
+        connection.info.pop(DEBTS, None)
+
+
+def _checked_in(dbapi_connection: Any, record: Any) -> None:
+    """A connection back in the pool owes nothing (a rollback the pool did without events)."""
+    if record is not None:
+        record.info.pop(DEBTS, None)
+
+
+def watch(engine: sa.Engine) -> None:
+    """Listen on a PostgreSQL ``engine`` for the moments :class:`Debts` are paid or forgotten."""
+    if not event.contains(engine, "before_execute", _before_execute):
+        event.listen(engine, "before_execute", _before_execute)
+        event.listen(engine, "commit", _on_commit)
+        event.listen(engine, "rollback", _forget)
+        event.listen(engine, "checkin", _checked_in)
 
 
 def _getter(keys: Sequence[str]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:

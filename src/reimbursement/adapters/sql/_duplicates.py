@@ -79,7 +79,7 @@ def index_duplicates(connection: sa.Connection, claim: Claim, before: Claim | No
         return  # the same keys are stored
     if before is None or indexed(before):
         for forget in _FORGET:
-            forget.run(connection, {"claim_id": claim.id})
+            forget.write(connection, {"claim_id": claim.id})
     if not indexed(claim):
         return
     lines = _line_of(claim)
@@ -88,7 +88,7 @@ def index_duplicates(connection: sa.Connection, claim: Claim, before: Claim | No
         for sha, doc in file_keys(claim)
     ]
     if files:
-        _FILE_KEY.run(connection, files)
+        _FILE_KEY.write(connection, files)
     expenses = [
         {
             "provider": key.provider,
@@ -101,7 +101,7 @@ def index_duplicates(connection: sa.Connection, claim: Claim, before: Claim | No
         for key, line_id in expense_keys(claim)
     ]
     if expenses:
-        _EXPENSE_KEY.run(connection, expenses)
+        _EXPENSE_KEY.write(connection, expenses)
     images = [
         {
             "claim_id": claim.id,

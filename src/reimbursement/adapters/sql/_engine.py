@@ -6,7 +6,7 @@ says ``BEGIN`` (a read snapshot), ``BEGIN IMMEDIATE`` (the single write
 lock) or nothing (each statement its own transaction) itself. PostgreSQL
 runs at READ COMMITTED: every write is checked by its own ``WHERE`` clause,
 never by the snapshot; its ``BEGIN`` waits for the transaction's first
-statement and goes to the server with it (:data:`BEGIN_WITH_NEXT`).
+statement and goes to the server with it (``_direct.Debts``).
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ..._extras import missing
 from ...errors import StorageError
+from ._direct import owe_begin, watch
 
 __all__ = [
     "AUTOCOMMIT",
-    "BEGIN_WITH_NEXT",
     "WRITE",
     "autocommit",
     "begin",
@@ -33,6 +33,7 @@ __all__ = [
     "is_postgres",
     "make_engine",
     "prepare",
+    "refusal",
     "shown",
     "take_write_lock",
 ]
@@ -48,18 +49,6 @@ WRITE: Final = "reimbursement_write"
 """
 
 AUTOCOMMIT: Final = "autocommit"
-
-BEGIN_WITH_NEXT: Final = "reimbursement_begin_with_next"
-"""Key in ``Connection.info`` on PostgreSQL: ``BEGIN`` is owed before the next statement.
-
-A ``BEGIN`` sent on its own is a round trip that tells the server nothing
-it needs before the first statement: a :class:`~._direct.Direct` statement
-sends it with itself, in one psycopg pipeline (one round trip for both),
-and any other statement (``Connection.execute``) has it sent first by a
-``before_execute`` listener, which Direct statements do not fire. The
-connection's commit or rollback forgets a debt never paid (a write
-transaction that wrote nothing).
-"""
 
 
 def make_engine(url: str) -> sa.Engine:
@@ -131,23 +120,12 @@ def take_write_lock(connection: sa.Connection) -> None:
     connection's commit or rollback ends: psycopg's ``commit()`` sends
     ``COMMIT`` whenever the server is in a transaction, autocommit or not.
     On PostgreSQL the ``BEGIN`` goes with the next statement
-    (:data:`BEGIN_WITH_NEXT`): it takes no lock there.
+    (``_direct.Debts``): it takes no lock there.
     """
     if is_postgres(connection):
-        connection.info[BEGIN_WITH_NEXT] = True
+        owe_begin(connection)
     else:
         _say(connection, "BEGIN IMMEDIATE")
-
-
-def _pay_begin(connection: sa.Connection, *_: Any) -> None:
-    """PostgreSQL, before any statement: the ``BEGIN`` owed (``BEGIN_WITH_NEXT``), first."""
-    if connection.info.pop(BEGIN_WITH_NEXT, False):
-        _say(connection, "BEGIN")
-
-
-def _forget_begin(connection: sa.Connection) -> None:
-    if not connection.invalidated:  # else its info goes with the DBAPI connection
-        connection.info.pop(BEGIN_WITH_NEXT, None)
 
 
 def prepare(engine: sa.Engine) -> sa.Engine:
@@ -157,8 +135,8 @@ def prepare(engine: sa.Engine) -> sa.Engine:
     and ``BEGIN`` or ``BEGIN IMMEDIATE`` said by the store, not the driver.
     An engine of yours should be new: connections it opened before keep
     the driver's own transaction handling. On PostgreSQL: the listeners
-    that send a write transaction's ``BEGIN`` with its first statement
-    (:data:`BEGIN_WITH_NEXT`).
+    that send a write transaction's ``BEGIN`` and its writes owed with its
+    next statement (``_direct.watch``).
     """
     if engine.dialect.name not in ("sqlite", "postgresql"):
         raise StorageError(
@@ -167,12 +145,8 @@ def prepare(engine: sa.Engine) -> sa.Engine:
     if engine.dialect.name == "sqlite" and not event.contains(engine, "begin", _sqlite_begin):
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
-    if engine.dialect.name == "postgresql" and not event.contains(
-        engine, "before_execute", _pay_begin
-    ):
-        event.listen(engine, "before_execute", _pay_begin)
-        event.listen(engine, "commit", _forget_begin)
-        event.listen(engine, "rollback", _forget_begin)
+    if engine.dialect.name == "postgresql":
+        watch(engine)
     return engine
 
 
@@ -221,22 +195,31 @@ def _safe(url: str) -> str:
         return "(unreadable URL)"
 
 
+def refusal(engine: sa.Engine, action: str, error: exc.DBAPIError) -> StorageError:
+    """``error`` as a :class:`~reimbursement.errors.StorageError`: what was attempted, on
+    which database (no password), and the database's first line."""
+    detail = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
+    password = engine.url.password
+    if password:
+        detail = detail.replace(str(password), "***")
+    return StorageError(f"cannot {action} on {shown(engine)}: {detail}")
+
+
 @contextmanager
-def guard(engine: sa.Engine, action: str) -> Iterator[None]:
+def guard(engine: sa.Engine, action: str, *, integrity: bool = False) -> Iterator[None]:
     """Turn a driver error raised inside into :class:`~reimbursement.errors.StorageError`.
 
     The message says what was attempted and on which database (no password).
-    Integrity errors are left to the caller, which knows what they mean.
+    Integrity errors are left to the caller, which knows what they mean,
+    unless ``integrity`` (a caller that expects none: one is a refusal too).
     """
     try:
         yield
-    except exc.IntegrityError:
-        raise
+    except exc.IntegrityError as error:
+        if not integrity:
+            raise
+        raise refusal(engine, action, error) from error
     except exc.DBAPIError as error:
-        detail = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
-        password = engine.url.password
-        if password:
-            detail = detail.replace(str(password), "***")
-        raise StorageError(f"cannot {action} on {shown(engine)}: {detail}") from error
+        raise refusal(engine, action, error) from error
     except exc.SQLAlchemyError as error:
         raise StorageError(f"cannot {action} on {shown(engine)}: {error}") from error

@@ -78,7 +78,7 @@ def add_loads(
     if not changed:
         return
     shard = zlib.crc32(claim_id.encode()) % SHARDS
-    _ADD[connection.dialect.name].run(
+    _ADD[connection.dialect.name].write(
         connection,
         [{"l_reviewer": r, "l_shard": shard, "l_steps": steps} for r, steps in changed],
     )

@@ -261,7 +261,8 @@ class SqlUnitOfWork:
         """
         leased: Sequence[Notification] = ()
         if requests or notifications or acknowledged:
-            with self.writing("commit") as connection:
+            refused = guard(self.engine, "commit", integrity=True)  # none expected: a refusal
+            with refused, self.writing("commit") as connection:
                 # first: a claim whose last message is marked here gets its next one leased
                 write_acknowledgements(connection, acknowledged)
                 remember = _REMEMBER[connection.dialect.name]
@@ -283,7 +284,7 @@ class SqlUnitOfWork:
                 leased = insert_staged(connection, notifications, self.outbox.until, last=True)
         open_connection = self._connection
         if open_connection is not None:
-            with guard(self.engine, "commit"):
+            with guard(self.engine, "commit", integrity=True):  # the writes owed go with it
                 if open_connection.in_transaction():
                     open_connection.commit()
         return leased

@@ -136,8 +136,8 @@ def update_claim(
     else:
         saved = _SAVE.run(connection, parameters).rowcount == 1
         if saved:
-            _APPEND.run(connection, events)
-            PEND.run(connection, pending)
+            _APPEND.write(connection, events)
+            PEND.write(connection, pending)
     if not saved:
         stored = _VERSION.run(connection, {"claim_id": claim.id}).scalar()
         if stored is None:
@@ -210,8 +210,8 @@ def append(
     """A new claim's events (and their pending log entries), items (``item_writes``, encoded
     before its row was written) and holdings, written with its row."""
     write_items(connection, items)
-    _APPEND.run(connection, event_values(claim))
-    PEND.run(connection, pending_rows(claim, 0))
+    _APPEND.write(connection, event_values(claim))
+    PEND.write(connection, pending_rows(claim, 0))
     _hold(connection, claim, schedule, Counter())  # a new claim holds nothing yet
     if indexed(claim):
         index_duplicates(connection, claim, None)
@@ -235,11 +235,11 @@ def _hold(
         stored = _FORGET_SAYING.run(connection, {"claim_id": claim.id}).all()
         held_before = Counter({row.reviewer_id: row.steps for row in stored})
     elif held_before:
-        _FORGET.run(connection, {"claim_id": claim.id})
+        _FORGET.write(connection, {"claim_id": claim.id})
     add_loads(connection, claim.id, held_before, held)
     if held:
         due = _due_key(schedule)
-        _HOLD.run(
+        _HOLD.write(
             connection,
             [
                 {"h_claim": claim.id, "h_reviewer": r, "h_steps": n, "h_due": due}
@@ -250,4 +250,4 @@ def _hold(
 
 def redate_holdings(connection: sa.Connection, claim_id: str, schedule: ClaimSchedule) -> None:
     """Give the claim's holdings its new due time (its schedule changed alone)."""
-    _REDATE_HOLDINGS.run(connection, {"h_claim": claim_id, "h_due": _due_key(schedule)})
+    _REDATE_HOLDINGS.write(connection, {"h_claim": claim_id, "h_due": _due_key(schedule)})
