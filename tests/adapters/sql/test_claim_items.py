@@ -27,7 +27,7 @@ from reimbursement.domain.actors import SYSTEM
 from reimbursement.domain.claim import Attachment
 from reimbursement.domain.commands.privacy import erase
 from reimbursement.errors import ConcurrencyError, StoredDataError, ValidationError
-from reimbursement.testing import AT, draft, rich_claim
+from reimbursement.testing import AT, draft, edited, rich_claim
 
 from .conftest import DATABASES
 from .large_claims import CUSTOMER, REVIEWER, desk_on
@@ -163,6 +163,32 @@ def test_a_changed_or_removed_line_rewrites_only_what_moved(
     assert [d["id"] for *_, d in stored] == [li.id for li in shorter.lines]
     with sql.create(database_url) as reader, reader.unit_of_work() as uow:  # decodes again
         assert uow.claims.get(claim.id) == shorter
+
+
+def test_a_save_over_a_version_the_unit_of_work_did_not_read_writes_every_item_again(
+    database_url: str,
+) -> None:
+    # the unit of work read version 2; someone saved 3; it saves 4 (made from 3) over 3:
+    # its items are diffed against nothing it knows (3's rows are not 2's), so every row
+    # is written again, and the line 3 changed and 4 changed back reads back as 4 has it
+    sql.upgrade(database_url)
+    first = edited(draft("claim-1"), "A")
+    second = edited(first, "B")
+    with sql.create(database_url) as store:
+        with store.unit_of_work() as uow:
+            uow.claims.add(first)
+            uow.commit()
+        with store.unit_of_work() as stale:
+            stale.claims.get("claim-1")  # at version 2, line "A"
+            with store.unit_of_work() as other:
+                other.claims.get("claim-1")
+                other.claims.save(second, first.version)  # line "B"
+                other.commit()
+            back = edited(second, "A")
+            stale.claims.save(back, second.version)
+            stale.commit()
+    with sql.create(database_url) as reader, reader.unit_of_work() as uow:  # no cache
+        assert uow.claims.get("claim-1") == back
 
 
 def test_a_stale_or_refused_save_writes_no_item_row(database_url: str, engine: sa.Engine) -> None:

@@ -20,7 +20,9 @@ holdings in the same transaction, and a version has one content. Then a
 save that keeps the holders only gives their rows the new due time, and a
 claim held by nobody before and after writes none; otherwise the rows are
 deleted (saying what they held, when the unit of work did not know the
-claim) and written again.
+claim) and written again. On PostgreSQL those writes, and the duplicate keys,
+are owed (``Direct.write``): they go to the server with the transaction's next
+statement or its ``COMMIT``, since nothing reads what they return.
 """
 
 from __future__ import annotations
