@@ -164,9 +164,10 @@ class SqlUnitOfWork:
             yield self._open(write=False)
 
     @contextmanager
-    def writing(self, action: str) -> Iterator[sa.Connection]:
-        """The connection, in this unit of work's write transaction."""
-        with guard(self.engine, action):
+    def writing(self, action: str, *, integrity: bool = False) -> Iterator[sa.Connection]:
+        """The connection, in this unit of work's write transaction (``integrity``: see
+        :func:`~._engine.guard`)."""
+        with guard(self.engine, action, integrity=integrity):
             yield self._open(write=True)
 
     def refuse(self) -> None:
@@ -261,8 +262,8 @@ class SqlUnitOfWork:
         """
         leased: Sequence[Notification] = ()
         if requests or notifications or acknowledged:
-            refused = guard(self.engine, "commit", integrity=True)  # none expected: a refusal
-            with refused, self.writing("commit") as connection:
+            # no integrity error is expected here: one is the database's refusal
+            with self.writing("commit", integrity=True) as connection:
                 # first: a claim whose last message is marked here gets its next one leased
                 write_acknowledgements(connection, acknowledged)
                 remember = _REMEMBER[connection.dialect.name]
